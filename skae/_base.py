@@ -1,0 +1,542 @@
+"""The scikit-learn protocol, once, for every kind of autoencoder.
+
+:class:`BaseAutoEncoder` owns validation, internal scaling, seeding, the
+skorch net, ``transform`` / ``inverse_transform``, outlier scoring and
+sampling. A kind of autoencoder subclasses it and overrides only the hooks
+that make it different:
+
+``_make_module(n_features)``
+    the architecture (and the latent component, for a variational model);
+``_make_criterion()``
+    the per-sample reconstruction loss;
+``_make_penalties()``
+    extra named loss terms (sparsity, contraction, KL divergence);
+``_make_corruption()``
+    the input corruption applied during training only (denoising);
+``_score_samples_scaled(module, x)``
+    the per-sample normality score on standardised data.
+"""
+
+from __future__ import annotations
+
+import copy
+from numbers import Integral, Real
+
+import numpy as np
+import torch
+from sklearn.base import (
+    BaseEstimator,
+    ClassNamePrefixFeaturesOutMixin,
+    OutlierMixin,
+    TransformerMixin,
+    _fit_context,
+)
+from sklearn.utils import check_array, check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted, validate_data
+from skorch.callbacks import EarlyStopping, ProgressBar
+
+from ._architectures import ACTIVATIONS, dense_autoencoder
+from ._latent_density import fit_code_density, sample_codes
+from ._net import AutoEncoderNet, Corruption, HoldOutSplit, Penalty
+from ._reconstruction import RECONSTRUCTION_LOSSES
+
+#: Rows per forward pass at inference; bounds the memory of the activations.
+INFERENCE_BATCH_SIZE = 4096
+
+#: Tukey's fence: with ``contamination="auto"``, a sample is an outlier when
+#: its score is below the first quartile minus this many interquartile ranges.
+AUTO_FENCE = 1.5
+
+
+def _resolve_device(device: str) -> torch.device:
+    if device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if device == "cuda" and not torch.cuda.is_available():
+        raise ValueError("device='cuda' was requested, but torch finds no CUDA device.")
+    return torch.device(device)
+
+
+class _SeededTorch:
+    """Context manager: torch's global generators seeded, then restored on exit.
+
+    Every random draw of a fit (initial weights, shuffling, corruption,
+    reparameterisation) comes from torch's global generator inside this
+    context, so a fit is reproducible from ``random_state`` and leaves the
+    caller's global random state untouched.
+    """
+
+    def __init__(self, seed: int, device: torch.device) -> None:
+        self.seed = seed
+        self.devices = [device.index or 0] if device.type == "cuda" else []
+
+    def __enter__(self) -> None:
+        self._fork = torch.random.fork_rng(devices=self.devices)
+        self._fork.__enter__()
+        torch.manual_seed(self.seed)
+
+    def __exit__(self, *exc: object) -> None:
+        self._fork.__exit__(*exc)
+
+
+class BaseAutoEncoder(
+    ClassNamePrefixFeaturesOutMixin, TransformerMixin, OutlierMixin, BaseEstimator
+):
+    """Base class for autoencoders. Not for direct use: use a subclass."""
+
+    _parameter_constraints: dict = {
+        "n_components": [Interval(Integral, 1, None, closed="left")],
+        "hidden_layer_sizes": ["array-like"],
+        "activation": [StrOptions(set(ACTIVATIONS))],
+        "loss": [StrOptions(set(RECONSTRUCTION_LOSSES))],
+        "max_epochs": [Interval(Integral, 1, None, closed="left")],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "lr": [Interval(Real, 0, None, closed="neither")],
+        "weight_decay": [Interval(Real, 0, None, closed="left")],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "patience": [Interval(Integral, 1, None, closed="left")],
+        "contamination": [StrOptions({"auto"}), Interval(Real, 0, 0.5, closed="right")],
+        "device": [StrOptions({"cpu", "cuda", "auto"})],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+        "callbacks": [list, None],
+    }
+
+    def __init__(
+        self,
+        n_components: int = 2,
+        *,
+        hidden_layer_sizes: tuple[int, ...] = (64, 32),
+        activation: str = "relu",
+        loss: str = "squared_error",
+        max_epochs: int = 100,
+        batch_size: int = 64,
+        lr: float = 1e-3,
+        weight_decay: float = 0.0,
+        early_stopping: bool = False,
+        validation_fraction: float = 0.1,
+        patience: int = 10,
+        contamination: str | float = "auto",
+        device: str = "cpu",
+        random_state: int | np.random.RandomState | None = None,
+        verbose: int = 0,
+        callbacks: list | None = None,
+    ) -> None:
+        self.n_components = n_components
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.loss = loss
+        self.max_epochs = max_epochs
+        self.batch_size = batch_size
+        self.lr = lr
+        self.weight_decay = weight_decay
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.patience = patience
+        self.contamination = contamination
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+        self.callbacks = callbacks
+
+    # ------------------------------------------------------------------
+    # Hooks: what a kind of autoencoder may override.
+    # ------------------------------------------------------------------
+    def _make_module(self, n_features: int) -> torch.nn.Module:
+        """The torch module (architecture and latent component)."""
+        return dense_autoencoder(
+            n_features, self.n_components, self._hidden_layer_sizes(), self.activation
+        )
+
+    def _make_criterion(self) -> torch.nn.Module:
+        """The per-sample reconstruction loss."""
+        return RECONSTRUCTION_LOSSES[self.loss]()
+
+    def _make_penalties(self) -> dict[str, Penalty]:
+        """Named loss terms added to the reconstruction term."""
+        return {}
+
+    def _make_corruption(self) -> Corruption | None:
+        """The corruption of training inputs, or None."""
+        return None
+
+    def _score_samples_scaled(self, module: torch.nn.Module, x: torch.Tensor) -> torch.Tensor:
+        """Per-sample score of standardised ``x``; higher is more normal."""
+        return -self.net_.criterion_(module(x), x)
+
+    # ------------------------------------------------------------------
+    # Fitting
+    # ------------------------------------------------------------------
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None) -> BaseAutoEncoder:
+        """Fit the autoencoder to ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data.
+        y : Ignored
+            Not used, present for API consistency by convention.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        return self._fit(X, partial=False)
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y=None) -> BaseAutoEncoder:
+        """Train for one more epoch on ``X``.
+
+        The first call fits the internal scaling on ``X`` and initialises the
+        network; later calls continue from the current weights with the same
+        scaling, like :meth:`sklearn.decomposition.IncrementalPCA.partial_fit`.
+        Early stopping does not apply. ``offset_`` and the code density used by
+        :meth:`sample` are refreshed from the latest ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            A chunk of training data.
+        y : Ignored
+            Not used, present for API consistency by convention.
+
+        Returns
+        -------
+        self : object
+            The estimator.
+        """
+        return self._fit(X, partial=True)
+
+    def _fit(self, X, *, partial: bool) -> BaseAutoEncoder:
+        first = not (partial and hasattr(self, "net_"))
+        X = validate_data(self, X, reset=first, dtype=[np.float64, np.float32])
+        device = _resolve_device(self.device)
+        if first:
+            self._validate_architecture()
+            self._fit_scaling(X)
+            self._base_seed = self._draw_base_seed()
+            self._n_training_calls = 0
+        x = self._scaled_tensor(X, device)
+        seed = int(
+            np.random.SeedSequence([self._base_seed, self._n_training_calls]).generate_state(1)[0]
+        )
+        self._n_training_calls += 1
+
+        try:
+            with _SeededTorch(seed, device):
+                if first:
+                    net = self._make_net(X.shape[1], device, holdout=not partial)
+                    if partial:
+                        net.initialize()
+                        net.partial_fit(x, epochs=1)
+                    else:
+                        net.fit(x)
+                else:
+                    net = self.net_
+                    if self.early_stopping:
+                        # As in MLPRegressor, early stopping is for fit only.
+                        net.set_params(train_split=None, callbacks__early_stopping=None)
+                    net.partial_fit(x, epochs=1)
+        except FloatingPointError:
+            self._forget_fit()
+            raise
+
+        self.net_ = net
+        self.device_ = device
+        self.n_iter_ = len(net.history)
+        self._fit_detector_and_density(x, seed)
+        return self
+
+    def _forget_fit(self) -> None:
+        """Leave the estimator unfitted after a failed training run."""
+        for name in [k for k in vars(self) if k.endswith("_") and not k.startswith("__")]:
+            delattr(self, name)
+
+    def _validate_architecture(self) -> None:
+        sizes = self._hidden_layer_sizes()
+        if any(int(s) != s or s < 1 for s in sizes):
+            raise ValueError(
+                f"hidden_layer_sizes must contain positive integers, got {self.hidden_layer_sizes!r}."
+            )
+
+    def _hidden_layer_sizes(self) -> list[int]:
+        sizes = self.hidden_layer_sizes
+        return [int(sizes)] if np.isscalar(sizes) else [int(s) for s in sizes]
+
+    def _draw_base_seed(self) -> int:
+        if self.random_state is None:
+            # Fresh OS entropy: leaves numpy's global generator untouched.
+            return int(np.random.SeedSequence().generate_state(1)[0])
+        return int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
+
+    def _make_net(self, n_features: int, device: torch.device, *, holdout: bool) -> AutoEncoderNet:
+        callbacks: list = []
+        use_holdout = holdout and self.early_stopping
+        if use_holdout:
+            callbacks.append(
+                (
+                    "early_stopping",
+                    EarlyStopping(monitor="valid_loss", patience=self.patience, load_best=True),
+                )
+            )
+        if self.verbose and self.verbose >= 2:
+            callbacks.append(("progress_bar", ProgressBar()))
+        # Copies, so that fitting never changes the objects the user passed.
+        callbacks.extend(copy.deepcopy(self.callbacks or []))
+        return AutoEncoderNet(
+            module=self._make_module(n_features),
+            criterion=self._make_criterion(),
+            penalties=self._make_penalties(),
+            corruption=self._make_corruption(),
+            optimizer=torch.optim.Adam,
+            optimizer__weight_decay=self.weight_decay,
+            lr=self.lr,
+            max_epochs=self.max_epochs,
+            batch_size=self.batch_size,
+            train_split=HoldOutSplit(self.validation_fraction) if use_holdout else None,
+            callbacks=callbacks,
+            device=device,
+            verbose=int(bool(self.verbose)),
+        )
+
+    def _fit_detector_and_density(self, x: torch.Tensor, seed: int) -> None:
+        scores = self._apply(x, self._score_samples_scaled)[:, 0]
+        if self.contamination == "auto":
+            q1, q3 = np.percentile(scores, [25.0, 75.0])
+            self.offset_ = float(q1 - AUTO_FENCE * (q3 - q1))
+        else:
+            self.offset_ = float(np.percentile(scores, 100.0 * self.contamination))
+        codes = self._apply(x, lambda module, xb: module.encode(xb))
+        self.latent_density_ = fit_code_density(codes, seed)
+
+    # ------------------------------------------------------------------
+    # Scaling
+    # ------------------------------------------------------------------
+    def _fit_scaling(self, X: np.ndarray) -> None:
+        if self.loss == "binary_crossentropy":
+            if X.min() < 0 or X.max() > 1:
+                raise ValueError(
+                    "loss='binary_crossentropy' needs X in [0, 1], but X ranges over "
+                    f"[{X.min():.4g}, {X.max():.4g}]. Scale X (e.g. MinMaxScaler) or use "
+                    "loss='squared_error'."
+                )
+            self.mean_ = np.zeros(X.shape[1])
+            self.scale_ = np.ones(X.shape[1])
+            return
+        mean = X.mean(axis=0, dtype=np.float64)
+        scale = X.std(axis=0, dtype=np.float64)
+        # Constant features (up to rounding) are centred but not scaled.
+        scale[scale <= 1e3 * np.finfo(X.dtype).eps * np.maximum(np.abs(mean), 1.0)] = 1.0
+        if not (np.all(np.isfinite(mean)) and np.all(np.isfinite(scale))):
+            raise ValueError("Input X contains values too large to standardise.")
+        self.mean_ = mean
+        self.scale_ = scale
+
+    def _scaled_tensor(self, X: np.ndarray, device: torch.device) -> torch.Tensor:
+        scaled = (X - self.mean_.astype(X.dtype)) / self.scale_.astype(X.dtype)
+        x = torch.from_numpy(scaled.astype(np.float32, copy=False)).to(device)
+        if not torch.isfinite(x).all():
+            raise ValueError(
+                "Input X contains values too large for float32 once standardised with the "
+                "scaling learned at fit."
+            )
+        return x
+
+    # ------------------------------------------------------------------
+    # Inference
+    # ------------------------------------------------------------------
+    def _apply(self, x, fn, *, scale_input: bool = False, dtype=np.float32) -> np.ndarray:
+        """Run ``fn(module, batch)`` over ``x`` in batches, in eval mode.
+
+        ``x`` is a torch tensor (already scaled) or a numpy array (scaled per
+        batch when ``scale_input``). Only one batch of activations is alive at
+        a time; the results land in one preallocated numpy array.
+        """
+        module = self.net_.module_
+        module.eval()
+        out = None
+        with torch.inference_mode():
+            for start in range(0, len(x), INFERENCE_BATCH_SIZE):
+                batch = x[start : start + INFERENCE_BATCH_SIZE]
+                if scale_input:
+                    batch = self._scaled_tensor(batch, self.device_)
+                elif isinstance(batch, np.ndarray):
+                    batch = torch.from_numpy(batch.astype(np.float32, copy=False)).to(
+                        self.device_
+                    )
+                result = fn(module, batch)
+                result = result.reshape(len(batch), -1).cpu().numpy()
+                if out is None:
+                    out = np.empty((len(x), result.shape[1]), dtype=dtype)
+                out[start : start + len(batch)] = result
+        if out is None:
+            raise ValueError("Found array with 0 sample(s) while a minimum of 1 is required.")
+        return out
+
+    def _check_input(self, X) -> np.ndarray:
+        check_is_fitted(self)
+        return validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
+
+    def transform(self, X) -> np.ndarray:
+        """Encode ``X`` into the latent space.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Data to encode.
+
+        Returns
+        -------
+        X_new : ndarray of shape (n_samples, n_components)
+            The codes, in the dtype of ``X`` (float32 or float64).
+        """
+        X = self._check_input(X)
+        return self._apply(
+            X, lambda module, xb: module.encode(xb), scale_input=True, dtype=X.dtype
+        )
+
+    def inverse_transform(self, X) -> np.ndarray:
+        """Decode codes back to the input space, in the original units.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_components)
+            Codes, as returned by :meth:`transform`.
+
+        Returns
+        -------
+        X_original : ndarray of shape (n_samples, n_features)
+            The reconstructions, in the units of the training data.
+        """
+        check_is_fitted(self)
+        Z = self._check_codes(X)
+        return self._decode(Z).astype(Z.dtype, copy=False)
+
+    def _check_codes(self, Z) -> np.ndarray:
+        Z = check_array(Z, dtype=[np.float64, np.float32], input_name="X")
+        if Z.shape[1] != self.n_components:
+            raise ValueError(
+                f"X has {Z.shape[1]} features, but {type(self).__name__}.inverse_transform "
+                f"is expecting {self.n_components} features (n_components) as input."
+            )
+        return Z
+
+    def _decode(self, Z: np.ndarray) -> np.ndarray:
+        criterion = self.net_.criterion_
+        decoded = self._apply(
+            Z, lambda module, z: criterion.reconstruct({"x_hat": module.decode(z)}), dtype=np.float64
+        )
+        return decoded * self.scale_ + self.mean_
+
+    # ------------------------------------------------------------------
+    # Outlier detection
+    # ------------------------------------------------------------------
+    def score_samples(self, X) -> np.ndarray:
+        """Normality score of each sample: the higher, the more normal.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Data to score.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,)
+            For a deterministic autoencoder, the negative reconstruction
+            error per sample, measured on the standardised features.
+        """
+        X = self._check_input(X)
+        return self._apply(
+            X, self._score_samples_scaled, scale_input=True, dtype=np.float64
+        )[:, 0]
+
+    def score(self, X, y=None) -> float:
+        """Mean of :meth:`score_samples` over ``X``, so grid search needs no scorer.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Data to score.
+        y : Ignored
+            Not used, present for API consistency by convention.
+
+        Returns
+        -------
+        score : float
+            The mean normality score.
+        """
+        return float(np.mean(self.score_samples(X)))
+
+    def decision_function(self, X) -> np.ndarray:
+        """``score_samples(X) - offset_``: negative for outliers.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Data to score.
+
+        Returns
+        -------
+        decision : ndarray of shape (n_samples,)
+            Shifted scores; below zero means outlier.
+        """
+        return self.score_samples(X) - self.offset_
+
+    def predict(self, X) -> np.ndarray:
+        """Label each sample as inlier (+1) or outlier (-1).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Data to label.
+
+        Returns
+        -------
+        labels : ndarray of shape (n_samples,)
+            +1 for inliers, -1 for outliers.
+        """
+        return np.where(self.decision_function(X) < 0, -1, 1)
+
+    # ------------------------------------------------------------------
+    # Sampling
+    # ------------------------------------------------------------------
+    def sample(self, n_samples: int = 1, random_state=None) -> np.ndarray:
+        """Generate new samples that look like the training data.
+
+        Codes are drawn from ``latent_density_``, a Gaussian mixture fitted to
+        the training codes, and decoded.
+
+        Parameters
+        ----------
+        n_samples : int, default=1
+            Number of samples to generate.
+        random_state : int, RandomState instance or None, default=None
+            Seed of the draws.
+
+        Returns
+        -------
+        X : ndarray of shape (n_samples, n_features)
+            Generated samples, in the units of the training data.
+        """
+        check_is_fitted(self)
+        if not isinstance(n_samples, Integral | np.integer) or n_samples < 1:
+            raise ValueError(f"n_samples must be a positive integer, got {n_samples!r}.")
+        rng = check_random_state(random_state)
+        codes = sample_codes(self.latent_density_, int(n_samples), rng)
+        return self._decode(codes.astype(np.float32))
+
+    # ------------------------------------------------------------------
+    # scikit-learn plumbing
+    # ------------------------------------------------------------------
+    @property
+    def _n_features_out(self) -> int:
+        return self.n_components
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        return tags
+

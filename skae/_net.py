@@ -1,0 +1,195 @@
+"""The private skorch net that trains every autoencoder.
+
+Differences from a stock :class:`skorch.NeuralNet`:
+
+* batches are sliced from one tensor that already lives on the training
+  device (no per-row ``Dataset.__getitem__`` and collation, no per-batch
+  host-to-device copy);
+* the loss is a sum of named terms (the reconstruction plus any penalties);
+  when there is more than one, each is logged per epoch in ``history``;
+* an optional corruption is applied to training inputs only;
+* a loss that is not finite stops training with :class:`FloatingPointError`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterator, Mapping
+
+import torch
+from skorch import NeuralNet
+
+Penalty = Callable[[torch.nn.Module, torch.Tensor, dict[str, torch.Tensor]], torch.Tensor]
+Corruption = Callable[[torch.Tensor], torch.Tensor]
+
+
+class TensorData:
+    """A dataset that is just a tensor of rows."""
+
+    def __init__(self, X: torch.Tensor) -> None:
+        self.X = X
+
+    def __len__(self) -> int:
+        return len(self.X)
+
+
+class TensorBatches:
+    """Iterate over mini-batches sliced from a tensor.
+
+    Shuffling draws a permutation on the tensor's device from torch's global
+    generator, which the estimator seeds inside :func:`torch.random.fork_rng`.
+    """
+
+    def __init__(self, X: torch.Tensor, batch_size: int, shuffle: bool) -> None:
+        self.X = X
+        self.batch_size = batch_size
+        self.shuffle = shuffle
+
+    def __len__(self) -> int:
+        return math.ceil(len(self.X) / self.batch_size)
+
+    def __iter__(self) -> Iterator[torch.Tensor]:
+        n = len(self.X)
+        if self.shuffle:
+            order = torch.randperm(n, device=self.X.device)
+            for start in range(0, n, self.batch_size):
+                yield self.X[order[start : start + self.batch_size]]
+        else:
+            for start in range(0, n, self.batch_size):
+                yield self.X[start : start + self.batch_size]
+
+
+class HoldOutSplit:
+    """skorch ``train_split``: hold out a random fraction of rows for validation."""
+
+    def __init__(self, fraction: float) -> None:
+        self.fraction = fraction
+
+    def __call__(self, dataset: TensorData, y: object = None) -> tuple[TensorData, TensorData]:
+        n = len(dataset)
+        n_valid = int(round(self.fraction * n))
+        if n_valid < 1 or n - n_valid < 1:
+            raise ValueError(
+                f"early_stopping=True needs at least one training and one validation "
+                f"sample, but validation_fraction={self.fraction} of n_samples={n} gives "
+                f"{n_valid} validation samples. Use more samples, a different "
+                f"validation_fraction, or early_stopping=False."
+            )
+        order = torch.randperm(n, device=dataset.X.device)
+        return TensorData(dataset.X[order[n_valid:]]), TensorData(dataset.X[order[:n_valid]])
+
+
+class AutoEncoderNet(NeuralNet):
+    """skorch net for autoencoders (private; built by the estimators).
+
+    Parameters
+    ----------
+    module : AutoEncoderModule
+        The initialised torch module.
+    criterion : torch.nn.Module
+        Per-sample reconstruction loss (see :mod:`skae._reconstruction`).
+    penalties : mapping of str to callable, default=None
+        Extra loss terms ``penalty(module, x_in, out) -> scalar tensor``,
+        added to the reconstruction term and logged under their names.
+    corruption : callable, default=None
+        ``corruption(x) -> x_tilde``, applied to training batches only.
+    **kwargs
+        Passed to :class:`skorch.NeuralNet`.
+    """
+
+    def __init__(
+        self,
+        module: torch.nn.Module,
+        criterion: torch.nn.Module,
+        *args: object,
+        penalties: Mapping[str, Penalty] | None = None,
+        corruption: Corruption | None = None,
+        **kwargs: object,
+    ) -> None:
+        super().__init__(module, criterion, *args, **kwargs)
+        self.penalties = penalties
+        self.corruption = corruption
+
+    # --- data -----------------------------------------------------------
+    def get_dataset(self, X: object, y: object = None) -> TensorData:
+        if isinstance(X, TensorData):
+            return X
+        return TensorData(torch.as_tensor(X, device=self.device))
+
+    def get_iterator(self, dataset: TensorData, training: bool = False) -> TensorBatches:
+        return TensorBatches(dataset.X, self.batch_size, shuffle=training)
+
+    # --- loss -----------------------------------------------------------
+    def loss_terms(
+        self, out: dict[str, torch.Tensor], x: torch.Tensor, x_in: torch.Tensor
+    ) -> dict[str, torch.Tensor]:
+        """The named terms whose sum is the training loss, for one batch."""
+        terms = {"reconstruction": self.criterion_(out, x).mean()}
+        for name, penalty in (self.penalties or {}).items():
+            terms[name] = penalty(self.module_, x_in, out)
+        return terms
+
+    def get_loss(
+        self,
+        y_pred: dict[str, torch.Tensor],
+        y_true: torch.Tensor,
+        X: torch.Tensor | None = None,
+        training: bool = False,
+    ) -> torch.Tensor:
+        terms = self.loss_terms(y_pred, y_true, y_true if X is None else X)
+        loss = sum(terms.values())
+        self._accumulate(terms, loss, len(y_true))
+        return loss
+
+    def _accumulate(self, terms: dict[str, torch.Tensor], loss: torch.Tensor, n: int) -> None:
+        # Summed as tensors, read once per epoch: no per-batch device sync.
+        sums = self._epoch_sums
+        sums["loss"] = sums.get("loss", 0.0) + loss.detach() * n
+        if len(terms) > 1:
+            for name, value in terms.items():
+                sums[name] = sums.get(name, 0.0) + value.detach() * n
+        sums["n"] = sums.get("n", 0) + n
+
+    # --- steps ----------------------------------------------------------
+    def train_step_single(self, batch: torch.Tensor, **fit_params: object) -> dict:
+        self._set_training(True)
+        x_in = self.corruption(batch) if self.corruption is not None else batch
+        out = self.infer(x_in, **fit_params)
+        loss = self.get_loss(out, batch, X=x_in, training=True)
+        loss.backward()
+        return {"loss": loss, "y_pred": out}
+
+    def validation_step(self, batch: torch.Tensor, **fit_params: object) -> dict:
+        self._set_training(False)
+        # A penalty that differentiates the encoder enables grad for itself.
+        with torch.no_grad():
+            out = self.infer(batch, **fit_params)
+            loss = self.get_loss(out, batch, X=batch, training=False)
+        return {"loss": loss, "y_pred": out}
+
+    def run_single_epoch(
+        self, iterator: TensorBatches | None, training: bool, prefix: str, step_fn, **fit_params
+    ) -> None:
+        if iterator is None:
+            return
+        self._epoch_sums: dict = {}
+        super().run_single_epoch(iterator, training, prefix, step_fn, **fit_params)
+        sums, self._epoch_sums = self._epoch_sums, {}
+        n = sums.pop("n", 0)
+        if not n:
+            return
+        loss = (sums.pop("loss") / n).item()
+        if not math.isfinite(loss):
+            epoch = len(self.history)
+            raise FloatingPointError(
+                f"Training diverged: the {prefix} loss is {loss} at epoch {epoch}. "
+                f"Try a lower learning rate (lr={self.lr}), or check the input "
+                f"for extreme values."
+            )
+        for name, value in sums.items():
+            self.history.record(f"{prefix}_{name}", (value / n).item())
+
+    def __getstate__(self) -> dict:
+        state = super().__getstate__()
+        state.pop("_epoch_sums", None)
+        return state
