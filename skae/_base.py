@@ -86,7 +86,7 @@ class BaseAutoEncoder(
 
     _parameter_constraints: dict = {
         "n_components": [Interval(Integral, 1, None, closed="left")],
-        "hidden_layer_sizes": ["array-like"],
+        "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
         "activation": [StrOptions(set(ACTIVATIONS))],
         "loss": [StrOptions(set(RECONSTRUCTION_LOSSES))],
         "max_epochs": [Interval(Integral, 1, None, closed="left")],
@@ -256,10 +256,13 @@ class BaseAutoEncoder(
             delattr(self, name)
 
     def _validate_architecture(self) -> None:
-        sizes = self._hidden_layer_sizes()
-        if any(int(s) != s or s < 1 for s in sizes):
+        sizes = np.atleast_1d(np.asarray(self.hidden_layer_sizes, dtype=object))
+        if sizes.ndim != 1 or not all(
+            isinstance(s, Integral | np.integer) and s >= 1 for s in sizes
+        ):
             raise ValueError(
-                f"hidden_layer_sizes must contain positive integers, got {self.hidden_layer_sizes!r}."
+                "hidden_layer_sizes must be a sequence of positive integers, got "
+                f"{self.hidden_layer_sizes!r}."
             )
 
     def _hidden_layer_sizes(self) -> list[int]:
@@ -364,9 +367,7 @@ class BaseAutoEncoder(
                 if scale_input:
                     batch = self._scaled_tensor(batch, self.device_)
                 elif isinstance(batch, np.ndarray):
-                    batch = torch.from_numpy(batch.astype(np.float32, copy=False)).to(
-                        self.device_
-                    )
+                    batch = torch.from_numpy(batch.astype(np.float32, copy=False)).to(self.device_)
                 result = fn(module, batch)
                 result = result.reshape(len(batch), -1).cpu().numpy()
                 if out is None:
@@ -394,9 +395,7 @@ class BaseAutoEncoder(
             The codes, in the dtype of ``X`` (float32 or float64).
         """
         X = self._check_input(X)
-        return self._apply(
-            X, lambda module, xb: module.encode(xb), scale_input=True, dtype=X.dtype
-        )
+        return self._apply(X, lambda module, xb: module.encode(xb), scale_input=True, dtype=X.dtype)
 
     def inverse_transform(self, X) -> np.ndarray:
         """Decode codes back to the input space, in the original units.
@@ -426,9 +425,11 @@ class BaseAutoEncoder(
 
     def _decode(self, Z: np.ndarray) -> np.ndarray:
         criterion = self.net_.criterion_
-        decoded = self._apply(
-            Z, lambda module, z: criterion.reconstruct({"x_hat": module.decode(z)}), dtype=np.float64
-        )
+
+        def decode(module: torch.nn.Module, z: torch.Tensor) -> torch.Tensor:
+            return criterion.reconstruct({"x_hat": module.decode(z)})
+
+        decoded = self._apply(Z, decode, dtype=np.float64)
         return decoded * self.scale_ + self.mean_
 
     # ------------------------------------------------------------------
@@ -449,9 +450,7 @@ class BaseAutoEncoder(
             error per sample, measured on the standardised features.
         """
         X = self._check_input(X)
-        return self._apply(
-            X, self._score_samples_scaled, scale_input=True, dtype=np.float64
-        )[:, 0]
+        return self._apply(X, self._score_samples_scaled, scale_input=True, dtype=np.float64)[:, 0]
 
     def score(self, X, y=None) -> float:
         """Mean of :meth:`score_samples` over ``X``, so grid search needs no scorer.
@@ -539,4 +538,3 @@ class BaseAutoEncoder(
         tags = super().__sklearn_tags__()
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         return tags
-

@@ -38,9 +38,7 @@ def fit_code_density(codes: np.ndarray, random_state: int) -> GaussianMixture:
     return gmm
 
 
-def sample_codes(
-    gmm: GaussianMixture, n_samples: int, rng: np.random.RandomState
-) -> np.ndarray:
+def sample_codes(gmm: GaussianMixture, n_samples: int, rng: np.random.RandomState) -> np.ndarray:
     """Draw ``n_samples`` codes from ``gmm`` using ``rng`` (not the mixture's own seed)."""
     component = rng.choice(len(gmm.weights_), size=n_samples, p=gmm.weights_)
     chol = np.linalg.cholesky(gmm.covariances_)

@@ -34,7 +34,7 @@ class AutoEncoder(BaseAutoEncoder):
     ----------
     n_components : int, default=2
         Size of the code (the bottleneck).
-    hidden_layer_sizes : array-like of int, default=(64, 32)
+    hidden_layer_sizes : int or array-like of int, default=(64, 32)
         Widths of the encoder's hidden layers; the decoder mirrors them. An
         empty tuple gives a linear autoencoder.
     activation : {"relu", "tanh", "logistic", "identity", "gelu"}, default="relu"
