@@ -34,11 +34,11 @@ from sklearn.base import (
 from sklearn.utils import check_array, check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
-from skorch.callbacks import EarlyStopping, ProgressBar
+from skorch.callbacks import ProgressBar
 
 from ._architectures import ACTIVATIONS, dense_autoencoder
 from ._latent_density import fit_code_density, sample_codes
-from ._net import AutoEncoderNet, Corruption, HoldOutSplit, Penalty
+from ._net import AutoEncoderNet, Corruption, HoldOutEarlyStopping, HoldOutSplit, Penalty
 from ._reconstruction import RECONSTRUCTION_LOSSES
 
 #: Rows per forward pass at inference; bounds the memory of the activations.
@@ -238,7 +238,7 @@ class BaseAutoEncoder(
                     net = self.net_
                     if self.early_stopping:
                         # As in MLPRegressor, early stopping is for fit only.
-                        net.set_params(train_split=None, callbacks__early_stopping=None)
+                        net.set_params(train_split=None)
                     net.partial_fit(x, epochs=1)
         except FloatingPointError:
             self._forget_fit()
@@ -282,7 +282,9 @@ class BaseAutoEncoder(
             callbacks.append(
                 (
                     "early_stopping",
-                    EarlyStopping(monitor="valid_loss", patience=self.patience, load_best=True),
+                    HoldOutEarlyStopping(
+                        monitor="valid_loss", patience=self.patience, load_best=True
+                    ),
                 )
             )
         if self.verbose and self.verbose >= 2:
@@ -340,7 +342,8 @@ class BaseAutoEncoder(
 
     def _scaled_tensor(self, X: np.ndarray, device: torch.device) -> torch.Tensor:
         scaled = (X - self.mean_.astype(X.dtype)) / self.scale_.astype(X.dtype)
-        x = torch.from_numpy(scaled.astype(np.float32, copy=False)).to(device)
+        with np.errstate(over="ignore"):
+            x = torch.from_numpy(scaled.astype(np.float32, copy=False)).to(device)
         if not torch.isfinite(x).all():
             raise ValueError(
                 "Input X contains values too large for float32 once standardised with the "

@@ -24,6 +24,9 @@ def fit_code_density(codes: np.ndarray, random_state: int) -> GaussianMixture:
     rng = np.random.RandomState(random_state)
     if len(codes) > MAX_CODES:
         codes = codes[rng.choice(len(codes), MAX_CODES, replace=False)]
+    if len(codes) < 2:
+        # A mixture needs two rows; one code gives a point mass (plus reg_covar).
+        codes = np.repeat(codes, 2, axis=0)
     n_distinct = len(np.unique(codes, axis=0))
     gmm = GaussianMixture(
         n_components=max(1, min(MAX_COMPONENTS, n_distinct)),

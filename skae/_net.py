@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator, Mapping
 
 import torch
 from skorch import NeuralNet
+from skorch.callbacks import EarlyStopping
 
 Penalty = Callable[[torch.nn.Module, torch.Tensor, dict[str, torch.Tensor]], torch.Tensor]
 Corruption = Callable[[torch.Tensor], torch.Tensor]
@@ -77,6 +78,16 @@ class HoldOutSplit:
             )
         order = torch.randperm(n, device=dataset.X.device)
         return TensorData(dataset.X[order[n_valid:]]), TensorData(dataset.X[order[:n_valid]])
+
+
+class HoldOutEarlyStopping(EarlyStopping):
+    """:class:`~skorch.callbacks.EarlyStopping` that stands aside on epochs
+    without a validation loss, i.e. when ``partial_fit`` trains on the whole
+    chunk."""
+
+    def on_epoch_end(self, net: NeuralNet, **kwargs: object) -> None:
+        if self.monitor in net.history[-1]:
+            super().on_epoch_end(net, **kwargs)
 
 
 class AutoEncoderNet(NeuralNet):

@@ -1,0 +1,354 @@
+"""The scikit-learn protocol, checked once for every kind of autoencoder."""
+
+import pickle
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
+from sklearn.model_selection import GridSearchCV, cross_val_score
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.utils._param_validation import InvalidParameterError
+from skorch.callbacks import Callback
+
+# --- fitting and fitted attributes -------------------------------------------
+
+
+def test_fit_sets_attributes_and_history(make_estimator, blobs):
+    est = make_estimator().fit(blobs)
+    assert est.n_features_in_ == 5
+    assert est.n_iter_ == 10 == len(est.net_.history)
+    assert_allclose(est.mean_, blobs.mean(axis=0))
+    assert_allclose(est.scale_, blobs.std(axis=0))
+    losses = est.net_.history[:, "train_loss"]
+    assert np.all(np.isfinite(losses))
+    # The net learns: the last epoch's loss is well below the first's.
+    assert losses[-1] < 0.5 * losses[0]
+
+
+def test_transform_shapes_and_dtypes(make_estimator, blobs):
+    est = make_estimator().fit(blobs)
+    codes = est.transform(blobs)
+    assert codes.shape == (200, 2) and codes.dtype == np.float64
+    assert est.transform(blobs.astype(np.float32)).dtype == np.float32
+    assert_allclose(est.fit_transform(blobs), codes, rtol=1e-6)
+    back = est.inverse_transform(codes)
+    assert back.shape == blobs.shape and back.dtype == np.float64
+
+
+def test_inverse_transform_returns_original_units(make_estimator, blobs):
+    est = make_estimator(max_epochs=60).fit(blobs)
+    back = est.inverse_transform(est.transform(blobs))
+    # The data has rank 2 plus a little noise: two codes reconstruct each feature
+    # to a small fraction of its spread, in its own (very different) units.
+    relative_error = np.sqrt(((back - blobs) ** 2).mean(axis=0)) / blobs.std(axis=0)
+    assert np.all(relative_error < 0.35), relative_error
+
+
+def test_fewer_samples_than_batch_size(make_estimator, blobs):
+    est = make_estimator(batch_size=512).fit(blobs[:7])
+    assert est.net_.history[-1, "train_batch_count"] == 1
+    assert est.transform(blobs[:7]).shape == (7, 2)
+
+
+def test_single_sample_fits(make_estimator, blobs):
+    est = make_estimator().fit(blobs[:1])
+    assert np.all(np.isfinite(est.transform(blobs[:3])))
+
+
+# --- scikit-learn integration --------------------------------------------------
+
+
+def test_clone_gives_unfitted_copy_with_same_params(make_estimator, blobs):
+    est = make_estimator().fit(blobs)
+    twin = clone(est)
+    assert twin.get_params() == est.get_params()
+    with pytest.raises(NotFittedError):
+        twin.transform(blobs)
+
+
+def test_pickle_round_trip_gives_identical_outputs(make_estimator, blobs):
+    est = make_estimator().fit(blobs)
+    loaded = pickle.loads(pickle.dumps(est))
+    assert_array_equal(loaded.transform(blobs), est.transform(blobs))
+    assert_array_equal(loaded.score_samples(blobs), est.score_samples(blobs))
+    assert_array_equal(loaded.predict(blobs), est.predict(blobs))
+
+
+def test_grid_search_without_scorer_uses_score(make_estimator, blobs):
+    search = GridSearchCV(make_estimator(), {"n_components": [1, 3]}, cv=3).fit(blobs)
+    # score is the mean negative reconstruction error: more components fit better.
+    assert search.best_params_ == {"n_components": 3}
+
+
+def test_cross_val_score_in_pipeline(make_estimator, blobs):
+    scores = cross_val_score(make_pipeline(StandardScaler(), make_estimator()), blobs, cv=3)
+    assert scores.shape == (3,) and np.all(scores < 0)
+
+
+def test_feature_names_and_pandas_output(make_estimator, blobs):
+    columns = [f"f{i}" for i in range(5)]
+    frame = pd.DataFrame(blobs, columns=columns)
+    est = make_estimator().set_output(transform="pandas").fit(frame)
+    assert_array_equal(est.feature_names_in_, columns)
+    prefix = type(est).__name__.lower()
+    assert_array_equal(est.get_feature_names_out(), [f"{prefix}0", f"{prefix}1"])
+    codes = est.transform(frame)
+    assert isinstance(codes, pd.DataFrame)
+    assert list(codes.columns) == [f"{prefix}0", f"{prefix}1"]
+    assert_array_equal(codes.index, frame.index)
+
+
+# --- determinism ---------------------------------------------------------------
+
+
+def test_same_random_state_gives_identical_codes(make_estimator, blobs):
+    first = make_estimator(random_state=3).fit(blobs).transform(blobs)
+    second = make_estimator(random_state=3).fit(blobs).transform(blobs)
+    other = make_estimator(random_state=4).fit(blobs).transform(blobs)
+    assert_array_equal(first, second)
+    assert not np.allclose(first, other)
+
+
+def test_unseeded_fits_differ(make_estimator, blobs):
+    first = make_estimator(random_state=None).fit(blobs).transform(blobs)
+    second = make_estimator(random_state=None).fit(blobs).transform(blobs)
+    assert not np.allclose(first, second)
+
+
+def test_fit_leaves_global_random_state_alone(make_estimator, blobs):
+    torch_state = torch.random.get_rng_state()
+    numpy_state = np.random.get_state()[1].copy()  # noqa: NPY002 (the legacy global is the point)
+    for random_state in (0, None):
+        est = make_estimator(random_state=random_state).fit(blobs)
+        est.partial_fit(blobs)
+        est.sample(5, random_state=0)
+    assert torch.equal(torch.random.get_rng_state(), torch_state)
+    assert_array_equal(np.random.get_state()[1], numpy_state)  # noqa: NPY002
+
+
+def test_inference_is_deterministic(make_estimator, blobs):
+    est = make_estimator().fit(blobs)
+    assert_array_equal(est.transform(blobs), est.transform(blobs))
+    assert_array_equal(est.score_samples(blobs), est.score_samples(blobs))
+
+
+# --- outlier detection -----------------------------------------------------------
+
+
+def test_outlier_api_is_consistent(make_estimator, blobs):
+    est = make_estimator().fit(blobs)
+    scores = est.score_samples(blobs)
+    assert scores.shape == (200,) and np.all(scores <= 0)
+    assert_allclose(est.decision_function(blobs), scores - est.offset_)
+    assert_array_equal(est.predict(blobs), np.where(scores < est.offset_, -1, 1))
+    assert est.predict(blobs).dtype.kind == "i"
+    assert est.score(blobs) == pytest.approx(scores.mean())
+
+
+def test_auto_contamination_is_tukeys_fence(make_estimator, blobs):
+    est = make_estimator().fit(blobs)
+    q1, q3 = np.percentile(est.score_samples(blobs), [25, 75])
+    assert est.offset_ == pytest.approx(q1 - 1.5 * (q3 - q1), rel=1e-5)
+
+
+@pytest.mark.parametrize("contamination", [0.05, 0.2])
+def test_float_contamination_flags_that_fraction(make_estimator, blobs, contamination):
+    labels = make_estimator(contamination=contamination).fit_predict(blobs)
+    assert np.mean(labels == -1) == pytest.approx(contamination, abs=1 / 200)
+
+
+def test_far_points_are_flagged(make_estimator, blobs):
+    rng = np.random.RandomState(1)
+    far = blobs[:5] + 20 * blobs.std(axis=0) * rng.choice([-1, 1], size=(5, 5))
+    est = make_estimator(max_epochs=40).fit(blobs)
+    assert np.all(est.predict(far) == -1)
+    assert est.score_samples(far).max() < est.score_samples(blobs).min()
+
+
+# --- sampling --------------------------------------------------------------------
+
+
+def test_sample_looks_like_training_data(make_estimator, blobs):
+    est = make_estimator(max_epochs=40).fit(blobs)
+    drawn = est.sample(500, random_state=0)
+    assert drawn.shape == (500, 5) and drawn.dtype == np.float64
+    # Original units: means within a few tenths of a standard deviation.
+    assert np.all(np.abs(drawn.mean(0) - blobs.mean(0)) < 0.3 * blobs.std(0))
+    assert np.all(drawn.std(0) > 0.3 * blobs.std(0))
+
+
+def test_sample_is_repeatable(make_estimator, blobs):
+    est = make_estimator().fit(blobs)
+    assert_array_equal(est.sample(4, random_state=0), est.sample(4, random_state=0))
+    assert not np.allclose(est.sample(4, random_state=0), est.sample(4, random_state=1))
+
+
+@pytest.mark.parametrize("n_samples", [0, -1, 2.5])
+def test_sample_rejects_bad_counts(make_estimator, blobs, n_samples):
+    est = make_estimator().fit(blobs)
+    with pytest.raises(ValueError, match="n_samples must be a positive integer"):
+        est.sample(n_samples)
+
+
+# --- partial_fit -----------------------------------------------------------------
+
+
+def test_partial_fit_continues_training(make_estimator, blobs):
+    est = make_estimator()
+    for _ in range(30):
+        est.partial_fit(blobs)
+    losses = est.net_.history[:, "train_loss"]
+    assert len(losses) == 30 and est.n_iter_ == 30
+    assert losses[-1] < 0.5 * losses[0]
+    scaling = est.mean_.copy()
+    est.partial_fit(blobs[:50] + 1000)
+    assert_array_equal(est.mean_, scaling)
+
+
+def test_partial_fit_after_fit_keeps_weights(make_estimator, blobs):
+    est = make_estimator(early_stopping=True, max_epochs=5).fit(blobs)
+    weights = [p.detach().clone() for p in est.net_.module_.parameters()]
+    net = est.net_
+    est.partial_fit(blobs)
+    assert est.net_ is net and len(est.net_.history) == est.n_iter_
+    moved = [
+        not torch.equal(a, b) for a, b in zip(weights, est.net_.module_.parameters(), strict=True)
+    ]
+    assert any(moved)
+
+
+def test_partial_fit_rejects_other_feature_count(make_estimator, blobs):
+    est = make_estimator().partial_fit(blobs)
+    with pytest.raises(ValueError, match="X has 4 features, but .* is expecting 5"):
+        est.partial_fit(blobs[:, :4])
+
+
+# --- training controls -------------------------------------------------------------
+
+
+def test_early_stopping_uses_held_out_loss(make_estimator, blobs):
+    est = make_estimator(early_stopping=True, patience=2, max_epochs=300).fit(blobs)
+    history = est.net_.history
+    assert "valid_loss" in history[-1]
+    assert est.n_iter_ < 300
+    # The best epoch's weights are restored.
+    valid = history[:, "valid_loss"]
+    assert int(np.argmin(valid)) == len(valid) - 1 - 2
+
+
+def test_verbose_prints_epoch_table(make_estimator, blobs, capsys):
+    make_estimator(max_epochs=2).fit(blobs)
+    assert capsys.readouterr().out == ""
+    make_estimator(max_epochs=2, verbose=1).fit(blobs)
+    out = capsys.readouterr().out
+    assert "epoch" in out and "train_loss" in out
+
+
+def test_user_callbacks_run_on_a_copy(make_estimator, blobs):
+    class CountEpochs(Callback):
+        def __init__(self):
+            self.n = 0
+
+        def on_epoch_end(self, net, **kwargs):
+            self.n += 1
+
+    counter = CountEpochs()
+    est = make_estimator(max_epochs=4, callbacks=[counter]).fit(blobs)
+    assert counter.n == 0  # the estimator's parameter is not changed by fit
+    copies = [cb for _, cb in est.net_.callbacks_ if isinstance(cb, CountEpochs)]
+    assert len(copies) == 1 and copies[0].n == 4
+
+
+def test_nan_loss_raises_and_leaves_estimator_unfitted(make_estimator, blobs):
+    class Poison(Callback):
+        def on_epoch_begin(self, net, **kwargs):
+            if len(net.history) == 3:
+                with torch.no_grad():
+                    next(net.module_.parameters()).fill_(float("nan"))
+
+    est = make_estimator(max_epochs=10, callbacks=[Poison()])
+    with pytest.raises(FloatingPointError, match="epoch 3.*lower learning rate"):
+        est.fit(blobs)
+    with pytest.raises(NotFittedError):
+        est.transform(blobs)
+
+
+def test_cuda_without_gpu_is_a_clear_error(make_estimator, blobs):
+    if torch.cuda.is_available():
+        pytest.skip("a GPU is present")
+    with pytest.raises(ValueError, match="device='cuda'.*no CUDA device"):
+        make_estimator(device="cuda").fit(blobs)
+    assert make_estimator(device="auto").fit(blobs).device_ == torch.device("cpu")
+
+
+# --- bad input -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "bad, match",
+    [
+        (np.array([[1.0, np.nan], [2.0, 3.0]]), "NaN"),
+        (np.array([[1.0, np.inf], [2.0, 3.0]]), "infinity"),
+        (np.array([1.0, 2.0, 3.0]), "Expected 2D array"),
+        (np.empty((0, 2)), "0 sample"),
+        (np.array([["a", "b"], ["c", "d"]]), "could not convert string"),
+    ],
+    ids=["nan", "inf", "1d", "empty", "strings"],
+)
+def test_fit_rejects_bad_input(make_estimator, bad, match):
+    with pytest.raises(ValueError, match=match):
+        make_estimator().fit(bad)
+
+
+def test_transform_checks_feature_count(make_estimator, blobs):
+    est = make_estimator().fit(blobs)
+    with pytest.raises(ValueError, match="X has 3 features, but .* is expecting 5 features"):
+        est.transform(blobs[:, :3])
+    with pytest.raises(ValueError, match="X has 3 features.*expecting 2 features"):
+        est.inverse_transform(np.zeros((2, 3)))
+
+
+def test_methods_before_fit_raise_not_fitted(make_estimator, blobs):
+    est = make_estimator()
+    for method in ("transform", "inverse_transform", "score_samples", "predict"):
+        with pytest.raises(NotFittedError):
+            getattr(est, method)(blobs)
+    with pytest.raises(NotFittedError):
+        est.sample(2)
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"n_components": 0},
+        {"lr": -1.0},
+        {"contamination": 0.7},
+        {"device": "tpu"},
+        {"activation": "swish"},
+        {"batch_size": 0},
+    ],
+)
+def test_invalid_parameters(make_estimator, blobs, params):
+    with pytest.raises(InvalidParameterError):
+        make_estimator(**params).fit(blobs)
+
+
+def test_values_overflowing_float32_are_rejected(make_estimator, blobs):
+    est = make_estimator().fit(blobs)
+    with pytest.raises(ValueError, match="too large for float32"):
+        est.transform(np.full((2, 5), 1e300))
+
+
+def test_binary_crossentropy_needs_unit_interval(make_estimator, blobs):
+    unit = (blobs - blobs.min(0)) / np.ptp(blobs, axis=0)
+    est = make_estimator(loss="binary_crossentropy").fit(unit)
+    assert_array_equal(est.mean_, 0) and assert_array_equal(est.scale_, 1)
+    back = est.inverse_transform(est.transform(unit))
+    assert back.min() >= 0 and back.max() <= 1
+    with pytest.raises(ValueError, match=r"needs X in \[0, 1\]"):
+        make_estimator(loss="binary_crossentropy").fit(blobs)
