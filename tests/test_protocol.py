@@ -247,6 +247,8 @@ def test_verbose_prints_epoch_table(make_estimator, blobs, capsys):
     make_estimator(max_epochs=2, verbose=1).fit(blobs)
     out = capsys.readouterr().out
     assert "epoch" in out and "train_loss" in out
+    make_estimator(max_epochs=2, verbose=2).fit(blobs)
+    assert "it/s" in capsys.readouterr().err  # the per-epoch progress bar
 
 
 def test_user_callbacks_run_on_a_copy(make_estimator, blobs):
