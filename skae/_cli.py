@@ -1,0 +1,83 @@
+"""The ``skae`` command line."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+
+def _parser() -> argparse.ArgumentParser:
+    from . import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="skae",
+        description="scikit-learn estimators for autoencoders, trained with PyTorch.",
+    )
+    parser.add_argument("--version", action="version", version=f"skae {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    demo = commands.add_parser(
+        "demo",
+        help="compare autoencoders with PCA and IsolationForest on small datasets",
+        description=(
+            "Fit autoencoders and classical baselines for dimensionality reduction "
+            "(digits: held-out reconstruction error, k-NN accuracy on the codes) and "
+            "outlier detection (breast cancer: ROC-AUC, average precision), and print "
+            "the results as tables."
+        ),
+    )
+    demo.add_argument(
+        "--plot",
+        metavar="FILE",
+        help='write a PNG figure of the codes and reconstructions (needs "skae[plot]")',
+    )
+    demo.add_argument(
+        "--quick", action="store_true", help="train for fewer epochs (for tests; less accurate)"
+    )
+    demo.set_defaults(handler=_demo)
+    return parser
+
+
+def _demo(args: argparse.Namespace) -> int:
+    if args.plot is not None and not Path(args.plot).resolve().parent.is_dir():
+        print(f"skae demo: error: no directory for --plot {args.plot}", file=sys.stderr)
+        return 2
+    from ._demo import MissingDependencyError, run_demo
+
+    try:
+        run_demo(plot=args.plot, quick=args.quick)
+    except MissingDependencyError as exc:
+        print(f"skae demo: error: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the ``skae`` command line.
+
+    Parameters
+    ----------
+    argv : list of str or None, default=None
+        The arguments, without the program name; None reads ``sys.argv[1:]``.
+
+    Returns
+    -------
+    status : int
+        The exit status: 0 on success, 1 on a failure (such as a missing
+        optional dependency), 2 on a usage error (including no command), 130
+        when interrupted.
+    """
+    parser = _parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:
+        # --help, --version and usage errors: argparse has printed its message.
+        return exc.code if isinstance(exc.code, int) else 1
+    if args.command is None:
+        parser.print_help(sys.stderr)
+        return 2
+    try:
+        return args.handler(args)
+    except KeyboardInterrupt:
+        print("skae: interrupted", file=sys.stderr)
+        return 130

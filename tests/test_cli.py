@@ -1,0 +1,122 @@
+"""The ``skae`` command line and its ``demo`` job."""
+
+import contextlib
+import io
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from skae import _demo
+from skae._cli import main
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    """One quick ``skae demo --plot``: its exit status, output, results and plot path."""
+    plot = tmp_path_factory.mktemp("demo") / "demo.png"
+    results = []
+
+    def recording_run_demo(**kwargs):
+        results.append(original(**kwargs))
+        return results[-1]
+
+    original = _demo.run_demo
+    stdout = io.StringIO()
+    with pytest.MonkeyPatch.context() as mp, contextlib.redirect_stdout(stdout):
+        mp.setattr(_demo, "run_demo", recording_run_demo)
+        status = main(["demo", "--quick", "--plot", str(plot)])
+    return {"status": status, "output": stdout.getvalue(), "results": results, "plot": plot}
+
+
+def test_demo_succeeds_and_writes_png(demo):
+    assert demo["status"] == 0
+    assert demo["plot"].is_file()
+    assert demo["plot"].read_bytes()[:8] == PNG_MAGIC
+    assert len(demo["results"]) == 1
+    assert demo["results"][0]["plot"] == str(demo["plot"])
+    assert demo["results"][0]["max_epochs"] == _demo.QUICK_EPOCHS
+
+
+def test_demo_prints_tables(demo):
+    lines = demo["output"].splitlines()
+    assert "fitting AutoEncoder (n_components=2) ..." in demo["output"]
+    for header in ("| model", "test MSE", "k-NN accuracy", "ROC-AUC", "average precision"):
+        assert any(header in line for line in lines), header
+    rows = [line.split("|")[1:-1] for line in lines if line.startswith("| ")]
+    cells = [[cell.strip() for cell in row] for row in rows]
+    reduction = [(row[0], row[1]) for row in cells if len(row) == 5]
+    assert ("mean", "-") in reduction
+    for k in _demo.N_COMPONENTS:
+        assert ("AutoEncoder", str(k)) in reduction
+        assert ("PCA", str(k)) in reduction
+    outliers = [row[0] for row in cells if len(row) == 4]
+    assert outliers == ["model", "AutoEncoder", "PCA", "IsolationForest"]
+    # Aligned: every line of a table has the same width.
+    for n_cells in (5, 4):
+        table = [line for line in lines if line.startswith("|") and line.count("|") == n_cells + 1]
+        assert len({len(line) for line in table}) == 1
+
+
+def test_demo_numbers_are_sane(demo):
+    results = demo["results"][0]
+    reduction = {(row["model"], row["n_components"]): row for row in results["reduction"]}
+    baseline = reduction["mean", None]["mse"]
+    for k in _demo.N_COMPONENTS:
+        for model in ("AutoEncoder", "PCA"):
+            row = reduction[model, k]
+            assert 0 < row["mse"] < baseline
+            assert 0 <= row["knn_accuracy"] <= 1
+            assert row["fit_seconds"] >= 0
+    assert reduction["AutoEncoder", 8]["mse"] < reduction["AutoEncoder", 2]["mse"]
+
+    outliers = {row["model"]: row for row in results["outliers"]}
+    assert set(outliers) == {"AutoEncoder", "PCA", "IsolationForest"}
+    for row in outliers.values():
+        assert 0 <= row["roc_auc"] <= 1
+        assert 0 <= row["average_precision"] <= 1
+    assert outliers["AutoEncoder"]["roc_auc"] > 0.5
+
+
+def test_no_command_prints_help_and_returns_2(capsys):
+    assert main([]) == 2
+    assert "demo" in capsys.readouterr().err
+
+
+def test_usage_errors_return_2(capsys, tmp_path):
+    assert main(["demo", "--no-such-option"]) == 2
+    assert main(["demo", "--plot", str(tmp_path / "missing" / "x.png")]) == 2
+    assert "no directory" in capsys.readouterr().err
+
+
+def test_plot_without_matplotlib_fails_before_training(capsys, monkeypatch, tmp_path):
+    for name in ("matplotlib", "matplotlib.figure", "matplotlib.backends.backend_agg"):
+        monkeypatch.setitem(sys.modules, name, None)
+    assert main(["demo", "--quick", "--plot", str(tmp_path / "x.png")]) == 1
+    captured = capsys.readouterr()
+    assert 'pip install "skae[plot]"' in captured.err
+    assert "fitting" not in captured.out
+    assert not (tmp_path / "x.png").exists()
+
+
+def test_python_m_skae_help():
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(REPO_ROOT), os.environ.get("PYTHONPATH", "")]),
+    }
+    proc = subprocess.run(
+        [sys.executable, "-m", "skae", "--help"],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("usage: skae")
+    assert "demo" in proc.stdout
