@@ -1,8 +1,22 @@
 """skae: scikit-learn estimators for autoencoders, trained with PyTorch through skorch."""
 
 from ._base import BaseAutoEncoder
+from ._contractive import ContractiveAutoEncoder
+from ._convolutional import ConvolutionalAutoEncoder
+from ._denoising import DenoisingAutoEncoder
+from ._sparse import SparseAutoEncoder
 from ._vanilla import AutoEncoder
+from ._variational import VariationalAutoEncoder
 
 __version__ = "0.1.0.dev0"
 
-__all__ = ["AutoEncoder", "BaseAutoEncoder", "__version__"]
+__all__ = [
+    "AutoEncoder",
+    "BaseAutoEncoder",
+    "ContractiveAutoEncoder",
+    "ConvolutionalAutoEncoder",
+    "DenoisingAutoEncoder",
+    "SparseAutoEncoder",
+    "VariationalAutoEncoder",
+    "__version__",
+]

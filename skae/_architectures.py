@@ -1,9 +1,10 @@
 """Torch building blocks: encoders, decoders and the module that joins them.
 
 The estimators never build layers themselves; they ask this module for an
-encoder and a decoder of the right widths and wrap them in
-:class:`AutoEncoderModule`. A latent component sits between the two so that a
-variational model only swaps that piece.
+encoder and a decoder (dense or convolutional) and wrap them in
+:class:`AutoEncoderModule`. A latent component (:mod:`skae._latent`) sits
+between the two, so a variational or sparse model only swaps that piece and
+any objective works with any architecture.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from collections.abc import Sequence
 
 import torch
 from torch import nn
+
+from ._latent import DeterministicLatent
 
 ACTIVATIONS: dict[str, type[nn.Module]] = {
     "identity": nn.Identity,
@@ -34,19 +37,6 @@ def make_mlp(widths: Sequence[int], activation: str) -> nn.Sequential:
         if i < len(widths) - 2:
             layers.append(ACTIVATIONS[activation]())
     return nn.Sequential(*layers)
-
-
-class DeterministicLatent(nn.Module):
-    """The code is the encoder's output, in training and at inference."""
-
-    #: How many encoder outputs make one latent dimension.
-    outputs_per_dimension = 1
-
-    def forward(self, h: torch.Tensor) -> dict[str, torch.Tensor]:
-        return {"z": h}
-
-    def mean(self, h: torch.Tensor) -> torch.Tensor:
-        return h
 
 
 class AutoEncoderModule(nn.Module):
@@ -93,3 +83,57 @@ def dense_autoencoder(
     )
     decoder = make_mlp([n_components, *reversed(hidden), n_features], activation)
     return AutoEncoderModule(encoder, decoder, latent)
+
+
+def _conv_output_size(size: int) -> int:
+    # Conv2d(kernel_size=3, stride=2, padding=1) halves a size, rounding up.
+    return (size + 1) // 2
+
+
+def conv_autoencoder(
+    image_shape: tuple[int, int, int],
+    n_components: int,
+    channels: Sequence[int],
+    activation: str,
+    latent: nn.Module | None = None,
+) -> AutoEncoderModule:
+    """A convolutional autoencoder for flattened ``(C, H, W)`` images.
+
+    The encoder is a stack of strided 3x3 convolutions with ``channels``
+    filters, each halving the height and width (rounding up), then a linear
+    layer to the code. The decoder mirrors it with transposed convolutions
+    whose ``output_padding`` restores the exact sizes, so any image size
+    works, powers of two or not. Inputs and outputs are 2-D
+    ``(n_samples, C * H * W)`` tensors, as in a scikit-learn pipeline.
+    """
+    latent = latent if latent is not None else DeterministicLatent()
+    n_channels, height, width = image_shape
+    widths = [n_channels, *channels]
+    sizes = [(height, width)]
+    for _ in channels:
+        h, w = sizes[-1]
+        sizes.append((_conv_output_size(h), _conv_output_size(w)))
+    flat = widths[-1] * sizes[-1][0] * sizes[-1][1]
+
+    encoder: list[nn.Module] = [nn.Unflatten(1, tuple(image_shape))]
+    for c_in, c_out in zip(widths[:-1], widths[1:], strict=True):
+        encoder += [nn.Conv2d(c_in, c_out, 3, stride=2, padding=1), ACTIVATIONS[activation]()]
+    encoder += [nn.Flatten(), nn.Linear(flat, n_components * latent.outputs_per_dimension)]
+
+    decoder: list[nn.Module] = [
+        nn.Linear(n_components, flat),
+        ACTIVATIONS[activation](),
+        nn.Unflatten(1, (widths[-1], *sizes[-1])),
+    ]
+    for i in range(len(channels), 0, -1):
+        (h_in, w_in), (h_out, w_out) = sizes[i], sizes[i - 1]
+        padding = (h_out - (2 * h_in - 1), w_out - (2 * w_in - 1))
+        decoder.append(
+            nn.ConvTranspose2d(
+                widths[i], widths[i - 1], 3, stride=2, padding=1, output_padding=padding
+            )
+        )
+        if i > 1:
+            decoder.append(ACTIVATIONS[activation]())
+    decoder.append(nn.Flatten())
+    return AutoEncoderModule(nn.Sequential(*encoder), nn.Sequential(*decoder), latent)

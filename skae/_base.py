@@ -36,7 +36,8 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 from skorch.callbacks import ProgressBar
 
-from ._architectures import ACTIVATIONS, dense_autoencoder
+from ._architectures import ACTIVATIONS, conv_autoencoder, dense_autoencoder
+from ._latent import DeterministicLatent
 from ._latent_density import fit_code_density, sample_codes
 from ._net import AutoEncoderNet, Corruption, HoldOutEarlyStopping, HoldOutSplit, Penalty
 from ._reconstruction import RECONSTRUCTION_LOSSES
@@ -88,6 +89,8 @@ class BaseAutoEncoder(
         "n_components": [Interval(Integral, 1, None, closed="left")],
         "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
         "activation": [StrOptions(set(ACTIVATIONS))],
+        "architecture": [StrOptions({"dense", "conv"})],
+        "image_shape": ["array-like", None],
         "loss": [StrOptions(set(RECONSTRUCTION_LOSSES))],
         "max_epochs": [Interval(Integral, 1, None, closed="left")],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
@@ -109,6 +112,8 @@ class BaseAutoEncoder(
         *,
         hidden_layer_sizes: tuple[int, ...] = (64, 32),
         activation: str = "relu",
+        architecture: str = "dense",
+        image_shape: tuple[int, int, int] | None = None,
         loss: str = "squared_error",
         max_epochs: int = 100,
         batch_size: int = 64,
@@ -126,6 +131,8 @@ class BaseAutoEncoder(
         self.n_components = n_components
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
+        self.architecture = architecture
+        self.image_shape = image_shape
         self.loss = loss
         self.max_epochs = max_epochs
         self.batch_size = batch_size
@@ -143,13 +150,29 @@ class BaseAutoEncoder(
     # ------------------------------------------------------------------
     # Hooks: what a kind of autoencoder may override.
     # ------------------------------------------------------------------
+    def _make_latent(self) -> torch.nn.Module:
+        """The latent component between encoder and decoder (see :mod:`skae._latent`)."""
+        return DeterministicLatent()
+
     def _make_module(self, n_features: int) -> torch.nn.Module:
-        """The torch module (architecture and latent component)."""
+        """The torch module: the chosen architecture around the latent component."""
+        if self.architecture == "conv":
+            return conv_autoencoder(
+                self.image_shape_,
+                self.n_components,
+                self._hidden_layer_sizes(),
+                self.activation,
+                self._make_latent(),
+            )
         return dense_autoencoder(
-            n_features, self.n_components, self._hidden_layer_sizes(), self.activation
+            n_features,
+            self.n_components,
+            self._hidden_layer_sizes(),
+            self.activation,
+            self._make_latent(),
         )
 
-    def _make_criterion(self) -> torch.nn.Module:
+    def _make_criterion(self, n_features: int) -> torch.nn.Module:
         """The per-sample reconstruction loss."""
         return RECONSTRUCTION_LOSSES[self.loss]()
 
@@ -164,6 +187,14 @@ class BaseAutoEncoder(
     def _score_samples_scaled(self, module: torch.nn.Module, x: torch.Tensor) -> torch.Tensor:
         """Per-sample score of standardised ``x``; higher is more normal."""
         return -self.net_.criterion_(module(x), x)
+
+    def _fit_latent_density(self, codes: np.ndarray, seed: int) -> None:
+        """Fit what :meth:`_sample_codes` draws from: a mixture on the training codes."""
+        self.latent_density_ = fit_code_density(codes, seed)
+
+    def _sample_codes(self, n_samples: int, rng: np.random.RandomState) -> np.ndarray:
+        """Draw codes for :meth:`sample`."""
+        return sample_codes(self.latent_density_, n_samples, rng)
 
     # ------------------------------------------------------------------
     # Fitting
@@ -212,10 +243,12 @@ class BaseAutoEncoder(
 
     def _fit(self, X, *, partial: bool) -> BaseAutoEncoder:
         first = not (partial and hasattr(self, "net_"))
-        X = validate_data(self, X, reset=first, dtype=[np.float64, np.float32])
+        X = validate_data(
+            self, self._flatten_images(X), reset=first, dtype=[np.float64, np.float32]
+        )
         device = _resolve_device(self.device)
         if first:
-            self._validate_architecture()
+            self._validate_architecture(X.shape[1])
             self._fit_scaling(X)
             self._base_seed = self._draw_base_seed()
             self._n_training_calls = 0
@@ -255,7 +288,19 @@ class BaseAutoEncoder(
         for name in [k for k in vars(self) if k.endswith("_") and not k.startswith("__")]:
             delattr(self, name)
 
-    def _validate_architecture(self) -> None:
+    def _flatten_images(self, X):
+        """Accept 4-D image arrays ``(n, C, H, W)`` for the convolutional architecture."""
+        if self.architecture == "conv" and getattr(X, "ndim", None) == 4:
+            shape = getattr(self, "image_shape_", self.image_shape)
+            if shape is not None and tuple(X.shape[1:]) != tuple(shape):
+                raise ValueError(
+                    f"X has images of shape {tuple(X.shape[1:])}, but image_shape is "
+                    f"{tuple(shape)}."
+                )
+            return X.reshape(len(X), -1)
+        return X
+
+    def _validate_architecture(self, n_features: int) -> None:
         sizes = np.atleast_1d(np.asarray(self.hidden_layer_sizes, dtype=object))
         if sizes.ndim != 1 or not all(
             isinstance(s, Integral | np.integer) and s >= 1 for s in sizes
@@ -264,6 +309,22 @@ class BaseAutoEncoder(
                 "hidden_layer_sizes must be a sequence of positive integers, got "
                 f"{self.hidden_layer_sizes!r}."
             )
+        if self.architecture == "conv":
+            self.image_shape_ = self._resolve_image_shape(n_features)
+
+    def _resolve_image_shape(self, n_features: int) -> tuple[int, int, int]:
+        if self.image_shape is None:
+            # A square single-channel image if the row is one, else a 1-D signal.
+            side = int(round(np.sqrt(n_features)))
+            return (1, side, side) if side * side == n_features else (1, 1, n_features)
+        shape = tuple(int(v) for v in np.ravel(self.image_shape))
+        if len(shape) != 3 or min(shape) < 1 or int(np.prod(shape)) != n_features:
+            raise ValueError(
+                f"image_shape={tuple(self.image_shape)!r} does not match X: it must be "
+                f"(channels, height, width) with channels * height * width == n_features "
+                f"({n_features})."
+            )
+        return shape
 
     def _hidden_layer_sizes(self) -> list[int]:
         sizes = self.hidden_layer_sizes
@@ -293,7 +354,7 @@ class BaseAutoEncoder(
         callbacks.extend(copy.deepcopy(self.callbacks or []))
         return AutoEncoderNet(
             module=self._make_module(n_features),
-            criterion=self._make_criterion(),
+            criterion=self._make_criterion(n_features),
             penalties=self._make_penalties(),
             corruption=self._make_corruption(),
             optimizer=torch.optim.Adam,
@@ -314,8 +375,7 @@ class BaseAutoEncoder(
             self.offset_ = float(q1 - AUTO_FENCE * (q3 - q1))
         else:
             self.offset_ = float(np.percentile(scores, 100.0 * self.contamination))
-        codes = self._apply(x, lambda module, xb: module.encode(xb))
-        self.latent_density_ = fit_code_density(codes, seed)
+        self._fit_latent_density(self._apply(x, lambda module, xb: module.encode(xb)), seed)
 
     # ------------------------------------------------------------------
     # Scaling
@@ -382,7 +442,9 @@ class BaseAutoEncoder(
 
     def _check_input(self, X) -> np.ndarray:
         check_is_fitted(self)
-        return validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
+        return validate_data(
+            self, self._flatten_images(X), reset=False, dtype=[np.float64, np.float32]
+        )
 
     def transform(self, X) -> np.ndarray:
         """Encode ``X`` into the latent space.
@@ -527,8 +589,7 @@ class BaseAutoEncoder(
         if not isinstance(n_samples, Integral | np.integer) or n_samples < 1:
             raise ValueError(f"n_samples must be a positive integer, got {n_samples!r}.")
         rng = check_random_state(random_state)
-        codes = sample_codes(self.latent_density_, int(n_samples), rng)
-        return self._decode(codes.astype(np.float32))
+        return self._decode(self._sample_codes(int(n_samples), rng).astype(np.float32))
 
     # ------------------------------------------------------------------
     # scikit-learn plumbing

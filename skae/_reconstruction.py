@@ -7,9 +7,16 @@ per-sample values, so what the model is trained on and what it scores agree.
 
 from __future__ import annotations
 
+import math
+
 import torch
 import torch.nn.functional as F
 from torch import nn
+
+#: Bounds on the learned log standard deviation of a Gaussian decoder, in units
+#: of the feature's standard deviation: a (near-)constant feature cannot drive
+#: the likelihood to infinity.
+LOG_SCALE_MIN, LOG_SCALE_MAX = -5.0, 3.0
 
 
 class SquaredError(nn.Module):
@@ -36,6 +43,45 @@ class BinaryCrossEntropy(nn.Module):
     def reconstruct(self, out: dict[str, torch.Tensor]) -> torch.Tensor:
         return torch.sigmoid(out["x_hat"])
 
+
+class GaussianNLL(nn.Module):
+    """Negative log-likelihood of x under N(x_hat, diag(sigma^2)), per sample, in nats.
+
+    ``sigma`` is one learned standard deviation per feature, so the decoder is
+    a proper density and the loss is comparable with probabilistic PCA's.
+    """
+
+    def __init__(self, n_features: int) -> None:
+        super().__init__()
+        self.log_scale = nn.Parameter(torch.zeros(n_features))
+
+    def forward(self, out: dict[str, torch.Tensor], x: torch.Tensor) -> torch.Tensor:
+        log_scale = self.log_scale.clamp(LOG_SCALE_MIN, LOG_SCALE_MAX)
+        z = (x - out["x_hat"]) * torch.exp(-log_scale)
+        return (0.5 * z.square() + log_scale + 0.5 * math.log(2 * math.pi)).sum(dim=1)
+
+    def reconstruct(self, out: dict[str, torch.Tensor]) -> torch.Tensor:
+        return out["x_hat"]
+
+
+class BernoulliNLL(nn.Module):
+    """Negative log-likelihood of x in [0, 1] under Bernoulli(sigmoid(logits)), in nats."""
+
+    def __init__(self, n_features: int) -> None:
+        super().__init__()
+
+    def forward(self, out: dict[str, torch.Tensor], x: torch.Tensor) -> torch.Tensor:
+        return F.binary_cross_entropy_with_logits(out["x_hat"], x, reduction="none").sum(dim=1)
+
+    def reconstruct(self, out: dict[str, torch.Tensor]) -> torch.Tensor:
+        return torch.sigmoid(out["x_hat"])
+
+
+#: The decoder likelihoods of a variational autoencoder, by ``loss``.
+LIKELIHOODS: dict[str, type[nn.Module]] = {
+    "squared_error": GaussianNLL,
+    "binary_crossentropy": BernoulliNLL,
+}
 
 RECONSTRUCTION_LOSSES: dict[str, type[nn.Module]] = {
     "squared_error": SquaredError,

@@ -4,22 +4,46 @@ import numpy as np
 import pytest
 from sklearn.datasets import load_digits
 
-from skae import AutoEncoder
+from skae import (
+    AutoEncoder,
+    ContractiveAutoEncoder,
+    ConvolutionalAutoEncoder,
+    DenoisingAutoEncoder,
+    SparseAutoEncoder,
+    VariationalAutoEncoder,
+)
 
-#: Every public estimator, in a configuration that trains in well under a second.
-FAST_ESTIMATORS = {
-    "AutoEncoder": lambda **kw: AutoEncoder(
-        **{
-            "n_components": 2,
-            "hidden_layer_sizes": (16,),
-            "max_epochs": 10,
-            "batch_size": 32,
-            "lr": 1e-2,
-            "random_state": 0,
-            **kw,
-        }
-    ),
+#: Every public estimator and the small settings that make it train fast.
+KINDS = {
+    AutoEncoder: {},
+    DenoisingAutoEncoder: {"noise_std": 0.1},
+    SparseAutoEncoder: {"sparsity_weight": 1e-3},
+    # The KL term slows the start: more epochs to show learning.
+    VariationalAutoEncoder: {"max_epochs": 30},
+    ContractiveAutoEncoder: {"contraction_weight": 0.01},
+    ConvolutionalAutoEncoder: {"hidden_layer_sizes": (4,)},
 }
+
+FAST = {
+    "n_components": 2,
+    "hidden_layer_sizes": (16,),
+    "max_epochs": 10,
+    "batch_size": 32,
+    "lr": 1e-2,
+    "random_state": 0,
+}
+
+
+def _factory(cls):
+    def make(**params):
+        return cls(**{**FAST, **KINDS[cls], **params})
+
+    make.__name__ = cls.__name__
+    return make
+
+
+#: A factory per estimator: fast, seeded instances, parameters overridable.
+FAST_ESTIMATORS = {cls.__name__: _factory(cls) for cls in KINDS}
 
 
 @pytest.fixture(params=sorted(FAST_ESTIMATORS))

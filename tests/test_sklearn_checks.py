@@ -1,13 +1,10 @@
 """scikit-learn's own estimator checks, run on every public estimator."""
 
+from conftest import FAST_ESTIMATORS
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from skae import AutoEncoder
-
 # Small networks and few epochs: the checks fit dozens of times each.
-FAST = dict(n_components=2, hidden_layer_sizes=(8,), max_epochs=3, random_state=0)
-
-ESTIMATORS = [AutoEncoder(**FAST)]
+ESTIMATORS = [make(hidden_layer_sizes=(8,), max_epochs=3) for make in FAST_ESTIMATORS.values()]
 
 
 def expected_failed_checks(estimator) -> dict[str, str]:

@@ -1,0 +1,101 @@
+"""Convolutional autoencoder: the plain objective on a convolutional architecture."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._base import BaseAutoEncoder
+from ._docs import fill_doc
+
+
+@fill_doc
+class ConvolutionalAutoEncoder(BaseAutoEncoder):
+    """Convolutional autoencoder for images given as rows of pixels.
+
+    The encoder is a stack of strided 3x3 convolutions (each halving height
+    and width, rounding up) followed by a linear layer to the code; the
+    decoder mirrors it with transposed convolutions. Weight sharing gives far
+    fewer parameters than a dense network of the same reach, and a bias
+    towards local image structure. The loss is the reconstruction loss of
+    :class:`AutoEncoder`.
+
+    Images are passed as a 2-D array ``(n_samples, C * H * W)`` (as
+    ``load_digits`` gives them, so the model works in a ``Pipeline``) with
+    ``image_shape=(C, H, W)``, or as a 4-D array ``(n_samples, C, H, W)``.
+    Any size works, powers of two or not. This class is
+    ``AutoEncoder(architecture="conv")`` with convolutional defaults; every
+    other kind takes ``architecture="conv"`` as well (a convolutional VAE is
+    ``VariationalAutoEncoder(architecture="conv")``).
+
+    Two defaults differ from the other kinds: ``architecture="conv"`` and
+    ``hidden_layer_sizes=(16, 32)``, the channels of the convolutions.
+
+    Parameters
+    ----------
+    %(parameters)s
+
+    Attributes
+    ----------
+    %(attributes)s
+    latent_density_ : sklearn.mixture.GaussianMixture
+        Density of the training codes, which :meth:`sample` draws from.
+    image_shape_ : tuple of int
+        The ``(C, H, W)`` shape of one image.
+
+    See Also
+    --------
+    AutoEncoder : The dense counterpart.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from skae import ConvolutionalAutoEncoder
+    >>> X, _ = load_digits(return_X_y=True)
+    >>> cae = ConvolutionalAutoEncoder(n_components=8, image_shape=(1, 8, 8),
+    ...                                max_epochs=2, random_state=0).fit(X)
+    >>> cae.transform(X[:2]).shape
+    (2, 8)
+    """
+
+    def __init__(
+        self,
+        n_components: int = 2,
+        *,
+        hidden_layer_sizes: tuple[int, ...] = (16, 32),
+        activation: str = "relu",
+        architecture: str = "conv",
+        image_shape: tuple[int, int, int] | None = None,
+        loss: str = "squared_error",
+        max_epochs: int = 100,
+        batch_size: int = 64,
+        lr: float = 1e-3,
+        weight_decay: float = 0.0,
+        early_stopping: bool = False,
+        validation_fraction: float = 0.1,
+        patience: int = 10,
+        contamination: str | float = "auto",
+        device: str = "cpu",
+        random_state: int | np.random.RandomState | None = None,
+        verbose: int = 0,
+        callbacks: list | None = None,
+    ) -> None:
+        super().__init__(
+            n_components,
+            hidden_layer_sizes=hidden_layer_sizes,
+            activation=activation,
+            architecture=architecture,
+            image_shape=image_shape,
+            loss=loss,
+            max_epochs=max_epochs,
+            batch_size=batch_size,
+            lr=lr,
+            weight_decay=weight_decay,
+            early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
+            patience=patience,
+            contamination=contamination,
+            device=device,
+            random_state=random_state,
+            verbose=verbose,
+            callbacks=callbacks,
+        )

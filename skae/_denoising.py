@@ -1,0 +1,126 @@
+"""Denoising autoencoder: corrupt the input in training, reconstruct the clean input."""
+
+from __future__ import annotations
+
+from numbers import Real
+
+import numpy as np
+from sklearn.utils._param_validation import Interval, StrOptions
+
+from ._base import BaseAutoEncoder
+from ._corruption import GaussianNoise, MaskingNoise
+from ._docs import fill_doc
+from ._net import Corruption
+
+
+@fill_doc
+class DenoisingAutoEncoder(BaseAutoEncoder):
+    """Denoising autoencoder: learns to undo a corruption of its input.
+
+    During training each batch is corrupted, ``x~ = c(x)``, and the network is
+    trained to reconstruct the clean input:
+
+    .. math:: L = \\frac{1}{n\\,d} \\sum_{i=1}^{n} \\lVert x_i - g(f(\\tilde x_i)) \\rVert^2
+
+    (Vincent et al., 2008). ``transform``, ``inverse_transform`` and
+    ``score_samples`` use the clean input; the corruption never applies
+    outside training. Use it to clean noisy data (``inverse_transform(transform(X))``),
+    or for codes that are robust to small perturbations and missing values.
+
+    The corruption acts on the internally standardised data: Gaussian noise
+    of ``noise_std`` standard deviations of each feature, or masking, which
+    sets each entry with probability ``mask_rate`` to zero, that is to the
+    feature's training mean.
+
+    Parameters
+    ----------
+    %(parameters)s
+    noise : {"gaussian", "mask"}, default="gaussian"
+        The corruption applied to training inputs.
+    noise_std : float, default=0.5
+        Standard deviation of the Gaussian noise, in units of each feature's
+        standard deviation (``noise="gaussian"``).
+    mask_rate : float in [0, 1), default=0.25
+        Probability of masking each entry (``noise="mask"``).
+
+    Attributes
+    ----------
+    %(attributes)s
+    latent_density_ : sklearn.mixture.GaussianMixture
+        Density of the training codes, which :meth:`sample` draws from.
+
+    See Also
+    --------
+    AutoEncoder : The same model trained on clean inputs.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from skae import DenoisingAutoEncoder
+    >>> X, _ = load_digits(return_X_y=True)
+    >>> dae = DenoisingAutoEncoder(n_components=8, noise_std=0.5, max_epochs=5,
+    ...                            random_state=0).fit(X)
+    >>> dae.inverse_transform(dae.transform(X[:2])).shape
+    (2, 64)
+    """
+
+    _parameter_constraints: dict = {
+        **BaseAutoEncoder._parameter_constraints,
+        "noise": [StrOptions({"gaussian", "mask"})],
+        "noise_std": [Interval(Real, 0, None, closed="left")],
+        "mask_rate": [Interval(Real, 0, 1, closed="left")],
+    }
+
+    def __init__(
+        self,
+        n_components: int = 2,
+        *,
+        hidden_layer_sizes: tuple[int, ...] = (64, 32),
+        activation: str = "relu",
+        architecture: str = "dense",
+        image_shape: tuple[int, int, int] | None = None,
+        loss: str = "squared_error",
+        max_epochs: int = 100,
+        batch_size: int = 64,
+        lr: float = 1e-3,
+        weight_decay: float = 0.0,
+        early_stopping: bool = False,
+        validation_fraction: float = 0.1,
+        patience: int = 10,
+        contamination: str | float = "auto",
+        device: str = "cpu",
+        random_state: int | np.random.RandomState | None = None,
+        verbose: int = 0,
+        callbacks: list | None = None,
+        noise: str = "gaussian",
+        noise_std: float = 0.5,
+        mask_rate: float = 0.25,
+    ) -> None:
+        super().__init__(
+            n_components,
+            hidden_layer_sizes=hidden_layer_sizes,
+            activation=activation,
+            architecture=architecture,
+            image_shape=image_shape,
+            loss=loss,
+            max_epochs=max_epochs,
+            batch_size=batch_size,
+            lr=lr,
+            weight_decay=weight_decay,
+            early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
+            patience=patience,
+            contamination=contamination,
+            device=device,
+            random_state=random_state,
+            verbose=verbose,
+            callbacks=callbacks,
+        )
+        self.noise = noise
+        self.noise_std = noise_std
+        self.mask_rate = mask_rate
+
+    def _make_corruption(self) -> Corruption:
+        if self.noise == "mask":
+            return MaskingNoise(self.mask_rate)
+        return GaussianNoise(self.noise_std)

@@ -1,0 +1,106 @@
+"""Shared parts of the estimators' docstrings.
+
+Every kind of autoencoder has the same core parameters and attributes; their
+documentation lives here once and is spliced into each class docstring by
+:func:`fill_doc`, at the place marked ``%(parameters)s`` / ``%(attributes)s``.
+"""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+T = TypeVar("T")
+
+
+PARAMETERS = """\
+    n_components : int, default=2
+        Size of the code (the bottleneck).
+    hidden_layer_sizes : int or array-like of int, default=(64, 32)
+        Widths of the encoder's hidden layers; the decoder mirrors them. An
+        empty tuple gives a linear autoencoder.
+    activation : {"relu", "tanh", "logistic", "identity", "gelu"}, default="relu"
+        Activation of the hidden layers. The code layer and the output layer
+        are linear.
+    architecture : {"dense", "conv"}, default="dense"
+        ``"dense"``: fully connected layers of ``hidden_layer_sizes`` units.
+        ``"conv"``: strided 3x3 convolutions with ``hidden_layer_sizes``
+        channels, for images passed as rows of ``C * H * W`` pixels (or as a
+        4-D array), any objective.
+    image_shape : tuple of int (channels, height, width), default=None
+        Shape of one image, with ``architecture="conv"``. None means one
+        channel of a square image, or, when ``n_features`` is not a square, a
+        one-row image (a 1-D signal).
+    loss : {"squared_error", "binary_crossentropy"}, default="squared_error"
+        Reconstruction loss. ``"binary_crossentropy"`` is for data in [0, 1]
+        (e.g. pixel intensities); the decoder then ends in a sigmoid.
+    max_epochs : int, default=100
+        Number of passes over the training data (an upper bound with
+        ``early_stopping=True``).
+    batch_size : int, default=64
+        Mini-batch size. Fewer samples than ``batch_size`` gives one batch.
+    lr : float, default=1e-3
+        Learning rate of the Adam optimiser.
+    weight_decay : float, default=0.0
+        L2 penalty (Adam's ``weight_decay``).
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the training data and stop when
+        its loss has not improved for ``patience`` epochs; the weights of the
+        best epoch are kept. Applies to :meth:`fit` only.
+    validation_fraction : float, default=0.1
+        Fraction of the training data held out with ``early_stopping=True``.
+    patience : int, default=10
+        Epochs without improvement of the validation loss before stopping.
+    contamination : "auto" or float in (0, 0.5], default="auto"
+        Expected proportion of outliers in the training data; sets
+        ``offset_``. With a float, ``offset_`` is that percentile of the
+        training scores. With ``"auto"``, Tukey's rule: a sample is an outlier
+        when its score is below ``Q1 - 1.5 * IQR`` of the training scores.
+    device : {"cpu", "cuda", "auto"}, default="cpu"
+        Where to train and predict; ``"auto"`` takes a GPU when torch sees one.
+        Outputs are always numpy arrays.
+    random_state : int, RandomState instance or None, default=None
+        Seeds every random draw of a fit (initial weights, shuffling, the
+        held-out split). Fitting leaves numpy's and torch's global random
+        state unchanged.
+    verbose : int, default=0
+        0 is silent, 1 prints a table of losses per epoch, 2 adds a progress
+        bar per epoch.
+    callbacks : list of skorch callbacks, default=None
+        Extra :mod:`skorch.callbacks` (or ``(name, callback)`` tuples), e.g.
+        ``LRScheduler`` or ``Checkpoint``. They are copied at fit.
+
+"""
+
+ATTRIBUTES = """\
+    net_ : skorch.NeuralNet
+        The trained net; ``net_.module_`` is the torch module and
+        ``net_.history`` the training history.
+    mean_ : ndarray of shape (n_features_in_,)
+        Per-feature mean used for the internal standardisation.
+    scale_ : ndarray of shape (n_features_in_,)
+        Per-feature standard deviation used for the internal standardisation.
+    offset_ : float
+        Threshold on :meth:`score_samples`; ``decision_function`` is
+        ``score_samples - offset_``.
+    n_iter_ : int
+        Number of epochs run.
+    device_ : torch.device
+        The device the model lives on.
+    n_features_in_ : int
+        Number of features seen during :term:`fit`.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during :term:`fit`. Defined only when ``X`` has
+        feature names that are all strings.
+
+"""
+
+
+def fill_doc(cls: T) -> T:
+    """Class decorator: splice the shared parameter and attribute docs in.
+
+    A kind's own parameters and attributes follow the markers in its docstring.
+    """
+    cls.__doc__ = cls.__doc__.replace("    %(parameters)s\n", PARAMETERS.rstrip() + "\n").replace(
+        "    %(attributes)s\n", ATTRIBUTES.rstrip() + "\n"
+    )
+    return cls

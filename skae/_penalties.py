@@ -1,0 +1,91 @@
+"""Penalties: named loss terms added to the reconstruction term.
+
+Each is a callable ``penalty(module, x_in, out) -> scalar tensor`` where
+``module`` is the :class:`~skae._architectures.AutoEncoderModule`, ``x_in`` the
+(possibly corrupted) input batch and ``out`` the module's output dict. The net
+adds them to the batch-mean reconstruction loss and logs each under its name.
+"""
+
+from __future__ import annotations
+
+import torch
+
+
+class L1Sparsity:
+    """``weight * mean_i sum_j |z_ij|``: pushes code entries to exactly zero."""
+
+    def __init__(self, weight: float) -> None:
+        self.weight = weight
+
+    def __call__(self, module, x_in: torch.Tensor, out: dict) -> torch.Tensor:
+        return self.weight * out["z"].abs().sum(dim=1).mean()
+
+
+class KLSparsity:
+    """``weight * sum_j KL(rho || rho_hat_j)`` for codes in (0, 1).
+
+    ``rho_hat_j`` is the mean activation of code unit ``j`` over the batch and
+    ``rho`` the target activation rate (Ng, "Sparse autoencoder", 2011).
+    """
+
+    def __init__(self, weight: float, target: float) -> None:
+        self.weight = weight
+        self.target = target
+
+    def __call__(self, module, x_in: torch.Tensor, out: dict) -> torch.Tensor:
+        rho = self.target
+        rho_hat = out["z"].mean(dim=0).clamp(1e-6, 1 - 1e-6)
+        kl = rho * torch.log(rho / rho_hat) + (1 - rho) * torch.log((1 - rho) / (1 - rho_hat))
+        return self.weight * kl.sum()
+
+
+class GaussianKL:
+    """``beta * mean_i KL(q(z|x_i) || N(0, I))``, summed over latent dimensions."""
+
+    def __init__(self, beta: float) -> None:
+        self.beta = beta
+
+    def __call__(self, module, x_in: torch.Tensor, out: dict) -> torch.Tensor:
+        return self.beta * gaussian_kl(out["mu"], out["logvar"]).mean()
+
+
+def gaussian_kl(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
+    """Per-sample KL(N(mu, exp(logvar)) || N(0, I)), summed over dimensions."""
+    return 0.5 * (mu.square() + logvar.exp() - 1.0 - logvar).sum(dim=1)
+
+
+def jacobian_frobenius_sq(
+    encode, x: torch.Tensor, *, exact: bool, create_graph: bool = True
+) -> torch.Tensor:
+    """Per-sample squared Frobenius norm of the Jacobian of ``encode`` at ``x``.
+
+    ``exact=True`` takes one backward pass per code dimension (the rows of the
+    Jacobian). ``exact=False`` takes one: with ``v ~ N(0, I)`` in code space,
+    ``E ||J^T v||^2 = trace(J J^T) = ||J||_F^2``, an unbiased estimate
+    (Hutchinson, 1989). Rows are independent samples, so summing the codes
+    over the batch before differentiating gives every row's Jacobian at once.
+    """
+    with torch.enable_grad():
+        x = x.detach().requires_grad_(True)
+        z = encode(x)
+        if exact:
+            total = torch.zeros(len(x), device=x.device, dtype=x.dtype)
+            for j in range(z.shape[1]):
+                (row,) = torch.autograd.grad(z[:, j].sum(), x, create_graph=create_graph)
+                total = total + row.square().sum(dim=1)
+            return total
+        v = torch.randn_like(z)
+        (jtv,) = torch.autograd.grad(z, x, grad_outputs=v, create_graph=create_graph)
+        return jtv.square().sum(dim=1)
+
+
+class Contraction:
+    """``weight * mean_i ||J_f(x_i)||_F^2``, the encoder's Jacobian (Rifai et al., 2011)."""
+
+    def __init__(self, weight: float, exact: bool) -> None:
+        self.weight = weight
+        self.exact = exact
+
+    def __call__(self, module, x_in: torch.Tensor, out: dict) -> torch.Tensor:
+        norms = jacobian_frobenius_sq(module.encode, x_in, exact=self.exact)
+        return self.weight * norms.mean()

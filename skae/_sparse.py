@@ -1,0 +1,133 @@
+"""Sparse autoencoder: a sparsity penalty on the code."""
+
+from __future__ import annotations
+
+from numbers import Real
+
+import numpy as np
+from sklearn.utils._param_validation import Interval, StrOptions
+from torch import nn
+
+from ._base import BaseAutoEncoder
+from ._docs import fill_doc
+from ._latent import ActivatedLatent
+from ._net import Penalty
+from ._penalties import KLSparsity, L1Sparsity
+
+
+@fill_doc
+class SparseAutoEncoder(BaseAutoEncoder):
+    """Sparse autoencoder: most code entries are zero for any one sample.
+
+    The reconstruction loss gets a sparsity penalty on the codes ``z = f(x)``,
+    either L1 on non-negative (ReLU) codes,
+
+    .. math:: L = L_{rec} + \\lambda \\frac{1}{n} \\sum_i \\lVert z_i \\rVert_1,
+
+    or, for sigmoid codes in (0, 1), the KL divergence between a target
+    activation rate :math:`\\rho` and each unit's mean activation
+    :math:`\\hat\\rho_j` over the batch,
+
+    .. math:: L = L_{rec} + \\lambda \\sum_j \\rho \\log\\frac{\\rho}{\\hat\\rho_j}
+              + (1 - \\rho) \\log\\frac{1 - \\rho}{1 - \\hat\\rho_j}.
+
+    Each sample is then described by a few active units, which makes the
+    codes easier to interpret and lets the code be overcomplete
+    (``n_components`` larger than the number of features) without learning the
+    identity.
+
+    Parameters
+    ----------
+    %(parameters)s
+    sparsity : {"l1", "kl"}, default="l1"
+        The penalty: L1 on ReLU codes, or KL divergence to ``sparsity_target``
+        on sigmoid codes.
+    sparsity_weight : float, default=0.01
+        Weight :math:`\\lambda` of the penalty.
+    sparsity_target : float in (0, 1), default=0.05
+        Target mean activation :math:`\\rho` of each unit (``sparsity="kl"``).
+
+    Attributes
+    ----------
+    %(attributes)s
+    latent_density_ : sklearn.mixture.GaussianMixture
+        Density of the training codes, which :meth:`sample` draws from.
+
+    See Also
+    --------
+    AutoEncoder : The same model without the penalty.
+    sklearn.decomposition.DictionaryLearning : Linear sparse coding.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from skae import SparseAutoEncoder
+    >>> X, _ = load_digits(return_X_y=True)
+    >>> sae = SparseAutoEncoder(n_components=128, max_epochs=5, random_state=0).fit(X)
+    >>> sae.transform(X).shape
+    (1797, 128)
+    """
+
+    _parameter_constraints: dict = {
+        **BaseAutoEncoder._parameter_constraints,
+        "sparsity": [StrOptions({"l1", "kl"})],
+        "sparsity_weight": [Interval(Real, 0, None, closed="left")],
+        "sparsity_target": [Interval(Real, 0, 1, closed="neither")],
+    }
+
+    def __init__(
+        self,
+        n_components: int = 2,
+        *,
+        hidden_layer_sizes: tuple[int, ...] = (64, 32),
+        activation: str = "relu",
+        architecture: str = "dense",
+        image_shape: tuple[int, int, int] | None = None,
+        loss: str = "squared_error",
+        max_epochs: int = 100,
+        batch_size: int = 64,
+        lr: float = 1e-3,
+        weight_decay: float = 0.0,
+        early_stopping: bool = False,
+        validation_fraction: float = 0.1,
+        patience: int = 10,
+        contamination: str | float = "auto",
+        device: str = "cpu",
+        random_state: int | np.random.RandomState | None = None,
+        verbose: int = 0,
+        callbacks: list | None = None,
+        sparsity: str = "l1",
+        sparsity_weight: float = 0.01,
+        sparsity_target: float = 0.05,
+    ) -> None:
+        super().__init__(
+            n_components,
+            hidden_layer_sizes=hidden_layer_sizes,
+            activation=activation,
+            architecture=architecture,
+            image_shape=image_shape,
+            loss=loss,
+            max_epochs=max_epochs,
+            batch_size=batch_size,
+            lr=lr,
+            weight_decay=weight_decay,
+            early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
+            patience=patience,
+            contamination=contamination,
+            device=device,
+            random_state=random_state,
+            verbose=verbose,
+            callbacks=callbacks,
+        )
+        self.sparsity = sparsity
+        self.sparsity_weight = sparsity_weight
+        self.sparsity_target = sparsity_target
+
+    def _make_latent(self) -> nn.Module:
+        return ActivatedLatent(nn.Sigmoid() if self.sparsity == "kl" else nn.ReLU())
+
+    def _make_penalties(self) -> dict[str, Penalty]:
+        if self.sparsity == "kl":
+            return {"sparsity": KLSparsity(self.sparsity_weight, self.sparsity_target)}
+        return {"sparsity": L1Sparsity(self.sparsity_weight)}
