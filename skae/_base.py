@@ -91,6 +91,7 @@ class BaseAutoEncoder(
         "activation": [StrOptions(set(ACTIVATIONS))],
         "architecture": [StrOptions({"dense", "conv"})],
         "image_shape": ["array-like", None],
+        "scaling": [StrOptions({"feature", "global", "none"})],
         "loss": [StrOptions(set(RECONSTRUCTION_LOSSES))],
         "max_epochs": [Interval(Integral, 1, None, closed="left")],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
@@ -114,6 +115,7 @@ class BaseAutoEncoder(
         activation: str = "relu",
         architecture: str = "dense",
         image_shape: tuple[int, int, int] | None = None,
+        scaling: str = "feature",
         loss: str = "squared_error",
         max_epochs: int = 100,
         batch_size: int = 64,
@@ -133,6 +135,7 @@ class BaseAutoEncoder(
         self.activation = activation
         self.architecture = architecture
         self.image_shape = image_shape
+        self.scaling = scaling
         self.loss = loss
         self.max_epochs = max_epochs
         self.batch_size = batch_size
@@ -381,6 +384,7 @@ class BaseAutoEncoder(
     # Scaling
     # ------------------------------------------------------------------
     def _fit_scaling(self, X: np.ndarray) -> None:
+        n_features = X.shape[1]
         if self.loss == "binary_crossentropy":
             if X.min() < 0 or X.max() > 1:
                 raise ValueError(
@@ -388,11 +392,15 @@ class BaseAutoEncoder(
                     f"[{X.min():.4g}, {X.max():.4g}]. Scale X (e.g. MinMaxScaler) or use "
                     "loss='squared_error'."
                 )
-            self.mean_ = np.zeros(X.shape[1])
-            self.scale_ = np.ones(X.shape[1])
-            return
-        mean = X.mean(axis=0, dtype=np.float64)
-        scale = X.std(axis=0, dtype=np.float64)
+            mean, scale = np.zeros(n_features), np.ones(n_features)
+        elif self.scaling == "none":
+            mean, scale = np.zeros(n_features), np.ones(n_features)
+        elif self.scaling == "global":
+            mean = np.full(n_features, X.mean(dtype=np.float64))
+            scale = np.full(n_features, X.std(dtype=np.float64))
+        else:
+            mean = X.mean(axis=0, dtype=np.float64)
+            scale = X.std(axis=0, dtype=np.float64)
         # Constant features (up to rounding) are centred but not scaled.
         scale[scale <= 1e3 * np.finfo(X.dtype).eps * np.maximum(np.abs(mean), 1.0)] = 1.0
         if not (np.all(np.isfinite(mean)) and np.all(np.isfinite(scale))):

@@ -27,8 +27,9 @@ class ConvolutionalAutoEncoder(BaseAutoEncoder):
     other kind takes ``architecture="conv"`` as well (a convolutional VAE is
     ``VariationalAutoEncoder(architecture="conv")``).
 
-    Two defaults differ from the other kinds: ``architecture="conv"`` and
-    ``hidden_layer_sizes=(16, 32)``, the channels of the convolutions.
+    Three defaults differ from the other kinds: ``architecture="conv"``,
+    ``hidden_layer_sizes=(16, 32)`` (the channels of the convolutions) and
+    ``scaling="global"`` (pixels share one unit).
 
     Parameters
     ----------
@@ -65,6 +66,7 @@ class ConvolutionalAutoEncoder(BaseAutoEncoder):
         activation: str = "relu",
         architecture: str = "conv",
         image_shape: tuple[int, int, int] | None = None,
+        scaling: str = "global",
         loss: str = "squared_error",
         max_epochs: int = 100,
         batch_size: int = 64,
@@ -85,6 +87,7 @@ class ConvolutionalAutoEncoder(BaseAutoEncoder):
             activation=activation,
             architecture=architecture,
             image_shape=image_shape,
+            scaling=scaling,
             loss=loss,
             max_epochs=max_epochs,
             batch_size=batch_size,

@@ -30,6 +30,16 @@ PARAMETERS = """\
         Shape of one image, with ``architecture="conv"``. None means one
         channel of a square image, or, when ``n_features`` is not a square, a
         one-row image (a 1-D signal).
+    scaling : {"feature", "global", "none"}, default="feature"
+        Internal scaling, learned at the first ``fit`` or ``partial_fit``.
+        ``"feature"`` standardises each feature (mean 0, standard deviation 1;
+        constant features are only centred): right for tabular data in mixed
+        units. ``"global"`` subtracts one mean and divides by one standard
+        deviation over all entries: right for images and other data in one
+        unit, where per-feature scaling would blow up near-constant pixels.
+        ``"none"`` leaves the data as it is. :meth:`inverse_transform` and
+        :meth:`sample` always return the original units. Ignored with
+        ``loss="binary_crossentropy"``, which takes data in [0, 1] as is.
     loss : {"squared_error", "binary_crossentropy"}, default="squared_error"
         Reconstruction loss. ``"binary_crossentropy"`` is for data in [0, 1]
         (e.g. pixel intensities); the decoder then ends in a sigmoid.

@@ -71,7 +71,9 @@ def jacobian_frobenius_sq(
         if exact:
             total = torch.zeros(len(x), device=x.device, dtype=x.dtype)
             for j in range(z.shape[1]):
-                (row,) = torch.autograd.grad(z[:, j].sum(), x, create_graph=create_graph)
+                (row,) = torch.autograd.grad(
+                    z[:, j].sum(), x, create_graph=create_graph, retain_graph=True
+                )
                 total = total + row.square().sum(dim=1)
             return total
         v = torch.randn_like(z)

@@ -42,7 +42,7 @@ class SparseAutoEncoder(BaseAutoEncoder):
     sparsity : {"l1", "kl"}, default="l1"
         The penalty: L1 on ReLU codes, or KL divergence to ``sparsity_target``
         on sigmoid codes.
-    sparsity_weight : float, default=0.01
+    sparsity_weight : float, default=1e-3
         Weight :math:`\\lambda` of the penalty.
     sparsity_target : float in (0, 1), default=0.05
         Target mean activation :math:`\\rho` of each unit (``sparsity="kl"``).
@@ -83,6 +83,7 @@ class SparseAutoEncoder(BaseAutoEncoder):
         activation: str = "relu",
         architecture: str = "dense",
         image_shape: tuple[int, int, int] | None = None,
+        scaling: str = "feature",
         loss: str = "squared_error",
         max_epochs: int = 100,
         batch_size: int = 64,
@@ -97,7 +98,7 @@ class SparseAutoEncoder(BaseAutoEncoder):
         verbose: int = 0,
         callbacks: list | None = None,
         sparsity: str = "l1",
-        sparsity_weight: float = 0.01,
+        sparsity_weight: float = 1e-3,
         sparsity_target: float = 0.05,
     ) -> None:
         super().__init__(
@@ -106,6 +107,7 @@ class SparseAutoEncoder(BaseAutoEncoder):
             activation=activation,
             architecture=architecture,
             image_shape=image_shape,
+            scaling=scaling,
             loss=loss,
             max_epochs=max_epochs,
             batch_size=batch_size,

@@ -1,0 +1,269 @@
+"""What makes each kind of autoencoder different, measured on load_digits."""
+
+import inspect
+
+import numpy as np
+import pytest
+import torch
+from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.decomposition import PCA, FactorAnalysis
+from sklearn.model_selection import train_test_split
+
+from skae import (
+    AutoEncoder,
+    BaseAutoEncoder,
+    ContractiveAutoEncoder,
+    ConvolutionalAutoEncoder,
+    DenoisingAutoEncoder,
+    SparseAutoEncoder,
+    VariationalAutoEncoder,
+)
+from skae._penalties import jacobian_frobenius_sq
+
+KINDS = [
+    AutoEncoder,
+    DenoisingAutoEncoder,
+    SparseAutoEncoder,
+    VariationalAutoEncoder,
+    ContractiveAutoEncoder,
+    ConvolutionalAutoEncoder,
+]
+
+
+@pytest.fixture(scope="module")
+def split(digits):
+    X, y = digits
+    X_train, X_test, _, _ = train_test_split(X, y, test_size=0.25, random_state=0, stratify=y)
+    return X_train, X_test
+
+
+def _mse(model, X, target):
+    return float(np.mean((model.inverse_transform(model.transform(X)) - target) ** 2))
+
+
+def _n_parameters(model):
+    return sum(p.numel() for p in model.net_.module_.parameters())
+
+
+# --- the shared signature -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", KINDS, ids=lambda k: k.__name__)
+def test_every_kind_takes_every_core_parameter(kind):
+    """Each kind repeats the core signature (scikit-learn needs explicit
+    parameters); this keeps the copies from drifting."""
+    core = inspect.signature(BaseAutoEncoder.__init__).parameters
+    own = inspect.signature(kind.__init__).parameters
+    conv_defaults = {"architecture": "conv", "hidden_layer_sizes": (16, 32), "scaling": "global"}
+    for name, param in core.items():
+        assert name in own, name
+        expected = param.default
+        if kind is ConvolutionalAutoEncoder and name in conv_defaults:
+            expected = conv_defaults[name]
+        assert own[name].default == expected, name
+        assert own[name].kind == param.kind, name
+
+
+# --- denoising ------------------------------------------------------------------------
+
+
+def test_denoising_cleans_noisy_digits_better_than_ae_and_pca(split):
+    X_train, X_test = split
+    noisy = X_test + np.random.RandomState(0).normal(scale=4.0, size=X_test.shape)
+    same = dict(n_components=16, scaling="global", max_epochs=100, random_state=0)
+    dae = DenoisingAutoEncoder(noise_std=0.5, **same).fit(X_train)
+    ae = AutoEncoder(**same).fit(X_train)
+    best_pca = min(_mse(PCA(k).fit(X_train), noisy, X_test) for k in range(1, 40))
+    dae_mse = _mse(dae, noisy, X_test)
+    assert dae_mse < _mse(ae, noisy, X_test)
+    assert dae_mse < best_pca
+
+
+def test_corruption_applies_in_training_only(blobs):
+    dae = DenoisingAutoEncoder(noise="mask", mask_rate=0.5, max_epochs=3, random_state=0)
+    dae.fit(blobs)
+    x = torch.ones(1000, 5)
+    masked = dae.net_.corruption(x)
+    # Masking zeroes about mask_rate of the entries (zero is the feature mean).
+    assert set(masked.unique().tolist()) == {0.0, 1.0}
+    assert abs(float((masked == 0).float().mean()) - 0.5) < 0.05
+    # Inference never corrupts: the same input gives the same codes, and
+    # those codes are the clean encoder's output.
+    assert_array_equal(dae.transform(blobs), dae.transform(blobs))
+    module = dae.net_.module_
+    with torch.no_grad():
+        clean = module.encode(dae._scaled_tensor(blobs, dae.device_)).numpy()
+    assert_allclose(dae.transform(blobs), clean, rtol=1e-6)
+
+
+# --- sparse ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("n_components", [32, 96], ids=["undercomplete", "overcomplete"])
+def test_sparse_codes_are_mostly_zero(split, n_components):
+    X_train, X_test = split
+    same = dict(n_components=n_components, scaling="global", max_epochs=60, random_state=0)
+    sae = SparseAutoEncoder(**same).fit(X_train)
+    ae = AutoEncoder(**same).fit(X_train)
+    sparse_zeros = np.mean(np.abs(sae.transform(X_test)) < 1e-3)
+    dense_zeros = np.mean(np.abs(ae.transform(X_test)) < 1e-3)
+    assert sparse_zeros > 0.3 and sparse_zeros > 20 * dense_zeros
+    # ... at a comparable reconstruction error.
+    assert _mse(sae, X_test, X_test) < 1.25 * _mse(ae, X_test, X_test)
+    assert "train_sparsity" in sae.net_.history[-1]
+
+
+def test_kl_sparsity_reaches_target_rate(split):
+    X_train, X_test = split
+    sae = SparseAutoEncoder(
+        n_components=32,
+        sparsity="kl",
+        sparsity_weight=0.1,
+        sparsity_target=0.05,
+        max_epochs=60,
+        random_state=0,
+    ).fit(X_train)
+    codes = sae.transform(X_test)
+    assert codes.min() >= 0 and codes.max() <= 1  # sigmoid codes
+    assert abs(codes.mean() - 0.05) < 0.02
+
+
+# --- variational --------------------------------------------------------------------------
+
+
+def test_vae_likelihood_beats_pca_and_factor_analysis(split):
+    X_train, X_test = split
+    rng = np.random.RandomState(0)
+    # Dequantise the integer pixels the same way for every model.
+    X_train = X_train + rng.uniform(size=X_train.shape)
+    X_test = X_test + rng.uniform(size=X_test.shape)
+    vae = VariationalAutoEncoder(n_components=8, random_state=0).fit(X_train)
+    vae_ll = vae.score_samples(X_test).mean()
+    assert vae_ll > PCA(8).fit(X_train).score_samples(X_test).mean()
+    assert vae_ll > FactorAnalysis(8, random_state=0).fit(X_train).score_samples(X_test).mean()
+    # The importance-weighted bound is tighter than the ELBO.
+    iwae_ll = vae.set_params(n_importance_samples=50).score_samples(X_test).mean()
+    assert iwae_ll > vae_ll
+    history = vae.net_.history[-1]
+    assert history["train_loss"] == pytest.approx(
+        history["train_reconstruction"] + history["train_kl"], rel=1e-5
+    )
+
+
+def test_vae_codes_posterior_and_prior_samples(blobs):
+    vae = VariationalAutoEncoder(n_components=2, max_epochs=30, lr=1e-2, random_state=0)
+    vae.fit(blobs)
+    mean, variance = vae.posterior(blobs)
+    assert_array_equal(mean, vae.transform(blobs))
+    assert np.all(variance > 0)
+    assert not hasattr(vae, "latent_density_")
+    # sample() decodes draws from N(0, I).
+    z = np.random.RandomState(5).standard_normal((4, 2))
+    assert_allclose(vae.sample(4, random_state=5), vae.inverse_transform(z), rtol=1e-5)
+    # Scores are deterministic, and a higher beta gives a smaller KL term.
+    assert_array_equal(vae.score_samples(blobs), vae.score_samples(blobs))
+    strong = VariationalAutoEncoder(
+        n_components=2, max_epochs=30, lr=1e-2, beta=4.0, random_state=0
+    ).fit(blobs)
+    kl = vae.net_.history[-1, "train_kl"]
+    assert strong.net_.history[-1, "train_kl"] / 4.0 < kl
+
+
+# --- contractive ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("hidden", [(6,), (6, 5)], ids=["one-layer", "two-layer"])
+def test_contraction_matches_autograd_jacobian(hidden):
+    cae = ContractiveAutoEncoder(n_components=3, hidden_layer_sizes=hidden, activation="tanh")
+    with torch.random.fork_rng():
+        torch.manual_seed(0)
+        module = cae._make_module(4).double()
+        x = torch.randn(7, 4, dtype=torch.float64)
+    ours = jacobian_frobenius_sq(module.encode, x, exact=True)
+    expected = torch.stack(
+        [torch.autograd.functional.jacobian(module.encode, row[None]).square().sum() for row in x]
+    )
+    assert_allclose(ours.detach().numpy(), expected.numpy(), rtol=1e-5, atol=1e-8)
+    # The stochastic estimate is unbiased: its mean over many draws converges.
+    draws = torch.stack(
+        [jacobian_frobenius_sq(module.encode, x, exact=False).detach() for _ in range(4000)]
+    )
+    assert_allclose(draws.mean(0).numpy(), expected.numpy(), rtol=0.1)
+
+
+def test_contractive_codes_are_less_sensitive(split):
+    X_train, X_test = split
+    same = dict(n_components=8, max_epochs=60, random_state=0)
+    models = [AutoEncoder(**same).fit(X_train), ContractiveAutoEncoder(**same).fit(X_train)]
+    sensitivity = []
+    for model in models:
+        x = model._scaled_tensor(X_test, model.device_)
+        norm = jacobian_frobenius_sq(model.net_.module_.encode, x, exact=True).mean().item()
+        # Per unit of code variance, so shrinking the codes does not count.
+        sensitivity.append(norm / model.transform(X_test).var(axis=0).sum())
+    assert sensitivity[1] < 0.8 * sensitivity[0]
+
+
+# --- convolutional ------------------------------------------------------------------------
+
+
+def test_convolutional_beats_dense_with_fewer_parameters(split):
+    X_train, X_test = split
+    conv = ConvolutionalAutoEncoder(n_components=8, image_shape=(1, 8, 8), random_state=0)
+    conv.fit(X_train)
+    for dense in (
+        AutoEncoder(n_components=8, random_state=0).fit(X_train),
+        AutoEncoder(n_components=8, scaling="global", random_state=0).fit(X_train),
+    ):
+        assert _n_parameters(conv) < _n_parameters(dense)
+        assert _mse(conv, X_test, X_test) < _mse(dense, X_test, X_test)
+
+
+@pytest.mark.parametrize("image_shape", [(1, 28, 28), (1, 7, 9), (3, 5, 5), (2, 1, 6)])
+def test_convolutional_handles_any_image_size(image_shape):
+    rng = np.random.RandomState(0)
+    images = rng.rand(20, *image_shape)
+    conv = ConvolutionalAutoEncoder(
+        n_components=3,
+        hidden_layer_sizes=(4, 8),
+        max_epochs=2,
+        random_state=0,
+        image_shape=image_shape,
+    )
+    codes = conv.fit(images.reshape(20, -1)).transform(images.reshape(20, -1))
+    assert codes.shape == (20, 3)
+    # 4-D input works as well, and gives the same codes.
+    assert_array_equal(conv.transform(images), codes)
+    assert conv.inverse_transform(codes).shape == (20, int(np.prod(image_shape)))
+    assert conv.sample(2, random_state=0).shape == (2, int(np.prod(image_shape)))
+
+
+def test_convolutional_rejects_wrong_image_shape():
+    X = np.random.RandomState(0).rand(10, 64)
+    with pytest.raises(ValueError, match="image_shape=.* does not match X"):
+        ConvolutionalAutoEncoder(image_shape=(1, 7, 7), max_epochs=1).fit(X)
+    conv = ConvolutionalAutoEncoder(max_epochs=1, random_state=0).fit(X)
+    assert conv.image_shape_ == (1, 8, 8)
+    with pytest.raises(ValueError, match="images of shape"):
+        conv.transform(X.reshape(10, 1, 4, 16))
+
+
+@pytest.mark.parametrize(
+    "kind", [VariationalAutoEncoder, DenoisingAutoEncoder], ids=lambda k: k.__name__
+)
+def test_any_objective_on_the_convolutional_architecture(split, kind):
+    X_train, X_test = split
+    model = kind(
+        n_components=8,
+        architecture="conv",
+        hidden_layer_sizes=(16, 32),
+        scaling="global",
+        max_epochs=30,
+        random_state=0,
+    ).fit(X_train)
+    layers = [type(m) for m in model.net_.module_.modules()]
+    assert torch.nn.Conv2d in layers and torch.nn.ConvTranspose2d in layers
+    losses = model.net_.history[:, "train_loss"]
+    assert losses[-1] < losses[0] - 0.3 * abs(losses[0])
+    mean_mse = float(np.mean((X_test - X_train.mean(axis=0)) ** 2))
+    assert _mse(model, X_test, X_test) < 0.6 * mean_mse
