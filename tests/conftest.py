@@ -21,7 +21,8 @@ KINDS = {
     # The KL term slows the start: more epochs to show learning.
     VariationalAutoEncoder: {"max_epochs": 30},
     ContractiveAutoEncoder: {"contraction_weight": 0.01},
-    ConvolutionalAutoEncoder: {"hidden_layer_sizes": (4,)},
+    # The protocol data is tabular, in mixed units: scale per feature.
+    ConvolutionalAutoEncoder: {"hidden_layer_sizes": (4,), "scaling": "feature"},
 }
 
 FAST = {
