@@ -32,7 +32,12 @@ from sklearn.neighbors import KNeighborsClassifier
 from sklearn.preprocessing import StandardScaler
 
 from ._base import BaseAutoEncoder
+from ._contractive import ContractiveAutoEncoder
+from ._convolutional import ConvolutionalAutoEncoder
+from ._denoising import DenoisingAutoEncoder
+from ._sparse import SparseAutoEncoder
 from ._vanilla import AutoEncoder
+from ._variational import VariationalAutoEncoder
 
 #: Training epochs of the autoencoders: the estimator default, and with ``quick``.
 EPOCHS = 100
@@ -123,6 +128,17 @@ def autoencoder(name: str, cls: type[BaseAutoEncoder], **params: Any) -> Model:
 #: The models of the tables, in table order. The first autoencoder is the one plotted.
 MODELS: tuple[Model, ...] = (
     autoencoder("AutoEncoder", AutoEncoder),
+    autoencoder("DenoisingAutoEncoder", DenoisingAutoEncoder),
+    autoencoder("SparseAutoEncoder", SparseAutoEncoder),
+    autoencoder("VariationalAutoEncoder", VariationalAutoEncoder),
+    autoencoder("ContractiveAutoEncoder", ContractiveAutoEncoder),
+    # Images only: the digits' 8x8 pixels, not the breast cancer table.
+    Model(
+        "ConvolutionalAutoEncoder",
+        reducer=lambda k, epochs: ConvolutionalAutoEncoder(
+            n_components=k, image_shape=(1, 8, 8), max_epochs=epochs, random_state=SEED
+        ),
+    ),
     Model(
         "PCA",
         reducer=lambda k, _: PCA(n_components=k),
