@@ -602,6 +602,12 @@ class BaseAutoEncoder(
     # ------------------------------------------------------------------
     # scikit-learn plumbing
     # ------------------------------------------------------------------
+    def __setstate__(self, state: dict) -> None:
+        super().__setstate__(state)
+        if "net_" in state:
+            # skorch maps a CUDA model to the CPU when unpickled without a GPU.
+            self.device_ = torch.device(self.net_.device)
+
     @property
     def _n_features_out(self) -> int:
         return self.n_components

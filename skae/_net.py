@@ -203,4 +203,13 @@ class AutoEncoderNet(NeuralNet):
     def __getstate__(self) -> dict:
         state = super().__getstate__()
         state.pop("_epoch_sums", None)
+        # ``module`` and ``criterion`` were passed as instances, so they are
+        # ``module_`` and ``criterion_``, which skorch stores apart so they can
+        # be loaded on another device. Pickling them again here would tie the
+        # file to the training device (and store the weights twice).
+        state["module"] = state["criterion"] = None
         return state
+
+    def __setstate__(self, state: dict) -> None:
+        super().__setstate__(state)
+        self.module, self.criterion = self.module_, self.criterion_

@@ -1,0 +1,70 @@
+"""Training and inference on a GPU; skipped where torch sees none."""
+
+import os
+import pickle
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import torch
+from numpy.testing import assert_allclose
+
+pytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+
+
+@pytest.mark.parametrize("device", ["cuda", "auto"])
+def test_fits_and_predicts_on_gpu(make_estimator, blobs, device):
+    est = make_estimator(device=device).fit(blobs)
+    assert est.device_.type == "cuda"
+    assert all(p.is_cuda for p in est.net_.module_.parameters())
+    losses = est.net_.history[:, "train_loss"]
+    assert losses[-1] < losses[0] - 0.5 * abs(losses[0])
+    for output in (
+        est.transform(blobs),
+        est.inverse_transform(est.transform(blobs)),
+        est.score_samples(blobs),
+        est.sample(3, random_state=0),
+    ):
+        assert isinstance(output, np.ndarray) and np.all(np.isfinite(output))
+    assert est.predict(blobs).dtype.kind == "i"
+
+
+def test_gpu_fit_is_reproducible(make_estimator, blobs):
+    first = make_estimator(device="cuda", random_state=1).fit(blobs).transform(blobs)
+    second = make_estimator(device="cuda", random_state=1).fit(blobs).transform(blobs)
+    assert_allclose(first, second, rtol=1e-5, atol=1e-6)
+
+
+LOAD_ON_CPU = """
+import pickle, sys
+import numpy as np
+import torch
+assert not torch.cuda.is_available()
+est = pickle.load(open(sys.argv[1], "rb"))
+X = np.load(sys.argv[2])
+np.save(sys.argv[3], est.transform(X))
+print(est.device_)
+"""
+
+
+def test_gpu_model_loads_on_cpu_only_machine(make_estimator, blobs, tmp_path):
+    est = make_estimator(device="cuda").fit(blobs)
+    (tmp_path / "model.pkl").write_bytes(pickle.dumps(est))
+    np.save(tmp_path / "X.npy", blobs)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            LOAD_ON_CPU,
+            str(tmp_path / "model.pkl"),
+            str(tmp_path / "X.npy"),
+            str(tmp_path / "codes.npy"),
+        ],
+        env={**os.environ, "CUDA_VISIBLE_DEVICES": ""},
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "cpu"
+    assert_allclose(np.load(tmp_path / "codes.npy"), est.transform(blobs), rtol=1e-4, atol=1e-5)
