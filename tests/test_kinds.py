@@ -267,3 +267,18 @@ def test_any_objective_on_the_convolutional_architecture(split, kind):
     assert losses[-1] < losses[0] - 0.3 * abs(losses[0])
     mean_mse = float(np.mean((X_test - X_train.mean(axis=0)) ** 2))
     assert _mse(model, X_test, X_test) < 0.6 * mean_mse
+
+
+def test_vae_bernoulli_likelihood_for_unit_interval_data(split):
+    X_train, X_test = split
+    vae = VariationalAutoEncoder(
+        n_components=4, loss="binary_crossentropy", max_epochs=20, random_state=0
+    ).fit(X_train / 16)
+    assert type(vae.net_.criterion_).__name__ == "BernoulliNLL"
+    scores = vae.score_samples(X_test / 16)
+    # A Bernoulli log-likelihood of [0, 1] data is at most zero, in nats per sample.
+    assert np.all(np.isfinite(scores)) and np.all(scores < 0)
+    drawn = vae.sample(5, random_state=0)
+    assert drawn.min() >= 0 and drawn.max() <= 1
+    with pytest.raises(ValueError, match=r"needs X in \[0, 1\]"):
+        VariationalAutoEncoder(loss="binary_crossentropy").fit(X_train)
