@@ -87,7 +87,7 @@ def main() -> None:
     rng = np.random.RandomState(0)
     Xd_train = X_train + rng.uniform(size=X_train.shape)
     Xd_test = X_test + rng.uniform(size=X_test.shape)
-    vae = VariationalAutoEncoder(n_components=8, random_state=0).fit(Xd_train)
+    vae = VariationalAutoEncoder(n_components=8, max_epochs=100, random_state=0).fit(Xd_train)
     elbo = vae.score_samples(Xd_test).mean()
     iwae = vae.set_params(n_importance_samples=50).score_samples(Xd_test).mean()
     pca_ll = PCA(8).fit(Xd_train).score_samples(Xd_test).mean()
@@ -113,10 +113,11 @@ def main() -> None:
         )
     )
 
-    conv = ConvolutionalAutoEncoder(n_components=8, image_shape=(1, 8, 8), random_state=0)
-    conv.fit(X_train)
+    conv = ConvolutionalAutoEncoder(
+        n_components=8, image_shape=(1, 8, 8), max_epochs=100, random_state=0
+    ).fit(X_train)
     dense = [
-        AutoEncoder(n_components=8, random_state=0, scaling=s).fit(X_train)
+        AutoEncoder(n_components=8, max_epochs=100, random_state=0, scaling=s).fit(X_train)
         for s in ("feature", "global")
     ]
     rows.append(

@@ -38,7 +38,7 @@ from skorch.callbacks import ProgressBar
 
 from ._architectures import ACTIVATIONS, conv_autoencoder, dense_autoencoder
 from ._latent import DeterministicLatent
-from ._latent_density import fit_code_density, sample_codes
+from ._latent_density import fit_code_density, log_density, sample_codes
 from ._net import AutoEncoderNet, Corruption, HoldOutEarlyStopping, HoldOutSplit, Penalty
 from ._reconstruction import RECONSTRUCTION_LOSSES
 
@@ -117,7 +117,7 @@ class BaseAutoEncoder(
         image_shape: tuple[int, int, int] | None = None,
         scaling: str = "feature",
         loss: str = "squared_error",
-        max_epochs: int = 100,
+        max_epochs: int = 20,
         batch_size: int = 64,
         lr: float = 1e-3,
         weight_decay: float = 0.0,
@@ -188,11 +188,37 @@ class BaseAutoEncoder(
         return None
 
     def _score_samples_scaled(self, module: torch.nn.Module, x: torch.Tensor) -> torch.Tensor:
-        """Per-sample score of standardised ``x``; higher is more normal."""
-        return -self.net_.criterion_(module(x), x)
+        """Per-sample score of standardised ``x``; higher is more normal.
 
-    def _fit_latent_density(self, codes: np.ndarray, seed: int) -> None:
-        """Fit what :meth:`_sample_codes` draws from: a mixture on the training codes."""
+        The mean over features of the reconstruction loss, each feature's
+        divided by its mean on the training data (``error_scale_``), is
+        subtracted from the mean over code dimensions of the codes'
+        log-density under ``latent_density_``. A sample is abnormal when it
+        reconstructs badly, or when its code falls where no training code
+        does.
+        """
+        out = module(x)
+        # Reduced in float64, so a row's score does not depend on its batch.
+        errors = self.net_.criterion_.per_feature(out, x).double()
+        error_scale = torch.as_tensor(self.error_scale_, dtype=errors.dtype, device=x.device)
+        reconstruction = (errors / error_scale).mean(dim=1)
+        latent = log_density(self.latent_density_, out["z"]) / self.n_components
+        return latent - reconstruction
+
+    def _fit_scoring(self, x: torch.Tensor, seed: int) -> None:
+        """Fit what :meth:`_score_samples_scaled` and :meth:`_sample_codes` need,
+        on the standardised training data ``x``: the per-feature mean of the
+        reconstruction loss and a mixture on the training codes."""
+        criterion = self.net_.criterion_
+
+        def codes_and_errors(module: torch.nn.Module, xb: torch.Tensor) -> torch.Tensor:
+            out = module(xb)
+            return torch.cat([out["z"], criterion.per_feature(out, xb)], dim=1)
+
+        both = self._apply(x, codes_and_errors, dtype=np.float64)
+        codes, errors = both[:, : self.n_components], both[:, self.n_components :]
+        # A feature the model reconstructs perfectly must not divide by zero.
+        self.error_scale_ = np.maximum(errors.mean(axis=0), 1e-6)
         self.latent_density_ = fit_code_density(codes, seed)
 
     def _sample_codes(self, n_samples: int, rng: np.random.RandomState) -> np.ndarray:
@@ -372,13 +398,13 @@ class BaseAutoEncoder(
         )
 
     def _fit_detector_and_density(self, x: torch.Tensor, seed: int) -> None:
+        self._fit_scoring(x, seed)
         scores = self._apply(x, self._score_samples_scaled)[:, 0]
         if self.contamination == "auto":
             q1, q3 = np.percentile(scores, [25.0, 75.0])
             self.offset_ = float(q1 - AUTO_FENCE * (q3 - q1))
         else:
             self.offset_ = float(np.percentile(scores, 100.0 * self.contamination))
-        self._fit_latent_density(self._apply(x, lambda module, xb: module.encode(xb)), seed)
 
     # ------------------------------------------------------------------
     # Scaling
@@ -519,8 +545,19 @@ class BaseAutoEncoder(
         Returns
         -------
         scores : ndarray of shape (n_samples,)
-            For a deterministic autoencoder, the negative reconstruction
-            error per sample, measured on the standardised features.
+            For the deterministic kinds,
+
+            .. math:: s(x) = \\frac{1}{k} \\log p(f(x))
+                      - \\frac{1}{d} \\sum_{j=1}^{d} \\frac{\\ell_j(x)}{\\bar\\ell_j}
+
+            where :math:`\\ell_j` is feature j's reconstruction loss,
+            :math:`\\bar\\ell_j` its mean over the training data
+            (``error_scale_``) and :math:`p` the density of the training
+            codes (``latent_density_``): a sample is abnormal when it
+            reconstructs worse than training samples do, or when its code
+            lies where no training code does. Each term is a mean per
+            dimension, so neither swamps the other. The variational kind
+            returns a log-likelihood instead.
         """
         X = self._check_input(X)
         return self._apply(X, self._score_samples_scaled, scale_input=True, dtype=np.float64)[:, 0]

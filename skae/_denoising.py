@@ -81,7 +81,7 @@ class DenoisingAutoEncoder(BaseAutoEncoder):
         image_shape: tuple[int, int, int] | None = None,
         scaling: str = "feature",
         loss: str = "squared_error",
-        max_epochs: int = 100,
+        max_epochs: int = 20,
         batch_size: int = 64,
         lr: float = 1e-3,
         weight_decay: float = 0.0,

@@ -8,9 +8,11 @@ draws codes from it and decodes them.
 
 from __future__ import annotations
 
+import math
 import warnings
 
 import numpy as np
+import torch
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.mixture import GaussianMixture
 
@@ -47,3 +49,22 @@ def sample_codes(gmm: GaussianMixture, n_samples: int, rng: np.random.RandomStat
     chol = np.linalg.cholesky(gmm.covariances_)
     noise = rng.standard_normal((n_samples, gmm.means_.shape[1]))
     return gmm.means_[component] + np.einsum("nij,nj->ni", chol[component], noise)
+
+
+def log_density(gmm: GaussianMixture, z: torch.Tensor) -> torch.Tensor:
+    """log p(z) under the fitted mixture, per row, computed in torch (float64).
+
+    Equal to ``gmm.score_samples`` but on ``z``'s device, so the estimators
+    can score codes inside their batched, device-side inference.
+    """
+    z = z.double()
+
+    def as_tensor(array: np.ndarray) -> torch.Tensor:
+        return torch.as_tensor(array, dtype=torch.float64, device=z.device)
+
+    means, prec_chol = as_tensor(gmm.means_), as_tensor(gmm.precisions_cholesky_)
+    # Mahalanobis terms via the Cholesky factors of the precisions: (n, c, k).
+    y = torch.einsum("nk,ckj->ncj", z, prec_chol) - torch.einsum("ck,ckj->cj", means, prec_chol)
+    log_det = torch.log(torch.diagonal(prec_chol, dim1=1, dim2=2)).sum(dim=1)
+    log_normal = -0.5 * (y.square().sum(dim=2) + z.shape[1] * math.log(2 * math.pi)) + log_det
+    return torch.logsumexp(log_normal + torch.log(as_tensor(gmm.weights_)), dim=1)

@@ -22,8 +22,11 @@ LOG_SCALE_MIN, LOG_SCALE_MAX = -5.0, 3.0
 class SquaredError(nn.Module):
     """Mean squared error over features, per sample, for real-valued data."""
 
+    def per_feature(self, out: dict[str, torch.Tensor], x: torch.Tensor) -> torch.Tensor:
+        return (out["x_hat"] - x).square()
+
     def forward(self, out: dict[str, torch.Tensor], x: torch.Tensor) -> torch.Tensor:
-        return (out["x_hat"] - x).square().mean(dim=1)
+        return self.per_feature(out, x).mean(dim=1)
 
     def reconstruct(self, out: dict[str, torch.Tensor]) -> torch.Tensor:
         return out["x_hat"]
@@ -37,8 +40,11 @@ class BinaryCrossEntropy(nn.Module):
     form.
     """
 
+    def per_feature(self, out: dict[str, torch.Tensor], x: torch.Tensor) -> torch.Tensor:
+        return F.binary_cross_entropy_with_logits(out["x_hat"], x, reduction="none")
+
     def forward(self, out: dict[str, torch.Tensor], x: torch.Tensor) -> torch.Tensor:
-        return F.binary_cross_entropy_with_logits(out["x_hat"], x, reduction="none").mean(dim=1)
+        return self.per_feature(out, x).mean(dim=1)
 
     def reconstruct(self, out: dict[str, torch.Tensor]) -> torch.Tensor:
         return torch.sigmoid(out["x_hat"])

@@ -98,7 +98,7 @@ class VariationalAutoEncoder(BaseAutoEncoder):
         image_shape: tuple[int, int, int] | None = None,
         scaling: str = "feature",
         loss: str = "squared_error",
-        max_epochs: int = 100,
+        max_epochs: int = 20,
         batch_size: int = 64,
         lr: float = 1e-3,
         weight_decay: float = 0.0,
@@ -175,8 +175,8 @@ class VariationalAutoEncoder(BaseAutoEncoder):
     def _log_scale_sum(self) -> float:
         return float(np.log(self.scale_).sum())
 
-    def _fit_latent_density(self, codes: np.ndarray, seed: int) -> None:
-        """The prior N(0, I) is the code density: nothing to fit."""
+    def _fit_scoring(self, x: torch.Tensor, seed: int) -> None:
+        """The ELBO needs nothing fitted, and the prior N(0, I) is the code density."""
 
     def _sample_codes(self, n_samples: int, rng: np.random.RandomState) -> np.ndarray:
         return rng.standard_normal((n_samples, self.n_components))

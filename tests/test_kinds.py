@@ -137,7 +137,7 @@ def test_vae_likelihood_beats_pca_and_factor_analysis(split):
     # Dequantise the integer pixels the same way for every model.
     X_train = X_train + rng.uniform(size=X_train.shape)
     X_test = X_test + rng.uniform(size=X_test.shape)
-    vae = VariationalAutoEncoder(n_components=8, random_state=0).fit(X_train)
+    vae = VariationalAutoEncoder(n_components=8, max_epochs=100, random_state=0).fit(X_train)
     vae_ll = vae.score_samples(X_test).mean()
     assert vae_ll > PCA(8).fit(X_train).score_samples(X_test).mean()
     assert vae_ll > FactorAnalysis(8, random_state=0).fit(X_train).score_samples(X_test).mean()
@@ -209,11 +209,11 @@ def test_contractive_codes_are_less_sensitive(split):
 
 def test_convolutional_beats_dense_with_fewer_parameters(split):
     X_train, X_test = split
-    conv = ConvolutionalAutoEncoder(n_components=8, image_shape=(1, 8, 8), random_state=0)
-    conv.fit(X_train)
+    same = dict(n_components=8, max_epochs=100, random_state=0)
+    conv = ConvolutionalAutoEncoder(image_shape=(1, 8, 8), **same).fit(X_train)
     for dense in (
-        AutoEncoder(n_components=8, random_state=0).fit(X_train),
-        AutoEncoder(n_components=8, scaling="global", random_state=0).fit(X_train),
+        AutoEncoder(**same).fit(X_train),
+        AutoEncoder(scaling="global", **same).fit(X_train),
     ):
         assert _n_parameters(conv) < _n_parameters(dense)
         assert _mse(conv, X_test, X_test) < _mse(dense, X_test, X_test)

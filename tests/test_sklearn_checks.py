@@ -8,7 +8,17 @@ ESTIMATORS = [make(hidden_layer_sizes=(8,), max_epochs=3) for make in FAST_ESTIM
 
 
 def expected_failed_checks(estimator) -> dict[str, str]:
-    return {}
+    return {
+        "check_methods_subset_invariance": (
+            "The networks compute in float32, and BLAS picks its kernels by the "
+            "number of rows, so a row's codes can differ in the last bits with the "
+            "batch around it. Outlier scores divide reconstruction errors by their "
+            "training mean, which brings such differences to about 1e-6 relative, "
+            "above the check's 1e-7 tolerance. Scores are still deterministic: "
+            "the same rows in the same call give the same result "
+            "(tests/test_protocol.py::test_inference_is_deterministic)."
+        )
+    }
 
 
 @parametrize_with_checks(ESTIMATORS, expected_failed_checks=expected_failed_checks)
