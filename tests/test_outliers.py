@@ -1,0 +1,77 @@
+"""Every kind finds planted outliers, with its default parameters."""
+
+import numpy as np
+import pytest
+from sklearn.metrics import roc_auc_score
+
+from skae import (
+    AutoEncoder,
+    ContractiveAutoEncoder,
+    ConvolutionalAutoEncoder,
+    DenoisingAutoEncoder,
+    SparseAutoEncoder,
+    VariationalAutoEncoder,
+)
+
+KINDS = [
+    AutoEncoder,
+    DenoisingAutoEncoder,
+    SparseAutoEncoder,
+    VariationalAutoEncoder,
+    ContractiveAutoEncoder,
+    ConvolutionalAutoEncoder,
+]
+
+
+def _blob_with_far_points():
+    """A Gaussian blob in 6-D and 15 points about 6 standard deviations away."""
+    rng = np.random.RandomState(0)
+    inliers = rng.normal(size=(300, 6))
+    directions = rng.normal(size=(15, 6))
+    outliers = 6.0 * directions / np.linalg.norm(directions, axis=1, keepdims=True)
+    return np.vstack([inliers, outliers]), np.r_[np.zeros(300), np.ones(15)]
+
+
+def _manifold_with_off_manifold_points():
+    """A 2-D curved surface in 10-D, and 15 points inside its range but off it."""
+    rng = np.random.RandomState(0)
+
+    def embed(t):
+        return np.column_stack(
+            [
+                t[:, 0],
+                t[:, 1],
+                np.sin(t[:, 0]),
+                np.cos(t[:, 1]),
+                t[:, 0] * t[:, 1],
+                np.sin(t[:, 0] + t[:, 1]),
+                t[:, 0] ** 2,
+                np.cos(2 * t[:, 0]),
+                t[:, 1] ** 2,
+                np.sin(t[:, 1] - t[:, 0]),
+            ]
+        )
+
+    inliers = embed(rng.uniform(-2, 2, size=(400, 2))) + 0.02 * rng.normal(size=(400, 10))
+    # Each outlier is a manifold point pushed off it by 1.5 standard deviations of
+    # every feature (random signs): within the data's range, off its surface.
+    outliers = embed(rng.uniform(-2, 2, size=(16, 2)))
+    outliers += 1.5 * rng.choice([-1.0, 1.0], size=(16, 10)) * inliers.std(axis=0)
+    return np.vstack([inliers, outliers]), np.r_[np.zeros(400), np.ones(16)]
+
+
+@pytest.mark.parametrize("kind", KINDS, ids=lambda k: k.__name__)
+@pytest.mark.parametrize(
+    "make_data",
+    [_blob_with_far_points, _manifold_with_off_manifold_points],
+    ids=["blob", "manifold"],
+)
+def test_planted_outliers_are_found(kind, make_data):
+    X, is_outlier = make_data()
+    # Fit on the contaminated data, as in real use, with default parameters.
+    detector = kind(random_state=0).fit(X)
+    assert roc_auc_score(is_outlier, -detector.score_samples(X)) >= 0.95
+    # The default threshold flags most planted outliers and few inliers.
+    flagged = detector.predict(X) == -1
+    assert flagged[is_outlier == 1].mean() > 0.5
+    assert flagged[is_outlier == 0].mean() < 0.1
