@@ -149,13 +149,12 @@ class AutoEncoderNet(NeuralNet):
     ) -> torch.Tensor:
         terms = self.loss_terms(y_pred, y_true, y_true if X is None else X)
         loss = sum(terms.values())
-        self._accumulate(terms, loss, len(y_true))
+        self._accumulate(terms, len(y_true))
         return loss
 
-    def _accumulate(self, terms: dict[str, torch.Tensor], loss: torch.Tensor, n: int) -> None:
+    def _accumulate(self, terms: dict[str, torch.Tensor], n: int) -> None:
         # Summed as tensors, read once per epoch: no per-batch device sync.
         sums = self._epoch_sums
-        sums["loss"] = sums.get("loss", 0.0) + loss.detach() * n
         if len(terms) > 1:
             for name, value in terms.items():
                 sums[name] = sums.get(name, 0.0) + value.detach() * n
@@ -181,22 +180,33 @@ class AutoEncoderNet(NeuralNet):
     def run_single_epoch(
         self, iterator: TensorBatches | None, training: bool, prefix: str, step_fn, **fit_params
     ) -> None:
+        # skorch's loop, less its per-batch ``loss.item()``: batch losses stay on
+        # the device and reach the history together, one sync per epoch.
         if iterator is None:
             return
         self._epoch_sums: dict = {}
-        super().run_single_epoch(iterator, training, prefix, step_fn, **fit_params)
-        sums, self._epoch_sums = self._epoch_sums, {}
-        n = sums.pop("n", 0)
-        if not n:
+        losses: list[torch.Tensor] = []
+        for batch in iterator:
+            self.notify("on_batch_begin", batch=batch, training=training)
+            step = step_fn(batch, **fit_params)
+            losses.append(step["loss"].detach())
+            self.history.record_batch(prefix + "_batch_size", len(batch))
+            self.notify("on_batch_end", batch=batch, training=training, **step)
+        self.history.record(prefix + "_batch_count", len(losses))
+        if not losses:
             return
-        loss = (sums.pop("loss") / n).item()
-        if not math.isfinite(loss):
-            epoch = len(self.history)
+        values = torch.stack(losses).tolist()
+        for row, value in zip(self.history[-1]["batches"][-len(values) :], values, strict=True):
+            row[prefix + "_loss"] = value
+        bad = [v for v in values if not math.isfinite(v)]
+        if bad:
             raise FloatingPointError(
-                f"Training diverged: the {prefix} loss is {loss} at epoch {epoch}. "
-                f"Try a lower learning rate (lr={self.lr}), or check the input "
-                f"for extreme values."
+                f"Training diverged: the {prefix} loss is {bad[0]} at epoch "
+                f"{len(self.history)}. Try a lower learning rate (lr={self.lr}), or check "
+                f"the input for extreme values."
             )
+        sums, self._epoch_sums = self._epoch_sums, {}
+        n = sums.pop("n")
         for name, value in sums.items():
             self.history.record(f"{prefix}_{name}", (value / n).item())
 
