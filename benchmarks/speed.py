@@ -127,11 +127,14 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--batch-sizes", type=int, nargs="+", default=[64, 256])
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument(
+        "--tile", type=int, default=1, help="repeat the 10,000 images this many times"
+    )
     args = parser.parse_args()
 
     torch.set_num_threads(args.threads)
     threadpool_limits(args.threads)
-    X = load_mnist(args.data)
+    X = np.tile(load_mnist(args.data), (args.tile, 1))
     peak = matmul_gflops(args.device)
     print(
         f"device {args.device}, torch threads {torch.get_num_threads()}, "
