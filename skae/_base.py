@@ -210,15 +210,19 @@ class BaseAutoEncoder(
         on the standardised training data ``x``: the per-feature mean of the
         reconstruction loss and a mixture on the training codes."""
         criterion = self.net_.criterion_
+        # Per-feature error sums, reduced batch by batch: only the codes are
+        # kept for every row, never an (n_samples, n_features) array of errors.
+        error_sum = torch.zeros(x.shape[1], dtype=torch.float64, device=x.device)
 
         def codes_and_errors(module: torch.nn.Module, xb: torch.Tensor) -> torch.Tensor:
+            nonlocal error_sum
             out = module(xb)
-            return torch.cat([out["z"], criterion.per_feature(out, xb)], dim=1)
+            error_sum = error_sum + criterion.per_feature(out, xb).double().sum(dim=0)
+            return out["z"]
 
-        both = self._apply(x, codes_and_errors, dtype=np.float64)
-        codes, errors = both[:, : self.n_components], both[:, self.n_components :]
+        codes = self._apply(x, codes_and_errors, dtype=np.float64)
         # A feature the model reconstructs perfectly must not divide by zero.
-        self.error_scale_ = np.maximum(errors.mean(axis=0), 1e-6)
+        self.error_scale_ = np.maximum(error_sum.cpu().numpy() / len(x), 1e-6)
         self.latent_density_ = fit_code_density(codes, seed)
 
     def _sample_codes(self, n_samples: int, rng: np.random.RandomState) -> np.ndarray:
