@@ -15,7 +15,10 @@ code density.
 
 Each figure is a ratio measured in the same process: the two runs alternate
 (``--repeats`` pairs, order flipped each time) and the table gives the median
-of the paired ratios. The thread count is pinned and printed. The achieved
+of the paired ratios. PyOD's ``AutoEncoder`` with the same layers, epoch and
+optimiser (its dropout, batch norm, weight decay and preprocessing off) is
+timed too when PyOD is installed; its column is the ratio of the medians.
+The thread count is pinned and printed. The achieved
 GFLOP/s of a training step (forward + backward = 3x the forward's 2*m*n*k per
 layer) is printed next to the machine's measured fp32 matrix-multiply rate.
 
@@ -99,6 +102,34 @@ def skae_fit(X: np.ndarray, batch_size: int, device: str, seed: int) -> tuple[fl
     return time.perf_counter() - start, model.net_.history[-1, "dur"]
 
 
+def pyod_fit(X: np.ndarray, batch_size: int, device: str, seed: int) -> float | None:
+    """Seconds for PyOD's AutoEncoder with the same layers, epochs and optimiser
+    (no dropout, no batch norm, no weight decay, no preprocessing); None
+    without PyOD (``pip install "skae[bench]"``)."""
+    try:
+        from pyod.models.auto_encoder import AutoEncoder as PyODAutoEncoder
+    except ImportError:
+        return None
+    model = PyODAutoEncoder(
+        hidden_neuron_list=list(LAYERS[1:]),
+        epoch_num=1,
+        batch_size=batch_size,
+        lr=1e-3,
+        optimizer_params={"weight_decay": 0.0},
+        batch_norm=False,
+        dropout_rate=0.0,
+        preprocessing=False,
+        device=device,
+        random_state=seed,
+        verbose=0,
+    )
+    start = time.perf_counter()
+    model.fit(X)
+    if device.startswith("cuda"):
+        torch.cuda.synchronize()
+    return time.perf_counter() - start
+
+
 def matmul_gflops(device: str, n: int = 1024, repeats: int = 20) -> float:
     a = torch.randn(n, n, device=device)
     b = torch.randn(n, n, device=device)
@@ -142,12 +173,13 @@ def main() -> None:
     )
     print(
         "| batch | hand loop s | skae fit s | fit / hand | skae epoch s | epoch / hand "
-        "| hand GFLOP/s | skae epoch GFLOP/s |"
+        "| hand GFLOP/s | skae epoch GFLOP/s | PyOD fit / skae fit |"
     )
-    print("|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|")
     for batch_size in args.batch_sizes:
         hand_loop(X, batch_size, args.device, 0)  # warm-up
         skae_fit(X, batch_size, args.device, 0)
+        pyod = [pyod_fit(X, batch_size, args.device, rep) for rep in range(args.repeats)]
         hand, fits, epochs = [], [], []
         for rep in range(args.repeats):
             # Alternate the order, so neither side always runs on a warmer cache.
@@ -163,10 +195,11 @@ def main() -> None:
         epoch_ratio = statistics.median(e / h for e, h in zip(epochs, hand, strict=True))
         flops = step_flops(len(X))
         h, f, e = (statistics.median(v) for v in (hand, fits, epochs))
+        pyod_cell = "-" if None in pyod else f"{statistics.median(pyod) / f:.2f}"
         print(
             f"| {batch_size} | {h:.3f} | {f:.3f} | {fit_ratio:.3f} | {e:.3f} | {epoch_ratio:.3f} "
             f"| {flops / h / 1e9:.1f} ({flops / h / 1e9 / peak:.0%}) "
-            f"| {flops / e / 1e9:.1f} ({flops / e / 1e9 / peak:.0%}) |",
+            f"| {flops / e / 1e9:.1f} ({flops / e / 1e9 / peak:.0%}) | {pyod_cell} |",
             flush=True,
         )
 
