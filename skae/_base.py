@@ -312,7 +312,8 @@ class BaseAutoEncoder(
 
         self.net_ = net
         self.device_ = device
-        self.n_iter_ = len(net.history)
+        # Finished epochs only: a KeyboardInterrupt can leave a partial last row.
+        self.n_iter_ = sum("train_loss" in row for row in net.history)
         self._fit_detector_and_density(x, seed)
         return self
 

@@ -286,6 +286,20 @@ def test_nan_loss_raises_and_leaves_estimator_unfitted(make_estimator, blobs):
         est.transform(blobs)
 
 
+def test_keyboard_interrupt_keeps_the_finished_epochs(make_estimator, blobs):
+    class Interrupt(Callback):
+        def on_epoch_begin(self, net, **kwargs):
+            if len(net.history) == 4:
+                raise KeyboardInterrupt
+
+    est = make_estimator(max_epochs=10, callbacks=[Interrupt()]).fit(blobs)
+    # skorch stops at the interrupt; the estimator is fitted on the epochs done.
+    assert est.n_iter_ == 3
+    assert np.all(np.isfinite(est.net_.history[:3, "train_loss"]))
+    assert est.transform(blobs).shape == (200, 2)
+    assert np.isfinite(est.offset_)
+
+
 def test_cuda_without_gpu_is_a_clear_error(make_estimator, blobs):
     if torch.cuda.is_available():
         pytest.skip("a GPU is present")
