@@ -19,13 +19,22 @@ from sklearn.mixture import GaussianMixture
 #: At most this many mixture components, and at most this many codes to fit them.
 MAX_COMPONENTS = 10
 MAX_CODES = 10_000
+#: Wide codes get fewer rows, so that EM (whose cost grows with rows x dims^2)
+#: costs about what it does on 10,000 4-D codes, but never fewer than this.
+MIN_CODES = 2_000
+
+
+def max_codes(n_dims: int) -> int:
+    """How many codes of ``n_dims`` dimensions the mixture is fitted on, at most."""
+    return int(np.clip(MAX_CODES * 16 // max(n_dims, 1) ** 2, MIN_CODES, MAX_CODES))
 
 
 def fit_code_density(codes: np.ndarray, random_state: int) -> GaussianMixture:
     """Fit a full-covariance Gaussian mixture to (a seeded subsample of) ``codes``."""
     rng = np.random.RandomState(random_state)
-    if len(codes) > MAX_CODES:
-        codes = codes[rng.choice(len(codes), MAX_CODES, replace=False)]
+    limit = max_codes(codes.shape[1])
+    if len(codes) > limit:
+        codes = codes[rng.choice(len(codes), limit, replace=False)]
     if len(codes) < 2:
         # A mixture needs two rows; one code gives a point mass (plus reg_covar).
         codes = np.repeat(codes, 2, axis=0)

@@ -28,3 +28,16 @@ def test_one_code_gives_a_point_mass():
     gmm = fit_code_density(np.array([[1.0, 2.0]]), random_state=0)
     drawn = sample_codes(gmm, 10, np.random.RandomState(0))
     assert_allclose(drawn, np.tile([1.0, 2.0], (10, 1)), atol=1e-2)
+
+
+def test_wide_codes_fit_the_mixture_on_fewer_rows():
+    from skae._latent_density import MAX_CODES, MIN_CODES, max_codes
+
+    assert max_codes(2) == max_codes(4) == MAX_CODES
+    assert max_codes(8) == MAX_CODES // 4
+    assert max_codes(32) == max_codes(512) == MIN_CODES
+    rng = np.random.RandomState(0)
+    codes = rng.normal(size=(5000, 32))
+    gmm = fit_code_density(codes, random_state=0)
+    # Fitted on a subsample, the density still covers the data.
+    assert np.mean(gmm.score_samples(codes)) > np.mean(gmm.score_samples(codes * 3))
