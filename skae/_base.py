@@ -416,15 +416,14 @@ class BaseAutoEncoder(
     # ------------------------------------------------------------------
     def _fit_scaling(self, X: np.ndarray) -> None:
         n_features = X.shape[1]
-        if self.loss == "binary_crossentropy":
-            if X.min() < 0 or X.max() > 1:
-                raise ValueError(
-                    "loss='binary_crossentropy' needs X in [0, 1], but X ranges over "
-                    f"[{X.min():.4g}, {X.max():.4g}]. Scale X (e.g. MinMaxScaler) or use "
-                    "loss='squared_error'."
-                )
-            mean, scale = np.zeros(n_features), np.ones(n_features)
-        elif self.scaling == "none":
+        bce = self.loss == "binary_crossentropy"
+        if bce and (X.min() < 0 or X.max() > 1):
+            raise ValueError(
+                "loss='binary_crossentropy' needs X in [0, 1], but X ranges over "
+                f"[{X.min():.4g}, {X.max():.4g}]. Scale X (e.g. MinMaxScaler) or use "
+                "loss='squared_error'."
+            )
+        if bce or self.scaling == "none":
             mean, scale = np.zeros(n_features), np.ones(n_features)
         elif self.scaling == "global":
             mean = np.full(n_features, X.mean(dtype=np.float64))

@@ -49,8 +49,6 @@ class ContractiveAutoEncoder(BaseAutoEncoder):
     Attributes
     ----------
     %(attributes)s
-    latent_density_ : sklearn.mixture.GaussianMixture
-        Density of the training codes, which :meth:`sample` draws from.
 
     See Also
     --------

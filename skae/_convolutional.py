@@ -38,8 +38,6 @@ class ConvolutionalAutoEncoder(BaseAutoEncoder):
     Attributes
     ----------
     %(attributes)s
-    latent_density_ : sklearn.mixture.GaussianMixture
-        Density of the training codes, which :meth:`sample` draws from.
     image_shape_ : tuple of int
         The ``(C, H, W)`` shape of one image.
 

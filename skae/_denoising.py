@@ -46,8 +46,6 @@ class DenoisingAutoEncoder(BaseAutoEncoder):
     Attributes
     ----------
     %(attributes)s
-    latent_density_ : sklearn.mixture.GaussianMixture
-        Density of the training codes, which :meth:`sample` draws from.
 
     See Also
     --------

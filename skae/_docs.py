@@ -98,6 +98,10 @@ ATTRIBUTES = """\
         Mean reconstruction loss of each (standardised) feature on the
         training data; :meth:`score_samples` divides by it. Not set by the
         variational kind.
+    latent_density_ : sklearn.mixture.GaussianMixture
+        Density of the training codes, which :meth:`sample` draws from and
+        :meth:`score_samples` uses. Not set by the variational kind, whose
+        code density is its prior N(0, I).
     offset_ : float
         Threshold on :meth:`score_samples`; ``decision_function`` is
         ``score_samples - offset_``.

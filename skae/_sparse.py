@@ -50,8 +50,6 @@ class SparseAutoEncoder(BaseAutoEncoder):
     Attributes
     ----------
     %(attributes)s
-    latent_density_ : sklearn.mixture.GaussianMixture
-        Density of the training codes, which :meth:`sample` draws from.
 
     See Also
     --------

@@ -39,8 +39,6 @@ class AutoEncoder(BaseAutoEncoder):
     Attributes
     ----------
     %(attributes)s
-    latent_density_ : sklearn.mixture.GaussianMixture
-        Density of the training codes, which :meth:`sample` draws from.
 
     See Also
     --------

@@ -5,6 +5,7 @@ import inspect
 import numpy as np
 import pytest
 import torch
+from conftest import KINDS as ALL_KINDS
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.decomposition import PCA, FactorAnalysis
 from sklearn.model_selection import train_test_split
@@ -20,14 +21,7 @@ from skae import (
 )
 from skae._penalties import jacobian_frobenius_sq
 
-KINDS = [
-    AutoEncoder,
-    DenoisingAutoEncoder,
-    SparseAutoEncoder,
-    VariationalAutoEncoder,
-    ContractiveAutoEncoder,
-    ConvolutionalAutoEncoder,
-]
+KINDS = list(ALL_KINDS)
 
 
 @pytest.fixture(scope="module")

@@ -2,25 +2,10 @@
 
 import numpy as np
 import pytest
+from conftest import KINDS as ALL_KINDS
 from sklearn.metrics import roc_auc_score
 
-from skae import (
-    AutoEncoder,
-    ContractiveAutoEncoder,
-    ConvolutionalAutoEncoder,
-    DenoisingAutoEncoder,
-    SparseAutoEncoder,
-    VariationalAutoEncoder,
-)
-
-KINDS = [
-    AutoEncoder,
-    DenoisingAutoEncoder,
-    SparseAutoEncoder,
-    VariationalAutoEncoder,
-    ContractiveAutoEncoder,
-    ConvolutionalAutoEncoder,
-]
+KINDS = list(ALL_KINDS)
 
 
 def _blob_with_far_points():
