@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import gzip
+import math
 import os
 import statistics
 import time
@@ -39,7 +40,7 @@ import torch
 from threadpoolctl import threadpool_limits
 from torch import nn
 
-from skae import AutoEncoder
+from skae import AutoEncoder, ContractiveAutoEncoder, VariationalAutoEncoder
 
 REPO = Path(__file__).resolve().parents[1]
 LAYERS = (784, 512, 128, 32)
@@ -64,45 +65,106 @@ def mlp(widths: tuple[int, ...]) -> nn.Sequential:
     return nn.Sequential(*layers)
 
 
-def hand_loop(X: np.ndarray, batch_size: int, device: str, seed: int) -> float:
-    """Seconds for one epoch of the minimal loop, data moved to the device first."""
+class HandAutoEncoder(nn.Module):
+    """The plain autoencoder a user would write: MSE."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.encoder, self.decoder = mlp(LAYERS), mlp(LAYERS[::-1])
+
+    def loss(self, x: torch.Tensor) -> torch.Tensor:
+        return nn.functional.mse_loss(self.decoder(self.encoder(x)), x)
+
+
+class HandVAE(nn.Module):
+    """A VAE with skae's objective: Gaussian decoder with one learned scale per
+    feature, plus the KL divergence to N(0, I), summed over dimensions and
+    averaged over the batch."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.encoder = mlp(LAYERS[:-1] + (2 * LAYERS[-1],))
+        self.decoder = mlp(LAYERS[::-1])
+        self.log_scale = nn.Parameter(torch.zeros(LAYERS[0]))
+
+    def loss(self, x: torch.Tensor) -> torch.Tensor:
+        mu, logvar = self.encoder(x).chunk(2, dim=1)
+        z = mu + torch.exp(0.5 * logvar) * torch.randn_like(mu)
+        r = (x - self.decoder(z)) * torch.exp(-self.log_scale)
+        nll = (0.5 * r.square() + self.log_scale + 0.5 * math.log(2 * math.pi)).sum(dim=1)
+        kl = 0.5 * (mu.square() + logvar.exp() - 1.0 - logvar).sum(dim=1)
+        return (nll + kl).mean()
+
+
+class HandContractive(HandAutoEncoder):
+    """MSE plus 0.1 x the encoder's squared Jacobian norm, estimated as skae
+    does for codes wider than 16: ``||J^T v||^2`` with ``v ~ N(0, I)``."""
+
+    def loss(self, x: torch.Tensor) -> torch.Tensor:
+        x = x.requires_grad_(True)
+        z = self.encoder(x)
+        (jtv,) = torch.autograd.grad(z, x, torch.randn_like(z), create_graph=True)
+        mse = nn.functional.mse_loss(self.decoder(z), x.detach())
+        return mse + 0.1 * jtv.square().sum(dim=1).mean()
+
+
+#: Each kind timed: its estimator, the estimator's extra parameters, the hand loop's model.
+KINDS = {
+    "AutoEncoder": (AutoEncoder, {}, HandAutoEncoder),
+    "VariationalAutoEncoder": (VariationalAutoEncoder, {}, HandVAE),
+    "ContractiveAutoEncoder": (
+        ContractiveAutoEncoder,
+        {"contraction_weight": 0.1},
+        HandContractive,
+    ),
+}
+
+
+def hand_loop(
+    kind: str, X: np.ndarray, batch_size: int, epochs: int, device: str, seed: int
+) -> float:
+    """Seconds for the minimal loop, data moved to the device first."""
     torch.manual_seed(seed)
     start = time.perf_counter()
-    model = nn.Sequential(mlp(LAYERS), mlp(LAYERS[::-1])).to(device)
+    model = KINDS[kind][2]().to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
     x = torch.from_numpy(X).to(device)
-    order = torch.randperm(len(x), device=device)
-    for i in range(0, len(x), batch_size):
-        batch = x[order[i : i + batch_size]]
-        loss = nn.functional.mse_loss(model(batch), batch)
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
+    for _ in range(epochs):
+        order = torch.randperm(len(x), device=device)
+        for i in range(0, len(x), batch_size):
+            loss = model.loss(x[order[i : i + batch_size]])
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
     if device.startswith("cuda"):
         torch.cuda.synchronize()
     return time.perf_counter() - start
 
 
-def skae_fit(X: np.ndarray, batch_size: int, device: str, seed: int) -> tuple[float, float]:
-    """Seconds for the whole ``fit``, and for its training epoch alone."""
-    model = AutoEncoder(
+def skae_fit(
+    kind: str, X: np.ndarray, batch_size: int, epochs: int, device: str, seed: int
+) -> tuple[float, float]:
+    """Seconds for the whole ``fit``, and for its training epochs alone."""
+    cls, params, _ = KINDS[kind]
+    model = cls(
         n_components=LAYERS[-1],
         hidden_layer_sizes=LAYERS[1:-1],
         scaling="none",
-        max_epochs=1,
+        max_epochs=epochs,
         batch_size=batch_size,
         lr=1e-3,
         device=device,
         random_state=seed,
+        **params,
     )
     start = time.perf_counter()
     model.fit(X)
     if device.startswith("cuda"):
         torch.cuda.synchronize()
-    return time.perf_counter() - start, model.net_.history[-1, "dur"]
+    return time.perf_counter() - start, sum(model.net_.history[:, "dur"])
 
 
-def pyod_fit(X: np.ndarray, batch_size: int, device: str, seed: int) -> float | None:
+def pyod_fit(X: np.ndarray, batch_size: int, epochs: int, device: str, seed: int) -> float | None:
     """Seconds for PyOD's AutoEncoder with the same layers, epochs and optimiser
     (no dropout, no batch norm, no weight decay, no preprocessing); None
     without PyOD (``pip install "skae[bench]"``)."""
@@ -112,7 +174,7 @@ def pyod_fit(X: np.ndarray, batch_size: int, device: str, seed: int) -> float | 
         return None
     model = PyODAutoEncoder(
         hidden_neuron_list=list(LAYERS[1:]),
-        epoch_num=1,
+        epoch_num=epochs,
         batch_size=batch_size,
         lr=1e-3,
         optimizer_params={"weight_decay": 0.0},
@@ -194,6 +256,42 @@ def step_flops(n_rows: int) -> float:
     return sum(3 * 2 * n_rows * a * b for a, b in zip(widths[:-1], widths[1:], strict=True))
 
 
+def time_kind(kind: str, X: np.ndarray, batch_size: int, args, peak: float) -> str:
+    """One table row: interleaved pairs of the hand loop and skae's fit."""
+    run = (X, batch_size, args.epochs, args.device)
+    hand_loop(kind, *run, 0)  # warm-up
+    skae_fit(kind, *run, 0)
+    pyod = None
+    if kind == "AutoEncoder":
+        pyod = [pyod_fit(*run, rep) for rep in range(args.repeats)]
+    hand, fits, trains = [], [], []
+    for rep in range(args.repeats):
+        # Alternate the order, so neither side always runs on a warmer cache.
+        if rep % 2:
+            fit, train = skae_fit(kind, *run, rep)
+            hand.append(hand_loop(kind, *run, rep))
+        else:
+            hand.append(hand_loop(kind, *run, rep))
+            fit, train = skae_fit(kind, *run, rep)
+        fits.append(fit)
+        trains.append(train)
+    fit_ratio = statistics.median(f / h for f, h in zip(fits, hand, strict=True))
+    train_ratio = statistics.median(t / h for t, h in zip(trains, hand, strict=True))
+    h, f, t = (statistics.median(v) for v in (hand, fits, trains))
+    pyod_cell = "-" if pyod is None or None in pyod else f"{statistics.median(pyod) / f:.2f}"
+    cells = [kind, batch_size, f"{h:.3f}", f"{f:.3f}", f"{fit_ratio:.3f}", f"{t:.3f}"]
+    cells.append(f"{train_ratio:.3f}")
+    if kind == "AutoEncoder":
+        # FLOPs are counted for the plain MLP only.
+        flops = step_flops(len(X)) * args.epochs
+        cells.append(f"{flops / h / 1e9:.1f} ({flops / h / 1e9 / peak:.0%})")
+        cells.append(f"{flops / t / 1e9:.1f} ({flops / t / 1e9 / peak:.0%})")
+    else:
+        cells += ["-", "-"]
+    cells.append(pyod_cell)
+    return "| " + " | ".join(str(c) for c in cells) + " |"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     default_data = os.environ.get("SKAE_MNIST", str(REPO / ".." / "shared" / "data" / "mnist"))
@@ -202,6 +300,8 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--batch-sizes", type=int, nargs="+", default=[64, 256])
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--epochs", type=int, default=1)
+    parser.add_argument("--kinds", nargs="+", default=list(KINDS), choices=list(KINDS))
     parser.add_argument(
         "--tile", type=int, default=1, help="repeat the 10,000 images this many times"
     )
@@ -216,36 +316,14 @@ def main() -> None:
         f"X {X.shape}, fp32 matmul {peak:.1f} GFLOP/s"
     )
     print(
-        "| batch | hand loop s | skae fit s | fit / hand | skae epoch s | epoch / hand "
-        "| hand GFLOP/s | skae epoch GFLOP/s | PyOD fit / skae fit |"
+        "| model | batch | hand loop s | skae fit s | fit / hand | skae training s "
+        "| training / hand | hand GFLOP/s | skae training GFLOP/s | PyOD fit / skae fit |"
     )
-    print("|---|---|---|---|---|---|---|---|---|")
-    for batch_size in args.batch_sizes:
-        hand_loop(X, batch_size, args.device, 0)  # warm-up
-        skae_fit(X, batch_size, args.device, 0)
-        pyod = [pyod_fit(X, batch_size, args.device, rep) for rep in range(args.repeats)]
-        hand, fits, epochs = [], [], []
-        for rep in range(args.repeats):
-            # Alternate the order, so neither side always runs on a warmer cache.
-            if rep % 2:
-                fit, epoch = skae_fit(X, batch_size, args.device, rep)
-                hand.append(hand_loop(X, batch_size, args.device, rep))
-            else:
-                hand.append(hand_loop(X, batch_size, args.device, rep))
-                fit, epoch = skae_fit(X, batch_size, args.device, rep)
-            fits.append(fit)
-            epochs.append(epoch)
-        fit_ratio = statistics.median(f / h for f, h in zip(fits, hand, strict=True))
-        epoch_ratio = statistics.median(e / h for e, h in zip(epochs, hand, strict=True))
-        flops = step_flops(len(X))
-        h, f, e = (statistics.median(v) for v in (hand, fits, epochs))
-        pyod_cell = "-" if None in pyod else f"{statistics.median(pyod) / f:.2f}"
-        print(
-            f"| {batch_size} | {h:.3f} | {f:.3f} | {fit_ratio:.3f} | {e:.3f} | {epoch_ratio:.3f} "
-            f"| {flops / h / 1e9:.1f} ({flops / h / 1e9 / peak:.0%}) "
-            f"| {flops / e / 1e9:.1f} ({flops / e / 1e9 / peak:.0%}) | {pyod_cell} |",
-            flush=True,
-        )
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for kind in args.kinds:
+        for batch_size in args.batch_sizes:
+            row = time_kind(kind, X, batch_size, args, peak)
+            print(row, flush=True)
 
     print("\n| method | skae rows/s | skae throughput / hand forward |")
     print("|---|---|---|")

@@ -164,6 +164,10 @@ class AutoEncoderNet(NeuralNet):
     def train_step_single(self, batch: torch.Tensor, **fit_params: object) -> dict:
         self._set_training(True)
         x_in = self.corruption(batch) if self.corruption is not None else batch
+        if any(getattr(p, "needs_input_grad", False) for p in (self.penalties or {}).values()):
+            # The penalty differentiates the codes with respect to the input:
+            # recording it in this forward pass spares the penalty a second one.
+            x_in = x_in.detach().requires_grad_(True)
         out = self.infer(x_in, **fit_params)
         loss = self.get_loss(out, batch, X=x_in, training=True)
         loss.backward()

@@ -59,35 +59,56 @@ def jacobian_frobenius_sq(
 ) -> torch.Tensor:
     """Per-sample squared Frobenius norm of the Jacobian of ``encode`` at ``x``.
 
+    See :func:`code_jacobian_norm_sq`, which this calls on ``encode(x)``.
+    """
+    with torch.enable_grad():
+        x = x.detach().requires_grad_(True)
+        return code_jacobian_norm_sq(encode(x), x, exact=exact, create_graph=create_graph)
+
+
+def code_jacobian_norm_sq(
+    z: torch.Tensor, x: torch.Tensor, *, exact: bool, create_graph: bool = True
+) -> torch.Tensor:
+    """Per-sample squared Frobenius norm of dz/dx, for codes ``z`` computed
+    from ``x`` (which requires grad).
+
     ``exact=True`` takes one backward pass per code dimension (the rows of the
     Jacobian). ``exact=False`` takes one: with ``v ~ N(0, I)`` in code space,
     ``E ||J^T v||^2 = trace(J J^T) = ||J||_F^2``, an unbiased estimate
     (Hutchinson, 1989). Rows are independent samples, so summing the codes
     over the batch before differentiating gives every row's Jacobian at once.
     """
-    with torch.enable_grad():
-        x = x.detach().requires_grad_(True)
-        z = encode(x)
-        if exact:
-            total = torch.zeros(len(x), device=x.device, dtype=x.dtype)
-            for j in range(z.shape[1]):
-                (row,) = torch.autograd.grad(
-                    z[:, j].sum(), x, create_graph=create_graph, retain_graph=True
-                )
-                total = total + row.square().sum(dim=1)
-            return total
-        v = torch.randn_like(z)
-        (jtv,) = torch.autograd.grad(z, x, grad_outputs=v, create_graph=create_graph)
-        return jtv.square().sum(dim=1)
+    if exact:
+        total = torch.zeros(len(x), device=x.device, dtype=x.dtype)
+        for j in range(z.shape[1]):
+            (row,) = torch.autograd.grad(
+                z[:, j].sum(), x, create_graph=create_graph, retain_graph=True
+            )
+            total = total + row.square().sum(dim=1)
+        return total
+    v = torch.randn_like(z)
+    (jtv,) = torch.autograd.grad(z, x, grad_outputs=v, create_graph=create_graph)
+    return jtv.square().sum(dim=1)
 
 
 class Contraction:
-    """``weight * mean_i ||J_f(x_i)||_F^2``, the encoder's Jacobian (Rifai et al., 2011)."""
+    """``weight * mean_i ||J_f(x_i)||_F^2``, the encoder's Jacobian (Rifai et al., 2011).
+
+    In training the net makes the input batch require grad before the forward
+    pass (``needs_input_grad``), so the penalty differentiates the codes of
+    that pass instead of running the encoder a second time. Elsewhere (the
+    validation loss) it runs the encoder itself.
+    """
+
+    needs_input_grad = True
 
     def __init__(self, weight: float, exact: bool) -> None:
         self.weight = weight
         self.exact = exact
 
     def __call__(self, module, x_in: torch.Tensor, out: dict) -> torch.Tensor:
-        norms = jacobian_frobenius_sq(module.encode, x_in, exact=self.exact)
+        if x_in.requires_grad and out["z"].requires_grad:
+            norms = code_jacobian_norm_sq(out["z"], x_in, exact=self.exact)
+        else:
+            norms = jacobian_frobenius_sq(module.encode, x_in, exact=self.exact)
         return self.weight * norms.mean()

@@ -61,10 +61,13 @@ class GaussianNLL(nn.Module):
         super().__init__()
         self.log_scale = nn.Parameter(torch.zeros(n_features))
 
-    def forward(self, out: dict[str, torch.Tensor], x: torch.Tensor) -> torch.Tensor:
+    def per_feature(self, out: dict[str, torch.Tensor], x: torch.Tensor) -> torch.Tensor:
         log_scale = self.log_scale.clamp(LOG_SCALE_MIN, LOG_SCALE_MAX)
         z = (x - out["x_hat"]) * torch.exp(-log_scale)
-        return (0.5 * z.square() + log_scale + 0.5 * math.log(2 * math.pi)).sum(dim=1)
+        return 0.5 * z.square() + log_scale + 0.5 * math.log(2 * math.pi)
+
+    def forward(self, out: dict[str, torch.Tensor], x: torch.Tensor) -> torch.Tensor:
+        return self.per_feature(out, x).sum(dim=1)
 
     def reconstruct(self, out: dict[str, torch.Tensor]) -> torch.Tensor:
         return out["x_hat"]
@@ -76,8 +79,11 @@ class BernoulliNLL(nn.Module):
     def __init__(self, n_features: int) -> None:
         super().__init__()
 
+    def per_feature(self, out: dict[str, torch.Tensor], x: torch.Tensor) -> torch.Tensor:
+        return F.binary_cross_entropy_with_logits(out["x_hat"], x, reduction="none")
+
     def forward(self, out: dict[str, torch.Tensor], x: torch.Tensor) -> torch.Tensor:
-        return F.binary_cross_entropy_with_logits(out["x_hat"], x, reduction="none").sum(dim=1)
+        return self.per_feature(out, x).sum(dim=1)
 
     def reconstruct(self, out: dict[str, torch.Tensor]) -> torch.Tensor:
         return torch.sigmoid(out["x_hat"])

@@ -151,15 +151,24 @@ class VariationalAutoEncoder(BaseAutoEncoder):
         mu, logvar = module.latent.split(module.encoder(x))
         # The sums below run in float64, so a row's score does not depend on
         # how many rows share its batch (float32 rounding would).
-        mu, logvar, x = mu.double(), logvar.double(), x.double()
+        mu, logvar = mu.double(), logvar.double()
         n_draws = ELBO_DRAWS if self.n_importance_samples == 1 else self.n_importance_samples
         # Fixed draws shared by all rows: a row's score does not depend on the
         # batch it is in, and two calls agree.
         generator = torch.Generator(device=x.device).manual_seed(0)
         eps = torch.randn(n_draws, 1, mu.shape[1], generator=generator, device=x.device)
         z = mu + torch.exp(0.5 * logvar) * eps.double()  # (n_draws, n, k)
-        x_hat = module.decode(z.reshape(-1, mu.shape[1]).float()).double()
-        nll = self.net_.criterion_({"x_hat": x_hat}, x.repeat(n_draws, 1)).reshape(n_draws, -1)
+        # One draw at a time. The per-feature terms are elementwise, so a row's
+        # are the same in any batch; only their sums need float64.
+        criterion = self.net_.criterion_
+        nll = torch.stack(
+            [
+                criterion.per_feature({"x_hat": module.decode(z_draw.float())}, x)
+                .double()
+                .sum(dim=1)
+                for z_draw in z
+            ]
+        )
         if self.n_importance_samples == 1:
             log_px = -nll.mean(dim=0) - gaussian_kl(mu, logvar)
         else:
@@ -177,6 +186,7 @@ class VariationalAutoEncoder(BaseAutoEncoder):
 
     def _fit_scoring(self, x: torch.Tensor, seed: int) -> None:
         """The ELBO needs nothing fitted, and the prior N(0, I) is the code density."""
+        return None
 
     def _sample_codes(self, n_samples: int, rng: np.random.RandomState) -> np.ndarray:
         return rng.standard_normal((n_samples, self.n_components))

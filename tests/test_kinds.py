@@ -185,6 +185,24 @@ def test_contraction_matches_autograd_jacobian(hidden):
     assert_allclose(draws.mean(0).numpy(), expected.numpy(), rtol=0.1)
 
 
+def test_contraction_reuses_the_training_forward_pass():
+    # In training the net lets the forward pass record the input's gradient, and
+    # the penalty differentiates those codes: the same value as running the
+    # encoder again, with one encoder pass fewer.
+    cae = ContractiveAutoEncoder(n_components=3, hidden_layer_sizes=(6, 5), activation="tanh")
+    penalty = cae._make_penalties()["contraction"]
+    with torch.random.fork_rng():
+        torch.manual_seed(0)
+        module = cae._make_module(4).double()
+        x = torch.randn(7, 4, dtype=torch.float64)
+    x_grad = x.clone().requires_grad_(True)
+    reused = penalty(module, x_grad, module(x_grad))
+    rerun = penalty(module, x, module(x))
+    assert reused.requires_grad and rerun.requires_grad
+    assert_allclose(reused.item(), rerun.item(), rtol=1e-12)
+    assert reused.item() > 0
+
+
 def test_contractive_codes_are_less_sensitive(split):
     X_train, X_test = split
     same = dict(n_components=8, max_epochs=60, random_state=0)

@@ -1,9 +1,14 @@
 """Every kind finds planted outliers, with its default parameters."""
 
+import warnings
+
 import numpy as np
 import pytest
+import sklearn
 from conftest import KINDS as ALL_KINDS
 from sklearn.metrics import roc_auc_score
+
+from skae import AutoEncoder
 
 KINDS = list(ALL_KINDS)
 
@@ -60,3 +65,27 @@ def test_planted_outliers_are_found(kind, make_data):
     flagged = detector.predict(X) == -1
     assert flagged[is_outlier == 1].mean() > 0.5
     assert flagged[is_outlier == 0].mean() < 0.1
+
+
+@pytest.mark.parametrize("kind", KINDS, ids=lambda k: k.__name__)
+def test_training_scores_do_not_depend_on_working_memory(kind, blobs):
+    # Within ``working_memory`` fit keeps the per-feature errors of its one
+    # pass over the training data; below it, a second pass recomputes them.
+    # Both must give the same threshold, and the one score_samples agrees with.
+    one_pass = kind(max_epochs=3, random_state=0).fit(blobs)
+    with sklearn.config_context(working_memory=1e-4):
+        two_passes = kind(max_epochs=3, random_state=0).fit(blobs)
+    assert one_pass.offset_ == two_passes.offset_
+    flagged = one_pass.score_samples(blobs) < one_pass.offset_
+    np.testing.assert_array_equal(one_pass.predict(blobs) == -1, flagged)
+    assert 0.0 < flagged.mean() < 0.2
+
+
+def test_read_only_input_is_not_copied_into_a_warning(blobs):
+    X = blobs.astype(np.float32)
+    X.flags.writeable = False
+    model = AutoEncoder(max_epochs=2, scaling="none", random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        codes = model.fit(X).transform(X)
+    assert codes.shape == (len(X), 2) and np.isfinite(codes).all()
