@@ -4,6 +4,7 @@ from ._base import BaseAutoEncoder
 from ._contractive import ContractiveAutoEncoder
 from ._convolutional import ConvolutionalAutoEncoder
 from ._denoising import DenoisingAutoEncoder
+from ._persistence import load
 from ._sparse import SparseAutoEncoder
 from ._vanilla import AutoEncoder
 from ._variational import VariationalAutoEncoder
@@ -19,4 +20,5 @@ __all__ = [
     "SparseAutoEncoder",
     "VariationalAutoEncoder",
     "__version__",
+    "load",
 ]

@@ -20,6 +20,7 @@ that make it different:
 from __future__ import annotations
 
 import copy
+import os
 from numbers import Integral, Real
 
 import numpy as np
@@ -116,6 +117,7 @@ class BaseAutoEncoder(
         "device": [StrOptions({"cpu", "cuda", "auto"})],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
+        "warm_start": ["boolean"],
         "callbacks": [list, None],
     }
 
@@ -140,6 +142,7 @@ class BaseAutoEncoder(
         device: str = "cpu",
         random_state: int | np.random.RandomState | None = None,
         verbose: int = 0,
+        warm_start: bool = False,
         callbacks: list | None = None,
     ) -> None:
         self.n_components = n_components
@@ -160,6 +163,7 @@ class BaseAutoEncoder(
         self.device = device
         self.random_state = random_state
         self.verbose = verbose
+        self.warm_start = warm_start
         self.callbacks = callbacks
 
     # ------------------------------------------------------------------
@@ -317,7 +321,8 @@ class BaseAutoEncoder(
         return self._fit(X, partial=True)
 
     def _fit(self, X, *, partial: bool) -> BaseAutoEncoder:
-        first = not (partial and hasattr(self, "net_"))
+        # partial_fit always continues a fitted model; fit only with warm_start.
+        first = not (hasattr(self, "net_") and (partial or self.warm_start))
         X = validate_data(
             self, self._flatten_images(X), reset=first, dtype=[np.float64, np.float32]
         )
@@ -335,19 +340,22 @@ class BaseAutoEncoder(
 
         try:
             with _SeededTorch(seed, device):
-                if first:
-                    net = self._make_net(X.shape[1], device, holdout=not partial)
-                    if partial:
-                        net.initialize()
-                        net.partial_fit(x, epochs=1)
-                    else:
-                        net.fit(x)
-                else:
+                if partial and not first:
                     net = self.net_
                     if self.early_stopping:
                         # As in MLPRegressor, early stopping is for fit only.
                         net.set_params(train_split=None)
                     net.partial_fit(x, epochs=1)
+                else:
+                    net = self._make_net(X.shape[1], device, holdout=not partial)
+                    net.initialize()
+                    if not first:
+                        self._continue_from(net)
+                    if partial:
+                        net.partial_fit(x, epochs=1)
+                    else:
+                        # The net is initialised (and maybe warm): train, don't reset.
+                        net.partial_fit(x)
         except FloatingPointError:
             self._forget_fit()
             raise
@@ -358,6 +366,20 @@ class BaseAutoEncoder(
         self.n_iter_ = sum("train_loss" in row for row in net.history)
         self._fit_detector_and_density(x, seed)
         return self
+
+    def _continue_from(self, net: AutoEncoderNet) -> None:
+        """Start ``net`` (fresh callbacks and optimiser, as a warm-started
+        MLPRegressor has) from the fitted weights and history of ``net_``."""
+        try:
+            net.module_.load_state_dict(self.net_.module_.state_dict())
+            net.criterion_.load_state_dict(self.net_.criterion_.state_dict())
+        except RuntimeError as exc:
+            raise ValueError(
+                "warm_start=True continues the fitted network, so the architecture "
+                "parameters (n_components, hidden_layer_sizes, architecture, "
+                f"image_shape, loss) must not change between fits: {exc}"
+            ) from exc
+        net.history = copy.deepcopy(self.net_.history)
 
     def _forget_fit(self) -> None:
         """Leave the estimator unfitted after a failed training run."""
@@ -469,14 +491,16 @@ class BaseAutoEncoder(
                 f"[{X.min():.4g}, {X.max():.4g}]. Scale X (e.g. MinMaxScaler) or use "
                 "loss='squared_error'."
             )
-        if bce or self.scaling == "none":
-            mean, scale = np.zeros(n_features), np.ones(n_features)
-        elif self.scaling == "global":
-            mean = np.full(n_features, X.mean(dtype=np.float64))
-            scale = np.full(n_features, X.std(dtype=np.float64))
-        else:
-            mean = X.mean(axis=0, dtype=np.float64)
-            scale = X.std(axis=0, dtype=np.float64)
+        # An overflow shows as a non-finite statistic, reported below.
+        with np.errstate(over="ignore", invalid="ignore"):
+            if bce or self.scaling == "none":
+                mean, scale = np.zeros(n_features), np.ones(n_features)
+            elif self.scaling == "global":
+                mean = np.full(n_features, X.mean(dtype=np.float64))
+                scale = np.full(n_features, X.std(dtype=np.float64))
+            else:
+                mean = X.mean(axis=0, dtype=np.float64)
+                scale = X.std(axis=0, dtype=np.float64)
         # Constant features (up to rounding) are centred but not scaled.
         scale[scale <= 1e3 * np.finfo(X.dtype).eps * np.maximum(np.abs(mean), 1.0)] = 1.0
         if not (np.all(np.isfinite(mean)) and np.all(np.isfinite(scale))):
@@ -697,6 +721,23 @@ class BaseAutoEncoder(
     # ------------------------------------------------------------------
     # scikit-learn plumbing
     # ------------------------------------------------------------------
+    def save(self, path: str | os.PathLike) -> None:
+        """Save the fitted estimator to ``path`` without pickle.
+
+        The file holds the hyper-parameters and fitted scalars as JSON and
+        every array and weight as tensors; :func:`skae.load` reads it back
+        without running code from the file. Callbacks are not saved. Pickle
+        and joblib work too, but loading a pickle can run arbitrary code.
+
+        Parameters
+        ----------
+        path : str or path-like
+            Where to write the file (conventionally ``*.skae``).
+        """
+        from ._persistence import save
+
+        save(self, path)
+
     def __setstate__(self, state: dict) -> None:
         super().__setstate__(state)
         if "net_" in state:

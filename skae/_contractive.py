@@ -92,6 +92,7 @@ class ContractiveAutoEncoder(BaseAutoEncoder):
         device: str = "cpu",
         random_state: int | np.random.RandomState | None = None,
         verbose: int = 0,
+        warm_start: bool = False,
         callbacks: list | None = None,
         contraction_weight: float = 0.1,
         jacobian: str = "auto",
@@ -115,6 +116,7 @@ class ContractiveAutoEncoder(BaseAutoEncoder):
             device=device,
             random_state=random_state,
             verbose=verbose,
+            warm_start=warm_start,
             callbacks=callbacks,
         )
         self.contraction_weight = contraction_weight

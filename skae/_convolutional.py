@@ -77,6 +77,7 @@ class ConvolutionalAutoEncoder(BaseAutoEncoder):
         device: str = "cpu",
         random_state: int | np.random.RandomState | None = None,
         verbose: int = 0,
+        warm_start: bool = False,
         callbacks: list | None = None,
     ) -> None:
         super().__init__(
@@ -98,5 +99,6 @@ class ConvolutionalAutoEncoder(BaseAutoEncoder):
             device=device,
             random_state=random_state,
             verbose=verbose,
+            warm_start=warm_start,
             callbacks=callbacks,
         )

@@ -90,6 +90,7 @@ class DenoisingAutoEncoder(BaseAutoEncoder):
         device: str = "cpu",
         random_state: int | np.random.RandomState | None = None,
         verbose: int = 0,
+        warm_start: bool = False,
         callbacks: list | None = None,
         noise: str = "gaussian",
         noise_std: float = 0.5,
@@ -114,6 +115,7 @@ class DenoisingAutoEncoder(BaseAutoEncoder):
             device=device,
             random_state=random_state,
             verbose=verbose,
+            warm_start=warm_start,
             callbacks=callbacks,
         )
         self.noise = noise

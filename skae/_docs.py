@@ -80,6 +80,12 @@ PARAMETERS = """\
     verbose : int, default=0
         0 is silent, 1 prints a table of losses per epoch, 2 adds a progress
         bar per epoch.
+    warm_start : bool, default=False
+        When True and the estimator is already fitted, ``fit`` trains the
+        fitted network for ``max_epochs`` more epochs (keeping the scaling
+        learned at the first fit) instead of starting afresh, like
+        :class:`~sklearn.neural_network.MLPRegressor`. ``partial_fit`` always
+        continues.
     callbacks : list of skorch callbacks, default=None
         Extra :mod:`skorch.callbacks` (or ``(name, callback)`` tuples), e.g.
         ``LRScheduler`` or ``Checkpoint``. They are copied at fit.

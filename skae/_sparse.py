@@ -94,6 +94,7 @@ class SparseAutoEncoder(BaseAutoEncoder):
         device: str = "cpu",
         random_state: int | np.random.RandomState | None = None,
         verbose: int = 0,
+        warm_start: bool = False,
         callbacks: list | None = None,
         sparsity: str = "l1",
         sparsity_weight: float = 1e-3,
@@ -118,6 +119,7 @@ class SparseAutoEncoder(BaseAutoEncoder):
             device=device,
             random_state=random_state,
             verbose=verbose,
+            warm_start=warm_start,
             callbacks=callbacks,
         )
         self.sparsity = sparsity

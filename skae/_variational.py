@@ -109,6 +109,7 @@ class VariationalAutoEncoder(BaseAutoEncoder):
         device: str = "cpu",
         random_state: int | np.random.RandomState | None = None,
         verbose: int = 0,
+        warm_start: bool = False,
         callbacks: list | None = None,
         beta: float = 1.0,
         n_importance_samples: int = 1,
@@ -132,6 +133,7 @@ class VariationalAutoEncoder(BaseAutoEncoder):
             device=device,
             random_state=random_state,
             verbose=verbose,
+            warm_start=warm_start,
             callbacks=callbacks,
         )
         self.beta = beta

@@ -68,3 +68,40 @@ def test_gpu_model_loads_on_cpu_only_machine(make_estimator, blobs, tmp_path):
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "cpu"
     assert_allclose(np.load(tmp_path / "codes.npy"), est.transform(blobs), rtol=1e-4, atol=1e-5)
+
+
+LOAD_SAVED_ON_CPU = """
+import sys, warnings
+import numpy as np
+import torch
+import skae
+assert not torch.cuda.is_available()
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always")
+    est = skae.load(sys.argv[1])
+assert any("no GPU" in str(w.message) for w in caught)
+np.save(sys.argv[3], est.transform(np.load(sys.argv[2])))
+print(est.device_)
+"""
+
+
+def test_gpu_model_saved_without_pickle_loads_on_cpu_only_machine(make_estimator, blobs, tmp_path):
+    est = make_estimator(device="cuda").fit(blobs)
+    est.save(tmp_path / "model.skae")
+    np.save(tmp_path / "X.npy", blobs)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            LOAD_SAVED_ON_CPU,
+            str(tmp_path / "model.skae"),
+            str(tmp_path / "X.npy"),
+            str(tmp_path / "codes.npy"),
+        ],
+        env={**os.environ, "CUDA_VISIBLE_DEVICES": ""},
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "cpu"
+    assert_allclose(np.load(tmp_path / "codes.npy"), est.transform(blobs), rtol=1e-4, atol=1e-5)

@@ -1,0 +1,321 @@
+"""Saving and loading fitted estimators without pickle.
+
+A model file is a zip archive of two members:
+
+``skae.json``
+    the format and package versions, the estimator's class name and
+    hyper-parameters, its fitted scalars (``offset_``, ``n_iter_``, ...) and
+    the training history;
+``tensors.pt``
+    every array: the network's and the criterion's weights, the optimiser's
+    state (so ``partial_fit`` continues exactly), the scaling, and the fitted
+    arrays of the code density. It is written with :func:`torch.save` and read
+    with ``torch.load(weights_only=True)``, whose unpickler only rebuilds
+    tensors and plain containers.
+
+Loading therefore never runs code from the file: the class is looked up by
+name among skae's estimators, and everything else is JSON or tensors.
+Callbacks are code, so they are not saved.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import warnings
+import zipfile
+import zlib
+from typing import Any
+
+import numpy as np
+import torch
+from sklearn.mixture import GaussianMixture
+from skorch.history import History
+
+FORMAT = "skae-model"
+#: Bumped whenever a change makes older readers misread new files.
+FORMAT_VERSION = 1
+METADATA = "skae.json"
+TENSORS = "tensors.pt"
+
+#: Fitted attributes that are not plain arrays or scalars, saved their own way.
+_SPECIAL = {"net_", "latent_density_", "device_"}
+
+
+def save(estimator: Any, path: str | os.PathLike) -> None:
+    """Write the fitted ``estimator`` to ``path`` (see the module docstring)."""
+    from sklearn.utils.validation import check_is_fitted
+
+    from . import __version__
+
+    check_is_fitted(estimator)
+    params = estimator.get_params(deep=False)
+    if params.get("callbacks"):
+        warnings.warn(
+            "Callbacks are code and are not saved: the loaded model has callbacks=None.",
+            UserWarning,
+            stacklevel=3,
+        )
+    params["callbacks"] = None
+    if not isinstance(params.get("random_state"), int | np.integer | None):
+        # It only matters for a refit; the fitted seeds are saved separately.
+        warnings.warn(
+            "A RandomState instance cannot be stored as JSON: the loaded model has "
+            "random_state=None.",
+            UserWarning,
+            stacklevel=3,
+        )
+        params["random_state"] = None
+
+    tensors: dict[str, Any] = {}
+    fitted: dict[str, Any] = {}
+    for name, value in vars(estimator).items():
+        if name in _SPECIAL or not (name.endswith("_") or name in _PRIVATE_STATE):
+            continue
+        if isinstance(value, np.ndarray) and value.dtype != object:
+            tensors[f"array/{name}"] = torch.from_numpy(np.ascontiguousarray(value))
+        else:
+            fitted[name] = _to_json(value, name)
+
+    net = estimator.net_
+    tensors["module"] = {k: v.cpu() for k, v in net.module_.state_dict().items()}
+    tensors["criterion"] = {k: v.cpu() for k, v in net.criterion_.state_dict().items()}
+    tensors["optimizer"] = _to_cpu(net.optimizer_.state_dict())
+    density = getattr(estimator, "latent_density_", None)
+    if density is not None:
+        for name, value in vars(density).items():
+            if name.endswith("_") and isinstance(value, np.ndarray):
+                tensors[f"density/{name}"] = torch.from_numpy(np.ascontiguousarray(value))
+        fitted["latent_density_"] = {
+            "params": {k: v for k, v in density.get_params().items() if k != "random_state"},
+            "scalars": {
+                k: _to_json(v, k)
+                for k, v in vars(density).items()
+                if k.endswith("_") and not isinstance(v, np.ndarray)
+            },
+        }
+
+    metadata = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "skae_version": __version__,
+        "torch_version": torch.__version__,
+        "class": type(estimator).__name__,
+        "params": {k: _to_json(v, k) for k, v in params.items()},
+        "fitted": fitted,
+        "history": _history_as_json(net.history),
+    }
+    buffer = io.BytesIO()
+    torch.save(tensors, buffer)
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(METADATA, json.dumps(metadata, indent=1))
+        archive.writestr(TENSORS, buffer.getvalue())
+
+
+def load(path: str | os.PathLike, *, device: str | None = None) -> Any:
+    """Load an estimator written by :meth:`~skae.AutoEncoder.save`.
+
+    Loading never runs code from the file: the hyper-parameters and fitted
+    scalars are JSON, the weights and arrays are tensors read with
+    ``torch.load(weights_only=True)``, and the class is looked up by name
+    among skae's estimators.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The file.
+    device : {"cpu", "cuda", "auto"}, default=None
+        Where the loaded model computes; it becomes its ``device`` parameter.
+        None keeps the saved ``device``, falling back to the CPU (with a
+        warning) when that asks for a GPU this machine does not have.
+
+    Returns
+    -------
+    estimator : BaseAutoEncoder
+        The fitted estimator, giving the same ``transform``,
+        ``score_samples`` and ``predict`` output as the one saved.
+
+    Raises
+    ------
+    ValueError
+        If the file is not a skae model, is truncated or corrupted, or was
+        written by an incompatible version of skae.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from sklearn.datasets import load_digits
+    >>> from skae import AutoEncoder, load
+    >>> X, _ = load_digits(return_X_y=True)
+    >>> ae = AutoEncoder(max_epochs=2, random_state=0).fit(X)
+    >>> path = os.path.join(tempfile.mkdtemp(), "digits.skae")
+    >>> ae.save(path)
+    >>> bool((load(path).transform(X) == ae.transform(X)).all())
+    True
+    """
+    metadata, tensors = _read(path)
+    cls = _estimator_class(metadata["class"], path)
+    params = {k: _from_json(v) for k, v in metadata["params"].items()}
+    if device is not None:
+        params["device"] = device
+    elif params.get("device") == "cuda" and not torch.cuda.is_available():
+        warnings.warn(
+            f"{path} was saved with device='cuda', but torch sees no GPU here: loading on the CPU.",
+            UserWarning,
+            stacklevel=2,
+        )
+        params["device"] = "cpu"
+    try:
+        estimator = cls(**params)
+        estimator._validate_params()
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{path} holds parameters this version of skae rejects: {exc}") from exc
+
+    from ._base import _resolve_device
+
+    fitted = metadata["fitted"]
+    density = fitted.pop("latent_density_", None)
+    for name, value in fitted.items():
+        setattr(estimator, name, _from_json(value))
+    for key, value in tensors.items():
+        if key.startswith("array/"):
+            setattr(estimator, key.removeprefix("array/"), value.numpy())
+    if density is not None:
+        estimator.latent_density_ = _rebuild_mixture(density, tensors)
+    estimator.device_ = _resolve_device(estimator.device)
+    # Building the module draws random weights, soon overwritten: keep the
+    # global generators as they were.
+    with torch.random.fork_rng(devices=[]):
+        net = estimator._make_net(
+            estimator.n_features_in_, estimator.device_, holdout=estimator.early_stopping
+        )
+        net.initialize()
+    try:
+        net.module_.load_state_dict(tensors["module"])
+        net.criterion_.load_state_dict(tensors["criterion"])
+        net.optimizer_.load_state_dict(tensors["optimizer"])
+    except (KeyError, RuntimeError, ValueError) as exc:
+        raise ValueError(f"{path}: the saved weights do not fit the model: {exc}") from exc
+    net.history = History(metadata["history"])
+    estimator.net_ = net
+    return estimator
+
+
+# --- reading --------------------------------------------------------------------
+def _read(path: str | os.PathLike) -> tuple[dict, dict]:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            metadata = json.loads(archive.read(METADATA))
+            raw = archive.read(TENSORS)
+    except FileNotFoundError:
+        raise
+    except (
+        zipfile.BadZipFile,
+        zlib.error,
+        KeyError,
+        json.JSONDecodeError,
+        EOFError,
+        OSError,
+    ) as exc:
+        raise ValueError(
+            f"{path} is not a readable skae model file (truncated or corrupted?): {exc}"
+        ) from exc
+    if not isinstance(metadata, dict) or metadata.get("format") != FORMAT:
+        raise ValueError(f"{path} is not a skae model file.")
+    version = metadata.get("format_version")
+    if version != FORMAT_VERSION:
+        raise ValueError(
+            f"{path} was written by skae {metadata.get('skae_version')} in model format "
+            f"{version}; this skae reads format {FORMAT_VERSION}. Load it with a matching "
+            "version of skae."
+        )
+    try:
+        tensors = torch.load(io.BytesIO(raw), map_location="cpu", weights_only=True)
+    except Exception as exc:  # torch raises several types for a bad archive
+        raise ValueError(
+            f"{path}: the tensors could not be read safely (corrupted, or not written by "
+            f"skae): {exc}"
+        ) from exc
+    if not isinstance(tensors, dict) or not {"module", "criterion", "optimizer"} <= set(tensors):
+        raise ValueError(f"{path}: the tensors member is incomplete.")
+    return metadata, tensors
+
+
+def _estimator_class(name: str, path: str | os.PathLike) -> type:
+    from ._base import BaseAutoEncoder
+
+    classes, todo = {}, [BaseAutoEncoder]
+    while todo:
+        cls = todo.pop()
+        classes[cls.__name__] = cls
+        todo.extend(cls.__subclasses__())
+    if name not in classes or name == "BaseAutoEncoder":
+        raise ValueError(f"{path} holds a {name!r}, which is not a skae estimator.")
+    return classes[name]
+
+
+def _rebuild_mixture(saved: dict, tensors: dict) -> GaussianMixture:
+    mixture = GaussianMixture(**saved["params"])
+    for name, value in saved["scalars"].items():
+        setattr(mixture, name, _from_json(value))
+    for key, value in tensors.items():
+        if key.startswith("density/"):
+            setattr(mixture, key.removeprefix("density/"), value.numpy())
+    return mixture
+
+
+# --- JSON -----------------------------------------------------------------------
+#: Private state that a fitted estimator needs to continue training.
+_PRIVATE_STATE = {"_base_seed", "_n_training_calls"}
+
+
+def _to_json(value: Any, name: str) -> Any:
+    """``value`` as JSON; tuples and object arrays are tagged so they come back."""
+    if isinstance(value, np.generic):
+        return value.item()
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, tuple):
+        return {"__tuple__": [_to_json(v, name) for v in value]}
+    if isinstance(value, list):
+        return [_to_json(v, name) for v in value]
+    if isinstance(value, np.ndarray) and value.dtype == object:
+        return {"__object_array__": [_to_json(v, name) for v in value.tolist()]}
+    if isinstance(value, dict):
+        return {str(k): _to_json(v, name) for k, v in value.items()}
+    raise TypeError(f"Cannot save {name}: {type(value).__name__} is not JSON.")
+
+
+def _from_json(value: Any) -> Any:
+    if isinstance(value, dict):
+        if "__tuple__" in value:
+            return tuple(_from_json(v) for v in value["__tuple__"])
+        if "__object_array__" in value:
+            return np.array([_from_json(v) for v in value["__object_array__"]], dtype=object)
+        return {k: _from_json(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_from_json(v) for v in value]
+    return value
+
+
+def _history_as_json(history: History) -> list:
+    try:
+        return json.loads(json.dumps(history.to_list()))
+    except (TypeError, ValueError):
+        warnings.warn(
+            "net_.history holds values that are not JSON (from a callback?); it is not saved.",
+            UserWarning,
+            stacklevel=3,
+        )
+        return []
+
+
+def _to_cpu(state: Any) -> Any:
+    if isinstance(state, torch.Tensor):
+        return state.cpu()
+    if isinstance(state, dict):
+        return {k: _to_cpu(v) for k, v in state.items()}
+    if isinstance(state, list | tuple):
+        return type(state)(_to_cpu(v) for v in state)
+    return state

@@ -1,0 +1,248 @@
+"""Bad input, for every estimator and every method that takes it.
+
+Each case gets a scikit-learn-style error whose message names the problem.
+Sparse matrices are refused (scikit-learn's ``TypeError``): the networks need
+dense batches, and densifying a whole sparse matrix silently could exhaust
+memory; the README says so. The last tests are property-based: random shapes
+and values either give finite output of the right shape and dtype, or one of
+the documented errors.
+"""
+
+import numpy as np
+import pandas as pd
+import pytest
+import scipy.sparse as sp
+from conftest import FAST_ESTIMATORS
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+from skae import AutoEncoder, ConvolutionalAutoEncoder
+
+N_FEATURES = 5
+X_METHODS = ["fit", "partial_fit", "transform", "score_samples", "predict", "decision_function"]
+
+
+@pytest.fixture(scope="module")
+def data():
+    rng = np.random.RandomState(0)
+    return rng.normal(size=(60, N_FEATURES)) * [1, 10, 100, 0.1, 1000]
+
+
+@pytest.fixture(scope="module", params=sorted(FAST_ESTIMATORS))
+def fitted(request, data):
+    make = FAST_ESTIMATORS[request.param]
+    return make, make(max_epochs=2).fit(data)
+
+
+def _call(make, model, method, X):
+    # fit and partial_fit get a fresh estimator; the others use the fitted one.
+    if method in ("fit", "partial_fit"):
+        return getattr(make(max_epochs=2), method)(X)
+    return getattr(model, method)(X)
+
+
+def _with(value, data):
+    X = data[:10].copy()
+    X[3, 2] = value
+    return X
+
+
+BAD_X = {
+    "nan": (lambda d: _with(np.nan, d), ValueError, "NaN"),
+    "+inf": (lambda d: _with(np.inf, d), ValueError, "infinity"),
+    "-inf": (lambda d: _with(-np.inf, d), ValueError, "infinity"),
+    "huge": (lambda d: _with(1e300, d), ValueError, "too large"),
+    "strings": (
+        lambda d: np.array([["a"] * N_FEATURES] * 3, dtype=object),
+        ValueError,
+        "could not convert string to float",
+    ),
+    "sparse": (
+        lambda d: sp.csr_matrix(d[:10]),
+        TypeError,
+        "Sparse data was passed .* but dense data is required",
+    ),
+    "1-D": (lambda d: d[:10, 0], ValueError, "Expected 2D array"),
+    "3-D": (lambda d: d[:12].reshape(3, 4, N_FEATURES), ValueError, "dim 3"),
+    "no rows": (lambda d: d[:0], ValueError, "0 sample"),
+    "no features": (lambda d: d[:10, :0], ValueError, "0 feature"),
+    "complex": (lambda d: d[:10] + 1j, ValueError, "Complex data not supported"),
+}
+
+
+@pytest.mark.parametrize("method", X_METHODS)
+@pytest.mark.parametrize("case", list(BAD_X))
+def test_bad_x_is_rejected(fitted, data, method, case):
+    make, model = fitted
+    build, error, match = BAD_X[case]
+    with pytest.raises(error, match=match):
+        _call(make, model, method, build(data))
+
+
+@pytest.mark.parametrize("method", X_METHODS[2:])
+def test_other_feature_count_is_rejected(fitted, data, method):
+    make, model = fitted
+    with pytest.raises(ValueError, match=f"X has 3 features, but .* expecting {N_FEATURES}"):
+        _call(make, model, method, data[:, :3])
+
+
+def test_overflowing_float32_is_rejected(fitted, data):
+    # Without rescaling a value beyond float32's range cannot reach the network.
+    make, _ = fitted
+    with pytest.raises(ValueError, match="too large for float32"):
+        make(scaling="none", max_epochs=1).fit(_with(1e39, data))
+    model = make(scaling="none", max_epochs=1).fit(data)
+    for method in X_METHODS[2:]:
+        with pytest.raises(ValueError, match="too large for float32"):
+            getattr(model, method)(_with(-1e39, data))
+
+
+@pytest.mark.parametrize(
+    "codes, match",
+    [
+        (np.zeros((4, 3)), "X has 3 features.*expecting 2 features"),
+        (np.zeros(4), "Expected 2D array"),
+        (np.zeros((0, 2)), "0 sample"),
+        (np.array([[0.0, np.nan]]), "NaN"),
+        (np.array([[0.0, np.inf]]), "infinity"),
+    ],
+    ids=["components", "1-D", "no rows", "nan", "inf"],
+)
+def test_inverse_transform_rejects_bad_codes(fitted, codes, match):
+    _, model = fitted
+    with pytest.raises(ValueError, match=match):
+        model.inverse_transform(codes)
+
+
+@pytest.mark.parametrize("n_samples", [0, -1, 2.5, "3", None])
+def test_sample_rejects_bad_counts(fitted, n_samples):
+    _, model = fitted
+    with pytest.raises(ValueError, match="n_samples must be a positive integer"):
+        model.sample(n_samples)
+
+
+@pytest.mark.parametrize("method", X_METHODS[2:])
+def test_frame_with_other_columns_is_rejected(data, method):
+    columns = [f"f{i}" for i in range(N_FEATURES)]
+    frame = pd.DataFrame(data, columns=columns)
+    model = AutoEncoder(max_epochs=1, random_state=0).fit(frame)
+    with pytest.raises(ValueError, match="same order as they were in fit"):
+        getattr(model, method)(frame[columns[::-1]])
+    with pytest.raises(ValueError, match="Feature names unseen at fit time"):
+        getattr(model, method)(frame.rename(columns={"f0": "other"}))
+
+
+def test_frame_with_a_string_column_is_rejected(data):
+    frame = pd.DataFrame(data, columns=[f"f{i}" for i in range(N_FEATURES)]).assign(label="x")
+    with pytest.raises(ValueError, match="could not convert string to float"):
+        AutoEncoder(max_epochs=1).fit(frame)
+
+
+def test_image_shape_must_match_the_features(data):
+    with pytest.raises(ValueError, match=r"image_shape=\(1, 2, 2\) does not match X"):
+        ConvolutionalAutoEncoder(image_shape=(1, 2, 2), max_epochs=1).fit(data)
+    images = np.random.RandomState(0).normal(size=(20, 1, 4, 4))
+    model = ConvolutionalAutoEncoder(hidden_layer_sizes=(2,), max_epochs=1, random_state=0)
+    model.fit(images)
+    with pytest.raises(ValueError, match=r"images of shape \(1, 2, 8\), but image_shape"):
+        model.transform(images.reshape(20, 1, 2, 8))
+    # A 3-D array is not an image batch.
+    with pytest.raises(ValueError, match="dim 3"):
+        model.transform(images[:, 0])
+
+
+@pytest.mark.parametrize(
+    "X",
+    [
+        np.random.RandomState(1).normal(size=(1, N_FEATURES)),
+        np.full((12, 1), 7.0),
+        np.c_[np.random.RandomState(2).normal(size=(12, 2)), np.full(12, -3.0)],
+    ],
+    ids=["one row", "one constant feature", "with a constant feature"],
+)
+def test_degenerate_but_valid_data_works(make_estimator, X):
+    model = make_estimator(max_epochs=2).fit(X)
+    codes = model.transform(X)
+    assert codes.shape == (len(X), 2) and np.isfinite(codes).all()
+    for method in ("score_samples", "decision_function"):
+        scores = getattr(model, method)(X)
+        assert scores.shape == (len(X),) and np.isfinite(scores).all()
+    assert set(model.predict(X)) <= {-1, 1}
+    back = model.inverse_transform(codes)
+    assert back.shape == X.shape and np.isfinite(back).all()
+    drawn = model.sample(3, random_state=0)
+    assert drawn.shape == (3, X.shape[1]) and np.isfinite(drawn).all()
+
+
+# --- property-based -------------------------------------------------------------------
+
+#: What a call may raise on arbitrary numeric input: the documented errors.
+DOCUMENTED = (ValueError, FloatingPointError)
+
+MODERATE = st.floats(-1e3, 1e3)
+EXTREME = st.one_of(MODERATE, st.sampled_from([1e300, -1e300, 1e39, -1e39, 1e-300]))
+ANY = st.floats(allow_nan=True, allow_infinity=True, width=64)
+
+
+@st.composite
+def matrices(draw):
+    # Mostly 2-D and finite, so that most examples get past validation and
+    # exercise training and inference; the rest probe the refusals.
+    dtype = draw(st.sampled_from([np.float64, np.float32]))
+    ndim = draw(st.sampled_from([2, 2, 2, 1, 3]))
+    shape = draw(hnp.array_shapes(min_dims=ndim, max_dims=ndim, min_side=0, max_side=12))
+    elements = draw(st.sampled_from([MODERATE, MODERATE, EXTREME, ANY]))
+    with np.errstate(over="ignore"):
+        return draw(hnp.arrays(np.float64, shape, elements=elements)).astype(dtype)
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(X=matrices(), kind=st.sampled_from(sorted(FAST_ESTIMATORS)))
+def test_any_array_gives_finite_output_or_a_documented_error(X, kind):
+    model = FAST_ESTIMATORS[kind](max_epochs=1)
+    try:
+        model.fit(X)
+    except DOCUMENTED:
+        event("fit refused")
+        return
+    event("fitted")
+    n, d = X.shape
+    outputs = {
+        "transform": (model.transform(X), (n, 2), X.dtype),
+        "score_samples": (model.score_samples(X), (n,), np.float64),
+        "inverse_transform": (
+            model.inverse_transform(model.transform(X)),
+            (n, d),
+            X.dtype,
+        ),
+        "sample": (model.sample(4, random_state=0), (4, d), np.float64),
+    }
+    for method, (out, shape, dtype) in outputs.items():
+        assert out.shape == shape, method
+        assert out.dtype == dtype, method
+        assert np.isfinite(out).all(), method
+    assert set(model.predict(X)) <= {-1, 1}
+
+
+@settings(max_examples=40, deadline=None, derandomize=True)
+@given(X=matrices())
+def test_a_fitted_model_gives_finite_output_or_a_documented_error(X):
+    model = _FITTED_ON_THREE_FEATURES
+    for method in ("transform", "score_samples", "predict", "decision_function"):
+        try:
+            out = getattr(model, method)(X)
+        except DOCUMENTED:
+            continue
+        assert X.ndim == 2 and X.shape[1] == 3 and len(X) > 0
+        assert len(out) == len(X) and np.isfinite(out).all(), method
+
+
+_FITTED_ON_THREE_FEATURES = AutoEncoder(max_epochs=2, random_state=0).fit(
+    np.random.RandomState(0).normal(size=(40, 3))
+)

@@ -1,0 +1,229 @@
+"""save / load without pickle: round trips, continued training, and bad files."""
+
+import json
+import os
+import pickle
+import zipfile
+
+import joblib
+import pandas as pd
+import pytest
+import torch
+from conftest import FAST_ESTIMATORS
+from numpy.testing import assert_array_equal
+from sklearn.exceptions import NotFittedError
+from skorch.callbacks import LRScheduler
+
+import skae
+from skae import AutoEncoder, load
+from skae._persistence import FORMAT_VERSION, METADATA, TENSORS
+
+
+def _outputs(model, X):
+    return {
+        "transform": model.transform(X),
+        "score_samples": model.score_samples(X),
+        "predict": model.predict(X),
+        "decision_function": model.decision_function(X),
+        "inverse_transform": model.inverse_transform(model.transform(X)),
+        "sample": model.sample(5, random_state=0),
+    }
+
+
+@pytest.fixture
+def frame(blobs):
+    return pd.DataFrame(blobs, columns=[f"f{i}" for i in range(blobs.shape[1])])
+
+
+def test_round_trip_gives_identical_outputs(make_estimator, frame, tmp_path):
+    model = make_estimator(max_epochs=3).fit(frame)
+    path = tmp_path / "model.skae"
+    model.save(path)
+    loaded = load(path)
+
+    assert type(loaded) is type(model)
+    assert loaded.get_params() == model.get_params()
+    assert_array_equal(loaded.feature_names_in_, model.feature_names_in_)
+    assert loaded.offset_ == model.offset_
+    assert loaded.n_iter_ == model.n_iter_ == 3
+    assert len(loaded.net_.history) == 3
+    expected, got = _outputs(model, frame), _outputs(loaded, frame)
+    for method in expected:
+        assert got[method].dtype == expected[method].dtype, method
+        assert_array_equal(got[method], expected[method], err_msg=method)
+    # Feature names are checked as at fit.
+    with pytest.raises(ValueError, match="feature names"):
+        loaded.transform(frame[frame.columns[::-1]])
+
+
+def test_partial_fit_after_load_continues_exactly(make_estimator, blobs, tmp_path):
+    # The optimiser's state and the seeds are saved, so training goes on as if
+    # the model had never left memory.
+    model = make_estimator(max_epochs=2).fit(blobs)
+    model.save(tmp_path / "m.skae")
+    loaded = load(tmp_path / "m.skae")
+    model.partial_fit(blobs)
+    loaded.partial_fit(blobs)
+    assert_array_equal(loaded.transform(blobs), model.transform(blobs))
+    assert loaded.n_iter_ == model.n_iter_ == 3
+
+
+def test_convolutional_round_trip_keeps_the_image_shape(digits, tmp_path):
+    X = digits[0][:200]
+    model = skae.ConvolutionalAutoEncoder(
+        hidden_layer_sizes=(4,), max_epochs=2, random_state=0
+    ).fit(X.reshape(-1, 1, 8, 8))
+    model.save(tmp_path / "conv.skae")
+    loaded = load(tmp_path / "conv.skae")
+    assert loaded.image_shape_ == (1, 8, 8)
+    assert_array_equal(loaded.transform(X), model.transform(X))
+
+
+def test_pickle_and_joblib_still_work(blobs, tmp_path):
+    model = AutoEncoder(max_epochs=2, random_state=0).fit(blobs)
+    joblib.dump(model, tmp_path / "m.joblib")
+    for restored in (pickle.loads(pickle.dumps(model)), joblib.load(tmp_path / "m.joblib")):
+        assert_array_equal(restored.score_samples(blobs), model.score_samples(blobs))
+
+
+def test_save_needs_a_fitted_model(tmp_path):
+    with pytest.raises(NotFittedError):
+        AutoEncoder().save(tmp_path / "m.skae")
+    assert not (tmp_path / "m.skae").exists()
+
+
+def test_callbacks_are_not_saved(blobs, tmp_path):
+    model = AutoEncoder(
+        max_epochs=2, random_state=0, callbacks=[LRScheduler(policy="StepLR", step_size=1)]
+    ).fit(blobs)
+    with pytest.warns(UserWarning, match="Callbacks are code"):
+        model.save(tmp_path / "m.skae")
+    loaded = load(tmp_path / "m.skae")
+    assert loaded.callbacks is None
+    assert_array_equal(loaded.transform(blobs), model.transform(blobs))
+
+
+def test_load_on_a_named_device(blobs, tmp_path):
+    model = AutoEncoder(max_epochs=2, random_state=0).fit(blobs)
+    model.save(tmp_path / "m.skae")
+    loaded = load(tmp_path / "m.skae", device="cpu")
+    assert loaded.device == "cpu" and loaded.device_.type == "cpu"
+    # Global random state is untouched by loading.
+    state = torch.get_rng_state()
+    load(tmp_path / "m.skae")
+    assert torch.equal(state, torch.get_rng_state())
+
+
+# --- bad files --------------------------------------------------------------------
+
+
+@pytest.fixture
+def saved(blobs, tmp_path):
+    path = tmp_path / "good.skae"
+    AutoEncoder(max_epochs=2, random_state=0).fit(blobs).save(path)
+    return path
+
+
+def _rewrite(src, dst, *, metadata=None, tensors=None):
+    with zipfile.ZipFile(src) as archive:
+        meta = json.loads(archive.read(METADATA))
+        raw = archive.read(TENSORS)
+    if metadata is not None:
+        meta = metadata(meta)
+    with zipfile.ZipFile(dst, "w") as archive:
+        archive.writestr(METADATA, json.dumps(meta))
+        archive.writestr(TENSORS, raw if tensors is None else tensors)
+    return dst
+
+
+def test_truncated_file_is_reported(saved, tmp_path):
+    data = saved.read_bytes()
+    for cut in (len(data) // 2, 100, 0):
+        bad = tmp_path / f"cut{cut}.skae"
+        bad.write_bytes(data[:cut])
+        with pytest.raises(ValueError, match="not a readable skae model file"):
+            load(bad)
+
+
+def test_corrupted_bytes_are_reported(saved, tmp_path):
+    data = bytearray(saved.read_bytes())
+    # Flip bytes inside the compressed members: the zip checksums catch it.
+    for i in range(200, len(data) - 200, 97):
+        data[i] ^= 0xFF
+    bad = tmp_path / "flipped.skae"
+    bad.write_bytes(bytes(data))
+    with pytest.raises(ValueError):
+        load(bad)
+
+
+def test_not_a_model_file(tmp_path):
+    other = tmp_path / "other.zip"
+    with zipfile.ZipFile(other, "w") as archive:
+        archive.writestr("readme.txt", "hello")
+    with pytest.raises(ValueError, match="not a readable skae model file"):
+        load(other)
+    with pytest.raises(FileNotFoundError):
+        load(tmp_path / "missing.skae")
+
+
+def test_incompatible_format_version(saved, tmp_path):
+    def newer(meta):
+        meta["format_version"] = FORMAT_VERSION + 1
+        return meta
+
+    bad = _rewrite(saved, tmp_path / "newer.skae", metadata=newer)
+    with pytest.raises(ValueError, match=f"this skae reads format {FORMAT_VERSION}"):
+        load(bad)
+
+
+def test_unknown_class_or_parameter(saved, tmp_path):
+    def foreign(meta):
+        meta["class"] = "Popen"
+        return meta
+
+    def bad_param(meta):
+        meta["params"]["n_components"] = -3
+        return meta
+
+    with pytest.raises(ValueError, match="not a skae estimator"):
+        load(_rewrite(saved, tmp_path / "a.skae", metadata=foreign))
+    with pytest.raises(ValueError, match="parameters this version of skae rejects"):
+        load(_rewrite(saved, tmp_path / "b.skae", metadata=bad_param))
+
+
+class _Payload:
+    """Pickles to a call of ``os.mkdir``: code that must never run at load."""
+
+    def __init__(self, target):
+        self.target = target
+
+    def __reduce__(self):
+        return (os.mkdir, (self.target,))
+
+
+def test_loading_never_runs_code_from_the_file(saved, tmp_path):
+    import io
+
+    marker = tmp_path / "pwned"
+    buffer = io.BytesIO()
+    torch.save({"module": _Payload(str(marker))}, buffer)
+    bad = _rewrite(saved, tmp_path / "evil.skae", tensors=buffer.getvalue())
+    with pytest.raises(ValueError, match="could not be read safely"):
+        load(bad)
+    assert not marker.exists()
+
+
+def test_weights_that_do_not_fit_the_model(saved, tmp_path):
+    def wider(meta):
+        meta["params"]["n_components"] = 3
+        return meta
+
+    with pytest.raises(ValueError, match="do not fit the model"):
+        load(_rewrite(saved, tmp_path / "w.skae", metadata=wider))
+
+
+def test_every_estimator_factory_is_covered():
+    # The round-trip test runs over the shared list of kinds.
+    assert {cls.__name__ for cls in map(type, (f() for f in FAST_ESTIMATORS.values()))} == {
+        name for name in skae.__all__ if name.endswith("AutoEncoder") and name != "BaseAutoEncoder"
+    }
