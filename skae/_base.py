@@ -515,7 +515,9 @@ class BaseAutoEncoder(
             x = _as_tensor(X, device)
         else:
             with np.errstate(over="ignore"):
-                scaled = (X - self.mean_.astype(X.dtype)) / self.scale_.astype(X.dtype)
+                # In place after the subtraction: one copy of X, not two.
+                scaled = X - self.mean_.astype(X.dtype)
+                scaled /= self.scale_.astype(X.dtype)
             x = _as_tensor(scaled, device)
         # A sum is far cheaper than an elementwise test, and is finite whenever
         # every value is; only when it is not (a huge value, or the sum itself

@@ -48,25 +48,26 @@ print(est.device_)
 """
 
 
-def test_gpu_model_loads_on_cpu_only_machine(make_estimator, blobs, tmp_path):
-    est = make_estimator(device="cuda").fit(blobs)
-    (tmp_path / "model.pkl").write_bytes(pickle.dumps(est))
-    np.save(tmp_path / "X.npy", blobs)
+def _run_without_gpu(script, *paths):
+    """Run ``script`` in a fresh interpreter that sees no GPU; its stdout."""
     result = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            LOAD_ON_CPU,
-            str(tmp_path / "model.pkl"),
-            str(tmp_path / "X.npy"),
-            str(tmp_path / "codes.npy"),
-        ],
+        [sys.executable, "-c", script, *map(str, paths)],
         env={**os.environ, "CUDA_VISIBLE_DEVICES": ""},
         capture_output=True,
         text=True,
     )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "cpu"
+    return result.stdout.strip()
+
+
+def test_gpu_model_loads_on_cpu_only_machine(make_estimator, blobs, tmp_path):
+    est = make_estimator(device="cuda").fit(blobs)
+    (tmp_path / "model.pkl").write_bytes(pickle.dumps(est))
+    np.save(tmp_path / "X.npy", blobs)
+    device = _run_without_gpu(
+        LOAD_ON_CPU, tmp_path / "model.pkl", tmp_path / "X.npy", tmp_path / "codes.npy"
+    )
+    assert device == "cpu"
     assert_allclose(np.load(tmp_path / "codes.npy"), est.transform(blobs), rtol=1e-4, atol=1e-5)
 
 
@@ -89,19 +90,8 @@ def test_gpu_model_saved_without_pickle_loads_on_cpu_only_machine(make_estimator
     est = make_estimator(device="cuda").fit(blobs)
     est.save(tmp_path / "model.skae")
     np.save(tmp_path / "X.npy", blobs)
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            LOAD_SAVED_ON_CPU,
-            str(tmp_path / "model.skae"),
-            str(tmp_path / "X.npy"),
-            str(tmp_path / "codes.npy"),
-        ],
-        env={**os.environ, "CUDA_VISIBLE_DEVICES": ""},
-        capture_output=True,
-        text=True,
+    device = _run_without_gpu(
+        LOAD_SAVED_ON_CPU, tmp_path / "model.skae", tmp_path / "X.npy", tmp_path / "codes.npy"
     )
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "cpu"
+    assert device == "cpu"
     assert_allclose(np.load(tmp_path / "codes.npy"), est.transform(blobs), rtol=1e-4, atol=1e-5)
