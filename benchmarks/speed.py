@@ -1,28 +1,41 @@
-"""Fit speed of AutoEncoder against a minimal hand-written PyTorch loop.
+"""Fit speed of skae's estimators against minimal hand-written PyTorch loops.
 
 Data: the MNIST test images (10,000 x 784, pixels / 255), read from
 ``--data`` (default: the environment variable ``SKAE_MNIST`` or
 ``../shared/data/mnist`` beside the repository).
 
-Model: a 784-512-128-32 MLP encoder and its mirror, ReLU, Adam (lr 1e-3), MSE,
-one epoch of shuffled mini-batches. The hand loop is what a user would write:
-the data as one tensor on the device, a permutation per epoch, slice, forward,
-loss, backward, step. ``AutoEncoder`` gets the same architecture, optimiser,
-learning rate, batch size and epochs (``scaling="none"``: the pixels are
-already in [0, 1]). Its fit time includes all of ``fit``: validation, the
-internal scaling, training, and the fitting of the outlier threshold and of the
-code density.
+Model: a 784-512-128-32 MLP encoder and its mirror, ReLU, Adam (lr 1e-3),
+``--epochs`` epochs (default 1) of shuffled mini-batches. The hand loops are
+what a user would write: the data as one tensor on the device, a permutation
+per epoch, slice, forward, loss, backward, step. One per kind:
+
+* ``AutoEncoder``: MSE;
+* ``VariationalAutoEncoder``: skae's objective, a Gaussian decoder with one
+  learned scale per feature plus the KL divergence to N(0, I);
+* ``ContractiveAutoEncoder``: MSE plus 0.1 x the encoder's squared Jacobian
+  norm, estimated with one random projection as skae does for 32 codes.
+
+The estimators get the same architecture, optimiser, learning rate, batch
+size and epochs (``scaling="none"``: the pixels are already in [0, 1]). Their
+fit time includes all of ``fit``: validation, training, and the work that
+makes the model an outlier detector and a sampler (one pass over the training
+data for the per-feature errors, codes and scores that set ``offset_``, and
+the Gaussian mixture on the codes; for the VAE, its 8-draw ELBO on every
+row). "training" is the epochs alone (skorch's ``dur`` in ``net_.history``).
 
 Each figure is a ratio measured in the same process: the two runs alternate
 (``--repeats`` pairs, order flipped each time) and the table gives the median
-of the paired ratios. PyOD's ``AutoEncoder`` with the same layers, epoch and
+of the paired ratios. PyOD's ``AutoEncoder`` with the same layers, epochs and
 optimiser (its dropout, batch norm, weight decay and preprocessing off) is
 timed too when PyOD is installed; its column is the ratio of the medians.
-The thread count is pinned and printed. The achieved
-GFLOP/s of a training step (forward + backward = 3x the forward's 2*m*n*k per
+The thread count is pinned and printed. The achieved GFLOP/s of the plain
+autoencoder's training (forward + backward = 3x the forward's 2*m*n*k per
 layer) is printed next to the machine's measured fp32 matrix-multiply rate.
+The last table is the throughput of ``transform`` and ``score_samples``
+against the trained model's own forward pass run by hand.
 
-Run: ``python benchmarks/speed.py`` (about a minute), ``--device cuda`` on a GPU.
+Run: ``python benchmarks/speed.py`` (about two minutes), ``--device cuda`` on
+a GPU, ``--epochs 10`` for longer fits.
 """
 
 from __future__ import annotations
