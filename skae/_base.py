@@ -39,6 +39,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from skorch.callbacks import ProgressBar
 
 from ._architectures import ACTIVATIONS, conv_autoencoder, dense_autoencoder
+from ._docs import fill_doc
 from ._latent import DeterministicLatent
 from ._latent_density import fit_code_density, log_density, sample_codes
 from ._net import AutoEncoderNet, Corruption, HoldOutEarlyStopping, HoldOutSplit, Penalty
@@ -93,10 +94,42 @@ class _SeededTorch:
         self._fork.__exit__(*exc)
 
 
+@fill_doc
 class BaseAutoEncoder(
     ClassNamePrefixFeaturesOutMixin, TransformerMixin, OutlierMixin, BaseEstimator
 ):
-    """Base class for autoencoders. Not for direct use: use a subclass."""
+    """Base class of skae's autoencoders: the scikit-learn protocol, once.
+
+    Not for direct use: fit one of its subclasses, which choose the loss,
+    the latent component, the penalties and the corruption. A new kind of
+    autoencoder subclasses it and overrides only those hooks (see the module
+    docstring of ``skae._base``).
+
+    Parameters
+    ----------
+    %(parameters)s
+
+    Attributes
+    ----------
+    %(attributes)s
+
+    See Also
+    --------
+    AutoEncoder : The plain autoencoder.
+    DenoisingAutoEncoder : Trained on corrupted inputs.
+    SparseAutoEncoder : With a sparsity penalty on the codes.
+    VariationalAutoEncoder : A generative model with a Gaussian latent.
+    ContractiveAutoEncoder : With a penalty on the encoder's Jacobian.
+    ConvolutionalAutoEncoder : Convolutional defaults for images.
+
+    Examples
+    --------
+    >>> from skae import AutoEncoder, BaseAutoEncoder
+    >>> issubclass(AutoEncoder, BaseAutoEncoder)
+    True
+    >>> sorted(cls.__name__ for cls in BaseAutoEncoder.__subclasses__())[:2]
+    ['AutoEncoder', 'ContractiveAutoEncoder']
+    """
 
     _parameter_constraints: dict = {
         "n_components": [Interval(Integral, 1, None, closed="left")],

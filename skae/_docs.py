@@ -96,11 +96,11 @@ ATTRIBUTES = """\
     net_ : skorch.NeuralNet
         The trained net; ``net_.module_`` is the torch module and
         ``net_.history`` the training history.
-    mean_ : ndarray of shape (n_features_in_,)
+    mean_ : ndarray of shape (`n_features_in_`,)
         Per-feature mean used for the internal standardisation.
-    scale_ : ndarray of shape (n_features_in_,)
+    scale_ : ndarray of shape (`n_features_in_`,)
         Per-feature standard deviation used for the internal standardisation.
-    error_scale_ : ndarray of shape (n_features_in_,)
+    error_scale_ : ndarray of shape (`n_features_in_`,)
         Mean reconstruction loss of each (standardised) feature on the
         training data; :meth:`score_samples` divides by it. Not set by the
         variational kind.
@@ -117,7 +117,7 @@ ATTRIBUTES = """\
         The device the model lives on.
     n_features_in_ : int
         Number of features seen during :term:`fit`.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of features seen during :term:`fit`. Defined only when ``X`` has
         feature names that are all strings.
 

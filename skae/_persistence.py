@@ -142,6 +142,10 @@ def load(path: str | os.PathLike, *, device: str | None = None) -> Any:
         If the file is not a skae model, is truncated or corrupted, or was
         written by an incompatible version of skae.
 
+    See Also
+    --------
+    AutoEncoder.save : Write a fitted estimator to a file.
+
     Examples
     --------
     >>> import os, tempfile
