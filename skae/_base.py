@@ -61,6 +61,24 @@ def _resolve_device(device: str) -> torch.device:
     return torch.device(device)
 
 
+def _mean_and_std(X: np.ndarray, *, per_feature: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and standard deviation of X per feature (or over all entries,
+    repeated per feature), in float64.
+
+    ``np.std`` would hold ``X - mean`` in float64 for the whole array (twice
+    the memory of float32 data); here the deviations are summed a block of
+    rows at a time.
+    """
+    axis = 0 if per_feature else None
+    mean = X.mean(axis=axis, dtype=np.float64)
+    squares = np.zeros(X.shape[1] if per_feature else ())
+    for start in range(0, len(X), INFERENCE_BATCH_SIZE):
+        deviation = X[start : start + INFERENCE_BATCH_SIZE] - mean
+        squares = squares + np.square(deviation).sum(axis=axis)
+    std = np.sqrt(squares / (len(X) if per_feature else X.size))
+    return np.broadcast_to(mean, X.shape[1]).copy(), np.broadcast_to(std, X.shape[1]).copy()
+
+
 def _as_tensor(X: np.ndarray, device: torch.device) -> torch.Tensor:
     """``X`` as a float32 tensor on ``device``, sharing memory where it can."""
     with np.errstate(over="ignore"):
@@ -528,12 +546,8 @@ class BaseAutoEncoder(
         with np.errstate(over="ignore", invalid="ignore"):
             if bce or self.scaling == "none":
                 mean, scale = np.zeros(n_features), np.ones(n_features)
-            elif self.scaling == "global":
-                mean = np.full(n_features, X.mean(dtype=np.float64))
-                scale = np.full(n_features, X.std(dtype=np.float64))
             else:
-                mean = X.mean(axis=0, dtype=np.float64)
-                scale = X.std(axis=0, dtype=np.float64)
+                mean, scale = _mean_and_std(X, per_feature=self.scaling == "feature")
         # Constant features (up to rounding) are centred but not scaled.
         scale[scale <= 1e3 * np.finfo(X.dtype).eps * np.maximum(np.abs(mean), 1.0)] = 1.0
         if not (np.all(np.isfinite(mean)) and np.all(np.isfinite(scale))):

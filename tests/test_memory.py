@@ -1,0 +1,52 @@
+"""Copies of the data: fit makes at most one, transform works batch by batch.
+
+tracemalloc sees numpy's allocations (torch's own are not traced, but the
+tensors here share memory with numpy arrays), so these tests bound the host
+copies of X that skae makes.
+"""
+
+import tracemalloc
+
+import numpy as np
+import pytest
+
+from skae import AutoEncoder
+from skae._base import INFERENCE_BATCH_SIZE
+
+
+def _peak_bytes(fn):
+    tracemalloc.start()
+    try:
+        fn()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+#: The code density is fitted on at most 10,000 codes: its memory is bounded
+#: whatever the size of X (about 6 MB for 2-D codes).
+MIXTURE_BYTES = 8e6
+
+
+@pytest.fixture(scope="module")
+def X():
+    rng = np.random.RandomState(0)
+    return rng.normal(size=(100_000, 50)).astype(np.float32)  # 20 MB
+
+
+@pytest.mark.parametrize("scaling, copies", [("feature", 1), ("none", 0)])
+def test_fit_on_float32_copies_x_at_most_once(X, scaling, copies):
+    model = AutoEncoder(hidden_layer_sizes=(8,), max_epochs=1, batch_size=4096, scaling=scaling)
+    model.set_params(random_state=0).fit(X[:1000])  # lazy imports and caches, not counted
+    peak = _peak_bytes(lambda: model.fit(X))
+    assert peak < (copies + 0.1) * X.nbytes + MIXTURE_BYTES
+
+
+def test_transform_holds_one_batch_at_a_time(X):
+    model = AutoEncoder(hidden_layer_sizes=(8,), max_epochs=1, batch_size=4096, random_state=0)
+    model.fit(X)
+    peak = _peak_bytes(lambda: model.transform(X))
+    output = len(X) * 2 * X.itemsize
+    one_batch = INFERENCE_BATCH_SIZE * X.shape[1] * X.itemsize
+    assert peak < output + 3 * one_batch
+    assert peak < 0.1 * X.nbytes
