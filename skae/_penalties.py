@@ -96,8 +96,9 @@ class Contraction:
 
     In training the net makes the input batch require grad before the forward
     pass (``needs_input_grad``), so the penalty differentiates the codes of
-    that pass instead of running the encoder a second time. Elsewhere (the
-    validation loss) it runs the encoder itself.
+    that pass (``out["z"]``, the encoder's output for the deterministic latent
+    a contractive model has) instead of running the encoder a second time.
+    Elsewhere (the validation loss) it runs the encoder itself.
     """
 
     needs_input_grad = True
