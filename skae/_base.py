@@ -79,6 +79,16 @@ def _mean_and_std(X: np.ndarray, *, per_feature: bool) -> tuple[np.ndarray, np.n
     return np.broadcast_to(mean, X.shape[1]).copy(), np.broadcast_to(std, X.shape[1]).copy()
 
 
+def _finite(values: np.ndarray, method: str) -> np.ndarray:
+    """``values``, or a ValueError if the network overflowed computing them."""
+    if not np.isfinite(values).all():
+        raise ValueError(
+            f"{method} overflowed: the network's float32 arithmetic cannot represent the "
+            "result for some rows, which lie far outside the range of the training data."
+        )
+    return values
+
+
 def _as_tensor(X: np.ndarray, device: torch.device) -> torch.Tensor:
     """``X`` as a float32 tensor on ``device``, sharing memory where it can."""
     with np.errstate(over="ignore"):
@@ -625,7 +635,11 @@ class BaseAutoEncoder(
             The codes, in the dtype of ``X`` (float32 or float64).
         """
         X = self._check_input(X)
-        return self._apply(X, lambda module, xb: module.encode(xb), scale_input=True, dtype=X.dtype)
+
+        def encode(module: torch.nn.Module, xb: torch.Tensor) -> torch.Tensor:
+            return module.encode(xb)
+
+        return _finite(self._apply(X, encode, scale_input=True, dtype=X.dtype), "transform")
 
     def inverse_transform(self, X) -> np.ndarray:
         """Decode codes back to the input space, in the original units.
@@ -642,7 +656,7 @@ class BaseAutoEncoder(
         """
         check_is_fitted(self)
         Z = self._check_codes(X)
-        return self._decode(Z).astype(Z.dtype, copy=False)
+        return self._decode(Z, "inverse_transform").astype(Z.dtype, copy=False)
 
     def _check_codes(self, Z) -> np.ndarray:
         Z = check_array(Z, dtype=[np.float64, np.float32], input_name="X")
@@ -651,15 +665,17 @@ class BaseAutoEncoder(
                 f"X has {Z.shape[1]} features, but {type(self).__name__}.inverse_transform "
                 f"is expecting {self.n_components} features (n_components) as input."
             )
+        if np.abs(Z).max() > np.finfo(np.float32).max:
+            raise ValueError("X contains codes too large for float32, the network's precision.")
         return Z
 
-    def _decode(self, Z: np.ndarray) -> np.ndarray:
+    def _decode(self, Z: np.ndarray, method: str) -> np.ndarray:
         criterion = self.net_.criterion_
 
         def decode(module: torch.nn.Module, z: torch.Tensor) -> torch.Tensor:
             return criterion.reconstruct({"x_hat": module.decode(z)})
 
-        decoded = self._apply(Z, decode, dtype=np.float64)
+        decoded = _finite(self._apply(Z, decode, dtype=np.float64), method)
         return decoded * self.scale_ + self.mean_
 
     # ------------------------------------------------------------------
@@ -688,10 +704,15 @@ class BaseAutoEncoder(
             reconstructs worse than training samples do, or when its code
             lies where no training code does. Each term is a mean per
             dimension, so neither swamps the other. The variational kind
-            returns a log-likelihood instead.
+            returns a log-likelihood instead. A sample so far outside the
+            training data that the network's float32 arithmetic overflows
+            scores ``-inf``: it is as abnormal as a sample can be.
         """
         X = self._check_input(X)
-        return self._apply(X, self._score_samples_scaled, scale_input=True, dtype=np.float64)[:, 0]
+        scores = self._apply(X, self._score_samples_scaled, scale_input=True, dtype=np.float64)
+        # The input is finite, so a NaN can only come from an overflow inside the
+        # network (inf - inf): such a row is maximally abnormal, not unscorable.
+        return np.where(np.isnan(scores[:, 0]), -np.inf, scores[:, 0])
 
     def score(self, X, y=None) -> float:
         """Mean of :meth:`score_samples` over ``X``, so grid search needs no scorer.
@@ -765,7 +786,8 @@ class BaseAutoEncoder(
         if not isinstance(n_samples, Integral | np.integer) or n_samples < 1:
             raise ValueError(f"n_samples must be a positive integer, got {n_samples!r}.")
         rng = check_random_state(random_state)
-        return self._decode(self._sample_codes(int(n_samples), rng).astype(np.float32))
+        codes = self._sample_codes(int(n_samples), rng).astype(np.float32)
+        return self._decode(codes, "sample")
 
     # ------------------------------------------------------------------
     # scikit-learn plumbing

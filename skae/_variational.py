@@ -10,7 +10,7 @@ import torch
 from sklearn.utils._param_validation import Interval
 from torch import nn
 
-from ._base import BaseAutoEncoder
+from ._base import BaseAutoEncoder, _finite
 from ._docs import fill_doc
 from ._latent import GaussianLatent
 from ._net import Penalty
@@ -214,5 +214,5 @@ class VariationalAutoEncoder(BaseAutoEncoder):
             mu, logvar = module.latent.split(module.encoder(x))
             return torch.cat([mu, logvar.exp()], dim=1)
 
-        stats = self._apply(X, both, scale_input=True, dtype=X.dtype)
+        stats = _finite(self._apply(X, both, scale_input=True, dtype=X.dtype), "posterior")
         return stats[:, : self.n_components], stats[:, self.n_components :]

@@ -254,3 +254,58 @@ def test_a_fitted_model_gives_finite_output_or_a_documented_error(X):
 _FITTED_ON_THREE_FEATURES = AutoEncoder(max_epochs=2, random_state=0).fit(
     np.random.RandomState(0).normal(size=(40, 3))
 )
+
+
+# --- finite input beyond what the float32 network can represent -------------------------
+
+
+@pytest.fixture(scope="module")
+def unscaled(data):
+    # Without internal scaling, finite values near float32's limit reach the
+    # network; two hidden layers amplify them past it.
+    return {
+        name: make(scaling="none", max_epochs=1, hidden_layer_sizes=(64, 32)).fit(data)
+        for name, make in sorted(FAST_ESTIMATORS.items())
+        if name != "ConvolutionalAutoEncoder"
+    }
+
+
+def _far_rows(data):
+    X = data[:3].copy()
+    X[0] = 3e38
+    X[1, ::2] = -3e38
+    return X
+
+
+def _finite_or_overflow(call, method):
+    """The call's output if finite; None if it raised the overflow error."""
+    try:
+        out = call()
+    except ValueError as exc:
+        assert f"{method} overflowed" in str(exc)
+        return None
+    assert np.isfinite(out).all(), method
+    return out
+
+
+def test_overflow_inside_the_network_is_never_silent(unscaled, data):
+    X = _far_rows(data)
+    huge_codes = np.full((1, 2), 3e38)
+    refused = {"transform": 0, "inverse_transform": 0}
+    for name, model in unscaled.items():
+        # Scores: the far rows are maximally abnormal, never NaN.
+        scores = model.score_samples(X)
+        assert np.isneginf(scores[:2]).all() and np.isfinite(scores[2]), name
+        assert model.predict(X).tolist() == [-1, -1, 1], name
+        # Codes and reconstructions are finite, or refused: never inf or NaN.
+        calls = {
+            "transform": (model.transform, X),
+            "inverse_transform": (model.inverse_transform, huge_codes),
+        }
+        for method, (call, arg) in calls.items():
+            if _finite_or_overflow(lambda c=call, a=arg: c(a), method) is None:
+                refused[method] += 1
+        with pytest.raises(ValueError, match="codes too large for float32"):
+            model.inverse_transform(np.array([[1e39, 0.0]]))
+    # The overflow does happen here, so the checks above are exercised.
+    assert min(refused.values()) >= 1, refused
