@@ -41,6 +41,9 @@ TENSORS = "tensors.pt"
 
 #: Fitted attributes that are not plain arrays or scalars, saved their own way.
 _SPECIAL = {"net_", "latent_density_", "device_"}
+#: Private state saved too: the seeds that let training continue exactly, and
+#: the container chosen with ``set_output``.
+_PRIVATE_STATE = {"_base_seed", "_n_training_calls", "_sklearn_output_config"}
 
 
 def save(estimator: Any, path: str | os.PathLike) -> None:
@@ -270,8 +273,6 @@ def _rebuild_mixture(saved: dict, tensors: dict) -> GaussianMixture:
 
 
 # --- JSON -----------------------------------------------------------------------
-#: Private state that a fitted estimator needs to continue training.
-_PRIVATE_STATE = {"_base_seed", "_n_training_calls"}
 
 
 def _to_json(value: Any, name: str) -> Any:

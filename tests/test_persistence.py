@@ -79,6 +79,14 @@ def test_convolutional_round_trip_keeps_the_image_shape(digits, tmp_path):
     assert_array_equal(loaded.transform(X), model.transform(X))
 
 
+def test_set_output_is_kept(frame, tmp_path):
+    model = AutoEncoder(max_epochs=2, random_state=0).set_output(transform="pandas").fit(frame)
+    model.save(tmp_path / "m.skae")
+    codes = load(tmp_path / "m.skae").transform(frame)
+    assert isinstance(codes, pd.DataFrame)
+    assert list(codes.columns) == ["autoencoder0", "autoencoder1"]
+
+
 def test_pickle_and_joblib_still_work(blobs, tmp_path):
     model = AutoEncoder(max_epochs=2, random_state=0).fit(blobs)
     joblib.dump(model, tmp_path / "m.joblib")
