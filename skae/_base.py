@@ -318,16 +318,16 @@ class BaseAutoEncoder(
             done += len(xb)
             return out["z"]
 
-        codes = self._apply(x, codes_and_errors, dtype=np.float64)
+        # The codes stay on the device: the mixture is fitted there.
+        codes = self._apply(x, codes_and_errors, on_device=True)
         # A feature the model reconstructs perfectly must not divide by zero.
         self.error_scale_ = np.maximum(error_sum.cpu().numpy() / n_samples, 1e-6)
         self.latent_density_ = fit_code_density(codes, seed)
         if errors is None:
             return None
-        z = torch.from_numpy(codes).to(x.device)
         step = INFERENCE_BATCH_SIZE
         scores = [
-            self._combined_score(errors[i : i + step], z[i : i + step])
+            self._combined_score(errors[i : i + step], codes[i : i + step])
             for i in range(0, n_samples, step)
         ]
         return torch.cat(scores).cpu().numpy()
@@ -589,12 +589,16 @@ class BaseAutoEncoder(
     # ------------------------------------------------------------------
     # Inference
     # ------------------------------------------------------------------
-    def _apply(self, x, fn, *, scale_input: bool = False, dtype=np.float32) -> np.ndarray:
+    def _apply(
+        self, x, fn, *, scale_input: bool = False, dtype=np.float32, on_device: bool = False
+    ) -> np.ndarray | torch.Tensor:
         """Run ``fn(module, batch)`` over ``x`` in batches, in eval mode.
 
         ``x`` is a torch tensor (already scaled) or a numpy array (scaled per
         batch when ``scale_input``). Only one batch of activations is alive at
-        a time; the results land in one preallocated numpy array.
+        a time; the results land in one preallocated numpy array of ``dtype``,
+        or, with ``on_device``, in one tensor on the model's device (no host
+        round trip per batch).
         """
         module = self.net_.module_
         module.eval()
@@ -606,10 +610,16 @@ class BaseAutoEncoder(
                     batch = self._scaled_tensor(batch, self.device_)
                 elif isinstance(batch, np.ndarray):
                     batch = _as_tensor(batch, self.device_)
-                result = fn(module, batch)
-                result = result.reshape(len(batch), -1).cpu().numpy()
+                result = fn(module, batch).reshape(len(batch), -1)
+                if not on_device:
+                    result = result.cpu().numpy()
                 if out is None:
-                    out = np.empty((len(x), result.shape[1]), dtype=dtype)
+                    shape = (len(x), result.shape[1])
+                    out = (
+                        torch.empty(shape, dtype=result.dtype, device=result.device)
+                        if on_device
+                        else np.empty(shape, dtype=dtype)
+                    )
                 out[start : start + len(batch)] = result
         if out is None:
             raise ValueError("Found array with 0 sample(s) while a minimum of 1 is required.")

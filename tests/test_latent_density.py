@@ -1,6 +1,7 @@
 """The code density behind sample() and the outlier score."""
 
 import numpy as np
+import pytest
 import torch
 from numpy.testing import assert_allclose
 
@@ -41,3 +42,86 @@ def test_wide_codes_fit_the_mixture_on_fewer_rows():
     gmm = fit_code_density(codes, random_state=0)
     # Fitted on a subsample, the density still covers the data.
     assert np.mean(gmm.score_samples(codes)) > np.mean(gmm.score_samples(codes * 3))
+
+
+def _blobs(centres, n_per, scale, seed=0):
+    rng = np.random.RandomState(seed)
+    return np.vstack([rng.normal(loc=c, scale=scale, size=(n_per, len(c))) for c in centres])
+
+
+def test_bic_picks_the_number_of_clusters():
+    one = _blobs([[0.0, 0.0, 0.0]], 600, 1.0)
+    assert fit_code_density(one, random_state=0).n_components == 1
+    four = _blobs([[0, 0, 0], [20, 0, 0], [0, 20, 0], [0, 0, 20]], 150, 1.0)
+    gmm = fit_code_density(four, random_state=0)
+    assert gmm.n_components == 4
+    # Each true centre is recovered by one component.
+    found = np.sort(np.round(gmm.means_ / 20.0).astype(int), axis=0)
+    assert_allclose(found, np.sort([[0, 0, 0], [1, 0, 0], [0, 1, 0], [0, 0, 1]], axis=0))
+    assert_allclose(np.sort(gmm.weights_), 0.25, atol=0.01)
+
+
+def test_em_reaches_scikit_learns_likelihood():
+    from sklearn.mixture import GaussianMixture
+
+    rng = np.random.RandomState(0)
+    codes = rng.standard_t(df=3, size=(1500, 5))  # heavy tails: 10 components pay
+    ours = fit_code_density(codes, random_state=0)
+    reference = GaussianMixture(ours.n_components, covariance_type="full", random_state=0)
+    reference.fit(codes)
+    assert ours.converged_
+    assert ours.score(codes) > reference.score(codes) - 0.02
+    # The parameters are consistent: covariances are the precisions' inverses.
+    assert_allclose(np.linalg.inv(ours.precisions_), ours.covariances_, rtol=1e-8, atol=1e-12)
+    assert_allclose(ours.weights_.sum(), 1.0)
+
+
+def test_fewer_distinct_codes_than_components():
+    codes = np.repeat(np.array([[0.0, 0.0], [5.0, 5.0], [10.0, 0.0]]), 40, axis=0)
+    gmm = fit_code_density(codes, random_state=0)
+    assert gmm.n_components <= 3
+    assert np.all(np.isfinite(gmm.score_samples(codes)))
+
+
+def test_a_constant_code_dimension_is_covered_by_reg_covar():
+    rng = np.random.RandomState(0)
+    codes = np.column_stack([rng.normal(size=500), np.full(500, 3.0)])
+    gmm = fit_code_density(codes, random_state=0)
+    assert np.all(np.isfinite(gmm.score_samples(codes)))
+    drawn = sample_codes(gmm, 200, np.random.RandomState(0))
+    assert_allclose(drawn[:, 1], 3.0, atol=1e-2)
+
+
+def test_same_seed_same_mixture_and_tensors_equal_arrays():
+    codes = _blobs([[0.0, 0.0], [6.0, 0.0]], 300, 1.0)
+    a = fit_code_density(codes, random_state=3)
+    b = fit_code_density(torch.as_tensor(codes, dtype=torch.float32), random_state=3)
+    c = fit_code_density(codes, random_state=3)
+    assert_allclose(a.means_, c.means_, rtol=0, atol=0)
+    # float32 codes give the same fit up to their rounding.
+    assert_allclose(np.sort(a.means_, axis=0), np.sort(b.means_, axis=0), atol=1e-4)
+
+
+def test_the_fit_runs_on_the_codes_device(monkeypatch):
+    """No numpy work on the codes: the EM sees only tensors."""
+    from skae import _latent_density
+
+    seen = []
+    original = _latent_density._m_step
+
+    def spy(z, resp):
+        seen.append((type(z), z.device, z.dtype))
+        return original(z, resp)
+
+    monkeypatch.setattr(_latent_density, "_m_step", spy)
+    fit_code_density(torch.randn(300, 3, generator=torch.Generator().manual_seed(0)), 0)
+    assert seen and all(s == (torch.Tensor, torch.device("cpu"), torch.float64) for s in seen)
+
+
+def test_a_failed_cholesky_is_a_clear_error():
+    # Codes so large that reg_covar is lost in rounding: singular covariances.
+    rng = np.random.RandomState(0)
+    line = rng.normal(size=(200, 1)) * 1e12
+    codes = np.hstack([line, line])
+    with pytest.raises(ValueError, match="not positive definite"):
+        fit_code_density(codes, random_state=0)
