@@ -279,13 +279,15 @@ class BaseAutoEncoder(
 
     def _combined_score(self, errors: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
         """The score of :meth:`_score_samples_scaled` from per-feature errors and codes."""
-        # Reduced in float64, so a row's score does not depend on its batch.
-        errors = errors.double()
-        # mean_j(errors_j / error_scale_j), as one matrix-vector product.
+        # mean_j(errors_j / error_scale_j), as one matrix-vector product in the
+        # errors' float32: a float64 copy of the errors would cost more than
+        # the product, for digits the float32 network does not have anyway.
         weights = torch.as_tensor(
-            1.0 / (len(self.error_scale_) * self.error_scale_), device=errors.device
+            1.0 / (len(self.error_scale_) * self.error_scale_),
+            dtype=errors.dtype,
+            device=errors.device,
         )
-        reconstruction = errors @ weights
+        reconstruction = (errors @ weights).double()
         latent = log_density(self.latent_density_, z) / self.n_components
         return latent - reconstruction
 
