@@ -125,3 +125,19 @@ def test_a_failed_cholesky_is_a_clear_error():
     codes = np.hstack([line, line])
     with pytest.raises(ValueError, match="not positive definite"):
         fit_code_density(codes, random_state=0)
+
+
+def test_the_stored_mixture_keeps_gaussian_mixtures_methods():
+    four = _blobs([[0, 0], [20, 0], [0, 20], [20, 20]], 100, 1.0)
+    gmm = fit_code_density(four, random_state=0)
+    labels = gmm.predict(four)
+    # One label per blob, the same within each blob.
+    assert len(np.unique(labels)) == 4
+    assert all(len(np.unique(labels[i : i + 100])) == 1 for i in range(0, 400, 100))
+    assert_allclose(gmm.predict_proba(four).sum(axis=1), 1.0)
+    # Its BIC is lower than that of the other candidates' scikit-learn fits.
+    from sklearn.mixture import GaussianMixture
+
+    for n in (1, 2, 10):
+        other = GaussianMixture(n, covariance_type="full", random_state=0).fit(four)
+        assert gmm.bic(four) < other.bic(four)
