@@ -58,6 +58,12 @@ def fit_code_density(codes: np.ndarray | torch.Tensor, random_state: int) -> Gau
     tensor on any device; the fit runs where the tensor lives, in float64.
     """
     z = torch.as_tensor(codes).to(torch.float64)
+    if not bool(torch.isfinite(z).all()):
+        raise ValueError(
+            "The training codes contain NaN or infinity, so no density can be fitted "
+            "to them; the network overflows on this data. Standardise X (scaling="
+            "'feature') or lower lr."
+        )
     rng = np.random.RandomState(random_state)
     limit = max_codes(z.shape[1])
     if len(z) > limit:

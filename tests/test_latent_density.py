@@ -141,3 +141,11 @@ def test_the_stored_mixture_keeps_gaussian_mixtures_methods():
     for n in (1, 2, 10):
         other = GaussianMixture(n, covariance_type="full", random_state=0).fit(four)
         assert gmm.bic(four) < other.bic(four)
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_non_finite_codes_are_a_clear_error(bad):
+    codes = np.random.RandomState(0).normal(size=(50, 2))
+    codes[7, 1] = bad
+    with pytest.raises(ValueError, match="NaN or infinity"):
+        fit_code_density(codes, random_state=0)
