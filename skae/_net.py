@@ -148,7 +148,10 @@ class AutoEncoderNet(NeuralNet):
         training: bool = False,
     ) -> torch.Tensor:
         terms = self.loss_terms(y_pred, y_true, y_true if X is None else X)
-        loss = sum(terms.values())
+        # Summed from the first term, not from 0: one kernel fewer per batch.
+        loss, *others = terms.values()
+        for term in others:
+            loss = loss + term
         self._accumulate(terms, len(y_true))
         return loss
 
@@ -161,6 +164,14 @@ class AutoEncoderNet(NeuralNet):
         sums["n"] = sums.get("n", 0) + n
 
     # --- steps ----------------------------------------------------------
+    def _set_training(self, training: bool = True) -> None:
+        # skorch calls this on every batch, and Module.train walks every
+        # submodule: most of a small model's per-batch overhead. The walk is
+        # skipped while the top-level modules are already in that mode.
+        modules = [getattr(self, name + "_") for name in self._modules + self._criteria]
+        if any(isinstance(m, torch.nn.Module) and m.training != training for m in modules):
+            super()._set_training(training)
+
     def train_step_single(self, batch: torch.Tensor, **fit_params: object) -> dict:
         self._set_training(True)
         x_in = self.corruption(batch) if self.corruption is not None else batch

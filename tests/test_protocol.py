@@ -364,3 +364,21 @@ def test_binary_crossentropy_needs_unit_interval(make_estimator, blobs):
     assert back.min() >= 0 and back.max() <= 1
     with pytest.raises(ValueError, match=r"needs X in \[0, 1\]"):
         make_estimator(loss="binary_crossentropy").fit(blobs)
+
+
+def test_training_mode_is_set_for_each_pass(make_estimator, blobs):
+    """skorch's per-batch mode switch is skipped when already in that mode, so
+    check the modes still follow the passes: train for training batches, eval
+    for validation and inference."""
+    modes = []
+
+    class RecordMode(Callback):
+        def on_batch_end(self, net, training=False, **kwargs):
+            first_child = next(net.module_.children())
+            modes.append((training, net.module_.training, first_child.training))
+
+    est = make_estimator(max_epochs=2, early_stopping=True, callbacks=[RecordMode()]).fit(blobs)
+    assert {(True, True, True), (False, False, False)} == set(modes)
+    assert not est.net_.module_.training  # left in eval mode by the scoring pass
+    est.partial_fit(blobs)
+    assert modes[-1] == (True, True, True)
