@@ -154,13 +154,13 @@ def _kmeans_labels(z: torch.Tensor, k: int, generator: torch.Generator) -> tuple
     n_trials = 2 + int(math.log(k))
     first = torch.randint(len(z), (1,), generator=generator, device=z.device)
     centres = z[first]
-    closest = torch.cdist(z, centres).square()[:, 0]
+    closest = _squared_distances(centres, z)[0]
     for _ in range(1, k):
         # Every row sits on a centre: there are no more distinct rows.
         if not bool(closest.max() > 0):
             break
         picks = torch.multinomial(closest, n_trials, replacement=True, generator=generator)
-        candidates = torch.minimum(closest[None, :], torch.cdist(z[picks], z).square())
+        candidates = torch.minimum(closest[None, :], _squared_distances(z[picks], z))
         best = candidates.sum(dim=1).argmin()
         centres = torch.cat([centres, z[picks[best]][None]])
         closest = candidates[best]
@@ -178,6 +178,16 @@ def _kmeans_labels(z: torch.Tensor, k: int, generator: torch.Generator) -> tuple
             break
         labels = new_labels
     return labels, k
+
+
+def _squared_distances(points: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
+    """Squared distances from each of a few ``points`` to every row of ``z``.
+
+    Computed from the differences, not as ``|a|^2 + |b|^2 - 2ab`` (what
+    ``torch.cdist`` does for many rows): a row's distance to its duplicate
+    must be exactly 0, which is how the seeding counts distinct rows.
+    """
+    return (z[None, :, :] - points[:, None, :]).square().sum(dim=2)
 
 
 def _m_step(

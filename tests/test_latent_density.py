@@ -149,3 +149,17 @@ def test_non_finite_codes_are_a_clear_error(bad):
     codes[7, 1] = bad
     with pytest.raises(ValueError, match="NaN or infinity"):
         fit_code_density(codes, random_state=0)
+
+
+def test_duplicated_codes_never_get_two_components():
+    # Exact duplicates of five 32-D codes away from the origin, where the
+    # |a|^2 + |b|^2 - 2ab form of the distance makes duplicates look distinct.
+    rng = np.random.RandomState(0)
+    base = rng.normal(size=(5, 32)) * 100 + 1e3
+    which = rng.randint(5, size=600)
+    gmm = fit_code_density(base[which], random_state=0)
+    assert gmm.n_components == 5
+    # One component per distinct code, weighted by how often it occurs.
+    order, truth = np.argsort(gmm.means_[:, 0]), np.argsort(base[:, 0])
+    assert_allclose(gmm.means_[order], base[truth], rtol=1e-9)
+    assert_allclose(gmm.weights_[order], np.bincount(which, minlength=5)[truth] / 600, atol=1e-9)
