@@ -123,15 +123,20 @@ def _fit_mixture(z: torch.Tensor, n_components: int, generator: torch.Generator)
     """EM from a k-means start, as ``GaussianMixture(covariance_type="full")``."""
     labels, n_components = _kmeans_labels(z, n_components, generator)
     resp = torch.nn.functional.one_hot(labels, n_components).to(z.dtype)
-    weights, means, covariances, prec_chol = _m_step(z, resp)
+    weights, means, covariances, prec_chol, failed = _m_step(z, resp)
+    _check_cholesky(bool(failed))
     lower_bound, converged, n_iter = -math.inf, False, 0
     while n_iter < MAX_ITER:
         n_iter += 1
         log_prob = _weighted_log_prob(z, weights, means, prec_chol)
         log_norm = torch.logsumexp(log_prob, dim=1, keepdim=True)
-        weights, means, covariances, prec_chol = _m_step(z, torch.exp(log_prob - log_norm))
-        # One host read per iteration: the stopping rule needs the value.
-        previous, lower_bound = lower_bound, log_norm.mean().item()
+        resp = torch.exp(log_prob - log_norm)
+        weights, means, covariances, prec_chol, failed = _m_step(z, resp)
+        # One host read per iteration, for the stopping rule and the Cholesky
+        # check together (each read waits for a GPU to finish its queue).
+        bound, bad = torch.stack([log_norm.mean(), failed.to(z.dtype)]).tolist()
+        _check_cholesky(bool(bad))
+        previous, lower_bound = lower_bound, bound
         if abs(lower_bound - previous) < TOL:
             converged = True
             break
@@ -140,6 +145,15 @@ def _fit_mixture(z: torch.Tensor, n_components: int, generator: torch.Generator)
     n_parameters = n_components * (k + k * (k + 1) / 2) + n_components - 1
     bic = -2 * log_likelihood.sum().item() + n_parameters * math.log(n)
     return _MixtureFit(weights, means, covariances, prec_chol, converged, n_iter, lower_bound, bic)
+
+
+def _check_cholesky(failed: bool) -> None:
+    if failed:
+        raise ValueError(
+            "Fitting the Gaussian mixture on the codes failed: a component's "
+            "covariance is not positive definite. The codes may be degenerate; "
+            "try fewer n_components."
+        )
 
 
 def _kmeans_labels(z: torch.Tensor, k: int, generator: torch.Generator) -> tuple[torch.Tensor, int]:
@@ -192,8 +206,10 @@ def _squared_distances(points: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
 
 def _m_step(
     z: torch.Tensor, resp: torch.Tensor
-) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
-    """Weights, means, covariances and precision Cholesky factors from ``resp``."""
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Weights, means, covariances and precision Cholesky factors from
+    ``resp``, and whether a Cholesky factorisation failed (a tensor, so that
+    the caller decides when to read it)."""
     # As in scikit-learn: a tiny floor keeps an emptied component defined.
     counts = resp.sum(dim=0) + 10 * torch.finfo(z.dtype).eps
     means = (resp.T @ z) / counts[:, None]
@@ -203,15 +219,9 @@ def _m_step(
     eye = torch.eye(z.shape[1], dtype=z.dtype, device=z.device)
     covariances = (scaled.transpose(1, 2) @ scaled) / counts[:, None, None] + REG_COVAR * eye
     chol, info = torch.linalg.cholesky_ex(covariances)
-    if bool(info.any()):
-        raise ValueError(
-            "Fitting the Gaussian mixture on the codes failed: a component's "
-            "covariance is not positive definite. The codes may be degenerate; "
-            "try fewer n_components."
-        )
     prec_chol = torch.linalg.solve_triangular(chol, eye.expand_as(chol), upper=False)
     prec_chol = prec_chol.transpose(1, 2)
-    return counts / counts.sum(), means, covariances, prec_chol
+    return counts / counts.sum(), means, covariances, prec_chol, info.any()
 
 
 def _weighted_log_prob(
