@@ -107,8 +107,9 @@ ATTRIBUTES = """\
     latent_density_ : sklearn.mixture.GaussianMixture
         Density of the training codes, which :meth:`sample` draws from and
         :meth:`score_samples` uses: full covariances, with 1, 2, 4 or 10
-        components, whichever has the lowest BIC. Not set by the variational
-        kind, whose code density is its prior N(0, I).
+        components (at most as many as there are distinct codes), whichever
+        has the lowest BIC. Not set by the variational kind, whose code
+        density is its prior N(0, I).
     offset_ : float
         Threshold on :meth:`score_samples`; ``decision_function`` is
         ``score_samples - offset_``.
