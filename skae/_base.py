@@ -34,7 +34,7 @@ from sklearn.base import (
     _fit_context,
 )
 from sklearn.utils import check_array, check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 from skorch.callbacks import ProgressBar
 
@@ -180,6 +180,7 @@ class BaseAutoEncoder(
         "verbose": ["verbose"],
         "warm_start": ["boolean"],
         "callbacks": [list, None],
+        "accelerator": [HasMethods(["prepare", "backward", "autocast", "reduce"]), None],
     }
 
     def __init__(
@@ -205,6 +206,7 @@ class BaseAutoEncoder(
         verbose: int = 0,
         warm_start: bool = False,
         callbacks: list | None = None,
+        accelerator: object | None = None,
     ) -> None:
         self.n_components = n_components
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -226,6 +228,7 @@ class BaseAutoEncoder(
         self.verbose = verbose
         self.warm_start = warm_start
         self.callbacks = callbacks
+        self.accelerator = accelerator
 
     # ------------------------------------------------------------------
     # Hooks: what a kind of autoencoder may override.
@@ -389,7 +392,11 @@ class BaseAutoEncoder(
         X = validate_data(
             self, self._flatten_images(X), reset=first, dtype=[np.float64, np.float32]
         )
-        device = _resolve_device(self.device)
+        # An accelerator places the model itself (one device per process).
+        if self.accelerator is not None:
+            device = self.accelerator.device
+        else:
+            device = _resolve_device(self.device)
         if first:
             self._validate_architecture(X.shape[1])
             self._fit_scaling(X)
@@ -434,8 +441,8 @@ class BaseAutoEncoder(
         """Start ``net`` (fresh callbacks and optimiser, as a warm-started
         MLPRegressor has) from the fitted weights and history of ``net_``."""
         try:
-            net.module_.load_state_dict(self.net_.module_.state_dict())
-            net.criterion_.load_state_dict(self.net_.criterion_.state_dict())
+            net.unwrapped(net.module_).load_state_dict(self.net_.module_.state_dict())
+            net.unwrapped(net.criterion_).load_state_dict(self.net_.criterion_.state_dict())
         except RuntimeError as exc:
             raise ValueError(
                 "warm_start=True continues the fitted network, so the architecture "
@@ -513,7 +520,17 @@ class BaseAutoEncoder(
             callbacks.append(("progress_bar", ProgressBar()))
         # Copies, so that fitting never changes the objects the user passed.
         callbacks.extend(copy.deepcopy(self.callbacks or []))
-        return AutoEncoderNet(
+        net_class, placement = AutoEncoderNet, {"device": device}
+        if self.accelerator is not None:
+            from ._accelerate import AcceleratedAutoEncoderNet
+
+            # skorch leaves the placement to the accelerator (device=None).
+            # The log goes through the accelerator's print, on the main
+            # process only; skorch's plain print keeps ``verbose=0`` quiet.
+            sink = self.accelerator.print if self.verbose else print
+            net_class = AcceleratedAutoEncoderNet
+            placement = {"accelerator": self.accelerator, "callbacks__print_log__sink": sink}
+        return net_class(
             module=self._make_module(n_features),
             criterion=self._make_criterion(n_features),
             penalties=self._make_penalties(),
@@ -528,8 +545,8 @@ class BaseAutoEncoder(
             batch_size=self.batch_size,
             train_split=HoldOutSplit(self.validation_fraction) if use_holdout else None,
             callbacks=callbacks,
-            device=device,
             verbose=int(bool(self.verbose)),
+            **placement,
         )
 
     def _fit_detector_and_density(self, x: torch.Tensor, seed: int) -> None:

@@ -94,6 +94,7 @@ class ContractiveAutoEncoder(BaseAutoEncoder):
         verbose: int = 0,
         warm_start: bool = False,
         callbacks: list | None = None,
+        accelerator: object | None = None,
         contraction_weight: float = 0.1,
         jacobian: str = "auto",
     ) -> None:
@@ -118,6 +119,7 @@ class ContractiveAutoEncoder(BaseAutoEncoder):
             verbose=verbose,
             warm_start=warm_start,
             callbacks=callbacks,
+            accelerator=accelerator,
         )
         self.contraction_weight = contraction_weight
         self.jacobian = jacobian

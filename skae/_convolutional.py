@@ -79,6 +79,7 @@ class ConvolutionalAutoEncoder(BaseAutoEncoder):
         verbose: int = 0,
         warm_start: bool = False,
         callbacks: list | None = None,
+        accelerator: object | None = None,
     ) -> None:
         super().__init__(
             n_components,
@@ -101,4 +102,5 @@ class ConvolutionalAutoEncoder(BaseAutoEncoder):
             verbose=verbose,
             warm_start=warm_start,
             callbacks=callbacks,
+            accelerator=accelerator,
         )

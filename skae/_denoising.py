@@ -92,6 +92,7 @@ class DenoisingAutoEncoder(BaseAutoEncoder):
         verbose: int = 0,
         warm_start: bool = False,
         callbacks: list | None = None,
+        accelerator: object | None = None,
         noise: str = "gaussian",
         noise_std: float = 0.5,
         mask_rate: float = 0.25,
@@ -117,6 +118,7 @@ class DenoisingAutoEncoder(BaseAutoEncoder):
             verbose=verbose,
             warm_start=warm_start,
             callbacks=callbacks,
+            accelerator=accelerator,
         )
         self.noise = noise
         self.noise_std = noise_std

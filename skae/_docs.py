@@ -89,6 +89,15 @@ PARAMETERS = """\
     callbacks : list of skorch callbacks, default=None
         Extra :mod:`skorch.callbacks` (or ``(name, callback)`` tuples), e.g.
         ``LRScheduler`` or ``Checkpoint``. They are copied at fit.
+    accelerator : accelerate.Accelerator, default=None
+        Train through Hugging Face Accelerate (skorch's
+        ``skorch.hf.AccelerateMixin``): mixed precision, or one model
+        on several GPUs or processes when the script is started with
+        ``accelerate launch`` or ``torchrun``. Each process trains on its share
+        of every epoch's batches and the gradients are averaged, so
+        ``batch_size`` stays the size of one step's batch over all processes.
+        The accelerator places the model, so ``device`` is not used. Not
+        saved by ``save``. See the "Scaling out" page.
 
 """
 

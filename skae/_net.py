@@ -15,10 +15,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterator, Mapping
+from contextlib import AbstractContextManager, nullcontext
 
 import torch
 from skorch import NeuralNet
 from skorch.callbacks import EarlyStopping
+from torch.nn.modules.utils import consume_prefix_in_state_dict_if_present
 
 Penalty = Callable[[torch.nn.Module, torch.Tensor, dict[str, torch.Tensor]], torch.Tensor]
 Corruption = Callable[[torch.Tensor], torch.Tensor]
@@ -39,19 +41,48 @@ class TensorBatches:
 
     Shuffling draws a permutation on the tensor's device from torch's global
     generator, which the estimator seeds inside :func:`torch.random.fork_rng`.
+
+    ``shard=(rank, n_processes)`` splits each shuffled epoch between processes
+    trained in data parallel, as :class:`torch.utils.data.DistributedSampler`
+    does: every process draws the same permutation (the same seed), pads it
+    by repeating its first rows to a multiple of ``n_processes``, and takes
+    every ``n_processes``-th row from ``rank`` on, in batches of
+    ``ceil(batch_size / n_processes)``. The processes' batches at one step
+    then make up one batch of about ``batch_size`` rows, and all processes
+    take the same number of steps. Each process then draws its training noise
+    (corruption, the reparameterisation) from a stream of its own for the
+    epoch, so that the shards are not corrupted alike; the shared stream,
+    restored after the epoch, gives the next epoch's order.
     """
 
-    def __init__(self, X: torch.Tensor, batch_size: int, shuffle: bool) -> None:
+    def __init__(
+        self, X: torch.Tensor, batch_size: int, shuffle: bool, shard: tuple[int, int] = (0, 1)
+    ) -> None:
         self.X = X
         self.batch_size = batch_size
         self.shuffle = shuffle
+        self.shard = shard
+        self._epochs = 0
 
     def __len__(self) -> int:
-        return math.ceil(len(self.X) / self.batch_size)
+        n_processes = self.shard[1]
+        rows = math.ceil(len(self.X) / n_processes)
+        return math.ceil(rows / math.ceil(self.batch_size / n_processes))
 
     def __iter__(self) -> Iterator[torch.Tensor]:
         n = len(self.X)
-        if self.shuffle:
+        rank, n_processes = self.shard
+        if self.shuffle and n_processes > 1:
+            order = torch.randperm(n, device=self.X.device)
+            order = torch.cat([order, order[: -n % n_processes]])[rank::n_processes]
+            step = math.ceil(self.batch_size / n_processes)
+            devices = [self.X.device] if self.X.device.type == "cuda" else []
+            with torch.random.fork_rng(devices=devices):
+                torch.manual_seed(hash((torch.initial_seed(), self._epochs, rank)) % 2**63)
+                self._epochs += 1
+                for start in range(0, len(order), step):
+                    yield self.X[order[start : start + step]]
+        elif self.shuffle:
             order = torch.randperm(n, device=self.X.device)
             for start in range(0, n, self.batch_size):
                 yield self.X[order[start : start + self.batch_size]]
@@ -88,6 +119,13 @@ class HoldOutEarlyStopping(EarlyStopping):
     def on_epoch_end(self, net: NeuralNet, **kwargs: object) -> None:
         if self.monitor in net.history[-1]:
             super().on_epoch_end(net, **kwargs)
+
+    def on_train_end(self, net: NeuralNet, **kwargs: object) -> None:
+        # In data-parallel training the best weights were copied from the
+        # wrapped module ("module." keys); the net has unwrapped it by now.
+        if self.load_best and self.best_model_weights_ is not None:
+            consume_prefix_in_state_dict_if_present(self.best_model_weights_, "module.")
+        super().on_train_end(net, **kwargs)
 
 
 class AutoEncoderNet(NeuralNet):
@@ -137,7 +175,7 @@ class AutoEncoderNet(NeuralNet):
         """The named terms whose sum is the training loss, for one batch."""
         terms = {"reconstruction": self.criterion_(out, x).mean()}
         for name, penalty in (self.penalties or {}).items():
-            terms[name] = penalty(self.module_, x_in, out)
+            terms[name] = penalty(self.unwrapped(self.module_), x_in, out)
         return terms
 
     def get_loss(
@@ -163,6 +201,23 @@ class AutoEncoderNet(NeuralNet):
                 sums[name] = sums.get(name, 0.0) + value.detach() * n
         sums["n"] = sums.get("n", 0) + n
 
+    # --- hooks for data-parallel training (see :mod:`skae._accelerate`) ---
+    def unwrapped(self, module: torch.nn.Module) -> torch.nn.Module:
+        """``module`` itself, not a wrapper that a parallel trainer put around it."""
+        return module
+
+    def backward(self, loss: torch.Tensor) -> None:
+        loss.backward()
+
+    def autocast(self) -> AbstractContextManager:
+        """The context of a training forward pass (mixed precision, if any)."""
+        return nullcontext()
+
+    def average_over_processes(self, values: torch.Tensor) -> torch.Tensor:
+        """``values`` averaged over the processes that train together: each
+        saw its own share of the batches, and their histories must agree."""
+        return values
+
     # --- steps ----------------------------------------------------------
     def _set_training(self, training: bool = True) -> None:
         # skorch calls this on every batch, and Module.train walks every
@@ -179,9 +234,10 @@ class AutoEncoderNet(NeuralNet):
             # The penalty differentiates the codes with respect to the input:
             # recording it in this forward pass spares the penalty a second one.
             x_in = x_in.detach().requires_grad_(True)
-        out = self.infer(x_in, **fit_params)
-        loss = self.get_loss(out, batch, X=x_in, training=True)
-        loss.backward()
+        with self.autocast():
+            out = self.infer(x_in, **fit_params)
+            loss = self.get_loss(out, batch, X=x_in, training=True)
+        self.backward(loss)
         return {"loss": loss, "y_pred": out}
 
     def validation_step(self, batch: torch.Tensor, **fit_params: object) -> dict:
@@ -210,7 +266,7 @@ class AutoEncoderNet(NeuralNet):
         self.history.record(prefix + "_batch_count", len(losses))
         if not losses:
             return
-        values = torch.stack(losses).tolist()
+        values = self.average_over_processes(torch.stack(losses).float()).tolist()
         for row, value in zip(self.history[-1]["batches"][-len(values) :], values, strict=True):
             row[prefix + "_loss"] = value
         bad = [v for v in values if not math.isfinite(v)]
@@ -223,7 +279,7 @@ class AutoEncoderNet(NeuralNet):
         sums, self._epoch_sums = self._epoch_sums, {}
         n = sums.pop("n")
         for name, value in sums.items():
-            self.history.record(f"{prefix}_{name}", (value / n).item())
+            self.history.record(f"{prefix}_{name}", (self.average_over_processes(value) / n).item())
 
     def __getstate__(self) -> dict:
         state = super().__getstate__()

@@ -61,6 +61,14 @@ def save(estimator: Any, path: str | os.PathLike) -> None:
             stacklevel=3,
         )
     params["callbacks"] = None
+    if params.get("accelerator") is not None:
+        warnings.warn(
+            "The accelerator belongs to the training run and is not saved: the loaded "
+            "model has accelerator=None.",
+            UserWarning,
+            stacklevel=3,
+        )
+        params["accelerator"] = None
     if not isinstance(params.get("random_state"), int | np.integer | None):
         # It only matters for a refit; the fitted seeds are saved separately.
         warnings.warn(

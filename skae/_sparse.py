@@ -96,6 +96,7 @@ class SparseAutoEncoder(BaseAutoEncoder):
         verbose: int = 0,
         warm_start: bool = False,
         callbacks: list | None = None,
+        accelerator: object | None = None,
         sparsity: str = "l1",
         sparsity_weight: float = 1e-3,
         sparsity_target: float = 0.05,
@@ -121,6 +122,7 @@ class SparseAutoEncoder(BaseAutoEncoder):
             verbose=verbose,
             warm_start=warm_start,
             callbacks=callbacks,
+            accelerator=accelerator,
         )
         self.sparsity = sparsity
         self.sparsity_weight = sparsity_weight

@@ -111,6 +111,7 @@ class VariationalAutoEncoder(BaseAutoEncoder):
         verbose: int = 0,
         warm_start: bool = False,
         callbacks: list | None = None,
+        accelerator: object | None = None,
         beta: float = 1.0,
         n_importance_samples: int = 1,
     ) -> None:
@@ -135,6 +136,7 @@ class VariationalAutoEncoder(BaseAutoEncoder):
             verbose=verbose,
             warm_start=warm_start,
             callbacks=callbacks,
+            accelerator=accelerator,
         )
         self.beta = beta
         self.n_importance_samples = n_importance_samples

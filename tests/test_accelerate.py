@@ -1,0 +1,168 @@
+"""Training through Hugging Face Accelerate (``accelerator=``)."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from numpy.testing import assert_allclose, assert_array_equal
+
+from skae import AutoEncoder, ContractiveAutoEncoder, VariationalAutoEncoder, load
+from skae._architectures import AutoEncoderModule
+
+accelerate = pytest.importorskip("accelerate")
+
+WORKER = Path(__file__).with_name("_accelerate_worker.py")
+sys.path.insert(0, str(WORKER.parent))
+from _accelerate_worker import EARLY_STOPPING, PARAMS, data, fitted_arrays  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def fresh_accelerator_state():
+    """Accelerate keeps one state per process, fixed by the first Accelerator
+    (its mixed precision, say); each test starts from none, as a script does."""
+    from accelerate.state import AcceleratorState
+
+    AcceleratorState._reset_state(reset_partial_state=True)
+    yield
+    AcceleratorState._reset_state(reset_partial_state=True)
+
+
+@pytest.mark.parametrize("n_rows", [256, 7])
+def test_shards_split_each_epoch_and_draw_their_own_noise(n_rows):
+    """What each of two processes iterates, simulated in one: the same seed
+    gives both the same order, which they split; their noise differs; and the
+    shared stream continues as if only the order had been drawn."""
+    from skae._net import TensorBatches
+
+    X = torch.arange(float(n_rows))[:, None]
+    rows, noise, after = [], [], []
+    for rank in range(2):
+        torch.manual_seed(0)
+        batches = TensorBatches(X, batch_size=32, shuffle=True, shard=(rank, 2))
+        seen = []
+        for _ in range(2):  # epochs
+            for batch in batches:
+                seen.append(batch[:, 0])
+                noise.append(torch.randn(3))
+        assert len(seen) == 2 * len(batches)
+        rows.append(seen)
+        after.append(torch.randn(1))
+    # Step by step the two shards have the same size and make up the whole
+    # epoch (the odd row count is padded by repeating one row).
+    for first, second in zip(rows[0], rows[1], strict=True):
+        assert len(first) == len(second)
+    epoch = torch.cat(rows[0][: len(rows[0]) // 2] + rows[1][: len(rows[1]) // 2])
+    assert set(epoch.tolist()) == set(range(n_rows))
+    assert len(epoch) == n_rows + n_rows % 2
+    half = len(noise) // 2
+    assert not torch.equal(torch.stack(noise[:half]), torch.stack(noise[half:]))
+    torch.manual_seed(0)
+    torch.randperm(n_rows)
+    torch.randperm(n_rows)
+    assert torch.equal(after[0], after[1]) and torch.equal(after[0], torch.randn(1))
+
+
+def _weights(model):
+    return {k: v.clone() for k, v in model.net_.module_.state_dict().items()}
+
+
+@pytest.mark.parametrize("cls", [AutoEncoder, VariationalAutoEncoder, ContractiveAutoEncoder])
+def test_one_process_trains_as_without_an_accelerator(cls):
+    X = data()
+    plain = cls(**PARAMS).fit(X)
+    accelerated = cls(**PARAMS, accelerator=accelerate.Accelerator(cpu=True)).fit(X)
+    assert type(accelerated.net_).__name__ == "AcceleratedAutoEncoderNet"
+    # Unwrapped after training: a plain module, as the inference code expects.
+    assert type(accelerated.net_.module_) is AutoEncoderModule
+    for name, value in _weights(plain).items():
+        assert torch.equal(value, _weights(accelerated)[name]), name
+    assert_array_equal(plain.score_samples(X), accelerated.score_samples(X))
+    assert plain.net_.history[:, "train_loss"] == accelerated.net_.history[:, "train_loss"]
+
+
+def test_mixed_precision_trains_in_bfloat16_and_returns_float32():
+    from skorch.callbacks import Callback
+
+    class LayerDtypes(Callback):
+        """The dtypes a hidden layer computes in during training."""
+
+        def on_train_begin(self, net, **kwargs):
+            self.seen = set()
+            linear = next(m for m in net.module_.modules() if isinstance(m, torch.nn.Linear))
+            self.hook = linear.register_forward_hook(lambda m, i, out: self.seen.add(out.dtype))
+
+        def on_train_end(self, net, **kwargs):
+            self.hook.remove()
+
+    rng = np.random.RandomState(0)
+    X = (rng.normal(size=(256, 2)) @ rng.normal(size=(2, 10))).astype(np.float32)
+    accelerator = accelerate.Accelerator(cpu=True, mixed_precision="bf16")
+    params = {**PARAMS, "max_epochs": 20, "lr": 3e-3}
+    model = AutoEncoder(
+        **params, callbacks=[("dtypes", LayerDtypes())], accelerator=accelerator
+    ).fit(X)
+    assert dict(model.net_.callbacks_)["dtypes"].seen == {torch.bfloat16}
+    # It learns about as well as in float32.
+    losses = model.net_.history[:, "train_loss"]
+    full_precision = AutoEncoder(**params).fit(X).net_.history[-1, "train_loss"]
+    assert losses[-1] < 0.5 * losses[0]
+    assert losses[-1] < 1.1 * full_precision
+    # The weights stay float32, and inference runs in float32.
+    assert all(p.dtype == torch.float32 for p in model.net_.module_.parameters())
+    codes = model.transform(X)
+    assert codes.dtype == np.float32 and np.all(np.isfinite(codes))
+
+
+def test_the_accelerator_is_not_saved(tmp_path):
+    X = data()
+    model = AutoEncoder(**PARAMS, accelerator=accelerate.Accelerator(cpu=True)).fit(X)
+    with pytest.warns(UserWarning, match="accelerator=None"):
+        model.save(tmp_path / "model.skae")
+    loaded = load(tmp_path / "model.skae")
+    assert loaded.accelerator is None
+    assert_allclose(loaded.score_samples(X), model.score_samples(X))
+
+
+def test_two_processes_train_one_model(tmp_path):
+    """Two CPU processes (gloo, loopback) train one model in data parallel.
+
+    Each takes half of every batch; the gradients are averaged, and with
+    halves of equal size their average is the whole batch's gradient. So both
+    processes end with the weights that one process gets from the whole
+    batches, up to float rounding, and with the same history; early stopping
+    stops them at the same epoch and restores the same best weights.
+    """
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    command = [sys.executable, "-m", "torch.distributed.run", "--standalone"]
+    command += ["--nproc-per-node", "2", str(WORKER), str(tmp_path)]
+    run = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr[-3000:]
+    ranks = [dict(np.load(tmp_path / f"rank{k}.npz")) for k in range(2)]
+    assert int(ranks[0]["n_processes"]) == 2
+
+    X = data()
+    single = AutoEncoder(**PARAMS).fit(X)
+    single.partial_fit(X)
+    expected = fitted_arrays(single, X)
+    stopped = AutoEncoder(**EARLY_STOPPING).fit(X)
+    expected.update({f"early/{k}": v for k, v in fitted_arrays(stopped, X).items()})
+    assert dict(stopped.net_.callbacks_)["early_stopping"].best_epoch_ < len(stopped.net_.history)
+    for name, value in expected.items():
+        # The processes agree exactly: they hold one model.
+        assert_array_equal(ranks[0][name], ranks[1][name], err_msg=name)
+        if "rows_per_epoch" not in name:
+            assert_allclose(ranks[0][name], value, rtol=1e-4, atol=1e-5, err_msg=name)
+    # Each process trained on half of the rows in every epoch: 256, or the
+    # 230 left beside the early-stopping hold-out.
+    assert_array_equal(expected["rows_per_epoch"], [256] * 4)
+    assert_array_equal(ranks[0]["rows_per_epoch"], [128] * 4)
+    # Each process corrupts its shard with noise of its own; the model is still one.
+    for name in ranks[0]:
+        if name.startswith("denoising/"):
+            assert_array_equal(ranks[0][name], ranks[1][name], err_msg=name)
+    assert set(expected["early/rows_per_epoch"]) == {230}
+    assert_array_equal(ranks[0]["early/rows_per_epoch"], expected["early/rows_per_epoch"] // 2)
