@@ -9,6 +9,8 @@
 # the test log and the speed table. MNIST_DIR (default: $SKAE_MNIST, else
 # ../shared/data/mnist) holds t10k-images-idx3-ubyte.gz. Wheels in .whl/ (for a
 # machine without skorch, say) are installed into a private folder first.
+# tests/test_gpu.py's Accelerate test runs only where accelerate imports (carry
+# its wheel and those of its dependencies in .whl/ too), and is skipped otherwise.
 set -u
 results=${1:-${OUT:-gpu_results}}
 mnist=${2:-${SKAE_MNIST:-../shared/data/mnist}}
