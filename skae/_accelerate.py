@@ -90,7 +90,15 @@ class AcceleratedAutoEncoderNet(AccelerateMixin, AutoEncoderNet):
         return super().on_train_begin(net, X=X, y=y, **kwargs)
 
     def on_train_end(self, net: AutoEncoderNet, X: object = None, y: object = None, **kwargs):
+        wrappers = [getattr(self, name + "_") for name in self._modules + self._criteria]
         super().on_train_end(net, X=X, y=y, **kwargs)
+        # The accelerator keeps a reference to every model it prepared, and
+        # each ``partial_fit`` prepares the modules anew: without this, every
+        # chunk of a stream would leave a DistributedDataParallel wrapper (and
+        # its gradient buckets) alive.
+        prepared = getattr(self.accelerator, "_models", None)
+        if prepared is not None:
+            prepared[:] = [m for m in prepared if not any(m is w for w in wrappers)]
         # Unwrapped, the modules are plain modules on the accelerator's
         # device; saying so lets a pickled model load without skorch guessing.
         self.device = self.accelerator.device

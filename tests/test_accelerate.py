@@ -84,6 +84,17 @@ def test_one_process_trains_as_without_an_accelerator(cls):
     assert plain.net_.history[:, "train_loss"] == accelerated.net_.history[:, "train_loss"]
 
 
+def test_partial_fit_leaves_no_prepared_models_behind():
+    X = data()
+    accelerator = accelerate.Accelerator(cpu=True)
+    model = AutoEncoder(**PARAMS, accelerator=accelerator)
+    for _ in range(3):
+        model.partial_fit(X)
+        # The accelerator holds no finished model (no buffers kept per chunk).
+        assert accelerator._models == []
+    assert model.n_iter_ == 3
+
+
 def test_mixed_precision_trains_in_bfloat16_and_returns_float32():
     from skorch.callbacks import Callback
 
