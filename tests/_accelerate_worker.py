@@ -2,8 +2,8 @@
 
 Started by ``torchrun --standalone --nproc-per-node 2``: every process fits the
 same estimators on the same data through an ``Accelerator`` (one continued
-with ``partial_fit``, one with early stopping, a denoising one), and writes what it ended with
-to ``OUT/rank<k>.npz``.
+with ``partial_fit``, one with early stopping, a denoising one), and writes
+what it ended with to ``OUT/rank<k>.npz``.
 """
 
 import sys

@@ -66,3 +66,14 @@ def blobs():
 def digits():
     X, y = load_digits(return_X_y=True)
     return X, y
+
+
+@pytest.fixture
+def fresh_accelerator_state():
+    """Accelerate keeps one state per process, fixed by the first Accelerator
+    (its mixed precision, say); a test using it starts and ends with none, as
+    a script does."""
+    state = pytest.importorskip("accelerate.state")
+    state.AcceleratorState._reset_state(reset_partial_state=True)
+    yield
+    state.AcceleratorState._reset_state(reset_partial_state=True)

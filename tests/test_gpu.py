@@ -97,20 +97,14 @@ def test_gpu_model_saved_without_pickle_loads_on_cpu_only_machine(make_estimator
     assert_allclose(np.load(tmp_path / "codes.npy"), est.transform(blobs), rtol=1e-4, atol=1e-5)
 
 
-def test_accelerator_trains_on_the_gpu_in_mixed_precision(blobs):
+def test_accelerator_trains_on_the_gpu_in_mixed_precision(blobs, fresh_accelerator_state):
     """Accelerate in one process on the GPU: it places the model there, and
     trains in float16 with a gradient scaler."""
     accelerate = pytest.importorskip("accelerate")
-    from accelerate.state import AcceleratorState
-
     from skae import AutoEncoder
 
-    AcceleratorState._reset_state(reset_partial_state=True)
-    try:
-        accelerator = accelerate.Accelerator(mixed_precision="fp16")
-        est = AutoEncoder(max_epochs=20, random_state=0, accelerator=accelerator).fit(blobs)
-    finally:
-        AcceleratorState._reset_state(reset_partial_state=True)
+    accelerator = accelerate.Accelerator(mixed_precision="fp16")
+    est = AutoEncoder(max_epochs=20, random_state=0, accelerator=accelerator).fit(blobs)
     assert est.device_.type == "cuda"
     assert all(p.is_cuda and p.dtype == torch.float32 for p in est.net_.module_.parameters())
     losses = est.net_.history[:, "train_loss"]
