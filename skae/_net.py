@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import AbstractContextManager, nullcontext
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 
 import torch
 from skorch import NeuralNet
@@ -72,23 +72,27 @@ class TensorBatches:
     def __iter__(self) -> Iterator[torch.Tensor]:
         n = len(self.X)
         rank, n_processes = self.shard
-        if self.shuffle and n_processes > 1:
+        if self.shuffle:
             order = torch.randperm(n, device=self.X.device)
-            order = torch.cat([order, order[: -n % n_processes]])[rank::n_processes]
+            if n_processes > 1:
+                order = torch.cat([order, order[: -n % n_processes]])[rank::n_processes]
             step = math.ceil(self.batch_size / n_processes)
-            devices = [self.X.device] if self.X.device.type == "cuda" else []
-            with torch.random.fork_rng(devices=devices):
-                torch.manual_seed(hash((torch.initial_seed(), self._epochs, rank)) % 2**63)
-                self._epochs += 1
+            with self._noise_stream(rank) if n_processes > 1 else nullcontext():
                 for start in range(0, len(order), step):
                     yield self.X[order[start : start + step]]
-        elif self.shuffle:
-            order = torch.randperm(n, device=self.X.device)
-            for start in range(0, n, self.batch_size):
-                yield self.X[order[start : start + self.batch_size]]
         else:
             for start in range(0, n, self.batch_size):
                 yield self.X[start : start + self.batch_size]
+
+    @contextmanager
+    def _noise_stream(self, rank: int) -> Iterator[None]:
+        """This process's own random stream for one epoch's steps; the shared
+        stream is restored afterwards."""
+        devices = [self.X.device] if self.X.device.type == "cuda" else []
+        with torch.random.fork_rng(devices=devices):
+            torch.manual_seed(hash((torch.initial_seed(), self._epochs, rank)) % 2**63)
+            self._epochs += 1
+            yield
 
 
 class HoldOutSplit:
