@@ -58,7 +58,7 @@ print(
 # accepts missing values, so each pipeline first fills them with the
 # feature's median. The autoencoders then standardise every feature
 # internally, which the wildly different units of this table need; their
-# defaults are tuned for outlier detection (20 epochs, so that the network
+# defaults are tuned for outlier detection (at most 20 epochs, so that the network
 # does not learn to reconstruct the outliers of the training data too).
 
 detectors = {

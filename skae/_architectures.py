@@ -9,8 +9,10 @@ any objective works with any architecture.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -45,27 +47,66 @@ class AutoEncoderModule(nn.Module):
     ``forward`` returns a dict so that objectives can read whatever they need
     (``"z"``, ``"x_hat"`` and, for a variational latent, its statistics)
     without the module knowing which objective trains it.
+
+    Outside training, the encoder sees each input feature clipped to the
+    range it had in the training data (the buffers ``input_low`` and
+    ``input_high``, set by :meth:`extend_input_range`; unbounded until then).
+    The network was fitted on that range only: a value beyond it, noise on a
+    near-constant feature say, would otherwise be amplified by weights that
+    nothing constrained. The reconstruction is still compared with the
+    unclipped input, so a value out of range shows in the error in full.
     """
 
     def __init__(
-        self, encoder: nn.Module, decoder: nn.Module, latent: nn.Module | None = None
+        self,
+        encoder: nn.Module,
+        decoder: nn.Module,
+        latent: nn.Module | None = None,
+        n_features: int | None = None,
     ) -> None:
         super().__init__()
         self.encoder = encoder
         self.latent = latent if latent is not None else DeterministicLatent()
         self.decoder = decoder
+        shape = (n_features,) if n_features is not None else ()
+        self.register_buffer("input_low", torch.full(shape, -math.inf))
+        self.register_buffer("input_high", torch.full(shape, math.inf))
+        # Models saved before the buffers existed load with the range unbounded.
+        self._register_load_state_dict_pre_hook(_unbounded_if_missing, with_module=True)
+
+    @torch.no_grad()
+    def extend_input_range(self, x: torch.Tensor, *, reset: bool) -> None:
+        """Widen the clipping range to cover the rows of ``x`` (or set it to
+        theirs, with ``reset``)."""
+        low, high = x.amin(dim=0), x.amax(dim=0)
+        if not reset:
+            low, high = torch.minimum(low, self.input_low), torch.maximum(high, self.input_high)
+        self.input_low.copy_(low)
+        self.input_high.copy_(high)
+
+    def bound(self, x: torch.Tensor) -> torch.Tensor:
+        """``x`` clipped to the training range, outside training."""
+        if self.training:
+            return x
+        return torch.clamp(x, self.input_low, self.input_high)
 
     def encode(self, x: torch.Tensor) -> torch.Tensor:
         """The deterministic code of ``x`` (the posterior mean for a VAE)."""
-        return self.latent.mean(self.encoder(x))
+        return self.latent.mean(self.encoder(self.bound(x)))
 
     def decode(self, z: torch.Tensor) -> torch.Tensor:
         return self.decoder(z)
 
     def forward(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
-        out = self.latent(self.encoder(x))
+        out = self.latent(self.encoder(self.bound(x)))
         out["x_hat"] = self.decoder(out["z"])
         return out
+
+
+def _unbounded_if_missing(module, state_dict, prefix, *args) -> None:
+    for name in ("input_low", "input_high"):
+        if prefix + name not in state_dict:
+            state_dict[prefix + name] = getattr(module, name).clone()
 
 
 def dense_autoencoder(
@@ -82,7 +123,7 @@ def dense_autoencoder(
         [n_features, *hidden, n_components * latent.outputs_per_dimension], activation
     )
     decoder = make_mlp([n_components, *reversed(hidden), n_features], activation)
-    return AutoEncoderModule(encoder, decoder, latent)
+    return AutoEncoderModule(encoder, decoder, latent, n_features)
 
 
 def _conv_output_size(size: int) -> int:
@@ -136,4 +177,6 @@ def conv_autoencoder(
         if i > 1:
             decoder.append(ACTIVATIONS[activation]())
     decoder.append(nn.Flatten())
-    return AutoEncoderModule(nn.Sequential(*encoder), nn.Sequential(*decoder), latent)
+    return AutoEncoderModule(
+        nn.Sequential(*encoder), nn.Sequential(*decoder), latent, int(np.prod(image_shape))
+    )

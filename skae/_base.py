@@ -41,12 +41,23 @@ from skorch.callbacks import ProgressBar
 from ._architectures import ACTIVATIONS, conv_autoencoder, dense_autoencoder
 from ._docs import fill_doc
 from ._latent import DeterministicLatent
-from ._latent_density import fit_code_density, log_density, sample_codes
+from ._latent_density import (
+    fit_code_density,
+    fit_code_gaussian,
+    gaussian_log_density,
+    log_density,
+    sample_codes,
+)
 from ._net import AutoEncoderNet, Corruption, HoldOutEarlyStopping, HoldOutSplit, Penalty
 from ._reconstruction import RECONSTRUCTION_LOSSES
+from ._scaling import as_tensor, fit_scaling, scaled_tensor
+from ._sizing import auto_epochs, auto_hidden_layer_sizes
 
 #: Rows per forward pass at inference; bounds the memory of the activations.
 INFERENCE_BATCH_SIZE = 4096
+
+#: The channels of ``hidden_layer_sizes="auto"`` with ``architecture="conv"``.
+AUTO_CONV_CHANNELS = (16, 32)
 
 #: Tukey's fence: with ``contamination="auto"``, a sample is an outlier when
 #: its score is below the first quartile minus this many interquartile ranges.
@@ -61,24 +72,6 @@ def _resolve_device(device: str) -> torch.device:
     return torch.device(device)
 
 
-def _mean_and_std(X: np.ndarray, *, per_feature: bool) -> tuple[np.ndarray, np.ndarray]:
-    """Mean and standard deviation of X per feature (or over all entries,
-    repeated per feature), in float64.
-
-    ``np.std`` would hold ``X - mean`` in float64 for the whole array (twice
-    the memory of float32 data); here the deviations are summed a block of
-    rows at a time.
-    """
-    axis = 0 if per_feature else None
-    mean = X.mean(axis=axis, dtype=np.float64)
-    squares = np.zeros(X.shape[1] if per_feature else ())
-    for start in range(0, len(X), INFERENCE_BATCH_SIZE):
-        deviation = X[start : start + INFERENCE_BATCH_SIZE] - mean
-        squares = squares + np.square(deviation).sum(axis=axis)
-    std = np.sqrt(squares / (len(X) if per_feature else X.size))
-    return np.broadcast_to(mean, X.shape[1]).copy(), np.broadcast_to(std, X.shape[1]).copy()
-
-
 def _finite(values: np.ndarray, method: str) -> np.ndarray:
     """``values``, or a ValueError if the network overflowed computing them."""
     if not np.isfinite(values).all():
@@ -87,17 +80,6 @@ def _finite(values: np.ndarray, method: str) -> np.ndarray:
             "result for some rows, which lie far outside the range of the training data."
         )
     return values
-
-
-def _as_tensor(X: np.ndarray, device: torch.device) -> torch.Tensor:
-    """``X`` as a float32 tensor on ``device``, sharing memory where it can."""
-    with np.errstate(over="ignore"):
-        # Overflow to inf is reported by the caller's finiteness test.
-        X = X.astype(np.float32, copy=False)
-    if not X.flags.writeable:
-        # torch cannot share a read-only buffer (a read-only memmap, say).
-        X = X.copy()
-    return torch.from_numpy(X).to(device)
 
 
 class _SeededTorch:
@@ -161,13 +143,17 @@ class BaseAutoEncoder(
 
     _parameter_constraints: dict = {
         "n_components": [Interval(Integral, 1, None, closed="left")],
-        "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
+        "hidden_layer_sizes": [
+            StrOptions({"auto"}),
+            "array-like",
+            Interval(Integral, 1, None, closed="left"),
+        ],
         "activation": [StrOptions(set(ACTIVATIONS))],
         "architecture": [StrOptions({"dense", "conv"})],
         "image_shape": ["array-like", None],
         "scaling": [StrOptions({"feature", "global", "none"})],
         "loss": [StrOptions(set(RECONSTRUCTION_LOSSES))],
-        "max_epochs": [Interval(Integral, 1, None, closed="left")],
+        "max_epochs": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "lr": [Interval(Real, 0, None, closed="neither")],
         "weight_decay": [Interval(Real, 0, None, closed="left")],
@@ -187,13 +173,13 @@ class BaseAutoEncoder(
         self,
         n_components: int = 2,
         *,
-        hidden_layer_sizes: tuple[int, ...] = (64, 32),
+        hidden_layer_sizes: str | tuple[int, ...] = "auto",
         activation: str = "relu",
         architecture: str = "dense",
         image_shape: tuple[int, int, int] | None = None,
         scaling: str = "feature",
         loss: str = "squared_error",
-        max_epochs: int = 20,
+        max_epochs: str | int = "auto",
         batch_size: int = 64,
         lr: float = 1e-3,
         weight_decay: float = 0.0,
@@ -243,14 +229,14 @@ class BaseAutoEncoder(
             return conv_autoencoder(
                 self.image_shape_,
                 self.n_components,
-                self._hidden_layer_sizes(),
+                self._hidden_layer_sizes(n_features),
                 self.activation,
                 self._make_latent(),
             )
         return dense_autoencoder(
             n_features,
             self.n_components,
-            self._hidden_layer_sizes(),
+            self._hidden_layer_sizes(n_features),
             self.activation,
             self._make_latent(),
         )
@@ -272,10 +258,10 @@ class BaseAutoEncoder(
 
         The mean over features of the reconstruction loss, each feature's
         divided by its mean on the training data (``error_scale_``), is
-        subtracted from the mean over code dimensions of the codes'
-        log-density under ``latent_density_``. A sample is abnormal when it
-        reconstructs badly, or when its code falls where no training code
-        does.
+        subtracted from the mean over code dimensions of the code's
+        log-density under one Gaussian fitted to the training codes
+        (``code_mean_``, ``code_covariance_``). A sample is abnormal when it
+        reconstructs badly, or when its code lies far from the training codes.
         """
         out = module(x)
         return self._combined_score(self.net_.criterion_.per_feature(out, x), out["z"])
@@ -291,8 +277,12 @@ class BaseAutoEncoder(
             device=errors.device,
         )
         reconstruction = (errors @ weights).double()
-        latent = log_density(self.latent_density_, z) / self.n_components
-        return latent - reconstruction
+        if hasattr(self, "code_mean_"):
+            latent = gaussian_log_density(self.code_mean_, self.code_covariance_, z)
+        else:
+            # A model saved before the one-Gaussian code term keeps its scores.
+            latent = log_density(self.latent_density_, z)
+        return latent / self.n_components - reconstruction
 
     def _fit_scoring(self, x: torch.Tensor, seed: int) -> np.ndarray | None:
         """Fit what :meth:`_score_samples_scaled` and :meth:`_sample_codes` need,
@@ -327,6 +317,7 @@ class BaseAutoEncoder(
         codes = self._apply(x, codes_and_errors, on_device=True)
         # A feature the model reconstructs perfectly must not divide by zero.
         self.error_scale_ = np.maximum(error_sum.cpu().numpy() / n_samples, 1e-6)
+        self.code_mean_, self.code_covariance_ = fit_code_gaussian(codes)
         self.latent_density_ = fit_code_density(codes, seed)
         if errors is None:
             return None
@@ -417,7 +408,7 @@ class BaseAutoEncoder(
                         net.set_params(train_split=None)
                     net.partial_fit(x, epochs=1)
                 else:
-                    net = self._make_net(X.shape[1], device, holdout=not partial)
+                    net = self._make_net(X.shape[1], device, holdout=not partial, n_samples=len(X))
                     net.initialize()
                     if not first:
                         self._continue_from(net)
@@ -430,6 +421,8 @@ class BaseAutoEncoder(
             self._forget_fit()
             raise
 
+        # The clipping range of the encoder's input covers every row trained on.
+        net.unwrapped(net.module_).extend_input_range(x, reset=first)
         self.net_ = net
         self.device_ = device
         # Finished epochs only: a KeyboardInterrupt can leave a partial last row.
@@ -469,7 +462,10 @@ class BaseAutoEncoder(
         return X
 
     def _validate_architecture(self, n_features: int) -> None:
-        sizes = np.atleast_1d(np.asarray(self.hidden_layer_sizes, dtype=object))
+        if isinstance(self.hidden_layer_sizes, str):
+            sizes = np.asarray(self._hidden_layer_sizes(n_features), dtype=object)
+        else:
+            sizes = np.atleast_1d(np.asarray(self.hidden_layer_sizes, dtype=object))
         if sizes.ndim != 1 or not all(
             isinstance(s, Integral | np.integer) and s >= 1 for s in sizes
         ):
@@ -494,8 +490,12 @@ class BaseAutoEncoder(
             )
         return shape
 
-    def _hidden_layer_sizes(self) -> list[int]:
+    def _hidden_layer_sizes(self, n_features: int) -> list[int]:
         sizes = self.hidden_layer_sizes
+        if isinstance(sizes, str):  # "auto"
+            if self.architecture == "conv":
+                return list(AUTO_CONV_CHANNELS)
+            return list(auto_hidden_layer_sizes(n_features))
         return [int(sizes)] if np.isscalar(sizes) else [int(s) for s in sizes]
 
     def _draw_base_seed(self) -> int:
@@ -504,7 +504,20 @@ class BaseAutoEncoder(
             return int(np.random.SeedSequence().generate_state(1)[0])
         return int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
 
-    def _make_net(self, n_features: int, device: torch.device, *, holdout: bool) -> AutoEncoderNet:
+    def _n_epochs(self, n_samples: int) -> int:
+        """``max_epochs``, with ``"auto"`` resolved for ``n_samples`` rows."""
+        if self.max_epochs == "auto":
+            return auto_epochs(n_samples)
+        return int(self.max_epochs)
+
+    def _make_net(
+        self,
+        n_features: int,
+        device: torch.device,
+        *,
+        holdout: bool,
+        n_samples: int | None = None,
+    ) -> AutoEncoderNet:
         callbacks: list = []
         use_holdout = holdout and self.early_stopping
         if use_holdout:
@@ -541,7 +554,8 @@ class BaseAutoEncoder(
             # parameters: 10-25% faster epochs on a CPU, same algorithm.
             optimizer__fused=True,
             lr=self.lr,
-            max_epochs=self.max_epochs,
+            # Without rows (a net rebuilt by ``load``) the length is unused.
+            max_epochs=self._n_epochs(n_samples or 1),
             batch_size=self.batch_size,
             train_split=HoldOutSplit(self.validation_fraction) if use_holdout else None,
             callbacks=callbacks,
@@ -563,47 +577,12 @@ class BaseAutoEncoder(
     # Scaling
     # ------------------------------------------------------------------
     def _fit_scaling(self, X: np.ndarray) -> None:
-        n_features = X.shape[1]
-        bce = self.loss == "binary_crossentropy"
-        if bce and (X.min() < 0 or X.max() > 1):
-            raise ValueError(
-                "loss='binary_crossentropy' needs X in [0, 1], but X ranges over "
-                f"[{X.min():.4g}, {X.max():.4g}]. Scale X (e.g. MinMaxScaler) or use "
-                "loss='squared_error'."
-            )
-        # An overflow shows as a non-finite statistic, reported below.
-        with np.errstate(over="ignore", invalid="ignore"):
-            if bce or self.scaling == "none":
-                mean, scale = np.zeros(n_features), np.ones(n_features)
-            else:
-                mean, scale = _mean_and_std(X, per_feature=self.scaling == "feature")
-        # Constant features (up to rounding) are centred but not scaled.
-        scale[scale <= 1e3 * np.finfo(X.dtype).eps * np.maximum(np.abs(mean), 1.0)] = 1.0
-        if not (np.all(np.isfinite(mean)) and np.all(np.isfinite(scale))):
-            raise ValueError("Input X contains values too large to standardise.")
-        self.mean_ = mean
-        self.scale_ = scale
+        self.mean_, self.scale_ = fit_scaling(
+            X, self.scaling, unit_interval=self.loss == "binary_crossentropy"
+        )
 
     def _scaled_tensor(self, X: np.ndarray, device: torch.device) -> torch.Tensor:
-        if np.all(self.mean_ == 0.0) and np.all(self.scale_ == 1.0):
-            # ``scaling="none"`` (or binary cross-entropy): no arithmetic, no copy
-            # beyond the cast to float32.
-            x = _as_tensor(X, device)
-        else:
-            with np.errstate(over="ignore"):
-                # In place after the subtraction: one copy of X, not two.
-                scaled = X - self.mean_.astype(X.dtype)
-                scaled /= self.scale_.astype(X.dtype)
-            x = _as_tensor(scaled, device)
-        # A sum is far cheaper than an elementwise test, and is finite whenever
-        # every value is; only when it is not (a huge value, or the sum itself
-        # overflowing) are the values tested one by one.
-        if not torch.isfinite(x.sum()) and not torch.isfinite(x).all():
-            raise ValueError(
-                "Input X contains values too large for float32 once standardised with the "
-                "scaling learned at fit."
-            )
-        return x
+        return scaled_tensor(X, self.mean_, self.scale_, device)
 
     # ------------------------------------------------------------------
     # Inference
@@ -628,7 +607,7 @@ class BaseAutoEncoder(
                 if scale_input:
                     batch = self._scaled_tensor(batch, self.device_)
                 elif isinstance(batch, np.ndarray):
-                    batch = _as_tensor(batch, self.device_)
+                    batch = as_tensor(batch, self.device_)
                 result = fn(module, batch).reshape(len(batch), -1)
                 if not on_device:
                     result = result.cpu().numpy()
@@ -728,10 +707,13 @@ class BaseAutoEncoder(
 
             where :math:`\\ell_j` is feature j's reconstruction loss,
             :math:`\\bar\\ell_j` its mean over the training data
-            (``error_scale_``) and :math:`p` the density of the training
-            codes (``latent_density_``): a sample is abnormal when it
-            reconstructs worse than training samples do, or when its code
-            lies where no training code does. Each term is a mean per
+            (``error_scale_``) and :math:`p` one Gaussian fitted to the
+            training codes (``code_mean_``, ``code_covariance_``): a sample is
+            abnormal when it reconstructs worse than training samples do, or
+            when its code lies far from the training codes. One Gaussian, not
+            the mixture of ``latent_density_``, so that a tight group of
+            anomalies in the training data cannot claim a mixture component
+            and a high density of its own. Each term is a mean per
             dimension, so neither swamps the other. The variational kind
             returns a log-likelihood instead. A sample so far outside the
             training data that the network's float32 arithmetic overflows

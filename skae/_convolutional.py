@@ -66,7 +66,7 @@ class ConvolutionalAutoEncoder(BaseAutoEncoder):
         image_shape: tuple[int, int, int] | None = None,
         scaling: str = "global",
         loss: str = "squared_error",
-        max_epochs: int = 20,
+        max_epochs: str | int = "auto",
         batch_size: int = 64,
         lr: float = 1e-3,
         weight_decay: float = 0.0,

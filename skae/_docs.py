@@ -15,9 +15,13 @@ T = TypeVar("T")
 PARAMETERS = """\
     n_components : int, default=2
         Size of the code (the bottleneck).
-    hidden_layer_sizes : int or array-like of int, default=(64, 32)
+    hidden_layer_sizes : "auto", int or array-like of int, default="auto"
         Widths of the encoder's hidden layers; the decoder mirrors them. An
-        empty tuple gives a linear autoencoder.
+        empty tuple gives a linear autoencoder. ``"auto"`` sizes the network
+        from ``n_features``: two layers, the first the power of two nearest
+        to ``n_features`` within [64, 512], the second half as wide (at least
+        32): (64, 32) up to 90 features, (512, 256) from 725 (MNIST). With
+        ``architecture="conv"``, ``"auto"`` is (16, 32) channels.
     activation : {"relu", "tanh", "logistic", "identity", "gelu"}, default="relu"
         Activation of the hidden layers. The code layer and the output layer
         are linear.
@@ -38,19 +42,25 @@ PARAMETERS = """\
         deviation over all entries: right for images and other data in one
         unit, where per-feature scaling would blow up near-constant pixels.
         ``"none"`` leaves the data as it is. :meth:`inverse_transform` and
-        :meth:`sample` always return the original units. Ignored with
+        :meth:`sample` always return the original units. Whatever the
+        scaling, outside training the encoder sees each feature clipped to
+        the range it had in the training data (a near-constant feature's
+        noise cannot explode through the network); reconstruction errors are
+        measured against the unclipped input. Ignored with
         ``loss="binary_crossentropy"``, which takes data in [0, 1] as is.
     loss : {"squared_error", "binary_crossentropy"}, default="squared_error"
         Reconstruction loss. ``"binary_crossentropy"`` is for data in [0, 1]
         (e.g. pixel intensities); the decoder then ends in a sigmoid.
-    max_epochs : int, default=20
+    max_epochs : "auto" or int, default="auto"
         Number of passes over the training data (an upper bound with
-        ``early_stopping=True``). The default suits outlier detection, where
-        longer training lets the network learn to reconstruct the outliers in
-        the training data too (``benchmarks/anomaly.py``: mean ROC-AUC over
-        21 ADBench sets 0.748 at 20 epochs, 0.737 at 50); for the best
-        reconstructions, as in dimensionality reduction, train longer
-        (``max_epochs=100``).
+        ``early_stopping=True``). ``"auto"`` is a budget of about 150,000
+        samples seen, ``ceil(150000 / n_samples)`` epochs, at least 10 and at
+        most 20: 20 epochs up to 7,500 rows, 15 at 10,000, 10 from 15,000.
+        The cap suits outlier detection, where longer training lets the
+        network learn to reconstruct the outliers in the training data too;
+        for the best reconstructions, as in dimensionality reduction or
+        density estimation on small data, train longer (``max_epochs=100``
+        or more; ``benchmarks/quality.py``).
     batch_size : int, default=64
         Mini-batch size. Fewer samples than ``batch_size`` gives one batch.
     lr : float, default=1e-3
@@ -114,11 +124,16 @@ ATTRIBUTES = """\
         training data; :meth:`score_samples` divides by it. Not set by the
         variational kind.
     latent_density_ : sklearn.mixture.GaussianMixture
-        Density of the training codes, which :meth:`sample` draws from and
-        :meth:`score_samples` uses: full covariances, with 1, 2, 4 or 10
-        components (at most as many as there are distinct codes), whichever
-        has the lowest BIC. Not set by the variational kind, whose code
-        density is its prior N(0, I).
+        Density of the training codes, which :meth:`sample` draws from: full
+        covariances, with 1, 2, 4 or 10 components (at most as many as there
+        are distinct codes), whichever has the lowest BIC. Not set by the
+        variational kind, whose code density is its prior N(0, I).
+    code_mean_ : ndarray of shape (n_components,)
+        Mean of the training codes; with ``code_covariance_``, the one
+        Gaussian whose log-density is the code term of :meth:`score_samples`.
+        Not set by the variational kind.
+    code_covariance_ : ndarray of shape (n_components, n_components)
+        Covariance of the training codes (plus 1e-6 on the diagonal).
     offset_ : float
         Threshold on :meth:`score_samples`; ``decision_function`` is
         ``score_samples - offset_``.

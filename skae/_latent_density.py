@@ -5,11 +5,15 @@ A deterministic autoencoder has no prior over its codes. Following the
 a Gaussian mixture is fitted to the codes of the training data; ``sample``
 draws codes from it and decodes them.
 
-The same mixture gives the code term of the outlier score, so its number of
-components is chosen by BIC among ``COMPONENT_CANDIDATES``. A fixed, generous
-number of components lets one of them settle on a few outlying codes, which
-then get a high density; on the ADBench datasets BIC's choice scores as well
-or better and depends less on the seed (``benchmarks/results/anomaly.md``).
+Its number of components is chosen by BIC among ``COMPONENT_CANDIDATES``.
+
+The code term of the outlier score does not use the mixture but one Gaussian
+fitted to all training codes (:func:`fit_code_gaussian`). A mixture flexible
+enough to sample well also gives a tight group of anomalies in the training
+data a component of its own, and so a high density: the masking that
+defeats kNN and LOF on clustered anomalies. One Gaussian cannot do that; a
+group of codes far from the bulk stays far in Mahalanobis distance
+(``benchmarks/results/detection.md``, "clustered").
 
 Each mixture is fitted by expectation-maximisation in torch, on the device
 that holds the codes: the same model and stopping rule as
@@ -238,6 +242,28 @@ def _weighted_log_prob(
     log_det = torch.log(torch.diagonal(prec_chol, dim1=1, dim2=2)).sum(dim=1)
     log_normal = -0.5 * (mahalanobis + k * math.log(2 * math.pi)) + log_det
     return log_normal + torch.log(weights)
+
+
+def fit_code_gaussian(codes: torch.Tensor) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and covariance (``REG_COVAR`` on the diagonal) of all ``codes``, in float64."""
+    z = codes.to(torch.float64)
+    mean = z.mean(dim=0)
+    centred = z - mean
+    eye = torch.eye(z.shape[1], dtype=z.dtype, device=z.device)
+    covariance = centred.T @ centred / max(len(z), 1) + REG_COVAR * eye
+    return mean.cpu().numpy(), covariance.cpu().numpy()
+
+
+def gaussian_log_density(mean: np.ndarray, covariance: np.ndarray, z: torch.Tensor) -> torch.Tensor:
+    """log N(z | mean, covariance) per row, in float64 on ``z``'s device."""
+    z = z.double()
+    chol = torch.linalg.cholesky(torch.as_tensor(covariance, dtype=z.dtype, device=z.device))
+    centred = z - torch.as_tensor(mean, dtype=z.dtype, device=z.device)
+    # Solving L y = (z - mean) gives the Mahalanobis distance as |y|^2.
+    y = torch.linalg.solve_triangular(chol, centred.T, upper=False)
+    log_det = 2 * torch.log(torch.diagonal(chol)).sum()
+    k = z.shape[1]
+    return -0.5 * (y.square().sum(dim=0) + log_det + k * math.log(2 * math.pi))
 
 
 def sample_codes(gmm: GaussianMixture, n_samples: int, rng: np.random.RandomState) -> np.ndarray:

@@ -92,13 +92,13 @@ class VariationalAutoEncoder(BaseAutoEncoder):
         self,
         n_components: int = 2,
         *,
-        hidden_layer_sizes: tuple[int, ...] = (64, 32),
+        hidden_layer_sizes: str | tuple[int, ...] = "auto",
         activation: str = "relu",
         architecture: str = "dense",
         image_shape: tuple[int, int, int] | None = None,
         scaling: str = "feature",
         loss: str = "squared_error",
-        max_epochs: int = 20,
+        max_epochs: str | int = "auto",
         batch_size: int = 64,
         lr: float = 1e-3,
         weight_decay: float = 0.0,
@@ -152,7 +152,7 @@ class VariationalAutoEncoder(BaseAutoEncoder):
 
     def _score_samples_scaled(self, module: nn.Module, x: torch.Tensor) -> torch.Tensor:
         """log p(x) in nats (a lower bound), in the units of the original data."""
-        mu, logvar = module.latent.split(module.encoder(x))
+        mu, logvar = module.latent.split(module.encoder(module.bound(x)))
         # The sums below run in float64, so a row's score does not depend on
         # how many rows share its batch (float32 rounding would).
         mu, logvar = mu.double(), logvar.double()
@@ -213,7 +213,7 @@ class VariationalAutoEncoder(BaseAutoEncoder):
         X = self._check_input(X)
 
         def both(module: nn.Module, x: torch.Tensor) -> torch.Tensor:
-            mu, logvar = module.latent.split(module.encoder(x))
+            mu, logvar = module.latent.split(module.encoder(module.bound(x)))
             return torch.cat([mu, logvar.exp()], dim=1)
 
         stats = _finite(self._apply(X, both, scale_input=True, dtype=X.dtype), "posterior")

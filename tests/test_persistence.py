@@ -235,3 +235,37 @@ def test_every_estimator_factory_is_covered():
     assert {cls.__name__ for cls in map(type, (f() for f in FAST_ESTIMATORS.values()))} == {
         name for name in skae.__all__ if name.endswith("AutoEncoder") and name != "BaseAutoEncoder"
     }
+
+
+def test_a_file_from_before_the_clipping_and_the_code_gaussian_loads(blobs, tmp_path):
+    """Files written before the encoder's clipping range and the one-Gaussian
+    code term existed load with the range unbounded and score with the
+    mixture, as they did."""
+    import io
+
+    import numpy as np
+
+    from skae._latent_density import log_density
+
+    model = AutoEncoder(max_epochs=2, random_state=0).fit(blobs)
+    path = tmp_path / "new.skae"
+    model.save(path)
+    with zipfile.ZipFile(path) as archive:
+        tensors = torch.load(io.BytesIO(archive.read(TENSORS)), weights_only=True)
+    for name in ("input_low", "input_high"):
+        del tensors["module"][name]
+    for name in ("code_mean_", "code_covariance_"):
+        del tensors[f"array/{name}"]
+    buffer = io.BytesIO()
+    torch.save(tensors, buffer)
+    old = load(_rewrite(path, tmp_path / "old.skae", tensors=buffer.getvalue()))
+    assert not hasattr(old, "code_mean_")
+    assert torch.isinf(old.net_.module_.input_high).all()
+    # The mixture-based score, written out.
+    x = torch.as_tensor((blobs - old.mean_) / old.scale_, dtype=torch.float32)
+    with torch.no_grad():
+        out = old.net_.module_(x)
+        errors = old.net_.criterion_.per_feature(out, x).double().numpy()
+        latent = log_density(old.latent_density_, out["z"]).numpy()
+    expected = latent / 2 - (errors / old.error_scale_).mean(axis=1)
+    np.testing.assert_allclose(old.score_samples(blobs), expected, rtol=1e-5, atol=1e-6)

@@ -1,0 +1,115 @@
+"""The input side: how ``X`` is scaled before it reaches the network, and back.
+
+The estimators learn a per-feature ``mean_`` and ``scale_`` at the first
+``fit`` (or ``partial_fit``) and feed the network ``(X - mean_) / scale_``.
+With ``scaling="feature"`` that is what
+:class:`~sklearn.preprocessing.StandardScaler` does, so tabular data in mixed
+units can be passed as it is.
+
+Per-feature standardisation amplifies a near-constant feature: a feature with
+a standard deviation of 0.001 among features of standard deviation 1 becomes a
+thousand times louder, and noise there at predict time used to explode through
+the network (reconstructions thousands of times further from the data than the
+noisy input, ``benchmarks/quality.py``). No rule on the standard deviations
+alone can tell such a feature from one measured in small units (a floor
+relative to the other features would break data in mixed units, which this
+scaling exists for), so the bound is placed where the network is: outside
+training, the encoder sees each feature clipped to the range it had in the
+training data (:class:`skae._architectures.AutoEncoderModule`). A perturbation
+of any feature then moves the network's input no further than the training
+data spans.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+#: Rows per block when summing squared deviations (bounds the float64 copy).
+BLOCK_ROWS = 4096
+
+
+def mean_and_std(X: np.ndarray, *, per_feature: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and standard deviation of X per feature (or over all entries,
+    repeated per feature), in float64.
+
+    ``np.std`` would hold ``X - mean`` in float64 for the whole array (twice
+    the memory of float32 data); here the deviations are summed a block of
+    rows at a time.
+    """
+    axis = 0 if per_feature else None
+    mean = X.mean(axis=axis, dtype=np.float64)
+    squares = np.zeros(X.shape[1] if per_feature else ())
+    for start in range(0, len(X), BLOCK_ROWS):
+        deviation = X[start : start + BLOCK_ROWS] - mean
+        squares = squares + np.square(deviation).sum(axis=axis)
+    std = np.sqrt(squares / (len(X) if per_feature else X.size))
+    return np.broadcast_to(mean, X.shape[1]).copy(), np.broadcast_to(std, X.shape[1]).copy()
+
+
+def fit_scaling(
+    X: np.ndarray, scaling: str, *, unit_interval: bool
+) -> tuple[np.ndarray, np.ndarray]:
+    """``(mean, scale)`` for ``scaling`` in {"feature", "global", "none"}.
+
+    ``unit_interval`` (binary cross-entropy) keeps the data as it is, and
+    requires it in [0, 1]. Constant features (up to rounding) are centred but
+    not scaled. Raises a ValueError when X is too large to standardise.
+    """
+    n_features = X.shape[1]
+    if unit_interval and (X.min() < 0 or X.max() > 1):
+        raise ValueError(
+            "loss='binary_crossentropy' needs X in [0, 1], but X ranges over "
+            f"[{X.min():.4g}, {X.max():.4g}]. Scale X (e.g. MinMaxScaler) or use "
+            "loss='squared_error'."
+        )
+    # An overflow shows as a non-finite statistic, reported below.
+    with np.errstate(over="ignore", invalid="ignore"):
+        if unit_interval or scaling == "none":
+            mean, scale = np.zeros(n_features), np.ones(n_features)
+        else:
+            mean, scale = mean_and_std(X, per_feature=scaling == "feature")
+    # Constant features (up to rounding) are centred but not scaled.
+    scale[scale <= 1e3 * np.finfo(X.dtype).eps * np.maximum(np.abs(mean), 1.0)] = 1.0
+    if not (np.all(np.isfinite(mean)) and np.all(np.isfinite(scale))):
+        raise ValueError("Input X contains values too large to standardise.")
+    return mean, scale
+
+
+def as_tensor(X: np.ndarray, device: torch.device) -> torch.Tensor:
+    """``X`` as a float32 tensor on ``device``, sharing memory where it can."""
+    with np.errstate(over="ignore"):
+        # Overflow to inf is reported by the caller's finiteness test.
+        X = X.astype(np.float32, copy=False)
+    if not X.flags.writeable:
+        # torch cannot share a read-only buffer (a read-only memmap, say).
+        X = X.copy()
+    return torch.from_numpy(X).to(device)
+
+
+def scaled_tensor(
+    X: np.ndarray, mean: np.ndarray, scale: np.ndarray, device: torch.device
+) -> torch.Tensor:
+    """``(X - mean) / scale`` as a float32 tensor on ``device``.
+
+    Raises a ValueError when a scaled value does not fit in float32.
+    """
+    if np.all(mean == 0.0) and np.all(scale == 1.0):
+        # ``scaling="none"`` (or binary cross-entropy): no arithmetic, no copy
+        # beyond the cast to float32.
+        x = as_tensor(X, device)
+    else:
+        with np.errstate(over="ignore"):
+            # In place after the subtraction: one copy of X, not two.
+            scaled = X - mean.astype(X.dtype)
+            scaled /= scale.astype(X.dtype)
+        x = as_tensor(scaled, device)
+    # A sum is far cheaper than an elementwise test, and is finite whenever
+    # every value is; only when it is not (a huge value, or the sum itself
+    # overflowing) are the values tested one by one.
+    if not torch.isfinite(x.sum()) and not torch.isfinite(x).all():
+        raise ValueError(
+            "Input X contains values too large for float32 once standardised with the "
+            "scaling learned at fit."
+        )
+    return x

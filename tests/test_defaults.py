@@ -1,0 +1,161 @@
+"""The defaults that follow the data: bounded scaling, the "auto" sizes, the
+code term of the score, and what they must guarantee with default parameters."""
+
+import numpy as np
+import pytest
+import torch
+from scipy.stats import multivariate_normal
+from sklearn.metrics import roc_auc_score
+from sklearn.preprocessing import StandardScaler
+
+from skae import (
+    AutoEncoder,
+    ContractiveAutoEncoder,
+    DenoisingAutoEncoder,
+    SparseAutoEncoder,
+    VariationalAutoEncoder,
+)
+from skae._latent_density import REG_COVAR, fit_code_gaussian, gaussian_log_density
+from skae._scaling import fit_scaling
+from skae._sizing import (
+    MAX_EPOCHS,
+    MIN_EPOCHS,
+    SAMPLES_SEEN,
+    auto_epochs,
+    auto_hidden_layer_sizes,
+)
+
+DENSE_KINDS = [
+    AutoEncoder,
+    DenoisingAutoEncoder,
+    SparseAutoEncoder,
+    VariationalAutoEncoder,
+    ContractiveAutoEncoder,
+]
+
+
+def near_constant_table(n=1500, seed=0):
+    """10 correlated features of rank 3, then 3 features of standard deviation 1e-3."""
+    rng = np.random.RandomState(seed)
+    latent = rng.standard_normal((n, 3))
+    signal = latent @ rng.standard_normal((3, 10)) + 0.05 * rng.standard_normal((n, 10))
+    return np.hstack([signal, 1e-3 * rng.standard_normal((n, 3))])
+
+
+# --- scaling and the clipped encoder input ---------------------------------------
+def test_feature_scaling_is_standard_scaling_in_mixed_units():
+    X = near_constant_table()
+    mean, scale = fit_scaling(X, "feature", unit_interval=False)
+    reference = StandardScaler().fit(X)
+    np.testing.assert_allclose(mean, reference.mean_)
+    np.testing.assert_allclose(scale, reference.scale_)
+
+
+def test_constant_features_are_only_centred():
+    X = np.c_[np.random.RandomState(0).standard_normal(100), np.full(100, 7.0)]
+    mean, scale = fit_scaling(X, "feature", unit_interval=False)
+    assert mean[1] == 7.0 and scale[1] == 1.0
+
+
+def test_the_encoder_input_is_clipped_to_the_training_range():
+    X = near_constant_table(300)
+    model = AutoEncoder(max_epochs=2, random_state=0).fit(X[:200])
+    module = model.net_.module_
+    x = torch.as_tensor((X[:200] - model.mean_) / model.scale_, dtype=torch.float32)
+    np.testing.assert_allclose(module.input_low.numpy(), x.amin(dim=0).numpy())
+    np.testing.assert_allclose(module.input_high.numpy(), x.amax(dim=0).numpy())
+    # A row far beyond the range has the code of the row clipped to it ...
+    far = X[:1] + 1e3
+    clipped = np.clip(far, X[:200].min(axis=0), X[:200].max(axis=0))
+    np.testing.assert_allclose(model.transform(far), model.transform(clipped), rtol=1e-5)
+    # ... but its full distance from the reconstruction counts in the score.
+    assert model.score_samples(far)[0] < model.score_samples(clipped)[0] - 1e3
+    # partial_fit widens the range to the new rows.
+    model.partial_fit(X[200:] * 2)
+    assert np.all(module.input_high.numpy() >= x.amax(dim=0).numpy())
+    assert module.input_high.numpy().max() > x.amax(dim=0).numpy().max()
+
+
+@pytest.mark.parametrize("cls", DENSE_KINDS)
+def test_noise_on_near_constant_features_stays_bounded(cls):
+    """Noise of 100 times a near-constant feature's spread (1,000 times louder
+    once standardised) moves the reconstruction no more than the clipped
+    noise does, a small fraction of what the unclipped network would make of
+    it."""
+    X = near_constant_table(2000)
+    train, test = X[:1500], X[1500:]
+    noise = 0.1 * np.random.RandomState(1).standard_normal(test.shape)
+    noise[:, :10] = 0.0
+    model = cls(n_components=3, random_state=0).fit(train)
+    module = model.net_.module_
+
+    def moved(A):
+        reconstruct = model.inverse_transform
+        return np.mean((reconstruct(model.transform(A)) - reconstruct(model.transform(test))) ** 2)
+
+    clipped = np.clip(test + noise, train.min(axis=0), train.max(axis=0))
+    bounded = moved(test + noise)
+    np.testing.assert_allclose(bounded, moved(clipped), rtol=1e-4)
+    module.input_low.fill_(-np.inf)
+    module.input_high.fill_(np.inf)
+    assert 10 * bounded < moved(test + noise)
+
+
+# --- sizes -----------------------------------------------------------------
+def test_auto_epochs_is_a_budget_of_samples_seen():
+    assert auto_epochs(SAMPLES_SEEN // 20) == 20
+    assert auto_epochs(10) == MAX_EPOCHS
+    assert auto_epochs(10**7) == MIN_EPOCHS
+    epochs = [auto_epochs(n) for n in (100, 1000, 10_000, 100_000)]
+    assert epochs == sorted(epochs, reverse=True)
+
+
+def test_auto_hidden_layer_sizes_follow_the_features():
+    assert auto_hidden_layer_sizes(8) == (64, 32)
+    assert auto_hidden_layer_sizes(784) == (512, 256)
+    widths = [auto_hidden_layer_sizes(d)[0] for d in (2, 30, 100, 200, 400, 5000)]
+    assert widths == sorted(widths)
+    assert all(64 <= w <= 512 and w & (w - 1) == 0 for w in widths)
+
+
+def test_auto_values_reach_the_network():
+    X = np.random.RandomState(0).standard_normal((3000, 200))
+    model = AutoEncoder(random_state=0, max_epochs="auto").fit(X[:, :200])
+    assert model.n_iter_ == auto_epochs(3000)
+    linear = [m for m in model.net_.module_.encoder if isinstance(m, torch.nn.Linear)]
+    assert [m.out_features for m in linear] == [*auto_hidden_layer_sizes(200), 2]
+    assert model.get_params()["hidden_layer_sizes"] == "auto"
+
+
+def test_explicit_values_override_the_rules():
+    X = np.random.RandomState(0).standard_normal((200, 5))
+    model = AutoEncoder(hidden_layer_sizes=(7,), max_epochs=3, random_state=0).fit(X)
+    assert model.n_iter_ == 3
+    linear = [m for m in model.net_.module_.encoder if isinstance(m, torch.nn.Linear)]
+    assert [m.out_features for m in linear] == [7, 2]
+
+
+# --- the code term of the score ------------------------------------------------
+def test_code_gaussian_is_the_mean_and_covariance_of_the_codes():
+    codes = np.random.RandomState(0).standard_normal((300, 3)) @ np.diag([1.0, 2.0, 0.5])
+    mean, covariance = fit_code_gaussian(torch.as_tensor(codes))
+    np.testing.assert_allclose(mean, codes.mean(axis=0))
+    np.testing.assert_allclose(covariance, np.cov(codes.T, bias=True) + REG_COVAR * np.eye(3))
+    z = np.random.RandomState(1).standard_normal((5, 3))
+    ours = gaussian_log_density(mean, covariance, torch.as_tensor(z)).numpy()
+    np.testing.assert_allclose(ours, multivariate_normal(mean, covariance).logpdf(z))
+
+
+def test_a_tight_group_of_training_anomalies_is_not_called_normal():
+    """Clustered anomalies (2% of the rows, near-duplicates far from the bulk)
+    are in the training data: a mixture on the codes would give them their
+    own component; the default score still ranks them as outliers."""
+    rng = np.random.RandomState(0)
+    latent = rng.standard_normal((1000, 2))
+    normal = latent @ rng.standard_normal((2, 6)) + 0.1 * rng.standard_normal((1000, 6))
+    centre = 5 * normal.std(axis=0) * np.sign(rng.standard_normal(6))
+    anomalies = centre + 0.05 * rng.standard_normal((20, 6))
+    X = np.vstack([normal, anomalies])
+    y = np.r_[np.zeros(1000), np.ones(20)]
+    model = AutoEncoder(random_state=0).fit(X)
+    assert roc_auc_score(y, -model.score_samples(X)) > 0.95
