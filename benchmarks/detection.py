@@ -30,32 +30,17 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sklearn.decomposition import PCA
 from sklearn.ensemble import IsolationForest
 from sklearn.metrics import average_precision_score, roc_auc_score
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import views  # noqa: E402
+from anomaly import PCAReconstruction, anomaly_scores  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_OUT = REPO / "benchmarks" / "results"
 CACHE = Path(os.environ.get("SKAE_BENCH_CACHE", Path.home() / ".cache" / "skae-bench"))
 FIELDS = ["view", "dataset", "seed", "detector", "roc_auc", "average_precision", "fit_seconds"]
-
-
-class PCAReconstruction:
-    """Minus the squared reconstruction error of a PCA keeping 90% of the variance."""
-
-    def __init__(self, n_components: float = 0.9) -> None:
-        self.n_components = n_components
-
-    def fit(self, X: np.ndarray, y: None = None) -> PCAReconstruction:
-        self.pca_ = PCA(n_components=self.n_components, svd_solver="full").fit(X)
-        return self
-
-    def score_samples(self, X: np.ndarray) -> np.ndarray:
-        back = self.pca_.inverse_transform(self.pca_.transform(X))
-        return -np.sum((X - back) ** 2, axis=1)
 
 
 def _pyod(name: str, seed: int) -> Any:
@@ -90,13 +75,6 @@ DETECTORS: dict[str, Callable[[int], Any]] = {
     "pyod.AutoEncoder": functools.partial(_pyod, "AutoEncoder"),
     "pyod.VAE": functools.partial(_pyod, "VAE"),
 }
-
-
-def anomaly_scores(detector: Any, X: np.ndarray) -> np.ndarray:
-    """Scores of ``X``, higher = more anomalous."""
-    if type(detector).__module__.startswith("pyod."):
-        return np.asarray(detector.decision_function(X), dtype=np.float64)
-    return -np.asarray(detector.score_samples(X), dtype=np.float64)
 
 
 @functools.lru_cache(maxsize=4)

@@ -47,14 +47,14 @@ from pathlib import Path
 
 import numpy as np
 from sklearn.mixture import GaussianMixture
-from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import anomaly  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 ADBENCH = Path(os.environ.get("SKAE_ADBENCH", REPO / ".." / "shared" / "data" / "adbench"))
 MNIST = Path(os.environ.get("SKAE_MNIST", REPO / ".." / "shared" / "data" / "mnist"))
-MAX_ROWS = 10_000
-TEST_SIZE = 0.3
 MIXTURE_ROWS = 5_000
 MAX_SYNTHETIC_FEATURES = 200
 SYNTHETIC_TYPES = ("local", "clustered", "global", "dependency")
@@ -63,41 +63,21 @@ VIEWS = ("real", *SYNTHETIC_TYPES, "mnist")
 Problem = tuple[np.ndarray, np.ndarray, np.ndarray]
 
 
-def dataset_name(path: Path) -> str:
-    """``29_Pima.npz`` -> ``Pima``."""
-    prefix, _, rest = path.stem.partition("_")
-    return rest if prefix.isdigit() and rest else path.stem
-
-
 def adbench_datasets(folder: Path = ADBENCH) -> dict[str, Path]:
     """The ADBench ``*.npz`` files of ``folder`` by name, in ADBench's order."""
-    if not folder.is_dir():
-        sys.exit(f"error: no ADBench folder at {folder}; set SKAE_ADBENCH.")
-
-    def order(path: Path) -> tuple[int, str]:
-        prefix = path.stem.partition("_")[0]
-        return (int(prefix) if prefix.isdigit() else sys.maxsize, path.stem)
-
-    return {dataset_name(p): p for p in sorted(folder.glob("*.npz"), key=order)}
+    return anomaly.find_datasets(folder, None)
 
 
 def load_adbench(path: Path) -> tuple[np.ndarray, np.ndarray]:
-    """``X`` and ``y`` of one file, cut (stratified, seed 0) to ``MAX_ROWS`` rows."""
-    with np.load(path, allow_pickle=False) as data:
-        X = np.asarray(data["X"], dtype=np.float64)
-        y = np.asarray(data["y"]).astype(int).ravel()
-    if len(X) > MAX_ROWS:
-        X, _, y, _ = train_test_split(X, y, train_size=MAX_ROWS, stratify=y, random_state=0)
-    return X, y
+    """``X`` and ``y`` of one file, cut as ``benchmarks/anomaly.py`` does."""
+    return anomaly.load(path)
 
 
 def split(X: np.ndarray, y: np.ndarray, seed: int) -> Problem:
-    """Stratified 70/30 split, standardised with the training part's statistics."""
-    X_train, X_test, _, y_test = train_test_split(
-        X, y, test_size=TEST_SIZE, stratify=y, random_state=seed
-    )
-    scaler = StandardScaler().fit(X_train)
-    return scaler.transform(X_train), scaler.transform(X_test), y_test
+    """The split of ``benchmarks/anomaly.py``: stratified 70/30, standardised on the
+    training part; the training labels are dropped (the fits are unsupervised)."""
+    X_train, X_test, _, y_test = anomaly.split(X, y, seed)
+    return X_train, X_test, y_test
 
 
 def fit_normal_mixture(X: np.ndarray, y: np.ndarray) -> GaussianMixture:
