@@ -79,6 +79,9 @@ class AutoEncoderModule(nn.Module):
         """Widen the clipping range to cover the rows of ``x`` (or set it to
         theirs, with ``reset``)."""
         low, high = x.amin(dim=0), x.amax(dim=0)
+        if "input_low" not in self._buffers:  # pickled before the range existed
+            self.register_buffer("input_low", torch.full_like(low, -math.inf))
+            self.register_buffer("input_high", torch.full_like(high, math.inf))
         if not reset:
             low, high = torch.minimum(low, self.input_low), torch.maximum(high, self.input_high)
         self.input_low.copy_(low)
@@ -86,7 +89,8 @@ class AutoEncoderModule(nn.Module):
 
     def bound(self, x: torch.Tensor) -> torch.Tensor:
         """``x`` clipped to the training range, outside training."""
-        if self.training:
+        # A module pickled before the range existed has no buffers: unbounded.
+        if self.training or "input_low" not in self._buffers:
             return x
         return torch.clamp(x, self.input_low, self.input_high)
 

@@ -269,3 +269,15 @@ def test_a_file_from_before_the_clipping_and_the_code_gaussian_loads(blobs, tmp_
         latent = log_density(old.latent_density_, out["z"]).numpy()
     expected = latent / 2 - (errors / old.error_scale_).mean(axis=1)
     np.testing.assert_allclose(old.score_samples(blobs), expected, rtol=1e-5, atol=1e-6)
+
+
+def test_a_pickle_from_before_the_clipping_range_still_works(blobs):
+    model = AutoEncoder(max_epochs=2, random_state=0).fit(blobs)
+    module = model.net_.module_
+    for name in ("input_low", "input_high"):
+        del module._buffers[name]
+    old = pickle.loads(pickle.dumps(model))
+    codes = old.transform(blobs)
+    assert codes.shape == (len(blobs), 2)
+    old.partial_fit(blobs)
+    assert torch.isinf(old.net_.module_.input_low).all()
