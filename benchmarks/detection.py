@@ -34,6 +34,7 @@ from sklearn.ensemble import IsolationForest
 from sklearn.metrics import average_precision_score, roc_auc_score
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import anomaly  # noqa: E402
 import views  # noqa: E402
 from anomaly import PCAReconstruction, anomaly_scores  # noqa: E402
 
@@ -41,16 +42,6 @@ REPO = Path(__file__).resolve().parents[1]
 DEFAULT_OUT = REPO / "benchmarks" / "results"
 CACHE = Path(os.environ.get("SKAE_BENCH_CACHE", Path.home() / ".cache" / "skae-bench"))
 FIELDS = ["view", "dataset", "seed", "detector", "roc_auc", "average_precision", "fit_seconds"]
-
-
-def _pyod(name: str, seed: int) -> Any:
-    if name == "AutoEncoder":
-        from pyod.models.auto_encoder import AutoEncoder
-
-        return AutoEncoder(random_state=seed, verbose=0)
-    from pyod.models.vae import VAE
-
-    return VAE(random_state=seed, verbose=0)
 
 
 def _skae(name: str, **params: Any) -> Callable[[int], Any]:
@@ -72,8 +63,9 @@ DETECTORS: dict[str, Callable[[int], Any]] = {
     "ConvolutionalAutoEncoder": _skae("ConvolutionalAutoEncoder", scaling="feature"),
     "IsolationForest": lambda seed: IsolationForest(random_state=seed),
     "PCA": lambda seed: PCAReconstruction(),
-    "pyod.AutoEncoder": functools.partial(_pyod, "AutoEncoder"),
-    "pyod.VAE": functools.partial(_pyod, "VAE"),
+    # PyOD's detectors as anomaly.py builds them (defaults, seeded, quiet).
+    "pyod.AutoEncoder": anomaly.DETECTORS["pyod.AutoEncoder"],
+    "pyod.VAE": anomaly.DETECTORS["pyod.VAE"],
 }
 
 

@@ -120,7 +120,7 @@ def test_auto_hidden_layer_sizes_follow_the_features():
 
 def test_auto_values_reach_the_network():
     X = np.random.RandomState(0).standard_normal((3000, 200))
-    model = AutoEncoder(random_state=0, max_epochs="auto").fit(X[:, :200])
+    model = AutoEncoder(random_state=0, max_epochs="auto").fit(X)
     assert model.n_iter_ == auto_epochs(3000)
     linear = [m for m in model.net_.module_.encoder if isinstance(m, torch.nn.Linear)]
     assert [m.out_features for m in linear] == [*auto_hidden_layer_sizes(200), 2]
