@@ -208,7 +208,7 @@ def pyod_fit(X: np.ndarray, batch_size: int, epochs: int, device: str, seed: int
 def throughput(X: np.ndarray, device: str, repeats: int) -> list[tuple[str, float, float]]:
     """Rows per second of ``transform`` and ``score_samples`` against the same
     trained model's forward pass run by hand under ``torch.inference_mode()``
-    (the data already a tensor on the device; one call over all rows)."""
+    (one call over all rows, copied from numpy to the device and back)."""
     model = AutoEncoder(
         n_components=LAYERS[-1],
         hidden_layer_sizes=LAYERS[1:-1],
@@ -219,7 +219,11 @@ def throughput(X: np.ndarray, device: str, repeats: int) -> list[tuple[str, floa
         random_state=0,
     ).fit(X)
     module = model.net_.module_.eval()
-    x = torch.from_numpy(X).to(device)
+
+    def x() -> torch.Tensor:
+        # The rows start in numpy, as the estimator's do: on a GPU the hand
+        # forward pays for the copy too (on the CPU it shares X's memory).
+        return torch.from_numpy(X).to(device)
 
     def by_hand(fn) -> float:
         start = time.perf_counter()
@@ -233,11 +237,11 @@ def throughput(X: np.ndarray, device: str, repeats: int) -> list[tuple[str, floa
         return time.perf_counter() - start
 
     pairs = [
-        ("transform", lambda: model.transform(X), lambda: module.encode(x)),
+        ("transform", lambda: model.transform(X), lambda: module.encode(x())),
         (
             "score_samples",
             lambda: model.score_samples(X),
-            lambda: (module(x)["x_hat"] - x).square().mean(dim=1),
+            lambda: (module(xs := x())["x_hat"] - xs).square().mean(dim=1),
         ),
     ]
     rows = []
@@ -305,6 +309,27 @@ def time_kind(kind: str, X: np.ndarray, batch_size: int, args, peak: float) -> s
     return "| " + " | ".join(str(c) for c in cells) + " |"
 
 
+def profile_fit(kind: str, X: np.ndarray, batch_size: int, args) -> None:
+    """Print where one fit's host time goes (cProfile): skae's and skorch's
+    functions by cumulative time, then every function by own time, and the
+    same for the hand loop. On a GPU, a host synchronisation shows up as the
+    own time of the call that waits (``.item()``, ``.tolist()``, ``.cpu()``)."""
+    import cProfile
+    import pstats
+
+    for name, fn in (("skae fit", skae_fit), ("hand loop", hand_loop)):
+        fn(kind, X, batch_size, args.epochs, args.device, 0)  # warm-up, not profiled
+        profiler = cProfile.Profile()
+        profiler.enable()
+        fn(kind, X, batch_size, args.epochs, args.device, 0)
+        profiler.disable()
+        print(f"\n### {name}: {kind}, batch {batch_size}, {args.epochs} epochs\n")
+        stats = pstats.Stats(profiler)
+        if name == "skae fit":
+            stats.sort_stats("cumulative").print_stats(r"skae|skorch", 30)
+        stats.sort_stats("tottime").print_stats(15)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     default_data = os.environ.get("SKAE_MNIST", str(REPO / ".." / "shared" / "data" / "mnist"))
@@ -315,6 +340,13 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--epochs", type=int, default=1)
     parser.add_argument("--kinds", nargs="+", default=list(KINDS), choices=list(KINDS))
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="instead of the tables, profile one fit and one hand loop per kind "
+        "at the last batch size",
+    )
+    parser.add_argument("--no-throughput", action="store_true")
     parser.add_argument(
         "--tile", type=int, default=1, help="repeat the 10,000 images this many times"
     )
@@ -328,6 +360,10 @@ def main() -> None:
         f"device {args.device}, torch threads {torch.get_num_threads()}, "
         f"X {X.shape}, fp32 matmul {peak:.1f} GFLOP/s"
     )
+    if args.profile:
+        for kind in args.kinds:
+            profile_fit(kind, X, args.batch_sizes[-1], args)
+        return
     print(
         "| model | batch | hand loop s | skae fit s | fit / hand | skae training s "
         "| training / hand | hand GFLOP/s | skae training GFLOP/s | PyOD fit / skae fit |"
@@ -338,10 +374,11 @@ def main() -> None:
             row = time_kind(kind, X, batch_size, args, peak)
             print(row, flush=True)
 
-    print("\n| method | skae rows/s | skae throughput / hand forward |")
-    print("|---|---|---|")
-    for name, rate, ratio in throughput(X, args.device, args.repeats):
-        print(f"| {name} | {rate:,.0f} | {ratio:.2f} |")
+    if not args.no_throughput:
+        print("\n| method | skae rows/s | skae throughput / hand forward |")
+        print("|---|---|---|")
+        for name, rate, ratio in throughput(X, args.device, args.repeats):
+            print(f"| {name} | {rate:,.0f} | {ratio:.2f} |")
 
 
 if __name__ == "__main__":

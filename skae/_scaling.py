@@ -98,6 +98,18 @@ def scaled_tensor(
         # ``scaling="none"`` (or binary cross-entropy): no arithmetic, no copy
         # beyond the cast to float32.
         x = as_tensor(X, device)
+    elif X.dtype == np.float32:
+        # float32 rows are scaled where they are trained on, with the same
+        # float32 arithmetic as numpy's: on a GPU, the host keeps no scaled
+        # copy of the data and does none of the work.
+        x = as_tensor(X, device)
+        centre = torch.as_tensor(mean.astype(np.float32), device=device)
+        divisor = torch.as_tensor(scale.astype(np.float32), device=device)
+        if x.device.type == "cpu":
+            # On the CPU ``x`` may share X's memory: never write to it.
+            x = torch.sub(x, centre).div_(divisor)
+        else:
+            x.sub_(centre).div_(divisor)
     else:
         with np.errstate(over="ignore"):
             # In place after the subtraction: one copy of X, not two.

@@ -16,7 +16,7 @@ from skae import (
     VariationalAutoEncoder,
 )
 from skae._latent_density import REG_COVAR, fit_code_gaussian, gaussian_log_density
-from skae._scaling import fit_scaling
+from skae._scaling import fit_scaling, scaled_tensor
 from skae._sizing import (
     MAX_EPOCHS,
     MIN_EPOCHS,
@@ -159,3 +159,17 @@ def test_a_tight_group_of_training_anomalies_is_not_called_normal():
     y = np.r_[np.zeros(1000), np.ones(20)]
     model = AutoEncoder(random_state=0).fit(X)
     assert roc_auc_score(y, -model.score_samples(X)) > 0.95
+
+
+def test_float32_rows_are_scaled_as_numpy_does_without_touching_them():
+    """float32 input is scaled where it is trained on (the device), with the
+    same float32 arithmetic as numpy, and the caller's array is left alone."""
+    rng = np.random.RandomState(0)
+    X = (rng.normal(size=(50, 4)) * [1.0, 10.0, 0.1, 1000.0] + 3.0).astype(np.float32)
+    original = X.copy()
+    mean, scale = fit_scaling(X, "feature", unit_interval=False)
+    x = scaled_tensor(X, mean, scale, torch.device("cpu"))
+    expected = (X - mean.astype(np.float32)) / scale.astype(np.float32)
+    assert x.dtype == torch.float32
+    np.testing.assert_array_equal(x.numpy(), expected)
+    np.testing.assert_array_equal(X, original)
