@@ -13,7 +13,7 @@
 # it) are installed into a private folder first. tests/test_gpu.py's
 # Accelerate test runs only where accelerate imports, and is skipped otherwise.
 # Each step has a time limit, so that one slow step still leaves the others'
-# results; the whole script takes about seven minutes on one H200.
+# results; the whole script takes about eight minutes on one H200.
 set -u
 results=${1:-${OUT:-gpu_results}}
 mnist=${2:-${SKAE_MNIST:-../shared/data/mnist}}
@@ -40,7 +40,7 @@ if ! python3 -c "import sys, torch; sys.exit(not torch.cuda.is_available())"; th
 fi
 
 # The tests first: a failure there makes the timings moot.
-timeout 120 python3 -m pytest -q -p no:cacheprovider tests/test_gpu.py 2>&1 \
+timeout 300 python3 -m pytest -q -p no:cacheprovider tests/test_gpu.py 2>&1 \
     | tee "$results/test_gpu.txt" | tail -n 5
 
 speed=(python3 benchmarks/speed.py --device cuda --threads 4 --tile 6 --data "$mnist")

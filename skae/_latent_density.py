@@ -5,7 +5,12 @@ A deterministic autoencoder has no prior over its codes. Following the
 a Gaussian mixture is fitted to the codes of the training data; ``sample``
 draws codes from it and decodes them.
 
-Its number of components is chosen by BIC among ``COMPONENT_CANDIDATES``.
+Its number of components is chosen by BIC among ``COMPONENT_CANDIDATES``,
+less those with more free parameters than there are codes to fit: a full
+covariance costs ``d (d + 1) / 2`` parameters, so wide codes (32 dimensions
+on the 2,000 codes they are fitted on) try one and two components only. BIC
+would pick such a mixture only through near-singular components, which
+sample badly; and it is the most expensive fit, paid on every ``fit``.
 
 The code term of the outlier score does not use the mixture but one Gaussian
 fitted to all training codes (:func:`fit_code_gaussian`). A mixture flexible
@@ -80,6 +85,8 @@ def fit_code_density(codes: np.ndarray | torch.Tensor, random_state: int) -> Gau
     generator.manual_seed(int(rng.randint(np.iinfo(np.int32).max)))
     best = None
     for n_components in COMPONENT_CANDIDATES:
+        if n_components > 1 and _n_parameters(n_components, z.shape[1]) > len(z):
+            break
         fit = _fit_mixture(z, n_components, generator)
         if best is None or fit.bic < best.bic:
             best = fit
@@ -146,9 +153,13 @@ def _fit_mixture(z: torch.Tensor, n_components: int, generator: torch.Generator)
             break
     n, k = z.shape
     log_likelihood = torch.logsumexp(_weighted_log_prob(z, weights, means, prec_chol), dim=1)
-    n_parameters = n_components * (k + k * (k + 1) / 2) + n_components - 1
-    bic = -2 * log_likelihood.sum().item() + n_parameters * math.log(n)
+    bic = -2 * log_likelihood.sum().item() + _n_parameters(n_components, k) * math.log(n)
     return _MixtureFit(weights, means, covariances, prec_chol, converged, n_iter, lower_bound, bic)
+
+
+def _n_parameters(n_components: int, n_dims: int) -> int:
+    """Free parameters of a full-covariance mixture: means, covariances, weights."""
+    return n_components * (n_dims + n_dims * (n_dims + 1) // 2) + n_components - 1
 
 
 def _check_cholesky(failed: bool) -> None:

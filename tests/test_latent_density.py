@@ -5,6 +5,7 @@ import pytest
 import torch
 from numpy.testing import assert_allclose
 
+from skae import _latent_density
 from skae._latent_density import fit_code_density, log_density, sample_codes
 
 
@@ -152,10 +153,10 @@ def test_non_finite_codes_are_a_clear_error(bad):
 
 
 def test_duplicated_codes_never_get_two_components():
-    # Exact duplicates of five 32-D codes away from the origin, where the
+    # Exact duplicates of five 4-D codes away from the origin, where the
     # |a|^2 + |b|^2 - 2ab form of the distance makes duplicates look distinct.
     rng = np.random.RandomState(0)
-    base = rng.normal(size=(5, 32)) * 100 + 1e3
+    base = rng.normal(size=(5, 4)) * 100 + 1e3
     which = rng.randint(5, size=600)
     gmm = fit_code_density(base[which], random_state=0)
     assert gmm.n_components == 5
@@ -163,3 +164,21 @@ def test_duplicated_codes_never_get_two_components():
     order, truth = np.argsort(gmm.means_[:, 0]), np.argsort(base[:, 0])
     assert_allclose(gmm.means_[order], base[truth], rtol=1e-9)
     assert_allclose(gmm.weights_[order], np.bincount(which, minlength=5)[truth] / 600, atol=1e-9)
+
+
+@pytest.mark.parametrize(("n_dims", "tried"), [(2, [1, 2, 4, 10]), (32, [1, 2])])
+def test_mixtures_with_more_parameters_than_codes_are_not_tried(monkeypatch, n_dims, tried):
+    """2,000 codes of 32 dimensions cannot fit a 4-component full-covariance
+    mixture (2,243 free parameters): BIC chooses among 1 and 2 only."""
+    calls = []
+    fit_mixture = _latent_density._fit_mixture
+
+    def recording(z, n_components, generator):
+        calls.append(n_components)
+        return fit_mixture(z, n_components, generator)
+
+    monkeypatch.setattr(_latent_density, "_fit_mixture", recording)
+    codes = np.random.RandomState(0).normal(size=(2000, n_dims))
+    gmm = fit_code_density(codes, random_state=0)
+    assert calls == tried
+    assert gmm.n_components in tried
