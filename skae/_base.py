@@ -51,7 +51,7 @@ from ._latent_density import (
 from ._net import AutoEncoderNet, Corruption, HoldOutEarlyStopping, HoldOutSplit, Penalty
 from ._reconstruction import RECONSTRUCTION_LOSSES
 from ._scaling import as_tensor, fit_scaling, scaled_tensor
-from ._sizing import auto_epochs, auto_hidden_layer_sizes
+from ._sizing import auto_epochs, auto_hidden_layer_sizes, auto_n_components
 
 #: Rows per forward pass at inference; bounds the memory of the activations.
 INFERENCE_BATCH_SIZE = 4096
@@ -142,7 +142,7 @@ class BaseAutoEncoder(
     """
 
     _parameter_constraints: dict = {
-        "n_components": [Interval(Integral, 1, None, closed="left")],
+        "n_components": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
         "hidden_layer_sizes": [
             StrOptions({"auto"}),
             "array-like",
@@ -171,7 +171,7 @@ class BaseAutoEncoder(
 
     def __init__(
         self,
-        n_components: int = 2,
+        n_components: str | int = "auto",
         *,
         hidden_layer_sizes: str | tuple[int, ...] = "auto",
         activation: str = "relu",
@@ -228,14 +228,14 @@ class BaseAutoEncoder(
         if self.architecture == "conv":
             return conv_autoencoder(
                 self.image_shape_,
-                self.n_components,
+                self._n_codes(),
                 self._hidden_layer_sizes(n_features),
                 self.activation,
                 self._make_latent(),
             )
         return dense_autoencoder(
             n_features,
-            self.n_components,
+            self._n_codes(),
             self._hidden_layer_sizes(n_features),
             self.activation,
             self._make_latent(),
@@ -282,7 +282,7 @@ class BaseAutoEncoder(
         else:
             # A model saved before the one-Gaussian code term keeps its scores.
             latent = log_density(self.latent_density_, z)
-        return latent / self.n_components - reconstruction
+        return latent / self.n_components_ - reconstruction
 
     def _fit_scoring(self, x: torch.Tensor, seed: int) -> np.ndarray | None:
         """Fit what :meth:`_score_samples_scaled` and :meth:`_sample_codes` need,
@@ -424,6 +424,7 @@ class BaseAutoEncoder(
         # The clipping range of the encoder's input covers every row trained on.
         net.unwrapped(net.module_).extend_input_range(x, reset=first)
         self.net_ = net
+        self.n_components_ = self._n_codes()
         self.device_ = device
         # Finished epochs only: a KeyboardInterrupt can leave a partial last row.
         self.n_iter_ = sum("train_loss" in row for row in net.history)
@@ -489,6 +490,12 @@ class BaseAutoEncoder(
                 f"({n_features})."
             )
         return shape
+
+    def _n_codes(self) -> int:
+        """``n_components``, "auto" resolved for the ``n_features_in_`` seen at fit."""
+        if self.n_components == "auto":
+            return auto_n_components(self.n_features_in_)
+        return self.n_components
 
     def _hidden_layer_sizes(self, n_features: int) -> list[int]:
         sizes = self.hidden_layer_sizes
@@ -668,10 +675,10 @@ class BaseAutoEncoder(
 
     def _check_codes(self, Z) -> np.ndarray:
         Z = check_array(Z, dtype=[np.float64, np.float32], input_name="X")
-        if Z.shape[1] != self.n_components:
+        if Z.shape[1] != self.n_components_:
             raise ValueError(
                 f"X has {Z.shape[1]} features, but {type(self).__name__}.inverse_transform "
-                f"is expecting {self.n_components} features (n_components) as input."
+                f"is expecting {self.n_components_} features (n_components_) as input."
             )
         if np.abs(Z).max() > np.finfo(np.float32).max:
             raise ValueError("X contains codes too large for float32, the network's precision.")
@@ -825,10 +832,13 @@ class BaseAutoEncoder(
         if "net_" in state:
             # skorch maps a CUDA model to the CPU when unpickled without a GPU.
             self.device_ = torch.device(self.net_.device)
+            if "n_components_" not in state:
+                # Pickled before n_components="auto": n_components was the number.
+                self.n_components_ = self.n_components
 
     @property
     def _n_features_out(self) -> int:
-        return self.n_components
+        return self.n_components_
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -73,7 +73,7 @@ class ContractiveAutoEncoder(BaseAutoEncoder):
 
     def __init__(
         self,
-        n_components: int = 2,
+        n_components: str | int = "auto",
         *,
         hidden_layer_sizes: str | tuple[int, ...] = "auto",
         activation: str = "relu",
@@ -126,6 +126,6 @@ class ContractiveAutoEncoder(BaseAutoEncoder):
 
     def _make_penalties(self) -> dict[str, Penalty]:
         exact = self.jacobian == "exact" or (
-            self.jacobian == "auto" and self.n_components <= AUTO_EXACT_MAX_COMPONENTS
+            self.jacobian == "auto" and self._n_codes() <= AUTO_EXACT_MAX_COMPONENTS
         )
         return {"contraction": Contraction(self.contraction_weight, exact=exact)}

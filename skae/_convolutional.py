@@ -58,7 +58,7 @@ class ConvolutionalAutoEncoder(BaseAutoEncoder):
 
     def __init__(
         self,
-        n_components: int = 2,
+        n_components: str | int = "auto",
         *,
         hidden_layer_sizes: tuple[int, ...] = (16, 32),
         activation: str = "relu",

@@ -35,6 +35,7 @@ from ._base import BaseAutoEncoder
 from ._contractive import ContractiveAutoEncoder
 from ._convolutional import ConvolutionalAutoEncoder
 from ._denoising import DenoisingAutoEncoder
+from ._sizing import auto_n_components
 from ._sparse import SparseAutoEncoder
 from ._vanilla import AutoEncoder
 from ._variational import VariationalAutoEncoder
@@ -62,14 +63,19 @@ class MissingDependencyError(ImportError):
 
 
 class _PCAReconstructionError:
-    """Outlier detector: StandardScaler, then PCA; score is minus the reconstruction error."""
+    """Outlier detector: StandardScaler, then PCA; score is minus the reconstruction error.
 
-    def __init__(self, n_components: int) -> None:
+    ``n_components="auto"`` keeps as many components as the autoencoders'
+    default has codes for these features.
+    """
+
+    def __init__(self, n_components: int | str) -> None:
         self.n_components = n_components
 
     def fit(self, X: np.ndarray) -> _PCAReconstructionError:
         self.scaler_ = StandardScaler().fit(X)
-        self.pca_ = PCA(n_components=self.n_components).fit(self.scaler_.transform(X))
+        k = auto_n_components(X.shape[1]) if self.n_components == "auto" else self.n_components
+        self.pca_ = PCA(n_components=k).fit(self.scaler_.transform(X))
         return self
 
     def score_samples(self, X: np.ndarray) -> np.ndarray:
@@ -144,7 +150,7 @@ MODELS: tuple[Model, ...] = (
     Model(
         "PCA",
         reducer=lambda k, _: PCA(n_components=k),
-        detector=lambda _: _PCAReconstructionError(AutoEncoder().n_components),
+        detector=lambda _: _PCAReconstructionError("auto"),
     ),
     Model("IsolationForest", detector=lambda _: IsolationForest(random_state=SEED)),
 )

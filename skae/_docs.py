@@ -13,8 +13,14 @@ T = TypeVar("T")
 
 
 PARAMETERS = """\
-    n_components : int, default=2
-        Size of the code (the bottleneck).
+    n_components : "auto" or int, default="auto"
+        Size of the code (the bottleneck). ``"auto"`` gives one code per 32
+        features, at least 2 and at most 32: 2 up to 95 features, 24 for the
+        784 pixels of MNIST. Two codes suit a table of a few dozen features,
+        and squeeze wide data (images, embeddings) so hard that the
+        reconstruction error is mostly normal variation the codes cannot
+        hold. Set it to the dimension wanted for a reduction; the fitted
+        value is ``n_components_``.
     hidden_layer_sizes : "auto", int or array-like of int, default="auto"
         Widths of the encoder's hidden layers; the decoder mirrors them. An
         empty tuple gives a linear autoencoder. ``"auto"`` sizes the network
@@ -126,13 +132,14 @@ ATTRIBUTES = """\
     latent_density_ : sklearn.mixture.GaussianMixture
         Density of the training codes, which :meth:`sample` draws from: full
         covariances, with 1, 2, 4 or 10 components (at most as many as there
-        are distinct codes), whichever has the lowest BIC. Not set by the
+        are distinct codes, and none with more free parameters than the codes
+        it is fitted on), whichever has the lowest BIC. Not set by the
         variational kind, whose code density is its prior N(0, I).
-    code_mean_ : ndarray of shape (n_components,)
+    code_mean_ : ndarray of shape (n_components_,)
         Mean of the training codes; with ``code_covariance_``, the one
         Gaussian whose log-density is the code term of :meth:`score_samples`.
         Not set by the variational kind.
-    code_covariance_ : ndarray of shape (n_components, n_components)
+    code_covariance_ : ndarray of shape (n_components_, n_components_)
         Covariance of the training codes (plus 1e-6 on the diagonal).
     offset_ : float
         Threshold on :meth:`score_samples`; ``decision_function`` is
@@ -141,6 +148,9 @@ ATTRIBUTES = """\
         Number of epochs run.
     device_ : torch.device
         The device the model lives on.
+    n_components_ : int
+        The number of codes: ``n_components``, or what ``"auto"`` gave for
+        ``n_features_in_``.
     n_features_in_ : int
         Number of features seen during :term:`fit`.
     feature_names_in_ : ndarray of shape (`n_features_in_`,)

@@ -75,7 +75,7 @@ class SparseAutoEncoder(BaseAutoEncoder):
 
     def __init__(
         self,
-        n_components: int = 2,
+        n_components: str | int = "auto",
         *,
         hidden_layer_sizes: str | tuple[int, ...] = "auto",
         activation: str = "relu",

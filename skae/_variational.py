@@ -90,7 +90,7 @@ class VariationalAutoEncoder(BaseAutoEncoder):
 
     def __init__(
         self,
-        n_components: int = 2,
+        n_components: str | int = "auto",
         *,
         hidden_layer_sizes: str | tuple[int, ...] = "auto",
         activation: str = "relu",
@@ -193,7 +193,7 @@ class VariationalAutoEncoder(BaseAutoEncoder):
         return None
 
     def _sample_codes(self, n_samples: int, rng: np.random.RandomState) -> np.ndarray:
-        return rng.standard_normal((n_samples, self.n_components))
+        return rng.standard_normal((n_samples, self.n_components_))
 
     def posterior(self, X) -> tuple[np.ndarray, np.ndarray]:
         """Mean and variance of the posterior q(z|x) of each sample.
@@ -217,4 +217,4 @@ class VariationalAutoEncoder(BaseAutoEncoder):
             return torch.cat([mu, logvar.exp()], dim=1)
 
         stats = _finite(self._apply(X, both, scale_input=True, dtype=X.dtype), "posterior")
-        return stats[:, : self.n_components], stats[:, self.n_components :]
+        return stats[:, : self.n_components_], stats[:, self.n_components_ :]

@@ -23,6 +23,7 @@ from skae._sizing import (
     SAMPLES_SEEN,
     auto_epochs,
     auto_hidden_layer_sizes,
+    auto_n_components,
 )
 
 DENSE_KINDS = [
@@ -118,13 +119,33 @@ def test_auto_hidden_layer_sizes_follow_the_features():
     assert all(64 <= w <= 512 and w & (w - 1) == 0 for w in widths)
 
 
+def test_auto_n_components_is_one_code_per_32_features():
+    assert [auto_n_components(d) for d in (1, 8, 95, 96, 166, 512, 784, 5000)] == [
+        2,
+        2,
+        2,
+        3,
+        5,
+        16,
+        24,
+        32,
+    ]
+
+
 def test_auto_values_reach_the_network():
     X = np.random.RandomState(0).standard_normal((3000, 200))
     model = AutoEncoder(random_state=0, max_epochs="auto").fit(X)
     assert model.n_iter_ == auto_epochs(3000)
     linear = [m for m in model.net_.module_.encoder if isinstance(m, torch.nn.Linear)]
-    assert [m.out_features for m in linear] == [*auto_hidden_layer_sizes(200), 2]
+    assert [m.out_features for m in linear] == [*auto_hidden_layer_sizes(200), 6]
     assert model.get_params()["hidden_layer_sizes"] == "auto"
+    assert model.get_params()["n_components"] == "auto"
+    assert model.n_components_ == auto_n_components(200) == 6
+    assert model.transform(X).shape == (3000, 6)
+    assert model.get_feature_names_out().shape == (6,)
+    assert model.inverse_transform(model.transform(X[:5])).shape == (5, 200)
+    with pytest.raises(ValueError, match="expecting 6 features"):
+        model.inverse_transform(np.zeros((5, 2)))
 
 
 def test_explicit_values_override_the_rules():
@@ -133,6 +154,9 @@ def test_explicit_values_override_the_rules():
     assert model.n_iter_ == 3
     linear = [m for m in model.net_.module_.encoder if isinstance(m, torch.nn.Linear)]
     assert [m.out_features for m in linear] == [7, 2]
+    wide = np.random.RandomState(0).standard_normal((100, 300))
+    model = AutoEncoder(n_components=3, max_epochs=1, random_state=0).fit(wide)
+    assert model.n_components_ == 3 and model.transform(wide).shape == (100, 3)
 
 
 # --- the code term of the score ------------------------------------------------

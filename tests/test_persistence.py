@@ -258,7 +258,19 @@ def test_a_file_from_before_the_clipping_and_the_code_gaussian_loads(blobs, tmp_
         del tensors[f"array/{name}"]
     buffer = io.BytesIO()
     torch.save(tensors, buffer)
-    old = load(_rewrite(path, tmp_path / "old.skae", tensors=buffer.getvalue()))
+
+    def before_auto_components(meta):
+        # n_components was a number, and there was no n_components_.
+        meta["params"]["n_components"] = 2
+        del meta["fitted"]["n_components_"]
+        return meta
+
+    old = load(
+        _rewrite(
+            path, tmp_path / "old.skae", metadata=before_auto_components, tensors=buffer.getvalue()
+        )
+    )
+    assert old.n_components_ == 2
     assert not hasattr(old, "code_mean_")
     assert torch.isinf(old.net_.module_.input_high).all()
     # The mixture-based score, written out.
@@ -276,7 +288,12 @@ def test_a_pickle_from_before_the_clipping_range_still_works(blobs):
     module = model.net_.module_
     for name in ("input_low", "input_high"):
         del module._buffers[name]
+    # Before n_components="auto", n_components was the number and there was
+    # no n_components_.
+    model.n_components = 2
+    del model.n_components_
     old = pickle.loads(pickle.dumps(model))
+    assert old.n_components_ == 2
     codes = old.transform(blobs)
     assert codes.shape == (len(blobs), 2)
     old.partial_fit(blobs)
