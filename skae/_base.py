@@ -424,7 +424,10 @@ class BaseAutoEncoder(
         # The clipping range of the encoder's input covers every row trained on.
         net.unwrapped(net.module_).extend_input_range(x, reset=first)
         self.net_ = net
-        self.n_components_ = self._n_codes()
+        if first or not partial:
+            # A new network was built, with this many codes; partial_fit
+            # continues the fitted one whatever n_components says now.
+            self.n_components_ = self._n_codes()
         self.device_ = device
         # Finished epochs only: a KeyboardInterrupt can leave a partial last row.
         self.n_iter_ = sum("train_loss" in row for row in net.history)

@@ -157,6 +157,9 @@ def test_explicit_values_override_the_rules():
     wide = np.random.RandomState(0).standard_normal((100, 300))
     model = AutoEncoder(n_components=3, max_epochs=1, random_state=0).fit(wide)
     assert model.n_components_ == 3 and model.transform(wide).shape == (100, 3)
+    # partial_fit continues the fitted network, which keeps its codes.
+    model.set_params(n_components=5).partial_fit(wide)
+    assert model.n_components_ == 3 and model.transform(wide).shape == (100, 3)
 
 
 # --- the code term of the score ------------------------------------------------
