@@ -57,9 +57,10 @@ print(
 # Neither a neural network nor :class:`~sklearn.ensemble.IsolationForest`
 # accepts missing values, so each pipeline first fills them with the
 # feature's median. The autoencoders then standardise every feature
-# internally, which the wildly different units of this table need; their
-# defaults are tuned for outlier detection (at most 20 epochs, so that the network
-# does not learn to reconstruct the outliers of the training data too).
+# internally, which the wildly different units of this table need. The plain
+# autoencoder's defaults are tuned for outlier detection (at most 20 epochs, so
+# that the network does not learn to reconstruct the outliers of the training
+# data too); the variational one, a density model, trains up to 200.
 
 detectors = {
     "AutoEncoder": make_pipeline(SimpleImputer(strategy="median"), AutoEncoder(random_state=0)),

@@ -51,7 +51,7 @@ from ._latent_density import (
 from ._net import AutoEncoderNet, Corruption, HoldOutEarlyStopping, HoldOutSplit, Penalty
 from ._reconstruction import RECONSTRUCTION_LOSSES
 from ._scaling import as_tensor, fit_scaling, scaled_tensor
-from ._sizing import auto_epochs, auto_hidden_layer_sizes, auto_n_components
+from ._sizing import MAX_EPOCHS, auto_epochs, auto_hidden_layer_sizes, auto_n_components
 
 #: Rows per forward pass at inference; bounds the memory of the activations.
 INFERENCE_BATCH_SIZE = 4096
@@ -140,6 +140,9 @@ class BaseAutoEncoder(
     >>> sorted(cls.__name__ for cls in BaseAutoEncoder.__subclasses__())[:2]
     ['AutoEncoder', 'ContractiveAutoEncoder']
     """
+
+    #: The most epochs ``max_epochs="auto"`` gives (see :mod:`skae._sizing`).
+    _auto_max_epochs: int = MAX_EPOCHS
 
     _parameter_constraints: dict = {
         "n_components": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
@@ -517,7 +520,7 @@ class BaseAutoEncoder(
     def _n_epochs(self, n_samples: int) -> int:
         """``max_epochs``, with ``"auto"`` resolved for ``n_samples`` rows."""
         if self.max_epochs == "auto":
-            return auto_epochs(n_samples)
+            return auto_epochs(n_samples, self._auto_max_epochs)
         return int(self.max_epochs)
 
     def _make_net(

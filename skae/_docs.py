@@ -64,9 +64,10 @@ PARAMETERS = """\
         most 20: 20 epochs up to 7,500 rows, 15 at 10,000, 10 from 15,000.
         The cap suits outlier detection, where longer training lets the
         network learn to reconstruct the outliers in the training data too;
-        for the best reconstructions, as in dimensionality reduction or
-        density estimation on small data, train longer (``max_epochs=100``
-        or more; ``benchmarks/quality.py``).
+        for the best reconstructions, as in dimensionality reduction on
+        small data, train longer (``max_epochs=100`` or more;
+        ``benchmarks/quality.py``). :class:`VariationalAutoEncoder`, the
+        density model, caps the same budget at 200 epochs instead of 20.
     batch_size : int, default=64
         Mini-batch size. Fewer samples than ``batch_size`` gives one batch.
     lr : float, default=1e-3

@@ -21,6 +21,7 @@ from skae._sizing import (
     MAX_EPOCHS,
     MIN_EPOCHS,
     SAMPLES_SEEN,
+    VARIATIONAL_MAX_EPOCHS,
     auto_epochs,
     auto_hidden_layer_sizes,
     auto_n_components,
@@ -87,7 +88,9 @@ def test_noise_on_near_constant_features_stays_bounded(cls):
     train, test = X[:1500], X[1500:]
     noise = 0.1 * np.random.RandomState(1).standard_normal(test.shape)
     noise[:, :10] = 0.0
-    model = cls(n_components=3, random_state=0).fit(train)
+    # 20 epochs for every kind (the variational one would take 100 here): the
+    # clipping does not depend on the training length.
+    model = cls(n_components=3, max_epochs=20, random_state=0).fit(train)
     module = model.net_.module_
 
     def moved(A):
@@ -109,6 +112,16 @@ def test_auto_epochs_is_a_budget_of_samples_seen():
     assert auto_epochs(10**7) == MIN_EPOCHS
     epochs = [auto_epochs(n) for n in (100, 1000, 10_000, 100_000)]
     assert epochs == sorted(epochs, reverse=True)
+
+
+def test_the_variational_kind_spends_the_same_budget_over_up_to_200_epochs():
+    # The density model: same samples seen, but small tables are not cut at 20 epochs.
+    assert auto_epochs(1500, VARIATIONAL_MAX_EPOCHS) == 100 > auto_epochs(1500) == MAX_EPOCHS
+    assert VariationalAutoEncoder()._n_epochs(1500) == 100
+    assert VariationalAutoEncoder()._n_epochs(10) == VARIATIONAL_MAX_EPOCHS
+    assert VariationalAutoEncoder()._n_epochs(10**6) == MIN_EPOCHS
+    assert AutoEncoder()._n_epochs(1500) == MAX_EPOCHS
+    assert VariationalAutoEncoder(max_epochs=7)._n_epochs(1500) == 7
 
 
 def test_auto_hidden_layer_sizes_follow_the_features():
