@@ -136,11 +136,11 @@ ATTRIBUTES = """\
         are distinct codes, and none with more free parameters than the codes
         it is fitted on), whichever has the lowest BIC. Not set by the
         variational kind, whose code density is its prior N(0, I).
-    code_mean_ : ndarray of shape (n_components_,)
+    code_mean_ : ndarray of shape (`n_components_`,)
         Mean of the training codes; with ``code_covariance_``, the one
         Gaussian whose log-density is the code term of :meth:`score_samples`.
         Not set by the variational kind.
-    code_covariance_ : ndarray of shape (n_components_, n_components_)
+    code_covariance_ : ndarray of shape (`n_components_`, `n_components_`)
         Covariance of the training codes (plus 1e-6 on the diagonal).
     offset_ : float
         Threshold on :meth:`score_samples`; ``decision_function`` is
