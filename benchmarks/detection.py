@@ -91,10 +91,16 @@ def _mnist() -> tuple[np.ndarray, np.ndarray]:
     return views.load_mnist()
 
 
+@functools.lru_cache(maxsize=1)
+def _mnist_features() -> tuple[np.ndarray, np.ndarray]:
+    images, labels = _mnist()
+    return views.random_features(images), labels
+
+
 def problem(view: str, dataset: str, seed: int) -> views.Problem:
     """The train and test data of one (view, dataset, seed)."""
-    if view == "mnist":
-        images, labels = _mnist()
+    if view in ("mnist", "mnist-features"):
+        images, labels = _mnist() if view == "mnist" else _mnist_features()
         return views.one_class_mnist(images, labels, int(dataset), seed)
     X, y = views.load_adbench(views.adbench_datasets()[dataset])
     if view == "real":
@@ -110,13 +116,13 @@ def problems(
     """Every (view, dataset, seed) selected."""
     names = list(views.adbench_datasets())
     for view in chosen_views:
-        if view == "mnist":
+        if view in ("mnist", "mnist-features"):
             pool = [str(d) for d in range(10)]
         else:
             pool = names
             if view != "real":
                 pool = [n for n in names if _n_features(n) <= views.MAX_SYNTHETIC_FEATURES]
-        if datasets and view != "mnist":
+        if datasets and view not in ("mnist", "mnist-features"):
             pool = [n for n in pool if any(d.lower() in n.lower() for d in datasets)]
         for name in pool:
             for seed in seeds:
@@ -173,7 +179,7 @@ def summary(results: pd.DataFrame, order: Sequence[str]) -> str:
     for metric, label in [("roc_auc", "ROC-AUC"), ("average_precision", "average precision")]:
         table = means.pivot_table(index="detector", columns="view", values=metric, aggfunc="mean")
         table = table.reindex([d for d in order if d in table.index])
-        table = table[[v for v in views.VIEWS if v in table.columns]]
+        table = table[[v for v in views.VIEWS + views.EXTRA_VIEWS if v in table.columns]]
         lines += [f"## Mean {label} per view", "", _markdown(table), ""]
     halves = means.pivot_table(
         index="detector", columns=["view", "half"], values="roc_auc", aggfunc="mean"
@@ -220,7 +226,12 @@ def _markdown(frame: pd.DataFrame, digits: int = 3) -> str:
 
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    parser.add_argument("--views", nargs="+", default=list(views.VIEWS), choices=views.VIEWS)
+    parser.add_argument(
+        "--views",
+        nargs="+",
+        default=list(views.VIEWS),
+        choices=views.VIEWS + views.EXTRA_VIEWS,
+    )
     parser.add_argument("--datasets", nargs="+", help="substrings of ADBench dataset names")
     parser.add_argument("--detectors", nargs="+", default=None)
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
@@ -254,7 +265,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         if todo:
             tasks.append((view, dataset, seed, todo))
     # The synthetic views' mixtures are fitted once, before the workers need them.
-    for name in sorted({t[1] for t in tasks if t[0] not in ("real", "mnist")}):
+    for name in sorted({t[1] for t in tasks if t[0] not in ("real", "mnist", "mnist-features")}):
         _mixture(name)
     started = time.perf_counter()
     with ProcessPoolExecutor(max_workers=args.jobs) as pool:
