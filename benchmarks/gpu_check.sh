@@ -46,7 +46,7 @@ timeout 180 python3 -m pytest -q -p no:cacheprovider tests/test_gpu.py 2>&1 \
 
 speed=(python3 benchmarks/speed.py --device cuda --threads 4 --tile 6 --data "$mnist")
 # Where the host time of one fit goes, at the default training length.
-timeout 50 "${speed[@]}" --epochs 10 --batch-sizes 1024 --profile > "$results/profile_cuda.txt" 2>&1
+timeout 40 "${speed[@]}" --epochs 10 --batch-sizes 1024 --profile > "$results/profile_cuda.txt" 2>&1
 # The goals apply at the default training length: 10 epochs for 60,000 rows.
 timeout 200 "${speed[@]}" --epochs 10 --batch-sizes 256 1024 --repeats 3 --no-throughput 2>&1 \
     | tee "$results/speed_cuda_default.txt"
@@ -57,6 +57,6 @@ grep "^|" "$results/speed_cuda_1epoch.txt"
 
 # Memory: each size in a fresh process, as the peak resident memory is the process's.
 {
-    timeout 20 python3 benchmarks/device_memory.py --device cuda --rows 100000 --header
+    timeout 30 python3 benchmarks/device_memory.py --device cuda --rows 100000 --header
     timeout 45 python3 benchmarks/device_memory.py --device cuda --rows 1000000
 } 2>&1 | tee "$results/memory_cuda.txt"
