@@ -94,15 +94,20 @@ class AutoEncoderModule(nn.Module):
             return x
         return torch.clamp(x, self.input_low, self.input_high)
 
+    def encoder_output(self, x: torch.Tensor) -> torch.Tensor:
+        """The encoder's raw output for ``x`` (clipped outside training), before
+        the latent component reads it (a VAE's mean and log-variance)."""
+        return self.encoder(self.bound(x))
+
     def encode(self, x: torch.Tensor) -> torch.Tensor:
         """The deterministic code of ``x`` (the posterior mean for a VAE)."""
-        return self.latent.mean(self.encoder(self.bound(x)))
+        return self.latent.mean(self.encoder_output(x))
 
     def decode(self, z: torch.Tensor) -> torch.Tensor:
         return self.decoder(z)
 
     def forward(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
-        out = self.latent(self.encoder(self.bound(x)))
+        out = self.latent(self.encoder_output(x))
         out["x_hat"] = self.decoder(out["z"])
         return out
 

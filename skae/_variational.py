@@ -160,7 +160,7 @@ class VariationalAutoEncoder(BaseAutoEncoder):
 
     def _score_samples_scaled(self, module: nn.Module, x: torch.Tensor) -> torch.Tensor:
         """log p(x) in nats (a lower bound), in the units of the original data."""
-        mu, logvar = module.latent.split(module.encoder(module.bound(x)))
+        mu, logvar = module.latent.split(module.encoder_output(x))
         # The sums below run in float64, so a row's score does not depend on
         # how many rows share its batch (float32 rounding would).
         mu, logvar = mu.double(), logvar.double()
@@ -221,7 +221,7 @@ class VariationalAutoEncoder(BaseAutoEncoder):
         X = self._check_input(X)
 
         def both(module: nn.Module, x: torch.Tensor) -> torch.Tensor:
-            mu, logvar = module.latent.split(module.encoder(module.bound(x)))
+            mu, logvar = module.latent.split(module.encoder_output(x))
             return torch.cat([mu, logvar.exp()], dim=1)
 
         stats = _finite(self._apply(X, both, scale_input=True, dtype=X.dtype), "posterior")
