@@ -5,6 +5,7 @@ from ._contractive import ContractiveAutoEncoder
 from ._convolutional import ConvolutionalAutoEncoder
 from ._denoising import DenoisingAutoEncoder
 from ._persistence import load
+from ._scorers import mass_volume_scorer, reconstruction_error_scorer
 from ._sparse import SparseAutoEncoder
 from ._vanilla import AutoEncoder
 from ._variational import VariationalAutoEncoder
@@ -21,4 +22,6 @@ __all__ = [
     "VariationalAutoEncoder",
     "__version__",
     "load",
+    "mass_volume_scorer",
+    "reconstruction_error_scorer",
 ]

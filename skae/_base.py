@@ -14,7 +14,10 @@ that make it different:
 ``_make_corruption()``
     the input corruption applied during training only (denoising);
 ``_score_samples_scaled(module, x)``
-    the per-sample normality score on standardised data.
+    the per-sample normality score on standardised data;
+``_log_likelihood_scaled(module, x)``
+    the per-sample log-likelihood that :meth:`~BaseAutoEncoder.score`
+    averages, comparable across models fitted to the same data.
 """
 
 from __future__ import annotations
@@ -49,7 +52,7 @@ from ._latent_density import (
     sample_codes,
 )
 from ._net import AutoEncoderNet, Corruption, HoldOutEarlyStopping, HoldOutSplit, Penalty
-from ._reconstruction import RECONSTRUCTION_LOSSES
+from ._reconstruction import RECONSTRUCTION_LOSSES, SquaredError
 from ._scaling import as_tensor, fit_scaling, scaled_tensor
 from ._sizing import MAX_EPOCHS, auto_epochs, auto_hidden_layer_sizes, auto_n_components
 
@@ -58,6 +61,11 @@ INFERENCE_BATCH_SIZE = 4096
 
 #: The channels of ``hidden_layer_sizes="auto"`` with ``architecture="conv"``.
 AUTO_CONV_CHANNELS = (16, 32)
+
+#: Floor on ``noise_variance_``, relative to the mean of ``scale_ ** 2``: a
+#: network that reconstructs its training data exactly must not give held-out
+#: data an infinite likelihood.
+MIN_NOISE_VARIANCE = 1e-6
 
 #: Tukey's fence: with ``contamination="auto"``, a sample is an outlier when
 #: its score is below the first quartile minus this many interquartile ranges.
@@ -80,6 +88,16 @@ def _finite(values: np.ndarray, method: str) -> np.ndarray:
             "result for some rows, which lie far outside the range of the training data."
         )
     return values
+
+
+def _noise_variance(feature_errors: np.ndarray, scale: np.ndarray) -> float:
+    """The variance of :meth:`BaseAutoEncoder.score`'s Gaussian, its
+    maximum-likelihood value: the mean squared reconstruction error in the
+    original units, from the per-feature means in standardised units."""
+    squares = np.square(scale)
+    return max(
+        float(feature_errors @ squares) / len(scale), MIN_NOISE_VARIANCE * float(squares.mean())
+    )
 
 
 class _SeededTorch:
@@ -287,6 +305,16 @@ class BaseAutoEncoder(
             latent = log_density(self.latent_density_, z)
         return latent / self.n_components_ - reconstruction
 
+    def _log_likelihood_scaled(self, module: torch.nn.Module, x: torch.Tensor) -> torch.Tensor:
+        """Per-sample log-likelihood of the original data, in nats, from
+        standardised ``x``: the Gaussian observation model of :meth:`score`."""
+        out = module(x)
+        scale = torch.as_tensor(self.scale_, device=x.device)
+        residual = (self.net_.criterion_.reconstruct(out) - x).double() * scale
+        variance = self.noise_variance_
+        log_normaliser = 0.5 * x.shape[1] * np.log(2 * np.pi * variance)
+        return -0.5 * residual.square().sum(dim=1) / variance - log_normaliser
+
     def _fit_scoring(self, x: torch.Tensor, seed: int) -> np.ndarray | None:
         """Fit what :meth:`_score_samples_scaled` and :meth:`_sample_codes` need,
         on the standardised training data ``x``: the per-feature mean of the
@@ -298,6 +326,10 @@ class BaseAutoEncoder(
         criterion = self.net_.criterion_
         n_samples, n_features = x.shape
         error_sum = torch.zeros(n_features, dtype=torch.float64, device=x.device)
+        # The squared errors of the reconstructions, for ``noise_variance_``:
+        # with squared_error they are the per-feature losses already summed.
+        squared_loss = isinstance(criterion, SquaredError)
+        squared_sum = torch.zeros(n_features, dtype=torch.float64, device=x.device)
         # The training scores need every row's per-feature errors, whose scale
         # is only known once all rows are seen. Within scikit-learn's
         # ``working_memory`` they are kept from this pass (float32, as
@@ -307,10 +339,13 @@ class BaseAutoEncoder(
         done = 0
 
         def codes_and_errors(module: torch.nn.Module, xb: torch.Tensor) -> torch.Tensor:
-            nonlocal error_sum, done
+            nonlocal error_sum, squared_sum, done
             out = module(xb)
             batch_errors = criterion.per_feature(out, xb)
             error_sum = error_sum + batch_errors.double().sum(dim=0)
+            if not squared_loss:
+                squared = (criterion.reconstruct(out) - xb).square()
+                squared_sum = squared_sum + squared.double().sum(dim=0)
             if errors is not None:
                 errors[done : done + len(xb)] = batch_errors
             done += len(xb)
@@ -320,6 +355,8 @@ class BaseAutoEncoder(
         codes = self._apply(x, codes_and_errors, on_device=True)
         # A feature the model reconstructs perfectly must not divide by zero.
         self.error_scale_ = np.maximum(error_sum.cpu().numpy() / n_samples, 1e-6)
+        squared_sum = (error_sum if squared_loss else squared_sum).cpu().numpy()
+        self.noise_variance_ = _noise_variance(squared_sum / n_samples, self.scale_)
         self.code_mean_, self.code_covariance_ = fit_code_gaussian(codes)
         self.latent_density_ = fit_code_density(codes, seed)
         if errors is None:
@@ -739,7 +776,37 @@ class BaseAutoEncoder(
         return np.where(np.isnan(scores[:, 0]), -np.inf, scores[:, 0])
 
     def score(self, X, y=None) -> float:
-        """Mean of :meth:`score_samples` over ``X``, so grid search needs no scorer.
+        """Mean log-likelihood of ``X``, in nats per sample: higher is better.
+
+        Comparable across models fitted to the same data (any
+        ``n_components``, ``hidden_layer_sizes``, kind or training length),
+        as :meth:`sklearn.decomposition.PCA.score` is, so
+        :class:`~sklearn.model_selection.GridSearchCV` needs no scorer.
+
+        For the deterministic kinds, the observation model is a Gaussian
+        around the reconstruction :math:`\\hat x`, isotropic in the units of
+        ``X``, whose variance :math:`\\sigma^2` is the mean squared error of
+        the training reconstructions (``noise_variance_``, its
+        maximum-likelihood value):
+
+        .. math:: \\log p(x) = -\\frac{\\lVert x - \\hat x \\rVert^2}{2 \\sigma^2}
+                  - \\frac{d}{2} \\log (2 \\pi \\sigma^2)
+
+        A model that reconstructs held-out data worse than another, or
+        worse than its own training data, scores lower. The internal
+        ``scaling`` is how the network is trained, not part of this model:
+        as with :class:`~sklearn.decomposition.PCA`, features in mixed
+        units weigh by their variance, so standardise them in a
+        :class:`~sklearn.pipeline.Pipeline` for a score in which each
+        counts alike. It is the likelihood of :math:`x` given its own code,
+        not a density marginal over the codes: compare it across skae's
+        deterministic models, not with ``PCA.score``. Nor is it the mean of
+        :meth:`score_samples`, whose normalised errors and code term rank
+        the samples of one model but are on a different scale in every
+        model.
+
+        The variational kind returns the mean of :meth:`score_samples`, its
+        bound on the log-likelihood, in the same units.
 
         Parameters
         ----------
@@ -751,9 +818,14 @@ class BaseAutoEncoder(
         Returns
         -------
         score : float
-            The mean normality score.
+            The mean log-likelihood, in nats per sample.
         """
-        return float(np.mean(self.score_samples(X)))
+        X = self._check_input(X)
+        log_likelihood = self._apply(
+            X, self._log_likelihood_scaled, scale_input=True, dtype=np.float64
+        )[:, 0]
+        # As in score_samples: a NaN is an overflow inside the network.
+        return float(np.mean(np.where(np.isnan(log_likelihood), -np.inf, log_likelihood)))
 
     def decision_function(self, X) -> np.ndarray:
         """``score_samples(X) - offset_``: negative for outliers.
@@ -838,9 +910,19 @@ class BaseAutoEncoder(
         if "net_" in state:
             # skorch maps a CUDA model to the CPU when unpickled without a GPU.
             self.device_ = torch.device(self.net_.device)
-            if "n_components_" not in state:
-                # Pickled before n_components="auto": n_components was the number.
-                self.n_components_ = self.n_components
+            self._complete_older_fit()
+
+    def _complete_older_fit(self) -> None:
+        """Set the fitted attributes that a model pickled or saved by an
+        earlier version lacks, from what it has."""
+        if not hasattr(self, "n_components_"):
+            # Fitted before n_components="auto": n_components was the number.
+            self.n_components_ = self.n_components
+        if hasattr(self, "error_scale_") and not hasattr(self, "noise_variance_"):
+            # Fitted before score's likelihood: the mean training loss per
+            # standardised feature, in the original units (the training MSE
+            # itself with squared_error, the loss's own mean otherwise).
+            self.noise_variance_ = _noise_variance(self.error_scale_, self.scale_)
 
     @property
     def _n_features_out(self) -> int:

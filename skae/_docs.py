@@ -130,6 +130,11 @@ ATTRIBUTES = """\
         Mean reconstruction loss of each (standardised) feature on the
         training data; :meth:`score_samples` divides by it. Not set by the
         variational kind.
+    noise_variance_ : float
+        Mean squared error of the training reconstructions, in the units of
+        ``X`` (at least 1e-6 times the mean of ``scale_ ** 2``): the variance
+        of the Gaussian observation model of :meth:`score`. Not set by the
+        variational kind, whose decoder is its own observation model.
     latent_density_ : sklearn.mixture.GaussianMixture
         Density of the training codes, which :meth:`sample` draws from: full
         covariances, with 1, 2, 4 or 10 components (at most as many as there

@@ -198,9 +198,7 @@ def load(path: str | os.PathLike, *, device: str | None = None) -> Any:
             setattr(estimator, key.removeprefix("array/"), value.numpy())
     if density is not None:
         estimator.latent_density_ = _rebuild_mixture(density, tensors)
-    if not hasattr(estimator, "n_components_"):
-        # Saved before n_components="auto": n_components was the number.
-        estimator.n_components_ = estimator.n_components
+    estimator._complete_older_fit()
     estimator.device_ = _resolve_device(estimator.device)
     # Building the module draws random weights, soon overwritten: keep the
     # global generators as they were.

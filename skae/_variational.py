@@ -190,11 +190,11 @@ class VariationalAutoEncoder(BaseAutoEncoder):
             log_w = -nll + log_prior - log_q
             log_px = torch.logsumexp(log_w, dim=0) - math.log(n_draws)
         # Densities of standardised data, mapped back to the original units.
-        return log_px - self._log_scale_sum
+        return log_px - float(np.log(self.scale_).sum())
 
-    @property
-    def _log_scale_sum(self) -> float:
-        return float(np.log(self.scale_).sum())
+    def _log_likelihood_scaled(self, module: nn.Module, x: torch.Tensor) -> torch.Tensor:
+        """The bound of :meth:`score_samples`: already a log-likelihood."""
+        return self._score_samples_scaled(module, x)
 
     def _fit_scoring(self, x: torch.Tensor, seed: int) -> None:
         """The ELBO needs nothing fitted, and the prior N(0, I) is the code density."""

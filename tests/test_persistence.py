@@ -260,9 +260,11 @@ def test_a_file_from_before_the_clipping_and_the_code_gaussian_loads(blobs, tmp_
     torch.save(tensors, buffer)
 
     def before_auto_components(meta):
-        # n_components was a number, and there was no n_components_.
+        # n_components was a number, and there was no n_components_ nor
+        # noise_variance_.
         meta["params"]["n_components"] = 2
         del meta["fitted"]["n_components_"]
+        del meta["fitted"]["noise_variance_"]
         return meta
 
     old = load(
@@ -271,6 +273,10 @@ def test_a_file_from_before_the_clipping_and_the_code_gaussian_loads(blobs, tmp_
         )
     )
     assert old.n_components_ == 2
+    # The mean training loss per feature, in the original units: the training
+    # MSE with squared_error.
+    assert old.noise_variance_ == pytest.approx(model.noise_variance_, rel=1e-5)
+    assert old.score(blobs) == pytest.approx(model.score(blobs), rel=1e-5)
     assert not hasattr(old, "code_mean_")
     assert torch.isinf(old.net_.module_.input_high).all()
     # The mixture-based score, written out.

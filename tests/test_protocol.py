@@ -93,7 +93,10 @@ def test_grid_search_without_scorer_uses_score(make_estimator, blobs):
 
 def test_cross_val_score_in_pipeline(make_estimator, blobs):
     scores = cross_val_score(make_pipeline(StandardScaler(), make_estimator()), blobs, cv=3)
-    assert scores.shape == (3,) and np.all(scores < 0)
+    # Held-out log-likelihoods of the standardised data: better than the
+    # standard normal's, which knows nothing of the correlations.
+    standard_normal = -0.5 * blobs.shape[1] * (np.log(2 * np.pi) + 1)
+    assert scores.shape == (3,) and np.all(scores > standard_normal)
 
 
 def test_feature_names_and_pandas_output(make_estimator, blobs):
@@ -153,7 +156,6 @@ def test_outlier_api_is_consistent(make_estimator, blobs):
     assert_allclose(est.decision_function(blobs), scores - est.offset_)
     assert_array_equal(est.predict(blobs), np.where(scores < est.offset_, -1, 1))
     assert est.predict(blobs).dtype.kind == "i"
-    assert est.score(blobs) == pytest.approx(scores.mean())
 
 
 def test_auto_contamination_is_tukeys_fence(make_estimator, blobs):
