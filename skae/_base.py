@@ -51,10 +51,23 @@ from ._latent_density import (
     log_density,
     sample_codes,
 )
-from ._net import AutoEncoderNet, Corruption, HoldOutEarlyStopping, HoldOutSplit, Penalty
+from ._net import (
+    AutoEncoderNet,
+    Corruption,
+    HoldOutEarlyStopping,
+    HoldOutSplit,
+    Penalty,
+    TimeLeft,
+)
 from ._reconstruction import RECONSTRUCTION_LOSSES, SquaredError
 from ._scaling import as_tensor, fit_scaling, scaled_tensor
-from ._sizing import MAX_EPOCHS, auto_epochs, auto_hidden_layer_sizes, auto_n_components
+from ._sizing import (
+    MAX_EPOCHS,
+    auto_epochs,
+    auto_hidden_layer_sizes,
+    auto_n_components,
+    auto_rows_per_epoch,
+)
 
 #: Rows per forward pass at inference; bounds the memory of the activations.
 INFERENCE_BATCH_SIZE = 4096
@@ -560,6 +573,11 @@ class BaseAutoEncoder(
             return auto_epochs(n_samples, self._auto_max_epochs)
         return int(self.max_epochs)
 
+    def _rows_per_epoch(self, n_samples: int) -> int | None:
+        """Rows per epoch of ``fit``: all (None) unless ``max_epochs="auto"``
+        subsamples a large table."""
+        return auto_rows_per_epoch(n_samples) if self.max_epochs == "auto" else None
+
     def _make_net(
         self,
         n_features: int,
@@ -579,6 +597,8 @@ class BaseAutoEncoder(
                     ),
                 )
             )
+        if self.verbose:
+            callbacks.append(("time_left", TimeLeft()))
         if self.verbose and self.verbose >= 2:
             callbacks.append(("progress_bar", ProgressBar()))
         # Copies, so that fitting never changes the objects the user passed.
@@ -606,6 +626,8 @@ class BaseAutoEncoder(
             lr=self.lr,
             # Without rows (a net rebuilt by ``load``) the length is unused.
             max_epochs=self._n_epochs(n_samples or 1),
+            # fit only: a pass of partial_fit is over the chunk it is given.
+            rows_per_epoch=self._rows_per_epoch(n_samples) if holdout and n_samples else None,
             batch_size=self.batch_size,
             train_split=HoldOutSplit(self.validation_fraction) if use_holdout else None,
             callbacks=callbacks,
@@ -780,7 +802,7 @@ class BaseAutoEncoder(
 
         Comparable across models fitted to the same data (any
         ``n_components``, ``hidden_layer_sizes``, kind or training length),
-        as :meth:`sklearn.decomposition.PCA.score` is, so
+        as ``sklearn.decomposition.PCA.score`` is, so
         :class:`~sklearn.model_selection.GridSearchCV` needs no scorer.
 
         For the deterministic kinds, the observation model is a Gaussian

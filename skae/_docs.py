@@ -62,6 +62,10 @@ PARAMETERS = """\
         ``early_stopping=True``). ``"auto"`` is a budget of about 150,000
         samples seen, ``ceil(150000 / n_samples)`` epochs, at least 10 and at
         most 20: 20 epochs up to 7,500 rows, 15 at 10,000, 10 from 15,000.
+        Above 200,000 rows each of the 10 epochs is a fresh random subset of
+        200,000 rows, so the cost of training stops growing with the rows
+        (as each tree of :class:`~sklearn.ensemble.IsolationForest` sees a
+        subsample); an int ``max_epochs`` makes full passes.
         The cap suits outlier detection, where longer training lets the
         network learn to reconstruct the outliers in the training data too;
         for the best reconstructions, as in dimensionality reduction on
@@ -95,8 +99,9 @@ PARAMETERS = """\
         held-out split). Fitting leaves numpy's and torch's global random
         state unchanged.
     verbose : int, default=0
-        0 is silent, 1 prints a table of losses per epoch, 2 adds a progress
-        bar per epoch.
+        0 is silent, 1 prints a table of losses per epoch with the estimated
+        time left (``time_left``, seconds), and a progress line every 5
+        seconds within a long epoch; 2 adds a progress bar per epoch.
     warm_start : bool, default=False
         When True and the estimator is already fitted, ``fit`` trains the
         fitted network for ``max_epochs`` more epochs (keeping the scaling

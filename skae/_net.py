@@ -8,18 +8,20 @@ Differences from a stock :class:`skorch.NeuralNet`:
 * the loss is a sum of named terms (the reconstruction plus any penalties);
   when there is more than one, each is logged per epoch in ``history``;
 * an optional corruption is applied to training inputs only;
-* a loss that is not finite stops training with :class:`FloatingPointError`.
+* a loss that is not finite stops training with :class:`FloatingPointError`;
+* with ``verbose``, the log tells the time left (:class:`TimeLeft`).
 """
 
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 
 import torch
 from skorch import NeuralNet
-from skorch.callbacks import EarlyStopping
+from skorch.callbacks import Callback, EarlyStopping
 from torch.nn.modules.utils import consume_prefix_in_state_dict_if_present
 
 Penalty = Callable[[torch.nn.Module, torch.Tensor, dict[str, torch.Tensor]], torch.Tensor]
@@ -41,6 +43,8 @@ class TensorBatches:
 
     Shuffling draws a permutation on the tensor's device from torch's global
     generator, which the estimator seeds inside :func:`torch.random.fork_rng`.
+    ``rows`` caps the rows of each shuffled pass: a large table's epoch is
+    then a random subset of it.
 
     ``shard=(rank, n_processes)`` splits each shuffled epoch between processes
     trained in data parallel, as :class:`torch.utils.data.DistributedSampler`
@@ -56,24 +60,39 @@ class TensorBatches:
     """
 
     def __init__(
-        self, X: torch.Tensor, batch_size: int, shuffle: bool, shard: tuple[int, int] = (0, 1)
+        self,
+        X: torch.Tensor,
+        batch_size: int,
+        shuffle: bool,
+        shard: tuple[int, int] = (0, 1),
+        rows: int | None = None,
     ) -> None:
         self.X = X
         self.batch_size = batch_size
         self.shuffle = shuffle
         self.shard = shard
+        self.rows = rows
         self._epochs = 0
+
+    @property
+    def _n_rows(self) -> int:
+        """Rows visited per pass: all, or with ``rows`` a random subset of them."""
+        n = len(self.X)
+        return min(n, self.rows) if self.shuffle and self.rows else n
 
     def __len__(self) -> int:
         n_processes = self.shard[1]
-        rows = math.ceil(len(self.X) / n_processes)
+        rows = math.ceil(self._n_rows / n_processes)
         return math.ceil(rows / math.ceil(self.batch_size / n_processes))
 
     def __iter__(self) -> Iterator[torch.Tensor]:
         n = len(self.X)
         rank, n_processes = self.shard
         if self.shuffle:
-            order = torch.randperm(n, device=self.X.device)
+            # With ``rows``, each pass visits a fresh random subset of that
+            # many rows (without replacement), as each tree of an
+            # IsolationForest sees its own subsample.
+            order = torch.randperm(n, device=self.X.device)[: self._n_rows]
             if n_processes > 1:
                 order = torch.cat([order, order[: -n % n_processes]])[rank::n_processes]
             step = math.ceil(self.batch_size / n_processes)
@@ -132,6 +151,58 @@ class HoldOutEarlyStopping(EarlyStopping):
         super().on_train_end(net, **kwargs)
 
 
+class TimeLeft(Callback):
+    """Log the estimated time left of training, at least every ``every`` seconds.
+
+    At the end of each epoch the estimate goes to ``history`` as
+    ``time_left`` (seconds), which the epoch's log line shows. When an epoch
+    is long (a large table), a line with the epoch's progress and the time
+    left is printed every ``every`` seconds in between. The estimate assumes
+    every remaining step costs what the steps so far cost on average; early
+    stopping can end training sooner.
+    """
+
+    def __init__(self, every: float = 5.0) -> None:
+        self.every = every
+
+    def on_train_begin(self, net: NeuralNet, X: object = None, **kwargs: object) -> None:
+        self._start = self._last = time.perf_counter()
+        self._steps = 0
+        self._epochs_done = 0
+
+    def on_epoch_begin(self, net: NeuralNet, dataset_train: object = None, **kwargs) -> None:
+        self._steps_per_epoch = len(net.get_iterator(dataset_train, training=True))
+        self._epoch_steps = 0
+
+    def on_batch_end(self, net: NeuralNet, training: bool = False, **kwargs: object) -> None:
+        if not training:
+            return
+        self._steps += 1
+        self._epoch_steps += 1
+        now = time.perf_counter()
+        if now - self._last < self.every:
+            return
+        self._last = now
+        epoch = self._epochs_done + 1
+        print_log = dict(net.callbacks_).get("print_log")
+        sink = print_log.sink if print_log is not None else print
+        sink(
+            f"  epoch {epoch}: {self._epoch_steps}/{self._steps_per_epoch} steps, "
+            f"{now - self._start:.0f} s so far, about {self._left(net, now):.0f} s left"
+        )
+
+    def on_epoch_end(self, net: NeuralNet, **kwargs: object) -> None:
+        self._epochs_done += 1
+        self._epoch_steps = 0
+        self._last = now = time.perf_counter()
+        net.history.record("time_left", round(self._left(net, now), 1))
+
+    def _left(self, net: NeuralNet, now: float) -> float:
+        epochs = getattr(net, "_epochs_planned", net.max_epochs)
+        steps_left = (epochs - self._epochs_done) * self._steps_per_epoch - self._epoch_steps
+        return max(steps_left, 0) * (now - self._start) / max(self._steps, 1)
+
+
 class AutoEncoderNet(NeuralNet):
     """skorch net for autoencoders (private; built by the estimators).
 
@@ -146,6 +217,9 @@ class AutoEncoderNet(NeuralNet):
         added to the reconstruction term and logged under their names.
     corruption : callable, default=None
         ``corruption(x) -> x_tilde``, applied to training batches only.
+    rows_per_epoch : int, default=None
+        Rows of each training epoch, a fresh random subset each time; None
+        for all of them.
     **kwargs
         Passed to :class:`skorch.NeuralNet`.
     """
@@ -157,11 +231,13 @@ class AutoEncoderNet(NeuralNet):
         *args: object,
         penalties: Mapping[str, Penalty] | None = None,
         corruption: Corruption | None = None,
+        rows_per_epoch: int | None = None,
         **kwargs: object,
     ) -> None:
         super().__init__(module, criterion, *args, **kwargs)
         self.penalties = penalties
         self.corruption = corruption
+        self.rows_per_epoch = rows_per_epoch
 
     # --- data -----------------------------------------------------------
     def get_dataset(self, X: object, y: object = None) -> TensorData:
@@ -170,7 +246,8 @@ class AutoEncoderNet(NeuralNet):
         return TensorData(torch.as_tensor(X, device=self.device))
 
     def get_iterator(self, dataset: TensorData, training: bool = False) -> TensorBatches:
-        return TensorBatches(dataset.X, self.batch_size, shuffle=training)
+        rows = self.rows_per_epoch if training else None
+        return TensorBatches(dataset.X, self.batch_size, shuffle=training, rows=rows)
 
     # --- loss -----------------------------------------------------------
     def loss_terms(
@@ -251,6 +328,12 @@ class AutoEncoderNet(NeuralNet):
             out = self.infer(batch, **fit_params)
             loss = self.get_loss(out, batch, X=batch, training=False)
         return {"loss": loss, "y_pred": out}
+
+    def fit_loop(self, X: object, y: object = None, epochs: int | None = None, **fit_params):
+        # What this call will train, for TimeLeft: partial_fit runs fewer
+        # epochs than max_epochs.
+        self._epochs_planned = self.max_epochs if epochs is None else epochs
+        return super().fit_loop(X, y, epochs=epochs, **fit_params)
 
     def run_single_epoch(
         self, iterator: TensorBatches | None, training: bool, prefix: str, step_fn, **fit_params

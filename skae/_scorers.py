@@ -98,7 +98,7 @@ def mass_volume_scorer(
         Not used, present for API consistency by convention.
     n_uniform : int, default=10000
         Uniform draws that estimate the volumes; pass another value with
-        :func:`functools.partial`.
+        ``functools.partial``.
     random_state : int, default=0
         Seed of the uniform draws. Fixed, so that every model of a search is
         measured on the same draws.

@@ -23,6 +23,11 @@ Training length
     the clustered type (0.910 to 0.880) and a 512-feature stand-in for
     embeddings (0.902 to 0.887), and won on two (dependency, global)
     (``benchmarks/results/detection_ablation_2.md``, section 5).
+    Above ``ROWS_PER_EPOCH`` (200,000) rows an epoch is a fresh random
+    subset of that many rows, so the budget stops growing at 2,000,000
+    samples seen (10 epochs): a default fit on 10,000,000 rows trains no
+    longer than on 200,000, and only its single passes (scaling, the
+    training scores) grow with the rows (``benchmarks/results/large.md``).
     :class:`~skae.VariationalAutoEncoder` keeps the budget but caps it at
     ``VARIATIONAL_MAX_EPOCHS`` (200): it is the density model, its KL term
     slows training, and the likelihood it reports keeps improving long
@@ -60,6 +65,9 @@ SAMPLES_SEEN = 150_000
 MIN_EPOCHS = 10
 MAX_EPOCHS = 20
 VARIATIONAL_MAX_EPOCHS = 200
+#: Rows of one epoch of a default fit on a larger table (a random subset,
+#: fresh each epoch): the training cost stops growing with the rows.
+ROWS_PER_EPOCH = 200_000
 MIN_WIDTH = 64
 MAX_WIDTH = 512
 FEATURES_PER_CODE = 32
@@ -71,6 +79,12 @@ def auto_epochs(n_samples: int, max_epochs: int = MAX_EPOCHS) -> int:
     """The number of epochs of ``max_epochs="auto"`` for ``n_samples`` rows,
     at most ``max_epochs``."""
     return int(min(max_epochs, max(MIN_EPOCHS, math.ceil(SAMPLES_SEEN / max(n_samples, 1)))))
+
+
+def auto_rows_per_epoch(n_samples: int) -> int | None:
+    """The rows of each epoch of ``max_epochs="auto"``: all of them (None) up
+    to ``ROWS_PER_EPOCH``, else a fresh random subset of that many."""
+    return ROWS_PER_EPOCH if n_samples > ROWS_PER_EPOCH else None
 
 
 def auto_hidden_layer_sizes(n_features: int) -> tuple[int, int]:

@@ -213,3 +213,39 @@ def test_float32_rows_are_scaled_as_numpy_does_without_touching_them():
     assert x.dtype == torch.float32
     np.testing.assert_array_equal(x.numpy(), expected)
     np.testing.assert_array_equal(X, original)
+
+
+def test_a_large_table_trains_on_a_fresh_subset_each_epoch(monkeypatch):
+    """Above ROWS_PER_EPOCH rows, "auto" epochs are random subsets of that many
+    rows, so the training cost stops growing with the rows."""
+    import skae._sizing
+
+    monkeypatch.setattr(skae._sizing, "ROWS_PER_EPOCH", 256)
+    X = np.random.RandomState(0).normal(size=(1000, 4))
+    model = AutoEncoder(batch_size=64, random_state=0).fit(X)
+    assert model.net_.rows_per_epoch == 256
+    assert model.n_iter_ == auto_epochs(1000)
+    assert all(row["train_batch_count"] == 4 for row in model.net_.history)
+    # An explicit training length makes full passes; so does partial_fit.
+    full = AutoEncoder(max_epochs=2, batch_size=64, random_state=0).fit(X)
+    assert full.net_.rows_per_epoch is None
+    assert all(row["train_batch_count"] == 16 for row in full.net_.history)
+    assert AutoEncoder(random_state=0).partial_fit(X).net_.rows_per_epoch is None
+    # A table at the threshold keeps whole epochs.
+    assert AutoEncoder(random_state=0).fit(X[:256]).net_.rows_per_epoch is None
+
+
+def test_each_subset_epoch_draws_other_rows():
+    from skae._net import TensorBatches
+
+    X = torch.arange(1000, dtype=torch.float32)[:, None]
+    batches = TensorBatches(X, batch_size=64, shuffle=True, rows=300)
+    assert len(batches) == 5
+    torch.manual_seed(0)
+    first = torch.cat(list(batches)).flatten()
+    second = torch.cat(list(batches)).flatten()
+    assert len(first) == len(second) == 300
+    # Without replacement within an epoch, different rows across epochs.
+    assert len(first.unique()) == 300 and not torch.equal(first.sort()[0], second.sort()[0])
+    # Inference passes (no shuffling) keep every row.
+    assert len(torch.cat(list(TensorBatches(X, 64, shuffle=False, rows=300)))) == 1000

@@ -15,7 +15,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.utils._param_validation import InvalidParameterError
 from skorch.callbacks import Callback
 
-from skae import VariationalAutoEncoder
+from skae import AutoEncoder, VariationalAutoEncoder
 
 # --- fitting and fitted attributes -------------------------------------------
 
@@ -272,9 +272,12 @@ def test_early_stopping_uses_held_out_loss(make_estimator, blobs):
 def test_verbose_prints_epoch_table(make_estimator, blobs, capsys):
     make_estimator(max_epochs=2).fit(blobs)
     assert capsys.readouterr().out == ""
-    make_estimator(max_epochs=2, verbose=1).fit(blobs)
+    est = make_estimator(max_epochs=2, verbose=1).fit(blobs)
     out = capsys.readouterr().out
-    assert "epoch" in out and "train_loss" in out
+    assert "epoch" in out and "train_loss" in out and "time_left" in out
+    # The estimate of the time left ends at zero.
+    left = est.net_.history[:, "time_left"]
+    assert len(left) == 2 and left[0] >= 0 and left[-1] == 0
     make_estimator(max_epochs=2, verbose=2).fit(blobs)
     assert "it/s" in capsys.readouterr().err  # the per-epoch progress bar
 
@@ -384,3 +387,21 @@ def test_training_mode_is_set_for_each_pass(make_estimator, blobs):
     assert not est.net_.module_.training  # left in eval mode by the scoring pass
     est.partial_fit(blobs)
     assert modes[-1] == (True, True, True)
+
+
+def test_long_epochs_print_progress_with_the_time_left(blobs, capsys, monkeypatch):
+    """Within an epoch, a line at least every ``every`` seconds (here every
+    step) gives the steps done and the time left."""
+    from skae._net import TimeLeft
+
+    monkeypatch.setattr(TimeLeft.__init__, "__defaults__", (0.0,))
+    est = AutoEncoder(max_epochs=2, batch_size=50, verbose=1, random_state=0).fit(blobs)
+    lines = [line for line in capsys.readouterr().out.splitlines() if "steps" in line]
+    # 4 steps per epoch of 200 rows, one line after each.
+    assert len(lines) == 8
+    assert lines[0].startswith("  epoch 1: 1/4 steps") and "s left" in lines[0]
+    assert lines[-1].startswith("  epoch 2: 4/4 steps") and "about 0 s left" in lines[-1]
+    # partial_fit trains one epoch, and says so.
+    capsys.readouterr()
+    est.partial_fit(blobs)
+    assert "about 0 s left" in [ln for ln in capsys.readouterr().out.splitlines() if "4/4" in ln][0]
