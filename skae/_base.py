@@ -60,7 +60,7 @@ from ._net import (
     TimeLeft,
 )
 from ._reconstruction import RECONSTRUCTION_LOSSES, SquaredError
-from ._scaling import as_tensor, fit_scaling, scaled_tensor
+from ._scaling import as_tensor, fit_scaling, rows_for_training, scaled_tensor
 from ._sizing import (
     MAX_EPOCHS,
     auto_epochs,
@@ -446,7 +446,8 @@ class BaseAutoEncoder(
             self._fit_scaling(X)
             self._base_seed = self._draw_base_seed()
             self._n_training_calls = 0
-        x = self._scaled_tensor(X, device)
+        # Larger than working memory (a memmap, say): scaled batch by batch.
+        x = rows_for_training(X, self.mean_, self.scale_, device, get_config()["working_memory"])
         seed = int(
             np.random.SeedSequence([self._base_seed, self._n_training_calls]).generate_state(1)[0]
         )

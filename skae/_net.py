@@ -24,6 +24,8 @@ from skorch import NeuralNet
 from skorch.callbacks import Callback, EarlyStopping
 from torch.nn.modules.utils import consume_prefix_in_state_dict_if_present
 
+from ._scaling import ScaledRows
+
 Penalty = Callable[[torch.nn.Module, torch.Tensor, dict[str, torch.Tensor]], torch.Tensor]
 Corruption = Callable[[torch.Tensor], torch.Tensor]
 
@@ -243,6 +245,8 @@ class AutoEncoderNet(NeuralNet):
     def get_dataset(self, X: object, y: object = None) -> TensorData:
         if isinstance(X, TensorData):
             return X
+        if isinstance(X, ScaledRows):
+            return TensorData(X)
         return TensorData(torch.as_tensor(X, device=self.device))
 
     def get_iterator(self, dataset: TensorData, training: bool = False) -> TensorBatches:

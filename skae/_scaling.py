@@ -18,6 +18,9 @@ training, the encoder sees each feature clipped to the range it had in the
 training data (:class:`skae._architectures.AutoEncoderModule`). A perturbation
 of any feature then moves the network's input no further than the training
 data spans.
+
+Data larger than scikit-learn's ``working_memory`` is scaled a batch at a
+time (:class:`ScaledRows`) rather than copied whole.
 """
 
 from __future__ import annotations
@@ -125,3 +128,51 @@ def scaled_tensor(
             "scaling learned at fit."
         )
     return x
+
+
+class ScaledRows:
+    """The rows of ``X`` standardised on demand, a batch at a time.
+
+    For data larger than scikit-learn's ``working_memory`` (a ``numpy.memmap``
+    of millions of rows, say): fitting then never holds a scaled copy of all
+    of it, only of the rows it is working on. Indexing with a slice or a
+    tensor of row indices gives the scaled rows as a float32 tensor on
+    ``device``, with the same arithmetic as :func:`scaled_tensor` on the whole
+    array, so training and scoring see the same numbers either way.
+    """
+
+    def __init__(
+        self, X: np.ndarray, mean: np.ndarray, scale: np.ndarray, device: torch.device
+    ) -> None:
+        self.X, self.mean, self.scale, self.device = X, mean, scale, device
+        self.shape = X.shape
+        # Scaling is monotone in each feature, so the scaled extremes are the
+        # extremes' scaled values: finite there means finite everywhere.
+        self._low = scaled_tensor(X.min(axis=0, keepdims=True), mean, scale, device)[0]
+        self._high = scaled_tensor(X.max(axis=0, keepdims=True), mean, scale, device)[0]
+
+    def __len__(self) -> int:
+        return len(self.X)
+
+    def __getitem__(self, index: slice | torch.Tensor) -> torch.Tensor:
+        if isinstance(index, torch.Tensor):
+            index = index.cpu().numpy()
+        return scaled_tensor(self.X[index], self.mean, self.scale, self.device)
+
+    def amin(self, dim: int) -> torch.Tensor:
+        """Per-feature minimum of the scaled rows (``dim=0`` only)."""
+        return self._low
+
+    def amax(self, dim: int) -> torch.Tensor:
+        """Per-feature maximum of the scaled rows (``dim=0`` only)."""
+        return self._high
+
+
+def rows_for_training(
+    X: np.ndarray, mean: np.ndarray, scale: np.ndarray, device: torch.device, working_memory: float
+) -> torch.Tensor | ScaledRows:
+    """The scaled training rows: one tensor when its float32 copy fits in
+    ``working_memory`` MiB, else :class:`ScaledRows`, scaled batch by batch."""
+    if X.shape[0] * X.shape[1] * 4 <= working_memory * 2**20:
+        return scaled_tensor(X, mean, scale, device)
+    return ScaledRows(X, mean, scale, device)

@@ -50,3 +50,33 @@ def test_transform_holds_one_batch_at_a_time(X):
     one_batch = INFERENCE_BATCH_SIZE * X.shape[1] * X.itemsize
     assert peak < output + 3 * one_batch
     assert peak < 0.1 * X.nbytes
+
+
+def test_data_beyond_working_memory_is_scaled_batch_by_batch(X):
+    """Above scikit-learn's working_memory, fit keeps no scaled copy of X
+    (float64 rows are scaled by numpy, whose copies tracemalloc sees)."""
+    from sklearn import config_context
+
+    X64 = X[:50_000].astype(np.float64)  # 20 MB
+    model = AutoEncoder(hidden_layer_sizes=(8,), max_epochs=1, batch_size=4096, random_state=0)
+    model.fit(X64[:1000])
+    assert _peak_bytes(lambda: model.fit(X64)) > X64.nbytes  # the whole scaled copy
+    with config_context(working_memory=1):
+        assert _peak_bytes(lambda: model.fit(X64)) < 0.1 * X64.nbytes + MIXTURE_BYTES
+
+
+@pytest.mark.parametrize("early_stopping", [False, True])
+def test_batch_by_batch_scaling_trains_the_same_model(early_stopping):
+    from sklearn import config_context
+
+    rows = np.random.RandomState(0).normal(size=(2000, 6)) * [1, 10, 100, 1, 1, 1e-3]
+    params = dict(max_epochs=3, early_stopping=early_stopping, random_state=0)
+    whole = AutoEncoder(**params).fit(rows)
+    with config_context(working_memory=0.01):
+        batched = AutoEncoder(**params).fit(rows)
+    np.testing.assert_array_equal(whole.transform(rows), batched.transform(rows))
+    assert whole.offset_ == batched.offset_
+    assert whole.noise_variance_ == batched.noise_variance_
+    np.testing.assert_array_equal(
+        whole.net_.module_.input_high.numpy(), batched.net_.module_.input_high.numpy()
+    )
