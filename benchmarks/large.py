@@ -18,13 +18,19 @@ Problems:
   ``--huge`` the 10,000,000-row table is written to a ``numpy.memmap`` in a
   temporary folder (2 GB of float32) and fitted from it.
 
+``--ablation`` adds larger-batch variants of the default (``ABLATION``: batch
+size, learning rate, rows per epoch, cosine decay) on the 1,000,000-row
+synthetic table, donors and skin, with 1 and 2 threads when
+``--thread-scaling`` is given too.
+
 Each fit runs in a child process, so that its peak resident memory (``peak
 MB``, the process's high-water mark, the data included) is its own. ``score
 rows/s``: ``score_samples`` on the test rows. Torch and BLAS use ``--threads``
 threads (1 by default); ``--thread-scaling`` also times the default fit on
 the synthetic tables of 100,000 rows or more with 1 and 2 threads.
 
-Run: ``python benchmarks/large.py [--huge] [--thread-scaling] [--problems ...]``;
+Run: ``python benchmarks/large.py [--huge] [--thread-scaling] [--ablation]
+[--problems ...]`` (about 20 minutes on one core with all three flags);
 writes ``--out`` (default ``benchmarks/results/large``) ``.md`` and ``.csv``.
 """
 
@@ -52,6 +58,20 @@ HUGE = 10_000_000
 N_FEATURES, N_LATENT, TEST_ROWS = 50, 5, 100_000
 CHUNK = 500_000
 DETECTORS = ("skae default", "skae 20 epochs", "IsolationForest")
+
+#: ``--ablation``: larger batches on large tables, the direction issue 19
+#: suggests for quality and threads. Name: (AutoEncoder parameters, rows per
+#: epoch, epochs or None for "auto", cosine learning-rate decay).
+ABLATION = {
+    "b256 lr2e-3 R500k": ({"batch_size": 256, "lr": 2e-3}, 500_000, None, False),
+    "b512 lr3e-3 R500k": ({"batch_size": 512, "lr": 3e-3}, 500_000, None, False),
+    "b1024 lr4e-3 R1M": ({"batch_size": 1024, "lr": 4e-3}, 1_000_000, None, False),
+    "b1024 lr8e-3 R1M cosine": ({"batch_size": 1024, "lr": 8e-3}, 1_000_000, None, True),
+    "b512 lr2.8e-3, 16k steps": ({"batch_size": 512, "lr": 2.8e-3}, 819_200, "steps", False),
+}
+#: Where the ablation runs: the large table that keeps learning, and the
+#: real ones with the most rows.
+ABLATION_PROBLEMS = ("synthetic-1000000", "11_donors", "33_skin")
 
 
 # --- data -----------------------------------------------------------------------------
@@ -114,11 +134,27 @@ def problems(data: Path) -> list[str]:
 
 
 # --- one fit, in a child process ------------------------------------------------------
-def make(detector: str):
+def make(detector: str, n_samples: int):
     from sklearn.ensemble import IsolationForest
 
+    import skae._sizing
     from skae import AutoEncoder
 
+    if detector in ABLATION:
+        params, rows, epochs, cosine = ABLATION[detector]
+        skae._sizing.ROWS_PER_EPOCH = rows
+        params = dict(params)
+        if epochs == "steps":
+            # 16,000 steps: 10 epochs of a subset, or more passes of a smaller table.
+            samples = 16_000 * params["batch_size"]
+            if n_samples * 10 < samples:
+                params["max_epochs"] = -(-samples // n_samples)
+        if cosine:
+            from skorch.callbacks import LRScheduler
+            from torch.optim.lr_scheduler import CosineAnnealingLR
+
+            params["callbacks"] = [LRScheduler(policy=CosineAnnealingLR, T_max=10)]
+        return AutoEncoder(random_state=0, **params)
     if detector == "skae default":
         return AutoEncoder(random_state=0)
     if detector == "skae 20 epochs":
@@ -133,19 +169,22 @@ def run_one(job: dict) -> dict:
 
     torch.set_num_threads(job["threads"])
     problem = job["problem"]
-    with tempfile.TemporaryDirectory() as tmp, threadpool_limits(job["threads"]):
-        if problem.startswith("synthetic-"):
-            n = int(problem.removeprefix("synthetic-"))
-            train, test, labels = synthetic(n, Path(tmp) if n >= HUGE else None)
-        else:
-            train, test, labels = adbench(Path(job["data"]) / f"{problem}.npz")
-        detector = make(job["detector"])
-        tic = time.perf_counter()
-        detector.fit(train)
-        fit_s = time.perf_counter() - tic
-        tic = time.perf_counter()
-        scores = detector.score_samples(test)
-        score_s = time.perf_counter() - tic
+    with tempfile.TemporaryDirectory() as tmp:
+        # The data do not depend on the threads of the fit.
+        with threadpool_limits(1):
+            if problem.startswith("synthetic-"):
+                n = int(problem.removeprefix("synthetic-"))
+                train, test, labels = synthetic(n, Path(tmp) if n >= HUGE else None)
+            else:
+                train, test, labels = adbench(Path(job["data"]) / f"{problem}.npz")
+        detector = make(job["detector"], len(train))
+        with threadpool_limits(job["threads"]):
+            tic = time.perf_counter()
+            detector.fit(train)
+            fit_s = time.perf_counter() - tic
+            tic = time.perf_counter()
+            scores = detector.score_samples(test)
+            score_s = time.perf_counter() - tic
         epochs = getattr(detector, "n_iter_", None)
         rows = getattr(getattr(detector, "net_", None), "rows_per_epoch", None)
         return {
@@ -245,6 +284,9 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--huge", action="store_true", help="add the 10,000,000-row memmap")
     parser.add_argument("--thread-scaling", action="store_true")
+    parser.add_argument(
+        "--ablation", action="store_true", help="add the larger-batch variants (ABLATION)"
+    )
     parser.add_argument("--out", type=Path, default=REPO / "benchmarks" / "results" / "large")
     args = parser.parse_args()
     if args.one:
@@ -266,6 +308,13 @@ def main() -> None:
             {"problem": p, "detector": "skae default", "threads": 2, "data": str(args.data)}
             for p in names
             if p.startswith("synthetic-") and int(p.removeprefix("synthetic-")) >= 100_000
+        ]
+    if args.ablation:
+        jobs += [
+            {"problem": p, "detector": d, "threads": t, "data": str(args.data)}
+            for p in ABLATION_PROBLEMS
+            for d in ABLATION
+            for t in sorted({1, 2} if args.thread_scaling else {args.threads})
         ]
     rows = []
     for job in jobs:
