@@ -311,12 +311,25 @@ class BaseAutoEncoder(
             device=errors.device,
         )
         reconstruction = (errors @ weights).double()
+        return self._code_term(z) - reconstruction
+
+    def _code_term(self, z: torch.Tensor) -> torch.Tensor:
+        """The code term of :meth:`_score_samples_scaled`: the codes' mean
+        log-density per code dimension, in float64."""
         if hasattr(self, "code_mean_"):
             latent = gaussian_log_density(self.code_mean_, self.code_covariance_, z)
         else:
             # A model saved before the one-Gaussian code term keeps its scores.
             latent = log_density(self.latent_density_, z)
-        return latent / self.n_components_ - reconstruction
+        return latent / self.n_components_
+
+    def _contributions_scaled(self, module: torch.nn.Module, x: torch.Tensor) -> torch.Tensor:
+        """Per-sample terms of :meth:`_score_samples_scaled`, one per feature
+        and the code term last, that add up to the score."""
+        out = module(x)
+        errors = self.net_.criterion_.per_feature(out, x).double()
+        scale = torch.as_tensor(len(self.error_scale_) * self.error_scale_, device=x.device)
+        return torch.cat([-errors / scale, self._code_term(out["z"])[:, None]], dim=1)
 
     def _log_likelihood_scaled(self, module: torch.nn.Module, x: torch.Tensor) -> torch.Tensor:
         """Per-sample log-likelihood of the original data, in nats, from
@@ -797,6 +810,52 @@ class BaseAutoEncoder(
         # The input is finite, so a NaN can only come from an overflow inside the
         # network (inf - inf): such a row is maximally abnormal, not unscorable.
         return np.where(np.isnan(scores[:, 0]), -np.inf, scores[:, 0])
+
+    def explain(self, X):
+        """What made each sample score as it does: one term per input feature,
+        and the code term, that add up to :meth:`score_samples`.
+
+        The lower a feature's term, the more that feature made the sample
+        look abnormal: for the deterministic kinds it is minus the feature's
+        reconstruction loss, divided by its mean on the training data and by
+        the number of features; for :class:`VariationalAutoEncoder` the
+        feature's share of the log-likelihood, in nats. The code term is the
+        rest of the score: the codes' log-density for the deterministic kinds,
+        minus the KL divergence of the posterior from the prior (and, with
+        ``n_importance_samples`` > 1, the importance weights' correction) for
+        the variational kind.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Data to explain.
+
+        Returns
+        -------
+        contributions : ndarray of shape (n_samples, n_features + 1), or DataFrame
+            Row ``i`` adds up to ``score_samples(X)[i]``; the last column is the
+            code term. With a pandas DataFrame ``X``, a DataFrame with ``X``'s
+            index and columns, and ``"code"`` last.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skae import AutoEncoder
+        >>> X = np.random.RandomState(0).normal(size=(300, 4))
+        >>> ae = AutoEncoder(random_state=0).fit(X)
+        >>> odd = X[:1].copy()
+        >>> odd[0, 2] = 8.0
+        >>> int(np.argmin(ae.explain(odd)[0, :-1]))
+        2
+        """
+        frame = X if hasattr(X, "columns") else None
+        X = self._check_input(X)
+        terms = self._apply(X, self._contributions_scaled, scale_input=True, dtype=np.float64)
+        if frame is None:
+            return terms
+        import pandas as pd
+
+        return pd.DataFrame(terms, index=frame.index, columns=[*frame.columns, "code"])
 
     def score(self, X, y=None) -> float:
         """Mean log-likelihood of ``X``, in nats per sample: higher is better.

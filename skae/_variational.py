@@ -158,39 +158,69 @@ class VariationalAutoEncoder(BaseAutoEncoder):
     def _make_penalties(self) -> dict[str, Penalty]:
         return {"kl": GaussianKL(self.beta)}
 
-    def _score_samples_scaled(self, module: nn.Module, x: torch.Tensor) -> torch.Tensor:
-        """log p(x) in nats (a lower bound), in the units of the original data."""
+    def _draws(self, module: nn.Module, x: torch.Tensor) -> tuple[torch.Tensor, ...]:
+        """The posterior's mean and log-variance (float64), the fixed standard
+        normal draws ``eps`` (n_draws, 1, k) and the codes ``z`` (n_draws, n, k)
+        that the scores average over."""
         mu, logvar = module.latent.split(module.encoder_output(x))
-        # The sums below run in float64, so a row's score does not depend on
-        # how many rows share its batch (float32 rounding would).
+        # The sums run in float64, so a row's score does not depend on how
+        # many rows share its batch (float32 rounding would).
         mu, logvar = mu.double(), logvar.double()
         n_draws = ELBO_DRAWS if self.n_importance_samples == 1 else self.n_importance_samples
         # Fixed draws shared by all rows: a row's score does not depend on the
         # batch it is in, and two calls agree.
         generator = torch.Generator(device=x.device).manual_seed(0)
         eps = torch.randn(n_draws, 1, mu.shape[1], generator=generator, device=x.device)
-        z = mu + torch.exp(0.5 * logvar) * eps.double()  # (n_draws, n, k)
-        # One draw at a time. The per-feature terms are elementwise, so a row's
-        # are the same in any batch; only their sums need float64.
-        criterion = self.net_.criterion_
-        nll = torch.stack(
-            [
-                criterion.per_feature({"x_hat": module.decode(z_draw.float())}, x)
-                .double()
-                .sum(dim=1)
-                for z_draw in z
-            ]
-        )
+        return mu, logvar, eps.double(), mu + torch.exp(0.5 * logvar) * eps.double()
+
+    def _feature_nll(self, module: nn.Module, x: torch.Tensor, z_draw: torch.Tensor):
+        """Per-feature negative log-likelihood of ``x`` decoded from one draw.
+        The terms are elementwise, so a row's are the same in any batch."""
+        out = {"x_hat": module.decode(z_draw.float())}
+        return self.net_.criterion_.per_feature(out, x).double()
+
+    def _log_importance(self, mu, logvar, eps, z) -> torch.Tensor:
+        """log p(z) - log q(z|x) of each draw, shape (n_draws, n)."""
+        k = mu.shape[1]
+        log_prior = -0.5 * (z.square().sum(dim=2) + k * math.log(2 * math.pi))
+        log_q = -0.5 * (eps.square().sum(dim=2) + logvar.sum(dim=1) + k * math.log(2 * math.pi))
+        return log_prior - log_q
+
+    def _score_samples_scaled(self, module: nn.Module, x: torch.Tensor) -> torch.Tensor:
+        """log p(x) in nats (a lower bound), in the units of the original data."""
+        mu, logvar, eps, z = self._draws(module, x)
+        # One draw at a time: only one decoded batch is alive.
+        nll = torch.stack([self._feature_nll(module, x, z_draw).sum(dim=1) for z_draw in z])
         if self.n_importance_samples == 1:
             log_px = -nll.mean(dim=0) - gaussian_kl(mu, logvar)
         else:
-            std_eps = eps.square().sum(dim=2)  # ||eps||^2, shape (n_draws, 1)
-            log_prior = -0.5 * (z.square().sum(dim=2) + mu.shape[1] * math.log(2 * math.pi))
-            log_q = -0.5 * (std_eps + logvar.sum(dim=1) + mu.shape[1] * math.log(2 * math.pi))
-            log_w = -nll + log_prior - log_q
-            log_px = torch.logsumexp(log_w, dim=0) - math.log(n_draws)
+            log_w = -nll + self._log_importance(mu, logvar, eps, z)
+            log_px = torch.logsumexp(log_w, dim=0) - math.log(len(z))
         # Densities of standardised data, mapped back to the original units.
         return log_px - float(np.log(self.scale_).sum())
+
+    def _contributions_scaled(self, module: nn.Module, x: torch.Tensor) -> torch.Tensor:
+        """Each feature's share of :meth:`_score_samples_scaled` (its decoder
+        log-likelihood, averaged over the draws with the weights the bound
+        gives them, in the original units), and the rest as the code term."""
+        mu, logvar, eps, z = self._draws(module, x)
+        if self.n_importance_samples == 1:
+            weights = torch.full(z.shape[:2], 1.0 / len(z), dtype=z.dtype, device=z.device)
+            code = -gaussian_kl(mu, logvar)
+        else:
+            # log sum_k exp(a_k) = sum_k w_k a_k + H(w), with w = softmax(a):
+            # the features take their weighted terms, the code term the rest.
+            nll = torch.stack([self._feature_nll(module, x, z_draw).sum(dim=1) for z_draw in z])
+            log_importance = self._log_importance(mu, logvar, eps, z)
+            weights = torch.softmax(-nll + log_importance, dim=0)
+            entropy = -(weights * torch.log(weights.clamp_min(1e-300))).sum(dim=0)
+            code = (weights * log_importance).sum(dim=0) + entropy - math.log(len(z))
+        features = sum(
+            w[:, None] * -self._feature_nll(module, x, z_draw)
+            for w, z_draw in zip(weights, z, strict=True)
+        )
+        jacobian = torch.as_tensor(np.log(self.scale_), device=x.device)
+        return torch.cat([features - jacobian, code[:, None]], dim=1)
 
     def _log_likelihood_scaled(self, module: nn.Module, x: torch.Tensor) -> torch.Tensor:
         """The bound of :meth:`score_samples`: already a log-likelihood."""

@@ -1,0 +1,74 @@
+"""``explain``: per-feature terms that add up to ``score_samples`` (issue 16)."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import FAST_ESTIMATORS
+from numpy.testing import assert_allclose, assert_array_equal
+
+from skae import VariationalAutoEncoder
+
+
+@pytest.fixture(scope="module")
+def planted():
+    """Training rows in mixed units, and 160 test rows each with one column
+    (known) moved 6 standard deviations."""
+    rng = np.random.RandomState(0)
+    d = 8
+    mixing = rng.normal(size=(3, d))
+    units = np.logspace(-2, 2, d)
+
+    def rows(n):
+        return (rng.normal(size=(n, 3)) @ mixing + 0.3 * rng.normal(size=(n, d))) * units
+
+    train, test = rows(1000), rows(160)
+    columns = np.arange(160) % d
+    signs = np.where(np.arange(160) % 2, 1.0, -1.0)
+    test[np.arange(160), columns] += 6 * train.std(axis=0)[columns] * signs
+    return train, test, columns
+
+
+def test_the_terms_add_up_to_the_score(make_estimator, blobs):
+    est = make_estimator().fit(blobs)
+    terms = est.explain(blobs)
+    assert terms.shape == (len(blobs), blobs.shape[1] + 1)
+    scores = est.score_samples(blobs)
+    assert_allclose(terms.sum(axis=1), scores, rtol=1e-5, atol=1e-5)
+    # Deterministic, like the scores.
+    assert_array_equal(est.explain(blobs), terms)
+
+
+def test_the_planted_column_explains_the_outlier(make_estimator, planted):
+    """For at least 90% of the rows, the column that was moved has the lowest
+    term, for every kind."""
+    train, test, columns = planted
+    est = make_estimator(max_epochs=20).fit(train)
+    terms = est.explain(test)
+    hits = np.argmin(terms[:, :-1], axis=1) == columns
+    assert hits.mean() >= 0.9
+    assert_allclose(terms.sum(axis=1), est.score_samples(test), rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("n_importance_samples", [1, 5])
+def test_the_variational_terms_add_up_to_either_bound(n_importance_samples, blobs):
+    est = FAST_ESTIMATORS["VariationalAutoEncoder"](n_importance_samples=n_importance_samples)
+    est.fit(blobs)
+    assert isinstance(est, VariationalAutoEncoder)
+    assert_allclose(est.explain(blobs).sum(axis=1), est.score_samples(blobs), rtol=1e-10)
+
+
+def test_a_dataframe_is_explained_by_its_columns(blobs):
+    columns = [f"f{i}" for i in range(blobs.shape[1])]
+    frame = pd.DataFrame(blobs, columns=columns, index=np.arange(len(blobs)) + 100)
+    est = FAST_ESTIMATORS["AutoEncoder"]().fit(frame)
+    terms = est.explain(frame.iloc[:10])
+    assert isinstance(terms, pd.DataFrame)
+    assert list(terms.columns) == [*columns, "code"]
+    assert_array_equal(terms.index, frame.index[:10])
+    assert_allclose(terms.sum(axis=1), est.score_samples(frame.iloc[:10]), rtol=1e-5, atol=1e-5)
+
+
+def test_explain_checks_its_input(blobs):
+    est = FAST_ESTIMATORS["AutoEncoder"]().fit(blobs)
+    with pytest.raises(ValueError, match="features"):
+        est.explain(blobs[:, :3])
