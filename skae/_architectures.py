@@ -69,6 +69,9 @@ class AutoEncoderModule(nn.Module):
         self.latent = latent if latent is not None else DeterministicLatent()
         self.decoder = decoder
         shape = (n_features,) if n_features is not None else ()
+        #: Whether training batches may hold NaN (set at fit): filling them
+        #: costs a pass over each batch, spared when the data are complete.
+        self.fill_missing = False
         self.register_buffer("input_low", torch.full(shape, -math.inf))
         self.register_buffer("input_high", torch.full(shape, math.inf))
         # Models saved before the buffers existed load with the range unbounded.
@@ -78,7 +81,17 @@ class AutoEncoderModule(nn.Module):
     def extend_input_range(self, x: torch.Tensor, *, reset: bool) -> None:
         """Widen the clipping range to cover the rows of ``x`` (or set it to
         theirs, with ``reset``)."""
-        low, high = x.amin(dim=0), x.amax(dim=0)
+        if isinstance(x, torch.Tensor) and torch.isnan(x.sum()):
+            # Missing entries: the range of the observed ones.
+            low = torch.nan_to_num(x, nan=math.inf).amin(dim=0)
+            high = torch.nan_to_num(x, nan=-math.inf).amax(dim=0)
+        else:
+            low, high = x.amin(dim=0), x.amax(dim=0)
+        # The range includes 0, the value missing entries are filled with
+        # (for complete data it already does: the mean lies in it), and a
+        # feature with none observed gets [0, 0].
+        low = torch.nan_to_num(low, nan=0.0, posinf=0.0).clamp(max=0.0)
+        high = torch.nan_to_num(high, nan=0.0, neginf=0.0).clamp(min=0.0)
         if "input_low" not in self._buffers:  # pickled before the range existed
             self.register_buffer("input_low", torch.full_like(low, -math.inf))
             self.register_buffer("input_high", torch.full_like(high, math.inf))
@@ -97,6 +110,10 @@ class AutoEncoderModule(nn.Module):
     def encoder_output(self, x: torch.Tensor) -> torch.Tensor:
         """The encoder's raw output for ``x`` (clipped outside training), before
         the latent component reads it (a VAE's mean and log-variance)."""
+        if self.fill_missing or not self.training:
+            # A missing entry (NaN) is filled with the feature's training
+            # mean, 0 once standardised; the loss leaves it out.
+            x = torch.nan_to_num(x, nan=0.0)
         return self.encoder(self.bound(x))
 
     def encode(self, x: torch.Tensor) -> torch.Tensor:

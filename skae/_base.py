@@ -60,7 +60,7 @@ from ._net import (
     TimeLeft,
 )
 from ._reconstruction import RECONSTRUCTION_LOSSES, SquaredError
-from ._scaling import as_tensor, fit_scaling, rows_for_training, scaled_tensor
+from ._scaling import as_tensor, fit_scaling, has_missing, rows_for_training, scaled_tensor
 from ._sizing import (
     MAX_EPOCHS,
     auto_epochs,
@@ -111,6 +111,12 @@ def _noise_variance(feature_errors: np.ndarray, scale: np.ndarray) -> float:
     return max(
         float(feature_errors @ squares) / len(scale), MIN_NOISE_VARIANCE * float(squares.mean())
     )
+
+
+def _mark_missing(net: AutoEncoderNet, missing: bool) -> None:
+    """Tell the module and the loss whether the training rows hold NaN."""
+    net.unwrapped(net.module_).fill_missing = missing
+    net.unwrapped(net.criterion_).masked = missing
 
 
 class _SeededTorch:
@@ -305,6 +311,13 @@ class BaseAutoEncoder(
         # mean_j(errors_j / error_scale_j), as one matrix-vector product in the
         # errors' float32: a float64 copy of the errors would cost more than
         # the product, for digits the float32 network does not have anyway.
+        missing = torch.isnan(errors)
+        if missing.any():
+            # The mean over a row's observed entries only.
+            observed = (~missing).sum(dim=1).clamp(min=1)
+            weights = torch.as_tensor(1.0 / self.error_scale_, device=errors.device)
+            reconstruction = (errors.double().nan_to_num(0.0) @ weights) / observed
+            return self._code_term(z) - reconstruction
         weights = torch.as_tensor(
             1.0 / (len(self.error_scale_) * self.error_scale_),
             dtype=errors.dtype,
@@ -328,8 +341,11 @@ class BaseAutoEncoder(
         and the code term last, that add up to the score."""
         out = module(x)
         errors = self.net_.criterion_.per_feature(out, x).double()
-        scale = torch.as_tensor(len(self.error_scale_) * self.error_scale_, device=x.device)
-        return torch.cat([-errors / scale, self._code_term(out["z"])[:, None]], dim=1)
+        # Divided by the number of observed entries: a missing one adds 0.
+        observed = (~torch.isnan(errors)).sum(dim=1, keepdim=True).clamp(min=1)
+        scale = torch.as_tensor(self.error_scale_, device=x.device)
+        terms = -errors.nan_to_num(0.0) / (observed * scale)
+        return torch.cat([terms, self._code_term(out["z"])[:, None]], dim=1)
 
     def _log_likelihood_scaled(self, module: torch.nn.Module, x: torch.Tensor) -> torch.Tensor:
         """Per-sample log-likelihood of the original data, in nats, from
@@ -338,8 +354,10 @@ class BaseAutoEncoder(
         scale = torch.as_tensor(self.scale_, device=x.device)
         residual = (self.net_.criterion_.reconstruct(out) - x).double() * scale
         variance = self.noise_variance_
-        log_normaliser = 0.5 * x.shape[1] * np.log(2 * np.pi * variance)
-        return -0.5 * residual.square().sum(dim=1) / variance - log_normaliser
+        # The density of the observed entries: a missing one is left out.
+        observed = (~torch.isnan(residual)).sum(dim=1)
+        log_normaliser = 0.5 * observed * np.log(2 * np.pi * variance)
+        return -0.5 * residual.nan_to_num(0.0).square().sum(dim=1) / variance - log_normaliser
 
     def _fit_scoring(self, x: torch.Tensor, seed: int) -> np.ndarray | None:
         """Fit what :meth:`_score_samples_scaled` and :meth:`_sample_codes` need,
@@ -356,6 +374,8 @@ class BaseAutoEncoder(
         # with squared_error they are the per-feature losses already summed.
         squared_loss = isinstance(criterion, SquaredError)
         squared_sum = torch.zeros(n_features, dtype=torch.float64, device=x.device)
+        # Observed entries per feature: the means leave missing ones out.
+        observed = torch.zeros(n_features, dtype=torch.float64, device=x.device)
         # The training scores need every row's per-feature errors, whose scale
         # is only known once all rows are seen. Within scikit-learn's
         # ``working_memory`` they are kept from this pass (float32, as
@@ -365,13 +385,14 @@ class BaseAutoEncoder(
         done = 0
 
         def codes_and_errors(module: torch.nn.Module, xb: torch.Tensor) -> torch.Tensor:
-            nonlocal error_sum, squared_sum, done
+            nonlocal error_sum, squared_sum, observed, done
             out = module(xb)
             batch_errors = criterion.per_feature(out, xb)
-            error_sum = error_sum + batch_errors.double().sum(dim=0)
+            error_sum = error_sum + batch_errors.double().nan_to_num(0.0).sum(dim=0)
+            observed = observed + (~torch.isnan(xb)).sum(dim=0)
             if not squared_loss:
                 squared = (criterion.reconstruct(out) - xb).square()
-                squared_sum = squared_sum + squared.double().sum(dim=0)
+                squared_sum = squared_sum + squared.double().nan_to_num(0.0).sum(dim=0)
             if errors is not None:
                 errors[done : done + len(xb)] = batch_errors
             done += len(xb)
@@ -380,9 +401,10 @@ class BaseAutoEncoder(
         # The codes stay on the device: the mixture is fitted there.
         codes = self._apply(x, codes_and_errors, on_device=True)
         # A feature the model reconstructs perfectly must not divide by zero.
-        self.error_scale_ = np.maximum(error_sum.cpu().numpy() / n_samples, 1e-6)
+        counts = np.maximum(observed.cpu().numpy(), 1)
+        self.error_scale_ = np.maximum(error_sum.cpu().numpy() / counts, 1e-6)
         squared_sum = (error_sum if squared_loss else squared_sum).cpu().numpy()
-        self.noise_variance_ = _noise_variance(squared_sum / n_samples, self.scale_)
+        self.noise_variance_ = _noise_variance(squared_sum / counts, self.scale_)
         self.code_mean_, self.code_covariance_ = fit_code_gaussian(codes)
         self.latent_density_ = fit_code_density(codes, seed)
         if errors is None:
@@ -447,7 +469,11 @@ class BaseAutoEncoder(
         # partial_fit always continues a fitted model; fit only with warm_start.
         first = not (hasattr(self, "net_") and (partial or self.warm_start))
         X = validate_data(
-            self, self._flatten_images(X), reset=first, dtype=[np.float64, np.float32]
+            self,
+            self._flatten_images(X),
+            reset=first,
+            dtype=[np.float64, np.float32],
+            ensure_all_finite="allow-nan",
         )
         # An accelerator places the model itself (one device per process).
         if self.accelerator is not None:
@@ -466,6 +492,7 @@ class BaseAutoEncoder(
         )
         self._n_training_calls += 1
 
+        missing = has_missing(x)
         try:
             with _SeededTorch(seed, device):
                 if partial and not first:
@@ -473,12 +500,14 @@ class BaseAutoEncoder(
                     if self.early_stopping:
                         # As in MLPRegressor, early stopping is for fit only.
                         net.set_params(train_split=None)
+                    _mark_missing(net, missing)
                     net.partial_fit(x, epochs=1)
                 else:
                     net = self._make_net(X.shape[1], device, holdout=not partial, n_samples=len(X))
                     net.initialize()
                     if not first:
                         self._continue_from(net)
+                    _mark_missing(net, missing)
                     if partial:
                         net.partial_fit(x, epochs=1)
                     else:
@@ -712,7 +741,11 @@ class BaseAutoEncoder(
     def _check_input(self, X) -> np.ndarray:
         check_is_fitted(self)
         return validate_data(
-            self, self._flatten_images(X), reset=False, dtype=[np.float64, np.float32]
+            self,
+            self._flatten_images(X),
+            reset=False,
+            dtype=[np.float64, np.float32],
+            ensure_all_finite="allow-nan",
         )
 
     def transform(self, X) -> np.ndarray:
@@ -1013,4 +1046,6 @@ class BaseAutoEncoder(
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        # Missing entries are filled by the network and left out of the loss.
+        tags.input_tags.allow_nan = True
         return tags

@@ -41,12 +41,28 @@ def mean_and_std(X: np.ndarray, *, per_feature: bool) -> tuple[np.ndarray, np.nd
     rows at a time.
     """
     axis = 0 if per_feature else None
-    mean = X.mean(axis=axis, dtype=np.float64)
-    squares = np.zeros(X.shape[1] if per_feature else ())
+    if not any(np.isnan(X[i : i + BLOCK_ROWS]).any() for i in range(0, len(X), BLOCK_ROWS)):
+        mean = X.mean(axis=axis, dtype=np.float64)
+        squares = np.zeros(X.shape[1] if per_feature else ())
+        for start in range(0, len(X), BLOCK_ROWS):
+            deviation = X[start : start + BLOCK_ROWS] - mean
+            squares = squares + np.square(deviation).sum(axis=axis)
+        std = np.sqrt(squares / (len(X) if per_feature else X.size))
+        return np.broadcast_to(mean, X.shape[1]).copy(), np.broadcast_to(std, X.shape[1]).copy()
+    # Missing entries (NaN) are left out; a feature with none observed is
+    # centred on 0 and, being constant, not scaled.
+    observed = np.zeros(X.shape[1] if per_feature else (), dtype=np.int64)
+    total = np.zeros(X.shape[1] if per_feature else ())
+    for start in range(0, len(X), BLOCK_ROWS):
+        block = X[start : start + BLOCK_ROWS]
+        observed = observed + (~np.isnan(block)).sum(axis=axis)
+        total = total + np.nansum(block, axis=axis, dtype=np.float64)
+    mean = total / np.maximum(observed, 1)
+    squares = np.zeros_like(total)
     for start in range(0, len(X), BLOCK_ROWS):
         deviation = X[start : start + BLOCK_ROWS] - mean
-        squares = squares + np.square(deviation).sum(axis=axis)
-    std = np.sqrt(squares / (len(X) if per_feature else X.size))
+        squares = squares + np.nansum(np.square(deviation), axis=axis)
+    std = np.sqrt(squares / np.maximum(observed, 1))
     return np.broadcast_to(mean, X.shape[1]).copy(), np.broadcast_to(std, X.shape[1]).copy()
 
 
@@ -60,10 +76,11 @@ def fit_scaling(
     not scaled. Raises a ValueError when X is too large to standardise.
     """
     n_features = X.shape[1]
-    if unit_interval and (X.min() < 0 or X.max() > 1):
+    low, high = np.fmin.reduce(X, axis=None), np.fmax.reduce(X, axis=None)
+    if unit_interval and (low < 0 or high > 1):
         raise ValueError(
             "loss='binary_crossentropy' needs X in [0, 1], but X ranges over "
-            f"[{X.min():.4g}, {X.max():.4g}]. Scale X (e.g. MinMaxScaler) or use "
+            f"[{low:.4g}, {high:.4g}]. Scale X (e.g. MinMaxScaler) or use "
             "loss='squared_error'."
         )
     # An overflow shows as a non-finite statistic, reported below.
@@ -122,7 +139,9 @@ def scaled_tensor(
     # A sum is far cheaper than an elementwise test, and is finite whenever
     # every value is; only when it is not (a huge value, or the sum itself
     # overflowing) are the values tested one by one.
-    if not torch.isfinite(x.sum()) and not torch.isfinite(x).all():
+    # Missing entries stay NaN (the network fills them); only an infinity is
+    # an error.
+    if not torch.isfinite(x.sum()) and torch.isinf(x).any():
         raise ValueError(
             "Input X contains values too large for float32 once standardised with the "
             "scaling learned at fit."
@@ -148,8 +167,13 @@ class ScaledRows:
         self.shape = X.shape
         # Scaling is monotone in each feature, so the scaled extremes are the
         # extremes' scaled values: finite there means finite everywhere.
-        self._low = scaled_tensor(X.min(axis=0, keepdims=True), mean, scale, device)[0]
-        self._high = scaled_tensor(X.max(axis=0, keepdims=True), mean, scale, device)[0]
+        low = np.fmin.reduce(X, axis=0, keepdims=True)
+        high = np.fmax.reduce(X, axis=0, keepdims=True)
+        self._low = scaled_tensor(low, mean, scale, device)[0]
+        self._high = scaled_tensor(high, mean, scale, device)[0]
+        self.missing = any(
+            np.isnan(X[i : i + BLOCK_ROWS]).any() for i in range(0, len(X), BLOCK_ROWS)
+        )
 
     def __len__(self) -> int:
         return len(self.X)
@@ -176,3 +200,10 @@ def rows_for_training(
     if X.shape[0] * X.shape[1] * 4 <= working_memory * 2**20:
         return scaled_tensor(X, mean, scale, device)
     return ScaledRows(X, mean, scale, device)
+
+
+def has_missing(x: torch.Tensor | ScaledRows) -> bool:
+    """Whether the (scaled) training rows hold a missing entry (NaN)."""
+    if isinstance(x, ScaledRows):
+        return x.missing
+    return bool(torch.isnan(x.sum()))

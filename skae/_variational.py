@@ -177,7 +177,15 @@ class VariationalAutoEncoder(BaseAutoEncoder):
         """Per-feature negative log-likelihood of ``x`` decoded from one draw.
         The terms are elementwise, so a row's are the same in any batch."""
         out = {"x_hat": module.decode(z_draw.float())}
-        return self.net_.criterion_.per_feature(out, x).double()
+        # A missing entry (NaN) is left out: the likelihood of the observed ones.
+        return self.net_.criterion_.per_feature(out, x).double().nan_to_num(0.0)
+
+    def _log_jacobian(self, x: torch.Tensor) -> torch.Tensor:
+        """Per row and feature, the log of the standardisation's scale where
+        the entry is observed (0 where missing): the change of units of the
+        density."""
+        log_scale = torch.as_tensor(np.log(self.scale_), device=x.device)
+        return torch.where(torch.isnan(x), 0.0, log_scale)
 
     def _log_importance(self, mu, logvar, eps, z) -> torch.Tensor:
         """log p(z) - log q(z|x) of each draw, shape (n_draws, n)."""
@@ -197,7 +205,7 @@ class VariationalAutoEncoder(BaseAutoEncoder):
             log_w = -nll + self._log_importance(mu, logvar, eps, z)
             log_px = torch.logsumexp(log_w, dim=0) - math.log(len(z))
         # Densities of standardised data, mapped back to the original units.
-        return log_px - float(np.log(self.scale_).sum())
+        return log_px - self._log_jacobian(x).sum(dim=1)
 
     def _contributions_scaled(self, module: nn.Module, x: torch.Tensor) -> torch.Tensor:
         """Each feature's share of :meth:`_score_samples_scaled` (its decoder
@@ -219,8 +227,7 @@ class VariationalAutoEncoder(BaseAutoEncoder):
             w[:, None] * -self._feature_nll(module, x, z_draw)
             for w, z_draw in zip(weights, z, strict=True)
         )
-        jacobian = torch.as_tensor(np.log(self.scale_), device=x.device)
-        return torch.cat([features - jacobian, code[:, None]], dim=1)
+        return torch.cat([features - self._log_jacobian(x), code[:, None]], dim=1)
 
     def _log_likelihood_scaled(self, module: nn.Module, x: torch.Tensor) -> torch.Tensor:
         """The bound of :meth:`score_samples`: already a log-likelihood."""

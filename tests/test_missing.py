@@ -1,0 +1,86 @@
+"""Missing entries (NaN): accepted everywhere, filled by the network, left out
+of the loss and of the scores (issue 16)."""
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose, assert_array_equal
+
+from skae import AutoEncoder
+from skae._scaling import fit_scaling
+
+
+@pytest.fixture(scope="module")
+def incomplete():
+    """600 x 6 rows on a 2-dimensional plane, and a copy with 20% of the
+    entries removed at random (the mask)."""
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(600, 2)) @ rng.normal(size=(2, 6)) + 0.1 * rng.normal(size=(600, 6))
+    mask = rng.uniform(size=X.shape) < 0.2
+    missing = X.copy()
+    missing[mask] = np.nan
+    return X, missing, mask
+
+
+def test_the_scaling_leaves_missing_entries_out():
+    X = np.array([[1.0, np.nan, 5.0], [3.0, np.nan, 5.0], [np.nan, np.nan, 5.0]])
+    mean, scale = fit_scaling(X, "feature", unit_interval=False)
+    assert_allclose(mean, [2.0, 0.0, 5.0])
+    # A feature never observed is centred on 0 and, constant, not scaled.
+    assert_allclose(scale, [1.0, 1.0, 1.0])
+
+
+def test_every_kind_learns_from_incomplete_rows(make_estimator, incomplete):
+    X, missing, mask = incomplete
+    est = make_estimator(max_epochs=20).fit(missing)
+    losses = est.net_.history[:, "train_loss"]
+    assert np.all(np.isfinite(losses)) and losses[-1] < 0.6 * losses[0]
+    for method in ("transform", "score_samples", "decision_function", "predict"):
+        assert np.all(np.isfinite(getattr(est, method)(missing))), method
+    assert np.isfinite(est.score(missing))
+    assert_allclose(
+        est.explain(missing).sum(axis=1), est.score_samples(missing), rtol=1e-5, atol=1e-5
+    )
+    # The reconstruction fills the missing entries, far better than the mean.
+    filled = est.inverse_transform(est.transform(missing))
+    error = np.sqrt(np.mean((filled[mask] - X[mask]) ** 2))
+    mean_error = np.sqrt(np.mean((np.nanmean(missing, axis=0) - X)[mask] ** 2))
+    assert error < 0.5 * mean_error
+
+
+def test_a_missing_entry_is_neither_favoured_nor_penalised(incomplete):
+    """For a model trained on incomplete rows, removing an entry from a normal
+    row leaves its score about where it was; removing the entry that made a
+    row abnormal makes it normal again."""
+    X, missing, _ = incomplete
+    est = AutoEncoder(random_state=0).fit(missing[:500])
+    rows = X[500:].copy()
+    holed = rows.copy()
+    holed[:, 1] = np.nan
+    normal, with_hole = est.score_samples(rows), est.score_samples(holed)
+    spread = np.std(normal)
+    assert abs(np.median(with_hole) - np.median(normal)) < 0.25 * spread
+    assert np.median(np.abs(with_hole - normal)) < 0.3 * spread
+    odd = rows.copy()
+    odd[:, 1] += 10 * X[:, 1].std()
+    assert np.all(est.score_samples(odd) < est.offset_)
+    odd[:, 1] = np.nan
+    assert np.mean(est.score_samples(odd) >= est.offset_) > 0.9
+    # A missing entry adds nothing to the explanation.
+    assert_array_equal(est.explain(holed)[:, 1], 0.0)
+
+
+def test_complete_data_fit_as_before(incomplete):
+    """The masking is only switched on when the training rows hold NaN."""
+    X, missing, _ = incomplete
+    est = AutoEncoder(max_epochs=2, random_state=0).fit(X)
+    assert not est.net_.criterion_.masked and not est.net_.module_.fill_missing
+    est.fit(missing)
+    assert est.net_.criterion_.masked and est.net_.module_.fill_missing
+
+
+def test_infinity_is_still_refused(incomplete):
+    _, missing, _ = incomplete
+    bad = missing.copy()
+    bad[0, 0] = np.inf
+    with pytest.raises(ValueError, match="infinity"):
+        AutoEncoder(max_epochs=1).fit(bad)
