@@ -4,6 +4,7 @@ from ._base import BaseAutoEncoder
 from ._contractive import ContractiveAutoEncoder
 from ._convolutional import ConvolutionalAutoEncoder
 from ._denoising import DenoisingAutoEncoder
+from ._imputer import AutoEncoderImputer
 from ._persistence import load
 from ._scorers import mass_volume_scorer, reconstruction_error_scorer
 from ._sparse import SparseAutoEncoder
@@ -14,6 +15,7 @@ __version__ = "0.1.0.dev0"
 
 __all__ = [
     "AutoEncoder",
+    "AutoEncoderImputer",
     "BaseAutoEncoder",
     "ContractiveAutoEncoder",
     "ConvolutionalAutoEncoder",

@@ -3,6 +3,7 @@ of the loss and of the scores (issue 16)."""
 
 import numpy as np
 import pytest
+from conftest import FAST_ESTIMATORS
 from numpy.testing import assert_allclose, assert_array_equal
 
 from skae import AutoEncoder
@@ -84,3 +85,40 @@ def test_infinity_is_still_refused(incomplete):
     bad[0, 0] = np.inf
     with pytest.raises(ValueError, match="infinity"):
         AutoEncoder(max_epochs=1).fit(bad)
+
+
+# --- the imputer ----------------------------------------------------------------------
+
+
+def test_the_imputer_fills_only_the_missing_entries(incomplete):
+    from sklearn.impute import SimpleImputer
+
+    from skae import AutoEncoderImputer
+
+    X, missing, mask = incomplete
+    imputer = AutoEncoderImputer(random_state=0).fit(missing)
+    filled = imputer.transform(missing)
+    assert not np.isnan(filled).any()
+    assert_array_equal(filled[~mask], X[~mask])
+    ours = np.sqrt(np.mean((filled - X)[mask] ** 2))
+    mean = np.sqrt(np.mean((SimpleImputer().fit_transform(missing) - X)[mask] ** 2))
+    assert ours < 0.5 * mean
+    # Complete rows come back as they are, in a copy.
+    assert_array_equal(imputer.transform(X), X)
+    assert imputer.transform(X) is not X
+
+
+def test_the_imputer_wraps_any_kind_and_goes_in_a_pipeline(incomplete):
+    from sklearn.ensemble import IsolationForest
+    from sklearn.pipeline import make_pipeline
+
+    from skae import AutoEncoderImputer
+
+    X, missing, mask = incomplete
+    kind = FAST_ESTIMATORS["VariationalAutoEncoder"](max_epochs=20)
+    imputer = AutoEncoderImputer(kind).fit(missing)
+    assert type(imputer.estimator_) is type(kind) and imputer.estimator_ is not kind
+    assert_array_equal(imputer.transform(missing)[~mask], X[~mask])
+    pipe = make_pipeline(AutoEncoderImputer(random_state=0), IsolationForest(random_state=0))
+    labels = pipe.fit(missing).predict(missing)
+    assert set(np.unique(labels)) <= {-1, 1} and np.mean(labels == 1) > 0.8

@@ -1,0 +1,130 @@
+"""Missing values filled with an autoencoder's reconstruction."""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin, _fit_context, clone
+from sklearn.utils._param_validation import HasMethods
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from ._denoising import DenoisingAutoEncoder
+
+
+class AutoEncoderImputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
+    """Impute missing values with the reconstruction of an autoencoder.
+
+    Goes where :class:`~sklearn.impute.SimpleImputer`,
+    :class:`~sklearn.impute.KNNImputer` or
+    :class:`~sklearn.impute.IterativeImputer` go: ``fit`` trains an
+    autoencoder on the incomplete data (the missing entries, NaN, left out of
+    its loss), and ``transform`` returns ``X`` with each missing entry
+    replaced by the autoencoder's reconstruction of its row; the observed
+    entries are returned unchanged.
+
+    Parameters
+    ----------
+    estimator : skae autoencoder, default=None
+        The autoencoder to fit (cloned), any kind. None uses
+        ``DenoisingAutoEncoder(noise="mask")``: masking sets random entries
+        to the value missing ones are filled with, so training practises
+        exactly what imputation asks, reconstructing entries from the rest
+        of their row.
+    random_state : int, RandomState instance or None, default=None
+        Seed of the default estimator; ignored when ``estimator`` is given
+        (seed it yourself).
+
+    Attributes
+    ----------
+    estimator_ : skae autoencoder
+        The fitted autoencoder.
+    n_features_in_ : int
+        Number of features seen during :term:`fit`.
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Names of features seen during :term:`fit`. Defined only when ``X`` has
+        feature names that are all strings.
+
+    See Also
+    --------
+    sklearn.impute.IterativeImputer : Imputes each feature from the others.
+    DenoisingAutoEncoder : The default estimator.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skae import AutoEncoderImputer
+    >>> rng = np.random.RandomState(0)
+    >>> X = rng.normal(size=(300, 2)) @ rng.normal(size=(2, 4))
+    >>> X_missing = X.copy()
+    >>> X_missing[::3, 1] = np.nan
+    >>> filled = AutoEncoderImputer(random_state=0).fit_transform(X_missing)
+    >>> bool(np.isnan(filled).any()), bool(np.all(filled[1::3] == X[1::3]))
+    (False, True)
+    """
+
+    _parameter_constraints: dict = {
+        "estimator": [HasMethods(["fit", "transform", "inverse_transform"]), None],
+        "random_state": ["random_state"],
+    }
+
+    def __init__(self, estimator=None, *, random_state=None) -> None:
+        self.estimator = estimator
+        self.random_state = random_state
+
+    @_fit_context(prefer_skip_nested_validation=False)
+    def fit(self, X, y=None) -> AutoEncoderImputer:
+        """Fit the autoencoder to the incomplete ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Data with missing entries as NaN.
+        y : Ignored
+            Not used, present for API consistency by convention.
+
+        Returns
+        -------
+        self : AutoEncoderImputer
+            The fitted imputer.
+        """
+        X = validate_data(self, X, dtype=[np.float64, np.float32], ensure_all_finite="allow-nan")
+        if self.estimator is None:
+            estimator = DenoisingAutoEncoder(noise="mask", random_state=self.random_state)
+        else:
+            estimator = clone(self.estimator)
+        self.estimator_ = estimator.fit(X)
+        return self
+
+    def transform(self, X) -> np.ndarray:
+        """``X`` with its missing entries filled.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Data with missing entries as NaN.
+
+        Returns
+        -------
+        X_imputed : ndarray of shape (n_samples, n_features)
+            ``X`` with each NaN replaced by the reconstruction of its row.
+        """
+        check_is_fitted(self)
+        X = validate_data(
+            self,
+            X,
+            reset=False,
+            dtype=[np.float64, np.float32],
+            ensure_all_finite="allow-nan",
+            copy=True,
+        )
+        missing = np.isnan(X)
+        if missing.any():
+            rows = missing.any(axis=1)
+            reconstruction = self.estimator_.inverse_transform(self.estimator_.transform(X[rows]))
+            X[rows] = np.where(missing[rows], reconstruction, X[rows])
+        return X
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        return tags
