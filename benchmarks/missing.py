@@ -17,7 +17,11 @@ imputer fitted on the incomplete training part: ``AutoEncoderImputer()``,
 on ``load_digits`` / 16 and on 3,000 MNIST test images / 255 (``--mnist``,
 ``$SKAE_MNIST``), split 80/20, not standardised.
 
-Run: ``python benchmarks/missing.py [--jobs 2] [--datasets ...]``; writes
+``--ablation`` adds ``AutoEncoderImputer`` with the variants of its default
+estimator that chose it (``ABLATION``).
+
+Run: ``python benchmarks/missing.py [--jobs 2] [--ablation] [--datasets ...]``
+(about 4 minutes on two cores, 6 with ``--ablation``); writes
 ``--out`` (default ``benchmarks/results/missing``) ``.md`` and ``.csv``.
 """
 
@@ -46,7 +50,7 @@ from anomaly import DEFAULT_DATA, find_datasets, load, split  # noqa: E402
 from views import MNIST, load_mnist  # noqa: E402
 
 import skae  # noqa: E402
-from skae import AutoEncoder, AutoEncoderImputer  # noqa: E402
+from skae import AutoEncoder, AutoEncoderImputer, DenoisingAutoEncoder  # noqa: E402
 
 RATES = (0.1, 0.3)
 DETECTORS = {
@@ -58,14 +62,28 @@ DETECTORS = {
 }
 
 
-def imputers(n_features: int) -> dict:
+#: ``--ablation``: the default estimator of AutoEncoderImputer with the
+#: detector's defaults, and with each of the two changes alone.
+ABLATION = {
+    "mask, detector defaults": lambda d: {},
+    "mask, 100 epochs": lambda d: {"max_epochs": 100},
+    "mask, d // 2 codes": lambda d: {"n_components": max(2, d // 2)},
+}
+
+
+def imputers(n_features: int, ablation: bool = False) -> dict:
     nearest = None if n_features <= 20 else 20
-    return {
+    chosen = {
         "AutoEncoderImputer": AutoEncoderImputer(random_state=0),
         "SimpleImputer": SimpleImputer(),
         "KNNImputer": KNNImputer(),
         "IterativeImputer": IterativeImputer(n_nearest_features=nearest, random_state=0),
     }
+    if ablation:
+        for name, params in ABLATION.items():
+            dae = DenoisingAutoEncoder(noise="mask", random_state=0, **params(n_features))
+            chosen[name] = AutoEncoderImputer(dae)
+    return chosen
 
 
 def remove(X: np.ndarray, rate: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -74,11 +92,11 @@ def remove(X: np.ndarray, rate: float, seed: int) -> tuple[np.ndarray, np.ndarra
     return np.where(mask, np.nan, X), mask
 
 
-def imputation_rows(name: str, rate: float, train, test) -> list[dict]:
+def imputation_rows(name: str, rate: float, train, test, ablation: bool) -> list[dict]:
     train_missing, _ = remove(train, rate, 0)
     test_missing, mask = remove(test, rate, 1)
     rows = []
-    for imputer_name, imputer in imputers(train.shape[1]).items():
+    for imputer_name, imputer in imputers(train.shape[1], ablation).items():
         tic = time.perf_counter()
         filled = imputer.fit(train_missing).transform(test_missing)
         seconds = time.perf_counter() - tic
@@ -96,7 +114,7 @@ def imputation_rows(name: str, rate: float, train, test) -> list[dict]:
     return rows
 
 
-def tabular(name: str, path: Path, rate: float) -> list[dict]:
+def tabular(name: str, path: Path, rate: float, ablation: bool) -> list[dict]:
     torch.set_num_threads(1)
     X, y = load(path)
     train, test, _, y_test = split(X, y, 0)
@@ -119,13 +137,13 @@ def tabular(name: str, path: Path, rate: float) -> list[dict]:
         )
     # Imputation of the normal rows only: the anomalies are not meant to be
     # reconstructed well.
-    return rows + imputation_rows(name, rate, train, test)
+    return rows + imputation_rows(name, rate, train, test, ablation)
 
 
-def images(name: str, X: np.ndarray, rate: float) -> list[dict]:
+def images(name: str, X: np.ndarray, rate: float, ablation: bool) -> list[dict]:
     torch.set_num_threads(1)
     train, test = train_test_split(X, test_size=0.2, random_state=0)
-    return imputation_rows(name, rate, train, test)
+    return imputation_rows(name, rate, train, test, ablation)
 
 
 def markdown(rows: list[dict], command: str) -> str:
@@ -170,11 +188,14 @@ def main() -> None:
     parser.add_argument("--mnist", type=Path, default=MNIST)
     parser.add_argument("--no-images", action="store_true")
     parser.add_argument("--jobs", type=int, default=1)
+    parser.add_argument(
+        "--ablation", action="store_true", help="add the imputer-default variants (ABLATION)"
+    )
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results" / "missing")
     args = parser.parse_args()
     command = "python benchmarks/missing.py " + shlex.join(sys.argv[1:])
     tasks = [
-        delayed(tabular)(name, path, rate)
+        delayed(tabular)(name, path, rate, args.ablation)
         for name, path in find_datasets(args.data, args.datasets).items()
         for rate in RATES
     ]
@@ -185,7 +206,11 @@ def main() -> None:
             pixels, _ = load_mnist(args.mnist)
             order = np.random.RandomState(0).permutation(len(pixels))[:3000]
             images_["mnist"] = pixels[order].astype(np.float64) / 255.0
-        tasks += [delayed(images)(name, X, rate) for name, X in images_.items() for rate in RATES]
+        tasks += [
+            delayed(images)(name, X, rate, args.ablation)
+            for name, X in images_.items()
+            for rate in RATES
+        ]
     results = Parallel(n_jobs=args.jobs, verbose=5)(tasks)
     rows = [row for part in results for row in part]
     text = markdown(rows, command.strip())

@@ -9,6 +9,10 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._denoising import DenoisingAutoEncoder
 
+#: Training length of the default estimator: imputation gains from long
+#: training, which a detector's 20-epoch cap would cut short.
+IMPUTER_MAX_EPOCHS = 100
+
 
 class AutoEncoderImputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     """Impute missing values with the reconstruction of an autoencoder.
@@ -25,10 +29,16 @@ class AutoEncoderImputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     ----------
     estimator : skae autoencoder, default=None
         The autoencoder to fit (cloned), any kind. None uses
-        ``DenoisingAutoEncoder(noise="mask")``: masking sets random entries
-        to the value missing ones are filled with, so training practises
-        exactly what imputation asks, reconstructing entries from the rest
-        of their row.
+        ``DenoisingAutoEncoder(noise="mask", n_components=max(2, n_features
+        // 2), max_epochs=100)``. Masking sets random entries to the value
+        missing ones are filled with, so training practises exactly what
+        imputation asks, reconstructing entries from the rest of their row.
+        Imputation wants the best reconstructions, so the code is wider and
+        the training longer than a detector's defaults (which stop early so
+        as not to learn the outliers): on the 21 ADBench tables, digits and
+        MNIST with 10% of the entries removed, the mean RMSE went from 0.739
+        (the detector's defaults) to 0.642, and with 30% from 0.792 to 0.718
+        (``benchmarks/results/missing.md``).
     random_state : int, RandomState instance or None, default=None
         Seed of the default estimator; ignored when ``estimator`` is given
         (seed it yourself).
@@ -88,7 +98,12 @@ class AutoEncoderImputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         """
         X = validate_data(self, X, dtype=[np.float64, np.float32], ensure_all_finite="allow-nan")
         if self.estimator is None:
-            estimator = DenoisingAutoEncoder(noise="mask", random_state=self.random_state)
+            estimator = DenoisingAutoEncoder(
+                noise="mask",
+                n_components=max(2, X.shape[1] // 2),
+                max_epochs=IMPUTER_MAX_EPOCHS,
+                random_state=self.random_state,
+            )
         else:
             estimator = clone(self.estimator)
         self.estimator_ = estimator.fit(X)
