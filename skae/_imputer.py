@@ -18,8 +18,7 @@ class AutoEncoderImputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     """Impute missing values with the reconstruction of an autoencoder.
 
     Goes where :class:`~sklearn.impute.SimpleImputer`,
-    :class:`~sklearn.impute.KNNImputer` or
-    :class:`~sklearn.impute.IterativeImputer` go: ``fit`` trains an
+    ``KNNImputer`` or ``IterativeImputer`` go: ``fit`` trains an
     autoencoder on the incomplete data (the missing entries, NaN, left out of
     its loss), and ``transform`` returns ``X`` with each missing entry
     replaced by the autoencoder's reconstruction of its row; the observed
@@ -55,7 +54,7 @@ class AutoEncoderImputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
 
     See Also
     --------
-    sklearn.impute.IterativeImputer : Imputes each feature from the others.
+    sklearn.impute.SimpleImputer : Imputes each feature with a statistic of it.
     DenoisingAutoEncoder : The default estimator.
 
     Examples

@@ -41,27 +41,18 @@ def mean_and_std(X: np.ndarray, *, per_feature: bool) -> tuple[np.ndarray, np.nd
     rows at a time.
     """
     axis = 0 if per_feature else None
-    if not any(np.isnan(X[i : i + BLOCK_ROWS]).any() for i in range(0, len(X), BLOCK_ROWS)):
+    blocks = range(0, len(X), BLOCK_ROWS)
+    if any(np.isnan(X[i : i + BLOCK_ROWS]).any() for i in blocks):
+        # Missing entries (NaN) are left out; a feature with none observed
+        # is centred on 0 and, being constant, not scaled.
+        observed = sum((~np.isnan(X[i : i + BLOCK_ROWS])).sum(axis=axis) for i in blocks)
+        total = sum(np.nansum(X[i : i + BLOCK_ROWS], axis=axis, dtype=np.float64) for i in blocks)
+        mean = total / np.maximum(observed, 1)
+    else:
+        # Complete data: the mean exactly as before missing values were allowed.
+        observed = len(X) if per_feature else X.size
         mean = X.mean(axis=axis, dtype=np.float64)
-        squares = np.zeros(X.shape[1] if per_feature else ())
-        for start in range(0, len(X), BLOCK_ROWS):
-            deviation = X[start : start + BLOCK_ROWS] - mean
-            squares = squares + np.square(deviation).sum(axis=axis)
-        std = np.sqrt(squares / (len(X) if per_feature else X.size))
-        return np.broadcast_to(mean, X.shape[1]).copy(), np.broadcast_to(std, X.shape[1]).copy()
-    # Missing entries (NaN) are left out; a feature with none observed is
-    # centred on 0 and, being constant, not scaled.
-    observed = np.zeros(X.shape[1] if per_feature else (), dtype=np.int64)
-    total = np.zeros(X.shape[1] if per_feature else ())
-    for start in range(0, len(X), BLOCK_ROWS):
-        block = X[start : start + BLOCK_ROWS]
-        observed = observed + (~np.isnan(block)).sum(axis=axis)
-        total = total + np.nansum(block, axis=axis, dtype=np.float64)
-    mean = total / np.maximum(observed, 1)
-    squares = np.zeros_like(total)
-    for start in range(0, len(X), BLOCK_ROWS):
-        deviation = X[start : start + BLOCK_ROWS] - mean
-        squares = squares + np.nansum(np.square(deviation), axis=axis)
+    squares = sum(np.nansum(np.square(X[i : i + BLOCK_ROWS] - mean), axis=axis) for i in blocks)
     std = np.sqrt(squares / np.maximum(observed, 1))
     return np.broadcast_to(mean, X.shape[1]).copy(), np.broadcast_to(std, X.shape[1]).copy()
 
@@ -76,13 +67,15 @@ def fit_scaling(
     not scaled. Raises a ValueError when X is too large to standardise.
     """
     n_features = X.shape[1]
-    low, high = np.fmin.reduce(X, axis=None), np.fmax.reduce(X, axis=None)
-    if unit_interval and (low < 0 or high > 1):
-        raise ValueError(
-            "loss='binary_crossentropy' needs X in [0, 1], but X ranges over "
-            f"[{low:.4g}, {high:.4g}]. Scale X (e.g. MinMaxScaler) or use "
-            "loss='squared_error'."
-        )
+    if unit_interval:
+        # fmin / fmax leave missing entries out.
+        low, high = np.fmin.reduce(X, axis=None), np.fmax.reduce(X, axis=None)
+        if low < 0 or high > 1:
+            raise ValueError(
+                "loss='binary_crossentropy' needs X in [0, 1], but X ranges over "
+                f"[{low:.4g}, {high:.4g}]. Scale X (e.g. MinMaxScaler) or use "
+                "loss='squared_error'."
+            )
     # An overflow shows as a non-finite statistic, reported below.
     with np.errstate(over="ignore", invalid="ignore"):
         if unit_interval or scaling == "none":
