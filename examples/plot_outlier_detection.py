@@ -13,7 +13,8 @@ a few malignant ones play the outliers. It shows how to
 * put the detector in a :class:`~sklearn.pipeline.Pipeline` with a
   preprocessing step,
 * compare it with :class:`~sklearn.ensemble.IsolationForest` on ROC curves,
-* and choose ``contamination``, which turns scores into +1 / -1 labels.
+* choose ``contamination``, which turns scores into +1 / -1 labels,
+* and see which columns made each outlier an outlier.
 """
 
 # %%
@@ -28,7 +29,7 @@ import numpy as np
 from sklearn.datasets import load_breast_cancer
 from sklearn.ensemble import IsolationForest
 from sklearn.impute import SimpleImputer
-from sklearn.metrics import RocCurveDisplay, precision_score, recall_score
+from sklearn.metrics import RocCurveDisplay, precision_score, recall_score, roc_auc_score
 from sklearn.model_selection import train_test_split
 from sklearn.pipeline import make_pipeline
 
@@ -54,9 +55,11 @@ print(
 # %%
 # The detectors
 # -------------
-# Neither a neural network nor :class:`~sklearn.ensemble.IsolationForest`
-# accepts missing values, so each pipeline first fills them with the
-# feature's median. The autoencoders then standardise every feature
+# skae's estimators and :class:`~sklearn.ensemble.IsolationForest` both
+# accept missing values; here each pipeline first fills them with the
+# feature's median, so that the three detectors see the same complete rows
+# (the last section uses skae's own handling). The autoencoders then
+# standardise every feature
 # internally, which the wildly different units of this table need. The plain
 # autoencoder's defaults are tuned for outlier detection (at most 20 epochs, so
 # that the network does not learn to reconstruct the outliers of the training
@@ -158,3 +161,42 @@ ax.set_xlabel("score_samples on the training rows (lowest values clipped)")
 ax.set_ylabel("rows")
 ax.legend(fontsize=8)
 plt.show()
+
+# %%
+# Which columns made a row an outlier
+# -----------------------------------
+# ``explain`` splits each row's ``score_samples`` into one term per column and
+# a last term for the code: the lower a column's term, the more that column
+# made the row look abnormal. Here the autoencoder is fitted on the incomplete
+# rows themselves, without the imputer: a missing entry is left out of the
+# loss and of the score, and its term is 0. The heat map shows the terms of
+# the ten test rows that score lowest, with their true label. For most of
+# them the code term, whether the row's code lies among the training codes,
+# weighs most; a few rows owe their score to one column.
+names = load_breast_cancer().feature_names
+native = AutoEncoder(random_state=0).fit(X_train)
+scores = native.score_samples(X_test)
+print(
+    f"ROC-AUC of the AutoEncoder on the incomplete rows: {roc_auc_score(outlier_test, -scores):.3f}"
+)
+lowest = np.argsort(scores)[:10]
+terms = native.explain(X_test[lowest])
+
+fig, ax = plt.subplots(figsize=(9, 4), layout="constrained")
+image = ax.imshow(terms, cmap="viridis", aspect="auto")
+ax.set_xticks(range(terms.shape[1]), [*names, "code"], rotation=90, fontsize=7)
+ax.set_yticks(
+    range(len(lowest)),
+    [f"row {i} ({'malignant' if outlier_test[i] else 'benign'})" for i in lowest],
+    fontsize=7,
+)
+fig.colorbar(image, ax=ax, label="term (lower: more abnormal)")
+ax.set_title("What made the ten lowest-scoring test rows abnormal")
+plt.show()
+
+# %%
+# The column with the lowest term, for each of those rows:
+for row, row_terms in zip(lowest, terms, strict=True):
+    worst = int(np.argmin(row_terms[:-1]))
+    label = "malignant" if outlier_test[row] else "benign"
+    print(f"row {row:3d} ({label:9s}): {names[worst]} ({row_terms[worst]:.2f})")
