@@ -1010,6 +1010,8 @@ class BaseAutoEncoder(
         every array and weight as tensors; :func:`skae.load` reads it back
         without running code from the file. Callbacks are not saved. Pickle
         and joblib work too, but loading a pickle can run arbitrary code.
+        The file is written beside ``path`` and renamed into place, so a
+        failed save leaves any previous file at ``path`` whole.
 
         Parameters
         ----------

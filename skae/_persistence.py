@@ -23,6 +23,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import tempfile
 import warnings
 import zipfile
 import zlib
@@ -119,9 +120,23 @@ def save(estimator: Any, path: str | os.PathLike) -> None:
     }
     buffer = io.BytesIO()
     torch.save(tensors, buffer)
-    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr(METADATA, json.dumps(metadata, indent=1))
-        archive.writestr(TENSORS, buffer.getvalue())
+    # Written beside the target, then renamed over it in one step: a failure
+    # midway (a full disk, a crash) leaves the file that was there intact.
+    folder = os.path.dirname(os.path.abspath(path))
+    handle, temporary = tempfile.mkstemp(
+        dir=folder, prefix=f".{os.path.basename(path)}.", suffix=".tmp"
+    )
+    try:
+        with os.fdopen(handle, "wb") as file:
+            with zipfile.ZipFile(file, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+                archive.writestr(METADATA, json.dumps(metadata, indent=1))
+                archive.writestr(TENSORS, buffer.getvalue())
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        os.unlink(temporary)
+        raise
 
 
 def load(path: str | os.PathLike, *, device: str | None = None) -> Any:
@@ -200,6 +215,7 @@ def load(path: str | os.PathLike, *, device: str | None = None) -> Any:
         estimator.latent_density_ = _rebuild_mixture(density, tensors)
     estimator._complete_older_fit()
     estimator.device_ = _resolve_device(estimator.device)
+    _check_shapes(estimator, tensors["module"], path)
     # Building the module draws random weights, soon overwritten: keep the
     # global generators as they were.
     with torch.random.fork_rng(devices=[]):
@@ -216,6 +232,25 @@ def load(path: str | os.PathLike, *, device: str | None = None) -> Any:
     net.history = History(metadata["history"])
     estimator.net_ = net
     return estimator
+
+
+def _check_shapes(estimator: Any, weights: dict, path: str | os.PathLike) -> None:
+    """Compare the network the parameters declare with the stored weights
+    before allocating it: a file whose JSON lies about the sizes (say
+    ``hidden_layer_sizes=(10**7, 10**7)``) must raise a clear error, not
+    exhaust the memory."""
+    # On the meta device, modules hold shapes but no memory.
+    with torch.device("meta"):
+        declared = estimator._make_module(estimator.n_features_in_).state_dict()
+    # A name the file lacks is left to load_state_dict, which knows the
+    # buffers that older files did not have.
+    for name, value in weights.items():
+        if name in declared and tuple(declared[name].shape) != tuple(value.shape):
+            raise ValueError(
+                f"{path}: the saved weights do not fit the model: the parameters declare "
+                f"{name!r} of shape {tuple(declared[name].shape)}, but the file stores "
+                f"{tuple(value.shape)}."
+            )
 
 
 # --- reading --------------------------------------------------------------------

@@ -304,3 +304,40 @@ def test_a_pickle_from_before_the_clipping_range_still_works(blobs):
     assert codes.shape == (len(blobs), 2)
     old.partial_fit(blobs)
     assert torch.isinf(old.net_.module_.input_low).all()
+
+
+def test_a_file_that_lies_about_its_sizes_fails_before_allocating(saved, tmp_path):
+    """Declared sizes are checked against the stored weights on the meta
+    device: 10**7-wide layers would need 400 TB if they were built."""
+
+    def huge(meta):
+        meta["params"]["hidden_layer_sizes"] = [10**7, 10**7]
+        return meta
+
+    with pytest.raises(ValueError, match=r"declare 'encoder.0.weight' of shape \(10000000, 5\)"):
+        load(_rewrite(saved, tmp_path / "huge.skae", metadata=huge))
+
+
+def test_a_failed_save_leaves_the_previous_file(blobs, tmp_path, monkeypatch):
+    import numpy as np
+
+    path = tmp_path / "model.skae"
+    first = AutoEncoder(max_epochs=2, random_state=0).fit(blobs)
+    first.save(path)
+    second = AutoEncoder(max_epochs=2, random_state=1).fit(blobs)
+
+    def fail(self, name, data, *args, **kwargs):
+        if name == TENSORS:
+            raise OSError("No space left on device")
+        return original(self, name, data, *args, **kwargs)
+
+    original = zipfile.ZipFile.writestr
+    monkeypatch.setattr(zipfile.ZipFile, "writestr", fail)
+    with pytest.raises(OSError, match="No space"):
+        second.save(path)
+    monkeypatch.undo()
+    # The first model is still there, whole, and no temporary file is left.
+    np.testing.assert_array_equal(load(path).transform(blobs), first.transform(blobs))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model.skae"]
+    second.save(path)
+    np.testing.assert_array_equal(load(path).transform(blobs), second.transform(blobs))
