@@ -133,6 +133,9 @@ def save(estimator: Any, path: str | os.PathLike) -> None:
                 archive.writestr(TENSORS, buffer.getvalue())
             file.flush()
             os.fsync(file.fileno())
+        # mkstemp makes the file private (0600); give it the mode a plain
+        # open() would have, or that of the file it replaces.
+        os.chmod(temporary, _file_mode(path))
         os.replace(temporary, path)
     except BaseException:
         os.unlink(temporary)
@@ -232,6 +235,16 @@ def load(path: str | os.PathLike, *, device: str | None = None) -> Any:
     net.history = History(metadata["history"])
     estimator.net_ = net
     return estimator
+
+
+def _file_mode(path: str | os.PathLike) -> int:
+    """The permission bits of the file at ``path``, or of a new file."""
+    try:
+        return os.stat(path).st_mode & 0o777
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
 
 
 def _check_shapes(estimator: Any, weights: dict, path: str | os.PathLike) -> None:

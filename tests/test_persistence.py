@@ -341,3 +341,18 @@ def test_a_failed_save_leaves_the_previous_file(blobs, tmp_path, monkeypatch):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["model.skae"]
     second.save(path)
     np.testing.assert_array_equal(load(path).transform(blobs), second.transform(blobs))
+
+
+def test_a_saved_file_has_the_usual_permissions(blobs, tmp_path):
+    umask = os.umask(0o022)
+    try:
+        path = tmp_path / "model.skae"
+        model = AutoEncoder(max_epochs=1, random_state=0).fit(blobs)
+        model.save(path)
+        assert path.stat().st_mode & 0o777 == 0o644
+        # Overwriting keeps the mode the file had.
+        path.chmod(0o600)
+        model.save(path)
+        assert path.stat().st_mode & 0o777 == 0o600
+    finally:
+        os.umask(umask)
