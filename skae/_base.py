@@ -113,6 +113,11 @@ def _noise_variance(feature_errors: np.ndarray, scale: np.ndarray) -> float:
     )
 
 
+def _observed(terms: torch.Tensor, missing: bool) -> torch.Tensor:
+    """``terms`` with the NaN of missing entries as 0, when there may be any."""
+    return terms.nan_to_num(0.0) if missing else terms
+
+
 def _mark_missing(net: AutoEncoderNet, missing: bool) -> None:
     """Tell the module and the loss whether the training rows hold NaN."""
     net.unwrapped(net.module_).fill_missing = missing
@@ -375,7 +380,11 @@ class BaseAutoEncoder(
         squared_loss = isinstance(criterion, SquaredError)
         squared_sum = torch.zeros(n_features, dtype=torch.float64, device=x.device)
         # Observed entries per feature: the means leave missing ones out.
-        observed = torch.zeros(n_features, dtype=torch.float64, device=x.device)
+        # Complete data (the common case) skip the two passes that needs.
+        missing = has_missing(x)
+        observed = torch.full((n_features,), float(n_samples), dtype=torch.float64, device=x.device)
+        if missing:
+            observed.zero_()
         # The training scores need every row's per-feature errors, whose scale
         # is only known once all rows are seen. Within scikit-learn's
         # ``working_memory`` they are kept from this pass (float32, as
@@ -388,11 +397,12 @@ class BaseAutoEncoder(
             nonlocal error_sum, squared_sum, observed, done
             out = module(xb)
             batch_errors = criterion.per_feature(out, xb)
-            error_sum = error_sum + batch_errors.double().nan_to_num(0.0).sum(dim=0)
-            observed = observed + (~torch.isnan(xb)).sum(dim=0)
+            if missing:
+                observed = observed + (~torch.isnan(xb)).sum(dim=0)
+            error_sum = error_sum + _observed(batch_errors.double(), missing).sum(dim=0)
             if not squared_loss:
                 squared = (criterion.reconstruct(out) - xb).square()
-                squared_sum = squared_sum + squared.double().nan_to_num(0.0).sum(dim=0)
+                squared_sum = squared_sum + _observed(squared.double(), missing).sum(dim=0)
             if errors is not None:
                 errors[done : done + len(xb)] = batch_errors
             done += len(xb)

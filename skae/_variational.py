@@ -177,14 +177,18 @@ class VariationalAutoEncoder(BaseAutoEncoder):
         """Per-feature negative log-likelihood of ``x`` decoded from one draw.
         The terms are elementwise, so a row's are the same in any batch."""
         out = {"x_hat": module.decode(z_draw.float())}
-        # A missing entry (NaN) is left out: the likelihood of the observed ones.
-        return self.net_.criterion_.per_feature(out, x).double().nan_to_num(0.0)
+        terms = self.net_.criterion_.per_feature(out, x).double()
+        # A missing entry (NaN) is left out: the likelihood of the observed
+        # ones. Complete batches skip the pass.
+        return terms.nan_to_num(0.0) if torch.isnan(x.sum()) else terms
 
     def _log_jacobian(self, x: torch.Tensor) -> torch.Tensor:
         """Per row and feature, the log of the standardisation's scale where
         the entry is observed (0 where missing): the change of units of the
         density."""
         log_scale = torch.as_tensor(np.log(self.scale_), device=x.device)
+        if not torch.isnan(x.sum()):
+            return log_scale.expand(x.shape)
         return torch.where(torch.isnan(x), 0.0, log_scale)
 
     def _log_importance(self, mu, logvar, eps, z) -> torch.Tensor:
