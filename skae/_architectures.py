@@ -55,6 +55,10 @@ class AutoEncoderModule(nn.Module):
     near-constant feature say, would otherwise be amplified by weights that
     nothing constrained. The reconstruction is still compared with the
     unclipped input, so a value out of range shows in the error in full.
+
+    The encoder's input is also multiplied by ``input_gain`` (ones unless
+    :meth:`set_input_gain` sets it; :func:`skae._scaling.input_gain`), which
+    attenuates near-constant features, in training too.
     """
 
     def __init__(
@@ -74,7 +78,11 @@ class AutoEncoderModule(nn.Module):
         self.fill_missing = False
         self.register_buffer("input_low", torch.full(shape, -math.inf))
         self.register_buffer("input_high", torch.full(shape, math.inf))
-        # Models saved before the buffers existed load with the range unbounded.
+        self.register_buffer("input_gain", torch.ones(shape))
+        #: Whether ``input_gain`` differs from 1 (spares the multiplication).
+        self.attenuate = False
+        # Models saved before the buffers existed load with the range
+        # unbounded and a gain of one.
         self._register_load_state_dict_pre_hook(_unbounded_if_missing, with_module=True)
 
     @torch.no_grad()
@@ -100,6 +108,14 @@ class AutoEncoderModule(nn.Module):
         self.input_low.copy_(low)
         self.input_high.copy_(high)
 
+    @torch.no_grad()
+    def set_input_gain(self, gain: torch.Tensor | None) -> None:
+        """Set the encoder's per-feature input gain (None: ones)."""
+        if "input_gain" not in self._buffers:  # pickled before the gain existed
+            self.register_buffer("input_gain", torch.ones_like(self.input_low))
+        self.attenuate = gain is not None
+        self.input_gain.copy_(torch.ones_like(self.input_gain) if gain is None else gain)
+
     def bound(self, x: torch.Tensor) -> torch.Tensor:
         """``x`` clipped to the training range, outside training."""
         # A module pickled before the range existed has no buffers: unbounded.
@@ -114,7 +130,10 @@ class AutoEncoderModule(nn.Module):
             # A missing entry (NaN) is filled with the feature's training
             # mean, 0 once standardised; the loss leaves it out.
             x = torch.nan_to_num(x, nan=0.0)
-        return self.encoder(self.bound(x))
+        x = self.bound(x)
+        if getattr(self, "attenuate", False):
+            x = x * self.input_gain
+        return self.encoder(x)
 
     def encode(self, x: torch.Tensor) -> torch.Tensor:
         """The deterministic code of ``x`` (the posterior mean for a VAE)."""
@@ -130,9 +149,11 @@ class AutoEncoderModule(nn.Module):
 
 
 def _unbounded_if_missing(module, state_dict, prefix, *args) -> None:
-    for name in ("input_low", "input_high"):
+    for name in ("input_low", "input_high", "input_gain"):
         if prefix + name not in state_dict:
             state_dict[prefix + name] = getattr(module, name).clone()
+    # The flag is not in the state: a gain other than one switches it on.
+    module.attenuate = bool(torch.any(state_dict[prefix + "input_gain"] != 1.0))
 
 
 def dense_autoencoder(

@@ -60,7 +60,13 @@ from ._net import (
     TimeLeft,
 )
 from ._reconstruction import RECONSTRUCTION_LOSSES, SquaredError
-from ._scaling import as_tensor, fit_scaling, has_missing, rows_for_training, scaled_tensor
+from ._scaling import (
+    as_tensor,
+    fit_input_scaling,
+    has_missing,
+    rows_for_training,
+    scaled_tensor,
+)
 from ._sizing import (
     MAX_EPOCHS,
     auto_epochs,
@@ -196,7 +202,7 @@ class BaseAutoEncoder(
         "activation": [StrOptions(set(ACTIVATIONS))],
         "architecture": [StrOptions({"dense", "conv"})],
         "image_shape": ["array-like", None],
-        "scaling": [StrOptions({"feature", "global", "none"})],
+        "scaling": [StrOptions({"auto", "feature", "global", "none"})],
         "loss": [StrOptions(set(RECONSTRUCTION_LOSSES))],
         "max_epochs": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
@@ -222,7 +228,7 @@ class BaseAutoEncoder(
         activation: str = "relu",
         architecture: str = "dense",
         image_shape: tuple[int, int, int] | None = None,
-        scaling: str = "feature",
+        scaling: str = "auto",
         loss: str = "squared_error",
         max_epochs: str | int = "auto",
         batch_size: int = 64,
@@ -515,7 +521,12 @@ class BaseAutoEncoder(
                 else:
                     net = self._make_net(X.shape[1], device, holdout=not partial, n_samples=len(X))
                     net.initialize()
-                    if not first:
+                    if first:
+                        gain = self._input_gain
+                        net.unwrapped(net.module_).set_input_gain(
+                            None if gain is None else torch.as_tensor(gain, dtype=torch.float32)
+                        )
+                    else:
                         self._continue_from(net)
                     _mark_missing(net, missing)
                     if partial:
@@ -702,7 +713,7 @@ class BaseAutoEncoder(
     # Scaling
     # ------------------------------------------------------------------
     def _fit_scaling(self, X: np.ndarray) -> None:
-        self.mean_, self.scale_ = fit_scaling(
+        self.mean_, self.scale_, self._input_gain = fit_input_scaling(
             X, self.scaling, unit_interval=self.loss == "binary_crossentropy"
         )
 

@@ -40,20 +40,28 @@ PARAMETERS = """\
         Shape of one image, with ``architecture="conv"``. None means one
         channel of a square image, or, when ``n_features`` is not a square, a
         one-row image (a 1-D signal).
-    scaling : {"feature", "global", "none"}, default="feature"
+    scaling : {"auto", "feature", "global", "none"}, default="auto"
         Internal scaling, learned at the first ``fit`` or ``partial_fit``.
         ``"feature"`` standardises each feature (mean 0, standard deviation 1;
-        constant features are only centred): right for tabular data in mixed
-        units. ``"global"`` subtracts one mean and divides by one standard
-        deviation over all entries: right for images and other data in one
-        unit, where per-feature scaling would blow up near-constant pixels.
-        ``"none"`` leaves the data as it is. :meth:`inverse_transform` and
-        :meth:`sample` always return the original units. Whatever the
-        scaling, outside training the encoder sees each feature clipped to
-        the range it had in the training data (a near-constant feature's
-        noise cannot explode through the network); reconstruction errors are
-        measured against the unclipped input. Ignored with
-        ``loss="binary_crossentropy"``, which takes data in [0, 1] as is.
+        constant features are only centred), as
+        :class:`~sklearn.preprocessing.StandardScaler` does: right for tabular
+        data in mixed units. ``"auto"`` standardises the same way (the loss,
+        the scores and the reconstructions treat every feature alike), but
+        the encoder sees a feature whose standard deviation is below 0.3
+        times the median one attenuated to that: a near-constant feature (a
+        border pixel, a sensor that barely moves) no longer turns small noise
+        into thousands of its standard deviations, so noise there cannot
+        explode through the network. Data whose features have spreads within
+        that factor of the median (standardised data) train exactly as with
+        ``"feature"``. ``"global"`` subtracts one mean and divides by one
+        standard deviation over all entries: right for images and other data
+        in one unit. ``"none"`` leaves the data as it is.
+        :meth:`inverse_transform` and :meth:`sample` always return the
+        original units. Whatever the scaling, outside training the encoder
+        sees each feature clipped to the range it had in the training data;
+        reconstruction errors are measured against the unclipped input.
+        Ignored with ``loss="binary_crossentropy"``, which takes data in
+        [0, 1] as is.
     loss : {"squared_error", "binary_crossentropy"}, default="squared_error"
         Reconstruction loss. ``"binary_crossentropy"`` is for data in [0, 1]
         (e.g. pixel intensities); the decoder then ends in a sigmoid.

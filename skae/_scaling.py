@@ -8,16 +8,35 @@ units can be passed as it is.
 
 Per-feature standardisation amplifies a near-constant feature: a feature with
 a standard deviation of 0.001 among features of standard deviation 1 becomes a
-thousand times louder, and noise there at predict time used to explode through
-the network (reconstructions thousands of times further from the data than the
-noisy input, ``benchmarks/quality.py``). No rule on the standard deviations
-alone can tell such a feature from one measured in small units (a floor
-relative to the other features would break data in mixed units, which this
-scaling exists for), so the bound is placed where the network is: outside
-training, the encoder sees each feature clipped to the range it had in the
-training data (:class:`skae._architectures.AutoEncoderModule`). A perturbation
-of any feature then moves the network's input no further than the training
-data spans.
+thousand times louder, and noise there at predict time explodes through the
+network (reconstructions 30 times further from the clean data than the noisy
+input, ``benchmarks/quality.py``). No rule on the standard deviations alone can
+tell such a feature from one measured in small units, and a floor under the
+scales would make the second weigh less in the loss. The default,
+``scaling="auto"``, therefore standardises every feature exactly (the loss,
+the scores and the reconstructions treat each feature alike, whatever its
+units) and bounds the amplification where it happens, at the encoder's input:
+the encoder sees a feature whose standard deviation is below ``SCALE_FLOOR``
+(0.3) times the median one of the non-constant features attenuated by the
+ratio (:func:`input_gain`), so that a unit of it, in its own units, moves the
+network's input no more than a unit of a feature at that floor does: a
+near-constant feature is at most about three times louder than a typical
+one, not thousands of times. On the
+decoder's side nothing is amplified: a near-constant feature's reconstruction
+is multiplied by its own small scale. Data whose features have spreads within
+that factor of the median (standardised data, for one) train exactly as with
+``"feature"``. The attenuation has a price: an informative feature much
+quieter than the others also reaches the encoder attenuated, and the network
+takes longer to learn to use it (a higher floor, 1.0, cost a third of the
+imputation accuracy of a small table whose features differ fivefold in
+spread). The
+measurements that chose the rule, and what it costs data in mixed units:
+``benchmarks/results/scaling_ablation.md``.
+
+Outside training, the encoder also sees each feature clipped to the range it
+had in the training data (:class:`skae._architectures.AutoEncoderModule`), so
+a perturbation of any feature moves the network's input no further than the
+training data span.
 
 Data larger than scikit-learn's ``working_memory`` is scaled a batch at a
 time (:class:`ScaledRows`) rather than copied whole.
@@ -30,6 +49,10 @@ import torch
 
 #: Rows per block when summing squared deviations (bounds the float64 copy).
 BLOCK_ROWS = 4096
+#: ``scaling="auto"``: the encoder sees a feature whose standard deviation is
+#: below this fraction of the median one (of the non-constant features) as
+#: if its standard deviation were that.
+SCALE_FLOOR = 0.3
 
 
 def mean_and_std(X: np.ndarray, *, per_feature: bool) -> tuple[np.ndarray, np.ndarray]:
@@ -60,7 +83,19 @@ def mean_and_std(X: np.ndarray, *, per_feature: bool) -> tuple[np.ndarray, np.nd
 def fit_scaling(
     X: np.ndarray, scaling: str, *, unit_interval: bool
 ) -> tuple[np.ndarray, np.ndarray]:
-    """``(mean, scale)`` for ``scaling`` in {"feature", "global", "none"}.
+    """``(mean, scale)`` for ``scaling`` in {"auto", "feature", "global", "none"}
+    ("auto" scales as "feature"; see :func:`fit_input_scaling` for its gain)."""
+    mean, scale, _ = fit_input_scaling(X, scaling, unit_interval=unit_interval)
+    return mean, scale
+
+
+def fit_input_scaling(
+    X: np.ndarray, scaling: str, *, unit_interval: bool
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """``(mean, scale, gain)`` for ``scaling`` in {"auto", "feature", "global", "none"}.
+
+    ``gain`` is the encoder's per-feature input gain (:func:`input_gain`),
+    None (no attenuation) except with ``"auto"``.
 
     ``unit_interval`` (binary cross-entropy) keeps the data as it is, and
     requires it in [0, 1]. Constant features (up to rounding) are centred but
@@ -81,12 +116,33 @@ def fit_scaling(
         if unit_interval or scaling == "none":
             mean, scale = np.zeros(n_features), np.ones(n_features)
         else:
-            mean, scale = mean_and_std(X, per_feature=scaling == "feature")
+            mean, scale = mean_and_std(X, per_feature=scaling in ("auto", "feature"))
     # Constant features (up to rounding) are centred but not scaled.
-    scale[scale <= 1e3 * np.finfo(X.dtype).eps * np.maximum(np.abs(mean), 1.0)] = 1.0
+    constant = scale <= 1e3 * np.finfo(X.dtype).eps * np.maximum(np.abs(mean), 1.0)
+    scale[constant] = 1.0
     if not (np.all(np.isfinite(mean)) and np.all(np.isfinite(scale))):
         raise ValueError("Input X contains values too large to standardise.")
-    return mean, scale
+    gain = None
+    if scaling == "auto" and not unit_interval:
+        gain = input_gain(scale, constant)
+    return mean, scale, gain
+
+
+def input_gain(scale: np.ndarray, constant: np.ndarray) -> np.ndarray | None:
+    """The factor the encoder multiplies each standardised feature by:
+    ``min(1, scale / floor)`` with ``floor = SCALE_FLOOR * median(scale)``
+    over the non-constant features, so that no feature's deviation, in its
+    own units, reaches the encoder divided by less than ``floor``; that holds
+    for a constant feature (scale 1, centred only) too. None when no feature
+    needs attenuating.
+    """
+    if constant.all():
+        return None
+    floor = SCALE_FLOOR * np.median(scale[~constant])
+    gain = np.minimum(1.0, np.where(constant, 1.0, scale) / floor)
+    # Spreads equal up to rounding (standardised data) are equal: no gain.
+    gain[gain > 1.0 - 1e-6] = 1.0
+    return gain if np.any(gain < 1.0) else None
 
 
 def as_tensor(X: np.ndarray, device: torch.device) -> torch.Tensor:

@@ -81,7 +81,7 @@ class SparseAutoEncoder(BaseAutoEncoder):
         activation: str = "relu",
         architecture: str = "dense",
         image_shape: tuple[int, int, int] | None = None,
-        scaling: str = "feature",
+        scaling: str = "auto",
         loss: str = "squared_error",
         max_epochs: str | int = "auto",
         batch_size: int = 64,

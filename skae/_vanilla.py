@@ -24,7 +24,9 @@ class AutoEncoder(BaseAutoEncoder):
     The input is standardised internally (each feature centred on its mean and
     divided by its standard deviation, learned at the first ``fit`` or
     ``partial_fit``; constant features are only centred), so raw, unscaled
-    data can be passed directly. :meth:`inverse_transform` and :meth:`sample`
+    data can be passed directly; a near-constant feature reaches the encoder
+    at most about three times louder than a typical one (``scaling="auto"``), so noise there is not
+    amplified. :meth:`inverse_transform` and :meth:`sample`
     return data in the original units. With ``loss="binary_crossentropy"``
     the data must lie in [0, 1] and is not rescaled.
 

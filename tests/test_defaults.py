@@ -16,7 +16,7 @@ from skae import (
     VariationalAutoEncoder,
 )
 from skae._latent_density import REG_COVAR, fit_code_gaussian, gaussian_log_density
-from skae._scaling import fit_scaling, scaled_tensor
+from skae._scaling import SCALE_FLOOR, fit_input_scaling, fit_scaling, input_gain, scaled_tensor
 from skae._sizing import (
     MAX_EPOCHS,
     MIN_EPOCHS,
@@ -53,6 +53,36 @@ def test_feature_scaling_is_standard_scaling_in_mixed_units():
     np.testing.assert_allclose(scale, reference.scale_)
 
 
+def test_auto_scaling_standardises_and_attenuates_the_encoder_input():
+    """ "auto" standardises exactly as "feature"; only the encoder's input gain
+    attenuates the features quieter than SCALE_FLOOR times the median."""
+    X = near_constant_table()
+    mean, scale, gain = fit_input_scaling(X, "auto", unit_interval=False)
+    reference = StandardScaler().fit(X)
+    np.testing.assert_allclose(mean, reference.mean_)
+    np.testing.assert_allclose(scale, reference.scale_)
+    floor = SCALE_FLOOR * np.median(reference.scale_)
+    np.testing.assert_allclose(gain, np.minimum(1.0, reference.scale_ / floor))
+    assert np.all(gain[:10] > 0.5) and np.all(gain[10:] < 0.01)
+    # Spreads within the floor of the median: no attenuation at all, so
+    # standardised data train exactly as with "feature".
+    standardised = StandardScaler().fit_transform(X)
+    assert fit_input_scaling(standardised, "auto", unit_interval=False)[2] is None
+    assert fit_input_scaling(X, "feature", unit_interval=False)[2] is None
+    assert fit_input_scaling(X, "global", unit_interval=False)[2] is None
+
+
+def test_input_gain_divides_a_constant_feature_by_at_least_the_floor():
+    scale = np.array([1e-4, 0.02, 0.03, 1.0])
+    constant = np.array([False, False, False, True])
+    gain = input_gain(scale, constant)
+    floor = SCALE_FLOOR * 0.02
+    # A constant feature is centred only (scale 1): its raw deviation times
+    # the gain is divided by max(1, floor).
+    np.testing.assert_allclose(gain, [1e-4 / floor, 1.0, 1.0, min(1.0, 1.0 / floor)])
+    assert input_gain(scale, np.ones(4, bool)) is None
+
+
 def test_constant_features_are_only_centred():
     X = np.c_[np.random.RandomState(0).standard_normal(100), np.full(100, 7.0)]
     mean, scale = fit_scaling(X, "feature", unit_interval=False)
@@ -61,7 +91,7 @@ def test_constant_features_are_only_centred():
 
 def test_the_encoder_input_is_clipped_to_the_training_range():
     X = near_constant_table(300)
-    model = AutoEncoder(max_epochs=2, random_state=0).fit(X[:200])
+    model = AutoEncoder(max_epochs=2, scaling="feature", random_state=0).fit(X[:200])
     module = model.net_.module_
     x = torch.as_tensor((X[:200] - model.mean_) / model.scale_, dtype=torch.float32)
     np.testing.assert_allclose(module.input_low.numpy(), x.amin(dim=0).numpy())
@@ -89,8 +119,9 @@ def test_noise_on_near_constant_features_stays_bounded(cls):
     noise = 0.1 * np.random.RandomState(1).standard_normal(test.shape)
     noise[:, :10] = 0.0
     # 20 epochs for every kind (the variational one would take 100 here): the
-    # clipping does not depend on the training length.
-    model = cls(n_components=3, max_epochs=20, random_state=0).fit(train)
+    # clipping does not depend on the training length. "feature" scaling: the
+    # clipping alone, without the default's attenuation.
+    model = cls(n_components=3, max_epochs=20, scaling="feature", random_state=0).fit(train)
     module = model.net_.module_
 
     def moved(A):
@@ -103,6 +134,26 @@ def test_noise_on_near_constant_features_stays_bounded(cls):
     module.input_low.fill_(-np.inf)
     module.input_high.fill_(np.inf)
     assert 10 * bounded < moved(test + noise)
+
+
+@pytest.mark.parametrize("cls", DENSE_KINDS)
+def test_default_scaling_keeps_near_constant_noise_below_the_noise(cls):
+    """With the defaults, noise of 100 times a near-constant feature's spread
+    moves the reconstruction, in the data's units, by less than the noise
+    itself (PCA's guarantee: a projection never amplifies), where plain
+    per-feature standardisation moves it by far more."""
+    X = near_constant_table(2000)
+    train, test = X[:1500], X[1500:]
+    noise = 0.1 * np.random.RandomState(1).standard_normal(test.shape)
+    noise[:, :10] = 0.0
+    moved = {}
+    for scaling in ("auto", "feature"):
+        model = cls(n_components=3, max_epochs=20, scaling=scaling, random_state=0).fit(train)
+        clean = model.inverse_transform(model.transform(test))
+        noisy = model.inverse_transform(model.transform(test + noise))
+        moved[scaling] = np.mean((noisy - clean) ** 2)
+    noise_mse = np.mean(noise**2)
+    assert moved["auto"] < noise_mse < 0.1 * moved["feature"], (moved, noise_mse)
 
 
 # --- sizes -----------------------------------------------------------------
