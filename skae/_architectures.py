@@ -83,7 +83,7 @@ class AutoEncoderModule(nn.Module):
         self.attenuate = False
         # Models saved before the buffers existed load with the range
         # unbounded and a gain of one.
-        self._register_load_state_dict_pre_hook(_unbounded_if_missing, with_module=True)
+        self._register_load_state_dict_pre_hook(_defaults_if_missing, with_module=True)
 
     @torch.no_grad()
     def extend_input_range(self, x: torch.Tensor, *, reset: bool) -> None:
@@ -148,7 +148,7 @@ class AutoEncoderModule(nn.Module):
         return out
 
 
-def _unbounded_if_missing(module, state_dict, prefix, *args) -> None:
+def _defaults_if_missing(module, state_dict, prefix, *args) -> None:
     for name in ("input_low", "input_high", "input_gain"):
         if prefix + name not in state_dict:
             state_dict[prefix + name] = getattr(module, name).clone()

@@ -20,17 +20,16 @@ the encoder sees a feature whose standard deviation is below ``SCALE_FLOOR``
 (0.3) times the median one of the non-constant features attenuated by the
 ratio (:func:`input_gain`), so that a unit of it, in its own units, moves the
 network's input no more than a unit of a feature at that floor does: a
-near-constant feature is at most about three times louder than a typical
-one, not thousands of times. On the
-decoder's side nothing is amplified: a near-constant feature's reconstruction
-is multiplied by its own small scale. Data whose features have spreads within
-that factor of the median (standardised data, for one) train exactly as with
-``"feature"``. The attenuation has a price: an informative feature much
-quieter than the others also reaches the encoder attenuated, and the network
-takes longer to learn to use it (a higher floor, 1.0, cost a third of the
-imputation accuracy of a small table whose features differ fivefold in
-spread). The
-measurements that chose the rule, and what it costs data in mixed units:
+near-constant feature is at most about three times louder than a typical one,
+not thousands of times. On the decoder's side nothing is amplified: a
+near-constant feature's reconstruction is multiplied by its own small scale.
+Data whose features have spreads within that factor of the median
+(standardised data, for one) train exactly as with ``"feature"``. The
+attenuation has a price: an informative feature much quieter than the others
+also reaches the encoder attenuated, and the network takes longer to learn to
+use it (a floor of 1.0 cost a third of the imputation accuracy on a small
+table whose spreads differ up to seventeenfold). The measurements that chose
+the rule, and what it costs data in mixed units:
 ``benchmarks/results/scaling_ablation.md``.
 
 Outside training, the encoder also sees each feature clipped to the range it
@@ -139,7 +138,7 @@ def input_gain(scale: np.ndarray, constant: np.ndarray) -> np.ndarray | None:
     if constant.all():
         return None
     floor = SCALE_FLOOR * np.median(scale[~constant])
-    gain = np.minimum(1.0, np.where(constant, 1.0, scale) / floor)
+    gain = np.minimum(1.0, scale / floor)
     # Spreads equal up to rounding (standardised data) are equal: no gain.
     gain[gain > 1.0 - 1e-6] = 1.0
     return gain if np.any(gain < 1.0) else None
