@@ -89,8 +89,17 @@ def test_set_output_is_kept(frame, tmp_path):
 
 def test_pickle_and_joblib_still_work(blobs, tmp_path):
     model = AutoEncoder(max_epochs=2, random_state=0).fit(blobs)
+    # blobs mixes units 0.1 to 1000: the encoder's input gain is in use.
+    assert model.net_.module_.attenuate
     joblib.dump(model, tmp_path / "m.joblib")
-    for restored in (pickle.loads(pickle.dumps(model)), joblib.load(tmp_path / "m.joblib")):
+    model.save(tmp_path / "m.skae")
+    for restored in (
+        pickle.loads(pickle.dumps(model)),
+        joblib.load(tmp_path / "m.joblib"),
+        load(tmp_path / "m.skae"),
+    ):
+        assert restored.net_.module_.attenuate
+        assert_array_equal(restored.net_.module_.input_gain, model.net_.module_.input_gain)
         assert_array_equal(restored.score_samples(blobs), model.score_samples(blobs))
 
 
@@ -238,21 +247,22 @@ def test_every_estimator_factory_is_covered():
 
 
 def test_a_file_from_before_the_clipping_and_the_code_gaussian_loads(blobs, tmp_path):
-    """Files written before the encoder's clipping range and the one-Gaussian
-    code term existed load with the range unbounded and score with the
-    mixture, as they did."""
+    """Files written before the encoder's clipping range, its input gain and
+    the one-Gaussian code term existed load with the range unbounded, a gain
+    of one and score with the mixture, as they did."""
     import io
 
     import numpy as np
 
     from skae._latent_density import log_density
 
-    model = AutoEncoder(max_epochs=2, random_state=0).fit(blobs)
+    # Such files were fitted with plain per-feature scaling.
+    model = AutoEncoder(max_epochs=2, scaling="feature", random_state=0).fit(blobs)
     path = tmp_path / "new.skae"
     model.save(path)
     with zipfile.ZipFile(path) as archive:
         tensors = torch.load(io.BytesIO(archive.read(TENSORS)), weights_only=True)
-    for name in ("input_low", "input_high"):
+    for name in ("input_low", "input_high", "input_gain"):
         del tensors["module"][name]
     for name in ("code_mean_", "code_covariance_"):
         del tensors[f"array/{name}"]
@@ -279,6 +289,8 @@ def test_a_file_from_before_the_clipping_and_the_code_gaussian_loads(blobs, tmp_
     assert old.score(blobs) == pytest.approx(model.score(blobs), rel=1e-5)
     assert not hasattr(old, "code_mean_")
     assert torch.isinf(old.net_.module_.input_high).all()
+    assert not old.net_.module_.attenuate
+    assert (old.net_.module_.input_gain == 1.0).all()
     # The mixture-based score, written out.
     x = torch.as_tensor((blobs - old.mean_) / old.scale_, dtype=torch.float32)
     with torch.no_grad():
