@@ -39,7 +39,7 @@ from sklearn.base import (
 from sklearn.utils import check_array, check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
-from skorch.callbacks import ProgressBar
+from skorch.callbacks import Callback, ProgressBar
 
 from ._architectures import ACTIVATIONS, conv_autoencoder, dense_autoencoder
 from ._docs import fill_doc
@@ -280,14 +280,14 @@ class BaseAutoEncoder(
             return conv_autoencoder(
                 self.image_shape_,
                 self._n_codes(),
-                self._hidden_layer_sizes(n_features),
+                self._network_sizes(n_features),
                 self.activation,
                 self._make_latent(),
             )
         return dense_autoencoder(
             n_features,
             self._n_codes(),
-            self._hidden_layer_sizes(n_features),
+            self._network_sizes(n_features),
             self.activation,
             self._make_latent(),
         )
@@ -303,6 +303,10 @@ class BaseAutoEncoder(
     def _make_corruption(self) -> Corruption | None:
         """The corruption of training inputs, or None."""
         return None
+
+    def _make_callbacks(self) -> list[tuple[str, Callback]]:
+        """Named skorch callbacks the kind's training needs (before the user's)."""
+        return []
 
     def _score_samples_scaled(self, module: torch.nn.Module, x: torch.Tensor) -> torch.Tensor:
         """Per-sample score of standardised ``x``; higher is more normal.
@@ -519,6 +523,7 @@ class BaseAutoEncoder(
                     _mark_missing(net, missing)
                     net.partial_fit(x, epochs=1)
                 else:
+                    self.hidden_layer_sizes_ = tuple(self._hidden_layer_sizes(X.shape[1]))
                     net = self._make_net(X.shape[1], device, holdout=not partial, n_samples=len(X))
                     net.initialize()
                     if first:
@@ -617,13 +622,22 @@ class BaseAutoEncoder(
             return auto_n_components(self.n_features_in_)
         return self.n_components
 
-    def _hidden_layer_sizes(self, n_features: int) -> list[int]:
+    def _hidden_layer_sizes(self, n_features: int, *, count_codes: bool = True) -> list[int]:
+        """``hidden_layer_sizes``, "auto" resolved for ``n_features`` inputs
+        (and the codes, unless ``count_codes`` is False: the rule of older fits)."""
         sizes = self.hidden_layer_sizes
         if isinstance(sizes, str):  # "auto"
             if self.architecture == "conv":
                 return list(AUTO_CONV_CHANNELS)
-            return list(auto_hidden_layer_sizes(n_features))
+            codes = self._n_codes() if count_codes else None
+            return list(auto_hidden_layer_sizes(n_features, codes))
         return [int(sizes)] if np.isscalar(sizes) else [int(s) for s in sizes]
+
+    def _network_sizes(self, n_features: int) -> list[int]:
+        """The hidden sizes of the network to build: those of the fit (a loaded
+        model is rebuilt as it was trained), else resolved from the parameters."""
+        fitted = getattr(self, "hidden_layer_sizes_", None)
+        return list(fitted) if fitted is not None else self._hidden_layer_sizes(n_features)
 
     def _draw_base_seed(self) -> int:
         if self.random_state is None:
@@ -665,6 +679,7 @@ class BaseAutoEncoder(
             callbacks.append(("time_left", TimeLeft()))
         if self.verbose and self.verbose >= 2:
             callbacks.append(("progress_bar", ProgressBar()))
+        callbacks.extend(self._make_callbacks())
         # Copies, so that fitting never changes the objects the user passed.
         callbacks.extend(copy.deepcopy(self.callbacks or []))
         net_class, placement = AutoEncoderNet, {"device": device}
@@ -1056,6 +1071,10 @@ class BaseAutoEncoder(
         if not hasattr(self, "n_components_"):
             # Fitted before n_components="auto": n_components was the number.
             self.n_components_ = self.n_components
+        if not hasattr(self, "hidden_layer_sizes_"):
+            # Fitted before "auto" widths counted the codes.
+            sizes = self._hidden_layer_sizes(self.n_features_in_, count_codes=False)
+            self.hidden_layer_sizes_ = tuple(sizes)
         if hasattr(self, "error_scale_") and not hasattr(self, "noise_variance_"):
             # Fitted before score's likelihood: the mean training loss per
             # standardised feature, in the original units (the training MSE

@@ -26,8 +26,12 @@ PARAMETERS = """\
         empty tuple gives a linear autoencoder. ``"auto"`` sizes the network
         from ``n_features``: two layers, the first the power of two nearest
         to ``n_features`` within [64, 512], the second half as wide (at least
-        32): (64, 32) up to 90 features, (512, 256) from 725 (MNIST). With
-        ``architecture="conv"``, ``"auto"`` is (16, 32) channels.
+        32): (64, 32) up to 90 features, (512, 256) from 725 (MNIST). More
+        codes than ``n_components="auto"`` gives widen it: the second layer
+        has at least 16 units per code (the power of two nearest, at most
+        256), the first twice as many, so that 16 codes of 64 features come
+        out of (512, 256), not (64, 32). With ``architecture="conv"``,
+        ``"auto"`` is (16, 32) channels.
     activation : {"relu", "tanh", "logistic", "identity", "gelu"}, default="relu"
         Activation of the hidden layers. The code layer and the output layer
         are linear.
@@ -170,6 +174,9 @@ ATTRIBUTES = """\
     n_components_ : int
         The number of codes: ``n_components``, or what ``"auto"`` gave for
         ``n_features_in_``.
+    hidden_layer_sizes_ : tuple of int
+        The widths (channels with ``architecture="conv"``) of the hidden
+        layers: ``hidden_layer_sizes``, or what ``"auto"`` gave.
     n_features_in_ : int
         Number of features seen during :term:`fit`.
     feature_names_in_ : ndarray of shape (`n_features_in_`,)

@@ -252,6 +252,17 @@ def _check_shapes(estimator: Any, weights: dict, path: str | os.PathLike) -> Non
     before allocating it: a file whose JSON lies about the sizes (say
     ``hidden_layer_sizes=(10**7, 10**7)``) must raise a clear error, not
     exhaust the memory."""
+    sizes = estimator.hidden_layer_sizes
+    if not isinstance(sizes, str):
+        # "auto" may resolve differently in another version of skae; a
+        # number or a list must be what the model was built with.
+        declared_sizes = estimator._hidden_layer_sizes(estimator.n_features_in_)
+        if list(estimator.hidden_layer_sizes_) != declared_sizes:
+            raise ValueError(
+                f"{path}: the parameters declare hidden_layer_sizes={declared_sizes}, but "
+                f"the model was fitted with hidden_layer_sizes_="
+                f"{list(estimator.hidden_layer_sizes_)}."
+            )
     # On the meta device, modules hold shapes but no memory.
     with torch.device("meta"):
         declared = estimator._make_module(estimator.n_features_in_).state_dict()

@@ -183,6 +183,17 @@ def test_auto_hidden_layer_sizes_follow_the_features():
     assert all(64 <= w <= 512 and w & (w - 1) == 0 for w in widths)
 
 
+def test_auto_widths_carry_the_codes():
+    # 16 units per code next to the code, twice that before it.
+    assert auto_hidden_layer_sizes(64, 16) == (512, 256)
+    assert auto_hidden_layer_sizes(64, 8) == (256, 128)
+    assert auto_hidden_layer_sizes(64, 2) == (64, 32)
+    assert auto_hidden_layer_sizes(20, 1000) == (512, 256)  # bounded
+    # The codes "auto" gives never widen the network the features give.
+    for d in range(1, 3000):
+        assert auto_hidden_layer_sizes(d, auto_n_components(d)) == auto_hidden_layer_sizes(d)
+
+
 def test_auto_n_components_is_one_code_per_32_features():
     assert [auto_n_components(d) for d in (1, 8, 95, 96, 166, 512, 784, 5000)] == [
         2,
@@ -202,6 +213,11 @@ def test_auto_values_reach_the_network():
     assert model.n_iter_ == auto_epochs(3000)
     linear = [m for m in model.net_.module_.encoder if isinstance(m, torch.nn.Linear)]
     assert [m.out_features for m in linear] == [*auto_hidden_layer_sizes(200), 6]
+    assert model.hidden_layer_sizes_ == auto_hidden_layer_sizes(200)
+    wide = AutoEncoder(n_components=16, max_epochs=1, random_state=0).fit(X[:200, :64])
+    linear = [m for m in wide.net_.module_.encoder if isinstance(m, torch.nn.Linear)]
+    assert [m.out_features for m in linear] == [512, 256, 16]
+    assert wide.hidden_layer_sizes_ == (512, 256)
     assert model.get_params()["hidden_layer_sizes"] == "auto"
     assert model.get_params()["n_components"] == "auto"
     assert model.n_components_ == auto_n_components(200) == 6

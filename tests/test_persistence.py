@@ -324,10 +324,40 @@ def test_a_file_that_lies_about_its_sizes_fails_before_allocating(saved, tmp_pat
 
     def huge(meta):
         meta["params"]["hidden_layer_sizes"] = [10**7, 10**7]
+        meta["fitted"]["hidden_layer_sizes_"] = [10**7, 10**7]
         return meta
 
     with pytest.raises(ValueError, match=r"declare 'encoder.0.weight' of shape \(10000000, 5\)"):
         load(_rewrite(saved, tmp_path / "huge.skae", metadata=huge))
+
+
+def test_a_file_whose_sizes_disagree_with_its_parameters_is_refused(saved, tmp_path):
+    def lie(meta):
+        meta["params"]["hidden_layer_sizes"] = [10**7, 10**7]
+        return meta
+
+    with pytest.raises(ValueError, match=r"declare hidden_layer_sizes=\[10000000, 10000000\]"):
+        load(_rewrite(saved, tmp_path / "lie.skae", metadata=lie))
+
+
+def test_a_file_from_before_the_widths_counted_the_codes_loads(blobs, tmp_path):
+    # Six codes of five features: "auto" now gives (256, 128); a file written
+    # before the codes counted holds the (64, 32) network it was fitted with.
+    model = AutoEncoder(n_components=6, max_epochs=2, random_state=0).fit(blobs)
+    assert model.hidden_layer_sizes_ == (256, 128)
+    old_rule = AutoEncoder(n_components=6, hidden_layer_sizes=(64, 32), max_epochs=2)
+    old_rule.fit(blobs)
+    path = tmp_path / "old.skae"
+    old_rule.save(path)
+
+    def before(meta):
+        meta["params"]["hidden_layer_sizes"] = "auto"
+        del meta["fitted"]["hidden_layer_sizes_"]
+        return meta
+
+    loaded = load(_rewrite(path, tmp_path / "before.skae", metadata=before))
+    assert loaded.hidden_layer_sizes_ == (64, 32)
+    assert_array_equal(loaded.transform(blobs), old_rule.transform(blobs))
 
 
 def test_a_failed_save_leaves_the_previous_file(blobs, tmp_path, monkeypatch):

