@@ -34,7 +34,9 @@ Training length
     after 20 epochs. On dequantised digits (``n_components=8``) its
     held-out log-likelihood goes from 38.0 nats at 20 epochs (below
     FactorAnalysis's 41.0) to 51.4 at the 105 epochs the budget gives,
-    2% short of 200 epochs. As a detector it pays for it on the clustered
+    2% short of 200 epochs (with the (64, 32) network of the time; the
+    (256, 128) one that 8 codes now get reaches 53.0 at the default, and
+    overfits by 200 epochs: 44.1). As a detector it pays for it on the clustered
     type (mean ROC-AUC 0.892 to 0.837, seed 0) and on the real sets
     (``benchmarks/results/detection_ablation_2.md``); the default detector
     is :class:`~skae.AutoEncoder`.
@@ -55,9 +57,11 @@ Network width
     needs: held-out reconstruction error 0.0246 where PCA's is 0.0116; with
     it (512-256) 0.0097. The same rule, checked on nine ADBench tables of 21
     to 166 features reduced to an eighth and a quarter of their features,
-    lowered the held-out error on all 16 problems that it changes (by up to
-    3.5 times), and cost 1.1 to 3.3 times the fit time
-    (``benchmarks/results/detection_ablation_3.md``).
+    lowered the held-out error on all 16 problems that it changes (to 0.29
+    to 0.98 times the error of the narrower network), for 0.9 to 3.3 times
+    the fit time (``benchmarks/results/reduction_widths.md``). A wider
+    detector was measured too and rejected: it learns the outliers in its
+    training data (``benchmarks/results/detection_ablation_3.md``).
 Number of codes
     One code per ``FEATURES_PER_CODE`` (32) features, at least
     ``MIN_COMPONENTS`` (2) and at most ``MAX_COMPONENTS`` (32): two codes up
