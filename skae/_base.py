@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import copy
 import os
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -42,6 +43,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from skorch.callbacks import Callback, ProgressBar
 
 from ._architectures import ACTIVATIONS, conv_autoencoder, dense_autoencoder
+from ._categorical import CategoricalEncoding, resolve_categorical
 from ._docs import fill_doc
 from ._latent import DeterministicLatent
 from ._latent_density import (
@@ -59,7 +61,7 @@ from ._net import (
     Penalty,
     TimeLeft,
 )
-from ._reconstruction import RECONSTRUCTION_LOSSES, SquaredError
+from ._reconstruction import RECONSTRUCTION_LOSSES, MixedTypeLoss, SquaredError
 from ._scaling import (
     as_tensor,
     fit_input_scaling,
@@ -203,6 +205,7 @@ class BaseAutoEncoder(
         "architecture": [StrOptions({"dense", "conv"})],
         "image_shape": ["array-like", None],
         "scaling": [StrOptions({"auto", "feature", "global", "none"})],
+        "categorical_features": [StrOptions({"from_dtype"}), "array-like", None],
         "loss": [StrOptions(set(RECONSTRUCTION_LOSSES))],
         "max_epochs": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
@@ -229,6 +232,7 @@ class BaseAutoEncoder(
         architecture: str = "dense",
         image_shape: tuple[int, int, int] | None = None,
         scaling: str = "auto",
+        categorical_features: str | list | np.ndarray | None = "from_dtype",
         loss: str = "squared_error",
         max_epochs: str | int = "auto",
         batch_size: int = 64,
@@ -251,6 +255,7 @@ class BaseAutoEncoder(
         self.architecture = architecture
         self.image_shape = image_shape
         self.scaling = scaling
+        self.categorical_features = categorical_features
         self.loss = loss
         self.max_epochs = max_epochs
         self.batch_size = batch_size
@@ -366,13 +371,22 @@ class BaseAutoEncoder(
         """Per-sample log-likelihood of the original data, in nats, from
         standardised ``x``: the Gaussian observation model of :meth:`score`."""
         out = module(x)
+        criterion = self.net_.criterion_
         scale = torch.as_tensor(self.scale_, device=x.device)
-        residual = (self.net_.criterion_.reconstruct(out) - x).double() * scale
+        residual = (criterion.reconstruct(out) - x).double() * scale
+        categorical = 0.0
+        encoding = self._encoding()
+        if encoding is not None:
+            # The numeric entries' Gaussian, and the observed categories' probabilities.
+            numeric = torch.as_tensor(encoding.numeric_positions(), device=x.device)
+            residual = residual[:, numeric]
+            categorical = criterion.categorical_log_likelihood(out, x)
         variance = self.noise_variance_
         # The density of the observed entries: a missing one is left out.
         observed = (~torch.isnan(residual)).sum(dim=1)
         log_normaliser = 0.5 * observed * np.log(2 * np.pi * variance)
-        return -0.5 * residual.nan_to_num(0.0).square().sum(dim=1) / variance - log_normaliser
+        gaussian = -0.5 * residual.nan_to_num(0.0).square().sum(dim=1) / variance
+        return gaussian - log_normaliser + categorical
 
     def _fit_scoring(self, x: torch.Tensor, seed: int) -> np.ndarray | None:
         """Fit what :meth:`_score_samples_scaled` and :meth:`_sample_codes` need,
@@ -383,12 +397,18 @@ class BaseAutoEncoder(
         over the data), else None.
         """
         criterion = self.net_.criterion_
-        n_samples, n_features = x.shape
+        # One error per input column (a categorical column's is one term).
+        n_samples, n_features = len(x), self.n_features_in_
         error_sum = torch.zeros(n_features, dtype=torch.float64, device=x.device)
         # The squared errors of the reconstructions, for ``noise_variance_``:
         # with squared_error they are the per-feature losses already summed.
+        # With categorical columns, of the numeric entries only.
+        encoding = self._encoding()
         squared_loss = isinstance(criterion, SquaredError)
-        squared_sum = torch.zeros(n_features, dtype=torch.float64, device=x.device)
+        numeric = None if encoding is None else encoding.numeric_positions()
+        numeric_columns = None if encoding is None else np.flatnonzero(~encoding.is_categorical)
+        n_squared = n_features if numeric is None else len(numeric)
+        squared_sum = torch.zeros(n_squared, dtype=torch.float64, device=x.device)
         # Observed entries per feature: the means leave missing ones out.
         # Complete data (the common case) skip the two passes that needs.
         missing = has_missing(x)
@@ -408,10 +428,12 @@ class BaseAutoEncoder(
             out = module(xb)
             batch_errors = criterion.per_feature(out, xb)
             if missing:
-                observed = observed + (~torch.isnan(xb)).sum(dim=0)
+                observed = observed + (~criterion.column_missing(xb)).sum(dim=0)
             error_sum = error_sum + _observed(batch_errors.double(), missing).sum(dim=0)
             if not squared_loss:
                 squared = (criterion.reconstruct(out) - xb).square()
+                if numeric is not None:
+                    squared = squared[:, numeric]
                 squared_sum = squared_sum + _observed(squared.double(), missing).sum(dim=0)
             if errors is not None:
                 errors[done : done + len(xb)] = batch_errors
@@ -424,7 +446,15 @@ class BaseAutoEncoder(
         counts = np.maximum(observed.cpu().numpy(), 1)
         self.error_scale_ = np.maximum(error_sum.cpu().numpy() / counts, 1e-6)
         squared_sum = (error_sum if squared_loss else squared_sum).cpu().numpy()
-        self.noise_variance_ = _noise_variance(squared_sum / counts, self.scale_)
+        if numeric is None:
+            self.noise_variance_ = _noise_variance(squared_sum / counts, self.scale_)
+        else:
+            numeric_counts = counts[numeric_columns]
+            self.noise_variance_ = (
+                _noise_variance(squared_sum / numeric_counts, self.scale_[numeric])
+                if len(numeric)
+                else 1.0
+            )
         self.code_mean_, self.code_covariance_ = fit_code_gaussian(codes)
         self.latent_density_ = fit_code_density(codes, seed)
         if errors is None:
@@ -488,13 +518,7 @@ class BaseAutoEncoder(
     def _fit(self, X, *, partial: bool) -> BaseAutoEncoder:
         # partial_fit always continues a fitted model; fit only with warm_start.
         first = not (hasattr(self, "net_") and (partial or self.warm_start))
-        X = validate_data(
-            self,
-            self._flatten_images(X),
-            reset=first,
-            dtype=[np.float64, np.float32],
-            ensure_all_finite="allow-nan",
-        )
+        X = self._validated(X, reset=first)
         # An accelerator places the model itself (one device per process).
         if self.accelerator is not None:
             device = self.accelerator.device
@@ -694,7 +718,7 @@ class BaseAutoEncoder(
             placement = {"accelerator": self.accelerator, "callbacks__print_log__sink": sink}
         return net_class(
             module=self._make_module(n_features),
-            criterion=self._make_criterion(n_features),
+            criterion=self._criterion(n_features),
             penalties=self._make_penalties(),
             corruption=self._make_corruption(),
             optimizer=torch.optim.Adam,
@@ -714,6 +738,31 @@ class BaseAutoEncoder(
             **placement,
         )
 
+    def _criterion(self, n_features: int) -> torch.nn.Module:
+        """The kind's criterion, with the categorical columns' cross-entropy
+        beside it when there are any."""
+        encoding = self._encoding()
+        if encoding is None:
+            return self._make_criterion(n_features)
+        numeric = self._make_criterion(len(encoding.numeric_positions()))
+        return MixedTypeLoss(
+            numeric,
+            encoding.blocks(),
+            list(encoding.is_categorical),
+            encoding.unseen_nats,
+            self.mean_,
+        )
+
+    def _column_log_scale(self) -> np.ndarray:
+        """Per input column, the log of its standardisation's scale (0 for a
+        categorical column): the change of units of a density."""
+        encoding = self._encoding()
+        if encoding is None:
+            return np.log(self.scale_)
+        log_scale = np.zeros(self.n_features_in_)
+        log_scale[~encoding.is_categorical] = np.log(self.scale_[encoding.numeric_positions()])
+        return log_scale
+
     def _fit_detector_and_density(self, x: torch.Tensor, seed: int) -> None:
         scores = self._fit_scoring(x, seed)
         if scores is None:
@@ -728,9 +777,31 @@ class BaseAutoEncoder(
     # Scaling
     # ------------------------------------------------------------------
     def _fit_scaling(self, X: np.ndarray) -> None:
-        self.mean_, self.scale_, self._input_gain = fit_input_scaling(
-            X, self.scaling, unit_interval=self.loss == "binary_crossentropy"
-        )
+        encoding = self._encoding()
+        unit_interval = self.loss == "binary_crossentropy"
+        if encoding is None:
+            self.mean_, self.scale_, self._input_gain = fit_input_scaling(
+                X, self.scaling, unit_interval=unit_interval
+            )
+            return
+        # The numeric columns are scaled. The one-hot entries are centred on
+        # the categories' frequencies, not scaled: a missing category then
+        # reaches the encoder as the frequencies (0 once centred), as a
+        # missing number reaches it as its mean.
+        numeric = encoding.numeric_positions()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # a column never observed
+            self.mean_ = np.nan_to_num(np.nanmean(X, axis=0))
+        self.scale_ = np.ones(X.shape[1])
+        self._input_gain = None
+        if len(numeric):
+            mean, scale, gain = fit_input_scaling(
+                X[:, numeric], self.scaling, unit_interval=unit_interval
+            )
+            self.mean_[numeric], self.scale_[numeric] = mean, scale
+            if gain is not None:
+                self._input_gain = np.ones(X.shape[1])
+                self._input_gain[numeric] = gain
 
     def _scaled_tensor(self, X: np.ndarray, device: torch.device) -> torch.Tensor:
         return scaled_tensor(X, self.mean_, self.scale_, device)
@@ -776,13 +847,53 @@ class BaseAutoEncoder(
 
     def _check_input(self, X) -> np.ndarray:
         check_is_fitted(self)
-        return validate_data(
-            self,
-            self._flatten_images(X),
-            reset=False,
-            dtype=[np.float64, np.float32],
-            ensure_all_finite="allow-nan",
+        return self._validated(X, reset=False)
+
+    def _validated(self, X, *, reset: bool) -> np.ndarray:
+        """``X`` checked for the network (``reset``: at a first fit, which also
+        learns its categorical columns), and one-hot encoded if it has any."""
+        X = self._flatten_images(X)
+        if reset:
+            self._fit_categories(X)
+        encoding = self._encoding()
+        if encoding is None:
+            return validate_data(
+                self, X, reset=reset, dtype=[np.float64, np.float32], ensure_all_finite="allow-nan"
+            )
+        # Names and the number of columns, on the columns as they come.
+        validate_data(self, X, reset=reset, skip_check_array=True)
+        return check_array(encoding.encode(X), dtype=np.float64, ensure_all_finite="allow-nan")
+
+    def _fit_categories(self, X) -> None:
+        """Learn which columns of ``X`` are categorical, and their categories
+        (:mod:`skae._categorical`); ``is_categorical_`` is None when none is."""
+        mask = resolve_categorical(X, self.categorical_features)
+        self.is_categorical_ = mask
+        if mask is None:
+            return
+        if self.architecture == "conv":
+            raise ValueError(
+                "Categorical columns need architecture='dense': a convolution treats the "
+                "columns as pixels. Encode them first, or pass categorical_features=None."
+            )
+        encoding = CategoricalEncoding.fit(X, mask)
+        self.categories_ = encoding.categories
+        self._categorical_kinds = encoding.kinds
+        self._unseen_nats = encoding.unseen_nats
+
+    def _encoding(self) -> CategoricalEncoding | None:
+        """The fitted one-hot layout, or None without categorical columns."""
+        mask = getattr(self, "is_categorical_", None)
+        if mask is None:
+            return None
+        return CategoricalEncoding(
+            mask, self.categories_, self._categorical_kinds, self._unseen_nats
         )
+
+    def _n_inputs(self) -> int:
+        """The width of the network's input: the encoded columns."""
+        encoding = self._encoding()
+        return self.n_features_in_ if encoding is None else encoding.n_encoded
 
     def transform(self, X) -> np.ndarray:
         """Encode ``X`` into the latent space.
@@ -819,7 +930,10 @@ class BaseAutoEncoder(
         """
         check_is_fitted(self)
         Z = self._check_codes(X)
-        return self._decode(Z, "inverse_transform").astype(Z.dtype, copy=False)
+        decoded = self._decode(Z, "inverse_transform")
+        if not isinstance(decoded, np.ndarray):  # a DataFrame: categorical columns
+            return decoded
+        return decoded.astype(Z.dtype, copy=False)
 
     def _check_codes(self, Z) -> np.ndarray:
         Z = check_array(Z, dtype=[np.float64, np.float32], input_name="X")
@@ -839,7 +953,12 @@ class BaseAutoEncoder(
             return criterion.reconstruct({"x_hat": module.decode(z)})
 
         decoded = _finite(self._apply(Z, decode, dtype=np.float64), method)
-        return decoded * self.scale_ + self.mean_
+        decoded = decoded * self.scale_ + self.mean_
+        encoding = self._encoding()
+        if encoding is None:
+            return decoded
+        columns = getattr(self, "feature_names_in_", range(self.n_features_in_))
+        return encoding.decode(decoded, list(columns))
 
     # ------------------------------------------------------------------
     # Outlier detection
@@ -1090,4 +1209,6 @@ class BaseAutoEncoder(
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         # Missing entries are filled by the network and left out of the loss.
         tags.input_tags.allow_nan = True
+        # Categorical columns are one-hot encoded inside (categorical_features).
+        tags.input_tags.categorical = True
         return tags

@@ -65,7 +65,28 @@ PARAMETERS = """\
         sees each feature clipped to the range it had in the training data;
         reconstruction errors are measured against the unclipped input.
         Ignored with ``loss="binary_crossentropy"``, which takes data in
-        [0, 1] as is.
+        [0, 1] as is. Categorical columns are one-hot, centred on their
+        categories' frequencies and not scaled.
+    categorical_features : "from_dtype", array-like of str, int or bool, or None, \
+            default="from_dtype"
+        Which columns are categories, not numbers, as in
+        :class:`~sklearn.ensemble.HistGradientBoostingRegressor`.
+        ``"from_dtype"``: the pandas columns of dtype ``category``, ``object``
+        (strings), ``string`` or ``bool`` (none for a numpy array). A list of
+        column names or indices, or a boolean mask of ``n_features``
+        entries, names them; None: every column is numeric. Each categorical
+        column is one-hot encoded inside the estimator (its categories
+        learned at the first fit: sorted, or a pandas category's own) and
+        reconstructed by a softmax over its categories with a cross-entropy
+        loss, so it counts once, like a numeric column, in the loss,
+        :meth:`score_samples` and :meth:`explain`. :meth:`inverse_transform`
+        and :meth:`sample` then return a DataFrame with the input's columns
+        and dtypes, the most probable category in each categorical column. A
+        category not seen at fit is encoded as no category, as
+        :class:`~sklearn.preprocessing.OneHotEncoder` does with
+        ``handle_unknown="ignore"``, and scored as a category of probability
+        ``1 / (n_samples + 1)``: unusual. A missing one (NaN, None) is left
+        out as a missing number is. Needs ``architecture="dense"``.
     loss : {"squared_error", "binary_crossentropy"}, default="squared_error"
         Reconstruction loss. ``"binary_crossentropy"`` is for data in [0, 1]
         (e.g. pixel intensities); the decoder then ends in a sigmoid.
@@ -174,6 +195,13 @@ ATTRIBUTES = """\
     n_components_ : int
         The number of codes: ``n_components``, or what ``"auto"`` gave for
         ``n_features_in_``.
+    is_categorical_ : ndarray of shape (`n_features_in_`,) of bool, or None
+        Which input columns are categorical (see ``categorical_features``);
+        None when none is.
+    categories_ : list of ndarray
+        The categories of each categorical column, in column order (the
+        order of their one-hot entries). Set only when ``is_categorical_`` is
+        not None.
     hidden_layer_sizes_ : tuple of int
         The widths (channels with ``architecture="conv"``) of the hidden
         layers: ``hidden_layer_sizes``, or what ``"auto"`` gave.

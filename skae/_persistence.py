@@ -44,7 +44,13 @@ TENSORS = "tensors.pt"
 _SPECIAL = {"net_", "latent_density_", "device_"}
 #: Private state saved too: the seeds that let training continue exactly, and
 #: the container chosen with ``set_output``.
-_PRIVATE_STATE = {"_base_seed", "_n_training_calls", "_sklearn_output_config"}
+_PRIVATE_STATE = {
+    "_base_seed",
+    "_n_training_calls",
+    "_sklearn_output_config",
+    "_categorical_kinds",
+    "_unseen_nats",
+}
 
 
 def save(estimator: Any, path: str | os.PathLike) -> None:
@@ -223,7 +229,7 @@ def load(path: str | os.PathLike, *, device: str | None = None) -> Any:
     # global generators as they were.
     with torch.random.fork_rng(devices=[]):
         net = estimator._make_net(
-            estimator.n_features_in_, estimator.device_, holdout=estimator.early_stopping
+            estimator._n_inputs(), estimator.device_, holdout=estimator.early_stopping
         )
         net.initialize()
     try:
@@ -256,7 +262,7 @@ def _check_shapes(estimator: Any, weights: dict, path: str | os.PathLike) -> Non
     if not isinstance(sizes, str):
         # "auto" may resolve differently in another version of skae; a
         # number or a list must be what the model was built with.
-        declared_sizes = estimator._hidden_layer_sizes(estimator.n_features_in_)
+        declared_sizes = estimator._hidden_layer_sizes(estimator._n_inputs())
         if list(estimator.hidden_layer_sizes_) != declared_sizes:
             raise ValueError(
                 f"{path}: the parameters declare hidden_layer_sizes={declared_sizes}, but "
@@ -265,7 +271,7 @@ def _check_shapes(estimator: Any, weights: dict, path: str | os.PathLike) -> Non
             )
     # On the meta device, modules hold shapes but no memory.
     with torch.device("meta"):
-        declared = estimator._make_module(estimator.n_features_in_).state_dict()
+        declared = estimator._make_module(estimator._n_inputs()).state_dict()
     # A name the file lacks is left to load_state_dict, which knows the
     # buffers that older files did not have.
     for name, value in weights.items():

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -37,6 +38,10 @@ class PerFeatureLoss(nn.Module):
 
     def per_feature(self, out: dict[str, torch.Tensor], x: torch.Tensor) -> torch.Tensor:
         raise NotImplementedError
+
+    def column_missing(self, x: torch.Tensor) -> torch.Tensor:
+        """Which entries of each row are missing (one per term of :meth:`per_feature`)."""
+        return torch.isnan(x)
 
     def forward(self, out: dict[str, torch.Tensor], x: torch.Tensor) -> torch.Tensor:
         if not self.masked:
@@ -113,6 +118,123 @@ class BernoulliNLL(PerFeatureLoss):
 
     def reconstruct(self, out: dict[str, torch.Tensor]) -> torch.Tensor:
         return torch.sigmoid(out["x_hat"])
+
+
+class MixedTypeLoss(PerFeatureLoss):
+    """``numeric``'s loss on the numeric columns and each categorical
+    column's cross-entropy: one term per input column, in the input's order.
+
+    ``blocks`` holds ``(start, stop)`` of every input column in the encoded
+    input and ``is_categorical`` which are categorical
+    (:class:`skae._categorical.CategoricalEncoding`). A categorical column's
+    one-hot entries are its target and the decoder's outputs there its
+    logits. The cross-entropy is the negative log-probability of the observed
+    category, in nats, so it is a likelihood term as much as a loss: it adds
+    to a sum (``numeric.averages`` False) as well as to a mean. A one-hot
+    block of zeros (a category unseen at fit) costs ``unseen_nats``; a block
+    of NaN is missing, and left out as a missing number is.
+
+    The network works on centred one-hot entries (the estimator centres them
+    on the categories' training frequencies, ``mean``): the loss adds the
+    frequencies back to get the one-hot target, and :meth:`reconstruct` gives
+    the probabilities centred the same way, so that the estimator's
+    ``x * scale_ + mean_`` turns both back.
+    """
+
+    def __init__(
+        self,
+        numeric: PerFeatureLoss,
+        blocks: list[tuple[int, int]],
+        is_categorical: list[bool],
+        unseen_nats: float,
+        mean: np.ndarray,
+    ) -> None:
+        super().__init__()
+        self.numeric = numeric
+        self.averages = numeric.averages
+        self.unseen_nats = float(unseen_nats)
+        self.categorical_blocks = [b for b, c in zip(blocks, is_categorical, strict=True) if c]
+        numeric_at = [start for (start, _), c in zip(blocks, is_categorical, strict=True) if not c]
+        # Terms come out numeric first, categorical second; ``order`` puts
+        # them back in the input's order. Buffers, to follow the device.
+        position = [0] * len(blocks)
+        for rank, j in enumerate(
+            [j for j, c in enumerate(is_categorical) if not c]
+            + [j for j, c in enumerate(is_categorical) if c]
+        ):
+            position[j] = rank
+        self.register_buffer("numeric_at", torch.tensor(numeric_at, dtype=torch.long), False)
+        self.register_buffer("order", torch.tensor(position, dtype=torch.long), False)
+        # The first entry of each column: NaN there means the column is missing.
+        firsts = [start for start, _ in blocks]
+        self.register_buffer("first_entry", torch.tensor(firsts, dtype=torch.long), False)
+        offset = torch.zeros(len(mean), dtype=torch.float32)
+        for start, stop in self.categorical_blocks:
+            offset[start:stop] = torch.as_tensor(mean[start:stop], dtype=torch.float32)
+        self.register_buffer("offset", offset, False)
+
+    def _target(self, x: torch.Tensor, start: int, stop: int) -> torch.Tensor:
+        """The one-hot entries of a block of centred ``x``."""
+        return x[:, start:stop] + self.offset[start:stop]
+
+    @staticmethod
+    def _unseen(target: torch.Tensor) -> torch.Tensor:
+        # Zeros, up to the rounding of centring and uncentring in float32.
+        return target.sum(dim=1) < 0.5
+
+    def _numeric_out(self, out: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+        return {**out, "x_hat": out["x_hat"][:, self.numeric_at]}
+
+    def per_feature(self, out: dict[str, torch.Tensor], x: torch.Tensor) -> torch.Tensor:
+        terms = [self.numeric.per_feature(self._numeric_out(out), x[:, self.numeric_at])]
+        x_hat = out["x_hat"]
+        for start, stop in self.categorical_blocks:
+            target = self._target(x, start, stop)
+            log_p = F.log_softmax(x_hat[:, start:stop], dim=1)
+            # log_softmax is finite: no 0 * -inf. NaN targets give NaN terms.
+            nll = -(target * log_p).sum(dim=1)
+            terms.append(torch.where(self._unseen(target), self.unseen_nats, nll)[:, None])
+        return torch.cat(terms, dim=1)[:, self.order]
+
+    def column_missing(self, x: torch.Tensor) -> torch.Tensor:
+        """Which input columns of each row are missing: (n_samples, n_columns)."""
+        return torch.isnan(x[:, self.first_entry])
+
+    def forward(self, out: dict[str, torch.Tensor], x: torch.Tensor) -> torch.Tensor:
+        if not self.masked:
+            terms = self.per_feature(out, x)
+            return terms.mean(dim=1) if self.averages else terms.sum(dim=1)
+        missing = self.column_missing(x)
+        filled = torch.nan_to_num(x, nan=0.0)
+        terms = self.per_feature(out, filled).masked_fill(missing, 0.0)
+        total = terms.sum(dim=1)
+        if not self.averages:
+            return total
+        return total / (~missing).sum(dim=1).clamp(min=1)
+
+    def reconstruct(self, out: dict[str, torch.Tensor]) -> torch.Tensor:
+        """Numbers as the numeric loss reconstructs them, and each
+        categorical column's probabilities."""
+        x_hat = out["x_hat"]
+        result = torch.empty_like(x_hat)
+        result[:, self.numeric_at] = self.numeric.reconstruct(self._numeric_out(out))
+        for start, stop in self.categorical_blocks:
+            probabilities = torch.softmax(x_hat[:, start:stop], dim=1)
+            result[:, start:stop] = probabilities - self.offset[start:stop]
+        return result
+
+    def categorical_log_likelihood(self, out: dict[str, torch.Tensor], x: torch.Tensor):
+        """Per row, the log-probability of its observed categories, in nats
+        (0 for a missing one)."""
+        x_hat = out["x_hat"]
+        total = torch.zeros(len(x), dtype=torch.float64, device=x.device)
+        for start, stop in self.categorical_blocks:
+            target = self._target(x, start, stop)
+            log_p = F.log_softmax(x_hat[:, start:stop], dim=1).double()
+            nll = -(target.double().nan_to_num(0.0) * log_p).sum(dim=1)
+            nll = torch.where(self._unseen(target), self.unseen_nats, nll)
+            total = total - torch.where(torch.isnan(target[:, 0]), 0.0, nll)
+        return total
 
 
 #: The decoder likelihoods of a variational autoencoder, by ``loss``.

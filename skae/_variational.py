@@ -105,6 +105,7 @@ class VariationalAutoEncoder(BaseAutoEncoder):
         architecture: str = "dense",
         image_shape: tuple[int, int, int] | None = None,
         scaling: str = "auto",
+        categorical_features: str | list | np.ndarray | None = "from_dtype",
         loss: str = "squared_error",
         max_epochs: str | int = "auto",
         batch_size: int = 64,
@@ -130,6 +131,7 @@ class VariationalAutoEncoder(BaseAutoEncoder):
             architecture=architecture,
             image_shape=image_shape,
             scaling=scaling,
+            categorical_features=categorical_features,
             loss=loss,
             max_epochs=max_epochs,
             batch_size=batch_size,
@@ -186,10 +188,10 @@ class VariationalAutoEncoder(BaseAutoEncoder):
         """Per row and feature, the log of the standardisation's scale where
         the entry is observed (0 where missing): the change of units of the
         density."""
-        log_scale = torch.as_tensor(np.log(self.scale_), device=x.device)
+        log_scale = torch.as_tensor(self._column_log_scale(), device=x.device)
         if not torch.isnan(x.sum()):
-            return log_scale.expand(x.shape)
-        return torch.where(torch.isnan(x), 0.0, log_scale)
+            return log_scale.expand(len(x), -1)
+        return torch.where(self.net_.criterion_.column_missing(x), 0.0, log_scale)
 
     def _log_importance(self, mu, logvar, eps, z) -> torch.Tensor:
         """log p(z) - log q(z|x) of each draw, shape (n_draws, n)."""

@@ -134,10 +134,42 @@ def test_frame_with_other_columns_is_rejected(data, method):
         getattr(model, method)(frame.rename(columns={"f0": "other"}))
 
 
-def test_frame_with_a_string_column_is_rejected(data):
+def test_frame_with_a_string_column_is_rejected_without_categorical_features(data):
     frame = pd.DataFrame(data, columns=[f"f{i}" for i in range(N_FEATURES)]).assign(label="x")
     with pytest.raises(ValueError, match="could not convert string to float"):
-        AutoEncoder(max_epochs=1).fit(frame)
+        AutoEncoder(max_epochs=1, categorical_features=None).fit(frame)
+    # By default (categorical_features="from_dtype") the string column is categorical.
+    model = AutoEncoder(max_epochs=1, random_state=0).fit(frame)
+    assert model.is_categorical_.tolist() == [False] * N_FEATURES + [True]
+
+
+def test_numeric_column_with_strings_is_named(data):
+    frame = pd.DataFrame(data, columns=[f"f{i}" for i in range(N_FEATURES)])
+    frame["f1"] = frame["f1"].astype(object)
+    frame.loc[3, "f1"] = "oops"
+    frame = frame.assign(kind=pd.Categorical(["a", "b"] * (len(frame) // 2)))
+    with pytest.raises(ValueError, match="Column 'f1' is numeric"):
+        AutoEncoder(max_epochs=1, categorical_features=["kind"]).fit(frame)
+
+
+@pytest.mark.parametrize(
+    "spec, message",
+    [
+        (["nope"], "names columns X does not have"),
+        ([7], "indices out of range"),
+        ([True, False], "one entry per feature"),
+    ],
+)
+def test_bad_categorical_features_are_named(data, spec, message):
+    frame = pd.DataFrame(data, columns=[f"f{i}" for i in range(N_FEATURES)])
+    with pytest.raises(ValueError, match=message):
+        AutoEncoder(max_epochs=1, categorical_features=spec).fit(frame)
+
+
+def test_categorical_columns_need_the_dense_architecture(data):
+    frame = pd.DataFrame(data, columns=[f"f{i}" for i in range(N_FEATURES)]).assign(label="x")
+    with pytest.raises(ValueError, match="architecture='dense'"):
+        ConvolutionalAutoEncoder(max_epochs=1).fit(frame)
 
 
 def test_image_shape_must_match_the_features(data):

@@ -1,0 +1,227 @@
+"""The input side, categorical columns: which they are, and their one-hot encoding.
+
+A table often mixes numbers with categories (a country, a product code, a
+flag). skae encodes those columns inside the estimator, the way
+:class:`~sklearn.ensemble.HistGradientBoostingRegressor` does with
+``categorical_features="from_dtype"``: a pandas column of dtype
+``category``, ``object`` (strings) or ``bool`` is categorical, the rest is
+numeric; a list of column names or indices, or a boolean mask, says so
+explicitly. Each categorical column with ``K`` categories becomes ``K``
+one-hot entries of the network's input, in the column's place, and the
+decoder gives it ``K`` logits that a softmax turns into the probabilities of
+its categories (:class:`skae._reconstruction.MixedTypeLoss` scores them with
+the cross-entropy). A category is therefore never treated as a number, and a
+categorical column counts once in the loss, the scores and :meth:`explain`,
+like a numeric one.
+
+The categories are learned at the first ``fit`` (sorted; a pandas
+``category`` column keeps its own). A missing entry (``NaN``, ``None``,
+``pd.NA``) is encoded as a block of ``NaN``, which the network reads as all
+zeros and the loss leaves out, exactly as a missing number. A category not
+seen at fit is encoded as all zeros, as
+:class:`~sklearn.preprocessing.OneHotEncoder` does with
+``handle_unknown="ignore"``; its loss is that of a category of probability
+``1 / (n_samples + 1)`` (``unseen_nats``), so it counts as unusual in the
+score, whatever the network predicts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+#: What "from_dtype" calls categorical: pandas dtype kinds.
+_CATEGORICAL_KINDS = ("category", "object", "string", "bool")
+
+
+def _dtype_kind(dtype) -> str:
+    import pandas as pd
+
+    if isinstance(dtype, pd.CategoricalDtype):
+        return "category"
+    if pd.api.types.is_bool_dtype(dtype):
+        return "bool"
+    if pd.api.types.is_object_dtype(dtype):
+        return "object"
+    if pd.api.types.is_string_dtype(dtype):
+        return "string"
+    return "numeric"
+
+
+def resolve_categorical(X, categorical_features) -> np.ndarray | None:
+    """The boolean mask of categorical columns of ``X`` that
+    ``categorical_features`` names, or None when there are none."""
+    n_features = X.shape[1] if hasattr(X, "shape") and len(X.shape) == 2 else None
+    columns = list(X.columns) if hasattr(X, "columns") else None
+    if categorical_features is None:
+        return None
+    if isinstance(categorical_features, str):  # "from_dtype"
+        if columns is None:
+            return None
+        mask = np.array([_dtype_kind(d) in _CATEGORICAL_KINDS for d in X.dtypes])
+        return mask if mask.any() else None
+    spec = np.asarray(categorical_features)
+    if spec.size == 0:
+        return None
+    if spec.dtype.kind == "b":
+        if spec.shape != (n_features,):
+            raise ValueError(
+                f"categorical_features as a boolean mask needs one entry per feature "
+                f"({n_features}), got shape {spec.shape}."
+            )
+        return spec.copy() if spec.any() else None
+    mask = np.zeros(n_features, dtype=bool)
+    if spec.dtype.kind in "iu":
+        if spec.min() < -n_features or spec.max() >= n_features:
+            raise ValueError(
+                f"categorical_features holds indices out of range for {n_features} features: "
+                f"{spec.tolist()}."
+            )
+        mask[spec] = True
+        return mask
+    if spec.dtype.kind in "UO":
+        if columns is None:
+            raise ValueError(
+                "categorical_features names columns, but X has no column names: pass a "
+                "pandas DataFrame, or indices or a boolean mask."
+            )
+        unknown = [name for name in spec.tolist() if name not in columns]
+        if unknown:
+            raise ValueError(f"categorical_features names columns X does not have: {unknown}.")
+        for name in spec.tolist():
+            mask[columns.index(name)] = True
+        return mask
+    raise ValueError(
+        "categorical_features must be 'from_dtype', None, a list of column names or "
+        f"indices, or a boolean mask; got {categorical_features!r}."
+    )
+
+
+def _column(X, j: int) -> np.ndarray:
+    if hasattr(X, "iloc"):
+        return X.iloc[:, j].to_numpy(dtype=object)
+    return np.asarray(X, dtype=object)[:, j]
+
+
+def _is_missing(values: np.ndarray) -> np.ndarray:
+    import pandas as pd
+
+    return np.asarray(pd.isna(values), dtype=bool)
+
+
+def _sorted_categories(values: np.ndarray) -> np.ndarray:
+    present = values[~_is_missing(values)]
+    unique = list(dict.fromkeys(present.tolist()))
+    try:
+        unique.sort()
+    except TypeError:  # mixed types: a stable order all the same
+        unique.sort(key=lambda v: (type(v).__name__, str(v)))
+    return np.array(unique, dtype=object)
+
+
+@dataclass
+class CategoricalEncoding:
+    """The layout of the encoded input: ``is_categorical`` per input column,
+    the ``categories`` of each categorical one (in order) and the dtype to
+    decode it to (``kinds``: "category", or the name of its pandas dtype),
+    and the loss of an unseen category."""
+
+    is_categorical: np.ndarray
+    categories: list[np.ndarray]
+    kinds: list[str]
+    unseen_nats: float
+
+    @classmethod
+    def fit(cls, X, mask: np.ndarray) -> CategoricalEncoding:
+        categories, kinds = [], []
+        for j in np.flatnonzero(mask):
+            dtype = X.dtypes.iloc[j] if hasattr(X, "dtypes") else np.dtype(object)
+            kind = _dtype_kind(dtype)
+            if kind == "category":
+                cats = np.asarray(dtype.categories, dtype=object)
+            else:
+                cats = _sorted_categories(_column(X, j))
+            if len(cats) == 0:
+                name = X.columns[j] if hasattr(X, "columns") else j
+                raise ValueError(f"Categorical column {name!r} has no observed value.")
+            categories.append(cats)
+            # The dtype to give the decoded column back ("object", "str", ...).
+            kinds.append("category" if kind == "category" else str(dtype))
+        unseen = float(np.log(len(X) + 1.0))
+        return cls(np.asarray(mask, dtype=bool), categories, kinds, unseen)
+
+    @property
+    def widths(self) -> list[int]:
+        """The number of encoded entries of each input column."""
+        sizes = iter(len(c) for c in self.categories)
+        return [next(sizes) if c else 1 for c in self.is_categorical]
+
+    @property
+    def n_encoded(self) -> int:
+        return sum(self.widths)
+
+    def blocks(self) -> list[tuple[int, int]]:
+        """``(start, stop)`` of each input column in the encoded input."""
+        stops = np.cumsum(self.widths)
+        return [(int(b - w), int(b)) for b, w in zip(stops, self.widths, strict=True)]
+
+    def numeric_positions(self) -> np.ndarray:
+        """The encoded positions of the numeric columns."""
+        pairs = zip(self.blocks(), self.is_categorical, strict=True)
+        return np.array([start for (start, _), c in pairs if not c], dtype=np.int64)
+
+    def encode(self, X) -> np.ndarray:
+        """``X`` as a float64 array of ``n_encoded`` columns: numbers as they
+        are, each categorical column one-hot (NaN where missing, zeros where
+        unseen). Raises a ValueError naming a numeric column that is not."""
+        import pandas as pd
+
+        n_rows = X.shape[0]
+        out = np.zeros((n_rows, self.n_encoded), dtype=np.float64)
+        cats = iter(self.categories)
+        names = list(X.columns) if hasattr(X, "columns") else None
+        for j, ((start, stop), categorical) in enumerate(
+            zip(self.blocks(), self.is_categorical, strict=True)
+        ):
+            values = _column(X, j)
+            name = names[j] if names is not None else j
+            if not categorical:
+                missing = _is_missing(values)
+                try:
+                    numbers = np.where(missing, np.nan, values).astype(np.float64)
+                except (TypeError, ValueError) as exc:
+                    raise ValueError(
+                        f"Column {name!r} is numeric (not in categorical_features) but holds "
+                        f"values that are not numbers: {exc}"
+                    ) from exc
+                out[:, start] = numbers
+                continue
+            # -1 for a missing or unseen value: no entry set.
+            codes = pd.Index(next(cats), dtype=object).get_indexer(values)
+            rows = np.flatnonzero(codes >= 0)
+            out[rows, start + codes[rows]] = 1.0
+            out[_is_missing(values), start:stop] = np.nan
+        return out
+
+    def decode(self, values: np.ndarray, columns, index=None):
+        """Reconstructions in the encoded layout (numbers in original units,
+        category probabilities) as a DataFrame with the input's columns: the
+        most probable category of each categorical column, in its dtype."""
+        import pandas as pd
+
+        data = {}
+        cats = iter(zip(self.categories, self.kinds, strict=True))
+        for name, (start, stop), categorical in zip(
+            columns, self.blocks(), self.is_categorical, strict=True
+        ):
+            if not categorical:
+                data[name] = values[:, start]
+                continue
+            categories, kind = next(cats)
+            chosen = categories[np.argmax(values[:, start:stop], axis=1)]
+            if kind == "category":
+                data[name] = pd.Categorical(chosen, categories=categories)
+            else:
+                data[name] = pd.Series(chosen, dtype=object).astype(kind).to_numpy()
+        return pd.DataFrame(data, index=index)

@@ -1,0 +1,234 @@
+"""Categorical columns: found, encoded inside, reconstructed and scored as categories."""
+
+import pickle
+
+import numpy as np
+import pandas as pd
+import pytest
+from numpy.testing import assert_allclose, assert_array_equal
+
+from skae import (
+    AutoEncoder,
+    ContractiveAutoEncoder,
+    DenoisingAutoEncoder,
+    SparseAutoEncoder,
+    VariationalAutoEncoder,
+    load,
+)
+from skae._categorical import CategoricalEncoding, resolve_categorical
+
+DENSE_KINDS = [
+    AutoEncoder,
+    DenoisingAutoEncoder,
+    SparseAutoEncoder,
+    VariationalAutoEncoder,
+    ContractiveAutoEncoder,
+]
+
+
+def _table(n_rows=600, seed=0):
+    """A size that depends on the colour, a flag that is the colour, and noise."""
+    rng = np.random.RandomState(seed)
+    colour = rng.choice(["red", "green", "blue"], n_rows)
+    size = np.where(colour == "red", rng.normal(10, 1, n_rows), rng.normal(0, 1, n_rows))
+    return pd.DataFrame(
+        {
+            "size": size,
+            "colour": pd.Categorical(colour),
+            "weight": 100 * rng.normal(size=n_rows),
+            "blue": colour == "blue",
+        }
+    )
+
+
+@pytest.fixture(scope="module")
+def table():
+    return _table()
+
+
+@pytest.fixture(scope="module")
+def fitted(table):
+    return AutoEncoder(random_state=0).fit(table)
+
+
+# --- which columns, and how they are encoded --------------------------------------
+
+
+def test_from_dtype_finds_category_string_and_bool_columns():
+    frame = pd.DataFrame(
+        {
+            "x": [1.0, 2.0],
+            "c": pd.Categorical(["a", "b"]),
+            "s": ["u", "v"],
+            "o": np.array(["u", 1], dtype=object),
+            "b": [True, False],
+            "i": [1, 2],
+        }
+    )
+    assert resolve_categorical(frame, "from_dtype").tolist() == [0, 1, 1, 1, 1, 0]
+    assert resolve_categorical(frame, None) is None
+    assert resolve_categorical(frame, ["i"]).tolist() == [0, 0, 0, 0, 0, 1]
+    assert resolve_categorical(frame, [0, -1]).tolist() == [1, 0, 0, 0, 0, 1]
+    assert resolve_categorical(frame.to_numpy(), "from_dtype") is None  # no dtypes to read
+
+
+def test_encoding_is_one_hot_with_missing_as_nan_and_unseen_as_zeros():
+    frame = pd.DataFrame({"x": [1.5, np.nan, 3.0], "c": ["b", "a", None]})
+    encoding = CategoricalEncoding.fit(frame, np.array([False, True]))
+    assert [c.tolist() for c in encoding.categories] == [["a", "b"]]
+    assert encoding.blocks() == [(0, 1), (1, 3)]
+    assert_array_equal(encoding.encode(frame), [[1.5, 0, 1], [np.nan, 1, 0], [3.0, np.nan, np.nan]])
+    unseen = pd.DataFrame({"x": [0.0], "c": ["zzz"]})
+    assert_array_equal(encoding.encode(unseen), [[0.0, 0.0, 0.0]])
+    # A pandas category keeps its own categories, unobserved ones included.
+    frame["c"] = pd.Categorical(frame["c"], categories=["b", "a", "c"])
+    encoding = CategoricalEncoding.fit(frame, np.array([False, True]))
+    assert encoding.categories[0].tolist() == ["b", "a", "c"]
+
+
+# --- fitting and reconstructing ---------------------------------------------------
+
+
+@pytest.mark.parametrize("cls", DENSE_KINDS, ids=lambda c: c.__name__)
+def test_every_kind_reconstructs_categories_as_categories(cls, table):
+    model = cls(random_state=0).fit(table)
+    assert model.n_features_in_ == 4
+    assert model.is_categorical_.tolist() == [False, True, False, True]
+    assert [c.tolist() for c in model.categories_] == [["blue", "green", "red"], [False, True]]
+    codes = model.transform(table)
+    assert codes.shape == (len(table), model.n_components_)
+    back = model.inverse_transform(codes)
+    assert isinstance(back, pd.DataFrame)
+    assert list(back.columns) == list(table.columns)
+    assert back.dtypes.to_dict() == table.dtypes.to_dict()
+    # Two codes carry the colour (it sets the size) well enough to give it back.
+    assert np.mean(back["colour"] == table["colour"]) > 0.9
+    losses = model.net_.history[:, "train_loss"]
+    assert losses[-1] < 0.7 * losses[0]
+
+
+def test_the_size_follows_the_reconstructed_colour(fitted, table):
+    back = fitted.inverse_transform(fitted.transform(table))
+    red = back["colour"] == "red"
+    assert back.loc[red, "size"].mean() > 8 and abs(back.loc[~red, "size"].mean()) < 2
+
+
+def test_sample_gives_known_categories_in_their_dtypes(fitted, table):
+    drawn = fitted.sample(50, random_state=0)
+    assert drawn.dtypes.to_dict() == table.dtypes.to_dict()
+    assert set(drawn["colour"]) <= {"red", "green", "blue"}
+    assert_array_equal(drawn, fitted.sample(50, random_state=0))
+
+
+def test_without_categorical_columns_nothing_changes():
+    X = np.random.RandomState(0).normal(size=(200, 4))
+    frame = pd.DataFrame(X, columns=list("abcd"))
+    default = AutoEncoder(max_epochs=3, random_state=0).fit(frame)
+    plain = AutoEncoder(max_epochs=3, random_state=0, categorical_features=None).fit(frame)
+    assert default.is_categorical_ is None
+    assert_array_equal(default.score_samples(frame), plain.score_samples(frame))
+    assert isinstance(default.inverse_transform(default.transform(frame)), np.ndarray)
+
+
+def test_integer_codes_can_be_declared_categorical():
+    rng = np.random.RandomState(0)
+    code = rng.choice([0, 10, 20], 400)
+    X = np.column_stack([code + rng.normal(scale=0.1, size=400), code])
+    model = AutoEncoder(random_state=0, categorical_features=[1]).fit(X)
+    back = model.inverse_transform(model.transform(X))
+    # Categories come back as one of them, never as an average of 0 and 20.
+    assert set(back[1]) <= {0, 10, 20}
+    assert np.mean(back[1] == code) > 0.95
+
+
+# --- scoring -------------------------------------------------------------------------
+
+
+def test_a_category_combination_never_seen_is_an_outlier(fitted, table):
+    normal = table.iloc[:40].copy()
+    odd = normal.copy()
+    # Red rows are large; a small red (or a large blue) was never seen.
+    odd["colour"] = pd.Categorical(
+        np.where(odd["colour"] == "red", "green", "red"), categories=table["colour"].cat.categories
+    )
+    odd["blue"] = odd["colour"] == "blue"
+    assert np.median(fitted.score_samples(odd)) < np.min(fitted.score_samples(normal))
+    terms = fitted.explain(odd)
+    assert list(terms.columns) == [*table.columns, "code"]
+    assert_allclose(terms.to_numpy().sum(axis=1), fitted.score_samples(odd), rtol=1e-6)
+    # The size that does not fit the colour takes the most blame on average.
+    mean_terms = terms.drop(columns="code").mean()
+    assert mean_terms.idxmin() == "size"
+    assert mean_terms["size"] < 10 * fitted.explain(normal)["size"].mean()
+
+
+def test_an_unseen_category_counts_as_unusual(fitted, table):
+    rows = table.iloc[:20].copy()
+    unseen = rows.astype({"colour": object})
+    unseen["colour"] = "purple"
+    assert np.all(fitted.score_samples(unseen) < fitted.score_samples(rows))
+    assert np.all(fitted.explain(unseen)["colour"] < fitted.explain(rows)["colour"])
+    assert np.all(fitted.predict(unseen) == -1)
+
+
+@pytest.fixture(scope="module")
+def holed(table):
+    holed = table.astype({"colour": object})
+    holed.loc[::7, "colour"] = None
+    return holed, AutoEncoder(random_state=0).fit(holed)
+
+
+def test_training_with_missing_categories(holed, table):
+    holed, model = holed
+    back = model.inverse_transform(model.transform(holed))
+    observed = holed["colour"].notna()
+    assert np.mean(back.loc[observed, "colour"] == holed.loc[observed, "colour"]) > 0.9
+    # The missing colours are filled from the size.
+    assert np.mean(back.loc[~observed, "colour"] == table.loc[~observed, "colour"]) > 0.8
+
+
+def test_a_missing_category_is_left_out(holed, table):
+    _, model = holed
+    rows = table.iloc[:20]
+    missing = rows.astype({"colour": object})
+    missing["colour"] = None
+    scores = model.score_samples(missing)
+    assert np.all(np.isfinite(scores))
+    assert_array_equal(model.explain(missing)["colour"], 0.0)
+    # Close to the complete rows' scores, far above an unseen colour's.
+    unseen = missing.assign(colour="purple")
+    complete = np.median(model.score_samples(rows))
+    assert abs(np.median(scores) - complete) < 2.5
+    assert np.median(model.score_samples(unseen)) < complete - 10
+
+
+def test_score_is_a_likelihood_of_the_categories_too(fitted, table):
+    shuffled = table.copy()
+    shuffled["colour"] = pd.Categorical(
+        np.random.RandomState(1).permutation(table["colour"].to_numpy()),
+        categories=table["colour"].cat.categories,
+    )
+    assert fitted.score(shuffled) < fitted.score(table) - 1.0
+
+
+# --- persistence and incremental fits ---------------------------------------------
+
+
+def test_save_load_and_pickle_keep_the_encoding(fitted, table, tmp_path):
+    path = tmp_path / "mixed.skae"
+    fitted.save(path)
+    for twin in (load(path), pickle.loads(pickle.dumps(fitted))):
+        assert_array_equal(twin.score_samples(table), fitted.score_samples(table))
+        back = twin.inverse_transform(twin.transform(table.iloc[:5]))
+        assert back.dtypes.to_dict() == table.dtypes.to_dict()
+        assert_array_equal(twin.categories_[0], fitted.categories_[0])
+
+
+def test_partial_fit_keeps_the_first_categories(table):
+    model = AutoEncoder(random_state=0)
+    model.partial_fit(table.iloc[:300])
+    later = table.iloc[300:].astype({"colour": object})
+    later.iloc[:5, 1] = "purple"
+    model.partial_fit(later)
+    assert model.categories_[0].tolist() == ["blue", "green", "red"]
+    assert model.transform(later).shape == (300, model.n_components_)
