@@ -324,7 +324,7 @@ class BaseAutoEncoder(
         reconstructs badly, or when its code lies far from the training codes.
         """
         out = module(x)
-        return self._combined_score(self.net_.criterion_.per_feature(out, x), out["z"])
+        return self._combined_score(self.net_.criterion_.score_terms(out, x), out["z"])
 
     def _combined_score(self, errors: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
         """The score of :meth:`_score_samples_scaled` from per-feature errors and codes."""
@@ -360,7 +360,7 @@ class BaseAutoEncoder(
         """Per-sample terms of :meth:`_score_samples_scaled`, one per feature
         and the code term last, that add up to the score."""
         out = module(x)
-        errors = self.net_.criterion_.per_feature(out, x).double()
+        errors = self.net_.criterion_.score_terms(out, x).double()
         # Divided by the number of observed entries: a missing one adds 0.
         observed = (~torch.isnan(errors)).sum(dim=1, keepdim=True).clamp(min=1)
         scale = torch.as_tensor(self.error_scale_, device=x.device)
@@ -426,7 +426,7 @@ class BaseAutoEncoder(
         def codes_and_errors(module: torch.nn.Module, xb: torch.Tensor) -> torch.Tensor:
             nonlocal error_sum, squared_sum, observed, done
             out = module(xb)
-            batch_errors = criterion.per_feature(out, xb)
+            batch_errors = criterion.score_terms(out, xb)
             if missing:
                 observed = observed + (~criterion.column_missing(xb)).sum(dim=0)
             error_sum = error_sum + _observed(batch_errors.double(), missing).sum(dim=0)
@@ -751,6 +751,7 @@ class BaseAutoEncoder(
             list(encoding.is_categorical),
             encoding.unseen_nats,
             self.mean_,
+            self.scale_,
         )
 
     def _column_log_scale(self) -> np.ndarray:
@@ -784,15 +785,23 @@ class BaseAutoEncoder(
                 X, self.scaling, unit_interval=unit_interval
             )
             return
-        # The numeric columns are scaled. The one-hot entries are centred on
-        # the categories' frequencies, not scaled: a missing category then
-        # reaches the encoder as the frequencies (0 once centred), as a
-        # missing number reaches it as its mean.
+        # The numeric columns are scaled as usual. The one-hot entries are
+        # standardised as a StandardScaler after a OneHotEncoder would: centred
+        # on the categories' frequencies f and divided by sqrt(f (1 - f)). A
+        # missing category then reaches the encoder as the frequencies (0 once
+        # centred), as a missing number reaches it as its mean, and a rare
+        # category is as loud in the input as in the score
+        # (MixedTypeLoss.score_terms): seen in 2% of the rows, about 7.
         numeric = encoding.numeric_positions()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # a column never observed
             self.mean_ = np.nan_to_num(np.nanmean(X, axis=0))
         self.scale_ = np.ones(X.shape[1])
+        onehot = np.ones(X.shape[1], dtype=bool)
+        onehot[numeric] = False
+        spread = np.sqrt(self.mean_[onehot] * (1 - self.mean_[onehot]))
+        # A category never or always seen: centred only, as a constant feature.
+        self.scale_[onehot] = np.where(spread > 1e-6, spread, 1.0)
         self._input_gain = None
         if len(numeric):
             mean, scale, gain = fit_input_scaling(

@@ -65,8 +65,9 @@ PARAMETERS = """\
         sees each feature clipped to the range it had in the training data;
         reconstruction errors are measured against the unclipped input.
         Ignored with ``loss="binary_crossentropy"``, which takes data in
-        [0, 1] as is. Categorical columns are one-hot, centred on their
-        categories' frequencies and not scaled.
+        [0, 1] as is. A categorical column's one-hot entries are standardised
+        as a :class:`~sklearn.preprocessing.StandardScaler` would (centred on
+        the categories' frequencies ``f``, divided by ``sqrt(f (1 - f))``).
     categorical_features : "from_dtype", array-like of str, int or bool, or None, \
             default="from_dtype"
         Which columns are categories, not numbers, as in

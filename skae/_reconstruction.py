@@ -43,6 +43,10 @@ class PerFeatureLoss(nn.Module):
         """Which entries of each row are missing (one per term of :meth:`per_feature`)."""
         return torch.isnan(x)
 
+    def score_terms(self, out: dict[str, torch.Tensor], x: torch.Tensor) -> torch.Tensor:
+        """The per-feature errors an outlier score is made of: the loss's own."""
+        return self.per_feature(out, x)
+
     def forward(self, out: dict[str, torch.Tensor], x: torch.Tensor) -> torch.Tensor:
         if not self.masked:
             terms = self.per_feature(out, x)
@@ -134,11 +138,11 @@ class MixedTypeLoss(PerFeatureLoss):
     block of zeros (a category unseen at fit) costs ``unseen_nats``; a block
     of NaN is missing, and left out as a missing number is.
 
-    The network works on centred one-hot entries (the estimator centres them
-    on the categories' training frequencies, ``mean``): the loss adds the
-    frequencies back to get the one-hot target, and :meth:`reconstruct` gives
-    the probabilities centred the same way, so that the estimator's
-    ``x * scale_ + mean_`` turns both back.
+    The network works on standardised one-hot entries (the estimator centres
+    them on the categories' training frequencies, ``mean``, and divides them
+    by ``scale``): the loss undoes that to get the one-hot target, and
+    :meth:`reconstruct` gives the probabilities standardised the same way, so
+    that the estimator's ``x * scale_ + mean_`` turns both back.
     """
 
     def __init__(
@@ -148,6 +152,7 @@ class MixedTypeLoss(PerFeatureLoss):
         is_categorical: list[bool],
         unseen_nats: float,
         mean: np.ndarray,
+        scale: np.ndarray,
     ) -> None:
         super().__init__()
         self.numeric = numeric
@@ -172,10 +177,12 @@ class MixedTypeLoss(PerFeatureLoss):
         for start, stop in self.categorical_blocks:
             offset[start:stop] = torch.as_tensor(mean[start:stop], dtype=torch.float32)
         self.register_buffer("offset", offset, False)
+        spread = torch.as_tensor(scale, dtype=torch.float32).clone()
+        self.register_buffer("spread", spread, False)
 
     def _target(self, x: torch.Tensor, start: int, stop: int) -> torch.Tensor:
-        """The one-hot entries of a block of centred ``x``."""
-        return x[:, start:stop] + self.offset[start:stop]
+        """The one-hot entries of a block of standardised ``x``."""
+        return x[:, start:stop] * self.spread[start:stop] + self.offset[start:stop]
 
     @staticmethod
     def _unseen(target: torch.Tensor) -> torch.Tensor:
@@ -200,6 +207,37 @@ class MixedTypeLoss(PerFeatureLoss):
         """Which input columns of each row are missing: (n_samples, n_columns)."""
         return torch.isnan(x[:, self.first_entry])
 
+    def score_terms(self, out: dict[str, torch.Tensor], x: torch.Tensor) -> torch.Tensor:
+        """Per input column, the error an outlier score is made of.
+
+        Numbers as :meth:`per_feature` measures them. A categorical column's
+        error is measured as a number's is, in standardised units: the
+        squared error of its predicted probabilities against its one-hot
+        entries, each divided by the entry's training variance
+        ``f (1 - f)`` (``f`` the category's frequency), summed over the
+        column's categories. The cross-entropy trains the softmax well, but
+        as a score it grows only with the log of a category's rarity: a
+        category seen in 2% of the rows costs 3.9 nats where one seen in 10%
+        costs 2.3. Standardised, the first costs about 49 where the second
+        costs 9, as after a :class:`~sklearn.preprocessing.OneHotEncoder`
+        and a :class:`~sklearn.preprocessing.StandardScaler`. An unseen
+        category costs ``n_samples + 1``, the error of a category of
+        frequency ``1 / (n_samples + 1)``.
+        """
+        terms = [self.numeric.per_feature(self._numeric_out(out), x[:, self.numeric_at])]
+        x_hat = out["x_hat"]
+        floor = math.exp(-self.unseen_nats)  # 1 / (n_samples + 1)
+        for start, stop in self.categorical_blocks:
+            target = self._target(x, start, stop)
+            frequency = self.offset[start:stop]
+            variance = (frequency * (1 - frequency)).clamp(min=floor)
+            error = ((target - torch.softmax(x_hat[:, start:stop], dim=1)).square() / variance).sum(
+                1
+            )
+            unseen = torch.where(self._unseen(target), 1.0 / floor, error)
+            terms.append(unseen[:, None])
+        return torch.cat(terms, dim=1)[:, self.order]
+
     def forward(self, out: dict[str, torch.Tensor], x: torch.Tensor) -> torch.Tensor:
         if not self.masked:
             terms = self.per_feature(out, x)
@@ -220,7 +258,9 @@ class MixedTypeLoss(PerFeatureLoss):
         result[:, self.numeric_at] = self.numeric.reconstruct(self._numeric_out(out))
         for start, stop in self.categorical_blocks:
             probabilities = torch.softmax(x_hat[:, start:stop], dim=1)
-            result[:, start:stop] = probabilities - self.offset[start:stop]
+            result[:, start:stop] = (probabilities - self.offset[start:stop]) / self.spread[
+                start:stop
+            ]
         return result
 
     def categorical_log_likelihood(self, out: dict[str, torch.Tensor], x: torch.Tensor):

@@ -232,3 +232,23 @@ def test_partial_fit_keeps_the_first_categories(table):
     model.partial_fit(later)
     assert model.categories_[0].tolist() == ["blue", "green", "red"]
     assert model.transform(later).shape == (300, model.n_components_)
+
+
+def test_one_hot_entries_are_standardised_by_their_frequencies(fitted, table):
+    frequencies = table["colour"].value_counts(normalize=True)[["blue", "green", "red"]]
+    start = 1  # "size" is entry 0; then the three colours
+    assert_allclose(fitted.mean_[start : start + 3], frequencies, rtol=1e-12)
+    spread = np.sqrt(frequencies * (1 - frequencies))
+    assert_allclose(fitted.scale_[start : start + 3], spread, rtol=1e-12)
+
+
+def test_a_rare_category_scores_as_rarer_than_a_common_one():
+    rng = np.random.RandomState(0)
+    n = 2000
+    channel = rng.choice(["shop", "web", "fax"], n, p=[0.68, 0.3, 0.02])
+    frame = pd.DataFrame({"channel": channel, "x": rng.normal(size=n), "y": rng.normal(size=n)})
+    model = AutoEncoder(random_state=0).fit(frame)
+    terms = model.explain(frame)["channel"]
+    by_channel = terms.groupby(frame["channel"]).median()
+    # Standardised squared errors: about 1 / f, not log(1 / f).
+    assert by_channel["fax"] < 5 * by_channel["web"] < 5 * by_channel["shop"]
