@@ -179,29 +179,44 @@ class MixedTypeLoss(PerFeatureLoss):
         self.register_buffer("offset", offset, False)
         spread = torch.as_tensor(scale, dtype=torch.float32).clone()
         self.register_buffer("spread", spread, False)
+        # The categorical blocks side by side, padded to the widest, so that
+        # one softmax serves them all: ``gather`` (n_categorical, width) holds
+        # each category's encoded position, ``padding`` marks the filler.
+        width = max(stop - start for start, stop in self.categorical_blocks)
+        gather = torch.zeros((len(self.categorical_blocks), width), dtype=torch.long)
+        padding = torch.ones((len(self.categorical_blocks), width), dtype=torch.bool)
+        for i, (start, stop) in enumerate(self.categorical_blocks):
+            gather[i, : stop - start] = torch.arange(start, stop)
+            padding[i, : stop - start] = False
+        self.register_buffer("gather", gather, False)
+        self.register_buffer("padding", padding, False)
 
-    def _target(self, x: torch.Tensor, start: int, stop: int) -> torch.Tensor:
-        """The one-hot entries of a block of standardised ``x``."""
-        return x[:, start:stop] * self.spread[start:stop] + self.offset[start:stop]
+    def _blocks(self, out: dict[str, torch.Tensor], x: torch.Tensor):
+        """Logits (filler -inf) and one-hot targets (filler 0) of the
+        categorical columns, each (n_samples, n_categorical, width)."""
+        logits = out["x_hat"][:, self.gather].masked_fill(self.padding, -math.inf)
+        target = x[:, self.gather] * self.spread[self.gather] + self.offset[self.gather]
+        return logits, target.masked_fill(self.padding, 0.0)
 
     @staticmethod
     def _unseen(target: torch.Tensor) -> torch.Tensor:
         # Zeros, up to the rounding of centring and uncentring in float32.
-        return target.sum(dim=1) < 0.5
+        return target.sum(dim=-1) < 0.5
+
+    def _cross_entropy(self, logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        # The filler's log-probability is -inf; 0 there, so that 0 * it is 0.
+        log_p = F.log_softmax(logits, dim=-1).masked_fill(self.padding, 0.0)
+        # NaN targets (missing) give NaN terms.
+        nll = -(target * log_p).sum(dim=-1)
+        return torch.where(self._unseen(target), self.unseen_nats, nll)
 
     def _numeric_out(self, out: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
         return {**out, "x_hat": out["x_hat"][:, self.numeric_at]}
 
     def per_feature(self, out: dict[str, torch.Tensor], x: torch.Tensor) -> torch.Tensor:
-        terms = [self.numeric.per_feature(self._numeric_out(out), x[:, self.numeric_at])]
-        x_hat = out["x_hat"]
-        for start, stop in self.categorical_blocks:
-            target = self._target(x, start, stop)
-            log_p = F.log_softmax(x_hat[:, start:stop], dim=1)
-            # log_softmax is finite: no 0 * -inf. NaN targets give NaN terms.
-            nll = -(target * log_p).sum(dim=1)
-            terms.append(torch.where(self._unseen(target), self.unseen_nats, nll)[:, None])
-        return torch.cat(terms, dim=1)[:, self.order]
+        numeric = self.numeric.per_feature(self._numeric_out(out), x[:, self.numeric_at])
+        categorical = self._cross_entropy(*self._blocks(out, x))
+        return torch.cat([numeric, categorical], dim=1)[:, self.order]
 
     def column_missing(self, x: torch.Tensor) -> torch.Tensor:
         """Which input columns of each row are missing: (n_samples, n_columns)."""
@@ -224,19 +239,15 @@ class MixedTypeLoss(PerFeatureLoss):
         category costs ``n_samples + 1``, the error of a category of
         frequency ``1 / (n_samples + 1)``.
         """
-        terms = [self.numeric.per_feature(self._numeric_out(out), x[:, self.numeric_at])]
-        x_hat = out["x_hat"]
+        numeric = self.numeric.per_feature(self._numeric_out(out), x[:, self.numeric_at])
+        logits, target = self._blocks(out, x)
         floor = math.exp(-self.unseen_nats)  # 1 / (n_samples + 1)
-        for start, stop in self.categorical_blocks:
-            target = self._target(x, start, stop)
-            frequency = self.offset[start:stop]
-            variance = (frequency * (1 - frequency)).clamp(min=floor)
-            error = ((target - torch.softmax(x_hat[:, start:stop], dim=1)).square() / variance).sum(
-                1
-            )
-            unseen = torch.where(self._unseen(target), 1.0 / floor, error)
-            terms.append(unseen[:, None])
-        return torch.cat(terms, dim=1)[:, self.order]
+        frequency = self.offset[self.gather]
+        variance = (frequency * (1 - frequency)).clamp(min=floor)
+        squared = (target - torch.softmax(logits, dim=-1)).square() / variance
+        error = squared.masked_fill(self.padding, 0.0).sum(dim=-1)
+        categorical = torch.where(self._unseen(target), 1.0 / floor, error)
+        return torch.cat([numeric, categorical], dim=1)[:, self.order]
 
     def forward(self, out: dict[str, torch.Tensor], x: torch.Tensor) -> torch.Tensor:
         if not self.masked:
@@ -256,25 +267,20 @@ class MixedTypeLoss(PerFeatureLoss):
         x_hat = out["x_hat"]
         result = torch.empty_like(x_hat)
         result[:, self.numeric_at] = self.numeric.reconstruct(self._numeric_out(out))
-        for start, stop in self.categorical_blocks:
-            probabilities = torch.softmax(x_hat[:, start:stop], dim=1)
-            result[:, start:stop] = (probabilities - self.offset[start:stop]) / self.spread[
-                start:stop
-            ]
+        logits = x_hat[:, self.gather].masked_fill(self.padding, -math.inf)
+        standardised = (torch.softmax(logits, dim=-1) - self.offset[self.gather]) / self.spread[
+            self.gather
+        ]
+        keep = ~self.padding
+        result[:, self.gather[keep]] = standardised[:, keep]
         return result
 
     def categorical_log_likelihood(self, out: dict[str, torch.Tensor], x: torch.Tensor):
         """Per row, the log-probability of its observed categories, in nats
         (0 for a missing one)."""
-        x_hat = out["x_hat"]
-        total = torch.zeros(len(x), dtype=torch.float64, device=x.device)
-        for start, stop in self.categorical_blocks:
-            target = self._target(x, start, stop)
-            log_p = F.log_softmax(x_hat[:, start:stop], dim=1).double()
-            nll = -(target.double().nan_to_num(0.0) * log_p).sum(dim=1)
-            nll = torch.where(self._unseen(target), self.unseen_nats, nll)
-            total = total - torch.where(torch.isnan(target[:, 0]), 0.0, nll)
-        return total
+        logits, target = self._blocks(out, x)
+        nll = self._cross_entropy(logits.double(), target.double())
+        return -nll.nan_to_num(0.0).sum(dim=1)
 
 
 #: The decoder likelihoods of a variational autoencoder, by ``loss``.
