@@ -7,6 +7,7 @@ from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin, 
 from sklearn.utils._param_validation import HasMethods
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ._categorical import resolve_categorical
 from ._denoising import DenoisingAutoEncoder
 
 #: Training length of the default estimator: imputation gains from long
@@ -95,7 +96,14 @@ class AutoEncoderImputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         self : AutoEncoderImputer
             The fitted imputer.
         """
-        X = validate_data(self, X, dtype=[np.float64, np.float32], ensure_all_finite="allow-nan")
+        self._categorical = resolve_categorical(X, "from_dtype") is not None
+        if self._categorical:
+            # A mixed DataFrame: the estimator encodes its categories itself.
+            validate_data(self, X, skip_check_array=True)
+        else:
+            X = validate_data(
+                self, X, dtype=[np.float64, np.float32], ensure_all_finite="allow-nan"
+            )
         if self.estimator is None:
             estimator = DenoisingAutoEncoder(
                 noise="mask",
@@ -118,10 +126,15 @@ class AutoEncoderImputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
 
         Returns
         -------
-        X_imputed : ndarray of shape (n_samples, n_features)
-            ``X`` with each NaN replaced by the reconstruction of its row.
+        X_imputed : ndarray of shape (n_samples, n_features), or DataFrame
+            ``X`` with each NaN replaced by the reconstruction of its row. A
+            DataFrame with categorical columns (``category``, ``object``,
+            ``string`` or ``bool`` dtype) comes back as a DataFrame, its
+            missing categories filled with the most probable category.
         """
         check_is_fitted(self)
+        if getattr(self, "_categorical", False):
+            return self._transform_frame(X)
         X = validate_data(
             self,
             X,
@@ -135,6 +148,25 @@ class AutoEncoderImputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             rows = missing.any(axis=1)
             reconstruction = self.estimator_.inverse_transform(self.estimator_.transform(X[rows]))
             X[rows] = np.where(missing[rows], reconstruction, X[rows])
+        return X
+
+    def _transform_frame(self, X):
+        """A DataFrame with categorical columns: each missing entry, number or
+        category, filled from the reconstruction of its row, in the column's
+        dtype."""
+        validate_data(self, X, reset=False, skip_check_array=True)
+        X = X.copy()
+        missing = X.isna().to_numpy()
+        rows = missing.any(axis=1)
+        if rows.any():
+            positions = np.flatnonzero(rows)
+            part = X.iloc[positions]
+            reconstruction = self.estimator_.inverse_transform(self.estimator_.transform(part))
+            # By position: the index may repeat labels.
+            for j in range(X.shape[1]):
+                holes = np.flatnonzero(missing[positions, j])
+                if len(holes):
+                    X.iloc[positions[holes], j] = reconstruction.iloc[holes, j].to_numpy()
         return X
 
     def __sklearn_tags__(self):

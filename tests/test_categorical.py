@@ -9,6 +9,7 @@ from numpy.testing import assert_allclose, assert_array_equal
 
 from skae import (
     AutoEncoder,
+    AutoEncoderImputer,
     ContractiveAutoEncoder,
     DenoisingAutoEncoder,
     SparseAutoEncoder,
@@ -252,3 +253,22 @@ def test_a_rare_category_scores_as_rarer_than_a_common_one():
     by_channel = terms.groupby(frame["channel"]).median()
     # Standardised squared errors: about 1 / f, not log(1 / f).
     assert by_channel["fax"] < 5 * by_channel["web"] < 5 * by_channel["shop"]
+
+
+def test_the_imputer_fills_missing_categories_and_numbers(table):
+    holed = table.astype({"colour": object}).copy()
+    holed.loc[::7, "colour"] = None
+    holed.loc[3::11, "size"] = np.nan
+    imputer = AutoEncoderImputer(random_state=0).fit(holed)
+    filled = imputer.transform(holed)
+    assert isinstance(filled, pd.DataFrame) and not filled.isna().any().any()
+    observed = holed.notna()
+    for name in holed.columns:  # the observed entries unchanged
+        assert (filled.loc[observed[name], name] == holed.loc[observed[name], name]).all()
+    holes = holed["colour"].isna()
+    assert np.mean(filled.loc[holes, "colour"] == table.loc[holes, "colour"]) > 0.8
+    assert set(filled["colour"]) <= {"red", "green", "blue"}
+    size_holes = holed["size"].isna()
+    error = np.sqrt(np.mean((filled.loc[size_holes, "size"] - table.loc[size_holes, "size"]) ** 2))
+    # Mean imputation would be about one standard deviation off.
+    assert error < 0.5 * table["size"].std()
