@@ -871,6 +871,8 @@ class BaseAutoEncoder(
             )
         # Names and the number of columns, on the columns as they come.
         validate_data(self, X, reset=reset, skip_check_array=True)
+        if not hasattr(X, "shape"):  # a list of rows
+            X = np.asarray(X, dtype=object)
         return check_array(encoding.encode(X), dtype=np.float64, ensure_all_finite="allow-nan")
 
     def _fit_categories(self, X) -> None:

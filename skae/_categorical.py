@@ -52,10 +52,12 @@ def _dtype_kind(dtype) -> str:
 def resolve_categorical(X, categorical_features) -> np.ndarray | None:
     """The boolean mask of categorical columns of ``X`` that
     ``categorical_features`` names, or None when there are none."""
-    n_features = X.shape[1] if hasattr(X, "shape") and len(X.shape) == 2 else None
-    columns = list(X.columns) if hasattr(X, "columns") else None
     if categorical_features is None:
         return None
+    if not hasattr(X, "shape"):  # a list of rows
+        X = np.asarray(X, dtype=object)
+    n_features = X.shape[1] if len(X.shape) == 2 else None
+    columns = list(X.columns) if hasattr(X, "columns") else None
     if isinstance(categorical_features, str):  # "from_dtype"
         if columns is None:
             return None
@@ -64,6 +66,8 @@ def resolve_categorical(X, categorical_features) -> np.ndarray | None:
     spec = np.asarray(categorical_features)
     if spec.size == 0:
         return None
+    if n_features is None:
+        raise ValueError(f"Expected a 2-D X to find categorical_features in, got shape {X.shape}.")
     if spec.dtype.kind == "b":
         if spec.shape != (n_features,):
             raise ValueError(

@@ -25,6 +25,9 @@ KINDS = {
     ConvolutionalAutoEncoder: {"hidden_layer_sizes": (4,), "scaling": "feature"},
 }
 
+#: The kinds with a dense network (categorical columns, near-constant features).
+DENSE_KINDS = [cls for cls in KINDS if cls is not ConvolutionalAutoEncoder]
+
 FAST = {
     "n_components": 2,
     "hidden_layer_sizes": (16,),

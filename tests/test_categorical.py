@@ -5,26 +5,15 @@ import pickle
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import DENSE_KINDS
 from numpy.testing import assert_allclose, assert_array_equal
 
 from skae import (
     AutoEncoder,
     AutoEncoderImputer,
-    ContractiveAutoEncoder,
-    DenoisingAutoEncoder,
-    SparseAutoEncoder,
-    VariationalAutoEncoder,
     load,
 )
 from skae._categorical import CategoricalEncoding, resolve_categorical
-
-DENSE_KINDS = [
-    AutoEncoder,
-    DenoisingAutoEncoder,
-    SparseAutoEncoder,
-    VariationalAutoEncoder,
-    ContractiveAutoEncoder,
-]
 
 
 def _table(n_rows=600, seed=0):
@@ -272,3 +261,15 @@ def test_the_imputer_fills_missing_categories_and_numbers(table):
     error = np.sqrt(np.mean((filled.loc[size_holes, "size"] - table.loc[size_holes, "size"]) ** 2))
     # Mean imputation would be about one standard deviation off.
     assert error < 0.5 * table["size"].std()
+
+
+def test_a_list_of_rows_with_categories_by_index():
+    rng = np.random.RandomState(0)
+    kind = rng.choice(["a", "b"], 300)
+    rows = [[k, (5.0 if k == "a" else -5.0) + rng.normal()] for k in kind]
+    model = AutoEncoder(random_state=0, categorical_features=[0]).fit(rows)
+    assert model.categories_[0].tolist() == ["a", "b"]
+    back = model.inverse_transform(model.transform(rows))
+    assert np.mean(back[0] == kind) > 0.95
+    with pytest.raises(ValueError, match="Expected a 2-D X"):
+        AutoEncoder(categorical_features=[0]).fit(["a", "b", "c"])

@@ -4,15 +4,13 @@ code term of the score, and what they must guarantee with default parameters."""
 import numpy as np
 import pytest
 import torch
+from conftest import DENSE_KINDS
 from scipy.stats import multivariate_normal
 from sklearn.metrics import roc_auc_score
 from sklearn.preprocessing import StandardScaler
 
 from skae import (
     AutoEncoder,
-    ContractiveAutoEncoder,
-    DenoisingAutoEncoder,
-    SparseAutoEncoder,
     VariationalAutoEncoder,
 )
 from skae._latent_density import REG_COVAR, fit_code_gaussian, gaussian_log_density
@@ -26,14 +24,6 @@ from skae._sizing import (
     auto_hidden_layer_sizes,
     auto_n_components,
 )
-
-DENSE_KINDS = [
-    AutoEncoder,
-    DenoisingAutoEncoder,
-    SparseAutoEncoder,
-    VariationalAutoEncoder,
-    ContractiveAutoEncoder,
-]
 
 
 def near_constant_table(n=1500, seed=0):
