@@ -375,11 +375,9 @@ class BaseAutoEncoder(
         scale = torch.as_tensor(self.scale_, device=x.device)
         residual = (criterion.reconstruct(out) - x).double() * scale
         categorical = 0.0
-        encoding = self._encoding()
-        if encoding is not None:
+        if isinstance(criterion, MixedTypeLoss):
             # The numeric entries' Gaussian, and the observed categories' probabilities.
-            numeric = torch.as_tensor(encoding.numeric_positions(), device=x.device)
-            residual = residual[:, numeric]
+            residual = residual[:, criterion.numeric_at]
             categorical = criterion.categorical_log_likelihood(out, x)
         variance = self.noise_variance_
         # The density of the observed entries: a missing one is left out.

@@ -16,13 +16,14 @@ like a numeric one.
 
 The categories are learned at the first ``fit`` (sorted; a pandas
 ``category`` column keeps its own). A missing entry (``NaN``, ``None``,
-``pd.NA``) is encoded as a block of ``NaN``, which the network reads as all
-zeros and the loss leaves out, exactly as a missing number. A category not
-seen at fit is encoded as all zeros, as
-:class:`~sklearn.preprocessing.OneHotEncoder` does with
-``handle_unknown="ignore"``; its loss is that of a category of probability
-``1 / (n_samples + 1)`` (``unseen_nats``), so it counts as unusual in the
-score, whatever the network predicts.
+``pd.NA``) is encoded as a block of ``NaN``, which the network reads as the
+categories' training frequencies (the estimator standardises the one-hot
+entries, so that is 0, as a missing number's mean is) and the loss leaves
+out, exactly as a missing number. A category not seen at fit is encoded as
+all zeros, as :class:`~sklearn.preprocessing.OneHotEncoder` does with
+``handle_unknown="ignore"``; it is scored as a category of frequency
+``1 / (n_samples + 1)`` (``unseen_nats`` is its cross-entropy), so it counts
+as unusual whatever the network predicts.
 """
 
 from __future__ import annotations

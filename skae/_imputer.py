@@ -96,9 +96,13 @@ class AutoEncoderImputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         self : AutoEncoderImputer
             The fitted imputer.
         """
-        self._categorical = resolve_categorical(X, "from_dtype") is not None
+        # Categorical columns as the estimator finds them: it encodes them itself.
+        if self.estimator is None:
+            spec = "from_dtype"  # the default estimator's
+        else:
+            spec = getattr(self.estimator, "categorical_features", None)
+        self._categorical = resolve_categorical(X, spec) is not None
         if self._categorical:
-            # A mixed DataFrame: the estimator encodes its categories itself.
             validate_data(self, X, skip_check_array=True)
         else:
             X = validate_data(
@@ -107,7 +111,7 @@ class AutoEncoderImputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         if self.estimator is None:
             estimator = DenoisingAutoEncoder(
                 noise="mask",
-                n_components=max(2, X.shape[1] // 2),
+                n_components=max(2, self.n_features_in_ // 2),
                 max_epochs=IMPUTER_MAX_EPOCHS,
                 random_state=self.random_state,
             )

@@ -173,15 +173,11 @@ class MixedTypeLoss(PerFeatureLoss):
         # The first entry of each column: NaN there means the column is missing.
         firsts = [start for start, _ in blocks]
         self.register_buffer("first_entry", torch.tensor(firsts, dtype=torch.long), False)
-        offset = torch.zeros(len(mean), dtype=torch.float32)
-        for start, stop in self.categorical_blocks:
-            offset[start:stop] = torch.as_tensor(mean[start:stop], dtype=torch.float32)
-        self.register_buffer("offset", offset, False)
-        spread = torch.as_tensor(scale, dtype=torch.float32).clone()
-        self.register_buffer("spread", spread, False)
         # The categorical blocks side by side, padded to the widest, so that
         # one softmax serves them all: ``gather`` (n_categorical, width) holds
-        # each category's encoded position, ``padding`` marks the filler.
+        # each category's encoded position, ``padding`` marks the filler;
+        # ``frequency`` and ``spread`` are the standardisation's mean and
+        # scale of each entry, gathered once.
         width = max(stop - start for start, stop in self.categorical_blocks)
         gather = torch.zeros((len(self.categorical_blocks), width), dtype=torch.long)
         padding = torch.ones((len(self.categorical_blocks), width), dtype=torch.bool)
@@ -190,13 +186,21 @@ class MixedTypeLoss(PerFeatureLoss):
             padding[i, : stop - start] = False
         self.register_buffer("gather", gather, False)
         self.register_buffer("padding", padding, False)
+        frequency = torch.as_tensor(mean, dtype=torch.float32)[gather]
+        spread = torch.as_tensor(scale, dtype=torch.float32)[gather]
+        self.register_buffer("frequency", frequency.masked_fill(padding, 0.0), False)
+        self.register_buffer("spread", spread.masked_fill(padding, 1.0), False)
+
+    def _logits(self, x_hat: torch.Tensor) -> torch.Tensor:
+        """The categorical columns' logits, (n_samples, n_categorical, width),
+        the filler at -inf."""
+        return x_hat[:, self.gather].masked_fill(self.padding, -math.inf)
 
     def _blocks(self, out: dict[str, torch.Tensor], x: torch.Tensor):
         """Logits (filler -inf) and one-hot targets (filler 0) of the
         categorical columns, each (n_samples, n_categorical, width)."""
-        logits = out["x_hat"][:, self.gather].masked_fill(self.padding, -math.inf)
-        target = x[:, self.gather] * self.spread[self.gather] + self.offset[self.gather]
-        return logits, target.masked_fill(self.padding, 0.0)
+        target = x[:, self.gather] * self.spread + self.frequency
+        return self._logits(out["x_hat"]), target.masked_fill(self.padding, 0.0)
 
     @staticmethod
     def _unseen(target: torch.Tensor) -> torch.Tensor:
@@ -242,8 +246,7 @@ class MixedTypeLoss(PerFeatureLoss):
         numeric = self.numeric.per_feature(self._numeric_out(out), x[:, self.numeric_at])
         logits, target = self._blocks(out, x)
         floor = math.exp(-self.unseen_nats)  # 1 / (n_samples + 1)
-        frequency = self.offset[self.gather]
-        variance = (frequency * (1 - frequency)).clamp(min=floor)
+        variance = (self.frequency * (1 - self.frequency)).clamp(min=floor)
         squared = (target - torch.softmax(logits, dim=-1)).square() / variance
         error = squared.masked_fill(self.padding, 0.0).sum(dim=-1)
         categorical = torch.where(self._unseen(target), 1.0 / floor, error)
@@ -267,10 +270,8 @@ class MixedTypeLoss(PerFeatureLoss):
         x_hat = out["x_hat"]
         result = torch.empty_like(x_hat)
         result[:, self.numeric_at] = self.numeric.reconstruct(self._numeric_out(out))
-        logits = x_hat[:, self.gather].masked_fill(self.padding, -math.inf)
-        standardised = (torch.softmax(logits, dim=-1) - self.offset[self.gather]) / self.spread[
-            self.gather
-        ]
+        probabilities = torch.softmax(self._logits(x_hat), dim=-1)
+        standardised = (probabilities - self.frequency) / self.spread
         keep = ~self.padding
         result[:, self.gather[keep]] = standardised[:, keep]
         return result

@@ -273,3 +273,10 @@ def test_a_list_of_rows_with_categories_by_index():
     assert np.mean(back[0] == kind) > 0.95
     with pytest.raises(ValueError, match="Expected a 2-D X"):
         AutoEncoder(categorical_features=[0]).fit(["a", "b", "c"])
+
+
+def test_the_imputer_finds_categories_as_its_estimator_does(table):
+    # An estimator told that every column is numeric gets numbers only.
+    imputer = AutoEncoderImputer(AutoEncoder(max_epochs=1, categorical_features=None))
+    with pytest.raises(ValueError, match="could not convert"):
+        imputer.fit(table[["size", "colour"]])
