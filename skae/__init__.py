@@ -5,6 +5,7 @@ from ._contractive import ContractiveAutoEncoder
 from ._convolutional import ConvolutionalAutoEncoder
 from ._denoising import DenoisingAutoEncoder
 from ._imputer import AutoEncoderImputer
+from ._onnx import register_onnx_converters, to_onnx
 from ._persistence import load
 from ._scorers import mass_volume_scorer, reconstruction_error_scorer
 from ._sparse import SparseAutoEncoder
@@ -26,4 +27,6 @@ __all__ = [
     "load",
     "mass_volume_scorer",
     "reconstruction_error_scorer",
+    "register_onnx_converters",
+    "to_onnx",
 ]

@@ -36,6 +36,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+import scipy.linalg
 import torch
 from sklearn.mixture import GaussianMixture
 
@@ -266,15 +267,23 @@ def fit_code_gaussian(codes: torch.Tensor) -> tuple[np.ndarray, np.ndarray]:
 
 
 def gaussian_log_density(mean: np.ndarray, covariance: np.ndarray, z: torch.Tensor) -> torch.Tensor:
-    """log N(z | mean, covariance) per row, in float64 on ``z``'s device."""
+    """log N(z | mean, covariance) per row, in float64 on ``z``'s device.
+
+    The factorisation runs on the host, on the k x k covariance, and the rows
+    meet it as one product with the precision's Cholesky factor (as
+    :class:`~sklearn.mixture.GaussianMixture` scores): only standard
+    arithmetic touches the rows, so the same code exports to ONNX
+    (:func:`skae.to_onnx`), which has no Cholesky factorisation.
+    """
     z = z.double()
-    chol = torch.linalg.cholesky(torch.as_tensor(covariance, dtype=z.dtype, device=z.device))
+    chol = np.linalg.cholesky(covariance)
+    # The upper factor U of the precision, U U^T = covariance^-1.
+    precision_chol = scipy.linalg.solve_triangular(chol, np.eye(len(chol)), lower=True).T
     centred = z - torch.as_tensor(mean, dtype=z.dtype, device=z.device)
-    # Solving L y = (z - mean) gives the Mahalanobis distance as |y|^2.
-    y = torch.linalg.solve_triangular(chol, centred.T, upper=False)
-    log_det = 2 * torch.log(torch.diagonal(chol)).sum()
+    y = centred @ torch.as_tensor(precision_chol, dtype=z.dtype, device=z.device)
+    log_det = 2 * np.log(np.diag(chol)).sum()
     k = z.shape[1]
-    return -0.5 * (y.square().sum(dim=0) + log_det + k * math.log(2 * math.pi))
+    return -0.5 * (y.square().sum(dim=1) + (log_det + k * math.log(2 * math.pi)))
 
 
 def sample_codes(gmm: GaussianMixture, n_samples: int, rng: np.random.RandomState) -> np.ndarray:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from numbers import Integral, Real
 
@@ -20,6 +21,19 @@ from ._sizing import VARIATIONAL_MAX_EPOCHS
 
 #: Draws of eps that estimate the ELBO's expectation when n_importance_samples=1.
 ELBO_DRAWS = 8
+
+
+@functools.lru_cache(maxsize=32)
+def _fixed_draws(n_draws: int, n_components: int) -> torch.Tensor:
+    """The standard normal draws the scores average over, shape (n_draws, 1, k).
+
+    Fixed and shared by all rows: a row's score does not depend on the batch
+    it is in, two calls agree, and, drawn by the CPU's generator whatever the
+    device, a model scores the same on a GPU and on the CPU. Cached: made
+    once, they are a constant of the graph :func:`skae.to_onnx` traces.
+    """
+    generator = torch.Generator().manual_seed(0)
+    return torch.randn(n_draws, 1, n_components, generator=generator)
 
 
 @fill_doc
@@ -169,11 +183,8 @@ class VariationalAutoEncoder(BaseAutoEncoder):
         # many rows share its batch (float32 rounding would).
         mu, logvar = mu.double(), logvar.double()
         n_draws = ELBO_DRAWS if self.n_importance_samples == 1 else self.n_importance_samples
-        # Fixed draws shared by all rows: a row's score does not depend on the
-        # batch it is in, and two calls agree.
-        generator = torch.Generator(device=x.device).manual_seed(0)
-        eps = torch.randn(n_draws, 1, mu.shape[1], generator=generator, device=x.device)
-        return mu, logvar, eps.double(), mu + torch.exp(0.5 * logvar) * eps.double()
+        eps = _fixed_draws(n_draws, self.n_components_).to(device=x.device, dtype=torch.float64)
+        return mu, logvar, eps, mu + torch.exp(0.5 * logvar) * eps
 
     def _feature_nll(self, module: nn.Module, x: torch.Tensor, z_draw: torch.Tensor):
         """Per-feature negative log-likelihood of ``x`` decoded from one draw.

@@ -1,0 +1,440 @@
+"""Export to ONNX: a fitted estimator's inference as one graph, for
+``onnxruntime`` and for scikit-learn pipelines converted with ``skl2onnx``.
+
+:func:`to_onnx` traces the estimator's own inference code, from the data in
+their original units to every output: the internal scaling, the network, and
+the outlier score with its constants (the per-feature error scales, the
+Gaussian on the training codes, the variational kind's fixed draws). Tracing
+the code that skae runs, rather than restating the formulas, keeps the two
+from drifting apart; the parts the trace cannot carry are written so that it
+can (the code density factorises its covariance on the host, the variational
+draws are a cached constant).
+
+The trace records the path taken by its example rows, so the example holds a
+missing entry: the masked branches, which give the same values on complete
+rows, are the ones recorded, and the graph accepts NaN as the estimators do.
+
+:func:`register_onnx_converters` registers a parser, a shape calculator and
+a converter for every kind with ``skl2onnx``, so a fitted skae estimator
+converts inside a :class:`~sklearn.pipeline.Pipeline` or behind a
+:class:`~sklearn.compose.ColumnTransformer` like any scikit-learn step. The
+converter embeds the graph of :func:`to_onnx`.
+"""
+
+from __future__ import annotations
+
+import copy
+import inspect
+import io
+import math
+import warnings
+
+import torch
+from sklearn.utils.validation import check_is_fitted
+from torch import nn
+
+from ._base import BaseAutoEncoder
+
+#: The outputs of :func:`to_onnx`'s graph, named after the methods they equal.
+OUTPUTS = ("transform", "inverse_transform", "score_samples", "decision_function", "predict")
+#: The opset :func:`to_onnx` writes by default (onnxruntime 1.14 and later run it).
+DEFAULT_OPSET = 18
+#: The newest opset torch's tracing exporter writes.
+MAX_OPSET = 20
+#: skl2onnx's options for skae's operators: ``transform`` converts the
+#: estimator as a transformer (one output, the codes); otherwise it converts
+#: as an outlier detector, with IsolationForest's outputs ``label`` (predict)
+#: and ``scores`` (decision_function), and ``score_samples`` on request.
+SKL2ONNX_OPTIONS = {"transform": [False, True], "score_samples": [False, True]}
+
+
+class _Inference(nn.Module):
+    """A fitted estimator's inference, as a module of its raw input.
+
+    ``forward`` maps the rows, in the units of the training data, to the
+    outputs of :data:`OUTPUTS` (or, with ``decoder``, codes to
+    ``inverse_transform``), with the arithmetic of the estimator's methods.
+    """
+
+    def __init__(self, estimator: BaseAutoEncoder, *, decoder: bool) -> None:
+        super().__init__()
+        self.estimator = estimator
+        self.decoder = decoder
+        self.network = estimator.net_.module_
+        self.criterion = estimator.net_.criterion_
+        # The float32 arithmetic of ``scaled_tensor`` on float32 rows.
+        self.register_buffer("mean32", torch.as_tensor(estimator.mean_, dtype=torch.float32))
+        self.register_buffer("scale32", torch.as_tensor(estimator.scale_, dtype=torch.float32))
+        # ``_decode``'s float64 arithmetic on the way back.
+        self.register_buffer("mean64", torch.as_tensor(estimator.mean_, dtype=torch.float64))
+        self.register_buffer("scale64", torch.as_tensor(estimator.scale_, dtype=torch.float64))
+
+    def reconstruct(self, codes: torch.Tensor) -> torch.Tensor:
+        decoded = self.criterion.reconstruct({"x_hat": self.network.decode(codes)})
+        return (decoded.double() * self.scale64 + self.mean64).float()
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, ...]:
+        if self.decoder:
+            return (self.reconstruct(x),)
+        scaled = (x - self.mean32) / self.scale32
+        codes = self.network.encode(scaled)
+        score = self.estimator._score_samples_scaled(self.network, scaled)
+        # As score_samples: a NaN is an overflow inside the network.
+        score = torch.where(torch.isnan(score), -math.inf, score)
+        decision = score - self.estimator.offset_
+        label = torch.where(decision < 0, -1, 1).to(torch.int64)
+        return codes, self.reconstruct(codes), score, decision, label
+
+
+def _on_cpu(estimator: BaseAutoEncoder) -> BaseAutoEncoder:
+    """``estimator``, or a copy of it on the CPU when it was fitted elsewhere."""
+    if torch.device(estimator.device_).type == "cpu":
+        return estimator
+    estimator = copy.deepcopy(estimator)
+    estimator.net_.module_.to("cpu")
+    estimator.net_.criterion_.to("cpu")
+    estimator.device_ = torch.device("cpu")
+    return estimator
+
+
+def to_onnx(estimator: BaseAutoEncoder, *, decoder: bool = False, opset: int | None = None):
+    """Export a fitted estimator's inference to an ONNX model.
+
+    The graph takes float32 rows in the units of the training data (input
+    ``"X"``, of shape ``(n_samples, n_features_in_)``; images flattened, NaN
+    for a missing entry) and gives, as named outputs, what the estimator's
+    methods give on them:
+
+    - ``transform``: the codes (float32);
+    - ``inverse_transform``: the reconstructions, ``inverse_transform`` of
+      the codes (float32);
+    - ``score_samples`` and ``decision_function`` (float64);
+    - ``predict``: +1 for inliers, -1 for outliers (int64).
+
+    The internal scaling and the score's constants are inside the graph, so
+    ``onnxruntime`` alone serves the model, without PyTorch or skae. With
+    ``decoder=True`` the graph is ``inverse_transform`` alone: float32 codes
+    in (input ``"codes"``), reconstructions out.
+
+    Requires the ``onnx`` package (``pip install "skae[onnx]"``).
+
+    Parameters
+    ----------
+    estimator : BaseAutoEncoder
+        A fitted skae estimator, on any device; the graph runs on the CPU.
+    decoder : bool, default=False
+        Export ``inverse_transform`` (codes in) instead of the methods of rows.
+    opset : int, default=None
+        The ONNX opset to write (at most 20); None for 18.
+
+    Returns
+    -------
+    model : onnx.ModelProto
+        Save it with ``onnx.save(model, path)``, or run it with
+        ``onnxruntime.InferenceSession(model.SerializeToString())``.
+
+    Raises
+    ------
+    ValueError
+        If the estimator has categorical columns: their encoding is not
+        exported yet; encode them with a ``OneHotEncoder`` in a
+        :class:`~sklearn.pipeline.Pipeline` before the estimator and convert
+        the whole pipeline with ``skl2onnx`` (see :func:`register_onnx_converters`).
+
+    See Also
+    --------
+    register_onnx_converters : Convert skae estimators inside scikit-learn
+        pipelines with ``skl2onnx``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import onnxruntime
+    >>> from skae import AutoEncoder, to_onnx
+    >>> X = np.random.RandomState(0).normal(size=(200, 4)).astype(np.float32)
+    >>> ae = AutoEncoder(max_epochs=5, random_state=0).fit(X)
+    >>> session = onnxruntime.InferenceSession(to_onnx(ae).SerializeToString())
+    >>> scores, = session.run(["score_samples"], {"X": X[:3]})
+    >>> bool(np.allclose(scores, ae.score_samples(X[:3]), rtol=1e-5))
+    True
+    """
+    import onnx
+
+    check_is_fitted(estimator)
+    if getattr(estimator, "is_categorical_", None) is not None:
+        raise ValueError(
+            f"{type(estimator).__name__} was fitted with categorical columns, whose encoding "
+            "to_onnx does not export yet. Encode them with a OneHotEncoder in a Pipeline "
+            "before the estimator (with categorical_features=None), and convert the pipeline "
+            "with skl2onnx after skae.register_onnx_converters()."
+        )
+    opset = DEFAULT_OPSET if opset is None else opset
+    if not 10 <= opset <= MAX_OPSET:
+        raise ValueError(f"opset must be between 10 and {MAX_OPSET}, got {opset}.")
+    estimator = _on_cpu(estimator)
+    graph = _Inference(estimator, decoder=decoder).eval()
+    width = estimator.n_components_ if decoder else estimator._n_inputs()
+    example = torch.zeros(2, width)
+    if not decoder:
+        # A missing entry: the trace records the masked branches.
+        example[0, 0] = math.nan
+    input_name = "codes" if decoder else "X"
+    outputs = ("inverse_transform",) if decoder else OUTPUTS
+    with torch.inference_mode():
+        # Outside the trace first: what is cached on the way (the variational
+        # draws) is then a constant of the graph, not an operation in it.
+        graph(example)
+    # The tracing exporter: torch 2.5 and later would otherwise use dynamo.
+    exporter = inspect.signature(torch.onnx.export).parameters
+    kwargs = {"dynamo": False} if "dynamo" in exporter else {}
+    buffer = io.BytesIO()
+    with warnings.catch_warnings():
+        # Tracing warns of every Python branch on a tensor: the example's
+        # missing entry takes the branch every input may take.
+        warnings.simplefilter("ignore")
+        torch.onnx.export(
+            graph,
+            (example,),
+            buffer,
+            input_names=[input_name],
+            output_names=list(outputs),
+            dynamic_axes={name: {0: "n_samples"} for name in (input_name, *outputs)},
+            opset_version=opset,
+            do_constant_folding=True,
+            **kwargs,
+        )
+    model = onnx.load_model_from_string(buffer.getvalue())
+    model.producer_name = "skae"
+    from . import __version__
+
+    model.producer_version = __version__
+    model.doc_string = f"{type(estimator).__name__} exported by skae.to_onnx"
+    onnx.helper.set_model_props(
+        model,
+        {
+            "estimator": type(estimator).__name__,
+            "offset": repr(float(estimator.offset_)),
+            "n_components": str(estimator.n_components_),
+        },
+    )
+    onnx.checker.check_model(model)
+    return model
+
+
+# ----------------------------------------------------------------------
+# skl2onnx
+# ----------------------------------------------------------------------
+def _parse(scope, model, inputs, custom_parsers=None):
+    """skl2onnx's parser for a skae estimator: its outputs, by its options."""
+    from skl2onnx.common.data_types import FloatTensorType, Int64TensorType
+
+    options = scope.get_options(model, {"transform": False, "score_samples": False})
+    operator = scope.declare_local_operator(_alias(type(model)), model)
+    operator.inputs = inputs
+    if options["transform"]:
+        operator.outputs.append(scope.declare_local_variable("variable", FloatTensorType()))
+        return operator.outputs
+    operator.outputs.append(scope.declare_local_variable("label", Int64TensorType()))
+    operator.outputs.append(scope.declare_local_variable("scores", FloatTensorType()))
+    if options["score_samples"]:
+        operator.outputs.append(scope.declare_local_variable("score_samples", FloatTensorType()))
+    return operator.outputs
+
+
+def _shapes(operator) -> None:
+    """skl2onnx's shape calculator for a skae estimator."""
+    from skl2onnx.common.data_types import FloatTensorType, Int64TensorType
+
+    n = operator.inputs[0].get_first_dimension()
+    estimator = operator.raw_operator
+    if len(operator.inputs) != 1:
+        raise RuntimeError(
+            f"{type(estimator).__name__} converts from one input tensor, got "
+            f"{len(operator.inputs)}: put a ColumnTransformer or concatenation before it."
+        )
+    if len(operator.outputs) == 1:
+        operator.outputs[0].type = FloatTensorType([n, estimator.n_components_])
+        return
+    operator.outputs[0].type = Int64TensorType([n])
+    for output in operator.outputs[1:]:
+        output.type = FloatTensorType([n, 1])
+
+
+def _convert(scope, operator, container) -> None:
+    """skl2onnx's converter for a skae estimator: the graph of :func:`to_onnx`,
+    its names made unique, wired to the operator's input and outputs."""
+    from onnx import TensorProto, helper, numpy_helper
+
+    estimator = operator.raw_operator
+    model = to_onnx(estimator, opset=min(container.target_opset, MAX_OPSET))
+    prefix = scope.get_unique_variable_name(type(estimator).__name__)
+    names: dict[str, str] = {"": ""}
+
+    def local(name: str) -> str:
+        if name not in names:
+            names[name] = scope.get_unique_variable_name(f"{prefix}_{name}")
+        return names[name]
+
+    source = operator.inputs[0]
+    names[model.graph.input[0].name] = local("X")
+    container.add_node(
+        "Cast", [source.full_name], [names["X"]], name=local("cast"), to=TensorProto.FLOAT
+    )
+    for tensor in model.graph.initializer:
+        array = numpy_helper.to_array(tensor)
+        container.add_initializer(local(tensor.name), tensor.data_type, list(array.shape), array)
+    for node in model.graph.node:
+        attributes = {a.name: helper.get_attribute_value(a) for a in node.attribute}
+        inputs = list(node.input)
+        while inputs and not inputs[-1]:
+            # An omitted optional input (Clip's max): skl2onnx would look for
+            # a tensor named "".
+            inputs.pop()
+        container.add_node(
+            node.op_type,
+            [local(name) for name in inputs],
+            [local(name) for name in node.output],
+            op_domain=node.domain,
+            name=local(f"node_{node.op_type}"),
+            **attributes,
+        )
+    if len(operator.outputs) == 1:
+        container.add_node(
+            "Identity", [local("transform")], [operator.outputs[0].full_name], name=local("codes")
+        )
+        return
+    container.add_node(
+        "Identity", [local("predict")], [operator.outputs[0].full_name], name=local("label")
+    )
+    column = local("column_shape")
+    container.add_initializer(column, TensorProto.INT64, [2], [-1, 1])
+    methods = ("decision_function", "score_samples")[: len(operator.outputs) - 1]
+    for output, method in zip(operator.outputs[1:], methods, strict=True):
+        as_float = local(f"{method}_float")
+        container.add_node(
+            "Cast", [local(method)], [as_float], name=local(f"cast_{method}"), to=TensorProto.FLOAT
+        )
+        container.add_node(
+            "Reshape", [as_float, column], [output.full_name], name=local(f"reshape_{method}")
+        )
+
+
+def _alias(cls: type) -> str:
+    return f"Skae{cls.__name__}"
+
+
+def _kinds() -> list[type]:
+    """Every estimator class of skae (the six kinds, and their subclasses)."""
+    seen, todo = [], [BaseAutoEncoder]
+    while todo:
+        cls = todo.pop()
+        for sub in cls.__subclasses__():
+            if sub not in seen:
+                seen.append(sub)
+                todo.append(sub)
+    return [cls for cls in seen if not inspect.isabstract(cls)]
+
+
+def _as_transformer(scope, step) -> None:
+    """Convert ``step`` as scikit-learn calls it in that position: through
+    ``transform``, unless the user's options already say otherwise."""
+    from sklearn.pipeline import Pipeline
+
+    if isinstance(step, Pipeline):
+        # A pipeline used as a transformer transforms with its last step.
+        _as_transformer(scope, step.steps[-1][1])
+        return
+    if not isinstance(step, BaseAutoEncoder):
+        return
+    options = scope.options or {}
+    if id(step) in options or type(step) in options:
+        return
+    scope.add_options(id(step), {"transform": True})
+
+
+def _transforming_parser(original, steps):
+    """``original`` (skl2onnx's parser for a composite), after marking the
+    children that the composite calls ``transform`` on (``steps(model)``)."""
+
+    def parse(scope, model, inputs, custom_parsers=None):
+        for step in steps(model):
+            _as_transformer(scope, step)
+        return original(scope, model, inputs, custom_parsers=custom_parsers)
+
+    parse.skae_original = original
+    return parse
+
+
+def _pipeline_steps(model) -> list:
+    # Every step but the last is a transformer.
+    return [step for _, step in model.steps[:-1]]
+
+
+def _union_steps(model) -> list:
+    return [step for _, step in model.transformer_list]
+
+
+def _column_steps(model) -> list:
+    return [step for _, step, _ in model.transformers_]
+
+
+def register_onnx_converters() -> None:
+    """Register skae's estimators with ``skl2onnx``.
+
+    After this call, ``skl2onnx.to_onnx`` converts a fitted skae estimator
+    alone, as the last step of a :class:`~sklearn.pipeline.Pipeline` (behind
+    a :class:`~sklearn.compose.ColumnTransformer`, say), or as a transformer
+    inside one (``Pipeline([StandardScaler, AutoEncoder,
+    LogisticRegression])``). As a transformer (a pipeline's intermediate
+    step, a part of a ``ColumnTransformer`` or ``FeatureUnion``) its output
+    is the codes, as ``transform`` gives. Otherwise it converts as an outlier
+    detector with :class:`~sklearn.ensemble.IsolationForest`'s outputs:
+    ``label`` (``predict``) and ``scores`` (``decision_function``, float32,
+    shape ``(n_samples, 1)``), and ``score_samples`` with the option
+    ``{"score_samples": True}``. The option ``{"transform": True}`` converts
+    it as a transformer anywhere.
+
+    Calling it again does nothing more. Requires ``skl2onnx``
+    (``pip install "skae[onnx]"``).
+
+    See Also
+    --------
+    to_onnx : Export one estimator's inference, every method as an output.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import onnxruntime
+    >>> from skl2onnx import to_onnx as convert
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> from skae import AutoEncoder, register_onnx_converters
+    >>> register_onnx_converters()
+    >>> X = np.random.RandomState(0).normal(size=(200, 4)).astype(np.float32)
+    >>> detector = make_pipeline(StandardScaler(), AutoEncoder(max_epochs=5, random_state=0))
+    >>> detector = detector.fit(X)
+    >>> onx = convert(detector, X[:1])
+    >>> session = onnxruntime.InferenceSession(onx.SerializeToString())
+    >>> label, scores = session.run(None, {"X": X[:5]})
+    >>> bool(np.array_equal(label, detector.predict(X[:5])))
+    True
+    """
+    from skl2onnx import update_registered_converter, update_registered_parser
+    from skl2onnx._parse import sklearn_parsers_map
+    from sklearn.compose import ColumnTransformer
+    from sklearn.pipeline import FeatureUnion, Pipeline
+
+    for cls in _kinds():
+        update_registered_converter(
+            cls, _alias(cls), _shapes, _convert, parser=_parse, options=SKL2ONNX_OPTIONS
+        )
+    # skl2onnx parses each step without telling it where it stands; the
+    # composites' parsers are wrapped to say which children transform.
+    for composite, steps in (
+        (Pipeline, _pipeline_steps),
+        (FeatureUnion, _union_steps),
+        (ColumnTransformer, _column_steps),
+    ):
+        original = sklearn_parsers_map[composite]
+        if not hasattr(original, "skae_original"):
+            update_registered_parser(composite, _transforming_parser(original, steps))

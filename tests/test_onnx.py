@@ -1,0 +1,266 @@
+"""ONNX export: onnxruntime gives what the estimators give, alone and in pipelines."""
+
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import DENSE_KINDS, FAST_ESTIMATORS
+from sklearn.compose import ColumnTransformer
+from sklearn.decomposition import PCA
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline, make_union
+from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+from skae import (
+    AutoEncoder,
+    VariationalAutoEncoder,
+    register_onnx_converters,
+    to_onnx,
+)
+
+onnx = pytest.importorskip("onnx")
+onnxruntime = pytest.importorskip("onnxruntime")
+skl2onnx = pytest.importorskip("skl2onnx")
+
+#: float32 precision: each output within 1e-5 of skae's, relative to the
+#: output's largest magnitude (an entry near zero has no relative precision).
+RTOL = 1e-5
+
+
+def _close(actual, expected):
+    expected = np.asarray(expected, dtype=np.float64)
+    atol = RTOL * np.abs(expected[np.isfinite(expected)]).max()
+    np.testing.assert_allclose(actual, expected, rtol=RTOL, atol=atol)
+
+
+def _session(model):
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = 1
+    return onnxruntime.InferenceSession(
+        model.SerializeToString(), options, providers=["CPUExecutionProvider"]
+    )
+
+
+def _run(session, feeds):
+    names = [output.name for output in session.get_outputs()]
+    return dict(zip(names, session.run(None, feeds), strict=True))
+
+
+@pytest.fixture(scope="module")
+def data():
+    """Training rows in mixed units, and other rows to check on: drawn from
+    the same model, with outliers, a missing entry and a row beyond the
+    training range."""
+    rng = np.random.RandomState(0)
+    mixing = rng.normal(size=(2, 6))
+    units = np.array([1.0, 10.0, 100.0, 0.1, 1000.0, 1.0])
+
+    def draw(n):
+        return ((rng.normal(size=(n, 2)) @ mixing + 0.1 * rng.normal(size=(n, 6))) * units).astype(
+            np.float32
+        )
+
+    X, X_new = draw(200), draw(60)
+    X_new[:5] += 5 * units.astype(np.float32)
+    X_new[7, 3] = np.nan
+    X_new[8, [0, 4]] = np.nan
+    return X, X_new
+
+
+@pytest.mark.parametrize("name", sorted(FAST_ESTIMATORS))
+def test_onnxruntime_gives_every_method_of_every_kind(name, data):
+    X, X_new = data
+    params = {"image_shape": (1, 2, 3)} if name == "ConvolutionalAutoEncoder" else {}
+    est = FAST_ESTIMATORS[name](**params).fit(X)
+    out = _run(_session(to_onnx(est)), {"X": X_new})
+    codes = est.transform(X_new)
+    _close(out["transform"], codes)
+    _close(out["inverse_transform"], est.inverse_transform(codes))
+    _close(out["score_samples"], est.score_samples(X_new))
+    _close(out["decision_function"], est.decision_function(X_new))
+    np.testing.assert_array_equal(out["predict"], est.predict(X_new))
+    # Outliers among the new rows: the labels are not all one.
+    assert set(np.unique(out["predict"])) == {-1, 1}
+    assert out["transform"].dtype == np.float32 and out["predict"].dtype == np.int64
+    # A row's outputs do not depend on the rows it is batched with.
+    one = _run(_session(to_onnx(est)), {"X": X_new[7:8]})
+    _close(one["score_samples"], out["score_samples"][7:8])
+
+
+@pytest.mark.parametrize(
+    "est",
+    [
+        AutoEncoder(architecture="conv", image_shape=(1, 4, 4), hidden_layer_sizes=(4,)),
+        AutoEncoder(loss="binary_crossentropy"),
+        VariationalAutoEncoder(n_importance_samples=4),
+        VariationalAutoEncoder(loss="binary_crossentropy"),
+    ],
+    ids=["conv", "bce", "iwae", "bernoulli"],
+)
+def test_onnxruntime_follows_architecture_and_loss(est, data):
+    rng = np.random.RandomState(1)
+    X = rng.uniform(size=(150, 16)).astype(np.float32)
+    X_new = rng.uniform(size=(40, 16)).astype(np.float32)
+    est.set_params(max_epochs=5, random_state=0).fit(X)
+    out = _run(_session(to_onnx(est)), {"X": X_new})
+    _close(out["transform"], est.transform(X_new))
+    _close(out["inverse_transform"], est.inverse_transform(est.transform(X_new)))
+    _close(out["score_samples"], est.score_samples(X_new))
+    np.testing.assert_array_equal(out["predict"], est.predict(X_new))
+
+
+def test_decoder_graph_is_inverse_transform(data):
+    X, _ = data
+    est = AutoEncoder(n_components=3, max_epochs=5, random_state=0).fit(X)
+    codes = np.random.RandomState(2).normal(size=(30, 3)).astype(np.float32)
+    out = _run(_session(to_onnx(est, decoder=True)), {"codes": codes})
+    assert list(out) == ["inverse_transform"]
+    _close(out["inverse_transform"], est.inverse_transform(codes))
+
+
+def test_exported_model_is_checked_and_described(data):
+    X, _ = data
+    est = AutoEncoder(max_epochs=2, random_state=0).fit(X)
+    model = to_onnx(est, opset=17)
+    onnx.checker.check_model(model, full_check=True)
+    assert model.opset_import[0].version == 17
+    props = {p.key: p.value for p in model.metadata_props}
+    assert props["estimator"] == "AutoEncoder"
+    assert float(props["offset"]) == est.offset_
+    assert [i.name for i in model.graph.input] == ["X"]
+    assert [o.name for o in model.graph.output] == [
+        "transform",
+        "inverse_transform",
+        "score_samples",
+        "decision_function",
+        "predict",
+    ]
+
+
+def test_export_refuses_what_it_cannot_carry(data):
+    X, _ = data
+    with pytest.raises(Exception, match="not fitted"):
+        to_onnx(AutoEncoder())
+    est = AutoEncoder(max_epochs=2, random_state=0).fit(X)
+    with pytest.raises(ValueError, match="opset must be between"):
+        to_onnx(est, opset=30)
+    frame = pd.DataFrame({"size": X[:, 0], "colour": np.where(X[:, 1] > 0, "red", "blue")})
+    mixed = AutoEncoder(max_epochs=2, random_state=0).fit(frame)
+    with pytest.raises(ValueError, match="categorical columns.*OneHotEncoder"):
+        to_onnx(mixed)
+
+
+def test_exported_file_scores_without_torch_or_skae(data, tmp_path):
+    X, X_new = data
+    est = VariationalAutoEncoder(max_epochs=5, random_state=0).fit(X)
+    onnx.save(to_onnx(est), tmp_path / "model.onnx")
+    np.save(tmp_path / "rows.npy", X_new)
+    script = (
+        "import sys\n"
+        # Any import of torch or skae now fails.
+        "sys.modules['torch'] = None\n"
+        "sys.modules['skae'] = None\n"
+        "import numpy as np, onnxruntime\n"
+        f"folder = {str(tmp_path)!r}\n"
+        "session = onnxruntime.InferenceSession(folder + '/model.onnx')\n"
+        "rows = np.load(folder + '/rows.npy')\n"
+        "np.save(folder + '/scores.npy', session.run(['score_samples'], {'X': rows})[0])\n"
+        "assert 'torch' not in [m.split('.')[0] for m in sys.modules if sys.modules[m]]\n"
+    )
+    subprocess.run([sys.executable, "-c", script], check=True, timeout=120)
+    _close(np.load(tmp_path / "scores.npy"), est.score_samples(X_new))
+
+
+# ----------------------------------------------------------------------
+# skl2onnx
+# ----------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def convert():
+    register_onnx_converters()
+    register_onnx_converters()  # twice does nothing more
+    return skl2onnx.to_onnx
+
+
+def test_pipeline_with_codes_as_features_converts(convert, data):
+    X, X_new = data
+    y = (X[:, 0] > np.median(X[:, 0])).astype(int)
+    pipe = make_pipeline(
+        StandardScaler(),
+        AutoEncoder(n_components=3, max_epochs=5, random_state=0),
+        LogisticRegression(),
+    ).fit(X, y)
+    model = convert(pipe, X[:1], options={LogisticRegression: {"zipmap": False}})
+    label, proba = _session(model).run(None, {"X": X_new})
+    np.testing.assert_array_equal(label, pipe.predict(X_new))
+    np.testing.assert_allclose(proba, pipe.predict_proba(X_new), atol=1e-5)
+
+
+def test_detector_behind_column_transformer_converts(convert, data):
+    X, X_new = data
+    rng = np.random.RandomState(3)
+
+    def frame(rows):
+        return pd.DataFrame(
+            {"a": rows[:, 0], "b": rows[:, 1], "colour": rng.choice(["red", "blue"], len(rows))}
+        )
+
+    train, new = frame(X), frame(np.nan_to_num(X_new))
+    encode = ColumnTransformer(
+        [("num", StandardScaler(), ["a", "b"]), ("cat", OneHotEncoder(), ["colour"])],
+        sparse_threshold=0,
+    )
+    detector = make_pipeline(encode, AutoEncoder(max_epochs=5, random_state=0)).fit(train)
+    types = skl2onnx.common.data_types
+    model = convert(
+        detector,
+        initial_types=[
+            ("a", types.FloatTensorType([None, 1])),
+            ("b", types.FloatTensorType([None, 1])),
+            ("colour", types.StringTensorType([None, 1])),
+        ],
+        options={AutoEncoder: {"score_samples": True}},
+    )
+    session = _session(model)
+    assert [o.name for o in session.get_outputs()] == ["label", "scores", "score_samples"]
+    feeds = {
+        "a": new[["a"]].to_numpy(np.float32),
+        "b": new[["b"]].to_numpy(np.float32),
+        "colour": new[["colour"]].to_numpy(object),
+    }
+    label, scores, score_samples = session.run(None, feeds)
+    np.testing.assert_array_equal(label, detector.predict(new))
+    assert scores.shape == (len(new), 1)
+    _close(scores[:, 0], detector.decision_function(new))
+    _close(score_samples[:, 0], detector.score_samples(new))
+
+
+def test_union_and_transform_option_convert_codes(convert, data):
+    X, X_new = data
+    X_new = np.nan_to_num(X_new)  # PCA takes no missing values
+    y = (X[:, 1] > np.median(X[:, 1])).astype(int)
+    union = make_pipeline(
+        StandardScaler(),
+        make_union(PCA(2), VariationalAutoEncoder(n_components=2, max_epochs=5, random_state=0)),
+        LogisticRegression(),
+    ).fit(X, y)
+    model = convert(union, X[:1], options={LogisticRegression: {"zipmap": False}})
+    label, proba = _session(model).run(None, {"X": X_new})
+    np.testing.assert_array_equal(label, union.predict(X_new))
+    np.testing.assert_allclose(proba, union.predict_proba(X_new), atol=1e-5)
+
+    # Alone, the option {"transform": True} gives the codes, from float64 rows too.
+    est = AutoEncoder(max_epochs=5, random_state=0).fit(X)
+    model = convert(est, X[:1].astype(np.float64), options={id(est): {"transform": True}})
+    (codes,) = _session(model).run(None, {"X": X_new.astype(np.float64)})
+    _close(codes, est.transform(X_new))
+
+
+@pytest.mark.parametrize("cls", DENSE_KINDS, ids=lambda cls: cls.__name__)
+def test_every_dense_kind_converts_as_detector(convert, cls, data):
+    X, X_new = data
+    est = FAST_ESTIMATORS[cls.__name__](max_epochs=3).fit(X)
+    label, scores = _session(convert(est, X[:1])).run(None, {"X": X_new})
+    np.testing.assert_array_equal(label, est.predict(X_new))
+    _close(scores[:, 0], est.decision_function(X_new))
