@@ -1,11 +1,13 @@
-"""Grid search on a Dask cluster (two local worker processes, loopback only)."""
+"""Grid search and scoring on a Dask cluster (two local worker processes, loopback only)."""
 
 import numpy as np
+import pandas as pd
 import pytest
 from joblib import parallel_config
+from sklearn.base import clone
 from sklearn.model_selection import GridSearchCV
 
-from skae import AutoEncoder
+from skae import AutoEncoder, VariationalAutoEncoder
 
 distributed = pytest.importorskip("distributed")
 
@@ -41,3 +43,55 @@ def test_grid_search_on_dask_matches_local(client, blobs):
     assert len(stream.data) >= len(local.cv_results_["params"]) * 3
     workers = {task["worker"] for task in stream.data}
     assert workers and workers <= set(client.scheduler_info()["workers"])
+
+
+def _ran_on_workers(stream, client, at_least):
+    assert len(stream.data) >= at_least
+    workers = {task["worker"] for task in stream.data}
+    assert workers and workers <= set(client.scheduler_info()["workers"])
+
+
+@pytest.mark.parametrize("cls", [AutoEncoder, VariationalAutoEncoder])
+def test_model_fitted_in_memory_scores_dask_collections(client, cls):
+    da = pytest.importorskip("dask.array")
+    dd = pytest.importorskip("dask.dataframe")
+    wrappers = pytest.importorskip("dask_ml.wrappers")
+    rng = np.random.RandomState(0)
+    mixing = rng.normal(size=(2, 5))
+
+    def draw(n):
+        return rng.normal(size=(n, 2)) @ mixing + 0.1 * rng.normal(size=(n, 5))
+
+    X, big = draw(200), draw(2400)  # twelve times the fitted rows
+    big[:100] *= 4  # outliers
+    columns = list("abcde")
+    est = cls(max_epochs=5, lr=1e-2, batch_size=32, random_state=0).fit(X)
+    # The frames' model knows the columns' names (the same network: same seed).
+    est_frame = clone(est).fit(pd.DataFrame(X, columns=columns))
+    parallel = wrappers.ParallelPostFit(est)
+    array = da.from_array(big, chunks=(400, 5))
+    frame = dd.from_pandas(pd.DataFrame(big, columns=columns), npartitions=4)
+    local = pd.DataFrame(big, columns=columns)
+
+    with distributed.get_task_stream(client) as stream:
+        # transform and predict through dask-ml, partition by partition.
+        codes = parallel.transform(array).compute()
+        labels = parallel.predict(array).compute()
+        frame_labels = wrappers.ParallelPostFit(est_frame).predict(frame).compute()
+        # score_samples (dask-ml wraps no such method): map the partitions.
+        scores = array.map_blocks(est.score_samples, drop_axis=1, dtype=np.float64).compute()
+        # dask-ml's lazy transform keeps the input's width in its chunks;
+        # map_blocks told the codes' width has the right shape before computing.
+        lazy = array.map_blocks(est.transform, chunks=(array.chunks[0], (2,)), dtype=np.float64)
+        assert lazy.shape == (2400, 2)
+        np.testing.assert_array_equal(lazy.compute(), codes)
+        frame_scores = frame.map_partitions(est_frame.score_samples, meta=("s", "f8")).compute()
+    _ran_on_workers(stream, client, at_least=5 * 6)
+
+    np.testing.assert_allclose(codes, est.transform(big), rtol=1e-6, atol=1e-6)
+    np.testing.assert_array_equal(labels, est.predict(big))
+    np.testing.assert_array_equal(np.asarray(frame_labels), est_frame.predict(local))
+    np.testing.assert_allclose(scores, est.score_samples(big), rtol=1e-6)
+    np.testing.assert_allclose(np.asarray(frame_scores), est_frame.score_samples(local), rtol=1e-6)
+    # The planted outliers are among those flagged.
+    assert (labels[:100] == -1).mean() > 0.5 > (labels[100:] == -1).mean()
