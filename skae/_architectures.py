@@ -129,7 +129,9 @@ class AutoEncoderModule(nn.Module):
         if self.fill_missing or not self.training:
             # A missing entry (NaN) is filled with the feature's training
             # mean, 0 once standardised; the loss leaves it out.
-            x = torch.nan_to_num(x, nan=0.0)
+            # (masked_fill, not nan_to_num: no infinity gets here, and an
+            # exported graph then tests each entry once, not three times.)
+            x = x.masked_fill(torch.isnan(x), 0.0)
         x = self.bound(x)
         if getattr(self, "attenuate", False):
             x = x * self.input_gain

@@ -335,8 +335,10 @@ class BaseAutoEncoder(
         if missing.any():
             # The mean over a row's observed entries only.
             observed = (~missing).sum(dim=1).clamp(min=1)
-            weights = torch.as_tensor(1.0 / self.error_scale_, device=errors.device)
-            reconstruction = (errors.double().nan_to_num(0.0) @ weights) / observed
+            weights = torch.as_tensor(
+                1.0 / self.error_scale_, dtype=errors.dtype, device=errors.device
+            )
+            reconstruction = (errors.masked_fill(missing, 0.0) @ weights).double() / observed
             return self._code_term(z) - reconstruction
         weights = torch.as_tensor(
             1.0 / (len(self.error_scale_) * self.error_scale_),

@@ -193,7 +193,7 @@ class VariationalAutoEncoder(BaseAutoEncoder):
         terms = self.net_.criterion_.per_feature(out, x).double()
         # A missing entry (NaN) is left out: the likelihood of the observed
         # ones. Complete batches skip the pass.
-        return terms.nan_to_num(0.0) if torch.isnan(x.sum()) else terms
+        return terms.masked_fill(torch.isnan(terms), 0.0) if torch.isnan(x.sum()) else terms
 
     def _log_jacobian(self, x: torch.Tensor) -> torch.Tensor:
         """Per row and feature, the log of the standardisation's scale where
