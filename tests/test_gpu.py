@@ -111,3 +111,54 @@ def test_accelerator_trains_on_the_gpu_in_mixed_precision(blobs, fresh_accelerat
     assert losses[-1] < 0.5 * losses[0]
     codes = est.transform(blobs)
     assert codes.dtype == blobs.dtype and np.all(np.isfinite(codes))
+
+
+SCORE_EXPORTED_ON_CPU = """
+import sys
+import numpy as np
+import onnxruntime
+session = onnxruntime.InferenceSession(sys.argv[1], providers=["CPUExecutionProvider"])
+scores, labels = session.run(["score_samples", "predict"], {"X": np.load(sys.argv[2])})
+np.save(sys.argv[3], scores)
+np.save(sys.argv[4], labels)
+print("torch" in sys.modules)
+"""
+
+
+def test_model_fitted_on_gpu_exports_and_scores_on_cpu_only_process(
+    make_estimator, blobs, tmp_path
+):
+    onnx = pytest.importorskip("onnx")
+    pytest.importorskip("onnxruntime")
+    from skae import to_onnx
+
+    X = blobs.astype(np.float32)
+    est = make_estimator(device="cuda").fit(X)
+    onnx.save(to_onnx(est), tmp_path / "model.onnx")
+    # The export worked on a copy: the model is still on the GPU.
+    assert all(p.is_cuda for p in est.net_.module_.parameters())
+    np.save(tmp_path / "X.npy", X)
+    imported_torch = _run_without_gpu(
+        SCORE_EXPORTED_ON_CPU,
+        tmp_path / "model.onnx",
+        tmp_path / "X.npy",
+        tmp_path / "scores.npy",
+        tmp_path / "labels.npy",
+    )
+    assert imported_torch == "False"
+    scores = est.score_samples(X)
+    # The GPU's arithmetic against the CPU's: float32 rounding, amplified a little.
+    assert_allclose(np.load(tmp_path / "scores.npy"), scores, rtol=1e-4, atol=1e-4)
+    labels = np.load(tmp_path / "labels.npy")
+    near_threshold = np.abs(scores - est.offset_) < 1e-3 * np.abs(scores).max()
+    np.testing.assert_array_equal(labels[~near_threshold], est.predict(X)[~near_threshold])
+
+
+def test_variational_scores_draw_alike_on_gpu_and_cpu(blobs, tmp_path):
+    from skae import VariationalAutoEncoder, load
+
+    est = VariationalAutoEncoder(max_epochs=10, random_state=0, device="cuda").fit(blobs)
+    est.save(tmp_path / "model.skae")
+    on_cpu = load(tmp_path / "model.skae", device="cpu")
+    # The fixed draws of the bound are the same on both devices.
+    assert_allclose(on_cpu.score_samples(blobs), est.score_samples(blobs), rtol=1e-5)
