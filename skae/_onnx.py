@@ -26,9 +26,11 @@ from __future__ import annotations
 import copy
 import inspect
 import io
+import json
 import math
 import warnings
 
+import numpy as np
 import torch
 from sklearn.utils.validation import check_is_fitted
 from torch import nn
@@ -68,10 +70,33 @@ class _Inference(nn.Module):
         # ``_decode``'s float64 arithmetic on the way back.
         self.register_buffer("mean64", torch.as_tensor(estimator.mean_, dtype=torch.float64))
         self.register_buffer("scale64", torch.as_tensor(estimator.scale_, dtype=torch.float64))
+        encoding = estimator._encoding()
+        #: Each input column's (start, stop, categorical) in the encoded input.
+        self.columns = None
+        if encoding is not None:
+            self.columns = [
+                (start, stop, bool(categorical))
+                for (start, stop), categorical in zip(
+                    encoding.blocks(), encoding.is_categorical, strict=True
+                )
+            ]
 
     def reconstruct(self, codes: torch.Tensor) -> torch.Tensor:
         decoded = self.criterion.reconstruct({"x_hat": self.network.decode(codes)})
-        return (decoded.double() * self.scale64 + self.mean64).float()
+        decoded = decoded.double() * self.scale64 + self.mean64
+        if self.columns is not None:
+            # One value per input column: a categorical column's most probable
+            # category, as its index in ``categories_``.
+            decoded = torch.stack(
+                [
+                    decoded[:, start:stop].argmax(dim=1).double()
+                    if categorical
+                    else decoded[:, start]
+                    for start, stop, categorical in self.columns
+                ],
+                dim=1,
+            )
+        return decoded.float()
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, ...]:
         if self.decoder:
@@ -116,6 +141,17 @@ def to_onnx(estimator: BaseAutoEncoder, *, decoder: bool = False, opset: int | N
     ``decoder=True`` the graph is ``inverse_transform`` alone: float32 codes
     in (input ``"codes"``), reconstructions out.
 
+    A model fitted with categorical columns (``is_categorical_``) takes one
+    input per column instead, named after it (``feature_names_in_``, else
+    ``"x0"``, ``"x1"``, ...) and of shape ``(n_samples, 1)``, as ``skl2onnx``
+    names a DataFrame's columns: a numeric column as float32, a categorical
+    one as strings, ``str`` of each category, the empty string for a
+    missing entry. The graph one-hot encodes them as the estimator does (a
+    category unseen at fit is all zeros and scores as unusual). Its
+    ``inverse_transform`` gives one value per column, a categorical
+    column's most probable category as its index in ``categories_``; the
+    model's metadata ``"categories"`` lists them (JSON).
+
     Requires the ``onnx`` package (``pip install "skae[onnx]"``).
 
     Parameters
@@ -136,10 +172,9 @@ def to_onnx(estimator: BaseAutoEncoder, *, decoder: bool = False, opset: int | N
     Raises
     ------
     ValueError
-        If the estimator has categorical columns: their encoding is not
-        exported yet; encode them with a ``OneHotEncoder`` in a
-        :class:`~sklearn.pipeline.Pipeline` before the estimator and convert
-        the whole pipeline with ``skl2onnx`` (see :func:`register_onnx_converters`).
+        If ``opset`` is out of range, or a categorical model's columns cannot
+        be inputs: a column named like an output, or the empty string as a
+        category (it stands for a missing entry).
 
     See Also
     --------
@@ -161,13 +196,6 @@ def to_onnx(estimator: BaseAutoEncoder, *, decoder: bool = False, opset: int | N
     import onnx
 
     check_is_fitted(estimator)
-    if getattr(estimator, "is_categorical_", None) is not None:
-        raise ValueError(
-            f"{type(estimator).__name__} was fitted with categorical columns, whose encoding "
-            "to_onnx does not export yet. Encode them with a OneHotEncoder in a Pipeline "
-            "before the estimator (with categorical_features=None), and convert the pipeline "
-            "with skl2onnx after skae.register_onnx_converters()."
-        )
     opset = DEFAULT_OPSET if opset is None else opset
     if not 10 <= opset <= MAX_OPSET:
         raise ValueError(f"opset must be between 10 and {MAX_OPSET}, got {opset}.")
@@ -204,6 +232,9 @@ def to_onnx(estimator: BaseAutoEncoder, *, decoder: bool = False, opset: int | N
             **kwargs,
         )
     model = onnx.load_model_from_string(buffer.getvalue())
+    encoding = estimator._encoding()
+    if encoding is not None and not decoder:
+        _prepend_encoding(model, estimator, encoding)
     model.producer_name = "skae"
     from . import __version__
 
@@ -215,10 +246,102 @@ def to_onnx(estimator: BaseAutoEncoder, *, decoder: bool = False, opset: int | N
             "estimator": type(estimator).__name__,
             "offset": repr(float(estimator.offset_)),
             "n_components": str(estimator.n_components_),
+            **(
+                {}
+                if encoding is None
+                else {
+                    "categories": json.dumps(
+                        [[str(c) for c in cats] for cats in encoding.categories]
+                    )
+                }
+            ),
         },
     )
     onnx.checker.check_model(model)
     return model
+
+
+def _prepend_encoding(model, estimator: BaseAutoEncoder, encoding) -> None:
+    """Give ``model`` (whose input ``"X"`` is the encoded rows) one input per
+    input column, and the nodes that encode them as skae does.
+
+    A numeric column is a float32 ``(n_samples, 1)`` input; a categorical one
+    a string input holding ``str`` of its categories, "" for a missing entry:
+    ``LabelEncoder`` finds each value's index in ``categories_`` (-1 when
+    unseen), which becomes its one-hot block (all zeros when unseen), NaN
+    where missing.
+    """
+    from onnx import TensorProto, helper, numpy_helper
+
+    names = [str(c) for c in getattr(estimator, "feature_names_in_", [])] or [
+        f"x{j}" for j in range(estimator.n_features_in_)
+    ]
+    taken = set(OUTPUTS) | {"X"}
+    clash = sorted(taken.intersection(names))
+    if clash:
+        raise ValueError(
+            f"Columns {clash} have the names of the exported graph's outputs or of its "
+            "encoded rows; rename them to export the model."
+        )
+    graph = model.graph
+    # The encoded rows get an internal name; the columns' names are the inputs.
+    encoded = "skae/encoded"
+    for node in graph.node:
+        node.input[:] = [encoded if name == "X" else name for name in node.input]
+    inputs, nodes, initializers, parts = [], [], [], []
+    categories = iter(encoding.categories)
+    for j, (name, categorical) in enumerate(zip(names, encoding.is_categorical, strict=True)):
+        if not categorical:
+            inputs.append(helper.make_tensor_value_info(name, TensorProto.FLOAT, [None, 1]))
+            parts.append(name)
+            continue
+        labels = [str(c) for c in next(categories)]
+        if "" in labels:
+            raise ValueError(
+                f"Column {name!r} has the empty string as a category, which the exported "
+                "graph reads as a missing entry."
+            )
+        inputs.append(helper.make_tensor_value_info(name, TensorProto.STRING, [None, 1]))
+        at = f"skae/column{j}"
+        initializers += [
+            numpy_helper.from_array(np.arange(len(labels), dtype=np.int64)[None], f"{at}/range"),
+            numpy_helper.from_array(np.array(np.nan, dtype=np.float32), f"{at}/nan"),
+        ]
+        nodes += [
+            helper.make_node(
+                "LabelEncoder",
+                [name],
+                [f"{at}/index"],
+                domain="ai.onnx.ml",
+                keys_strings=labels,
+                values_int64s=list(range(len(labels))),
+                default_int64=-1,
+            ),
+            helper.make_node("Equal", [f"{at}/index", f"{at}/range"], [f"{at}/hot"]),
+            helper.make_node("Cast", [f"{at}/hot"], [f"{at}/onehot"], to=TensorProto.FLOAT),
+            helper.make_node(
+                "LabelEncoder",
+                [name],
+                [f"{at}/is_missing"],
+                domain="ai.onnx.ml",
+                keys_strings=[""],
+                values_int64s=[1],
+                default_int64=0,
+            ),
+            helper.make_node("Cast", [f"{at}/is_missing"], [f"{at}/missing"], to=TensorProto.BOOL),
+            helper.make_node(
+                "Where", [f"{at}/missing", f"{at}/nan", f"{at}/onehot"], [f"{at}/block"]
+            ),
+        ]
+        parts.append(f"{at}/block")
+    nodes.append(helper.make_node("Concat", parts, [encoded], axis=1))
+    torch_nodes = list(graph.node)
+    del graph.node[:]
+    graph.node.extend(nodes + torch_nodes)
+    graph.initializer.extend(initializers)
+    del graph.input[:]
+    graph.input.extend(inputs)
+    model.opset_import.append(helper.make_opsetid("ai.onnx.ml", 2))
 
 
 # ----------------------------------------------------------------------
@@ -247,11 +370,6 @@ def _shapes(operator) -> None:
 
     n = operator.inputs[0].get_first_dimension()
     estimator = operator.raw_operator
-    if len(operator.inputs) != 1:
-        raise RuntimeError(
-            f"{type(estimator).__name__} converts from one input tensor, got "
-            f"{len(operator.inputs)}: put a ColumnTransformer or concatenation before it."
-        )
     if len(operator.outputs) == 1:
         operator.outputs[0].type = FloatTensorType([n, estimator.n_components_])
         return
@@ -275,14 +393,13 @@ def _convert(scope, operator, container) -> None:
             names[name] = scope.get_unique_variable_name(f"{prefix}_{name}")
         return names[name]
 
-    source = operator.inputs[0]
-    names[model.graph.input[0].name] = local("X")
-    container.add_node(
-        "Cast", [source.full_name], [names["X"]], name=local("cast"), to=TensorProto.FLOAT
-    )
+    _wire_inputs(operator, container, model.graph.input, local)
     for tensor in model.graph.initializer:
         array = numpy_helper.to_array(tensor)
         container.add_initializer(local(tensor.name), tensor.data_type, list(array.shape), array)
+    # Other domains' nodes (the encoding's LabelEncoder) keep the version
+    # they were written for; skl2onnx would take the newest it knows.
+    versions = {o.domain: o.version for o in model.opset_import if o.domain}
     for node in model.graph.node:
         attributes = {a.name: helper.get_attribute_value(a) for a in node.attribute}
         inputs = list(node.input)
@@ -295,6 +412,7 @@ def _convert(scope, operator, container) -> None:
             [local(name) for name in inputs],
             [local(name) for name in node.output],
             op_domain=node.domain,
+            op_version=versions.get(node.domain),
             name=local(f"node_{node.op_type}"),
             **attributes,
         )
@@ -316,6 +434,45 @@ def _convert(scope, operator, container) -> None:
         )
         container.add_node(
             "Reshape", [as_float, column], [output.full_name], name=local(f"reshape_{method}")
+        )
+
+
+def _wire_inputs(operator, container, graph_inputs, local) -> None:
+    """Feed the graph's inputs from the operator's: one to one (a DataFrame's
+    columns, categorical ones as strings), or several numeric columns side
+    by side into the one input ``"X"``; numbers cast to float32."""
+    from onnx import TensorProto
+
+    sources = [source.full_name for source in operator.inputs]
+    if len(graph_inputs) == 1 and len(sources) > 1:
+        floats = [local(f"column{j}") for j in range(len(sources))]
+        for j, (source, column) in enumerate(zip(sources, floats, strict=True)):
+            container.add_node(
+                "Cast", [source], [column], name=local(f"cast{j}"), to=TensorProto.FLOAT
+            )
+        container.add_node(
+            "Concat", floats, [local(graph_inputs[0].name)], name=local("concat"), axis=1
+        )
+        return
+    if len(graph_inputs) != len(sources):
+        raise RuntimeError(
+            f"{type(operator.raw_operator).__name__} was fitted on {len(graph_inputs)} "
+            f"columns of mixed types, one input each, but is given {len(sources)} inputs."
+        )
+    for j, (graph_input, source) in enumerate(zip(graph_inputs, sources, strict=True)):
+        to = graph_input.type.tensor_type.elem_type
+        if (
+            to != TensorProto.FLOAT
+            and operator.inputs[j].type.__class__.__name__ != "StringTensorType"
+        ):
+            raise RuntimeError(
+                f"Input {graph_input.name!r} is a categorical column: give it as strings "
+                f"(StringTensorType), not {operator.inputs[j].type}."
+            )
+        op = "Cast" if to == TensorProto.FLOAT else "Identity"
+        attributes = {"to": to} if op == "Cast" else {}
+        container.add_node(
+            op, [source], [local(graph_input.name)], name=local(f"input{j}"), **attributes
         )
 
 

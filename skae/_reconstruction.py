@@ -272,8 +272,10 @@ class MixedTypeLoss(PerFeatureLoss):
         result[:, self.numeric_at] = self.numeric.reconstruct(self._numeric_out(out))
         probabilities = torch.softmax(self._logits(x_hat), dim=-1)
         standardised = (probabilities - self.frequency) / self.spread
-        keep = ~self.padding
-        result[:, self.gather[keep]] = standardised[:, keep]
+        # The real entries by flat position: indexing with the 2-D mask
+        # itself would not export to ONNX (skae.to_onnx).
+        keep = (~self.padding).flatten().nonzero()[:, 0]
+        result[:, self.gather.flatten()[keep]] = standardised.flatten(1)[:, keep]
         return result
 
     def categorical_log_likelihood(self, out: dict[str, torch.Tensor], x: torch.Tensor):

@@ -1,5 +1,6 @@
 """ONNX export: onnxruntime gives what the estimators give, alone and in pipelines."""
 
+import json
 import subprocess
 import sys
 
@@ -146,10 +147,13 @@ def test_export_refuses_what_it_cannot_carry(data):
     est = AutoEncoder(max_epochs=2, random_state=0).fit(X)
     with pytest.raises(ValueError, match="opset must be between"):
         to_onnx(est, opset=30)
-    frame = pd.DataFrame({"size": X[:, 0], "colour": np.where(X[:, 1] > 0, "red", "blue")})
-    mixed = AutoEncoder(max_epochs=2, random_state=0).fit(frame)
-    with pytest.raises(ValueError, match="categorical columns.*OneHotEncoder"):
-        to_onnx(mixed)
+    colour = np.where(X[:, 1] > 0, "red", "")
+    frame = pd.DataFrame({"size": X[:, 0], "colour": colour})
+    with pytest.raises(ValueError, match="'colour' has the empty string as a category"):
+        to_onnx(AutoEncoder(max_epochs=2, random_state=0).fit(frame))
+    frame = pd.DataFrame({"predict": X[:, 0], "colour": np.where(X[:, 1] > 0, "red", "blue")})
+    with pytest.raises(ValueError, match=r"Columns \['predict'\] have the names"):
+        to_onnx(AutoEncoder(max_epochs=2, random_state=0).fit(frame))
 
 
 def test_exported_file_scores_without_torch_or_skae(data, tmp_path):
@@ -264,3 +268,80 @@ def test_every_dense_kind_converts_as_detector(convert, cls, data):
     label, scores = _session(convert(est, X[:1])).run(None, {"X": X_new})
     np.testing.assert_array_equal(label, est.predict(X_new))
     _close(scores[:, 0], est.decision_function(X_new))
+
+
+@pytest.fixture(scope="module")
+def table():
+    """A mixed table: numbers that depend on a category, a flag, and new rows
+    with an unseen category, a missing category and a missing number."""
+    rng = np.random.RandomState(4)
+    n = 400
+    colour = rng.choice(["red", "green", "blue"], n, p=[0.6, 0.3, 0.1])
+    size = np.where(colour == "red", 1.0, 3.0) + 0.3 * rng.normal(size=n)
+    frame = pd.DataFrame(
+        {
+            "size": size,
+            "colour": pd.Categorical(colour),
+            "flag": rng.uniform(size=n) > 0.5,
+            "weight": 10 * rng.normal(size=n),
+        }
+    )
+    new = frame.iloc[:40].copy()
+    new.loc[2, "colour"] = np.nan
+    new["colour"] = new["colour"].astype(object)
+    new.loc[3, "colour"] = "purple"
+    new.loc[4, "size"] = np.nan
+    return frame, new
+
+
+def _feeds(est, frame):
+    """A DataFrame as the exported graph's inputs: one per column."""
+    feeds = {}
+    for name, categorical in zip(frame.columns, est.is_categorical_, strict=True):
+        column = frame[[name]]
+        if categorical:
+            feeds[name] = column.astype(object).where(column.notna(), "").astype(str).to_numpy()
+        else:
+            feeds[name] = column.to_numpy(np.float32)
+    return feeds
+
+
+@pytest.mark.parametrize("cls", DENSE_KINDS, ids=lambda cls: cls.__name__)
+def test_categorical_columns_are_encoded_inside_the_graph(cls, table):
+    frame, new = table
+    est = FAST_ESTIMATORS[cls.__name__]().fit(frame)
+    model = to_onnx(est)
+    assert [(i.name, i.type.tensor_type.elem_type) for i in model.graph.input] == [
+        ("size", onnx.TensorProto.FLOAT),
+        ("colour", onnx.TensorProto.STRING),
+        ("flag", onnx.TensorProto.STRING),
+        ("weight", onnx.TensorProto.FLOAT),
+    ]
+    out = _run(_session(model), _feeds(est, new))
+    _close(out["transform"], est.transform(new))
+    _close(out["score_samples"], est.score_samples(new))
+    np.testing.assert_array_equal(out["predict"], est.predict(new))
+    # The unseen colour makes its row the least normal of all.
+    assert np.argmin(out["score_samples"]) == 3
+    # Reconstructions: numbers in their units, a category as its index.
+    expected = est.inverse_transform(est.transform(new))
+    _close(out["inverse_transform"][:, [0, 3]], expected[["size", "weight"]].to_numpy())
+    categories = json.loads({p.key: p.value for p in model.metadata_props}["categories"])
+    assert categories == [["blue", "green", "red"], ["False", "True"]]
+    colours = np.array(categories[0])[out["inverse_transform"][:, 1].astype(int)]
+    np.testing.assert_array_equal(colours, expected["colour"].astype(str))
+    flags = out["inverse_transform"][:, 2].astype(bool)
+    np.testing.assert_array_equal(flags, expected["flag"].to_numpy(bool))
+
+
+def test_categorical_model_converts_from_a_dataframe(convert, table):
+    frame, new = table
+    est = AutoEncoder(max_epochs=5, random_state=0).fit(frame)
+    frame = frame.astype({"colour": object, "flag": str})
+    model = convert(est, frame[:1], options={AutoEncoder: {"score_samples": True}})
+    feeds = _feeds(est, new)
+    for name in ("size", "weight"):
+        feeds[name] = feeds[name].astype(np.float64)  # skl2onnx reads them as doubles
+    label, scores, score_samples = _session(model).run(None, feeds)
+    np.testing.assert_array_equal(label, est.predict(new))
+    _close(score_samples[:, 0], est.score_samples(new))
