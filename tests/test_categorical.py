@@ -11,6 +11,7 @@ from numpy.testing import assert_allclose, assert_array_equal
 from skae import (
     AutoEncoder,
     AutoEncoderImputer,
+    VariationalAutoEncoder,
     load,
 )
 from skae._categorical import CategoricalEncoding, resolve_categorical
@@ -230,6 +231,23 @@ def test_one_hot_entries_are_standardised_by_their_frequencies(fitted, table):
     assert_allclose(fitted.mean_[start : start + 3], frequencies, rtol=1e-12)
     spread = np.sqrt(frequencies * (1 - frequencies))
     assert_allclose(fitted.scale_[start : start + 3], spread, rtol=1e-12)
+
+
+def test_a_categorical_column_weighs_its_degrees_of_freedom_in_training(fitted, table):
+    """The cross-entropy times (K - 1) / H: predicting the frequencies costs
+    K - 1, as a numeric column predicted by its mean costs 1."""
+    colour = table["colour"].value_counts(normalize=True).to_numpy()
+    blue = table["blue"].value_counts(normalize=True).to_numpy()
+
+    def entropy(f):
+        return -(f * np.log(f)).sum()
+
+    # Columns: size, colour, weight, blue.
+    expected = [1.0, 2 / entropy(colour), 1.0, 1 / entropy(blue)]
+    assert_allclose(fitted.net_.criterion_.column_weight.numpy(), expected, rtol=1e-5)
+    # A likelihood (the variational kind) stays in nats: no weights.
+    vae = VariationalAutoEncoder(max_epochs=1, random_state=0).fit(table)
+    assert_allclose(vae.net_.criterion_.column_weight.numpy(), np.ones(4))
 
 
 def test_a_rare_category_scores_as_rarer_than_a_common_one():
