@@ -54,14 +54,16 @@ class _Inference(nn.Module):
     """A fitted estimator's inference, as a module of its raw input.
 
     ``forward`` maps the rows, in the units of the training data, to the
-    outputs of :data:`OUTPUTS` (or, with ``decoder``, codes to
-    ``inverse_transform``), with the arithmetic of the estimator's methods.
+    outputs of :data:`OUTPUTS` (``mode="rows"``), codes to
+    ``inverse_transform`` (``"decoder"``), or rows to the rows with their
+    missing entries filled (``"impute"``, :class:`AutoEncoderImputer`), with
+    the arithmetic of the estimator's methods.
     """
 
-    def __init__(self, estimator: BaseAutoEncoder, *, decoder: bool) -> None:
+    def __init__(self, estimator: BaseAutoEncoder, *, mode: str) -> None:
         super().__init__()
         self.estimator = estimator
-        self.decoder = decoder
+        self.mode = mode
         self.network = estimator.net_.module_
         self.criterion = estimator.net_.criterion_
         # The float32 arithmetic of ``scaled_tensor`` on float32 rows.
@@ -99,10 +101,12 @@ class _Inference(nn.Module):
         return decoded.float()
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, ...]:
-        if self.decoder:
+        if self.mode == "decoder":
             return (self.reconstruct(x),)
         scaled = (x - self.mean32) / self.scale32
         codes = self.network.encode(scaled)
+        if self.mode == "impute":
+            return (torch.where(torch.isnan(x), self.reconstruct(codes), x),)
         score = self.estimator._score_samples_scaled(self.network, scaled)
         # As score_samples: a NaN is an overflow inside the network.
         score = torch.where(torch.isnan(score), -math.inf, score)
@@ -152,11 +156,15 @@ def to_onnx(estimator: BaseAutoEncoder, *, decoder: bool = False, opset: int | N
     column's most probable category as its index in ``categories_``; the
     model's metadata ``"categories"`` lists them (JSON).
 
+    A fitted :class:`AutoEncoderImputer` exports as its ``transform``: input
+    ``"X"``, output ``"transform"``, the rows with their missing entries
+    filled (numeric data).
+
     Requires the ``onnx`` package (``pip install "skae[onnx]"``).
 
     Parameters
     ----------
-    estimator : BaseAutoEncoder
+    estimator : BaseAutoEncoder or AutoEncoderImputer
         A fitted skae estimator, on any device; the graph runs on the CPU.
     decoder : bool, default=False
         Export ``inverse_transform`` (codes in) instead of the methods of rows.
@@ -174,7 +182,8 @@ def to_onnx(estimator: BaseAutoEncoder, *, decoder: bool = False, opset: int | N
     ValueError
         If ``opset`` is out of range, or a categorical model's columns cannot
         be inputs: a column named like an output, or the empty string as a
-        category (it stands for a missing entry).
+        category (it stands for a missing entry); or if an imputer was fitted
+        with categorical columns.
 
     See Also
     --------
@@ -195,19 +204,29 @@ def to_onnx(estimator: BaseAutoEncoder, *, decoder: bool = False, opset: int | N
     """
     import onnx
 
+    from ._imputer import AutoEncoderImputer
+
     check_is_fitted(estimator)
+    mode = "decoder" if decoder else "rows"
+    if isinstance(estimator, AutoEncoderImputer):
+        if getattr(estimator, "_categorical", False):
+            raise ValueError(
+                "An AutoEncoderImputer fitted with categorical columns does not export yet: "
+                "it fills them in a DataFrame. Export its estimator_ instead."
+            )
+        estimator, mode = estimator.estimator_, "impute"
     opset = DEFAULT_OPSET if opset is None else opset
     if not 10 <= opset <= MAX_OPSET:
         raise ValueError(f"opset must be between 10 and {MAX_OPSET}, got {opset}.")
     estimator = _on_cpu(estimator)
-    graph = _Inference(estimator, decoder=decoder).eval()
-    width = estimator.n_components_ if decoder else estimator._n_inputs()
+    graph = _Inference(estimator, mode=mode).eval()
+    width = estimator.n_components_ if mode == "decoder" else estimator._n_inputs()
     example = torch.zeros(2, width)
-    if not decoder:
+    if mode != "decoder":
         # A missing entry: the trace records the masked branches.
         example[0, 0] = math.nan
-    input_name = "codes" if decoder else "X"
-    outputs = ("inverse_transform",) if decoder else OUTPUTS
+    input_name = "codes" if mode == "decoder" else "X"
+    outputs = {"rows": OUTPUTS, "decoder": ("inverse_transform",), "impute": ("transform",)}[mode]
     with torch.inference_mode():
         # Outside the trace first: what is cached on the way (the variational
         # draws) is then a constant of the graph, not an operation in it.
@@ -233,7 +252,7 @@ def to_onnx(estimator: BaseAutoEncoder, *, decoder: bool = False, opset: int | N
         )
     model = onnx.load_model_from_string(buffer.getvalue())
     encoding = estimator._encoding()
-    if encoding is not None and not decoder:
+    if encoding is not None and mode == "rows":
         _prepend_encoding(model, estimator, encoding)
     model.producer_name = "skae"
     from . import __version__
@@ -378,10 +397,11 @@ def _shapes(operator) -> None:
         output.type = FloatTensorType([n, 1])
 
 
-def _convert(scope, operator, container) -> None:
-    """skl2onnx's converter for a skae estimator: the graph of :func:`to_onnx`,
-    its names made unique, wired to the operator's input and outputs."""
-    from onnx import TensorProto, helper, numpy_helper
+def _embed(scope, operator, container):
+    """The graph of :func:`to_onnx` for the operator's estimator, added to
+    skl2onnx's container with its names made unique and its inputs wired to
+    the operator's; returns the map from the graph's names to the container's."""
+    from onnx import helper, numpy_helper
 
     estimator = operator.raw_operator
     model = to_onnx(estimator, opset=min(container.target_opset, MAX_OPSET))
@@ -416,6 +436,15 @@ def _convert(scope, operator, container) -> None:
             name=local(f"node_{node.op_type}"),
             **attributes,
         )
+    return local
+
+
+def _convert(scope, operator, container) -> None:
+    """skl2onnx's converter for a skae estimator: the codes, or the
+    detector's label and scores."""
+    from onnx import TensorProto
+
+    local = _embed(scope, operator, container)
     if len(operator.outputs) == 1:
         container.add_node(
             "Identity", [local("transform")], [operator.outputs[0].full_name], name=local("codes")
@@ -435,6 +464,22 @@ def _convert(scope, operator, container) -> None:
         container.add_node(
             "Reshape", [as_float, column], [output.full_name], name=local(f"reshape_{method}")
         )
+
+
+def _shapes_imputer(operator) -> None:
+    """skl2onnx's shape calculator for :class:`AutoEncoderImputer`."""
+    from skl2onnx.common.data_types import FloatTensorType
+
+    n = operator.inputs[0].get_first_dimension()
+    operator.outputs[0].type = FloatTensorType([n, operator.raw_operator.n_features_in_])
+
+
+def _convert_imputer(scope, operator, container) -> None:
+    """skl2onnx's converter for :class:`AutoEncoderImputer`: the rows filled."""
+    local = _embed(scope, operator, container)
+    container.add_node(
+        "Identity", [local("transform")], [operator.outputs[0].full_name], name=local("imputed")
+    )
 
 
 def _wire_inputs(operator, container, graph_inputs, local) -> None:
@@ -549,7 +594,8 @@ def register_onnx_converters() -> None:
     ``label`` (``predict``) and ``scores`` (``decision_function``, float32,
     shape ``(n_samples, 1)``), and ``score_samples`` with the option
     ``{"score_samples": True}``. The option ``{"transform": True}`` converts
-    it as a transformer anywhere.
+    it as a transformer anywhere. :class:`AutoEncoderImputer` converts as
+    the transformer it is (its output the rows filled).
 
     Calling it again does nothing more. Requires ``skl2onnx``
     (``pip install "skae[onnx]"``).
@@ -581,10 +627,16 @@ def register_onnx_converters() -> None:
     from sklearn.compose import ColumnTransformer
     from sklearn.pipeline import FeatureUnion, Pipeline
 
+    from ._imputer import AutoEncoderImputer
+
     for cls in _kinds():
         update_registered_converter(
             cls, _alias(cls), _shapes, _convert, parser=_parse, options=SKL2ONNX_OPTIONS
         )
+    # The imputer is a plain transformer: skl2onnx's own parser gives it one output.
+    update_registered_converter(
+        AutoEncoderImputer, _alias(AutoEncoderImputer), _shapes_imputer, _convert_imputer
+    )
     # skl2onnx parses each step without telling it where it stands; the
     # composites' parsers are wrapped to say which children transform.
     for composite, steps in (

@@ -16,6 +16,7 @@ from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 from skae import (
     AutoEncoder,
+    AutoEncoderImputer,
     VariationalAutoEncoder,
     register_onnx_converters,
     to_onnx,
@@ -345,3 +346,31 @@ def test_categorical_model_converts_from_a_dataframe(convert, table):
     label, scores, score_samples = _session(model).run(None, feeds)
     np.testing.assert_array_equal(label, est.predict(new))
     _close(score_samples[:, 0], est.score_samples(new))
+
+
+def test_imputer_exports_and_converts_in_a_pipeline(convert, data):
+    X, X_new = data
+    rng = np.random.RandomState(5)
+    holed = X.copy()
+    holed[rng.uniform(size=X.shape) < 0.1] = np.nan
+    imputer = AutoEncoderImputer(AutoEncoder(max_epochs=5, random_state=0)).fit(holed)
+    (filled,) = _session(to_onnx(imputer)).run(None, {"X": X_new})
+    expected = imputer.transform(X_new)
+    assert not np.isnan(filled).any()
+    _close(filled, expected)
+    # The observed entries pass through unchanged.
+    observed = ~np.isnan(X_new)
+    np.testing.assert_array_equal(filled[observed], X_new[observed])
+
+    y = (X[:, 0] > np.median(X[:, 0])).astype(int)
+    pipe = make_pipeline(
+        AutoEncoderImputer(AutoEncoder(max_epochs=5, random_state=0)), LogisticRegression()
+    ).fit(holed, y)
+    model = convert(pipe, holed[:1], options={LogisticRegression: {"zipmap": False}})
+    label, proba = _session(model).run(None, {"X": X_new})
+    np.testing.assert_array_equal(label, pipe.predict(X_new))
+    np.testing.assert_allclose(proba, pipe.predict_proba(X_new), atol=1e-5)
+
+    table = pd.DataFrame({"size": X[:, 0], "colour": np.where(X[:, 1] > 0, "red", "blue")})
+    with pytest.raises(ValueError, match="categorical columns does not export"):
+        to_onnx(AutoEncoderImputer(AutoEncoder(max_epochs=2, random_state=0)).fit(table))
