@@ -1,0 +1,160 @@
+"""How the default detector's two score terms are best combined (issue 14).
+
+``AutoEncoder.score_samples`` adds two terms: minus the mean of the
+per-feature reconstruction errors (each divided by its training mean), and the
+codes' log-density under one Gaussian (per code dimension). The script fits the
+default ``AutoEncoder(random_state=0)`` once per problem of
+``benchmarks/detection.py`` (seed 0: the real sets, the four synthetic types,
+one-class MNIST), keeps both terms on the training and the test rows, and
+scores the test rows by several combinations of them, without refitting:
+
+``current``
+    the estimator's own score;
+``rec`` / ``code``
+    one term alone (the code term as the Mahalanobis distance of the code);
+``z_iqr``
+    each term centred on its training median and divided by its training
+    interquartile range, then added (scale-free);
+``max_z``
+    the larger of the two standardised terms;
+``log``
+    the sum of the logs of each term over its training median (a product);
+``fisher`` / ``fisher_max``
+    minus the log of each term's training tail probability (beyond the
+    training top 5%, an exponential tail fitted to it), summed, or the larger;
+``IF``
+    IsolationForest on the same split, for reference.
+
+Run: ``python benchmarks/score_combinations.py`` (about 15 minutes on one
+thread; the terms are cached in ``--cache``, so a second run only scores).
+Prints the mean ROC-AUC and average precision per view.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import numpy as np
+import torch
+from sklearn.ensemble import IsolationForest
+from sklearn.metrics import average_precision_score, roc_auc_score
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import detection  # noqa: E402
+import views  # noqa: E402
+
+from skae import AutoEncoder  # noqa: E402
+
+VIEWS = ("real", "local", "clustered", "global", "dependency", "mnist")
+
+
+def terms(model: AutoEncoder, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The mean normalised reconstruction error and the code's squared
+    Mahalanobis distance per code dimension, of each row."""
+    contributions = np.asarray(model.explain(X))
+    reconstruction = -contributions[:, :-1].sum(axis=1)
+    codes = model.transform(X).astype(np.float64)
+    chol = np.linalg.cholesky(model.code_covariance_)
+    y = np.linalg.solve(chol, (codes - model.code_mean_).T).T
+    return reconstruction, (y**2).sum(axis=1) / model.n_components_
+
+
+def dump(view: str, dataset: str, cache: Path) -> Path:
+    path = cache / f"{view}__{dataset}.npz"
+    if path.exists():
+        return path
+    X_train, X_test, y_test = detection.problem(view, dataset, 0)
+    model = AutoEncoder(random_state=0).fit(X_train)
+    rec_train, code_train = terms(model, X_train)
+    rec_test, code_test = terms(model, X_test)
+    forest = IsolationForest(random_state=0).fit(X_train)
+    np.savez(
+        path,
+        rec_train=rec_train,
+        code_train=code_train,
+        rec_test=rec_test,
+        code_test=code_test,
+        y=y_test,
+        current=-model.score_samples(X_test),
+        iforest=-forest.score_samples(X_test),
+    )
+    print(view, dataset, file=sys.stderr, flush=True)
+    return path
+
+
+def _iqr_z(train: np.ndarray, test: np.ndarray) -> np.ndarray:
+    q1, median, q3 = np.percentile(train, [25, 50, 75])
+    return (test - median) / max(q3 - q1, 1e-12)
+
+
+def _tail(train: np.ndarray, test: np.ndarray) -> np.ndarray:
+    """-log of the training tail probability, exponential beyond the top 5%."""
+    ordered = np.sort(train)
+    n = len(ordered)
+    p = 1.0 - np.searchsorted(ordered, test, side="left") / (n + 1)
+    log_p = np.log(np.maximum(p, 1.0 / (n + 1)))
+    t95 = np.percentile(train, 95)
+    beta = max(np.mean(ordered[ordered >= t95] - t95), 1e-12)
+    beyond = test > t95
+    log_p[beyond] = np.log(0.05) - (test[beyond] - t95) / beta
+    return -log_p
+
+
+def combinations(d) -> dict[str, np.ndarray]:
+    """Anomaly scores (higher is more abnormal) of the test rows."""
+    rec, code = d["rec_test"], d["code_test"]
+    rec_t, code_t = d["rec_train"], d["code_train"]
+    return {
+        "current": d["current"],
+        "rec": rec,
+        "code": code,
+        "z_iqr": _iqr_z(rec_t, rec) + _iqr_z(code_t, code),
+        "max_z": np.maximum(_iqr_z(rec_t, rec), _iqr_z(code_t, code)),
+        "log": np.log(rec / np.median(rec_t)) + np.log((code + 1) / np.median(code_t + 1)),
+        "fisher": _tail(rec_t, rec) + _tail(code_t, code),
+        "fisher_max": np.maximum(_tail(rec_t, rec), _tail(code_t, code)),
+        "IF": d["iforest"],
+    }
+
+
+def datasets(view: str) -> list[str]:
+    if view == "mnist":
+        return [str(digit) for digit in range(10)]
+    names = sorted(views.adbench_datasets())
+    if view != "real":
+        names = [n for n in names if detection._n_features(n) <= 200]
+    return names
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--views", nargs="+", default=list(VIEWS))
+    parser.add_argument("--cache", type=Path, default=Path("/tmp/skae_score_terms"))
+    args = parser.parse_args()
+    torch.set_num_threads(1)
+    args.cache.mkdir(parents=True, exist_ok=True)
+    results: dict[str, dict[str, list[tuple[float, float]]]] = {}
+    for view in args.views:
+        for dataset in datasets(view):
+            with np.load(dump(view, dataset, args.cache)) as d:
+                for name, score in combinations(d).items():
+                    finite = np.isfinite(score)
+                    score = np.where(finite, score, score[finite].max() + 1)
+                    results.setdefault(view, {}).setdefault(name, []).append(
+                        (roc_auc_score(d["y"], score), average_precision_score(d["y"], score))
+                    )
+    names = list(next(iter(results.values())))
+    print("| view | " + " | ".join(names) + " |")
+    print("|---|" + "---:|" * len(names))
+    for view, by_name in results.items():
+        cells = [
+            f"{np.mean([a for a, _ in by_name[n]]):.3f} ({np.mean([p for _, p in by_name[n]]):.2f})"
+            for n in names
+        ]
+        print(f"| {view} (n={len(by_name[names[0]])}) | " + " | ".join(cells) + " |")
+
+
+if __name__ == "__main__":
+    main()
