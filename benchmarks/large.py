@@ -21,7 +21,7 @@ Problems:
 ``--ablation`` adds larger-batch variants of the default (``ABLATION``: batch
 size, learning rate, rows per epoch, cosine decay) on the 1,000,000-row
 synthetic table, donors and skin, with 1 and 2 threads when
-``--thread-scaling`` is given too.
+``--thread-scaling`` is given too; ``--variants`` picks some of them.
 
 Each fit runs in a child process, so that its peak resident memory (``peak
 MB``, the process's high-water mark, the data included) is its own. ``score
@@ -68,6 +68,10 @@ ABLATION = {
     "b1024 lr4e-3 R1M": ({"batch_size": 1024, "lr": 4e-3}, 1_000_000, None, False),
     "b1024 lr8e-3 R1M cosine": ({"batch_size": 1024, "lr": 8e-3}, 1_000_000, None, True),
     "b512 lr2.8e-3, 16k steps": ({"batch_size": 512, "lr": 2.8e-3}, 819_200, "steps", False),
+    # The default batch, its learning rate decayed over the budget.
+    "b64 lr1e-3 cosine": ({}, 200_000, None, True),
+    "b64 lr3e-3 cosine": ({"lr": 3e-3}, 200_000, None, True),
+    "b64 lr1e-3 R250k cosine": ({}, 250_000, None, True),
 }
 #: Where the ablation runs: the large table that keeps learning, and the
 #: real ones with the most rows.
@@ -287,6 +291,9 @@ def main() -> None:
     parser.add_argument(
         "--ablation", action="store_true", help="add the larger-batch variants (ABLATION)"
     )
+    parser.add_argument(
+        "--variants", nargs="+", choices=list(ABLATION), help="with --ablation: only these"
+    )
     parser.add_argument("--out", type=Path, default=REPO / "benchmarks" / "results" / "large")
     args = parser.parse_args()
     if args.one:
@@ -313,7 +320,7 @@ def main() -> None:
         jobs += [
             {"problem": p, "detector": d, "threads": t, "data": str(args.data)}
             for p in ABLATION_PROBLEMS
-            for d in ABLATION
+            for d in args.variants or ABLATION
             for t in sorted({1, 2} if args.thread_scaling else {args.threads})
         ]
     rows = []
