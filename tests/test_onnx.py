@@ -7,6 +7,7 @@ import sys
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 from conftest import DENSE_KINDS, FAST_ESTIMATORS
 from sklearn.compose import ColumnTransformer
 from sklearn.decomposition import PCA
@@ -374,3 +375,18 @@ def test_imputer_exports_and_converts_in_a_pipeline(convert, data):
     table = pd.DataFrame({"size": X[:, 0], "colour": np.where(X[:, 1] > 0, "red", "blue")})
     with pytest.raises(ValueError, match="categorical columns does not export"):
         to_onnx(AutoEncoderImputer(AutoEncoder(max_epochs=2, random_state=0)).fit(table))
+
+
+def test_export_leaves_the_estimator_as_it_was(data):
+    X, X_new = data
+    est = VariationalAutoEncoder(max_epochs=3, random_state=0).fit(X)
+    before = est.score_samples(X_new)
+    weights = {k: v.clone() for k, v in est.net_.module_.state_dict().items()}
+    to_onnx(est)
+    np.testing.assert_array_equal(est.score_samples(X_new), before)
+    for name, value in est.net_.module_.state_dict().items():
+        assert torch.equal(value, weights[name]), name
+    # Training goes on after an export, and still learns.
+    losses = est.net_.history[:, "train_loss"]
+    est.partial_fit(X)
+    assert est.net_.history[-1, "train_loss"] < losses[0]
