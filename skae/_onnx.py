@@ -209,6 +209,8 @@ def to_onnx(estimator: BaseAutoEncoder, *, decoder: bool = False, opset: int | N
     check_is_fitted(estimator)
     mode = "decoder" if decoder else "rows"
     if isinstance(estimator, AutoEncoderImputer):
+        if decoder:
+            raise ValueError("An AutoEncoderImputer has no decoder to export: decoder=False.")
         if getattr(estimator, "_categorical", False):
             raise ValueError(
                 "An AutoEncoderImputer fitted with categorical columns does not export yet: "

@@ -372,6 +372,8 @@ def test_imputer_exports_and_converts_in_a_pipeline(convert, data):
     np.testing.assert_array_equal(label, pipe.predict(X_new))
     np.testing.assert_allclose(proba, pipe.predict_proba(X_new), atol=1e-5)
 
+    with pytest.raises(ValueError, match="no decoder"):
+        to_onnx(imputer, decoder=True)
     table = pd.DataFrame({"size": X[:, 0], "colour": np.where(X[:, 1] > 0, "red", "blue")})
     with pytest.raises(ValueError, match="categorical columns does not export"):
         to_onnx(AutoEncoderImputer(AutoEncoder(max_epochs=2, random_state=0)).fit(table))
