@@ -160,5 +160,7 @@ def test_variational_scores_draw_alike_on_gpu_and_cpu(blobs, tmp_path):
     est = VariationalAutoEncoder(max_epochs=10, random_state=0, device="cuda").fit(blobs)
     est.save(tmp_path / "model.skae")
     on_cpu = load(tmp_path / "model.skae", device="cpu")
-    # The fixed draws of the bound are the same on both devices.
-    assert_allclose(on_cpu.score_samples(blobs), est.score_samples(blobs), rtol=1e-5)
+    # The fixed draws of the bound are the same on both devices: the scores
+    # differ by the devices' float32 rounding (other draws would move them
+    # by about 1e-2).
+    assert_allclose(on_cpu.score_samples(blobs), est.score_samples(blobs), rtol=1e-4)
