@@ -392,3 +392,15 @@ def test_export_leaves_the_estimator_as_it_was(data):
     losses = est.net_.history[:, "train_loss"]
     est.partial_fit(X)
     assert est.net_.history[-1, "train_loss"] < losses[0]
+
+
+def test_a_model_from_another_device_is_exported_from_a_cpu_copy(data):
+    """The path a GPU-fitted model takes (the real GPU run is in test_gpu.py):
+    the export works on a CPU copy and leaves the model as it was."""
+    X, X_new = data
+    est = AutoEncoder(max_epochs=3, random_state=0).fit(X)
+    est.device_ = torch.device("cuda")  # as if fitted there; the tensors stay here
+    out = _run(_session(to_onnx(est)), {"X": X_new})
+    assert est.device_ == torch.device("cuda")
+    est.device_ = torch.device("cpu")
+    _close(out["score_samples"], est.score_samples(X_new))
