@@ -435,7 +435,7 @@ def _embed(scope, operator, container):
             [local(name) for name in node.output],
             op_domain=node.domain,
             op_version=versions.get(node.domain),
-            name=local(f"node_{node.op_type}"),
+            name=scope.get_unique_operator_name(f"{prefix}_{node.op_type}"),
             **attributes,
         )
     return local
@@ -489,6 +489,7 @@ def _wire_inputs(operator, container, graph_inputs, local) -> None:
     columns, categorical ones as strings), or several numeric columns side
     by side into the one input ``"X"``; numbers cast to float32."""
     from onnx import TensorProto
+    from skl2onnx.common.data_types import StringTensorType
 
     sources = [source.full_name for source in operator.inputs]
     if len(graph_inputs) == 1 and len(sources) > 1:
@@ -508,10 +509,7 @@ def _wire_inputs(operator, container, graph_inputs, local) -> None:
         )
     for j, (graph_input, source) in enumerate(zip(graph_inputs, sources, strict=True)):
         to = graph_input.type.tensor_type.elem_type
-        if (
-            to != TensorProto.FLOAT
-            and operator.inputs[j].type.__class__.__name__ != "StringTensorType"
-        ):
+        if to != TensorProto.FLOAT and not isinstance(operator.inputs[j].type, StringTensorType):
             raise RuntimeError(
                 f"Input {graph_input.name!r} is a categorical column: give it as strings "
                 f"(StringTensorType), not {operator.inputs[j].type}."

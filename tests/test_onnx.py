@@ -347,6 +347,13 @@ def test_categorical_model_converts_from_a_dataframe(convert, table):
     label, scores, score_samples = _session(model).run(None, feeds)
     np.testing.assert_array_equal(label, est.predict(new))
     _close(score_samples[:, 0], est.score_samples(new))
+    # A categorical column declared as numbers is refused, by name.
+    types = skl2onnx.common.data_types
+    numbers = [(name, types.FloatTensorType([None, 1])) for name in frame.columns]
+    with pytest.raises(RuntimeError, match="'colour' is a categorical column"):
+        convert(est, initial_types=numbers)
+    with pytest.raises(RuntimeError, match="fitted on 4 columns .* given 1 inputs"):
+        convert(est, initial_types=[("X", types.FloatTensorType([None, 4]))])
 
 
 def test_imputer_exports_and_converts_in_a_pipeline(convert, data):
