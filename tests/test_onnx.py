@@ -102,7 +102,7 @@ def test_onnxruntime_gives_every_method_of_every_kind(name, data):
     ],
     ids=["conv", "bce", "iwae", "bernoulli"],
 )
-def test_onnxruntime_follows_architecture_and_loss(est, data):
+def test_onnxruntime_follows_architecture_and_loss(est):
     rng = np.random.RandomState(1)
     X = rng.uniform(size=(150, 16)).astype(np.float32)
     X_new = rng.uniform(size=(40, 16)).astype(np.float32)
@@ -189,6 +189,15 @@ def convert():
     return skl2onnx.to_onnx
 
 
+def _converts_like_fitted(convert, classifier, X_train, X_new):
+    """Convert a fitted pipeline ending in LogisticRegression; onnxruntime
+    must give its labels and, within 1e-5, its probabilities on ``X_new``."""
+    model = convert(classifier, X_train[:1], options={LogisticRegression: {"zipmap": False}})
+    label, proba = _session(model).run(None, {"X": X_new})
+    np.testing.assert_array_equal(label, classifier.predict(X_new))
+    np.testing.assert_allclose(proba, classifier.predict_proba(X_new), atol=1e-5)
+
+
 def test_pipeline_with_codes_as_features_converts(convert, data):
     X, X_new = data
     y = (X[:, 0] > np.median(X[:, 0])).astype(int)
@@ -197,10 +206,7 @@ def test_pipeline_with_codes_as_features_converts(convert, data):
         AutoEncoder(n_components=3, max_epochs=5, random_state=0),
         LogisticRegression(),
     ).fit(X, y)
-    model = convert(pipe, X[:1], options={LogisticRegression: {"zipmap": False}})
-    label, proba = _session(model).run(None, {"X": X_new})
-    np.testing.assert_array_equal(label, pipe.predict(X_new))
-    np.testing.assert_allclose(proba, pipe.predict_proba(X_new), atol=1e-5)
+    _converts_like_fitted(convert, pipe, X, X_new)
 
 
 def test_detector_behind_column_transformer_converts(convert, data):
@@ -251,10 +257,7 @@ def test_union_and_transform_option_convert_codes(convert, data):
         make_union(PCA(2), VariationalAutoEncoder(n_components=2, max_epochs=5, random_state=0)),
         LogisticRegression(),
     ).fit(X, y)
-    model = convert(union, X[:1], options={LogisticRegression: {"zipmap": False}})
-    label, proba = _session(model).run(None, {"X": X_new})
-    np.testing.assert_array_equal(label, union.predict(X_new))
-    np.testing.assert_allclose(proba, union.predict_proba(X_new), atol=1e-5)
+    _converts_like_fitted(convert, union, X, X_new)
 
     # Alone, the option {"transform": True} gives the codes, from float64 rows too.
     est = AutoEncoder(max_epochs=5, random_state=0).fit(X)
@@ -374,10 +377,7 @@ def test_imputer_exports_and_converts_in_a_pipeline(convert, data):
     pipe = make_pipeline(
         AutoEncoderImputer(AutoEncoder(max_epochs=5, random_state=0)), LogisticRegression()
     ).fit(holed, y)
-    model = convert(pipe, holed[:1], options={LogisticRegression: {"zipmap": False}})
-    label, proba = _session(model).run(None, {"X": X_new})
-    np.testing.assert_array_equal(label, pipe.predict(X_new))
-    np.testing.assert_allclose(proba, pipe.predict_proba(X_new), atol=1e-5)
+    _converts_like_fitted(convert, pipe, holed, X_new)
 
     with pytest.raises(ValueError, match="no decoder"):
         to_onnx(imputer, decoder=True)
