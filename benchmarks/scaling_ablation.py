@@ -15,9 +15,12 @@ rescaled
     a harsher mix of units than real tables have.
 
 Rows: ``scaling="feature"`` (plain standardisation) and ``scaling="auto"``
-with ``SCALE_FLOOR`` set to each ``--floors`` value. The table gives the mean
-ROC-AUC per dataset over the seeds, the means, the two halves of the datasets
-(every other one in ADBench's order) and the wins and losses beyond 0.005.
+with ``SCALE_FLOOR`` set to each ``--floors`` value; ``--without-bounds-rule``
+adds each of those with the bounds rule (``skae._scaling.on_one_scale``: data
+on one fixed scale divided by one scale) switched off, as before it existed.
+The table gives the mean ROC-AUC per dataset over the seeds, the means, the
+two halves of the datasets (every other one in ADBench's order) and the wins
+and losses beyond 0.005.
 
 Run: ``python benchmarks/scaling_ablation.py --floors 0.3 1.0`` (about 15
 minutes with two processes). Data: ``--data`` or ``$SKAE_ADBENCH``.
@@ -40,11 +43,17 @@ from sklearn.preprocessing import StandardScaler
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import anomaly  # noqa: E402
 
+import skae._scaling  # noqa: E402
+
+ON_ONE_SCALE = skae._scaling.on_one_scale
+
 REPO = Path(__file__).resolve().parents[1]
 ADBENCH = Path(os.environ.get("SKAE_ADBENCH", REPO / ".." / "shared" / "data" / "adbench"))
 
 
-def run_one(path: Path, seed: int, floor: float | None, view: str) -> dict:
+def run_one(
+    path: Path, seed: int, floor: float | None, view: str, bounds_rule: bool = True
+) -> dict:
     """One fit: ``floor`` None is ``scaling="feature"``."""
     import torch
     from threadpoolctl import threadpool_limits
@@ -56,6 +65,8 @@ def run_one(path: Path, seed: int, floor: float | None, view: str) -> dict:
     threadpool_limits(1)
     if floor is not None:
         skae._scaling.SCALE_FLOOR = floor
+    # Set on every task: a worker process runs several.
+    skae._scaling.on_one_scale = ON_ONE_SCALE if bounds_rule else (lambda X, constant: False)
     X, y = anomaly.load(path)
     X_train, X_test, _, y_test = train_test_split(
         X, y, test_size=anomaly.TEST_SIZE, stratify=y, random_state=seed
@@ -70,7 +81,9 @@ def run_one(path: Path, seed: int, floor: float | None, view: str) -> dict:
     return {
         "dataset": path.stem,
         "seed": seed,
-        "row": "feature" if floor is None else f"auto {floor:g}",
+        "row": "feature"
+        if floor is None
+        else f"auto {floor:g}" + ("" if bounds_rule else ", no bounds rule"),
         "view": view,
         "roc_auc": roc_auc_score(y_test, outlying),
         "ap": average_precision_score(y_test, outlying),
@@ -111,16 +124,19 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=ADBENCH)
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--out", type=Path, default=None)
+    parser.add_argument("--without-bounds-rule", action="store_true")
     args = parser.parse_args()
     datasets = anomaly.find_datasets(args.data, None)
     if args.datasets:
         datasets = {k: v for k, v in datasets.items() if v.stem in args.datasets}
+    rules = [True, False] if args.without_bounds_rule else [True]
     tasks = [
-        (path, seed, floor, view)
+        (path, seed, floor, view, rule)
         for view in args.views
         for path in datasets.values()
         for seed in args.seeds
         for floor in [None, *args.floors]
+        for rule in (rules if floor is not None else [True])
     ]
     results = pd.DataFrame(Parallel(n_jobs=args.jobs)(delayed(run_one)(*t) for t in tasks))
     order = [path.stem for path in datasets.values()]

@@ -27,9 +27,10 @@ class ConvolutionalAutoEncoder(BaseAutoEncoder):
     other kind takes ``architecture="conv"`` as well (a convolutional VAE is
     ``VariationalAutoEncoder(architecture="conv")``).
 
-    Three defaults differ from the other kinds: ``architecture="conv"``,
-    ``hidden_layer_sizes=(16, 32)`` (the channels of the convolutions) and
-    ``scaling="global"`` (pixels share one unit).
+    Two defaults differ from the other kinds: ``architecture="conv"`` and
+    ``hidden_layer_sizes=(16, 32)`` (the channels of the convolutions). Its
+    ``scaling="auto"`` finds that pixels share one scale, and divides them
+    all by one scale.
 
     Parameters
     ----------
@@ -64,7 +65,7 @@ class ConvolutionalAutoEncoder(BaseAutoEncoder):
         activation: str = "relu",
         architecture: str = "conv",
         image_shape: tuple[int, int, int] | None = None,
-        scaling: str = "global",
+        scaling: str = "auto",
         categorical_features: str | list | np.ndarray | None = "from_dtype",
         loss: str = "squared_error",
         max_epochs: str | int = "auto",

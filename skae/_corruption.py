@@ -1,7 +1,8 @@
 """Input corruptions for denoising autoencoders, applied to training batches only.
 
-They act on the internally standardised data, so ``noise_std`` is in units of
-each feature's standard deviation, and masking a feature (setting it to zero)
+They act on the internally scaled data, so ``noise_std`` is in units of each
+feature's ``scale_`` (its standard deviation, or the shared scale of data on
+one fixed scale), and masking a feature (setting it to zero)
 replaces it by its training mean.
 """
 

@@ -27,10 +27,12 @@ class DenoisingAutoEncoder(BaseAutoEncoder):
     outside training. Use it to clean noisy data (``inverse_transform(transform(X))``),
     or for codes that are robust to small perturbations and missing values.
 
-    The corruption acts on the internally standardised data: Gaussian noise
-    of ``noise_std`` standard deviations of each feature, or masking, which
-    sets each entry with probability ``mask_rate`` to zero, that is to the
-    feature's training mean.
+    The corruption acts on the internally scaled data: Gaussian noise of
+    ``noise_std`` times the scale each feature is divided by (its standard
+    deviation, or the one shared scale of data on a fixed scale such as
+    pixels; see ``scaling``), or masking, which sets each entry with
+    probability ``mask_rate`` to zero, that is to the feature's training
+    mean.
 
     Parameters
     ----------
@@ -39,7 +41,7 @@ class DenoisingAutoEncoder(BaseAutoEncoder):
         The corruption applied to training inputs.
     noise_std : float, default=0.5
         Standard deviation of the Gaussian noise, in units of each feature's
-        standard deviation (``noise="gaussian"``).
+        internal scale ``scale_`` (``noise="gaussian"``).
     mask_rate : float in [0, 1), default=0.25
         Probability of masking each entry (``noise="mask"``).
 

@@ -49,17 +49,25 @@ PARAMETERS = """\
         ``"feature"`` standardises each feature (mean 0, standard deviation 1;
         constant features are only centred), as
         :class:`~sklearn.preprocessing.StandardScaler` does: right for tabular
-        data in mixed units. ``"auto"`` standardises the same way (the loss,
-        the scores and the reconstructions treat every feature alike), but
-        the encoder sees a feature whose standard deviation is below 0.3
-        times the median one attenuated to that: a near-constant feature (a
-        border pixel, a sensor that barely moves) no longer turns small noise
-        into thousands of its standard deviations, so noise there cannot
-        explode through the network. Data whose features have spreads within
-        that factor of the median (standardised data) train exactly as with
+        data in mixed units. ``"auto"`` first asks whether the features are
+        measured on one fixed scale: more than half of the varying features
+        reach the smallest value of the data and more than half the largest
+        (pixel intensities, 0/1 indicators, columns already min-max scaled).
+        Then each feature is centred and all are divided by one scale, the
+        root mean square of their standard deviations, so a quiet feature (a
+        border pixel) stays as quiet as it is. Otherwise it standardises
+        each feature as ``"feature"`` does (the loss, the scores and the
+        reconstructions treat every feature alike), but the encoder sees a
+        feature whose standard deviation is below 0.3 times the median one
+        attenuated to that: a near-constant feature (a sensor that barely
+        moves) no longer turns small noise into thousands of its standard
+        deviations, so noise there cannot explode through the network. Data
+        whose features have spreads within that factor of the median
+        (standardised data) train exactly as with
         ``"feature"``. ``"global"`` subtracts one mean and divides by one
-        standard deviation over all entries: right for images and other data
-        in one unit. ``"none"`` leaves the data as it is.
+        standard deviation over all entries, for data in one unit that
+        ``"auto"`` does not recognise as such. ``"none"`` leaves the data as
+        it is.
         :meth:`inverse_transform` and :meth:`sample` always return the
         original units. Whatever the scaling, outside training the encoder
         sees each feature clipped to the range it had in the training data;

@@ -12,13 +12,28 @@ thousand times louder, and noise there at predict time explodes through the
 network (reconstructions 30 times further from the clean data than the noisy
 input, ``benchmarks/quality.py``). No rule on the standard deviations alone can
 tell such a feature from one measured in small units, and a floor under the
-scales would make the second weigh less in the loss. The default,
-``scaling="auto"``, therefore standardises every feature exactly (the loss,
-the scores and the reconstructions treat each feature alike, whatever its
-units) and bounds the amplification where it happens, at the encoder's input:
-the encoder sees a feature whose standard deviation is below ``SCALE_FLOOR``
-(0.3) times the median one of the non-constant features attenuated by the
-ratio (:func:`input_gain`), so that a unit of it, in its own units, moves the
+scales would make the second weigh less in the loss.
+
+The default, ``scaling="auto"``, first looks at the data's bounds. When more
+than half of the varying features reach the smallest value of the data and
+more than half its largest (:func:`on_one_scale`), the features are measured on
+one fixed scale: pixel intensities, 0/1 indicators, columns already min-max
+scaled. There a quiet feature (a border pixel) is quiet because little happens
+in it, not because of its units, so every feature is centred and all are
+divided by one scale, the root mean square of their standard deviations: the
+loss, the scores and the reconstructions weigh the features as the data does.
+On digits this is what brings the default reconstructions below PCA's and a
+noisy digit's reconstruction closer to the clean digit than the noise
+(``benchmarks/results/quality.md``). Continuous measurements in their own
+units never share both bounds (one feature reaches each), nor do standardised
+data.
+
+Otherwise ``"auto"`` standardises every feature exactly (the loss, the scores
+and the reconstructions treat each feature alike, whatever its units) and
+bounds the amplification where it happens, at the encoder's input: the encoder
+sees a feature whose standard deviation is below ``SCALE_FLOOR`` (0.3) times
+the median one of the non-constant features attenuated by the ratio
+(:func:`input_gain`), so that a unit of it, in its own units, moves the
 network's input no more than a unit of a feature at that floor does: a
 near-constant feature is at most about three times louder than a typical one,
 not thousands of times. On the decoder's side nothing is amplified: a
@@ -29,7 +44,7 @@ attenuation has a price: an informative feature much quieter than the others
 also reaches the encoder attenuated, and the network takes longer to learn to
 use it (a floor of 1.0 cost a third of the imputation accuracy on a small
 table whose spreads differ up to seventeenfold). The measurements that chose
-the rule, and what it costs data in mixed units:
+the rules, and what they cost data in mixed units:
 ``benchmarks/results/scaling_ablation.md``.
 
 Outside training, the encoder also sees each feature clipped to the range it
@@ -52,6 +67,10 @@ BLOCK_ROWS = 4096
 #: below this fraction of the median one (of the non-constant features) as
 #: if its standard deviation were that.
 SCALE_FLOOR = 0.3
+#: ``scaling="auto"``: features are taken to be on one fixed scale when more
+#: than this fraction of the non-constant ones reach the smallest value of
+#: the data, and more than this fraction the largest.
+SHARED_BOUNDS = 0.5
 
 
 def mean_and_std(X: np.ndarray, *, per_feature: bool) -> tuple[np.ndarray, np.ndarray]:
@@ -123,8 +142,38 @@ def fit_input_scaling(
         raise ValueError("Input X contains values too large to standardise.")
     gain = None
     if scaling == "auto" and not unit_interval:
-        gain = input_gain(scale, constant)
+        if on_one_scale(X, constant):
+            # One unit: every feature keeps its spread relative to the others.
+            scale[~constant] = np.sqrt(np.mean(np.square(scale[~constant])))
+        else:
+            gain = input_gain(scale, constant)
     return mean, scale, gain
+
+
+def on_one_scale(X: np.ndarray, constant: np.ndarray) -> bool:
+    """Whether the non-constant features of X are measured on one fixed
+    scale: more than ``SHARED_BOUNDS`` (half) of them reach the smallest value
+    of all the entries, and more than half the largest (missing entries left
+    out).
+
+    Pixel intensities, 0/1 indicators and columns already min-max scaled
+    pass. Continuous measurements in their own units do not: there each
+    bound is reached by one feature, whatever their spreads (so two features
+    share a scale only if both reach both bounds), and standardised data have
+    no shared bounds.
+    """
+    if np.count_nonzero(~constant) < 2:
+        return False
+    blocks = range(0, len(X), BLOCK_ROWS)
+    low = np.fmin.reduce([np.fmin.reduce(X[i : i + BLOCK_ROWS], axis=0) for i in blocks])
+    high = np.fmax.reduce([np.fmax.reduce(X[i : i + BLOCK_ROWS], axis=0) for i in blocks])
+    low, high = low[~constant], high[~constant]
+    bottom, top = low.min(), high.max()
+    # Bounds equal up to rounding (a MinMaxScaler's 0.9999999999999999).
+    tolerance = 1e-9 * (top - bottom)
+    reach_bottom = np.mean(low <= bottom + tolerance)
+    reach_top = np.mean(high >= top - tolerance)
+    return bool(min(reach_bottom, reach_top) > SHARED_BOUNDS)
 
 
 def input_gain(scale: np.ndarray, constant: np.ndarray) -> np.ndarray | None:

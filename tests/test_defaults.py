@@ -6,15 +6,23 @@ import pytest
 import torch
 from conftest import DENSE_KINDS
 from scipy.stats import multivariate_normal
+from sklearn.datasets import load_digits
 from sklearn.metrics import roc_auc_score
-from sklearn.preprocessing import StandardScaler
+from sklearn.preprocessing import MinMaxScaler, StandardScaler
 
 from skae import (
     AutoEncoder,
     VariationalAutoEncoder,
 )
 from skae._latent_density import REG_COVAR, fit_code_gaussian, gaussian_log_density
-from skae._scaling import SCALE_FLOOR, fit_input_scaling, fit_scaling, input_gain, scaled_tensor
+from skae._scaling import (
+    SCALE_FLOOR,
+    fit_input_scaling,
+    fit_scaling,
+    input_gain,
+    on_one_scale,
+    scaled_tensor,
+)
 from skae._sizing import (
     MAX_EPOCHS,
     MIN_EPOCHS,
@@ -60,6 +68,43 @@ def test_auto_scaling_standardises_and_attenuates_the_encoder_input():
     assert fit_input_scaling(standardised, "auto", unit_interval=False)[2] is None
     assert fit_input_scaling(X, "feature", unit_interval=False)[2] is None
     assert fit_input_scaling(X, "global", unit_interval=False)[2] is None
+
+
+def test_auto_scaling_keeps_one_scale_for_data_on_fixed_bounds():
+    """Pixels, 0/1 indicators and min-max scaled columns share their bounds:
+    "auto" centres each feature and divides all by one scale (the root mean
+    square of their standard deviations), so a quiet feature stays quiet."""
+    X = load_digits().data / 16.0
+    mean, scale, gain = fit_input_scaling(X, "auto", unit_interval=False)
+    std = X.std(axis=0)
+    varies = std > 0
+    np.testing.assert_allclose(mean, X.mean(axis=0))
+    np.testing.assert_allclose(scale[varies], np.sqrt(np.mean(std[varies] ** 2)))
+    np.testing.assert_array_equal(scale[~varies], 1.0)
+    assert gain is None
+    # A table min-max scaled by scikit-learn (bounds 0 and 1 up to rounding).
+    table = MinMaxScaler().fit_transform(near_constant_table())
+    assert on_one_scale(table, table.std(axis=0) == 0)
+    # The same table in its own units: each bound is reached by one feature.
+    raw = near_constant_table()
+    assert not on_one_scale(raw, raw.std(axis=0) == 0)
+    # Standardised data have no shared bounds; fewer than two varying features
+    # are not a scale.
+    assert not on_one_scale(StandardScaler().fit_transform(X), std == 0)
+    assert not on_one_scale(X[:, [0, 10]], np.array([True, False]))
+
+
+@pytest.mark.parametrize("cls", DENSE_KINDS)
+def test_no_amplification_on_noisy_digits(cls):
+    """Issue 14's goal as a test: with the defaults, reconstructing noisy
+    digits (Gaussian noise of 0.25, clipped to [0, 1]) lands closer to the
+    clean digits than the noisy digits are."""
+    X = load_digits().data / 16.0
+    train, test = X[:1400], X[1400:]
+    noisy = np.clip(test + np.random.RandomState(0).normal(scale=0.25, size=test.shape), 0, 1)
+    model = cls(n_components=16, random_state=0).fit(train)
+    denoised = model.inverse_transform(model.transform(noisy))
+    assert np.mean((denoised - test) ** 2) < 0.9 * np.mean((noisy - test) ** 2)
 
 
 def test_input_gain_divides_a_constant_feature_by_at_least_the_floor():

@@ -50,7 +50,7 @@ def test_every_kind_takes_every_core_parameter(kind):
     parameters); this keeps the copies from drifting."""
     core = inspect.signature(BaseAutoEncoder.__init__).parameters
     own = inspect.signature(kind.__init__).parameters
-    conv_defaults = {"architecture": "conv", "hidden_layer_sizes": (16, 32), "scaling": "global"}
+    conv_defaults = {"architecture": "conv", "hidden_layer_sizes": (16, 32)}
     for name, param in core.items():
         assert name in own, name
         expected = param.default
