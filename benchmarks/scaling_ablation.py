@@ -45,7 +45,8 @@ import anomaly  # noqa: E402
 
 import skae._scaling  # noqa: E402
 
-ON_ONE_SCALE = skae._scaling.on_one_scale
+#: The bounds rule's threshold; above 1 no data passes it.
+SHARED_BOUNDS = skae._scaling.SHARED_BOUNDS
 
 REPO = Path(__file__).resolve().parents[1]
 ADBENCH = Path(os.environ.get("SKAE_ADBENCH", REPO / ".." / "shared" / "data" / "adbench"))
@@ -66,7 +67,7 @@ def run_one(
     if floor is not None:
         skae._scaling.SCALE_FLOOR = floor
     # Set on every task: a worker process runs several.
-    skae._scaling.on_one_scale = ON_ONE_SCALE if bounds_rule else (lambda X, constant: False)
+    skae._scaling.SHARED_BOUNDS = SHARED_BOUNDS if bounds_rule else 1.0
     X, y = anomaly.load(path)
     X_train, X_test, _, y_test = train_test_split(
         X, y, test_size=anomaly.TEST_SIZE, stratify=y, random_state=seed
