@@ -76,6 +76,7 @@ from ._sizing import (
     auto_n_components,
     auto_rows_per_epoch,
 )
+from ._threads import training_threads
 
 #: Rows per forward pass at inference; bounds the memory of the activations.
 INFERENCE_BATCH_SIZE = 4096
@@ -544,8 +545,7 @@ class BaseAutoEncoder(
                     if self.early_stopping:
                         # As in MLPRegressor, early stopping is for fit only.
                         net.set_params(train_split=None)
-                    _mark_missing(net, missing)
-                    net.partial_fit(x, epochs=1)
+                    epochs = {"epochs": 1}
                 else:
                     self.hidden_layer_sizes_ = tuple(self._hidden_layer_sizes(X.shape[1]))
                     net = self._make_net(X.shape[1], device, holdout=not partial, n_samples=len(X))
@@ -557,12 +557,11 @@ class BaseAutoEncoder(
                         )
                     else:
                         self._continue_from(net)
-                    _mark_missing(net, missing)
-                    if partial:
-                        net.partial_fit(x, epochs=1)
-                    else:
-                        # The net is initialised (and maybe warm): train, don't reset.
-                        net.partial_fit(x)
+                    # The net is initialised (and maybe warm): train, don't reset.
+                    epochs = {"epochs": 1} if partial else {}
+                _mark_missing(net, missing)
+                with training_threads(net.unwrapped(net.module_), self.batch_size, device):
+                    net.partial_fit(x, **epochs)
         except FloatingPointError:
             self._forget_fit()
             raise

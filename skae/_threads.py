@@ -1,0 +1,56 @@
+"""How many CPU threads the training loop uses.
+
+PyTorch splits each operation over all the cores it finds. The networks that
+the defaults build for tabular data are small (a 50-feature table gets
+50-64-32-2 and its mirror: about 10,600 multiply-adds per row, 680,000 per step
+of 64 rows), so a training step is tens of small operations, and waking a
+second thread for each costs more than it saves: on two cores a 4-epoch fit
+of 100,000 x 50 took 1.16x as long with two threads as with one, 100,000 x 10
+1.16x. Larger networks gain (784-512-256 at batch 64: 1.48x faster with two
+threads; 200-256-128: 1.16x), and the break-even lay between 2.7 million
+multiply-adds per step (1.00x) and 3.5 million (1.05x)
+(``benchmarks/threads.py``, ``benchmarks/results/large.md``). Training steps
+below ``PARALLEL_STEP_MACS`` therefore run on one thread; the thread count is
+restored afterwards, and scoring, which works on batches of thousands of rows,
+keeps every thread. ``torch.set_num_threads`` is process-wide, so fits run
+concurrently in threads of one process share the setting while one of them
+trains.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import torch
+from torch import nn
+
+#: Training steps with fewer multiply-adds than this run on one thread.
+PARALLEL_STEP_MACS = 3_000_000
+
+
+def step_multiply_adds(module: nn.Module, batch_size: int) -> int | None:
+    """Multiply-adds of one forward pass over a batch, counted over the dense
+    layers; None for a network with convolutions (whose work this count would
+    miss)."""
+    layers = list(module.modules())
+    if any(isinstance(m, (nn.Conv2d, nn.ConvTranspose2d)) for m in layers):
+        return None
+    dense = [m for m in layers if isinstance(m, nn.Linear)]
+    return batch_size * sum(m.in_features * m.out_features for m in dense)
+
+
+@contextmanager
+def training_threads(module: nn.Module, batch_size: int, device: torch.device) -> Iterator[None]:
+    """Train on one CPU thread when a step is too small to split (see the
+    module's docstring), and restore torch's thread count on exit."""
+    threads = torch.get_num_threads()
+    work = step_multiply_adds(module, batch_size)
+    if device.type != "cpu" or threads == 1 or work is None or work >= PARALLEL_STEP_MACS:
+        yield
+        return
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)
