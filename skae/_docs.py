@@ -172,7 +172,9 @@ ATTRIBUTES = """\
     mean_ : ndarray of shape (`n_features_in_`,)
         Per-feature mean used for the internal standardisation.
     scale_ : ndarray of shape (`n_features_in_`,)
-        Per-feature standard deviation used for the internal standardisation.
+        What the internal scaling divides each feature by: its standard
+        deviation, or one scale shared by every feature (``scaling="global"``,
+        or ``"auto"`` on data on one fixed scale); 1 for a constant feature.
     error_scale_ : ndarray of shape (`n_features_in_`,)
         Mean reconstruction loss of each (standardised) feature on the
         training data; :meth:`score_samples` divides by it. Not set by the

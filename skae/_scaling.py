@@ -102,7 +102,7 @@ def fit_scaling(
     X: np.ndarray, scaling: str, *, unit_interval: bool
 ) -> tuple[np.ndarray, np.ndarray]:
     """``(mean, scale)`` for ``scaling`` in {"auto", "feature", "global", "none"}
-    ("auto" scales as "feature"; see :func:`fit_input_scaling` for its gain)."""
+    (see :func:`fit_input_scaling` for "auto")."""
     mean, scale, _ = fit_input_scaling(X, scaling, unit_interval=unit_interval)
     return mean, scale
 
@@ -112,8 +112,11 @@ def fit_input_scaling(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     """``(mean, scale, gain)`` for ``scaling`` in {"auto", "feature", "global", "none"}.
 
-    ``gain`` is the encoder's per-feature input gain (:func:`input_gain`),
-    None (no attenuation) except with ``"auto"``.
+    ``"auto"`` scales data on one fixed scale (:func:`on_one_scale`) by one
+    scale, the root mean square of the features' standard deviations, and
+    other data as ``"feature"`` does. ``gain`` is the encoder's per-feature
+    input gain (:func:`input_gain`), None (no attenuation) except with
+    ``"auto"`` on data not on one fixed scale.
 
     ``unit_interval`` (binary cross-entropy) keeps the data as it is, and
     requires it in [0, 1]. Constant features (up to rounding) are centred but
