@@ -23,7 +23,8 @@ perfect).
 # standardise the data themselves, so raw pixel values go in;
 # ``scaling="global"`` uses one mean and one standard deviation for all
 # pixels, as suits images (per-pixel scaling would blow up the nearly
-# constant border pixels). Dimensionality reduction rewards good
+# constant border pixels; the default ``"auto"`` recognises pixels by their
+# shared bounds and divides them by one scale as well). Dimensionality reduction rewards good
 # reconstructions, so the networks train for 60 epochs rather than the
 # default 20, which is tuned for outlier detection.
 from time import perf_counter
