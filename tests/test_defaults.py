@@ -14,7 +14,13 @@ from skae import (
     AutoEncoder,
     VariationalAutoEncoder,
 )
-from skae._latent_density import REG_COVAR, fit_code_gaussian, gaussian_log_density
+from skae._base import INFERENCE_BATCH_SIZE
+from skae._latent_density import (
+    REG_COVAR,
+    _precision_cholesky,
+    fit_code_gaussian,
+    gaussian_log_density,
+)
 from skae._scaling import (
     SCALE_FLOOR,
     fit_input_scaling,
@@ -351,3 +357,22 @@ def test_each_subset_epoch_draws_other_rows():
     assert len(first.unique()) == 300 and not torch.equal(first.sort()[0], second.sort()[0])
     # Inference passes (no shuffling) keep every row.
     assert len(torch.cat(list(TensorBatches(X, 64, shuffle=False, rows=300)))) == 1000
+
+
+def test_the_code_gaussian_is_factorised_once_not_per_batch():
+    """Scoring factorises the code covariance once per model: a LAPACK call per
+    batch wakes the BLAS threads, which then fight torch's for the cores."""
+    X = near_constant_table(600)
+    model = AutoEncoder(max_epochs=2, random_state=0).fit(X)
+    many = np.tile(X, (3 * INFERENCE_BATCH_SIZE // len(X) + 1, 1))
+    _precision_cholesky.cache_clear()
+    scores = model.score_samples(many)
+    assert _precision_cholesky.cache_info().misses == 1
+    assert _precision_cholesky.cache_info().hits >= 2
+    # The cached factor gives the density scipy gives.
+    z = torch.as_tensor(model.transform(X[:50]))
+    expected = multivariate_normal(model.code_mean_, model.code_covariance_).logpdf(z.numpy())
+    np.testing.assert_allclose(
+        gaussian_log_density(model.code_mean_, model.code_covariance_, z).numpy(), expected
+    )
+    np.testing.assert_allclose(scores[: len(X)], model.score_samples(X), rtol=1e-5)
