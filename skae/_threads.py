@@ -1,20 +1,20 @@
 """How many CPU threads the training loop uses.
 
 PyTorch splits each operation over all the cores it finds. The networks that
-the defaults build for tabular data are small (a 50-feature table gets
+the defaults build for tables of up to 90 features are small (50 features get
 50-64-32-2 and its mirror: about 10,600 multiply-adds per row, 680,000 per step
 of 64 rows), so a training step is tens of small operations, and waking a
-second thread for each costs more than it saves: on two cores a 4-epoch fit
-of 100,000 x 50 took 1.16x as long with two threads as with one, 100,000 x 10
-1.16x. Larger networks gain (784-512-256 at batch 64: 1.48x faster with two
-threads; 200-256-128: 1.16x), and the break-even lay between 2.7 million
-multiply-adds per step (1.00x) and 3.5 million (1.05x)
+second thread for each costs more than it saves: on two cores a 4-epoch fit of
+100,000 x 10 took 1.02x as long with two threads as with one, 100,000 x 50
+1.03x (up to 1.06x in other runs). Larger networks gain (2.7 million
+multiply-adds per step: 1.10x faster with two threads; 10.8 million: 1.26x; a
+784-512-256 network: 1.57x)
 (``benchmarks/threads.py``, ``benchmarks/results/large.md``). Training steps
-below ``PARALLEL_STEP_MACS`` therefore run on one thread; the thread count is
-restored afterwards, and scoring, which works on batches of thousands of rows,
-keeps every thread. ``torch.set_num_threads`` is process-wide, so fits run
-concurrently in threads of one process share the setting while one of them
-trains.
+below ``PARALLEL_STEP_MACS``, between those two measured points, therefore run
+on one thread; the thread count is restored afterwards, and scoring, which
+works on batches of thousands of rows, keeps every thread.
+``torch.set_num_threads`` is process-wide, so fits run concurrently in threads
+of one process share the setting while one of them trains.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ import torch
 from torch import nn
 
 #: Training steps with fewer multiply-adds than this run on one thread.
-PARALLEL_STEP_MACS = 3_000_000
+PARALLEL_STEP_MACS = 1_500_000
 
 
 def step_multiply_adds(module: nn.Module, batch_size: int) -> int | None:
