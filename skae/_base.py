@@ -76,7 +76,7 @@ from ._sizing import (
     auto_n_components,
     auto_rows_per_epoch,
 )
-from ._threads import training_threads
+from ._threads import flush_denormals, training_threads
 
 #: Rows per forward pass at inference; bounds the memory of the activations.
 INFERENCE_BATCH_SIZE = 4096
@@ -560,7 +560,8 @@ class BaseAutoEncoder(
                     # The net is initialised (and maybe warm): train, don't reset.
                     epochs = {"epochs": 1} if partial else {}
                 _mark_missing(net, missing)
-                with training_threads(net.unwrapped(net.module_), self.batch_size, device):
+                module = net.unwrapped(net.module_)
+                with training_threads(module, self.batch_size, device), flush_denormals(device):
                     net.partial_fit(x, **epochs)
         except FloatingPointError:
             self._forget_fit()

@@ -1,4 +1,6 @@
-"""The training loop's thread count: one thread for steps too small to split."""
+"""How the CPU trains: one thread for steps too small to split, denormals flushed."""
+
+import contextlib
 
 import numpy as np
 import pytest
@@ -7,7 +9,12 @@ from skorch.callbacks import Callback
 from torch import nn
 
 from skae import AutoEncoder, ConvolutionalAutoEncoder
-from skae._threads import PARALLEL_STEP_MACS, step_multiply_adds, training_threads
+from skae._threads import (
+    PARALLEL_STEP_MACS,
+    _flushing_denormals,
+    step_multiply_adds,
+    training_threads,
+)
 
 
 class RecordThreads(Callback):
@@ -72,3 +79,37 @@ def test_the_thread_count_does_not_change_the_result(two_threads):
     torch.set_num_threads(1)
     again = AutoEncoder(max_epochs=3, random_state=0).fit(X)
     np.testing.assert_array_equal(fitted.transform(X), again.transform(X))
+
+
+class RecordFlushing(Callback):
+    """Records whether torch flushes denormal floats at the end of every epoch."""
+
+    def initialize(self):
+        self.seen = []
+        return self
+
+    def on_epoch_end(self, net, **kwargs):
+        self.seen.append(_flushing_denormals())
+
+
+def test_training_flushes_denormals_and_restores_the_setting(monkeypatch):
+    X = np.random.RandomState(0).standard_normal((200, 10))
+    assert not _flushing_denormals()
+    model = AutoEncoder(max_epochs=2, random_state=0, callbacks=[RecordFlushing()]).fit(X)
+    (record,) = [cb for _, cb in model.net_.callbacks_ if isinstance(cb, RecordFlushing)]
+    assert record.seen == [True, True]
+    assert not _flushing_denormals()
+    # A user's own setting survives a fit.
+    torch.set_flush_denormal(True)
+    try:
+        AutoEncoder(max_epochs=1, random_state=0).fit(X)
+        assert _flushing_denormals()
+    finally:
+        torch.set_flush_denormal(False)
+    # Flushing leaves the trained network as it is (quiet inputs make
+    # denormal optimiser moments; a moment of 1e-39 moves no float32 weight).
+    quiet = np.abs(X) * np.r_[np.ones(5), np.full(5, 1e-6)]
+    flushed = AutoEncoder(max_epochs=2, random_state=0).fit(quiet)
+    monkeypatch.setattr("skae._base.flush_denormals", lambda device: contextlib.nullcontext())
+    kept = AutoEncoder(max_epochs=2, random_state=0).fit(quiet)
+    np.testing.assert_array_equal(kept.transform(quiet), flushed.transform(quiet))
