@@ -25,6 +25,7 @@ def client():
         env={"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"},
     )
     with distributed.Client(cluster) as client:
+        client.wait_for_workers(2)
         yield client
     cluster.close()
 
@@ -42,13 +43,20 @@ def test_grid_search_on_dask_matches_local(client, blobs):
     # The fits ran as tasks on the cluster's two workers.
     assert len(stream.data) >= len(local.cv_results_["params"]) * 3
     workers = {task["worker"] for task in stream.data}
-    assert workers and workers <= set(client.scheduler_info()["workers"])
+    assert workers and workers <= _worker_addresses(client)
+
+
+def _worker_addresses(client):
+    """The workers the scheduler knows now (``client.scheduler_info()`` is a
+    copy the client refreshes every few seconds, and a fast test can read it
+    before the workers have registered)."""
+    return set(client.run_on_scheduler(lambda dask_scheduler: list(dask_scheduler.workers)))
 
 
 def _ran_on_workers(stream, client, at_least):
     assert len(stream.data) >= at_least
     workers = {task["worker"] for task in stream.data}
-    assert workers and workers <= set(client.scheduler_info()["workers"])
+    assert workers and workers <= _worker_addresses(client)
 
 
 @pytest.mark.parametrize("cls", [AutoEncoder, VariationalAutoEncoder])
