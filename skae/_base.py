@@ -568,7 +568,7 @@ class BaseAutoEncoder(
             raise
 
         # The clipping range of the encoder's input covers every row trained on.
-        net.unwrapped(net.module_).extend_input_range(x, reset=first)
+        module.extend_input_range(x, reset=first)
         self.net_ = net
         if first or not partial:
             # A new network was built, with this many codes; partial_fit

@@ -92,7 +92,7 @@ class RecordFlushing(Callback):
         self.seen.append(_flushing_denormals())
 
 
-def test_training_flushes_denormals_and_restores_the_setting(monkeypatch):
+def test_training_flushes_denormals_and_restores_the_setting():
     X = np.random.RandomState(0).standard_normal((200, 10))
     assert not _flushing_denormals()
     model = AutoEncoder(max_epochs=2, random_state=0, callbacks=[RecordFlushing()]).fit(X)
@@ -106,10 +106,36 @@ def test_training_flushes_denormals_and_restores_the_setting(monkeypatch):
         assert _flushing_denormals()
     finally:
         torch.set_flush_denormal(False)
-    # Flushing leaves the trained network as it is (quiet inputs make
-    # denormal optimiser moments; a moment of 1e-39 moves no float32 weight).
-    quiet = np.abs(X) * np.r_[np.ones(5), np.full(5, 1e-6)]
-    flushed = AutoEncoder(max_epochs=2, random_state=0).fit(quiet)
-    monkeypatch.setattr("skae._base.flush_denormals", lambda device: contextlib.nullcontext())
-    kept = AutoEncoder(max_epochs=2, random_state=0).fit(quiet)
-    np.testing.assert_array_equal(kept.transform(quiet), flushed.transform(quiet))
+
+
+def _silenced_feature_run(flush, monkeypatch):
+    """A model whose first input falls silent: one partial_fit with it, then
+    nine epochs of 100 steps where it sits exactly at its training mean, so
+    the first layer's weights from it get zero gradients and Adam's first
+    moments for them decay by 0.9 a step, past 1.2e-38 into denormals."""
+    if not flush:
+        monkeypatch.setattr("skae._base.flush_denormals", lambda device: contextlib.nullcontext())
+    rng = np.random.RandomState(0)
+    X = rng.standard_normal((6400, 6))
+    model = AutoEncoder(n_components=2, random_state=0).partial_fit(X)
+    silent = X.copy()
+    silent[:, 0] = model.mean_[0]
+    for _ in range(9):
+        model.partial_fit(silent)
+    first = next(m for m in model.net_.module_.modules() if isinstance(m, torch.nn.Linear))
+    moment = model.net_.optimizer_.state[first.weight]["exp_avg"][:, 0].abs()
+    return model, silent, moment
+
+
+def test_flushed_denormals_leave_the_trained_network_as_it_is(monkeypatch):
+    kept, silent, kept_moment = _silenced_feature_run(False, monkeypatch)
+    monkeypatch.undo()
+    flushed, _, flushed_moment = _silenced_feature_run(True, monkeypatch)
+    tiny = torch.finfo(torch.float32).tiny
+    # Without flushing the moments are denormal; flushed, they are zero ...
+    assert torch.any((kept_moment > 0) & (kept_moment < tiny))
+    assert torch.all((flushed_moment == 0) | (flushed_moment >= tiny))
+    assert torch.any(flushed_moment == 0)
+    # ... and the weights they would have moved are the same to the last bit.
+    np.testing.assert_array_equal(kept.transform(silent), flushed.transform(silent))
+    np.testing.assert_array_equal(kept.score_samples(silent), flushed.score_samples(silent))
