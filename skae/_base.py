@@ -80,6 +80,10 @@ from ._threads import flush_denormals, training_threads
 
 #: Rows per forward pass at inference; bounds the memory of the activations.
 INFERENCE_BATCH_SIZE = 4096
+#: The range of a feature's scaled training values below which it counts as
+#: constant when decoding (its mean's rounding: a varying feature spans about
+#: 1 or more).
+CONSTANT_RANGE = 1e-6
 
 #: The channels of ``hidden_layer_sizes="auto"`` with ``architecture="conv"``.
 AUTO_CONV_CHANNELS = (16, 32)
@@ -329,24 +333,18 @@ class BaseAutoEncoder(
 
     def _combined_score(self, errors: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
         """The score of :meth:`_score_samples_scaled` from per-feature errors and codes."""
-        # mean_j(errors_j / error_scale_j), as one matrix-vector product in the
-        # errors' float32: a float64 copy of the errors would cost more than
-        # the product, for digits the float32 network does not have anyway.
+        # In float64, as :meth:`_contributions_scaled` computes the terms: the
+        # explanation of a score near 0 adds up to it to the last digits
+        # (float32 rounding of the sum differed by 1e-7, 1e-4 of such a score).
+        errors = errors.double()
+        scale = torch.as_tensor(self.error_scale_, dtype=torch.float64, device=errors.device)
         missing = torch.isnan(errors)
         if missing.any():
             # The mean over a row's observed entries only.
             observed = (~missing).sum(dim=1).clamp(min=1)
-            weights = torch.as_tensor(
-                1.0 / self.error_scale_, dtype=errors.dtype, device=errors.device
-            )
-            reconstruction = (errors.masked_fill(missing, 0.0) @ weights).double() / observed
+            reconstruction = (errors.masked_fill(missing, 0.0) @ (1.0 / scale)) / observed
             return self._code_term(z) - reconstruction
-        weights = torch.as_tensor(
-            1.0 / (len(self.error_scale_) * self.error_scale_),
-            dtype=errors.dtype,
-            device=errors.device,
-        )
-        reconstruction = (errors @ weights).double()
+        reconstruction = errors @ (1.0 / (len(scale) * scale))
         return self._code_term(z) - reconstruction
 
     def _code_term(self, z: torch.Tensor) -> torch.Tensor:
@@ -519,6 +517,21 @@ class BaseAutoEncoder(
     def _fit(self, X, *, partial: bool) -> BaseAutoEncoder:
         # partial_fit always continues a fitted model; fit only with warm_start.
         first = not (hasattr(self, "net_") and (partial or self.warm_start))
+        try:
+            return self._train(X, partial=partial, first=first)
+        except FloatingPointError:
+            self._forget_fit()
+            raise
+        except Exception:
+            # A fit that starts afresh and fails (bad input, a failed density)
+            # leaves the estimator unfitted, not half fitted: a later call
+            # raises NotFittedError, not an AttributeError from a missing part.
+            # A model being continued keeps what it had.
+            if first:
+                self._forget_fit()
+            raise
+
+    def _train(self, X, *, partial: bool, first: bool) -> BaseAutoEncoder:
         X = self._validated(X, reset=first)
         # An accelerator places the model itself (one device per process).
         if self.accelerator is not None:
@@ -538,34 +551,30 @@ class BaseAutoEncoder(
         self._n_training_calls += 1
 
         missing = has_missing(x)
-        try:
-            with _SeededTorch(seed, device):
-                if partial and not first:
-                    net = self.net_
-                    if self.early_stopping:
-                        # As in MLPRegressor, early stopping is for fit only.
-                        net.set_params(train_split=None)
-                    epochs = {"epochs": 1}
+        with _SeededTorch(seed, device):
+            if partial and not first:
+                net = self.net_
+                if self.early_stopping:
+                    # As in MLPRegressor, early stopping is for fit only.
+                    net.set_params(train_split=None)
+                epochs = {"epochs": 1}
+            else:
+                self.hidden_layer_sizes_ = tuple(self._hidden_layer_sizes(X.shape[1]))
+                net = self._make_net(X.shape[1], device, holdout=not partial, n_samples=len(X))
+                net.initialize()
+                if first:
+                    gain = self._input_gain
+                    net.unwrapped(net.module_).set_input_gain(
+                        None if gain is None else torch.as_tensor(gain, dtype=torch.float32)
+                    )
                 else:
-                    self.hidden_layer_sizes_ = tuple(self._hidden_layer_sizes(X.shape[1]))
-                    net = self._make_net(X.shape[1], device, holdout=not partial, n_samples=len(X))
-                    net.initialize()
-                    if first:
-                        gain = self._input_gain
-                        net.unwrapped(net.module_).set_input_gain(
-                            None if gain is None else torch.as_tensor(gain, dtype=torch.float32)
-                        )
-                    else:
-                        self._continue_from(net)
-                    # The net is initialised (and maybe warm): train, don't reset.
-                    epochs = {"epochs": 1} if partial else {}
-                _mark_missing(net, missing)
-                module = net.unwrapped(net.module_)
-                with training_threads(module, self.batch_size, device), flush_denormals(device):
-                    net.partial_fit(x, **epochs)
-        except FloatingPointError:
-            self._forget_fit()
-            raise
+                    self._continue_from(net)
+                # The net is initialised (and maybe warm): train, don't reset.
+                epochs = {"epochs": 1} if partial else {}
+            _mark_missing(net, missing)
+            module = net.unwrapped(net.module_)
+            with training_threads(module, self.batch_size, device), flush_denormals(device):
+                net.partial_fit(x, **epochs)
 
         # The clipping range of the encoder's input covers every row trained on.
         module.extend_input_range(x, reset=first)
@@ -957,6 +966,24 @@ class BaseAutoEncoder(
             raise ValueError("X contains codes too large for float32, the network's precision.")
         return Z
 
+    def _output_scale(self) -> np.ndarray:
+        """``scale_``, with 0 for each feature that was constant in every row
+        trained on: its reconstruction is that constant, as PCA's is. The
+        network's output for it has no units (``scale_`` is 1 there, see
+        :func:`skae._scaling.fit_input_scaling`), and read in the feature's
+        units it would make a constant vary in :meth:`sample`."""
+        scale = np.array(self.scale_, dtype=np.float64)
+        module = self.net_.module_
+        if "input_low" not in getattr(module, "_buffers", {}):
+            return scale
+        # The range of the scaled training rows: [0, 0] for a constant feature,
+        # up to the rounding of its mean; a varying one spans about 1 or more.
+        low = module.input_low.detach().cpu().numpy().reshape(-1)
+        high = module.input_high.detach().cpu().numpy().reshape(-1)
+        if low.shape == scale.shape:
+            scale[high - low <= CONSTANT_RANGE] = 0.0
+        return scale
+
     def _decode(self, Z: np.ndarray, method: str) -> np.ndarray:
         criterion = self.net_.criterion_
 
@@ -964,7 +991,7 @@ class BaseAutoEncoder(
             return criterion.reconstruct({"x_hat": module.decode(z)})
 
         decoded = _finite(self._apply(Z, decode, dtype=np.float64), method)
-        decoded = decoded * self.scale_ + self.mean_
+        decoded = decoded * self._output_scale() + self.mean_
         encoding = self._encoding()
         if encoding is None:
             return decoded
@@ -1034,7 +1061,8 @@ class BaseAutoEncoder(
         contributions : ndarray of shape (n_samples, n_features + 1), or DataFrame
             Row ``i`` adds up to ``score_samples(X)[i]``; the last column is the
             code term. With a pandas DataFrame ``X``, a DataFrame with ``X``'s
-            index and columns, and ``"code"`` last.
+            index and columns, and ``"code"`` last (``"code_"`` if ``X`` has a
+            column named ``"code"``).
 
         Examples
         --------
@@ -1054,7 +1082,11 @@ class BaseAutoEncoder(
             return terms
         import pandas as pd
 
-        return pd.DataFrame(terms, index=frame.index, columns=[*frame.columns, "code"])
+        # "code", or "code_" and so on if X has a column of that name.
+        code = "code"
+        while code in set(frame.columns):
+            code += "_"
+        return pd.DataFrame(terms, index=frame.index, columns=[*frame.columns, code])
 
     def score(self, X, y=None) -> float:
         """Mean log-likelihood of ``X``, in nats per sample: higher is better.

@@ -152,7 +152,10 @@ class CategoricalEncoding:
                 raise ValueError(f"Categorical column {name!r} has no observed value.")
             categories.append(cats)
             # The dtype to give the decoded column back ("object", "str", ...).
-            kinds.append("category" if kind == "category" else str(dtype))
+            if kind == "category":
+                kinds.append("ordered category" if dtype.ordered else "category")
+            else:
+                kinds.append(str(dtype))
         unseen = float(np.log(len(X) + 1.0))
         return cls(np.asarray(mask, dtype=bool), categories, kinds, unseen)
 
@@ -221,12 +224,18 @@ class CategoricalEncoding:
             columns, self.blocks(), self.is_categorical, strict=True
         ):
             if not categorical:
-                data[name] = values[:, start]
+                data[name] = pd.Series(values[:, start], copy=False)
                 continue
             categories, kind = next(cats)
             chosen = categories[np.argmax(values[:, start:stop], axis=1)]
-            if kind == "category":
-                data[name] = pd.Categorical(chosen, categories=categories)
+            if kind in ("category", "ordered category"):
+                dtype = pd.CategoricalDtype(categories, ordered=kind == "ordered category")
+                data[name] = pd.Series(pd.Categorical(chosen, dtype=dtype))
             else:
-                data[name] = pd.Series(chosen, dtype=object).astype(kind).to_numpy()
-        return pd.DataFrame(data, index=index)
+                # A Series of the column's own dtype: a DataFrame built from
+                # bare values would infer one ("str" for pandas 3's objects).
+                data[name] = pd.Series(chosen, dtype=object).astype(kind)
+        frame = pd.DataFrame(data)
+        if index is not None:
+            frame.index = index
+        return frame

@@ -138,6 +138,8 @@ class AutoEncoderImputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self)
         if getattr(self, "_categorical", False):
+            if not hasattr(X, "iloc"):
+                return self._transform_rows(X)
             return self._transform_frame(X)
         X = validate_data(
             self,
@@ -159,6 +161,9 @@ class AutoEncoderImputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         category, filled from the reconstruction of its row, in the column's
         dtype."""
         validate_data(self, X, reset=False, skip_check_array=True)
+        # The estimator refuses an infinite number, in any row (the rows
+        # without a missing entry never reach it).
+        self.estimator_._check_input(X)
         X = X.copy()
         missing = X.isna().to_numpy()
         rows = missing.any(axis=1)
@@ -170,7 +175,24 @@ class AutoEncoderImputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             for j in range(X.shape[1]):
                 holes = np.flatnonzero(missing[positions, j])
                 if len(holes):
-                    X.iloc[positions[holes], j] = reconstruction.iloc[holes, j].to_numpy()
+                    values = _in_dtype(reconstruction.iloc[holes, j], X.dtypes.iloc[j])
+                    X.iloc[positions[holes], j] = values
+        return X
+
+    def _transform_rows(self, X) -> np.ndarray:
+        """An array with categorical columns (``categorical_features`` as
+        indices or a mask): each missing entry filled from the reconstruction
+        of its row, the result an array as ``X`` is (object for mixed types)."""
+        self.estimator_._check_input(X)
+        X = np.array(X, dtype=object if np.asarray(X).dtype.kind in "OUS" else None, copy=True)
+        import pandas as pd
+
+        missing = np.asarray(pd.isna(X), dtype=bool)
+        rows = np.flatnonzero(missing.any(axis=1))
+        if len(rows):
+            reconstruction = self.estimator_.inverse_transform(self.estimator_.transform(X[rows]))
+            filled = reconstruction.to_numpy(dtype=X.dtype)
+            X[rows] = np.where(missing[rows], filled, X[rows])
         return X
 
     def __sklearn_tags__(self):
@@ -178,3 +200,18 @@ class AutoEncoderImputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         tags.input_tags.allow_nan = True
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         return tags
+
+
+def _in_dtype(values, dtype) -> np.ndarray:
+    """Reconstructed values of a column, in the column's ``dtype``: rounded
+    for integers, cast for float32 (pandas refuses to set a float64 there)."""
+    import pandas as pd
+
+    if isinstance(dtype, pd.CategoricalDtype) or not pd.api.types.is_numeric_dtype(dtype):
+        return values.to_numpy()
+    if pd.api.types.is_bool_dtype(dtype):
+        return values.to_numpy()
+    numbers = values.to_numpy(dtype=np.float64)
+    if pd.api.types.is_integer_dtype(dtype):
+        numbers = np.rint(numbers)
+    return pd.array(numbers, dtype=dtype)

@@ -41,6 +41,10 @@ from ._base import BaseAutoEncoder
 OUTPUTS = ("transform", "inverse_transform", "score_samples", "decision_function", "predict")
 #: The opset :func:`to_onnx` writes by default (onnxruntime 1.14 and later run it).
 DEFAULT_OPSET = 18
+#: The oldest opset the graphs can be written in: the scores clip integer
+#: counts (``Clip`` takes integers from opset 12), and the convolutional
+#: decoder unflattens its input (exported from opset 13).
+MIN_OPSET = 13
 #: The newest opset torch's tracing exporter writes.
 MAX_OPSET = 20
 #: skl2onnx's options for skae's operators: ``transform`` converts the
@@ -71,7 +75,9 @@ class _Inference(nn.Module):
         self.register_buffer("scale32", torch.as_tensor(estimator.scale_, dtype=torch.float32))
         # ``_decode``'s float64 arithmetic on the way back.
         self.register_buffer("mean64", torch.as_tensor(estimator.mean_, dtype=torch.float64))
-        self.register_buffer("scale64", torch.as_tensor(estimator.scale_, dtype=torch.float64))
+        self.register_buffer(
+            "scale64", torch.as_tensor(estimator._output_scale(), dtype=torch.float64)
+        )
         encoding = estimator._encoding()
         #: Each input column's (start, stop, categorical) in the encoded input.
         self.columns = None
@@ -169,7 +175,9 @@ def to_onnx(estimator: BaseAutoEncoder, *, decoder: bool = False, opset: int | N
     decoder : bool, default=False
         Export ``inverse_transform`` (codes in) instead of the methods of rows.
     opset : int, default=None
-        The ONNX opset to write (at most 20); None for 18.
+        The ONNX opset to write, from 13 (the first whose operators cover
+        every kind: integer ``Clip``, ``Unflatten`` for the convolutions) to
+        20; None for 18.
 
     Returns
     -------
@@ -218,8 +226,8 @@ def to_onnx(estimator: BaseAutoEncoder, *, decoder: bool = False, opset: int | N
             )
         estimator, mode = estimator.estimator_, "impute"
     opset = DEFAULT_OPSET if opset is None else opset
-    if not 10 <= opset <= MAX_OPSET:
-        raise ValueError(f"opset must be between 10 and {MAX_OPSET}, got {opset}.")
+    if not MIN_OPSET <= opset <= MAX_OPSET:
+        raise ValueError(f"opset must be between {MIN_OPSET} and {MAX_OPSET}, got {opset}.")
     estimator = _on_cpu(estimator)
     graph = _Inference(estimator, mode=mode).eval()
     width = estimator.n_components_ if mode == "decoder" else estimator._n_inputs()

@@ -194,6 +194,15 @@ def load(path: str | os.PathLike, *, device: str | None = None) -> Any:
     True
     """
     metadata, tensors = _read(path)
+    try:
+        return _build(metadata, tensors, path, device)
+    except (KeyError, AttributeError, TypeError, IndexError) as exc:
+        # A file whose parts have the wrong types or names: not a model.
+        raise ValueError(f"{path} is not a well-formed skae model file: {exc!r}") from exc
+
+
+def _build(metadata: dict, tensors: dict, path: str | os.PathLike, device: str | None) -> Any:
+    """The estimator ``metadata`` and ``tensors`` describe (see :func:`load`)."""
     cls = _estimator_class(metadata["class"], path)
     params = {k: _from_json(v) for k, v in metadata["params"].items()}
     if device is not None:
@@ -213,18 +222,20 @@ def load(path: str | os.PathLike, *, device: str | None = None) -> Any:
 
     from ._base import _resolve_device
 
-    fitted = metadata["fitted"]
+    fitted = dict(metadata["fitted"])
     density = fitted.pop("latent_density_", None)
     for name, value in fitted.items():
-        setattr(estimator, name, _from_json(value))
+        setattr(estimator, _fitted_name(cls, name, path), _from_json(value))
     for key, value in tensors.items():
         if key.startswith("array/"):
-            setattr(estimator, key.removeprefix("array/"), value.numpy())
+            name = _fitted_name(cls, key.removeprefix("array/"), path)
+            setattr(estimator, name, value.numpy())
     if density is not None:
         estimator.latent_density_ = _rebuild_mixture(density, tensors)
     estimator._complete_older_fit()
     estimator.device_ = _resolve_device(estimator.device)
     _check_shapes(estimator, tensors["module"], path)
+    _check_arrays(estimator, path)
     # Building the module draws random weights, soon overwritten: keep the
     # global generators as they were.
     with torch.random.fork_rng(devices=[]):
@@ -241,6 +252,35 @@ def load(path: str | os.PathLike, *, device: str | None = None) -> Any:
     net.history = History(metadata["history"])
     estimator.net_ = net
     return estimator
+
+
+def _fitted_name(cls: type, name: str, path: str | os.PathLike) -> str:
+    """``name`` if it is one a fit sets (ends with "_", or is private state
+    skae saves), so a file cannot overwrite a method or anything else."""
+    fitted = name.endswith("_") and not name.startswith("__") and not hasattr(cls, name)
+    if not (fitted or name in _PRIVATE_STATE):
+        raise ValueError(
+            f"{path} sets {name!r}, which is not a fitted attribute of {cls.__name__}."
+        )
+    return name
+
+
+def _check_arrays(estimator: Any, path: str | os.PathLike) -> None:
+    """The fitted arrays against the network's sizes: a file whose arrays
+    do not fit would otherwise broadcast into wrong scores, or fail later."""
+    n_inputs, k = estimator._n_inputs(), estimator.n_components_
+    expected = {"mean_": (n_inputs,), "scale_": (n_inputs,)}
+    if hasattr(estimator, "code_mean_"):
+        expected.update(code_mean_=(k,), code_covariance_=(k, k))
+    for name, shape in expected.items():
+        value = getattr(estimator, name, None)
+        if value is None:
+            raise ValueError(f"{path} lacks the fitted array {name!r}.")
+        if np.shape(value) != shape:
+            raise ValueError(
+                f"{path}: the fitted array {name!r} has shape {np.shape(value)}, but the "
+                f"model needs {shape}."
+            )
 
 
 def _file_mode(path: str | os.PathLike) -> int:
@@ -361,6 +401,9 @@ def _to_json(value: Any, name: str) -> Any:
         return [_to_json(v, name) for v in value]
     if isinstance(value, np.ndarray) and value.dtype == object:
         return {"__object_array__": [_to_json(v, name) for v in value.tolist()]}
+    if isinstance(value, np.ndarray) and value.dtype.kind in "biuf":
+        # A parameter given as an array (a mask, sizes): it comes back as one.
+        return {"__array__": value.tolist(), "__dtype__": value.dtype.str}
     if isinstance(value, dict):
         return {str(k): _to_json(v, name) for k, v in value.items()}
     raise TypeError(f"Cannot save {name}: {type(value).__name__} is not JSON.")
@@ -372,6 +415,11 @@ def _from_json(value: Any) -> Any:
             return tuple(_from_json(v) for v in value["__tuple__"])
         if "__object_array__" in value:
             return np.array([_from_json(v) for v in value["__object_array__"]], dtype=object)
+        if "__array__" in value:
+            dtype = np.dtype(value["__dtype__"])
+            if dtype.kind not in "biuf":
+                raise ValueError(f"an array of dtype {dtype} is not one skae saves")
+            return np.array(value["__array__"], dtype=dtype)
         return {k: _from_json(v) for k, v in value.items()}
     if isinstance(value, list):
         return [_from_json(v) for v in value]
@@ -391,8 +439,13 @@ def _history_as_json(history: History) -> list:
 
 
 def _to_cpu(state: Any) -> Any:
+    """``state`` with its tensors on the CPU and numpy scalars as Python
+    numbers (an ``lr`` given as ``np.float64`` lands in the optimiser's state,
+    and ``torch.load(weights_only=True)`` refuses numpy objects)."""
     if isinstance(state, torch.Tensor):
         return state.cpu()
+    if isinstance(state, np.generic):
+        return state.item()
     if isinstance(state, dict):
         return {k: _to_cpu(v) for k, v in state.items()}
     if isinstance(state, list | tuple):

@@ -138,8 +138,11 @@ def fit_input_scaling(
             mean, scale = np.zeros(n_features), np.ones(n_features)
         else:
             mean, scale = mean_and_std(X, per_feature=scaling in ("auto", "feature"))
-    # Constant features (up to rounding) are centred but not scaled.
-    constant = scale <= 1e3 * np.finfo(X.dtype).eps * np.maximum(np.abs(mean), 1.0)
+    # Constant features (up to the rounding of the float64 statistics) are
+    # centred but not scaled. Relative to the mean only, as StandardScaler's
+    # test is: a feature measured in small units (a spread of 1e-6, say) is
+    # not constant, whatever the dtype.
+    constant = scale <= 1e3 * np.finfo(np.float64).eps * np.abs(mean)
     scale[constant] = 1.0
     if not (np.all(np.isfinite(mean)) and np.all(np.isfinite(scale))):
         raise ValueError("Input X contains values too large to standardise.")

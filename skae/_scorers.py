@@ -63,10 +63,14 @@ def reconstruction_error_scorer(estimator, X, y=None) -> float:
     >>> search.best_params_
     {'n_components': 8}
     """
+    rows = _numeric_rows(X, "reconstruction_error_scorer")
     reconstruction = estimator.inverse_transform(estimator.transform(X))
-    X = check_array(X, allow_nd=True, dtype=np.float64)
     reconstruction = np.asarray(reconstruction, dtype=np.float64)
-    return -float(np.mean(np.square(X.reshape(len(X), -1) - reconstruction)))
+    # The observed entries only: a missing one has nothing to be compared with.
+    squared = np.square(rows.reshape(len(rows), -1) - reconstruction)
+    if not np.isfinite(squared).any():
+        raise ValueError("reconstruction_error_scorer needs at least one observed entry in X.")
+    return -float(np.nanmean(squared))
 
 
 def mass_volume_scorer(
@@ -124,15 +128,23 @@ def mass_volume_scorer(
     >>> mass_volume_scorer(good, X) > mass_volume_scorer(bad, X)
     True
     """
-    X = check_array(X, allow_nd=True, dtype=np.float64)
-    if len(X) < 2:
-        raise ValueError(f"mass_volume_scorer needs at least 2 samples; got {len(X)}.")
-    rows = X.reshape(len(X), -1)
-    low, high = rows.min(axis=0), rows.max(axis=0)
+    array = _numeric_rows(X, "mass_volume_scorer")
+    if len(array) < 2:
+        raise ValueError(f"mass_volume_scorer needs at least 2 samples; got {len(array)}.")
+    rows = array.reshape(len(array), -1)
+    # The box of the observed values (a missing entry bounds nothing).
+    low, high = np.fmin.reduce(rows, axis=0), np.fmax.reduce(rows, axis=0)
+    if np.isnan(low).any():
+        raise ValueError("mass_volume_scorer needs every feature observed in at least one sample.")
     rng = check_random_state(random_state)
     uniform = rng.uniform(low, high, size=(n_uniform, rows.shape[1])).reshape(
-        (n_uniform, *X.shape[1:])
+        (n_uniform, *array.shape[1:])
     )
+    if hasattr(X, "columns"):
+        # The draws carry X's column names, as the rows the detector was fitted on.
+        import pandas as pd
+
+        uniform = pd.DataFrame(uniform, columns=X.columns)
     scores = np.asarray(estimator.score_samples(X), dtype=np.float64)
     uniform_scores = np.sort(np.asarray(estimator.score_samples(uniform), dtype=np.float64))
     # The level set of mass alpha: the samples scoring at least the
@@ -140,3 +152,30 @@ def mass_volume_scorer(
     thresholds = np.quantile(scores, 1.0 - MASS_LEVELS, method="inverted_cdf")
     inside = n_uniform - np.searchsorted(uniform_scores, thresholds, side="left")
     return -float(np.mean(inside / n_uniform))
+
+
+def _numeric_rows(X, scorer: str) -> np.ndarray:
+    """``X`` as a float64 array (missing entries NaN); a ValueError naming
+    ``scorer`` when it has columns that are not numbers."""
+    if hasattr(X, "dtypes"):
+        import pandas as pd
+
+        kinds = [
+            pd.api.types.is_numeric_dtype(d) and not pd.api.types.is_bool_dtype(d) for d in X.dtypes
+        ]
+        if not all(kinds):
+            names = [str(c) for c, numeric in zip(X.columns, kinds, strict=True) if not numeric]
+            raise ValueError(
+                f"{scorer} measures distances between numbers, but X has categorical "
+                f"columns: {names}. Use the estimator's own score (GridSearchCV's "
+                "default), which scores categories by their likelihood."
+            )
+    try:
+        return check_array(X, allow_nd=True, dtype=np.float64, ensure_all_finite="allow-nan")
+    except ValueError as exc:
+        if "convert" not in str(exc):
+            raise
+        raise ValueError(
+            f"{scorer} measures distances between numbers, but X holds values that are "
+            f"not numbers ({exc}). Use the estimator's own score (GridSearchCV's default)."
+        ) from exc

@@ -63,7 +63,11 @@ class VariationalAutoEncoder(BaseAutoEncoder):
     for likelihood-based outlier scores: :meth:`score_samples` is a
     log-likelihood estimate in nats, in the units of the original data
     (the internal standardisation's Jacobian is accounted for), so it is
-    comparable with :meth:`sklearn.decomposition.PCA.score_samples`.
+    comparable with :meth:`sklearn.decomposition.PCA.score_samples`. For a
+    row with missing entries it is the log-likelihood of the observed
+    entries with their terms scaled by ``n_features / n_observed``, so that
+    rows are compared on one footing whatever they miss (:meth:`score`, a
+    density for model selection, leaves that scaling out).
     :meth:`transform` returns the posterior mean; :meth:`posterior` gives the
     variance as well.
 
@@ -186,23 +190,49 @@ class VariationalAutoEncoder(BaseAutoEncoder):
         eps = _fixed_draws(n_draws, self.n_components_).to(device=x.device, dtype=torch.float64)
         return mu, logvar, eps, mu + torch.exp(0.5 * logvar) * eps
 
-    def _feature_nll(self, module: nn.Module, x: torch.Tensor, z_draw: torch.Tensor):
-        """Per-feature negative log-likelihood of ``x`` decoded from one draw.
+    def _row_weights(self, x: torch.Tensor) -> torch.Tensor | None:
+        """Per row, the number of input columns over the number observed,
+        shape (n, 1); None when every entry is observed.
+
+        :meth:`score_samples` multiplies a row's feature terms by it: the
+        likelihood of the observed entries, scaled to a whole row, so that a
+        row with missing entries is neither favoured (fewer terms, each
+        negative) nor penalised, as the other kinds' mean over the observed
+        entries ensures. :meth:`score` keeps the plain likelihood of the
+        observed entries (a density, as model selection needs)."""
+        if not torch.isnan(x.sum()):
+            return None
+        missing = self.net_.criterion_.column_missing(x)
+        observed = (~missing).sum(dim=1, keepdim=True).clamp(min=1)
+        return (missing.shape[1] / observed).double()
+
+    def _feature_nll(
+        self,
+        module: nn.Module,
+        x: torch.Tensor,
+        z_draw: torch.Tensor,
+        weights: torch.Tensor | None = None,
+    ):
+        """Per-feature negative log-likelihood of ``x`` decoded from one draw,
+        each row's multiplied by its ``weights`` (see :meth:`_row_weights`).
         The terms are elementwise, so a row's are the same in any batch."""
         out = {"x_hat": module.decode(z_draw.float())}
         terms = self.net_.criterion_.per_feature(out, x).double()
-        # A missing entry (NaN) is left out: the likelihood of the observed
-        # ones. Complete batches skip the pass.
-        return terms.masked_fill(torch.isnan(terms), 0.0) if torch.isnan(x.sum()) else terms
+        if not torch.isnan(x.sum()):
+            return terms  # complete batches skip the passes below
+        # A missing entry (NaN) is left out: the likelihood of the observed ones.
+        terms = terms.masked_fill(torch.isnan(terms), 0.0)
+        return terms if weights is None else terms * weights
 
-    def _log_jacobian(self, x: torch.Tensor) -> torch.Tensor:
+    def _log_jacobian(self, x: torch.Tensor, weights: torch.Tensor | None = None) -> torch.Tensor:
         """Per row and feature, the log of the standardisation's scale where
-        the entry is observed (0 where missing): the change of units of the
-        density."""
+        the entry is observed (0 where missing), times the row's ``weights``:
+        the change of units of the density."""
         log_scale = torch.as_tensor(self._column_log_scale(), device=x.device)
         if not torch.isnan(x.sum()):
             return log_scale.expand(len(x), -1)
-        return torch.where(self.net_.criterion_.column_missing(x), 0.0, log_scale)
+        terms = torch.where(self.net_.criterion_.column_missing(x), 0.0, log_scale)
+        return terms if weights is None else terms * weights
 
     def _log_importance(self, mu, logvar, eps, z) -> torch.Tensor:
         """log p(z) - log q(z|x) of each draw, shape (n_draws, n)."""
@@ -212,43 +242,57 @@ class VariationalAutoEncoder(BaseAutoEncoder):
         return log_prior - log_q
 
     def _score_samples_scaled(self, module: nn.Module, x: torch.Tensor) -> torch.Tensor:
-        """log p(x) in nats (a lower bound), in the units of the original data."""
+        """log p(x) in nats (a lower bound), in the units of the original data;
+        with missing entries, the observed ones' scaled to a whole row."""
+        return self._bound(module, x, self._row_weights(x))
+
+    def _bound(
+        self, module: nn.Module, x: torch.Tensor, weights: torch.Tensor | None
+    ) -> torch.Tensor:
+        """The bound on log p(x), the feature terms of each row multiplied by
+        its ``weights`` (None: the observed entries' likelihood as it is)."""
         mu, logvar, eps, z = self._draws(module, x)
         # One draw at a time: only one decoded batch is alive.
-        nll = torch.stack([self._feature_nll(module, x, z_draw).sum(dim=1) for z_draw in z])
+        nll = torch.stack(
+            [self._feature_nll(module, x, z_draw, weights).sum(dim=1) for z_draw in z]
+        )
         if self.n_importance_samples == 1:
             log_px = -nll.mean(dim=0) - gaussian_kl(mu, logvar)
         else:
             log_w = -nll + self._log_importance(mu, logvar, eps, z)
             log_px = torch.logsumexp(log_w, dim=0) - math.log(len(z))
         # Densities of standardised data, mapped back to the original units.
-        return log_px - self._log_jacobian(x).sum(dim=1)
+        return log_px - self._log_jacobian(x, weights).sum(dim=1)
 
     def _contributions_scaled(self, module: nn.Module, x: torch.Tensor) -> torch.Tensor:
         """Each feature's share of :meth:`_score_samples_scaled` (its decoder
         log-likelihood, averaged over the draws with the weights the bound
         gives them, in the original units), and the rest as the code term."""
         mu, logvar, eps, z = self._draws(module, x)
+        rows = self._row_weights(x)
         if self.n_importance_samples == 1:
             weights = torch.full(z.shape[:2], 1.0 / len(z), dtype=z.dtype, device=z.device)
             code = -gaussian_kl(mu, logvar)
         else:
             # log sum_k exp(a_k) = sum_k w_k a_k + H(w), with w = softmax(a):
             # the features take their weighted terms, the code term the rest.
-            nll = torch.stack([self._feature_nll(module, x, z_draw).sum(dim=1) for z_draw in z])
+            nll = torch.stack(
+                [self._feature_nll(module, x, z_draw, rows).sum(dim=1) for z_draw in z]
+            )
             log_importance = self._log_importance(mu, logvar, eps, z)
             weights = torch.softmax(-nll + log_importance, dim=0)
             entropy = -(weights * torch.log(weights.clamp_min(1e-300))).sum(dim=0)
             code = (weights * log_importance).sum(dim=0) + entropy - math.log(len(z))
         features = sum(
-            w[:, None] * -self._feature_nll(module, x, z_draw)
+            w[:, None] * -self._feature_nll(module, x, z_draw, rows)
             for w, z_draw in zip(weights, z, strict=True)
         )
-        return torch.cat([features - self._log_jacobian(x), code[:, None]], dim=1)
+        return torch.cat([features - self._log_jacobian(x, rows), code[:, None]], dim=1)
 
     def _log_likelihood_scaled(self, module: nn.Module, x: torch.Tensor) -> torch.Tensor:
-        """The bound of :meth:`score_samples`: already a log-likelihood."""
-        return self._score_samples_scaled(module, x)
+        """The bound on the log-likelihood of the observed entries (with
+        missing ones, not scaled as :meth:`score_samples`'s is)."""
+        return self._bound(module, x, None)
 
     def _fit_scoring(self, x: torch.Tensor, seed: int) -> None:
         """The ELBO needs nothing fitted, and the prior N(0, I) is the code density."""

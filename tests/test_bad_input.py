@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from numpy.testing import assert_allclose
+from sklearn.exceptions import NotFittedError
 
 from skae import AutoEncoder, ConvolutionalAutoEncoder
 
@@ -346,3 +347,36 @@ def test_overflow_inside_the_network_is_never_silent(unscaled, data):
             model.inverse_transform(np.array([[1e39, 0.0]]))
     # The overflow does happen here, so the checks above are exercised.
     assert refused >= 1
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [np.full((10, 4), np.inf), np.ones(10), np.empty((0, 4)), np.ones((10, 4)) * 1j],
+    ids=["inf", "1-D", "empty", "complex"],
+)
+def test_a_failed_fit_leaves_the_estimator_unfitted(bad, data):
+    """As scikit-learn's estimators: NotFittedError afterwards, not an
+    AttributeError from a part the failed fit did not make."""
+    est = FAST_ESTIMATORS["AutoEncoder"]()
+    with pytest.raises(ValueError):
+        est.fit(bad)
+    for method in ("transform", "score_samples", "predict"):
+        with pytest.raises(NotFittedError):
+            getattr(est, method)(data)
+
+
+def test_a_failed_refit_does_not_mix_two_fits(data):
+    est = FAST_ESTIMATORS["AutoEncoder"]().fit(data)
+    wider = np.hstack([data, data[:, :1] * 1e300])
+    with pytest.raises(ValueError, match="too large"):
+        est.fit(wider)
+    with pytest.raises(NotFittedError):
+        est.transform(wider)
+
+
+def test_a_failed_partial_fit_keeps_the_model(data):
+    est = FAST_ESTIMATORS["AutoEncoder"]().fit(data)
+    codes = est.transform(data)
+    with pytest.raises(ValueError, match="features"):
+        est.partial_fit(data[:, :2])
+    assert_allclose(est.transform(data), codes)

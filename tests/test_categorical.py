@@ -298,3 +298,71 @@ def test_the_imputer_finds_categories_as_its_estimator_does(table):
     imputer = AutoEncoderImputer(AutoEncoder(max_epochs=1, categorical_features=None))
     with pytest.raises(ValueError, match="could not convert"):
         imputer.fit(table[["size", "colour"]])
+
+
+def test_every_categorical_dtype_comes_back_as_it_came():
+    """object stays object (pandas 3 would infer "str"), the string and the
+    nullable boolean dtypes stay, an ordered categorical stays ordered."""
+    rng = np.random.RandomState(0)
+    a = rng.normal(size=200)
+    frame = pd.DataFrame(
+        {
+            "x": a,
+            "obj": pd.Series(np.where(a > 0, "p", "q"), dtype=object),
+            "text": pd.Series(np.where(a > 0.5, "u", "v"), dtype="string"),
+            "flag": pd.Series(a > -0.5, dtype="boolean"),
+            "level": pd.Categorical(
+                np.where(a > 1, "high", "low"), categories=["low", "high"], ordered=True
+            ),
+        }
+    )
+    est = AutoEncoder(max_epochs=2, random_state=0).fit(frame)
+    for out in (est.inverse_transform(est.transform(frame)), est.sample(20, random_state=0)):
+        assert list(out.columns) == list(frame.columns)
+        for name in ("obj", "text", "flag", "level"):
+            assert out[name].dtype == frame[name].dtype, name
+        assert out["level"].cat.ordered
+
+
+def test_the_imputer_keeps_float32_and_integer_columns_of_a_mixed_frame():
+    rng = np.random.RandomState(0)
+    a = rng.normal(size=200)
+    frame = pd.DataFrame(
+        {
+            "x": a.astype(np.float32),
+            "n": pd.array(np.round(10 * a).astype(int), dtype="Int64"),
+            "k": pd.Categorical(np.where(a > 0, "p", "q")),
+        }
+    )
+    holes = frame.copy()
+    holes.loc[::4, "x"] = np.nan
+    holes.loc[1::4, "n"] = pd.NA
+    filled = AutoEncoderImputer(AutoEncoder(max_epochs=3, random_state=0)).fit_transform(holes)
+    assert list(filled.dtypes) == list(frame.dtypes)
+    assert not filled.isna().any().any()
+    observed = ~holes.isna()
+    assert (filled["x"][observed["x"]] == frame["x"][observed["x"]]).all()
+    assert (filled["n"][observed["n"]] == frame["n"][observed["n"]]).all()
+
+
+def test_the_imputer_refuses_an_infinite_number_in_a_mixed_frame(table):
+    imputer = AutoEncoderImputer(AutoEncoder(max_epochs=2, random_state=0)).fit(table)
+    bad = table.copy()
+    bad.loc[3, "size"] = np.inf
+    with pytest.raises(ValueError, match="infinity|inf"):
+        imputer.transform(bad)
+
+
+def test_the_imputer_fills_an_array_with_categorical_indices():
+    rng = np.random.RandomState(0)
+    a = rng.normal(size=300)
+    X = np.column_stack([a, np.where(a > 0, 1.0, 2.0)])
+    holes = X.copy()
+    holes[::4, 1] = np.nan
+    est = AutoEncoder(max_epochs=20, categorical_features=[False, True], random_state=0)
+    filled = AutoEncoderImputer(est).fit_transform(holes)
+    assert isinstance(filled, np.ndarray) and filled.dtype == np.float64
+    assert_array_equal(filled[1::4], X[1::4])
+    # Each hole gets a category, and mostly the one its number implies.
+    assert set(np.unique(filled[::4, 1])) <= {1.0, 2.0}
+    assert np.mean(filled[::4, 1] == X[::4, 1]) > 0.8

@@ -376,3 +376,35 @@ def test_the_code_gaussian_is_factorised_once_not_per_batch():
         gaussian_log_density(model.code_mean_, model.code_covariance_, z).numpy(), expected
     )
     np.testing.assert_allclose(scores[: len(X)], model.score_samples(X), rtol=1e-5)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_features_in_small_units_are_scaled_not_taken_for_constant(dtype):
+    """A feature is constant when its spread is rounding relative to its
+    mean, as StandardScaler decides; data in small units (1e-5 in float32,
+    1e-14 in float64) are standardised like the same data in larger units."""
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(300, 3)) @ rng.normal(size=(3, 6))
+    unit = 1e-5 if dtype is np.float32 else 1e-14
+    small = (X * unit).astype(dtype)
+    est = AutoEncoder(n_components=2, max_epochs=5, random_state=0).fit(small)
+    np.testing.assert_allclose(est.scale_, small.astype(np.float64).std(axis=0), rtol=1e-5)
+    codes = est.transform(small)
+    assert codes.std(axis=0).min() > 0.1
+    error = np.sqrt(np.mean((est.inverse_transform(codes) - small) ** 2)) / small.std()
+    assert error < 1.0
+
+
+def test_a_constant_feature_is_reconstructed_and_sampled_as_its_constant():
+    """Not the network's output for it, which has no units (scale 1): in
+    small units that made the constant vary the most of all features."""
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(300, 3)) @ rng.normal(size=(3, 6)) * 1e-3
+    X[:, 0] = 0.005
+    est = AutoEncoder(n_components=2, max_epochs=20, random_state=0).fit(X)
+    # The mean, to its rounding.
+    reconstructed = est.inverse_transform(est.transform(X))[:, 0]
+    np.testing.assert_allclose(reconstructed, 0.005, rtol=1e-12)
+    np.testing.assert_allclose(est.sample(50, random_state=0)[:, 0], 0.005, rtol=1e-12)
+    # A feature that varies is not pinned.
+    assert est.sample(50, random_state=0)[:, 1].std() > 0

@@ -33,7 +33,9 @@ def test_the_terms_add_up_to_the_score(make_estimator, blobs):
     terms = est.explain(blobs)
     assert terms.shape == (len(blobs), blobs.shape[1] + 1)
     scores = est.score_samples(blobs)
-    assert_allclose(terms.sum(axis=1), scores, rtol=1e-5, atol=1e-5)
+    # To the last digits, even for scores near 0 (np.allclose's tolerance
+    # failed there when the score summed in float32).
+    assert_allclose(terms.sum(axis=1), scores, rtol=1e-10, atol=1e-12)
     # Deterministic, like the scores.
     assert_array_equal(est.explain(blobs), terms)
 
@@ -72,3 +74,21 @@ def test_explain_checks_its_input(blobs):
     est = FAST_ESTIMATORS["AutoEncoder"]().fit(blobs)
     with pytest.raises(ValueError, match="features"):
         est.explain(blobs[:, :3])
+
+
+def test_the_terms_add_up_with_missing_entries_and_scores_near_zero(make_estimator):
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(300, 6))
+    X[rng.uniform(size=X.shape) < 0.25] = np.nan
+    est = make_estimator(scaling="none", max_epochs=3).fit(X)
+    scores = est.score_samples(X)
+    assert_allclose(est.explain(X).sum(axis=1), scores, rtol=1e-10, atol=1e-12)
+
+
+def test_a_column_named_code_keeps_its_name(blobs):
+    columns = ["a", "code", "b", "c", "d"]
+    frame = pd.DataFrame(blobs, columns=columns)
+    est = FAST_ESTIMATORS["AutoEncoder"]().fit(frame)
+    terms = est.explain(frame.iloc[:5])
+    assert list(terms.columns) == [*columns, "code_"]
+    assert_allclose(terms.sum(axis=1), est.score_samples(frame.iloc[:5]), rtol=1e-10)

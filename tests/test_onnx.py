@@ -149,6 +149,9 @@ def test_export_refuses_what_it_cannot_carry(data):
     est = AutoEncoder(max_epochs=2, random_state=0).fit(X)
     with pytest.raises(ValueError, match="opset must be between"):
         to_onnx(est, opset=30)
+    # Before 13 onnxruntime would refuse the graph (integer Clip, Unflatten).
+    with pytest.raises(ValueError, match="between 13 and"):
+        to_onnx(est, opset=12)
     colour = np.where(X[:, 1] > 0, "red", "")
     frame = pd.DataFrame({"size": X[:, 0], "colour": colour})
     with pytest.raises(ValueError, match="'colour' has the empty string as a category"):

@@ -1,5 +1,6 @@
 """save / load without pickle: round trips, continued training, and bad files."""
 
+import io
 import json
 import os
 import pickle
@@ -398,3 +399,53 @@ def test_a_saved_file_has_the_usual_permissions(blobs, tmp_path):
         assert path.stat().st_mode & 0o777 == 0o600
     finally:
         os.umask(umask)
+
+
+def test_numpy_hyper_parameters_save_and_load(blobs, tmp_path):
+    """As a grid search's best_estimator_ has them: an lr from np.logspace
+    ended in the optimiser's state, which the safe loader refused."""
+    import numpy as np
+
+    est = AutoEncoder(
+        max_epochs=2,
+        lr=np.float64(1e-3),
+        weight_decay=np.float32(1e-5),
+        hidden_layer_sizes=np.array([8, 4]),
+        random_state=0,
+    ).fit(blobs)
+    path = tmp_path / "numpy.skae"
+    est.save(path)
+    loaded = load(path)
+    assert_array_equal(loaded.transform(blobs), est.transform(blobs))
+    assert_array_equal(loaded.hidden_layer_sizes, [8, 4])
+    assert isinstance(loaded.hidden_layer_sizes, np.ndarray)
+
+
+@pytest.mark.parametrize(
+    "forge",
+    [
+        lambda m: {k: v for k, v in m.items() if k != "params"},
+        lambda m: {**m, "params": [1, 2]},
+        lambda m: {**m, "fitted": [1, 2]},
+        lambda m: {**m, "history": 3},
+        lambda m: {**m, "fitted": {**m["fitted"], "transform": 1}},
+        lambda m: {**m, "fitted": {**m["fitted"], "__class__": "x"}},
+        lambda m: {**m, "fitted": {**m["fitted"], "_make_net": 1}},
+    ],
+    ids=["no-params", "params-list", "fitted-list", "history-int", "method", "dunder", "private"],
+)
+def test_a_malformed_file_is_a_value_error(saved, tmp_path, forge):
+    bad = _rewrite(saved, tmp_path / "bad.skae", metadata=forge)
+    with pytest.raises(ValueError, match="bad.skae"):
+        load(bad)
+
+
+def test_fitted_arrays_that_do_not_fit_the_network_are_refused(saved, tmp_path):
+    with zipfile.ZipFile(saved) as archive:
+        tensors = torch.load(io.BytesIO(archive.read(TENSORS)), weights_only=True)
+    tensors["array/mean_"] = tensors["array/mean_"][:1]
+    buffer = io.BytesIO()
+    torch.save(tensors, buffer)
+    bad = _rewrite(saved, tmp_path / "bad.skae", tensors=buffer.getvalue())
+    with pytest.raises(ValueError, match="'mean_' has shape"):
+        load(bad)

@@ -166,3 +166,32 @@ def test_an_older_model_gets_a_noise_variance(blobs):
     old = pickle.loads(pickle.dumps(model))
     assert_allclose(old.noise_variance_, expected, rtol=1e-4)
     assert np.isfinite(old.score(blobs))
+
+
+def test_the_scorers_take_missing_entries_as_the_estimators_do(blobs):
+    holes = blobs.copy()
+    holes[::7, 1] = np.nan
+    est = AutoEncoder(max_epochs=3, random_state=0).fit(holes)
+    reconstruction = est.inverse_transform(est.transform(holes))
+    observed = ~np.isnan(holes)
+    expected = -np.mean((holes[observed] - reconstruction[observed]) ** 2)
+    assert reconstruction_error_scorer(est, holes) == pytest.approx(expected)
+    assert -1.0 <= mass_volume_scorer(est, holes, n_uniform=500) <= 0.0
+
+
+def test_the_scorers_keep_a_dataframe_and_name_categorical_columns(blobs):
+    import warnings
+
+    import pandas as pd
+
+    frame = pd.DataFrame(blobs, columns=[f"f{i}" for i in range(blobs.shape[1])])
+    est = AutoEncoder(max_epochs=3, random_state=0).fit(frame)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no "X does not have valid feature names"
+        assert np.isfinite(mass_volume_scorer(est, frame, n_uniform=500))
+        assert np.isfinite(reconstruction_error_scorer(est, frame))
+    mixed = frame.assign(kind=pd.Categorical(np.where(blobs[:, 0] > 0, "a", "b")))
+    fitted = AutoEncoder(max_epochs=3, random_state=0).fit(mixed)
+    for scorer in (reconstruction_error_scorer, mass_volume_scorer):
+        with pytest.raises(ValueError, match="categorical columns: \\['kind'\\]"):
+            scorer(fitted, mixed)
