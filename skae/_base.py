@@ -1045,11 +1045,14 @@ class BaseAutoEncoder(
         look abnormal: for the deterministic kinds it is minus the feature's
         reconstruction loss, divided by its mean on the training data and by
         the number of features; for :class:`VariationalAutoEncoder` the
-        feature's share of the log-likelihood, in nats. The code term is the
-        rest of the score: the codes' log-density for the deterministic kinds,
+        feature's share of the log-likelihood of the standardised data, in
+        nats (so that a feature in large units does not look abnormal in
+        every row). The code term is the rest of the score: the codes'
+        log-density for the deterministic kinds; for the variational kind,
         minus the KL divergence of the posterior from the prior (and, with
-        ``n_importance_samples`` > 1, the importance weights' correction) for
-        the variational kind.
+        ``n_importance_samples`` > 1, the importance weights' correction) and
+        the change of units back to the data's, minus the sum of the logs of
+        ``scale_``.
 
         Parameters
         ----------

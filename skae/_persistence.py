@@ -129,6 +129,11 @@ def save(estimator: Any, path: str | os.PathLike) -> None:
     # Written beside the target, then renamed over it in one step: a failure
     # midway (a full disk, a crash) leaves the file that was there intact.
     folder = os.path.dirname(os.path.abspath(path))
+    # Named here: the temporary file's name would otherwise be the one reported.
+    if not os.path.isdir(folder):
+        raise FileNotFoundError(f"Cannot save to {path}: the folder {folder} does not exist.")
+    if os.path.isdir(path):
+        raise IsADirectoryError(f"Cannot save to {path}: it is a folder.")
     handle, temporary = tempfile.mkstemp(
         dir=folder, prefix=f".{os.path.basename(path)}.", suffix=".tmp"
     )

@@ -267,7 +267,12 @@ class VariationalAutoEncoder(BaseAutoEncoder):
     def _contributions_scaled(self, module: nn.Module, x: torch.Tensor) -> torch.Tensor:
         """Each feature's share of :meth:`_score_samples_scaled` (its decoder
         log-likelihood, averaged over the draws with the weights the bound
-        gives them, in the original units), and the rest as the code term."""
+        gives them, in the standardised units), and the rest as the code term.
+
+        The change of units (minus the sum of the logs of ``scale_``, the
+        same for every complete row) goes to the code term: in a feature's
+        term it would make the feature in the largest units the lowest of
+        every row, whatever the row holds."""
         mu, logvar, eps, z = self._draws(module, x)
         rows = self._row_weights(x)
         if self.n_importance_samples == 1:
@@ -287,7 +292,8 @@ class VariationalAutoEncoder(BaseAutoEncoder):
             w[:, None] * -self._feature_nll(module, x, z_draw, rows)
             for w, z_draw in zip(weights, z, strict=True)
         )
-        return torch.cat([features - self._log_jacobian(x, rows), code[:, None]], dim=1)
+        units = self._log_jacobian(x, rows).sum(dim=1)
+        return torch.cat([features, (code - units)[:, None]], dim=1)
 
     def _log_likelihood_scaled(self, module: nn.Module, x: torch.Tensor) -> torch.Tensor:
         """The bound on the log-likelihood of the observed entries (with

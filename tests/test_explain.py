@@ -92,3 +92,21 @@ def test_a_column_named_code_keeps_its_name(blobs):
     terms = est.explain(frame.iloc[:5])
     assert list(terms.columns) == [*columns, "code_"]
     assert_allclose(terms.sum(axis=1), est.score_samples(frame.iloc[:5]), rtol=1e-10)
+
+
+def test_the_variational_terms_do_not_single_out_the_largest_units():
+    """A column in units 1,000 times larger is not the lowest term of rows
+    that are normal (it was in 20 rows of 20 while the change of units
+    counted in its term), and a planted deviation of 5 standard deviations
+    in another column is found."""
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(600, 2)) @ rng.normal(size=(2, 5)) + 0.3 * rng.normal(size=(600, 5))
+    X[:, 4] *= 1000.0
+    train, test = X[:500], X[500:520].copy()
+    est = VariationalAutoEncoder(n_components=2, max_epochs=60, random_state=0).fit(train)
+    normal = est.explain(test)
+    assert np.mean(np.argmin(normal[:, :-1], axis=1) == 4) < 0.5
+    test[:, 1] += 5 * train[:, 1].std()
+    terms = est.explain(test)
+    assert np.mean(np.argmin(terms[:, :-1], axis=1) == 1) >= 0.9
+    assert_allclose(terms.sum(axis=1), est.score_samples(test), rtol=1e-10)

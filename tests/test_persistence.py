@@ -449,3 +449,12 @@ def test_fitted_arrays_that_do_not_fit_the_network_are_refused(saved, tmp_path):
     bad = _rewrite(saved, tmp_path / "bad.skae", tensors=buffer.getvalue())
     with pytest.raises(ValueError, match="'mean_' has shape"):
         load(bad)
+
+
+def test_saving_where_a_file_cannot_go_names_the_path(blobs, tmp_path):
+    est = AutoEncoder(max_epochs=2, random_state=0).fit(blobs)
+    with pytest.raises(FileNotFoundError, match="no/such"):
+        est.save(tmp_path / "no" / "such" / "model.skae")
+    with pytest.raises(IsADirectoryError, match="is a folder"):
+        est.save(tmp_path)
+    assert os.listdir(tmp_path) == []
