@@ -27,8 +27,9 @@ ELBO_DRAWS = 8
 def _fixed_draws(n_draws: int, n_components: int) -> torch.Tensor:
     """The standard normal draws the scores average over, shape (n_draws, 1, k).
 
-    Fixed and shared by all rows: a row's score does not depend on the batch
-    it is in, two calls agree, and, drawn by the CPU's generator whatever the
+    Fixed and shared by all rows: a row's score does not depend on which
+    draws the rows beside it got (only, in the last float32 bits, on the
+    network's arithmetic for a batch of that size), two calls agree, and, drawn by the CPU's generator whatever the
     device, a model scores the same on a GPU and on the CPU. Cached: made
     once, they are a constant of the graph :func:`skae.to_onnx` traces.
     """
@@ -183,8 +184,9 @@ class VariationalAutoEncoder(BaseAutoEncoder):
         normal draws ``eps`` (n_draws, 1, k) and the codes ``z`` (n_draws, n, k)
         that the scores average over."""
         mu, logvar = module.latent.split(module.encoder_output(x))
-        # The sums run in float64, so a row's score does not depend on how
-        # many rows share its batch (float32 rounding would).
+        # The sums run in float64: their rounding does not grow with the
+        # number of draws and features (the network's float32 outputs still
+        # differ in the last bits with the batch size: BLAS kernels).
         mu, logvar = mu.double(), logvar.double()
         n_draws = ELBO_DRAWS if self.n_importance_samples == 1 else self.n_importance_samples
         eps = _fixed_draws(n_draws, self.n_components_).to(device=x.device, dtype=torch.float64)
