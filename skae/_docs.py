@@ -174,7 +174,11 @@ ATTRIBUTES = """\
     scale_ : ndarray of shape (`n_features_in_`,)
         What the internal scaling divides each feature by: its standard
         deviation, or one scale shared by every feature (``scaling="global"``,
-        or ``"auto"`` on data on one fixed scale); 1 for a constant feature.
+        or ``"auto"`` on data on one fixed scale); 1 for a constant feature
+        (one whose spread is rounding next to its mean, as
+        :class:`~sklearn.preprocessing.StandardScaler` decides), which
+        :meth:`inverse_transform` and :meth:`sample` give back as that
+        constant.
     error_scale_ : ndarray of shape (`n_features_in_`,)
         Mean reconstruction loss of each (standardised) feature on the
         training data; :meth:`score_samples` divides by it. Not set by the
