@@ -23,6 +23,7 @@ that make it different:
 from __future__ import annotations
 
 import copy
+import math
 import os
 import warnings
 from numbers import Integral, Real
@@ -80,6 +81,11 @@ from ._threads import flush_denormals, training_threads
 
 #: Rows per forward pass at inference; bounds the memory of the activations.
 INFERENCE_BATCH_SIZE = 4096
+#: Training that ends with the reconstructions of its rows this many times
+#: worse than they started (and than the features' means) has diverged.
+DIVERGED_RATIO = 10.0
+#: Training rows that test for it (one forward pass before and after).
+DIVERGENCE_ROWS = 2048
 #: The range of a feature's scaled training values below which it counts as
 #: constant when decoding (its mean's rounding: a varying feature spans about
 #: 1 or more).
@@ -160,6 +166,48 @@ class _SeededTorch:
 
 
 @fill_doc
+def _reconstruction_error(
+    module: torch.nn.Module, criterion: torch.nn.Module, x
+) -> tuple[float, float]:
+    """The mean squared error of the reconstructions of the first
+    ``DIVERGENCE_ROWS`` rows of the scaled ``x`` (observed entries), and the
+    mean variance of their features (the error of reconstructing every row
+    as the features' means)."""
+    rows = x[:DIVERGENCE_ROWS]
+    was_training = module.training
+    module.eval()
+    with torch.inference_mode():
+        residual = (criterion.reconstruct(module(rows)) - rows).double()
+    module.train(was_training)
+    observed = ~torch.isnan(residual)
+    if not observed.any():
+        return 0.0, 0.0
+    error = residual[observed].square().mean().item()
+    rows = rows.double()
+    centred = rows - torch.nanmean(rows, dim=0)
+    variance = centred[observed].square().mean().item()
+    return error, variance
+
+
+def _check_not_diverged(
+    module: torch.nn.Module, criterion: torch.nn.Module, x, before: tuple[float, float], lr: float
+) -> None:
+    """Raise a FloatingPointError when training made the reconstructions of
+    the training rows ``DIVERGED_RATIO`` times worse than they were before it,
+    and than reconstructing each row as the features' means: a run that blew
+    up without reaching inf (lr=10 gave losses of 1e8 and finite, useless
+    outputs)."""
+    after, variance = _reconstruction_error(module, criterion, x)
+    reference = max(before[0], variance)
+    if not math.isfinite(after) or after > DIVERGED_RATIO * reference > 0.0:
+        raise FloatingPointError(
+            f"Training diverged: the reconstructions of the training rows ended "
+            f"{after / reference:.3g} times further from them (mean squared error in the "
+            f"scaled units) than before training or than the features' means. Try a lower "
+            f"learning rate (lr={lr})."
+        )
+
+
 class BaseAutoEncoder(
     ClassNamePrefixFeaturesOutMixin, TransformerMixin, OutlierMixin, BaseEstimator
 ):
@@ -573,8 +621,11 @@ class BaseAutoEncoder(
                 epochs = {"epochs": 1} if partial else {}
             _mark_missing(net, missing)
             module = net.unwrapped(net.module_)
+            criterion = net.unwrapped(net.criterion_)
+            before = _reconstruction_error(module, criterion, x)
             with training_threads(module, self.batch_size, device), flush_denormals(device):
                 net.partial_fit(x, **epochs)
+            _check_not_diverged(module, criterion, x, before, net.lr)
 
         # The clipping range of the encoder's input covers every row trained on.
         module.extend_input_range(x, reset=first)
@@ -602,6 +653,10 @@ class BaseAutoEncoder(
                 f"image_shape, loss) must not change between fits: {exc}"
             ) from exc
         net.history = copy.deepcopy(self.net_.history)
+        # A learning-rate schedule resumes from the copied history's epoch,
+        # which torch allows only with the optimiser's starting rate recorded.
+        for group in net.optimizer_.param_groups:
+            group.setdefault("initial_lr", group["lr"])
 
     def _forget_fit(self) -> None:
         """Leave the estimator unfitted after a failed training run."""

@@ -18,6 +18,7 @@ import math
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager, nullcontext
+from copy import deepcopy
 
 import torch
 from skorch import NeuralNet
@@ -141,16 +142,36 @@ class HoldOutEarlyStopping(EarlyStopping):
     without a validation loss, i.e. when ``partial_fit`` trains on the whole
     chunk."""
 
+    def on_train_begin(self, net: NeuralNet, **kwargs: object) -> None:
+        super().on_train_begin(net, **kwargs)
+        self.best_criterion_weights_ = None
+
     def on_epoch_end(self, net: NeuralNet, **kwargs: object) -> None:
-        if self.monitor in net.history[-1]:
+        if self.monitor not in net.history[-1]:
+            return
+        best = self.best_epoch_
+        try:
             super().on_epoch_end(net, **kwargs)
+        finally:
+            # The criterion learns too (the variational kind's noise scales):
+            # the best epoch's is kept with the best module.
+            if self.load_best and self.best_epoch_ != best:
+                self.best_criterion_weights_ = deepcopy(net.criterion_.state_dict())
 
     def on_train_end(self, net: NeuralNet, **kwargs: object) -> None:
         # In data-parallel training the best weights were copied from the
         # wrapped module ("module." keys); the net has unwrapped it by now.
         if self.load_best and self.best_model_weights_ is not None:
             consume_prefix_in_state_dict_if_present(self.best_model_weights_, "module.")
+        restore = (
+            self.load_best
+            and self.best_criterion_weights_ is not None
+            and self.best_epoch_ != net.history[-1, "epoch"]
+        )
         super().on_train_end(net, **kwargs)
+        if restore:
+            consume_prefix_in_state_dict_if_present(self.best_criterion_weights_, "module.")
+            net.criterion_.load_state_dict(self.best_criterion_weights_)
 
 
 class TimeLeft(Callback):

@@ -29,9 +29,10 @@ def _fixed_draws(n_draws: int, n_components: int) -> torch.Tensor:
 
     Fixed and shared by all rows: a row's score does not depend on which
     draws the rows beside it got (only, in the last float32 bits, on the
-    network's arithmetic for a batch of that size), two calls agree, and, drawn by the CPU's generator whatever the
-    device, a model scores the same on a GPU and on the CPU. Cached: made
-    once, they are a constant of the graph :func:`skae.to_onnx` traces.
+    network's arithmetic for a batch of that size), two calls agree, and,
+    drawn by the CPU's generator whatever the device, a model scores the
+    same on a GPU and on the CPU. Cached: made once, they are a constant of
+    the graph :func:`skae.to_onnx` traces.
     """
     generator = torch.Generator().manual_seed(0)
     return torch.randn(n_draws, 1, n_components, generator=generator)

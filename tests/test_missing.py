@@ -160,7 +160,7 @@ def test_the_variational_score_keeps_the_observed_likelihood():
     holes[:, :3] = np.nan
     assert np.isclose(est.score(X[:50]), est.score_samples(X[:50]).mean())
     # Half the entries observed: score_samples doubles the observed entries'
-    # terms; the code term (minus the KL divergence, explain's last) stays.
-    code = est.explain(holes)[:, -1]
-    features = est.score_samples(holes) - code
-    assert np.isclose(features.mean(), 2 * (est.score(holes) - code.mean()))
+    # terms; minus the KL divergence of the posterior from the prior stays.
+    mean, variance = est.posterior(holes)
+    kl = 0.5 * np.sum(mean**2 + variance - 1.0 - np.log(variance), axis=1)
+    assert np.isclose((est.score_samples(holes) + kl).mean(), 2 * (est.score(holes) + kl.mean()))

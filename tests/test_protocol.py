@@ -13,7 +13,7 @@ from sklearn.model_selection import GridSearchCV, cross_val_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils._param_validation import InvalidParameterError
-from skorch.callbacks import Callback
+from skorch.callbacks import Callback, LRScheduler
 
 from skae import AutoEncoder, VariationalAutoEncoder
 
@@ -314,6 +314,55 @@ def test_nan_loss_raises_and_leaves_estimator_unfitted(make_estimator, blobs):
         est.fit(blobs)
     with pytest.raises(NotFittedError):
         est.transform(blobs)
+
+
+def test_a_finite_divergence_is_reported_too(make_estimator, blobs):
+    """A learning rate of 100 blows the losses up (to 1e8 and more at 10
+    already for the dense kinds) without reaching inf: the fit raises rather
+    than return useless outputs."""
+    est = make_estimator(max_epochs=10, lr=100.0)
+    with pytest.raises(FloatingPointError, match="diverged.*lower learning rate"):
+        est.fit(blobs)
+    with pytest.raises(NotFittedError):
+        est.transform(blobs)
+
+
+def test_warm_start_resumes_a_learning_rate_schedule(blobs):
+    schedule = LRScheduler(policy="StepLR", step_size=1, gamma=0.5)
+    est = AutoEncoder(max_epochs=2, warm_start=True, callbacks=[schedule], random_state=0)
+    est.fit(blobs).fit(blobs)
+    assert est.n_iter_ == 4
+    # The schedule resumed from the copied history's epoch (it halves the
+    # rate every epoch), not from the start.
+    assert est.net_.optimizer_.param_groups[0]["lr"] <= est.lr / 8
+
+
+def test_early_stopping_restores_the_best_noise_scales_too(blobs):
+    """The variational decoder's noise scales live in the criterion; the best
+    epoch's are restored with the best module."""
+    best = {}
+
+    class Record(Callback):
+        def on_epoch_end(self, net, **kwargs):
+            epoch = net.history[-1, "epoch"]
+            best[epoch] = net.criterion_.log_scale.detach().clone()
+
+    est = VariationalAutoEncoder(
+        n_components=2,
+        hidden_layer_sizes=(8,),
+        lr=0.05,
+        early_stopping=True,
+        patience=3,
+        max_epochs=200,
+        callbacks=[Record()],
+        random_state=0,
+    ).fit(blobs)
+    valid = est.net_.history[:, "valid_loss"]
+    best_epoch = int(np.argmin(valid)) + 1
+    assert best_epoch < len(valid)  # it stopped after the best
+    assert_array_equal(est.net_.criterion_.log_scale.detach(), best[best_epoch])
+    # Training went on after the best epoch, and moved the scales.
+    assert not torch.equal(best[best_epoch], best[best_epoch + 1])
 
 
 def test_keyboard_interrupt_keeps_the_finished_epochs(make_estimator, blobs):
