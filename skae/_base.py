@@ -86,6 +86,9 @@ INFERENCE_BATCH_SIZE = 4096
 DIVERGED_RATIO = 10.0
 #: Training rows that test for it (one forward pass before and after).
 DIVERGENCE_ROWS = 2048
+#: partial_fit refreshes the scores' statistics from chunks of at least this
+#: many rows (IsolationForest's subsample size); smaller ones keep them.
+MIN_REFRESH_ROWS = 256
 #: The range of a feature's scaled training values below which it counts as
 #: constant when decoding (its mean's rounding: a varying feature spans about
 #: 1 or more).
@@ -166,6 +169,19 @@ class _SeededTorch:
 
 
 @fill_doc
+def _checked_callbacks(callbacks: list | None) -> list:
+    """``callbacks``, each a skorch callback or a ``(name, callback)`` pair;
+    a ValueError naming the first that is not."""
+    for entry in callbacks or []:
+        callback = entry[1] if isinstance(entry, tuple) and len(entry) == 2 else entry
+        if not isinstance(callback, Callback):
+            raise ValueError(
+                "callbacks must hold skorch callbacks (skorch.callbacks.Callback "
+                f"instances) or (name, callback) pairs; got {entry!r}."
+            )
+    return list(callbacks or [])
+
+
 def _reconstruction_error(
     module: torch.nn.Module, criterion: torch.nn.Module, x
 ) -> tuple[float, float]:
@@ -492,6 +508,9 @@ class BaseAutoEncoder(
         # A feature the model reconstructs perfectly must not divide by zero.
         counts = np.maximum(observed.cpu().numpy(), 1)
         self.error_scale_ = np.maximum(error_sum.cpu().numpy() / counts, 1e-6)
+        # A feature never observed here has no error to measure: its
+        # errors count in the standardised units, not 1e6 times louder.
+        self.error_scale_[observed.cpu().numpy() == 0] = 1.0
         squared_sum = (error_sum if squared_loss else squared_sum).cpu().numpy()
         if numeric is None:
             self.noise_variance_ = _noise_variance(squared_sum / counts, self.scale_)
@@ -545,8 +564,12 @@ class BaseAutoEncoder(
         The first call fits the internal scaling on ``X`` and initialises the
         network; later calls continue from the current weights with the same
         scaling, like :meth:`sklearn.decomposition.IncrementalPCA.partial_fit`.
-        Early stopping does not apply. ``offset_`` and the code density used by
-        :meth:`sample` are refreshed from the latest ``X``.
+        Early stopping does not apply. What the scores are made of
+        (``offset_``, ``error_scale_``, the code Gaussian and the code density
+        used by :meth:`sample`) is refreshed from the latest ``X`` when it has
+        at least 256 rows; a smaller chunk (the remainder of a loop over
+        chunks, say) trains the network and keeps them, as too few rows to
+        estimate them from (a one-row chunk made every row an outlier).
 
         Parameters
         ----------
@@ -637,7 +660,8 @@ class BaseAutoEncoder(
         self.device_ = device
         # Finished epochs only: a KeyboardInterrupt can leave a partial last row.
         self.n_iter_ = sum("train_loss" in row for row in net.history)
-        self._fit_detector_and_density(x, seed)
+        if not partial or first or len(x) >= MIN_REFRESH_ROWS:
+            self._fit_detector_and_density(x, seed)
         return self
 
     def _continue_from(self, net: AutoEncoderNet) -> None:
@@ -769,7 +793,7 @@ class BaseAutoEncoder(
             callbacks.append(("progress_bar", ProgressBar()))
         callbacks.extend(self._make_callbacks())
         # Copies, so that fitting never changes the objects the user passed.
-        callbacks.extend(copy.deepcopy(self.callbacks or []))
+        callbacks.extend(copy.deepcopy(_checked_callbacks(self.callbacks)))
         net_class, placement = AutoEncoderNet, {"device": device}
         if self.accelerator is not None:
             from ._accelerate import AcceleratedAutoEncoderNet
@@ -829,6 +853,10 @@ class BaseAutoEncoder(
         return log_scale
 
     def _fit_detector_and_density(self, x: torch.Tensor, seed: int) -> None:
+        if self.verbose:
+            # After the last epoch's line: a pass over every training row,
+            # which on a large table takes a while of its own.
+            print(f"Scoring the {len(x):,} training rows (offset_, code density)...", flush=True)
         scores = self._fit_scoring(x, seed)
         if scores is None:
             scores = self._apply(x, self._score_samples_scaled, dtype=np.float64)[:, 0]

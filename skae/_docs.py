@@ -152,7 +152,10 @@ PARAMETERS = """\
         continues.
     callbacks : list of skorch callbacks, default=None
         Extra :mod:`skorch.callbacks` (or ``(name, callback)`` tuples), e.g.
-        ``LRScheduler`` or ``Checkpoint``. They are copied at fit.
+        ``LRScheduler`` or ``Checkpoint``. They are copied at fit. Callbacks
+        that score predictions against targets (``EpochScoring``,
+        ``BatchScoring``) do not apply: an autoencoder has no ``y``, and its
+        losses are in ``net_.history`` already.
     accelerator : accelerate.Accelerator, default=None
         Train through Hugging Face Accelerate (skorch's
         ``skorch.hf.AccelerateMixin``): mixed precision, or one model

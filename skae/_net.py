@@ -134,7 +134,29 @@ class HoldOutSplit:
                 f"validation_fraction, or early_stopping=False."
             )
         order = torch.randperm(n, device=dataset.X.device)
-        return TensorData(dataset.X[order[n_valid:]]), TensorData(dataset.X[order[:n_valid]])
+        if isinstance(dataset.X, ScaledRows):
+            # Data scaled batch by batch stay where they are: each part reads
+            # its rows when a batch asks for them.
+            parts = RowSubset(dataset.X, order[n_valid:]), RowSubset(dataset.X, order[:n_valid])
+        else:
+            parts = dataset.X[order[n_valid:]], dataset.X[order[:n_valid]]
+        return TensorData(parts[0]), TensorData(parts[1])
+
+
+class RowSubset:
+    """The rows ``indices`` of a :class:`~skae._scaling.ScaledRows`, scaled
+    when a batch of them is asked for: a hold-out split that copies nothing."""
+
+    def __init__(self, rows: ScaledRows, indices: torch.Tensor) -> None:
+        self.rows, self.indices = rows, indices
+        self.device = rows.device
+        self.shape = (len(indices), *rows.shape[1:])
+
+    def __len__(self) -> int:
+        return len(self.indices)
+
+    def __getitem__(self, index: slice | torch.Tensor) -> torch.Tensor:
+        return self.rows[self.indices[index]]
 
 
 class HoldOutEarlyStopping(EarlyStopping):

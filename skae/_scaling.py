@@ -58,6 +58,8 @@ time (:class:`ScaledRows`) rather than copied whole.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import torch
 
@@ -87,6 +89,14 @@ def mean_and_std(X: np.ndarray, *, per_feature: bool) -> tuple[np.ndarray, np.nd
         # Missing entries (NaN) are left out; a feature with none observed
         # is centred on 0 and, being constant, not scaled.
         observed = sum((~np.isnan(X[i : i + BLOCK_ROWS])).sum(axis=axis) for i in blocks)
+        if per_feature and np.any(observed == 0):
+            warnings.warn(
+                f"Features {np.flatnonzero(observed == 0).tolist()} have no observed value "
+                "in the data the scaling is fitted on: they are centred on 0 and not "
+                "scaled, and stay so for every later partial_fit.",
+                UserWarning,
+                stacklevel=2,
+            )
         total = sum(np.nansum(X[i : i + BLOCK_ROWS], axis=axis, dtype=np.float64) for i in blocks)
         mean = total / np.maximum(observed, 1)
     else:

@@ -52,13 +52,21 @@ def test_transform_holds_one_batch_at_a_time(X):
     assert peak < 0.1 * X.nbytes
 
 
-def test_data_beyond_working_memory_is_scaled_batch_by_batch(X):
+@pytest.mark.parametrize("early_stopping", [False, True])
+def test_data_beyond_working_memory_is_scaled_batch_by_batch(X, early_stopping):
     """Above scikit-learn's working_memory, fit keeps no scaled copy of X
-    (float64 rows are scaled by numpy, whose copies tracemalloc sees)."""
+    (float64 rows are scaled by numpy, whose copies tracemalloc sees), with
+    the hold-out of early stopping too (it scaled both parts whole)."""
     from sklearn import config_context
 
     X64 = X[:50_000].astype(np.float64)  # 20 MB
-    model = AutoEncoder(hidden_layer_sizes=(8,), max_epochs=1, batch_size=4096, random_state=0)
+    model = AutoEncoder(
+        hidden_layer_sizes=(8,),
+        max_epochs=1,
+        batch_size=4096,
+        early_stopping=early_stopping,
+        random_state=0,
+    )
     model.fit(X64[:1000])
     assert _peak_bytes(lambda: model.fit(X64)) > X64.nbytes  # the whole scaled copy
     with config_context(working_memory=1):

@@ -24,7 +24,8 @@ def incomplete():
 
 def test_the_scaling_leaves_missing_entries_out():
     X = np.array([[1.0, np.nan, 5.0], [3.0, np.nan, 5.0], [np.nan, np.nan, 5.0]])
-    mean, scale = fit_scaling(X, "feature", unit_interval=False)
+    with pytest.warns(UserWarning, match=r"Features \[1\] have no observed value"):
+        mean, scale = fit_scaling(X, "feature", unit_interval=False)
     assert_allclose(mean, [2.0, 0.0, 5.0])
     # A feature never observed is centred on 0 and, constant, not scaled.
     assert_allclose(scale, [1.0, 1.0, 1.0])
@@ -164,3 +165,32 @@ def test_the_variational_score_keeps_the_observed_likelihood():
     mean, variance = est.posterior(holes)
     kl = 0.5 * np.sum(mean**2 + variance - 1.0 - np.log(variance), axis=1)
     assert np.isclose((est.score_samples(holes) + kl).mean(), 2 * (est.score(holes) + kl.mean()))
+
+
+def test_a_small_last_chunk_keeps_the_detector():
+    """partial_fit refreshes offset_ and the score's statistics from chunks of
+    256 rows or more: the one-row remainder of a loop over chunks made every
+    row an outlier; an all-NaN chunk set every error scale to 1e-6."""
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(3001, 2)) @ rng.normal(size=(2, 6)) + 0.1 * rng.normal(size=(3001, 6))
+    est = AutoEncoder(n_components=2, random_state=0)
+    for start in range(0, 3000, 1000):
+        est.partial_fit(X[start : start + 1000])
+    offset, scale = est.offset_, est.error_scale_.copy()
+    est.partial_fit(X[3000:])
+    assert est.offset_ == offset and np.array_equal(est.error_scale_, scale)
+    est.partial_fit(np.full((5, 6), np.nan))
+    assert est.offset_ == offset
+    assert np.mean(est.predict(X[:500]) == -1) < 0.2
+    # A chunk large enough refreshes them.
+    est.partial_fit(X[:300])
+    assert est.offset_ != offset
+
+
+def test_a_feature_never_observed_is_not_a_million_times_louder():
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(300, 4))
+    X[:, 2] = np.nan
+    with pytest.warns(UserWarning, match="no observed value"):
+        est = AutoEncoder(max_epochs=3, random_state=0).fit(X)
+    assert est.error_scale_[2] == 1.0

@@ -459,3 +459,13 @@ def test_long_epochs_print_progress_with_the_time_left(blobs, capsys, monkeypatc
     capsys.readouterr()
     est.partial_fit(blobs)
     assert "about 0 s left" in [ln for ln in capsys.readouterr().out.splitlines() if "4/4" in ln][0]
+
+
+def test_callbacks_must_be_skorch_callbacks(blobs):
+    with pytest.raises(ValueError, match="callbacks must hold skorch callbacks"):
+        AutoEncoder(max_epochs=1, callbacks=[object()]).fit(blobs)
+
+
+def test_verbose_says_when_it_scores_the_training_rows(blobs, capsys):
+    AutoEncoder(max_epochs=1, verbose=1, random_state=0).fit(blobs)
+    assert "Scoring the 200 training rows" in capsys.readouterr().out
