@@ -1177,10 +1177,15 @@ class BaseAutoEncoder(
     def score(self, X, y=None) -> float:
         """Mean log-likelihood of ``X``, in nats per sample: higher is better.
 
-        Comparable across models fitted to the same data (any
-        ``n_components``, ``hidden_layer_sizes``, kind or training length),
-        as ``sklearn.decomposition.PCA.score`` is, so
-        :class:`~sklearn.model_selection.GridSearchCV` needs no scorer.
+        Comparable across the deterministic kinds' models fitted to the same
+        data (any ``n_components``, ``hidden_layer_sizes``, deterministic
+        kind or training length), and across the variational kind's, so
+        :class:`~sklearn.model_selection.GridSearchCV` needs no scorer. It
+        ranks models by how well they reconstruct unseen rows: more codes
+        score higher as long as they reconstruct held-out data better
+        (``PCA.score``, a density over the codes as well, charges each code
+        and peaks near the data's dimension; the variational kind's bound
+        does too).
 
         For the deterministic kinds, the observation model is a Gaussian
         around the reconstruction :math:`\\hat x`, isotropic in the units of
@@ -1198,8 +1203,10 @@ class BaseAutoEncoder(
         units weigh by their variance, so standardise them in a
         :class:`~sklearn.pipeline.Pipeline` for a score in which each
         counts alike. It is the likelihood of :math:`x` given its own code,
-        not a density marginal over the codes: compare it across skae's
-        deterministic models, not with ``PCA.score``. Nor is it the mean of
+        not a density marginal over the codes (it can exceed what any
+        density of the data reaches): compare it across skae's
+        deterministic models, not with ``PCA.score`` or the variational
+        kind's. Nor is it the mean of
         :meth:`score_samples`, whose normalised errors and code term rank
         the samples of one model but are on a different scale in every
         model.
