@@ -25,6 +25,7 @@ from __future__ import annotations
 import copy
 import math
 import os
+import threading
 import warnings
 from numbers import Integral, Real
 
@@ -86,13 +87,18 @@ INFERENCE_BATCH_SIZE = 4096
 DIVERGED_RATIO = 10.0
 #: Training rows that test for it (one forward pass before and after).
 DIVERGENCE_ROWS = 2048
-#: partial_fit refreshes the scores' statistics from chunks of at least this
-#: many rows (IsolationForest's subsample size); smaller ones keep them.
+#: How far below the contamination's percentile of the training scores
+#: ``offset_`` lies, relative to its size and the scores' spread: ties at it
+#: stay inliers despite the network's batch-dependent float32 rounding.
+TIE_TOLERANCE = 1e-5
+#: partial_fit fits the scores' statistics on at least this many of the
+#: latest rows (IsolationForest's subsample size).
 MIN_REFRESH_ROWS = 256
-#: The range of a feature's scaled training values below which it counts as
-#: constant when decoding (its mean's rounding: a varying feature spans about
-#: 1 or more).
-CONSTANT_RANGE = 1e-6
+#: A feature counts as constant when decoding if its scaled training values
+#: span at most this times its mean: the rounding of the mean, as
+#: :func:`skae._scaling.fit_input_scaling` decides (float32 storage of the
+#: scaled values included).
+CONSTANT_ROUNDING = 1e-6
 
 #: The channels of ``hidden_layer_sizes="auto"`` with ``architecture="conv"``.
 AUTO_CONV_CHANNELS = (16, 32)
@@ -153,22 +159,35 @@ class _SeededTorch:
     reparameterisation) comes from torch's global generator inside this
     context, so a fit is reproducible from ``random_state`` and leaves the
     caller's global random state untouched.
+
+    The generator is the process's, so fits in threads of one process (a
+    threading joblib backend, a Dask worker's threads) take turns here: run
+    at once, their draws would mix and each restore would undo another's.
     """
+
+    _lock = threading.RLock()
 
     def __init__(self, seed: int, device: torch.device) -> None:
         self.seed = seed
         self.devices = [device.index or 0] if device.type == "cuda" else []
 
     def __enter__(self) -> None:
-        self._fork = torch.random.fork_rng(devices=self.devices)
-        self._fork.__enter__()
-        torch.manual_seed(self.seed)
+        self._lock.acquire()
+        try:
+            self._fork = torch.random.fork_rng(devices=self.devices)
+            self._fork.__enter__()
+            torch.manual_seed(self.seed)
+        except BaseException:
+            self._lock.release()
+            raise
 
     def __exit__(self, *exc: object) -> None:
-        self._fork.__exit__(*exc)
+        try:
+            self._fork.__exit__(*exc)
+        finally:
+            self._lock.release()
 
 
-@fill_doc
 def _checked_callbacks(callbacks: list | None) -> list:
     """``callbacks``, each a skorch callback or a ``(name, callback)`` pair;
     a ValueError naming the first that is not."""
@@ -224,6 +243,7 @@ def _check_not_diverged(
         )
 
 
+@fill_doc
 class BaseAutoEncoder(
     ClassNamePrefixFeaturesOutMixin, TransformerMixin, OutlierMixin, BaseEstimator
 ):
@@ -429,7 +449,8 @@ class BaseAutoEncoder(
         # Divided by the number of observed entries: a missing one adds 0.
         observed = (~torch.isnan(errors)).sum(dim=1, keepdim=True).clamp(min=1)
         scale = torch.as_tensor(self.error_scale_, device=x.device)
-        terms = -errors.nan_to_num(0.0) / (observed * scale)
+        # A missing entry adds 0; an overflow stays infinite, as in the score.
+        terms = -errors.masked_fill(torch.isnan(errors), 0.0) / (observed * scale)
         return torch.cat([terms, self._code_term(out["z"])[:, None]], dim=1)
 
     def _log_likelihood_scaled(self, module: torch.nn.Module, x: torch.Tensor) -> torch.Tensor:
@@ -566,10 +587,10 @@ class BaseAutoEncoder(
         scaling, like :meth:`sklearn.decomposition.IncrementalPCA.partial_fit`.
         Early stopping does not apply. What the scores are made of
         (``offset_``, ``error_scale_``, the code Gaussian and the code density
-        used by :meth:`sample`) is refreshed from the latest ``X`` when it has
-        at least 256 rows; a smaller chunk (the remainder of a loop over
-        chunks, say) trains the network and keeps them, as too few rows to
-        estimate them from (a one-row chunk made every row an outlier).
+        used by :meth:`sample`) is refitted after each call, with the network
+        as it now is, on the latest ``X`` when it has at least 256 rows, else
+        on the last 256 rows of the chunks so far (a one-row chunk alone made
+        every row an outlier).
 
         Parameters
         ----------
@@ -660,9 +681,24 @@ class BaseAutoEncoder(
         self.device_ = device
         # Finished epochs only: a KeyboardInterrupt can leave a partial last row.
         self.n_iter_ = sum("train_loss" in row for row in net.history)
-        if not partial or first or len(x) >= MIN_REFRESH_ROWS:
-            self._fit_detector_and_density(x, seed)
+        self._fit_detector_and_density(self._rows_for_statistics(x, partial, first), seed)
         return self
+
+    def _rows_for_statistics(self, x, partial: bool, first: bool):
+        """The rows the scores' statistics are fitted on: those of a ``fit``;
+        for ``partial_fit``, the chunk when it has ``MIN_REFRESH_ROWS`` rows or
+        more, else the last ``MIN_REFRESH_ROWS`` rows of the chunks so far
+        (kept, scaled, between calls), so that a stream of small chunks, or a
+        one-row remainder, does not estimate them from a handful of rows."""
+        if not partial:
+            self._recent_rows = None
+            return x
+        tail = x[-MIN_REFRESH_ROWS:]
+        previous = None if first else getattr(self, "_recent_rows", None)
+        if previous is not None and len(tail) < MIN_REFRESH_ROWS:
+            tail = torch.cat([previous.to(tail.device), tail])[-MIN_REFRESH_ROWS:]
+        self._recent_rows = tail
+        return x if len(x) >= MIN_REFRESH_ROWS else tail
 
     def _continue_from(self, net: AutoEncoderNet) -> None:
         """Start ``net`` (fresh callbacks and optimiser, as a warm-started
@@ -864,7 +900,13 @@ class BaseAutoEncoder(
             q1, q3 = np.percentile(scores, [25.0, 75.0])
             self.offset_ = float(q1 - AUTO_FENCE * (q3 - q1))
         else:
-            self.offset_ = float(np.percentile(scores, 100.0 * self.contamination))
+            threshold = float(np.percentile(scores, 100.0 * self.contamination))
+            # Just below the percentile: a row whose score ties it (binary or
+            # duplicated data) is an inlier, as IsolationForest's strict "<"
+            # makes it, whatever the float32 rounding of the batch it is
+            # scored in (about 1e-7 relative) does to its score.
+            q1, q3 = np.percentile(scores, [25.0, 75.0])
+            self.offset_ = threshold - TIE_TOLERANCE * (abs(threshold) + (q3 - q1))
 
     # ------------------------------------------------------------------
     # Scaling
@@ -973,6 +1015,10 @@ class BaseAutoEncoder(
         mask = resolve_categorical(X, self.categorical_features)
         self.is_categorical_ = mask
         if mask is None:
+            # A refit on numbers only: nothing of an earlier fit's categories.
+            for name in ("categories_", "_categorical_kinds", "_unseen_nats"):
+                if hasattr(self, name):
+                    delattr(self, name)
             return
         if self.architecture == "conv":
             raise ValueError(
@@ -1036,6 +1082,11 @@ class BaseAutoEncoder(
         decoded = self._decode(Z, "inverse_transform")
         if not isinstance(decoded, np.ndarray):  # a DataFrame: categorical columns
             return decoded
+        if Z.dtype != decoded.dtype and np.abs(decoded).max() > np.finfo(Z.dtype).max:
+            raise ValueError(
+                f"The reconstructions, in the units of the training data, do not fit in "
+                f"{Z.dtype}, the dtype of the codes: pass float64 codes."
+            )
         return decoded.astype(Z.dtype, copy=False)
 
     def _check_codes(self, Z) -> np.ndarray:
@@ -1060,11 +1111,13 @@ class BaseAutoEncoder(
         if "input_low" not in getattr(module, "_buffers", {}):
             return scale
         # The range of the scaled training rows: [0, 0] for a constant feature,
-        # up to the rounding of its mean; a varying one spans about 1 or more.
-        low = module.input_low.detach().cpu().numpy().reshape(-1)
-        high = module.input_high.detach().cpu().numpy().reshape(-1)
+        # up to the rounding of its mean (the test of fit_input_scaling); a
+        # feature that varies, however little, spans more.
+        low = module.input_low.detach().cpu().numpy().reshape(-1).astype(np.float64)
+        high = module.input_high.detach().cpu().numpy().reshape(-1).astype(np.float64)
         if low.shape == scale.shape:
-            scale[high - low <= CONSTANT_RANGE] = 0.0
+            rounding = CONSTANT_ROUNDING * np.abs(self.mean_) / self.scale_
+            scale[(self.scale_ == 1.0) & (high - low <= rounding)] = 0.0
         return scale
 
     def _decode(self, Z: np.ndarray, method: str) -> np.ndarray:
@@ -1345,6 +1398,7 @@ class BaseAutoEncoder(
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         # Missing entries are filled by the network and left out of the loss.
         tags.input_tags.allow_nan = True
-        # Categorical columns are one-hot encoded inside (categorical_features).
-        tags.input_tags.categorical = True
+        # Categorical columns are one-hot encoded inside (categorical_features),
+        # by the dense network only: a convolution reads columns as pixels.
+        tags.input_tags.categorical = self.architecture != "conv"
         return tags

@@ -366,3 +366,21 @@ def test_the_imputer_fills_an_array_with_categorical_indices():
     # Each hole gets a category, and mostly the one its number implies.
     assert set(np.unique(filled[::4, 1])) <= {1.0, 2.0}
     assert np.mean(filled[::4, 1] == X[::4, 1]) > 0.8
+
+
+def test_a_refit_on_numbers_forgets_the_categories(table):
+    est = AutoEncoder(max_epochs=2, random_state=0).fit(table)
+    assert hasattr(est, "categories_")
+    est.fit(table[["size", "weight"]].to_numpy())
+    assert est.is_categorical_ is None and not hasattr(est, "categories_")
+
+
+def test_the_tags_say_who_takes_categorical_columns():
+    from sklearn.utils import get_tags
+
+    from skae import ConvolutionalAutoEncoder
+
+    assert get_tags(AutoEncoder()).input_tags.categorical
+    assert get_tags(AutoEncoderImputer()).input_tags.categorical
+    assert not get_tags(ConvolutionalAutoEncoder()).input_tags.categorical
+    assert not get_tags(AutoEncoder(architecture="conv")).input_tags.categorical

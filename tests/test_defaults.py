@@ -408,3 +408,24 @@ def test_a_constant_feature_is_reconstructed_and_sampled_as_its_constant():
     np.testing.assert_allclose(est.sample(50, random_state=0)[:, 0], 0.005, rtol=1e-12)
     # A feature that varies is not pinned.
     assert est.sample(50, random_state=0)[:, 1].std() > 0
+
+
+def test_a_tiny_varying_feature_is_not_taken_for_constant_without_scaling():
+    """With scaling="none" (mean 0, scale 1) a feature that varies within
+    1e-6 of zero is reconstructed by the network, not pinned to 0."""
+    rng = np.random.RandomState(0)
+    z = rng.normal(size=(300, 1))
+    X = np.hstack([z, 2 * z, 1e-7 * (z + 3)])
+    est = AutoEncoder(scaling="none", max_epochs=3, random_state=0).fit(X)
+    assert np.all(est.inverse_transform(est.transform(X[:5]))[:, 2] != 0.0)
+    assert est._output_scale()[2] == 1.0
+
+
+def test_float32_codes_of_huge_units_are_refused_not_inf():
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(200, 3)) * 1e100
+    est = AutoEncoder(max_epochs=2, random_state=0).fit(X)
+    codes = est.transform(X[:3]).astype(np.float32)
+    with pytest.raises(ValueError, match="pass float64 codes"):
+        est.inverse_transform(codes)
+    assert np.all(np.isfinite(est.inverse_transform(codes.astype(np.float64))))

@@ -110,3 +110,14 @@ def test_the_variational_terms_do_not_single_out_the_largest_units():
     terms = est.explain(test)
     assert np.mean(np.argmin(terms[:, :-1], axis=1) == 1) >= 0.9
     assert_allclose(terms.sum(axis=1), est.score_samples(test), rtol=1e-10)
+
+
+def test_an_overflowing_feature_explains_minus_infinity(blobs):
+    """score_samples is -inf for a row the float32 network overflows on; the
+    feature's term is -inf too, so the row still adds up (it was -3.7e307)."""
+    est = FAST_ESTIMATORS["AutoEncoder"]().fit(blobs)
+    far = blobs[:1].copy()
+    far[0, 2] = 1e25
+    assert est.score_samples(far)[0] == -np.inf
+    terms = est.explain(far)
+    assert terms[0, 2] == -np.inf and terms[0].sum() == -np.inf

@@ -469,3 +469,22 @@ def test_callbacks_must_be_skorch_callbacks(blobs):
 def test_verbose_says_when_it_scores_the_training_rows(blobs, capsys):
     AutoEncoder(max_epochs=1, verbose=1, random_state=0).fit(blobs)
     assert "Scoring the 200 training rows" in capsys.readouterr().out
+
+
+def test_fits_in_threads_are_reproducible_and_leave_the_generator(blobs):
+    """Fits in threads of one process take turns on torch's generator: each
+    gives what it gives alone, and the caller's state is left as it was."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def fit(_):
+        return AutoEncoder(n_components=2, max_epochs=3, random_state=0).fit(blobs).transform(blobs)
+
+    alone = fit(0)
+    torch.manual_seed(123)
+    expected = torch.rand(3)
+    torch.manual_seed(123)
+    with ThreadPoolExecutor(2) as pool:
+        results = list(pool.map(fit, range(4)))
+    for codes in results:
+        assert_array_equal(codes, alone)
+    assert torch.equal(torch.rand(3), expected)

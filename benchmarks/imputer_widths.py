@@ -1,0 +1,81 @@
+"""Imputer widths (issue 16): the default ``AutoEncoderImputer`` against the
+same estimator with its hidden layers sized from ``n_features`` alone
+("narrow": the detector's widths, without the rule that widens the layers for
+many codes), and ``KNNImputer``, on every ADBench set with 10% and 30% of the
+entries removed (the protocol and the data of ``missing.py``: ``--data``,
+default ``$SKAE_ADBENCH`` else ``../shared/data/adbench``).
+
+Run: ``python benchmarks/imputer_widths.py [--jobs 2]`` (about 10 minutes on
+two cores); prints the RMSE per set and rate, the means, and the seconds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+from joblib import Parallel, delayed
+from sklearn.impute import KNNImputer
+
+sys.path.insert(0, str(Path(__file__).parent))
+from anomaly import DEFAULT_DATA, find_datasets, load, split  # noqa: E402
+from missing import RATES, remove  # noqa: E402
+
+from skae import AutoEncoderImputer, DenoisingAutoEncoder  # noqa: E402
+from skae._sizing import auto_hidden_layer_sizes  # noqa: E402
+
+
+def imputers(n_features: int) -> dict:
+    narrow = DenoisingAutoEncoder(
+        noise="mask",
+        n_components=max(2, n_features // 2),
+        max_epochs=100,
+        hidden_layer_sizes=auto_hidden_layer_sizes(n_features),
+        random_state=0,
+    )
+    return {
+        "default": AutoEncoderImputer(random_state=0),
+        "narrow": AutoEncoderImputer(narrow),
+        "KNNImputer": KNNImputer(),
+    }
+
+
+def run(name: str, path: Path, rate: float) -> list[tuple]:
+    torch.set_num_threads(1)
+    X, y = load(path)
+    train, test, _, _ = split(X, y, 0)
+    train_missing, _ = remove(train, rate, 0)
+    test_missing, mask = remove(test, rate, 1)
+    rows = []
+    for method, imputer in imputers(train.shape[1]).items():
+        tic = time.perf_counter()
+        filled = imputer.fit(train_missing).transform(test_missing)
+        rmse = float(np.sqrt(np.mean((filled - test)[mask] ** 2)))
+        rows.append((name, rate, method, rmse, time.perf_counter() - tic))
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--jobs", type=int, default=2)
+    args = parser.parse_args()
+    jobs = [(n, p, r) for n, p in find_datasets(args.data, None).items() for r in RATES]
+    results = Parallel(n_jobs=args.jobs)(delayed(run)(*job) for job in jobs)
+    frame = pd.DataFrame(
+        [row for rows in results for row in rows],
+        columns=["dataset", "rate", "method", "rmse", "seconds"],
+    )
+    table = frame.pivot_table(index=["rate", "dataset"], columns="method", values="rmse")
+    print(table.round(3).to_markdown())
+    print(table.groupby(level=0).mean().round(3).to_markdown())
+    print(frame.groupby("method").seconds.sum().round(1).to_markdown())
+
+
+if __name__ == "__main__":
+    main()
