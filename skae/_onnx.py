@@ -513,7 +513,10 @@ def _wire_inputs(operator, container, graph_inputs, local) -> None:
     if len(graph_inputs) != len(sources):
         raise RuntimeError(
             f"{type(operator.raw_operator).__name__} was fitted on {len(graph_inputs)} "
-            f"columns of mixed types, one input each, but is given {len(sources)} inputs."
+            f"columns of mixed types, one input each, but is given {len(sources)} inputs. "
+            "Inside a ColumnTransformer, skl2onnx hands a step its columns as one tensor: "
+            "give a skae step numeric columns there (encode categories in front of it), "
+            "or pass the DataFrame to the skae estimator itself."
         )
     for j, (graph_input, source) in enumerate(zip(graph_inputs, sources, strict=True)):
         to = graph_input.type.tensor_type.elem_type

@@ -414,3 +414,19 @@ def test_a_model_from_another_device_is_exported_from_a_cpu_copy(data):
     assert est.device_ == torch.device("cuda")
     est.device_ = torch.device("cpu")
     _close(out["score_samples"], est.score_samples(X_new))
+
+
+def test_a_column_transformer_of_mixed_columns_says_what_to_do():
+    from skae import register_onnx_converters
+
+    skl2onnx = pytest.importorskip("skl2onnx")
+    rng = np.random.RandomState(0)
+    frame = pd.DataFrame(
+        {"x": rng.normal(size=200), "y": rng.normal(size=200), "k": rng.choice(["a", "b"], 200)}
+    )
+    ct = ColumnTransformer(
+        [("ae", AutoEncoder(max_epochs=2, random_state=0), ["x", "k"]), ("s", "passthrough", ["y"])]
+    ).fit(frame)
+    register_onnx_converters()
+    with pytest.raises(RuntimeError, match="give a skae step numeric columns"):
+        skl2onnx.to_onnx(ct, frame[:1])
