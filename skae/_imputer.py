@@ -195,6 +195,24 @@ class AutoEncoderImputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             X[rows] = np.where(missing[rows], filled, X[rows])
         return X
 
+    def save(self, path) -> None:
+        """Save the fitted imputer to ``path`` without pickle; :func:`skae.load`
+        reads it back.
+
+        The file is its estimator's (see :meth:`AutoEncoder.save`), with the
+        imputer's parameters and fitted attributes beside; callbacks are not
+        saved.
+
+        Parameters
+        ----------
+        path : str or path-like
+            Where to write the file (conventionally ``*.skae``).
+        """
+        from ._persistence import save
+
+        check_is_fitted(self)
+        save(self.estimator_, path, imputer=self)
+
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.allow_nan = True

@@ -53,8 +53,10 @@ _PRIVATE_STATE = {
 }
 
 
-def save(estimator: Any, path: str | os.PathLike) -> None:
-    """Write the fitted ``estimator`` to ``path`` (see the module docstring)."""
+def save(estimator: Any, path: str | os.PathLike, *, imputer: Any = None) -> None:
+    """Write the fitted ``estimator`` to ``path`` (see the module docstring);
+    with ``imputer``, the :class:`~skae.AutoEncoderImputer` it is the
+    ``estimator_`` of, which :func:`load` then returns."""
     from sklearn.utils.validation import check_is_fitted
 
     from . import __version__
@@ -124,6 +126,8 @@ def save(estimator: Any, path: str | os.PathLike) -> None:
         "fitted": fitted,
         "history": _history_as_json(net.history),
     }
+    if imputer is not None:
+        metadata["imputer"] = _imputer_as_json(imputer)
     buffer = io.BytesIO()
     torch.save(tensors, buffer)
     # Written beside the target, then renamed over it in one step: a failure
@@ -172,9 +176,10 @@ def load(path: str | os.PathLike, *, device: str | None = None) -> Any:
 
     Returns
     -------
-    estimator : BaseAutoEncoder
+    estimator : BaseAutoEncoder or AutoEncoderImputer
         The fitted estimator, giving the same ``transform``,
-        ``score_samples`` and ``predict`` output as the one saved.
+        ``score_samples`` and ``predict`` output as the one saved (an
+        imputer's file gives the imputer back).
 
     Raises
     ------
@@ -200,7 +205,10 @@ def load(path: str | os.PathLike, *, device: str | None = None) -> Any:
     """
     metadata, tensors = _read(path)
     try:
-        return _build(metadata, tensors, path, device)
+        estimator = _build(metadata, tensors, path, device)
+        if "imputer" in metadata:
+            return _rebuild_imputer(metadata["imputer"], estimator, path)
+        return estimator
     except (KeyError, AttributeError, TypeError, IndexError) as exc:
         # A file whose parts have the wrong types or names: not a model.
         raise ValueError(f"{path} is not a well-formed skae model file: {exc!r}") from exc
@@ -257,6 +265,60 @@ def _build(metadata: dict, tensors: dict, path: str | os.PathLike, device: str |
     net.history = History(metadata["history"])
     estimator.net_ = net
     return estimator
+
+
+def _imputer_as_json(imputer: Any) -> dict:
+    """An :class:`~skae.AutoEncoderImputer`'s own parameters and fitted
+    attributes (its ``estimator_`` is the model of the file)."""
+    template = imputer.estimator
+    if template is not None:
+        params = template.get_params(deep=False)
+        if params.get("callbacks"):
+            warnings.warn(
+                "Callbacks are code and are not saved: the loaded imputer's estimator has "
+                "callbacks=None.",
+                UserWarning,
+                stacklevel=4,
+            )
+        params.update(callbacks=None, accelerator=None)
+        if not isinstance(params.get("random_state"), int | np.integer | None):
+            params["random_state"] = None
+        template = {
+            "class": type(template).__name__,
+            "params": {k: _to_json(v, k) for k, v in params.items()},
+        }
+    random_state = imputer.random_state
+    fitted = {"n_features_in_": imputer.n_features_in_, "categorical": imputer._categorical}
+    if hasattr(imputer, "feature_names_in_"):
+        fitted["feature_names_in_"] = [str(name) for name in imputer.feature_names_in_]
+    return {
+        "estimator": template,
+        "random_state": random_state if isinstance(random_state, int | np.integer) else None,
+        "fitted": _to_json(fitted, "imputer"),
+    }
+
+
+def _rebuild_imputer(saved: dict, estimator: Any, path: str | os.PathLike) -> Any:
+    from ._imputer import AutoEncoderImputer
+
+    template = saved["estimator"]
+    if template is not None:
+        cls = _estimator_class(template["class"], path)
+        template = cls(**{k: _from_json(v) for k, v in template["params"].items()})
+    imputer = AutoEncoderImputer(template, random_state=saved["random_state"])
+    try:
+        imputer._validate_params()
+    except ValueError as exc:
+        raise ValueError(f"{path} holds imputer parameters skae rejects: {exc}") from exc
+    fitted = saved["fitted"]
+    if int(fitted["n_features_in_"]) != estimator.n_features_in_:
+        raise ValueError(f"{path}: the imputer's n_features_in_ does not fit its model.")
+    imputer.n_features_in_ = int(fitted["n_features_in_"])
+    imputer._categorical = bool(fitted["categorical"])
+    if "feature_names_in_" in fitted:
+        imputer.feature_names_in_ = np.asarray(fitted["feature_names_in_"], dtype=object)
+    imputer.estimator_ = estimator
+    return imputer
 
 
 def _fitted_name(cls: type, name: str, path: str | os.PathLike) -> str:

@@ -458,3 +458,38 @@ def test_saving_where_a_file_cannot_go_names_the_path(blobs, tmp_path):
     with pytest.raises(IsADirectoryError, match="is a folder"):
         est.save(tmp_path)
     assert os.listdir(tmp_path) == []
+
+
+def test_the_imputer_saves_and_loads(blobs, tmp_path):
+    import numpy as np
+
+    from skae import AutoEncoderImputer, DenoisingAutoEncoder
+
+    holes = blobs.copy()
+    holes[::5, 1] = np.nan
+    for template in (None, DenoisingAutoEncoder(noise="mask", max_epochs=3, random_state=0)):
+        imputer = AutoEncoderImputer(template, random_state=0).fit(holes)
+        path = tmp_path / "imputer.skae"
+        imputer.save(path)
+        loaded = load(path)
+        assert isinstance(loaded, AutoEncoderImputer)
+        assert_array_equal(loaded.transform(holes), imputer.transform(holes))
+        assert loaded.get_params(deep=False)["random_state"] == 0
+        assert type(loaded.estimator) is type(template)
+
+
+def test_the_imputer_of_a_frame_with_categories_saves_and_loads(tmp_path):
+    import numpy as np
+
+    from skae import AutoEncoderImputer
+
+    rng = np.random.RandomState(0)
+    a = rng.normal(size=200)
+    frame = pd.DataFrame({"a": a, "b": 2 * a, "k": pd.Categorical(np.where(a > 0, "p", "q"))})
+    frame.loc[::4, "b"] = np.nan
+    frame.loc[1::4, "k"] = np.nan
+    imputer = AutoEncoderImputer(AutoEncoder(max_epochs=3, random_state=0)).fit(frame)
+    imputer.save(tmp_path / "frame.skae")
+    loaded = load(tmp_path / "frame.skae")
+    pd.testing.assert_frame_equal(loaded.transform(frame), imputer.transform(frame))
+    assert list(loaded.feature_names_in_) == ["a", "b", "k"]
