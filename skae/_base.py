@@ -690,22 +690,29 @@ class BaseAutoEncoder(
         more, else the last ``MIN_REFRESH_ROWS`` rows of the chunks so far
         (kept, scaled, between calls), so that a stream of small chunks, or a
         one-row remainder, does not estimate them from a handful of rows."""
-        if not partial:
-            self._recent_rows = None
-            return x
         tail = x[-MIN_REFRESH_ROWS:]
-        previous = None if first else getattr(self, "_recent_rows", None)
+        previous = getattr(self, "_recent_rows", None) if partial and not first else None
         if previous is not None and len(tail) < MIN_REFRESH_ROWS:
-            tail = torch.cat([previous.to(tail.device), tail])[-MIN_REFRESH_ROWS:]
-        self._recent_rows = tail
-        return x if len(x) >= MIN_REFRESH_ROWS else tail
+            previous = torch.as_tensor(previous).to(tail.device)
+            tail = torch.cat([previous, tail])[-MIN_REFRESH_ROWS:]
+        # Kept on the host, and saved with the model: a small chunk after a
+        # fit, or after loading, joins the rows the model last saw.
+        self._recent_rows = tail.detach().cpu()
+        return x if not partial or len(x) >= MIN_REFRESH_ROWS else tail
 
     def _continue_from(self, net: AutoEncoderNet) -> None:
         """Start ``net`` (fresh callbacks and optimiser, as a warm-started
         MLPRegressor has) from the fitted weights and history of ``net_``."""
         try:
-            net.unwrapped(net.module_).load_state_dict(self.net_.module_.state_dict())
-            net.unwrapped(net.criterion_).load_state_dict(self.net_.criterion_.state_dict())
+            new_module, new_criterion = net.unwrapped(net.module_), net.unwrapped(net.criterion_)
+            # The layers, activations and loss as printed: a change of loss or
+            # activation keeps the weights' shapes, so loading would not see it.
+            if str(new_module) != str(self.net_.module_) or type(new_criterion) is not type(
+                self.net_.criterion_
+            ):
+                raise RuntimeError("the network or the loss differs from the fitted one")
+            new_module.load_state_dict(self.net_.module_.state_dict())
+            new_criterion.load_state_dict(self.net_.criterion_.state_dict())
         except RuntimeError as exc:
             raise ValueError(
                 "warm_start=True continues the fitted network, so the architecture "
@@ -896,17 +903,16 @@ class BaseAutoEncoder(
         scores = self._fit_scoring(x, seed)
         if scores is None:
             scores = self._apply(x, self._score_samples_scaled, dtype=np.float64)[:, 0]
+        q1, q3 = np.percentile(scores, [25.0, 75.0])
         if self.contamination == "auto":
-            q1, q3 = np.percentile(scores, [25.0, 75.0])
-            self.offset_ = float(q1 - AUTO_FENCE * (q3 - q1))
+            threshold = float(q1 - AUTO_FENCE * (q3 - q1))
         else:
             threshold = float(np.percentile(scores, 100.0 * self.contamination))
-            # Just below the percentile: a row whose score ties it (binary or
-            # duplicated data) is an inlier, as IsolationForest's strict "<"
-            # makes it, whatever the float32 rounding of the batch it is
-            # scored in (about 1e-7 relative) does to its score.
-            q1, q3 = np.percentile(scores, [25.0, 75.0])
-            self.offset_ = threshold - TIE_TOLERANCE * (abs(threshold) + (q3 - q1))
+        # Just below the threshold: a row whose score ties it (binary or
+        # duplicated data, or identical training scores) is an inlier, as
+        # IsolationForest's strict "<" makes it, whatever the float32 rounding
+        # of the batch it is scored in (about 1e-7 relative) does to its score.
+        self.offset_ = threshold - TIE_TOLERANCE * (abs(threshold) + (q3 - q1))
 
     # ------------------------------------------------------------------
     # Scaling

@@ -131,11 +131,12 @@ PARAMETERS = """\
     contamination : "auto" or float in (0, 0.5], default="auto"
         Expected proportion of outliers in the training data; sets
         ``offset_``. With a float, ``offset_`` is that percentile of the
-        training scores, less 1e-5 of its size and of the scores' spread: a
-        score tied with it (binary or duplicated rows) counts as an inlier,
-        so with ties fewer than that proportion may be flagged. With
-        ``"auto"``, Tukey's rule: a sample is an outlier when its score is
-        below ``Q1 - 1.5 * IQR`` of the training scores.
+        training scores. With ``"auto"``, Tukey's rule: a sample is an
+        outlier when its score is below ``Q1 - 1.5 * IQR`` of the training
+        scores. Either threshold is lowered by 1e-5 of its size and of the
+        scores' spread, so that a score tied with it (binary or duplicated
+        rows) counts as an inlier whatever batch it is scored in; with ties,
+        fewer than ``contamination`` may be flagged.
     device : {"cpu", "cuda", "auto"}, default="cpu"
         Where to train and predict; ``"auto"`` takes a GPU when torch sees one.
         Outputs are always numpy arrays.

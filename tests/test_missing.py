@@ -197,3 +197,23 @@ def test_a_feature_never_observed_is_not_a_million_times_louder():
     with pytest.warns(UserWarning, match="no observed value"):
         est = AutoEncoder(max_epochs=3, random_state=0).fit(X)
     assert est.error_scale_[2] == 1.0
+
+
+def test_a_small_chunk_after_fit_or_load_joins_the_rows_seen(tmp_path):
+    """A fit keeps its last 256 rows (scaled), and so does a saved file: one
+    row of partial_fit after either does not refit the statistics alone."""
+    from skae import load
+
+    rng = np.random.RandomState(0)
+    W = rng.normal(size=(2, 6))
+
+    def draw(n):
+        return rng.normal(size=(n, 2)) @ W + 0.1 * rng.normal(size=(n, 6))
+
+    held_out = draw(1000)
+    est = AutoEncoder(max_epochs=10, contamination=0.05, random_state=0).fit(draw(2000))
+    est.save(tmp_path / "m.skae")
+    est.partial_fit(draw(1))
+    assert np.mean(est.predict(held_out) == -1) < 0.15
+    loaded = load(tmp_path / "m.skae").partial_fit(draw(1))
+    assert np.mean(loaded.predict(held_out) == -1) < 0.15

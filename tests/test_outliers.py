@@ -104,3 +104,9 @@ def test_tied_scores_get_one_label_whatever_the_batch():
         alone = np.array([est.predict(X[i : i + 1])[0] for i in range(len(X))])
         np.testing.assert_array_equal(alone, together)
         assert np.mean(together == -1) <= 0.1
+
+
+def test_identical_training_scores_give_one_label_with_auto_contamination():
+    X = np.ones((20, 4))
+    est = AutoEncoder(max_epochs=2, random_state=0).fit(X)
+    assert est.predict(X[:1])[0] == 1 and np.all(est.predict(X) == 1)

@@ -493,3 +493,35 @@ def test_the_imputer_of_a_frame_with_categories_saves_and_loads(tmp_path):
     loaded = load(tmp_path / "frame.skae")
     pd.testing.assert_frame_equal(loaded.transform(frame), imputer.transform(frame))
     assert list(loaded.feature_names_in_) == ["a", "b", "k"]
+
+
+@pytest.mark.parametrize(
+    "forge, message",
+    [
+        (lambda m: {**m, "fitted": {**m["fitted"], "offset_": "abc"}}, "offset_ must be a number"),
+        (
+            lambda m: {**m, "fitted": {k: v for k, v in m["fitted"].items() if k != "offset_"}},
+            "offset_ must be a number",
+        ),
+    ],
+)
+def test_a_file_whose_threshold_is_not_a_number_is_refused(saved, tmp_path, forge, message):
+    bad = _rewrite(saved, tmp_path / "bad.skae", metadata=forge)
+    with pytest.raises(ValueError, match=message):
+        load(bad)
+
+
+def test_a_file_without_its_error_scales_is_refused(saved, tmp_path):
+    with zipfile.ZipFile(saved) as archive:
+        tensors = torch.load(io.BytesIO(archive.read(TENSORS)), weights_only=True)
+    for forged in (tensors["array/error_scale_"][:1], None):
+        changed = dict(tensors)
+        if forged is None:
+            del changed["array/error_scale_"]
+        else:
+            changed["array/error_scale_"] = forged
+        buffer = io.BytesIO()
+        torch.save(changed, buffer)
+        bad = _rewrite(saved, tmp_path / "bad.skae", tensors=buffer.getvalue())
+        with pytest.raises(ValueError, match="error_scale_"):
+            load(bad)
