@@ -13,10 +13,8 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import torch
 from joblib import Parallel, delayed
@@ -24,13 +22,13 @@ from sklearn.impute import KNNImputer
 
 sys.path.insert(0, str(Path(__file__).parent))
 from anomaly import DEFAULT_DATA, find_datasets, load, split  # noqa: E402
-from missing import RATES, remove  # noqa: E402
+from missing import RATES, imputation_rows  # noqa: E402
 
 from skae import AutoEncoderImputer, DenoisingAutoEncoder  # noqa: E402
 from skae._sizing import auto_hidden_layer_sizes  # noqa: E402
 
 
-def imputers(n_features: int) -> dict:
+def imputers(n_features: int, ablation: bool = False) -> dict:
     narrow = DenoisingAutoEncoder(
         noise="mask",
         n_components=max(2, n_features // 2),
@@ -45,19 +43,11 @@ def imputers(n_features: int) -> dict:
     }
 
 
-def run(name: str, path: Path, rate: float) -> list[tuple]:
+def run(name: str, path: Path, rate: float) -> list[dict]:
     torch.set_num_threads(1)
     X, y = load(path)
     train, test, _, _ = split(X, y, 0)
-    train_missing, _ = remove(train, rate, 0)
-    test_missing, mask = remove(test, rate, 1)
-    rows = []
-    for method, imputer in imputers(train.shape[1]).items():
-        tic = time.perf_counter()
-        filled = imputer.fit(train_missing).transform(test_missing)
-        rmse = float(np.sqrt(np.mean((filled - test)[mask] ** 2)))
-        rows.append((name, rate, method, rmse, time.perf_counter() - tic))
-    return rows
+    return imputation_rows(name, rate, train, test, False, make=imputers)
 
 
 def main() -> None:
@@ -67,11 +57,8 @@ def main() -> None:
     args = parser.parse_args()
     jobs = [(n, p, r) for n, p in find_datasets(args.data, None).items() for r in RATES]
     results = Parallel(n_jobs=args.jobs)(delayed(run)(*job) for job in jobs)
-    frame = pd.DataFrame(
-        [row for rows in results for row in rows],
-        columns=["dataset", "rate", "method", "rmse", "seconds"],
-    )
-    table = frame.pivot_table(index=["rate", "dataset"], columns="method", values="rmse")
+    frame = pd.DataFrame([row for rows in results for row in rows])
+    table = frame.pivot_table(index=["rate", "dataset"], columns="method", values="value")
     print(table.round(3).to_markdown())
     print(table.groupby(level=0).mean().round(3).to_markdown())
     print(frame.groupby("method").seconds.sum().round(1).to_markdown())

@@ -92,11 +92,15 @@ def remove(X: np.ndarray, rate: float, seed: int) -> tuple[np.ndarray, np.ndarra
     return np.where(mask, np.nan, X), mask
 
 
-def imputation_rows(name: str, rate: float, train, test, ablation: bool) -> list[dict]:
+def imputation_rows(
+    name: str, rate: float, train, test, ablation: bool, make=imputers
+) -> list[dict]:
+    """RMSE on the removed test entries of each imputer ``make(n_features,
+    ablation)`` gives."""
     train_missing, _ = remove(train, rate, 0)
     test_missing, mask = remove(test, rate, 1)
     rows = []
-    for imputer_name, imputer in imputers(train.shape[1], ablation).items():
+    for imputer_name, imputer in make(train.shape[1], ablation).items():
         tic = time.perf_counter()
         filled = imputer.fit(train_missing).transform(test_missing)
         seconds = time.perf_counter() - tic
