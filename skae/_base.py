@@ -589,8 +589,9 @@ class BaseAutoEncoder(
         (``offset_``, ``error_scale_``, the code Gaussian and the code density
         used by :meth:`sample`) is refitted after each call, with the network
         as it now is, on the latest ``X`` when it has at least 256 rows, else
-        on the last 256 rows of the chunks so far (a one-row chunk alone made
-        every row an outlier).
+        on the last 256 rows of the chunks since the last ``fit`` once there
+        are that many; until then the model keeps the statistics it has (a
+        one-row chunk alone made every row an outlier).
 
         Parameters
         ----------
@@ -681,24 +682,40 @@ class BaseAutoEncoder(
         self.device_ = device
         # Finished epochs only: a KeyboardInterrupt can leave a partial last row.
         self.n_iter_ = sum("train_loss" in row for row in net.history)
-        self._fit_detector_and_density(self._rows_for_statistics(x, partial, first), seed)
+        rows = self._rows_for_statistics(x, partial, first)
+        if rows is not None:
+            self._fit_detector_and_density(rows, seed)
         return self
 
     def _rows_for_statistics(self, x, partial: bool, first: bool):
-        """The rows the scores' statistics are fitted on: those of a ``fit``;
-        for ``partial_fit``, the chunk when it has ``MIN_REFRESH_ROWS`` rows or
-        more, else the last ``MIN_REFRESH_ROWS`` rows of the chunks so far
-        (kept, scaled, between calls), so that a stream of small chunks, or a
-        one-row remainder, does not estimate them from a handful of rows."""
+        """The rows the scores' statistics are fitted on, or None to keep them.
+
+        A ``fit``'s rows. For ``partial_fit``: the chunk when it has
+        ``MIN_REFRESH_ROWS`` rows or more; else the last ``MIN_REFRESH_ROWS``
+        rows of the chunks since the last ``fit`` (kept, scaled, between
+        calls) once there are that many, and until then the statistics the
+        model has (the first chunk's own when it has none). A stream of
+        small chunks, or a one-row remainder, then never estimates them from
+        a handful of rows.
+        """
+        if not partial:
+            self._recent_rows = None
+            return x
         tail = x[-MIN_REFRESH_ROWS:]
-        previous = getattr(self, "_recent_rows", None) if partial and not first else None
+        previous = None if first else getattr(self, "_recent_rows", None)
         if previous is not None and len(tail) < MIN_REFRESH_ROWS:
-            previous = torch.as_tensor(previous).to(tail.device)
-            tail = torch.cat([previous, tail])[-MIN_REFRESH_ROWS:]
-        # Kept on the host, and saved with the model: a small chunk after a
-        # fit, or after loading, joins the rows the model last saw.
-        self._recent_rows = tail.detach().cpu()
-        return x if not partial or len(x) >= MIN_REFRESH_ROWS else tail
+            tail = torch.cat([previous.to(tail.device), tail])[-MIN_REFRESH_ROWS:]
+        self._recent_rows = tail.detach()
+        if len(x) >= MIN_REFRESH_ROWS:
+            return x
+        return tail if first or len(tail) >= MIN_REFRESH_ROWS else None
+
+    def __getstate__(self) -> dict:
+        # Training rows are not part of the model: pickles (like files) carry
+        # none; a small chunk after unpickling keeps the statistics instead.
+        state = dict(super().__getstate__())
+        state.pop("_recent_rows", None)
+        return state
 
     def _continue_from(self, net: AutoEncoderNet) -> None:
         """Start ``net`` (fresh callbacks and optimiser, as a warm-started

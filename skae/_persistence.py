@@ -50,7 +50,6 @@ _PRIVATE_STATE = {
     "_sklearn_output_config",
     "_categorical_kinds",
     "_unseen_nats",
-    "_recent_rows",
 }
 
 
@@ -96,10 +95,6 @@ def save(estimator: Any, path: str | os.PathLike, *, imputer: Any = None) -> Non
             continue
         if isinstance(value, np.ndarray) and value.dtype != object:
             tensors[f"array/{name}"] = torch.from_numpy(np.ascontiguousarray(value))
-        elif isinstance(value, torch.Tensor):
-            tensors[f"array/{name}"] = value.detach().cpu()
-        elif value is None and name == "_recent_rows":
-            continue
         else:
             fitted[name] = _to_json(value, name)
 
@@ -346,9 +341,6 @@ def _check_arrays(estimator: Any, path: str | os.PathLike) -> None:
         expected.update(
             code_mean_=(k,), code_covariance_=(k, k), error_scale_=(estimator.n_features_in_,)
         )
-    rows = getattr(estimator, "_recent_rows", None)
-    if rows is not None and (np.ndim(rows) != 2 or np.shape(rows)[1] != n_inputs):
-        raise ValueError(f"{path}: the kept training rows do not fit the model's inputs.")
     offset = getattr(estimator, "offset_", None)
     if not isinstance(offset, int | float) or isinstance(offset, bool):
         raise ValueError(f"{path}: offset_ must be a number, got {offset!r}.")

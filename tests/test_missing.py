@@ -1,6 +1,8 @@
 """Missing entries (NaN): accepted everywhere, filled by the network, left out
 of the loss and of the scores (issue 16)."""
 
+import pickle
+
 import numpy as np
 import pytest
 from conftest import FAST_ESTIMATORS
@@ -199,9 +201,10 @@ def test_a_feature_never_observed_is_not_a_million_times_louder():
     assert est.error_scale_[2] == 1.0
 
 
-def test_a_small_chunk_after_fit_or_load_joins_the_rows_seen(tmp_path):
-    """A fit keeps its last 256 rows (scaled), and so does a saved file: one
-    row of partial_fit after either does not refit the statistics alone."""
+def test_a_small_chunk_after_fit_or_load_keeps_the_statistics(tmp_path):
+    """One row of partial_fit after a fit, or after a load (files and pickles
+    carry no training rows), is too few to refit the scores' statistics on:
+    the model keeps them (refitted on that row alone, every row was flagged)."""
     from skae import load
 
     rng = np.random.RandomState(0)
@@ -213,7 +216,11 @@ def test_a_small_chunk_after_fit_or_load_joins_the_rows_seen(tmp_path):
     held_out = draw(1000)
     est = AutoEncoder(max_epochs=10, contamination=0.05, random_state=0).fit(draw(2000))
     est.save(tmp_path / "m.skae")
+    offset = est.offset_
     est.partial_fit(draw(1))
+    assert est.offset_ == offset
     assert np.mean(est.predict(held_out) == -1) < 0.15
     loaded = load(tmp_path / "m.skae").partial_fit(draw(1))
+    assert loaded.offset_ == offset
     assert np.mean(loaded.predict(held_out) == -1) < 0.15
+    assert "_recent_rows" not in pickle.loads(pickle.dumps(est)).__dict__
