@@ -227,9 +227,8 @@ def _in_dtype(values, dtype) -> np.ndarray:
     for integers, cast for float32 (pandas refuses to set a float64 there)."""
     import pandas as pd
 
-    if isinstance(dtype, pd.CategoricalDtype) or not pd.api.types.is_numeric_dtype(dtype):
-        return values.to_numpy()
-    if pd.api.types.is_bool_dtype(dtype):
+    numeric = pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype)
+    if isinstance(dtype, pd.CategoricalDtype) or not numeric:
         return values.to_numpy()
     numbers = values.to_numpy(dtype=np.float64)
     if pd.api.types.is_integer_dtype(dtype):

@@ -62,32 +62,6 @@ def save(estimator: Any, path: str | os.PathLike, *, imputer: Any = None) -> Non
     from . import __version__
 
     check_is_fitted(estimator)
-    params = estimator.get_params(deep=False)
-    if params.get("callbacks"):
-        warnings.warn(
-            "Callbacks are code and are not saved: the loaded model has callbacks=None.",
-            UserWarning,
-            stacklevel=3,
-        )
-    params["callbacks"] = None
-    if params.get("accelerator") is not None:
-        warnings.warn(
-            "The accelerator belongs to the training run and is not saved: the loaded "
-            "model has accelerator=None.",
-            UserWarning,
-            stacklevel=3,
-        )
-        params["accelerator"] = None
-    if not isinstance(params.get("random_state"), int | np.integer | None):
-        # It only matters for a refit; the fitted seeds are saved separately.
-        warnings.warn(
-            "A RandomState instance cannot be stored as JSON: the loaded model has "
-            "random_state=None.",
-            UserWarning,
-            stacklevel=3,
-        )
-        params["random_state"] = None
-
     tensors: dict[str, Any] = {}
     fitted: dict[str, Any] = {}
     for name, value in vars(estimator).items():
@@ -122,7 +96,7 @@ def save(estimator: Any, path: str | os.PathLike, *, imputer: Any = None) -> Non
         "skae_version": __version__,
         "torch_version": torch.__version__,
         "class": type(estimator).__name__,
-        "params": {k: _to_json(v, k) for k, v in params.items()},
+        "params": _params_as_json(estimator),
         "fitted": fitted,
         "history": _history_as_json(net.history),
     }
@@ -267,26 +241,44 @@ def _build(metadata: dict, tensors: dict, path: str | os.PathLike, device: str |
     return estimator
 
 
+def _params_as_json(estimator: Any) -> dict:
+    """``estimator``'s hyper-parameters as JSON, less what a file cannot hold
+    (callbacks and an accelerator are dropped, a RandomState becomes None),
+    with a warning for each."""
+    params = estimator.get_params(deep=False)
+    if params.get("callbacks"):
+        warnings.warn(
+            "Callbacks are code and are not saved: the loaded model has callbacks=None.",
+            UserWarning,
+            stacklevel=4,
+        )
+    params["callbacks"] = None
+    if params.get("accelerator") is not None:
+        warnings.warn(
+            "The accelerator belongs to the training run and is not saved: the loaded "
+            "model has accelerator=None.",
+            UserWarning,
+            stacklevel=4,
+        )
+        params["accelerator"] = None
+    if not isinstance(params.get("random_state"), int | np.integer | None):
+        # It only matters for a refit; the fitted seeds are saved separately.
+        warnings.warn(
+            "A RandomState instance cannot be stored as JSON: the loaded model has "
+            "random_state=None.",
+            UserWarning,
+            stacklevel=4,
+        )
+        params["random_state"] = None
+    return {k: _to_json(v, k) for k, v in params.items()}
+
+
 def _imputer_as_json(imputer: Any) -> dict:
     """An :class:`~skae.AutoEncoderImputer`'s own parameters and fitted
     attributes (its ``estimator_`` is the model of the file)."""
     template = imputer.estimator
     if template is not None:
-        params = template.get_params(deep=False)
-        if params.get("callbacks"):
-            warnings.warn(
-                "Callbacks are code and are not saved: the loaded imputer's estimator has "
-                "callbacks=None.",
-                UserWarning,
-                stacklevel=4,
-            )
-        params.update(callbacks=None, accelerator=None)
-        if not isinstance(params.get("random_state"), int | np.integer | None):
-            params["random_state"] = None
-        template = {
-            "class": type(template).__name__,
-            "params": {k: _to_json(v, k) for k, v in params.items()},
-        }
+        template = {"class": type(template).__name__, "params": _params_as_json(template)}
     random_state = imputer.random_state
     fitted = {"n_features_in_": imputer.n_features_in_, "categorical": imputer._categorical}
     if hasattr(imputer, "feature_names_in_"):
