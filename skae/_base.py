@@ -654,6 +654,8 @@ class BaseAutoEncoder(
                     net.set_params(train_split=None)
                 epochs = {"epochs": 1}
             else:
+                if not first:
+                    self._check_same_images()
                 self.hidden_layer_sizes_ = tuple(self._hidden_layer_sizes(X.shape[1]))
                 net = self._make_net(X.shape[1], device, holdout=not partial, n_samples=len(X))
                 net.initialize()
@@ -719,6 +721,21 @@ class BaseAutoEncoder(
         state.pop("_recent_rows", None)
         return state
 
+    def _check_same_images(self) -> None:
+        """A warm start keeps the fitted images' shape: the network is built
+        from ``image_shape_``, so a changed ``image_shape`` would be ignored."""
+        fitted = getattr(self, "image_shape_", None)
+        if self.architecture != "conv" or fitted is None or self.image_shape is None:
+            return
+        asked = tuple(int(v) for v in np.ravel(self.image_shape))
+        if asked != tuple(fitted):
+            raise ValueError(
+                "warm_start=True continues the fitted network, so the architecture "
+                "parameters (n_components, hidden_layer_sizes, architecture, "
+                f"image_shape, loss) must not change between fits: image_shape is {asked}, "
+                f"the fitted network's is {tuple(fitted)}."
+            )
+
     def _continue_from(self, net: AutoEncoderNet) -> None:
         """Start ``net`` (fresh callbacks and optimiser, as a warm-started
         MLPRegressor has) from the fitted weights and history of ``net_``."""
@@ -749,16 +766,24 @@ class BaseAutoEncoder(
         for name in [k for k in vars(self) if k.endswith("_") and not k.startswith("__")]:
             delattr(self, name)
 
-    def _flatten_images(self, X):
-        """Accept 4-D image arrays ``(n, C, H, W)`` for the convolutional architecture."""
+    def _flatten_images(self, X, *, reset: bool = False):
+        """Accept 4-D image arrays ``(n, C, H, W)`` for the convolutional
+        architecture. At a first fit (``reset``) they are checked against the
+        ``image_shape`` parameter, and give the images' shape when it is None;
+        later calls check them against the fitted ``image_shape_``."""
+        if reset:
+            self._input_image_shape = None
         if self.architecture == "conv" and getattr(X, "ndim", None) == 4:
-            shape = getattr(self, "image_shape_", self.image_shape)
-            if shape is not None and tuple(X.shape[1:]) != tuple(shape):
+            images = tuple(int(v) for v in X.shape[1:])
+            shape = self.image_shape if reset else getattr(self, "image_shape_", None)
+            if shape is not None and images != tuple(shape):
                 raise ValueError(
-                    f"X has images of shape {tuple(X.shape[1:])}, but image_shape is "
-                    f"{tuple(shape)}."
+                    f"X has images of shape {images}, but image_shape is {tuple(shape)}."
                 )
-            return X.reshape(len(X), -1)
+            if reset:
+                self._input_image_shape = images
+            # Explicit sizes: an empty array then reaches scikit-learn's check.
+            return X.reshape(len(X), int(np.prod(images)))
         return X
 
     def _validate_architecture(self, n_features: int) -> None:
@@ -777,6 +802,9 @@ class BaseAutoEncoder(
             self.image_shape_ = self._resolve_image_shape(n_features)
 
     def _resolve_image_shape(self, n_features: int) -> tuple[int, int, int]:
+        images = self.__dict__.pop("_input_image_shape", None)
+        if self.image_shape is None and images is not None:
+            return images  # a 4-D array's own (C, H, W)
         if self.image_shape is None:
             # A square single-channel image if the row is one, else a 1-D signal.
             side = int(round(np.sqrt(n_features)))
@@ -1020,7 +1048,7 @@ class BaseAutoEncoder(
     def _validated(self, X, *, reset: bool) -> np.ndarray:
         """``X`` checked for the network (``reset``: at a first fit, which also
         learns its categorical columns), and one-hot encoded if it has any."""
-        X = self._flatten_images(X)
+        X = self._flatten_images(X, reset=reset)
         if reset:
             self._fit_categories(X)
         encoding = self._encoding()

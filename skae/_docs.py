@@ -41,9 +41,10 @@ PARAMETERS = """\
         channels, for images passed as rows of ``C * H * W`` pixels (or as a
         4-D array), any objective.
     image_shape : tuple of int (channels, height, width), default=None
-        Shape of one image, with ``architecture="conv"``. None means one
-        channel of a square image, or, when ``n_features`` is not a square, a
-        one-row image (a 1-D signal).
+        Shape of one image, with ``architecture="conv"``. None means the
+        shape of a 4-D array's images ``(n_samples, C, H, W)``; for rows of
+        pixels, one channel of a square image, or, when ``n_features`` is not
+        a square, a one-row image (a 1-D signal).
     scaling : {"auto", "feature", "global", "none"}, default="auto"
         Internal scaling, learned at the first ``fit`` or ``partial_fit``.
         ``"feature"`` standardises each feature (mean 0, standard deviation 1;

@@ -319,6 +319,37 @@ def test_convolutional_rejects_wrong_image_shape():
         conv.transform(X.reshape(10, 1, 4, 16))
 
 
+@pytest.mark.parametrize("kind", [ConvolutionalAutoEncoder, AutoEncoder], ids=lambda k: k.__name__)
+def test_a_four_dimensional_array_gives_its_own_image_shape(kind):
+    images = np.random.RandomState(0).rand(30, 3, 5, 7)
+    params = {"n_components": 2, "hidden_layer_sizes": (4, 8), "max_epochs": 2, "random_state": 0}
+    if kind is AutoEncoder:
+        params["architecture"] = "conv"
+    model = kind(**params).fit(images)
+    # Not guessed from the 105 features (a 1 x 1 x 105 signal): the array's (C, H, W).
+    assert model.image_shape_ == (3, 5, 7)
+    given = kind(**params, image_shape=(3, 5, 7)).fit(images.reshape(30, -1))
+    assert_array_equal(model.transform(images), given.transform(images))
+    assert model.score_samples(images).shape == (30,)
+    # A fresh fit checks new images against the parameter, not the last fit's shape.
+    model.set_params(image_shape=None).fit(images[:, :1, :4, :4])
+    assert model.image_shape_ == (1, 4, 4)
+    model.set_params(image_shape=(1, 15, 7)).fit(images.reshape(30, 1, 15, 7))
+    assert model.image_shape_ == (1, 15, 7)
+    with pytest.raises(ValueError, match="0 sample"):
+        model.transform(images[:0].reshape(0, 1, 15, 7))
+
+
+def test_warm_start_refuses_a_changed_image_shape():
+    X = np.random.RandomState(0).rand(30, 105)
+    conv = ConvolutionalAutoEncoder(
+        n_components=2, max_epochs=1, image_shape=(3, 5, 7), warm_start=True, random_state=0
+    ).fit(X)
+    with pytest.raises(ValueError, match=r"image_shape is \(1, 15, 7\), the fitted"):
+        conv.set_params(image_shape=(1, 15, 7)).fit(X)
+    assert conv.image_shape_ == (3, 5, 7)
+
+
 @pytest.mark.parametrize(
     "kind", [VariationalAutoEncoder, DenoisingAutoEncoder], ids=lambda k: k.__name__
 )
