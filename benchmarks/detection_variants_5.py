@@ -18,9 +18,7 @@ import skae
 
 EXTRA = {
     f"DAE.n0{level}": (
-        lambda seed, level=level: skae.DenoisingAutoEncoder(
-            noise_std=level / 10, random_state=seed
-        )
+        lambda seed, level=level: skae.DenoisingAutoEncoder(noise_std=level / 10, random_state=seed)
     )
     for level in (3, 2, 1)
 }

@@ -1132,7 +1132,9 @@ class BaseAutoEncoder(
         """
         check_is_fitted(self)
         Z = self._check_codes(X)
-        decoded = self._decode(Z, "inverse_transform")
+        # Codes from transform's pandas output keep their rows' index.
+        index = X.index if hasattr(X, "iloc") else None
+        decoded = self._decode(Z, "inverse_transform", index=index)
         if not isinstance(decoded, np.ndarray):  # a DataFrame: categorical columns
             return decoded
         if Z.dtype != decoded.dtype and np.abs(decoded).max() > np.finfo(Z.dtype).max:
@@ -1173,7 +1175,7 @@ class BaseAutoEncoder(
             scale[(self.scale_ == 1.0) & (high - low <= rounding)] = 0.0
         return scale
 
-    def _decode(self, Z: np.ndarray, method: str) -> np.ndarray:
+    def _decode(self, Z: np.ndarray, method: str, index=None) -> np.ndarray:
         criterion = self.net_.criterion_
 
         def decode(module: torch.nn.Module, z: torch.Tensor) -> torch.Tensor:
@@ -1185,7 +1187,7 @@ class BaseAutoEncoder(
         if encoding is None:
             return decoded
         columns = getattr(self, "feature_names_in_", range(self.n_features_in_))
-        return encoding.decode(decoded, list(columns))
+        return encoding.decode(decoded, list(columns), index=index)
 
     # ------------------------------------------------------------------
     # Outlier detection

@@ -384,3 +384,15 @@ def test_the_tags_say_who_takes_categorical_columns():
     assert get_tags(AutoEncoderImputer()).input_tags.categorical
     assert not get_tags(ConvolutionalAutoEncoder()).input_tags.categorical
     assert not get_tags(AutoEncoder(architecture="conv")).input_tags.categorical
+
+
+def test_inverse_transform_keeps_the_index_of_pandas_codes(table):
+    frame = table.set_index(table.index + 1000)
+    model = AutoEncoder(n_components=2, max_epochs=2, random_state=0)
+    codes = model.set_output(transform="pandas").fit(frame).transform(frame)
+    back = model.inverse_transform(codes)
+    # Aligned with the input rows, so arithmetic with them is not all NaN.
+    assert_array_equal(back.index, frame.index)
+    numeric = frame.select_dtypes("number").columns
+    assert (frame[numeric] - back[numeric]).notna().all().all()
+    assert_array_equal(model.inverse_transform(codes.to_numpy()).index, np.arange(len(frame)))
