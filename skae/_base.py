@@ -1319,8 +1319,10 @@ class BaseAutoEncoder(
         the samples of one model but are on a different scale in every
         model.
 
-        The variational kind returns the mean of :meth:`score_samples`, its
-        bound on the log-likelihood, in the same units.
+        The variational kind returns its bound on the log-likelihood, in the
+        same units: the mean of :meth:`score_samples` on complete rows; on
+        rows with missing entries, the likelihood of the observed entries as
+        it is (``score_samples`` scales it to a whole row, to rank rows).
 
         Parameters
         ----------
@@ -1377,8 +1379,10 @@ class BaseAutoEncoder(
     def sample(self, n_samples: int = 1, random_state=None) -> np.ndarray:
         """Generate new samples that look like the training data.
 
-        Codes are drawn from ``latent_density_``, a Gaussian mixture fitted to
-        the training codes, and decoded.
+        Codes are drawn from the model's code density and decoded: for the
+        deterministic kinds ``latent_density_``, a Gaussian mixture fitted to
+        the training codes; for :class:`VariationalAutoEncoder` its prior
+        N(0, I).
 
         Parameters
         ----------

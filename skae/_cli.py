@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -38,9 +39,24 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _plot_problem(plot: str) -> str | None:
+    """Why ``--plot`` cannot be written, checked before the minutes of training."""
+    if not plot:
+        return "--plot needs a file name"
+    path = Path(plot).resolve()
+    if path.is_dir():
+        return f"--plot {plot} is a directory, not a file"
+    if not path.parent.is_dir():
+        return f"no directory for --plot {plot}"
+    if not os.access(path.parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        return f"cannot write --plot {plot}"
+    return None
+
+
 def _demo(args: argparse.Namespace) -> int:
-    if args.plot is not None and not Path(args.plot).resolve().parent.is_dir():
-        print(f"skae demo: error: no directory for --plot {args.plot}", file=sys.stderr)
+    problem = None if args.plot is None else _plot_problem(args.plot)
+    if problem is not None:
+        print(f"skae demo: error: {problem}", file=sys.stderr)
         return 2
     from ._demo import MissingDependencyError, run_demo
 

@@ -8,7 +8,7 @@ from ._base import BaseAutoEncoder
 from ._docs import fill_doc
 
 
-@fill_doc
+@fill_doc(defaults={"architecture": '"conv"', "hidden_layer_sizes": "(16, 32)"})
 class ConvolutionalAutoEncoder(BaseAutoEncoder):
     """Convolutional autoencoder for images given as rows of pixels.
 

@@ -346,7 +346,8 @@ def _plot(path: str, data: dict[str, Any]) -> None:
         for ax, image in zip(row, images, strict=True):
             ax.imshow(image.reshape(8, 8), cmap="gray_r", vmin=0, vmax=16)
             ax.set_axis_off()
-    fig.savefig(path, dpi=100)
+    # format="png": the file is the name given, with or without an extension.
+    fig.savefig(path, dpi=100, format="png")
 
 
 def run_demo(

@@ -7,6 +7,7 @@ documentation lives here once and is spliced into each class docstring by
 
 from __future__ import annotations
 
+import re
 from typing import TypeVar
 
 T = TypeVar("T")
@@ -237,12 +238,43 @@ ATTRIBUTES = """\
 """
 
 
-def fill_doc(cls: T) -> T:
+def _attribute_blocks(text: str) -> list[tuple[str, str]]:
+    """``text``'s entries as (name, lines) pairs, in order."""
+    blocks: list[tuple[str, str]] = []
+    for line in text.splitlines(keepends=True):
+        match = re.match(r"    (\w+) : ", line)
+        if match:
+            blocks.append((match.group(1), line))
+        elif blocks:
+            blocks[-1] = (blocks[-1][0], blocks[-1][1] + line)
+    return blocks
+
+
+def fill_doc(
+    cls: T | None = None, *, defaults: dict[str, str] | None = None, without: tuple[str, ...] = ()
+):
     """Class decorator: splice the shared parameter and attribute docs in.
 
     A kind's own parameters and attributes follow the markers in its docstring.
+    ``defaults`` replaces the documented default of the named parameters (a
+    kind whose signature differs), ``without`` leaves out the named
+    attributes (those the kind never sets).
     """
-    cls.__doc__ = cls.__doc__.replace("    %(parameters)s\n", PARAMETERS.rstrip() + "\n").replace(
-        "    %(attributes)s\n", ATTRIBUTES.rstrip() + "\n"
-    )
-    return cls
+
+    def decorate(cls: T) -> T:
+        parameters = PARAMETERS
+        for name, value in (defaults or {}).items():
+            parameters, found = re.subn(
+                rf"^(    {name} : .*default=).*$", rf"\g<1>{value}", parameters, flags=re.M
+            )
+            if found != 1:
+                raise ValueError(f"no documented default of {name!r} to replace")
+        attributes = "".join(
+            lines for name, lines in _attribute_blocks(ATTRIBUTES) if name not in without
+        )
+        cls.__doc__ = cls.__doc__.replace(
+            "    %(parameters)s\n", parameters.rstrip() + "\n"
+        ).replace("    %(attributes)s\n", attributes.rstrip() + "\n")
+        return cls
+
+    return decorate if cls is None else decorate(cls)

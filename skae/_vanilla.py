@@ -21,13 +21,15 @@ class AutoEncoder(BaseAutoEncoder):
     :class:`~sklearn.ensemble.IsolationForest` as an outlier detector (samples
     that reconstruct badly are outliers).
 
-    The input is standardised internally (each feature centred on its mean and
-    divided by its standard deviation, learned at the first ``fit`` or
-    ``partial_fit``; constant features are only centred), so raw, unscaled
-    data can be passed directly; a near-constant feature reaches the encoder
-    at most about three times louder than a typical one (``scaling="auto"``), so noise there is not
-    amplified. :meth:`inverse_transform` and :meth:`sample`
-    return data in the original units. With ``loss="binary_crossentropy"``
+    The input is scaled internally, learned at the first ``fit`` or
+    ``partial_fit`` (the default ``scaling="auto"``): each feature centred on
+    its mean and divided by its standard deviation (constant features are
+    only centred), or, for data on one fixed scale such as pixels, by one
+    scale shared by all features. Raw, unscaled data can be passed directly;
+    a near-constant feature reaches the encoder at most about three times
+    louder than a typical one, so noise there is not amplified.
+    :meth:`inverse_transform` and :meth:`sample` return data in the original
+    units. With ``loss="binary_crossentropy"``
     the data must lie in [0, 1] and is not rescaled.
 
     Training runs on PyTorch through a private :class:`skorch.NeuralNet`,

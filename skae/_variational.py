@@ -62,7 +62,9 @@ def _elbo_draws(n_components: int) -> torch.Tensor:
     return torch.cat(blocks).reshape(-1, 1, k).float()
 
 
-@fill_doc
+@fill_doc(
+    without=("error_scale_", "noise_variance_", "latent_density_", "code_mean_", "code_covariance_")
+)
 class VariationalAutoEncoder(BaseAutoEncoder):
     """Variational autoencoder (beta-VAE): a deep latent-variable density model.
 

@@ -94,6 +94,11 @@ def test_usage_errors_return_2(capsys, tmp_path):
     assert main(["demo", "--no-such-option"]) == 2
     assert main(["demo", "--plot", str(tmp_path / "missing" / "x.png")]) == 2
     assert "no directory" in capsys.readouterr().err
+    # Refused before training, not after it.
+    assert main(["demo", "--plot", ""]) == 2
+    assert "needs a file name" in capsys.readouterr().err
+    assert main(["demo", "--plot", str(tmp_path)]) == 2
+    assert "is a directory" in capsys.readouterr().err
 
 
 def test_plot_without_matplotlib_fails_before_training(capsys, monkeypatch, tmp_path):
