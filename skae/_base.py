@@ -69,6 +69,7 @@ from ._scaling import (
     fit_input_scaling,
     has_missing,
     rows_for_training,
+    rows_with_values,
     scaled_tensor,
 )
 from ._sizing import (
@@ -950,6 +951,11 @@ class BaseAutoEncoder(
         scores = self._fit_scoring(x, seed)
         if scores is None:
             scores = self._apply(x, self._score_samples_scaled, dtype=np.float64)[:, 0]
+        # Rows with no observed value have no score of their own (they get
+        # offset_ itself): they do not set it.
+        observed = rows_with_values(x)
+        if observed is not None and observed.any():
+            scores = scores[observed]
         q1, q3 = np.percentile(scores, [25.0, 75.0])
         if self.contamination == "auto":
             threshold = float(q1 - AUTO_FENCE * (q3 - q1))
@@ -1220,13 +1226,39 @@ class BaseAutoEncoder(
             dimension, so neither swamps the other. The variational kind
             returns a log-likelihood instead. A sample so far outside the
             training data that the network's float32 arithmetic overflows
-            scores ``-inf``: it is as abnormal as a sample can be.
+            scores ``-inf``: it is as abnormal as a sample can be. A sample
+            with no observed value (every entry NaN) scores ``offset_``, the
+            threshold, with a warning: nothing tells either way.
         """
         X = self._check_input(X)
         scores = self._apply(X, self._score_samples_scaled, scale_input=True, dtype=np.float64)
         # The input is finite, so a NaN can only come from an overflow inside the
         # network (inf - inf): such a row is maximally abnormal, not unscorable.
-        return np.where(np.isnan(scores[:, 0]), -np.inf, scores[:, 0])
+        scores = np.where(np.isnan(scores[:, 0]), -np.inf, scores[:, 0])
+        empty = self._rows_without_values(X)
+        if empty is not None:
+            scores[empty] = self.offset_
+        return scores
+
+    def _rows_without_values(self, X: np.ndarray) -> np.ndarray | None:
+        """The rows of (checked) ``X`` with no observed entry, or None.
+
+        Their terms would sum over nothing, which would make them the most
+        normal rows of all: with no evidence either way, they score
+        ``offset_``, the threshold (inliers by a hair), with a warning.
+        """
+        if not np.isnan(X).any():
+            return None
+        empty = np.isnan(X).all(axis=1)
+        if not empty.any():
+            return None
+        warnings.warn(
+            f"{int(empty.sum())} row(s) of X have no observed value (every entry is "
+            "NaN): they score offset_, the threshold between inliers and outliers.",
+            UserWarning,
+            stacklevel=3,
+        )
+        return empty
 
     def explain(self, X):
         """What made each sample score as it does: one term per input feature,
@@ -1272,6 +1304,11 @@ class BaseAutoEncoder(
         frame = X if hasattr(X, "columns") else None
         X = self._check_input(X)
         terms = self._apply(X, self._contributions_scaled, scale_input=True, dtype=np.float64)
+        empty = self._rows_without_values(X)
+        if empty is not None:
+            # No feature contributes; the score (offset_) is the last entry's.
+            terms[empty] = 0.0
+            terms[empty, -1] = self.offset_
         if frame is None:
             return terms
         import pandas as pd

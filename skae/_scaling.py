@@ -315,6 +315,18 @@ def rows_for_training(
     return ScaledRows(X, mean, scale, device)
 
 
+def rows_with_values(x: torch.Tensor | ScaledRows) -> np.ndarray | None:
+    """Which (scaled) training rows have an observed entry; None when all do."""
+    if not has_missing(x):
+        return None
+    if isinstance(x, ScaledRows):
+        blocks = range(0, len(x), BLOCK_ROWS)
+        observed = np.concatenate([~np.isnan(x.X[i : i + BLOCK_ROWS]).all(axis=1) for i in blocks])
+    else:
+        observed = (~torch.isnan(x).all(dim=1)).cpu().numpy()
+    return None if observed.all() else observed
+
+
 def has_missing(x: torch.Tensor | ScaledRows) -> bool:
     """Whether the (scaled) training rows hold a missing entry (NaN)."""
     if isinstance(x, ScaledRows):

@@ -127,6 +127,7 @@ def test_the_imputer_wraps_any_kind_and_goes_in_a_pipeline(incomplete):
     assert set(np.unique(labels)) <= {-1, 1} and np.mean(labels == 1) > 0.8
 
 
+@pytest.mark.filterwarnings("ignore:.*no observed value")  # a few rows of 60% holes
 def test_rows_missing_more_entries_score_alike(make_estimator):
     """The score of a row is normalised by its observed entries: rows of the
     same distribution score alike whether they miss none, 30% or 60% of their
@@ -151,6 +152,25 @@ def test_rows_missing_more_entries_score_alike(make_estimator):
         holes[np.random.RandomState(7).uniform(size=holes.shape) < fraction] = np.nan
         shift = np.median(est.score_samples(holes)) - np.median(complete)
         assert abs(shift) < 0.5 * spread, (fraction, shift, spread)
+
+
+def test_a_row_with_no_observed_value_scores_at_the_threshold(make_estimator):
+    """A row of NaN only has no terms to sum: it summed to the most normal
+    score of all (above every training row). It scores offset_, with a
+    warning, and rows like it in the training data do not set offset_."""
+    X = np.random.RandomState(0).normal(size=(300, 4))
+    est = make_estimator(max_epochs=3).fit(X)
+    rows = np.r_[X[:5], np.full((2, 4), np.nan)]
+    with pytest.warns(UserWarning, match="2 row.* no observed value"):
+        scores = est.score_samples(rows)
+    assert_array_equal(scores[5:], est.offset_)
+    with pytest.warns(UserWarning, match="no observed value"):
+        assert_allclose(est.explain(rows).sum(axis=1), scores, rtol=1e-10)
+    holes = X.copy()
+    holes[:30] = np.nan
+    est = make_estimator(max_epochs=3, contamination=0.1).fit(holes)
+    # The threshold is the 10th percentile of the 270 other rows' scores.
+    assert_allclose(est.offset_, np.percentile(est.score_samples(holes[30:]), 10), rtol=1e-3)
 
 
 def test_the_variational_score_keeps_the_observed_likelihood():
