@@ -145,7 +145,10 @@ PARAMETERS = """\
     random_state : int, RandomState instance or None, default=None
         Seeds every random draw of a fit (initial weights, shuffling, the
         held-out split). Fitting leaves numpy's and torch's global random
-        state unchanged.
+        state unchanged, so with None each fit draws a fresh seed from the
+        operating system and differs from the last, and ``np.random.seed``
+        does not make it reproducible (it does for scikit-learn's
+        estimators, which draw from numpy's global generator): pass an int.
     verbose : int, default=0
         0 is silent, 1 prints a table of losses per epoch with the estimated
         time left (``time_left``, seconds), and a progress line every 5
