@@ -98,10 +98,10 @@ TIE_TOLERANCE = 1e-5
 #: latest rows (IsolationForest's subsample size).
 MIN_REFRESH_ROWS = 256
 #: A feature counts as constant when decoding if its scaled training values
-#: span at most this times its mean: the rounding of the mean, as
-#: :func:`skae._scaling.fit_input_scaling` decides (float32 storage of the
-#: scaled values included).
-CONSTANT_ROUNDING = 1e-6
+#: span at most this times its mean over its scale: the rounding of the mean,
+#: as :func:`skae._scaling.fit_input_scaling` decides (a spread of 1e3 float64
+#: epsilons of the mean, its range a few times that).
+CONSTANT_ROUNDING = 1e4 * np.finfo(np.float64).eps
 
 #: The channels of ``hidden_layer_sizes="auto"`` with ``architecture="conv"``.
 AUTO_CONV_CHANNELS = (16, 32)
@@ -1164,9 +1164,9 @@ class BaseAutoEncoder(
     def _output_scale(self) -> np.ndarray:
         """``scale_``, with 0 for each feature that was constant in every row
         trained on: its reconstruction is that constant, as PCA's is. The
-        network's output for it has no units (``scale_`` is 1 there, see
-        :func:`skae._scaling.fit_input_scaling`), and read in the feature's
-        units it would make a constant vary in :meth:`sample`."""
+        network's output for it is not a spread of the feature's (it has
+        none), and read in the feature's units it would make a constant vary
+        in :meth:`sample`."""
         scale = np.array(self.scale_, dtype=np.float64)
         module = self.net_.module_
         if "input_low" not in getattr(module, "_buffers", {}):
@@ -1178,7 +1178,7 @@ class BaseAutoEncoder(
         high = module.input_high.detach().cpu().numpy().reshape(-1).astype(np.float64)
         if low.shape == scale.shape:
             rounding = CONSTANT_ROUNDING * np.abs(self.mean_) / self.scale_
-            scale[(self.scale_ == 1.0) & (high - low <= rounding)] = 0.0
+            scale[high - low <= rounding] = 0.0
         return scale
 
     def _decode(self, Z: np.ndarray, method: str, index=None) -> np.ndarray:

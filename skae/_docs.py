@@ -49,7 +49,8 @@ PARAMETERS = """\
     scaling : {"auto", "feature", "global", "none"}, default="auto"
         Internal scaling, learned at the first ``fit`` or ``partial_fit``.
         ``"feature"`` standardises each feature (mean 0, standard deviation 1;
-        constant features are only centred), as
+        a constant feature is centred and divided by the others' median
+        standard deviation), as
         :class:`~sklearn.preprocessing.StandardScaler` does: right for tabular
         data in mixed units. ``"auto"`` first asks whether the features are
         measured on one fixed scale: more than half of the varying features
@@ -186,11 +187,13 @@ ATTRIBUTES = """\
     scale_ : ndarray of shape (`n_features_in_`,)
         What the internal scaling divides each feature by: its standard
         deviation, or one scale shared by every feature (``scaling="global"``,
-        or ``"auto"`` on data on one fixed scale); 1 for a constant feature
-        (one whose spread is rounding next to its mean, as
-        :class:`~sklearn.preprocessing.StandardScaler` decides), which
-        :meth:`inverse_transform` and :meth:`sample` give back as that
-        constant.
+        or ``"auto"`` on data on one fixed scale). A constant feature (one
+        whose spread is rounding next to its mean, as
+        :class:`~sklearn.preprocessing.StandardScaler` decides) is divided by
+        the median scale of the other features (1 when every feature is
+        constant), so that a deviation from it scores alike in any units of
+        ``X``; :meth:`inverse_transform` and :meth:`sample` give it back as
+        that constant.
     error_scale_ : ndarray of shape (`n_features_in_`,)
         Mean reconstruction loss of each (standardised) feature on the
         training data; :meth:`score_samples` divides by it. Not set by the

@@ -148,8 +148,8 @@ def fit_input_scaling(
             mean, scale = np.zeros(n_features), np.ones(n_features)
         else:
             mean, scale = mean_and_std(X, per_feature=scaling in ("auto", "feature"))
-    # Constant features (up to the rounding of the float64 statistics) are
-    # centred but not scaled. Relative to the mean only, as StandardScaler's
+    # Constant features (up to the rounding of the float64 statistics) have no
+    # spread of their own. Relative to the mean only, as StandardScaler's
     # test is: a feature measured in small units (a spread of 1e-6, say) is
     # not constant, whatever the dtype.
     constant = scale <= 1e3 * np.finfo(np.float64).eps * np.abs(mean)
@@ -163,6 +163,14 @@ def fit_input_scaling(
             scale[~constant] = np.sqrt(np.mean(np.square(scale[~constant])))
         else:
             gain = input_gain(scale, constant)
+    if constant.any() and not constant.all():
+        # A constant feature is centred and divided by the median scale of
+        # the others (StandardScaler divides it by 1): a deviation from the
+        # constant then weighs in the score as a deviation of a typical
+        # feature, whatever the units of X. Divided by 1, a constant of data
+        # in units of 1e-6 that jumped by 95 units (9.5e-5) counted 1e-6 as
+        # much as in units of 1, and was missed.
+        scale[constant] = np.median(scale[~constant])
     return mean, scale, gain
 
 
@@ -196,9 +204,9 @@ def input_gain(scale: np.ndarray, constant: np.ndarray) -> np.ndarray | None:
     """The factor the encoder multiplies each standardised feature by:
     ``min(1, scale / floor)`` with ``floor = SCALE_FLOOR * median(scale)``
     over the non-constant features, so that no feature's deviation, in its
-    own units, reaches the encoder divided by less than ``floor``; that holds
-    for a constant feature (scale 1, centred only) too. None when no feature
-    needs attenuating.
+    own units, reaches the encoder divided by less than ``floor``. None when no
+    feature needs attenuating. (A constant feature's scale, 1 here, becomes
+    the median scale afterwards, which needs no attenuation.)
     """
     if constant.all():
         return None

@@ -23,8 +23,8 @@ class AutoEncoder(BaseAutoEncoder):
 
     The input is scaled internally, learned at the first ``fit`` or
     ``partial_fit`` (the default ``scaling="auto"``): each feature centred on
-    its mean and divided by its standard deviation (constant features are
-    only centred), or, for data on one fixed scale such as pixels, by one
+    its mean and divided by its standard deviation (a constant feature by
+    the others' median one), or, for data on one fixed scale such as pixels, by one
     scale shared by all features. Raw, unscaled data can be passed directly;
     a near-constant feature reaches the encoder at most about three times
     louder than a typical one, so noise there is not amplified.

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 import torch
 from conftest import DENSE_KINDS
+from numpy.testing import assert_array_equal
 from scipy.stats import multivariate_normal
 from sklearn.datasets import load_digits
 from sklearn.metrics import roc_auc_score
@@ -86,7 +87,8 @@ def test_auto_scaling_keeps_one_scale_for_data_on_fixed_bounds():
     varies = std > 0
     np.testing.assert_allclose(mean, X.mean(axis=0))
     np.testing.assert_allclose(scale[varies], np.sqrt(np.mean(std[varies] ** 2)))
-    np.testing.assert_array_equal(scale[~varies], 1.0)
+    # Constant pixels: the one scale too (a blank pixel that lights up counts as a pixel).
+    np.testing.assert_allclose(scale[~varies], np.sqrt(np.mean(std[varies] ** 2)))
     assert gain is None
     # A table min-max scaled by scikit-learn (bounds 0 and 1 up to rounding).
     table = MinMaxScaler().fit_transform(near_constant_table())
@@ -124,10 +126,30 @@ def test_input_gain_divides_a_constant_feature_by_at_least_the_floor():
     assert input_gain(scale, np.ones(4, bool)) is None
 
 
-def test_constant_features_are_only_centred():
-    X = np.c_[np.random.RandomState(0).standard_normal(100), np.full(100, 7.0)]
+def test_a_constant_feature_is_divided_by_the_median_scale():
+    rng = np.random.RandomState(0)
+    X = np.c_[rng.standard_normal((100, 3)) * [1.0, 2.0, 9.0], np.full(100, 7.0)]
     mean, scale = fit_scaling(X, "feature", unit_interval=False)
-    assert mean[1] == 7.0 and scale[1] == 1.0
+    assert mean[3] == 7.0 and scale[3] == np.median(scale[:3])
+    _, scale = fit_scaling(np.full((10, 2), 3.0), "feature", unit_interval=False)
+    assert_array_equal(scale, [1.0, 1.0])  # nothing to take a scale from
+
+
+def test_a_jump_of_a_constant_feature_is_found_in_any_units():
+    """A constant divided by 1 (StandardScaler's rule) weighed a deviation by
+    the units of X: in units of 1e-6 a jump of 95 units went unnoticed."""
+    rng = np.random.RandomState(0)
+    X = np.c_[rng.normal(size=(300, 3)), np.full(300, 5.0)]
+    odd = X[:3].copy()
+    odd[:, 3] = 100.0
+    labels = {}
+    for units in (1.0, 1e-6, 1e6):
+        model = AutoEncoder(max_epochs=3, random_state=0).fit(X * units)
+        assert_array_equal(model.predict(odd * units), -1)
+        labels[units] = model.predict(X * units)
+    # The units change nothing else either.
+    assert_array_equal(labels[1e-6], labels[1.0])
+    assert_array_equal(labels[1e6], labels[1.0])
 
 
 def test_the_encoder_input_is_clipped_to_the_training_range():
