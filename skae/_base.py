@@ -103,6 +103,12 @@ MIN_REFRESH_ROWS = 256
 #: epsilons of the mean, its range a few times that).
 CONSTANT_ROUNDING = 1e4 * np.finfo(np.float64).eps
 
+#: The start of the error a warm start with a changed network raises.
+WARM_START_SAME_NETWORK = (
+    "warm_start=True continues the fitted network, so the architecture parameters "
+    "(n_components, hidden_layer_sizes, architecture, image_shape, loss) must not "
+    "change between fits"
+)
 #: The channels of ``hidden_layer_sizes="auto"`` with ``architecture="conv"``.
 AUTO_CONV_CHANNELS = (16, 32)
 
@@ -731,9 +737,7 @@ class BaseAutoEncoder(
         asked = tuple(int(v) for v in np.ravel(self.image_shape))
         if asked != tuple(fitted):
             raise ValueError(
-                "warm_start=True continues the fitted network, so the architecture "
-                "parameters (n_components, hidden_layer_sizes, architecture, "
-                f"image_shape, loss) must not change between fits: image_shape is {asked}, "
+                f"{WARM_START_SAME_NETWORK}: image_shape is {asked}, "
                 f"the fitted network's is {tuple(fitted)}."
             )
 
@@ -751,11 +755,7 @@ class BaseAutoEncoder(
             new_module.load_state_dict(self.net_.module_.state_dict())
             new_criterion.load_state_dict(self.net_.criterion_.state_dict())
         except RuntimeError as exc:
-            raise ValueError(
-                "warm_start=True continues the fitted network, so the architecture "
-                "parameters (n_components, hidden_layer_sizes, architecture, "
-                f"image_shape, loss) must not change between fits: {exc}"
-            ) from exc
+            raise ValueError(f"{WARM_START_SAME_NETWORK}: {exc}") from exc
         net.history = copy.deepcopy(self.net_.history)
         # A learning-rate schedule resumes from the copied history's epoch,
         # which torch allows only with the optimiser's starting rate recorded.
