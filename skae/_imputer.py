@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin, _fit_context, clone
-from sklearn.utils._param_validation import HasMethods
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ._base import BaseAutoEncoder
 from ._categorical import resolve_categorical
 from ._denoising import DenoisingAutoEncoder
 
@@ -24,6 +24,11 @@ class AutoEncoderImputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     its loss), and ``transform`` returns ``X`` with each missing entry
     replaced by the autoencoder's reconstruction of its row; the observed
     entries are returned unchanged.
+
+    A numeric column with no observed value at fit is kept (scikit-learn's
+    imputers drop it unless ``keep_empty_features=True``) and filled with 0,
+    with a warning at fit; a categorical one is filled with its first
+    category, or refused when it has no categories to take one from.
 
     Parameters
     ----------
@@ -72,7 +77,9 @@ class AutoEncoderImputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     """
 
     _parameter_constraints: dict = {
-        "estimator": [HasMethods(["fit", "transform", "inverse_transform"]), None],
+        # A skae autoencoder: only its reconstructions fill the missing entries
+        # (a StandardScaler, say, has inverse_transform too and left them NaN).
+        "estimator": [BaseAutoEncoder, None],
         "random_state": ["random_state"],
     }
 

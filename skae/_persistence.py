@@ -283,6 +283,10 @@ def _imputer_as_json(imputer: Any) -> dict:
     fitted = {"n_features_in_": imputer.n_features_in_, "categorical": imputer._categorical}
     if hasattr(imputer, "feature_names_in_"):
         fitted["feature_names_in_"] = [str(name) for name in imputer.feature_names_in_]
+    # The container chosen with set_output, as the estimator's own file keeps it.
+    output = getattr(imputer, "_sklearn_output_config", None)
+    if output:
+        fitted["output"] = {str(k): str(v) for k, v in output.items()}
     return {
         "estimator": template,
         "random_state": random_state if isinstance(random_state, int | np.integer) else None,
@@ -309,6 +313,11 @@ def _rebuild_imputer(saved: dict, estimator: Any, path: str | os.PathLike) -> An
     imputer._categorical = bool(fitted["categorical"])
     if "feature_names_in_" in fitted:
         imputer.feature_names_in_ = np.asarray(fitted["feature_names_in_"], dtype=object)
+    output = fitted.get("output")
+    if output is not None:
+        if not isinstance(output, dict) or set(output) - {"transform"}:
+            raise ValueError(f"{path}: the imputer's output configuration is malformed.")
+        imputer.set_output(transform=output.get("transform"))
     imputer.estimator_ = estimator
     return imputer
 

@@ -92,8 +92,9 @@ def mean_and_std(X: np.ndarray, *, per_feature: bool) -> tuple[np.ndarray, np.nd
         if per_feature and np.any(observed == 0):
             warnings.warn(
                 f"Features {np.flatnonzero(observed == 0).tolist()} have no observed value "
-                "in the data the scaling is fitted on: they are centred on 0 and not "
-                "scaled, and stay so for every later partial_fit.",
+                "in the data the scaling is fitted on: they are taken as the constant 0 "
+                "(inverse_transform, and AutoEncoderImputer, give 0 there), and stay so "
+                "for every later partial_fit.",
                 UserWarning,
                 stacklevel=2,
             )

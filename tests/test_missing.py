@@ -111,6 +111,18 @@ def test_the_imputer_fills_only_the_missing_entries(incomplete):
     assert imputer.transform(X) is not X
 
 
+def test_the_imputer_refuses_an_estimator_that_is_not_an_autoencoder(incomplete):
+    from sklearn.preprocessing import StandardScaler
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    from skae import AutoEncoderImputer
+
+    _, missing, _ = incomplete
+    # It has inverse_transform too, and left every missing entry NaN.
+    with pytest.raises(InvalidParameterError, match="estimator.*BaseAutoEncoder"):
+        AutoEncoderImputer(StandardScaler()).fit(missing)
+
+
 def test_the_imputer_wraps_any_kind_and_goes_in_a_pipeline(incomplete):
     from sklearn.ensemble import IsolationForest
     from sklearn.pipeline import make_pipeline

@@ -495,6 +495,21 @@ def test_the_imputer_of_a_frame_with_categories_saves_and_loads(tmp_path):
     assert list(loaded.feature_names_in_) == ["a", "b", "k"]
 
 
+def test_the_imputer_keeps_its_output_container(tmp_path):
+    import numpy as np
+
+    from skae import AutoEncoderImputer
+
+    X = np.random.RandomState(0).normal(size=(100, 3))
+    X[::4, 1] = np.nan
+    frame = pd.DataFrame(X, columns=["a", "b", "c"])
+    imputer = AutoEncoderImputer(AutoEncoder(max_epochs=2, random_state=0))
+    imputer.set_output(transform="pandas").fit(frame).save(tmp_path / "pandas.skae")
+    # A DataFrame after loading too (it came back as an array).
+    filled = load(tmp_path / "pandas.skae").transform(frame)
+    pd.testing.assert_frame_equal(filled, imputer.transform(frame))
+
+
 @pytest.mark.parametrize(
     "forge, message",
     [
