@@ -66,6 +66,7 @@ from ._net import (
 from ._reconstruction import RECONSTRUCTION_LOSSES, MixedTypeLoss, SquaredError
 from ._scaling import (
     as_tensor,
+    check_some_observed,
     fit_input_scaling,
     has_missing,
     rows_for_training,
@@ -641,6 +642,7 @@ class BaseAutoEncoder(
         else:
             device = _resolve_device(self.device)
         if first:
+            check_some_observed(X)
             self._validate_architecture(X.shape[1])
             self._fit_scaling(X)
             self._base_seed = self._draw_base_seed()
@@ -944,6 +946,16 @@ class BaseAutoEncoder(
         return log_scale
 
     def _fit_detector_and_density(self, x: torch.Tensor, seed: int) -> None:
+        # Rows with no observed value have no score or code of their own
+        # (they score offset_ itself): they set none of the statistics. With
+        # nothing observed (a partial_fit chunk; a fit refuses such data) the
+        # statistics stay as they are.
+        observed = rows_with_values(x)
+        if observed is not None:
+            if not observed.any():
+                return
+            if isinstance(x, torch.Tensor):
+                x, observed = x[torch.as_tensor(observed, device=x.device)], None
         if self.verbose:
             # After the last epoch's line: a pass over every training row,
             # which on a large table takes a while of its own.
@@ -951,10 +963,7 @@ class BaseAutoEncoder(
         scores = self._fit_scoring(x, seed)
         if scores is None:
             scores = self._apply(x, self._score_samples_scaled, dtype=np.float64)[:, 0]
-        # Rows with no observed value have no score of their own (they get
-        # offset_ itself): they do not set it.
-        observed = rows_with_values(x)
-        if observed is not None and observed.any():
+        if observed is not None:  # rows read lazily: left out of the threshold only
             scores = scores[observed]
         q1, q3 = np.percentile(scores, [25.0, 75.0])
         if self.contamination == "auto":
@@ -1240,12 +1249,18 @@ class BaseAutoEncoder(
             scores[empty] = self.offset_
         return scores
 
-    def _rows_without_values(self, X: np.ndarray) -> np.ndarray | None:
-        """The rows of (checked) ``X`` with no observed entry, or None.
+    def _rows_without_values(
+        self,
+        X: np.ndarray,
+        what: str = "they score offset_, the threshold between inliers and outliers",
+    ) -> np.ndarray | None:
+        """The rows of (checked) ``X`` with no observed entry, or None, with
+        a warning that says ``what`` becomes of them.
 
         Their terms would sum over nothing, which would make them the most
         normal rows of all: with no evidence either way, they score
-        ``offset_``, the threshold (inliers by a hair), with a warning.
+        ``offset_``, the threshold (inliers by a hair), and :meth:`score`
+        leaves them out.
         """
         if not np.isnan(X).any():
             return None
@@ -1253,8 +1268,7 @@ class BaseAutoEncoder(
         if not empty.any():
             return None
         warnings.warn(
-            f"{int(empty.sum())} row(s) of X have no observed value (every entry is "
-            "NaN): they score offset_, the threshold between inliers and outliers.",
+            f"{int(empty.sum())} row(s) of X have no observed value (every entry is NaN): {what}.",
             UserWarning,
             stacklevel=3,
         )
@@ -1377,6 +1391,11 @@ class BaseAutoEncoder(
         log_likelihood = self._apply(
             X, self._log_likelihood_scaled, scale_input=True, dtype=np.float64
         )[:, 0]
+        empty = self._rows_without_values(X, "they are left out of the mean")
+        if empty is not None:
+            if empty.all():
+                raise ValueError("X has no observed value: every entry is NaN.")
+            log_likelihood = log_likelihood[~empty]
         # As in score_samples: a NaN is an overflow inside the network.
         return float(np.mean(np.where(np.isnan(log_likelihood), -np.inf, log_likelihood)))
 

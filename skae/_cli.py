@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
@@ -48,8 +47,15 @@ def _plot_problem(plot: str) -> str | None:
         return f"--plot {plot} is a directory, not a file"
     if not path.parent.is_dir():
         return f"no directory for --plot {plot}"
-    if not os.access(path.parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
-        return f"cannot write --plot {plot}"
+    # Try it: permissions alone say yes to root, and to places like /proc.
+    existed = path.exists()
+    try:
+        with open(path, "ab"):
+            pass
+    except OSError as exc:
+        return f"cannot write --plot {plot}: {exc.strerror}"
+    if not existed:
+        path.unlink()
     return None
 
 

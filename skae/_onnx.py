@@ -116,6 +116,10 @@ class _Inference(nn.Module):
         score = self.estimator._score_samples_scaled(self.network, scaled)
         # As score_samples: a NaN is an overflow inside the network.
         score = torch.where(torch.isnan(score), -math.inf, score)
+        # As score_samples: a row with no observed value scores offset_.
+        empty = (~torch.isnan(x)).sum(dim=1) == 0
+        offset = torch.full_like(score, self.estimator.offset_)
+        score = torch.where(empty, offset, score)
         decision = score - self.estimator.offset_
         label = torch.where(decision < 0, -1, 1).to(torch.int64)
         return codes, self.reconstruct(codes), score, decision, label

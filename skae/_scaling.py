@@ -75,6 +75,14 @@ SCALE_FLOOR = 0.3
 SHARED_BOUNDS = 0.5
 
 
+def check_some_observed(X: np.ndarray) -> None:
+    """Refuse data with no observed value at all (every entry NaN): there is
+    nothing to fit, and its statistics would come from the empty rows."""
+    blocks = range(0, len(X), BLOCK_ROWS)
+    if len(X) and not any((~np.isnan(X[i : i + BLOCK_ROWS])).any() for i in blocks):
+        raise ValueError("X has no observed value: every entry is NaN.")
+
+
 def mean_and_std(X: np.ndarray, *, per_feature: bool) -> tuple[np.ndarray, np.ndarray]:
     """Mean and standard deviation of X per feature (or over all entries,
     repeated per feature), in float64.

@@ -99,6 +99,9 @@ def test_usage_errors_return_2(capsys, tmp_path):
     assert "needs a file name" in capsys.readouterr().err
     assert main(["demo", "--plot", str(tmp_path)]) == 2
     assert "is a directory" in capsys.readouterr().err
+    if os.path.isdir("/proc"):  # where permissions say yes even to root
+        assert main(["demo", "--plot", "/proc/skae-demo.png"]) == 2
+        assert "cannot write" in capsys.readouterr().err
 
 
 def test_plot_without_matplotlib_fails_before_training(capsys, monkeypatch, tmp_path):

@@ -185,6 +185,22 @@ def test_a_row_with_no_observed_value_scores_at_the_threshold(make_estimator):
     assert_allclose(est.offset_, np.percentile(est.score_samples(holes[30:]), 10), rtol=1e-3)
 
 
+def test_data_with_nothing_observed(make_estimator):
+    """Nothing to fit on; nothing to score; nothing to refresh the statistics with."""
+    X = np.random.RandomState(0).normal(size=(300, 4))
+    with pytest.raises(ValueError, match="no observed value"):
+        make_estimator(max_epochs=2).fit(np.full((20, 4), np.nan))
+    est = make_estimator(max_epochs=2).fit(X)
+    # score, a mean log-likelihood, leaves an empty row out (it counted 0 nats).
+    with pytest.warns(UserWarning, match="left out of the mean"):
+        assert est.score(np.r_[X[:10], np.full((1, 4), np.nan)]) == est.score(X[:10])
+    with pytest.warns(UserWarning), pytest.raises(ValueError, match="no observed value"):
+        est.score(np.full((2, 4), np.nan))
+    offset = est.offset_
+    est.partial_fit(np.full((300, 4), np.nan))
+    assert est.offset_ == offset
+
+
 def test_the_variational_score_keeps_the_observed_likelihood():
     """``score`` stays the density of the observed entries (not scaled to a
     whole row as ``score_samples`` is), and a complete row is unaffected."""
