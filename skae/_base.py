@@ -601,7 +601,11 @@ class BaseAutoEncoder(
         as it now is, on the latest ``X`` when it has at least 256 rows, else
         on the last 256 rows of the chunks since the last ``fit`` once there
         are that many; until then the model keeps the statistics it has (a
-        one-row chunk alone made every row an outlier).
+        one-row chunk alone made every row an outlier), unless they came from
+        fewer rows than it now holds, as at the start of a stream of small
+        chunks. Those recent rows stay in memory only: a saved, pickled or
+        copied model keeps its statistics until 256 new rows have come. A
+        chunk with no observed value (every entry NaN) is refused.
 
         Parameters
         ----------
@@ -641,8 +645,10 @@ class BaseAutoEncoder(
             device = self.accelerator.device
         else:
             device = _resolve_device(self.device)
+        # Nothing observed: nothing to fit, and a partial_fit epoch on it
+        # would still move the weights (the optimiser's momentum).
+        check_some_observed(X)
         if first:
-            check_some_observed(X)
             self._validate_architecture(X.shape[1])
             self._fit_scaling(X)
             self._base_seed = self._draw_base_seed()
@@ -706,13 +712,16 @@ class BaseAutoEncoder(
         A ``fit``'s rows. For ``partial_fit``: the chunk when it has
         ``MIN_REFRESH_ROWS`` rows or more; else the last ``MIN_REFRESH_ROWS``
         rows of the chunks since the last ``fit`` (kept, scaled, between
-        calls) once there are that many, and until then the statistics the
-        model has (the first chunk's own when it has none). A stream of
-        small chunks, or a one-row remainder, then never estimates them from
-        a handful of rows.
+        calls) once there are that many. Until then the statistics the model
+        has are kept, unless they came from fewer rows than it now holds (a
+        stream that started with small chunks): those are refitted on all of
+        them. A one-row remainder after a fit then never re-estimates them
+        from a handful of rows, and a stream's first row alone does not set
+        them for the next 255 (every row was an outlier).
         """
         if not partial:
             self._recent_rows = None
+            self._statistics_rows = len(x)
             return x
         tail = x[-MIN_REFRESH_ROWS:]
         previous = None if first else getattr(self, "_recent_rows", None)
@@ -720,8 +729,15 @@ class BaseAutoEncoder(
             tail = torch.cat([previous.to(tail.device), tail])[-MIN_REFRESH_ROWS:]
         self._recent_rows = tail.detach()
         if len(x) >= MIN_REFRESH_ROWS:
+            self._statistics_rows = len(x)
             return x
-        return tail if first or len(tail) >= MIN_REFRESH_ROWS else None
+        # Statistics of unknown origin (a loaded or unpickled model) count as
+        # a full set.
+        fitted_on = 0 if first else getattr(self, "_statistics_rows", MIN_REFRESH_ROWS)
+        if len(tail) >= MIN_REFRESH_ROWS or len(tail) > fitted_on:
+            self._statistics_rows = len(tail)
+            return tail
+        return None
 
     def __getstate__(self) -> dict:
         # Training rows are not part of the model: pickles (like files) carry
@@ -947,15 +963,11 @@ class BaseAutoEncoder(
 
     def _fit_detector_and_density(self, x: torch.Tensor, seed: int) -> None:
         # Rows with no observed value have no score or code of their own
-        # (they score offset_ itself): they set none of the statistics. With
-        # nothing observed (a partial_fit chunk; a fit refuses such data) the
-        # statistics stay as they are.
+        # (they score offset_ itself): they set none of the statistics. (Some
+        # row has a value: _train refuses data with none.)
         observed = rows_with_values(x)
-        if observed is not None:
-            if not observed.any():
-                return
-            if isinstance(x, torch.Tensor):
-                x, observed = x[torch.as_tensor(observed, device=x.device)], None
+        if observed is not None and isinstance(x, torch.Tensor):
+            x, observed = x[torch.as_tensor(observed, device=x.device)], None
         if self.verbose:
             # After the last epoch's line: a pass over every training row,
             # which on a large table takes a while of its own.

@@ -8,7 +8,7 @@ A model file is a zip archive of two members:
     the training history;
 ``tensors.pt``
     every array: the network's and the criterion's weights, the optimiser's
-    state (so ``partial_fit`` continues exactly), the scaling, and the fitted
+    state (so ``partial_fit`` continues the training exactly), the scaling, and the fitted
     arrays of the code density. It is written with :func:`torch.save` and read
     with ``torch.load(weights_only=True)``, whose unpickler only rebuilds
     tensors and plain containers.

@@ -5,6 +5,7 @@ import pickle
 
 import numpy as np
 import pytest
+import torch
 from conftest import FAST_ESTIMATORS
 from numpy.testing import assert_allclose, assert_array_equal
 
@@ -196,9 +197,13 @@ def test_data_with_nothing_observed(make_estimator):
         assert est.score(np.r_[X[:10], np.full((1, 4), np.nan)]) == est.score(X[:10])
     with pytest.warns(UserWarning), pytest.raises(ValueError, match="no observed value"):
         est.score(np.full((2, 4), np.nan))
-    offset = est.offset_
-    est.partial_fit(np.full((300, 4), np.nan))
-    assert est.offset_ == offset
+    # A chunk with nothing observed is refused too: an epoch on it logged a
+    # loss of 0 and still moved the weights (the optimiser's momentum).
+    weights = [p.detach().clone() for p in est.net_.module_.parameters()]
+    with pytest.raises(ValueError, match="no observed value"):
+        est.partial_fit(np.full((300, 4), np.nan))
+    after = list(est.net_.module_.parameters())
+    assert all(torch.equal(a, b) for a, b in zip(weights, after, strict=True))
 
 
 def test_the_variational_score_keeps_the_observed_likelihood():
@@ -236,8 +241,21 @@ def test_partial_fit_in_small_chunks_keeps_a_working_detector(chunk):
         est.partial_fit(X[start : start + chunk])
     assert abs(np.mean(est.predict(held_out) == -1) - 0.1) < 0.05
     est.partial_fit(X[4000:])
-    est.partial_fit(np.full((5, 6), np.nan))
+    with pytest.raises(ValueError, match="no observed value"):
+        est.partial_fit(np.full((5, 6), np.nan))
     assert abs(np.mean(est.predict(held_out) == -1) - 0.1) < 0.05
+
+
+def test_a_stream_that_starts_with_single_rows_refits_its_statistics():
+    """The first row alone set the statistics, and the 256-row rule kept
+    them: every row was an outlier until the 256th. Statistics from fewer
+    rows than the stream has given are refitted on all of them."""
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(300, 6))
+    est = AutoEncoder(n_components=2, hidden_layer_sizes=(8,), random_state=0)
+    for i in range(40):
+        est.partial_fit(X[i : i + 1])
+    assert np.mean(est.predict(X[100:]) == -1) < 0.2
 
 
 def test_a_feature_never_observed_is_not_a_million_times_louder():
