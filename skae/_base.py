@@ -1154,8 +1154,10 @@ class BaseAutoEncoder(
 
         Returns
         -------
-        X_original : ndarray of shape (n_samples, n_features)
-            The reconstructions, in the units of the training data.
+        X_original : ndarray of shape (n_samples, n_features), or DataFrame
+            The reconstructions, in the units of the training data. A model
+            with categorical columns returns a DataFrame with the input's
+            columns and dtypes (numbered columns for an array).
         """
         check_is_fitted(self)
         Z = self._check_codes(X)
@@ -1461,8 +1463,9 @@ class BaseAutoEncoder(
 
         Returns
         -------
-        X : ndarray of shape (n_samples, n_features)
-            Generated samples, in the units of the training data.
+        X : ndarray of shape (n_samples, n_features), or DataFrame
+            Generated samples, in the units of the training data; a DataFrame
+            for a model with categorical columns, as :meth:`inverse_transform`.
         """
         check_is_fitted(self)
         if not isinstance(n_samples, Integral | np.integer) or n_samples < 1:
