@@ -67,6 +67,7 @@ from ._reconstruction import RECONSTRUCTION_LOSSES, MixedTypeLoss, SquaredError
 from ._scaling import (
     as_tensor,
     check_some_observed,
+    empty_rows,
     fit_input_scaling,
     has_missing,
     rows_for_training,
@@ -1276,10 +1277,8 @@ class BaseAutoEncoder(
         ``offset_``, the threshold (inliers by a hair), and :meth:`score`
         leaves them out.
         """
-        if not np.isnan(X).any():
-            return None
-        empty = np.isnan(X).all(axis=1)
-        if not empty.any():
+        empty = empty_rows(X)
+        if empty is None:
             return None
         warnings.warn(
             f"{int(empty.sum())} row(s) of X have no observed value (every entry is NaN): {what}.",

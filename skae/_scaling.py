@@ -332,15 +332,25 @@ def rows_for_training(
     return ScaledRows(X, mean, scale, device)
 
 
+def empty_rows(X: np.ndarray) -> np.ndarray | None:
+    """Which rows of ``X`` have no observed entry (every one NaN); None when
+    none is empty. A block of rows at a time: no mask the size of ``X``."""
+    # A NaN anywhere makes the sum NaN (finite input: an overflow gives inf).
+    if not np.isnan(np.sum(X, dtype=np.float64)):
+        return None
+    blocks = range(0, len(X), BLOCK_ROWS)
+    empty = np.concatenate([np.isnan(X[i : i + BLOCK_ROWS]).all(axis=1) for i in blocks])
+    return empty if empty.any() else None
+
+
 def rows_with_values(x: torch.Tensor | ScaledRows) -> np.ndarray | None:
     """Which (scaled) training rows have an observed entry; None when all do."""
     if not has_missing(x):
         return None
     if isinstance(x, ScaledRows):
-        blocks = range(0, len(x), BLOCK_ROWS)
-        observed = np.concatenate([~np.isnan(x.X[i : i + BLOCK_ROWS]).all(axis=1) for i in blocks])
-    else:
-        observed = (~torch.isnan(x).all(dim=1)).cpu().numpy()
+        empty = empty_rows(x.X)
+        return None if empty is None else ~empty
+    observed = (~torch.isnan(x).all(dim=1)).cpu().numpy()
     return None if observed.all() else observed
 
 
