@@ -4,8 +4,9 @@ A reconstruction error shows where a row is reconstructed badly, not which of
 its values is wrong. One abnormal value moves the row's code, and the
 reconstructions of the other columns move with it: on a table whose category
 follows from its numbers, a number moved 5 standard deviations flipped the
-predicted category, and the category's error, not the number's, was the
-row's largest for 30-40% of such rows (``benchmarks/explain.py``).
+predicted category, and another column's error (the category's), not the
+number's, was the row's largest for 23-33% of such rows
+(``benchmarks/results/explain.md``).
 
 The question an alert raises is counterfactual: *which value, set right,
 makes the row normal?* For each observed input column, :func:`repair_gains`
@@ -29,8 +30,8 @@ import torch
 #: ones given the row's other columns.
 REPAIR_CANDIDATES = 3
 
-#: Numeric columns repaired in each row: those with the largest terms of
-#: their own. The others' gains are taken as their own terms (what setting
+#: Numeric columns repaired in each row: those with the largest errors of
+#: their own (the lowest terms). The others' gains are taken as their own terms (what setting
 #: them right would gain if the code did not move), so that the cost does not
 #: grow with the number of features.
 NUMERIC_REPAIRS = 8

@@ -456,9 +456,14 @@ class BaseAutoEncoder(
             latent = log_density(self.latent_density_, z)
         return latent / self.n_components_
 
-    def _contributions_scaled(self, module: torch.nn.Module, x: torch.Tensor) -> torch.Tensor:
-        """Per-sample terms of :meth:`_score_samples_scaled`, one per feature
-        and the code term last, that add up to the score."""
+    def _feature_terms_scaled(
+        self, module: torch.nn.Module, x: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """The terms of :meth:`_score_samples_scaled` before any sharing: one
+        per feature, (n_samples, n_features), and the code term,
+        (n_samples,), in float64; they add up to the score. Here each
+        feature's reconstruction loss, divided by its training mean and by the
+        number of the row's observed entries, negated."""
         out = module(x)
         errors = self.net_.criterion_.score_terms(out, x).double()
         # Divided by the number of observed entries: a missing one adds 0.
@@ -466,6 +471,13 @@ class BaseAutoEncoder(
         scale = torch.as_tensor(self.error_scale_, device=x.device)
         # A missing entry adds 0; an overflow stays infinite, as in the score.
         terms = -errors.masked_fill(torch.isnan(errors), 0.0) / (observed * scale)
+        return terms, self._code_term(out["z"])
+
+    def _contributions_scaled(self, module: torch.nn.Module, x: torch.Tensor) -> torch.Tensor:
+        """Per-sample terms of :meth:`_score_samples_scaled`, one per feature
+        and the code term last, that add up to the score: the features' part
+        shared by how much repairing each raises it (:mod:`skae._attribution`)."""
+        terms, code = self._feature_terms_scaled(module, x)
         criterion = self.net_.criterion_
         encoding = self._encoding()
         if encoding is None:
@@ -474,7 +486,7 @@ class BaseAutoEncoder(
         else:
             blocks, is_categorical = encoding.blocks(), list(encoding.is_categorical)
         gains = repair_gains(
-            lambda rows: -self._reconstruction_term(criterion.score_terms(module(rows), rows)),
+            lambda rows: self._feature_terms_scaled(module, rows)[0].sum(dim=1),
             lambda rows: criterion.reconstruct(module(rows)),
             x,
             terms,
@@ -483,8 +495,7 @@ class BaseAutoEncoder(
             torch.as_tensor(self.mean_, dtype=x.dtype, device=x.device),
             torch.as_tensor(self.scale_, dtype=x.dtype, device=x.device),
         )
-        terms = share_by_gain(terms, gains)
-        return torch.cat([terms, self._code_term(out["z"])[:, None]], dim=1)
+        return torch.cat([share_by_gain(terms, gains), code[:, None]], dim=1)
 
     def _log_likelihood_scaled(self, module: torch.nn.Module, x: torch.Tensor) -> torch.Tensor:
         """Per-sample log-likelihood of the original data, in nats, from
@@ -1314,34 +1325,37 @@ class BaseAutoEncoder(
         and the code term, that add up to :meth:`score_samples`.
 
         The lower a feature's term, the more that feature made the sample
-        look abnormal. For the deterministic kinds the features share the
-        reconstruction part of the score (minus the mean of the features'
-        reconstruction losses, each divided by its mean on the training
-        data) by blame: each feature's share is in proportion to how much
-        that part rises when the feature alone is *repaired*, set to the
-        value the model predicts for it from the other features (for a
-        categorical column, the best scoring of its three most probable
-        categories). One abnormal value moves the code, and the
+        look abnormal. The features share the part of the score they make
+        (for the deterministic kinds minus the mean of their reconstruction
+        losses, each divided by its mean on the training data; for
+        :class:`VariationalAutoEncoder` the sum of their decoder
+        log-likelihoods, each less that of a perfect reconstruction, in the
+        standardised units) by blame: each feature's share is in proportion
+        to how much that part rises when the feature alone is *repaired*,
+        set to the value the model predicts for it from the other features
+        (for a categorical column, the best scoring of its three most
+        probable categories). One abnormal value moves the code, and the
         reconstructions of the other features move with it: a moved number
         can flip a category's prediction, and the category's loss was then
         often the largest of the row although the number was the value to
         blame. The numeric features repaired in a row are the 8 with the
-        largest losses of their own; for the others the gain of a repair is
-        taken to be their own loss, what setting them right would gain if
-        the code did not move, so the cost does not grow with the number of
-        features: at most 16 passes of the network over the rows, and 4 per
-        categorical column, where :meth:`score_samples` makes one. A row that no
-        repair makes more normal keeps the features' own losses as its
-        terms. For :class:`VariationalAutoEncoder` a feature's term is its
-        share of the log-likelihood of the standardised data, in nats (so
-        that a feature in large units does not look abnormal in every row).
+        lowest terms of their own; for the others the gain of a repair is
+        taken to be minus their own term, what setting them right would gain
+        if the code did not move, so the cost does not grow with the number
+        of features: at most 16 passes of the network over the rows, and 4
+        per categorical column, where :meth:`score_samples` makes one (each
+        pass of the variational kind decodes 8 draws). A row that no repair
+        makes more normal keeps the features' own terms.
 
         The code term is the rest of the score: the codes' log-density for
         the deterministic kinds; for the variational kind, minus the KL
         divergence of the posterior from the prior (and, with
-        ``n_importance_samples`` > 1, the importance weights' correction) and
-        the change of units back to the data's, minus the sum of the logs of
-        ``scale_``.
+        ``n_importance_samples`` > 1, the importance weights' correction),
+        the decoder likelihoods' normalisers (a perfect reconstruction's
+        log-likelihood) and the change of units back to the data's, minus
+        the sum of the logs of ``scale_``: in a feature's term these would
+        make the feature in the largest units, or with the widest decoder
+        variance, the lowest of every row, whatever the row holds.
 
         Parameters
         ----------

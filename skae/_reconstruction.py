@@ -47,6 +47,11 @@ class PerFeatureLoss(nn.Module):
         """The per-feature errors an outlier score is made of: the loss's own."""
         return self.per_feature(out, x)
 
+    def floor(self, x: torch.Tensor) -> torch.Tensor:
+        """The least :meth:`per_feature` can be for ``x``, a perfect
+        reconstruction's loss (NaN where ``x`` is missing): 0 here."""
+        return x * 0.0
+
     def forward(self, out: dict[str, torch.Tensor], x: torch.Tensor) -> torch.Tensor:
         if not self.masked:
             terms = self.per_feature(out, x)
@@ -82,6 +87,10 @@ class BinaryCrossEntropy(PerFeatureLoss):
     def per_feature(self, out: dict[str, torch.Tensor], x: torch.Tensor) -> torch.Tensor:
         return F.binary_cross_entropy_with_logits(out["x_hat"], x, reduction="none")
 
+    def floor(self, x: torch.Tensor) -> torch.Tensor:
+        """The entropy of each entry's Bernoulli(x), the cross-entropy at logit(x)."""
+        return -(torch.xlogy(x, x) + torch.xlogy(1 - x, 1 - x))
+
     def reconstruct(self, out: dict[str, torch.Tensor]) -> torch.Tensor:
         return torch.sigmoid(out["x_hat"])
 
@@ -105,6 +114,11 @@ class GaussianNLL(PerFeatureLoss):
         # log_scale + log(2 pi) / 2 + z^2 / 2 in one pass over the batch.
         return torch.addcmul(log_scale + 0.5 * math.log(2 * math.pi), z, z, value=0.5)
 
+    def floor(self, x: torch.Tensor) -> torch.Tensor:
+        """The normaliser, ``log sigma + log(2 pi) / 2``, of each entry."""
+        log_scale = self.log_scale.clamp(LOG_SCALE_MIN, LOG_SCALE_MAX)
+        return log_scale + 0.5 * math.log(2 * math.pi) + x * 0.0
+
     def reconstruct(self, out: dict[str, torch.Tensor]) -> torch.Tensor:
         return out["x_hat"]
 
@@ -119,6 +133,10 @@ class BernoulliNLL(PerFeatureLoss):
 
     def per_feature(self, out: dict[str, torch.Tensor], x: torch.Tensor) -> torch.Tensor:
         return F.binary_cross_entropy_with_logits(out["x_hat"], x, reduction="none")
+
+    def floor(self, x: torch.Tensor) -> torch.Tensor:
+        """The entropy of each entry's Bernoulli(x), the cross-entropy at logit(x)."""
+        return -(torch.xlogy(x, x) + torch.xlogy(1 - x, 1 - x))
 
     def reconstruct(self, out: dict[str, torch.Tensor]) -> torch.Tensor:
         return torch.sigmoid(out["x_hat"])
@@ -254,6 +272,14 @@ class MixedTypeLoss(PerFeatureLoss):
     def column_missing(self, x: torch.Tensor) -> torch.Tensor:
         """Which input columns of each row are missing: (n_samples, n_columns)."""
         return torch.isnan(x[:, self.first_entry])
+
+    def floor(self, x: torch.Tensor) -> torch.Tensor:
+        """The numeric loss's floor, and 0 for a category (its cross-entropy
+        when predicted with certainty)."""
+        numeric = self.numeric.floor(x[:, self.numeric_at])
+        # x * 0: NaN where the column is missing, as its loss is.
+        categorical = x[:, self.gather[:, 0]] * 0.0
+        return torch.cat([numeric, categorical], dim=1)[:, self.order]
 
     def score_terms(self, out: dict[str, torch.Tensor], x: torch.Tensor) -> torch.Tensor:
         """Per input column, the error an outlier score is made of.

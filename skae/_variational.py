@@ -306,14 +306,18 @@ class VariationalAutoEncoder(BaseAutoEncoder):
         # Densities of standardised data, mapped back to the original units.
         return log_px - self._log_jacobian(x, weights).sum(dim=1)
 
-    def _contributions_scaled(self, module: nn.Module, x: torch.Tensor) -> torch.Tensor:
+    def _feature_terms_scaled(
+        self, module: nn.Module, x: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:
         """Each feature's share of :meth:`_score_samples_scaled` (its decoder
         log-likelihood, averaged over the draws with the weights the bound
-        gives them, in the standardised units), and the rest as the code term.
+        gives them, in the standardised units, less that of a perfect
+        reconstruction, so at most 0), and the rest as the code term.
 
         The change of units (minus the sum of the logs of ``scale_``, the
-        same for every complete row) goes to the code term: in a feature's
-        term it would make the feature in the largest units the lowest of
+        same for every complete row) and the likelihoods' normalisers go to
+        the code term: in a feature's term they would make the feature in
+        the largest units, or with the widest decoder variance, the lowest of
         every row, whatever the row holds."""
         mu, logvar, eps, z = self._draws(module, x)
         rows = self._row_weights(x)
@@ -335,7 +339,14 @@ class VariationalAutoEncoder(BaseAutoEncoder):
             for w, z_draw in zip(weights, z, strict=True)
         )
         units = self._log_jacobian(x, rows).sum(dim=1)
-        return torch.cat([features, (code - units)[:, None]], dim=1)
+        # Each feature's shortfall from a perfect reconstruction's likelihood
+        # (<= 0); the normalisers, like the change of units, go to the code
+        # term: a feature with a wide decoder variance would otherwise be the
+        # lowest term of every row, whatever the row holds.
+        floor = self.net_.criterion_.floor(x).double().nan_to_num(0.0)
+        if rows is not None:
+            floor = floor * rows
+        return features + floor, code - units - floor.sum(dim=1)
 
     def _log_likelihood_scaled(self, module: nn.Module, x: torch.Tensor) -> torch.Tensor:
         """The bound on the log-likelihood of the observed entries (with
