@@ -65,13 +65,9 @@ import skae._base
 
 RESULTS = Path(__file__).resolve().parent / "results"
 SEEDS = (0, 1, 2)
-KINDS = (
-    "AutoEncoder",
-    "DenoisingAutoEncoder",
-    "SparseAutoEncoder",
-    "ContractiveAutoEncoder",
-    "VariationalAutoEncoder",
-    "ConvolutionalAutoEncoder",
+#: Every kind of autoencoder skae exports.
+KINDS = tuple(
+    name for name in skae.__all__ if name.endswith("AutoEncoder") and name != "BaseAutoEncoder"
 )
 
 

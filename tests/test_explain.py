@@ -4,12 +4,15 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
-from conftest import FAST_ESTIMATORS
+from conftest import DENSE_KINDS, FAST_ESTIMATORS
 from numpy.testing import assert_allclose, assert_array_equal
 
 from skae import VariationalAutoEncoder
 from skae._attribution import repair_gains, share_by_gain
 from skae._reconstruction import BernoulliNLL, GaussianNLL, SquaredError
+
+#: The kinds that take categorical columns.
+DENSE_NAMES = [cls.__name__ for cls in DENSE_KINDS]
 
 
 @pytest.fixture(scope="module")
@@ -56,16 +59,7 @@ def dependent():
     return train, moved, columns, flipped
 
 
-@pytest.mark.parametrize(
-    "kind",
-    [
-        "AutoEncoder",
-        "DenoisingAutoEncoder",
-        "SparseAutoEncoder",
-        "ContractiveAutoEncoder",
-        "VariationalAutoEncoder",
-    ],
-)
+@pytest.mark.parametrize("kind", DENSE_NAMES)
 def test_the_planted_column_explains_the_outlier_on_mixed_data(kind, dependent):
     """A moved number drags the predicted category across its boundary, so
     another column's error was the row's largest for 23-33% of those rows
@@ -220,16 +214,7 @@ def test_a_repair_sets_a_column_to_what_the_others_predict():
     assert_array_equal(gains[1, 2], 0.0)
 
 
-@pytest.mark.parametrize(
-    "kind",
-    [
-        "AutoEncoder",
-        "DenoisingAutoEncoder",
-        "SparseAutoEncoder",
-        "ContractiveAutoEncoder",
-        "VariationalAutoEncoder",
-    ],
-)
+@pytest.mark.parametrize("kind", DENSE_NAMES)
 def test_a_flipped_category_that_sets_the_numbers_is_named(kind):
     """Two numbers at +-3 by the category: a flipped category moves the code,
     and the numbers reconstruct badly; the variational kind's own
