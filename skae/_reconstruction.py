@@ -134,9 +134,7 @@ class BernoulliNLL(PerFeatureLoss):
     def per_feature(self, out: dict[str, torch.Tensor], x: torch.Tensor) -> torch.Tensor:
         return F.binary_cross_entropy_with_logits(out["x_hat"], x, reduction="none")
 
-    def floor(self, x: torch.Tensor) -> torch.Tensor:
-        """The entropy of each entry's Bernoulli(x), the cross-entropy at logit(x)."""
-        return -(torch.xlogy(x, x) + torch.xlogy(1 - x, 1 - x))
+    floor = BinaryCrossEntropy.floor
 
     def reconstruct(self, out: dict[str, torch.Tensor]) -> torch.Tensor:
         return torch.sigmoid(out["x_hat"])
