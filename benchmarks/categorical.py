@@ -185,8 +185,12 @@ def _encoder(frame: pd.DataFrame) -> ColumnTransformer:
     )
 
 
-def detectors(frame: pd.DataFrame, seed: int) -> dict:
+def detectors(frame: pd.DataFrame, seed: int, codes: tuple[int, ...] = ()) -> dict:
+    more = {
+        f"skae (native, {k} codes)": AutoEncoder(n_components=k, random_state=seed) for k in codes
+    }
     return {
+        **more,
         "skae (native)": AutoEncoder(random_state=seed),
         "one-hot + IsolationForest": make_pipeline(
             _encoder(frame), IsolationForest(random_state=seed)
@@ -197,7 +201,7 @@ def detectors(frame: pd.DataFrame, seed: int) -> dict:
     }
 
 
-def run(tables: dict, seeds: list[int]) -> pd.DataFrame:
+def run(tables: dict, seeds: list[int], codes: tuple[int, ...] = ()) -> pd.DataFrame:
     rows = []
     for name, (table, roles) in tables.items():
         for kind in KINDS:
@@ -206,7 +210,7 @@ def run(tables: dict, seeds: list[int]) -> pd.DataFrame:
                 X_train, X_test, _, y_test = train_test_split(
                     data, labels, test_size=0.3, stratify=labels, random_state=seed
                 )
-                for detector, model in detectors(data, seed).items():
+                for detector, model in detectors(data, seed, codes).items():
                     start = time.perf_counter()
                     model.fit(X_train)
                     seconds = time.perf_counter() - start
@@ -261,6 +265,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2, 3, 4])
     parser.add_argument("--out", type=Path, default=REPO / "benchmarks/results/categorical.md")
+    parser.add_argument(
+        "--codes",
+        nargs="+",
+        type=int,
+        default=[],
+        help="also run the native detector with these n_components (an ablation)",
+    )
     args = parser.parse_args()
     torch.set_num_threads(1)
     threadpool_limits(1)
@@ -270,12 +281,15 @@ def main() -> None:
         print("palmerpenguins is not installed: the penguins table is skipped", file=sys.stderr)
     else:
         tables["penguins"] = real
-    results = run(tables, args.seeds)
+    results = run(tables, args.seeds, tuple(args.codes))
     results.to_csv(args.out.with_suffix(".csv"), index=False)
     header = [
         "# Categorical columns: native against one-hot encoded outside (issue 16)",
         "",
-        f"command: `python benchmarks/categorical.py --seeds {' '.join(map(str, args.seeds))}`",
+        "command: `python benchmarks/categorical.py --seeds "
+        + " ".join(map(str, args.seeds))
+        + (" --codes " + " ".join(map(str, args.codes)) if args.codes else "")
+        + "`",
         "",
         f"torch {torch.__version__}, one thread",
         "",
