@@ -576,6 +576,15 @@ class BaseAutoEncoder(
         # A feature never observed here has no error to measure: its
         # errors count in the standardised units, not 1e6 times louder.
         self.error_scale_[observed.cpu().numpy() == 0] = 1.0
+        encoding = self._encoding()
+        if encoding is not None:
+            # Nor has a categorical column with one category at fit: any
+            # other is unseen, and costs n_samples + 1 in standardised units
+            # (-6.7e7 in a score, divided by a training error of 0).
+            columns = zip(encoding.blocks(), encoding.is_categorical, strict=True)
+            for j, ((start, stop), categorical) in enumerate(columns):
+                if categorical and np.count_nonzero(self.mean_[start:stop] > 0) <= 1:
+                    self.error_scale_[j] = 1.0
         squared_sum = (error_sum if squared_loss else squared_sum).cpu().numpy()
         if numeric is None:
             self.noise_variance_ = _noise_variance(squared_sum / counts, self.scale_)
@@ -1191,7 +1200,8 @@ class BaseAutoEncoder(
         X_original : ndarray of shape (n_samples, n_features), or DataFrame
             The reconstructions, in the units of the training data. A model
             with categorical columns returns a DataFrame with the input's
-            columns and dtypes (numbered columns for an array).
+            columns (numbered columns for an array), each categorical column
+            in its dtype and the numbers as float64.
         """
         check_is_fitted(self)
         Z = self._check_codes(X)

@@ -92,12 +92,15 @@ PARAMETERS = """\
         reconstructed by a softmax over its categories with a cross-entropy
         loss, so it counts once, like a numeric column, in the loss,
         :meth:`score_samples` and :meth:`explain`. :meth:`inverse_transform`
-        and :meth:`sample` then return a DataFrame with the input's columns
-        and dtypes, the most probable category in each categorical column. A
+        and :meth:`sample` then return a DataFrame with the input's columns,
+        the most probable category in each categorical column, in the
+        column's dtype (the numbers are reconstructions, float64). A
         category not seen at fit is encoded as no category, as
         :class:`~sklearn.preprocessing.OneHotEncoder` does with
         ``handle_unknown="ignore"``, and scored as a category of probability
-        ``1 / (n_samples + 1)``: unusual. A missing one (NaN, None) is left
+        ``1 / (n_samples + 1)``: unusual; so is a category that the column's
+        pandas dtype lists but no row of the first fit holds (a
+        cross-validation fold keeps every category of its dtype). A missing one (NaN, None) is left
         out as a missing number is. Needs ``architecture="dense"``.
     loss : {"squared_error", "binary_crossentropy"}, default="squared_error"
         Reconstruction loss. ``"binary_crossentropy"`` is for data in [0, 1]

@@ -479,7 +479,12 @@ def _to_json(value: Any, name: str) -> Any:
         return {"__array__": value.tolist(), "__dtype__": value.dtype.str}
     if isinstance(value, dict):
         return {str(k): _to_json(v, name) for k, v in value.items()}
-    raise TypeError(f"Cannot save {name}: {type(value).__name__} is not JSON.")
+    raise TypeError(
+        f"Cannot save {name}: {type(value).__name__} is not JSON (the file stores numbers, "
+        "strings, booleans and lists of them). A categorical column of other values "
+        "(intervals of pd.cut, timestamps) can be converted before fit, for example with "
+        ".astype(str); or pickle the model."
+    )
 
 
 def _from_json(value: Any) -> Any:

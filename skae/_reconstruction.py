@@ -247,10 +247,14 @@ class MixedTypeLoss(PerFeatureLoss):
         target = x[:, self.gather] * self.spread + self.frequency
         return self._logits(out["x_hat"]), target.masked_fill(self.padding, 0.0)
 
-    @staticmethod
-    def _unseen(target: torch.Tensor) -> torch.Tensor:
-        # Zeros, up to the rounding of centring and uncentring in float32.
-        return target.sum(dim=-1) < 0.5
+    def _unseen(self, target: torch.Tensor) -> torch.Tensor:
+        """Rows whose category was not seen at fit: zeros (a category the
+        encoding does not list), or one that the column's dtype lists but no
+        training row holds (frequency 0; a cross-validation fold keeps every
+        category of a pandas column)."""
+        seen = target.masked_fill(self.frequency <= 0, 0.0)
+        # Below one half: zeros up to the rounding of centring in float32.
+        return seen.sum(dim=-1) < 0.5
 
     def _cross_entropy(self, logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
         # The filler's log-probability is -inf; 0 there, so that 0 * it is 0.

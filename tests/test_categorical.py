@@ -159,6 +159,47 @@ def test_a_category_combination_never_seen_is_an_outlier(fitted, table):
     assert pair.mean() < 10 * fitted.explain(normal)[["colour", "size"]].sum(axis=1).mean()
 
 
+@pytest.mark.parametrize("cls", [AutoEncoder, VariationalAutoEncoder])
+def test_a_category_the_dtype_lists_but_no_training_row_holds_is_unseen(cls):
+    """A cross-validation fold keeps every category of a pandas column: one
+    that no training row holds scored about as a row's real colour (it was
+    trained as an ordinary category of frequency 0)."""
+    rng = np.random.RandomState(0)
+    colour = rng.choice(["red", "green", "blue"], 300)
+    frame = pd.DataFrame(
+        {
+            "x": rng.normal(size=300) + 3 * (colour == "red"),
+            "y": rng.normal(size=300),
+            "colour": pd.Categorical(colour, categories=["blue", "green", "red", "purple"]),
+        }
+    )
+    model = cls(max_epochs=5, random_state=0).fit(frame)
+    rows = frame.iloc[:20]
+    listed = rows.assign(
+        colour=pd.Categorical(["purple"] * 20, categories=frame["colour"].cat.categories)
+    )
+    unlisted = rows.astype({"colour": object}).assign(colour="purple")
+    assert_allclose(model.score_samples(listed), model.score_samples(unlisted), rtol=1e-6)
+    assert np.all(model.score_samples(listed) < model.score_samples(rows))
+    assert np.all(model.predict(listed) == -1)
+
+
+def test_a_category_constant_at_fit_costs_what_an_unseen_one_costs():
+    """One category at fit: its training error is 0, and an unseen value's
+    cost divided by it gave a term of -6.7e7 (a number 100 standard
+    deviations out: -9e4)."""
+    rng = np.random.RandomState(0)
+    frame = pd.DataFrame(
+        {"x": rng.normal(size=200), "y": rng.normal(size=200), "flag": np.ones(200, bool)}
+    )
+    model = AutoEncoder(random_state=0).fit(frame)
+    flipped = model.explain(frame.iloc[:1].assign(flag=False))
+    # n_samples + 1 in standardised units, over three columns (and the share
+    # of the other columns' small errors that the repair gives the flag).
+    assert -68 < flipped["flag"].iloc[0] <= -201 / 3
+    assert model.predict(frame.iloc[:1].assign(flag=False))[0] == -1
+
+
 def test_an_unseen_category_counts_as_unusual(fitted, table):
     rows = table.iloc[:20].copy()
     unseen = rows.astype({"colour": object})

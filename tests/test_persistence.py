@@ -7,6 +7,7 @@ import pickle
 import zipfile
 
 import joblib
+import numpy as np
 import pandas as pd
 import pytest
 import torch
@@ -540,3 +541,20 @@ def test_a_file_without_its_error_scales_is_refused(saved, tmp_path):
         bad = _rewrite(saved, tmp_path / "bad.skae", tensors=buffer.getvalue())
         with pytest.raises(ValueError, match="error_scale_"):
             load(bad)
+
+
+def test_categories_that_are_not_json_are_refused_and_the_old_file_kept(tmp_path):
+    rng = np.random.RandomState(0)
+    frame = pd.DataFrame({"x": rng.normal(size=100), "bin": pd.cut(rng.normal(size=100), 3)})
+    path = tmp_path / "model.skae"
+    AutoEncoder(max_epochs=1, random_state=0).fit(frame[["x"]]).save(path)
+    before = path.read_bytes()
+    model = AutoEncoder(max_epochs=1, random_state=0).fit(frame)
+    with pytest.raises(TypeError, match=r"Interval is not JSON.*astype\(str\)"):
+        model.save(path)
+    assert path.read_bytes() == before
+    # Converted, the column saves and comes back.
+    converted = frame.astype({"bin": str})
+    model = AutoEncoder(max_epochs=1, random_state=0).fit(converted)
+    model.save(path)
+    assert_array_equal(load(path).score_samples(converted), model.score_samples(converted))
