@@ -1130,7 +1130,18 @@ class BaseAutoEncoder(
         validate_data(self, X, reset=reset, skip_check_array=True)
         if not hasattr(X, "shape"):  # a list of rows
             X = np.asarray(X, dtype=object)
-        return check_array(encoding.encode(X), dtype=np.float64, ensure_all_finite="allow-nan")
+        encoded = check_array(encoding.encode(X), dtype=np.float64, ensure_all_finite="allow-nan")
+        if not reset and hasattr(self, "mean_"):
+            # A category that the column's dtype lists but no row of the first
+            # fit held (a cross-validation fold keeps every category) is
+            # encoded as none, as an unseen one is.
+            onehot = np.ones(len(self.mean_), dtype=bool)
+            onehot[encoding.numeric_positions()] = False
+            absent = np.flatnonzero(onehot & (self.mean_ == 0))
+            if len(absent):
+                block = encoded[:, absent]
+                encoded[:, absent] = np.where(np.isnan(block), np.nan, 0.0)
+        return encoded
 
     def _fit_categories(self, X) -> None:
         """Learn which columns of ``X`` are categorical, and their categories

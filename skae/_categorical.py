@@ -23,10 +23,11 @@ out, exactly as a missing number. A category not seen at fit is encoded as
 all zeros, as :class:`~sklearn.preprocessing.OneHotEncoder` does with
 ``handle_unknown="ignore"``; it is scored as a category of frequency
 ``1 / (n_samples + 1)`` (``unseen_nats`` is its cross-entropy), so it counts
-as unusual whatever the network predicts. So does a category that a pandas
-column's dtype lists but no row of the first fit holds (its training
-frequency is 0): slicing a DataFrame, as a cross-validation fold does, keeps
-every category of its dtype.
+as unusual whatever the network predicts. A category that a pandas column's
+dtype lists but no row of the first fit holds (its training frequency is 0;
+slicing a DataFrame, as a cross-validation fold does, keeps every category of
+its dtype) is encoded as none too, and never predicted: ``inverse_transform``
+and ``sample`` do not return it.
 """
 
 from __future__ import annotations

@@ -100,7 +100,8 @@ PARAMETERS = """\
         ``handle_unknown="ignore"``, and scored as a category of probability
         ``1 / (n_samples + 1)``: unusual; so is a category that the column's
         pandas dtype lists but no row of the first fit holds (a
-        cross-validation fold keeps every category of its dtype). A missing one (NaN, None) is left
+        cross-validation fold keeps every category of its dtype), which is
+        never predicted either. A missing one (NaN, None) is left
         out as a missing number is. Needs ``architecture="dense"``.
     loss : {"squared_error", "binary_crossentropy"}, default="squared_error"
         Reconstruction loss. ``"binary_crossentropy"`` is for data in [0, 1]

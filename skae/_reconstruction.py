@@ -206,6 +206,11 @@ class MixedTypeLoss(PerFeatureLoss):
         spread = torch.as_tensor(scale, dtype=torch.float32)[gather]
         self.register_buffer("frequency", frequency.masked_fill(padding, 0.0), False)
         self.register_buffer("spread", spread.masked_fill(padding, 1.0), False)
+        # The filler, and the categories no training row held (a pandas dtype
+        # lists them; the estimator encodes them as no category, as unseen
+        # ones): never predicted. A column never observed keeps them all.
+        absent = (self.frequency <= 0) & (self.frequency.sum(dim=1, keepdim=True) > 0)
+        self.register_buffer("excluded", padding | absent, False)
         self.register_buffer("column_weight", self._column_weights(is_categorical), False)
 
     def _column_weights(self, is_categorical: list[bool]) -> torch.Tensor:
@@ -230,16 +235,20 @@ class MixedTypeLoss(PerFeatureLoss):
             return weight
         f = self.frequency.double()
         entropy = -(f * torch.log(f.clamp(min=1e-12))).masked_fill(self.padding, 0.0).sum(dim=1)
-        n_categories = (~self.padding).sum(dim=1)
+        n_categories = (~self._excluded()).sum(dim=1)
         # A column with one category has no entropy, and nothing to learn.
         categorical = ((n_categories - 1) / entropy.clamp(min=1e-3)).float()
         weight[torch.as_tensor(is_categorical, dtype=torch.bool)] = categorical
         return weight
 
+    def _excluded(self) -> torch.Tensor:
+        # A loss pickled before ``excluded`` existed excludes the filler only.
+        return getattr(self, "excluded", self.padding)
+
     def _logits(self, x_hat: torch.Tensor) -> torch.Tensor:
         """The categorical columns' logits, (n_samples, n_categorical, width),
         the filler at -inf."""
-        return x_hat[:, self.gather].masked_fill(self.padding, -math.inf)
+        return x_hat[:, self.gather].masked_fill(self._excluded(), -math.inf)
 
     def _blocks(self, out: dict[str, torch.Tensor], x: torch.Tensor):
         """Logits (filler -inf) and one-hot targets (filler 0) of the
@@ -247,18 +256,14 @@ class MixedTypeLoss(PerFeatureLoss):
         target = x[:, self.gather] * self.spread + self.frequency
         return self._logits(out["x_hat"]), target.masked_fill(self.padding, 0.0)
 
-    def _unseen(self, target: torch.Tensor) -> torch.Tensor:
-        """Rows whose category was not seen at fit: zeros (a category the
-        encoding does not list), or one that the column's dtype lists but no
-        training row holds (frequency 0; a cross-validation fold keeps every
-        category of a pandas column)."""
-        seen = target.masked_fill(self.frequency <= 0, 0.0)
-        # Below one half: zeros up to the rounding of centring in float32.
-        return seen.sum(dim=-1) < 0.5
+    @staticmethod
+    def _unseen(target: torch.Tensor) -> torch.Tensor:
+        # Zeros, up to the rounding of centring and uncentring in float32.
+        return target.sum(dim=-1) < 0.5
 
     def _cross_entropy(self, logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
         # The filler's log-probability is -inf; 0 there, so that 0 * it is 0.
-        log_p = F.log_softmax(logits, dim=-1).masked_fill(self.padding, 0.0)
+        log_p = F.log_softmax(logits, dim=-1).masked_fill(self._excluded(), 0.0)
         # NaN targets (missing) give NaN terms.
         nll = -(target * log_p).sum(dim=-1)
         return torch.where(self._unseen(target), self.unseen_nats, nll)

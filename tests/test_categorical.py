@@ -184,6 +184,54 @@ def test_a_category_the_dtype_lists_but_no_training_row_holds_is_unseen(cls):
     assert np.all(model.predict(listed) == -1)
 
 
+def test_a_listed_category_no_row_held_neither_weakens_its_column_nor_is_produced():
+    """The same values in two columns, one whose dtype lists an extra
+    category: that column's training error was 2 to 11 times the other's
+    (the empty category's predicted probability counted, divided by a
+    variance of 1 / (n + 1)), so all its errors counted less."""
+    rng = np.random.RandomState(0)
+    values = rng.choice(["a", "b"], 300)
+    frame = pd.DataFrame(
+        {
+            "x": rng.normal(size=300) + 2 * (values == "b"),
+            "y": rng.normal(size=300),
+            "declared": pd.Categorical(values, categories=["a", "b", "zz"]),
+            "plain": pd.Categorical(values, categories=["a", "b"]),
+        }
+    )
+    model = AutoEncoder(max_epochs=3, hidden_layer_sizes=(8,), random_state=0).fit(frame)
+    declared, plain = model.error_scale_[2], model.error_scale_[3]
+    # 11 times before (26.2 against 2.3).
+    assert 0.67 < declared / plain < 1.5
+    back = model.inverse_transform(model.transform(frame))
+    assert set(back["declared"]) <= {"a", "b"}
+    assert set(model.sample(300, random_state=0)["declared"]) <= {"a", "b"}
+
+
+def test_a_category_first_seen_after_the_first_partial_fit_stays_unseen():
+    """Categories are learned at the first fit: one that later chunks hold
+    is encoded as none (its rows encoded as a never-listed category's are),
+    and is never produced."""
+    rng = np.random.RandomState(0)
+    values = rng.choice(["a", "b", "c"], 600)
+    frame = pd.DataFrame(
+        {
+            "x": rng.normal(size=600) + 2 * (values == "c"),
+            "kind": pd.Categorical(values, categories=["a", "b", "c"]),
+        }
+    )
+    model = AutoEncoder(hidden_layer_sizes=(8,), random_state=0)
+    model.partial_fit(frame[frame["kind"] != "c"].iloc[:150])
+    for start in range(150, 600, 150):
+        model.partial_fit(frame.iloc[start : start + 150])
+    rows = frame[frame["kind"] == "c"].iloc[:10]
+    unlisted = rows.astype({"kind": object}).assign(kind="zz")
+    assert_allclose(model.transform(rows), model.transform(unlisted))
+    assert_allclose(model.score_samples(rows), model.score_samples(unlisted))
+    assert "c" not in set(model.inverse_transform(model.transform(frame))["kind"])
+    assert "c" not in set(model.sample(300, random_state=0)["kind"])
+
+
 def test_a_category_constant_at_fit_costs_what_an_unseen_one_costs():
     """One category at fit: its training error is 0, and an unseen value's
     cost divided by it gave a term of -6.7e7 (a number 100 standard
