@@ -429,11 +429,6 @@ class BaseAutoEncoder(
 
     def _combined_score(self, errors: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
         """The score of :meth:`_score_samples_scaled` from per-feature errors and codes."""
-        return self._code_term(z) - self._reconstruction_term(errors)
-
-    def _reconstruction_term(self, errors: torch.Tensor) -> torch.Tensor:
-        """The reconstruction term of :meth:`_score_samples_scaled` (the
-        score's minus), from per-feature errors, in float64."""
         # In float64, as :meth:`_contributions_scaled` computes the terms: the
         # explanation of a score near 0 adds up to it to the last digits
         # (float32 rounding of the sum differed by 1e-7, 1e-4 of such a score).
@@ -443,8 +438,10 @@ class BaseAutoEncoder(
         if missing.any():
             # The mean over a row's observed entries only.
             observed = (~missing).sum(dim=1).clamp(min=1)
-            return (errors.masked_fill(missing, 0.0) @ (1.0 / scale)) / observed
-        return errors @ (1.0 / (len(scale) * scale))
+            reconstruction = (errors.masked_fill(missing, 0.0) @ (1.0 / scale)) / observed
+        else:
+            reconstruction = errors @ (1.0 / (len(scale) * scale))
+        return self._code_term(z) - reconstruction
 
     def _code_term(self, z: torch.Tensor) -> torch.Tensor:
         """The code term of :meth:`_score_samples_scaled`: the codes' mean
@@ -1054,8 +1051,7 @@ class BaseAutoEncoder(
             warnings.simplefilter("ignore", RuntimeWarning)  # a column never observed
             self.mean_ = np.nan_to_num(np.nanmean(X, axis=0))
         self.scale_ = np.ones(X.shape[1])
-        onehot = np.ones(X.shape[1], dtype=bool)
-        onehot[numeric] = False
+        onehot = encoding.one_hot_mask()
         spread = np.sqrt(self.mean_[onehot] * (1 - self.mean_[onehot]))
         # A category never or always seen: centred only, as a constant feature.
         self.scale_[onehot] = np.where(spread > 1e-6, spread, 1.0)
@@ -1131,17 +1127,21 @@ class BaseAutoEncoder(
         if not hasattr(X, "shape"):  # a list of rows
             X = np.asarray(X, dtype=object)
         encoded = check_array(encoding.encode(X), dtype=np.float64, ensure_all_finite="allow-nan")
-        if not reset and hasattr(self, "mean_"):
-            # A category that the column's dtype lists but no row of the first
-            # fit held (a cross-validation fold keeps every category) is
-            # encoded as none, as an unseen one is.
-            onehot = np.ones(len(self.mean_), dtype=bool)
-            onehot[encoding.numeric_positions()] = False
-            absent = np.flatnonzero(onehot & (self.mean_ == 0))
-            if len(absent):
-                block = encoded[:, absent]
-                encoded[:, absent] = np.where(np.isnan(block), np.nan, 0.0)
+        absent = self._absent_categories() if not reset else None
+        if absent is not None and absent.any():
+            # Encoded as none, as an unseen category is.
+            block = encoded[:, absent]
+            encoded[:, absent] = np.where(np.isnan(block), np.nan, 0.0)
         return encoded
+
+    def _absent_categories(self) -> np.ndarray | None:
+        """Which encoded entries are categories that no row of the first fit
+        held (a pandas dtype lists them; a cross-validation fold keeps every
+        category of its column), or None before the scaling is fitted."""
+        encoding = self._encoding()
+        if encoding is None or not hasattr(self, "mean_"):
+            return None
+        return encoding.one_hot_mask() & (self.mean_ == 0)
 
     def _fit_categories(self, X) -> None:
         """Learn which columns of ``X`` are categorical, and their categories

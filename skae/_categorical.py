@@ -183,6 +183,12 @@ class CategoricalEncoding:
         pairs = zip(self.blocks(), self.is_categorical, strict=True)
         return np.array([start for (start, _), c in pairs if not c], dtype=np.int64)
 
+    def one_hot_mask(self) -> np.ndarray:
+        """Which encoded entries are one-hot (not numbers)."""
+        mask = np.ones(self.n_encoded, dtype=bool)
+        mask[self.numeric_positions()] = False
+        return mask
+
     def encode(self, X) -> np.ndarray:
         """``X`` as a float64 array of ``n_encoded`` columns: numbers as they
         are, each categorical column one-hot (NaN where missing, zeros where

@@ -323,6 +323,9 @@ def _prepend_encoding(model, estimator: BaseAutoEncoder, encoding) -> None:
         node.input[:] = [encoded if name == "X" else name for name in node.input]
     inputs, nodes, initializers, parts = [], [], [], []
     categories = iter(encoding.categories)
+    # A category no row of the first fit held is encoded as none (index -1).
+    absent = estimator._absent_categories()
+    blocks = encoding.blocks()
     for j, (name, categorical) in enumerate(zip(names, encoding.is_categorical, strict=True)):
         if not categorical:
             inputs.append(helper.make_tensor_value_info(name, TensorProto.FLOAT, [None, 1]))
@@ -347,7 +350,7 @@ def _prepend_encoding(model, estimator: BaseAutoEncoder, encoding) -> None:
                 [f"{at}/index"],
                 domain="ai.onnx.ml",
                 keys_strings=labels,
-                values_int64s=list(range(len(labels))),
+                values_int64s=[-1 if absent[blocks[j][0] + k] else k for k in range(len(labels))],
                 default_int64=-1,
             ),
             helper.make_node("Equal", [f"{at}/index", f"{at}/range"], [f"{at}/hot"]),

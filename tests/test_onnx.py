@@ -345,6 +345,22 @@ def test_categorical_columns_are_encoded_inside_the_graph(cls, table):
     np.testing.assert_array_equal(flags, expected["flag"].to_numpy(bool))
 
 
+def test_a_category_no_training_row_held_is_encoded_as_none_in_the_graph(table):
+    """skae encodes a category that the dtype lists but no row of the first
+    fit held as none; the graph's LabelEncoder maps it to -1 as well."""
+    frame, _ = table
+    listed = frame.assign(
+        colour=pd.Categorical(frame["colour"], categories=["blue", "green", "purple", "red"])
+    )
+    est = FAST_ESTIMATORS["AutoEncoder"]().fit(listed)
+    rows = listed.iloc[:10].assign(
+        colour=pd.Categorical(["purple"] * 10, categories=listed["colour"].cat.categories)
+    )
+    out = _run(_session(to_onnx(est)), _feeds(est, rows))
+    _close(out["transform"], est.transform(rows))
+    _close(out["score_samples"], est.score_samples(rows))
+
+
 def test_categorical_model_converts_from_a_dataframe(convert, table):
     frame, new = table
     est = AutoEncoder(max_epochs=5, random_state=0).fit(frame)
