@@ -23,6 +23,7 @@ that make it different:
 from __future__ import annotations
 
 import copy
+import json
 import math
 import os
 import threading
@@ -111,6 +112,19 @@ WARM_START_SAME_NETWORK = (
     "warm_start=True continues the fitted network, so the architecture parameters "
     "(n_components, hidden_layer_sizes, architecture, image_shape, loss) must not "
     "change between fits"
+)
+#: The parameters a first fit builds the network and the input side from.
+#: ``partial_fit`` and a warm start continue what was built, so a change of
+#: any of them is refused rather than ignored (a kind adds its own).
+NETWORK_PARAMETERS = (
+    "n_components",
+    "hidden_layer_sizes",
+    "activation",
+    "architecture",
+    "image_shape",
+    "scaling",
+    "categorical_features",
+    "loss",
 )
 #: The channels of ``hidden_layer_sizes="auto"`` with ``architecture="conv"``.
 AUTO_CONV_CHANNELS = (16, 32)
@@ -679,6 +693,9 @@ class BaseAutoEncoder(
             raise
 
     def _train(self, X, *, partial: bool, first: bool) -> BaseAutoEncoder:
+        network = self._network_parameters()
+        if not first:
+            self._check_same_network(network, "partial_fit" if partial else "warm_start=True")
         X = self._validated(X, reset=first)
         # An accelerator places the model itself (one device per process).
         if self.accelerator is not None:
@@ -734,6 +751,7 @@ class BaseAutoEncoder(
         # The clipping range of the encoder's input covers every row trained on.
         module.extend_input_range(x, reset=first)
         self.net_ = net
+        self._network = network
         if first or not partial:
             # A new network was built, with this many codes; partial_fit
             # continues the fitted one whatever n_components says now.
@@ -785,6 +803,31 @@ class BaseAutoEncoder(
         state = dict(super().__getstate__())
         state.pop("_recent_rows", None)
         return state
+
+    _network_parameter_names: tuple[str, ...] = NETWORK_PARAMETERS
+
+    def _network_parameters(self) -> dict[str, str]:
+        """The parameters the network is built from, each as a JSON string
+        (comparable after a save and a load, whatever their types)."""
+        params = self.get_params(deep=False)
+        return {
+            name: json.dumps(np.asarray(params[name]).tolist(), default=str)
+            for name in self._network_parameter_names
+        }
+
+    def _check_same_network(self, network: dict[str, str], caller: str) -> None:
+        """Refuse to continue a fitted network whose parameters have changed
+        since it was built (``caller`` is the way it is being continued)."""
+        # Models saved before this record was kept have nothing to compare.
+        fitted = getattr(self, "_network", None) or {}
+        changed = [name for name in network if name in fitted and fitted[name] != network[name]]
+        if changed:
+            details = ", ".join(f"{name} {fitted[name]} -> {network[name]}" for name in changed)
+            raise ValueError(
+                f"{caller} continues the fitted network, so the parameters it was built "
+                f"from must not change between fits; changed: {details}. Call fit (with "
+                "warm_start=False) to build a new network."
+            )
 
     def _check_same_images(self) -> None:
         """A warm start keeps the fitted images' shape: the network is built

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin, _fit_context, clone
 from sklearn.utils.validation import check_is_fitted, validate_data
@@ -190,16 +192,24 @@ class AutoEncoderImputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         """An array with categorical columns (``categorical_features`` as
         indices or a mask): each missing entry filled from the reconstruction
         of its row, the result an array as ``X`` is (object for mixed types)."""
-        self.estimator_._check_input(X)
-        X = np.array(X, dtype=object if np.asarray(X).dtype.kind in "OUS" else None, copy=True)
-        import pandas as pd
+        # The imputer's own checks first, so that a wrong number of columns
+        # or rows without the fitted names are reported once, under its name.
+        validate_data(self, X, reset=False, skip_check_array=True)
+        with warnings.catch_warnings():
+            # Said once above, under the imputer's name.
+            warnings.filterwarnings("ignore", "X does not have valid feature names", UserWarning)
+            self.estimator_._check_input(X)
+            X = np.array(X, dtype=object if np.asarray(X).dtype.kind in "OUS" else None, copy=True)
+            import pandas as pd
 
-        missing = np.asarray(pd.isna(X), dtype=bool)
-        rows = np.flatnonzero(missing.any(axis=1))
-        if len(rows):
-            reconstruction = self.estimator_.inverse_transform(self.estimator_.transform(X[rows]))
-            filled = reconstruction.to_numpy(dtype=X.dtype)
-            X[rows] = np.where(missing[rows], filled, X[rows])
+            missing = np.asarray(pd.isna(X), dtype=bool)
+            rows = np.flatnonzero(missing.any(axis=1))
+            if not len(rows):
+                return X
+            estimator = self.estimator_
+            reconstruction = estimator.inverse_transform(estimator.transform(X[rows]))
+        filled = reconstruction.to_numpy(dtype=X.dtype)
+        X[rows] = np.where(missing[rows], filled, X[rows])
         return X
 
     def save(self, path) -> None:

@@ -50,6 +50,7 @@ _PRIVATE_STATE = {
     "_sklearn_output_config",
     "_categorical_kinds",
     "_unseen_nats",
+    "_network",
 }
 
 

@@ -88,9 +88,13 @@ def mass_volume_scorer(
     minus the mean volume, so higher is better, 0 at best.
 
     The volumes are estimated with uniform draws, which in high dimension
-    almost never land in any level set: every detector then scores about 0.
-    Goix recommends the criterion for at most about 8 features; beyond, it
-    cannot tell models apart.
+    almost never land in a tight level set: with a large held-out set every
+    detector then scores about 0 (on 20 standard normal features, IsolationForest -0.003
+    with 2,000 held-out rows). With a few hundred rows the level sets of the
+    largest masses reach out to the lowest held-out scores, so the scores
+    stay apart (-0.1 to -0.4 there), but what they rank is mostly how far a
+    model's normal region reaches into the empty corners of the box. Goix
+    recommends the criterion for at most about 8 features.
 
     Parameters
     ----------

@@ -147,6 +147,8 @@ class SparseAutoEncoder(BaseAutoEncoder):
         "sparsity_weight": [Interval(Real, 0, None, closed="left")],
         "sparsity_target": [Interval(Real, 0, 1, closed="neither")],
     }
+    # L1 sparsity gives ReLU codes, KL sigmoid ones: another network.
+    _network_parameter_names = (*BaseAutoEncoder._network_parameter_names, "sparsity")
 
     def __init__(
         self,

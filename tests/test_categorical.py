@@ -1,6 +1,7 @@
 """Categorical columns: found, encoded inside, reconstructed and scored as categories."""
 
 import pickle
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -461,6 +462,20 @@ def test_the_imputer_fills_an_array_with_categorical_indices():
     # Each hole gets a category, and mostly the one its number implies.
     assert set(np.unique(filled[::4, 1])) <= {1.0, 2.0}
     assert np.mean(filled[::4, 1] == X[::4, 1]) > 0.8
+
+
+def test_the_imputer_of_a_frame_checks_an_array_under_its_own_name(table):
+    imputer = AutoEncoderImputer(AutoEncoder(max_epochs=2, random_state=0)).fit(table)
+    rows = table.to_numpy()[:3]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        imputer.transform(rows)
+    messages = [str(w.message) for w in caught if "feature names" in str(w.message)]
+    assert messages == [
+        "X does not have valid feature names, but AutoEncoderImputer was fitted with feature names"
+    ]
+    with pytest.raises(ValueError, match="but AutoEncoderImputer is expecting"):
+        imputer.transform(np.column_stack([rows, np.ones(3)]))
 
 
 def test_a_refit_on_numbers_forgets_the_categories(table):

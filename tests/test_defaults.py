@@ -300,8 +300,10 @@ def test_explicit_values_override_the_rules():
     wide = np.random.RandomState(0).standard_normal((100, 300))
     model = AutoEncoder(n_components=3, max_epochs=1, random_state=0).fit(wide)
     assert model.n_components_ == 3 and model.transform(wide).shape == (100, 3)
-    # partial_fit continues the fitted network, which keeps its codes.
-    model.set_params(n_components=5).partial_fit(wide)
+    # partial_fit continues the fitted network, which keeps its codes: another
+    # n_components is refused, as IncrementalPCA.partial_fit refuses it.
+    with pytest.raises(ValueError, match="partial_fit continues the fitted network.*n_components"):
+        model.set_params(n_components=5).partial_fit(wide)
     assert model.n_components_ == 3 and model.transform(wide).shape == (100, 3)
 
 

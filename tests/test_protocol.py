@@ -493,6 +493,22 @@ def test_fits_in_threads_are_reproducible_and_leave_the_generator(blobs):
     assert torch.equal(torch.rand(3), expected)
 
 
+def test_partial_fit_refuses_a_changed_network(make_estimator, blobs):
+    """As IncrementalPCA.partial_fit refuses another n_components: the fitted
+    network would go on, and get_params would no longer describe it."""
+    est = make_estimator(max_epochs=2).partial_fit(blobs)
+    codes = est.transform(blobs)
+    for name, value in [("n_components", 5), ("hidden_layer_sizes", (5,)), ("scaling", "none")]:
+        before = est.get_params()[name]
+        with pytest.raises(ValueError, match=f"partial_fit continues the fitted network.*{name}"):
+            est.set_params(**{name: value}).partial_fit(blobs)
+        est.set_params(**{name: before})
+    assert_array_equal(est.transform(blobs), codes)
+    # What only changes the training goes on.
+    est.set_params(lr=1e-4).partial_fit(blobs)
+    assert est.n_iter_ == 2
+
+
 def test_warm_start_refuses_another_loss_or_activation(blobs):
     est = AutoEncoder(max_epochs=2, warm_start=True, random_state=0).fit(blobs)
     unit = (blobs - blobs.min(axis=0)) / np.ptp(blobs, axis=0)
