@@ -816,18 +816,27 @@ class BaseAutoEncoder(
         }
 
     def _check_same_network(self, network: dict[str, str], caller: str) -> None:
-        """Refuse to continue a fitted network whose parameters have changed
-        since it was built (``caller`` is the way it is being continued)."""
+        """Refuse to continue (``caller``: "partial_fit", "warm_start=True")
+        or to save ("save") a fitted network whose parameters have changed
+        since it was built."""
         # Models saved before this record was kept have nothing to compare.
         fitted = getattr(self, "_network", None) or {}
         changed = [name for name in network if name in fitted and fitted[name] != network[name]]
-        if changed:
-            details = ", ".join(f"{name} {fitted[name]} -> {network[name]}" for name in changed)
+        if not changed:
+            return
+        details = ", ".join(f"{name} {fitted[name]} -> {network[name]}" for name in changed)
+        if caller == "save":
+            # The file rebuilds the network from the parameters it stores.
             raise ValueError(
-                f"{caller} continues the fitted network, so the parameters it was built "
-                f"from must not change between fits; changed: {details}. Call fit (with "
-                "warm_start=False) to build a new network."
+                "save stores the parameters the network is rebuilt from, so they must be "
+                f"those the fitted network was built with; changed since the fit: {details}. "
+                "Set them back, or fit again."
             )
+        raise ValueError(
+            f"{caller} continues the fitted network, so the parameters it was built "
+            f"from must not change between fits; changed: {details}. Call fit (with "
+            "warm_start=False) to build a new network."
+        )
 
     def _check_same_images(self) -> None:
         """A warm start keeps the fitted images' shape: the network is built
@@ -1601,12 +1610,26 @@ class BaseAutoEncoder(
         without running code from the file. Callbacks are not saved. Pickle
         and joblib work too, but loading a pickle can run arbitrary code.
         The file is written beside ``path`` and renamed into place, so a
-        failed save leaves any previous file at ``path`` whole.
+        failed save leaves any previous file at ``path`` whole; a symbolic
+        link at ``path`` is followed, and a path that exists but is not a
+        regular file (a device, a pipe) is refused.
+
+        The network is rebuilt from the parameters the file stores, so those
+        it is built from (``n_components``, ``hidden_layer_sizes``,
+        ``activation``, ``architecture``, ``image_shape``, ``scaling``,
+        ``categorical_features``, ``loss``) must be what they were at the
+        fit; a change made with ``set_params`` since is refused.
 
         Parameters
         ----------
-        path : str or path-like
+        path : str, bytes or path-like
             Where to write the file (conventionally ``*.skae``).
+
+        Raises
+        ------
+        ValueError
+            If a parameter the network is built from has changed since the
+            fit, or ``path`` is not a regular file.
         """
         from ._persistence import save
 

@@ -193,9 +193,13 @@ def to_onnx(estimator: BaseAutoEncoder, *, decoder: bool = False, opset: int | N
     ------
     ValueError
         If ``opset`` is out of range, or a categorical model's columns cannot
-        be inputs: a column named like an output, or the empty string as a
-        category (it stands for a missing entry); or if an imputer was fitted
+        be inputs: a column named like an output or ``"X"`` (the name of the
+        encoded rows inside the graph), the empty string as a category (it
+        stands for a missing entry), or two categories of a column that are
+        the same as strings (``1`` and ``"1"``); or if an imputer was fitted
         with categorical columns.
+    TypeError
+        If ``estimator`` is not a skae estimator or an ``AutoEncoderImputer``.
 
     See Also
     --------
@@ -218,6 +222,12 @@ def to_onnx(estimator: BaseAutoEncoder, *, decoder: bool = False, opset: int | N
 
     from ._imputer import AutoEncoderImputer
 
+    if not isinstance(estimator, BaseAutoEncoder | AutoEncoderImputer):
+        raise TypeError(
+            "to_onnx exports skae's estimators and AutoEncoderImputer, got "
+            f"{type(estimator).__name__}; skl2onnx converts scikit-learn's own "
+            "(register_onnx_converters lets it convert skae's inside a pipeline)."
+        )
     check_is_fitted(estimator)
     mode = "decoder" if decoder else "rows"
     if isinstance(estimator, AutoEncoderImputer):
@@ -336,6 +346,14 @@ def _prepend_encoding(model, estimator: BaseAutoEncoder, encoding) -> None:
             raise ValueError(
                 f"Column {name!r} has the empty string as a category, which the exported "
                 "graph reads as a missing entry."
+            )
+        alike = sorted({label for label in labels if labels.count(label) > 1})
+        if alike:
+            # The graph's inputs are strings: it would take both for the first.
+            raise ValueError(
+                f"Column {name!r} has categories that are the same as strings ({alike}, "
+                "say 1 and '1'), which the exported graph cannot tell apart; convert the "
+                "column with .astype(str) before fit to export the model."
             )
         inputs.append(helper.make_tensor_value_info(name, TensorProto.STRING, [None, 1]))
         at = f"skae/column{j}"

@@ -23,6 +23,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import stat
 import tempfile
 import warnings
 import zipfile
@@ -35,6 +36,8 @@ from sklearn.mixture import GaussianMixture
 from skorch.history import History
 
 FORMAT = "skae-model"
+#: What ``load``'s ``device`` takes.
+DEVICES = (None, "cpu", "cuda", "auto")
 #: Bumped whenever a change makes older readers misread new files.
 FORMAT_VERSION = 1
 METADATA = "skae.json"
@@ -62,7 +65,9 @@ def save(estimator: Any, path: str | os.PathLike, *, imputer: Any = None) -> Non
 
     from . import __version__
 
+    path = os.fsdecode(os.fspath(path))
     check_is_fitted(estimator)
+    estimator._check_same_network(estimator._network_parameters(), "save")
     tensors: dict[str, Any] = {}
     fitted: dict[str, Any] = {}
     for name, value in vars(estimator).items():
@@ -107,14 +112,22 @@ def save(estimator: Any, path: str | os.PathLike, *, imputer: Any = None) -> Non
     torch.save(tensors, buffer)
     # Written beside the target, then renamed over it in one step: a failure
     # midway (a full disk, a crash) leaves the file that was there intact.
-    folder = os.path.dirname(os.path.abspath(path))
+    # Through a symbolic link, the file it points to is the target, as open()
+    # would write to it; the link stays.
+    target = os.path.realpath(path)
+    folder = os.path.dirname(target)
     # Named here: the temporary file's name would otherwise be the one reported.
     if not os.path.isdir(folder):
+        if os.path.exists(folder):
+            raise NotADirectoryError(f"Cannot save to {path}: {folder} is not a folder.")
         raise FileNotFoundError(f"Cannot save to {path}: the folder {folder} does not exist.")
-    if os.path.isdir(path):
+    if os.path.isdir(target):
         raise IsADirectoryError(f"Cannot save to {path}: it is a folder.")
+    if os.path.exists(target) and not stat.S_ISREG(os.stat(target).st_mode):
+        # A device or a pipe would be replaced by the renamed file, not written to.
+        raise ValueError(f"Cannot save to {path}: it exists and is not a regular file.")
     handle, temporary = tempfile.mkstemp(
-        dir=folder, prefix=f".{os.path.basename(path)}.", suffix=".tmp"
+        dir=folder, prefix=f".{os.path.basename(target)}.", suffix=".tmp"
     )
     try:
         with os.fdopen(handle, "wb") as file:
@@ -125,8 +138,8 @@ def save(estimator: Any, path: str | os.PathLike, *, imputer: Any = None) -> Non
             os.fsync(file.fileno())
         # mkstemp makes the file private (0600); give it the mode a plain
         # open() would have, or that of the file it replaces.
-        os.chmod(temporary, _file_mode(path))
-        os.replace(temporary, path)
+        os.chmod(temporary, _file_mode(target))
+        os.replace(temporary, target)
     except BaseException:
         os.unlink(temporary)
         raise
@@ -178,6 +191,12 @@ def load(path: str | os.PathLike, *, device: str | None = None) -> Any:
     >>> bool((load(path).transform(X) == ae.transform(X)).all())
     True
     """
+    path = os.fsdecode(os.fspath(path))
+    # The caller's argument, checked before the file is blamed for it.
+    if device not in DEVICES:
+        raise ValueError(
+            f"device must be one of {sorted(d for d in DEVICES if d)} or None, got {device!r}."
+        )
     metadata, tensors = _read(path)
     try:
         estimator = _build(metadata, tensors, path, device)
@@ -187,6 +206,12 @@ def load(path: str | os.PathLike, *, device: str | None = None) -> Any:
     except (KeyError, AttributeError, TypeError, IndexError) as exc:
         # A file whose parts have the wrong types or names: not a model.
         raise ValueError(f"{path} is not a well-formed skae model file: {exc!r}") from exc
+    except ValueError as exc:
+        # skae's own checks name the file; anything else came from a value the
+        # file holds (a tuple of letters for the widths, say).
+        if path in str(exc):
+            raise
+        raise ValueError(f"{path} is not a well-formed skae model file: {exc}") from exc
 
 
 def _build(metadata: dict, tensors: dict, path: str | os.PathLike, device: str | None) -> Any:
@@ -346,8 +371,15 @@ def _check_arrays(estimator: Any, path: str | os.PathLike) -> None:
     offset = getattr(estimator, "offset_", None)
     if not isinstance(offset, int | float) or isinstance(offset, bool):
         raise ValueError(f"{path}: offset_ must be a number, got {offset!r}.")
+    density = getattr(estimator, "latent_density_", None)
+    if density is not None:
+        expected.update(_mixture_shapes(density, k, path))
     for name, shape in expected.items():
-        value = getattr(estimator, name, None)
+        value = (
+            getattr(density, name.removeprefix("density/"), None)
+            if name.startswith("density/")
+            else getattr(estimator, name, None)
+        )
         if value is None:
             raise ValueError(f"{path} lacks the fitted array {name!r}.")
         if np.shape(value) != shape:
@@ -355,6 +387,28 @@ def _check_arrays(estimator: Any, path: str | os.PathLike) -> None:
                 f"{path}: the fitted array {name!r} has shape {np.shape(value)}, but the "
                 f"model needs {shape}."
             )
+
+
+def _mixture_shapes(mixture: GaussianMixture, k: int, path: str | os.PathLike) -> dict:
+    """The shapes the code density's arrays must have for ``k`` codes."""
+    weights = getattr(mixture, "weights_", None)
+    if weights is None or np.ndim(weights) != 1:
+        raise ValueError(f"{path}: the code density's weights_ must be one row of numbers.")
+    n = len(weights)
+    covariance = {
+        "full": (n, k, k),
+        "tied": (k, k),
+        "diag": (n, k),
+        "spherical": (n,),
+    }.get(mixture.covariance_type)
+    if covariance is None:
+        raise ValueError(f"{path}: the code density's covariance_type is not one skae fits.")
+    return {
+        "density/means_": (n, k),
+        "density/covariances_": covariance,
+        "density/precisions_cholesky_": covariance,
+        "density/precisions_": covariance,
+    }
 
 
 def _file_mode(path: str | os.PathLike) -> int:
@@ -419,6 +473,8 @@ def _read(path: str | os.PathLike) -> tuple[dict, dict]:
     if not isinstance(metadata, dict) or metadata.get("format") != FORMAT:
         raise ValueError(f"{path} is not a skae model file.")
     version = metadata.get("format_version")
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise ValueError(f"{path} is not a skae model file: its format_version is {version!r}.")
     if version != FORMAT_VERSION:
         raise ValueError(
             f"{path} was written by skae {metadata.get('skae_version')} in model format "

@@ -162,6 +162,14 @@ def test_export_refuses_what_it_cannot_carry(data):
     frame = pd.DataFrame({"predict": X[:, 0], "colour": np.where(X[:, 1] > 0, "red", "blue")})
     with pytest.raises(ValueError, match=r"Columns \['predict'\] have the names"):
         to_onnx(AutoEncoder(max_epochs=2, random_state=0).fit(frame))
+    # 1 and "1" are both the string "1" at the graph's input.
+    alike = pd.Series(["1"] * len(X), dtype=object)
+    alike[X[:, 1] > 0] = 1
+    frame = pd.DataFrame({"size": X[:, 0], "code": alike})
+    with pytest.raises(ValueError, match=r"'code' has categories that are the same as strings"):
+        to_onnx(AutoEncoder(max_epochs=2, random_state=0).fit(frame))
+    with pytest.raises(TypeError, match="got PCA"):
+        to_onnx(PCA(2).fit(X))
 
 
 def test_exported_file_scores_without_torch_or_skae(data, tmp_path):

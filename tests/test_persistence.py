@@ -560,3 +560,97 @@ def test_categories_that_are_not_json_are_refused_and_the_old_file_kept(tmp_path
     model = AutoEncoder(max_epochs=1, random_state=0).fit(converted)
     model.save(path)
     assert_array_equal(load(path).score_samples(converted), model.score_samples(converted))
+
+
+def test_save_refuses_parameters_changed_since_the_fit(blobs, tmp_path):
+    """The file rebuilds the network from the parameters it stores: another
+    activation loaded as a different model, other widths as an unloadable file."""
+    path = tmp_path / "model.skae"
+    model = AutoEncoder(max_epochs=2, random_state=0).fit(blobs)
+    model.save(path)
+    before = path.read_bytes()
+    for name, value in [
+        ("activation", "tanh"),
+        ("n_components", 3),
+        ("loss", "binary_crossentropy"),
+    ]:
+        original = model.get_params()[name]
+        model.set_params(**{name: value})
+        with pytest.raises(ValueError, match=f"save stores the parameters.*{name}"):
+            model.save(path)
+        assert path.read_bytes() == before
+        model.set_params(**{name: original})
+    # What does not build the network may change: the file keeps it.
+    model.set_params(contamination=0.2).save(path)
+    assert load(path).contamination == 0.2
+
+
+@pytest.mark.skipif(not hasattr(os, "symlink"), reason="no symbolic links here")
+def test_save_writes_through_a_symbolic_link(saved, blobs, tmp_path):
+    (tmp_path / "models").mkdir()
+    target = tmp_path / "models" / "v1.skae"
+    target.write_bytes(saved.read_bytes())
+    link = tmp_path / "current.skae"
+    link.symlink_to(target)
+    model = AutoEncoder(max_epochs=3, random_state=1).fit(blobs)
+    model.save(link)
+    assert link.is_symlink()
+    assert_array_equal(load(target).score_samples(blobs), model.score_samples(blobs))
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes here")
+def test_save_refuses_a_path_that_is_not_a_regular_file(blobs, tmp_path):
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)
+    model = AutoEncoder(max_epochs=1, random_state=0).fit(blobs)
+    with pytest.raises(ValueError, match="not a regular file"):
+        model.save(pipe)
+    assert pipe.is_fifo()
+
+
+def test_save_under_a_file_says_it_is_not_a_folder(saved, blobs):
+    model = AutoEncoder(max_epochs=1, random_state=0).fit(blobs)
+    with pytest.raises(NotADirectoryError, match="is not a folder"):
+        model.save(saved / "inner.skae")
+
+
+def test_paths_may_be_bytes(saved, blobs, tmp_path):
+    path = os.fsencode(tmp_path / "bytes.skae")
+    model = load(os.fsencode(saved))
+    model.save(path)
+    assert_array_equal(load(path).transform(blobs), model.transform(blobs))
+    with pytest.raises(TypeError, match="NoneType"):
+        load(None)
+
+
+def test_load_checks_its_device_argument_before_the_file(saved, tmp_path):
+    with pytest.raises(ValueError, match="device must be one of.*'bogus'"):
+        load(saved, device="bogus")
+    with pytest.raises(ValueError, match="device must be one of"):
+        load(tmp_path / "absent.skae", device="gpu")
+
+
+def test_a_file_whose_code_density_lies_about_its_sizes_is_refused(saved, tmp_path):
+    with zipfile.ZipFile(saved) as archive:
+        tensors = torch.load(io.BytesIO(archive.read(TENSORS)), weights_only=True)
+    tensors["density/means_"] = torch.zeros(5, 5, dtype=torch.float64)
+    buffer = io.BytesIO()
+    torch.save(tensors, buffer)
+    bad = _rewrite(saved, tmp_path / "density.skae", tensors=buffer.getvalue())
+    with pytest.raises(ValueError, match=r"'density/means_' has shape \(5, 5\)"):
+        load(bad)
+
+
+def test_malformed_values_are_reported_as_a_malformed_file(saved, tmp_path):
+    def version_as_text(meta):
+        meta["format_version"] = "1"
+        return meta
+
+    def widths_of_letters(meta):
+        meta["params"]["hidden_layer_sizes"] = {"__tuple__": "ab"}
+        return meta
+
+    with pytest.raises(ValueError, match="its format_version is '1'"):
+        load(_rewrite(saved, tmp_path / "v.skae", metadata=version_as_text))
+    with pytest.raises(ValueError, match="w.skae is not a well-formed skae model file"):
+        load(_rewrite(saved, tmp_path / "w.skae", metadata=widths_of_letters))
