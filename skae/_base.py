@@ -229,36 +229,49 @@ def _checked_callbacks(callbacks: list | None) -> list:
 
 def _reconstruction_error(
     module: torch.nn.Module, criterion: torch.nn.Module, x
-) -> tuple[float, float]:
-    """The mean squared error of the reconstructions of the first
-    ``DIVERGENCE_ROWS`` rows of the scaled ``x`` (observed entries), and the
-    mean variance of their features (the error of reconstructing every row
-    as the features' means)."""
+) -> tuple[float, float, float]:
+    """On the first ``DIVERGENCE_ROWS`` rows of the scaled ``x`` (observed
+    entries): the mean squared error of their reconstructions, the mean
+    variance of their features (the error of reconstructing every row as the
+    features' means), and the criterion's mean loss above a perfect
+    reconstruction's (0 for a criterion without ``uninformed``)."""
     rows = x[:DIVERGENCE_ROWS]
     was_training = module.training
     module.eval()
     with torch.inference_mode():
-        residual = (criterion.reconstruct(module(rows)) - rows).double()
+        out = module(rows)
+        residual = (criterion.reconstruct(out) - rows).double()
+        excess = 0.0
+        if getattr(criterion, "uninformed", None) is not None:
+            terms = (criterion.per_feature(out, rows) - criterion.floor(rows)).double()
+            excess = torch.nanmean(terms).item()
     module.train(was_training)
     observed = ~torch.isnan(residual)
     if not observed.any():
-        return 0.0, 0.0
+        return 0.0, 0.0, 0.0
     error = residual[observed].square().mean().item()
     rows = rows.double()
     centred = rows - torch.nanmean(rows, dim=0)
     variance = centred[observed].square().mean().item()
-    return error, variance
+    return error, variance, excess
 
 
 def _check_not_diverged(
-    module: torch.nn.Module, criterion: torch.nn.Module, x, before: tuple[float, float], lr: float
+    module: torch.nn.Module,
+    criterion: torch.nn.Module,
+    x,
+    before: tuple[float, float, float],
+    lr: float,
 ) -> None:
     """Raise a FloatingPointError when training made the reconstructions of
     the training rows ``DIVERGED_RATIO`` times worse than they were before it,
     and than reconstructing each row as the features' means: a run that blew
     up without reaching inf (lr=10 gave losses of 1e8 and finite, useless
-    outputs)."""
-    after, variance = _reconstruction_error(module, criterion, x)
+    outputs). Reconstructions squeezed into [0, 1] (binary cross-entropy)
+    cannot get far from anything, so their loss is compared too: with the
+    loss before training and with that of an output that knows nothing
+    (probability 1/2 everywhere, log 2 above a perfect reconstruction)."""
+    after, variance, excess = _reconstruction_error(module, criterion, x)
     reference = max(before[0], variance)
     if not math.isfinite(after) or after > DIVERGED_RATIO * reference > 0.0:
         raise FloatingPointError(
@@ -266,6 +279,17 @@ def _check_not_diverged(
             f"{after / reference:.3g} times further from them (mean squared error in the "
             f"scaled units) than before training or than the features' means. Try a lower "
             f"learning rate (lr={lr})."
+        )
+    uninformed = getattr(criterion, "uninformed", None)
+    if uninformed is None:
+        return
+    reference = max(before[2], uninformed)
+    if not math.isfinite(excess) or excess > DIVERGED_RATIO * reference:
+        raise FloatingPointError(
+            f"Training diverged: the loss on the training rows ended {excess:.3g} nats per "
+            f"entry above a perfect reconstruction's, {excess / reference:.3g} times that "
+            f"before training or of an output that knows nothing. Try a lower learning "
+            f"rate (lr={lr})."
         )
 
 
@@ -895,6 +919,15 @@ class BaseAutoEncoder(
                 self._input_image_shape = images
             # Explicit sizes: an empty array then reaches scikit-learn's check.
             return X.reshape(len(X), int(np.prod(images)))
+        ndim = getattr(X, "ndim", None)
+        if self.architecture == "conv" and ndim is not None and ndim not in (1, 2, 4):
+            # scikit-learn's own message would say only 2-D is accepted.
+            raise ValueError(
+                f"Found array with dim {ndim}. {type(self).__name__} with "
+                "architecture='conv' takes rows of pixels (n_samples, n_features) or "
+                "images (n_samples, C, H, W); add the channel axis to images of "
+                "shape (n_samples, H, W)."
+            )
         return X
 
     def _validate_architecture(self, n_features: int) -> None:

@@ -31,6 +31,11 @@ class PerFeatureLoss(nn.Module):
 
     #: Mean over features (True) or sum (False, for log-likelihoods).
     averages = True
+    #: The loss per entry above :meth:`floor` of an output that knows nothing
+    #: of the data, for a loss whose reconstructions are bounded (a blown-up
+    #: network still reconstructs within the bounds; its loss shows it);
+    #: None where the reconstructions' own error shows it.
+    uninformed: float | None = None
 
     def __init__(self) -> None:
         super().__init__()
@@ -84,6 +89,9 @@ class BinaryCrossEntropy(PerFeatureLoss):
     form.
     """
 
+    #: Probability 1/2 everywhere: at most log 2 above the entropy.
+    uninformed = math.log(2.0)
+
     def per_feature(self, out: dict[str, torch.Tensor], x: torch.Tensor) -> torch.Tensor:
         return F.binary_cross_entropy_with_logits(out["x_hat"], x, reduction="none")
 
@@ -135,6 +143,7 @@ class BernoulliNLL(PerFeatureLoss):
         return F.binary_cross_entropy_with_logits(out["x_hat"], x, reduction="none")
 
     floor = BinaryCrossEntropy.floor
+    uninformed = BinaryCrossEntropy.uninformed
 
     def reconstruct(self, out: dict[str, torch.Tensor]) -> torch.Tensor:
         return torch.sigmoid(out["x_hat"])

@@ -181,9 +181,11 @@ def test_image_shape_must_match_the_features(data):
     model.fit(images)
     with pytest.raises(ValueError, match=r"images of shape \(1, 2, 8\), but image_shape"):
         model.transform(images.reshape(20, 1, 2, 8))
-    # A 3-D array is not an image batch.
-    with pytest.raises(ValueError, match="dim 3"):
+    # A 3-D array is not an image batch: the message says what is.
+    with pytest.raises(ValueError, match=r"dim 3.*\(n_samples, C, H, W\)"):
         model.transform(images[:, 0])
+    with pytest.raises(ValueError, match=r"dim 3.*add the channel axis"):
+        ConvolutionalAutoEncoder(max_epochs=1).fit(images[:, 0])
 
 
 @pytest.mark.parametrize(

@@ -330,6 +330,24 @@ def test_a_finite_divergence_is_reported_too(make_estimator, blobs):
         est.transform(blobs)
 
 
+@pytest.mark.parametrize("lr", [300.0, 1e4])
+def test_a_divergence_of_bounded_reconstructions_is_reported(make_estimator, lr):
+    """With binary cross-entropy the reconstructions stay in [0, 1] however
+    far the network blows up (losses of 1e8 at lr=30 came back as a fitted
+    model); the loss shows it."""
+    X = np.random.RandomState(0).rand(200, 16)
+    est = make_estimator(max_epochs=4, lr=lr, loss="binary_crossentropy")
+    if est.architecture == "conv":
+        est.set_params(image_shape=(1, 4, 4))
+    with pytest.raises(FloatingPointError, match="diverged.*lower learning rate"):
+        est.fit(X)
+    with pytest.raises(NotFittedError):
+        est.transform(X)
+    # A sound run on the same data is not taken for one.
+    est.set_params(lr=1e-2).fit(X)
+    assert est.n_iter_ == 4
+
+
 def test_warm_start_resumes_a_learning_rate_schedule(blobs):
     schedule = LRScheduler(policy="StepLR", step_size=1, gamma=0.5)
     est = AutoEncoder(max_epochs=2, warm_start=True, callbacks=[schedule], random_state=0)
