@@ -47,6 +47,7 @@ from skorch.callbacks import Callback, ProgressBar
 
 from ._architectures import ACTIVATIONS, conv_autoencoder, dense_autoencoder
 from ._attribution import repair_gains, share_by_gain
+from ._calibration import CALIBRATION_ROWS, calibrate, fit_calibration, holed_copies
 from ._categorical import CategoricalEncoding, resolve_categorical
 from ._docs import fill_doc
 from ._latent import DeterministicLatent
@@ -254,6 +255,14 @@ def _reconstruction_error(
     centred = rows - torch.nanmean(rows, dim=0)
     variance = centred[observed].square().mean().item()
     return error, variance, excess
+
+
+def _non_numeric_columns(X) -> list:
+    """The names of a DataFrame's columns whose dtype is not numeric (or bool)."""
+    dtypes = getattr(X, "dtypes", None)
+    if dtypes is None:
+        return []
+    return [name for name, dtype in dtypes.items() if getattr(dtype, "kind", "O") not in "biufc"]
 
 
 def _check_not_diverged(
@@ -465,6 +474,52 @@ class BaseAutoEncoder(
         out = module(x)
         return self._combined_score(self.net_.criterion_.score_terms(out, x), out["z"])
 
+    def _scores_scaled(self, module: torch.nn.Module, x: torch.Tensor) -> torch.Tensor:
+        """:meth:`_score_samples_scaled`, calibrated for the rows' missing
+        entries (:mod:`skae._calibration`): what :meth:`score_samples` gives."""
+        scores = self._score_samples_scaled(module, x)
+        table = self._calibration_table(x)
+        if table is None:
+            return scores
+        counts, shift, scale = table
+        return calibrate(scores.double(), counts, shift, scale)
+
+    def _calibration_table(self, x: torch.Tensor):
+        """Each row's number of observed input columns, and the calibration's
+        shift and scale as float64 tensors; None for a model without them (fitted
+        by an earlier version)."""
+        shift = getattr(self, "missing_shift_", None)
+        if shift is None:
+            return None
+        counts = (~self.net_.criterion_.column_missing(x)).sum(dim=1)
+        shift = torch.as_tensor(shift, dtype=torch.float64, device=x.device)
+        scale = torch.as_tensor(self.missing_scale_, dtype=torch.float64, device=x.device)
+        return counts, shift, scale
+
+    def _fit_missing_calibration(self, x, seed: int) -> None:
+        """Fit ``missing_shift_`` and ``missing_scale_`` on training rows
+        re-scored with holes (:mod:`skae._calibration`)."""
+        rng = np.random.RandomState(seed % 2**32)
+        if isinstance(x, torch.Tensor) and len(x) > CALIBRATION_ROWS:
+            chosen = np.sort(rng.choice(len(x), CALIBRATION_ROWS, replace=False))
+            rows = x[torch.as_tensor(chosen, device=x.device)]
+        else:
+            rows = x[:CALIBRATION_ROWS]
+            if not isinstance(rows, torch.Tensor):
+                rows = as_tensor(np.asarray(rows), self.device_)
+        encoding = self._encoding()
+        if encoding is None:
+            blocks = [(j, j + 1) for j in range(rows.shape[1])]
+        else:
+            blocks = encoding.blocks()
+        holed, level = holed_copies(rows, blocks, rng)
+        scores = self._apply(holed, self._score_samples_scaled, dtype=np.float64)[:, 0]
+        missing = self.net_.criterion_.column_missing(holed)
+        counts = (~missing).sum(dim=1).cpu().numpy()
+        self.missing_shift_, self.missing_scale_ = fit_calibration(
+            scores, counts, level == 0, missing.shape[1]
+        )
+
     def _combined_score(self, errors: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
         """The score of :meth:`_score_samples_scaled` from per-feature errors and codes."""
         # In float64, as :meth:`_contributions_scaled` computes the terms: the
@@ -530,7 +585,16 @@ class BaseAutoEncoder(
             torch.as_tensor(self.mean_, dtype=x.dtype, device=x.device),
             torch.as_tensor(self.scale_, dtype=x.dtype, device=x.device),
         )
-        return torch.cat([share_by_gain(terms, gains), code[:, None]], dim=1)
+        contributions = torch.cat([share_by_gain(terms, gains), code[:, None]], dim=1)
+        table = self._calibration_table(x)
+        if table is None:
+            return contributions
+        # The calibration of a row with missing entries scales every term and
+        # moves the code term, so that the terms still add up to the score.
+        counts, shift, scale = table
+        contributions = contributions * scale[counts, None]
+        contributions[:, -1] += shift[counts]
+        return contributions
 
     def _log_likelihood_scaled(self, module: torch.nn.Module, x: torch.Tensor) -> torch.Tensor:
         """Per-sample log-likelihood of the original data, in nats, from
@@ -1100,6 +1164,11 @@ class BaseAutoEncoder(
         scores = self._fit_scoring(x, seed)
         if scores is None:
             scores = self._apply(x, self._score_samples_scaled, dtype=np.float64)[:, 0]
+        self._fit_missing_calibration(x, seed)
+        counts = self._apply(
+            x, lambda _, rows: (~self.net_.criterion_.column_missing(rows)).sum(dim=1), dtype=int
+        )[:, 0]
+        scores = self.missing_shift_[counts] + self.missing_scale_[counts] * scores
         if observed is not None:  # rows read lazily: left out of the threshold only
             scores = scores[observed]
         q1, q3 = np.percentile(scores, [25.0, 75.0])
@@ -1204,9 +1273,23 @@ class BaseAutoEncoder(
             self._fit_categories(X)
         encoding = self._encoding()
         if encoding is None:
-            return validate_data(
-                self, X, reset=reset, dtype=[np.float64, np.float32], ensure_all_finite="allow-nan"
-            )
+            try:
+                return validate_data(
+                    self,
+                    X,
+                    reset=reset,
+                    dtype=[np.float64, np.float32],
+                    ensure_all_finite="allow-nan",
+                )
+            except ValueError as exc:
+                text = _non_numeric_columns(X)
+                if text:
+                    raise ValueError(
+                        f"{exc}: the columns {text} are not numbers, and categorical_features "
+                        f"is {self.categorical_features!r}. Name them in categorical_features "
+                        '(or leave it "from_dtype") to encode them as categories.'
+                    ) from exc
+                raise
         # Names and the number of columns, on the columns as they come.
         validate_data(self, X, reset=reset, skip_check_array=True)
         if not hasattr(X, "shape"):  # a list of rows
@@ -1289,7 +1372,10 @@ class BaseAutoEncoder(
         Parameters
         ----------
         X : array-like of shape (n_samples, n_components)
-            Codes, as returned by :meth:`transform`.
+            Codes, as returned by :meth:`transform`. A missing code (NaN) is
+            filled with the training codes' mean (``code_mean_``; the
+            prior's, 0, for the variational kind), as a missing input is
+            filled with its feature's mean.
 
         Returns
         -------
@@ -1314,12 +1400,18 @@ class BaseAutoEncoder(
         return decoded.astype(Z.dtype, copy=False)
 
     def _check_codes(self, Z) -> np.ndarray:
-        Z = check_array(Z, dtype=[np.float64, np.float32], input_name="X")
+        Z = check_array(
+            Z, dtype=[np.float64, np.float32], input_name="X", ensure_all_finite="allow-nan"
+        )
         if Z.shape[1] != self.n_components_:
             raise ValueError(
                 f"X has {Z.shape[1]} features, but {type(self).__name__}.inverse_transform "
                 f"is expecting {self.n_components_} features (n_components_) as input."
             )
+        missing = np.isnan(Z)
+        if missing.any():
+            fill = getattr(self, "code_mean_", np.zeros(self.n_components_))
+            Z = np.where(missing, fill.astype(Z.dtype), Z)
         if np.abs(Z).max() > np.finfo(np.float32).max:
             raise ValueError("X contains codes too large for float32, the network's precision.")
         return Z
@@ -1391,10 +1483,14 @@ class BaseAutoEncoder(
             training data that the network's float32 arithmetic overflows
             scores ``-inf``: it is as abnormal as a sample can be. A sample
             with no observed value (every entry NaN) scores ``offset_``, the
-            threshold, with a warning: nothing tells either way.
+            threshold, with a warning: nothing tells either way. The score
+            of a row with missing entries is made of means over its observed
+            entries, then calibrated for their number (``missing_shift_``,
+            ``missing_scale_``): fewer terms spread more, and one threshold
+            flagged a third of normal rows missing 8 of 10 entries.
         """
         X = self._check_input(X)
-        scores = self._apply(X, self._score_samples_scaled, scale_input=True, dtype=np.float64)
+        scores = self._apply(X, self._scores_scaled, scale_input=True, dtype=np.float64)
         # The input is finite, so a NaN can only come from an overflow inside the
         # network (inf - inf): such a row is maximally abnormal, not unscorable.
         scores = np.where(np.isnan(scores[:, 0]), -np.inf, scores[:, 0])

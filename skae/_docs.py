@@ -102,7 +102,11 @@ PARAMETERS = """\
         pandas dtype lists but no row of the first fit holds (a
         cross-validation fold keeps every category of its dtype), which is
         never predicted either. A missing one (NaN, None) is left
-        out as a missing number is. Needs ``architecture="dense"``.
+        out as a missing number is; but a categorical column with no
+        category at all (every entry missing, and no categories listed by
+        its dtype) is refused with a ValueError naming it, as there is
+        nothing to encode (drop the column; an all-missing numeric column
+        is accepted with a warning). Needs ``architecture="dense"``.
     loss : {"squared_error", "binary_crossentropy"}, default="squared_error"
         Reconstruction loss. ``"binary_crossentropy"`` is for data in [0, 1]
         (e.g. pixel intensities); the decoder then ends in a sigmoid.
@@ -186,9 +190,12 @@ ATTRIBUTES = """\
     net_ : skorch.NeuralNet
         The trained net; ``net_.module_`` is the torch module and
         ``net_.history`` the training history.
-    mean_ : ndarray of shape (`n_features_in_`,)
-        Per-feature mean used for the internal standardisation.
-    scale_ : ndarray of shape (`n_features_in_`,)
+    mean_ : ndarray of shape (n_inputs,)
+        Per-feature mean used for the internal standardisation. ``n_inputs``
+        is ``n_features_in_``, or with categorical columns the width of the
+        encoded rows: one entry per category of each categorical column (its
+        one-hot block, mean 0 and scale 1), one per numeric column.
+    scale_ : ndarray of shape (n_inputs,)
         What the internal scaling divides each feature by: its standard
         deviation, or one scale shared by every feature (``scaling="global"``,
         or ``"auto"`` on data on one fixed scale). A constant feature (one
@@ -222,6 +229,15 @@ ATTRIBUTES = """\
     offset_ : float
         Threshold on :meth:`score_samples`; ``decision_function`` is
         ``score_samples - offset_``.
+    missing_shift_ : ndarray of shape (`n_features_in_` + 1,)
+        With ``missing_scale_``, the calibration of the score of a row with
+        ``m`` observed entries: ``missing_shift_[m] + missing_scale_[m] *
+        s``, which gives such rows the median and interquartile range of
+        the training rows' scores (fitted on training rows scored again
+        with holes). The identity for complete rows when the training rows
+        were complete.
+    missing_scale_ : ndarray of shape (`n_features_in_` + 1,)
+        See ``missing_shift_``.
     n_iter_ : int
         Number of epochs run.
     device_ : torch.device

@@ -108,12 +108,15 @@ class _Inference(nn.Module):
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, ...]:
         if self.mode == "decoder":
-            return (self.reconstruct(x),)
+            # As inverse_transform: a missing code is the training codes' mean.
+            fill = getattr(self.estimator, "code_mean_", np.zeros(self.estimator.n_components_))
+            fill = torch.as_tensor(fill, dtype=x.dtype)
+            return (self.reconstruct(torch.where(torch.isnan(x), fill, x)),)
         scaled = (x - self.mean32) / self.scale32
         codes = self.network.encode(scaled)
         if self.mode == "impute":
             return (torch.where(torch.isnan(x), self.reconstruct(codes), x),)
-        score = self.estimator._score_samples_scaled(self.network, scaled)
+        score = self.estimator._scores_scaled(self.network, scaled)
         # As score_samples: a NaN is an overflow inside the network.
         score = torch.where(torch.isnan(score), -math.inf, score)
         # As score_samples: a row with no observed value scores offset_.

@@ -371,6 +371,9 @@ def _check_arrays(estimator: Any, path: str | os.PathLike) -> None:
     offset = getattr(estimator, "offset_", None)
     if not isinstance(offset, int | float) or isinstance(offset, bool):
         raise ValueError(f"{path}: offset_ must be a number, got {offset!r}.")
+    if hasattr(estimator, "missing_shift_"):
+        calibration = (estimator.n_features_in_ + 1,)
+        expected.update(missing_shift_=calibration, missing_scale_=calibration)
     density = getattr(estimator, "latent_density_", None)
     if density is not None:
         expected.update(_mixture_shapes(density, k, path))

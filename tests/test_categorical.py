@@ -506,3 +506,8 @@ def test_inverse_transform_keeps_the_index_of_pandas_codes(table):
     numeric = frame.select_dtypes("number").columns
     assert (frame[numeric] - back[numeric]).notna().all().all()
     assert_array_equal(model.inverse_transform(codes.to_numpy()).index, np.arange(len(frame)))
+
+
+def test_strings_without_categorical_features_are_named(table):
+    with pytest.raises(ValueError, match=r"the columns \['colour'\] are not numbers"):
+        AutoEncoder(max_epochs=1, categorical_features=None).fit(table)

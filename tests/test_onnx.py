@@ -124,6 +124,9 @@ def test_decoder_graph_is_inverse_transform(data):
     out = _run(_session(to_onnx(est, decoder=True)), {"codes": codes})
     assert list(out) == ["inverse_transform"]
     _close(out["inverse_transform"], est.inverse_transform(codes))
+    codes[::3, 1] = np.nan
+    out = _run(_session(to_onnx(est, decoder=True)), {"codes": codes})
+    _close(out["inverse_transform"], est.inverse_transform(codes))
 
 
 def test_exported_model_is_checked_and_described(data):
