@@ -47,7 +47,7 @@ from skorch.callbacks import Callback, ProgressBar
 
 from ._architectures import ACTIVATIONS, conv_autoencoder, dense_autoencoder
 from ._attribution import repair_gains, share_by_gain
-from ._calibration import CALIBRATION_ROWS, calibrate, fit_calibration, holed_copies
+from ._calibration import calibrate, calibration_rows, fit_calibration, holed_copies
 from ._categorical import CategoricalEncoding, resolve_categorical
 from ._docs import fill_doc
 from ._latent import DeterministicLatent
@@ -500,11 +500,12 @@ class BaseAutoEncoder(
         """Fit ``missing_shift_`` and ``missing_scale_`` on training rows
         re-scored with holes (:mod:`skae._calibration`)."""
         rng = np.random.RandomState(seed % 2**32)
-        if isinstance(x, torch.Tensor) and len(x) > CALIBRATION_ROWS:
-            chosen = np.sort(rng.choice(len(x), CALIBRATION_ROWS, replace=False))
+        n_rows = calibration_rows(len(x), x.shape[1])
+        if isinstance(x, torch.Tensor) and len(x) > n_rows:
+            chosen = np.sort(rng.choice(len(x), n_rows, replace=False))
             rows = x[torch.as_tensor(chosen, device=x.device)]
         else:
-            rows = x[:CALIBRATION_ROWS]
+            rows = x[:n_rows]
             if not isinstance(rows, torch.Tensor):
                 rows = as_tensor(np.asarray(rows), self.device_)
         encoding = self._encoding()

@@ -10,16 +10,16 @@ entries (``VariationalAutoEncoder``: 67%). The threshold ``offset_`` is one
 number, so the score's distribution must not depend on how much of a row
 is there.
 
-After a fit, up to :data:`CALIBRATION_ROWS` (2,048) training rows are scored again
-with a share of their observed entries removed (each of :data:`LEVELS`, at
-random), and the median and the interquartile range of the scores are
-measured as a function of the number of observed entries. A row with ``m``
-observed entries then scores ``shift_[m] + scale_[m] * s``, which gives the
-scores of such rows the median and interquartile range of the training rows'
-own (robust statistics: a training set holds outliers, and an overflow
-scores ``-inf``). Rows as complete as the training rows keep their score
-exactly when the training rows were complete. The same rows with 8 of 10
-entries missing were then flagged at 6% and 8%.
+After a fit, up to :data:`CALIBRATION_ROWS` (2,048; fewer for wide data)
+training rows are scored again with a share of their observed entries removed
+(each of :data:`LEVELS`, at random), and the median and the interquartile
+range of the scores are measured as a function of the number of observed
+entries. A row with ``m`` observed entries then scores ``missing_shift_[m] +
+missing_scale_[m] * s``, which gives the scores of such rows the median and
+interquartile range of the training rows' own (robust statistics: a training
+set holds outliers, and an overflow scores ``-inf``). Rows as complete as the
+training rows keep their score exactly when the training rows were complete.
+The same rows with 8 of 10 entries missing were then flagged at 8% and 6%.
 """
 
 from __future__ import annotations
@@ -27,12 +27,23 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-#: Training rows re-scored with holes to fit the calibration.
+#: Training rows re-scored with holes to fit the calibration: at most this
+#: many, and no more than ``CALIBRATION_ENTRIES`` entries in all (wide data,
+#: whose counts are binned, needs fewer rows per group), but at least
+#: ``MIN_CALIBRATION_ROWS``. About 3% of a default fit on digits.
 CALIBRATION_ROWS = 2048
+CALIBRATION_ENTRIES = 2**17
+MIN_CALIBRATION_ROWS = 256
 #: The shares of each row's observed entries removed.
 LEVELS = (0.0, 0.125, 0.25, 0.375, 0.5, 0.625, 0.75, 0.875)
 #: At most this many groups of observed counts (wide data: counts are binned).
 MAX_GROUPS = 16
+
+
+def calibration_rows(n_samples: int, n_inputs: int) -> int:
+    """How many training rows to re-score (see :data:`CALIBRATION_ROWS`)."""
+    budget = max(MIN_CALIBRATION_ROWS, CALIBRATION_ENTRIES // max(n_inputs, 1))
+    return min(n_samples, CALIBRATION_ROWS, budget)
 
 
 def holed_copies(
