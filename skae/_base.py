@@ -810,6 +810,7 @@ class BaseAutoEncoder(
         with _SeededTorch(seed, device):
             if partial and not first:
                 net = self.net_
+                self._refresh_training_parameters(net)
                 if self.early_stopping:
                     # As in MLPRegressor, early stopping is for fit only.
                     net.set_params(train_split=None)
@@ -894,6 +895,22 @@ class BaseAutoEncoder(
         return state
 
     _network_parameter_names: tuple[str, ...] = NETWORK_PARAMETERS
+
+    def _refresh_training_parameters(self, net) -> None:
+        """Give the network ``partial_fit`` continues the training parameters
+        as they are now (a warm start builds its net from them): ``lr``,
+        ``weight_decay`` and ``batch_size`` set since were ignored, until a
+        save and a load rebuilt the net from them. A rate a scheduler has
+        moved is left alone unless ``lr`` itself changed."""
+        if net.lr != self.lr:
+            net.lr = self.lr
+            for group in net.optimizer_.param_groups:
+                group["lr"] = self.lr
+        if getattr(net, "optimizer__weight_decay", None) != self.weight_decay:
+            net.optimizer__weight_decay = self.weight_decay
+            for group in net.optimizer_.param_groups:
+                group["weight_decay"] = self.weight_decay
+        net.batch_size = self.batch_size
 
     def _network_parameters(self) -> dict[str, str]:
         """The parameters the network is built from, each as a JSON string
@@ -1640,9 +1657,12 @@ class BaseAutoEncoder(
         model.
 
         The variational kind returns its bound on the log-likelihood, in the
-        same units: the mean of :meth:`score_samples` on complete rows; on
-        rows with missing entries, the likelihood of the observed entries as
-        it is (``score_samples`` scales it to a whole row, to rank rows).
+        same units: the mean of :meth:`score_samples` on complete rows of a
+        model fitted on complete rows; on rows with missing entries, the
+        likelihood of the observed entries as it is (``score_samples`` scales
+        it to a whole row and calibrates it for the number observed, to rank
+        rows; so does it for complete rows of a model fitted on incomplete
+        ones).
 
         Parameters
         ----------
@@ -1747,8 +1767,9 @@ class BaseAutoEncoder(
         The network is rebuilt from the parameters the file stores, so those
         it is built from (``n_components``, ``hidden_layer_sizes``,
         ``activation``, ``architecture``, ``image_shape``, ``scaling``,
-        ``categorical_features``, ``loss``) must be what they were at the
-        fit; a change made with ``set_params`` since is refused.
+        ``categorical_features``, ``loss``; ``sparsity`` for
+        :class:`SparseAutoEncoder`) must be what they were at the fit; a
+        change made with ``set_params`` since is refused.
 
         Parameters
         ----------
@@ -1775,6 +1796,9 @@ class BaseAutoEncoder(
     def _complete_older_fit(self) -> None:
         """Set the fitted attributes that a model pickled or saved by an
         earlier version lacks, from what it has."""
+        if not hasattr(self, "_network"):
+            # Its parameters as stored are those its network was built from.
+            self._network = self._network_parameters()
         if not hasattr(self, "n_components_"):
             # Fitted before n_components="auto": n_components was the number.
             self.n_components_ = self.n_components

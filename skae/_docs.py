@@ -232,10 +232,10 @@ ATTRIBUTES = """\
     missing_shift_ : ndarray of shape (`n_features_in_` + 1,)
         With ``missing_scale_``, the calibration of the score of a row with
         ``m`` observed entries: ``missing_shift_[m] + missing_scale_[m] *
-        s``, which gives such rows the median and interquartile range of
-        the training rows' scores (fitted on training rows scored again
-        with holes). The identity for complete rows when the training rows
-        were complete.
+        s``, which gives such rows the median and lower tail (the distance
+        down to the 5% quantile) of the training rows' scores (fitted on
+        training rows scored again with holes). The identity for complete
+        rows when the training rows were complete.
     missing_scale_ : ndarray of shape (`n_features_in_` + 1,)
         See ``missing_shift_``.
     n_iter_ : int

@@ -36,6 +36,8 @@ from sklearn.mixture import GaussianMixture
 from skorch.history import History
 
 FORMAT = "skae-model"
+#: Fitted arrays whose entries divide or multiply a score: positive.
+POSITIVE_ARRAYS = {"scale_", "error_scale_", "missing_scale_", "density/weights_"}
 #: What ``load``'s ``device`` takes.
 DEVICES = (None, "cpu", "cuda", "auto")
 #: Bumped whenever a change makes older readers misread new files.
@@ -114,6 +116,9 @@ def save(estimator: Any, path: str | os.PathLike, *, imputer: Any = None) -> Non
     # midway (a full disk, a crash) leaves the file that was there intact.
     # Through a symbolic link, the file it points to is the target, as open()
     # would write to it; the link stays.
+    if path.endswith(os.sep) or (os.altsep and path.endswith(os.altsep)):
+        # As open() does: a name ending in a separator is a folder's.
+        raise IsADirectoryError(f"Cannot save to {path}: it names a folder.")
     target = os.path.realpath(path)
     folder = os.path.dirname(target)
     # Named here: the temporary file's name would otherwise be the one reported.
@@ -197,6 +202,10 @@ def load(path: str | os.PathLike, *, device: str | None = None) -> Any:
         raise ValueError(
             f"device must be one of {sorted(d for d in DEVICES if d)} or None, got {device!r}."
         )
+    if device is not None:
+        from ._base import _resolve_device
+
+        _resolve_device(device)  # "cuda" without a GPU: the same error as fit's
     metadata, tensors = _read(path)
     try:
         estimator = _build(metadata, tensors, path, device)
@@ -390,6 +399,14 @@ def _check_arrays(estimator: Any, path: str | os.PathLike) -> None:
                 f"{path}: the fitted array {name!r} has shape {np.shape(value)}, but the "
                 f"model needs {shape}."
             )
+        value = np.asarray(value)
+        if value.dtype.kind != "f" or not np.isfinite(value).all():
+            raise ValueError(
+                f"{path}: the fitted array {name!r} must hold finite real numbers, got "
+                f"{value.dtype} values{'' if np.isfinite(value).all() else ' with NaN or inf'}."
+            )
+        if name in POSITIVE_ARRAYS and not (value > 0).all():
+            raise ValueError(f"{path}: the fitted array {name!r} must be positive.")
 
 
 def _mixture_shapes(mixture: GaussianMixture, k: int, path: str | os.PathLike) -> dict:
@@ -407,6 +424,7 @@ def _mixture_shapes(mixture: GaussianMixture, k: int, path: str | os.PathLike) -
     if covariance is None:
         raise ValueError(f"{path}: the code density's covariance_type is not one skae fits.")
     return {
+        "density/weights_": (n,),
         "density/means_": (n, k),
         "density/covariances_": covariance,
         "density/precisions_cholesky_": covariance,
@@ -532,8 +550,11 @@ def _to_json(value: Any, name: str) -> Any:
         return {"__tuple__": [_to_json(v, name) for v in value]}
     if isinstance(value, list):
         return [_to_json(v, name) for v in value]
-    if isinstance(value, np.ndarray) and value.dtype == object:
+    if isinstance(value, np.ndarray) and value.dtype.kind in "OUS":
         return {"__object_array__": [_to_json(v, name) for v in value.tolist()]}
+    if type(value).__module__.startswith("pandas") and hasattr(value, "tolist"):
+        # A pandas Index or Series of column names (categorical_features).
+        return [_to_json(v, name) for v in value.tolist()]
     if isinstance(value, np.ndarray) and value.dtype.kind in "biuf":
         # A parameter given as an array (a mask, sizes): it comes back as one.
         return {"__array__": value.tolist(), "__dtype__": value.dtype.str}

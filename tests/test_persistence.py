@@ -654,3 +654,61 @@ def test_malformed_values_are_reported_as_a_malformed_file(saved, tmp_path):
         load(_rewrite(saved, tmp_path / "v.skae", metadata=version_as_text))
     with pytest.raises(ValueError, match="w.skae is not a well-formed skae model file"):
         load(_rewrite(saved, tmp_path / "w.skae", metadata=widths_of_letters))
+
+
+def test_categorical_features_as_an_index_or_a_string_array_save(tmp_path):
+    rng = np.random.RandomState(0)
+    frame = pd.DataFrame(rng.normal(size=(120, 3)), columns=list("abc"))
+    frame["e"] = np.where(rng.normal(size=120) > 0, "x", "y")
+    for names in (frame.select_dtypes(exclude="number").columns, np.array(["e"])):
+        model = AutoEncoder(max_epochs=2, categorical_features=names, random_state=0).fit(frame)
+        model.save(tmp_path / "m.skae")
+        loaded = load(tmp_path / "m.skae")
+        assert_array_equal(loaded.score_samples(frame), model.score_samples(frame))
+        # The same columns: partial_fit goes on.
+        loaded.partial_fit(frame)
+
+
+def test_a_path_ending_in_a_separator_names_a_folder(blobs, tmp_path):
+    model = AutoEncoder(max_epochs=1, random_state=0).fit(blobs)
+    with pytest.raises(IsADirectoryError, match="names a folder"):
+        model.save(str(tmp_path / "new") + os.sep)
+    assert not (tmp_path / "new").exists()
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="a GPU is here")
+def test_loading_on_a_missing_gpu_blames_the_argument_not_the_file(saved):
+    with pytest.raises(ValueError, match="cuda") as error:
+        load(saved, device="cuda")
+    assert "well-formed" not in str(error.value)
+
+
+def test_fitted_arrays_of_another_dtype_or_not_finite_are_refused(saved, tmp_path):
+    with zipfile.ZipFile(saved) as archive:
+        original = torch.load(io.BytesIO(archive.read(TENSORS)), weights_only=True)
+    for name, value, match in [
+        ("array/missing_shift_", torch.zeros(6, dtype=torch.complex128), "finite real numbers"),
+        ("array/scale_", torch.full((5,), float("nan"), dtype=torch.float64), "NaN or inf"),
+        ("array/missing_scale_", -torch.ones(6, dtype=torch.float64), "must be positive"),
+    ]:
+        tensors = dict(original)
+        tensors[name] = value
+        buffer = io.BytesIO()
+        torch.save(tensors, buffer)
+        bad = _rewrite(saved, tmp_path / "bad.skae", tensors=buffer.getvalue())
+        with pytest.raises(ValueError, match=match):
+            load(bad)
+
+
+def test_a_file_saved_before_the_network_record_still_refuses_changes(saved, blobs, tmp_path):
+    def without_record(meta):
+        del meta["fitted"]["_network"]
+        return meta
+
+    old = load(_rewrite(saved, tmp_path / "old.skae", metadata=without_record))
+    old.set_params(n_components=4)
+    with pytest.raises(ValueError, match="partial_fit continues.*n_components"):
+        old.partial_fit(blobs)
+    with pytest.raises(ValueError, match="save stores the parameters.*n_components"):
+        old.save(tmp_path / "old.skae")
+    assert load(tmp_path / "old.skae").n_components_ == 2

@@ -527,6 +527,17 @@ def test_partial_fit_refuses_a_changed_network(make_estimator, blobs):
     assert est.n_iter_ == 2
 
 
+def test_partial_fit_trains_with_the_training_parameters_set_since(blobs):
+    """lr, weight_decay and batch_size set after a fit apply to the next
+    partial_fit, as to a warm start (they were ignored until a save and a
+    load rebuilt the net)."""
+    est = AutoEncoder(max_epochs=2, random_state=0).fit(blobs)
+    est.set_params(lr=0.02, weight_decay=0.01, batch_size=25).partial_fit(blobs)
+    group = est.net_.optimizer_.param_groups[0]
+    assert group["lr"] == 0.02 and group["weight_decay"] == 0.01
+    assert len(est.net_.history[-1, "batches"]) == len(blobs) // 25
+
+
 def test_warm_start_refuses_another_loss_or_activation(blobs):
     est = AutoEncoder(max_epochs=2, warm_start=True, random_state=0).fit(blobs)
     unit = (blobs - blobs.min(axis=0)) / np.ptp(blobs, axis=0)
