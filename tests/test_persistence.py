@@ -630,13 +630,19 @@ def test_load_checks_its_device_argument_before_the_file(saved, tmp_path):
         load(tmp_path / "absent.skae", device="gpu")
 
 
-def test_a_file_whose_code_density_lies_about_its_sizes_is_refused(saved, tmp_path):
-    with zipfile.ZipFile(saved) as archive:
+def _with_tensor(src, dst, name, value):
+    """A copy of the file ``src`` at ``dst`` whose tensor ``name`` is ``value``."""
+    with zipfile.ZipFile(src) as archive:
         tensors = torch.load(io.BytesIO(archive.read(TENSORS)), weights_only=True)
-    tensors["density/means_"] = torch.zeros(5, 5, dtype=torch.float64)
+    tensors[name] = value
     buffer = io.BytesIO()
     torch.save(tensors, buffer)
-    bad = _rewrite(saved, tmp_path / "density.skae", tensors=buffer.getvalue())
+    return _rewrite(src, dst, tensors=buffer.getvalue())
+
+
+def test_a_file_whose_code_density_lies_about_its_sizes_is_refused(saved, tmp_path):
+    means = torch.zeros(5, 5, dtype=torch.float64)
+    bad = _with_tensor(saved, tmp_path / "density.skae", "density/means_", means)
     with pytest.raises(ValueError, match=r"'density/means_' has shape \(5, 5\)"):
         load(bad)
 
@@ -684,18 +690,12 @@ def test_loading_on_a_missing_gpu_blames_the_argument_not_the_file(saved):
 
 
 def test_fitted_arrays_of_another_dtype_or_not_finite_are_refused(saved, tmp_path):
-    with zipfile.ZipFile(saved) as archive:
-        original = torch.load(io.BytesIO(archive.read(TENSORS)), weights_only=True)
     for name, value, match in [
         ("array/missing_shift_", torch.zeros(6, dtype=torch.complex128), "finite real numbers"),
         ("array/scale_", torch.full((5,), float("nan"), dtype=torch.float64), "NaN or inf"),
         ("array/missing_scale_", -torch.ones(6, dtype=torch.float64), "must be positive"),
     ]:
-        tensors = dict(original)
-        tensors[name] = value
-        buffer = io.BytesIO()
-        torch.save(tensors, buffer)
-        bad = _rewrite(saved, tmp_path / "bad.skae", tensors=buffer.getvalue())
+        bad = _with_tensor(saved, tmp_path / "bad.skae", name, value)
         with pytest.raises(ValueError, match=match):
             load(bad)
 
