@@ -1183,9 +1183,15 @@ class BaseAutoEncoder(
         if scores is None:
             scores = self._apply(x, self._score_samples_scaled, dtype=np.float64)[:, 0]
         self._fit_missing_calibration(x, seed)
-        counts = self._apply(
-            x, lambda _, rows: (~self.net_.criterion_.column_missing(rows)).sum(dim=1), dtype=int
-        )[:, 0]
+        counts = len(self.missing_shift_) - 1  # every row complete
+        if has_missing(x):
+            # A pass for the counts only where they vary (a large table read
+            # from disk would be read once more).
+            counts = self._apply(
+                x,
+                lambda _, rows: (~self.net_.criterion_.column_missing(rows)).sum(dim=1),
+                dtype=int,
+            )[:, 0]
         scores = self.missing_shift_[counts] + self.missing_scale_[counts] * scores
         if observed is not None:  # rows read lazily: left out of the threshold only
             scores = scores[observed]
