@@ -927,7 +927,13 @@ class BaseAutoEncoder(
         since it was built."""
         # Models saved before this record was kept have nothing to compare.
         fitted = getattr(self, "_network", None) or {}
-        changed = [name for name in network if name in fitted and fitted[name] != network[name]]
+        changed = [
+            name
+            for name in network
+            if name in fitted
+            and fitted[name] != network[name]
+            and not self._resolves_as_fitted(name)
+        ]
         if not changed:
             return
         details = ", ".join(f"{name} {fitted[name]} -> {network[name]}" for name in changed)
@@ -943,6 +949,51 @@ class BaseAutoEncoder(
             f"from must not change between fits; changed: {details}. Call fit (with "
             "warm_start=False) to build a new network."
         )
+
+    def _resolves_as_fitted(self, name: str) -> bool:
+        """Whether the parameter ``name``, written otherwise than at the fit,
+        still gives the fitted network: the number of codes "auto" gave, the
+        widths it gave, the fitted images' shape, or the same categorical
+        columns as a mask, indices or names."""
+        try:
+            if name == "n_components":
+                return self._n_codes() == self.n_components_
+            if name == "hidden_layer_sizes":
+                sizes = self._hidden_layer_sizes(self._n_inputs())
+                return tuple(sizes) == tuple(self.hidden_layer_sizes_)
+            if name == "image_shape":
+                fitted = getattr(self, "image_shape_", None)
+                asked = self.image_shape
+                return (
+                    fitted is not None
+                    and asked is not None
+                    and tuple(int(v) for v in np.ravel(asked)) == tuple(fitted)
+                )
+            if name == "categorical_features":
+                return self._same_categorical_columns()
+        except (ValueError, TypeError, AttributeError):
+            pass
+        return False
+
+    def _same_categorical_columns(self) -> bool:
+        """Whether ``categorical_features``, as a mask, indices or names,
+        names the fitted categorical columns (``"from_dtype"`` needs the
+        data's dtypes, so it is compared as written)."""
+        spec = self.categorical_features
+        if spec is None or isinstance(spec, str):
+            return False
+        names = getattr(self, "feature_names_in_", None)
+        if names is not None:
+            import pandas as pd
+
+            template = pd.DataFrame(columns=list(names))
+        else:
+            template = np.empty((0, self.n_features_in_))
+        mask = resolve_categorical(template, spec)
+        fitted = self.is_categorical_
+        if mask is None or fitted is None:
+            return mask is None and fitted is None
+        return bool(np.array_equal(mask, fitted))
 
     def _check_same_images(self) -> None:
         """A warm start keeps the fitted images' shape: the network is built

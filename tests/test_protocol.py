@@ -527,6 +527,24 @@ def test_partial_fit_refuses_a_changed_network(make_estimator, blobs):
     assert est.n_iter_ == 2
 
 
+def test_a_parameter_written_otherwise_for_the_same_network_is_accepted(blobs, tmp_path):
+    """The number "auto" gave, the widths it gave, the same categorical
+    columns as a mask or names: the fitted network, not a change."""
+    est = AutoEncoder(max_epochs=2, random_state=0).fit(blobs)
+    est.set_params(n_components=est.n_components_, hidden_layer_sizes=est.hidden_layer_sizes_)
+    est.partial_fit(blobs)
+    est.save(tmp_path / "model.skae")
+    with pytest.raises(ValueError, match="n_components"):
+        est.set_params(n_components=est.n_components_ + 1).partial_fit(blobs)
+    frame = pd.DataFrame(blobs, columns=list("abcde"))
+    frame["kind"] = np.where(blobs[:, 0] > 0, "x", "y")
+    est = AutoEncoder(max_epochs=2, categorical_features=[5], random_state=0).fit(frame)
+    for same in ([False] * 5 + [True], ["kind"], np.array([5])):
+        est.set_params(categorical_features=same).partial_fit(frame)
+    with pytest.raises(ValueError, match="categorical_features"):
+        est.set_params(categorical_features=[4, 5]).partial_fit(frame)
+
+
 def test_partial_fit_trains_with_the_training_parameters_set_since(blobs):
     """lr, weight_decay and batch_size set after a fit apply to the next
     partial_fit, as to a warm start (they were ignored until a save and a
