@@ -816,8 +816,6 @@ class BaseAutoEncoder(
                     net.set_params(train_split=None)
                 epochs = {"epochs": 1}
             else:
-                if not first:
-                    self._check_same_images()
                 self.hidden_layer_sizes_ = tuple(self._hidden_layer_sizes(X.shape[1]))
                 net = self._make_net(X.shape[1], device, holdout=not partial, n_samples=len(X))
                 net.initialize()
@@ -925,7 +923,7 @@ class BaseAutoEncoder(
         """Refuse to continue (``caller``: "partial_fit", "warm_start=True")
         or to save ("save") a fitted network whose parameters have changed
         since it was built."""
-        # Models saved before this record was kept have nothing to compare.
+        # Set by every fit, and at load for files and pickles from before it.
         fitted = getattr(self, "_network", None) or {}
         changed = [
             name
@@ -994,19 +992,6 @@ class BaseAutoEncoder(
         if mask is None or fitted is None:
             return mask is None and fitted is None
         return bool(np.array_equal(mask, fitted))
-
-    def _check_same_images(self) -> None:
-        """A warm start keeps the fitted images' shape: the network is built
-        from ``image_shape_``, so a changed ``image_shape`` would be ignored."""
-        fitted = getattr(self, "image_shape_", None)
-        if self.architecture != "conv" or fitted is None or self.image_shape is None:
-            return
-        asked = tuple(int(v) for v in np.ravel(self.image_shape))
-        if asked != tuple(fitted):
-            raise ValueError(
-                f"{WARM_START_SAME_NETWORK}: image_shape is {asked}, "
-                f"the fitted network's is {tuple(fitted)}."
-            )
 
     def _continue_from(self, net: AutoEncoderNet) -> None:
         """Start ``net`` (fresh callbacks and optimiser, as a warm-started
@@ -1485,11 +1470,16 @@ class BaseAutoEncoder(
             )
         missing = np.isnan(Z)
         if missing.any():
-            fill = getattr(self, "code_mean_", np.zeros(self.n_components_))
-            Z = np.where(missing, fill.astype(Z.dtype), Z)
+            Z = np.where(missing, self._missing_code_fill().astype(Z.dtype), Z)
         if np.abs(Z).max() > np.finfo(np.float32).max:
             raise ValueError("X contains codes too large for float32, the network's precision.")
         return Z
+
+    def _missing_code_fill(self) -> np.ndarray:
+        """What a missing code (NaN) is decoded as: the training codes' mean
+        (the prior's, 0, for the variational kind), as a missing input is
+        its feature's mean."""
+        return getattr(self, "code_mean_", np.zeros(self.n_components_))
 
     def _output_scale(self) -> np.ndarray:
         """``scale_``, with 0 for each feature that was constant in every row

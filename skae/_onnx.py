@@ -109,8 +109,7 @@ class _Inference(nn.Module):
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, ...]:
         if self.mode == "decoder":
             # As inverse_transform: a missing code is the training codes' mean.
-            fill = getattr(self.estimator, "code_mean_", np.zeros(self.estimator.n_components_))
-            fill = torch.as_tensor(fill, dtype=x.dtype)
+            fill = torch.as_tensor(self.estimator._missing_code_fill(), dtype=x.dtype)
             return (self.reconstruct(torch.where(torch.isnan(x), fill, x)),)
         scaled = (x - self.mean32) / self.scale32
         codes = self.network.encode(scaled)
