@@ -257,10 +257,20 @@ def _reconstruction_error(
     return error, variance, excess
 
 
+def _numbers_in_float32(X, is_categorical: np.ndarray) -> bool:
+    """Whether every numeric column of ``X`` (a DataFrame or an array) is
+    float32, and there is one."""
+    dtypes = getattr(X, "dtypes", None)
+    if dtypes is not None and hasattr(dtypes, "iloc"):
+        numeric = [dtypes.iloc[j] for j in np.flatnonzero(~is_categorical)]
+        return bool(numeric) and all(d == np.float32 for d in numeric)
+    return getattr(X, "dtype", None) == np.float32 and not is_categorical.all()
+
+
 def _non_numeric_columns(X) -> list:
     """The names of a DataFrame's columns whose dtype is not numeric (or bool)."""
     dtypes = getattr(X, "dtypes", None)
-    if dtypes is None:
+    if dtypes is None or not hasattr(dtypes, "items"):  # not a DataFrame (a Series)
         return []
     return [name for name, dtype in dtypes.items() if getattr(dtype, "kind", "O") not in "biufc"]
 
@@ -1026,6 +1036,13 @@ class BaseAutoEncoder(
         later calls check them against the fitted ``image_shape_``."""
         if reset:
             self._input_image_shape = None
+        if self.architecture == "conv" and isinstance(X, (list, tuple)):
+            # Nested lists of images are images too, as arrays are; a ragged
+            # list stays a list, for scikit-learn's check to refuse.
+            try:
+                X = np.asarray(X)
+            except ValueError:
+                return X
         if self.architecture == "conv" and getattr(X, "ndim", None) == 4:
             images = tuple(int(v) for v in X.shape[1:])
             shape = self.image_shape if reset else getattr(self, "image_shape_", None)
@@ -1329,7 +1346,10 @@ class BaseAutoEncoder(
         """``X`` checked for the network (``reset``: at a first fit, which also
         learns its categorical columns), and one-hot encoded if it has any."""
         X = self._flatten_images(X, reset=reset)
-        if reset:
+        if reset and self.categorical_features is not None:
+            X = self._checked_layout(X)
+            self._fit_categories(X)
+        elif reset:
             self._fit_categories(X)
         encoding = self._encoding()
         if encoding is None:
@@ -1350,17 +1370,37 @@ class BaseAutoEncoder(
                         '(or leave it "from_dtype") to encode them as categories.'
                     ) from exc
                 raise
+        if not reset:
+            X = self._checked_layout(X)
         # Names and the number of columns, on the columns as they come.
         validate_data(self, X, reset=reset, skip_check_array=True)
-        if not hasattr(X, "shape"):  # a list of rows
-            X = np.asarray(X, dtype=object)
         encoded = check_array(encoding.encode(X), dtype=np.float64, ensure_all_finite="allow-nan")
+        if _numbers_in_float32(X, encoding.is_categorical):
+            # The dtype of the input's numbers, as without categorical columns
+            # (the one-hot entries, 0, 1 or NaN, are exact in it).
+            encoded = encoded.astype(np.float32)
         absent = self._absent_categories() if not reset else None
         if absent is not None and absent.any():
             # Encoded as none, as an unseen category is.
             block = encoded[:, absent]
             encoded[:, absent] = np.where(np.isnan(block), np.nan, 0.0)
         return encoded
+
+    def _checked_layout(self, X):
+        """``X`` checked as :func:`validate_data` checks it (2-D, dense, at
+        least one row), before the categorical encoding reads its columns; a
+        list of rows becomes an object array, so that no category is turned
+        into a number or a number into a string."""
+        if hasattr(X, "iloc") and getattr(X, "ndim", 0) == 2:  # a DataFrame
+            if len(X) == 0:
+                raise ValueError(
+                    f"Found array with 0 sample(s) (shape={X.shape}) while a minimum of 1 "
+                    f"is required by {type(self).__name__}."
+                )
+            return X
+        if not hasattr(X, "shape") and not hasattr(X, "iloc"):  # a list of rows
+            X = np.asarray(X, dtype=object)
+        return check_array(X, dtype=None, ensure_all_finite=False, estimator=self, input_name="X")
 
     def _absent_categories(self) -> np.ndarray | None:
         """Which encoded entries are categories that no row of the first fit

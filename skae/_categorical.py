@@ -4,13 +4,15 @@ A table often mixes numbers with categories (a country, a product code, a
 flag). skae encodes those columns inside the estimator, the way
 :class:`~sklearn.ensemble.HistGradientBoostingRegressor` does with
 ``categorical_features="from_dtype"``: a pandas column of dtype
-``category``, ``object`` (strings) or ``bool`` is categorical, the rest is
-numeric; a list of column names or indices, or a boolean mask, says so
-explicitly. Each categorical column with ``K`` categories becomes ``K``
-one-hot entries of the network's input, in the column's place, and the
-decoder gives it ``K`` logits that a softmax turns into the probabilities of
-its categories (:class:`skae._reconstruction.MixedTypeLoss` scores them with
-the cross-entropy). A category is therefore never treated as a number, and a
+``category``, ``object`` (strings), ``string`` or ``bool`` is categorical, the
+rest is numeric (an ``object`` column that holds only numbers, such as
+``df.astype(object)`` or decimals read from a database, is numeric); a list
+of column names or indices, or a boolean mask, says so explicitly. Each
+categorical column with ``K`` categories becomes ``K`` one-hot entries of the
+network's input, in the column's place, and the decoder gives it ``K`` logits
+that a softmax turns into the probabilities of its categories
+(:class:`skae._reconstruction.MixedTypeLoss` scores them with the
+cross-entropy). A category is therefore never treated as a number, and a
 categorical column counts once in the loss, the scores and :meth:`explain`,
 like a numeric one.
 
@@ -40,6 +42,38 @@ import numpy as np
 _CATEGORICAL_KINDS = ("category", "object", "string", "bool")
 
 
+#: The prefix of a pyarrow-backed dtype's name in ``kinds``.
+_ARROW = "arrow:"
+
+
+def _dtype_name(dtype) -> str:
+    """A name that gives ``dtype`` back (:func:`_dtype_from_name`). A pyarrow
+    string column's own name, "string[pyarrow]", is read back by pandas as
+    its ``StringDtype``, not as the ``ArrowDtype`` it was."""
+    import pandas as pd
+
+    if isinstance(dtype, pd.ArrowDtype):
+        import pyarrow as pa
+
+        alias = str(dtype.pyarrow_dtype)
+        try:
+            if pa.type_for_alias(alias) == dtype.pyarrow_dtype:
+                return _ARROW + alias
+        except ValueError:
+            pass
+    return str(dtype)
+
+
+def _dtype_from_name(name: str):
+    """The dtype :func:`_dtype_name` named."""
+    if name.startswith(_ARROW):
+        import pandas as pd
+        import pyarrow as pa
+
+        return pd.ArrowDtype(pa.type_for_alias(name[len(_ARROW) :]))
+    return name
+
+
 def _dtype_kind(dtype) -> str:
     import pandas as pd
 
@@ -54,6 +88,22 @@ def _dtype_kind(dtype) -> str:
     return "numeric"
 
 
+#: What :func:`pandas.api.types.infer_dtype` says of an object column of numbers.
+_NUMBER_KINDS = ("integer", "floating", "mixed-integer-float", "decimal")
+
+
+def _from_dtype(X, j: int) -> bool:
+    """Whether "from_dtype" calls column ``j`` of the DataFrame ``X`` categorical."""
+    import pandas as pd
+
+    kind = _dtype_kind(X.dtypes.iloc[j])
+    if kind == "object":
+        # Numbers stored as objects are numbers: one category per distinct
+        # value would make a number's size invisible to the model.
+        return pd.api.types.infer_dtype(X.iloc[:, j], skipna=True) not in _NUMBER_KINDS
+    return kind in _CATEGORICAL_KINDS
+
+
 def resolve_categorical(X, categorical_features) -> np.ndarray | None:
     """The boolean mask of categorical columns of ``X`` that
     ``categorical_features`` names, or None when there are none."""
@@ -66,7 +116,7 @@ def resolve_categorical(X, categorical_features) -> np.ndarray | None:
     if isinstance(categorical_features, str):  # "from_dtype"
         if columns is None:
             return None
-        mask = np.array([_dtype_kind(d) in _CATEGORICAL_KINDS for d in X.dtypes])
+        mask = np.array([_from_dtype(X, j) for j in range(len(columns))], dtype=bool)
         return mask if mask.any() else None
     spec = np.asarray(categorical_features)
     if spec.size == 0:
@@ -159,7 +209,7 @@ class CategoricalEncoding:
             if kind == "category":
                 kinds.append("ordered category" if dtype.ordered else "category")
             else:
-                kinds.append(str(dtype))
+                kinds.append(_dtype_name(dtype))
         unseen = float(np.log(len(X) + 1.0))
         return cls(np.asarray(mask, dtype=bool), categories, kinds, unseen)
 
@@ -244,7 +294,7 @@ class CategoricalEncoding:
             else:
                 # A Series of the column's own dtype: a DataFrame built from
                 # bare values would infer one ("str" for pandas 3's objects).
-                data[name] = pd.Series(chosen, dtype=object).astype(kind)
+                data[name] = pd.Series(chosen, dtype=object).astype(_dtype_from_name(kind))
         frame = pd.DataFrame(data)
         if index is not None:
             frame.index = index

@@ -385,7 +385,7 @@ def test_a_list_of_rows_with_categories_by_index():
     assert model.categories_[0].tolist() == ["a", "b"]
     back = model.inverse_transform(model.transform(rows))
     assert np.mean(back[0] == kind) > 0.95
-    with pytest.raises(ValueError, match="Expected a 2-D X"):
+    with pytest.raises(ValueError, match="Expected 2D array"):
         AutoEncoder(categorical_features=[0]).fit(["a", "b", "c"])
 
 
@@ -511,3 +511,77 @@ def test_inverse_transform_keeps_the_index_of_pandas_codes(table):
 def test_strings_without_categorical_features_are_named(table):
     with pytest.raises(ValueError, match=r"the columns \['colour'\] are not numbers"):
         AutoEncoder(max_epochs=1, categorical_features=None).fit(table)
+
+
+def test_an_object_column_of_numbers_is_numeric():
+    """``df.astype(object)`` or decimals from a database: numbers, not one
+    category per distinct value, so a far value is far."""
+    from decimal import Decimal
+
+    rng = np.random.RandomState(0)
+    frame = pd.DataFrame(rng.normal(size=(200, 3)), columns=list("abc"))
+    as_objects = frame.astype({"a": object})
+    as_objects["b"] = pd.Series([Decimal(str(round(v, 6))) for v in frame["b"]], dtype=object)
+    assert resolve_categorical(as_objects, "from_dtype") is None
+    model = AutoEncoder(max_epochs=5, random_state=0).fit(as_objects)
+    assert model.is_categorical_ is None
+    far = frame.iloc[:20].assign(a=50.0).astype({"a": object})
+    assert (model.predict(far) == -1).all()
+    # A column mixing strings with numbers stays categorical.
+    mixed = frame.assign(c=pd.Series(["x" if v > 0 else 1.5 for v in frame["c"]], dtype=object))
+    assert_array_equal(resolve_categorical(mixed, "from_dtype"), [False, False, True])
+
+
+def test_a_pyarrow_string_column_comes_back_in_its_dtype():
+    pa = pytest.importorskip("pyarrow")
+    rng = np.random.RandomState(0)
+    frame = pd.DataFrame({"x": rng.normal(size=100)})
+    frame["s"] = pd.Series(np.where(frame["x"] > 0, "p", "q"), dtype=pd.ArrowDtype(pa.string()))
+    model = AutoEncoder(max_epochs=2, random_state=0).fit(frame)
+    for out in (model.inverse_transform(model.transform(frame)), model.sample(5, random_state=0)):
+        assert out["s"].dtype == frame["s"].dtype
+
+
+@pytest.mark.parametrize(
+    "bad, error, match",
+    [
+        ("sparse", TypeError, "Sparse data was passed"),
+        ("row", ValueError, "Expected 2D array"),
+        ("series", ValueError, "Expected a 2-dimensional container"),
+        ("3d", ValueError, "Found array with dim 3"),
+        ("empty", ValueError, r"0 sample\(s\) \(shape=\(0, 4\)\)"),
+    ],
+)
+def test_a_model_with_categories_checks_the_layout_of_its_input(fitted, table, bad, error, match):
+    """The errors a model without categorical columns gives, naming the
+    user's columns, not the encoded ones."""
+    import scipy.sparse as sp
+
+    inputs = {
+        "sparse": lambda: sp.csr_matrix(np.zeros((2, 4))),
+        "row": lambda: table.to_numpy()[0],
+        "series": lambda: table.iloc[0],
+        "3d": lambda: np.zeros((2, 4, 1)),
+        "empty": lambda: table.head(0),
+    }
+    for method in (fitted.transform, fitted.score_samples, fitted.explain):
+        with pytest.raises(error, match=match):
+            method(inputs[bad]())
+    if bad in ("sparse", "empty"):
+        with pytest.raises(error, match=match):
+            AutoEncoder(categorical_features=[1]).fit(
+                inputs[bad]() if bad == "sparse" else np.zeros((0, 4))
+            )
+
+
+def test_float32_numbers_give_float32_codes_with_categories():
+    rng = np.random.RandomState(0)
+    X = np.column_stack([rng.normal(size=(200, 3)), rng.choice([0.0, 1.0], 200)])
+    model = AutoEncoder(categorical_features=[3], max_epochs=2, random_state=0)
+    assert model.fit(X.astype(np.float32)).transform(X.astype(np.float32)).dtype == np.float32
+    assert model.transform(X).dtype == np.float64
+    frame = pd.DataFrame(X[:, :3].astype(np.float32), columns=list("abc"))
+    frame["k"] = pd.Categorical(np.where(X[:, 3] > 0, "y", "n"))
+    assert AutoEncoder(max_epochs=2, random_state=0).fit(frame).transform(frame).dtype == (
+        np.float32
+    )
