@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import sys
 from pathlib import Path
 
 
-def _parser() -> argparse.ArgumentParser:
+def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser]]:
+    """The top-level parser, and each command's own (for its usage errors)."""
     from . import __version__
 
     parser = argparse.ArgumentParser(
@@ -35,7 +38,7 @@ def _parser() -> argparse.ArgumentParser:
         "--quick", action="store_true", help="train for fewer epochs (for tests; less accurate)"
     )
     demo.set_defaults(handler=_demo)
-    return parser
+    return parser, {"demo": demo}
 
 
 def _plot_problem(plot: str) -> str | None:
@@ -64,11 +67,11 @@ def _demo(args: argparse.Namespace) -> int:
     if problem is not None:
         print(f"skae demo: error: {problem}", file=sys.stderr)
         return 2
-    from ._demo import MissingDependencyError, run_demo
+    from ._demo import MissingDependencyError, PlotWriteError, run_demo
 
     try:
         run_demo(plot=args.plot, quick=args.quick)
-    except MissingDependencyError as exc:
+    except (MissingDependencyError, PlotWriteError) as exc:
         print(f"skae demo: error: {exc}", file=sys.stderr)
         return 1
     return 0
@@ -89,9 +92,13 @@ def main(argv: list[str] | None = None) -> int:
         optional dependency), 2 on a usage error (including no command), 130
         when interrupted.
     """
-    parser = _parser()
+    parser, commands = _parser()
     try:
-        args = parser.parse_args(argv)
+        args, extras = parser.parse_known_args(argv)
+        if extras:
+            # The command's own usage, which names its options, not the top one.
+            where = commands.get(args.command, parser)
+            where.error(f"unrecognized arguments: {' '.join(extras)}")
     except SystemExit as exc:
         # --help, --version and usage errors: argparse has printed its message.
         return exc.code if isinstance(exc.code, int) else 1
@@ -103,3 +110,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("skae: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader of the output went away (``skae demo | head``): stop
+        # quietly; the redirection keeps Python's exit flush from failing too.
+        with contextlib.suppress(AttributeError, OSError, ValueError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1

@@ -14,9 +14,12 @@ autoencoder joins both tables with one line there.
 
 from __future__ import annotations
 
+import contextlib
+import signal
 import sys
+import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
@@ -60,6 +63,10 @@ PLOT_INSTALL_HINT = 'the demo plot needs matplotlib: pip install "skae[plot]"'
 
 class MissingDependencyError(ImportError):
     """An optional dependency that the requested output needs is not installed."""
+
+
+class PlotWriteError(OSError):
+    """The figure could not be written, after the training."""
 
 
 class _PCAReconstructionError:
@@ -213,11 +220,40 @@ def format_table(columns: Sequence[Column], rows: Sequence[dict[str, Any]]) -> s
     return "\n".join([line(headers), rule, *(line(values) for values in cells)])
 
 
+@contextlib.contextmanager
+def _interrupt_passed_on() -> Iterator[None]:
+    """Raise KeyboardInterrupt after a fit that Ctrl-C cut short.
+
+    A fit keeps the model trained so far when interrupted, as skorch does, and
+    returns normally; the demo must stop instead of printing that model's
+    figures as if it were trained. Outside the main thread no handler can be
+    set, and the interrupt goes where Python sends it.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    interrupted = []
+    previous = signal.getsignal(signal.SIGINT)
+
+    def note(signum, frame):
+        interrupted.append(signum)
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, note)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if interrupted:
+        raise KeyboardInterrupt
+
+
 def _timed_fit(estimator: Any, X: np.ndarray, label: str, out: TextIO) -> float:
     """Fit ``estimator`` on ``X``, with a progress line; return the seconds taken."""
     print(f"  fitting {label} ...", end="", file=out, flush=True)
     start = time.perf_counter()
-    estimator.fit(X)
+    with _interrupt_passed_on():
+        estimator.fit(X)
     seconds = time.perf_counter() - start
     print(f" {seconds:.2f} s", file=out, flush=True)
     return seconds
@@ -347,7 +383,12 @@ def _plot(path: str, data: dict[str, Any]) -> None:
             ax.imshow(image.reshape(8, 8), cmap="gray_r", vmin=0, vmax=16)
             ax.set_axis_off()
     # format="png": the file is the name given, with or without an extension.
-    fig.savefig(path, dpi=100, format="png")
+    try:
+        fig.savefig(path, dpi=100, format="png")
+    except OSError as exc:
+        # The checks before training cannot foresee a full disk or a
+        # permission changed since.
+        raise PlotWriteError(f"cannot write --plot {path}: {exc.strerror or exc}") from exc
 
 
 def run_demo(
@@ -381,6 +422,11 @@ def run_demo(
     MissingDependencyError
         If ``plot`` is given and matplotlib is not installed; raised before
         any training.
+    PlotWriteError
+        If the figure cannot be written (a full disk, a permission changed
+        since the command line checked the path).
+    KeyboardInterrupt
+        If a fit was interrupted: its partly trained model is not reported.
     """
     out = sys.stdout if out is None else out
     if plot is not None:

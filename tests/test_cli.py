@@ -3,8 +3,10 @@
 import contextlib
 import io
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -130,3 +132,55 @@ def test_python_m_skae_help():
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.startswith("usage: skae")
     assert "demo" in proc.stdout
+
+
+def test_a_command_usage_error_shows_the_command_usage(capsys):
+    assert main(["demo", "--bogus"]) == 2
+    err = capsys.readouterr().err
+    assert "usage: skae demo" in err and "--bogus" in err
+    assert main(["demo", "extra"]) == 2
+    assert "usage: skae demo" in capsys.readouterr().err
+
+
+class _SwallowsInterrupts:
+    """A fit that keeps what it has when Ctrl-C comes, as skorch's does."""
+
+    def fit(self, X):
+        try:
+            os.kill(os.getpid(), signal.SIGINT)
+            for _ in range(1000):  # the handler runs between bytecodes
+                time.sleep(0.001)
+        except KeyboardInterrupt:
+            pass
+        return self
+
+
+def test_an_interrupted_fit_stops_the_demo(capsys, monkeypatch):
+    with pytest.raises(KeyboardInterrupt):
+        _demo._timed_fit(_SwallowsInterrupts(), None, "model", io.StringIO())
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+    def run(plot, *, epochs, out):
+        _demo._timed_fit(_SwallowsInterrupts(), None, "model", out)
+        raise AssertionError("the demo went on after the interrupt")
+
+    monkeypatch.setattr(_demo, "_run", run)
+    assert main(["demo", "--quick"]) == 130
+    assert "interrupted" in capsys.readouterr().err
+
+
+def test_a_closed_pipe_and_a_failed_plot_end_with_a_message_not_a_traceback(
+    capsys, monkeypatch, tmp_path
+):
+    def closed_pipe(**kwargs):
+        raise BrokenPipeError(32, "Broken pipe")
+
+    monkeypatch.setattr(_demo, "run_demo", closed_pipe)
+    assert main(["demo", "--quick"]) == 1
+
+    def unwritable(**kwargs):
+        raise _demo.PlotWriteError("cannot write --plot x.png: Permission denied")
+
+    monkeypatch.setattr(_demo, "run_demo", unwritable)
+    assert main(["demo", "--quick", "--plot", str(tmp_path / "x.png")]) == 1
+    assert "skae demo: error: cannot write --plot" in capsys.readouterr().err
