@@ -78,6 +78,7 @@ sphinx_gallery_conf = {
     "doc_module": ("skae",),
     "backreferences_dir": "generated/backreferences",
     "remove_config_comments": True,
+    "reset_modules": ("matplotlib", "skae_docs.one_torch_thread"),
     "show_memory": False,
     "min_reported_time": 0,
     # An example that raises fails the build, once the other examples have run.

@@ -41,7 +41,7 @@ pipeline = Pipeline(
         ("classify", LogisticRegression(max_iter=2000)),
     ]
 )
-network = dict(scaling="global", max_epochs=80, random_state=0)
+network = dict(scaling="global", max_epochs=40, random_state=0)
 param_grid = [
     {"reduce": [PCA(random_state=0)], "reduce__n_components": [2, 4, 8, 16, 32]},
     {
@@ -67,11 +67,13 @@ print(table.sort_values("mean_test_score", ascending=False).to_string(index=Fals
 # %%
 # Plot accuracy against code size
 # -------------------------------
-# With short codes, up to about 8 numbers per image, the autoencoders keep
-# more of what separates the digits than PCA does, whose first components
-# only follow the directions of largest variance. With longer codes PCA
-# catches up and passes them, at a hundredth of the fit time: an autoencoder
-# pays off when the code must be short.
+# At every code length the autoencoders keep more of what separates the
+# digits than PCA does, whose first components only follow the directions of
+# largest variance. The gap is widest for short codes (several points of
+# accuracy up to 8 numbers per image) and narrows as the code grows: at 16
+# numbers the autoencoders lead by about a point, and PCA with 32 components
+# comes within it, at a hundredth of the fit time. An autoencoder pays off
+# most when the code must be short.
 fig, (ax_score, ax_time) = plt.subplots(1, 2, figsize=(10, 4), layout="constrained")
 for kind, rows in table.groupby("kind"):
     ax_score.errorbar(

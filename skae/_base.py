@@ -41,7 +41,12 @@ from sklearn.base import (
     _fit_context,
 )
 from sklearn.utils import check_array, check_random_state
-from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils._param_validation import (
+    HasMethods,
+    Interval,
+    InvalidParameterError,
+    StrOptions,
+)
 from sklearn.utils.validation import check_is_fitted, validate_data
 from skorch.callbacks import Callback, ProgressBar
 
@@ -1036,6 +1041,7 @@ class BaseAutoEncoder(
         later calls check them against the fitted ``image_shape_``."""
         if reset:
             self._input_image_shape = None
+            self._check_image_shape()
         if self.architecture == "conv" and isinstance(X, (list, tuple)):
             # Nested lists of images are images too, as arrays are; a ragged
             # list stays a list, for scikit-learn's check to refuse.
@@ -1066,6 +1072,7 @@ class BaseAutoEncoder(
         return X
 
     def _validate_architecture(self, n_features: int) -> None:
+        self._check_image_shape()
         if isinstance(self.hidden_layer_sizes, str):
             sizes = np.asarray(self._hidden_layer_sizes(n_features), dtype=object)
         else:
@@ -1079,6 +1086,22 @@ class BaseAutoEncoder(
             )
         if self.architecture == "conv":
             self.image_shape_ = self._resolve_image_shape(n_features)
+
+    def _check_image_shape(self) -> None:
+        """Refuse an ``image_shape`` that is not three positive integers, with
+        any architecture: scikit-learn checks a parameter's type whether or not
+        the other parameters use it."""
+        if self.image_shape is None:
+            return
+        values = np.ravel(np.asarray(self.image_shape, dtype=object))
+        if len(values) != 3 or not all(
+            isinstance(v, Integral | np.integer) and not isinstance(v, bool | np.bool_) and v >= 1
+            for v in values
+        ):
+            raise InvalidParameterError(
+                f"The 'image_shape' parameter of {type(self).__name__} must be None or three "
+                f"positive integers (channels, height, width). Got {self.image_shape!r} instead."
+            )
 
     def _resolve_image_shape(self, n_features: int) -> tuple[int, int, int]:
         images = self.__dict__.pop("_input_image_shape", None)

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import io
 import json
+import math
 import os
 import stat
 import tempfile
@@ -368,6 +369,27 @@ def _fitted_name(cls: type, name: str, path: str | os.PathLike) -> str:
     return name
 
 
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _check_scalars(estimator: Any, path: str | os.PathLike) -> None:
+    """The fitted numbers: a NaN threshold or a negative noise variance would
+    give NaN predictions or a ``score`` of -inf without a word."""
+    offset = getattr(estimator, "offset_", None)
+    if not _is_number(offset) or not math.isfinite(offset):
+        raise ValueError(f"{path}: offset_ must be a finite number, got {offset!r}.")
+    if hasattr(estimator, "noise_variance_"):
+        variance = estimator.noise_variance_
+        if not _is_number(variance) or not (math.isfinite(variance) and variance > 0):
+            raise ValueError(
+                f"{path}: noise_variance_ must be a finite positive number, got {variance!r}."
+            )
+    n_iter = getattr(estimator, "n_iter_", 0)
+    if not isinstance(n_iter, int) or isinstance(n_iter, bool) or n_iter < 0:
+        raise ValueError(f"{path}: n_iter_ must be a non-negative integer, got {n_iter!r}.")
+
+
 def _check_arrays(estimator: Any, path: str | os.PathLike) -> None:
     """The fitted arrays against the network's sizes: a file whose arrays
     do not fit would otherwise broadcast into wrong scores, or fail later."""
@@ -377,9 +399,7 @@ def _check_arrays(estimator: Any, path: str | os.PathLike) -> None:
         expected.update(
             code_mean_=(k,), code_covariance_=(k, k), error_scale_=(estimator.n_features_in_,)
         )
-    offset = getattr(estimator, "offset_", None)
-    if not isinstance(offset, int | float) or isinstance(offset, bool):
-        raise ValueError(f"{path}: offset_ must be a number, got {offset!r}.")
+    _check_scalars(estimator, path)
     if hasattr(estimator, "missing_shift_"):
         calibration = (estimator.n_features_in_ + 1,)
         expected.update(missing_shift_=calibration, missing_scale_=calibration)

@@ -186,6 +186,34 @@ def test_image_shape_must_match_the_features(data):
         model.transform(images[:, 0])
     with pytest.raises(ValueError, match=r"dim 3.*add the channel axis"):
         ConvolutionalAutoEncoder(max_epochs=1).fit(images[:, 0])
+    # Nested lists of images are images, as the array is.
+    from_list = ConvolutionalAutoEncoder(hidden_layer_sizes=(2,), max_epochs=1, random_state=0)
+    assert from_list.fit(images.tolist()).image_shape_ == (1, 4, 4)
+    assert_allclose(from_list.transform(images.tolist()), model.transform(images), rtol=1e-6)
+
+
+@pytest.mark.parametrize("shape", [(1, -4, -4), (-1, -4, 4), (1.0, 4, 4), (1, 16), (0, 4, 4)])
+@pytest.mark.parametrize("architecture", ["conv", "dense"])
+def test_image_shape_must_be_three_positive_integers(data, shape, architecture):
+    """Checked whatever the architecture, as scikit-learn checks a parameter's
+    type even where the others leave it unused; (1, -4, -4) multiplies to 16."""
+    from skae import AutoEncoder
+
+    model = AutoEncoder(image_shape=shape, architecture=architecture, max_epochs=1)
+    with pytest.raises(ValueError, match="'image_shape' parameter of AutoEncoder must be"):
+        model.fit(np.random.RandomState(0).normal(size=(20, 16)))
+
+
+def test_a_series_gets_scikit_learns_error(data):
+    from skae import AutoEncoder
+
+    frame = pd.DataFrame(data)
+    with pytest.raises(ValueError, match="Expected a 2-dimensional container"):
+        AutoEncoder(max_epochs=1).fit(frame[0])
+    model = AutoEncoder(max_epochs=1, random_state=0).fit(frame)
+    for method in (model.transform, model.score_samples, model.predict, model.explain):
+        with pytest.raises(ValueError, match="Expected a 2-dimensional container"):
+            method(frame.iloc[0])
 
 
 @pytest.mark.parametrize(

@@ -513,17 +513,30 @@ def test_the_imputer_keeps_its_output_container(tmp_path):
     pd.testing.assert_frame_equal(filled, imputer.transform(frame))
 
 
+def _forged(metadata: dict, **fitted) -> dict:
+    return {**metadata, "fitted": {**metadata["fitted"], **fitted}}
+
+
 @pytest.mark.parametrize(
     "forge, message",
     [
-        (lambda m: {**m, "fitted": {**m["fitted"], "offset_": "abc"}}, "offset_ must be a number"),
+        (lambda m: {**m, "fitted": {**m["fitted"], "offset_": "abc"}}, "offset_ must be a finite"),
         (
             lambda m: {**m, "fitted": {k: v for k, v in m["fitted"].items() if k != "offset_"}},
-            "offset_ must be a number",
+            "offset_ must be a finite",
         ),
+        (lambda m: _forged(m, offset_=float("nan")), "offset_ must be a finite"),
+        (lambda m: _forged(m, noise_variance_=-1.0), "noise_variance_ must be a finite positive"),
+        (lambda m: _forged(m, noise_variance_=0.0), "noise_variance_ must be a finite positive"),
+        (lambda m: _forged(m, noise_variance_=float("inf")), "noise_variance_ must be a finite"),
+        (lambda m: _forged(m, noise_variance_="1"), "noise_variance_ must be a finite positive"),
+        (lambda m: _forged(m, n_iter_=-3), "n_iter_ must be a non-negative integer"),
+        (lambda m: _forged(m, n_iter_=2.5), "n_iter_ must be a non-negative integer"),
     ],
 )
-def test_a_file_whose_threshold_is_not_a_number_is_refused(saved, tmp_path, forge, message):
+def test_a_file_whose_fitted_numbers_are_wrong_is_refused(saved, tmp_path, forge, message):
+    """A NaN threshold, a noise variance that is not positive (``score``
+    would be -inf) or a negative iteration count is a damaged file."""
     bad = _rewrite(saved, tmp_path / "bad.skae", metadata=forge)
     with pytest.raises(ValueError, match=message):
         load(bad)

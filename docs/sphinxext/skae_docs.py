@@ -32,6 +32,16 @@ def gallery_order(filename: str) -> tuple[int, str]:
     return position, name
 
 
+def one_torch_thread(gallery_conf: dict, fname: str | None, when: str) -> None:
+    """sphinx-gallery's ``reset_modules`` hook: each example trains on one torch
+    thread. The examples' networks are too small to split across cores, and
+    on a machine whose other cores are busy (CI, a parallel build) the
+    threads' spin-waiting made one example take ten times as long."""
+    import torch
+
+    torch.set_num_threads(1)
+
+
 def _sklearn_api(*names: str) -> dict[str, tuple[str, str]]:
     """scikit-learn's classes, functions and methods: each class or function has its own page."""
     targets = {}
