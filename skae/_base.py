@@ -53,7 +53,7 @@ from skorch.callbacks import Callback, ProgressBar
 from ._architectures import ACTIVATIONS, conv_autoencoder, dense_autoencoder
 from ._attribution import repair_gains, share_by_gain
 from ._calibration import calibrate, calibration_rows, fit_calibration, holed_copies
-from ._categorical import CategoricalEncoding, resolve_categorical
+from ._categorical import CategoricalEncoding, object_numbers_as_float, resolve_categorical
 from ._docs import fill_doc
 from ._latent import DeterministicLatent
 from ._latent_density import (
@@ -1376,6 +1376,9 @@ class BaseAutoEncoder(
             self._fit_categories(X)
         encoding = self._encoding()
         if encoding is None:
+            is_frame = hasattr(getattr(X, "dtypes", None), "items")
+            if is_frame:
+                X = object_numbers_as_float(X)
             try:
                 return validate_data(
                     self,
@@ -1385,14 +1388,8 @@ class BaseAutoEncoder(
                     ensure_all_finite="allow-nan",
                 )
             except ValueError as exc:
-                text = _non_numeric_columns(X)
-                if text:
-                    raise ValueError(
-                        f"{exc}: the columns {text} are not numbers, and categorical_features "
-                        f"is {self.categorical_features!r}. Name them in categorical_features "
-                        '(or leave it "from_dtype") to encode them as categories.'
-                    ) from exc
-                raise
+                named = _non_numeric_columns(X) if is_frame else []
+                raise self._not_numbers_error(exc, named, reset=reset) from exc
         if not reset:
             X = self._checked_layout(X)
         # Names and the number of columns, on the columns as they come.
@@ -1408,6 +1405,30 @@ class BaseAutoEncoder(
             block = encoded[:, absent]
             encoded[:, absent] = np.where(np.isnan(block), np.nan, 0.0)
         return encoded
+
+    def _not_numbers_error(self, exc: ValueError, columns: list, *, reset: bool) -> ValueError:
+        """scikit-learn's error ``exc``, with what to do when it is about
+        columns that are not numbers (none: an infinite value, say, keeps its
+        own message)."""
+        if not columns:
+            return exc
+        if not reset:
+            return ValueError(
+                f"{exc}: the columns {columns} hold values that are not numbers, but "
+                f"{type(self).__name__} was fitted with them as numeric columns."
+            )
+        if self.categorical_features == "from_dtype":
+            advice = (
+                'their dtype is not one that "from_dtype" reads as categorical (category, '
+                "object, string, bool): name them in categorical_features to encode them "
+                "as categories."
+            )
+        else:
+            advice = (
+                f"categorical_features is {self.categorical_features!r}: name them in it (or "
+                'leave it "from_dtype") to encode them as categories.'
+            )
+        return ValueError(f"{exc}: the columns {columns} are not numbers, and {advice}")
 
     def _checked_layout(self, X):
         """``X`` checked as :func:`validate_data` checks it (2-D, dense, at

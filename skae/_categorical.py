@@ -34,6 +34,7 @@ and ``sample`` do not return it.
 
 from __future__ import annotations
 
+import numbers
 from dataclasses import dataclass
 
 import numpy as np
@@ -52,6 +53,9 @@ def _dtype_name(dtype) -> str:
     its ``StringDtype``, not as the ``ArrowDtype`` it was."""
     import pandas as pd
 
+    if isinstance(dtype, pd.StringDtype) and dtype.na_value is pd.NA:
+        # "string" alone would read back with pandas' default storage.
+        return f"string[{dtype.storage}]"
     if isinstance(dtype, pd.ArrowDtype):
         import pyarrow as pa
 
@@ -92,15 +96,63 @@ def _dtype_kind(dtype) -> str:
 _NUMBER_KINDS = ("integer", "floating", "mixed-integer-float", "decimal")
 
 
-def _from_dtype(X, j: int) -> bool:
-    """Whether "from_dtype" calls column ``j`` of the DataFrame ``X`` categorical."""
+#: ... and what it says of a column that holds no number.
+_NOT_NUMBER_KINDS = ("string", "bytes", "boolean", "date", "datetime", "period", "interval")
+
+
+def numbers_only(values) -> bool:
+    """Whether every entry of an object column is a number or missing: ints,
+    floats, numpy scalars, decimals, fractions, with None, NaN, ``pd.NA`` or
+    ``pd.NaT`` for missing (a column of missing entries only counts too, as
+    a float column of NaN is numeric). Booleans and complex numbers are not."""
     import pandas as pd
 
+    inferred = pd.api.types.infer_dtype(values, skipna=True)
+    if inferred in _NUMBER_KINDS:
+        return True
+    if inferred in _NOT_NUMBER_KINDS:
+        return False
+    for value in np.asarray(values, dtype=object):
+        if pd.api.types.is_scalar(value) and pd.isna(value):
+            continue
+        if (
+            not isinstance(value, numbers.Number)
+            or isinstance(value, bool | np.bool_)
+            or isinstance(value, complex | np.complexfloating)
+        ):
+            return False
+    return True
+
+
+def object_numbers_as_float(X):
+    """``X`` with each ``object`` column that :func:`numbers_only` accepts
+    converted to float64 (missing entries to NaN), for scikit-learn's check,
+    which cannot convert ``pd.NaT``; ``X`` itself when there is none."""
+    import pandas as pd
+
+    converted = {}
+    for j, dtype in enumerate(X.dtypes):
+        if pd.api.types.is_object_dtype(dtype) and numbers_only(X.iloc[:, j]):
+            values = np.asarray(X.iloc[:, j], dtype=object)
+            missing = _is_missing(values)
+            numbers = np.full(len(values), np.nan)
+            numbers[~missing] = [float(v) for v in values[~missing]]
+            converted[j] = numbers
+    if not converted:
+        return X
+    X = X.copy(deep=False)
+    for j, numbers in converted.items():
+        X.isetitem(j, numbers)
+    return X
+
+
+def _from_dtype(X, j: int) -> bool:
+    """Whether "from_dtype" calls column ``j`` of the DataFrame ``X`` categorical."""
     kind = _dtype_kind(X.dtypes.iloc[j])
     if kind == "object":
         # Numbers stored as objects are numbers: one category per distinct
         # value would make a number's size invisible to the model.
-        return pd.api.types.infer_dtype(X.iloc[:, j], skipna=True) not in _NUMBER_KINDS
+        return not numbers_only(X.iloc[:, j])
     return kind in _CATEGORICAL_KINDS
 
 
