@@ -912,9 +912,11 @@ class BaseAutoEncoder(
     def _refresh_training_parameters(self, net) -> None:
         """Give the network ``partial_fit`` continues the training parameters
         as they are now (a warm start builds its net from them): ``lr``,
-        ``weight_decay`` and ``batch_size`` set since were ignored, until a
-        save and a load rebuilt the net from them. A rate a scheduler has
-        moved is left alone unless ``lr`` itself changed."""
+        ``weight_decay``, ``batch_size`` and the kind's own loss terms and
+        corruption (``beta``, ``sparsity_weight``, ``noise_std``,
+        ``contraction_weight``, ...) set since were ignored, until a save and
+        a load rebuilt the net from them. A rate a scheduler has moved is
+        left alone unless ``lr`` itself changed."""
         if net.lr != self.lr:
             net.lr = self.lr
             for group in net.optimizer_.param_groups:
@@ -924,6 +926,9 @@ class BaseAutoEncoder(
             for group in net.optimizer_.param_groups:
                 group["weight_decay"] = self.weight_decay
         net.batch_size = self.batch_size
+        # Stateless objects made from the parameters: rebuilt, not patched.
+        net.penalties = self._make_penalties()
+        net.corruption = self._make_corruption()
 
     def _network_parameters(self) -> dict[str, str]:
         """The parameters the network is built from, each as a JSON string
@@ -1365,6 +1370,24 @@ class BaseAutoEncoder(
         check_is_fitted(self)
         return self._validated(X, reset=False)
 
+    def _check_scored_input(self, X) -> np.ndarray:
+        """:meth:`_check_input` for the methods that measure a likelihood:
+        with ``loss="binary_crossentropy"`` a value outside [0, 1] has none
+        (the cross-entropy of such a target has no lower bound, and a far
+        value scored as the most normal row), so it is refused, as ``fit``
+        refuses it and :class:`~sklearn.naive_bayes.MultinomialNB` refuses
+        negative counts at ``predict``."""
+        X = self._check_input(X)
+        if self.loss == "binary_crossentropy":
+            low, high = np.fmin.reduce(X, axis=None), np.fmax.reduce(X, axis=None)
+            if low < 0 or high > 1:
+                raise ValueError(
+                    f"loss='binary_crossentropy' scores X in [0, 1] only, but X ranges over "
+                    f"[{low:.4g}, {high:.4g}]. Scale it as the training data was (e.g. with "
+                    "the MinMaxScaler fitted on that), or use loss='squared_error'."
+                )
+        return X
+
     def _validated(self, X, *, reset: bool) -> np.ndarray:
         """``X`` checked for the network (``reset``: at a first fit, which also
         learns its categorical columns), and one-hot encoded if it has any."""
@@ -1638,7 +1661,7 @@ class BaseAutoEncoder(
             ``missing_scale_``): fewer terms spread more, and one threshold
             flagged a third of normal rows missing 8 of 10 entries.
         """
-        X = self._check_input(X)
+        X = self._check_scored_input(X)
         scores = self._apply(X, self._scores_scaled, scale_input=True, dtype=np.float64)
         # The input is finite, so a NaN can only come from an overflow inside the
         # network (inf - inf): such a row is maximally abnormal, not unscorable.
@@ -1733,7 +1756,7 @@ class BaseAutoEncoder(
         2
         """
         frame = X if hasattr(X, "columns") else None
-        X = self._check_input(X)
+        X = self._check_scored_input(X)
         terms = self._apply(X, self._contributions_scaled, scale_input=True, dtype=np.float64)
         empty = self._rows_without_values(X)
         if empty is not None:
@@ -1807,7 +1830,7 @@ class BaseAutoEncoder(
         score : float
             The mean log-likelihood, in nats per sample.
         """
-        X = self._check_input(X)
+        X = self._check_scored_input(X)
         log_likelihood = self._apply(
             X, self._log_likelihood_scaled, scale_input=True, dtype=np.float64
         )[:, 0]

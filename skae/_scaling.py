@@ -163,6 +163,11 @@ def fit_input_scaling(
     # not constant, whatever the dtype.
     constant = scale <= 1e3 * np.finfo(np.float64).eps * np.abs(mean)
     scale[constant] = 1.0
+    if per_feature_scaling(scaling, unit_interval) and constant.any():
+        # Centred on a value the feature takes, not on the rounded mean: a
+        # constant of 1e25 is 2**31 from its float64 mean, which the network
+        # then saw as a constant input of 4e9 (and its codes collapsed).
+        mean[constant] = _observed_value(X, np.flatnonzero(constant), mean[constant])
     if not (np.all(np.isfinite(mean)) and np.all(np.isfinite(scale))):
         raise ValueError("Input X contains values too large to standardise.")
     gain = None
@@ -181,6 +186,25 @@ def fit_input_scaling(
         # much as in units of 1, and was missed.
         scale[constant] = np.median(scale[~constant])
     return mean, scale, gain
+
+
+def per_feature_scaling(scaling: str, unit_interval: bool) -> bool:
+    """Whether each feature gets a mean of its own."""
+    return not unit_interval and scaling in ("auto", "feature")
+
+
+def _observed_value(X: np.ndarray, columns: np.ndarray, fallback: np.ndarray) -> np.ndarray:
+    """One value each of the (constant) ``columns`` of X takes: its first
+    observed entry, or ``fallback`` where none is observed."""
+    values = np.array(fallback, dtype=np.float64)
+    for i, j in enumerate(columns):
+        for start in range(0, len(X), BLOCK_ROWS):
+            block = np.asarray(X[start : start + BLOCK_ROWS, j], dtype=np.float64)
+            seen = block[~np.isnan(block)]
+            if len(seen):
+                values[i] = seen[0]
+                break
+    return values
 
 
 def on_one_scale(X: np.ndarray, constant: np.ndarray) -> bool:

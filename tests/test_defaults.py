@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import torch
 from conftest import DENSE_KINDS
-from numpy.testing import assert_array_equal
+from numpy.testing import assert_allclose, assert_array_equal
 from scipy.stats import multivariate_normal
 from sklearn.datasets import load_digits
 from sklearn.metrics import roc_auc_score
@@ -133,6 +133,23 @@ def test_a_constant_feature_is_divided_by_the_median_scale():
     assert mean[3] == 7.0 and scale[3] == np.median(scale[:3])
     _, scale = fit_scaling(np.full((10, 2), 3.0), "feature", unit_interval=False)
     assert_array_equal(scale, [1.0, 1.0])  # nothing to take a scale from
+
+
+@pytest.mark.parametrize("constant", [5.0, 1e25, 1e100])
+def test_a_constant_feature_reaches_the_network_as_zero_whatever_its_value(constant):
+    """Centred on its value, not on its float64 mean: a constant of 1e25 is
+    2**31 from that mean, which collapsed every code, and 1e100 overflowed."""
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(200, 4))
+    X[:10, 0] += 4.0
+    model = AutoEncoder(max_epochs=3, random_state=0).fit(np.c_[X, np.full(200, constant)])
+    reference = AutoEncoder(max_epochs=3, random_state=0).fit(np.c_[X, np.full(200, 5.0)])
+    assert model.mean_[-1] == constant
+    assert_allclose(
+        model.score_samples(np.c_[X, np.full(200, constant)]),
+        reference.score_samples(np.c_[X, np.full(200, 5.0)]),
+        rtol=1e-6,
+    )
 
 
 def test_a_jump_of_a_constant_feature_is_found_in_any_units():

@@ -15,7 +15,13 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.utils._param_validation import InvalidParameterError
 from skorch.callbacks import Callback, LRScheduler
 
-from skae import AutoEncoder, VariationalAutoEncoder
+from skae import (
+    AutoEncoder,
+    ContractiveAutoEncoder,
+    DenoisingAutoEncoder,
+    SparseAutoEncoder,
+    VariationalAutoEncoder,
+)
 
 # --- fitting and fitted attributes -------------------------------------------
 
@@ -444,6 +450,14 @@ def test_binary_crossentropy_needs_unit_interval(make_estimator, blobs):
     assert back.min() >= 0 and back.max() <= 1
     with pytest.raises(ValueError, match=r"needs X in \[0, 1\]"):
         make_estimator(loss="binary_crossentropy").fit(blobs)
+    # Nor is a value outside [0, 1] scored: its cross-entropy has no lower
+    # bound, and a far value came out as the most normal row of all.
+    far = unit[:3].copy()
+    far[:, 0] = -5.0
+    for method in (est.score_samples, est.decision_function, est.predict, est.explain, est.score):
+        with pytest.raises(ValueError, match=r"scores X in \[0, 1\] only"):
+            method(far)
+    assert np.isfinite(est.score_samples(unit)).all()
 
 
 def test_training_mode_is_set_for_each_pass(make_estimator, blobs):
@@ -554,6 +568,38 @@ def test_partial_fit_trains_with_the_training_parameters_set_since(blobs):
     group = est.net_.optimizer_.param_groups[0]
     assert group["lr"] == 0.02 and group["weight_decay"] == 0.01
     assert len(est.net_.history[-1, "batches"]) == len(blobs) // 25
+
+
+@pytest.mark.parametrize(
+    "cls, changed, term",
+    [
+        (VariationalAutoEncoder, {"beta": 3.0}, "train_kl"),
+        (SparseAutoEncoder, {"sparsity_weight": 2.0}, "train_sparsity"),
+        (ContractiveAutoEncoder, {"contraction_weight": 1.0}, "train_contraction"),
+    ],
+)
+def test_partial_fit_trains_with_the_loss_terms_set_since(blobs, cls, changed, term):
+    """A kind's own loss parameters apply to the next partial_fit, as after
+    a save and a load: the penalty term it logs is the one set since."""
+    zero = {name: 0.0 if name != "beta" else 1.0 for name in changed}
+    est = cls(max_epochs=1, lr=1e-12, batch_size=len(blobs), random_state=0, **zero)
+    est.fit(blobs)
+    before = est.net_.history[-1, term]
+    est.set_params(**changed).partial_fit(blobs)
+    after = est.net_.history[-1, term]
+    if cls is VariationalAutoEncoder:  # beta x KL, the weights unmoved at lr=1e-12
+        assert after == pytest.approx(3.0 * before, rel=1e-4)
+    else:
+        assert before == 0.0 and after > 0.0
+
+
+def test_partial_fit_corrupts_with_the_noise_set_since(blobs):
+    est = DenoisingAutoEncoder(noise_std=0.0, max_epochs=20, random_state=0).fit(blobs)
+    # The weights held still: only the inputs' corruption can move the loss.
+    est.set_params(lr=1e-12, batch_size=len(blobs)).partial_fit(blobs)
+    clean = est.net_.history[-1, "train_loss"]
+    est.set_params(noise_std=3.0).partial_fit(blobs)
+    assert est.net_.history[-1, "train_loss"] > 2 * clean
 
 
 def test_warm_start_refuses_another_loss_or_activation(blobs):
