@@ -110,7 +110,11 @@ PARAMETERS = """\
         is accepted with a warning). Needs ``architecture="dense"``.
     loss : {"squared_error", "binary_crossentropy"}, default="squared_error"
         Reconstruction loss. ``"binary_crossentropy"`` is for data in [0, 1]
-        (e.g. pixel intensities); the decoder then ends in a sigmoid.
+        (e.g. pixel intensities); the decoder then ends in a sigmoid. ``fit``,
+        :meth:`score_samples` (so ``decision_function`` and ``predict``),
+        :meth:`score` and :meth:`explain` then refuse values outside [0, 1]
+        with a ValueError: their cross-entropy has no lower bound, and would
+        make a far value the most normal of rows.
     max_epochs : "auto" or int, default="auto"
         Number of passes over the training data (an upper bound with
         ``early_stopping=True``). ``"auto"`` is a budget of about 150,000
