@@ -762,8 +762,9 @@ class BaseAutoEncoder(
         one-row chunk alone made every row an outlier), unless they came from
         fewer rows than it now holds, as at the start of a stream of small
         chunks. Those recent rows stay in memory only: a saved, pickled or
-        copied model keeps its statistics until 256 new rows have come. A
-        chunk with no observed value (every entry NaN) is refused.
+        copied model keeps how many rows its statistics came from, not the
+        rows, and refits them on its new chunks once these are more (or 256).
+        A chunk with no observed value (every entry NaN) is refused.
 
         Parameters
         ----------
@@ -892,8 +893,8 @@ class BaseAutoEncoder(
         if len(x) >= MIN_REFRESH_ROWS:
             self._statistics_rows = len(x)
             return x
-        # Statistics of unknown origin (a loaded or unpickled model) count as
-        # a full set.
+        # Statistics of unknown origin (a file saved before their row count
+        # was) count as a full set.
         fitted_on = 0 if first else getattr(self, "_statistics_rows", MIN_REFRESH_ROWS)
         if len(tail) >= MIN_REFRESH_ROWS or len(tail) > fitted_on:
             self._statistics_rows = len(tail)

@@ -57,6 +57,7 @@ _PRIVATE_STATE = {
     "_categorical_kinds",
     "_unseen_nats",
     "_network",
+    "_statistics_rows",
 }
 
 
@@ -385,6 +386,9 @@ def _check_scalars(estimator: Any, path: str | os.PathLike) -> None:
             raise ValueError(
                 f"{path}: noise_variance_ must be a finite positive number, got {variance!r}."
             )
+    rows = getattr(estimator, "_statistics_rows", 0)
+    if not isinstance(rows, int) or isinstance(rows, bool) or rows < 0:
+        raise ValueError(f"{path}: _statistics_rows must be a non-negative integer, got {rows!r}.")
     n_iter = getattr(estimator, "n_iter_", 0)
     if not isinstance(n_iter, int) or isinstance(n_iter, bool) or n_iter < 0:
         raise ValueError(f"{path}: n_iter_ must be a non-negative integer, got {n_iter!r}.")

@@ -260,6 +260,24 @@ def test_a_stream_that_starts_with_single_rows_refits_its_statistics():
     assert np.mean(est.predict(X[100:]) == -1) < 0.2
 
 
+def test_a_saved_stream_that_started_with_one_row_refits_like_a_pickled_one(tmp_path):
+    """The file keeps how many rows the statistics came from: loaded, the
+    model refits them on its next chunks as the original and a pickled copy
+    do (it kept the one row's threshold and flagged every row)."""
+    from skae import load
+
+    X = np.random.RandomState(0).normal(size=(1000, 5))
+    est = AutoEncoder(n_components=2, random_state=0).partial_fit(X[:1])
+    est.save(tmp_path / "m.skae")
+    copies = [est, load(tmp_path / "m.skae"), pickle.loads(pickle.dumps(est))]
+    for start in range(1, 241, 20):
+        for model in copies:
+            model.partial_fit(X[start : start + 20])
+    for model in copies:
+        assert np.mean(model.predict(X[500:]) == -1) < 0.2
+    assert copies[1].offset_ == pytest.approx(copies[2].offset_)
+
+
 def test_a_feature_never_observed_is_not_a_million_times_louder():
     rng = np.random.RandomState(0)
     X = rng.normal(size=(300, 4))

@@ -532,6 +532,7 @@ def _forged(metadata: dict, **fitted) -> dict:
         (lambda m: _forged(m, noise_variance_="1"), "noise_variance_ must be a finite positive"),
         (lambda m: _forged(m, n_iter_=-3), "n_iter_ must be a non-negative integer"),
         (lambda m: _forged(m, n_iter_=2.5), "n_iter_ must be a non-negative integer"),
+        (lambda m: _forged(m, _statistics_rows=-1), "_statistics_rows must be a non-negative"),
     ],
 )
 def test_a_file_whose_fitted_numbers_are_wrong_is_refused(saved, tmp_path, forge, message):
