@@ -73,8 +73,10 @@ from ._net import (
 )
 from ._reconstruction import RECONSTRUCTION_LOSSES, MixedTypeLoss, SquaredError
 from ._scaling import (
+    UNIT_TOLERANCE,
     as_tensor,
     check_some_observed,
+    check_unit_interval,
     empty_rows,
     fit_input_scaling,
     has_missing,
@@ -494,10 +496,14 @@ class BaseAutoEncoder(
         entries (:mod:`skae._calibration`): what :meth:`score_samples` gives."""
         scores = self._score_samples_scaled(module, x)
         table = self._calibration_table(x)
-        if table is None:
-            return scores
-        counts, shift, scale = table
-        return calibrate(scores.double(), counts, shift, scale)
+        if table is not None:
+            counts, shift, scale = table
+            scores = calibrate(scores.double(), counts, shift, scale)
+        outside = self._outside_unit_interval(x)
+        if outside is not None:
+            # A likelihood of 0: as abnormal as a row can be (ONNX too).
+            scores = torch.where(outside.any(dim=1), -math.inf, scores)
+        return scores
 
     def _calibration_table(self, x: torch.Tensor):
         """Each row's number of observed input columns, and the calibration's
@@ -798,10 +804,18 @@ class BaseAutoEncoder(
             raise
 
     def _train(self, X, *, partial: bool, first: bool) -> BaseAutoEncoder:
+        if partial and not first:
+            # scikit-learn skips this for a fitted model's partial_fit, but
+            # the parameters set since now apply (lr, beta, ...): a negative
+            # penalty weight or lr=0 must not train silently.
+            self._validate_params()
         network = self._network_parameters()
         if not first:
             self._check_same_network(network, "partial_fit" if partial else "warm_start=True")
         X = self._validated(X, reset=first)
+        if not first and self.loss == "binary_crossentropy":
+            # The first fit checks it with the scaling; a continued one must too.
+            check_unit_interval(X)
         # An accelerator places the model itself (one device per process).
         if self.accelerator is not None:
             device = self.accelerator.device
@@ -1371,23 +1385,24 @@ class BaseAutoEncoder(
         check_is_fitted(self)
         return self._validated(X, reset=False)
 
-    def _check_scored_input(self, X) -> np.ndarray:
-        """:meth:`_check_input` for the methods that measure a likelihood:
-        with ``loss="binary_crossentropy"`` a value outside [0, 1] has none
-        (the cross-entropy of such a target has no lower bound, and a far
-        value scored as the most normal row), so it is refused, as ``fit``
-        refuses it and :class:`~sklearn.naive_bayes.MultinomialNB` refuses
-        negative counts at ``predict``."""
-        X = self._check_input(X)
-        if self.loss == "binary_crossentropy":
-            low, high = np.fmin.reduce(X, axis=None), np.fmax.reduce(X, axis=None)
-            if low < 0 or high > 1:
-                raise ValueError(
-                    f"loss='binary_crossentropy' scores X in [0, 1] only, but X ranges over "
-                    f"[{low:.4g}, {high:.4g}]. Scale it as the training data was (e.g. with "
-                    "the MinMaxScaler fitted on that), or use loss='squared_error'."
-                )
-        return X
+    def _log_likelihood_checked(self, module: torch.nn.Module, x: torch.Tensor) -> torch.Tensor:
+        """:meth:`_log_likelihood_scaled`, -inf for a row with an entry of
+        likelihood 0 (:meth:`_outside_unit_interval`)."""
+        log_likelihood = self._log_likelihood_scaled(module, x)
+        outside = self._outside_unit_interval(x)
+        if outside is None:
+            return log_likelihood
+        return torch.where(outside.any(dim=1), -math.inf, log_likelihood)
+
+    def _outside_unit_interval(self, x: torch.Tensor) -> torch.Tensor | None:
+        """With ``loss="binary_crossentropy"``, which entries of scaled ``x``
+        lie outside [0, 1] (beyond ``UNIT_TOLERANCE``; a missing one does
+        not); None with another loss. Their likelihood is 0: the
+        cross-entropy of such a target has no lower bound, and a far value
+        scored as the most normal row of all."""
+        if self.loss != "binary_crossentropy":
+            return None
+        return (x < -UNIT_TOLERANCE) | (x > 1 + UNIT_TOLERANCE)
 
     def _validated(self, X, *, reset: bool) -> np.ndarray:
         """``X`` checked for the network (``reset``: at a first fit, which also
@@ -1662,7 +1677,7 @@ class BaseAutoEncoder(
             ``missing_scale_``): fewer terms spread more, and one threshold
             flagged a third of normal rows missing 8 of 10 entries.
         """
-        X = self._check_scored_input(X)
+        X = self._check_input(X)
         scores = self._apply(X, self._scores_scaled, scale_input=True, dtype=np.float64)
         # The input is finite, so a NaN can only come from an overflow inside the
         # network (inf - inf): such a row is maximally abnormal, not unscorable.
@@ -1757,8 +1772,22 @@ class BaseAutoEncoder(
         2
         """
         frame = X if hasattr(X, "columns") else None
-        X = self._check_scored_input(X)
+        X = self._check_input(X)
+        outside = self._outside_unit_interval(torch.from_numpy(np.asarray(X)))
+        if outside is not None and outside.any():
+            # Explained as the nearest values in [0, 1], and each entry
+            # outside as a term of -inf, the score of its row.
+            outside = outside.numpy()
+            X = np.clip(X, 0.0, 1.0)
+        else:
+            outside = None
         terms = self._apply(X, self._contributions_scaled, scale_input=True, dtype=np.float64)
+        if outside is not None:
+            encoding = self._encoding()
+            widths = [1] * self.n_features_in_ if encoding is None else encoding.widths
+            column = np.repeat(np.arange(self.n_features_in_), widths)
+            rows, entries = np.nonzero(outside)
+            terms[rows, column[entries]] = -np.inf
         empty = self._rows_without_values(X)
         if empty is not None:
             # No feature contributes; the score (offset_) is the last entry's.
@@ -1831,9 +1860,9 @@ class BaseAutoEncoder(
         score : float
             The mean log-likelihood, in nats per sample.
         """
-        X = self._check_scored_input(X)
+        X = self._check_input(X)
         log_likelihood = self._apply(
-            X, self._log_likelihood_scaled, scale_input=True, dtype=np.float64
+            X, self._log_likelihood_checked, scale_input=True, dtype=np.float64
         )[:, 0]
         empty = self._rows_without_values(X, "they are left out of the mean")
         if empty is not None:

@@ -110,11 +110,13 @@ PARAMETERS = """\
         is accepted with a warning). Needs ``architecture="dense"``.
     loss : {"squared_error", "binary_crossentropy"}, default="squared_error"
         Reconstruction loss. ``"binary_crossentropy"`` is for data in [0, 1]
-        (e.g. pixel intensities); the decoder then ends in a sigmoid. ``fit``,
-        :meth:`score_samples` (so ``decision_function`` and ``predict``),
-        :meth:`score` and :meth:`explain` then refuse values outside [0, 1]
-        with a ValueError: their cross-entropy has no lower bound, and would
-        make a far value the most normal of rows.
+        (e.g. pixel intensities); the decoder then ends in a sigmoid. ``fit``
+        and ``partial_fit`` then refuse values outside [0, 1] (beyond a
+        rounding of 1e-6) with a ValueError; such a value has likelihood 0,
+        so a row holding one scores ``-inf`` in :meth:`score_samples` (an
+        outlier for ``predict``) and :meth:`score`, and :meth:`explain` gives
+        its column the ``-inf`` (its cross-entropy has no lower bound, and a
+        far value came out as the most normal of rows).
     max_epochs : "auto" or int, default="auto"
         Number of passes over the training data (an upper bound with
         ``early_stopping=True``). ``"auto"`` is a budget of about 150,000

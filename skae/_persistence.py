@@ -241,6 +241,8 @@ def _build(metadata: dict, tensors: dict, path: str | os.PathLike, device: str |
     try:
         estimator = cls(**params)
         estimator._validate_params()
+        # What fit checks beyond the constraints' types.
+        estimator._check_image_shape()
     except (TypeError, ValueError) as exc:
         raise ValueError(f"{path} holds parameters this version of skae rejects: {exc}") from exc
 
@@ -273,6 +275,11 @@ def _build(metadata: dict, tensors: dict, path: str | os.PathLike, device: str |
         net.optimizer_.load_state_dict(tensors["optimizer"])
     except (KeyError, RuntimeError, ValueError) as exc:
         raise ValueError(f"{path}: the saved weights do not fit the model: {exc}") from exc
+    # The optimiser's state holds the rate it last trained with; ``lr`` and
+    # ``weight_decay`` set before the save apply to the next partial_fit, as
+    # they would have in memory (no scheduler is saved to have moved them).
+    for group in net.optimizer_.param_groups:
+        group["lr"], group["weight_decay"] = estimator.lr, estimator.weight_decay
     net.history = History(metadata["history"])
     estimator.net_ = net
     return estimator
@@ -386,6 +393,11 @@ def _check_scalars(estimator: Any, path: str | os.PathLike) -> None:
             raise ValueError(
                 f"{path}: noise_variance_ must be a finite positive number, got {variance!r}."
             )
+    for name in ("n_components_", "_n_training_calls"):
+        value = getattr(estimator, name, 1)
+        least = 1 if name == "n_components_" else 0
+        if not isinstance(value, int) or isinstance(value, bool) or value < least:
+            raise ValueError(f"{path}: {name} must be an integer >= {least}, got {value!r}.")
     rows = getattr(estimator, "_statistics_rows", 0)
     if not isinstance(rows, int) or isinstance(rows, bool) or rows < 0:
         raise ValueError(f"{path}: _statistics_rows must be a non-negative integer, got {rows!r}.")

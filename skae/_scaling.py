@@ -143,14 +143,7 @@ def fit_input_scaling(
     """
     n_features = X.shape[1]
     if unit_interval:
-        # fmin / fmax leave missing entries out.
-        low, high = np.fmin.reduce(X, axis=None), np.fmax.reduce(X, axis=None)
-        if low < 0 or high > 1:
-            raise ValueError(
-                "loss='binary_crossentropy' needs X in [0, 1], but X ranges over "
-                f"[{low:.4g}, {high:.4g}]. Scale X (e.g. MinMaxScaler) or use "
-                "loss='squared_error'."
-            )
+        check_unit_interval(X)
     # An overflow shows as a non-finite statistic, reported below.
     with np.errstate(over="ignore", invalid="ignore"):
         if unit_interval or scaling == "none":
@@ -186,6 +179,27 @@ def fit_input_scaling(
         # much as in units of 1, and was missed.
         scale[constant] = np.median(scale[~constant])
     return mean, scale, gain
+
+
+#: How far outside [0, 1] binary cross-entropy lets an entry be: the rounding
+#: of a MinMaxScaler (1 + 2.2e-16) or of float32 arithmetic (1 + 1.2e-7) is
+#: not a value outside the interval.
+UNIT_TOLERANCE = 1e-6
+
+
+def check_unit_interval(X: np.ndarray) -> None:
+    """Raise a ValueError if X (missing entries left out) leaves [0, 1] by
+    more than ``UNIT_TOLERANCE``, as binary cross-entropy cannot train on it."""
+    blocks = range(0, len(X), BLOCK_ROWS)
+    # fmin / fmax leave missing entries out.
+    low = min((np.fmin.reduce(X[i : i + BLOCK_ROWS], axis=None) for i in blocks), default=0.0)
+    high = max((np.fmax.reduce(X[i : i + BLOCK_ROWS], axis=None) for i in blocks), default=1.0)
+    if low < -UNIT_TOLERANCE or high > 1 + UNIT_TOLERANCE:
+        raise ValueError(
+            "loss='binary_crossentropy' needs X in [0, 1], but X ranges over "
+            f"[{float(low)!r}, {float(high)!r}]. Scale X (e.g. MinMaxScaler) or use "
+            "loss='squared_error'."
+        )
 
 
 def per_feature_scaling(scaling: str, unit_interval: bool) -> bool:

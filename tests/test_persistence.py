@@ -533,6 +533,12 @@ def _forged(metadata: dict, **fitted) -> dict:
         (lambda m: _forged(m, n_iter_=-3), "n_iter_ must be a non-negative integer"),
         (lambda m: _forged(m, n_iter_=2.5), "n_iter_ must be a non-negative integer"),
         (lambda m: _forged(m, _statistics_rows=-1), "_statistics_rows must be a non-negative"),
+        (lambda m: _forged(m, n_components_=0), "n_components_ must be an integer >= 1"),
+        (lambda m: _forged(m, _n_training_calls=-1), "_n_training_calls must be an integer"),
+        (
+            lambda m: {**m, "params": {**m["params"], "image_shape": [0, 4, 4]}},
+            "'image_shape' parameter",
+        ),
     ],
 )
 def test_a_file_whose_fitted_numbers_are_wrong_is_refused(saved, tmp_path, forge, message):
@@ -726,3 +732,15 @@ def test_a_file_saved_before_the_network_record_still_refuses_changes(saved, blo
     with pytest.raises(ValueError, match="save stores the parameters.*n_components"):
         old.save(tmp_path / "old.skae")
     assert load(tmp_path / "old.skae").n_components_ == 2
+
+
+def test_lr_and_weight_decay_set_before_a_save_apply_after_the_load(tmp_path):
+    X = np.random.RandomState(0).normal(size=(200, 4))
+    model = AutoEncoder(max_epochs=2, random_state=0).fit(X)
+    model.set_params(lr=0.1, weight_decay=0.5).save(tmp_path / "m.skae")
+    loaded = load(tmp_path / "m.skae")
+    model.partial_fit(X)
+    loaded.partial_fit(X)
+    pairs = zip(model.net_.module_.parameters(), loaded.net_.module_.parameters(), strict=True)
+    for before, after in pairs:
+        assert torch.equal(before, after)

@@ -450,14 +450,29 @@ def test_binary_crossentropy_needs_unit_interval(make_estimator, blobs):
     assert back.min() >= 0 and back.max() <= 1
     with pytest.raises(ValueError, match=r"needs X in \[0, 1\]"):
         make_estimator(loss="binary_crossentropy").fit(blobs)
-    # Nor is a value outside [0, 1] scored: its cross-entropy has no lower
-    # bound, and a far value came out as the most normal row of all.
+    # A value outside [0, 1] has likelihood 0: its row scores -inf and is an
+    # outlier (its cross-entropy has no lower bound: a far value came out as
+    # the most normal row of all); explain puts the -inf on that column.
     far = unit[:3].copy()
     far[:, 0] = -5.0
-    for method in (est.score_samples, est.decision_function, est.predict, est.explain, est.score):
-        with pytest.raises(ValueError, match=r"scores X in \[0, 1\] only"):
-            method(far)
+    far[1, 0], far[1, 3] = np.nan, 1.5
+    assert_array_equal(est.score_samples(far), -np.inf)
+    assert_array_equal(est.predict(far), -1)
+    assert est.score(far) == -np.inf and np.isfinite(est.score(unit))
+    terms = est.explain(far)
+    assert np.isneginf(terms[[0, 2], 0]).all() and np.isneginf(terms[1, 3])
+    assert np.isfinite(terms[1, [0, 1, 2, 4]]).all()
     assert np.isfinite(est.score_samples(unit)).all()
+    # Rounding is not a value outside: a MinMaxScaler gives 1 + 2.2e-16.
+    rounded = unit.copy()
+    rounded[0, 0] = 1 + 2.2e-16
+    make_estimator(loss="binary_crossentropy").fit(rounded)
+    assert np.isfinite(est.score_samples(rounded)).all()
+    # A continued fit checks the range as the first one does, and changes nothing.
+    offset = est.offset_
+    with pytest.raises(ValueError, match=r"needs X in \[0, 1\]"):
+        est.partial_fit(unit * 255)
+    assert est.offset_ == offset
 
 
 def test_training_mode_is_set_for_each_pass(make_estimator, blobs):
@@ -591,6 +606,20 @@ def test_partial_fit_trains_with_the_loss_terms_set_since(blobs, cls, changed, t
         assert after == pytest.approx(3.0 * before, rel=1e-4)
     else:
         assert before == 0.0 and after > 0.0
+
+
+def test_partial_fit_validates_the_parameters_it_applies(blobs):
+    """scikit-learn skips the check for a fitted model's partial_fit; here the
+    parameters set since are used, so a bad one must not train silently."""
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    est = SparseAutoEncoder(max_epochs=1, random_state=0).fit(blobs)
+    good = est.get_params()
+    for bad in ({"sparsity_weight": -3.0}, {"lr": 0.0}, {"batch_size": 0}):
+        with pytest.raises(InvalidParameterError, match=next(iter(bad))):
+            est.set_params(**bad).partial_fit(blobs)
+        est.set_params(**good)
+    assert est.partial_fit(blobs).n_iter_ == 2
 
 
 def test_partial_fit_corrupts_with_the_noise_set_since(blobs):
