@@ -1402,7 +1402,14 @@ class BaseAutoEncoder(
         scored as the most normal row of all."""
         if self.loss != "binary_crossentropy":
             return None
-        return (x < -UNIT_TOLERANCE) | (x > 1 + UNIT_TOLERANCE)
+        outside = (x < -UNIT_TOLERANCE) | (x > 1 + UNIT_TOLERANCE)
+        encoding = self._encoding()
+        if encoding is not None:
+            # One-hot entries are standardised whatever the loss: theirs is
+            # the cross-entropy of the categories, not this.
+            numeric = torch.as_tensor(~encoding.one_hot_mask(), device=x.device)
+            outside = outside & numeric
+        return outside
 
     def _validated(self, X, *, reset: bool) -> np.ndarray:
         """``X`` checked for the network (``reset``: at a first fit, which also
@@ -1776,9 +1783,12 @@ class BaseAutoEncoder(
         outside = self._outside_unit_interval(torch.from_numpy(np.asarray(X)))
         if outside is not None and outside.any():
             # Explained as the nearest values in [0, 1], and each entry
-            # outside as a term of -inf, the score of its row.
-            outside = outside.numpy()
-            X = np.clip(X, 0.0, 1.0)
+            # outside as a term of -inf, the score of its row. Only those
+            # entries move (a row within rounding of [0, 1] is explained as
+            # alone), and only finite float32 ones: a larger value is refused
+            # as score_samples refuses it.
+            outside = outside.numpy() & (np.abs(X) <= np.finfo(np.float32).max)
+            X = np.where(outside, np.clip(X, 0.0, 1.0), X)
         else:
             outside = None
         terms = self._apply(X, self._contributions_scaled, scale_input=True, dtype=np.float64)

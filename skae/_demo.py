@@ -229,11 +229,13 @@ def _interrupt_passed_on() -> Iterator[None]:
     figures as if it were trained. Outside the main thread no handler can be
     set, and the interrupt goes where Python sends it.
     """
-    if threading.current_thread() is not threading.main_thread():
+    previous = signal.getsignal(signal.SIGINT)
+    if threading.current_thread() is not threading.main_thread() or previous == signal.SIG_IGN:
+        # No handler can be set here, or Ctrl-C is ignored (a background
+        # job): leave it so.
         yield
         return
     interrupted = []
-    previous = signal.getsignal(signal.SIGINT)
 
     def note(signum, frame):
         interrupted.append(signum)

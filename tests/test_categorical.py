@@ -647,3 +647,18 @@ def test_float32_numbers_give_float32_codes_with_categories():
     assert AutoEncoder(max_epochs=2, random_state=0).fit(frame).transform(frame).dtype == (
         np.float32
     )
+
+
+def test_binary_crossentropy_with_categories_scores_rows_in_range():
+    """The [0, 1] rule of binary cross-entropy is for the numbers: the one-hot
+    entries are standardised whatever the loss, and every row scored -inf."""
+    rng = np.random.RandomState(0)
+    frame = pd.DataFrame(rng.uniform(size=(200, 3)), columns=list("abc"))
+    frame["kind"] = pd.Categorical(rng.choice(list("xyz"), 200))
+    model = AutoEncoder(loss="binary_crossentropy", max_epochs=2, random_state=0).fit(frame)
+    assert np.isfinite(model.score_samples(frame)).all() and np.isfinite(model.score(frame))
+    assert np.mean(model.predict(frame) == -1) < 0.2
+    far = frame.head(3).copy()
+    far.loc[0, "a"] = 3.0
+    assert_array_equal(np.isneginf(model.score_samples(far)), [True, False, False])
+    assert np.isneginf(model.explain(far).loc[0, "a"])

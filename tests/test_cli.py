@@ -155,7 +155,16 @@ class _SwallowsInterrupts:
         return self
 
 
-def test_an_interrupted_fit_stops_the_demo(capsys, monkeypatch):
+@pytest.fixture
+def interruptible():
+    """Ctrl-C raises KeyboardInterrupt, as in a terminal (a background job,
+    such as a test run under nohup, ignores it)."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
+
+
+def test_an_interrupted_fit_stops_the_demo(capsys, monkeypatch, interruptible):
     with pytest.raises(KeyboardInterrupt):
         _demo._timed_fit(_SwallowsInterrupts(), None, "model", io.StringIO())
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
