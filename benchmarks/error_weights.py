@@ -69,7 +69,7 @@ def dump(view: str, dataset: str, cache: Path) -> Path:
     model = AutoEncoder(random_state=0).fit(X_train)
     e_train, e_test = feature_errors(model, X_train), feature_errors(model, X_test)
     scale = model.error_scale_
-    s_train, s_test = model.score_samples(X_train), model.score_samples(X_test)
+    s_test = model.score_samples(X_test)
     pca = PCA(0.9, random_state=0).fit(X_train)
     pca_error = ((X_test - pca.inverse_transform(pca.transform(X_test))) ** 2).sum(axis=1)
     np.savez(
