@@ -1415,10 +1415,9 @@ class BaseAutoEncoder(
         """``X`` checked for the network (``reset``: at a first fit, which also
         learns its categorical columns), and one-hot encoded if it has any."""
         X = self._flatten_images(X, reset=reset)
-        if reset and self.categorical_features is not None:
-            X = self._checked_layout(X)
-            self._fit_categories(X)
-        elif reset:
+        if reset:
+            if self.categorical_features is not None:
+                X = self._checked_layout(X)
             self._fit_categories(X)
         encoding = self._encoding()
         if encoding is None:
