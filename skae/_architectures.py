@@ -79,6 +79,9 @@ class AutoEncoderModule(nn.Module):
         self.register_buffer("input_low", torch.full(shape, -math.inf))
         self.register_buffer("input_high", torch.full(shape, math.inf))
         self.register_buffer("input_gain", torch.ones(shape))
+        #: What a missing entry is filled with: the feature's training mean in
+        #: the scaled units (0 when the scaling centres each feature).
+        self.register_buffer("input_fill", torch.zeros(shape))
         #: Whether ``input_gain`` differs from 1 (spares the multiplication).
         self.attenuate = False
         # Models saved before the buffers existed load with the range
@@ -116,6 +119,13 @@ class AutoEncoderModule(nn.Module):
         self.attenuate = gain is not None
         self.input_gain.copy_(torch.ones_like(self.input_gain) if gain is None else gain)
 
+    @torch.no_grad()
+    def set_input_fill(self, fill: torch.Tensor | None) -> None:
+        """Set the value each feature's missing entries are filled with (None: 0)."""
+        if "input_fill" not in self._buffers:  # pickled before the fill existed
+            self.register_buffer("input_fill", torch.zeros_like(self.input_low))
+        self.input_fill.copy_(torch.zeros_like(self.input_fill) if fill is None else fill)
+
     def bound(self, x: torch.Tensor) -> torch.Tensor:
         """``x`` clipped to the training range, outside training."""
         # A module pickled before the range existed has no buffers: unbounded.
@@ -128,10 +138,14 @@ class AutoEncoderModule(nn.Module):
         the latent component reads it (a VAE's mean and log-variance)."""
         if self.fill_missing or not self.training:
             # A missing entry (NaN) is filled with the feature's training
-            # mean, 0 once standardised; the loss leaves it out.
-            # (masked_fill, not nan_to_num: no infinity gets here, and an
-            # exported graph then tests each entry once, not three times.)
-            x = x.masked_fill(torch.isnan(x), 0.0)
+            # mean (``input_fill``, 0 once standardised); the loss leaves it
+            # out. (Not nan_to_num: no infinity gets here, and an exported
+            # graph then tests each entry once, not three times.)
+            fill = self._buffers.get("input_fill")  # None if pickled before it
+            if fill is None:
+                x = x.masked_fill(torch.isnan(x), 0.0)
+            else:
+                x = torch.where(torch.isnan(x), fill, x)
         x = self.bound(x)
         if getattr(self, "attenuate", False):
             x = x * self.input_gain
@@ -151,7 +165,7 @@ class AutoEncoderModule(nn.Module):
 
 
 def _defaults_if_missing(module, state_dict, prefix, *args) -> None:
-    for name in ("input_low", "input_high", "input_gain"):
+    for name in ("input_low", "input_high", "input_gain", "input_fill"):
         if prefix + name not in state_dict:
             state_dict[prefix + name] = getattr(module, name).clone()
     # The flag is not in the state: a gain other than one switches it on.

@@ -77,9 +77,11 @@ from ._scaling import (
     as_tensor,
     check_some_observed,
     check_unit_interval,
+    column_means,
     empty_rows,
     fit_input_scaling,
     has_missing,
+    per_feature_scaling,
     rows_for_training,
     rows_with_values,
     scaled_tensor,
@@ -850,9 +852,13 @@ class BaseAutoEncoder(
                 net = self._make_net(X.shape[1], device, holdout=not partial, n_samples=len(X))
                 net.initialize()
                 if first:
-                    gain = self._input_gain
-                    net.unwrapped(net.module_).set_input_gain(
+                    gain, fill = self._input_gain, self._input_fill
+                    built = net.unwrapped(net.module_)
+                    built.set_input_gain(
                         None if gain is None else torch.as_tensor(gain, dtype=torch.float32)
+                    )
+                    built.set_input_fill(
+                        None if fill is None else torch.as_tensor(fill, dtype=torch.float32)
                     )
                 else:
                     self._continue_from(net)
@@ -1306,6 +1312,20 @@ class BaseAutoEncoder(
     # Scaling
     # ------------------------------------------------------------------
     def _fit_scaling(self, X: np.ndarray) -> None:
+        self._fit_scaling_statistics(X)
+        # A missing entry reaches the encoder as its feature's training mean:
+        # 0 once centred per feature; otherwise (binary cross-entropy, and
+        # scaling "global" or "none") that mean in the scaled units, not 0,
+        # which may lie outside every value the feature takes.
+        self._input_fill = None
+        encoding = self._encoding()
+        if not per_feature_scaling(self.scaling, self.loss == "binary_crossentropy"):
+            fill = (column_means(X) - self.mean_) / self.scale_
+            if encoding is not None:
+                fill[encoding.one_hot_mask()] = 0.0  # centred on their frequencies
+            self._input_fill = fill
+
+    def _fit_scaling_statistics(self, X: np.ndarray) -> None:
         encoding = self._encoding()
         unit_interval = self.loss == "binary_crossentropy"
         if encoding is None:

@@ -207,6 +207,15 @@ def per_feature_scaling(scaling: str, unit_interval: bool) -> bool:
     return not unit_interval and scaling in ("auto", "feature")
 
 
+def column_means(X: np.ndarray) -> np.ndarray:
+    """Each column's mean over its observed entries (0 for a column with
+    none), in float64, a block of rows at a time."""
+    blocks = range(0, len(X), BLOCK_ROWS)
+    total = sum(np.nansum(X[i : i + BLOCK_ROWS], axis=0, dtype=np.float64) for i in blocks)
+    observed = sum((~np.isnan(X[i : i + BLOCK_ROWS])).sum(axis=0) for i in blocks)
+    return total / np.maximum(observed, 1)
+
+
 def _observed_value(X: np.ndarray, columns: np.ndarray, fallback: np.ndarray) -> np.ndarray:
     """One value each of the (constant) ``columns`` of X takes: its first
     observed entry, or ``fallback`` where none is observed."""

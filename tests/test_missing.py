@@ -369,3 +369,21 @@ def test_a_missing_code_is_decoded_as_the_mean_code(incomplete):
         assert_allclose(est.inverse_transform(holed), est.inverse_transform(filled))
         with pytest.raises(ValueError, match="infinity"):
             est.inverse_transform(np.where(np.isnan(holed), np.inf, holed))
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{"loss": "binary_crossentropy"}, {"scaling": "none"}, {"scaling": "global"}],
+    ids=["bce", "none", "global"],
+)
+def test_a_missing_entry_is_its_features_mean_whatever_the_scaling(params):
+    """Filled with 0 in the scaled units, a missing entry was the raw value 0
+    where the scaling does not centre each feature (binary cross-entropy,
+    "none", "global"): outside every value the feature took."""
+    rng = np.random.RandomState(0)
+    X = 0.25 + 0.5 * rng.uniform(size=(300, 4)) + np.array([0.0, 0.1, 0.2, -0.2])
+    model = AutoEncoder(max_epochs=2, random_state=0, **params).fit(X)
+    holed, filled = X[:5].copy(), X[:5].copy()
+    holed[:, 1] = np.nan
+    filled[:, 1] = X[:, 1].mean()
+    assert_allclose(model.transform(holed), model.transform(filled), rtol=1e-5, atol=1e-6)
