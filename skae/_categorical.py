@@ -252,9 +252,16 @@ class CategoricalEncoding:
             if kind == "category":
                 cats = np.asarray(dtype.categories, dtype=object)
             else:
-                cats = _sorted_categories(_column(X, j))
+                try:
+                    cats = _sorted_categories(_column(X, j))
+                except TypeError as exc:  # a dict or a list among the values
+                    name = X.columns[j] if hasattr(X, "columns") else int(j)
+                    raise TypeError(
+                        f"Categorical column {name!r} holds a value that cannot be a "
+                        f"category ({exc}): categories must be strings, numbers or booleans."
+                    ) from exc
             if len(cats) == 0:
-                name = X.columns[j] if hasattr(X, "columns") else j
+                name = X.columns[j] if hasattr(X, "columns") else int(j)
                 raise ValueError(f"Categorical column {name!r} has no observed value.")
             categories.append(cats)
             # The dtype to give the decoded column back ("object", "str", ...).

@@ -662,3 +662,10 @@ def test_binary_crossentropy_with_categories_scores_rows_in_range():
     far.loc[0, "a"] = 3.0
     assert_array_equal(np.isneginf(model.score_samples(far)), [True, False, False])
     assert np.isneginf(model.explain(far).loc[0, "a"])
+
+
+def test_an_unhashable_category_is_named():
+    X = np.random.RandomState(0).uniform(size=(30, 3)).astype(object)
+    X[0, 0] = {"foo": "bar"}
+    with pytest.raises(TypeError, match=r"Categorical column 0 holds a value that cannot be"):
+        AutoEncoder(max_epochs=1, categorical_features=[0]).fit(X)
