@@ -2035,6 +2035,9 @@ class BaseAutoEncoder(
         # Missing entries are filled by the network and left out of the loss.
         tags.input_tags.allow_nan = True
         # Categorical columns are one-hot encoded inside (categorical_features),
-        # by the dense network only: a convolution reads columns as pixels.
-        tags.input_tags.categorical = self.architecture != "conv"
+        # as HistGradientBoosting* take them, and like theirs the tag stays
+        # False: it says the input IS integer-coded categories (OneHotEncoder,
+        # CategoricalNB), and scikit-learn's checks then feed only rounded
+        # non-negative integers, which would leave continuous data untested.
+        tags.input_tags.categorical = False
         return tags

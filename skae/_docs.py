@@ -189,7 +189,12 @@ PARAMETERS = """\
         of every epoch's batches and the gradients are averaged, so
         ``batch_size`` stays the size of one step's batch over all processes.
         The accelerator places the model, so ``device`` is not used. Not
-        saved by ``save``. See the "Scaling out" page.
+        saved by ``save``. See the "Scaling out" page. Each ``fit``
+        registers its network and optimiser with the accelerator, which
+        keeps them (Accelerate's own advice is one ``Accelerator`` per
+        training run): give each fit its own, e.g. ``set_params(
+        accelerator=Accelerator(...))`` before refitting, or a refit keeps
+        the earlier fits' weights in memory.
 
 """
 

@@ -233,8 +233,9 @@ class AutoEncoderImputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.allow_nan = True
-        # Categorical columns are filled too, with the estimator's encoding.
-        tags.input_tags.categorical = True
+        # Categorical columns are filled too, with the estimator's encoding;
+        # the tag stays False, as for the estimators (see BaseAutoEncoder).
+        tags.input_tags.categorical = False
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         return tags
 

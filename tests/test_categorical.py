@@ -485,15 +485,17 @@ def test_a_refit_on_numbers_forgets_the_categories(table):
     assert est.is_categorical_ is None and not hasattr(est, "categories_")
 
 
-def test_the_tags_say_who_takes_categorical_columns():
+def test_the_categorical_tag_is_left_to_integer_coded_input():
+    """As HistGradientBoosting*, which also takes categorical columns: the tag
+    says the input is integer-coded categories, and scikit-learn's checks
+    would then feed only rounded non-negative integers."""
     from sklearn.utils import get_tags
 
     from skae import ConvolutionalAutoEncoder
 
-    assert get_tags(AutoEncoder()).input_tags.categorical
-    assert get_tags(AutoEncoderImputer()).input_tags.categorical
-    assert not get_tags(ConvolutionalAutoEncoder()).input_tags.categorical
-    assert not get_tags(AutoEncoder(architecture="conv")).input_tags.categorical
+    for est in (AutoEncoder(), AutoEncoderImputer(), ConvolutionalAutoEncoder()):
+        assert not get_tags(est).input_tags.categorical
+        assert get_tags(est).input_tags.allow_nan
 
 
 def test_inverse_transform_keeps_the_index_of_pandas_codes(table):
