@@ -46,7 +46,7 @@ from sklearn.metrics import roc_auc_score
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import detection  # noqa: E402
-import views  # noqa: E402
+from score_combinations import datasets  # noqa: E402
 
 from skae import AutoEncoder  # noqa: E402
 
@@ -103,15 +103,6 @@ def variants(d) -> dict[str, np.ndarray]:
     out["fl_mean0.1"] = combined(1 / np.maximum(scale, 0.1 * mean))
     out["pca"], out["iso"] = d["pca"], d["iforest"]
     return out
-
-
-def datasets(view: str) -> list[str]:
-    if view == "mnist":
-        return [str(digit) for digit in range(10)]
-    names = sorted(views.adbench_datasets())
-    if view != "real":
-        names = [n for n in names if detection._n_features(n) <= views.MAX_SYNTHETIC_FEATURES]
-    return names
 
 
 def mnist_codes(counts: list[int]) -> None:
