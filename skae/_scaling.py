@@ -114,7 +114,36 @@ def mean_and_std(X: np.ndarray, *, per_feature: bool) -> tuple[np.ndarray, np.nd
         mean = X.mean(axis=axis, dtype=np.float64)
     squares = sum(np.nansum(np.square(X[i : i + BLOCK_ROWS] - mean), axis=axis) for i in blocks)
     std = np.sqrt(squares / np.maximum(observed, 1))
+    std = _without_underflow(X, mean, std, observed, axis)
     return np.broadcast_to(mean, X.shape[1]).copy(), np.broadcast_to(std, X.shape[1]).copy()
+
+
+#: Below this, a standard deviation's squares lost digits to underflow.
+TINY_STD = 1e-150
+
+
+def _without_underflow(X, mean, std, observed, axis):
+    """``std`` where it is below ``TINY_STD`` but the values differ, measured
+    in units of their range: deviations below about 1e-154 square to
+    subnormal numbers or 0 in float64, and data in units of 1e-165 was taken
+    for constant (every row scored alike)."""
+    if np.all(std >= TINY_STD):
+        return std
+    blocks = range(0, len(X), BLOCK_ROWS)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a column never observed
+        low = np.min([np.nanmin(X[i : i + BLOCK_ROWS], axis=axis) for i in blocks], axis=0)
+        high = np.max([np.nanmax(X[i : i + BLOCK_ROWS], axis=axis) for i in blocks], axis=0)
+    spread = np.asarray(high - low, dtype=np.float64)
+    redo = (np.asarray(std) < TINY_STD) & (spread > 0)
+    if not redo.any():
+        return std
+    unit = np.where(redo, spread, 1.0)
+    squares = sum(
+        np.nansum(np.square((X[i : i + BLOCK_ROWS] - mean) / unit), axis=axis) for i in blocks
+    )
+    rescued = unit * np.sqrt(squares / np.maximum(observed, 1))
+    return np.where(redo, rescued, std)
 
 
 def fit_scaling(

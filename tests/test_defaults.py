@@ -470,3 +470,14 @@ def test_float32_codes_of_huge_units_are_refused_not_inf():
     with pytest.raises(ValueError, match="pass float64 codes"):
         est.inverse_transform(codes)
     assert np.all(np.isfinite(est.inverse_transform(codes.astype(np.float64))))
+
+
+@pytest.mark.parametrize("units", [1e-165, 1e-160])
+def test_data_in_tiny_units_is_scaled_not_taken_for_constant(units):
+    """Deviations of 1e-165 square to 0 in float64: every feature was taken
+    for constant, and an 8-sigma row was an inlier."""
+    X = np.random.RandomState(0).normal(size=(200, 4))
+    reference = AutoEncoder(max_epochs=3, random_state=0).fit(X)
+    model = AutoEncoder(max_epochs=3, random_state=0).fit(X * units)
+    assert_allclose(model.scale_ / units, reference.scale_, rtol=1e-10)
+    assert model.predict(np.array([[8.0, 8.0, -8.0, 8.0]]) * units)[0] == -1
