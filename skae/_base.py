@@ -1414,10 +1414,11 @@ class BaseAutoEncoder(
             return log_likelihood
         return torch.where(outside.any(dim=1), -math.inf, log_likelihood)
 
-    def _outside_unit_interval(self, x: torch.Tensor) -> torch.Tensor | None:
+    def _outside_unit_interval(self, x: torch.Tensor | np.ndarray):
         """With ``loss="binary_crossentropy"``, which entries of scaled ``x``
-        lie outside [0, 1] (beyond ``UNIT_TOLERANCE``; a missing one does
-        not); None with another loss. Their likelihood is 0: the
+        (a tensor, or an array for the same mask in numpy) lie outside [0, 1]
+        (beyond ``UNIT_TOLERANCE``; a missing one does not); None with
+        another loss. Their likelihood is 0: the
         cross-entropy of such a target has no lower bound, and a far value
         scored as the most normal row of all."""
         if self.loss != "binary_crossentropy":
@@ -1427,7 +1428,9 @@ class BaseAutoEncoder(
         if encoding is not None:
             # One-hot entries are standardised whatever the loss: theirs is
             # the cross-entropy of the categories, not this.
-            numeric = torch.as_tensor(~encoding.one_hot_mask(), device=x.device)
+            numeric = ~encoding.one_hot_mask()
+            if isinstance(x, torch.Tensor):
+                numeric = torch.as_tensor(numeric, device=x.device)
             outside = outside & numeric
         return outside
 
@@ -1799,14 +1802,15 @@ class BaseAutoEncoder(
         """
         frame = X if hasattr(X, "columns") else None
         X = self._check_input(X)
-        outside = self._outside_unit_interval(torch.from_numpy(np.asarray(X)))
+        # In numpy: a read-only X (a memmap) would make torch warn.
+        outside = self._outside_unit_interval(X)
         if outside is not None and outside.any():
             # Explained as the nearest values in [0, 1], and each entry
             # outside as a term of -inf, the score of its row. Only those
             # entries move (a row within rounding of [0, 1] is explained as
             # alone), and only finite float32 ones: a larger value is refused
             # as score_samples refuses it.
-            outside = outside.numpy() & (np.abs(X) <= np.finfo(np.float32).max)
+            outside = outside & (np.abs(X) <= np.finfo(np.float32).max)
             X = np.where(outside, np.clip(X, 0.0, 1.0), X)
         else:
             outside = None
