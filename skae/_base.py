@@ -22,6 +22,7 @@ that make it different:
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
 import math
@@ -167,14 +168,21 @@ def _finite(values: np.ndarray, method: str) -> np.ndarray:
     return values
 
 
-def _noise_variance(feature_errors: np.ndarray, scale: np.ndarray) -> float:
-    """The variance of :meth:`BaseAutoEncoder.score`'s Gaussian, its
-    maximum-likelihood value: the mean squared reconstruction error in the
-    original units, from the per-feature means in standardised units."""
-    squares = np.square(scale)
-    return max(
+def _log_noise_variance(feature_errors: np.ndarray, scale: np.ndarray) -> float:
+    """The log of the variance of :meth:`BaseAutoEncoder.score`'s Gaussian,
+    its maximum-likelihood value: the mean squared reconstruction error in the
+    original units, from the per-feature means in standardised units.
+
+    Computed in units of the largest scale: data in units of 1e-165 have a
+    variance below the smallest float64 (it underflowed to 0, and ``score``
+    was -inf), whose log is an ordinary number.
+    """
+    unit = float(np.max(scale))
+    squares = np.square(scale / unit)
+    relative = max(
         float(feature_errors @ squares) / len(scale), MIN_NOISE_VARIANCE * float(squares.mean())
     )
+    return math.log(relative) + 2.0 * math.log(unit)
 
 
 def _observed(terms: torch.Tensor, missing: bool) -> torch.Tensor:
@@ -183,8 +191,10 @@ def _observed(terms: torch.Tensor, missing: bool) -> torch.Tensor:
 
 
 def _mark_missing(net: AutoEncoderNet, missing: bool) -> None:
-    """Tell the module and the loss whether the training rows hold NaN."""
-    net.unwrapped(net.module_).fill_missing = missing
+    """Tell the module and the loss whether the training rows hold NaN (the
+    module also fills the NaN a masking corruption makes)."""
+    makes_missing = getattr(net.corruption, "makes_missing", False)
+    net.unwrapped(net.module_).fill_missing = missing or makes_missing
     net.unwrapped(net.criterion_).masked = missing
 
 
@@ -360,6 +370,11 @@ class BaseAutoEncoder(
 
     #: The most epochs ``max_epochs="auto"`` gives (see :mod:`skae._sizing`).
     _auto_max_epochs: int = MAX_EPOCHS
+
+    #: What the scores and :meth:`sample` need beyond the scaling and
+    #: ``offset_``, in a model file of any version (one from before the code
+    #: Gaussian scores with the mixture).
+    _scoring_attributes: tuple[str, ...] = ("error_scale_", "latent_density_")
 
     _parameter_constraints: dict = {
         "n_components": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
@@ -625,18 +640,23 @@ class BaseAutoEncoder(
         standardised ``x``: the Gaussian observation model of :meth:`score`."""
         out = module(x)
         criterion = self.net_.criterion_
-        scale = torch.as_tensor(self.scale_, device=x.device)
-        residual = (criterion.reconstruct(out) - x).double() * scale
+        residual = (criterion.reconstruct(out) - x).double()
+        scale = self.scale_
         categorical = 0.0
         if isinstance(criterion, MixedTypeLoss):
             # The numeric entries' Gaussian, and the observed categories' probabilities.
-            residual = residual[:, criterion.numeric_at]
+            residual, scale = residual[:, criterion.numeric_at], scale[criterion.numeric_at]
             categorical = criterion.categorical_log_likelihood(out, x)
-        variance = self.noise_variance_
+        # In units of the largest scale, as the variance's log was computed:
+        # squares in the units of X may underflow (data in units of 1e-165).
+        unit = float(np.max(scale))
+        residual = residual * torch.as_tensor(scale / unit, device=x.device)
+        log_variance = self._log_noise_variance
+        relative_variance = math.exp(log_variance - 2.0 * math.log(unit))
         # The density of the observed entries: a missing one is left out.
         observed = (~torch.isnan(residual)).sum(dim=1)
-        log_normaliser = 0.5 * observed * np.log(2 * np.pi * variance)
-        gaussian = -0.5 * residual.nan_to_num(0.0).square().sum(dim=1) / variance
+        log_normaliser = 0.5 * observed * (math.log(2 * math.pi) + log_variance)
+        gaussian = -0.5 * residual.nan_to_num(0.0).square().sum(dim=1) / relative_variance
         return gaussian - log_normaliser + categorical
 
     def _fit_scoring(self, x: torch.Tensor, seed: int) -> np.ndarray | None:
@@ -710,14 +730,13 @@ class BaseAutoEncoder(
                     self.error_scale_[j] = 1.0
         squared_sum = (error_sum if squared_loss else squared_sum).cpu().numpy()
         if numeric is None:
-            self.noise_variance_ = _noise_variance(squared_sum / counts, self.scale_)
-        else:
+            log_variance = _log_noise_variance(squared_sum / counts, self.scale_)
+        elif len(numeric):
             numeric_counts = counts[numeric_columns]
-            self.noise_variance_ = (
-                _noise_variance(squared_sum / numeric_counts, self.scale_[numeric])
-                if len(numeric)
-                else 1.0
-            )
+            log_variance = _log_noise_variance(squared_sum / numeric_counts, self.scale_[numeric])
+        else:
+            log_variance = 0.0
+        self._set_noise_variance(log_variance)
         self.code_mean_, self.code_covariance_ = fit_code_gaussian(codes)
         self.latent_density_ = fit_code_density(codes, seed)
         if errors is None:
@@ -791,18 +810,23 @@ class BaseAutoEncoder(
     def _fit(self, X, *, partial: bool) -> BaseAutoEncoder:
         # partial_fit always continues a fitted model; fit only with warm_start.
         first = not (hasattr(self, "net_") and (partial or self.warm_start))
+        # A fresh fit replaces attributes, never mutates them: this shallow
+        # copy is the whole previous fit.
+        before = dict(vars(self)) if first else None
         try:
             return self._train(X, partial=partial, first=first)
         except FloatingPointError:
             self._forget_fit()
             raise
         except Exception:
-            # A fit that starts afresh and fails (bad input, a failed density)
-            # leaves the estimator unfitted, not half fitted: a later call
-            # raises NotFittedError, not an AttributeError from a missing part.
-            # A model being continued keeps what it had.
+            # A fit that starts afresh and fails (refused input, a failed
+            # density) leaves the estimator as the call found it, as
+            # scikit-learn's do when they refuse their input: the previous
+            # fit whole, or unfitted (NotFittedError), never parts of two
+            # fits. A model being continued keeps what it had.
             if first:
-                self._forget_fit()
+                vars(self).clear()
+                vars(self).update(before)
             raise
 
     def _train(self, X, *, partial: bool, first: bool) -> BaseAutoEncoder:
@@ -955,15 +979,19 @@ class BaseAutoEncoder(
         """The parameters the network is built from, each as a JSON string
         (comparable after a save and a load, whatever their types)."""
         params = self.get_params(deep=False)
-        return {
+        network = {
             name: json.dumps(np.asarray(params[name]).tolist(), default=str)
             for name in self._network_parameter_names
         }
+        # The kind too: a file whose class was edited builds another model
+        # around the same weights.
+        network["kind"] = json.dumps(type(self).__name__)
+        return network
 
     def _check_same_network(self, network: dict[str, str], caller: str) -> None:
-        """Refuse to continue (``caller``: "partial_fit", "warm_start=True")
-        or to save ("save") a fitted network whose parameters have changed
-        since it was built."""
+        """Refuse to continue (``caller``: "partial_fit", "warm_start=True"),
+        to save ("save") or to load ("load") a fitted network whose
+        parameters have changed since it was built."""
         # Set by every fit, and at load for files and pickles from before it.
         fitted = getattr(self, "_network", None) or {}
         changed = [
@@ -976,6 +1004,8 @@ class BaseAutoEncoder(
         if not changed:
             return
         details = ", ".join(f"{name} {fitted[name]} -> {network[name]}" for name in changed)
+        if caller == "load":
+            raise ValueError(f"its parameters are not those its network was built with: {details}.")
         if caller == "save":
             # The file rebuilds the network from the parameters it stores.
             raise ValueError(
@@ -1069,12 +1099,15 @@ class BaseAutoEncoder(
             self._input_image_shape = None
             self._check_image_shape()
         if self.architecture == "conv" and isinstance(X, (list, tuple)):
-            # Nested lists of images are images too, as arrays are; a ragged
-            # list stays a list, for scikit-learn's check to refuse.
+            # Nested lists of images are images too, as arrays are.
             try:
                 X = np.asarray(X)
-            except ValueError:
-                return X
+            except ValueError as exc:
+                raise ValueError(
+                    "X is a nested list whose rows or images do not all have one shape; "
+                    "give rows of flattened images (n_samples, n_pixels) or images "
+                    "(n_samples, channels, height, width)."
+                ) from exc
         if self.architecture == "conv" and getattr(X, "ndim", None) == 4:
             images = tuple(int(v) for v in X.shape[1:])
             shape = self.image_shape if reset else getattr(self, "image_shape_", None)
@@ -2027,7 +2060,18 @@ class BaseAutoEncoder(
             # Fitted before score's likelihood: the mean training loss per
             # standardised feature, in the original units (the training MSE
             # itself with squared_error, the loss's own mean otherwise).
-            self.noise_variance_ = _noise_variance(self.error_scale_, self.scale_)
+            self._set_noise_variance(_log_noise_variance(self.error_scale_, self.scale_))
+        if hasattr(self, "noise_variance_") and not hasattr(self, "_log_noise_variance"):
+            # Saved before its log was kept. A variance that is no positive
+            # number is left for the load's checks to refuse by name.
+            with contextlib.suppress(TypeError, ValueError):
+                self._log_noise_variance = math.log(self.noise_variance_)
+
+    def _set_noise_variance(self, log_variance: float) -> None:
+        """``noise_variance_``, and the log :meth:`score` uses, which stays
+        finite where the variance itself underflows to 0 (tiny units)."""
+        self._log_noise_variance = log_variance
+        self.noise_variance_ = math.exp(log_variance)
 
     @property
     def _n_features_out(self) -> int:

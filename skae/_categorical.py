@@ -45,6 +45,8 @@ _CATEGORICAL_KINDS = ("category", "object", "string", "bool")
 
 #: The prefix of a pyarrow-backed dtype's name in ``kinds``.
 _ARROW = "arrow:"
+#: ... and of a string dtype whose missing value is NaN ("str"), before its storage.
+_NAN_STRING = "str:"
 
 
 def _dtype_name(dtype) -> str:
@@ -53,9 +55,12 @@ def _dtype_name(dtype) -> str:
     its ``StringDtype``, not as the ``ArrowDtype`` it was."""
     import pandas as pd
 
-    if isinstance(dtype, pd.StringDtype) and dtype.na_value is pd.NA:
-        # "string" alone would read back with pandas' default storage.
-        return f"string[{dtype.storage}]"
+    if isinstance(dtype, pd.StringDtype):
+        # "string" alone would read back with pandas' default storage, and
+        # "str" (missing values NaN) too.
+        if dtype.na_value is pd.NA:
+            return f"string[{dtype.storage}]"
+        return _NAN_STRING + dtype.storage
     if isinstance(dtype, pd.ArrowDtype):
         import pyarrow as pa
 
@@ -70,6 +75,10 @@ def _dtype_name(dtype) -> str:
 
 def _dtype_from_name(name: str):
     """The dtype :func:`_dtype_name` named."""
+    if name.startswith(_NAN_STRING):
+        import pandas as pd
+
+        return pd.StringDtype(name[len(_NAN_STRING) :], na_value=np.nan)
     if name.startswith(_ARROW):
         import pandas as pd
         import pyarrow as pa

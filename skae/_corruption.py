@@ -2,8 +2,9 @@
 
 They act on the internally scaled data, so ``noise_std`` is in units of each
 feature's ``scale_`` (its standard deviation, or the shared scale of data on
-one fixed scale), and masking a feature (setting it to zero)
-replaces it by its training mean.
+one fixed scale). Masking an entry makes it missing (NaN): the network fills
+it as it fills a missing entry, with the feature's training mean, whatever
+the scaling (0 is that mean only where each feature is centred).
 """
 
 from __future__ import annotations
@@ -14,6 +15,9 @@ import torch
 class GaussianNoise:
     """Add ``N(0, std^2)`` noise to every entry."""
 
+    #: Whether the corrupted batch holds NaN for the network to fill.
+    makes_missing = False
+
     def __init__(self, std: float) -> None:
         self.std = std
 
@@ -22,10 +26,13 @@ class GaussianNoise:
 
 
 class MaskingNoise:
-    """Set each entry to zero (the feature's mean) with probability ``rate``."""
+    """Make each entry missing (NaN) with probability ``rate``: the network
+    fills it with the feature's training mean, as a missing entry."""
+
+    makes_missing = True
 
     def __init__(self, rate: float) -> None:
         self.rate = rate
 
     def __call__(self, x: torch.Tensor) -> torch.Tensor:
-        return x * (torch.rand_like(x) >= self.rate)
+        return x.masked_fill(torch.rand_like(x) < self.rate, float("nan"))

@@ -30,9 +30,9 @@ class DenoisingAutoEncoder(BaseAutoEncoder):
     The corruption acts on the internally scaled data: Gaussian noise of
     ``noise_std`` times the scale each feature is divided by (its standard
     deviation, or the one shared scale of data on a fixed scale such as
-    pixels; see ``scaling``), or masking, which sets each entry with
-    probability ``mask_rate`` to zero, that is to the feature's training
-    mean.
+    pixels; see ``scaling``), or masking, which makes each entry missing
+    with probability ``mask_rate``: the network fills it as it fills a
+    missing entry, with the feature's training mean.
 
     Parameters
     ----------

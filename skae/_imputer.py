@@ -9,7 +9,7 @@ from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin, 
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._base import BaseAutoEncoder
-from ._categorical import resolve_categorical
+from ._categorical import object_numbers_as_float, resolve_categorical
 from ._denoising import DenoisingAutoEncoder
 
 #: Training length of the default estimator: imputation gains from long
@@ -105,6 +105,16 @@ class AutoEncoderImputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         self : AutoEncoderImputer
             The fitted imputer.
         """
+        # A refit that fails (refused input) leaves the imputer as it was.
+        before = dict(vars(self))
+        try:
+            return self._fit(X)
+        except Exception:
+            vars(self).clear()
+            vars(self).update(before)
+            raise
+
+    def _fit(self, X) -> AutoEncoderImputer:
         # Categorical columns as the estimator finds them: it encodes them itself.
         if self.estimator is None:
             spec = "from_dtype"  # the default estimator's
@@ -115,7 +125,10 @@ class AutoEncoderImputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             validate_data(self, X, skip_check_array=True)
         else:
             X = validate_data(
-                self, X, dtype=[np.float64, np.float32], ensure_all_finite="allow-nan"
+                self,
+                _object_numbers_as_float(X),
+                dtype=[np.float64, np.float32],
+                ensure_all_finite="allow-nan",
             )
         if self.estimator is None:
             estimator = DenoisingAutoEncoder(
@@ -152,7 +165,7 @@ class AutoEncoderImputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             return self._transform_frame(X)
         X = validate_data(
             self,
-            X,
+            _object_numbers_as_float(X),
             reset=False,
             dtype=[np.float64, np.float32],
             ensure_all_finite="allow-nan",
@@ -252,3 +265,12 @@ def _in_dtype(values, dtype) -> np.ndarray:
     if pd.api.types.is_integer_dtype(dtype):
         numbers = np.rint(numbers)
     return pd.array(numbers, dtype=dtype)
+
+
+def _object_numbers_as_float(X):
+    """A DataFrame's object columns of numbers as float, missing markers
+    (``pd.NA``, ``pd.NaT``, None) as NaN, as the estimators read them;
+    scikit-learn's check cannot convert ``pd.NA``."""
+    if hasattr(getattr(X, "dtypes", None), "items"):
+        return object_numbers_as_float(X)
+    return X

@@ -28,6 +28,7 @@ import inspect
 import io
 import json
 import math
+import numbers
 import warnings
 
 import numpy as np
@@ -138,6 +139,22 @@ def _on_cpu(estimator: BaseAutoEncoder) -> BaseAutoEncoder:
     return estimator
 
 
+def _check_float32_units(estimator: BaseAutoEncoder) -> None:
+    """Refuse a model whose data float32 cannot carry: the graph takes and
+    gives float32 rows, and a feature in units of 1e-165, or a constant of
+    1e39, became 0 or infinity there (scores off by up to 8.5)."""
+    info = np.finfo(np.float32)
+    scale, mean = np.asarray(estimator.scale_), np.abs(estimator.mean_)
+    unrepresentable = (scale < info.tiny) | (scale > info.max) | (mean > info.max)
+    if unrepresentable.any():
+        raise ValueError(
+            f"Features {np.flatnonzero(unrepresentable).tolist()} were fitted on values "
+            f"float32 cannot hold (means up to {mean.max():.3g}, scales down to "
+            f"{scale.min():.3g}); the ONNX graph takes float32 rows. Refit on data in "
+            "other units to export the model."
+        )
+
+
 def to_onnx(estimator: BaseAutoEncoder, *, decoder: bool = False, opset: int | None = None):
     """Export a fitted estimator's inference to an ONNX model.
 
@@ -194,12 +211,14 @@ def to_onnx(estimator: BaseAutoEncoder, *, decoder: bool = False, opset: int | N
     Raises
     ------
     ValueError
-        If ``opset`` is out of range, or a categorical model's columns cannot
-        be inputs: a column named like an output or ``"X"`` (the name of the
-        encoded rows inside the graph), the empty string as a category (it
-        stands for a missing entry), or two categories of a column that are
-        the same as strings (``1`` and ``"1"``); or if an imputer was fitted
-        with categorical columns.
+        If ``opset`` is not an integer in range; if a categorical model's
+        columns cannot be inputs: a column named like an output, ``"X"`` (the
+        name of the encoded rows inside the graph) or the empty string, the
+        empty string as a category (it stands for a missing entry), or two
+        categories of a column that are the same as strings (``1`` and
+        ``"1"``); if the model was fitted on values float32 cannot hold (units
+        of 1e-165, a constant of 1e39); or if an imputer was fitted with
+        categorical columns.
     TypeError
         If ``estimator`` is not a skae estimator or an ``AutoEncoderImputer``.
 
@@ -242,8 +261,16 @@ def to_onnx(estimator: BaseAutoEncoder, *, decoder: bool = False, opset: int | N
             )
         estimator, mode = estimator.estimator_, "impute"
     opset = DEFAULT_OPSET if opset is None else opset
-    if not MIN_OPSET <= opset <= MAX_OPSET:
-        raise ValueError(f"opset must be between {MIN_OPSET} and {MAX_OPSET}, got {opset}.")
+    if not (
+        isinstance(opset, numbers.Integral)
+        and not isinstance(opset, bool)
+        and MIN_OPSET <= opset <= MAX_OPSET
+    ):
+        raise ValueError(
+            f"opset must be an integer between {MIN_OPSET} and {MAX_OPSET}, got {opset!r}."
+        )
+    opset = int(opset)
+    _check_float32_units(estimator)
     estimator = _on_cpu(estimator)
     graph = _Inference(estimator, mode=mode).eval()
     width = estimator.n_components_ if mode == "decoder" else estimator._n_inputs()
@@ -321,6 +348,11 @@ def _prepend_encoding(model, estimator: BaseAutoEncoder, encoding) -> None:
     names = [str(c) for c in getattr(estimator, "feature_names_in_", [])] or [
         f"x{j}" for j in range(estimator.n_features_in_)
     ]
+    if "" in names:
+        raise ValueError(
+            f"Column {names.index('')} has the empty name, which an ONNX input cannot "
+            "have; rename it to export the model."
+        )
     taken = set(OUTPUTS) | {"X"}
     clash = sorted(taken.intersection(names))
     if clash:

@@ -58,6 +58,7 @@ _PRIVATE_STATE = {
     "_unseen_nats",
     "_network",
     "_statistics_rows",
+    "_log_noise_variance",
 }
 
 
@@ -259,6 +260,13 @@ def _build(metadata: dict, tensors: dict, path: str | os.PathLike, device: str |
     if density is not None:
         estimator.latent_density_ = _rebuild_mixture(density, tensors)
     estimator._complete_older_fit()
+    _check_complete(estimator, path)
+    try:
+        # An edited activation, loss or class would run the recorded weights
+        # as another model, silently.
+        estimator._check_same_network(estimator._network_parameters(), "load")
+    except ValueError as exc:
+        raise ValueError(f"{path} is not a well-formed skae model file: {exc}") from exc
     estimator.device_ = _resolve_device(estimator.device)
     _check_shapes(estimator, tensors["module"], path)
     _check_arrays(estimator, path)
@@ -381,6 +389,30 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
+#: What every fitted model holds, beyond its kind's ``_scoring_attributes``.
+_REQUIRED = (
+    "n_features_in_",
+    "mean_",
+    "scale_",
+    "offset_",
+    "n_iter_",
+    "_base_seed",
+    "_n_training_calls",
+)
+
+
+def _check_complete(estimator: Any, path: str | os.PathLike) -> None:
+    """A file missing a fitted part would load and fail later (``sample``
+    without its code density, ``partial_fit`` without its seeds)."""
+    required = (*_REQUIRED, *type(estimator)._scoring_attributes)
+    missing = [name for name in required if not hasattr(estimator, name)]
+    if missing:
+        raise ValueError(f"{path} is not a well-formed skae model file: it lacks {missing}.")
+    seed = estimator._base_seed
+    if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
+        raise ValueError(f"{path}: _base_seed must be an integer >= 0, got {seed!r}.")
+
+
 def _check_scalars(estimator: Any, path: str | os.PathLike) -> None:
     """The fitted numbers: a NaN threshold or a negative noise variance would
     give NaN predictions or a ``score`` of -inf without a word."""
@@ -388,10 +420,18 @@ def _check_scalars(estimator: Any, path: str | os.PathLike) -> None:
     if not _is_number(offset) or not math.isfinite(offset):
         raise ValueError(f"{path}: offset_ must be a finite number, got {offset!r}.")
     if hasattr(estimator, "noise_variance_"):
+        # score uses the log (finite where the variance underflows to 0).
         variance = estimator.noise_variance_
-        if not _is_number(variance) or not (math.isfinite(variance) and variance > 0):
+        log = getattr(estimator, "_log_noise_variance", None)
+        if not (
+            _is_number(variance)
+            and _is_number(log)
+            and math.isfinite(log)
+            and math.isclose(variance, math.exp(log), rel_tol=1e-9)
+        ):
             raise ValueError(
-                f"{path}: noise_variance_ must be a finite positive number, got {variance!r}."
+                f"{path}: noise_variance_ must be a finite positive number, the exp of a "
+                f"finite _log_noise_variance; got {variance!r} and {log!r}."
             )
     for name in ("n_components_", "_n_training_calls"):
         value = getattr(estimator, name, 1)

@@ -98,13 +98,10 @@ def mean_and_std(X: np.ndarray, *, per_feature: bool) -> tuple[np.ndarray, np.nd
         # is centred on 0 and, being constant, not scaled.
         observed = sum((~np.isnan(X[i : i + BLOCK_ROWS])).sum(axis=axis) for i in blocks)
         if per_feature and np.any(observed == 0):
-            warnings.warn(
-                f"Features {np.flatnonzero(observed == 0).tolist()} have no observed value "
-                "in the data the scaling is fitted on: they are taken as the constant 0 "
-                "(inverse_transform, and AutoEncoderImputer, give 0 there), and stay so "
-                "for every later partial_fit.",
-                UserWarning,
-                stacklevel=2,
+            _warn_never_observed(
+                observed,
+                "they are taken as the constant 0 (inverse_transform, and "
+                "AutoEncoderImputer, give 0 there)",
             )
         total = sum(np.nansum(X[i : i + BLOCK_ROWS], axis=axis, dtype=np.float64) for i in blocks)
         mean = total / np.maximum(observed, 1)
@@ -238,11 +235,25 @@ def per_feature_scaling(scaling: str, unit_interval: bool) -> bool:
 
 def column_means(X: np.ndarray) -> np.ndarray:
     """Each column's mean over its observed entries (0 for a column with
-    none), in float64, a block of rows at a time."""
+    none, with a warning), in float64, a block of rows at a time."""
     blocks = range(0, len(X), BLOCK_ROWS)
     total = sum(np.nansum(X[i : i + BLOCK_ROWS], axis=0, dtype=np.float64) for i in blocks)
     observed = sum((~np.isnan(X[i : i + BLOCK_ROWS])).sum(axis=0) for i in blocks)
+    if np.any(observed == 0):
+        _warn_never_observed(observed, "their missing entries are filled with 0")
     return total / np.maximum(observed, 1)
+
+
+def _warn_never_observed(observed: np.ndarray, consequence: str) -> None:
+    """Warn that the features with no ``observed`` entry keep ``consequence``
+    (whatever later chunks of a stream hold)."""
+    warnings.warn(
+        f"Features {np.flatnonzero(observed == 0).tolist()} have no observed value in the "
+        f"data the scaling is fitted on: {consequence}, and stay so for every later "
+        "partial_fit.",
+        UserWarning,
+        stacklevel=3,
+    )
 
 
 def _observed_value(X: np.ndarray, columns: np.ndarray, fallback: np.ndarray) -> np.ndarray:

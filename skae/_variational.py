@@ -145,6 +145,8 @@ class VariationalAutoEncoder(BaseAutoEncoder):
     """
 
     _auto_max_epochs = VARIATIONAL_MAX_EPOCHS
+    # Its decoder and prior score and sample.
+    _scoring_attributes = ()
 
     _parameter_constraints: dict = {
         **BaseAutoEncoder._parameter_constraints,

@@ -16,10 +16,10 @@ from conftest import FAST_ESTIMATORS
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
-from numpy.testing import assert_allclose
+from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.exceptions import NotFittedError
 
-from skae import AutoEncoder, ConvolutionalAutoEncoder
+from skae import AutoEncoder, AutoEncoderImputer, ConvolutionalAutoEncoder
 
 N_FEATURES = 5
 X_METHODS = ["fit", "partial_fit", "transform", "score_samples", "predict", "decision_function"]
@@ -190,6 +190,10 @@ def test_image_shape_must_match_the_features(data):
     from_list = ConvolutionalAutoEncoder(hidden_layer_sizes=(2,), max_epochs=1, random_state=0)
     assert from_list.fit(images.tolist()).image_shape_ == (1, 4, 4)
     assert_allclose(from_list.transform(images.tolist()), model.transform(images), rtol=1e-6)
+    ragged = images.tolist()
+    ragged[3][0][1] = ragged[3][0][1][:2]
+    with pytest.raises(ValueError, match="images do not all have one shape"):
+        ConvolutionalAutoEncoder(max_epochs=1).fit(ragged)
 
 
 @pytest.mark.parametrize("shape", [(1, -4, -4), (-1, -4, 4), (1.0, 4, 4), (1, 16), (0, 4, 4)])
@@ -396,12 +400,50 @@ def test_a_failed_fit_leaves_the_estimator_unfitted(bad, data):
 
 
 def test_a_failed_refit_does_not_mix_two_fits(data):
+    """A refit refused after its input set the new layout (five columns)
+    leaves the first fit whole, not its network with the new layout."""
     est = FAST_ESTIMATORS["AutoEncoder"]().fit(data)
+    codes, scores = est.transform(data), est.score_samples(data)
     wider = np.hstack([data, data[:, :1] * 1e300])
     with pytest.raises(ValueError, match="too large"):
         est.fit(wider)
-    with pytest.raises(NotFittedError):
+    assert est.n_features_in_ == data.shape[1]
+    with pytest.raises(ValueError, match="features"):
         est.transform(wider)
+    assert_allclose(est.transform(data), codes)
+    assert_allclose(est.score_samples(data), scores)
+
+
+@pytest.mark.parametrize("kind", ["inf", "string"])
+def test_a_refused_refit_keeps_the_previous_fit(kind, data):
+    """As PCA and IsolationForest: fit(bad) raises and the model fitted
+    before stays usable, unchanged."""
+    est = FAST_ESTIMATORS["AutoEncoder"]().fit(data)
+    predictions = est.predict(data)
+    if kind == "inf":
+        bad = data.copy()
+        bad[0, 0] = np.inf
+    else:
+        bad = pd.DataFrame(data).astype(object)
+        bad.iloc[0, 0] = "x"
+        est.set_params(categorical_features=None)
+    with pytest.raises(ValueError):
+        est.fit(bad)
+    assert_array_equal(est.predict(data), predictions)
+
+
+def test_a_refused_imputer_refit_keeps_the_previous_fit(data):
+    holes = data.copy()
+    holes[::7, 1] = np.nan
+    imputer = AutoEncoderImputer(AutoEncoder(n_components=2, max_epochs=2, random_state=0)).fit(
+        holes
+    )
+    filled = imputer.transform(holes)
+    # Passes the imputer's own check (NaN allowed), refused by its model.
+    with pytest.raises(ValueError):
+        imputer.fit(np.full((20, 2 * data.shape[1]), np.nan))
+    assert imputer.n_features_in_ == data.shape[1]
+    assert_allclose(imputer.transform(holes), filled)
 
 
 def test_a_failed_partial_fit_keeps_the_model(data):

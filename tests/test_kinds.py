@@ -80,9 +80,10 @@ def test_corruption_applies_in_training_only(blobs):
     dae.fit(blobs)
     x = torch.ones(1000, 5)
     masked = dae.net_.corruption(x)
-    # Masking zeroes about mask_rate of the entries (zero is the feature mean).
-    assert set(masked.unique().tolist()) == {0.0, 1.0}
-    assert abs(float((masked == 0).float().mean()) - 0.5) < 0.05
+    # Masking makes about mask_rate of the entries missing, for the network
+    # to fill as it fills missing entries.
+    assert set(masked[~masked.isnan()].unique().tolist()) == {1.0}
+    assert abs(float(masked.isnan().float().mean()) - 0.5) < 0.05
     # Inference never corrupts: the same input gives the same codes, and
     # those codes are the clean encoder's output.
     assert_array_equal(dae.transform(blobs), dae.transform(blobs))
@@ -90,6 +91,35 @@ def test_corruption_applies_in_training_only(blobs):
     with torch.no_grad():
         clean = module.encode(dae._scaled_tensor(blobs, dae.device_)).numpy()
     assert_allclose(dae.transform(blobs), clean, rtol=1e-6)
+
+
+@pytest.mark.parametrize("scaling", ["none", "global", "feature"])
+def test_masking_fills_as_a_missing_entry(scaling):
+    """A masked entry reaches the encoder as a missing one would, the
+    feature's training mean, whatever the scaling (it was 0 in scaled units:
+    the raw value 0 without scaling, far from every value of these data)."""
+    X = 10.0 + np.random.RandomState(0).normal(size=(256, 3))
+    dae = DenoisingAutoEncoder(
+        noise="mask", mask_rate=0.3, n_components=2, max_epochs=1, scaling=scaling, random_state=0
+    ).fit(X)
+    fill = (X.mean(axis=0) - dae.mean_) / dae.scale_
+    seen = []
+    module = dae.net_.module_
+
+    def keep_training_inputs(layer, args):
+        if layer.training:
+            seen.append(args[0].detach())
+
+    hook = module.encoder.register_forward_pre_hook(keep_training_inputs)
+    try:
+        dae.partial_fit(X)
+    finally:
+        hook.remove()
+    inputs = torch.cat(seen).double().numpy()
+    at_fill = np.isclose(inputs, fill, rtol=0, atol=1e-5)
+    assert abs(at_fill.mean() - 0.3) < 0.05
+    assert not np.isnan(inputs).any()
+    assert np.all(inputs > (X.min() - dae.mean_) / dae.scale_ - 1e-5)
 
 
 # --- sparse ----------------------------------------------------------------------------

@@ -4,6 +4,7 @@ of the loss and of the scores (issue 16)."""
 import pickle
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 from conftest import FAST_ESTIMATORS
@@ -32,6 +33,25 @@ def test_the_scaling_leaves_missing_entries_out():
     assert_allclose(mean, [2.0, 0.0, 5.0])
     # A feature never observed is centred on 0 and, constant, not scaled.
     assert_allclose(scale, [1.0, 1.0, 1.0])
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"scaling": "feature"},
+        {"scaling": "global"},
+        {"scaling": "none"},
+        {"loss": "binary_crossentropy"},
+    ],
+)
+def test_a_feature_never_observed_at_the_first_fit_is_reported(params):
+    """Whatever the scaling, a first chunk without any value of a feature
+    fixes what its missing entries become for the rest of the stream: said,
+    not silent (binary cross-entropy filled them with 0 without a word)."""
+    X = np.random.RandomState(0).uniform(0.5, 1.0, size=(50, 3))
+    X[:, 2] = np.nan
+    with pytest.warns(UserWarning, match=r"Features \[2\] have no observed value"):
+        AutoEncoder(max_epochs=1, random_state=0, **params).partial_fit(X)
 
 
 def test_every_kind_learns_from_incomplete_rows(make_estimator, incomplete):
@@ -110,6 +130,24 @@ def test_the_imputer_fills_only_the_missing_entries(incomplete):
     # Complete rows come back as they are, in a copy.
     assert_array_equal(imputer.transform(X), X)
     assert imputer.transform(X) is not X
+
+
+@pytest.mark.parametrize("marker", [None, np.nan, pd.NA, pd.NaT])
+def test_the_imputer_reads_object_columns_of_numbers_as_the_estimators_do(marker):
+    """An object column holding numbers and a missing marker is numeric, for
+    the imputer as for the estimators (pd.NA and pd.NaT were a TypeError)."""
+    rng = np.random.RandomState(0)
+    a = rng.normal(size=200)
+    frame = pd.DataFrame(
+        {"a": pd.Series(list(a), dtype=object), "b": a + 0.1 * rng.normal(size=200)}
+    )
+    frame.loc[3, "a"] = marker
+    from skae import AutoEncoderImputer
+
+    imputer = AutoEncoderImputer(AutoEncoder(max_epochs=2, random_state=0)).fit(frame)
+    filled = imputer.transform(frame)
+    assert filled.dtype == np.float64 and not np.isnan(filled).any()
+    assert_allclose(np.delete(filled[:, 0], 3), np.delete(a, 3))
 
 
 def test_the_imputer_refuses_an_estimator_that_is_not_an_autoencoder(incomplete):

@@ -157,8 +157,9 @@ def test_export_refuses_what_it_cannot_carry(data):
     with pytest.raises(Exception, match="not fitted"):
         to_onnx(AutoEncoder())
     est = AutoEncoder(max_epochs=2, random_state=0).fit(X)
-    with pytest.raises(ValueError, match="opset must be between"):
-        to_onnx(est, opset=30)
+    for opset in (30, 18.0, "18", True):
+        with pytest.raises(ValueError, match="opset must be an integer between"):
+            to_onnx(est, opset=opset)
     # Before 13 onnxruntime would refuse the graph (integer Clip, Unflatten).
     with pytest.raises(ValueError, match="between 13 and"):
         to_onnx(est, opset=12)
@@ -169,6 +170,9 @@ def test_export_refuses_what_it_cannot_carry(data):
     frame = pd.DataFrame({"predict": X[:, 0], "colour": np.where(X[:, 1] > 0, "red", "blue")})
     with pytest.raises(ValueError, match=r"Columns \['predict'\] have the names"):
         to_onnx(AutoEncoder(max_epochs=2, random_state=0).fit(frame))
+    frame = pd.DataFrame({"": X[:, 0], "colour": np.where(X[:, 1] > 0, "red", "blue")})
+    with pytest.raises(ValueError, match="Column 0 has the empty name"):
+        to_onnx(AutoEncoder(max_epochs=2, random_state=0).fit(frame))
     # 1 and "1" are both the string "1" at the graph's input.
     alike = pd.Series(["1"] * len(X), dtype=object)
     alike[X[:, 1] > 0] = 1
@@ -177,6 +181,12 @@ def test_export_refuses_what_it_cannot_carry(data):
         to_onnx(AutoEncoder(max_epochs=2, random_state=0).fit(frame))
     with pytest.raises(TypeError, match="got PCA"):
         to_onnx(PCA(2).fit(X))
+    # The graph's rows are float32: 1e-165 is 0 there, 1e39 infinite.
+    wide = X.astype(np.float64)
+    for units in (wide * 1e-165, np.hstack([wide, np.full((len(X), 1), 1e39)])):
+        tiny = AutoEncoder(max_epochs=2, random_state=0).fit(units)
+        with pytest.raises(ValueError, match="float32 cannot hold"):
+            to_onnx(tiny)
 
 
 def test_exported_file_scores_without_torch_or_skae(data, tmp_path):

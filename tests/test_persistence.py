@@ -237,8 +237,20 @@ def test_weights_that_do_not_fit_the_model(saved, tmp_path):
         meta["params"]["n_components"] = 3
         return meta
 
-    with pytest.raises(ValueError, match="do not fit the model"):
+    # The parameters contradict the network the file records...
+    with pytest.raises(
+        ValueError, match='not those its network was built with: n_components "auto" -> 3'
+    ):
         load(_rewrite(saved, tmp_path / "w.skae", metadata=wider))
+
+    def wider_record(meta):
+        meta = wider(meta)
+        meta["fitted"]["_network"]["n_components"] = "3"
+        return meta
+
+    # ... or, edited alike, its weights.
+    with pytest.raises(ValueError, match="do not fit the model"):
+        load(_rewrite(saved, tmp_path / "w.skae", metadata=wider_record))
 
 
 def test_every_estimator_factory_is_covered():
@@ -340,8 +352,16 @@ def test_a_file_whose_sizes_disagree_with_its_parameters_is_refused(saved, tmp_p
         meta["params"]["hidden_layer_sizes"] = [10**7, 10**7]
         return meta
 
-    with pytest.raises(ValueError, match=r"declare hidden_layer_sizes=\[10000000, 10000000\]"):
+    with pytest.raises(ValueError, match=r'hidden_layer_sizes "auto" -> \[10000000, 10000000\]'):
         load(_rewrite(saved, tmp_path / "lie.skae", metadata=lie))
+
+    def consistent_lie(meta):
+        meta = lie(meta)
+        meta["fitted"]["_network"]["hidden_layer_sizes"] = "[10000000, 10000000]"
+        return meta
+
+    with pytest.raises(ValueError, match=r"declare hidden_layer_sizes=\[10000000, 10000000\]"):
+        load(_rewrite(saved, tmp_path / "lie.skae", metadata=consistent_lie))
 
 
 def test_a_file_from_before_the_widths_counted_the_codes_loads(blobs, tmp_path):
@@ -356,6 +376,7 @@ def test_a_file_from_before_the_widths_counted_the_codes_loads(blobs, tmp_path):
 
     def before(meta):
         meta["params"]["hidden_layer_sizes"] = "auto"
+        meta["fitted"]["_network"]["hidden_layer_sizes"] = '"auto"'
         del meta["fitted"]["hidden_layer_sizes_"]
         return meta
 
@@ -517,14 +538,27 @@ def _forged(metadata: dict, **fitted) -> dict:
     return {**metadata, "fitted": {**metadata["fitted"], **fitted}}
 
 
+def _without(metadata: dict, name: str) -> dict:
+    return {**metadata, "fitted": {k: v for k, v in metadata["fitted"].items() if k != name}}
+
+
+def _with_params(metadata: dict, **params) -> dict:
+    return {**metadata, "params": {**metadata["params"], **params}}
+
+
 @pytest.mark.parametrize(
     "forge, message",
     [
         (lambda m: {**m, "fitted": {**m["fitted"], "offset_": "abc"}}, "offset_ must be a finite"),
-        (
-            lambda m: {**m, "fitted": {k: v for k, v in m["fitted"].items() if k != "offset_"}},
-            "offset_ must be a finite",
-        ),
+        (lambda m: _without(m, "offset_"), r"lacks \['offset_'\]"),
+        (lambda m: _without(m, "latent_density_"), r"lacks \['latent_density_'\]"),
+        (lambda m: _without(m, "_n_training_calls"), r"lacks \['_n_training_calls'\]"),
+        (lambda m: _forged(m, _base_seed="x"), "_base_seed must be an integer >= 0"),
+        (lambda m: _forged(m, _base_seed=-1), "_base_seed must be an integer >= 0"),
+        # Settings that contradict the network the file records.
+        (lambda m: _with_params(m, activation="tanh"), 'activation "relu" -> "tanh"'),
+        (lambda m: _with_params(m, loss="binary_crossentropy"), "loss"),
+        (lambda m: {**m, "class": "SparseAutoEncoder"}, "kind"),
         (lambda m: _forged(m, offset_=float("nan")), "offset_ must be a finite"),
         (lambda m: _forged(m, noise_variance_=-1.0), "noise_variance_ must be a finite positive"),
         (lambda m: _forged(m, noise_variance_=0.0), "noise_variance_ must be a finite positive"),

@@ -13,6 +13,7 @@ from sklearn.model_selection import GridSearchCV, KFold
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
+import skae
 from skae import (
     AutoEncoder,
     mass_volume_scorer,
@@ -78,6 +79,23 @@ def test_score_is_in_the_units_of_x(four_dimensional):
     assert large.noise_variance_ == pytest.approx(c**2 * small.noise_variance_, rel=1e-4)
     shift = train.shape[1] * np.log(c)
     assert large.score(c * test) == pytest.approx(small.score(test) - shift, rel=1e-4)
+
+
+@pytest.mark.parametrize("name", DETERMINISTIC)
+def test_score_in_units_whose_variance_underflows(name, four_dimensional, tmp_path):
+    """In units of 1e-165 the noise variance (about 1e-330) is below the
+    smallest float64: score stays finite, shifted by -d log c as in any
+    units, and the model saves and loads (its variance of 0 was refused)."""
+    train, test = four_dimensional
+    c = 1e-165
+    make = FAST_ESTIMATORS[name]
+    unit = make(random_state=0).fit(train)
+    tiny = make(random_state=0).fit(c * train)
+    shift = train.shape[1] * np.log(c)
+    assert tiny.score(c * test) == pytest.approx(unit.score(test) - shift, rel=1e-3)
+    tiny.save(tmp_path / "tiny.skae")
+    loaded = skae.load(tmp_path / "tiny.skae")
+    assert loaded.score(c * test) == tiny.score(c * test)
 
 
 def test_score_does_not_reward_overfitting():
