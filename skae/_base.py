@@ -1637,7 +1637,8 @@ class BaseAutoEncoder(
         decoded = self._decode(Z, "inverse_transform", index=index)
         if not isinstance(decoded, np.ndarray):  # a DataFrame: categorical columns
             return decoded
-        if Z.dtype != decoded.dtype and np.abs(decoded).max() > np.finfo(Z.dtype).max:
+        limit = np.finfo(Z.dtype).max
+        if Z.dtype != decoded.dtype and (decoded.max() > limit or decoded.min() < -limit):
             raise ValueError(
                 f"The reconstructions, in the units of the training data, do not fit in "
                 f"{Z.dtype}, the dtype of the codes: pass float64 codes."
@@ -1693,7 +1694,9 @@ class BaseAutoEncoder(
             return criterion.reconstruct({"x_hat": module.decode(z)})
 
         decoded = _finite(self._apply(Z, decode, dtype=np.float64), method)
-        decoded = decoded * self._output_scale() + self.mean_
+        # In place: 50,000 rows of 512 features are 200 MB a copy.
+        decoded *= self._output_scale()
+        decoded += self.mean_
         encoding = self._encoding()
         if encoding is None:
             return decoded

@@ -52,6 +52,16 @@ def test_transform_holds_one_batch_at_a_time(X):
     assert peak < 0.1 * X.nbytes
 
 
+def test_inverse_transform_holds_the_output_about_three_times(X):
+    """The float64 reconstructions, unscaled in place, and the float32
+    result: not the five or six copies of the output it made."""
+    model = AutoEncoder(hidden_layer_sizes=(8,), max_epochs=1, batch_size=4096, random_state=0)
+    model.fit(X)
+    codes = model.transform(X)
+    peak = _peak_bytes(lambda: model.inverse_transform(codes))
+    assert peak < 3.5 * X.nbytes
+
+
 @pytest.mark.parametrize("early_stopping", [False, True])
 def test_data_beyond_working_memory_is_scaled_batch_by_batch(X, early_stopping):
     """Above scikit-learn's working_memory, fit keeps no scaled copy of X
