@@ -168,6 +168,15 @@ def _finite(values: np.ndarray, method: str) -> np.ndarray:
     return values
 
 
+def variance_from_log(log_variance: float) -> float:
+    """``exp(log_variance)``: 0 below the smallest float64, infinity above
+    the largest (data in units of 1e-165 or 1e200)."""
+    try:
+        return math.exp(log_variance)
+    except OverflowError:
+        return math.inf
+
+
 def _log_noise_variance(feature_errors: np.ndarray, scale: np.ndarray) -> float:
     """The log of the variance of :meth:`BaseAutoEncoder.score`'s Gaussian,
     its maximum-likelihood value: the mean squared reconstruction error in the
@@ -188,6 +197,22 @@ def _log_noise_variance(feature_errors: np.ndarray, scale: np.ndarray) -> float:
 def _observed(terms: torch.Tensor, missing: bool) -> torch.Tensor:
     """``terms`` with the NaN of missing entries as 0, when there may be any."""
     return terms.nan_to_num(0.0) if missing else terms
+
+
+def _network_state(net: AutoEncoderNet) -> tuple:
+    """What training changes in place in ``net``: the weights and buffers,
+    the optimiser's state, the criterion's, and the history's length."""
+    parts = (net.module_, net.optimizer_, net.criterion_)
+    return tuple(copy.deepcopy(part.state_dict()) for part in parts) + (len(net.history),)
+
+
+def _restore_network(net: AutoEncoderNet, state: tuple) -> None:
+    """Put ``net`` back as :func:`_network_state` found it."""
+    module, optimizer, criterion, epochs = state
+    net.module_.load_state_dict(module)
+    net.optimizer_.load_state_dict(optimizer)
+    net.criterion_.load_state_dict(criterion)
+    del net.history[epochs:]
 
 
 def _mark_missing(net: AutoEncoderNet, missing: bool) -> None:
@@ -810,23 +835,26 @@ class BaseAutoEncoder(
     def _fit(self, X, *, partial: bool) -> BaseAutoEncoder:
         # partial_fit always continues a fitted model; fit only with warm_start.
         first = not (hasattr(self, "net_") and (partial or self.warm_start))
-        # A fresh fit replaces attributes, never mutates them: this shallow
-        # copy is the whole previous fit.
-        before = dict(vars(self)) if first else None
+        # A fit replaces attributes, never mutates them, so this shallow copy
+        # is the whole previous fit, but for the network that partial_fit
+        # trains in place (a warm start trains a new one).
+        before = dict(vars(self))
+        network = _network_state(self.net_) if partial and not first else None
         try:
             return self._train(X, partial=partial, first=first)
         except FloatingPointError:
             self._forget_fit()
             raise
         except Exception:
-            # A fit that starts afresh and fails (refused input, a failed
+            # A fit that fails (refused input, a failing callback, a failed
             # density) leaves the estimator as the call found it, as
             # scikit-learn's do when they refuse their input: the previous
             # fit whole, or unfitted (NotFittedError), never parts of two
-            # fits. A model being continued keeps what it had.
-            if first:
-                vars(self).clear()
-                vars(self).update(before)
+            # fits, nor new weights with the old scores' statistics.
+            vars(self).clear()
+            vars(self).update(before)
+            if network is not None:
+                _restore_network(self.net_, network)
             raise
 
     def _train(self, X, *, partial: bool, first: bool) -> BaseAutoEncoder:
@@ -974,6 +1002,20 @@ class BaseAutoEncoder(
         # Stateless objects made from the parameters: rebuilt, not patched.
         net.penalties = self._make_penalties()
         net.corruption = self._make_corruption()
+        # Callbacks and verbose output set since (a loaded model has none):
+        # rebuilt then only, so that a scheduler's state carries over calls.
+        built_from = getattr(net, "skae_callbacks_from", None)
+        if built_from is not None and (
+            built_from[0] is not self.callbacks or built_from[1] != self.verbose
+        ):
+            progress = {"callbacks": self._training_callbacks(holdout=False)}
+            progress["verbose"] = int(bool(self.verbose))
+            if self.accelerator is not None:
+                sink = self.accelerator.print if self.verbose else print
+                progress["callbacks__print_log__sink"] = sink
+            net.set_params(**progress)
+            net.initialize_callbacks()  # set_params leaves the old ones running
+        net.skae_callbacks_from = (self.callbacks, self.verbose)
 
     def _network_parameters(self) -> dict[str, str]:
         """The parameters the network is built from, each as a JSON string
@@ -1227,24 +1269,8 @@ class BaseAutoEncoder(
         holdout: bool,
         n_samples: int | None = None,
     ) -> AutoEncoderNet:
-        callbacks: list = []
         use_holdout = holdout and self.early_stopping
-        if use_holdout:
-            callbacks.append(
-                (
-                    "early_stopping",
-                    HoldOutEarlyStopping(
-                        monitor="valid_loss", patience=self.patience, load_best=True
-                    ),
-                )
-            )
-        if self.verbose:
-            callbacks.append(("time_left", TimeLeft()))
-        if self.verbose and self.verbose >= 2:
-            callbacks.append(("progress_bar", ProgressBar()))
-        callbacks.extend(self._make_callbacks())
-        # Copies, so that fitting never changes the objects the user passed.
-        callbacks.extend(copy.deepcopy(_checked_callbacks(self.callbacks)))
+        callbacks = self._training_callbacks(use_holdout)
         net_class, placement = AutoEncoderNet, {"device": device}
         if self.accelerator is not None:
             from ._accelerate import AcceleratedAutoEncoderNet
@@ -1255,7 +1281,7 @@ class BaseAutoEncoder(
             sink = self.accelerator.print if self.verbose else print
             net_class = AcceleratedAutoEncoderNet
             placement = {"accelerator": self.accelerator, "callbacks__print_log__sink": sink}
-        return net_class(
+        net = net_class(
             module=self._make_module(n_features),
             criterion=self._criterion(n_features),
             penalties=self._make_penalties(),
@@ -1276,6 +1302,32 @@ class BaseAutoEncoder(
             verbose=int(bool(self.verbose)),
             **placement,
         )
+        # What partial_fit compares with, to rebuild the callbacks if set since.
+        net.skae_callbacks_from = (self.callbacks, self.verbose)
+        return net
+
+    def _training_callbacks(self, holdout: bool) -> list:
+        """The net's callbacks: early stopping on the held-out rows (with
+        ``holdout``), the progress that ``verbose`` asks for, the kind's own
+        and the user's ``callbacks``."""
+        callbacks: list = []
+        if holdout:
+            callbacks.append(
+                (
+                    "early_stopping",
+                    HoldOutEarlyStopping(
+                        monitor="valid_loss", patience=self.patience, load_best=True
+                    ),
+                )
+            )
+        if self.verbose:
+            callbacks.append(("time_left", TimeLeft()))
+        if self.verbose and self.verbose >= 2:
+            callbacks.append(("progress_bar", ProgressBar()))
+        callbacks.extend(self._make_callbacks())
+        # Copies, so that fitting never changes the objects the user passed.
+        callbacks.extend(copy.deepcopy(_checked_callbacks(self.callbacks)))
+        return callbacks
 
     def _criterion(self, n_features: int) -> torch.nn.Module:
         """The kind's criterion, with the categorical columns' cross-entropy
@@ -2074,7 +2126,7 @@ class BaseAutoEncoder(
         """``noise_variance_``, and the log :meth:`score` uses, which stays
         finite where the variance itself underflows to 0 (tiny units)."""
         self._log_noise_variance = log_variance
-        self.noise_variance_ = math.exp(log_variance)
+        self.noise_variance_ = variance_from_log(log_variance)
 
     @property
     def _n_features_out(self) -> int:

@@ -334,7 +334,13 @@ class CategoricalEncoding:
                 out[:, start] = numbers
                 continue
             # -1 for a missing or unseen value: no entry set.
-            codes = pd.Index(next(cats), dtype=object).get_indexer(values)
+            try:
+                codes = pd.Index(next(cats), dtype=object).get_indexer(values)
+            except TypeError as exc:  # a dict or a list among the values
+                raise TypeError(
+                    f"Categorical column {name!r} holds a value that cannot be a category "
+                    f"({exc}): categories must be strings, numbers or booleans."
+                ) from exc
             rows = np.flatnonzero(codes >= 0)
             out[rows, start + codes[rows]] = 1.0
             out[_is_missing(values), start:stop] = np.nan

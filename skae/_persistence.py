@@ -72,6 +72,9 @@ def save(estimator: Any, path: str | os.PathLike, *, imputer: Any = None) -> Non
 
     path = os.fsdecode(os.fspath(path))
     check_is_fitted(estimator)
+    # load refuses what the constraints refuse: never write such a file.
+    estimator._validate_params()
+    estimator._check_image_shape()
     estimator._check_same_network(estimator._network_parameters(), "save")
     tensors: dict[str, Any] = {}
     fitted: dict[str, Any] = {}
@@ -401,11 +404,21 @@ _REQUIRED = (
 )
 
 
+#: Fitted attributes that go together.
+_PAIRS = (("code_mean_", "code_covariance_"), ("missing_shift_", "missing_scale_"))
+
+
 def _check_complete(estimator: Any, path: str | os.PathLike) -> None:
     """A file missing a fitted part would load and fail later (``sample``
     without its code density, ``partial_fit`` without its seeds)."""
     required = (*_REQUIRED, *type(estimator)._scoring_attributes)
     missing = [name for name in required if not hasattr(estimator, name)]
+    # Parts that older files lack together (then scored as before them),
+    # never one without the other.
+    for pair in _PAIRS:
+        held = [hasattr(estimator, name) for name in pair]
+        if any(held) and not all(held):
+            missing.append(pair[held.index(False)])
     if missing:
         raise ValueError(f"{path} is not a well-formed skae model file: it lacks {missing}.")
     seed = estimator._base_seed
@@ -420,6 +433,8 @@ def _check_scalars(estimator: Any, path: str | os.PathLike) -> None:
     if not _is_number(offset) or not math.isfinite(offset):
         raise ValueError(f"{path}: offset_ must be a finite number, got {offset!r}.")
     if hasattr(estimator, "noise_variance_"):
+        from ._base import variance_from_log
+
         # score uses the log (finite where the variance underflows to 0).
         variance = estimator.noise_variance_
         log = getattr(estimator, "_log_noise_variance", None)
@@ -427,11 +442,12 @@ def _check_scalars(estimator: Any, path: str | os.PathLike) -> None:
             _is_number(variance)
             and _is_number(log)
             and math.isfinite(log)
-            and math.isclose(variance, math.exp(log), rel_tol=1e-9)
+            and math.isclose(variance, variance_from_log(log), rel_tol=1e-9)
         ):
             raise ValueError(
-                f"{path}: noise_variance_ must be a finite positive number, the exp of a "
-                f"finite _log_noise_variance; got {variance!r} and {log!r}."
+                f"{path}: noise_variance_ must be a finite positive number (or 0 or "
+                "infinity where float64 ends), the exp of a finite _log_noise_variance; "
+                f"got {variance!r} and {log!r}."
             )
     for name in ("n_components_", "_n_training_calls"):
         value = getattr(estimator, name, 1)
@@ -538,7 +554,13 @@ def _check_shapes(estimator: Any, weights: dict, path: str | os.PathLike) -> Non
     with torch.device("meta"):
         declared = estimator._make_module(estimator._n_inputs()).state_dict()
     # A name the file lacks is left to load_state_dict, which knows the
-    # buffers that older files did not have.
+    # buffers that older files did not have (the clipping range: both ends).
+    ends = [name for name in ("input_low", "input_high") if name in weights]
+    if len(ends) == 1:
+        raise ValueError(
+            f"{path} is not a well-formed skae model file: its network holds {ends[0]!r} "
+            "without the other end of the clipping range."
+        )
     for name, value in weights.items():
         if name in declared and tuple(declared[name].shape) != tuple(value.shape):
             raise ValueError(

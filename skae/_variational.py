@@ -90,7 +90,10 @@ class VariationalAutoEncoder(BaseAutoEncoder):
     ``max_epochs="auto"`` trains it longer than the other kinds: the same
     budget of about 150,000 samples seen, but up to 200 epochs instead of 20
     (105 epochs on the 1,437 training digits of ``benchmarks/quality.py``),
-    since its likelihood keeps improving long after 20 epochs.
+    since its likelihood keeps improving long after 20 epochs. On a small,
+    wide table that long training can learn the outliers among its own
+    training rows (see the user guide, "Choosing n_components and the
+    network"): there, set ``max_epochs=20`` to detect them.
 
     Use it to generate data (:meth:`sample` decodes draws from the prior) and
     for likelihood-based outlier scores: :meth:`score_samples` is a

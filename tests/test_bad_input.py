@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.exceptions import NotFittedError
+from skorch.callbacks import Callback
 
 from skae import AutoEncoder, AutoEncoderImputer, ConvolutionalAutoEncoder
 
@@ -444,6 +445,39 @@ def test_a_refused_imputer_refit_keeps_the_previous_fit(data):
         imputer.fit(np.full((20, 2 * data.shape[1]), np.nan))
     assert imputer.n_features_in_ == data.shape[1]
     assert_allclose(imputer.transform(holes), filled)
+
+
+class _FailAfter(Callback):
+    """Raise at the end of the epoch that makes ``epochs`` in the history
+    (a Checkpoint on a full disk, say)."""
+
+    def __init__(self, epochs):
+        self.epochs = epochs
+
+    def on_epoch_end(self, net, **kwargs):
+        if len(net.history) >= self.epochs:
+            raise OSError("disk full")
+
+
+@pytest.mark.parametrize("method", ["partial_fit", "warm_start"])
+def test_a_continued_fit_that_fails_in_training_keeps_the_model(method, data):
+    """The weights trained before the failure go, with their epochs: the
+    model scores as before, not with new weights and old statistics."""
+    est = FAST_ESTIMATORS["AutoEncoder"](max_epochs=3, callbacks=[_FailAfter(4)]).fit(data)
+    scores, history = est.score_samples(data), len(est.net_.history)
+    with pytest.raises(OSError, match="disk full"):
+        if method == "partial_fit":
+            est.partial_fit(data)
+        else:
+            est.set_params(warm_start=True).fit(data)
+    assert est.n_iter_ == 3 and len(est.net_.history) == history
+    assert_array_equal(est.score_samples(data), scores)
+    # ... and continues from there as a model that never failed.
+    est.set_params(callbacks=None, warm_start=False)
+    twin = FAST_ESTIMATORS["AutoEncoder"](max_epochs=3).fit(data)
+    assert_allclose(
+        est.partial_fit(data).score_samples(data), twin.partial_fit(data).score_samples(data)
+    )
 
 
 def test_a_failed_partial_fit_keeps_the_model(data):

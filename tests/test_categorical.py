@@ -681,3 +681,9 @@ def test_an_unhashable_category_is_named():
     X[0, 0] = {"foo": "bar"}
     with pytest.raises(TypeError, match=r"Categorical column 0 holds a value that cannot be"):
         AutoEncoder(max_epochs=1, categorical_features=[0]).fit(X)
+    # ... and so it is after the fit, by every method that encodes rows.
+    model = AutoEncoder(max_epochs=1, categorical_features=[0], random_state=0)
+    model.fit(X[1:])
+    for method in ("transform", "score_samples", "partial_fit"):
+        with pytest.raises(TypeError, match=r"Categorical column 0 holds a value that cannot be"):
+            getattr(model, method)(X)

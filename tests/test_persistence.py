@@ -599,6 +599,44 @@ def test_a_file_without_its_error_scales_is_refused(saved, tmp_path):
             load(bad)
 
 
+@pytest.mark.parametrize(
+    "key, message",
+    [
+        ("array/code_mean_", r"lacks \['code_mean_'\]"),
+        ("array/missing_shift_", r"lacks \['missing_shift_'\]"),
+        ("module/input_low", "'input_high' without the other end"),
+    ],
+)
+def test_a_file_with_half_of_a_pair_is_refused(saved, tmp_path, key, message):
+    """Older files lack both halves (and score as before them); one half
+    alone is a damaged file, which scored differently without a word."""
+    with zipfile.ZipFile(saved) as archive:
+        tensors = torch.load(io.BytesIO(archive.read(TENSORS)), weights_only=True)
+    part, _, name = key.partition("/")
+    if part == "module":
+        del tensors["module"][name]
+    else:
+        del tensors[key]
+    buffer = io.BytesIO()
+    torch.save(tensors, buffer)
+    with pytest.raises(ValueError, match=message):
+        load(_rewrite(saved, tmp_path / "bad.skae", tensors=buffer.getvalue()))
+
+
+@pytest.mark.parametrize(
+    "params", [{"contamination": 2.0}, {"lr": -1.0}, {"image_shape": (0, 2, 2)}]
+)
+def test_save_refuses_parameters_load_would_refuse(blobs, tmp_path, params):
+    path = tmp_path / "model.skae"
+    model = AutoEncoder(max_epochs=2, random_state=0).fit(blobs)
+    model.save(path)
+    before = path.read_bytes()
+    model.set_params(**params)
+    with pytest.raises(ValueError):
+        model.save(path)
+    assert path.read_bytes() == before
+
+
 def test_categories_that_are_not_json_are_refused_and_the_old_file_kept(tmp_path):
     rng = np.random.RandomState(0)
     frame = pd.DataFrame({"x": rng.normal(size=100), "bin": pd.cut(rng.normal(size=100), 3)})

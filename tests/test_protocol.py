@@ -642,3 +642,36 @@ def test_warm_start_refuses_another_loss_or_activation(blobs):
         est.set_params(loss="binary_crossentropy").fit(unit)
     with pytest.raises(ValueError, match="warm_start=True continues the fitted network"):
         est.set_params(loss="squared_error", activation="tanh").fit(blobs)
+
+
+class _CountEpochs(Callback):
+    """Counts epochs in a class attribute: the net runs a copy of it."""
+
+    epochs = 0
+
+    def on_epoch_end(self, net, **kwargs):
+        type(self).epochs += 1
+
+
+@pytest.mark.parametrize("loaded", [False, True])
+def test_partial_fit_takes_callbacks_and_verbose_set_since(blobs, tmp_path, capsys, loaded):
+    """As lr and batch_size set since, and as a warm start does; a loaded
+    model (whose callbacks are None) could otherwise never report."""
+    import skae
+
+    est = AutoEncoder(max_epochs=1, random_state=0).fit(blobs)
+    if loaded:
+        est.save(tmp_path / "model.skae")
+        est = skae.load(tmp_path / "model.skae")
+    capsys.readouterr()
+    _CountEpochs.epochs = 0
+    est.set_params(verbose=1, callbacks=[_CountEpochs()]).partial_fit(blobs)
+    assert _CountEpochs.epochs == 1
+    assert "train_loss" in capsys.readouterr().out
+    # Unchanged parameters keep the callbacks running, and unset stops them.
+    est.partial_fit(blobs)
+    assert _CountEpochs.epochs == 2
+    capsys.readouterr()
+    est.set_params(verbose=0, callbacks=None).partial_fit(blobs)
+    assert _CountEpochs.epochs == 2
+    assert capsys.readouterr().out == ""
