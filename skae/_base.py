@@ -199,6 +199,19 @@ def _observed(terms: torch.Tensor, missing: bool) -> torch.Tensor:
     return terms.nan_to_num(0.0) if missing else terms
 
 
+@contextlib.contextmanager
+def _float32_default():
+    """torch's default dtype float32 while a network is built: the data go
+    in as float32, and a user's ``torch.set_default_dtype(torch.float64)``
+    made every fit fail (float32 rows, float64 weights)."""
+    previous = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float32)
+    try:
+        yield
+    finally:
+        torch.set_default_dtype(previous)
+
+
 def _network_state(net: AutoEncoderNet) -> tuple:
     """What training changes in place in ``net``: the weights and buffers,
     the optimiser's state, the criterion's, and the history's length."""
@@ -716,7 +729,11 @@ class BaseAutoEncoder(
         # ``working_memory`` they are kept from this pass (float32, as
         # computed); beyond it a second pass recomputes them.
         keep = n_samples * n_features * 4 <= get_config()["working_memory"] * 2**20
-        errors = torch.empty((n_samples, n_features), device=x.device) if keep else None
+        errors = (
+            torch.empty((n_samples, n_features), dtype=torch.float32, device=x.device)
+            if keep
+            else None
+        )
         done = 0
 
         def codes_and_errors(module: torch.nn.Module, xb: torch.Tensor) -> torch.Tensor:
@@ -841,7 +858,10 @@ class BaseAutoEncoder(
         before = dict(vars(self))
         network = _network_state(self.net_) if partial and not first else None
         try:
-            return self._train(X, partial=partial, first=first)
+            # Training needs autograd, also when called in inference mode
+            # (whose tensors cannot be recorded: a bare autograd error).
+            with torch.inference_mode(False):
+                return self._train(X, partial=partial, first=first)
         except FloatingPointError:
             self._forget_fit()
             raise
@@ -1281,9 +1301,11 @@ class BaseAutoEncoder(
             sink = self.accelerator.print if self.verbose else print
             net_class = AcceleratedAutoEncoderNet
             placement = {"accelerator": self.accelerator, "callbacks__print_log__sink": sink}
+        with _float32_default():
+            module, criterion = self._make_module(n_features), self._criterion(n_features)
         net = net_class(
-            module=self._make_module(n_features),
-            criterion=self._criterion(n_features),
+            module=module,
+            criterion=criterion,
             penalties=self._make_penalties(),
             corruption=self._make_corruption(),
             optimizer=torch.optim.Adam,

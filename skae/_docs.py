@@ -131,7 +131,7 @@ PARAMETERS = """\
         for the best reconstructions, as in dimensionality reduction on
         small data, train longer (``max_epochs=100`` or more;
         ``benchmarks/quality.py``). :class:`VariationalAutoEncoder`, the
-        density model, caps the same budget at 200 epochs instead of 20.
+        density model, caps the same budget at 50 epochs instead of 20.
     batch_size : int, default=64
         Mini-batch size. Fewer samples than ``batch_size`` gives one batch.
     lr : float, default=1e-3

@@ -274,7 +274,7 @@ def to_onnx(estimator: BaseAutoEncoder, *, decoder: bool = False, opset: int | N
     estimator = _on_cpu(estimator)
     graph = _Inference(estimator, mode=mode).eval()
     width = estimator.n_components_ if mode == "decoder" else estimator._n_inputs()
-    example = torch.zeros(2, width)
+    example = torch.zeros(2, width, dtype=torch.float32)
     if mode != "decoder":
         # A missing entry: the trace records the masked branches.
         example[0, 0] = math.nan

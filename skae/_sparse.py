@@ -76,7 +76,9 @@ class ReviveDeadCodes(Callback):
     ) -> None:
         # torch's own initialisation of a linear layer's weights.
         bound = 1.0 / math.sqrt(encoder_out.in_features)
-        weight = torch.rand((int(dead.sum()), encoder_out.in_features), generator=generator)
+        weight = torch.rand(
+            (int(dead.sum()), encoder_out.in_features), generator=generator, dtype=torch.float32
+        )
         encoder_out.weight[dead] = ((2 * weight - 1) * bound).to(encoder_out.weight)
         decoder_in.weight[:, dead] = 0.0
         parts = [

@@ -675,3 +675,28 @@ def test_partial_fit_takes_callbacks_and_verbose_set_since(blobs, tmp_path, caps
     est.set_params(verbose=0, callbacks=None).partial_fit(blobs)
     assert _CountEpochs.epochs == 2
     assert capsys.readouterr().out == ""
+
+
+def test_fit_ignores_torch_default_dtype(make_estimator, blobs):
+    """A user's torch.set_default_dtype(torch.float64) made every fit fail
+    (float32 rows, float64 weights); the fit is the float32 one, and the
+    user's default stays."""
+    expected = make_estimator().fit(blobs).score_samples(blobs)
+    torch.set_default_dtype(torch.float64)
+    try:
+        est = make_estimator().fit(blobs)
+        assert torch.get_default_dtype() == torch.float64
+        assert_allclose(est.score_samples(blobs), expected, rtol=1e-6)
+        assert np.all(np.isfinite(est.partial_fit(blobs).score_samples(blobs)))
+    finally:
+        torch.set_default_dtype(torch.float32)
+
+
+def test_fit_in_inference_mode_trains_as_outside(make_estimator, blobs):
+    """Training needs autograd: inside torch.inference_mode() fit failed with
+    a bare autograd error (under no_grad it already trained)."""
+    expected = make_estimator().fit(blobs).partial_fit(blobs).score_samples(blobs)
+    with torch.inference_mode():
+        est = make_estimator().fit(blobs).partial_fit(blobs)
+        assert torch.is_inference_mode_enabled()
+    assert_allclose(est.score_samples(blobs), expected, rtol=1e-6)
