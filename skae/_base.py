@@ -170,7 +170,8 @@ def _finite(values: np.ndarray, method: str) -> np.ndarray:
 
 def variance_from_log(log_variance: float) -> float:
     """``exp(log_variance)``: 0 below the smallest float64, infinity above
-    the largest (data in units of 1e-165 or 1e200)."""
+    the largest (data in units of 1e-165; near the largest, a variance
+    from errors far above the data's spread)."""
     try:
         return math.exp(log_variance)
     except OverflowError:
@@ -685,6 +686,9 @@ class BaseAutoEncoder(
             # The numeric entries' Gaussian, and the observed categories' probabilities.
             residual, scale = residual[:, criterion.numeric_at], scale[criterion.numeric_at]
             categorical = criterion.categorical_log_likelihood(out, x)
+        if len(scale) == 0:
+            # Categorical columns only: their probabilities are the density.
+            return categorical + torch.zeros(len(x), dtype=torch.float64, device=x.device)
         # In units of the largest scale, as the variance's log was computed:
         # squares in the units of X may underflow (data in units of 1e-165).
         unit = float(np.max(scale))

@@ -171,6 +171,10 @@ class AutoEncoderImputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             ensure_all_finite="allow-nan",
             copy=True,
         )
+        if not X.flags.writeable:
+            # A single nullable pandas column converts to a read-only array,
+            # which copy=True does not copy again.
+            X = X.copy()
         missing = np.isnan(X)
         if missing.any():
             rows = missing.any(axis=1)

@@ -120,12 +120,13 @@ TINY_STD = 1e-150
 
 
 def _without_underflow(X, mean, std, observed, axis):
-    """``std`` where it is below ``TINY_STD`` (or infinite) but the values
-    differ, measured in units of their range: deviations below about 1e-154
-    square to subnormal numbers or 0 in float64, and data in units of 1e-165
-    was taken for constant (every row scored alike); above about 1e154 they
-    square to infinity, and data in units of 1e153 was refused."""
-    if np.all((std >= TINY_STD) & np.isfinite(std)):
+    """``std`` where it is below ``TINY_STD`` but the values differ, measured
+    in units of their range: deviations below about 1e-154 square to
+    subnormal numbers or 0 in float64, and data in units of 1e-165 was taken
+    for constant (every row scored alike). (Deviations whose squares
+    overflow stay refused: one entry of 1e300 among ordinary values would
+    leave the others a single scaled value.)"""
+    if np.all(std >= TINY_STD):
         return std
     blocks = range(0, len(X), BLOCK_ROWS)
     with warnings.catch_warnings():
@@ -133,8 +134,7 @@ def _without_underflow(X, mean, std, observed, axis):
         low = np.min([np.nanmin(X[i : i + BLOCK_ROWS], axis=axis) for i in blocks], axis=0)
         high = np.max([np.nanmax(X[i : i + BLOCK_ROWS], axis=axis) for i in blocks], axis=0)
     spread = np.asarray(high - low, dtype=np.float64)
-    std = np.asarray(std)
-    redo = ((std < TINY_STD) | ~np.isfinite(std)) & (spread > 0) & np.isfinite(spread)
+    redo = (np.asarray(std) < TINY_STD) & (spread > 0)
     if not redo.any():
         return std
     unit = np.where(redo, spread, 1.0)

@@ -687,3 +687,12 @@ def test_an_unhashable_category_is_named():
     for method in ("transform", "score_samples", "partial_fit"):
         with pytest.raises(TypeError, match=r"Categorical column 0 holds a value that cannot be"):
             getattr(model, method)(X)
+
+
+def test_score_of_a_table_without_numbers_is_its_categories_likelihood():
+    """No numeric column: score is the mean log-probability of the observed
+    categories (it crashed on an empty reduction), between that of a
+    uniform guess and 0."""
+    frame = pd.DataFrame({"a": pd.Categorical(np.random.RandomState(0).choice(list("abc"), 60))})
+    model = AutoEncoder(n_components=1, max_epochs=5, random_state=0).fit(frame)
+    assert -np.log(3) - 0.5 < model.score(frame) < 0.0

@@ -425,3 +425,16 @@ def test_a_missing_entry_is_its_features_mean_whatever_the_scaling(params):
     holed[:, 1] = np.nan
     filled[:, 1] = X[:, 1].mean()
     assert_allclose(model.transform(holed), model.transform(filled), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("dtype", ["Float64", "Int64"])
+def test_the_imputer_fills_a_single_nullable_column(dtype):
+    """pandas converts one nullable column to a read-only array, which the
+    imputer wrote into."""
+    from skae import AutoEncoderImputer
+
+    frame = pd.DataFrame({"a": pd.array([1, 2, None, 4, 5, 6, 7, 8, 9, 10], dtype=dtype)})
+    model = AutoEncoder(n_components=1, max_epochs=1, random_state=0)
+    filled = AutoEncoderImputer(model).fit_transform(frame)
+    assert not np.isnan(filled).any()
+    assert_array_equal(np.delete(filled.ravel(), 2), [1, 2, 4, 5, 6, 7, 8, 9, 10])

@@ -81,14 +81,13 @@ def test_score_is_in_the_units_of_x(four_dimensional):
     assert large.score(c * test) == pytest.approx(small.score(test) - shift, rel=1e-4)
 
 
-@pytest.mark.parametrize("c", [1e-165, 1e200])
 @pytest.mark.parametrize("name", DETERMINISTIC)
-def test_score_in_units_whose_variance_float64_cannot_hold(name, c, four_dimensional, tmp_path):
+def test_score_in_units_whose_variance_underflows(name, four_dimensional, tmp_path):
     """In units of 1e-165 the noise variance (about 1e-330) is below the
-    smallest float64, in units of 1e200 above the largest: score stays
-    finite, shifted by -d log c as in any units, and the model saves and
-    loads (its variance of 0 was refused, and 1e200 could not be fitted)."""
+    smallest float64: score stays finite, shifted by -d log c as in any
+    units, and the model saves and loads (its variance of 0 was refused)."""
     train, test = four_dimensional
+    c = 1e-165
     make = FAST_ESTIMATORS[name]
     unit = make(random_state=0).fit(train)
     tiny = make(random_state=0).fit(c * train)
