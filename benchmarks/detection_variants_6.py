@@ -1,6 +1,6 @@
 """Variants of round 7 of issue 14's ablation (``results/detection_ablation_6.md``):
-``VariationalAutoEncoder`` with its ``max_epochs="auto"`` cap at 50 (``VAE.E50``, now the
-default) and 20 (``VAE.E20``) instead of 200. Use with ``detection.py --extra``."""
+``VariationalAutoEncoder`` with its ``max_epochs="auto"`` cap at 50 (``VAE.E50``) and 20
+(``VAE.E20``) instead of 200 (not adopted). Use with ``detection.py --extra``."""
 
 from collections.abc import Callable
 

@@ -131,7 +131,7 @@ PARAMETERS = """\
         for the best reconstructions, as in dimensionality reduction on
         small data, train longer (``max_epochs=100`` or more;
         ``benchmarks/quality.py``). :class:`VariationalAutoEncoder`, the
-        density model, caps the same budget at 50 epochs instead of 20.
+        density model, caps the same budget at 200 epochs instead of 20.
     batch_size : int, default=64
         Mini-batch size. Fewer samples than ``batch_size`` gives one batch.
     lr : float, default=1e-3
@@ -226,9 +226,9 @@ ATTRIBUTES = """\
         ``X`` (at least 1e-6 times the mean of ``scale_ ** 2``): the variance
         of the Gaussian observation model of :meth:`score`, which uses its
         logarithm, so that data whose variance float64 cannot hold (units of
-        1e-165: ``noise_variance_`` is then 0) still get a finite score. Not
-        set by the variational kind, whose decoder is its own observation
-        model.
+        1e-165 or 1e200: ``noise_variance_`` is then 0 or infinity) still get
+        a finite score. Not set by the variational kind, whose decoder is its
+        own observation model.
     latent_density_ : sklearn.mixture.GaussianMixture
         Density of the training codes, which :meth:`sample` draws from: full
         covariances, with 1, 2, 4 or 10 components (at most as many as there
