@@ -421,9 +421,6 @@ def _check_complete(estimator: Any, path: str | os.PathLike) -> None:
             missing.append(pair[held.index(False)])
     if missing:
         raise ValueError(f"{path} is not a well-formed skae model file: it lacks {missing}.")
-    seed = estimator._base_seed
-    if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
-        raise ValueError(f"{path}: _base_seed must be an integer >= 0, got {seed!r}.")
 
 
 def _check_scalars(estimator: Any, path: str | os.PathLike) -> None:
@@ -449,7 +446,7 @@ def _check_scalars(estimator: Any, path: str | os.PathLike) -> None:
                 "infinity where float64 ends), the exp of a finite _log_noise_variance; "
                 f"got {variance!r} and {log!r}."
             )
-    for name in ("n_components_", "_n_training_calls"):
+    for name in ("n_components_", "_n_training_calls", "_base_seed"):
         value = getattr(estimator, name, 1)
         least = 1 if name == "n_components_" else 0
         if not isinstance(value, int) or isinstance(value, bool) or value < least:
