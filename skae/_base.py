@@ -54,7 +54,12 @@ from skorch.callbacks import Callback, ProgressBar
 from ._architectures import ACTIVATIONS, conv_autoencoder, dense_autoencoder
 from ._attribution import repair_gains, share_by_gain
 from ._calibration import calibrate, calibration_rows, fit_calibration, holed_copies
-from ._categorical import CategoricalEncoding, object_numbers_as_float, resolve_categorical
+from ._categorical import (
+    CategoricalEncoding,
+    check_no_temporal_columns,
+    object_numbers_as_float,
+    resolve_categorical,
+)
 from ._docs import fill_doc
 from ._latent import DeterministicLatent
 from ._latent_density import (
@@ -1054,6 +1059,14 @@ class BaseAutoEncoder(
         network["kind"] = json.dumps(type(self).__name__)
         return network
 
+    def _fitted_loss(self) -> str:
+        """The loss the fitted network was trained with: scoring follows it,
+        as PCA's ``transform`` follows its fitted components, whatever
+        ``loss`` has been set to since (a refit that changed it and was
+        refused keeps the previous fit)."""
+        fitted = getattr(self, "_network", None) or {}
+        return json.loads(fitted["loss"]) if "loss" in fitted else self.loss
+
     def _check_same_network(self, network: dict[str, str], caller: str) -> None:
         """Refuse to continue (``caller``: "partial_fit", "warm_start=True"),
         to save ("save") or to load ("load") a fitted network whose
@@ -1274,10 +1287,11 @@ class BaseAutoEncoder(
             return int(np.random.SeedSequence().generate_state(1)[0])
         return int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
 
-    def _n_epochs(self, n_samples: int) -> int:
-        """``max_epochs``, with ``"auto"`` resolved for ``n_samples`` rows."""
+    def _n_epochs(self, n_samples: int, n_features: int = 1) -> int:
+        """``max_epochs``, with ``"auto"`` resolved for ``n_samples`` rows of
+        ``n_features`` network inputs."""
         if self.max_epochs == "auto":
-            return auto_epochs(n_samples, self._auto_max_epochs)
+            return auto_epochs(n_samples, self._auto_max_epochs, n_features)
         return int(self.max_epochs)
 
     def _rows_per_epoch(self, n_samples: int) -> int | None:
@@ -1319,7 +1333,7 @@ class BaseAutoEncoder(
             optimizer__fused=True,
             lr=self.lr,
             # Without rows (a net rebuilt by ``load``) the length is unused.
-            max_epochs=self._n_epochs(n_samples or 1),
+            max_epochs=self._n_epochs(n_samples or 1, n_features),
             # fit only: a pass of partial_fit is over the chunk it is given.
             rows_per_epoch=self._rows_per_epoch(n_samples) if holdout and n_samples else None,
             batch_size=self.batch_size,
@@ -1532,7 +1546,7 @@ class BaseAutoEncoder(
         another loss. Their likelihood is 0: the
         cross-entropy of such a target has no lower bound, and a far value
         scored as the most normal row of all."""
-        if self.loss != "binary_crossentropy":
+        if self._fitted_loss() != "binary_crossentropy":
             return None
         outside = (x < -UNIT_TOLERANCE) | (x > 1 + UNIT_TOLERANCE)
         encoding = self._encoding()
@@ -1553,6 +1567,7 @@ class BaseAutoEncoder(
             if self.categorical_features is not None:
                 X = self._checked_layout(X)
             self._fit_categories(X)
+        check_no_temporal_columns(X, getattr(self, "is_categorical_", None))
         encoding = self._encoding()
         if encoding is None:
             is_frame = hasattr(getattr(X, "dtypes", None), "items")
@@ -1566,8 +1581,11 @@ class BaseAutoEncoder(
                     dtype=[np.float64, np.float32],
                     ensure_all_finite="allow-nan",
                 )
-            except ValueError as exc:
+            except (ValueError, TypeError) as exc:
+                # numpy refuses dates and periods with a TypeError naming no column.
                 named = _non_numeric_columns(X) if is_frame else []
+                if not named:
+                    raise
                 raise self._not_numbers_error(exc, named, reset=reset) from exc
         if not reset:
             X = self._checked_layout(X)
@@ -1585,18 +1603,17 @@ class BaseAutoEncoder(
             encoded[:, absent] = np.where(np.isnan(block), np.nan, 0.0)
         return encoded
 
-    def _not_numbers_error(self, exc: ValueError, columns: list, *, reset: bool) -> ValueError:
-        """scikit-learn's error ``exc``, with what to do when it is about
-        columns that are not numbers (none: an infinite value, say, keeps its
-        own message)."""
-        if not columns:
-            return exc
+    def _not_numbers_error(self, exc: Exception, columns: list, *, reset: bool) -> ValueError:
+        """scikit-learn's error ``exc``, with what to do about the ``columns``
+        that are not numbers."""
         if not reset:
             return ValueError(
                 f"{exc}: the columns {columns} hold values that are not numbers, but "
                 f"{type(self).__name__} was fitted with them as numeric columns."
             )
-        if self.categorical_features == "from_dtype":
+        if self.architecture == "conv":
+            advice = "a convolution reads the columns as pixels: encode or drop them first."
+        elif self.categorical_features == "from_dtype":
             advice = (
                 'their dtype is not one that "from_dtype" reads as categorical (category, '
                 "object, string, bool): name them in categorical_features to encode them "
@@ -1641,16 +1658,28 @@ class BaseAutoEncoder(
         self.is_categorical_ = mask
         if mask is None:
             # A refit on numbers only: nothing of an earlier fit's categories.
-            for name in ("categories_", "_categorical_kinds", "_unseen_nats"):
+            for name in ("categories_", "_categorical_kinds", "_unseen_nats", "_column_labels"):
                 if hasattr(self, name):
                     delattr(self, name)
             return
         if self.architecture == "conv":
             raise ValueError(
                 "Categorical columns need architecture='dense': a convolution treats the "
-                "columns as pixels. Encode them first, or pass categorical_features=None."
+                "columns as pixels. Encode or drop those columns first, or pass "
+                "categorical_features=None if they are pixels."
             )
         encoding = CategoricalEncoding.fit(X, mask)
+        # scikit-learn keeps string column names only (feature_names_in_);
+        # integer labels are kept too, for the DataFrames that
+        # inverse_transform and sample return.
+        labels = list(getattr(X, "columns", []))
+        if labels and all(
+            isinstance(label, Integral) and not isinstance(label, bool | np.bool_)
+            for label in labels
+        ):
+            self._column_labels = np.asarray(labels, dtype=np.int64)
+        elif hasattr(self, "_column_labels"):
+            del self._column_labels
         self.categories_ = encoding.categories
         self._categorical_kinds = encoding.kinds
         self._unseen_nats = encoding.unseen_nats
@@ -1705,7 +1734,8 @@ class BaseAutoEncoder(
         X_original : ndarray of shape (n_samples, n_features), or DataFrame
             The reconstructions, in the units of the training data. A model
             with categorical columns returns a DataFrame with the input's
-            columns (numbered columns for an array), each categorical column
+            columns (string or integer labels; an array's, or other labels such as
+            a MultiIndex, are numbered 0, 1, ...), each categorical column
             in its dtype and the numbers as float64.
         """
         check_is_fitted(self)
@@ -1778,7 +1808,9 @@ class BaseAutoEncoder(
         encoding = self._encoding()
         if encoding is None:
             return decoded
-        columns = getattr(self, "feature_names_in_", range(self.n_features_in_))
+        columns = getattr(self, "feature_names_in_", None)
+        if columns is None:
+            columns = getattr(self, "_column_labels", range(self.n_features_in_))
         return encoding.decode(decoded, list(columns), index=index)
 
     # ------------------------------------------------------------------

@@ -165,6 +165,32 @@ def _from_dtype(X, j: int) -> bool:
     return kind in _CATEGORICAL_KINDS
 
 
+def check_no_temporal_columns(X, categorical: np.ndarray | None) -> None:
+    """Refuse, naming them, the date, time-span, period and interval columns
+    of a DataFrame ``X`` that are not among its ``categorical`` ones: they
+    are neither numbers nor categories until the user says which features
+    they mean (numpy's own refusal is a TypeError naming no column)."""
+    dtypes = getattr(X, "dtypes", None)
+    if dtypes is None or not hasattr(dtypes, "items"):
+        return
+    named = [
+        name
+        for j, (name, dtype) in enumerate(dtypes.items())
+        if (categorical is None or not categorical[j])
+        and (
+            getattr(dtype, "kind", None) in ("m", "M")
+            or type(dtype).__name__ in ("PeriodDtype", "IntervalDtype", "DatetimeTZDtype")
+            or str(dtype).startswith(("timestamp", "duration", "date", "time"))
+        )
+    ]
+    if named:
+        raise ValueError(
+            f"The columns {named} hold dates, times or intervals, which are neither numbers "
+            "nor categories: convert them first (seconds since a date, say, or the hour and "
+            "the weekday as categories), or drop them."
+        )
+
+
 def resolve_categorical(X, categorical_features) -> np.ndarray | None:
     """The boolean mask of categorical columns of ``X`` that
     ``categorical_features`` names, or None when there are none."""

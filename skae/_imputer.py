@@ -9,7 +9,7 @@ from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin, 
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._base import BaseAutoEncoder
-from ._categorical import object_numbers_as_float, resolve_categorical
+from ._categorical import check_no_temporal_columns, object_numbers_as_float, resolve_categorical
 from ._denoising import DenoisingAutoEncoder
 
 #: Training length of the default estimator: imputation gains from long
@@ -120,7 +120,9 @@ class AutoEncoderImputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             spec = "from_dtype"  # the default estimator's
         else:
             spec = getattr(self.estimator, "categorical_features", None)
-        self._categorical = resolve_categorical(X, spec) is not None
+        mask = resolve_categorical(X, spec)
+        check_no_temporal_columns(X, mask)
+        self._categorical = mask is not None
         if self._categorical:
             validate_data(self, X, skip_check_array=True)
         else:
@@ -163,6 +165,7 @@ class AutoEncoderImputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             if not hasattr(X, "iloc"):
                 return self._transform_rows(X)
             return self._transform_frame(X)
+        check_no_temporal_columns(X, None)
         X = validate_data(
             self,
             _object_numbers_as_float(X),

@@ -56,6 +56,7 @@ _PRIVATE_STATE = {
     "_sklearn_output_config",
     "_categorical_kinds",
     "_unseen_nats",
+    "_column_labels",
     "_network",
     "_statistics_rows",
     "_log_noise_variance",
@@ -457,6 +458,17 @@ def _check_scalars(estimator: Any, path: str | os.PathLike) -> None:
     n_iter = getattr(estimator, "n_iter_", 0)
     if not isinstance(n_iter, int) or isinstance(n_iter, bool) or n_iter < 0:
         raise ValueError(f"{path}: n_iter_ must be a non-negative integer, got {n_iter!r}.")
+    labels = getattr(estimator, "_column_labels", None)
+    if labels is not None and not (
+        isinstance(labels, np.ndarray)
+        and labels.dtype.kind in "iu"
+        and labels.shape == (getattr(estimator, "n_features_in_", -1),)
+        and getattr(estimator, "is_categorical_", None) is not None
+    ):
+        raise ValueError(
+            f"{path}: _column_labels must be one integer per input column of a model "
+            "with categorical columns."
+        )
 
 
 def _check_arrays(estimator: Any, path: str | os.PathLike) -> None:

@@ -93,11 +93,13 @@ def mean_and_std(X: np.ndarray, *, per_feature: bool) -> tuple[np.ndarray, np.nd
     """
     axis = 0 if per_feature else None
     blocks = range(0, len(X), BLOCK_ROWS)
+    never_observed = np.zeros(X.shape[1], dtype=bool)
     if any(np.isnan(X[i : i + BLOCK_ROWS]).any() for i in blocks):
+        never_observed = sum((~np.isnan(X[i : i + BLOCK_ROWS])).sum(axis=0) for i in blocks) == 0
         # Missing entries (NaN) are left out; a feature with none observed
         # is centred on 0 and, being constant, not scaled.
         observed = sum((~np.isnan(X[i : i + BLOCK_ROWS])).sum(axis=axis) for i in blocks)
-        if per_feature and np.any(observed == 0):
+        if per_feature and never_observed.any():
             _warn_never_observed(
                 observed,
                 "they are taken as the constant 0 (inverse_transform, and "
@@ -112,7 +114,12 @@ def mean_and_std(X: np.ndarray, *, per_feature: bool) -> tuple[np.ndarray, np.nd
     squares = sum(np.nansum(np.square(X[i : i + BLOCK_ROWS] - mean), axis=axis) for i in blocks)
     std = np.sqrt(squares / np.maximum(observed, 1))
     std = _without_underflow(X, mean, std, observed, axis)
-    return np.broadcast_to(mean, X.shape[1]).copy(), np.broadcast_to(std, X.shape[1]).copy()
+    mean = np.broadcast_to(mean, X.shape[1]).copy()
+    # A feature never observed is centred on 0 whatever the scaling, not on
+    # the other features' mean: it is taken as the constant 0 (the fill its
+    # warning names), and reconstructed as 0.
+    mean[never_observed] = 0.0
+    return mean, np.broadcast_to(std, X.shape[1]).copy()
 
 
 #: Below this, a standard deviation's squares lost digits to underflow.

@@ -433,6 +433,26 @@ def test_a_refused_refit_keeps_the_previous_fit(kind, data):
     assert_array_equal(est.predict(data), predictions)
 
 
+def test_scores_follow_the_fitted_loss_not_a_loss_set_since(data):
+    """As PCA's transform follows its fitted components: a refit refused
+    for the loss it asked for (binary cross-entropy needs [0, 1]), or a
+    loss set without a refit, does not change what the fitted model scores."""
+    est = FAST_ESTIMATORS["AutoEncoder"]().fit(data)
+    scores, predictions = est.score_samples(data), est.predict(data)
+    est.set_params(loss="binary_crossentropy")
+    with pytest.raises(ValueError, match=r"\[0, 1\]"):
+        est.fit(data)
+    assert_allclose(est.score_samples(data), scores)
+    assert_array_equal(est.predict(data), predictions)
+    assert_allclose(est.explain(data).sum(axis=1), scores, rtol=1e-4, atol=1e-4)
+    # And the other way: a model of [0, 1] data keeps scoring values outside it.
+    unit = np.random.RandomState(0).rand(60, 4)
+    bce = FAST_ESTIMATORS["AutoEncoder"](loss="binary_crossentropy").fit(unit)
+    assert np.isinf(bce.score_samples(unit + 2)).all()
+    bce.set_params(loss="mse")
+    assert np.isinf(bce.score_samples(unit + 2)).all()
+
+
 def test_a_refused_imputer_refit_keeps_the_previous_fit(data):
     holes = data.copy()
     holes[::7, 1] = np.nan
@@ -486,3 +506,48 @@ def test_a_failed_partial_fit_keeps_the_model(data):
     with pytest.raises(ValueError, match="features"):
         est.partial_fit(data[:, :2])
     assert_allclose(est.transform(data), codes)
+
+
+@pytest.mark.parametrize(
+    "column",
+    [
+        pd.date_range("2020", periods=40),
+        pd.date_range("2020", periods=40, tz="UTC"),
+        pd.timedelta_range(0, periods=40, freq="h"),
+        pd.period_range("2020", periods=40, freq="D"),
+        pd.interval_range(0, 40),
+    ],
+    ids=["datetime", "tz-aware", "timedelta", "period", "interval"],
+)
+@pytest.mark.parametrize("with_category", [False, True])
+def test_a_date_column_is_refused_by_name(column, with_category):
+    """numpy's own refusal is a TypeError naming no column, and it was a
+    ValueError naming it only when the frame also had a categorical column."""
+    rng = np.random.RandomState(0)
+    X = pd.DataFrame({"a": rng.normal(size=40), "when": column})
+    if with_category:
+        X["k"] = rng.choice(["u", "v"], 40)
+    match = r"columns \['when'\] hold dates, times or intervals"
+    for est in (AutoEncoder(max_epochs=1), AutoEncoderImputer(AutoEncoder(max_epochs=1))):
+        with pytest.raises(ValueError, match=match):
+            est.fit(X)
+    fitted = AutoEncoder(max_epochs=1, random_state=0).fit(X.assign(when=1.0))
+    with pytest.raises(ValueError, match=match):
+        fitted.predict(X)
+
+
+def test_a_date_column_named_categorical_is_a_category():
+    X = pd.DataFrame({"a": np.arange(40.0), "day": pd.date_range("2020", periods=4).repeat(10)})
+    est = AutoEncoder(max_epochs=1, random_state=0, categorical_features=["day"]).fit(X)
+    assert len(est.categories_[0]) == 4
+
+
+def test_the_convolutional_kind_says_to_encode_string_columns():
+    """Its two messages sent the user in a circle: each one recommended the
+    setting that raised the other."""
+    X = pd.DataFrame(np.random.RandomState(0).rand(16, 16)).add_prefix("p")
+    X["k"] = ["u", "v"] * 8
+    with pytest.raises(ValueError, match="encode or drop them first"):
+        ConvolutionalAutoEncoder(max_epochs=1, categorical_features=None).fit(X)
+    with pytest.raises(ValueError, match="Encode or drop those columns first"):
+        ConvolutionalAutoEncoder(max_epochs=1).fit(X)

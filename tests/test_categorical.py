@@ -696,3 +696,26 @@ def test_score_of_a_table_without_numbers_is_its_categories_likelihood():
     frame = pd.DataFrame({"a": pd.Categorical(np.random.RandomState(0).choice(list("abc"), 60))})
     model = AutoEncoder(n_components=1, max_epochs=5, random_state=0).fit(frame)
     assert -np.log(3) - 0.5 < model.score(frame) < 0.0
+
+
+def test_integer_column_labels_come_back_and_survive_a_save(tmp_path):
+    """scikit-learn keeps string names only; a frame labelled 10, 20, 30 (as
+    pivot tables and read_csv(header=None) give) gets its labels back, not
+    the positions 0, 1, 2 that misalign a pd.concat with the input."""
+    rng = np.random.RandomState(0)
+    X = pd.DataFrame(
+        {
+            10: rng.normal(size=80),
+            20: rng.normal(size=80),
+            30: pd.Categorical(rng.choice(["u", "v"], 80)),
+        }
+    )
+    est = AutoEncoder(max_epochs=2, random_state=0).fit(X)
+    assert list(est.inverse_transform(est.transform(X)).columns) == [10, 20, 30]
+    assert list(est.sample(3, random_state=0).columns) == [10, 20, 30]
+    path = tmp_path / "model.skae"
+    est.save(path)
+    assert list(load(path).sample(3, random_state=0).columns) == [10, 20, 30]
+    # A refit on string names forgets them.
+    est.fit(X.set_axis(["a", "b", "c"], axis=1))
+    assert list(est.sample(1, random_state=0).columns) == ["a", "b", "c"]

@@ -10,7 +10,7 @@ import torch
 from conftest import FAST_ESTIMATORS
 from numpy.testing import assert_allclose, assert_array_equal
 
-from skae import AutoEncoder, VariationalAutoEncoder
+from skae import AutoEncoder, AutoEncoderImputer, DenoisingAutoEncoder, VariationalAutoEncoder
 from skae._scaling import fit_scaling
 
 
@@ -51,7 +51,13 @@ def test_a_feature_never_observed_at_the_first_fit_is_reported(params):
     X = np.random.RandomState(0).uniform(0.5, 1.0, size=(50, 3))
     X[:, 2] = np.nan
     with pytest.warns(UserWarning, match=r"Features \[2\] have no observed value"):
-        AutoEncoder(max_epochs=1, random_state=0, **params).partial_fit(X)
+        est = AutoEncoder(max_epochs=1, random_state=0, **params).partial_fit(X)
+    # ... and, as the warning says, taken as the constant 0 (under "global"
+    # it came back as the other features' mean, 0.75).
+    assert_array_equal(est.inverse_transform(est.transform(X))[:, 2], 0.0)
+    imputer = AutoEncoderImputer(DenoisingAutoEncoder(max_epochs=1, random_state=0, **params))
+    with pytest.warns(UserWarning, match="no observed value"):
+        assert_array_equal(imputer.fit_transform(X)[:, 2], 0.0)
 
 
 def test_every_kind_learns_from_incomplete_rows(make_estimator, incomplete):
