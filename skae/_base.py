@@ -1287,11 +1287,10 @@ class BaseAutoEncoder(
             return int(np.random.SeedSequence().generate_state(1)[0])
         return int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
 
-    def _n_epochs(self, n_samples: int, n_features: int = 1) -> int:
-        """``max_epochs``, with ``"auto"`` resolved for ``n_samples`` rows of
-        ``n_features`` network inputs."""
+    def _n_epochs(self, n_samples: int) -> int:
+        """``max_epochs``, with ``"auto"`` resolved for ``n_samples`` rows."""
         if self.max_epochs == "auto":
-            return auto_epochs(n_samples, self._auto_max_epochs, n_features)
+            return auto_epochs(n_samples, self._auto_max_epochs)
         return int(self.max_epochs)
 
     def _rows_per_epoch(self, n_samples: int) -> int | None:
@@ -1333,7 +1332,7 @@ class BaseAutoEncoder(
             optimizer__fused=True,
             lr=self.lr,
             # Without rows (a net rebuilt by ``load``) the length is unused.
-            max_epochs=self._n_epochs(n_samples or 1, n_features),
+            max_epochs=self._n_epochs(n_samples or 1),
             # fit only: a pass of partial_fit is over the chunk it is given.
             rows_per_epoch=self._rows_per_epoch(n_samples) if holdout and n_samples else None,
             batch_size=self.batch_size,

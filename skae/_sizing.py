@@ -84,9 +84,6 @@ SAMPLES_SEEN = 150_000
 MIN_EPOCHS = 10
 MAX_EPOCHS = 20
 VARIATIONAL_MAX_EPOCHS = 200
-#: Features up to which (in powers of two: up to 90) a cap above
-#: ``MAX_EPOCHS`` holds in full.
-LONG_TRAINING_FEATURES = 64
 #: Rows of one epoch of a default fit on a larger table (a random subset,
 #: fresh each epoch): the training cost stops growing with the rows.
 ROWS_PER_EPOCH = 200_000
@@ -99,16 +96,10 @@ MIN_COMPONENTS = 2
 MAX_COMPONENTS = 32
 
 
-def auto_epochs(n_samples: int, max_epochs: int = MAX_EPOCHS, n_features: int = 1) -> int:
-    """The number of epochs of ``max_epochs="auto"`` for ``n_samples`` rows of
-    ``n_features`` features, at most ``max_epochs``.
-
-    A cap above ``MAX_EPOCHS`` is for narrow data: it holds up to
-    ``LONG_TRAINING_FEATURES`` features and halves each time their number
-    doubles (in the powers of two of the widths), down to ``MAX_EPOCHS``."""
-    doublings = max(0, round(math.log2(max(n_features, 1) / LONG_TRAINING_FEATURES)))
-    cap = min(max_epochs, max(MAX_EPOCHS, max_epochs >> doublings))
-    return int(min(cap, max(MIN_EPOCHS, math.ceil(SAMPLES_SEEN / max(n_samples, 1)))))
+def auto_epochs(n_samples: int, max_epochs: int = MAX_EPOCHS) -> int:
+    """The number of epochs of ``max_epochs="auto"`` for ``n_samples`` rows,
+    at most ``max_epochs``."""
+    return int(min(max_epochs, max(MIN_EPOCHS, math.ceil(SAMPLES_SEEN / max(n_samples, 1)))))
 
 
 def auto_rows_per_epoch(n_samples: int) -> int | None:

@@ -255,34 +255,6 @@ def test_the_variational_kind_spends_the_same_budget_over_up_to_200_epochs():
     assert VariationalAutoEncoder(max_epochs=7)._n_epochs(1500) == 7
 
 
-def test_the_variational_cap_shrinks_as_the_network_widens():
-    # 200 epochs up to 90 features; half as many each time the features
-    # double; never fewer than the other kinds' 20.
-    features = (10, 90, 91, 181, 182, 362, 363, 724, 725, 5000)
-    caps = [VariationalAutoEncoder()._n_epochs(10, d) for d in features]
-    assert caps == [200, 200, 100, 100, 50, 50, 25, 25, 20, 20]
-    assert auto_epochs(10, VARIATIONAL_MAX_EPOCHS, 10**6) >= MAX_EPOCHS
-    assert AutoEncoder()._n_epochs(10, 512) == MAX_EPOCHS
-    # The budget still rules on larger tables.
-    assert VariationalAutoEncoder()._n_epochs(10**5, 10) == auto_epochs(10**5)
-
-
-def test_variational_default_finds_scattered_outliers_in_a_small_wide_table():
-    # 300 L2-normalised rows of 256 features around five centres and 10 rows
-    # each in a direction of its own, all in the training data. With the
-    # narrow-data cap (200 epochs here) the network learns those 10 rows
-    # and ranks them the most normal of all (ROC-AUC 0.0).
-    rng = np.random.RandomState(0)
-    centres = rng.normal(size=(5, 256))
-    inliers = 2 * centres[rng.randint(5, size=300)] + rng.normal(size=(300, 256))
-    X = np.vstack([inliers, 3 * rng.normal(size=(10, 256))])
-    X = (X / np.linalg.norm(X, axis=1, keepdims=True)).astype(np.float32)
-    is_outlier = np.r_[np.zeros(300), np.ones(10)]
-    vae = VariationalAutoEncoder(random_state=0).fit(X)
-    assert vae.n_iter_ == 50
-    assert roc_auc_score(is_outlier, -vae.score_samples(X)) > 0.95
-
-
 def test_auto_hidden_layer_sizes_follow_the_features():
     assert auto_hidden_layer_sizes(8) == (64, 32)
     assert auto_hidden_layer_sizes(784) == (512, 256)
