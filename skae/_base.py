@@ -1163,6 +1163,9 @@ class BaseAutoEncoder(
         # which torch allows only with the optimiser's starting rate recorded.
         for group in net.optimizer_.param_groups:
             group.setdefault("initial_lr", group["lr"])
+        if net.lr == self.net_.lr:
+            # ... and from the rate it had reached, unless lr was set since.
+            net.skae_schedules = self.net_.schedules()
 
     def _forget_fit(self) -> None:
         """Leave the estimator unfitted after a failed training run."""

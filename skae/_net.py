@@ -22,7 +22,7 @@ from copy import deepcopy
 
 import torch
 from skorch import NeuralNet
-from skorch.callbacks import Callback, EarlyStopping
+from skorch.callbacks import Callback, EarlyStopping, LRScheduler
 from torch.nn.modules.utils import consume_prefix_in_state_dict_if_present
 
 from ._scaling import ScaledRows
@@ -283,6 +283,39 @@ class AutoEncoderNet(NeuralNet):
         self.penalties = penalties
         self.corruption = corruption
         self.rows_per_epoch = rows_per_epoch
+
+    # --- learning-rate schedules across calls ----------------------------
+    def schedules(self) -> dict[str, dict]:
+        """The state of each started learning-rate schedule, by callback name."""
+        return {
+            name: callback.lr_scheduler_.state_dict()
+            for name, callback in getattr(self, "callbacks_", [])
+            if isinstance(callback, LRScheduler)
+            and getattr(callback, "lr_scheduler_", None) is not None
+        }
+
+    def notify(self, method_name: str, **cb_kwargs: object) -> None:
+        if method_name != "on_train_begin":
+            return super().notify(method_name, **cb_kwargs)
+        # skorch's LRScheduler builds a new torch scheduler at each call,
+        # started at the history's epoch: building it takes a step (a
+        # chainable schedule such as ExponentialLR then moves the rate twice
+        # per one-epoch partial_fit), and a warm start's fresh optimiser
+        # restarts from ``lr``. Continue each schedule where it stopped: the
+        # callbacks' own (partial_fit), or those of the net a warm start
+        # continues (``skae_schedules``, set by the estimator).
+        carried = {**self.schedules(), **getattr(self, "skae_schedules", {})}
+        self.skae_schedules = {}
+        super().notify(method_name, **cb_kwargs)
+        for name, callback in self.callbacks_:
+            state = carried.get(name)
+            if state is None or not isinstance(callback, LRScheduler):
+                continue
+            callback.lr_scheduler_.load_state_dict(state)
+            # The rates it had reached (none recorded: as skorch left them).
+            last = state.get("_last_lr", [])
+            for group, lr in zip(self.optimizer_.param_groups, last, strict=False):
+                group["lr"] = lr
 
     # --- data -----------------------------------------------------------
     def get_dataset(self, X: object, y: object = None) -> TensorData:

@@ -365,6 +365,27 @@ def test_warm_start_resumes_a_learning_rate_schedule(blobs):
     assert est.net_.optimizer_.param_groups[0]["lr"] <= est.lr / 8
 
 
+@pytest.mark.parametrize(
+    "schedule",
+    [
+        {"policy": "StepLR", "step_size": 1, "gamma": 0.5},
+        {"policy": "ExponentialLR", "gamma": 0.5},
+        {"policy": "StepLR", "step_size": 2, "gamma": 0.5},
+    ],
+    ids=["step", "exponential", "step-of-two"],
+)
+def test_a_schedule_takes_one_step_per_epoch_across_calls(blobs, schedule):
+    """skorch rebuilds the torch scheduler at every call: a warm start began
+    again at lr, and each one-epoch partial_fit moved the rate twice."""
+    est = AutoEncoder(max_epochs=3, callbacks=[LRScheduler(**schedule)], random_state=0)
+    est.fit(blobs)
+    est.set_params(warm_start=True).fit(blobs)
+    est.partial_fit(blobs).partial_fit(blobs)
+    step = schedule.get("step_size", 1)
+    expected = [est.lr * 0.5 ** (epoch // step) for epoch in range(8)]
+    assert_allclose(est.net_.history[:, "event_lr"], expected)
+
+
 def test_early_stopping_restores_the_best_noise_scales_too(blobs):
     """The variational decoder's noise scales live in the criterion; the best
     epoch's are restored with the best module."""
