@@ -1,8 +1,10 @@
 """The scikit-learn protocol, once, for every kind of autoencoder.
 
-:class:`BaseAutoEncoder` owns validation, internal scaling, seeding, the
-skorch net, ``transform`` / ``inverse_transform``, outlier scoring and
-sampling. A kind of autoencoder subclasses it and overrides only the hooks
+:class:`BaseAutoEncoder` owns seeding, the skorch net, ``fit`` /
+``partial_fit``, ``transform`` / ``inverse_transform``, outlier scoring and
+sampling; the input side (checking ``X``, the categorical encoding, the
+scaling, missing entries) is :class:`skae._input.InputSide`, which it
+inherits. A kind of autoencoder subclasses it and overrides only the hooks
 that make it different:
 
 ``_make_module(n_features)``
@@ -45,22 +47,16 @@ from sklearn.utils import check_array, check_random_state
 from sklearn.utils._param_validation import (
     HasMethods,
     Interval,
-    InvalidParameterError,
     StrOptions,
 )
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted
 from skorch.callbacks import Callback, ProgressBar
 
 from ._architectures import ACTIVATIONS, conv_autoencoder, dense_autoencoder
 from ._attribution import repair_gains, share_by_gain
 from ._calibration import calibrate, calibration_rows, fit_calibration, holed_copies
-from ._categorical import (
-    CategoricalEncoding,
-    check_no_temporal_columns,
-    object_numbers_as_float,
-    resolve_categorical,
-)
 from ._docs import fill_doc
+from ._input import InputSide
 from ._latent import DeterministicLatent
 from ._latent_density import (
     fit_code_density,
@@ -79,18 +75,13 @@ from ._net import (
 )
 from ._reconstruction import RECONSTRUCTION_LOSSES, MixedTypeLoss, SquaredError
 from ._scaling import (
-    UNIT_TOLERANCE,
     as_tensor,
     check_some_observed,
     check_unit_interval,
-    column_means,
     empty_rows,
-    fit_input_scaling,
     has_missing,
-    per_feature_scaling,
     rows_for_training,
     rows_with_values,
-    scaled_tensor,
 )
 from ._sizing import (
     MAX_EPOCHS,
@@ -117,11 +108,6 @@ TIE_TOLERANCE = 1e-5
 #: partial_fit fits the scores' statistics on at least this many of the
 #: latest rows (IsolationForest's subsample size).
 MIN_REFRESH_ROWS = 256
-#: A feature counts as constant when decoding if its scaled training values
-#: span at most this times its mean over its scale: the rounding of the mean,
-#: as :func:`skae._scaling.fit_input_scaling` decides (a spread of 1e3 float64
-#: epsilons of the mean, its range a few times that).
-CONSTANT_ROUNDING = 1e4 * np.finfo(np.float64).eps
 
 #: The start of the error a warm start with a changed network raises.
 WARM_START_SAME_NETWORK = (
@@ -320,24 +306,6 @@ def _reconstruction_error(
     return error, variance, excess
 
 
-def _numbers_in_float32(X, is_categorical: np.ndarray) -> bool:
-    """Whether every numeric column of ``X`` (a DataFrame or an array) is
-    float32, and there is one."""
-    dtypes = getattr(X, "dtypes", None)
-    if dtypes is not None and hasattr(dtypes, "iloc"):
-        numeric = [dtypes.iloc[j] for j in np.flatnonzero(~is_categorical)]
-        return bool(numeric) and all(d == np.float32 for d in numeric)
-    return getattr(X, "dtype", None) == np.float32 and not is_categorical.all()
-
-
-def _non_numeric_columns(X) -> list:
-    """The names of a DataFrame's columns whose dtype is not numeric (or bool)."""
-    dtypes = getattr(X, "dtypes", None)
-    if dtypes is None or not hasattr(dtypes, "items"):  # not a DataFrame (a Series)
-        return []
-    return [name for name, dtype in dtypes.items() if getattr(dtype, "kind", "O") not in "biufc"]
-
-
 def _check_not_diverged(
     module: torch.nn.Module,
     criterion: torch.nn.Module,
@@ -377,7 +345,7 @@ def _check_not_diverged(
 
 @fill_doc
 class BaseAutoEncoder(
-    ClassNamePrefixFeaturesOutMixin, TransformerMixin, OutlierMixin, BaseEstimator
+    InputSide, ClassNamePrefixFeaturesOutMixin, TransformerMixin, OutlierMixin, BaseEstimator
 ):
     """Base class of skae's autoencoders: the scikit-learn protocol, once.
 
@@ -1123,26 +1091,6 @@ class BaseAutoEncoder(
             pass
         return False
 
-    def _same_categorical_columns(self) -> bool:
-        """Whether ``categorical_features``, as a mask, indices or names,
-        names the fitted categorical columns (``"from_dtype"`` needs the
-        data's dtypes, so it is compared as written)."""
-        spec = self.categorical_features
-        if spec is None or isinstance(spec, str):
-            return False
-        names = getattr(self, "feature_names_in_", None)
-        if names is not None:
-            import pandas as pd
-
-            template = pd.DataFrame(columns=list(names))
-        else:
-            template = np.empty((0, self.n_features_in_))
-        mask = resolve_categorical(template, spec)
-        fitted = self.is_categorical_
-        if mask is None or fitted is None:
-            return mask is None and fitted is None
-        return bool(np.array_equal(mask, fitted))
-
     def _continue_from(self, net: AutoEncoderNet) -> None:
         """Start ``net`` (fresh callbacks and optimiser, as a warm-started
         MLPRegressor has) from the fitted weights and history of ``net_``."""
@@ -1172,46 +1120,6 @@ class BaseAutoEncoder(
         for name in [k for k in vars(self) if k.endswith("_") and not k.startswith("__")]:
             delattr(self, name)
 
-    def _flatten_images(self, X, *, reset: bool = False):
-        """Accept 4-D image arrays ``(n, C, H, W)`` for the convolutional
-        architecture. At a first fit (``reset``) they are checked against the
-        ``image_shape`` parameter, and give the images' shape when it is None;
-        later calls check them against the fitted ``image_shape_``."""
-        if reset:
-            self._input_image_shape = None
-            self._check_image_shape()
-        if self.architecture == "conv" and isinstance(X, (list, tuple)):
-            # Nested lists of images are images too, as arrays are.
-            try:
-                X = np.asarray(X)
-            except ValueError as exc:
-                raise ValueError(
-                    "X is a nested list whose rows or images do not all have one shape; "
-                    "give rows of flattened images (n_samples, n_pixels) or images "
-                    "(n_samples, channels, height, width)."
-                ) from exc
-        if self.architecture == "conv" and getattr(X, "ndim", None) == 4:
-            images = tuple(int(v) for v in X.shape[1:])
-            shape = self.image_shape if reset else getattr(self, "image_shape_", None)
-            if shape is not None and images != tuple(shape):
-                raise ValueError(
-                    f"X has images of shape {images}, but image_shape is {tuple(shape)}."
-                )
-            if reset:
-                self._input_image_shape = images
-            # Explicit sizes: an empty array then reaches scikit-learn's check.
-            return X.reshape(len(X), int(np.prod(images)))
-        ndim = getattr(X, "ndim", None)
-        if self.architecture == "conv" and ndim is not None and ndim not in (1, 2, 4):
-            # scikit-learn's own message would say only 2-D is accepted.
-            raise ValueError(
-                f"Found array with dim {ndim}. {type(self).__name__} with "
-                "architecture='conv' takes rows of pixels (n_samples, n_features) or "
-                "images (n_samples, C, H, W); add the channel axis to images of "
-                "shape (n_samples, H, W)."
-            )
-        return X
-
     def _validate_architecture(self, n_features: int) -> None:
         self._check_image_shape()
         if isinstance(self.hidden_layer_sizes, str):
@@ -1227,22 +1135,6 @@ class BaseAutoEncoder(
             )
         if self.architecture == "conv":
             self.image_shape_ = self._resolve_image_shape(n_features)
-
-    def _check_image_shape(self) -> None:
-        """Refuse an ``image_shape`` that is not three positive integers, with
-        any architecture: scikit-learn checks a parameter's type whether or not
-        the other parameters use it."""
-        if self.image_shape is None:
-            return
-        values = np.ravel(np.asarray(self.image_shape, dtype=object))
-        if len(values) != 3 or not all(
-            isinstance(v, Integral | np.integer) and not isinstance(v, bool | np.bool_) and v >= 1
-            for v in values
-        ):
-            raise InvalidParameterError(
-                f"The 'image_shape' parameter of {type(self).__name__} must be None or three "
-                f"positive integers (channels, height, width). Got {self.image_shape!r} instead."
-            )
 
     def _resolve_image_shape(self, n_features: int) -> tuple[int, int, int]:
         images = self.__dict__.pop("_input_image_shape", None)
@@ -1438,57 +1330,6 @@ class BaseAutoEncoder(
     # ------------------------------------------------------------------
     # Scaling
     # ------------------------------------------------------------------
-    def _fit_scaling(self, X: np.ndarray) -> None:
-        self._fit_scaling_statistics(X)
-        # A missing entry reaches the encoder as its feature's training mean:
-        # 0 once centred per feature; otherwise (binary cross-entropy, and
-        # scaling "global" or "none") that mean in the scaled units, not 0,
-        # which may lie outside every value the feature takes.
-        self._input_fill = None
-        encoding = self._encoding()
-        if not per_feature_scaling(self.scaling, self.loss == "binary_crossentropy"):
-            fill = (column_means(X) - self.mean_) / self.scale_
-            if encoding is not None:
-                fill[encoding.one_hot_mask()] = 0.0  # centred on their frequencies
-            self._input_fill = fill
-
-    def _fit_scaling_statistics(self, X: np.ndarray) -> None:
-        encoding = self._encoding()
-        unit_interval = self.loss == "binary_crossentropy"
-        if encoding is None:
-            self.mean_, self.scale_, self._input_gain = fit_input_scaling(
-                X, self.scaling, unit_interval=unit_interval
-            )
-            return
-        # The numeric columns are scaled as usual. The one-hot entries are
-        # standardised as a StandardScaler after a OneHotEncoder would: centred
-        # on the categories' frequencies f and divided by sqrt(f (1 - f)). A
-        # missing category then reaches the encoder as the frequencies (0 once
-        # centred), as a missing number reaches it as its mean, and a rare
-        # category is as loud in the input as in the score
-        # (MixedTypeLoss.score_terms): seen in 2% of the rows, about 7.
-        numeric = encoding.numeric_positions()
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)  # a column never observed
-            self.mean_ = np.nan_to_num(np.nanmean(X, axis=0))
-        self.scale_ = np.ones(X.shape[1])
-        onehot = encoding.one_hot_mask()
-        spread = np.sqrt(self.mean_[onehot] * (1 - self.mean_[onehot]))
-        # A category never or always seen: centred only, as a constant feature.
-        self.scale_[onehot] = np.where(spread > 1e-6, spread, 1.0)
-        self._input_gain = None
-        if len(numeric):
-            mean, scale, gain = fit_input_scaling(
-                X[:, numeric], self.scaling, unit_interval=unit_interval
-            )
-            self.mean_[numeric], self.scale_[numeric] = mean, scale
-            if gain is not None:
-                self._input_gain = np.ones(X.shape[1])
-                self._input_gain[numeric] = gain
-
-    def _scaled_tensor(self, X: np.ndarray, device: torch.device) -> torch.Tensor:
-        return scaled_tensor(X, self.mean_, self.scale_, device)
-
     # ------------------------------------------------------------------
     # Inference
     # ------------------------------------------------------------------
@@ -1528,10 +1369,6 @@ class BaseAutoEncoder(
             raise ValueError("Found array with 0 sample(s) while a minimum of 1 is required.")
         return out
 
-    def _check_input(self, X) -> np.ndarray:
-        check_is_fitted(self)
-        return self._validated(X, reset=False)
-
     def _log_likelihood_checked(self, module: torch.nn.Module, x: torch.Tensor) -> torch.Tensor:
         """:meth:`_log_likelihood_scaled`, -inf for a row with an entry of
         likelihood 0 (:meth:`_outside_unit_interval`)."""
@@ -1540,165 +1377,6 @@ class BaseAutoEncoder(
         if outside is None:
             return log_likelihood
         return torch.where(outside.any(dim=1), -math.inf, log_likelihood)
-
-    def _outside_unit_interval(self, x: torch.Tensor | np.ndarray):
-        """With ``loss="binary_crossentropy"``, which entries of scaled ``x``
-        (a tensor, or an array for the same mask in numpy) lie outside [0, 1]
-        (beyond ``UNIT_TOLERANCE``; a missing one does not); None with
-        another loss. Their likelihood is 0: the
-        cross-entropy of such a target has no lower bound, and a far value
-        scored as the most normal row of all."""
-        if self._fitted_loss() != "binary_crossentropy":
-            return None
-        outside = (x < -UNIT_TOLERANCE) | (x > 1 + UNIT_TOLERANCE)
-        encoding = self._encoding()
-        if encoding is not None:
-            # One-hot entries are standardised whatever the loss: theirs is
-            # the cross-entropy of the categories, not this.
-            numeric = ~encoding.one_hot_mask()
-            if isinstance(x, torch.Tensor):
-                numeric = torch.as_tensor(numeric, device=x.device)
-            outside = outside & numeric
-        return outside
-
-    def _validated(self, X, *, reset: bool) -> np.ndarray:
-        """``X`` checked for the network (``reset``: at a first fit, which also
-        learns its categorical columns), and one-hot encoded if it has any."""
-        X = self._flatten_images(X, reset=reset)
-        if reset:
-            if self.categorical_features is not None:
-                X = self._checked_layout(X)
-            self._fit_categories(X)
-        check_no_temporal_columns(X, getattr(self, "is_categorical_", None))
-        encoding = self._encoding()
-        if encoding is None:
-            is_frame = hasattr(getattr(X, "dtypes", None), "items")
-            if is_frame:
-                X = object_numbers_as_float(X)
-            try:
-                return validate_data(
-                    self,
-                    X,
-                    reset=reset,
-                    dtype=[np.float64, np.float32],
-                    ensure_all_finite="allow-nan",
-                )
-            except (ValueError, TypeError) as exc:
-                # numpy refuses dates and periods with a TypeError naming no column.
-                named = _non_numeric_columns(X) if is_frame else []
-                if not named:
-                    raise
-                raise self._not_numbers_error(exc, named, reset=reset) from exc
-        if not reset:
-            X = self._checked_layout(X)
-        # Names and the number of columns, on the columns as they come.
-        validate_data(self, X, reset=reset, skip_check_array=True)
-        encoded = check_array(encoding.encode(X), dtype=np.float64, ensure_all_finite="allow-nan")
-        if _numbers_in_float32(X, encoding.is_categorical):
-            # The dtype of the input's numbers, as without categorical columns
-            # (the one-hot entries, 0, 1 or NaN, are exact in it).
-            encoded = encoded.astype(np.float32)
-        absent = self._absent_categories() if not reset else None
-        if absent is not None and absent.any():
-            # Encoded as none, as an unseen category is.
-            block = encoded[:, absent]
-            encoded[:, absent] = np.where(np.isnan(block), np.nan, 0.0)
-        return encoded
-
-    def _not_numbers_error(self, exc: Exception, columns: list, *, reset: bool) -> ValueError:
-        """scikit-learn's error ``exc``, with what to do about the ``columns``
-        that are not numbers."""
-        if not reset:
-            return ValueError(
-                f"{exc}: the columns {columns} hold values that are not numbers, but "
-                f"{type(self).__name__} was fitted with them as numeric columns."
-            )
-        if self.architecture == "conv":
-            advice = "a convolution reads the columns as pixels: encode or drop them first."
-        elif self.categorical_features == "from_dtype":
-            advice = (
-                'their dtype is not one that "from_dtype" reads as categorical (category, '
-                "object, string, bool): name them in categorical_features to encode them "
-                "as categories."
-            )
-        else:
-            advice = (
-                f"categorical_features is {self.categorical_features!r}: name them in it (or "
-                'leave it "from_dtype") to encode them as categories.'
-            )
-        return ValueError(f"{exc}: the columns {columns} are not numbers, and {advice}")
-
-    def _checked_layout(self, X):
-        """``X`` checked as :func:`validate_data` checks it (2-D, dense, at
-        least one row), before the categorical encoding reads its columns; a
-        list of rows becomes an object array, so that no category is turned
-        into a number or a number into a string."""
-        if hasattr(X, "iloc") and getattr(X, "ndim", 0) == 2:  # a DataFrame
-            if len(X) == 0:
-                raise ValueError(
-                    f"Found array with 0 sample(s) (shape={X.shape}) while a minimum of 1 "
-                    f"is required by {type(self).__name__}."
-                )
-            return X
-        if not hasattr(X, "shape") and not hasattr(X, "iloc"):  # a list of rows
-            X = np.asarray(X, dtype=object)
-        return check_array(X, dtype=None, ensure_all_finite=False, estimator=self, input_name="X")
-
-    def _absent_categories(self) -> np.ndarray | None:
-        """Which encoded entries are categories that no row of the first fit
-        held (a pandas dtype lists them; a cross-validation fold keeps every
-        category of its column), or None before the scaling is fitted."""
-        encoding = self._encoding()
-        if encoding is None or not hasattr(self, "mean_"):
-            return None
-        return encoding.one_hot_mask() & (self.mean_ == 0)
-
-    def _fit_categories(self, X) -> None:
-        """Learn which columns of ``X`` are categorical, and their categories
-        (:mod:`skae._categorical`); ``is_categorical_`` is None when none is."""
-        mask = resolve_categorical(X, self.categorical_features)
-        self.is_categorical_ = mask
-        if mask is None:
-            # A refit on numbers only: nothing of an earlier fit's categories.
-            for name in ("categories_", "_categorical_kinds", "_unseen_nats", "_column_labels"):
-                if hasattr(self, name):
-                    delattr(self, name)
-            return
-        if self.architecture == "conv":
-            raise ValueError(
-                "Categorical columns need architecture='dense': a convolution treats the "
-                "columns as pixels. Encode or drop those columns first, or pass "
-                "categorical_features=None if they are pixels."
-            )
-        encoding = CategoricalEncoding.fit(X, mask)
-        # scikit-learn keeps string column names only (feature_names_in_);
-        # integer labels are kept too, for the DataFrames that
-        # inverse_transform and sample return.
-        labels = list(getattr(X, "columns", []))
-        if labels and all(
-            isinstance(label, Integral) and not isinstance(label, bool | np.bool_)
-            for label in labels
-        ):
-            self._column_labels = np.asarray(labels, dtype=np.int64)
-        elif hasattr(self, "_column_labels"):
-            del self._column_labels
-        self.categories_ = encoding.categories
-        self._categorical_kinds = encoding.kinds
-        self._unseen_nats = encoding.unseen_nats
-
-    def _encoding(self) -> CategoricalEncoding | None:
-        """The fitted one-hot layout, or None without categorical columns."""
-        mask = getattr(self, "is_categorical_", None)
-        if mask is None:
-            return None
-        return CategoricalEncoding(
-            mask, self.categories_, self._categorical_kinds, self._unseen_nats
-        )
-
-    def _n_inputs(self) -> int:
-        """The width of the network's input: the encoded columns."""
-        encoding = self._encoding()
-        return self.n_features_in_ if encoding is None else encoding.n_encoded
 
     def transform(self, X) -> np.ndarray:
         """Encode ``X`` into the latent space.
@@ -1776,26 +1454,6 @@ class BaseAutoEncoder(
         (the prior's, 0, for the variational kind), as a missing input is
         its feature's mean."""
         return getattr(self, "code_mean_", np.zeros(self.n_components_))
-
-    def _output_scale(self) -> np.ndarray:
-        """``scale_``, with 0 for each feature that was constant in every row
-        trained on: its reconstruction is that constant, as PCA's is. The
-        network's output for it is not a spread of the feature's (it has
-        none), and read in the feature's units it would make a constant vary
-        in :meth:`sample`."""
-        scale = np.array(self.scale_, dtype=np.float64)
-        module = self.net_.module_
-        if "input_low" not in getattr(module, "_buffers", {}):
-            return scale
-        # The range of the scaled training rows: [0, 0] for a constant feature,
-        # up to the rounding of its mean (the test of fit_input_scaling); a
-        # feature that varies, however little, spans more.
-        low = module.input_low.detach().cpu().numpy().reshape(-1).astype(np.float64)
-        high = module.input_high.detach().cpu().numpy().reshape(-1).astype(np.float64)
-        if low.shape == scale.shape:
-            rounding = CONSTANT_ROUNDING * np.abs(self.mean_) / self.scale_
-            scale[high - low <= rounding] = 0.0
-        return scale
 
     def _decode(self, Z: np.ndarray, method: str, index=None) -> np.ndarray:
         criterion = self.net_.criterion_
