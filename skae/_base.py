@@ -206,18 +206,21 @@ def _float32_default():
 
 def _network_state(net: AutoEncoderNet) -> tuple:
     """What training changes in place in ``net``: the weights and buffers,
-    the optimiser's state, the criterion's, and the history's length."""
+    the optimiser's state, the criterion's, the history's length and the
+    learning-rate schedules' states."""
     parts = (net.module_, net.optimizer_, net.criterion_)
-    return tuple(copy.deepcopy(part.state_dict()) for part in parts) + (len(net.history),)
+    states = tuple(copy.deepcopy(part.state_dict()) for part in parts)
+    return states + (len(net.history), net.schedules())
 
 
 def _restore_network(net: AutoEncoderNet, state: tuple) -> None:
     """Put ``net`` back as :func:`_network_state` found it."""
-    module, optimizer, criterion, epochs = state
+    module, optimizer, criterion, epochs, schedules = state
     net.module_.load_state_dict(module)
     net.optimizer_.load_state_dict(optimizer)
     net.criterion_.load_state_dict(criterion)
     del net.history[epochs:]
+    net.restore_schedules(schedules)
 
 
 def _mark_missing(net: AutoEncoderNet, missing: bool) -> None:
@@ -990,7 +993,9 @@ class BaseAutoEncoder(
         if net.lr != self.lr:
             net.lr = self.lr
             for group in net.optimizer_.param_groups:
-                group["lr"] = self.lr
+                group["lr"] = group["initial_lr"] = self.lr
+            # A schedule starts again from the new rate.
+            net.skae_restart_schedules = True
         if getattr(net, "optimizer__weight_decay", None) != self.weight_decay:
             net.optimizer__weight_decay = self.weight_decay
             for group in net.optimizer_.param_groups:

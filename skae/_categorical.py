@@ -160,9 +160,33 @@ def _from_dtype(X, j: int) -> bool:
     kind = _dtype_kind(X.dtypes.iloc[j])
     if kind == "object":
         # Numbers stored as objects are numbers: one category per distinct
-        # value would make a number's size invisible to the model.
-        return not numbers_only(X.iloc[:, j])
+        # value would make a number's size invisible to the model. Dates
+        # stored as objects (``.dt.date`` gives them) are dates.
+        column = X.iloc[:, j]
+        return not (numbers_only(column) or _holds_temporal_objects(column))
     return kind in _CATEGORICAL_KINDS
+
+
+#: What :func:`pandas.api.types.infer_dtype` calls a column of dates, times,
+#: time spans, periods or intervals.
+_TEMPORAL_INFERRED = {
+    "datetime64",
+    "datetime",
+    "date",
+    "timedelta64",
+    "timedelta",
+    "time",
+    "period",
+    "interval",
+}
+
+
+def _holds_temporal_objects(column) -> bool:
+    """Whether an ``object`` column holds dates, times, time spans, periods
+    or intervals (Python or pandas objects; missing entries aside)."""
+    import pandas as pd
+
+    return pd.api.types.infer_dtype(column, skipna=True) in _TEMPORAL_INFERRED
 
 
 def check_no_temporal_columns(X, categorical: np.ndarray | None) -> None:
@@ -181,6 +205,7 @@ def check_no_temporal_columns(X, categorical: np.ndarray | None) -> None:
             getattr(dtype, "kind", None) in ("m", "M")
             or type(dtype).__name__ in ("PeriodDtype", "IntervalDtype", "DatetimeTZDtype")
             or str(dtype).startswith(("timestamp", "duration", "date", "time"))
+            or (_dtype_kind(dtype) == "object" and _holds_temporal_objects(X.iloc[:, j]))
         )
     ]
     if named:

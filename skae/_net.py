@@ -288,11 +288,18 @@ class AutoEncoderNet(NeuralNet):
     def schedules(self) -> dict[str, dict]:
         """The state of each started learning-rate schedule, by callback name."""
         return {
-            name: callback.lr_scheduler_.state_dict()
+            name: deepcopy(callback.lr_scheduler_.state_dict())
             for name, callback in getattr(self, "callbacks_", [])
             if isinstance(callback, LRScheduler)
             and getattr(callback, "lr_scheduler_", None) is not None
         }
+
+    def restore_schedules(self, states: Mapping[str, dict]) -> None:
+        """Put the schedules back as :meth:`schedules` found them (the
+        optimiser's rates are restored with the optimiser's state)."""
+        for name, callback in getattr(self, "callbacks_", []):
+            if name in states and getattr(callback, "lr_scheduler_", None) is not None:
+                callback.lr_scheduler_.load_state_dict(deepcopy(states[name]))
 
     def notify(self, method_name: str, **cb_kwargs: object) -> None:
         if method_name != "on_train_begin":
@@ -303,13 +310,24 @@ class AutoEncoderNet(NeuralNet):
         # per one-epoch partial_fit), and a warm start's fresh optimiser
         # restarts from ``lr``. Continue each schedule where it stopped: the
         # callbacks' own (partial_fit), or those of the net a warm start
-        # continues (``skae_schedules``, set by the estimator).
-        carried = {**self.schedules(), **getattr(self, "skae_schedules", {})}
-        self.skae_schedules = {}
+        # continues (``skae_schedules``, set by the estimator); or, when
+        # ``lr`` was set since (``skae_restart_schedules``), from that rate.
+        restart = getattr(self, "skae_restart_schedules", False)
+        carried = {} if restart else {**self.schedules(), **getattr(self, "skae_schedules", {})}
+        self.skae_schedules, self.skae_restart_schedules = {}, False
         super().notify(method_name, **cb_kwargs)
         for name, callback in self.callbacks_:
+            if getattr(callback, "lr_scheduler_", None) is None or not isinstance(
+                callback, LRScheduler
+            ):
+                continue
             state = carried.get(name)
-            if state is None or not isinstance(callback, LRScheduler):
+            if restart:
+                state = callback.lr_scheduler_.state_dict()
+                for key in ("base_lrs", "_last_lr"):
+                    if key in state:
+                        state[key] = [self.lr] * len(state[key])
+            if state is None:
                 continue
             callback.lr_scheduler_.load_state_dict(state)
             # The rates it had reached (none recorded: as skorch left them).

@@ -114,6 +114,10 @@ def save(estimator: Any, path: str | os.PathLike, *, imputer: Any = None) -> Non
         "params": _params_as_json(estimator),
         "fitted": fitted,
         "history": _history_as_json(net.history),
+        # The rate the net was built with: the optimiser's may differ, moved
+        # by a schedule (kept at load), or lr may have been set since (which
+        # the next partial_fit applies, as in memory).
+        "net_lr": float(net.lr),
     }
     if imputer is not None:
         metadata["imputer"] = _imputer_as_json(imputer)
@@ -287,11 +291,15 @@ def _build(metadata: dict, tensors: dict, path: str | os.PathLike, device: str |
         net.optimizer_.load_state_dict(tensors["optimizer"])
     except (KeyError, RuntimeError, ValueError) as exc:
         raise ValueError(f"{path}: the saved weights do not fit the model: {exc}") from exc
-    # The optimiser's state holds the rate it last trained with; ``lr`` and
-    # ``weight_decay`` set before the save apply to the next partial_fit, as
-    # they would have in memory (no scheduler is saved to have moved them).
+    # The optimiser's state holds the rate it last trained with, which a
+    # schedule may have moved: kept, unless ``lr`` was set after the fit (or
+    # the file is older than "net_lr"); ``lr`` and ``weight_decay`` set
+    # before the save apply to the next partial_fit, as they would in memory.
+    keep_rate = metadata.get("net_lr") == estimator.lr
     for group in net.optimizer_.param_groups:
-        group["lr"], group["weight_decay"] = estimator.lr, estimator.weight_decay
+        if not keep_rate:
+            group["lr"] = estimator.lr
+        group["weight_decay"] = estimator.weight_decay
     net.history = History(metadata["history"])
     estimator.net_ = net
     return estimator

@@ -536,6 +536,20 @@ def test_a_date_column_is_refused_by_name(column, with_category):
         fitted.predict(X)
 
 
+def test_a_column_of_date_objects_is_refused_as_dates_are():
+    """``.dt.date`` gives an object column: it was taken for a categorical
+    one (and its model could not be saved)."""
+    days = pd.Series(pd.date_range("2020", periods=5).date).sample(40, replace=True, random_state=0)
+    X = pd.DataFrame({"a": np.arange(40.0), "day": days.to_numpy()})
+    with pytest.raises(ValueError, match=r"columns \['day'\] hold dates"):
+        AutoEncoder(max_epochs=1).fit(X)
+    imputer = AutoEncoderImputer(AutoEncoder(max_epochs=1, random_state=0))
+    with pytest.raises(ValueError, match=r"columns \['day'\] hold dates"):
+        imputer.fit(X.assign(day=1.0)).transform(X)
+    named = AutoEncoder(max_epochs=1, random_state=0, categorical_features=["day"]).fit(X)
+    assert len(named.categories_[0]) == 5
+
+
 def test_a_date_column_named_categorical_is_a_category():
     X = pd.DataFrame({"a": np.arange(40.0), "day": pd.date_range("2020", periods=4).repeat(10)})
     est = AutoEncoder(max_epochs=1, random_state=0, categorical_features=["day"]).fit(X)

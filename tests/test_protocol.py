@@ -22,6 +22,7 @@ from skae import (
     DenoisingAutoEncoder,
     SparseAutoEncoder,
     VariationalAutoEncoder,
+    load,
 )
 
 # --- fitting and fitted attributes -------------------------------------------
@@ -384,6 +385,54 @@ def test_a_schedule_takes_one_step_per_epoch_across_calls(blobs, schedule):
     step = schedule.get("step_size", 1)
     expected = [est.lr * 0.5 ** (epoch // step) for epoch in range(8)]
     assert_allclose(est.net_.history[:, "event_lr"], expected)
+
+
+def _scheduled(**params):
+    schedule = LRScheduler(policy="StepLR", step_size=1, gamma=0.5)
+    return AutoEncoder(max_epochs=2, callbacks=[schedule], random_state=0, **params)
+
+
+def test_a_failed_partial_fit_puts_the_schedule_back(blobs):
+    class FailOnce(Callback):
+        armed = False
+
+        def on_epoch_end(self, net, **kwargs):
+            if FailOnce.armed:
+                FailOnce.armed = False
+                raise OSError("disk full")
+
+    est = _scheduled()
+    est.set_params(callbacks=[*est.callbacks, FailOnce()]).fit(blobs)
+    FailOnce.armed = True
+    with pytest.raises(OSError):
+        est.partial_fit(blobs)
+    est.partial_fit(blobs)
+    # The third epoch's rate, as if the failed call had not happened.
+    assert_allclose(est.net_.history[:, "event_lr"], [1e-3, 5e-4, 2.5e-4])
+
+
+def test_a_new_lr_restarts_the_schedule_from_it(blobs):
+    """partial_fit applies an lr set since the fit, with or without a
+    schedule, in memory and in a pickled copy alike (the schedule put its
+    own rate back over it)."""
+    est = _scheduled().fit(blobs)
+    for model in (est, pickle.loads(pickle.dumps(est))):
+        model.set_params(lr=0.01).partial_fit(blobs).partial_fit(blobs)
+        assert_allclose(model.net_.history[:, "event_lr"], [1e-3, 5e-4, 0.01, 0.005])
+
+
+def test_a_loaded_model_trains_on_at_the_rate_its_schedule_reached(blobs, tmp_path):
+    est = _scheduled().fit(blobs)
+    est.save(tmp_path / "model.skae")
+    loaded = load(tmp_path / "model.skae")
+    assert loaded.net_.optimizer_.param_groups[0]["lr"] == est.net_.optimizer_.param_groups[0]["lr"]
+    twin = pickle.loads(pickle.dumps(est)).set_params(callbacks=None)
+    assert_allclose(
+        loaded.partial_fit(blobs).transform(blobs), twin.partial_fit(blobs).transform(blobs)
+    )
+    # An lr set before the save is the next partial_fit's, as in memory.
+    est.set_params(lr=0.01).save(tmp_path / "changed.skae")
+    assert load(tmp_path / "changed.skae").net_.optimizer_.param_groups[0]["lr"] == 0.01
 
 
 def test_early_stopping_restores_the_best_noise_scales_too(blobs):
