@@ -95,10 +95,11 @@ def mean_and_std(X: np.ndarray, *, per_feature: bool) -> tuple[np.ndarray, np.nd
     blocks = range(0, len(X), BLOCK_ROWS)
     never_observed = np.zeros(X.shape[1], dtype=bool)
     if any(np.isnan(X[i : i + BLOCK_ROWS]).any() for i in blocks):
-        never_observed = sum((~np.isnan(X[i : i + BLOCK_ROWS])).sum(axis=0) for i in blocks) == 0
         # Missing entries (NaN) are left out; a feature with none observed
         # is centred on 0 and, being constant, not scaled.
-        observed = sum((~np.isnan(X[i : i + BLOCK_ROWS])).sum(axis=axis) for i in blocks)
+        counts = sum((~np.isnan(X[i : i + BLOCK_ROWS])).sum(axis=0) for i in blocks)
+        never_observed = counts == 0
+        observed = counts if per_feature else counts.sum()
         if per_feature and never_observed.any():
             _warn_never_observed(
                 observed,
