@@ -98,8 +98,8 @@ INFERENCE_BATCH_SIZE = 4096
 #: worse than they started (and than the features' means) has diverged.
 DIVERGED_RATIO = 10.0
 #: Training rows that test for it (one forward pass before and after): a
-#: blow-up is orders of magnitude, which a few rows show. 2,048 rows cost 2%
-#: of a 15-epoch fit of 10,000 MNIST images at batch 256.
+#: blow-up is orders of magnitude, which a few rows show (2,048 rows cost 2%
+#: of a 15-epoch fit of 10,000 MNIST images at batch 256; 256 cost less).
 DIVERGENCE_ROWS = 256
 #: How far below the contamination's percentile of the training scores
 #: ``offset_`` lies, relative to its size and the scores' spread: ties at it

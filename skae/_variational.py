@@ -116,7 +116,7 @@ class VariationalAutoEncoder(BaseAutoEncoder):
     n_importance_samples : int, default=1
         How :meth:`score_samples` estimates log p(x). 1: the evidence lower
         bound, its expectation over :math:`q(z|x)` computed on 8 fixed points
-        of :math:`\\epsilon`, ``+-sqrt(k)`` along rotated axes: their mean and
+        (12 with 3 codes) of :math:`\\epsilon`, ``+-sqrt(k)`` along rotated axes: their mean and
         mean squared norm are exactly those of N(0, I), and up to 4 codes
         their covariance too (the spherical cubature points), so no error of
         the draws is common to every row. K > 1: the
