@@ -197,6 +197,10 @@ def check_no_temporal_columns(X, categorical: np.ndarray | None) -> None:
     dtypes = getattr(X, "dtypes", None)
     if dtypes is None or not hasattr(dtypes, "items"):
         return
+    if categorical is not None and len(categorical) != len(dtypes):
+        # Not the fitted columns: the check of the names and their number
+        # says so, naming them.
+        return
     named = [
         name
         for j, (name, dtype) in enumerate(dtypes.items())

@@ -237,8 +237,7 @@ class InputSide:
                     dtype=[np.float64, np.float32],
                     ensure_all_finite="allow-nan",
                 )
-            except (ValueError, TypeError) as exc:
-                # numpy refuses dates and periods with a TypeError naming no column.
+            except ValueError as exc:
                 named = _non_numeric_columns(X) if is_frame else []
                 if not named:
                     raise

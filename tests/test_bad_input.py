@@ -550,6 +550,21 @@ def test_a_column_of_date_objects_is_refused_as_dates_are():
     assert len(named.categories_[0]) == 5
 
 
+def test_the_date_check_leaves_other_errors_as_they_were():
+    """It ran before the check of the columns' names, and an extra column of
+    a model with categorical columns raised an IndexError; a TypeError of
+    scikit-learn's (mixed str and int names) came back as a ValueError."""
+    rng = np.random.RandomState(0)
+    X = pd.DataFrame({"x": rng.rand(40), "c": pd.Categorical(rng.choice(["a", "b"], 40))})
+    est = AutoEncoder(max_epochs=1, random_state=0).fit(X)
+    for extra in (X.assign(extra=1.0), X.assign(when=pd.date_range("2020", periods=40))):
+        with pytest.raises(ValueError, match="Feature names unseen at fit time"):
+            est.transform(extra)
+    mixed = pd.DataFrame({"x": rng.rand(40), 1: rng.choice(["a", "b"], 40).astype(object)})
+    with pytest.raises(TypeError, match="Feature names are only supported if all input"):
+        AutoEncoder(categorical_features=None, max_epochs=1).fit(mixed)
+
+
 def test_a_date_column_named_categorical_is_a_category():
     X = pd.DataFrame({"a": np.arange(40.0), "day": pd.date_range("2020", periods=4).repeat(10)})
     est = AutoEncoder(max_epochs=1, random_state=0, categorical_features=["day"]).fit(X)
