@@ -423,7 +423,8 @@ def test_a_new_lr_restarts_the_schedule_from_it(blobs):
 
 def test_a_loaded_model_trains_on_at_the_rate_its_schedule_reached(blobs, tmp_path):
     est = _scheduled().fit(blobs)
-    est.save(tmp_path / "model.skae")
+    with pytest.warns(UserWarning, match="Callbacks are code"):
+        est.save(tmp_path / "model.skae")
     loaded = load(tmp_path / "model.skae")
     assert loaded.net_.optimizer_.param_groups[0]["lr"] == est.net_.optimizer_.param_groups[0]["lr"]
     twin = pickle.loads(pickle.dumps(est)).set_params(callbacks=None)
@@ -431,7 +432,8 @@ def test_a_loaded_model_trains_on_at_the_rate_its_schedule_reached(blobs, tmp_pa
         loaded.partial_fit(blobs).transform(blobs), twin.partial_fit(blobs).transform(blobs)
     )
     # An lr set before the save is the next partial_fit's, as in memory.
-    est.set_params(lr=0.01).save(tmp_path / "changed.skae")
+    with pytest.warns(UserWarning, match="Callbacks are code"):
+        est.set_params(lr=0.01).save(tmp_path / "changed.skae")
     assert load(tmp_path / "changed.skae").net_.optimizer_.param_groups[0]["lr"] == 0.01
 
 
