@@ -210,17 +210,19 @@ def _network_state(net: AutoEncoderNet) -> tuple:
     learning-rate schedules' states."""
     parts = (net.module_, net.optimizer_, net.criterion_)
     states = tuple(copy.deepcopy(part.state_dict()) for part in parts)
-    return states + (len(net.history), net.schedules())
+    return states + (len(net.history), net.schedules(), net.lr)
 
 
 def _restore_network(net: AutoEncoderNet, state: tuple) -> None:
     """Put ``net`` back as :func:`_network_state` found it."""
-    module, optimizer, criterion, epochs, schedules = state
+    module, optimizer, criterion, epochs, schedules, lr = state
     net.module_.load_state_dict(module)
     net.optimizer_.load_state_dict(optimizer)
     net.criterion_.load_state_dict(criterion)
     del net.history[epochs:]
     net.restore_schedules(schedules)
+    # The rate the net was built with: an lr set since applies again next time.
+    net.lr = lr
 
 
 def _mark_missing(net: AutoEncoderNet, missing: bool) -> None:
@@ -1015,8 +1017,11 @@ class BaseAutoEncoder(
             if self.accelerator is not None:
                 sink = self.accelerator.print if self.verbose else print
                 progress["callbacks__print_log__sink"] = sink
+            # A schedule of the same name and kind goes on where it stopped.
+            schedules = net.schedules()
             net.set_params(**progress)
             net.initialize_callbacks()  # set_params leaves the old ones running
+            net.skae_schedules = schedules
         net.skae_callbacks_from = (self.callbacks, self.verbose)
 
     def _network_parameters(self) -> dict[str, str]:
@@ -1113,8 +1118,14 @@ class BaseAutoEncoder(
             raise ValueError(f"{WARM_START_SAME_NETWORK}: {exc}") from exc
         net.history = copy.deepcopy(self.net_.history)
         # A learning-rate schedule resumes from the copied history's epoch,
-        # which torch allows only with the optimiser's starting rate recorded.
-        for group in net.optimizer_.param_groups:
+        # which torch allows only with the optimiser's starting rate recorded,
+        # and with what the schedule keeps in the optimiser (OneCycleLR's
+        # max_lr and min_lr).
+        old_groups = self.net_.optimizer_.param_groups
+        for group, old in zip(net.optimizer_.param_groups, old_groups, strict=False):
+            for key, value in old.items():
+                if key not in ("params", "initial_lr"):
+                    group.setdefault(key, value)
             group.setdefault("initial_lr", group["lr"])
         if net.lr == self.net_.lr:
             # ... and from the rate it had reached, unless lr was set since.

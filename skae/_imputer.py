@@ -189,6 +189,8 @@ class AutoEncoderImputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         """A DataFrame with categorical columns: each missing entry, number or
         category, filled from the reconstruction of its row, in the column's
         dtype."""
+        import pandas as pd
+
         validate_data(self, X, reset=False, skip_check_array=True)
         # The estimator refuses an infinite number, in any row (the rows
         # without a missing entry never reach it).
@@ -205,6 +207,14 @@ class AutoEncoderImputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
                 holes = np.flatnonzero(missing[positions, j])
                 if len(holes):
                     values = _in_dtype(reconstruction.iloc[holes, j], X.dtypes.iloc[j])
+                    column = X.iloc[:, j]
+                    if isinstance(column.dtype, pd.CategoricalDtype):
+                        # A batch's dtype may list only the categories it holds:
+                        # it gains those the model fills in.
+                        new = pd.unique(values[~pd.isna(values)])
+                        new = [c for c in new if c not in column.cat.categories]
+                        if new:
+                            X.isetitem(j, column.cat.add_categories(new))
                     X.iloc[positions[holes], j] = values
         return X
 
@@ -270,7 +280,10 @@ def _in_dtype(values, dtype) -> np.ndarray:
         return values.to_numpy()
     numbers = values.to_numpy(dtype=np.float64)
     if pd.api.types.is_integer_dtype(dtype):
-        numbers = np.rint(numbers)
+        # Rounded, and within the dtype's range: a reconstruction of 127.6
+        # in an Int8 column is its largest value, 127, not an error.
+        limits = np.iinfo(getattr(dtype, "numpy_dtype", dtype))
+        numbers = np.clip(np.rint(numbers), limits.min, limits.max)
     return pd.array(numbers, dtype=dtype)
 
 

@@ -149,17 +149,27 @@ class InputSide:
         self._input_fill = None
         encoding = self._encoding()
         if not per_feature_scaling(self.scaling, self.loss == "binary_crossentropy"):
-            fill = (column_means(X) - self.mean_) / self.scale_
+            fill = (column_means(X, self._entry_names()) - self.mean_) / self.scale_
             if encoding is not None:
                 fill[encoding.one_hot_mask()] = 0.0  # centred on their frequencies
             self._input_fill = fill
+
+    def _entry_names(self) -> np.ndarray:
+        """The input column of each encoded entry, for messages: its name,
+        or its position for an array (a categorical column has several)."""
+        names = getattr(self, "feature_names_in_", None)
+        if names is None:
+            names = np.arange(self.n_features_in_)
+        encoding = self._encoding()
+        widths = [1] * len(names) if encoding is None else encoding.widths
+        return np.repeat(np.asarray(names, dtype=object), widths)
 
     def _fit_scaling_statistics(self, X: np.ndarray) -> None:
         encoding = self._encoding()
         unit_interval = self.loss == "binary_crossentropy"
         if encoding is None:
             self.mean_, self.scale_, self._input_gain = fit_input_scaling(
-                X, self.scaling, unit_interval=unit_interval
+                X, self.scaling, unit_interval=unit_interval, names=self._entry_names()
             )
             return
         # The numeric columns are scaled as usual. The one-hot entries are
@@ -181,7 +191,10 @@ class InputSide:
         self._input_gain = None
         if len(numeric):
             mean, scale, gain = fit_input_scaling(
-                X[:, numeric], self.scaling, unit_interval=unit_interval
+                X[:, numeric],
+                self.scaling,
+                unit_interval=unit_interval,
+                names=self._entry_names()[numeric],
             )
             self.mean_[numeric], self.scale_[numeric] = mean, scale
             if gain is not None:
@@ -223,7 +236,13 @@ class InputSide:
             if self.categorical_features is not None:
                 X = self._checked_layout(X)
             self._fit_categories(X)
-        check_no_temporal_columns(X, getattr(self, "is_categorical_", None))
+        # "from_dtype" never takes dates for categories, so a date column is
+        # refused even where the fit found categories (strings, say). Other
+        # columns than the fitted ones: the check of their names says so.
+        fitted = getattr(self, "is_categorical_", None)
+        if reset or getattr(X, "shape", (0, 0))[1:] == (self.n_features_in_,):
+            named = None if self.categorical_features == "from_dtype" else fitted
+            check_no_temporal_columns(X, named)
         encoding = self._encoding()
         if encoding is None:
             is_frame = hasattr(getattr(X, "dtypes", None), "items")

@@ -285,21 +285,23 @@ class AutoEncoderNet(NeuralNet):
         self.rows_per_epoch = rows_per_epoch
 
     # --- learning-rate schedules across calls ----------------------------
-    def schedules(self) -> dict[str, dict]:
-        """The state of each started learning-rate schedule, by callback name."""
+    def schedules(self) -> dict[str, tuple[type, dict]]:
+        """The class and state of each started learning-rate schedule, by
+        callback name."""
         return {
-            name: deepcopy(callback.lr_scheduler_.state_dict())
+            name: (type(callback.lr_scheduler_), deepcopy(callback.lr_scheduler_.state_dict()))
             for name, callback in getattr(self, "callbacks_", [])
             if isinstance(callback, LRScheduler)
             and getattr(callback, "lr_scheduler_", None) is not None
         }
 
-    def restore_schedules(self, states: Mapping[str, dict]) -> None:
+    def restore_schedules(self, states: Mapping[str, tuple[type, dict]]) -> None:
         """Put the schedules back as :meth:`schedules` found them (the
         optimiser's rates are restored with the optimiser's state)."""
         for name, callback in getattr(self, "callbacks_", []):
-            if name in states and getattr(callback, "lr_scheduler_", None) is not None:
-                callback.lr_scheduler_.load_state_dict(deepcopy(states[name]))
+            scheduler = getattr(callback, "lr_scheduler_", None)
+            if name in states and type(scheduler) is states[name][0]:
+                scheduler.load_state_dict(deepcopy(states[name][1]))
 
     def notify(self, method_name: str, **cb_kwargs: object) -> None:
         if method_name != "on_train_begin":
@@ -315,21 +317,28 @@ class AutoEncoderNet(NeuralNet):
         restart = getattr(self, "skae_restart_schedules", False)
         carried = {} if restart else {**self.schedules(), **getattr(self, "skae_schedules", {})}
         self.skae_schedules, self.skae_restart_schedules = {}, False
+        rates = [group["lr"] for group in self.optimizer_.param_groups]
         super().notify(method_name, **cb_kwargs)
         for name, callback in self.callbacks_:
-            if getattr(callback, "lr_scheduler_", None) is None or not isinstance(
-                callback, LRScheduler
-            ):
+            scheduler = getattr(callback, "lr_scheduler_", None)
+            if scheduler is None or not isinstance(callback, LRScheduler):
                 continue
-            state = carried.get(name)
-            if restart:
-                state = callback.lr_scheduler_.state_dict()
-                for key in ("base_lrs", "_last_lr"):
+            kind, state = carried.get(name, (None, None))
+            if restart or type(scheduler) is not kind:
+                if not (restart or len(self.history)):
+                    continue  # a first fit: the schedule starts as skorch built it
+                # A new schedule on a model in training (its callbacks set
+                # since, or a loaded model's) starts from the rate the
+                # optimiser has, or from ``lr`` when that was set since: not
+                # one step past it (building it took a step).
+                start = [self.lr] * len(rates) if restart else rates
+                state = scheduler.state_dict()
+                for key in ("base_lrs", "_last_lr") if restart else ("_last_lr",):
                     if key in state:
-                        state[key] = [self.lr] * len(state[key])
-            if state is None:
-                continue
-            callback.lr_scheduler_.load_state_dict(state)
+                        state[key] = list(start)
+                for group, lr in zip(self.optimizer_.param_groups, start, strict=False):
+                    group["lr"] = lr
+            scheduler.load_state_dict(state)
             # The rates it had reached (none recorded: as skorch left them).
             last = state.get("_last_lr", [])
             for group, lr in zip(self.optimizer_.param_groups, last, strict=False):

@@ -83,13 +83,14 @@ def check_some_observed(X: np.ndarray) -> None:
         raise ValueError("X has no observed value: every entry is NaN.")
 
 
-def mean_and_std(X: np.ndarray, *, per_feature: bool) -> tuple[np.ndarray, np.ndarray]:
+def mean_and_std(X: np.ndarray, *, per_feature: bool, names=None) -> tuple[np.ndarray, np.ndarray]:
     """Mean and standard deviation of X per feature (or over all entries,
     repeated per feature), in float64.
 
     ``np.std`` would hold ``X - mean`` in float64 for the whole array (twice
     the memory of float32 data); here the deviations are summed a block of
-    rows at a time.
+    rows at a time. ``names`` labels the columns in warnings (their
+    positions by default).
     """
     axis = 0 if per_feature else None
     blocks = range(0, len(X), BLOCK_ROWS)
@@ -105,6 +106,7 @@ def mean_and_std(X: np.ndarray, *, per_feature: bool) -> tuple[np.ndarray, np.nd
                 observed,
                 "they are taken as the constant 0 (inverse_transform, and "
                 "AutoEncoderImputer, give 0 there)",
+                names,
             )
         total = sum(np.nansum(X[i : i + BLOCK_ROWS], axis=axis, dtype=np.float64) for i in blocks)
         mean = total / np.maximum(observed, 1)
@@ -163,7 +165,7 @@ def fit_scaling(
 
 
 def fit_input_scaling(
-    X: np.ndarray, scaling: str, *, unit_interval: bool
+    X: np.ndarray, scaling: str, *, unit_interval: bool, names=None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     """``(mean, scale, gain)`` for ``scaling`` in {"auto", "feature", "global", "none"}.
 
@@ -176,6 +178,7 @@ def fit_input_scaling(
     ``unit_interval`` (binary cross-entropy) keeps the data as it is, and
     requires it in [0, 1]. Constant features (up to rounding) are centred but
     not scaled. Raises a ValueError when X is too large to standardise.
+    ``names`` labels the columns in warnings.
     """
     n_features = X.shape[1]
     if unit_interval:
@@ -185,7 +188,8 @@ def fit_input_scaling(
         if unit_interval or scaling == "none":
             mean, scale = np.zeros(n_features), np.ones(n_features)
         else:
-            mean, scale = mean_and_std(X, per_feature=scaling in ("auto", "feature"))
+            per_feature = scaling in ("auto", "feature")
+            mean, scale = mean_and_std(X, per_feature=per_feature, names=names)
     # Constant features (up to the rounding of the float64 statistics) have no
     # spread of their own. Relative to the mean only, as StandardScaler's
     # test is: a feature measured in small units (a spread of 1e-6, say) is
@@ -243,22 +247,30 @@ def per_feature_scaling(scaling: str, unit_interval: bool) -> bool:
     return not unit_interval and scaling in ("auto", "feature")
 
 
-def column_means(X: np.ndarray) -> np.ndarray:
+def column_means(X: np.ndarray, names=None) -> np.ndarray:
     """Each column's mean over its observed entries (0 for a column with
-    none, with a warning), in float64, a block of rows at a time."""
+    none, with a warning naming it by ``names``), in float64, a block of
+    rows at a time."""
     blocks = range(0, len(X), BLOCK_ROWS)
     total = sum(np.nansum(X[i : i + BLOCK_ROWS], axis=0, dtype=np.float64) for i in blocks)
     observed = sum((~np.isnan(X[i : i + BLOCK_ROWS])).sum(axis=0) for i in blocks)
     if np.any(observed == 0):
-        _warn_never_observed(observed, "their missing entries are filled with 0")
+        _warn_never_observed(observed, "their missing entries are filled with 0", names)
     return total / np.maximum(observed, 1)
 
 
-def _warn_never_observed(observed: np.ndarray, consequence: str) -> None:
+def _warn_never_observed(observed: np.ndarray, consequence: str, names=None) -> None:
     """Warn that the features with no ``observed`` entry keep ``consequence``
-    (whatever later chunks of a stream hold)."""
+    (whatever later chunks of a stream hold), by ``names`` (the input columns
+    of the entries; their positions by default)."""
+    never = np.flatnonzero(observed == 0)
+    if names is not None:
+        # Once per column: a categorical column has several entries.
+        never = list(dict.fromkeys(np.asarray(names, dtype=object)[never].tolist()))
+    else:
+        never = never.tolist()
     warnings.warn(
-        f"Features {np.flatnonzero(observed == 0).tolist()} have no observed value in the "
+        f"Features {never} have no observed value in the "
         f"data the scaling is fitted on: {consequence}, and stay so for every later "
         "partial_fit.",
         UserWarning,

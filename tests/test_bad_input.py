@@ -565,6 +565,15 @@ def test_the_date_check_leaves_other_errors_as_they_were():
         AutoEncoder(categorical_features=None, max_epochs=1).fit(mixed)
 
 
+def test_a_date_column_where_the_fit_found_categories_is_refused():
+    """It was read as an unseen category in every row: all rows flagged."""
+    rng = np.random.RandomState(0)
+    X = pd.DataFrame({"a": rng.normal(size=60), "d": rng.choice(["x", "y"], 60)})
+    est = AutoEncoder(max_epochs=1, random_state=0).fit(X)
+    with pytest.raises(ValueError, match=r"columns \['d'\] hold dates"):
+        est.predict(X.assign(d=pd.date_range("2020", periods=60)))
+
+
 def test_a_date_column_named_categorical_is_a_category():
     X = pd.DataFrame({"a": np.arange(40.0), "day": pd.date_range("2020", periods=4).repeat(10)})
     est = AutoEncoder(max_epochs=1, random_state=0, categorical_features=["day"]).fit(X)

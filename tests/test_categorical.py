@@ -719,3 +719,45 @@ def test_integer_column_labels_come_back_and_survive_a_save(tmp_path):
     # A refit on string names forgets them.
     est.fit(X.set_axis(["a", "b", "c"], axis=1))
     assert list(est.sample(1, random_state=0).columns) == ["a", "b", "c"]
+
+
+def test_the_imputer_fills_a_category_the_batch_dtype_does_not_list():
+    """``pd.Categorical(values)`` lists only the categories present: filling
+    another one raised pandas' TypeError; the column gains it."""
+    rng = np.random.RandomState(0)
+    z = rng.normal(size=200)
+    X = pd.DataFrame({"x": z, "c": pd.Categorical(np.where(z > 0, "hi", "lo"))})
+    X.loc[::7, "x"] = np.nan
+    imputer = AutoEncoderImputer(
+        AutoEncoder(n_components=1, max_epochs=20, lr=0.01, random_state=0)
+    ).fit(X)
+    batch = pd.DataFrame({"x": [2.0, -2.0], "c": pd.Categorical(["hi", None])})
+    filled = imputer.transform(batch)
+    assert filled["c"].tolist() == ["hi", "lo"]
+    assert set(filled["c"].cat.categories) == {"hi", "lo"}
+
+
+def test_the_imputer_keeps_filled_integers_within_their_dtype():
+    """A reconstruction of 127.6 rounded to 128 did not fit an Int8 column."""
+    rng = np.random.RandomState(0)
+    x = rng.normal(size=300)
+    small = pd.array(np.clip(np.round(100 + 30 * x), -128, 127).astype(int), dtype="Int8")
+    X = pd.DataFrame({"x": x, "c": pd.Categorical(np.where(x > 0, "a", "b")), "v": small})
+    top = np.argsort(x)[-5:]
+    X.loc[top, "v"] = pd.NA
+    imputer = AutoEncoderImputer(
+        AutoEncoder(n_components=1, max_epochs=30, lr=0.01, random_state=0)
+    ).fit(X)
+    filled = imputer.transform(X)["v"]
+    assert filled.dtype == "Int8" and filled.iloc[top].between(-128, 127).all()
+
+
+def test_the_never_observed_warning_names_the_input_column():
+    """It gave the position among the numeric columns ([1] for 'e')."""
+    rng = np.random.RandomState(0)
+    X = pd.DataFrame(
+        {"c": pd.Categorical(rng.choice(["a", "b"], 60)), "x": rng.normal(size=60), "e": np.nan}
+    )
+    for scaling in ("auto", "global"):
+        with pytest.warns(UserWarning, match=r"Features \['e'\] have no observed value"):
+            AutoEncoder(max_epochs=1, scaling=scaling, random_state=0).fit(X)

@@ -389,7 +389,8 @@ def test_a_schedule_takes_one_step_per_epoch_across_calls(blobs, schedule):
 
 def _scheduled(**params):
     schedule = LRScheduler(policy="StepLR", step_size=1, gamma=0.5)
-    return AutoEncoder(max_epochs=2, callbacks=[schedule], random_state=0, **params)
+    params = {"max_epochs": 2, **params}
+    return AutoEncoder(callbacks=[schedule], random_state=0, **params)
 
 
 def test_a_failed_partial_fit_puts_the_schedule_back(blobs):
@@ -435,6 +436,50 @@ def test_a_loaded_model_trains_on_at_the_rate_its_schedule_reached(blobs, tmp_pa
     with pytest.warns(UserWarning, match="Callbacks are code"):
         est.set_params(lr=0.01).save(tmp_path / "changed.skae")
     assert load(tmp_path / "changed.skae").net_.optimizer_.param_groups[0]["lr"] == 0.01
+
+
+def test_schedules_go_on_through_rebuilt_callbacks_loads_and_failures(blobs, tmp_path):
+    """Re-probe findings: verbose set between calls rebuilt the callbacks
+    and StepLR stepped twice; a schedule put back on a loaded model did too;
+    a failed partial_fit forgot an lr set before it."""
+    one_fit = _scheduled(max_epochs=3).fit(blobs).net_.history[:, "event_lr"]
+    est = _scheduled().fit(blobs)
+    est.set_params(verbose=1).partial_fit(blobs)
+    assert_allclose(est.net_.history[:, "event_lr"], one_fit)
+    est = _scheduled().fit(blobs)
+    with pytest.warns(UserWarning, match="Callbacks are code"):
+        est.save(tmp_path / "model.skae")
+    loaded = load(tmp_path / "model.skae")
+    loaded.set_params(callbacks=_scheduled().callbacks).partial_fit(blobs)
+    assert_allclose(loaded.net_.history[:, "event_lr"], one_fit)
+
+    class FailOnce(Callback):
+        armed = False
+
+        def on_epoch_end(self, net, **kwargs):
+            if FailOnce.armed:
+                FailOnce.armed = False
+                raise OSError("disk full")
+
+    est = _scheduled()
+    est.set_params(callbacks=[*est.callbacks, FailOnce()]).fit(blobs)
+    est.set_params(lr=0.01)
+    FailOnce.armed = True
+    with pytest.raises(OSError):
+        est.partial_fit(blobs)
+    est.partial_fit(blobs)
+    assert est.net_.history[-1, "event_lr"] == 0.01
+
+
+def test_a_one_cycle_schedule_goes_on_through_a_warm_start(blobs):
+    """OneCycleLR keeps max_lr and min_lr in the optimiser: a warm start's
+    fresh optimiser lacked them (KeyError inside torch)."""
+    schedule = LRScheduler(policy=torch.optim.lr_scheduler.OneCycleLR, max_lr=0.01, total_steps=4)
+    est = AutoEncoder(max_epochs=2, warm_start=True, callbacks=[schedule], random_state=0)
+    est.fit(blobs).fit(blobs)
+    assert est.n_iter_ == 4
+    one_fit = AutoEncoder(max_epochs=4, callbacks=[schedule], random_state=0).fit(blobs)
+    assert_allclose(est.net_.history[:, "event_lr"], one_fit.net_.history[:, "event_lr"])
 
 
 def test_early_stopping_restores_the_best_noise_scales_too(blobs):
