@@ -662,7 +662,9 @@ class BaseAutoEncoder(
         categorical = 0.0
         if isinstance(criterion, MixedTypeLoss):
             # The numeric entries' Gaussian, and the observed categories' probabilities.
-            residual, scale = residual[:, criterion.numeric_at], scale[criterion.numeric_at]
+            # As an array: numpy reads a one-element tensor as a scalar index.
+            numeric = criterion.numeric_at.cpu().numpy()
+            residual, scale = residual[:, criterion.numeric_at], scale[numeric]
             categorical = criterion.categorical_log_likelihood(out, x)
         if len(scale) == 0:
             # Categorical columns only: their probabilities are the density.
@@ -1128,8 +1130,11 @@ class BaseAutoEncoder(
                     group.setdefault(key, value)
             group.setdefault("initial_lr", group["lr"])
         if net.lr == self.net_.lr:
-            # ... and from the rate it had reached, unless lr was set since.
+            # ... and from the rate it had reached, unless lr was set since
+            # (a loaded model's schedule is gone, its optimiser's rate not).
             net.skae_schedules = self.net_.schedules()
+            for group, old in zip(net.optimizer_.param_groups, old_groups, strict=False):
+                group["lr"] = old["lr"]
 
     def _forget_fit(self) -> None:
         """Leave the estimator unfitted after a failed training run."""

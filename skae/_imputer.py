@@ -202,12 +202,16 @@ class AutoEncoderImputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             positions = np.flatnonzero(rows)
             part = X.iloc[positions]
             reconstruction = self.estimator_.inverse_transform(self.estimator_.transform(part))
+            categorical = self.estimator_.is_categorical_
             # By position: the index may repeat labels.
             for j in range(X.shape[1]):
                 holes = np.flatnonzero(missing[positions, j])
                 if len(holes):
-                    values = _in_dtype(reconstruction.iloc[holes, j], X.dtypes.iloc[j])
                     column = X.iloc[:, j]
+                    filled = reconstruction.iloc[holes, j]
+                    values = (
+                        filled.to_numpy() if categorical[j] else _in_dtype(filled, column.dtype)
+                    )
                     if isinstance(column.dtype, pd.CategoricalDtype):
                         # A batch's dtype may list only the categories it holds:
                         # it gains those the model fills in.
@@ -215,6 +219,10 @@ class AutoEncoderImputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
                         new = [c for c in new if c not in column.cat.categories]
                         if new:
                             X.isetitem(j, column.cat.add_categories(new))
+                    elif categorical[j] and not pd.api.types.is_object_dtype(column.dtype):
+                        # A categorical column that came all missing (float
+                        # NaN, NaT): its dtype cannot hold the categories.
+                        X.isetitem(j, column.astype(object))
                     X.iloc[positions[holes], j] = values
         return X
 
@@ -283,7 +291,12 @@ def _in_dtype(values, dtype) -> np.ndarray:
         # Rounded, and within the dtype's range: a reconstruction of 127.6
         # in an Int8 column is its largest value, 127, not an error.
         limits = np.iinfo(getattr(dtype, "numpy_dtype", dtype))
-        numbers = np.clip(np.rint(numbers), limits.min, limits.max)
+        # Compared as floats, set as Python integers: float(2**63 - 1) is 2**63,
+        # past int64.
+        numbers = [
+            limits.max if v >= limits.max else limits.min if v <= limits.min else int(v)
+            for v in np.rint(numbers)
+        ]
     return pd.array(numbers, dtype=dtype)
 
 

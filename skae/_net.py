@@ -318,6 +318,11 @@ class AutoEncoderNet(NeuralNet):
         carried = {} if restart else {**self.schedules(), **getattr(self, "skae_schedules", {})}
         self.skae_schedules, self.skae_restart_schedules = {}, False
         rates = [group["lr"] for group in self.optimizer_.param_groups]
+        # torch resumes a schedule (skorch starts it at the history's epoch)
+        # only with the optimiser's starting rate recorded: a model trained
+        # without one, or a loaded one, has none.
+        for group in self.optimizer_.param_groups:
+            group.setdefault("initial_lr", group["lr"])
         super().notify(method_name, **cb_kwargs)
         for name, callback in self.callbacks_:
             scheduler = getattr(callback, "lr_scheduler_", None)

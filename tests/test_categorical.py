@@ -761,3 +761,31 @@ def test_the_never_observed_warning_names_the_input_column():
     for scaling in ("auto", "global"):
         with pytest.warns(UserWarning, match=r"Features \['e'\] have no observed value"):
             AutoEncoder(max_epochs=1, scaling=scaling, random_state=0).fit(X)
+
+
+def test_score_with_one_numeric_column_and_categories():
+    """numpy read the one-element index of the numeric column as a scalar:
+    ``score`` raised a TypeError on the training data itself."""
+    rng = np.random.RandomState(0)
+    X = pd.DataFrame({"a": rng.normal(size=60), "d": rng.choice(["x", "y"], 60)})
+    est = AutoEncoder(max_epochs=1, random_state=0).fit(X)
+    assert np.isfinite(est.score(X))
+
+
+def test_the_imputer_fills_a_categorical_column_that_came_all_missing():
+    """An all-missing column is float64 (NaN, as read_csv gives it): the
+    categories filled in did not fit its dtype."""
+    rng = np.random.RandomState(0)
+    X = pd.DataFrame({"a": rng.normal(size=60), "d": rng.choice(["x", "y"], 60)})
+    imputer = AutoEncoderImputer(AutoEncoder(max_epochs=1, random_state=0)).fit(X)
+    filled = imputer.transform(X.iloc[:3].assign(d=np.nan))
+    assert set(filled["d"]) <= {"x", "y"}
+
+
+def test_the_imputer_clips_filled_64_bit_integers():
+    """float(2**63 - 1) is 2**63: the clip itself overflowed Int64."""
+    from skae._imputer import _in_dtype
+
+    filled = _in_dtype(pd.Series([1e19, -1e19, 3.4]), pd.Int64Dtype())
+    assert filled.tolist() == [2**63 - 1, -(2**63), 3]
+    assert _in_dtype(pd.Series([1e20, -1.0]), pd.UInt64Dtype()).tolist() == [2**64 - 1, 0]

@@ -471,6 +471,21 @@ def test_schedules_go_on_through_rebuilt_callbacks_loads_and_failures(blobs, tmp
     assert est.net_.history[-1, "event_lr"] == 0.01
 
 
+def test_a_schedule_added_to_a_model_trained_without_one(blobs, tmp_path):
+    """partial_fit raised torch's KeyError (no initial_lr); a loaded model's
+    warm start began again at lr instead of the rate its schedule reached."""
+    est = AutoEncoder(max_epochs=2, random_state=0).fit(blobs)
+    est.set_params(callbacks=_scheduled().callbacks).partial_fit(blobs)
+    assert est.net_.history[-1, "event_lr"] == est.lr
+    scheduled = _scheduled().fit(blobs)
+    with pytest.warns(UserWarning, match="Callbacks are code"):
+        scheduled.save(tmp_path / "model.skae")
+    loaded = load(tmp_path / "model.skae")
+    loaded.set_params(callbacks=_scheduled().callbacks, warm_start=True).fit(blobs)
+    one_fit = _scheduled(max_epochs=4).fit(blobs)
+    assert_allclose(loaded.net_.history[:, "event_lr"], one_fit.net_.history[:, "event_lr"])
+
+
 def test_a_one_cycle_schedule_goes_on_through_a_warm_start(blobs):
     """OneCycleLR keeps max_lr and min_lr in the optimiser: a warm start's
     fresh optimiser lacked them (KeyError inside torch)."""
