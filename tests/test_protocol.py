@@ -393,18 +393,21 @@ def _scheduled(**params):
     return AutoEncoder(callbacks=[schedule], random_state=0, **params)
 
 
+class _FailOnce(Callback):
+    """Raises at the end of the next epoch after ``armed`` is set."""
+
+    armed = False
+
+    def on_epoch_end(self, net, **kwargs):
+        if _FailOnce.armed:
+            _FailOnce.armed = False
+            raise OSError("disk full")
+
+
 def test_a_failed_partial_fit_puts_the_schedule_back(blobs):
-    class FailOnce(Callback):
-        armed = False
-
-        def on_epoch_end(self, net, **kwargs):
-            if FailOnce.armed:
-                FailOnce.armed = False
-                raise OSError("disk full")
-
     est = _scheduled()
-    est.set_params(callbacks=[*est.callbacks, FailOnce()]).fit(blobs)
-    FailOnce.armed = True
+    est.set_params(callbacks=[*est.callbacks, _FailOnce()]).fit(blobs)
+    _FailOnce.armed = True
     with pytest.raises(OSError):
         est.partial_fit(blobs)
     est.partial_fit(blobs)
@@ -453,18 +456,10 @@ def test_schedules_go_on_through_rebuilt_callbacks_loads_and_failures(blobs, tmp
     loaded.set_params(callbacks=_scheduled().callbacks).partial_fit(blobs)
     assert_allclose(loaded.net_.history[:, "event_lr"], one_fit)
 
-    class FailOnce(Callback):
-        armed = False
-
-        def on_epoch_end(self, net, **kwargs):
-            if FailOnce.armed:
-                FailOnce.armed = False
-                raise OSError("disk full")
-
     est = _scheduled()
-    est.set_params(callbacks=[*est.callbacks, FailOnce()]).fit(blobs)
+    est.set_params(callbacks=[*est.callbacks, _FailOnce()]).fit(blobs)
     est.set_params(lr=0.01)
-    FailOnce.armed = True
+    _FailOnce.armed = True
     with pytest.raises(OSError):
         est.partial_fit(blobs)
     est.partial_fit(blobs)
