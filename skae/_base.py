@@ -1123,18 +1123,19 @@ class BaseAutoEncoder(
         # which torch allows only with the optimiser's starting rate recorded,
         # and with what the schedule keeps in the optimiser (OneCycleLR's
         # max_lr and min_lr).
+        # It goes on from the rate it had reached, unless lr was set since (a
+        # loaded model's schedule is gone, its optimiser's rate not).
+        keep_rate = net.lr == self.net_.lr
         old_groups = self.net_.optimizer_.param_groups
         for group, old in zip(net.optimizer_.param_groups, old_groups, strict=False):
             for key, value in old.items():
                 if key not in ("params", "initial_lr"):
                     group.setdefault(key, value)
             group.setdefault("initial_lr", group["lr"])
-        if net.lr == self.net_.lr:
-            # ... and from the rate it had reached, unless lr was set since
-            # (a loaded model's schedule is gone, its optimiser's rate not).
-            net.skae_schedules = self.net_.schedules()
-            for group, old in zip(net.optimizer_.param_groups, old_groups, strict=False):
+            if keep_rate:
                 group["lr"] = old["lr"]
+        if keep_rate:
+            net.skae_schedules = self.net_.schedules()
 
     def _forget_fit(self) -> None:
         """Leave the estimator unfitted after a failed training run."""

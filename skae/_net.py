@@ -341,8 +341,6 @@ class AutoEncoderNet(NeuralNet):
                 for key in ("base_lrs", "_last_lr") if restart else ("_last_lr",):
                     if key in state:
                         state[key] = list(start)
-                for group, lr in zip(self.optimizer_.param_groups, start, strict=False):
-                    group["lr"] = lr
             scheduler.load_state_dict(state)
             # The rates it had reached (none recorded: as skorch left them).
             last = state.get("_last_lr", [])
