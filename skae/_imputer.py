@@ -141,8 +141,18 @@ class AutoEncoderImputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             )
         else:
             estimator = clone(self.estimator)
-        self.estimator_ = estimator.fit(X)
+        self.estimator_ = estimator.fit(self._named(X))
         return self
+
+    def _named(self, X):
+        """Numeric rows as the estimator sees them: under the fitted column
+        names, when there are some, so that its messages name the columns."""
+        names = getattr(self, "feature_names_in_", None)
+        if self._categorical or names is None:
+            return X
+        import pandas as pd
+
+        return pd.DataFrame(X, columns=names, copy=False)
 
     def transform(self, X) -> np.ndarray:
         """``X`` with its missing entries filled.
@@ -181,7 +191,8 @@ class AutoEncoderImputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         missing = np.isnan(X)
         if missing.any():
             rows = missing.any(axis=1)
-            reconstruction = self.estimator_.inverse_transform(self.estimator_.transform(X[rows]))
+            codes = self.estimator_.transform(self._named(X[rows]))
+            reconstruction = np.asarray(self.estimator_.inverse_transform(codes))
             X[rows] = np.where(missing[rows], reconstruction, X[rows])
         return X
 

@@ -60,6 +60,21 @@ def test_a_feature_never_observed_at_the_first_fit_is_reported(params):
         assert_array_equal(imputer.fit_transform(X)[:, 2], 0.0)
 
 
+def test_the_imputer_names_a_never_observed_column_of_a_dataframe():
+    """Its estimator was fitted on the validated array: the warning named the
+    column by position ([1]) where the user's table calls it 'b'."""
+    X = pd.DataFrame(np.random.RandomState(0).normal(size=(60, 3)), columns=["a", "b", "c"])
+    X["b"] = np.nan
+    imputer = AutoEncoderImputer(DenoisingAutoEncoder(max_epochs=1, random_state=0))
+    with pytest.warns(UserWarning, match=r"Features \['b'\] have no observed value"):
+        imputer.fit(X)
+    X.iloc[0, 0] = np.nan
+    filled = imputer.transform(X)
+    assert isinstance(filled, np.ndarray) and not np.isnan(filled).any()
+    assert_array_equal(filled[:, 1], 0.0)
+    assert_array_equal(filled[1:, 0], X["a"].to_numpy()[1:])
+
+
 def test_every_kind_learns_from_incomplete_rows(make_estimator, incomplete):
     X, missing, mask = incomplete
     est = make_estimator(max_epochs=20).fit(missing)
