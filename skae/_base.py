@@ -1477,7 +1477,7 @@ class BaseAutoEncoder(
         its feature's mean."""
         return getattr(self, "code_mean_", np.zeros(self.n_components_))
 
-    def _decode(self, Z: np.ndarray, method: str, index=None) -> np.ndarray:
+    def _decode(self, Z: np.ndarray, method: str, index=None, random_state=None) -> np.ndarray:
         criterion = self.net_.criterion_
 
         def decode(module: torch.nn.Module, z: torch.Tensor) -> torch.Tensor:
@@ -1493,7 +1493,7 @@ class BaseAutoEncoder(
         columns = getattr(self, "feature_names_in_", None)
         if columns is None:
             columns = getattr(self, "_column_labels", range(self.n_features_in_))
-        return encoding.decode(decoded, list(columns), index=index)
+        return encoding.decode(decoded, list(columns), index=index, random_state=random_state)
 
     # ------------------------------------------------------------------
     # Outlier detection
@@ -1772,7 +1772,11 @@ class BaseAutoEncoder(
         Codes are drawn from the model's code density and decoded: for the
         deterministic kinds ``latent_density_``, a Gaussian mixture fitted to
         the training codes; for :class:`VariationalAutoEncoder` its prior
-        N(0, I).
+        N(0, I). The numbers are the decoder's mean; the category of each
+        categorical column is drawn from the decoder's probabilities (where
+        :meth:`inverse_transform` gives the most probable one), so that a
+        category the codes do not determine comes out as often as in the
+        training data, not never.
 
         Parameters
         ----------
@@ -1792,7 +1796,7 @@ class BaseAutoEncoder(
             raise ValueError(f"n_samples must be a positive integer, got {n_samples!r}.")
         rng = check_random_state(random_state)
         codes = self._sample_codes(int(n_samples), rng).astype(np.float32)
-        return self._decode(codes, "sample")
+        return self._decode(codes, "sample", random_state=rng)
 
     # ------------------------------------------------------------------
     # scikit-learn plumbing

@@ -4,8 +4,9 @@ A table often mixes numbers with categories (a country, a product code, a
 flag). skae encodes those columns inside the estimator, the way
 :class:`~sklearn.ensemble.HistGradientBoostingRegressor` does with
 ``categorical_features="from_dtype"``: a pandas column of dtype
-``category``, ``object`` (strings), ``string`` or ``bool`` is categorical, the
-rest is numeric (an ``object`` column that holds only numbers, such as
+``category``, ``object`` (strings), ``string`` or ``bool`` is categorical (so is
+a pyarrow dictionary column, pandas' arrow form of ``category``), the rest is
+numeric (an ``object`` column that holds only numbers, such as
 ``df.astype(object)`` or decimals read from a database, is numeric); a list
 of column names or indices, or a boolean mask, says so explicitly. Each
 categorical column with ``K`` categories becomes ``K`` one-hot entries of the
@@ -34,19 +35,26 @@ and ``sample`` do not return it.
 
 from __future__ import annotations
 
+import base64
 import numbers
 from dataclasses import dataclass
 
 import numpy as np
 
 #: What "from_dtype" calls categorical: pandas dtype kinds.
-_CATEGORICAL_KINDS = ("category", "object", "string", "bool")
+_CATEGORICAL_KINDS = ("category", "dictionary", "object", "string", "bool")
 
 
 #: The prefix of a pyarrow-backed dtype's name in ``kinds``.
 _ARROW = "arrow:"
 #: ... and of a string dtype whose missing value is NaN ("str"), before its storage.
 _NAN_STRING = "str:"
+#: ... and of a pyarrow-backed dtype that has no alias (a dictionary, a
+#: decimal), before its type serialised as an Arrow schema, in base64.
+_ARROW_SCHEMA = "arrow-schema:"
+#: Between a ``category`` kind and the dtype of its categories, when that is
+#: not the one pandas would infer from them (strings stored by pyarrow).
+_CATEGORIES_OF = " of "
 
 
 def _dtype_name(dtype) -> str:
@@ -70,6 +78,10 @@ def _dtype_name(dtype) -> str:
                 return _ARROW + alias
         except ValueError:
             pass
+        # pandas cannot read back every arrow type's name (a dictionary's,
+        # a decimal's precision): the type itself, as Arrow writes it.
+        schema = pa.schema([pa.field("x", dtype.pyarrow_dtype)])
+        return _ARROW_SCHEMA + base64.b64encode(schema.serialize().to_pybytes()).decode("ascii")
     return str(dtype)
 
 
@@ -84,7 +96,61 @@ def _dtype_from_name(name: str):
         import pyarrow as pa
 
         return pd.ArrowDtype(pa.type_for_alias(name[len(_ARROW) :]))
+    if name.startswith(_ARROW_SCHEMA):
+        import pandas as pd
+        import pyarrow as pa
+
+        data = base64.b64decode(name[len(_ARROW_SCHEMA) :])
+        return pd.ArrowDtype(pa.ipc.read_schema(pa.py_buffer(data)).field("x").type)
     return name
+
+
+def _series_of(values: np.ndarray, dtype):
+    """``values`` (objects) as a Series of ``dtype``."""
+    import pandas as pd
+
+    if isinstance(dtype, pd.ArrowDtype):
+        import pyarrow as pa
+
+        kind = dtype.pyarrow_dtype
+        if pa.types.is_dictionary(kind):
+            # pandas cannot convert objects to a dictionary type; arrow can
+            # encode an array of its values.
+            array = pa.array(values.tolist(), type=kind.value_type, from_pandas=True)
+            return pd.Series(pd.arrays.ArrowExtensionArray(array.dictionary_encode().cast(kind)))
+    return pd.Series(values, dtype=object).astype(dtype)
+
+
+def _draw(probabilities: np.ndarray, random_state: np.random.RandomState) -> np.ndarray:
+    """One index per row, drawn from the row's probabilities (rescaled to
+    sum to 1: they went through float32)."""
+    cumulative = np.cumsum(np.clip(probabilities, 0.0, None), axis=1)
+    u = random_state.uniform(size=(len(cumulative), 1)) * cumulative[:, -1:]
+    # Never past the last category of positive probability.
+    chosen = (cumulative <= u).sum(axis=1)
+    return np.minimum(chosen, np.argmax(cumulative >= cumulative[:, -1:], axis=1))
+
+
+def _category_kind(dtype) -> str:
+    """The kind of a ``category`` column, with the dtype of its categories
+    when pandas would not infer that one from them again."""
+    import pandas as pd
+
+    kind = "ordered category" if dtype.ordered else "category"
+    values = np.asarray(dtype.categories, dtype=object)
+    if pd.CategoricalDtype(values).categories.dtype != dtype.categories.dtype:
+        kind += _CATEGORIES_OF + _dtype_name(dtype.categories.dtype)
+    return kind
+
+
+def _category_dtype(kind: str, categories: np.ndarray):
+    """The ``CategoricalDtype`` that :func:`_category_kind` named."""
+    import pandas as pd
+
+    kind, _, of = kind.partition(_CATEGORIES_OF)
+    if of:
+        categories = pd.Index(categories, dtype=_dtype_from_name(of))
+    return pd.CategoricalDtype(categories, ordered=kind == "ordered category")
 
 
 def _dtype_kind(dtype) -> str:
@@ -92,6 +158,11 @@ def _dtype_kind(dtype) -> str:
 
     if isinstance(dtype, pd.CategoricalDtype):
         return "category"
+    if isinstance(dtype, pd.ArrowDtype):
+        import pyarrow as pa
+
+        if pa.types.is_dictionary(dtype.pyarrow_dtype):
+            return "dictionary"
     if pd.api.types.is_bool_dtype(dtype):
         return "bool"
     if pd.api.types.is_object_dtype(dtype):
@@ -189,11 +260,24 @@ def _holds_temporal_objects(column) -> bool:
     return pd.api.types.infer_dtype(column, skipna=True) in _TEMPORAL_INFERRED
 
 
-def check_no_temporal_columns(X, categorical: np.ndarray | None) -> None:
+def _is_temporal_dtype(dtype) -> bool:
+    """Whether ``dtype`` is one of dates, times, time spans, periods or intervals."""
+    return (
+        getattr(dtype, "kind", None) in ("m", "M")
+        or type(dtype).__name__ in ("PeriodDtype", "IntervalDtype", "DatetimeTZDtype")
+        or str(dtype).startswith(("timestamp", "duration", "date", "time"))
+    )
+
+
+def check_no_temporal_columns(
+    X, categorical: np.ndarray | None, numeric: np.ndarray | None = None
+) -> None:
     """Refuse, naming them, the date, time-span, period and interval columns
     of a DataFrame ``X`` that are not among its ``categorical`` ones: they
     are neither numbers nor categories until the user says which features
-    they mean (numpy's own refusal is a TypeError naming no column)."""
+    they mean (numpy's own refusal is a TypeError naming no column). A
+    ``category`` of them is refused where a fitted model's ``numeric`` mask
+    expects a number ("from_dtype" takes it for categorical otherwise)."""
     dtypes = getattr(X, "dtypes", None)
     if dtypes is None or not hasattr(dtypes, "items"):
         return
@@ -206,9 +290,14 @@ def check_no_temporal_columns(X, categorical: np.ndarray | None) -> None:
         for j, (name, dtype) in enumerate(dtypes.items())
         if (categorical is None or not categorical[j])
         and (
-            getattr(dtype, "kind", None) in ("m", "M")
-            or type(dtype).__name__ in ("PeriodDtype", "IntervalDtype", "DatetimeTZDtype")
-            or str(dtype).startswith(("timestamp", "duration", "date", "time"))
+            _is_temporal_dtype(dtype)
+            # a category of dates, where a number is expected
+            or (
+                numeric is not None
+                and numeric[j]
+                and _dtype_kind(dtype) == "category"
+                and _is_temporal_dtype(dtype.categories.dtype)
+            )
             or (_dtype_kind(dtype) == "object" and _holds_temporal_objects(X.iloc[:, j]))
         )
     ]
@@ -330,7 +419,7 @@ class CategoricalEncoding:
             categories.append(cats)
             # The dtype to give the decoded column back ("object", "str", ...).
             if kind == "category":
-                kinds.append("ordered category" if dtype.ordered else "category")
+                kinds.append(_category_kind(dtype))
             else:
                 kinds.append(_dtype_name(dtype))
         unseen = float(np.log(len(X) + 1.0))
@@ -401,10 +490,12 @@ class CategoricalEncoding:
             out[_is_missing(values), start:stop] = np.nan
         return out
 
-    def decode(self, values: np.ndarray, columns, index=None):
+    def decode(self, values: np.ndarray, columns, index=None, random_state=None):
         """Reconstructions in the encoded layout (numbers in original units,
         category probabilities) as a DataFrame with the input's columns: the
-        most probable category of each categorical column, in its dtype."""
+        most probable category of each categorical column, in its dtype, or
+        one drawn from its probabilities with ``random_state`` (a
+        ``RandomState``), as a sample is."""
         import pandas as pd
 
         data = {}
@@ -416,14 +507,18 @@ class CategoricalEncoding:
                 data[name] = pd.Series(values[:, start], copy=False)
                 continue
             categories, kind = next(cats)
-            chosen = categories[np.argmax(values[:, start:stop], axis=1)]
-            if kind in ("category", "ordered category"):
-                dtype = pd.CategoricalDtype(categories, ordered=kind == "ordered category")
+            probabilities = values[:, start:stop]
+            if random_state is None:
+                chosen = categories[np.argmax(probabilities, axis=1)]
+            else:
+                chosen = categories[_draw(probabilities, random_state)]
+            if kind.partition(_CATEGORIES_OF)[0] in ("category", "ordered category"):
+                dtype = _category_dtype(kind, categories)
                 data[name] = pd.Series(pd.Categorical(chosen, dtype=dtype))
             else:
                 # A Series of the column's own dtype: a DataFrame built from
                 # bare values would infer one ("str" for pandas 3's objects).
-                data[name] = pd.Series(chosen, dtype=object).astype(_dtype_from_name(kind))
+                data[name] = _series_of(chosen, _dtype_from_name(kind))
         frame = pd.DataFrame(data)
         if index is not None:
             frame.index = index

@@ -83,8 +83,9 @@ PARAMETERS = """\
             default="from_dtype"
         Which columns are categories, not numbers, as in
         :class:`~sklearn.ensemble.HistGradientBoostingRegressor`.
-        ``"from_dtype"``: the pandas columns of dtype ``category``, ``object``
-        (strings), ``string`` or ``bool`` (none for a numpy array; an
+        ``"from_dtype"``: the pandas columns of dtype ``category`` (or a
+        pyarrow dictionary), ``object`` (strings), ``string`` or ``bool``
+        (none for a numpy array; an
         ``object`` column that holds only numbers is numeric). A list of
         column names or indices, or a boolean mask of ``n_features``
         entries, names them; None: every column is numeric. Each categorical

@@ -9,7 +9,12 @@ from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin, 
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._base import BaseAutoEncoder
-from ._categorical import check_no_temporal_columns, object_numbers_as_float, resolve_categorical
+from ._categorical import (
+    _series_of,
+    check_no_temporal_columns,
+    object_numbers_as_float,
+    resolve_categorical,
+)
 from ._denoising import DenoisingAutoEncoder
 
 #: Training length of the default estimator: imputation gains from long
@@ -230,10 +235,11 @@ class AutoEncoderImputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
                         new = [c for c in new if c not in column.cat.categories]
                         if new:
                             X.isetitem(j, column.cat.add_categories(new))
-                    elif categorical[j] and not pd.api.types.is_object_dtype(column.dtype):
-                        # A categorical column that came all missing (float
-                        # NaN, NaT): its dtype cannot hold the categories.
-                        X.isetitem(j, column.astype(object))
+                    elif categorical[j]:
+                        full = column.to_numpy(dtype=object, copy=True)
+                        full[positions[holes]] = values
+                        X.isetitem(j, _in_own_dtype(full, column.dtype))
+                        continue
                     X.iloc[positions[holes], j] = values
         return X
 
@@ -287,6 +293,17 @@ class AutoEncoderImputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         tags.input_tags.categorical = False
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         return tags
+
+
+def _in_own_dtype(values: np.ndarray, dtype):
+    """A filled categorical column (objects) in its own ``dtype`` (a string,
+    boolean or pyarrow dictionary one; numbers named categorical), or as
+    objects where that dtype cannot hold the categories (a column that came
+    all missing, as float NaN or NaT)."""
+    try:
+        return _series_of(values, dtype).array
+    except (TypeError, ValueError, NotImplementedError):
+        return values
 
 
 def _in_dtype(values, dtype) -> np.ndarray:

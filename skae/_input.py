@@ -241,8 +241,11 @@ class InputSide:
         # columns than the fitted ones: the check of their names says so.
         fitted = getattr(self, "is_categorical_", None)
         if reset or getattr(X, "shape", (0, 0))[1:] == (self.n_features_in_,):
-            named = None if self.categorical_features == "from_dtype" else fitted
-            check_no_temporal_columns(X, named)
+            named = None if isinstance(self.categorical_features, str) else fitted
+            numeric = None
+            if hasattr(X, "dtypes") and len(getattr(X, "shape", ())) == 2:
+                numeric = np.ones(X.shape[1], bool) if fitted is None else ~fitted
+            check_no_temporal_columns(X, named, numeric)
         encoding = self._encoding()
         if encoding is None:
             is_frame = hasattr(getattr(X, "dtypes", None), "items")
@@ -287,7 +290,7 @@ class InputSide:
             )
         if self.architecture == "conv":
             advice = "a convolution reads the columns as pixels: encode or drop them first."
-        elif self.categorical_features == "from_dtype":
+        elif isinstance(self.categorical_features, str):
             advice = (
                 'their dtype is not one that "from_dtype" reads as categorical (category, '
                 "object, string, bool): name them in categorical_features to encode them "

@@ -320,9 +320,11 @@ class AutoEncoderNet(NeuralNet):
         rates = [group["lr"] for group in self.optimizer_.param_groups]
         # torch resumes a schedule (skorch starts it at the history's epoch)
         # only with the optimiser's starting rate recorded: a model trained
-        # without one, or a loaded one, has none.
-        for group in self.optimizer_.param_groups:
-            group.setdefault("initial_lr", group["lr"])
+        # without one, or a loaded one, has none. (Not at a first fit: torch
+        # records it then, after a schedule such as CyclicLR set its own.)
+        if len(self.history):
+            for group in self.optimizer_.param_groups:
+                group.setdefault("initial_lr", group["lr"])
         super().notify(method_name, **cb_kwargs)
         for name, callback in self.callbacks_:
             scheduler = getattr(callback, "lr_scheduler_", None)
@@ -341,6 +343,10 @@ class AutoEncoderNet(NeuralNet):
                 for key in ("base_lrs", "_last_lr") if restart else ("_last_lr",):
                     if key in state:
                         state[key] = list(start)
+                if callback.step_every == "batch" and "last_epoch" in state:
+                    # skorch starts it at the history's epoch count; stepped
+                    # per batch, it has taken one step per batch so far.
+                    state["last_epoch"] = callback.batch_idx_
             scheduler.load_state_dict(state)
             # The rates it had reached (none recorded: as skorch left them).
             last = state.get("_last_lr", [])

@@ -123,7 +123,12 @@ class VariationalAutoEncoder(BaseAutoEncoder):
         importance-weighted bound with K draws (Burda et al., 2016), tighter
         as K grows. The draws are fixed (the same for every sample and call),
         so scores are deterministic; with a small K, the error of the K draws
-        is then common to every row (use K of 50 or more).
+        is then common to every row (use K of 50 or more). It is read at
+        each scoring: set after the fit, it changes :meth:`score_samples`,
+        :meth:`score` and :meth:`decision_function`, but not ``offset_``,
+        which the training scores set at the fit with the K of then, so
+        :meth:`predict` no longer flags the share ``contamination`` says;
+        refit for a threshold on the new scores.
 
     Attributes
     ----------

@@ -534,6 +534,9 @@ def test_a_date_column_is_refused_by_name(column, with_category):
     fitted = AutoEncoder(max_epochs=1, random_state=0).fit(X.assign(when=1.0))
     with pytest.raises(ValueError, match=match):
         fitted.predict(X)
+    # A category of them, where the fit found numbers (a TypeError naming none).
+    with pytest.raises(ValueError, match=match):
+        fitted.predict(X.assign(when=pd.Categorical(column)))
 
 
 def test_a_column_of_date_objects_is_refused_as_dates_are():

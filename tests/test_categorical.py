@@ -616,6 +616,142 @@ def test_a_pyarrow_string_column_comes_back_in_its_dtype():
         assert out["s"].dtype == frame["s"].dtype
 
 
+def test_categorical_features_as_an_array_a_series_or_an_index():
+    """``categorical_features == "from_dtype"`` compared each element of an
+    array-like (ValueError: the truth value of an array is ambiguous); a
+    list worked."""
+    rng = np.random.RandomState(0)
+    frame = pd.DataFrame(
+        {"c": rng.choice([1, 2], 80), "d": rng.choice([5, 6], 80), "x": rng.normal(size=80)}
+    )
+    specs = [
+        np.array([True, True, False]),
+        np.array([0, 1]),
+        np.array(["c", "d"]),
+        pd.Index(["c", "d"]),
+        frame.nunique() < 3,
+    ]
+    scores = None
+    for spec in specs:
+        model = AutoEncoder(max_epochs=2, random_state=0, categorical_features=spec).fit(frame)
+        assert_array_equal(model.is_categorical_, [True, True, False])
+        if scores is None:
+            scores = model.score_samples(frame)
+        assert_allclose(model.score_samples(frame), scores)
+    model = AutoEncoder(max_epochs=2, random_state=0, categorical_features=np.array([0]))
+    assert_array_equal(model.fit(frame.to_numpy()).is_categorical_, [True, False, False])
+
+
+def test_sample_draws_categories_as_often_as_the_training_data():
+    """A category the codes do not determine came out as the most probable
+    one every time: 30% of the training rows, 0% of the variational kind's
+    samples (10% of the plain kind's)."""
+    rng = np.random.RandomState(0)
+    a = rng.normal(size=500)
+    frame = pd.DataFrame(
+        {
+            "a": a,
+            "b": rng.normal(size=500),
+            "c": pd.Categorical(rng.choice(["x", "y"], size=500, p=[0.3, 0.7])),
+            "s": np.where(a > 0, "p", "q"),  # one the codes do determine
+        }
+    )
+    for kind in (AutoEncoder, VariationalAutoEncoder):
+        model = kind(max_epochs=20, random_state=0).fit(frame)
+        drawn = model.sample(2000, random_state=1)
+        assert abs((drawn["c"] == "x").mean() - 0.3) < 0.1, kind.__name__
+        assert ((drawn["a"] > 0) == (drawn["s"] == "p")).mean() > 0.7, kind.__name__
+        assert drawn.equals(model.sample(2000, random_state=1))
+        assert not drawn["c"].equals(model.sample(2000, random_state=2)["c"])
+
+
+def _arrow_columns(pa, rng, n):
+    """Columns that pyarrow backs, each of two or three categories."""
+    return {
+        # pandas' arrow form of ``category`` (HistGradientBoosting calls it
+        # categorical under "from_dtype"), of strings and of numbers
+        "dict_str": pd.Series(
+            pa.array(rng.choice(["red", "green", "blue"], n)).dictionary_encode(),
+            dtype=pd.ArrowDtype(pa.dictionary(pa.int32(), pa.string())),
+        ),
+        "dict_int": pd.Series(
+            pa.array(rng.choice([3, 5, 7], n)).dictionary_encode(),
+            dtype=pd.ArrowDtype(pa.dictionary(pa.int32(), pa.int64())),
+        ),
+        # a category whose categories pyarrow stores (pandas infers "str")
+        "cat": pd.Series(rng.choice(["x", "y"], n), dtype="string[pyarrow]").astype("category"),
+    }
+
+
+def test_pyarrow_dictionary_and_category_columns_come_back_in_their_dtypes(tmp_path):
+    """A dictionary column was a number to "from_dtype" (refused as strings,
+    or one of ints read as a number), and named categorical, its dtype could
+    not be rebuilt from its name (TypeError in inverse_transform and sample);
+    a category of pyarrow strings came back with categories of "str"."""
+    pa = pytest.importorskip("pyarrow")
+    rng = np.random.RandomState(0)
+    a = rng.normal(size=150)
+    for name, column in _arrow_columns(pa, rng, 150).items():
+        frame = pd.DataFrame({"a": a, "b": 2 * a, "c": column})
+        model = AutoEncoder(max_epochs=2, random_state=0).fit(frame)
+        assert_array_equal(model.is_categorical_, [False, False, True])
+        model.save(tmp_path / f"{name}.skae")
+        loaded = skae.load(tmp_path / f"{name}.skae")
+        for m in (model, loaded):
+            back = m.inverse_transform(m.transform(frame))
+            for out in (back, m.sample(5, random_state=0)):
+                assert out["c"].dtype == frame["c"].dtype, name
+                assert set(out["c"]) <= set(column), name
+            assert (back["c"] == frame["c"]).mean() > 0.3, name
+
+
+def test_a_named_decimal_column_comes_back_in_its_dtype():
+    """pandas cannot read back a decimal's name with its precision."""
+    pa = pytest.importorskip("pyarrow")
+    from decimal import Decimal
+
+    rng = np.random.RandomState(0)
+    k = rng.randint(0, 3, 120)
+    dtype = pd.ArrowDtype(pa.decimal128(10, 2))
+    frame = pd.DataFrame(
+        {
+            "a": k + rng.normal(scale=0.1, size=120),
+            "w": pd.Series([Decimal(int(v)) for v in k], dtype=dtype),
+        }
+    )
+    model = AutoEncoder(max_epochs=2, random_state=0, categorical_features=["w"]).fit(frame)
+    for out in (model.inverse_transform(model.transform(frame)), model.sample(5, random_state=0)):
+        assert out["w"].dtype == dtype and set(out["w"]) <= {Decimal(0), Decimal(1), Decimal(2)}
+
+
+@pytest.mark.parametrize(
+    "dtype", ["str", "string", "boolean", "string[pyarrow]", "bool[pyarrow]", "dict"]
+)
+def test_the_imputer_keeps_string_and_boolean_dtypes(dtype):
+    """Filled, a string or boolean column came back as objects (pandas 3's
+    default "str" included), a dictionary one raised."""
+    pa = pytest.importorskip("pyarrow")
+    rng = np.random.RandomState(0)
+    a = rng.normal(size=150)
+    if dtype == "dict":
+        column = _arrow_columns(pa, rng, 150)["dict_str"]
+    elif "bool" in dtype:
+        column = pd.Series(a > 0, dtype=dtype)
+    else:
+        column = pd.Series(np.where(a > 0, "p", "q"), dtype=dtype)
+    frame = pd.DataFrame({"a": a, "b": 2 * a, "c": column})
+    holes = frame.copy()
+    holes.loc[rng.rand(150) < 0.2, "c"] = None
+    imputer = AutoEncoderImputer(AutoEncoder(max_epochs=2, random_state=0)).fit(holes)
+    filled = imputer.transform(holes)
+    assert filled["c"].dtype == frame["c"].dtype
+    assert not filled["c"].isna().any() and set(filled["c"]) <= set(column)
+    kept = holes["c"].notna().to_numpy()
+    assert_array_equal(
+        filled["c"].to_numpy(dtype=object)[kept], holes["c"].to_numpy(dtype=object)[kept]
+    )
+
+
 @pytest.mark.parametrize(
     "bad, error, match",
     [

@@ -492,6 +492,42 @@ def test_a_one_cycle_schedule_goes_on_through_a_warm_start(blobs):
     assert_allclose(est.net_.history[:, "event_lr"], one_fit.net_.history[:, "event_lr"])
 
 
+def test_a_per_batch_schedule_goes_on_after_a_load(blobs, tmp_path):
+    """Put back on a loaded model, a schedule stepped per batch went on from
+    the epoch count (skorch's start), not the batch count: OneCycleLR climbed
+    back to its peak."""
+    schedule = LRScheduler(
+        policy=torch.optim.lr_scheduler.OneCycleLR, max_lr=0.05, total_steps=24, step_every="batch"
+    )
+    params = {"callbacks": [schedule], "batch_size": len(blobs) // 4 + 1, "random_state": 0}
+    one_fit = AutoEncoder(max_epochs=6, **params).fit(blobs)
+    est = AutoEncoder(max_epochs=3, **params).fit(blobs)
+    with pytest.warns(UserWarning, match="Callbacks are code"):
+        est.save(tmp_path / "model.skae")
+    loaded = load(tmp_path / "model.skae").set_params(callbacks=[schedule])
+    for _ in range(3):
+        loaded.partial_fit(blobs)
+    rates = [[b["event_lr"] for b in epoch["batches"]] for epoch in loaded.net_.history]
+    expected = [[b["event_lr"] for b in epoch["batches"]] for epoch in one_fit.net_.history]
+    assert_allclose(rates, expected)
+
+
+def test_a_cyclic_schedule_starts_at_its_base_rate(blobs):
+    """Its first batch ran at lr: the optimiser's starting rate, recorded
+    before skorch built the schedule, took the place of CyclicLR's own."""
+    seen = []
+
+    class FirstRate(Callback):
+        def on_batch_begin(self, net, training=False, **kwargs):
+            seen.append(net.optimizer_.param_groups[0]["lr"])
+
+    schedule = LRScheduler(
+        policy="CyclicLR", base_lr=1e-4, max_lr=1e-2, step_size_up=3, step_every="batch"
+    )
+    AutoEncoder(max_epochs=1, lr=0.01, callbacks=[FirstRate(), schedule], random_state=0).fit(blobs)
+    assert seen[0] == pytest.approx(1e-4)
+
+
 def test_early_stopping_restores_the_best_noise_scales_too(blobs):
     """The variational decoder's noise scales live in the criterion; the best
     epoch's are restored with the best module."""
