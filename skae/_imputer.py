@@ -238,7 +238,7 @@ class AutoEncoderImputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
                     elif categorical[j]:
                         full = column.to_numpy(dtype=object, copy=True)
                         full[positions[holes]] = values
-                        X.isetitem(j, _in_own_dtype(full, column.dtype))
+                        X.isetitem(j, _in_own_dtype(full, column.dtype, X.index))
                         continue
                     X.iloc[positions[holes], j] = values
         return X
@@ -295,15 +295,21 @@ class AutoEncoderImputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         return tags
 
 
-def _in_own_dtype(values: np.ndarray, dtype):
-    """A filled categorical column (objects) in its own ``dtype`` (a string,
-    boolean or pyarrow dictionary one; numbers named categorical), or as
-    objects where that dtype cannot hold the categories (a column that came
-    all missing, as float NaN or NaT)."""
+def _in_own_dtype(values: np.ndarray, dtype, index):
+    """A filled categorical column (objects) as a Series on ``index``, in its
+    own ``dtype`` (an object, string, boolean or pyarrow dictionary one;
+    numbers named categorical), or as objects where that dtype cannot hold
+    the categories (a column that came all missing, as float NaN or NaT).
+    A Series, not an array: pandas 3 would take an object array of strings
+    for its "str" dtype."""
+    import pandas as pd
+
     try:
-        return _series_of(values, dtype).array
+        column = _series_of(values, dtype)
     except (TypeError, ValueError, NotImplementedError):
-        return values
+        column = pd.Series(values, dtype=object)
+    column.index = index
+    return column
 
 
 def _in_dtype(values, dtype) -> np.ndarray:
