@@ -528,6 +528,41 @@ def test_a_cyclic_schedule_starts_at_its_base_rate(blobs):
     assert seen[0] == pytest.approx(1e-4)
 
 
+def test_a_one_cycle_warm_up_goes_on_through_a_warm_start(blobs, tmp_path):
+    """Split during the warm-up, the warm start's optimiser started the
+    climb from lr instead of the schedule's own starting rate."""
+
+    def model(epochs, **params):
+        schedule = LRScheduler(
+            policy=torch.optim.lr_scheduler.OneCycleLR,
+            max_lr=0.05,
+            total_steps=40,
+            step_every="batch",
+        )
+        size = len(blobs) // 4 + 1
+        return AutoEncoder(
+            lr=0.03,
+            max_epochs=epochs,
+            batch_size=size,
+            callbacks=[schedule],
+            random_state=0,
+            **params,
+        )
+
+    def rates(est):
+        return [b["event_lr"] for epoch in est.net_.history for b in epoch["batches"]]
+
+    one_fit = model(6).fit(blobs)
+    warm = model(1, warm_start=True).fit(blobs)
+    warm.set_params(max_epochs=5).fit(blobs)
+    assert_allclose(rates(warm), rates(one_fit))
+    with pytest.warns(UserWarning, match="Callbacks are code"):
+        model(1).fit(blobs).save(tmp_path / "model.skae")
+    loaded = load(tmp_path / "model.skae")
+    loaded.set_params(callbacks=model(1).callbacks, warm_start=True, max_epochs=5).fit(blobs)
+    assert_allclose(rates(loaded), rates(one_fit))
+
+
 def test_early_stopping_restores_the_best_noise_scales_too(blobs):
     """The variational decoder's noise scales live in the criterion; the best
     epoch's are restored with the best module."""
