@@ -18,7 +18,8 @@ categorical column counts once in the loss, the scores and :meth:`explain`,
 like a numeric one.
 
 The categories are learned at the first ``fit`` (sorted; a pandas
-``category`` column keeps its own). A missing entry (``NaN``, ``None``,
+``category`` column keeps its own, a pyarrow dictionary its dictionary's, in
+its order). A missing entry (``NaN``, ``None``,
 ``pd.NA``) is encoded as a block of ``NaN``, which the network reads as the
 categories' training frequencies (the estimator standardises the one-hot
 entries, so that is 0, as a missing number's mean is) and the loss leaves
@@ -105,8 +106,28 @@ def _dtype_from_name(name: str):
     return name
 
 
-def _series_of(values: np.ndarray, dtype):
-    """``values`` (objects) as a Series of ``dtype``."""
+def dictionary_values(column) -> np.ndarray | None:
+    """The values of a pyarrow dictionary column's dictionary, in its order
+    (for an ordered one, the order of the values); None for another column."""
+    import pandas as pd
+
+    if not isinstance(column.dtype, pd.ArrowDtype):
+        return None
+    import pyarrow as pa
+
+    if not pa.types.is_dictionary(column.dtype.pyarrow_dtype):
+        return None
+    array = pa.array(column)
+    if isinstance(array, pa.ChunkedArray):
+        array = array.unify_dictionaries().combine_chunks()
+    values = [v for v in array.dictionary.to_pylist() if v is not None]
+    return np.asarray(pd.unique(np.asarray(values, dtype=object)), dtype=object)
+
+
+def _series_of(values: np.ndarray, dtype, categories: np.ndarray | None = None):
+    """``values`` (objects) as a Series of ``dtype``; for a pyarrow
+    dictionary, with ``categories`` as its dictionary, in their order (and
+    any other value after them)."""
     import pandas as pd
 
     if isinstance(dtype, pd.ArrowDtype):
@@ -114,10 +135,19 @@ def _series_of(values: np.ndarray, dtype):
 
         kind = dtype.pyarrow_dtype
         if pa.types.is_dictionary(kind):
-            # pandas cannot convert objects to a dictionary type; arrow can
-            # encode an array of its values.
-            array = pa.array(values.tolist(), type=kind.value_type, from_pandas=True)
-            return pd.Series(pd.arrays.ArrowExtensionArray(array.dictionary_encode().cast(kind)))
+            # pandas cannot convert objects to a dictionary type: the
+            # dictionary and the indices into it, built by hand.
+            listed = [] if categories is None else list(categories)
+            missing = np.asarray(pd.isna(values), dtype=bool)
+            extra = [v for v in pd.unique(values[~missing]) if v not in set(listed)]
+            dictionary = pd.Index(listed + extra, dtype=object)
+            indices = np.where(missing, 0, dictionary.get_indexer(values))
+            array = pa.DictionaryArray.from_arrays(
+                pa.array(indices, type=kind.index_type, mask=missing),
+                pa.array(dictionary.tolist(), type=kind.value_type),
+                ordered=kind.ordered,
+            )
+            return pd.Series(pd.arrays.ArrowExtensionArray(array))
     return pd.Series(values, dtype=object).astype(dtype)
 
 
@@ -269,6 +299,22 @@ def _is_temporal_dtype(dtype) -> bool:
     )
 
 
+def _has_temporal_categories(dtype) -> bool:
+    """Whether ``dtype`` is a category, or a pyarrow dictionary, of dates,
+    times, time spans, periods or intervals."""
+    import pandas as pd
+
+    kind = _dtype_kind(dtype)
+    if kind == "category":
+        categories = dtype.categories
+        return _is_temporal_dtype(categories.dtype) or (
+            _dtype_kind(categories.dtype) == "object" and _holds_temporal_objects(categories)
+        )
+    if kind == "dictionary":
+        return _is_temporal_dtype(pd.ArrowDtype(dtype.pyarrow_dtype.value_type))
+    return False
+
+
 def check_no_temporal_columns(
     X, categorical: np.ndarray | None, numeric: np.ndarray | None = None
 ) -> None:
@@ -292,12 +338,7 @@ def check_no_temporal_columns(
         and (
             _is_temporal_dtype(dtype)
             # a category of dates, where a number is expected
-            or (
-                numeric is not None
-                and numeric[j]
-                and _dtype_kind(dtype) == "category"
-                and _is_temporal_dtype(dtype.categories.dtype)
-            )
+            or (numeric is not None and numeric[j] and _has_temporal_categories(dtype))
             or (_dtype_kind(dtype) == "object" and _holds_temporal_objects(X.iloc[:, j]))
         )
     ]
@@ -324,6 +365,11 @@ def resolve_categorical(X, categorical_features) -> np.ndarray | None:
         mask = np.array([_from_dtype(X, j) for j in range(len(columns))], dtype=bool)
         return mask if mask.any() else None
     spec = np.asarray(categorical_features)
+    if spec.ndim != 1:
+        raise ValueError(
+            "categorical_features must be one-dimensional: a list of column names or "
+            f"indices, or a boolean mask; got an array of shape {spec.shape}."
+        )
     if spec.size == 0:
         return None
     if n_features is None:
@@ -404,6 +450,8 @@ class CategoricalEncoding:
             kind = _dtype_kind(dtype)
             if kind == "category":
                 cats = np.asarray(dtype.categories, dtype=object)
+            elif kind == "dictionary":  # its own values, in its order
+                cats = dictionary_values(X.iloc[:, j])
             else:
                 try:
                     cats = _sorted_categories(_column(X, j))
@@ -518,7 +566,7 @@ class CategoricalEncoding:
             else:
                 # A Series of the column's own dtype: a DataFrame built from
                 # bare values would infer one ("str" for pandas 3's objects).
-                data[name] = _series_of(chosen, _dtype_from_name(kind))
+                data[name] = _series_of(chosen, _dtype_from_name(kind), categories)
         frame = pd.DataFrame(data)
         if index is not None:
             frame.index = index

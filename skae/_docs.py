@@ -90,13 +90,15 @@ PARAMETERS = """\
         column names or indices, or a boolean mask of ``n_features``
         entries, names them; None: every column is numeric. Each categorical
         column is one-hot encoded inside the estimator (its categories
-        learned at the first fit: sorted, or a pandas category's own) and
+        learned at the first fit: sorted, or a pandas category's own, or
+        a pyarrow dictionary's, in its order) and
         reconstructed by a softmax over its categories with a cross-entropy
         loss, so it counts once, like a numeric column, in the loss,
         :meth:`score_samples` and :meth:`explain`. :meth:`inverse_transform`
         and :meth:`sample` then return a DataFrame with the input's columns,
-        the most probable category in each categorical column, in the
-        column's dtype (the numbers are reconstructions, float64). A
+        the most probable category in each categorical column (a sample's is
+        drawn from the decoder's probabilities), in the column's dtype (the
+        numbers are reconstructions, float64). A
         category not seen at fit is encoded as no category, as
         :class:`~sklearn.preprocessing.OneHotEncoder` does with
         ``handle_unknown="ignore"``, and scored as a category of probability

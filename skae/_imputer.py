@@ -12,6 +12,7 @@ from ._base import BaseAutoEncoder
 from ._categorical import (
     _series_of,
     check_no_temporal_columns,
+    dictionary_values,
     object_numbers_as_float,
     resolve_categorical,
 )
@@ -238,7 +239,7 @@ class AutoEncoderImputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
                     elif categorical[j]:
                         full = column.to_numpy(dtype=object, copy=True)
                         full[positions[holes]] = values
-                        X.isetitem(j, _in_own_dtype(full, column.dtype, X.index))
+                        X.isetitem(j, _in_own_dtype(full, column, X.index))
                         continue
                     X.iloc[positions[holes], j] = values
         return X
@@ -295,7 +296,7 @@ class AutoEncoderImputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         return tags
 
 
-def _in_own_dtype(values: np.ndarray, dtype, index):
+def _in_own_dtype(values: np.ndarray, column, index):
     """A filled categorical column (objects) as a Series on ``index``, in its
     own ``dtype`` (an object, string, boolean or pyarrow dictionary one;
     numbers named categorical), or as objects where that dtype cannot hold
@@ -305,11 +306,12 @@ def _in_own_dtype(values: np.ndarray, dtype, index):
     import pandas as pd
 
     try:
-        column = _series_of(values, dtype)
+        # A dictionary keeps its own, gaining the categories filled in.
+        filled = _series_of(values, column.dtype, dictionary_values(column))
     except (TypeError, ValueError, NotImplementedError):
-        column = pd.Series(values, dtype=object)
-    column.index = index
-    return column
+        filled = pd.Series(values, dtype=object)
+    filled.index = index
+    return filled
 
 
 def _in_dtype(values, dtype) -> np.ndarray:

@@ -539,6 +539,33 @@ def test_a_date_column_is_refused_by_name(column, with_category):
         fitted.predict(X.assign(when=pd.Categorical(column)))
 
 
+def test_a_category_or_dictionary_of_dates_is_refused_where_numbers_are_expected():
+    """A category of date objects and a pyarrow dictionary of dates gave
+    float()'s TypeError, naming no column."""
+    import datetime
+
+    pa = pytest.importorskip("pyarrow")
+    days = pd.Series([datetime.date(2020, 1, 1), datetime.date(2021, 5, 5)] * 20)
+    x = np.random.RandomState(0).normal(size=40)
+    for column in (
+        days.astype("category"),
+        pd.Series(pd.arrays.ArrowExtensionArray(pa.array(days).dictionary_encode())),
+    ):
+        with pytest.raises(ValueError, match=r"columns \['d'\] hold dates"):
+            AutoEncoder(max_epochs=1, categorical_features=None).fit(
+                pd.DataFrame({"x": x, "d": column})
+            )
+
+
+@pytest.mark.parametrize("spec", [np.array([["c"]]), np.array([[0]]), np.array(0)])
+def test_categorical_features_of_another_shape_is_refused(spec):
+    """A 2-D array of names was read as names X lacks ([['c']]), one of
+    indices silently as its entries."""
+    X = pd.DataFrame({"c": ["a", "b"] * 20, "x": np.arange(40.0)})
+    with pytest.raises(ValueError, match="categorical_features must be one-dimensional"):
+        AutoEncoder(max_epochs=1, categorical_features=spec).fit(X)
+
+
 def test_a_column_of_date_objects_is_refused_as_dates_are():
     """``.dt.date`` gives an object column: it was taken for a categorical
     one (and its model could not be saved)."""

@@ -705,6 +705,38 @@ def test_pyarrow_dictionary_and_category_columns_come_back_in_their_dtypes(tmp_p
             assert (back["c"] == frame["c"]).mean() > 0.3, name
 
 
+def test_a_pyarrow_dictionary_keeps_its_own_order():
+    """The column was rebuilt by encoding its values, so an ordered
+    dictionary's order (the order of its values) followed the rows: the
+    imputer reordered the user's own observed rows, and ``categories_``
+    came out sorted."""
+    pa = pytest.importorskip("pyarrow")
+    rng = np.random.RandomState(0)
+    codes = 2 - rng.choice(3, 150)  # the first rows are "hi"
+    holes = rng.rand(150) < 0.2
+    levels = pa.DictionaryArray.from_arrays(
+        pa.array(codes, pa.int8(), mask=holes), pa.array(["lo", "mid", "hi"]), ordered=True
+    )
+    frame = pd.DataFrame(
+        {"x": codes + rng.normal(scale=0.1, size=150), "lvl": pd.arrays.ArrowExtensionArray(levels)}
+    )
+
+    def order(column):
+        return pa.array(column).dictionary.to_pylist()
+
+    filled = AutoEncoderImputer(AutoEncoder(max_epochs=2, random_state=0)).fit_transform(frame)
+    model = AutoEncoder(max_epochs=2, random_state=0).fit(frame.dropna())
+    assert_array_equal(model.categories_[0], ["lo", "mid", "hi"])
+    back = model.inverse_transform(model.transform(frame.dropna()))
+    for column in (filled["lvl"], back["lvl"], model.sample(20, random_state=0)["lvl"]):
+        assert order(column) == ["lo", "mid", "hi"] and column.dtype == frame["lvl"].dtype
+    observed = ~holes
+    assert_array_equal(
+        filled["lvl"].to_numpy(dtype=object)[observed],
+        frame["lvl"].to_numpy(dtype=object)[observed],
+    )
+
+
 def test_a_named_decimal_column_comes_back_in_its_dtype():
     """pandas cannot read back a decimal's name with its precision."""
     pa = pytest.importorskip("pyarrow")
