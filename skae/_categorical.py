@@ -124,7 +124,7 @@ def dictionary_values(column) -> np.ndarray | None:
     return np.asarray(pd.unique(np.asarray(values, dtype=object)), dtype=object)
 
 
-def _series_of(values: np.ndarray, dtype, categories: np.ndarray | None = None):
+def series_of(values: np.ndarray, dtype, categories: np.ndarray | None = None):
     """``values`` (objects) as a Series of ``dtype``; for a pyarrow
     dictionary, with ``categories`` as its dictionary, in their order (and
     any other value after them)."""
@@ -137,10 +137,12 @@ def _series_of(values: np.ndarray, dtype, categories: np.ndarray | None = None):
         if pa.types.is_dictionary(kind):
             # pandas cannot convert objects to a dictionary type: the
             # dictionary and the indices into it, built by hand.
-            listed = [] if categories is None else list(categories)
+            listed = pd.Index([] if categories is None else list(categories), dtype=object)
             missing = np.asarray(pd.isna(values), dtype=bool)
-            extra = [v for v in pd.unique(values[~missing]) if v not in set(listed)]
-            dictionary = pd.Index(listed + extra, dtype=object)
+            extra = pd.Index(pd.unique(values[~missing]), dtype=object).difference(
+                listed, sort=False
+            )
+            dictionary = listed.append(extra)
             indices = np.where(missing, 0, dictionary.get_indexer(values))
             array = pa.DictionaryArray.from_arrays(
                 pa.array(indices, type=kind.index_type, mask=missing),
@@ -566,7 +568,7 @@ class CategoricalEncoding:
             else:
                 # A Series of the column's own dtype: a DataFrame built from
                 # bare values would infer one ("str" for pandas 3's objects).
-                data[name] = _series_of(chosen, _dtype_from_name(kind), categories)
+                data[name] = series_of(chosen, _dtype_from_name(kind), categories)
         frame = pd.DataFrame(data)
         if index is not None:
             frame.index = index

@@ -10,11 +10,11 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._base import BaseAutoEncoder
 from ._categorical import (
-    _series_of,
     check_no_temporal_columns,
     dictionary_values,
     object_numbers_as_float,
     resolve_categorical,
+    series_of,
 )
 from ._denoising import DenoisingAutoEncoder
 
@@ -307,7 +307,7 @@ def _in_own_dtype(values: np.ndarray, column, index):
 
     try:
         # A dictionary keeps its own, gaining the categories filled in.
-        filled = _series_of(values, column.dtype, dictionary_values(column))
+        filled = series_of(values, column.dtype, dictionary_values(column))
     except (TypeError, ValueError, NotImplementedError):
         filled = pd.Series(values, dtype=object)
     filled.index = index
