@@ -1809,7 +1809,9 @@ class BaseAutoEncoder(
 
         The file holds the hyper-parameters and fitted scalars as JSON and
         every array and weight as tensors; :func:`skae.load` reads it back
-        without running code from the file. Callbacks are not saved. Pickle
+        without running code from the file. Callbacks are not saved, nor is a
+        ``RandomState`` instance given as ``random_state`` (the loaded model has
+        None; the fitted weights do not depend on it), each with a warning. Pickle
         and joblib work too, but loading a pickle can run arbitrary code.
         The file is written beside ``path`` and renamed into place, so a
         failed save leaves any previous file at ``path`` whole; a symbolic

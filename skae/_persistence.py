@@ -700,9 +700,17 @@ def _from_json(value: Any) -> Any:
     return value
 
 
+def _numpy_scalar(value: Any) -> Any:
+    """A numpy scalar as the Python number it holds (a callback may record
+    ``np.float32``), for :func:`json.dumps`; anything else is refused."""
+    if isinstance(value, np.generic) and value.dtype.kind in "biuf":
+        return value.item()
+    raise TypeError(f"{type(value).__name__} is not JSON")
+
+
 def _history_as_json(history: History) -> list:
     try:
-        return json.loads(json.dumps(history.to_list()))
+        return json.loads(json.dumps(history.to_list(), default=_numpy_scalar))
     except (TypeError, ValueError):
         warnings.warn(
             "net_.history holds values that are not JSON (from a callback?); it is not saved.",

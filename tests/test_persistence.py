@@ -654,6 +654,23 @@ def test_categories_that_are_not_json_are_refused_and_the_old_file_kept(tmp_path
     assert_array_equal(load(path).score_samples(converted), model.score_samples(converted))
 
 
+def test_a_history_with_numpy_scalars_is_saved(blobs, tmp_path):
+    """A callback that recorded np.float32 made the whole history, the
+    built-in columns too, be dropped with a warning."""
+    from skorch.callbacks import Callback
+
+    class Record(Callback):
+        def on_epoch_end(self, net, **kwargs):
+            net.history.record("w_norm", np.float32(1.5))
+
+    model = AutoEncoder(max_epochs=2, callbacks=[Record()], random_state=0).fit(blobs)
+    with pytest.warns(UserWarning, match="Callbacks are code"):
+        model.save(tmp_path / "model.skae")
+    history = load(tmp_path / "model.skae").net_.history
+    assert len(history) == 2 and history[:, "w_norm"] == [1.5, 1.5]
+    assert history[:, "train_loss"] == model.net_.history[:, "train_loss"]
+
+
 def test_save_refuses_parameters_changed_since_the_fit(blobs, tmp_path):
     """The file rebuilds the network from the parameters it stores: another
     activation loaded as a different model, other widths as an unloadable file."""
