@@ -1127,10 +1127,10 @@ class BaseAutoEncoder(
         # loaded model's schedule is gone, its optimiser's rate not).
         keep_rate = net.lr == self.net_.lr
         old_groups = self.net_.optimizer_.param_groups
+        # The starting rate too (OneCycleLR's warm-up climbs from it), unless
+        # lr was set since: the schedule then restarts from lr.
+        skip = ("params",) if keep_rate else ("params", "initial_lr")
         for group, old in zip(net.optimizer_.param_groups, old_groups, strict=False):
-            # The starting rate too (OneCycleLR's warm-up climbs from it),
-            # unless lr was set since: the schedule then restarts from lr.
-            skip = ("params",) if keep_rate else ("params", "initial_lr")
             for key, value in old.items():
                 if key not in skip:
                     group.setdefault(key, value)

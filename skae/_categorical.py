@@ -324,8 +324,9 @@ def check_no_temporal_columns(
     of a DataFrame ``X`` that are not among its ``categorical`` ones: they
     are neither numbers nor categories until the user says which features
     they mean (numpy's own refusal is a TypeError naming no column). A
-    ``category`` of them is refused where a fitted model's ``numeric`` mask
-    expects a number ("from_dtype" takes it for categorical otherwise)."""
+    ``category`` or pyarrow dictionary of them is refused where the
+    ``numeric`` mask expects a number ("from_dtype" takes it for categorical
+    otherwise)."""
     dtypes = getattr(X, "dtypes", None)
     if dtypes is None or not hasattr(dtypes, "items"):
         return
