@@ -22,12 +22,22 @@ scores the test rows by several combinations of them, without refitting:
 ``fisher`` / ``fisher_max``
     minus the log of each term's training tail probability (beyond the
     training top 5%, an exponential tail fitted to it), summed, or the larger;
+``hinge_1`` / ``hinge_50`` / ``hinge_90``
+    the estimator's sum with the code term floored: a code more central than
+    the floor (the Gaussian's expected distance, or the training median or
+    90th percentile of the distance) counts as the floor, so central codes earn
+    no bonus;
+``if_codes`` / ``z_if_codes``
+    IsolationForest fitted on the training codes in place of the Gaussian:
+    alone, or as a ``z_iqr`` sum with the reconstruction term;
 ``IF``
     IsolationForest on the same split, for reference.
 
 Run: ``python benchmarks/score_combinations.py`` (about 15 minutes on one
 thread; the terms are cached in ``--cache``, so a second run only scores).
-Prints the mean ROC-AUC and average precision per view.
+Prints the mean ROC-AUC and average precision per view; with ``--grid``, the
+mean ROC-AUC of the floored sum for several weights of the code term and
+floors (training percentiles of the code's distance).
 """
 
 from __future__ import annotations
@@ -69,7 +79,9 @@ def dump(view: str, dataset: str, cache: Path) -> Path:
     model = AutoEncoder(random_state=0).fit(X_train)
     rec_train, code_train = terms(model, X_train)
     rec_test, code_test = terms(model, X_test)
+    codes_train, codes_test = model.transform(X_train), model.transform(X_test)
     forest = IsolationForest(random_state=0).fit(X_train)
+    code_forest = IsolationForest(random_state=0).fit(codes_train)
     np.savez(
         path,
         rec_train=rec_train,
@@ -79,6 +91,8 @@ def dump(view: str, dataset: str, cache: Path) -> Path:
         y=y_test,
         current=-model.score_samples(X_test),
         iforest=-forest.score_samples(X_test),
+        code_forest_train=-code_forest.score_samples(codes_train),
+        code_forest_test=-code_forest.score_samples(codes_test),
     )
     print(view, dataset, file=sys.stderr, flush=True)
     return path
@@ -115,8 +129,35 @@ def combinations(d) -> dict[str, np.ndarray]:
         "log": np.log(rec / np.median(rec_t)) + np.log((code + 1) / np.median(code_t + 1)),
         "fisher": _tail(rec_t, rec) + _tail(code_t, code),
         "fisher_max": np.maximum(_tail(rec_t, rec), _tail(code_t, code)),
+        "hinge_1": rec + 0.5 * np.maximum(code, 1.0),
+        "hinge_50": rec + 0.5 * np.maximum(code, np.median(code_t)),
+        "hinge_90": rec + 0.5 * np.maximum(code, np.percentile(code_t, 90)),
+        "if_codes": d["code_forest_test"],
+        "z_if_codes": _iqr_z(rec_t, rec) + _iqr_z(d["code_forest_train"], d["code_forest_test"]),
         "IF": d["iforest"],
     }
+
+
+def print_grid(chosen: list[str], cache: Path) -> None:
+    """Mean ROC-AUC per view of ``rec + weight * max(code, floor) / 2``."""
+    cells: dict[tuple[str, str], list[float]] = {}
+    for view in chosen:
+        for dataset in datasets(view):
+            with np.load(dump(view, dataset, cache)) as d:
+                rec, code, code_t = d["rec_test"], d["code_test"], d["code_train"]
+                for weight in (1, 2, 4, 8):
+                    for q in (0, 50, 75, 90):
+                        floor = np.percentile(code_t, q) if q else -np.inf
+                        score = rec + 0.5 * weight * np.maximum(code, floor)
+                        finite = np.isfinite(score)
+                        score = np.where(finite, score, score[finite].max() + 1)
+                        key = (f"weight {weight}, floor q{q}", view)
+                        cells.setdefault(key, []).append(roc_auc_score(d["y"], score))
+    rows = sorted({r for r, _ in cells}, key=lambda r: (int(r.split()[1][:-1]), r))
+    print("| code weight, floor | " + " | ".join(chosen) + " |")
+    print("|---|" + "---:|" * len(chosen))
+    for r in rows:
+        print(f"| {r} | " + " | ".join(f"{np.mean(cells[r, v]):.3f}" for v in chosen) + " |")
 
 
 def datasets(view: str) -> list[str]:
@@ -132,9 +173,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--views", nargs="+", default=list(VIEWS))
     parser.add_argument("--cache", type=Path, default=Path("/tmp/skae_score_terms"))
+    parser.add_argument("--grid", action="store_true", help="print the floored sums' grid")
     args = parser.parse_args()
     torch.set_num_threads(1)
     args.cache.mkdir(parents=True, exist_ok=True)
+    if args.grid:
+        print_grid(args.views, args.cache)
+        return
     results: dict[str, dict[str, list[tuple[float, float]]]] = {}
     for view in args.views:
         for dataset in datasets(view):
