@@ -5,21 +5,7 @@
 sampling; the input side (checking ``X``, the categorical encoding, the
 scaling, missing entries) is :class:`skae._input.InputSide`, which it
 inherits. A kind of autoencoder subclasses it and overrides only the hooks
-that make it different:
-
-``_make_module(n_features)``
-    the architecture (and the latent component, for a variational model);
-``_make_criterion()``
-    the per-sample reconstruction loss;
-``_make_penalties()``
-    extra named loss terms (sparsity, contraction, KL divergence);
-``_make_corruption()``
-    the input corruption applied during training only (denoising);
-``_score_samples_scaled(module, x)``
-    the per-sample normality score on standardised data;
-``_log_likelihood_scaled(module, x)``
-    the per-sample log-likelihood that :meth:`~BaseAutoEncoder.score`
-    averages, comparable across models fitted to the same data.
+that make it different; :class:`BaseAutoEncoder`'s Notes list the hooks.
 """
 
 from __future__ import annotations
@@ -73,7 +59,12 @@ from ._net import (
     Penalty,
     TimeLeft,
 )
-from ._reconstruction import RECONSTRUCTION_LOSSES, MixedTypeLoss, SquaredError
+from ._reconstruction import (
+    RECONSTRUCTION_LOSSES,
+    MixedTypeLoss,
+    PerFeatureLoss,
+    SquaredError,
+)
 from ._scaling import (
     as_tensor,
     check_some_observed,
@@ -202,6 +193,11 @@ def _float32_default():
         yield
     finally:
         torch.set_default_dtype(previous)
+
+
+def _defined_by(cls: type, name: str) -> type:
+    """The class of ``cls``'s method resolution order that defines ``name``."""
+    return next(klass for klass in cls.__mro__ if name in vars(klass))
 
 
 def _network_state(net: AutoEncoderNet) -> tuple:
@@ -356,8 +352,7 @@ class BaseAutoEncoder(
 
     Not for direct use: fit one of its subclasses, which choose the loss,
     the latent component, the penalties and the corruption. A new kind of
-    autoencoder subclasses it and overrides only those hooks (see the module
-    docstring of ``skae._base``).
+    autoencoder subclasses it and overrides only those hooks (Notes below).
 
     Parameters
     ----------
@@ -375,6 +370,31 @@ class BaseAutoEncoder(
     VariationalAutoEncoder : A generative model with a Gaussian latent.
     ContractiveAutoEncoder : With a penalty on the encoder's Jacobian.
     ConvolutionalAutoEncoder : Convolutional defaults for images.
+
+    Notes
+    -----
+    The hooks a kind overrides (each a private method):
+
+    ``_make_module(n_features)``
+        the architecture (and the latent component, for a variational model);
+    ``_make_criterion(n_features)``
+        the reconstruction loss, a ``skae._reconstruction.PerFeatureLoss``
+        that defines ``per_feature(out, x)`` (each entry's loss, of shape
+        ``(n_samples, n_features)``, from the module's output dict and the
+        standardised input) and ``reconstruct(out)`` (the reconstruction, in the
+        standardised units of ``x``);
+    ``_make_penalties()``
+        extra named loss terms (sparsity, contraction, KL divergence);
+    ``_make_corruption()``
+        the input corruption applied during training only (denoising);
+    ``_score_samples_scaled(module, x)``
+        the per-sample normality score on standardised data; a kind that
+        overrides it overrides ``_feature_terms_scaled(module, x)`` too: the
+        score's terms, one per feature and the code term, that add up to it
+        (what :meth:`~BaseAutoEncoder.explain` shares out);
+    ``_log_likelihood_scaled(module, x)``
+        the per-sample log-likelihood that :meth:`~BaseAutoEncoder.score`
+        averages, comparable across models fitted to the same data.
 
     Examples
     --------
@@ -765,7 +785,9 @@ class BaseAutoEncoder(
         self._set_noise_variance(log_variance)
         self.code_mean_, self.code_covariance_ = fit_code_gaussian(codes)
         self.latent_density_ = fit_code_density(codes, seed)
-        if errors is None:
+        # The kept errors make the built-in score only: a kind with a score
+        # of its own gets its training scores from that score.
+        if errors is None or not self._builtin_score():
             return None
         step = INFERENCE_BATCH_SIZE
         scores = [
@@ -773,6 +795,10 @@ class BaseAutoEncoder(
             for i in range(0, n_samples, step)
         ]
         return torch.cat(scores).cpu().numpy()
+
+    def _builtin_score(self) -> bool:
+        """Whether :meth:`_score_samples_scaled` is this class's (not a kind's own)."""
+        return _defined_by(type(self), "_score_samples_scaled") is BaseAutoEncoder
 
     def _sample_codes(self, n_samples: int, rng: np.random.RandomState) -> np.ndarray:
         """Draw codes for :meth:`sample`."""
@@ -1293,8 +1319,8 @@ class BaseAutoEncoder(
         beside it when there are any."""
         encoding = self._encoding()
         if encoding is None:
-            return self._make_criterion(n_features)
-        numeric = self._make_criterion(len(encoding.numeric_positions()))
+            return self._checked_criterion(n_features)
+        numeric = self._checked_criterion(len(encoding.numeric_positions()))
         return MixedTypeLoss(
             numeric,
             encoding.blocks(),
@@ -1303,6 +1329,19 @@ class BaseAutoEncoder(
             self.mean_,
             self.scale_,
         )
+
+    def _checked_criterion(self, n_features: int) -> PerFeatureLoss:
+        """:meth:`_make_criterion`'s loss, refused by name if it is not a
+        :class:`~skae._reconstruction.PerFeatureLoss` (scoring, missing
+        entries and the decoder need its per-entry terms)."""
+        criterion = self._make_criterion(n_features)
+        if not isinstance(criterion, PerFeatureLoss):
+            raise TypeError(
+                f"{type(self).__name__}._make_criterion must return a "
+                "skae._reconstruction.PerFeatureLoss (defining per_feature and "
+                f"reconstruct); got {type(criterion).__name__}."
+            )
+        return criterion
 
     def _column_log_scale(self) -> np.ndarray:
         """Per input column, the log of its standardisation's scale (0 for a
@@ -1633,6 +1672,15 @@ class BaseAutoEncoder(
         """
         frame = X if hasattr(X, "columns") else None
         X = self._check_input(X)
+        if not issubclass(
+            _defined_by(type(self), "_feature_terms_scaled"),
+            _defined_by(type(self), "_score_samples_scaled"),
+        ):
+            # Terms of another score would not add up to this one.
+            raise NotImplementedError(
+                f"{type(self).__name__} overrides _score_samples_scaled but not "
+                "_feature_terms_scaled, the terms explain shares out; override both."
+            )
         # In numpy: a read-only X (a memmap) would make torch warn.
         outside = self._outside_unit_interval(X)
         if outside is not None and outside.any():

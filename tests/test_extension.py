@@ -1,0 +1,86 @@
+"""A new kind written from the hooks that ``skae._base`` documents."""
+
+import numpy as np
+import pytest
+import torch
+from sklearn.utils.estimator_checks import check_outliers_fit_predict, check_outliers_train
+
+from skae import BaseAutoEncoder
+from skae._reconstruction import PerFeatureLoss
+
+_rng = np.random.RandomState(0)
+# Two factors and a little noise: two codes can learn them.
+X = _rng.normal(size=(200, 2)) @ _rng.normal(size=(2, 6)) + 0.1 * _rng.normal(size=(200, 6))
+FAST = {"n_components": 2, "max_epochs": 5, "random_state": 0}
+
+
+class AbsoluteError(PerFeatureLoss):
+    """Each entry's absolute error."""
+
+    def per_feature(self, out, x):
+        return (out["x_hat"] - x).abs()
+
+    def reconstruct(self, out):
+        return out["x_hat"]
+
+
+class AbsoluteErrorKind(BaseAutoEncoder):
+    def _make_criterion(self, n_features):
+        return AbsoluteError()
+
+
+class ReconstructionOnly(BaseAutoEncoder):
+    """A score of its own: minus the mean squared reconstruction error."""
+
+    def _score_samples_scaled(self, module, x):
+        return -(module(x)["x_hat"] - x).square().mean(dim=1).double()
+
+
+def test_a_criterion_from_the_documented_hook_trains_and_scores():
+    model = AbsoluteErrorKind(**{**FAST, "max_epochs": 20}).fit(X)
+    losses = model.net_.history[:, "train_loss"]
+    assert losses[-1] < 0.5 * losses[0]
+    # Its score is its own loss: the absolute errors, each feature's divided
+    # by its training mean, minus the code term.
+    with torch.no_grad():
+        x = torch.as_tensor((X - model.mean_) / model.scale_, dtype=torch.float32)
+        out = model.net_.module_(x)
+        errors = (out["x_hat"] - x).abs().double().numpy()
+    expected = (errors / model.error_scale_).mean(axis=1)
+    code_term = model._code_term(out["z"]).numpy()
+    np.testing.assert_allclose(code_term - model.score_samples(X), expected, rtol=1e-4)
+
+
+def test_a_criterion_that_is_not_a_per_feature_loss_is_refused_by_name():
+    class Plain(torch.nn.Module):
+        def forward(self, out, x):
+            return (out["x_hat"] - x).abs().mean(dim=1)
+
+    class PlainKind(BaseAutoEncoder):
+        def _make_criterion(self, n_features):
+            return Plain()
+
+    with pytest.raises(TypeError, match="PlainKind._make_criterion must return .*PerFeatureLoss"):
+        PlainKind(**FAST).fit(X)
+
+
+def test_a_score_of_its_own_sets_the_threshold():
+    # The training scores of the built-in score came on the way of a pass the
+    # fit makes anyway; a kind's own score must be the one thresholded.
+    model = ReconstructionOnly(**FAST, contamination=0.1).fit(X)
+    scores = model.score_samples(X)
+    residuals = (model.inverse_transform(model.transform(X)) - X) / model.scale_
+    np.testing.assert_allclose(scores, -np.square(residuals).mean(axis=1), rtol=1e-4, atol=1e-6)
+    assert model.offset_ == pytest.approx(np.percentile(scores, 10), rel=1e-4)
+    assert np.mean(model.predict(X) == -1) == pytest.approx(0.1, abs=0.01)
+
+
+@pytest.mark.parametrize("check", [check_outliers_train, check_outliers_fit_predict])
+def test_a_score_of_its_own_passes_the_outlier_checks(check):
+    check("ReconstructionOnly", ReconstructionOnly(**FAST))
+
+
+def test_explain_refuses_a_score_without_its_terms():
+    model = ReconstructionOnly(**FAST).fit(X)
+    with pytest.raises(NotImplementedError, match="_feature_terms_scaled"):
+        model.explain(X[:3])
