@@ -44,8 +44,6 @@ class ConvolutionalAutoEncoder(BaseAutoEncoder):
     Attributes
     ----------
     %(attributes)s
-    image_shape_ : tuple of int
-        The ``(C, H, W)`` shape of one image.
 
     See Also
     --------

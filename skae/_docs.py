@@ -273,6 +273,10 @@ ATTRIBUTES = """\
     hidden_layer_sizes_ : tuple of int
         The widths (channels with ``architecture="conv"``) of the hidden
         layers: ``hidden_layer_sizes``, or what ``"auto"`` gave.
+    image_shape_ : tuple of int
+        The ``(C, H, W)`` shape of one image: ``image_shape``, or what the
+        rows' length (or a 4-D ``X``'s shape) gave. Set only with
+        ``architecture="conv"``.
     n_features_in_ : int
         Number of features seen during :term:`fit`.
     feature_names_in_ : ndarray of shape (`n_features_in_`,)

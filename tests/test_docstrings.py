@@ -1,0 +1,68 @@
+"""Fitted attributes and their documentation agree, as scikit-learn's own
+``test_docstring_parameters`` demands: every public attribute a fit sets is in
+the class's Attributes section, and every one listed there is set (or says
+when it is not)."""
+
+import inspect
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import FAST_ESTIMATORS
+
+from skae import AutoEncoderImputer
+
+#: Attributes whose documentation says when they are absent.
+CONDITIONAL = {"categories_", "feature_names_in_", "image_shape_"}
+
+
+def documented_attributes(cls: type) -> set[str]:
+    doc = inspect.getdoc(cls)
+    section = re.search(r"^Attributes\n-+\n(.*?)(?:^\S[^\n]*\n-+\n|\Z)", doc, re.M | re.S)
+    return set(re.findall(r"^(\w+) : ", section.group(1), re.M))
+
+
+def fitted_attributes(estimator) -> set[str]:
+    return {name for name in vars(estimator) if name.endswith("_") and not name.startswith("_")}
+
+
+def _table() -> pd.DataFrame:
+    rng = np.random.RandomState(0)
+    frame = pd.DataFrame(rng.normal(size=(64, 3)), columns=["a", "b", "c"])
+    frame.loc[::7, "b"] = np.nan
+    frame["kind"] = pd.Categorical(rng.choice(["x", "y"], size=64))
+    return frame
+
+
+@pytest.mark.parametrize("name", sorted(FAST_ESTIMATORS))
+@pytest.mark.parametrize("data", ["array", "table", "images"])
+def test_fitted_attributes_are_documented(name, data):
+    make = FAST_ESTIMATORS[name]
+    if data == "images":
+        X = np.random.RandomState(0).uniform(size=(48, 64))
+        estimator = make(architecture="conv", hidden_layer_sizes=(4,), max_epochs=1).fit(X)
+    elif data == "table":
+        if name == "ConvolutionalAutoEncoder":
+            pytest.skip("images, not tables")
+        estimator = make(max_epochs=1).fit(_table())
+    else:
+        X = np.random.RandomState(0).normal(size=(48, 64))
+        estimator = make(max_epochs=1).fit(X)
+    documented = documented_attributes(type(estimator))
+    fitted = fitted_attributes(estimator)
+    assert fitted - documented == set()
+    assert documented - fitted <= CONDITIONAL
+    if data == "images":
+        assert "image_shape_" in fitted
+    if data == "table":
+        assert {"categories_", "feature_names_in_"} <= fitted
+
+
+def test_imputer_attributes_are_documented():
+    estimator = FAST_ESTIMATORS["AutoEncoder"](max_epochs=1)
+    imputer = AutoEncoderImputer(estimator, random_state=0).fit(_table())
+    documented = documented_attributes(AutoEncoderImputer)
+    fitted = fitted_attributes(imputer)
+    assert fitted - documented == set()
+    assert documented - fitted <= CONDITIONAL
