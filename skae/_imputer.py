@@ -127,7 +127,7 @@ class AutoEncoderImputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         else:
             spec = getattr(self.estimator, "categorical_features", None)
         mask = resolve_categorical(X, spec)
-        check_no_temporal_columns(X, mask)
+        check_no_temporal_columns(X, mask, _numeric_columns(X, mask))
         self._categorical = mask is not None
         if self._categorical:
             validate_data(self, X, skip_check_array=True)
@@ -181,7 +181,7 @@ class AutoEncoderImputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             if not hasattr(X, "iloc"):
                 return self._transform_rows(X)
             return self._transform_frame(X)
-        check_no_temporal_columns(X, None)
+        check_no_temporal_columns(X, None, _numeric_columns(X, None))
         X = validate_data(
             self,
             _object_numbers_as_float(X),
@@ -343,3 +343,11 @@ def _object_numbers_as_float(X):
     if hasattr(getattr(X, "dtypes", None), "items"):
         return object_numbers_as_float(X)
     return X
+
+
+def _numeric_columns(X, categorical: np.ndarray | None) -> np.ndarray | None:
+    """Which columns of a DataFrame ``X`` the estimator reads as numbers (a
+    category of dates there is refused by name); None for other inputs."""
+    if not hasattr(getattr(X, "dtypes", None), "items") or len(getattr(X, "shape", ())) != 2:
+        return None
+    return np.ones(X.shape[1], bool) if categorical is None else ~categorical

@@ -347,6 +347,13 @@ class AutoEncoderNet(NeuralNet):
                     # skorch starts it at the history's epoch count; stepped
                     # per batch, it has taken one step per batch so far.
                     state["last_epoch"] = callback.batch_idx_
+                if "T_cur" in state:
+                    # CosineAnnealingWarmRestarts also keeps its place in its
+                    # cycle, which skorch's start derived with one restart at
+                    # most: from the step count, as torch's step(epoch) does.
+                    state["T_cur"], state["T_i"] = _restart_phase(
+                        state["last_epoch"], state["T_0"], state["T_mult"]
+                    )
             scheduler.load_state_dict(state)
             # The rates it had reached (none recorded: as skorch left them).
             last = state.get("_last_lr", [])
@@ -497,3 +504,16 @@ class AutoEncoderNet(NeuralNet):
     def __setstate__(self, state: dict) -> None:
         super().__setstate__(state)
         self.module, self.criterion = self.module_, self.criterion_
+
+
+def _restart_phase(step: int, first: int, factor: int) -> tuple[int, int]:
+    """Where ``step`` falls in CosineAnnealingWarmRestarts' cycles of
+    ``first``, ``first * factor``, ... steps: the steps into its cycle, and
+    the cycle's length."""
+    if factor == 1:
+        return step % first, first
+    length = first
+    while step >= length:
+        step -= length
+        length *= factor
+    return step, length

@@ -703,8 +703,9 @@ def _from_json(value: Any) -> Any:
 def _numpy_scalar(value: Any) -> Any:
     """A numpy scalar as the Python number it holds (a callback may record
     ``np.float32``), for :func:`json.dumps`; anything else is refused."""
+    # Converted by kind, not by ``item()``: a long double's item is itself.
     if isinstance(value, np.generic) and value.dtype.kind in "biuf":
-        return value.item()
+        return {"b": bool, "i": int, "u": int, "f": float}[value.dtype.kind](value)
     raise TypeError(f"{type(value).__name__} is not JSON")
 
 

@@ -557,6 +557,22 @@ def test_a_category_or_dictionary_of_dates_is_refused_where_numbers_are_expected
             )
 
 
+def test_the_imputer_refuses_a_category_of_dates_by_name():
+    """Its numeric path (no categorical column) gave float()'s TypeError,
+    naming no column, at fit and at transform; its estimator named it."""
+    from skae import AutoEncoderImputer
+
+    x = np.random.RandomState(0).normal(size=(60, 2))
+    numbers = pd.DataFrame(x, columns=["a", "z"])
+    dates = numbers.assign(z=pd.Categorical(pd.date_range("2020-01-01", periods=60)))
+    imputer = AutoEncoderImputer(AutoEncoder(max_epochs=1, random_state=0)).fit(numbers)
+    with pytest.raises(ValueError, match=r"columns \['z'\] hold dates"):
+        imputer.transform(dates)
+    estimator = AutoEncoder(max_epochs=1, categorical_features=None)
+    with pytest.raises(ValueError, match=r"columns \['z'\] hold dates"):
+        AutoEncoderImputer(estimator).fit(dates)
+
+
 @pytest.mark.parametrize("spec", [np.array([["c"]]), np.array([[0]]), np.array(0)])
 def test_categorical_features_of_another_shape_is_refused(spec):
     """A 2-D array of names was read as names X lacks ([['c']]), one of

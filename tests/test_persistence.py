@@ -662,12 +662,16 @@ def test_a_history_with_numpy_scalars_is_saved(blobs, tmp_path):
     class Record(Callback):
         def on_epoch_end(self, net, **kwargs):
             net.history.record("w_norm", np.float32(1.5))
+            # A long double's item() is a long double: save recursed without end.
+            net.history.record("long", np.longdouble(1.25))
+            net.history.record("flag", np.bool_(True))
 
     model = AutoEncoder(max_epochs=2, callbacks=[Record()], random_state=0).fit(blobs)
     with pytest.warns(UserWarning, match="Callbacks are code"):
         model.save(tmp_path / "model.skae")
     history = load(tmp_path / "model.skae").net_.history
     assert len(history) == 2 and history[:, "w_norm"] == [1.5, 1.5]
+    assert history[:, "long"] == [1.25, 1.25] and history[:, "flag"] == [True, True]
     assert history[:, "train_loss"] == model.net_.history[:, "train_loss"]
 
 

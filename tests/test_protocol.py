@@ -512,6 +512,37 @@ def test_a_per_batch_schedule_goes_on_after_a_load(blobs, tmp_path):
     assert_allclose(rates, expected)
 
 
+@pytest.mark.parametrize(
+    ("step_every", "t_0", "t_mult"), [("batch", 3, 2), ("batch", 5, 1), ("epoch", 3, 1)]
+)
+def test_warm_restarts_keep_their_cycle_after_a_load(blobs, tmp_path, step_every, t_0, t_mult):
+    """Re-probe finding: put back on a loaded model, CosineAnnealingWarmRestarts
+    went on at the right step but in the wrong cycle (skorch's start derives
+    its place in the cycle with one restart at most)."""
+    schedule = LRScheduler(
+        policy=torch.optim.lr_scheduler.CosineAnnealingWarmRestarts,
+        T_0=t_0,
+        T_mult=t_mult,
+        step_every=step_every,
+    )
+    params = {"callbacks": [schedule], "batch_size": len(blobs) // 4 + 1, "random_state": 0}
+    # Seven epochs: past more than one restart, where skorch's start went wrong.
+    one_fit = AutoEncoder(max_epochs=10, **params).fit(blobs)
+    est = AutoEncoder(max_epochs=7, **params).fit(blobs)
+    with pytest.warns(UserWarning, match="Callbacks are code"):
+        est.save(tmp_path / "model.skae")
+    loaded = load(tmp_path / "model.skae").set_params(callbacks=[schedule])
+    for _ in range(3):
+        loaded.partial_fit(blobs)
+
+    def rates(est):
+        if step_every == "epoch":
+            return est.net_.history[:, "event_lr"]
+        return [[b["event_lr"] for b in epoch["batches"]] for epoch in est.net_.history]
+
+    assert_allclose(rates(loaded), rates(one_fit))
+
+
 def test_a_cyclic_schedule_starts_at_its_base_rate(blobs):
     """Its first batch ran at lr: the optimiser's starting rate, recorded
     before skorch built the schedule, took the place of CyclicLR's own."""
