@@ -347,7 +347,7 @@ class AutoEncoderNet(NeuralNet):
                     # skorch starts it at the history's epoch count; stepped
                     # per batch, it has taken one step per batch so far.
                     state["last_epoch"] = callback.batch_idx_
-                if "T_cur" in state:
+                if isinstance(scheduler, torch.optim.lr_scheduler.CosineAnnealingWarmRestarts):
                     # CosineAnnealingWarmRestarts also keeps its place in its
                     # cycle, which skorch's start derived with one restart at
                     # most: from the step count, as torch's step(epoch) does.
