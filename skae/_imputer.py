@@ -111,11 +111,12 @@ class AutoEncoderImputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         self : AutoEncoderImputer
             The fitted imputer.
         """
-        # A refit that fails (refused input) leaves the imputer as it was.
+        # A refit that fails (refused input) or is interrupted (Ctrl-C)
+        # leaves the imputer as it was.
         before = dict(vars(self))
         try:
             return self._fit(X)
-        except Exception:
+        except (Exception, KeyboardInterrupt):
             vars(self).clear()
             vars(self).update(before)
             raise

@@ -465,6 +465,17 @@ def test_a_refused_imputer_refit_keeps_the_previous_fit(data):
         imputer.fit(np.full((20, 2 * data.shape[1]), np.nan))
     assert imputer.n_features_in_ == data.shape[1]
     assert_allclose(imputer.transform(holes), filled)
+    # Nor does a Ctrl-C after its model's epochs (the model raises it then).
+
+    class Interrupt(Callback):
+        def on_train_end(self, net, **kwargs):
+            raise KeyboardInterrupt
+
+    interrupted = AutoEncoder(n_components=3, max_epochs=1, callbacks=[Interrupt()])
+    with pytest.raises(KeyboardInterrupt):
+        imputer.set_params(estimator=interrupted).fit(holes[:, :2])
+    assert imputer.n_features_in_ == data.shape[1]
+    assert_allclose(imputer.transform(holes), filled)
 
 
 class _FailAfter(Callback):

@@ -636,6 +636,53 @@ def test_keyboard_interrupt_keeps_the_finished_epochs(make_estimator, blobs):
     assert np.isfinite(est.offset_)
 
 
+class _InterruptAtTrainEnd(Callback):
+    def on_train_end(self, net, **kwargs):
+        raise KeyboardInterrupt
+
+
+@pytest.mark.parametrize(
+    ("call", "where"),
+    [
+        ("fit", "scoring pass"),
+        ("first fit", "scoring pass"),
+        ("fit", "train end"),
+        ("partial_fit", "train end"),
+    ],
+)
+def test_keyboard_interrupt_after_the_epochs_leaves_the_estimator_as_it_was(
+    make_estimator, blobs, monkeypatch, call, where
+):
+    """Error-state probe finding: Ctrl-C after the epochs (skorch catches it
+    only in its epoch loop), in the pass that fits the scores' statistics,
+    escaped with the new weights and the old statistics: predict flagged
+    most of the training rows."""
+    est = make_estimator(max_epochs=2)
+    before = None
+    if call != "first fit":
+        est.fit(blobs)
+        before = (est.score_samples(blobs), est.offset_, est.n_iter_, len(est.net_.history))
+    if where == "scoring pass":
+
+        def interrupted(self, x, seed):
+            raise KeyboardInterrupt
+
+        monkeypatch.setattr(type(est), "_fit_missing_calibration", interrupted)
+    else:
+        est.set_params(callbacks=[_InterruptAtTrainEnd()])
+    est.set_params(lr=0.05)
+    with pytest.raises(KeyboardInterrupt):
+        est.partial_fit(blobs) if call == "partial_fit" else est.fit(blobs)
+    monkeypatch.undo()
+    if before is None:
+        with pytest.raises(NotFittedError):
+            est.predict(blobs)
+        return
+    after = (est.score_samples(blobs), est.offset_, est.n_iter_, len(est.net_.history))
+    assert_array_equal(after[0], before[0])
+    assert after[1:] == before[1:]
+
+
 def test_cuda_without_gpu_is_a_clear_error(make_estimator, blobs):
     if torch.cuda.is_available():
         pytest.skip("a GPU is present")
