@@ -198,8 +198,8 @@ def mnist(folder: Path) -> Data | None:
     return Data(X[:8000], X[-2000:], y[:8000], y[-2000:])
 
 
-def tabular() -> Data:
-    rng = np.random.RandomState(0)
+def tabular(seed: int = 0) -> Data:
+    rng = np.random.RandomState(seed)
     n_rows = 2500
     latent = rng.standard_normal((n_rows, 3))
     mixing = rng.standard_normal((3, 10))
