@@ -317,6 +317,13 @@ def _has_temporal_categories(dtype) -> bool:
     return False
 
 
+#: The most categories a categorical column may have, as HistGradientBoosting
+#: allows (its ``max_bins``): the one-hot input and the softmax output grow
+#: with them, dense, for every row (an identifier column of 11,000 values on
+#: 20,000 rows took 4.6 GB and a minute per epoch).
+MAX_CATEGORIES = 255
+
+
 def check_no_temporal_columns(
     X, categorical: np.ndarray | None, numeric: np.ndarray | None = None
 ) -> None:
@@ -467,6 +474,16 @@ class CategoricalEncoding:
             if len(cats) == 0:
                 name = X.columns[j] if hasattr(X, "columns") else int(j)
                 raise ValueError(f"Categorical column {name!r} has no observed value.")
+            if len(cats) > MAX_CATEGORIES:
+                name = X.columns[j] if hasattr(X, "columns") else int(j)
+                raise ValueError(
+                    f"Categorical column {name!r} has {len(cats):,} categories, more than "
+                    f"{MAX_CATEGORIES} (HistGradientBoosting's limit): each takes one input "
+                    "and one output of the network, for every row, and a category seen in "
+                    "a handful of rows teaches it nothing (an identifier?). Leave the "
+                    "column out of categorical_features or drop it, or group its rare "
+                    "values first (OneHotEncoder(max_categories=...), say)."
+                )
             categories.append(cats)
             # The dtype to give the decoded column back ("object", "str", ...).
             if kind == "category":

@@ -110,7 +110,11 @@ PARAMETERS = """\
         category at all (every entry missing, and no categories listed by
         its dtype) is refused with a ValueError naming it, as there is
         nothing to encode (drop the column; an all-missing numeric column
-        is accepted with a warning). Needs ``architecture="dense"``.
+        is accepted with a warning). A categorical column of more than 255
+        categories is refused with a ValueError naming it, as
+        :class:`~sklearn.ensemble.HistGradientBoostingRegressor` refuses it
+        (an identifier, most likely: group its rare values first, or leave it
+        out). Needs ``architecture="dense"``.
     loss : {"squared_error", "binary_crossentropy"}, default="squared_error"
         Reconstruction loss. ``"binary_crossentropy"`` is for data in [0, 1]
         (e.g. pixel intensities); the decoder then ends in a sigmoid. ``fit``
