@@ -492,6 +492,25 @@ def test_a_one_cycle_schedule_goes_on_through_a_warm_start(blobs):
     assert_allclose(est.net_.history[:, "event_lr"], one_fit.net_.history[:, "event_lr"])
 
 
+def _schedule_through_a_load(blobs, tmp_path, schedule, epochs):
+    """One fit of ``epochs + 3`` epochs under ``schedule``, and a fit of
+    ``epochs`` saved, loaded, given the schedule again and continued by three
+    partial_fits: both estimators (four batches an epoch)."""
+    params = {"callbacks": [schedule], "batch_size": len(blobs) // 4 + 1, "random_state": 0}
+    one_fit = AutoEncoder(max_epochs=epochs + 3, **params).fit(blobs)
+    est = AutoEncoder(max_epochs=epochs, **params).fit(blobs)
+    with pytest.warns(UserWarning, match="Callbacks are code"):
+        est.save(tmp_path / "model.skae")
+    loaded = load(tmp_path / "model.skae").set_params(callbacks=[schedule])
+    for _ in range(3):
+        loaded.partial_fit(blobs)
+    return loaded, one_fit
+
+
+def _batch_rates(est):
+    return [[b["event_lr"] for b in epoch["batches"]] for epoch in est.net_.history]
+
+
 def test_a_per_batch_schedule_goes_on_after_a_load(blobs, tmp_path):
     """Put back on a loaded model, a schedule stepped per batch went on from
     the epoch count (skorch's start), not the batch count: OneCycleLR climbed
@@ -499,17 +518,8 @@ def test_a_per_batch_schedule_goes_on_after_a_load(blobs, tmp_path):
     schedule = LRScheduler(
         policy=torch.optim.lr_scheduler.OneCycleLR, max_lr=0.05, total_steps=24, step_every="batch"
     )
-    params = {"callbacks": [schedule], "batch_size": len(blobs) // 4 + 1, "random_state": 0}
-    one_fit = AutoEncoder(max_epochs=6, **params).fit(blobs)
-    est = AutoEncoder(max_epochs=3, **params).fit(blobs)
-    with pytest.warns(UserWarning, match="Callbacks are code"):
-        est.save(tmp_path / "model.skae")
-    loaded = load(tmp_path / "model.skae").set_params(callbacks=[schedule])
-    for _ in range(3):
-        loaded.partial_fit(blobs)
-    rates = [[b["event_lr"] for b in epoch["batches"]] for epoch in loaded.net_.history]
-    expected = [[b["event_lr"] for b in epoch["batches"]] for epoch in one_fit.net_.history]
-    assert_allclose(rates, expected)
+    loaded, one_fit = _schedule_through_a_load(blobs, tmp_path, schedule, 3)
+    assert_allclose(_batch_rates(loaded), _batch_rates(one_fit))
 
 
 @pytest.mark.parametrize(
@@ -525,22 +535,12 @@ def test_warm_restarts_keep_their_cycle_after_a_load(blobs, tmp_path, step_every
         T_mult=t_mult,
         step_every=step_every,
     )
-    params = {"callbacks": [schedule], "batch_size": len(blobs) // 4 + 1, "random_state": 0}
     # Seven epochs: past more than one restart, where skorch's start went wrong.
-    one_fit = AutoEncoder(max_epochs=10, **params).fit(blobs)
-    est = AutoEncoder(max_epochs=7, **params).fit(blobs)
-    with pytest.warns(UserWarning, match="Callbacks are code"):
-        est.save(tmp_path / "model.skae")
-    loaded = load(tmp_path / "model.skae").set_params(callbacks=[schedule])
-    for _ in range(3):
-        loaded.partial_fit(blobs)
-
-    def rates(est):
-        if step_every == "epoch":
-            return est.net_.history[:, "event_lr"]
-        return [[b["event_lr"] for b in epoch["batches"]] for epoch in est.net_.history]
-
-    assert_allclose(rates(loaded), rates(one_fit))
+    loaded, one_fit = _schedule_through_a_load(blobs, tmp_path, schedule, 7)
+    if step_every == "epoch":
+        assert_allclose(loaded.net_.history[:, "event_lr"], one_fit.net_.history[:, "event_lr"])
+    else:
+        assert_allclose(_batch_rates(loaded), _batch_rates(one_fit))
 
 
 def test_a_cyclic_schedule_starts_at_its_base_rate(blobs):
