@@ -303,7 +303,13 @@ def sample_codes(gmm: GaussianMixture, n_samples: int, rng: np.random.RandomStat
     component = rng.choice(len(gmm.weights_), size=n_samples, p=gmm.weights_)
     chol = np.linalg.cholesky(gmm.covariances_)
     noise = rng.standard_normal((n_samples, gmm.means_.shape[1]))
-    return gmm.means_[component] + np.einsum("nij,nj->ni", chol[component], noise)
+    # Component by component: indexing the factors by row would hold one
+    # d x d factor per sample (1.5 GB for 200,000 samples of 32 codes).
+    codes = np.empty_like(noise)
+    for k in np.unique(component):
+        rows = component == k
+        codes[rows] = gmm.means_[k] + noise[rows] @ chol[k].T
+    return codes
 
 
 def log_density(gmm: GaussianMixture, z: torch.Tensor) -> torch.Tensor:

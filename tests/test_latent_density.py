@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 import torch
 from numpy.testing import assert_allclose
+from sklearn.mixture import GaussianMixture
 
 from skae import _latent_density
 from skae._latent_density import fit_code_density, log_density, sample_codes
@@ -182,3 +183,27 @@ def test_mixtures_with_more_parameters_than_codes_are_not_tried(monkeypatch, n_d
     gmm = fit_code_density(codes, random_state=0)
     assert calls == tried
     assert gmm.n_components in tried
+
+
+def test_sampling_codes_holds_no_factor_per_sample():
+    """Cliff-probe finding: each sample indexed its component's Cholesky
+    factor, an (n, d, d) array (1.5 GB for 200,000 samples of 32 codes)."""
+    import tracemalloc
+
+    rng = np.random.RandomState(0)
+    codes = np.r_[rng.normal(size=(300, 32)), rng.normal(3.0, 1.0, size=(300, 32))]
+    gmm = GaussianMixture(2, random_state=0).fit(codes)
+    tracemalloc.start()
+    try:
+        drawn = sample_codes(gmm, 20_000, np.random.RandomState(1))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert drawn.shape == (20_000, 32)
+    # The draws, the noise and a component's rows: a few outputs' worth, not
+    # the 32 outputs' worth that the factors per sample took.
+    assert peak < 5 * drawn.nbytes
+    # Each component's draws have its mean and covariance.
+    component = gmm.predict(drawn)
+    for k in range(2):
+        assert_allclose(drawn[component == k].mean(axis=0), gmm.means_[k], atol=0.1)
