@@ -979,30 +979,40 @@ class BaseAutoEncoder(
         A ``fit``'s rows. For ``partial_fit``: the chunk when it has
         ``MIN_REFRESH_ROWS`` rows or more; else the last ``MIN_REFRESH_ROWS``
         rows of the chunks since the last ``fit`` (kept, scaled, between
-        calls) once there are that many. Until then the statistics the model
-        has are kept, unless they came from fewer rows than it now holds (a
-        stream that started with small chunks): those are refitted on all of
-        them. A one-row remainder after a fit then never re-estimates them
-        from a handful of rows, and a stream's first row alone does not set
-        them for the next 255 (every row was an outlier).
+        calls) once there are that many, or all of them while the statistics
+        came from fewer (a
+        stream that started with small chunks); in both cases only once a
+        quarter of those rows are new since the statistics were fitted. A
+        one-row remainder after a fit then never re-estimates them from a
+        handful of rows, a stream's first row alone does not set them for the
+        next 255 (every row was an outlier), and a stream of single rows
+        refits them every 64 rows, not at each row (a fit of a mixture each
+        time: 60 ms a row, 175 times a fit of the same rows).
         """
         if not partial:
             self._recent_rows = None
             self._statistics_rows = len(x)
+            self._rows_since_statistics = 0
             return x
         tail = x[-MIN_REFRESH_ROWS:]
         previous = None if first else getattr(self, "_recent_rows", None)
         if previous is not None and len(tail) < MIN_REFRESH_ROWS:
             tail = torch.cat([previous.to(tail.device), tail])[-MIN_REFRESH_ROWS:]
         self._recent_rows = tail.detach()
+        since = (0 if first else getattr(self, "_rows_since_statistics", 0)) + len(x)
+        self._rows_since_statistics = since
         if len(x) >= MIN_REFRESH_ROWS:
             self._statistics_rows = len(x)
+            self._rows_since_statistics = 0
             return x
         # Statistics of unknown origin (a file saved before their row count
         # was) count as a full set.
         fitted_on = 0 if first else getattr(self, "_statistics_rows", MIN_REFRESH_ROWS)
-        if len(tail) >= MIN_REFRESH_ROWS or len(tail) > fitted_on:
+        # Refitted once a quarter of the rows they would be fitted on are new.
+        enough = len(tail) >= MIN_REFRESH_ROWS or len(tail) > fitted_on
+        if enough and 4 * since >= len(tail):
             self._statistics_rows = len(tail)
+            self._rows_since_statistics = 0
             return tail
         return None
 
@@ -1523,6 +1533,26 @@ class BaseAutoEncoder(
         return getattr(self, "code_mean_", np.zeros(self.n_components_))
 
     def _decode(self, Z: np.ndarray, method: str, index=None, random_state=None) -> np.ndarray:
+        encoding = self._encoding()
+        if encoding is None:
+            return self._decoded_units(Z, method)
+        columns = getattr(self, "feature_names_in_", None)
+        if columns is None:
+            columns = getattr(self, "_column_labels", range(self.n_features_in_))
+        # A block of rows at a time, into arrays made once: the decoded layout
+        # holds a probability per category (100,000 rows of 5 columns of 255
+        # categories: 1 GB), the frame one label per column.
+        numbers = np.empty((len(Z), len(encoding.numeric_positions())))
+        chosen = np.empty((len(Z), len(encoding.categories)), dtype=np.intp)
+        for start in range(0, len(Z), INFERENCE_BATCH_SIZE):
+            rows = slice(start, start + INFERENCE_BATCH_SIZE)
+            decoded = self._decoded_units(Z[rows], method)
+            numbers[rows], chosen[rows] = encoding.choose(decoded, random_state)
+        return encoding.frame(numbers, chosen, list(columns), index)
+
+    def _decoded_units(self, Z: np.ndarray, method: str) -> np.ndarray:
+        """The decoder's reconstructions of codes ``Z`` in the encoded layout,
+        in the units of ``X`` (category probabilities as they are)."""
         criterion = self.net_.criterion_
 
         def decode(module: torch.nn.Module, z: torch.Tensor) -> torch.Tensor:
@@ -1532,13 +1562,7 @@ class BaseAutoEncoder(
         # In place: 50,000 rows of 512 features are 200 MB a copy.
         decoded *= self._output_scale()
         decoded += self.mean_
-        encoding = self._encoding()
-        if encoding is None:
-            return decoded
-        columns = getattr(self, "feature_names_in_", None)
-        if columns is None:
-            columns = getattr(self, "_column_labels", range(self.n_features_in_))
-        return encoding.decode(decoded, list(columns), index=index, random_state=random_state)
+        return decoded
 
     # ------------------------------------------------------------------
     # Outlier detection

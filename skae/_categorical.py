@@ -558,35 +558,44 @@ class CategoricalEncoding:
             out[_is_missing(values), start:stop] = np.nan
         return out
 
-    def decode(self, values: np.ndarray, columns, index=None, random_state=None):
-        """Reconstructions in the encoded layout (numbers in original units,
-        category probabilities) as a DataFrame with the input's columns: the
-        most probable category of each categorical column, in its dtype, or
-        one drawn from its probabilities with ``random_state`` (a
-        ``RandomState``), as a sample is."""
+    def choose(self, values: np.ndarray, random_state=None) -> tuple[np.ndarray, np.ndarray]:
+        """From reconstructions in the encoded layout (numbers in original
+        units, category probabilities): the numbers, one column per numeric
+        input column, and the index of each categorical column's category,
+        the most probable, or one drawn from its probabilities with
+        ``random_state`` (a ``RandomState``), as a sample is."""
+        numbers = values[:, self.numeric_positions()]
+        chosen = np.empty((len(values), len(self.categories)), dtype=np.intp)
+        blocks = [b for b, c in zip(self.blocks(), self.is_categorical, strict=True) if c]
+        for k, (start, stop) in enumerate(blocks):
+            probabilities = values[:, start:stop]
+            if random_state is None:
+                chosen[:, k] = np.argmax(probabilities, axis=1)
+            else:
+                chosen[:, k] = _draw(probabilities, random_state)
+        return numbers, chosen
+
+    def frame(self, numbers: np.ndarray, chosen: np.ndarray, columns, index=None):
+        """:meth:`choose`'s numbers and categories as a DataFrame with the
+        input's columns, each categorical column in its dtype."""
         import pandas as pd
 
         data = {}
-        cats = iter(zip(self.categories, self.kinds, strict=True))
-        for name, (start, stop), categorical in zip(
-            columns, self.blocks(), self.is_categorical, strict=True
-        ):
+        numeric = iter(range(numbers.shape[1]))
+        cats = iter(enumerate(zip(self.categories, self.kinds, strict=True)))
+        for name, categorical in zip(columns, self.is_categorical, strict=True):
             if not categorical:
-                data[name] = pd.Series(values[:, start], copy=False)
+                data[name] = pd.Series(numbers[:, next(numeric)], copy=False)
                 continue
-            categories, kind = next(cats)
-            probabilities = values[:, start:stop]
-            if random_state is None:
-                chosen = categories[np.argmax(probabilities, axis=1)]
-            else:
-                chosen = categories[_draw(probabilities, random_state)]
+            k, (categories, kind) = next(cats)
+            labels = categories[chosen[:, k]]
             if kind.partition(_CATEGORIES_OF)[0] in ("category", "ordered category"):
                 dtype = _category_dtype(kind, categories)
-                data[name] = pd.Series(pd.Categorical(chosen, dtype=dtype))
+                data[name] = pd.Series(pd.Categorical(labels, dtype=dtype))
             else:
                 # A Series of the column's own dtype: a DataFrame built from
                 # bare values would infer one ("str" for pandas 3's objects).
-                data[name] = series_of(chosen, _dtype_from_name(kind), categories)
+                data[name] = series_of(labels, _dtype_from_name(kind), categories)
         frame = pd.DataFrame(data)
         if index is not None:
             frame.index = index

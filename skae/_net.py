@@ -467,11 +467,16 @@ class AutoEncoderNet(NeuralNet):
             return
         self._epoch_sums: dict = {}
         losses: list[torch.Tensor] = []
+        # A schedule that reads each batch's loss (ReduceLROnPlateau stepped
+        # per batch) has it at once, as in skorch's loop.
+        each_batch = self._batch_losses_read()
         for batch in iterator:
             self.notify("on_batch_begin", batch=batch, training=training)
             step = step_fn(batch, **fit_params)
             losses.append(step["loss"].detach())
             self.history.record_batch(prefix + "_batch_size", len(batch))
+            if each_batch:
+                self.history.record_batch(prefix + "_loss", losses[-1].item())
             self.notify("on_batch_end", batch=batch, training=training, **step)
         self.history.record(prefix + "_batch_count", len(losses))
         if not losses:
@@ -490,6 +495,16 @@ class AutoEncoderNet(NeuralNet):
         n = sums.pop("n")
         for name, value in sums.items():
             self.history.record(f"{prefix}_{name}", (self.average_over_processes(value) / n).item())
+
+    def _batch_losses_read(self) -> bool:
+        """Whether a callback reads each batch's loss as the batch ends: a
+        metric-driven schedule (ReduceLROnPlateau) stepped per batch."""
+        for _, callback in getattr(self, "callbacks_", []):
+            policy = getattr(callback, "policy_", getattr(callback, "policy", None))
+            plateau = policy in ("ReduceLROnPlateau", torch.optim.lr_scheduler.ReduceLROnPlateau)
+            if plateau and getattr(callback, "step_every", None) == "batch":
+                return True
+        return False
 
     def __getstate__(self) -> dict:
         state = super().__getstate__()

@@ -59,6 +59,7 @@ _PRIVATE_STATE = {
     "_column_labels",
     "_network",
     "_statistics_rows",
+    "_rows_since_statistics",
     "_log_noise_variance",
 }
 
@@ -460,9 +461,10 @@ def _check_scalars(estimator: Any, path: str | os.PathLike) -> None:
         least = 1 if name == "n_components_" else 0
         if not isinstance(value, int) or isinstance(value, bool) or value < least:
             raise ValueError(f"{path}: {name} must be an integer >= {least}, got {value!r}.")
-    rows = getattr(estimator, "_statistics_rows", 0)
-    if not isinstance(rows, int) or isinstance(rows, bool) or rows < 0:
-        raise ValueError(f"{path}: _statistics_rows must be a non-negative integer, got {rows!r}.")
+    for name in ("_statistics_rows", "_rows_since_statistics"):
+        rows = getattr(estimator, name, 0)
+        if not isinstance(rows, int) or isinstance(rows, bool) or rows < 0:
+            raise ValueError(f"{path}: {name} must be a non-negative integer, got {rows!r}.")
     n_iter = getattr(estimator, "n_iter_", 0)
     if not isinstance(n_iter, int) or isinstance(n_iter, bool) or n_iter < 0:
         raise ValueError(f"{path}: n_iter_ must be a non-negative integer, got {n_iter!r}.")
@@ -658,7 +660,8 @@ def _rebuild_mixture(saved: dict, tensors: dict) -> GaussianMixture:
 def _to_json(value: Any, name: str) -> Any:
     """``value`` as JSON; tuples and object arrays are tagged so they come back."""
     if isinstance(value, np.generic):
-        return value.item()
+        # By kind, not item(): a long double's item is itself.
+        value = _numpy_scalar(value) if value.dtype.kind in "biuf" else value.item()
     if value is None or isinstance(value, bool | int | float | str):
         return value
     if isinstance(value, tuple):
@@ -672,7 +675,9 @@ def _to_json(value: Any, name: str) -> Any:
         return [_to_json(v, name) for v in value.tolist()]
     if isinstance(value, np.ndarray) and value.dtype.kind in "biuf":
         # A parameter given as an array (a mask, sizes): it comes back as one.
-        return {"__array__": value.tolist(), "__dtype__": value.dtype.str}
+        # A long double array's list holds long doubles: as float64 in JSON.
+        numbers = value.astype(np.float64) if value.dtype.kind == "f" else value
+        return {"__array__": numbers.tolist(), "__dtype__": value.dtype.str}
     if isinstance(value, dict):
         return {str(k): _to_json(v, name) for k, v in value.items()}
     raise TypeError(
@@ -728,7 +733,7 @@ def _to_cpu(state: Any) -> Any:
     if isinstance(state, torch.Tensor):
         return state.cpu()
     if isinstance(state, np.generic):
-        return state.item()
+        return _numpy_scalar(state) if state.dtype.kind in "biuf" else state.item()
     if isinstance(state, dict):
         return {k: _to_cpu(v) for k, v in state.items()}
     if isinstance(state, list | tuple):

@@ -974,3 +974,28 @@ def test_a_column_of_too_many_categories_is_refused_by_name(dtype):
     fewer = X.assign(user=pd.Series([f"u{i % 255}" for i in range(300)], dtype=dtype))
     model = AutoEncoder(max_epochs=1, random_state=0).fit(fewer)
     assert len(model.categories_[0]) == 255
+
+
+def test_decoding_categories_holds_one_block_of_probabilities():
+    """Cliff-probe finding: inverse_transform and sample held every row's
+    probability of every category (100,000 rows of five columns of 255
+    categories: 1 GB) for one label per column."""
+    import tracemalloc
+
+    rng = np.random.RandomState(0)
+    X = pd.DataFrame({f"c{j}": pd.Categorical(rng.randint(0, 200, 600)) for j in range(3)})
+    model = AutoEncoder(max_epochs=1, random_state=0).fit(X)
+    codes = rng.normal(size=(20_000, model.n_components_))
+    whole = 20_000 * sum(len(c) for c in model.categories_) * 8
+    tracemalloc.start()
+    try:
+        decoded = model.inverse_transform(codes)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < whole / 2
+    assert decoded.shape == (20_000, 3)
+    # Block by block, the same labels as row by row.
+    assert decoded.iloc[[5000, 19_999]].equals(
+        model.inverse_transform(codes[[5000, 19_999]]).set_axis([5000, 19_999])
+    )

@@ -543,6 +543,20 @@ def test_warm_restarts_keep_their_cycle_after_a_load(blobs, tmp_path, step_every
         assert_allclose(_batch_rates(loaded), _batch_rates(one_fit))
 
 
+def test_a_plateau_schedule_stepped_per_batch_reads_each_batch_loss(blobs):
+    """Re-probe finding: batch losses reached the history at the end of the
+    epoch, so ReduceLROnPlateau stepped per batch found no train_loss."""
+    schedule = LRScheduler(
+        policy="ReduceLROnPlateau", step_every="batch", patience=0, factor=0.5, threshold=10.0
+    )
+    est = AutoEncoder(max_epochs=2, callbacks=[schedule], random_state=0).fit(blobs)
+    batches = [b for epoch in est.net_.history for b in epoch["batches"]]
+    rates = [b["event_lr"] for b in batches]
+    # No batch improves the loss tenfold: each halves the rate.
+    assert rates[0] == est.lr and rates[-1] < rates[0] / 100
+    assert all(np.isfinite(b["train_loss"]) for b in batches)
+
+
 def test_a_cyclic_schedule_starts_at_its_base_rate(blobs):
     """Its first batch ran at lr: the optimiser's starting rate, recorded
     before skorch built the schedule, took the place of CyclicLR's own."""
