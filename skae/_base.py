@@ -980,40 +980,30 @@ class BaseAutoEncoder(
         A ``fit``'s rows. For ``partial_fit``: the chunk when it has
         ``MIN_REFRESH_ROWS`` rows or more; else the last ``MIN_REFRESH_ROWS``
         rows of the chunks since the last ``fit`` (kept, scaled, between
-        calls) once there are that many, or all of them while the statistics
-        came from fewer (a
-        stream that started with small chunks); in both cases only once a
-        quarter of those rows are new since the statistics were fitted. A
-        one-row remainder after a fit then never re-estimates them from a
-        handful of rows, a stream's first row alone does not set them for the
-        next 255 (every row was an outlier), and a stream of single rows
-        refits them every 64 rows, not at each row (a fit of a mixture each
-        time: 60 ms a row, 175 times a fit of the same rows).
+        calls) once there are that many. Until then the statistics the model
+        has are kept, unless they came from fewer rows than it now holds (a
+        stream that started with small chunks): those are refitted on all of
+        them. A one-row remainder after a fit then never re-estimates them
+        from a handful of rows, and a stream's first row alone does not set
+        them for the next 255 (every row was an outlier).
         """
         if not partial:
             self._recent_rows = None
             self._statistics_rows = len(x)
-            self._rows_since_statistics = 0
             return x
         tail = x[-MIN_REFRESH_ROWS:]
         previous = None if first else getattr(self, "_recent_rows", None)
         if previous is not None and len(tail) < MIN_REFRESH_ROWS:
             tail = torch.cat([previous.to(tail.device), tail])[-MIN_REFRESH_ROWS:]
         self._recent_rows = tail.detach()
-        since = (0 if first else getattr(self, "_rows_since_statistics", 0)) + len(x)
-        self._rows_since_statistics = since
         if len(x) >= MIN_REFRESH_ROWS:
             self._statistics_rows = len(x)
-            self._rows_since_statistics = 0
             return x
         # Statistics of unknown origin (a file saved before their row count
         # was) count as a full set.
         fitted_on = 0 if first else getattr(self, "_statistics_rows", MIN_REFRESH_ROWS)
-        # Refitted once a quarter of the rows they would be fitted on are new.
-        enough = len(tail) >= MIN_REFRESH_ROWS or len(tail) > fitted_on
-        if enough and 4 * since >= len(tail):
+        if len(tail) >= MIN_REFRESH_ROWS or len(tail) > fitted_on:
             self._statistics_rows = len(tail)
-            self._rows_since_statistics = 0
             return tail
         return None
 

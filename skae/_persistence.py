@@ -59,7 +59,6 @@ _PRIVATE_STATE = {
     "_column_labels",
     "_network",
     "_statistics_rows",
-    "_rows_since_statistics",
     "_log_noise_variance",
 }
 
@@ -461,10 +460,9 @@ def _check_scalars(estimator: Any, path: str | os.PathLike) -> None:
         least = 1 if name == "n_components_" else 0
         if not isinstance(value, int) or isinstance(value, bool) or value < least:
             raise ValueError(f"{path}: {name} must be an integer >= {least}, got {value!r}.")
-    for name in ("_statistics_rows", "_rows_since_statistics"):
-        rows = getattr(estimator, name, 0)
-        if not isinstance(rows, int) or isinstance(rows, bool) or rows < 0:
-            raise ValueError(f"{path}: {name} must be a non-negative integer, got {rows!r}.")
+    rows = getattr(estimator, "_statistics_rows", 0)
+    if not isinstance(rows, int) or isinstance(rows, bool) or rows < 0:
+        raise ValueError(f"{path}: _statistics_rows must be a non-negative integer, got {rows!r}.")
     n_iter = getattr(estimator, "n_iter_", 0)
     if not isinstance(n_iter, int) or isinstance(n_iter, bool) or n_iter < 0:
         raise ValueError(f"{path}: n_iter_ must be a non-negative integer, got {n_iter!r}.")

@@ -47,7 +47,8 @@ def step_multiply_adds(module: nn.Module, batch_size: int) -> int | None:
     if any(isinstance(m, (nn.Conv2d, nn.ConvTranspose2d)) for m in layers):
         return None
     dense = [m for m in layers if isinstance(m, nn.Linear)]
-    return batch_size * sum(m.in_features * m.out_features for m in dense)
+    # In Python integers: a numpy int8 batch_size would overflow.
+    return int(batch_size) * sum(int(m.in_features) * int(m.out_features) for m in dense)
 
 
 @contextmanager

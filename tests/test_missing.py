@@ -319,31 +319,6 @@ def test_a_stream_that_starts_with_single_rows_refits_its_statistics():
     assert np.mean(est.predict(X[100:]) == -1) < 0.2
 
 
-def test_a_stream_of_single_rows_refits_its_statistics_every_quarter_window(monkeypatch):
-    """Cliff-probe finding: every one-row partial_fit refitted the scores'
-    statistics (a mixture's BIC search among them) on the last 256 rows: 60
-    ms a row, 175 times a fit of the same rows. They are refitted once a
-    quarter of the rows they are fitted on are new."""
-    rng = np.random.RandomState(0)
-    W = rng.normal(size=(2, 6))
-    X = rng.normal(size=(700, 2)) @ W + 0.1 * rng.normal(size=(700, 6))
-    est = AutoEncoder(n_components=2, hidden_layer_sizes=(8,), random_state=0)
-    calls = []
-    original = AutoEncoder._fit_detector_and_density
-
-    def counted(self, x, seed):
-        calls.append(len(x))
-        return original(self, x, seed)
-
-    monkeypatch.setattr(AutoEncoder, "_fit_detector_and_density", counted)
-    for i in range(600):
-        est.partial_fit(X[i : i + 1])
-    # Growing by a quarter up to 256 rows, then every 64 rows: not 600 times.
-    assert len(calls) < 40
-    assert calls[-1] == 256 and max(calls) == 256
-    assert np.mean(est.predict(X[600:]) == -1) < 0.2
-
-
 def test_a_saved_stream_that_started_with_one_row_refits_like_a_pickled_one(tmp_path):
     """The file keeps how many rows the statistics came from: loaded, the
     model refits them on its next chunks as the original and a pickled copy

@@ -990,3 +990,11 @@ def test_fit_in_inference_mode_trains_as_outside(make_estimator, blobs):
         est = make_estimator().fit(blobs).partial_fit(blobs)
         assert torch.is_inference_mode_enabled()
     assert_allclose(est.score_samples(blobs), expected, rtol=1e-6)
+
+
+def test_small_numpy_integers_as_sizes(blobs):
+    """Re-probe finding: an int8 n_components or a uint8 batch_size passed
+    the parameter checks and overflowed in the count of a step's work
+    (OverflowError: 3328 out of bounds for int8)."""
+    est = AutoEncoder(n_components=np.int8(2), batch_size=np.uint8(32), max_epochs=1)
+    assert est.set_params(random_state=0).fit(blobs).n_components_ == 2
