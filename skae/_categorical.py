@@ -456,6 +456,7 @@ class CategoricalEncoding:
     def fit(cls, X, mask: np.ndarray) -> CategoricalEncoding:
         categories, kinds = [], []
         for j in np.flatnonzero(mask):
+            name = X.columns[j] if hasattr(X, "columns") else int(j)
             dtype = X.dtypes.iloc[j] if hasattr(X, "dtypes") else np.dtype(object)
             kind = _dtype_kind(dtype)
             if kind == "category":
@@ -466,16 +467,13 @@ class CategoricalEncoding:
                 try:
                     cats = _sorted_categories(_column(X, j))
                 except TypeError as exc:  # a dict or a list among the values
-                    name = X.columns[j] if hasattr(X, "columns") else int(j)
                     raise TypeError(
                         f"Categorical column {name!r} holds a value that cannot be a "
                         f"category ({exc}): categories must be strings, numbers or booleans."
                     ) from exc
             if len(cats) == 0:
-                name = X.columns[j] if hasattr(X, "columns") else int(j)
                 raise ValueError(f"Categorical column {name!r} has no observed value.")
             if len(cats) > MAX_CATEGORIES:
-                name = X.columns[j] if hasattr(X, "columns") else int(j)
                 raise ValueError(
                     f"Categorical column {name!r} has {len(cats):,} categories, more than "
                     f"{MAX_CATEGORIES} (HistGradientBoosting's limit): each takes one input "

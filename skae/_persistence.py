@@ -658,8 +658,7 @@ def _rebuild_mixture(saved: dict, tensors: dict) -> GaussianMixture:
 def _to_json(value: Any, name: str) -> Any:
     """``value`` as JSON; tuples and object arrays are tagged so they come back."""
     if isinstance(value, np.generic):
-        # By kind, not item(): a long double's item is itself.
-        value = _numpy_scalar(value) if value.dtype.kind in "biuf" else value.item()
+        value = _python_scalar(value)
     if value is None or isinstance(value, bool | int | float | str):
         return value
     if isinstance(value, tuple):
@@ -703,6 +702,12 @@ def _from_json(value: Any) -> Any:
     return value
 
 
+def _python_scalar(value: np.generic) -> Any:
+    """A numpy scalar as the Python object it holds: a number by its kind (a
+    long double's ``item()`` is a long double), anything else by ``item()``."""
+    return _numpy_scalar(value) if value.dtype.kind in "biuf" else value.item()
+
+
 def _numpy_scalar(value: Any) -> Any:
     """A numpy scalar as the Python number it holds (a callback may record
     ``np.float32``), for :func:`json.dumps`; anything else is refused."""
@@ -731,7 +736,7 @@ def _to_cpu(state: Any) -> Any:
     if isinstance(state, torch.Tensor):
         return state.cpu()
     if isinstance(state, np.generic):
-        return _numpy_scalar(state) if state.dtype.kind in "biuf" else state.item()
+        return _python_scalar(state)
     if isinstance(state, dict):
         return {k: _to_cpu(v) for k, v in state.items()}
     if isinstance(state, list | tuple):
