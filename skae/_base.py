@@ -38,7 +38,12 @@ from sklearn.utils._param_validation import (
 from sklearn.utils.validation import check_is_fitted
 from skorch.callbacks import Callback, ProgressBar
 
-from ._architectures import ACTIVATIONS, conv_autoencoder, dense_autoencoder
+from ._architectures import (
+    ACTIVATIONS,
+    AutoEncoderModule,
+    conv_autoencoder,
+    dense_autoencoder,
+)
 from ._attribution import repair_gains, share_by_gain
 from ._calibration import calibrate, calibration_rows, fit_calibration, holed_copies
 from ._docs import fill_doc
@@ -81,7 +86,7 @@ from ._sizing import (
     auto_n_components,
     auto_rows_per_epoch,
 )
-from ._threads import flush_denormals, training_threads
+from ._threads import flush_denormals, step_threads
 
 #: Rows per forward pass at inference; bounds the memory of the activations.
 INFERENCE_BATCH_SIZE = 4096
@@ -99,6 +104,9 @@ TIE_TOLERANCE = 1e-5
 #: partial_fit fits the scores' statistics on at least this many of the
 #: latest rows (IsolationForest's subsample size).
 MIN_REFRESH_ROWS = 256
+#: From small chunks, the sampling density and the missing-value calibration
+#: are refitted once this many rows are new (see ``_rows_for_statistics``).
+DENSITY_REFRESH_ROWS = MIN_REFRESH_ROWS // 4
 
 #: The start of the error a warm start with a changed network raises.
 WARM_START_SAME_NETWORK = (
@@ -376,7 +384,13 @@ class BaseAutoEncoder(
     The hooks a kind overrides (each a private method):
 
     ``_make_module(n_features)``
-        the architecture (and the latent component, for a variational model);
+        the architecture (and the latent component, for a variational model),
+        a ``skae._architectures.AutoEncoderModule(encoder, decoder, latent,
+        n_features)``: the encoder maps the standardised rows to what the
+        latent component splits (``n_components`` values, twice that for a
+        variational one), the decoder maps the codes back, and its ``forward``
+        returns the dict the losses read (``"z"``, ``"x_hat"``); it adds the
+        input side's clipping, gain and filling of missing entries;
     ``_make_criterion(n_features)``
         the reconstruction loss, a ``skae._reconstruction.PerFeatureLoss``
         that defines ``per_feature(out, x)`` (each entry's loss, of shape
@@ -702,10 +716,13 @@ class BaseAutoEncoder(
         gaussian = -0.5 * residual.nan_to_num(0.0).square().sum(dim=1) / relative_variance
         return gaussian - log_normaliser + categorical
 
-    def _fit_scoring(self, x: torch.Tensor, seed: int) -> np.ndarray | None:
+    def _fit_scoring(
+        self, x: torch.Tensor, seed: int, *, density: bool = True
+    ) -> np.ndarray | None:
         """Fit what :meth:`_score_samples_scaled` and :meth:`_sample_codes` need,
         on the standardised training data ``x``: the per-feature mean of the
-        reconstruction loss and a mixture on the training codes.
+        reconstruction loss, the code Gaussian and (with ``density``) the
+        mixture on the training codes that :meth:`sample` draws from.
 
         Returns the training scores when they came on the way (saving a pass
         over the data), else None.
@@ -785,7 +802,8 @@ class BaseAutoEncoder(
             log_variance = 0.0
         self._set_noise_variance(log_variance)
         self.code_mean_, self.code_covariance_ = fit_code_gaussian(codes)
-        self.latent_density_ = fit_code_density(codes, seed)
+        if density:
+            self.latent_density_ = fit_code_density(codes, seed)
         # The kept errors make the built-in score only: a kind with a score
         # of its own gets its training scores from that score.
         if errors is None or not self._builtin_score():
@@ -841,9 +859,13 @@ class BaseAutoEncoder(
         are that many; until then the model keeps the statistics it has (a
         one-row chunk alone made every row an outlier), unless they came from
         fewer rows than it now holds, as at the start of a stream of small
-        chunks. Those recent rows stay in memory only: a saved, pickled or
-        copied model keeps how many rows its statistics came from, not the
-        rows, and refits them on its new chunks once these are more (or 256).
+        chunks. From the last rows of small chunks, the density used by
+        :meth:`sample` and the calibration of rows with missing entries (most
+        of such a call's cost) are refitted once 64 rows are new since they
+        were, the rest at every call. Those recent rows stay in memory only:
+        a saved, pickled or copied model keeps how many rows its statistics
+        came from, not the rows, and refits them on its new chunks once these
+        are more (or 256).
         A chunk with no observed value (every entry NaN) is refused.
 
         Parameters
@@ -954,7 +976,7 @@ class BaseAutoEncoder(
             module = net.unwrapped(net.module_)
             criterion = net.unwrapped(net.criterion_)
             before = _reconstruction_error(module, criterion, x)
-            with training_threads(module, self.batch_size, device), flush_denormals(device):
+            with step_threads(module, self.batch_size, device), flush_denormals(device):
                 net.partial_fit(x, **epochs)
             _check_not_diverged(module, criterion, x, before, net.lr)
 
@@ -969,13 +991,15 @@ class BaseAutoEncoder(
         self.device_ = device
         # Finished epochs only: a KeyboardInterrupt can leave a partial last row.
         self.n_iter_ = sum("train_loss" in row for row in net.history)
-        rows = self._rows_for_statistics(x, partial, first)
+        rows, whole = self._rows_for_statistics(x, partial, first)
         if rows is not None:
-            self._fit_detector_and_density(rows, seed)
+            self._fit_detector_and_density(rows, seed, whole=whole)
         return self
 
     def _rows_for_statistics(self, x, partial: bool, first: bool):
-        """The rows the scores' statistics are fitted on, or None to keep them.
+        """The rows the scores' statistics are fitted on, or None to keep
+        them, and whether to refit all of them (else the ones the scores need
+        at every call only).
 
         A ``fit``'s rows. For ``partial_fit``: the chunk when it has
         ``MIN_REFRESH_ROWS`` rows or more; else the last ``MIN_REFRESH_ROWS``
@@ -986,11 +1010,20 @@ class BaseAutoEncoder(
         them. A one-row remainder after a fit then never re-estimates them
         from a handful of rows, and a stream's first row alone does not set
         them for the next 255 (every row was an outlier).
+
+        From the last rows of small chunks, the mixture that :meth:`sample`
+        draws from and the calibration of rows with missing entries (most of
+        the cost of such a call: 27 ms a one-row call refitting them each
+        time, 6 ms with this rule) are refitted once ``DENSITY_REFRESH_ROWS``
+        rows are new since they were; ``offset_``, ``error_scale_`` and the
+        code Gaussian, what the scores and ``predict`` need, at every call
+        (``benchmarks/results/small_chunks.md``).
         """
         if not partial:
             self._recent_rows = None
             self._statistics_rows = len(x)
-            return x
+            self._rows_since_density = 0
+            return x, True
         tail = x[-MIN_REFRESH_ROWS:]
         previous = None if first else getattr(self, "_recent_rows", None)
         if previous is not None and len(tail) < MIN_REFRESH_ROWS:
@@ -998,14 +1031,19 @@ class BaseAutoEncoder(
         self._recent_rows = tail.detach()
         if len(x) >= MIN_REFRESH_ROWS:
             self._statistics_rows = len(x)
-            return x
+            self._rows_since_density = 0
+            return x, True
         # Statistics of unknown origin (a file saved before their row count
         # was) count as a full set.
         fitted_on = 0 if first else getattr(self, "_statistics_rows", MIN_REFRESH_ROWS)
         if len(tail) >= MIN_REFRESH_ROWS or len(tail) > fitted_on:
             self._statistics_rows = len(tail)
-            return tail
-        return None
+            # Not known (a file of an earlier version): due now.
+            since = getattr(self, "_rows_since_density", DENSITY_REFRESH_ROWS) + len(x)
+            whole = fitted_on < MIN_REFRESH_ROWS or since >= DENSITY_REFRESH_ROWS
+            self._rows_since_density = 0 if whole else since
+            return tail, whole
+        return None, False
 
     def __getstate__(self) -> dict:
         # Training rows are not part of the model: pickles (like files) carry
@@ -1212,7 +1250,9 @@ class BaseAutoEncoder(
         """``n_components``, "auto" resolved for the ``n_features_in_`` seen at fit."""
         if self.n_components == "auto":
             return auto_n_components(self.n_features_in_)
-        return self.n_components
+        # A Python int: arithmetic on a numpy int8 (network widths, the
+        # variational encoder's 2 x n_components outputs) overflowed.
+        return int(self.n_components)
 
     def _hidden_layer_sizes(self, n_features: int, *, count_codes: bool = True) -> list[int]:
         """``hidden_layer_sizes``, "auto" resolved for ``n_features`` inputs
@@ -1269,7 +1309,7 @@ class BaseAutoEncoder(
             net_class = AcceleratedAutoEncoderNet
             placement = {"accelerator": self.accelerator, "callbacks__print_log__sink": sink}
         with _float32_default():
-            module, criterion = self._make_module(n_features), self._criterion(n_features)
+            module, criterion = self._checked_module(n_features), self._criterion(n_features)
         net = net_class(
             module=module,
             criterion=criterion,
@@ -1334,6 +1374,19 @@ class BaseAutoEncoder(
             self.scale_,
         )
 
+    def _checked_module(self, n_features: int) -> AutoEncoderModule:
+        """:meth:`_make_module`'s network, refused by name if it is not an
+        ``AutoEncoderModule`` (whose input side the estimator sets)."""
+        module = self._make_module(n_features)
+        if not isinstance(module, AutoEncoderModule):
+            raise TypeError(
+                f"{type(self).__name__}._make_module must return a "
+                "skae._architectures.AutoEncoderModule (an encoder, a latent "
+                "component and a decoder; see BaseAutoEncoder's Notes); got "
+                f"{type(module).__name__}."
+            )
+        return module
+
     def _checked_criterion(self, n_features: int) -> PerFeatureLoss:
         """:meth:`_make_criterion`'s loss, refused by name if it is not a
         :class:`~skae._reconstruction.PerFeatureLoss` (scoring, missing
@@ -1357,7 +1410,18 @@ class BaseAutoEncoder(
         log_scale[~encoding.is_categorical] = np.log(self.scale_[encoding.numeric_positions()])
         return log_scale
 
-    def _fit_detector_and_density(self, x: torch.Tensor, seed: int) -> None:
+    def _fit_detector_and_density(self, x: torch.Tensor, seed: int, *, whole: bool = True) -> None:
+        """Fit ``offset_`` and what the scores need on the training rows ``x``;
+        with ``whole``, also the density :meth:`sample` draws from and the
+        calibration of rows with missing entries (else kept)."""
+        # The statistics of a few rows (a small chunk's partial_fit) are
+        # small operations all through, on the codes as in the passes: one
+        # thread, as _apply gives such a pass.
+        rows = min(len(x), INFERENCE_BATCH_SIZE)
+        with step_threads(self.net_.module_, rows, self.device_):
+            self._fit_statistics(x, seed, whole)
+
+    def _fit_statistics(self, x: torch.Tensor, seed: int, whole: bool) -> None:
         # Rows with no observed value have no score or code of their own
         # (they score offset_ itself): they set none of the statistics. (Some
         # row has a value: _train refuses data with none.)
@@ -1368,10 +1432,11 @@ class BaseAutoEncoder(
             # After the last epoch's line: a pass over every training row,
             # which on a large table takes a while of its own.
             print(f"Scoring the {len(x):,} training rows (offset_, code density)...", flush=True)
-        scores = self._fit_scoring(x, seed)
+        scores = self._fit_scoring(x, seed, density=whole)
         if scores is None:
             scores = self._apply(x, self._score_samples_scaled, dtype=np.float64)[:, 0]
-        self._fit_missing_calibration(x, seed)
+        if whole:
+            self._fit_missing_calibration(x, seed)
         counts = len(self.missing_shift_) - 1  # every row complete
         if has_missing(x):
             # A pass for the counts only where they vary (a large table read
@@ -1415,7 +1480,10 @@ class BaseAutoEncoder(
         module = self.net_.module_
         module.eval()
         out = None
-        with torch.inference_mode():
+        # A few rows (a partial_fit chunk's statistics, one row to predict)
+        # are too few to split over threads, as a small training step is.
+        rows = min(len(x), INFERENCE_BATCH_SIZE)
+        with torch.inference_mode(), step_threads(module, rows, self.device_):
             for start in range(0, len(x), INFERENCE_BATCH_SIZE):
                 batch = x[start : start + INFERENCE_BATCH_SIZE]
                 if scale_input:

@@ -37,9 +37,10 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.linalg
 import torch
 from sklearn.mixture import GaussianMixture
+
+from ._threads import one_thread
 
 #: The numbers of mixture components tried; BIC picks one.
 COMPONENT_CANDIDATES = (1, 2, 4, 10)
@@ -86,14 +87,20 @@ def fit_code_density(codes: np.ndarray | torch.Tensor, random_state: int) -> Gau
     generator = torch.Generator(device=z.device)
     generator.manual_seed(int(rng.randint(np.iinfo(np.int32).max)))
     best = None
-    for n_components in COMPONENT_CANDIDATES:
-        if n_components > 1 and _n_parameters(n_components, z.shape[1]) > len(z):
-            break
-        fit = _fit_mixture(z, n_components, generator)
-        if best is None or fit.bic < best.bic:
-            best = fit
-        if fit.n_components < n_components:
-            break  # fewer distinct codes than components: larger ones are the same
+    # At most 10,000 codes of a few dimensions: on two idle cores a second
+    # thread saves at most a third of 0.1-0.2 s, and beside one busy process
+    # it made the fit 1.8-3.5 times slower (up to 61 times beside two), each
+    # operation waiting at its barrier for a core another process holds
+    # (benchmarks/results/small_chunks.md).
+    with one_thread(z.device):
+        for n_components in COMPONENT_CANDIDATES:
+            if n_components > 1 and _n_parameters(n_components, z.shape[1]) > len(z):
+                break
+            fit = _fit_mixture(z, n_components, generator)
+            if best is None or fit.bic < best.bic:
+                best = fit
+            if fit.n_components < n_components:
+                break  # fewer distinct codes than components: larger ones are the same
     return best.as_gaussian_mixture()
 
 
@@ -294,7 +301,11 @@ def _precision_cholesky(covariance: bytes, k: int) -> tuple[np.ndarray, float]:
     torch's for the cores (on two cores, two threads scored 4 to 8 times
     slower than one). The arrays are shared between calls: read them only."""
     chol = np.linalg.cholesky(np.frombuffer(covariance).reshape(k, k))
-    precision_chol = scipy.linalg.solve_triangular(chol, np.eye(k), lower=True).T
+    # numpy's solve, not scipy's solve_triangular: scipy's own BLAS threads
+    # took 6.7 ms for a 2 x 2 system beside another busy process (numpy's:
+    # 6 microseconds), and partial_fit's statistics, whose covariance is new
+    # at every call, miss the cache.
+    precision_chol = np.linalg.solve(chol, np.eye(k)).T
     return precision_chol, float(2 * np.log(np.diag(chol)).sum())
 
 

@@ -14,7 +14,9 @@ A model file is a zip archive of two members:
     tensors and plain containers.
 
 Loading therefore never runs code from the file: the class is looked up by
-name among skae's estimators, and everything else is JSON or tensors.
+name among the kinds of :class:`~skae.BaseAutoEncoder` already imported
+(skae's own by their names, others by module and name), and everything else
+is JSON or tensors.
 Callbacks are code, so they are not saved.
 """
 
@@ -59,6 +61,7 @@ _PRIVATE_STATE = {
     "_column_labels",
     "_network",
     "_statistics_rows",
+    "_rows_since_density",
     "_log_noise_variance",
 }
 
@@ -110,7 +113,7 @@ def save(estimator: Any, path: str | os.PathLike, *, imputer: Any = None) -> Non
         "format_version": FORMAT_VERSION,
         "skae_version": __version__,
         "torch_version": torch.__version__,
-        "class": type(estimator).__name__,
+        "class": _class_name(type(estimator)),
         "params": _params_as_json(estimator),
         "fitted": fitted,
         "history": _history_as_json(net.history),
@@ -342,7 +345,7 @@ def _imputer_as_json(imputer: Any) -> dict:
     attributes (its ``estimator_`` is the model of the file)."""
     template = imputer.estimator
     if template is not None:
-        template = {"class": type(template).__name__, "params": _params_as_json(template)}
+        template = {"class": _class_name(type(template)), "params": _params_as_json(template)}
     random_state = imputer.random_state
     fitted = {"n_features_in_": imputer.n_features_in_, "categorical": imputer._categorical}
     if hasattr(imputer, "feature_names_in_"):
@@ -460,9 +463,10 @@ def _check_scalars(estimator: Any, path: str | os.PathLike) -> None:
         least = 1 if name == "n_components_" else 0
         if not isinstance(value, int) or isinstance(value, bool) or value < least:
             raise ValueError(f"{path}: {name} must be an integer >= {least}, got {value!r}.")
-    rows = getattr(estimator, "_statistics_rows", 0)
-    if not isinstance(rows, int) or isinstance(rows, bool) or rows < 0:
-        raise ValueError(f"{path}: _statistics_rows must be a non-negative integer, got {rows!r}.")
+    for name in ("_statistics_rows", "_rows_since_density"):
+        rows = getattr(estimator, name, 0)
+        if not isinstance(rows, int) or isinstance(rows, bool) or rows < 0:
+            raise ValueError(f"{path}: {name} must be a non-negative integer, got {rows!r}.")
     n_iter = getattr(estimator, "n_iter_", 0)
     if not isinstance(n_iter, int) or isinstance(n_iter, bool) or n_iter < 0:
         raise ValueError(f"{path}: n_iter_ must be a non-negative integer, got {n_iter!r}.")
@@ -629,17 +633,36 @@ def _read(path: str | os.PathLike) -> tuple[dict, dict]:
     return metadata, tensors
 
 
+def _class_name(cls: type) -> str:
+    """How a file names its estimator's class: skae's kinds by their names
+    (as files always have), a kind defined elsewhere with its module, so
+    that a user's class named ``AutoEncoder`` does not load as skae's."""
+    if cls.__module__.split(".")[0] == "skae":
+        return cls.__name__
+    return f"{cls.__module__}.{cls.__qualname__}"
+
+
 def _estimator_class(name: str, path: str | os.PathLike) -> type:
     from ._base import BaseAutoEncoder
 
-    classes, todo = {}, [BaseAutoEncoder]
+    kinds, todo = [], [BaseAutoEncoder]
     while todo:
         cls = todo.pop()
-        classes[cls.__name__] = cls
+        kinds.append(cls)
         todo.extend(cls.__subclasses__())
-    if name not in classes or name == "BaseAutoEncoder":
-        raise ValueError(f"{path} holds a {name!r}, which is not a skae estimator.")
-    return classes[name]
+    found = [cls for cls in kinds if _class_name(cls) == name and cls is not BaseAutoEncoder]
+    if not found and "." not in name:
+        # A file from before kinds were saved with their module: a unique
+        # kind of that name, defined outside skae.
+        found = [cls for cls in kinds if cls.__name__ == name and cls is not BaseAutoEncoder]
+    if not found:
+        raise ValueError(
+            f"{path} holds a {name!r}, which is not a skae estimator (a kind defined "
+            "outside skae loads once its module is imported)."
+        )
+    if len(found) > 1:
+        raise ValueError(f"{path} holds a {name!r}, and more than one class has that name.")
+    return found[0]
 
 
 def _rebuild_mixture(saved: dict, tensors: dict) -> GaussianMixture:

@@ -11,8 +11,14 @@ multiply-adds per step: 1.10x faster with two threads; 10.8 million: 1.26x; a
 784-512-256 network: 1.57x)
 (``benchmarks/threads.py``, ``benchmarks/results/large.md``). Training steps
 below ``PARALLEL_STEP_MACS``, between those two measured points, therefore run
-on one thread; the thread count is restored afterwards, and scoring, which
-works on batches of thousands of rows, keeps every thread.
+on one thread; the thread count is restored afterwards. Scoring, which
+works on batches of thousands of rows, keeps every thread, but the same rule
+covers inference passes whose batches are that small (a few rows to
+predict, the statistics a small ``partial_fit`` chunk refits), and the
+code mixture of :mod:`skae._latent_density` always runs on one thread: beside
+another busy process, a second thread waiting for its core at every small
+operation's barrier made a one-row ``partial_fit`` take 75 ms instead of 23
+(``benchmarks/results/small_chunks.md``).
 ``torch.set_num_threads`` is process-wide, so fits run concurrently in threads
 of one process share the setting while one of them trains.
 
@@ -52,12 +58,23 @@ def step_multiply_adds(module: nn.Module, batch_size: int) -> int | None:
 
 
 @contextmanager
-def training_threads(module: nn.Module, batch_size: int, device: torch.device) -> Iterator[None]:
-    """Train on one CPU thread when a step is too small to split (see the
-    module's docstring), and restore torch's thread count on exit."""
+def step_threads(module: nn.Module, rows: int, device: torch.device) -> Iterator[None]:
+    """Run passes of ``rows`` rows through ``module`` (training steps, or the
+    batches of a scoring pass) on one CPU thread when a pass is too small to
+    split (see the module's docstring), and restore torch's thread count on
+    exit."""
+    work = step_multiply_adds(module, rows)
+    with one_thread(device, work is not None and work < PARALLEL_STEP_MACS):
+        yield
+
+
+@contextmanager
+def one_thread(device: torch.device | str, small: bool = True) -> Iterator[None]:
+    """Run torch on one CPU thread while ``small`` (the work is too small to
+    split), and restore torch's thread count on exit; on an accelerator,
+    change nothing."""
     threads = torch.get_num_threads()
-    work = step_multiply_adds(module, batch_size)
-    if device.type != "cpu" or threads == 1 or work is None or work >= PARALLEL_STEP_MACS:
+    if torch.device(device).type != "cpu" or threads == 1 or not small:
         yield
         return
     torch.set_num_threads(1)

@@ -363,7 +363,7 @@ class VariationalAutoEncoder(BaseAutoEncoder):
         missing ones, not scaled as :meth:`score_samples`'s is)."""
         return self._bound(module, x, None)
 
-    def _fit_scoring(self, x: torch.Tensor, seed: int) -> None:
+    def _fit_scoring(self, x: torch.Tensor, seed: int, *, density: bool = True) -> None:
         """The ELBO needs nothing fitted, and the prior N(0, I) is the code density."""
         return None
 

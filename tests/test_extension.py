@@ -6,6 +6,7 @@ import torch
 from sklearn.utils.estimator_checks import check_outliers_fit_predict, check_outliers_train
 
 from skae import BaseAutoEncoder
+from skae._architectures import AutoEncoderModule
 from skae._reconstruction import PerFeatureLoss
 
 _rng = np.random.RandomState(0)
@@ -62,6 +63,36 @@ def test_a_criterion_that_is_not_a_per_feature_loss_is_refused_by_name():
 
     with pytest.raises(TypeError, match="PlainKind._make_criterion must return .*PerFeatureLoss"):
         PlainKind(**FAST).fit(X)
+
+
+def test_a_module_that_is_not_an_autoencoder_module_is_refused_by_name():
+    """Re-probe finding: a plain module whose forward returns the dict the
+    losses read failed at fit with a bare AttributeError (set_input_gain)."""
+
+    class Tiny(torch.nn.Module):
+        def __init__(self, n_features):
+            super().__init__()
+            self.encoder = torch.nn.Linear(n_features, 2)
+            self.decoder = torch.nn.Linear(2, n_features)
+
+        def forward(self, x):
+            z = self.encoder(x)
+            return {"z": z, "x_hat": self.decoder(z)}
+
+    class TinyKind(BaseAutoEncoder):
+        def _make_module(self, n_features):
+            return Tiny(n_features)
+
+    with pytest.raises(TypeError, match="TinyKind._make_module must return .*AutoEncoderModule"):
+        TinyKind(**FAST).fit(X)
+
+    class Wrapped(BaseAutoEncoder):
+        def _make_module(self, n_features):
+            tiny = Tiny(n_features)
+            return AutoEncoderModule(tiny.encoder, tiny.decoder, n_features=n_features)
+
+    model = Wrapped(**FAST).fit(X)
+    assert model.transform(X).shape == (len(X), 2)
 
 
 def test_a_score_of_its_own_sets_the_threshold():

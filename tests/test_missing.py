@@ -337,6 +337,47 @@ def test_a_saved_stream_that_started_with_one_row_refits_like_a_pickled_one(tmp_
     assert copies[1].offset_ == pytest.approx(copies[2].offset_)
 
 
+def test_small_chunks_refresh_the_threshold_every_call_and_the_sampler_every_64_rows():
+    """From the last 256 rows of small chunks, offset_ and the code Gaussian
+    (what predict needs) are refitted at every call; the mixture that sample
+    draws from and the missing-value calibration (most of such a call's cost)
+    once 64 rows are new since they were."""
+    rng = np.random.RandomState(0)
+    W = rng.normal(size=(2, 6))
+
+    def draw(n):
+        return rng.normal(size=(n, 2)) @ W + 0.1 * rng.normal(size=(n, 6))
+
+    X, held_out = draw(600), draw(1000)
+    X[::7, 3] = np.nan
+    est = AutoEncoder(n_components=2, contamination=0.1, random_state=0)
+    est.partial_fit(X[:300])
+    density, shift, offset = est.latent_density_, est.missing_shift_, est.offset_
+    refits = []
+    for i in range(300, 300 + 2 * 64):
+        est.partial_fit(X[i : i + 1])
+        assert est.offset_ != offset
+        offset = est.offset_
+        if est.latent_density_ is not density:
+            refits.append(i - 300 + 1)
+            assert est.missing_shift_ is not shift
+            density, shift = est.latent_density_, est.missing_shift_
+        else:
+            assert est.missing_shift_ is shift
+    assert refits == [64, 128]
+    assert abs(np.mean(est.predict(held_out) == -1) - 0.1) < 0.05
+    # Rows count as they come, in chunks of any size under 256.
+    est.partial_fit(X[500:563])
+    kept = est.latent_density_
+    est.partial_fit(X[563:564])
+    assert est.latent_density_ is not kept
+    # A chunk of 256 rows or more refits everything on itself.
+    est.partial_fit(X[:1])
+    kept = est.latent_density_
+    est.partial_fit(X[:256])
+    assert est.latent_density_ is not kept and est._rows_since_density == 0
+
+
 def test_a_feature_never_observed_is_not_a_million_times_louder():
     rng = np.random.RandomState(0)
     X = rng.normal(size=(300, 4))

@@ -567,6 +567,7 @@ def _with_params(metadata: dict, **params) -> dict:
         (lambda m: _forged(m, n_iter_=-3), "n_iter_ must be a non-negative integer"),
         (lambda m: _forged(m, n_iter_=2.5), "n_iter_ must be a non-negative integer"),
         (lambda m: _forged(m, _statistics_rows=-1), "_statistics_rows must be a non-negative"),
+        (lambda m: _forged(m, _rows_since_density=1.5), "_rows_since_density must be a non-"),
         (lambda m: _forged(m, n_components_=0), "n_components_ must be an integer >= 1"),
         (lambda m: _forged(m, _n_training_calls=-1), "_n_training_calls must be an integer"),
         (
@@ -855,3 +856,34 @@ def test_long_double_parameters_and_categories_are_saved(blobs, tmp_path):
     model = AutoEncoder(max_epochs=2, categorical_features=[1], random_state=0).fit(codes)
     model.save(path)
     assert_allclose(load(path).score_samples(codes), model.score_samples(codes))
+
+
+def _own_autoencoder_class():
+    """A kind of a user's own that happens to be named AutoEncoder."""
+
+    class AutoEncoder(skae.BaseAutoEncoder):
+        def _score_samples_scaled(self, module, x):
+            return -(module(x)["x_hat"] - x).square().mean(dim=1).double()
+
+        def _feature_terms_scaled(self, module, x):
+            terms = -(module(x)["x_hat"] - x).square().double() / x.shape[1]
+            return terms, torch.zeros(len(x), dtype=torch.float64)
+
+    return AutoEncoder
+
+
+def test_a_kind_named_like_skaes_loads_as_itself(tmp_path):
+    """Re-probe finding: the file named the class by its bare name, so a
+    user's kind called AutoEncoder loaded as skae's, with other scores."""
+    cls = _own_autoencoder_class()
+    X = np.random.RandomState(0).standard_normal((80, 4))
+    model = cls(max_epochs=2, random_state=0).fit(X)
+    model.save(tmp_path / "own.skae")
+    loaded = load(tmp_path / "own.skae")
+    assert type(loaded) is cls
+    assert_allclose(loaded.score_samples(X), model.score_samples(X), rtol=1e-6)
+    # skae's own kind still loads as itself, named as files always named it.
+    AutoEncoder(max_epochs=1, random_state=0).fit(X).save(tmp_path / "skae.skae")
+    with zipfile.ZipFile(tmp_path / "skae.skae") as archive:
+        assert json.loads(archive.read(METADATA))["class"] == "AutoEncoder"
+    assert type(load(tmp_path / "skae.skae")) is AutoEncoder

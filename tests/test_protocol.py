@@ -998,3 +998,18 @@ def test_small_numpy_integers_as_sizes(blobs):
     (OverflowError: 3328 out of bounds for int8)."""
     est = AutoEncoder(n_components=np.int8(2), batch_size=np.uint8(32), max_epochs=1)
     assert est.set_params(random_state=0).fit(blobs).n_components_ == 2
+
+
+def test_small_numpy_integer_codes_build_the_network_a_python_int_builds():
+    """Re-probe finding: 2 x np.int8(100) outputs of a variational encoder
+    overflowed to -56 (a bare RuntimeError), and the "auto" hidden widths
+    for np.int8(40) codes wrapped round to (64, 32), narrower than the codes
+    (the loaded model, whose n_components is an int, then refused a warm
+    start)."""
+    X = np.random.RandomState(0).standard_normal((60, 5))
+    vae = VariationalAutoEncoder(n_components=np.int8(100), max_epochs=1, random_state=0)
+    assert vae.fit(X).transform(X).shape == (60, 100)
+    small = AutoEncoder(n_components=np.int8(40), max_epochs=1, random_state=0).fit(X)
+    assert small.hidden_layer_sizes_ == AutoEncoder(n_components=40).fit(X).hidden_layer_sizes_
+    assert small.hidden_layer_sizes_ == (512, 256)
+    assert isinstance(small.n_components_, int)

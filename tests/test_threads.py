@@ -1,4 +1,4 @@
-"""How the CPU trains: one thread for steps too small to split, denormals flushed."""
+"""How the CPU trains and scores: one thread for work too small to split, denormals flushed."""
 
 import contextlib
 
@@ -9,11 +9,13 @@ from skorch.callbacks import Callback
 from torch import nn
 
 from skae import AutoEncoder, ConvolutionalAutoEncoder
+from skae._latent_density import fit_code_density
 from skae._threads import (
     PARALLEL_STEP_MACS,
     _flushing_denormals,
+    one_thread,
     step_multiply_adds,
-    training_threads,
+    step_threads,
 )
 
 
@@ -42,17 +44,57 @@ def test_step_multiply_adds_counts_the_dense_layers():
     assert step_multiply_adds(nn.Sequential(nn.Conv2d(1, 4, 3), nn.Linear(4, 2)), 64) is None
 
 
-def test_training_threads_restores_the_count(two_threads):
+def test_step_threads_restores_the_count(two_threads):
     small = nn.Linear(10, 10)
-    with training_threads(small, 64, torch.device("cpu")):
+    with step_threads(small, 64, torch.device("cpu")):
         assert torch.get_num_threads() == 1
     assert torch.get_num_threads() == 2
     big = nn.Linear(1000, PARALLEL_STEP_MACS // 1000)
-    with training_threads(big, 64, torch.device("cpu")):
+    with step_threads(big, 64, torch.device("cpu")):
         assert torch.get_num_threads() == 2
-    with pytest.raises(RuntimeError), training_threads(small, 64, torch.device("cpu")):
+    with pytest.raises(RuntimeError), step_threads(small, 64, torch.device("cpu")):
         raise RuntimeError("a failed step")
     assert torch.get_num_threads() == 2
+    with one_thread("cpu", small=False):
+        assert torch.get_num_threads() == 2
+    with one_thread("meta"):  # not a CPU: left alone
+        assert torch.get_num_threads() == 2
+
+
+def test_few_rows_score_on_one_thread_many_on_every_thread(two_threads):
+    X = np.random.RandomState(0).standard_normal((5000, 10))
+    model = AutoEncoder(max_epochs=1, random_state=0).fit(X[:300])
+    seen = []
+
+    def record(module, xb):
+        seen.append(torch.get_num_threads())
+        return module(xb)["z"]
+
+    model._apply(model._scaled_tensor(X[:20], model.device_), record)
+    model._apply(model._scaled_tensor(X, model.device_), record)
+    # 20 rows are one small pass; 5,000 rows are batches of 4,096 (22
+    # million multiply-adds), worth splitting.
+    assert seen == [1, 2, 2]
+    assert torch.get_num_threads() == 2
+
+
+def test_the_code_density_fits_on_one_thread_with_the_same_result(two_threads, monkeypatch):
+    codes = torch.randn(500, 3, generator=torch.Generator().manual_seed(0))
+    seen = []
+    fit_mixture = fit_code_density.__globals__["_fit_mixture"]
+
+    def recording(*args):
+        seen.append(torch.get_num_threads())
+        return fit_mixture(*args)
+
+    monkeypatch.setattr("skae._latent_density._fit_mixture", recording)
+    on_two = fit_code_density(codes, 0)
+    assert seen and set(seen) == {1}
+    assert torch.get_num_threads() == 2
+    torch.set_num_threads(1)
+    on_one = fit_code_density(codes, 0)
+    np.testing.assert_array_equal(on_two.means_, on_one.means_)
+    np.testing.assert_array_equal(on_two.covariances_, on_one.covariances_)
 
 
 def threads_seen(model):
