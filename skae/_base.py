@@ -855,18 +855,17 @@ class BaseAutoEncoder(
         (``offset_``, ``error_scale_``, the code Gaussian and the code density
         used by :meth:`sample`) is refitted after each call, with the network
         as it now is, on the latest ``X`` when it has at least 256 rows, else
-        on the last 256 rows of the chunks since the last ``fit`` once there
-        are that many; until then the model keeps the statistics it has (a
-        one-row chunk alone made every row an outlier), unless they came from
-        fewer rows than it now holds, as at the start of a stream of small
-        chunks. From the last rows of small chunks, the density used by
-        :meth:`sample` and the calibration of rows with missing entries (most
-        of such a call's cost) are refitted once 64 rows are new since they
-        were, the rest at every call. Those recent rows stay in memory only:
-        a saved, pickled or copied model keeps how many rows its statistics
-        came from, not the rows, and refits them on its new chunks once these
-        are more (or 256).
-        A chunk with no observed value (every entry NaN) is refused.
+        on the last 256 of the rows the model keeps for this (a random 256 of
+        the last ``fit``'s rows, then the latest chunks'); at the start of a
+        stream of small chunks, on all of them once they are more than the
+        statistics came from (a one-row chunk alone made every row an
+        outlier). From small chunks, the density used by :meth:`sample` and
+        the calibration of rows with missing entries (most of such a call's
+        cost) are refitted once 64 rows are new since they were, the rest at
+        every call. The rows kept (standardised, at most 256) go with the
+        model into pickles and files, so that ``partial_fit`` continues there
+        as it would have here. A chunk with no observed value (every entry
+        NaN) is refused.
 
         Parameters
         ----------
@@ -991,25 +990,29 @@ class BaseAutoEncoder(
         self.device_ = device
         # Finished epochs only: a KeyboardInterrupt can leave a partial last row.
         self.n_iter_ = sum("train_loss" in row for row in net.history)
-        rows, whole = self._rows_for_statistics(x, partial, first)
+        rows, whole = self._rows_for_statistics(x, partial, first, seed)
         if rows is not None:
             self._fit_detector_and_density(rows, seed, whole=whole)
         return self
 
-    def _rows_for_statistics(self, x, partial: bool, first: bool):
+    def _rows_for_statistics(self, x, partial: bool, first: bool, seed: int):
         """The rows the scores' statistics are fitted on, or None to keep
         them, and whether to refit all of them (else the ones the scores need
         at every call only).
 
         A ``fit``'s rows. For ``partial_fit``: the chunk when it has
         ``MIN_REFRESH_ROWS`` rows or more; else the last ``MIN_REFRESH_ROWS``
-        rows of the chunks since the last ``fit`` (kept, scaled, between
-        calls) once there are that many. Until then the statistics the model
-        has are kept, unless they came from fewer rows than it now holds (a
-        stream that started with small chunks): those are refitted on all of
-        them. A one-row remainder after a fit then never re-estimates them
-        from a handful of rows, and a stream's first row alone does not set
-        them for the next 255 (every row was an outlier).
+        of the rows kept (scaled) between calls and the chunk's: a random
+        ``MIN_REFRESH_ROWS`` of the last fit's rows, then each chunk's last
+        ones. Each small chunk after a fit thus refits them on 256 rows,
+        with the network as it now is (kept, they flagged up to 71% of
+        held-out normal rows at ``contamination=0.1`` after 100 one-row
+        chunks: the network had moved on). Until the rows kept are that many
+        (a stream started with small chunks) the statistics are refitted on
+        all of them when they are more than the statistics came from, else
+        kept: a stream's first row alone does not set them for the next 255
+        (every row was an outlier), nor are they re-estimated from a handful
+        of rows.
 
         From the last rows of small chunks, the mixture that :meth:`sample`
         draws from and the calibration of rows with missing entries (most of
@@ -1020,7 +1023,11 @@ class BaseAutoEncoder(
         (``benchmarks/results/small_chunks.md``).
         """
         if not partial:
-            self._recent_rows = None
+            kept = np.arange(len(x))
+            if len(x) > MIN_REFRESH_ROWS:
+                rng = np.random.RandomState(seed % 2**32)
+                kept = np.sort(rng.choice(len(x), MIN_REFRESH_ROWS, replace=False))
+            self._recent_rows = x[torch.as_tensor(kept, device=x.device)].detach()
             self._statistics_rows = len(x)
             self._rows_since_density = 0
             return x, True
@@ -1044,13 +1051,6 @@ class BaseAutoEncoder(
             self._rows_since_density = 0 if whole else since
             return tail, whole
         return None, False
-
-    def __getstate__(self) -> dict:
-        # Training rows are not part of the model: pickles (like files) carry
-        # none; a small chunk after unpickling keeps the statistics instead.
-        state = dict(super().__getstate__())
-        state.pop("_recent_rows", None)
-        return state
 
     _network_parameter_names: tuple[str, ...] = NETWORK_PARAMETERS
 

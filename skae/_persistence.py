@@ -94,6 +94,10 @@ def save(estimator: Any, path: str | os.PathLike, *, imputer: Any = None) -> Non
     tensors["module"] = {k: v.cpu() for k, v in net.module_.state_dict().items()}
     tensors["criterion"] = {k: v.cpu() for k, v in net.criterion_.state_dict().items()}
     tensors["optimizer"] = _to_cpu(net.optimizer_.state_dict())
+    recent = getattr(estimator, "_recent_rows", None)
+    if recent is not None:
+        # The rows partial_fit refits the scores' statistics on, standardised.
+        tensors["recent_rows"] = recent.detach().to("cpu", torch.float32)
     density = getattr(estimator, "latent_density_", None)
     if density is not None:
         for name, value in vars(density).items():
@@ -305,7 +309,31 @@ def _build(metadata: dict, tensors: dict, path: str | os.PathLike, device: str |
         group["weight_decay"] = estimator.weight_decay
     net.history = History(metadata["history"])
     estimator.net_ = net
+    recent = tensors.get("recent_rows")
+    if recent is not None:
+        estimator._recent_rows = _checked_recent_rows(recent, estimator, path)
     return estimator
+
+
+def _checked_recent_rows(recent: Any, estimator: Any, path: str | os.PathLike) -> torch.Tensor:
+    """The file's recent training rows, on the estimator's device, refused
+    unless they are what the model's statistics can be refitted on."""
+    from ._base import MIN_REFRESH_ROWS
+
+    width = estimator._n_inputs()
+    if (
+        not isinstance(recent, torch.Tensor)
+        or recent.dtype != torch.float32
+        or recent.dim() != 2
+        or not 1 <= recent.shape[0] <= MIN_REFRESH_ROWS
+        or recent.shape[1] != width
+        or bool(torch.isinf(recent).any())
+    ):
+        raise ValueError(
+            f"{path}: recent_rows must be 1 to {MIN_REFRESH_ROWS} float32 rows of {width} "
+            "entries with no infinity."
+        )
+    return recent.to(estimator.device_)
 
 
 def _params_as_json(estimator: Any) -> dict:

@@ -625,6 +625,31 @@ def test_a_file_with_half_of_a_pair_is_refused(saved, tmp_path, key, message):
 
 
 @pytest.mark.parametrize(
+    "recent",
+    [
+        torch.zeros((3, 7)),  # not the model's width
+        torch.zeros((300, 4)),  # more rows than kept
+        torch.full((3, 4), float("inf")),
+        torch.zeros((3, 4), dtype=torch.float64),
+        torch.zeros(4),
+    ],
+)
+def test_a_file_whose_recent_rows_are_wrong_is_refused(blobs, tmp_path, recent):
+    """The rows partial_fit refits the statistics on are in the file: rows
+    of another width or too many, or infinite, are a damaged file."""
+    AutoEncoder(max_epochs=1, random_state=0).fit(blobs[:, :4]).save(tmp_path / "m.skae")
+    with zipfile.ZipFile(tmp_path / "m.skae") as archive:
+        tensors = torch.load(io.BytesIO(archive.read(TENSORS)), weights_only=True)
+    assert tensors["recent_rows"].shape == (min(len(blobs), 256), 4)
+    tensors["recent_rows"] = recent
+    buffer = io.BytesIO()
+    torch.save(tensors, buffer)
+    bad = _rewrite(tmp_path / "m.skae", tmp_path / "bad.skae", tensors=buffer.getvalue())
+    with pytest.raises(ValueError, match="recent_rows must be 1 to 256 float32 rows of 4"):
+        load(bad)
+
+
+@pytest.mark.parametrize(
     "params", [{"contamination": 2.0}, {"lr": -1.0}, {"image_shape": (0, 2, 2)}]
 )
 def test_save_refuses_parameters_load_would_refuse(blobs, tmp_path, params):
