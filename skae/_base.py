@@ -1033,6 +1033,15 @@ class BaseAutoEncoder(
             return x, True
         tail = x[-MIN_REFRESH_ROWS:]
         previous = None if first else getattr(self, "_recent_rows", None)
+        if previous is None and not first:
+            # The rows the statistics came from are not kept (a file or pickle
+            # of an earlier version): they stop matching the network as it
+            # trains on, so they count as fitted on fewer rows than
+            # DENSITY_REFRESH_ROWS and are refitted once that many are new
+            # (waiting for 256 flagged up to 95% of held-out normal rows).
+            self._statistics_rows = min(
+                getattr(self, "_statistics_rows", MIN_REFRESH_ROWS), DENSITY_REFRESH_ROWS - 1
+            )
         if previous is not None and len(tail) < MIN_REFRESH_ROWS:
             tail = torch.cat([previous.to(tail.device), tail])[-MIN_REFRESH_ROWS:]
         self._recent_rows = tail.detach()

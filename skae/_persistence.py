@@ -679,15 +679,33 @@ def _estimator_class(name: str, path: str | os.PathLike) -> type:
         kinds.append(cls)
         todo.extend(cls.__subclasses__())
     found = [cls for cls in kinds if _class_name(cls) == name and cls is not BaseAutoEncoder]
+    # A qualified name can hold dots of its own (nested classes, <locals>).
+    script = name.startswith("__main__.")
+    qualname = name.removeprefix("__main__.")
     if not found and "." not in name:
         # A file from before kinds were saved with their module: a unique
         # kind of that name, defined outside skae.
         found = [cls for cls in kinds if cls.__name__ == name and cls is not BaseAutoEncoder]
+    if not found and script:
+        # A kind written in a script, since moved to a module (a file cannot
+        # name the module it will be imported from): a unique kind of that
+        # name defined outside skae.
+        found = [
+            cls
+            for cls in kinds
+            if cls.__qualname__ == qualname and cls.__module__.split(".")[0] != "skae"
+        ]
     if not found:
-        raise ValueError(
-            f"{path} holds a {name!r}, which is not a skae estimator (a kind defined "
-            "outside skae loads once its module is imported)."
-        )
+        if script:
+            hint = (
+                f"it was defined in a script: define or import a subclass named {qualname!r} "
+                "before loading"
+            )
+        elif "." in name:
+            hint = "import the module that defines it before loading (load never imports one)"
+        else:
+            hint = "skae has no kind of that name"
+        raise ValueError(f"{path} holds a {name!r}, which is not a skae kind defined here: {hint}.")
     if len(found) > 1:
         raise ValueError(f"{path} holds a {name!r}, and more than one class has that name.")
     return found[0]

@@ -416,6 +416,33 @@ def test_small_chunks_after_a_fit_or_a_load_refit_the_statistics_on_kept_rows(tm
         assert_allclose(model.score_samples(held_out), est.score_samples(held_out), rtol=1e-5)
 
 
+def test_a_model_without_kept_rows_refits_its_statistics_within_a_few_dozen_rows():
+    """Re-probe finding: a model with no kept rows (a file or pickle of an
+    earlier version) kept its fit's statistics until 256 new rows had come in
+    one-row chunks, while the network trained on: 95% of held-out normal rows
+    flagged at contamination=0.1 after 200 rows. They are now refitted once
+    ``DENSITY_REFRESH_ROWS`` rows are new."""
+    from skae._base import DENSITY_REFRESH_ROWS
+
+    rng = np.random.RandomState(0)
+    W = rng.normal(size=(2, 3))
+
+    def draw(n):
+        return rng.normal(size=(n, 2)) @ W + 0.1 * rng.normal(size=(n, 3))
+
+    held_out = draw(1000)
+    est = AutoEncoder(max_epochs=5, contamination=0.1, random_state=0).fit(draw(300))
+    del est._recent_rows
+    offset = est.offset_
+    for i, row in enumerate(draw(120)):
+        est.partial_fit(row[None])
+        if i + 1 < DENSITY_REFRESH_ROWS:
+            # Not re-estimated from a handful of rows.
+            assert est.offset_ == offset
+    assert est.offset_ != offset
+    assert abs(np.mean(est.predict(held_out) == -1) - 0.1) < 0.05
+
+
 def _holed(X, k, rng):
     X = X.copy()
     for row in X:

@@ -4,6 +4,7 @@ import io
 import json
 import os
 import pickle
+import sys
 import zipfile
 
 import joblib
@@ -204,7 +205,7 @@ def test_unknown_class_or_parameter(saved, tmp_path):
         meta["params"]["n_components"] = -3
         return meta
 
-    with pytest.raises(ValueError, match="not a skae estimator"):
+    with pytest.raises(ValueError, match="skae has no kind of that name"):
         load(_rewrite(saved, tmp_path / "a.skae", metadata=foreign))
     with pytest.raises(ValueError, match="parameters this version of skae rejects"):
         load(_rewrite(saved, tmp_path / "b.skae", metadata=bad_param))
@@ -912,3 +913,36 @@ def test_a_kind_named_like_skaes_loads_as_itself(tmp_path):
     with zipfile.ZipFile(tmp_path / "skae.skae") as archive:
         assert json.loads(archive.read(METADATA))["class"] == "AutoEncoder"
     assert type(load(tmp_path / "skae.skae")) is AutoEncoder
+
+
+def test_a_kind_defined_in_a_script_loads_once_defined_or_moved(tmp_path):
+    """Re-probe finding: a kind written in a script is saved as
+    ``__main__.Name``; loaded from another script without it, the error said
+    the file held no skae estimator and to import a module (``__main__``
+    cannot be); and once the class had moved to a module, the file could not
+    be loaded at all."""
+
+    class ScriptKind(AutoEncoder):
+        pass
+
+    X = np.random.RandomState(0).standard_normal((80, 4))
+    model = ScriptKind(max_epochs=2, random_state=0).fit(X)
+    model.save(tmp_path / "own.skae")
+
+    def named(name):
+        def rename(meta):
+            meta["class"] = name
+            return meta
+
+        return _rewrite(tmp_path / "own.skae", tmp_path / "renamed.skae", metadata=rename)
+
+    # Written in a script, defined in a module now: found by its name.
+    loaded = load(named(f"__main__.{ScriptKind.__qualname__}"))
+    assert type(loaded) is ScriptKind
+    assert_allclose(loaded.score_samples(X), model.score_samples(X), rtol=1e-6)
+    with pytest.raises(ValueError, match="define or import a subclass named 'Gone' before"):
+        load(named("__main__.Gone"))
+    # load never imports a module a file names (that would run its code).
+    with pytest.raises(ValueError, match="import the module that defines it before loading"):
+        load(named("no_such_package.kinds.Gone"))
+    assert "no_such_package" not in sys.modules
