@@ -16,7 +16,6 @@ import json
 import math
 import os
 import threading
-import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -47,7 +46,7 @@ from ._architectures import (
 from ._attribution import repair_gains, share_by_gain
 from ._calibration import calibrate, calibration_rows, fit_calibration, holed_copies
 from ._docs import fill_doc
-from ._input import InputSide
+from ._input import EncodedRows, InputSide
 from ._latent import DeterministicLatent
 from ._latent_density import (
     fit_code_density,
@@ -87,6 +86,7 @@ from ._sizing import (
     auto_rows_per_epoch,
 )
 from ._threads import flush_denormals, step_threads
+from ._warnings import warn_caller
 
 #: Rows per forward pass at inference; bounds the memory of the activations.
 INFERENCE_BATCH_SIZE = 4096
@@ -1536,7 +1536,7 @@ class BaseAutoEncoder(
         X_new : ndarray of shape (n_samples, n_components)
             The codes, in the dtype of ``X`` (float32 or float64).
         """
-        X = self._check_input(X)
+        X = self._check_input(X, blocks=True)
 
         def encode(module: torch.nn.Module, xb: torch.Tensor) -> torch.Tensor:
             return module.encode(xb)
@@ -1671,7 +1671,7 @@ class BaseAutoEncoder(
             ``missing_scale_``): fewer terms spread more, and one threshold
             flagged a third of normal rows missing 8 of 10 entries.
         """
-        X = self._check_input(X)
+        X = self._check_input(X, blocks=True)
         scores = self._apply(X, self._scores_scaled, scale_input=True, dtype=np.float64)
         # The input is finite, so a NaN can only come from an overflow inside the
         # network (inf - inf): such a row is maximally abnormal, not unscorable.
@@ -1683,7 +1683,7 @@ class BaseAutoEncoder(
 
     def _rows_without_values(
         self,
-        X: np.ndarray,
+        X: np.ndarray | EncodedRows,
         what: str = "they score offset_, the threshold between inliers and outliers",
     ) -> np.ndarray | None:
         """The rows of (checked) ``X`` with no observed entry, or None, with
@@ -1694,13 +1694,11 @@ class BaseAutoEncoder(
         ``offset_``, the threshold (inliers by a hair), and :meth:`score`
         leaves them out.
         """
-        empty = empty_rows(X)
+        empty = X.empty_rows() if isinstance(X, EncodedRows) else empty_rows(X)
         if empty is None:
             return None
-        warnings.warn(
-            f"{int(empty.sum())} row(s) of X have no observed value (every entry is NaN): {what}.",
-            UserWarning,
-            stacklevel=3,
+        warn_caller(
+            f"{int(empty.sum())} row(s) of X have no observed value (every entry is NaN): {what}."
         )
         return empty
 
@@ -1766,7 +1764,7 @@ class BaseAutoEncoder(
         2
         """
         frame = X if hasattr(X, "columns") else None
-        X = self._check_input(X)
+        X = self._check_input(X, blocks=True)
         if not issubclass(
             _defined_by(type(self), "_feature_terms_scaled"),
             _defined_by(type(self), "_score_samples_scaled"),
@@ -1776,6 +1774,31 @@ class BaseAutoEncoder(
                 f"{type(self).__name__} overrides _score_samples_scaled but not "
                 "_feature_terms_scaled, the terms explain shares out; override both."
             )
+        if isinstance(X, EncodedRows):
+            step = INFERENCE_BATCH_SIZE
+            terms = np.concatenate(
+                [self._explained_rows(X[start : start + step]) for start in range(0, len(X), step)]
+            )
+        else:
+            terms = self._explained_rows(X)
+        empty = self._rows_without_values(X)
+        if empty is not None:
+            # No feature contributes; the score (offset_) is the last entry's.
+            terms[empty] = 0.0
+            terms[empty, -1] = self.offset_
+        if frame is None:
+            return terms
+        import pandas as pd
+
+        # "code", or "code_" and so on if X has a column of that name.
+        code = "code"
+        while code in set(frame.columns):
+            code += "_"
+        return pd.DataFrame(terms, index=frame.index, columns=[*frame.columns, code])
+
+    def _explained_rows(self, X: np.ndarray) -> np.ndarray:
+        """:meth:`explain`'s terms of the rows of checked ``X``, before rows
+        with no observed entry are set apart."""
         # In numpy: a read-only X (a memmap) would make torch warn.
         outside = self._outside_unit_interval(X)
         if outside is not None and outside.any():
@@ -1795,20 +1818,7 @@ class BaseAutoEncoder(
             column = np.repeat(np.arange(self.n_features_in_), widths)
             rows, entries = np.nonzero(outside)
             terms[rows, column[entries]] = -np.inf
-        empty = self._rows_without_values(X)
-        if empty is not None:
-            # No feature contributes; the score (offset_) is the last entry's.
-            terms[empty] = 0.0
-            terms[empty, -1] = self.offset_
-        if frame is None:
-            return terms
-        import pandas as pd
-
-        # "code", or "code_" and so on if X has a column of that name.
-        code = "code"
-        while code in set(frame.columns):
-            code += "_"
-        return pd.DataFrame(terms, index=frame.index, columns=[*frame.columns, code])
+        return terms
 
     def score(self, X, y=None) -> float:
         """Mean log-likelihood of ``X``, in nats per sample: higher is better.
@@ -1867,7 +1877,7 @@ class BaseAutoEncoder(
         score : float
             The mean log-likelihood, in nats per sample.
         """
-        X = self._check_input(X)
+        X = self._check_input(X, blocks=True)
         log_likelihood = self._apply(
             X, self._log_likelihood_checked, scale_input=True, dtype=np.float64
         )[:, 0]

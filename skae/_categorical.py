@@ -521,13 +521,41 @@ class CategoricalEncoding:
         """``X`` as a float64 array of ``n_encoded`` columns: numbers as they
         are, each categorical column one-hot (NaN where missing, zeros where
         unseen). Raises a ValueError naming a numeric column that is not."""
+        out = np.zeros((X.shape[0], self.n_encoded), dtype=np.float64)
+        for (start, stop), categorical, values, coded in self._columns(X):
+            if not categorical:
+                out[:, start] = coded
+                continue
+            rows = np.flatnonzero(coded >= 0)
+            out[rows, start + coded[rows]] = 1.0
+            out[_is_missing(values), start:stop] = np.nan
+        return out
+
+    def check(self, X) -> None:
+        """Raise what :meth:`encode` raises for ``X``, and the error
+        :func:`~sklearn.utils.check_array` gives its result for an infinite
+        number, one column at a time: what reads ``X`` a batch of rows at a
+        time refuses it before the first batch, as it did the whole
+        encoding (and with the same error whichever rows are bad)."""
+        from sklearn.utils import check_array
+
+        infinite = None
+        for _, categorical, _, coded in self._columns(X):
+            if not categorical and infinite is None and np.isinf(coded).any():
+                infinite = coded
+        if infinite is not None:
+            check_array(infinite[:, None], ensure_all_finite="allow-nan")
+
+    def _columns(self, X):
+        """For each input column of ``X``: its block of encoded entries,
+        whether it is categorical, its values (objects), and its numbers
+        (float64), or its categories' indices (-1 for a missing or unseen
+        value)."""
         import pandas as pd
 
-        n_rows = X.shape[0]
-        out = np.zeros((n_rows, self.n_encoded), dtype=np.float64)
         cats = iter(self.categories)
         names = list(X.columns) if hasattr(X, "columns") else None
-        for j, ((start, stop), categorical) in enumerate(
+        for j, (block, categorical) in enumerate(
             zip(self.blocks(), self.is_categorical, strict=True)
         ):
             values = _column(X, j)
@@ -541,9 +569,8 @@ class CategoricalEncoding:
                         f"Column {name!r} is numeric (not in categorical_features) but holds "
                         f"values that are not numbers: {exc}"
                     ) from exc
-                out[:, start] = numbers
+                yield block, categorical, values, numbers
                 continue
-            # -1 for a missing or unseen value: no entry set.
             try:
                 codes = pd.Index(next(cats), dtype=object).get_indexer(values)
             except TypeError as exc:  # a dict or a list among the values
@@ -551,10 +578,7 @@ class CategoricalEncoding:
                     f"Categorical column {name!r} holds a value that cannot be a category "
                     f"({exc}): categories must be strings, numbers or booleans."
                 ) from exc
-            rows = np.flatnonzero(codes >= 0)
-            out[rows, start + codes[rows]] = 1.0
-            out[_is_missing(values), start:stop] = np.nan
-        return out
+            yield block, categorical, values, codes
 
     def choose(self, values: np.ndarray, random_state=None) -> tuple[np.ndarray, np.ndarray]:
         """From reconstructions in the encoded layout (numbers in original

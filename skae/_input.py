@@ -28,6 +28,7 @@ from ._categorical import (
     resolve_categorical,
 )
 from ._scaling import (
+    BLOCK_ROWS,
     UNIT_TOLERANCE,
     column_means,
     fit_input_scaling,
@@ -58,6 +59,44 @@ def _non_numeric_columns(X) -> list:
     if dtypes is None or not hasattr(dtypes, "items"):  # not a DataFrame (a Series)
         return []
     return [name for name, dtype in dtypes.items() if getattr(dtype, "kind", "O") not in "biufc"]
+
+
+class EncodedRows:
+    """The rows of a table with categorical columns, encoded a block at a time.
+
+    What the inference methods read in place of the whole encoded table,
+    which holds a one-hot entry per category and row (100,000 rows of five
+    columns of 255 categories: 1 GB in float64). Slicing gives those rows as
+    ``encode`` makes them (checked, in ``dtype``); ``len``, ``shape`` and
+    ``dtype`` are the encoded table's. Each block read records which of its
+    rows have no observed entry, so :meth:`empty_rows` costs no second
+    encoding after a pass over every row.
+    """
+
+    def __init__(self, X, n_encoded: int, encode, dtype) -> None:
+        self.X, self._encode = X, encode
+        self.shape = (X.shape[0], n_encoded)
+        self.dtype = np.dtype(dtype)
+        self._empty = np.zeros(X.shape[0], dtype=bool)
+        self._read = np.zeros(X.shape[0], dtype=bool)
+
+    def __len__(self) -> int:
+        return self.shape[0]
+
+    def __getitem__(self, index: slice) -> np.ndarray:
+        if not isinstance(index, slice):
+            raise TypeError("EncodedRows are read by slices of rows.")
+        encoded = self._encode(self.X.iloc[index] if hasattr(self.X, "iloc") else self.X[index])
+        self._empty[index] = np.isnan(encoded).all(axis=1)
+        self._read[index] = True
+        return encoded
+
+    def empty_rows(self) -> np.ndarray | None:
+        """Which rows have no observed entry; None when none is empty."""
+        for start in range(0, len(self), BLOCK_ROWS):
+            if not self._read[start : start + BLOCK_ROWS].all():
+                self[start : start + BLOCK_ROWS]
+        return self._empty.copy() if self._empty.any() else None
 
 
 class InputSide:
@@ -204,9 +243,12 @@ class InputSide:
     def _scaled_tensor(self, X: np.ndarray, device: torch.device) -> torch.Tensor:
         return scaled_tensor(X, self.mean_, self.scale_, device)
 
-    def _check_input(self, X) -> np.ndarray:
+    def _check_input(self, X, *, blocks: bool = False) -> np.ndarray | EncodedRows:
+        """``X`` checked against the fit; with ``blocks``, a table with
+        categorical columns comes back as :class:`EncodedRows`, encoded as
+        the methods that read it in batches reach each block."""
         check_is_fitted(self)
-        return self._validated(X, reset=False)
+        return self._validated(X, reset=False, blocks=blocks)
 
     def _outside_unit_interval(self, x: torch.Tensor | np.ndarray):
         """With ``loss="binary_crossentropy"``, which entries of scaled ``x``
@@ -228,9 +270,10 @@ class InputSide:
             outside = outside & numeric
         return outside
 
-    def _validated(self, X, *, reset: bool) -> np.ndarray:
+    def _validated(self, X, *, reset: bool, blocks: bool = False) -> np.ndarray | EncodedRows:
         """``X`` checked for the network (``reset``: at a first fit, which also
-        learns its categorical columns), and one-hot encoded if it has any."""
+        learns its categorical columns), and one-hot encoded if it has any
+        (with ``blocks``, as :class:`EncodedRows`)."""
         X = self._flatten_images(X, reset=reset)
         if reset:
             if self.categorical_features is not None:
@@ -268,17 +311,26 @@ class InputSide:
             X = self._checked_layout(X)
         # Names and the number of columns, on the columns as they come.
         validate_data(self, X, reset=reset, skip_check_array=True)
-        encoded = check_array(encoding.encode(X), dtype=np.float64, ensure_all_finite="allow-nan")
-        if _numbers_in_float32(X, encoding.is_categorical):
-            # The dtype of the input's numbers, as without categorical columns
-            # (the one-hot entries, 0, 1 or NaN, are exact in it).
-            encoded = encoded.astype(np.float32)
+        # The dtype of the input's numbers, as without categorical columns
+        # (the one-hot entries, 0, 1 or NaN, are exact in it).
+        dtype = np.float32 if _numbers_in_float32(X, encoding.is_categorical) else np.float64
         absent = self._absent_categories() if not reset else None
-        if absent is not None and absent.any():
-            # Encoded as none, as an unseen category is.
-            block = encoded[:, absent]
-            encoded[:, absent] = np.where(np.isnan(block), np.nan, 0.0)
-        return encoded
+
+        def encode(rows) -> np.ndarray:
+            encoded = check_array(
+                encoding.encode(rows), dtype=np.float64, ensure_all_finite="allow-nan"
+            )
+            encoded = encoded.astype(dtype, copy=False)
+            if absent is not None and absent.any():
+                # Encoded as none, as an unseen category is.
+                block = encoded[:, absent]
+                encoded[:, absent] = np.where(np.isnan(block), np.nan, 0.0)
+            return encoded
+
+        if blocks and not reset:
+            encoding.check(X)
+            return EncodedRows(X, encoding.n_encoded, encode, dtype)
+        return encode(X)
 
     def _not_numbers_error(self, exc: Exception, columns: list, *, reset: bool) -> ValueError:
         """scikit-learn's error ``exc``, with what to do about the ``columns``

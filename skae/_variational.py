@@ -385,7 +385,7 @@ class VariationalAutoEncoder(BaseAutoEncoder):
         variance : ndarray of shape (n_samples, n_components)
             The posterior variances.
         """
-        X = self._check_input(X)
+        X = self._check_input(X, blocks=True)
 
         def both(module: nn.Module, x: torch.Tensor) -> torch.Tensor:
             mu, logvar = module.latent.split(module.encoder_output(x))

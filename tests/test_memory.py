@@ -98,3 +98,97 @@ def test_batch_by_batch_scaling_trains_the_same_model(early_stopping):
     np.testing.assert_array_equal(
         whole.net_.module_.input_high.numpy(), batched.net_.module_.input_high.numpy()
     )
+
+
+def _mixed_table(n_rows, rng, n_categories=100):
+    import pandas as pd
+
+    columns = {f"c{j}": pd.Categorical(rng.randint(n_categories, size=n_rows)) for j in range(3)}
+    columns["x"] = rng.normal(size=n_rows)
+    return pd.DataFrame(columns)
+
+
+def test_categorical_columns_are_encoded_one_batch_at_a_time():
+    """Issue 16's gap: a DataFrame with categorical columns was one-hot
+    encoded whole before its batches (a float64 entry per category and row:
+    here 30,000 x 301, 72 MB); the scoring methods now encode a batch of
+    rows at a time, with the same results as the whole encoding."""
+    from skae._base import EncodedRows
+
+    rng = np.random.RandomState(0)
+    frame = _mixed_table(30_000, rng)
+    model = AutoEncoder(hidden_layer_sizes=(8,), max_epochs=1, batch_size=4096, random_state=0)
+    model.fit(frame)
+    whole = len(frame) * 301 * 8
+    for method in (model.score_samples, model.transform, model.predict):
+        method(frame[:10])  # lazy imports and caches, not counted
+        assert _peak_bytes(lambda m=method: m(frame)) < 0.5 * whole
+    # The same numbers as encoding the table whole.
+    rows = model._check_input(frame, blocks=True)
+    assert isinstance(rows, EncodedRows)
+    encoded = model._check_input(frame)
+    assert encoded.shape == rows.shape == (len(frame), 301)
+    np.testing.assert_array_equal(rows[100:5000], encoded[100:5000])
+    scores = model._apply(encoded, model._scores_scaled, scale_input=True, dtype=np.float64)
+    np.testing.assert_array_equal(model.score_samples(frame), scores[:, 0])
+
+
+def test_explain_encodes_categorical_columns_one_batch_at_a_time():
+    """Its memory does not grow with the rows (it held the whole encoding),
+    and its terms are those of the whole encoding."""
+    frame = _mixed_table(2 * INFERENCE_BATCH_SIZE + 10, np.random.RandomState(0), 50)
+    model = AutoEncoder(hidden_layer_sizes=(8,), max_epochs=1, batch_size=4096, random_state=0)
+    model.fit(frame)
+    model.explain(frame[:10])  # lazy imports and caches, not counted
+    one_batch = _peak_bytes(lambda: model.explain(frame[:INFERENCE_BATCH_SIZE]))
+    explained = []
+    assert _peak_bytes(lambda: explained.append(model.explain(frame))) < 1.2 * one_batch
+    whole = model._explained_rows(model._check_input(frame))
+    # The last block alone is a few rows, which run on one thread (float32
+    # rounding differs in the last bits).
+    np.testing.assert_allclose(explained[0].to_numpy(), whole, rtol=1e-5)
+
+
+def test_encoded_rows_find_rows_with_no_observed_value():
+    rng = np.random.RandomState(1)
+    frame = _mixed_table(300, rng)
+    model = AutoEncoder(hidden_layer_sizes=(8,), max_epochs=2, random_state=0).fit(frame)
+    holed = frame.copy()
+    holed.iloc[[3, 250], :] = np.nan
+    with pytest.warns(UserWarning, match="2 row.* no observed value"):
+        scores = model.score_samples(holed)
+    assert scores[3] == scores[250] == model.offset_
+    rows = model._check_input(holed, blocks=True)
+    assert np.flatnonzero(rows.empty_rows()).tolist() == [3, 250]
+    assert model._check_input(frame, blocks=True).empty_rows() is None
+    with pytest.warns(UserWarning, match="2 row.* no observed value"):
+        explained = model.explain(holed)
+    assert (explained.iloc[[3, 250], :-1] == 0).all().all()
+    assert (explained.iloc[[3, 250], -1] == model.offset_).all()
+
+
+def test_a_table_read_in_batches_is_checked_whole_before_the_first():
+    """Probe finding: encoded a batch at a time, a table was refused at the
+    batch of its first bad row, after the batches before it had run, and
+    with another error than the whole encoding's (a non-number at row 5,000
+    and an infinity at row 2: the infinity's message; explain, which encoded
+    whole then, named the column of the non-number)."""
+    rng = np.random.RandomState(2)
+    model = AutoEncoder(hidden_layer_sizes=(8,), max_epochs=1, random_state=0)
+    model.fit(_mixed_table(300, rng, 5).assign(w=rng.normal(size=300)))
+    table = _mixed_table(9000, rng, 5).assign(w=rng.normal(size=9000))
+    not_number = table.astype({"x": object})
+    not_number.loc[5000, "x"] = "abc"
+    not_number.loc[2, "w"] = np.inf
+    # An infinity late, a number too large for float32 early.
+    infinite = table.copy()
+    infinite.loc[5000, "x"] = np.inf
+    infinite.loc[10, "w"] = 1e39
+    calls = []
+    model.net_.module_.register_forward_hook(lambda *args: calls.append(1))
+    for method in ("score_samples", "transform", "predict", "explain", "score"):
+        with pytest.raises(ValueError, match="Column 'x' is numeric .* not numbers"):
+            getattr(model, method)(not_number)
+        with pytest.raises(ValueError, match="Input contains infinity"):
+            getattr(model, method)(infinite)
+    assert calls == []

@@ -245,6 +245,18 @@ def test_a_row_with_no_observed_value_scores_at_the_threshold(make_estimator):
     assert_allclose(est.offset_, np.percentile(est.score_samples(holes[30:]), 10), rtol=1e-3)
 
 
+def test_the_warning_of_an_empty_row_points_at_the_callers_line():
+    """Probe finding: raised with a fixed stacklevel inside score_samples, it
+    pointed into skae when predict or decision_function had called it."""
+    X = np.random.RandomState(0).normal(size=(100, 3))
+    est = AutoEncoder(max_epochs=1, random_state=0).fit(X)
+    rows = np.r_[X[:3], np.full((1, 3), np.nan)]
+    for method in ("score_samples", "decision_function", "predict", "explain", "score"):
+        with pytest.warns(UserWarning, match="no observed value") as record:
+            getattr(est, method)(rows)
+        assert [w.filename for w in record] == [__file__], method
+
+
 def test_data_with_nothing_observed(make_estimator):
     """Nothing to fit on; nothing to score; nothing to refresh the statistics with."""
     X = np.random.RandomState(0).normal(size=(300, 4))

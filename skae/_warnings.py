@@ -1,0 +1,23 @@
+"""Warnings that point at the user's line, however deep in skae they arise."""
+
+from __future__ import annotations
+
+import os
+import sys
+import warnings
+
+_PACKAGE = os.path.dirname(os.path.abspath(__file__)) + os.sep
+
+
+def warn_caller(message: str, category: type[Warning] = UserWarning) -> None:
+    """``warnings.warn`` with the location of the first frame outside skae.
+
+    A fixed ``stacklevel`` is right for one call path only: the warning of a
+    row with no observed value, raised in ``score_samples``, pointed into
+    skae when ``predict`` or ``decision_function`` had called it.
+    """
+    # stacklevel 2 is the frame that called this function.
+    frame, level = sys._getframe(1), 2
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE):
+        frame, level = frame.f_back, level + 1
+    warnings.warn(message, category, stacklevel=level)
