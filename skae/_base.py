@@ -591,9 +591,11 @@ class BaseAutoEncoder(
         re-scored with holes (:mod:`skae._calibration`)."""
         rng = np.random.RandomState(seed % 2**32)
         n_rows = calibration_rows(len(x), x.shape[1])
-        if isinstance(x, torch.Tensor) and len(x) > n_rows:
-            chosen = np.sort(rng.choice(len(x), n_rows, replace=False))
-            rows = x[torch.as_tensor(chosen, device=x.device)]
+        if len(x) > n_rows:
+            # The same rows whether x is in memory or scaled batch by batch
+            # (a memmap, a large table with categorical columns).
+            chosen = torch.as_tensor(np.sort(rng.choice(len(x), n_rows, replace=False)))
+            rows = x[chosen.to(x.device) if isinstance(x, torch.Tensor) else chosen]
         else:
             rows = x[:n_rows]
             if not isinstance(rows, torch.Tensor):
@@ -1694,7 +1696,7 @@ class BaseAutoEncoder(
         ``offset_``, the threshold (inliers by a hair), and :meth:`score`
         leaves them out.
         """
-        empty = X.empty_rows() if isinstance(X, EncodedRows) else empty_rows(X)
+        empty = empty_rows(X)
         if empty is None:
             return None
         warn_caller(

@@ -212,7 +212,7 @@ class AutoEncoderImputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         validate_data(self, X, reset=False, skip_check_array=True)
         # The estimator refuses an infinite number, in any row (the rows
         # without a missing entry never reach it).
-        self.estimator_._check_input(X)
+        self.estimator_._check_input(X, blocks=True)
         X = X.copy()
         missing = X.isna().to_numpy()
         rows = missing.any(axis=1)
@@ -255,7 +255,7 @@ class AutoEncoderImputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         with warnings.catch_warnings():
             # Said once above, under the imputer's name.
             warnings.filterwarnings("ignore", "X does not have valid feature names", UserWarning)
-            self.estimator_._check_input(X)
+            self.estimator_._check_input(X, blocks=True)
             X = np.array(X, dtype=object if np.asarray(X).dtype.kind in "OUS" else None, copy=True)
             import pandas as pd
 

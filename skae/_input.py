@@ -17,6 +17,7 @@ from numbers import Integral
 
 import numpy as np
 import torch
+from sklearn import get_config
 from sklearn.utils import check_array
 from sklearn.utils._param_validation import InvalidParameterError
 from sklearn.utils.validation import check_is_fitted, validate_data
@@ -66,11 +67,14 @@ class EncodedRows:
 
     What the inference methods read in place of the whole encoded table,
     which holds a one-hot entry per category and row (100,000 rows of five
-    columns of 255 categories: 1 GB in float64). Slicing gives those rows as
-    ``encode`` makes them (checked, in ``dtype``); ``len``, ``shape`` and
-    ``dtype`` are the encoded table's. Each block read records which of its
-    rows have no observed entry, so :meth:`empty_rows` costs no second
-    encoding after a pass over every row.
+    columns of 255 categories: 1 GB in float64), and what ``fit`` trains on
+    when that table's float32 copy would not fit in scikit-learn's
+    ``working_memory`` (as it does with a memmap). Indexing rows, by a slice
+    or by an array of row indices, gives them as ``encode`` makes them
+    (checked, in ``dtype``); ``len``, ``shape`` and ``dtype`` are the encoded
+    table's, and ``X[rows][:, columns]`` works as on an array. Each slice
+    read records which of its rows have no observed entry, so
+    :meth:`empty_rows` costs no second encoding after a pass over every row.
     """
 
     def __init__(self, X, n_encoded: int, encode, dtype) -> None:
@@ -83,12 +87,15 @@ class EncodedRows:
     def __len__(self) -> int:
         return self.shape[0]
 
-    def __getitem__(self, index: slice) -> np.ndarray:
-        if not isinstance(index, slice):
-            raise TypeError("EncodedRows are read by slices of rows.")
+    def __getitem__(self, index) -> np.ndarray:
+        if isinstance(index, tuple):
+            raise TypeError("EncodedRows are indexed by rows only: take columns of the result.")
+        if isinstance(index, torch.Tensor):
+            index = index.cpu().numpy()
         encoded = self._encode(self.X.iloc[index] if hasattr(self.X, "iloc") else self.X[index])
-        self._empty[index] = np.isnan(encoded).all(axis=1)
-        self._read[index] = True
+        if isinstance(index, slice):
+            self._empty[index] = np.isnan(encoded).all(axis=1)
+            self._read[index] = True
         return encoded
 
     def empty_rows(self) -> np.ndarray | None:
@@ -97,6 +104,12 @@ class EncodedRows:
             if not self._read[start : start + BLOCK_ROWS].all():
                 self[start : start + BLOCK_ROWS]
         return self._empty.copy() if self._empty.any() else None
+
+    def columns(self, columns: np.ndarray) -> EncodedRows:
+        """The same rows with only the encoded ``columns``."""
+        return EncodedRows(
+            self.X, len(columns), lambda rows: self._encode(rows)[:, columns], self.dtype
+        )
 
 
 class InputSide:
@@ -219,9 +232,19 @@ class InputSide:
         # category is as loud in the input as in the score
         # (MixedTypeLoss.score_terms): seen in 2% of the rows, about 7.
         numeric = encoding.numeric_positions()
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)  # a column never observed
-            self.mean_ = np.nan_to_num(np.nanmean(X, axis=0))
+        if isinstance(X, EncodedRows):
+            total, observed = np.zeros(X.shape[1]), np.zeros(X.shape[1])
+            for start in range(0, len(X), BLOCK_ROWS):
+                block = X[start : start + BLOCK_ROWS]
+                total += np.nansum(block, axis=0, dtype=np.float64)
+                observed += (~np.isnan(block)).sum(axis=0)
+            self.mean_ = np.where(observed > 0, total / np.maximum(observed, 1), 0.0)
+            numbers = X.columns(numeric)
+        else:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)  # a column never observed
+                self.mean_ = np.nan_to_num(np.nanmean(X, axis=0))
+            numbers = X[:, numeric]
         self.scale_ = np.ones(X.shape[1])
         onehot = encoding.one_hot_mask()
         spread = np.sqrt(self.mean_[onehot] * (1 - self.mean_[onehot]))
@@ -230,7 +253,7 @@ class InputSide:
         self._input_gain = None
         if len(numeric):
             mean, scale, gain = fit_input_scaling(
-                X[:, numeric],
+                numbers,
                 self.scaling,
                 unit_interval=unit_interval,
                 names=self._entry_names()[numeric],
@@ -272,8 +295,9 @@ class InputSide:
 
     def _validated(self, X, *, reset: bool, blocks: bool = False) -> np.ndarray | EncodedRows:
         """``X`` checked for the network (``reset``: at a first fit, which also
-        learns its categorical columns), and one-hot encoded if it has any
-        (with ``blocks``, as :class:`EncodedRows`)."""
+        learns its categorical columns), and one-hot encoded if it has any:
+        as :class:`EncodedRows` with ``blocks``, or when its float32 copy
+        would not fit in scikit-learn's ``working_memory``."""
         X = self._flatten_images(X, reset=reset)
         if reset:
             if self.categorical_features is not None:
@@ -327,7 +351,8 @@ class InputSide:
                 encoded[:, absent] = np.where(np.isnan(block), np.nan, 0.0)
             return encoded
 
-        if blocks and not reset:
+        large = X.shape[0] * encoding.n_encoded * 4 > get_config()["working_memory"] * 2**20
+        if blocks or large:
             encoding.check(X)
             return EncodedRows(X, encoding.n_encoded, encode, dtype)
         return encode(X)

@@ -112,8 +112,12 @@ def mean_and_std(X: np.ndarray, *, per_feature: bool, names=None) -> tuple[np.nd
         mean = total / np.maximum(observed, 1)
     else:
         # Complete data: the mean exactly as before missing values were allowed.
-        observed = len(X) if per_feature else X.size
-        mean = X.mean(axis=axis, dtype=np.float64)
+        observed = len(X) if per_feature else X.shape[0] * X.shape[1]
+        if isinstance(X, np.ndarray):
+            mean = X.mean(axis=axis, dtype=np.float64)
+        else:  # rows made a block at a time (EncodedRows)
+            total = sum(np.sum(X[i : i + BLOCK_ROWS], axis=axis, dtype=np.float64) for i in blocks)
+            mean = total / observed
     squares = sum(np.nansum(np.square(X[i : i + BLOCK_ROWS] - mean), axis=axis) for i in blocks)
     std = np.sqrt(squares / np.maximum(observed, 1))
     std = _without_underflow(X, mean, std, observed, axis)
@@ -284,7 +288,7 @@ def _observed_value(X: np.ndarray, columns: np.ndarray, fallback: np.ndarray) ->
     values = np.array(fallback, dtype=np.float64)
     for i, j in enumerate(columns):
         for start in range(0, len(X), BLOCK_ROWS):
-            block = np.asarray(X[start : start + BLOCK_ROWS, j], dtype=np.float64)
+            block = np.asarray(X[start : start + BLOCK_ROWS][:, j], dtype=np.float64)
             seen = block[~np.isnan(block)]
             if len(seen):
                 values[i] = seen[0]
@@ -406,8 +410,10 @@ class ScaledRows:
         self.shape = X.shape
         # Scaling is monotone in each feature, so the scaled extremes are the
         # extremes' scaled values: finite there means finite everywhere.
-        low = np.fmin.reduce(X, axis=0, keepdims=True)
-        high = np.fmax.reduce(X, axis=0, keepdims=True)
+        blocks = range(0, len(X), BLOCK_ROWS)
+        low = np.fmin.reduce([np.fmin.reduce(X[i : i + BLOCK_ROWS], axis=0) for i in blocks])
+        high = np.fmax.reduce([np.fmax.reduce(X[i : i + BLOCK_ROWS], axis=0) for i in blocks])
+        low, high = low[None], high[None]
         self._low = scaled_tensor(low, mean, scale, device)[0]
         self._high = scaled_tensor(high, mean, scale, device)[0]
         self.missing = any(
@@ -436,7 +442,8 @@ def rows_for_training(
 ) -> torch.Tensor | ScaledRows:
     """The scaled training rows: one tensor when its float32 copy fits in
     ``working_memory`` MiB, else :class:`ScaledRows`, scaled batch by batch."""
-    if X.shape[0] * X.shape[1] * 4 <= working_memory * 2**20:
+    # Rows encoded a block at a time (EncodedRows) are so because they are large.
+    if isinstance(X, np.ndarray) and X.shape[0] * X.shape[1] * 4 <= working_memory * 2**20:
         return scaled_tensor(X, mean, scale, device)
     return ScaledRows(X, mean, scale, device)
 
@@ -444,6 +451,8 @@ def rows_for_training(
 def empty_rows(X: np.ndarray) -> np.ndarray | None:
     """Which rows of ``X`` have no observed entry (every one NaN); None when
     none is empty. A block of rows at a time: no mask the size of ``X``."""
+    if not isinstance(X, np.ndarray):  # rows encoded a block at a time
+        return X.empty_rows()
     # A NaN anywhere makes the sum NaN (finite input: an overflow gives inf).
     if not np.isnan(np.sum(X, dtype=np.float64)):
         return None

@@ -87,7 +87,10 @@ def test_data_beyond_working_memory_is_scaled_batch_by_batch(X, early_stopping):
 def test_batch_by_batch_scaling_trains_the_same_model(early_stopping):
     from sklearn import config_context
 
-    rows = np.random.RandomState(0).normal(size=(2000, 6)) * [1, 10, 100, 1, 1, 1e-3]
+    # More rows than the missing-value calibration re-scores: it drew them at
+    # random in memory, took the first ones batch by batch.
+    rows = np.random.RandomState(0).normal(size=(3000, 6)) * [1, 10, 100, 1, 1, 1e-3]
+    rows[::7, 2] = np.nan
     params = dict(max_epochs=3, early_stopping=early_stopping, random_state=0)
     whole = AutoEncoder(**params).fit(rows)
     with config_context(working_memory=0.01):
@@ -95,6 +98,7 @@ def test_batch_by_batch_scaling_trains_the_same_model(early_stopping):
     np.testing.assert_array_equal(whole.transform(rows), batched.transform(rows))
     assert whole.offset_ == batched.offset_
     assert whole.noise_variance_ == batched.noise_variance_
+    np.testing.assert_array_equal(whole.missing_shift_, batched.missing_shift_)
     np.testing.assert_array_equal(
         whole.net_.module_.input_high.numpy(), batched.net_.module_.input_high.numpy()
     )
@@ -131,6 +135,36 @@ def test_categorical_columns_are_encoded_one_batch_at_a_time():
     np.testing.assert_array_equal(rows[100:5000], encoded[100:5000])
     scores = model._apply(encoded, model._scores_scaled, scale_input=True, dtype=np.float64)
     np.testing.assert_array_equal(model.score_samples(frame), scores[:, 0])
+
+
+def test_a_table_with_categorical_columns_beyond_working_memory_trains_batch_by_batch():
+    """As a memmap does: fit encoded such a table whole (a float64 entry per
+    category and row, then its float32 copy), whatever scikit-learn's
+    ``working_memory``; it now trains on it a batch of rows at a time,
+    to the same model."""
+    from sklearn import config_context
+
+    rng = np.random.RandomState(3)
+    frame = _mixed_table(3000, rng, 20).assign(w=rng.normal(size=3000))
+    frame.loc[::5, "x"] = np.nan
+    frame.loc[::11, "c1"] = np.nan
+    params = dict(max_epochs=2, early_stopping=True, random_state=0)
+    whole = AutoEncoder(**params).fit(frame)
+    with config_context(working_memory=0.01):
+        batched = AutoEncoder(**params).fit(frame)
+        batched.partial_fit(frame[:700])
+    whole.partial_fit(frame[:700])
+    np.testing.assert_array_equal(whole.score_samples(frame), batched.score_samples(frame))
+    np.testing.assert_array_equal(whole.missing_shift_, batched.missing_shift_)
+    np.testing.assert_array_equal(whole.mean_, batched.mean_)
+
+    large = _mixed_table(30_000, rng)
+    model = AutoEncoder(hidden_layer_sizes=(8,), max_epochs=1, batch_size=256, random_state=0)
+    model.fit(large[:500])  # lazy imports and caches, not counted
+    with config_context(working_memory=8):
+        peak = _peak_bytes(lambda: model.fit(large))
+    # The whole encoding alone, in float64, is 30,000 x 301 x 8 bytes.
+    assert peak < 0.5 * len(large) * 301 * 8
 
 
 def test_explain_encodes_categorical_columns_one_batch_at_a_time():
