@@ -70,6 +70,7 @@ from ._reconstruction import (
     SquaredError,
 )
 from ._scaling import (
+    RowSubset,
     as_tensor,
     check_some_observed,
     check_unit_interval,
@@ -1437,8 +1438,11 @@ class BaseAutoEncoder(
         # (they score offset_ itself): they set none of the statistics. (Some
         # row has a value: _train refuses data with none.)
         observed = rows_with_values(x)
-        if observed is not None and isinstance(x, torch.Tensor):
-            x, observed = x[torch.as_tensor(observed, device=x.device)], None
+        if observed is not None:
+            if isinstance(x, torch.Tensor):
+                x = x[torch.as_tensor(observed, device=x.device)]
+            else:  # scaled batch by batch: the same rows, still read lazily
+                x = RowSubset(x, torch.as_tensor(np.flatnonzero(observed)))
         if self.verbose:
             # After the last epoch's line: a pass over every training row,
             # which on a large table takes a while of its own.
@@ -1458,8 +1462,6 @@ class BaseAutoEncoder(
                 dtype=int,
             )[:, 0]
         scores = self.missing_shift_[counts] + self.missing_scale_[counts] * scores
-        if observed is not None:  # rows read lazily: left out of the threshold only
-            scores = scores[observed]
         q1, q3 = np.percentile(scores, [25.0, 75.0])
         if self.contamination == "auto":
             threshold = float(q1 - AUTO_FENCE * (q3 - q1))

@@ -25,7 +25,7 @@ from skorch import NeuralNet
 from skorch.callbacks import Callback, EarlyStopping, LRScheduler
 from torch.nn.modules.utils import consume_prefix_in_state_dict_if_present
 
-from ._scaling import ScaledRows
+from ._scaling import RowSubset, ScaledRows
 
 Penalty = Callable[[torch.nn.Module, torch.Tensor, dict[str, torch.Tensor]], torch.Tensor]
 Corruption = Callable[[torch.Tensor], torch.Tensor]
@@ -141,22 +141,6 @@ class HoldOutSplit:
         else:
             parts = dataset.X[order[n_valid:]], dataset.X[order[:n_valid]]
         return TensorData(parts[0]), TensorData(parts[1])
-
-
-class RowSubset:
-    """The rows ``indices`` of a :class:`~skae._scaling.ScaledRows`, scaled
-    when a batch of them is asked for: a hold-out split that copies nothing."""
-
-    def __init__(self, rows: ScaledRows, indices: torch.Tensor) -> None:
-        self.rows, self.indices = rows, indices
-        self.device = rows.device
-        self.shape = (len(indices), *rows.shape[1:])
-
-    def __len__(self) -> int:
-        return len(self.indices)
-
-    def __getitem__(self, index: slice | torch.Tensor) -> torch.Tensor:
-        return self.rows[self.indices[index]]
 
 
 class HoldOutEarlyStopping(EarlyStopping):

@@ -83,14 +83,18 @@ def check_some_observed(X: np.ndarray) -> None:
         raise ValueError("X has no observed value: every entry is NaN.")
 
 
-def mean_and_std(X: np.ndarray, *, per_feature: bool, names=None) -> tuple[np.ndarray, np.ndarray]:
+def mean_and_std(
+    X: np.ndarray, *, per_feature: bool, names=None, blockwise: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
     """Mean and standard deviation of X per feature (or over all entries,
     repeated per feature), in float64.
 
     ``np.std`` would hold ``X - mean`` in float64 for the whole array (twice
     the memory of float32 data); here the deviations are summed a block of
     rows at a time. ``names`` labels the columns in warnings (their
-    positions by default).
+    positions by default). ``blockwise`` sums complete data a block at a
+    time too, as rows that only come a block at a time must be: the same
+    means, to the last bit, whether such rows are in memory or not.
     """
     axis = 0 if per_feature else None
     blocks = range(0, len(X), BLOCK_ROWS)
@@ -113,7 +117,7 @@ def mean_and_std(X: np.ndarray, *, per_feature: bool, names=None) -> tuple[np.nd
     else:
         # Complete data: the mean exactly as before missing values were allowed.
         observed = len(X) if per_feature else X.shape[0] * X.shape[1]
-        if isinstance(X, np.ndarray):
+        if isinstance(X, np.ndarray) and not blockwise:
             mean = X.mean(axis=axis, dtype=np.float64)
         else:  # rows made a block at a time (EncodedRows)
             total = sum(np.sum(X[i : i + BLOCK_ROWS], axis=axis, dtype=np.float64) for i in blocks)
@@ -169,7 +173,7 @@ def fit_scaling(
 
 
 def fit_input_scaling(
-    X: np.ndarray, scaling: str, *, unit_interval: bool, names=None
+    X: np.ndarray, scaling: str, *, unit_interval: bool, names=None, blockwise: bool = False
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     """``(mean, scale, gain)`` for ``scaling`` in {"auto", "feature", "global", "none"}.
 
@@ -182,7 +186,8 @@ def fit_input_scaling(
     ``unit_interval`` (binary cross-entropy) keeps the data as it is, and
     requires it in [0, 1]. Constant features (up to rounding) are centred but
     not scaled. Raises a ValueError when X is too large to standardise.
-    ``names`` labels the columns in warnings.
+    ``names`` labels the columns in warnings; ``blockwise`` is
+    :func:`mean_and_std`'s.
     """
     n_features = X.shape[1]
     if unit_interval:
@@ -193,7 +198,7 @@ def fit_input_scaling(
             mean, scale = np.zeros(n_features), np.ones(n_features)
         else:
             per_feature = scaling in ("auto", "feature")
-            mean, scale = mean_and_std(X, per_feature=per_feature, names=names)
+            mean, scale = mean_and_std(X, per_feature=per_feature, names=names, blockwise=blockwise)
     # Constant features (up to the rounding of the float64 statistics) have no
     # spread of their own. Relative to the mean only, as StandardScaler's
     # test is: a feature measured in small units (a spread of 1e-6, say) is
@@ -437,6 +442,25 @@ class ScaledRows:
         return self._high
 
 
+class RowSubset:
+    """The rows ``indices`` of a :class:`ScaledRows`, scaled when a batch of
+    them is asked for: a hold-out split, or the training rows with an
+    observed value, that copies nothing."""
+
+    def __init__(self, rows: ScaledRows, indices: torch.Tensor) -> None:
+        self.rows, self.indices = rows, indices
+        self.device = rows.device
+        self.shape = (len(indices), *rows.shape[1:])
+        # Of all the rows: what decides whether to count missing entries.
+        self.missing = rows.missing
+
+    def __len__(self) -> int:
+        return len(self.indices)
+
+    def __getitem__(self, index: slice | torch.Tensor) -> torch.Tensor:
+        return self.rows[self.indices[index]]
+
+
 def rows_for_training(
     X: np.ndarray, mean: np.ndarray, scale: np.ndarray, device: torch.device, working_memory: float
 ) -> torch.Tensor | ScaledRows:
@@ -472,8 +496,8 @@ def rows_with_values(x: torch.Tensor | ScaledRows) -> np.ndarray | None:
     return None if observed.all() else observed
 
 
-def has_missing(x: torch.Tensor | ScaledRows) -> bool:
+def has_missing(x: torch.Tensor | ScaledRows | RowSubset) -> bool:
     """Whether the (scaled) training rows hold a missing entry (NaN)."""
-    if isinstance(x, ScaledRows):
+    if isinstance(x, ScaledRows | RowSubset):
         return x.missing
     return bool(torch.isnan(x.sum()))

@@ -6,6 +6,7 @@ copies of X that skae makes.
 """
 
 import tracemalloc
+import warnings
 
 import numpy as np
 import pytest
@@ -91,6 +92,9 @@ def test_batch_by_batch_scaling_trains_the_same_model(early_stopping):
     # random in memory, took the first ones batch by batch.
     rows = np.random.RandomState(0).normal(size=(3000, 6)) * [1, 10, 100, 1, 1, 1e-3]
     rows[::7, 2] = np.nan
+    # A row with no observed value sets none of the statistics either way
+    # (batch by batch, it was left out of the threshold only).
+    rows[[5, 2900]] = np.nan
     params = dict(max_epochs=3, early_stopping=early_stopping, random_state=0)
     whole = AutoEncoder(**params).fit(rows)
     with config_context(working_memory=0.01):
@@ -99,6 +103,8 @@ def test_batch_by_batch_scaling_trains_the_same_model(early_stopping):
     assert whole.offset_ == batched.offset_
     assert whole.noise_variance_ == batched.noise_variance_
     np.testing.assert_array_equal(whole.missing_shift_, batched.missing_shift_)
+    np.testing.assert_array_equal(whole.code_mean_, batched.code_mean_)
+    np.testing.assert_array_equal(whole.error_scale_, batched.error_scale_)
     np.testing.assert_array_equal(
         whole.net_.module_.input_high.numpy(), batched.net_.module_.input_high.numpy()
     )
@@ -148,15 +154,27 @@ def test_a_table_with_categorical_columns_beyond_working_memory_trains_batch_by_
     frame = _mixed_table(3000, rng, 20).assign(w=rng.normal(size=3000))
     frame.loc[::5, "x"] = np.nan
     frame.loc[::11, "c1"] = np.nan
-    params = dict(max_epochs=2, early_stopping=True, random_state=0)
-    whole = AutoEncoder(**params).fit(frame)
-    with config_context(working_memory=0.01):
-        batched = AutoEncoder(**params).fit(frame)
-        batched.partial_fit(frame[:700])
-    whole.partial_fit(frame[:700])
-    np.testing.assert_array_equal(whole.score_samples(frame), batched.score_samples(frame))
-    np.testing.assert_array_equal(whole.missing_shift_, batched.missing_shift_)
-    np.testing.assert_array_equal(whole.mean_, batched.mean_)
+    # Re-probe findings, each a difference between the two ways: a row with
+    # no observed value fed the statistics batch by batch; the means of the
+    # numbers were summed otherwise (float32 numbers averaged in float32 in
+    # memory; complete data by numpy's pairwise sum, off in the last bits).
+    frame.loc[[7, 2500]] = np.nan
+    params = dict(max_epochs=2, hidden_layer_sizes=(8,), early_stopping=True, random_state=0)
+    complete = _mixed_table(3000, rng, 20).assign(w=1e5 + 1e-3 * rng.normal(size=3000))
+    for table in (frame, frame.astype({"x": np.float32}), complete):
+        whole = AutoEncoder(**params).fit(table)
+        with config_context(working_memory=0.01):
+            batched = AutoEncoder(**params).fit(table)
+            batched.partial_fit(table[:700])
+        whole.partial_fit(table[:700])
+        np.testing.assert_array_equal(whole.mean_, batched.mean_)
+        assert whole.mean_.dtype == np.float64
+        assert whole.offset_ == batched.offset_
+        np.testing.assert_array_equal(whole.missing_shift_, batched.missing_shift_)
+        np.testing.assert_array_equal(whole.code_mean_, batched.code_mean_)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # the rows with nothing observed
+            np.testing.assert_array_equal(whole.score_samples(table), batched.score_samples(table))
 
     large = _mixed_table(30_000, rng)
     model = AutoEncoder(hidden_layer_sizes=(8,), max_epochs=1, batch_size=256, random_state=0)
