@@ -99,10 +99,16 @@ def mean_and_std(
     axis = 0 if per_feature else None
     blocks = range(0, len(X), BLOCK_ROWS)
     never_observed = np.zeros(X.shape[1], dtype=bool)
-    if any(np.isnan(X[i : i + BLOCK_ROWS]).any() for i in blocks):
+    # One pass for the counts and the sums (rows read from disk, or encoded
+    # as they are read, cost a pass each).
+    counts, total = 0, 0
+    for i in blocks:
+        block = X[i : i + BLOCK_ROWS]
+        counts = counts + (~np.isnan(block)).sum(axis=0)
+        total = total + np.nansum(block, axis=axis, dtype=np.float64)
+    if np.any(counts < len(X)):
         # Missing entries (NaN) are left out; a feature with none observed
         # is centred on 0 and, being constant, not scaled.
-        counts = sum((~np.isnan(X[i : i + BLOCK_ROWS])).sum(axis=0) for i in blocks)
         never_observed = counts == 0
         observed = counts if per_feature else counts.sum()
         if per_feature and never_observed.any():
@@ -112,7 +118,6 @@ def mean_and_std(
                 "AutoEncoderImputer, give 0 there)",
                 names,
             )
-        total = sum(np.nansum(X[i : i + BLOCK_ROWS], axis=axis, dtype=np.float64) for i in blocks)
         mean = total / np.maximum(observed, 1)
     else:
         # Complete data: the mean exactly as before missing values were allowed.
@@ -120,7 +125,6 @@ def mean_and_std(
         if isinstance(X, np.ndarray) and not blockwise:
             mean = X.mean(axis=axis, dtype=np.float64)
         else:  # rows made a block at a time (EncodedRows)
-            total = sum(np.sum(X[i : i + BLOCK_ROWS], axis=axis, dtype=np.float64) for i in blocks)
             mean = total / observed
     squares = sum(np.nansum(np.square(X[i : i + BLOCK_ROWS] - mean), axis=axis) for i in blocks)
     std = np.sqrt(squares / np.maximum(observed, 1))
@@ -315,10 +319,12 @@ def on_one_scale(X: np.ndarray, constant: np.ndarray) -> bool:
     """
     if np.count_nonzero(~constant) < 2:
         return False
-    blocks = range(0, len(X), BLOCK_ROWS)
-    low = np.fmin.reduce([np.fmin.reduce(X[i : i + BLOCK_ROWS], axis=0) for i in blocks])
-    high = np.fmax.reduce([np.fmax.reduce(X[i : i + BLOCK_ROWS], axis=0) for i in blocks])
-    low, high = low[~constant], high[~constant]
+    lows, highs = [], []
+    for i in range(0, len(X), BLOCK_ROWS):
+        block = X[i : i + BLOCK_ROWS]
+        lows.append(np.fmin.reduce(block, axis=0))
+        highs.append(np.fmax.reduce(block, axis=0))
+    low, high = np.fmin.reduce(lows)[~constant], np.fmax.reduce(highs)[~constant]
     bottom, top = low.min(), high.max()
     # Bounds equal up to rounding (a MinMaxScaler's 0.9999999999999999).
     tolerance = 1e-9 * (top - bottom)
@@ -415,15 +421,17 @@ class ScaledRows:
         self.shape = X.shape
         # Scaling is monotone in each feature, so the scaled extremes are the
         # extremes' scaled values: finite there means finite everywhere.
-        blocks = range(0, len(X), BLOCK_ROWS)
-        low = np.fmin.reduce([np.fmin.reduce(X[i : i + BLOCK_ROWS], axis=0) for i in blocks])
-        high = np.fmax.reduce([np.fmax.reduce(X[i : i + BLOCK_ROWS], axis=0) for i in blocks])
-        low, high = low[None], high[None]
+        # One pass (rows read from disk, or encoded as they are read, cost
+        # a pass each).
+        lows, highs, self.missing = [], [], False
+        for i in range(0, len(X), BLOCK_ROWS):
+            block = X[i : i + BLOCK_ROWS]
+            lows.append(np.fmin.reduce(block, axis=0))
+            highs.append(np.fmax.reduce(block, axis=0))
+            self.missing = self.missing or bool(np.isnan(block).any())
+        low, high = np.fmin.reduce(lows)[None], np.fmax.reduce(highs)[None]
         self._low = scaled_tensor(low, mean, scale, device)[0]
         self._high = scaled_tensor(high, mean, scale, device)[0]
-        self.missing = any(
-            np.isnan(X[i : i + BLOCK_ROWS]).any() for i in range(0, len(X), BLOCK_ROWS)
-        )
 
     def __len__(self) -> int:
         return len(self.X)
