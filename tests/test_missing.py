@@ -399,6 +399,17 @@ def test_a_feature_never_observed_is_not_a_million_times_louder():
     assert est.error_scale_[2] == 1.0
 
 
+def _two_factor_rows():
+    """Draws of seeded rows with three features from two factors."""
+    rng = np.random.RandomState(0)
+    W = rng.normal(size=(2, 3))
+
+    def draw(n):
+        return rng.normal(size=(n, 2)) @ W + 0.1 * rng.normal(size=(n, 3))
+
+    return draw
+
+
 def test_small_chunks_after_a_fit_or_a_load_refit_the_statistics_on_kept_rows(tmp_path):
     """Probe finding: after a fit (or a load), chunks under 256 rows kept the
     fit's statistics while each trained the network on: 100 one-row chunks
@@ -408,12 +419,7 @@ def test_small_chunks_after_a_fit_or_a_load_refit_the_statistics_on_kept_rows(tm
     files and pickles carry them, so a loaded copy continues as the original."""
     from skae import load
 
-    rng = np.random.RandomState(0)
-    W = rng.normal(size=(2, 3))
-
-    def draw(n):
-        return rng.normal(size=(n, 2)) @ W + 0.1 * rng.normal(size=(n, 3))
-
+    draw = _two_factor_rows()
     held_out = draw(1000)
     est = AutoEncoder(max_epochs=5, contamination=0.1, random_state=0).fit(draw(300))
     assert len(est._recent_rows) == 256
@@ -436,12 +442,7 @@ def test_a_model_without_kept_rows_refits_its_statistics_within_a_few_dozen_rows
     ``DENSITY_REFRESH_ROWS`` rows are new."""
     from skae._base import DENSITY_REFRESH_ROWS
 
-    rng = np.random.RandomState(0)
-    W = rng.normal(size=(2, 3))
-
-    def draw(n):
-        return rng.normal(size=(n, 2)) @ W + 0.1 * rng.normal(size=(n, 3))
-
+    draw = _two_factor_rows()
     held_out = draw(1000)
     est = AutoEncoder(max_epochs=5, contamination=0.1, random_state=0).fit(draw(300))
     del est._recent_rows
