@@ -599,8 +599,6 @@ class BaseAutoEncoder(
             rows = x[chosen.to(x.device) if isinstance(x, torch.Tensor) else chosen]
         else:
             rows = x[:n_rows]
-            if not isinstance(rows, torch.Tensor):
-                rows = as_tensor(np.asarray(rows), self.device_)
         encoding = self._encoding()
         if encoding is None:
             blocks = [(j, j + 1) for j in range(rows.shape[1])]

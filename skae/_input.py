@@ -234,13 +234,8 @@ class InputSide:
         # memory or encoded as they are read (EncodedRows): the same scaling
         # either way.
         numeric = encoding.numeric_positions()
-        total, observed = np.zeros(X.shape[1]), np.zeros(X.shape[1])
-        for start in range(0, len(X), BLOCK_ROWS):
-            block = X[start : start + BLOCK_ROWS]
-            total += np.nansum(block, axis=0, dtype=np.float64)
-            observed += (~np.isnan(block)).sum(axis=0)
-        # A column never observed is centred on 0.
-        self.mean_ = np.where(observed > 0, total / np.maximum(observed, 1), 0.0)
+        # A column never observed is centred on 0 (the numeric ones warn below).
+        self.mean_ = column_means(X, warn=False)
         numbers = X.columns(numeric) if isinstance(X, EncodedRows) else X[:, numeric]
         self.scale_ = np.ones(X.shape[1])
         onehot = encoding.one_hot_mask()

@@ -260,14 +260,18 @@ def per_feature_scaling(scaling: str, unit_interval: bool) -> bool:
     return not unit_interval and scaling in ("auto", "feature")
 
 
-def column_means(X: np.ndarray, names=None) -> np.ndarray:
+def column_means(X: np.ndarray, names=None, *, warn: bool = True) -> np.ndarray:
     """Each column's mean over its observed entries (0 for a column with
-    none, with a warning naming it by ``names``), in float64, a block of
-    rows at a time."""
-    blocks = range(0, len(X), BLOCK_ROWS)
-    total = sum(np.nansum(X[i : i + BLOCK_ROWS], axis=0, dtype=np.float64) for i in blocks)
-    observed = sum((~np.isnan(X[i : i + BLOCK_ROWS])).sum(axis=0) for i in blocks)
-    if np.any(observed == 0):
+    none, with a warning naming it by ``names`` unless not ``warn``), in
+    float64, a block of rows at a time."""
+    # One pass (rows read from disk, or encoded as they are read, cost a
+    # pass each).
+    total, observed = 0, 0
+    for i in range(0, len(X), BLOCK_ROWS):
+        block = X[i : i + BLOCK_ROWS]
+        total = total + np.nansum(block, axis=0, dtype=np.float64)
+        observed = observed + (~np.isnan(block)).sum(axis=0)
+    if warn and np.any(observed == 0):
         _warn_never_observed(observed, "their missing entries are filled with 0", names)
     return total / np.maximum(observed, 1)
 
