@@ -22,7 +22,13 @@ from copy import deepcopy
 
 import torch
 from skorch import NeuralNet
-from skorch.callbacks import Callback, EarlyStopping, LRScheduler
+from skorch.callbacks import (
+    Callback,
+    EarlyStopping,
+    EpochScoring,
+    LRScheduler,
+    PassthroughScoring,
+)
 from torch.nn.modules.utils import consume_prefix_in_state_dict_if_present
 
 from ._scaling import RowSubset, ScaledRows
@@ -287,6 +293,24 @@ class AutoEncoderNet(NeuralNet):
             if name in states and type(scheduler) is states[name][0]:
                 scheduler.load_state_dict(deepcopy(states[name][1]))
 
+    def _resume_best_scores(self) -> None:
+        """Start each scoring callback from the best score in the history.
+
+        skorch's scoring callbacks keep their best score so far in
+        themselves, so fresh ones (a loaded model's, a warm start's, those
+        set since) would call the first epoch of this call the best
+        (``train_loss_best``) whatever came before, where the same model
+        kept in memory compares it with every epoch in its history."""
+        for _, callback in getattr(self, "callbacks_", []):
+            if not isinstance(callback, PassthroughScoring | EpochScoring):
+                continue
+            lower = callback.lower_is_better
+            # A NaN epoch never counted as best (comparisons with NaN fail).
+            scores = [row.get(callback.name) for row in self.history]
+            scores = [s for s in scores if isinstance(s, float | int) and math.isfinite(s)]
+            if scores and lower is not None:
+                callback.best_score_ = min(scores) if lower else max(scores)
+
     def notify(self, method_name: str, **cb_kwargs: object) -> None:
         if method_name != "on_train_begin":
             return super().notify(method_name, **cb_kwargs)
@@ -309,6 +333,7 @@ class AutoEncoderNet(NeuralNet):
         if len(self.history):
             for group in self.optimizer_.param_groups:
                 group.setdefault("initial_lr", group["lr"])
+        self._resume_best_scores()
         super().notify(method_name, **cb_kwargs)
         for name, callback in self.callbacks_:
             scheduler = getattr(callback, "lr_scheduler_", None)

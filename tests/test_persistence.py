@@ -14,6 +14,7 @@ import pytest
 import torch
 from conftest import FAST_ESTIMATORS
 from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 from skorch.callbacks import LRScheduler
 
@@ -69,6 +70,30 @@ def test_partial_fit_after_load_continues_exactly(make_estimator, blobs, tmp_pat
     loaded.partial_fit(blobs)
     assert_array_equal(loaded.transform(blobs), model.transform(blobs))
     assert loaded.n_iter_ == model.n_iter_ == 3
+
+
+def test_the_history_marks_the_best_epoch_after_load_and_warm_start(blobs, tmp_path):
+    # skorch's scoring callbacks keep the best loss in themselves, not in the
+    # history: a loaded model's and a warm start's fresh ones must still
+    # compare a new epoch with every earlier one, as the model kept in memory
+    # does. An epoch on rows ten times further out is not the best one.
+    model = AutoEncoder(max_epochs=3, random_state=0).fit(blobs)
+    model.save(tmp_path / "m.skae")
+    loaded = load(tmp_path / "m.skae")
+    warm = clone(model).fit(blobs).set_params(warm_start=True, max_epochs=1)
+    for trained in (model.partial_fit(blobs * 10), loaded.partial_fit(blobs * 10)):
+        history = trained.net_.history
+        assert history[-1, "train_loss"] > min(history[:-1, "train_loss"])
+        assert history[:, "train_loss_best"] == [True, True, True, False]
+    history = warm.fit(blobs * 10).net_.history
+    assert history[:, "train_loss_best"] == [True, True, True, False]
+    # Every epoch after, whether best or not, is judged against all before it.
+    for _ in range(4):
+        loaded.partial_fit(blobs)
+    losses = loaded.net_.history[:, "train_loss"]
+    expected = [loss < min(losses[:i], default=np.inf) for i, loss in enumerate(losses)]
+    assert loaded.net_.history[:, "train_loss_best"] == expected
+    assert any(expected[4:])
 
 
 def test_convolutional_round_trip_keeps_the_image_shape(digits, tmp_path):
