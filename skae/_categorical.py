@@ -440,6 +440,34 @@ def _sorted_categories(values: np.ndarray) -> np.ndarray:
     return np.array(unique, dtype=object)
 
 
+#: A missing entry's code in :class:`CodedRows` (an unseen category's is -1).
+MISSING_CODE = -2
+
+
+@dataclass
+class CodedRows:
+    """The rows of a table with categorical columns, read once: ``numbers``
+    (float64, one column per numeric input column, NaN where missing) and
+    ``codes`` (the index of each categorical column's category, -1 where
+    unseen, ``MISSING_CODE`` where missing). A few bytes per row and column
+    where the one-hot encoding holds one float per category; indexing rows
+    (a slice or indices) is numpy's, with no pandas in between, which is
+    what lets a table be encoded a batch of rows at a time at little cost."""
+
+    numbers: np.ndarray
+    codes: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.numbers)
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return len(self), self.numbers.shape[1] + self.codes.shape[1]
+
+    def __getitem__(self, index) -> CodedRows:
+        return CodedRows(self.numbers[index], self.codes[index])
+
+
 @dataclass
 class CategoricalEncoding:
     """The layout of the encoded input: ``is_categorical`` per input column,
@@ -521,30 +549,49 @@ class CategoricalEncoding:
         """``X`` as a float64 array of ``n_encoded`` columns: numbers as they
         are, each categorical column one-hot (NaN where missing, zeros where
         unseen). Raises a ValueError naming a numeric column that is not."""
-        out = np.zeros((X.shape[0], self.n_encoded), dtype=np.float64)
-        for (start, stop), categorical, values, coded in self._columns(X):
-            if not categorical:
-                out[:, start] = coded
-                continue
-            rows = np.flatnonzero(coded >= 0)
-            out[rows, start + coded[rows]] = 1.0
-            out[_is_missing(values), start:stop] = np.nan
+        return self.expand(self.coded(X))
+
+    def coded(self, X) -> CodedRows:
+        """``X`` read once into :class:`CodedRows`: what :meth:`expand`
+        encodes any rows of without going back to ``X``. Raises what
+        :meth:`encode` raises."""
+        n_categorical = len(self.categories)
+        numbers = np.empty((X.shape[0], len(self.is_categorical) - n_categorical))
+        codes = np.empty((X.shape[0], n_categorical), dtype=np.int16)
+        k = m = 0
+        for _, categorical, values, coded in self._columns(X):
+            if categorical:
+                codes[:, k] = np.where(_is_missing(values), MISSING_CODE, coded)
+                k += 1
+            else:
+                numbers[:, m] = coded
+                m += 1
+        return CodedRows(numbers, codes)
+
+    def expand(self, rows: CodedRows) -> np.ndarray:
+        """The encoding of :meth:`coded` ``rows`` (as :meth:`encode`)."""
+        out = np.zeros((len(rows), self.n_encoded), dtype=np.float64)
+        out[:, self.numeric_positions()] = rows.numbers
+        blocks = [b for b, c in zip(self.blocks(), self.is_categorical, strict=True) if c]
+        for (start, stop), codes in zip(blocks, rows.codes.T, strict=True):
+            seen = np.flatnonzero(codes >= 0)
+            # int16 codes plus a position past 32,767 would wrap in int16.
+            out[seen, start + codes[seen].astype(np.intp)] = 1.0
+            out[codes == MISSING_CODE, start:stop] = np.nan
         return out
 
-    def check(self, X) -> None:
-        """Raise what :meth:`encode` raises for ``X``, and the error
-        :func:`~sklearn.utils.check_array` gives its result for an infinite
-        number, one column at a time: what reads ``X`` a batch of rows at a
-        time refuses it before the first batch, as it did the whole
-        encoding (and with the same error whichever rows are bad)."""
+    @staticmethod
+    def check_finite(rows: CodedRows) -> None:
+        """Raise the error :func:`~sklearn.utils.check_array` gives an
+        encoding of ``rows`` that holds an infinite number: what reads the
+        rows a batch at a time refuses them before the first batch, as it
+        did the whole encoding (and with the same error whichever rows are
+        bad)."""
         from sklearn.utils import check_array
 
-        infinite = None
-        for _, categorical, _, coded in self._columns(X):
-            if not categorical and infinite is None and np.isinf(coded).any():
-                infinite = coded
-        if infinite is not None:
-            check_array(infinite[:, None], ensure_all_finite="allow-nan")
+        infinite = np.isinf(rows.numbers).any(axis=0)
+        if infinite.any():
+            check_array(rows.numbers[:, [np.argmax(infinite)]], ensure_all_finite="allow-nan")
 
     def _columns(self, X):
         """For each input column of ``X``: its block of encoded entries,

@@ -23,6 +23,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._categorical import (
     CategoricalEncoding,
+    CodedRows,
     check_no_temporal_columns,
     object_numbers_as_float,
     resolve_categorical,
@@ -68,20 +69,23 @@ class EncodedRows:
     which holds a one-hot entry per category and row (100,000 rows of five
     columns of 255 categories: 1 GB in float64), and what ``fit`` trains on
     when that table's float32 copy would not fit in scikit-learn's
-    ``working_memory`` (as it does with a memmap). Indexing rows, by a slice
-    or by an array of row indices, gives them as ``encode`` makes them
-    (checked, in ``dtype``); ``len``, ``shape`` and ``dtype`` are the encoded
-    table's, and ``X[rows][:, columns]`` works as on an array. Each slice
-    read records which of its rows have no observed entry, so
-    :meth:`empty_rows` costs no second encoding after a pass over every row.
+    ``working_memory`` (as it does with a memmap). ``rows`` is the table read
+    once (:class:`~skae._categorical.CodedRows`: a number or a category's
+    index per entry), so that encoding a batch does not go back to pandas.
+    Indexing rows, by a slice or by an array of row indices, gives them as
+    ``encode`` makes them (checked, in ``dtype``); ``len``, ``shape`` and
+    ``dtype`` are the encoded table's, and ``X[rows][:, columns]`` works as
+    on an array. Each slice read records which of its rows have no observed
+    entry, so :meth:`empty_rows` costs no second encoding after a pass over
+    every row.
     """
 
-    def __init__(self, X, n_encoded: int, encode, dtype) -> None:
-        self.X, self._encode = X, encode
-        self.shape = (X.shape[0], n_encoded)
+    def __init__(self, rows: CodedRows, n_encoded: int, encode, dtype) -> None:
+        self.rows, self._encode = rows, encode
+        self.shape = (len(rows), n_encoded)
         self.dtype = np.dtype(dtype)
-        self._empty = np.zeros(X.shape[0], dtype=bool)
-        self._read = np.zeros(X.shape[0], dtype=bool)
+        self._empty = np.zeros(len(rows), dtype=bool)
+        self._read = np.zeros(len(rows), dtype=bool)
 
     def __len__(self) -> int:
         return self.shape[0]
@@ -91,7 +95,7 @@ class EncodedRows:
             raise TypeError("EncodedRows are indexed by rows only: take columns of the result.")
         if isinstance(index, torch.Tensor):
             index = index.cpu().numpy()
-        encoded = self._encode(self.X.iloc[index] if hasattr(self.X, "iloc") else self.X[index])
+        encoded = self._encode(self.rows[index])
         if isinstance(index, slice):
             self._empty[index] = np.isnan(encoded).all(axis=1)
             self._read[index] = True
@@ -107,7 +111,7 @@ class EncodedRows:
     def columns(self, columns: np.ndarray) -> EncodedRows:
         """The same rows with only the encoded ``columns``."""
         return EncodedRows(
-            self.X, len(columns), lambda rows: self._encode(rows)[:, columns], self.dtype
+            self.rows, len(columns), lambda rows: self._encode(rows)[:, columns], self.dtype
         )
 
 
@@ -333,10 +337,7 @@ class InputSide:
         dtype = np.float32 if _numbers_in_float32(X, encoding.is_categorical) else np.float64
         absent = self._absent_categories() if not reset else None
 
-        def encode(rows) -> np.ndarray:
-            encoded = check_array(
-                encoding.encode(rows), dtype=np.float64, ensure_all_finite="allow-nan"
-            )
+        def finish(encoded: np.ndarray) -> np.ndarray:
             encoded = encoded.astype(dtype, copy=False)
             if absent is not None and absent.any():
                 # Encoded as none, as an unseen category is.
@@ -344,11 +345,20 @@ class InputSide:
                 encoded[:, absent] = np.where(np.isnan(block), np.nan, 0.0)
             return encoded
 
+        rows = encoding.coded(X)
         large = X.shape[0] * encoding.n_encoded * 4 > get_config()["working_memory"] * 2**20
         if blocks or large:
-            encoding.check(X)
-            return EncodedRows(X, encoding.n_encoded, encode, dtype)
-        return encode(X)
+            # Checked once here, not batch by batch: the batches are then
+            # only numpy's indexing (scikit-learn's check of each would cost
+            # as much as encoding it).
+            encoding.check_finite(rows)
+
+            def encode(coded: CodedRows) -> np.ndarray:
+                return finish(encoding.expand(coded))
+
+            return EncodedRows(rows, encoding.n_encoded, encode, dtype)
+        encoded = encoding.expand(rows)
+        return finish(check_array(encoded, dtype=np.float64, ensure_all_finite="allow-nan"))
 
     def _not_numbers_error(self, exc: Exception, columns: list, *, reset: bool) -> ValueError:
         """scikit-learn's error ``exc``, with what to do about the ``columns``

@@ -16,7 +16,12 @@ from skae import (
     VariationalAutoEncoder,
     load,
 )
-from skae._categorical import CategoricalEncoding, resolve_categorical
+from skae._categorical import (
+    MISSING_CODE,
+    CategoricalEncoding,
+    CodedRows,
+    resolve_categorical,
+)
 
 
 def _table(n_rows=600, seed=0):
@@ -77,6 +82,51 @@ def test_encoding_is_one_hot_with_missing_as_nan_and_unseen_as_zeros():
     frame["c"] = pd.Categorical(frame["c"], categories=["b", "a", "c"])
     encoding = CategoricalEncoding.fit(frame, np.array([False, True]))
     assert encoding.categories[0].tolist() == ["b", "a", "c"]
+
+
+def test_coded_rows_encode_any_rows_as_the_table_encodes_them():
+    # What batch-by-batch reading rests on: the table read once into codes
+    # (unseen -1, missing -2) gives any rows' encoding without pandas.
+    frame = pd.DataFrame(
+        {
+            "c": ["b", "a", None, "zzz", "b"],
+            "x": [1.5, np.nan, 3.0, -2.0, 0.25],
+            "d": pd.Categorical(["u", "v", "u", np.nan, "v"]),
+        }
+    )
+    encoding = CategoricalEncoding.fit(frame.iloc[:3], np.array([True, False, True]))
+    rows = encoding.coded(frame)
+    assert rows.shape == (5, 3) and len(rows) == 5
+    assert rows.codes.dtype == np.int16
+    assert rows.codes.tolist() == [[1, 0], [0, 1], [-2, 0], [-1, -2], [1, 1]]
+    assert_array_equal(rows.numbers[:, 0], frame["x"])
+    whole = encoding.encode(frame)
+    assert_array_equal(encoding.expand(rows), whole)
+    for index in (slice(1, 4), np.array([4, 0, 3]), np.array([], dtype=int)):
+        assert_array_equal(encoding.expand(rows[index]), whole[index])
+    assert_array_equal(whole[3], [0.0, 0.0, -2.0, np.nan, np.nan])
+    # An infinite number is refused by the check of the whole table, in
+    # scikit-learn's words, wherever it is.
+    frame.loc[4, "x"] = np.inf
+    with pytest.raises(ValueError, match="Input contains infinity"):
+        encoding.check_finite(encoding.coded(frame))
+    encoding.check_finite(rows)
+
+
+def test_coded_rows_encode_past_the_range_of_their_codes():
+    # The codes are int16; positions in an encoding of more than 32,767
+    # entries are not (a prober's finding: they wrapped into other columns).
+    wide = CategoricalEncoding(
+        is_categorical=np.array([False] * 32_800 + [True]),
+        categories=[np.array(["a", "b", "c", "d"], dtype=object)],
+        kinds=["object"],
+        unseen_nats=1.0,
+    )
+    rows = CodedRows(np.zeros((2, 32_800)), np.array([[3], [MISSING_CODE]], dtype=np.int16))
+    encoded = wide.expand(rows)
+    assert encoded.shape == (2, 32_804)
+    assert np.flatnonzero(encoded[0]).tolist() == [32_803]
+    assert np.isnan(encoded[1, 32_800:]).all() and not encoded[1, :32_800].any()
 
 
 # --- fitting and reconstructing ---------------------------------------------------
