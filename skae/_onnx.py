@@ -179,8 +179,10 @@ def to_onnx(estimator: BaseAutoEncoder, *, decoder: bool = False, opset: int | N
     ``"x0"``, ``"x1"``, ...) and of shape ``(n_samples, 1)``, as ``skl2onnx``
     names a DataFrame's columns: a numeric column as float32, a categorical
     one as strings, ``str`` of each category, the empty string for a
-    missing entry. The graph one-hot encodes them as the estimator does (a
-    category unseen at fit is all zeros and scores as unusual). Its
+    missing entry (a zero category may come as ``"0.0"`` or ``"-0.0"``,
+    one category for the estimator). The graph one-hot encodes them as the
+    estimator does (a category unseen at fit is all zeros and scores as
+    unusual). Its
     ``inverse_transform`` gives one value per column, a categorical
     column's most probable category as its index in ``categories_``; the
     model's metadata ``"categories"`` lists them (JSON).
@@ -375,7 +377,8 @@ def _prepend_encoding(model, estimator: BaseAutoEncoder, encoding) -> None:
             inputs.append(helper.make_tensor_value_info(name, TensorProto.FLOAT, [None, 1]))
             parts.append(name)
             continue
-        labels = [str(c) for c in next(categories)]
+        cats = next(categories)
+        labels = [str(c) for c in cats]
         if "" in labels:
             raise ValueError(
                 f"Column {name!r} has the empty string as a category, which the exported "
@@ -391,6 +394,16 @@ def _prepend_encoding(model, estimator: BaseAutoEncoder, encoding) -> None:
             )
         inputs.append(helper.make_tensor_value_info(name, TensorProto.STRING, [None, 1]))
         at = f"skae/column{j}"
+        index = [-1 if absent[blocks[j][0] + k] else k for k in range(len(labels))]
+        keys, values = list(labels), list(index)
+        for k, category in enumerate(cats):
+            # A zero category is 0.0 and -0.0 alike for skae (they compare
+            # equal), but not as strings: the graph takes both.
+            if isinstance(category, float | np.floating) and category == 0:
+                other = str(-category)
+                if other not in labels:
+                    keys.append(other)
+                    values.append(index[k])
         initializers += [
             numpy_helper.from_array(np.arange(len(labels), dtype=np.int64)[None], f"{at}/range"),
             numpy_helper.from_array(np.array(np.nan, dtype=np.float32), f"{at}/nan"),
@@ -401,8 +414,8 @@ def _prepend_encoding(model, estimator: BaseAutoEncoder, encoding) -> None:
                 [name],
                 [f"{at}/index"],
                 domain="ai.onnx.ml",
-                keys_strings=labels,
-                values_int64s=[-1 if absent[blocks[j][0] + k] else k for k in range(len(labels))],
+                keys_strings=keys,
+                values_int64s=values,
                 default_int64=-1,
             ),
             helper.make_node("Equal", [f"{at}/index", f"{at}/range"], [f"{at}/hot"]),

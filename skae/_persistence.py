@@ -26,8 +26,8 @@ import io
 import json
 import math
 import os
+import secrets
 import stat
-import tempfile
 import warnings
 import zipfile
 import zlib
@@ -47,6 +47,13 @@ DEVICES = (None, "cpu", "cuda", "auto")
 FORMAT_VERSION = 1
 METADATA = "skae.json"
 TENSORS = "tensors.pt"
+#: The temporary file of a save is named after the target when its name has
+#: at most this many bytes (file systems allow 255; the name grows by 14).
+TEMPORARY_NAME_BYTES = 200
+#: A member of a file is refused when it would expand past this many bytes
+#: and this many times its compressed size: weights barely compress, so only
+#: a file made to exhaust the memory (a "zip bomb") does that.
+MAX_EXPANDED_BYTES, MAX_EXPANSION = 64 * 2**20, 100
 
 #: Fitted attributes that are not plain arrays or scalars, saved their own way.
 _SPECIAL = {"net_", "latent_density_", "device_"}
@@ -149,9 +156,7 @@ def save(estimator: Any, path: str | os.PathLike, *, imputer: Any = None) -> Non
     if os.path.exists(target) and not stat.S_ISREG(os.stat(target).st_mode):
         # A device or a pipe would be replaced by the renamed file, not written to.
         raise ValueError(f"Cannot save to {path}: it exists and is not a regular file.")
-    handle, temporary = tempfile.mkstemp(
-        dir=folder, prefix=f".{os.path.basename(target)}.", suffix=".tmp"
-    )
+    handle, temporary = _new_file_beside(target)
     try:
         with os.fdopen(handle, "wb") as file:
             with zipfile.ZipFile(file, "w", compression=zipfile.ZIP_DEFLATED) as archive:
@@ -159,13 +164,32 @@ def save(estimator: Any, path: str | os.PathLike, *, imputer: Any = None) -> Non
                 archive.writestr(TENSORS, buffer.getvalue())
             file.flush()
             os.fsync(file.fileno())
-        # mkstemp makes the file private (0600); give it the mode a plain
-        # open() would have, or that of the file it replaces.
-        os.chmod(temporary, _file_mode(target))
+        if os.path.exists(target):  # the mode of the file it replaces
+            os.chmod(temporary, stat.S_IMODE(os.stat(target).st_mode))
         os.replace(temporary, target)
     except BaseException:
         os.unlink(temporary)
         raise
+
+
+def _new_file_beside(target: str) -> tuple[int, str]:
+    """A new file in ``target``'s folder, open for writing: its descriptor and
+    its name.
+
+    Created with the mode a plain ``open()`` gives a new file (the process's
+    umask applied by the system, not read by changing it, which would touch
+    every thread's new files), and named after the target, unless that name
+    would pass the file system's limit on a name's length."""
+    folder, name = os.path.split(target)
+    prefix = f".{name}." if len(os.fsencode(name)) <= TEMPORARY_NAME_BYTES else ".skae."
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    for _ in range(100):
+        temporary = os.path.join(folder, f"{prefix}{secrets.token_hex(4)}.tmp")
+        try:
+            return os.open(temporary, flags, 0o666), temporary
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"Cannot save beside {target}: no free temporary name.")
 
 
 def load(path: str | os.PathLike, *, device: str | None = None) -> Any:
@@ -230,8 +254,17 @@ def load(path: str | os.PathLike, *, device: str | None = None) -> Any:
         if "imputer" in metadata:
             return _rebuild_imputer(metadata["imputer"], estimator, path)
         return estimator
-    except (KeyError, AttributeError, TypeError, IndexError) as exc:
-        # A file whose parts have the wrong types or names: not a model.
+    except (
+        KeyError,
+        AttributeError,
+        TypeError,
+        IndexError,
+        StopIteration,
+        RuntimeError,
+        RecursionError,
+        ArithmeticError,
+    ) as exc:
+        # A file whose parts have the wrong types, names or values: not a model.
         raise ValueError(f"{path} is not a well-formed skae model file: {exc!r}") from exc
     except ValueError as exc:
         # skae's own checks name the file; anything else came from a value the
@@ -573,16 +606,6 @@ def _mixture_shapes(mixture: GaussianMixture, k: int, path: str | os.PathLike) -
     }
 
 
-def _file_mode(path: str | os.PathLike) -> int:
-    """The permission bits of the file at ``path``, or of a new file."""
-    try:
-        return os.stat(path).st_mode & 0o777
-    except FileNotFoundError:
-        umask = os.umask(0)
-        os.umask(umask)
-        return 0o666 & ~umask
-
-
 def _check_shapes(estimator: Any, weights: dict, path: str | os.PathLike) -> None:
     """Compare the network the parameters declare with the stored weights
     before allocating it: a file whose JSON lies about the sizes (say
@@ -623,10 +646,12 @@ def _check_shapes(estimator: Any, weights: dict, path: str | os.PathLike) -> Non
 def _read(path: str | os.PathLike) -> tuple[dict, dict]:
     try:
         with zipfile.ZipFile(path) as archive:
+            for member in (METADATA, TENSORS):
+                _check_expansion(archive.getinfo(member), path)
             metadata = json.loads(archive.read(METADATA))
             raw = archive.read(TENSORS)
-    except FileNotFoundError:
-        raise
+    except (FileNotFoundError, PermissionError, IsADirectoryError):
+        raise  # the path, not the file's contents: as open() says it
     except (
         zipfile.BadZipFile,
         zlib.error,
@@ -634,6 +659,11 @@ def _read(path: str | os.PathLike) -> tuple[dict, dict]:
         json.JSONDecodeError,
         EOFError,
         OSError,
+        # zipfile's, for a damaged header: an "encrypted" flag, an unknown
+        # compression method or version; json's, for nesting too deep.
+        RuntimeError,
+        NotImplementedError,
+        RecursionError,
     ) as exc:
         raise ValueError(
             f"{path} is not a readable skae model file (truncated or corrupted?): {exc}"
@@ -659,6 +689,15 @@ def _read(path: str | os.PathLike) -> tuple[dict, dict]:
     if not isinstance(tensors, dict) or not {"module", "criterion", "optimizer"} <= set(tensors):
         raise ValueError(f"{path}: the tensors member is incomplete.")
     return metadata, tensors
+
+
+def _check_expansion(info: zipfile.ZipInfo, path: str | os.PathLike) -> None:
+    """Refuse a member that would expand far past its compressed size."""
+    if info.file_size > max(MAX_EXPANDED_BYTES, MAX_EXPANSION * info.compress_size):
+        raise ValueError(
+            f"{path} is not a skae model file: its member {info.filename!r} would expand "
+            f"from {info.compress_size:,} to {info.file_size:,} bytes."
+        )
 
 
 def _class_name(cls: type) -> str:

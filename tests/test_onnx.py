@@ -386,6 +386,22 @@ def test_a_category_no_training_row_held_is_encoded_as_none_in_the_graph(table):
     _close(out["score_samples"], est.score_samples(rows))
 
 
+def test_a_zero_category_is_one_category_in_the_graph_whatever_its_sign(table):
+    # skae takes 0.0 and -0.0 for one category (they compare equal); the
+    # graph reads strings, so it must take "0.0" and "-0.0" for it too.
+    frame, _ = table
+    rounded = frame.assign(level=np.round(frame["weight"] / 10))
+    assert (np.signbit(rounded["level"]) & (rounded["level"] == 0)).any()
+    assert (~np.signbit(rounded["level"]) & (rounded["level"] == 0)).any()
+    est = FAST_ESTIMATORS["AutoEncoder"](categorical_features=["colour", "flag", "level"])
+    est.fit(rounded)
+    zeros = [c for c in est.categories_[-1] if c == 0]
+    assert len(zeros) == 1
+    out = _run(_session(to_onnx(est)), _feeds(est, rounded))
+    _close(out["score_samples"], est.score_samples(rounded))
+    _close(out["transform"], est.transform(rounded))
+
+
 def test_categorical_model_converts_from_a_dataframe(convert, table):
     frame, new = table
     est = AutoEncoder(max_epochs=5, random_state=0).fit(frame)

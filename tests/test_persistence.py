@@ -201,6 +201,48 @@ def test_corrupted_bytes_are_reported(saved, tmp_path):
         load(bad)
 
 
+@pytest.mark.parametrize("offset, bits", [(6, 0xFF), (8, 0x01), (10, 0x0F)])
+def test_a_damaged_zip_header_is_reported(saved, tmp_path, offset, bits):
+    # zipfile raises RuntimeError ("encrypted") or NotImplementedError (an
+    # unknown version or compression method) for these bytes of the first
+    # central directory entry; a prober found them outside the ValueError.
+    data = bytearray(saved.read_bytes())
+    data[data.find(b"PK\x01\x02") + offset] ^= bits
+    bad = tmp_path / "header.skae"
+    bad.write_bytes(bytes(data))
+    with pytest.raises(ValueError, match="not a readable skae model file"):
+        load(bad)
+
+
+def test_a_member_that_would_expand_far_is_refused_before_it_is_read(saved, tmp_path):
+    # 80 MB of JSON whitespace deflate to 80 kB: read, it would take the memory.
+    bomb = _rewrite(saved, tmp_path / "bomb.skae")
+    with zipfile.ZipFile(bomb, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(METADATA, " " * 80 * 2**20)
+        archive.writestr(TENSORS, b"")
+    with pytest.raises(ValueError, match="would expand from"):
+        load(bomb)
+
+
+def test_metadata_nested_too_deep_or_out_of_range_is_not_a_model(saved, tmp_path):
+    deep = tmp_path / "deep.skae"
+    with zipfile.ZipFile(deep, "w") as archive:
+        archive.writestr(METADATA, "[" * 100_000 + "]" * 100_000)
+        archive.writestr(TENSORS, b"")
+    with pytest.raises(ValueError, match="not a readable skae model file"):
+        load(deep)
+    # A count the network cannot be built with (torch's RuntimeError before).
+    bad = _rewrite(saved, tmp_path / "n.skae", metadata=lambda m: _forged(m, n_features_in_=-1))
+    with pytest.raises(ValueError, match="skae model file"):
+        load(bad)
+
+
+def test_a_path_that_cannot_be_read_says_why(tmp_path):
+    # As open() says it, not as a corrupted file.
+    with pytest.raises(IsADirectoryError):
+        load(tmp_path)
+
+
 def test_not_a_model_file(tmp_path):
     other = tmp_path / "other.zip"
     with zipfile.ZipFile(other, "w") as archive:
@@ -449,6 +491,35 @@ def test_a_saved_file_has_the_usual_permissions(blobs, tmp_path):
         assert path.stat().st_mode & 0o777 == 0o600
     finally:
         os.umask(umask)
+
+
+def test_save_leaves_the_process_umask_alone(blobs, tmp_path, monkeypatch):
+    # Reading the umask means setting it, for every thread of the process
+    # (another thread's new files came out world-writable): the new file
+    # gets the umask from the system instead.
+    model = AutoEncoder(max_epochs=1, random_state=0).fit(blobs)
+    umask = os.umask(0o027)
+    try:
+
+        def refuse(mask):
+            raise AssertionError("save changed the process's umask")
+
+        monkeypatch.setattr(os, "umask", refuse)
+        model.save(tmp_path / "model.skae")
+    finally:
+        monkeypatch.undo()
+        os.umask(umask)
+    assert (tmp_path / "model.skae").stat().st_mode & 0o777 == 0o640
+
+
+def test_save_takes_the_longest_names_a_file_system_allows(blobs, tmp_path):
+    # The temporary file beside it must not need a longer name than the target.
+    model = AutoEncoder(max_epochs=1, random_state=0).fit(blobs)
+    path = tmp_path / ("m" * 250 + ".skae")
+    model.save(path)
+    model.save(path)
+    assert_array_equal(load(path).transform(blobs), model.transform(blobs))
+    assert [p.name for p in tmp_path.iterdir()] == [path.name]
 
 
 def test_numpy_hyper_parameters_save_and_load(blobs, tmp_path):
