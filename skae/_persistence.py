@@ -340,7 +340,10 @@ def _build(metadata: dict, tensors: dict, path: str | os.PathLike, device: str |
         if not keep_rate:
             group["lr"] = estimator.lr
         group["weight_decay"] = estimator.weight_decay
-    net.history = History(metadata["history"])
+    history = metadata["history"]
+    if not isinstance(history, list) or not all(isinstance(row, dict) for row in history):
+        raise ValueError(f"{path}: the history must be a list of epochs (JSON objects).")
+    net.history = History(history)
     estimator.net_ = net
     recent = tensors.get("recent_rows")
     if recent is not None:
@@ -531,6 +534,10 @@ def _check_scalars(estimator: Any, path: str | os.PathLike) -> None:
     n_iter = getattr(estimator, "n_iter_", 0)
     if not isinstance(n_iter, int) or isinstance(n_iter, bool) or n_iter < 0:
         raise ValueError(f"{path}: n_iter_ must be a non-negative integer, got {n_iter!r}.")
+    unseen = getattr(estimator, "_unseen_nats", 1.0)
+    if not _is_number(unseen) or not 0 < unseen < math.inf:
+        # An unseen category's loss: every score of a row holding one.
+        raise ValueError(f"{path}: _unseen_nats must be a finite positive number, got {unseen!r}.")
     labels = getattr(estimator, "_column_labels", None)
     if labels is not None and not (
         isinstance(labels, np.ndarray)

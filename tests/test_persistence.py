@@ -667,6 +667,10 @@ def _with_params(metadata: dict, **params) -> dict:
         (lambda m: _forged(m, _rows_since_density=1.5), "_rows_since_density must be a non-"),
         (lambda m: _forged(m, n_components_=0), "n_components_ must be an integer >= 1"),
         (lambda m: _forged(m, _n_training_calls=-1), "_n_training_calls must be an integer"),
+        (lambda m: _forged(m, _unseen_nats=float("inf")), "_unseen_nats must be a finite"),
+        (lambda m: _forged(m, _unseen_nats=0.0), "_unseen_nats must be a finite positive"),
+        (lambda m: {**m, "history": "epochs"}, "history must be a list of epochs"),
+        (lambda m: {**m, "history": [1, 2]}, "history must be a list of epochs"),
         (
             lambda m: {**m, "params": {**m["params"], "image_shape": [0, 4, 4]}},
             "'image_shape' parameter",
