@@ -27,7 +27,7 @@ PARAMETERS = """\
         empty tuple gives a linear autoencoder. ``"auto"`` sizes the network
         from ``n_features``: two layers, the first the power of two nearest
         to ``n_features`` within [64, 512], the second half as wide (at least
-        32): (64, 32) up to 90 features, (512, 256) from 725 (MNIST). More
+        32): (64, 32) up to 90 features, (512, 256) from 363 (MNIST). More
         codes than ``n_components="auto"`` gives widen it: the second layer
         has at least 16 units per code (the power of two nearest, at most
         256), the first twice as many, so that 16 codes of 64 features come
