@@ -460,10 +460,6 @@ class CodedRows:
     def __len__(self) -> int:
         return len(self.numbers)
 
-    @property
-    def shape(self) -> tuple[int, int]:
-        return len(self), self.numbers.shape[1] + self.codes.shape[1]
-
     def __getitem__(self, index) -> CodedRows:
         return CodedRows(self.numbers[index], self.codes[index])
 

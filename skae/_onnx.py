@@ -182,10 +182,10 @@ def to_onnx(estimator: BaseAutoEncoder, *, decoder: bool = False, opset: int | N
     missing entry (a zero category may come as ``"0.0"`` or ``"-0.0"``,
     one category for the estimator). The graph one-hot encodes them as the
     estimator does (a category unseen at fit is all zeros and scores as
-    unusual). Its
-    ``inverse_transform`` gives one value per column, a categorical
-    column's most probable category as its index in ``categories_``; the
-    model's metadata ``"categories"`` lists them (JSON).
+    unusual). Its ``inverse_transform`` gives one value per column, a
+    categorical column's most probable category as its index in
+    ``categories_``; the model's metadata ``"categories"`` lists them
+    (JSON).
 
     A fitted :class:`AutoEncoderImputer` exports as its ``transform``: input
     ``"X"``, output ``"transform"``, the rows with their missing entries

@@ -260,8 +260,7 @@ def load(path: str | os.PathLike, *, device: str | None = None) -> Any:
         TypeError,
         IndexError,
         StopIteration,
-        RuntimeError,
-        RecursionError,
+        RuntimeError,  # torch's, for sizes it cannot build; RecursionError
         ArithmeticError,
     ) as exc:
         # A file whose parts have the wrong types, names or values: not a model.
@@ -666,11 +665,10 @@ def _read(path: str | os.PathLike) -> tuple[dict, dict]:
         json.JSONDecodeError,
         EOFError,
         OSError,
-        # zipfile's, for a damaged header: an "encrypted" flag, an unknown
-        # compression method or version; json's, for nesting too deep.
+        # zipfile's for a damaged header (an "encrypted" flag; its
+        # NotImplementedError for an unknown compression method or version)
+        # and json's RecursionError for nesting too deep.
         RuntimeError,
-        NotImplementedError,
-        RecursionError,
     ) as exc:
         raise ValueError(
             f"{path} is not a readable skae model file (truncated or corrupted?): {exc}"
