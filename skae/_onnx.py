@@ -180,7 +180,8 @@ def to_onnx(estimator: BaseAutoEncoder, *, decoder: bool = False, opset: int | N
     names a DataFrame's columns: a numeric column as float32, a categorical
     one as strings, ``str`` of each category, the empty string for a
     missing entry (a zero category may come as ``"0.0"`` or ``"-0.0"``,
-    one category for the estimator). The graph one-hot encodes them as the
+    and a float32 one as float32 writes it, ``"0.1"``, or as a float does,
+    ``"0.10000000149011612"``). The graph one-hot encodes them as the
     estimator does (a category unseen at fit is all zeros and scores as
     unusual). Its ``inverse_transform`` gives one value per column, a
     categorical column's most probable category as its index in
@@ -335,6 +336,22 @@ def to_onnx(estimator: BaseAutoEncoder, *, decoder: bool = False, opset: int | N
     return model
 
 
+def _other_spellings(category) -> list[str]:
+    """Strings other than ``str(category)`` that name the same category.
+
+    A zero is 0.0 and -0.0 alike for skae (they compare equal), but not as
+    strings; a float32 value (categories are kept as Python floats) is
+    written ``"0.1"`` by float32 and ``"0.10000000149011612"`` as a float.
+    The graph takes every spelling, unless another category has it."""
+    if not isinstance(category, float | np.floating) or not np.isfinite(category):
+        return []
+    spellings = [str(-category)] if category == 0 else []
+    single = np.float32(category)
+    if float(single) == float(category):
+        spellings.append(str(single))
+    return [s for s in spellings if s != str(category)]
+
+
 def _prepend_encoding(model, estimator: BaseAutoEncoder, encoding) -> None:
     """Give ``model`` (whose input ``"X"`` is the encoded rows) one input per
     input column, and the nodes that encode them as skae does.
@@ -397,11 +414,8 @@ def _prepend_encoding(model, estimator: BaseAutoEncoder, encoding) -> None:
         index = [-1 if absent[blocks[j][0] + k] else k for k in range(len(labels))]
         keys, values = list(labels), list(index)
         for k, category in enumerate(cats):
-            # A zero category is 0.0 and -0.0 alike for skae (they compare
-            # equal), but not as strings: the graph takes both.
-            if isinstance(category, float | np.floating) and category == 0:
-                other = str(-category)
-                if other not in labels:
+            for other in _other_spellings(category):
+                if other not in labels and other not in keys:
                     keys.append(other)
                     values.append(index[k])
         initializers += [

@@ -402,6 +402,21 @@ def test_a_zero_category_is_one_category_in_the_graph_whatever_its_sign(table):
     _close(out["transform"], est.transform(rounded))
 
 
+def test_float32_categories_are_found_as_float32_writes_them():
+    # Categories are kept as Python floats, so a float32 0.1 is the string
+    # "0.10000000149011612" in the graph; str() of the float32 value, "0.1",
+    # must find it too.
+    rng = np.random.RandomState(0)
+    levels = np.array([0.1, 0.2, 0.7], dtype=np.float32)
+    X = np.column_stack([rng.choice(levels, 300), rng.normal(size=(300, 2))]).astype(np.float32)
+    est = FAST_ESTIMATORS["AutoEncoder"](categorical_features=[0]).fit(X)
+    assert str(est.categories_[0][0]) == "0.10000000149011612"
+    feeds = {"x0": X[:, :1].astype(str), "x1": X[:, 1:2], "x2": X[:, 2:3]}
+    assert set(feeds["x0"].ravel()) == {"0.1", "0.2", "0.7"}
+    out = _run(_session(to_onnx(est)), feeds)
+    _close(out["score_samples"], est.score_samples(X))
+
+
 def test_categorical_model_converts_from_a_dataframe(convert, table):
     frame, new = table
     est = AutoEncoder(max_epochs=5, random_state=0).fit(frame)
