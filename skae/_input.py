@@ -120,13 +120,15 @@ class InputSide:
     :class:`~skae._base.BaseAutoEncoder`, whose parameters it reads)."""
 
     def _same_categorical_columns(self) -> bool:
-        """Whether ``categorical_features``, as a mask, indices or names,
-        names the fitted categorical columns (``"from_dtype"`` needs the
-        data's dtypes, so it is compared as written)."""
+        """Whether ``categorical_features``, as a mask, indices or names (or
+        None), names the fitted categorical columns. ``"from_dtype"`` reads
+        a DataFrame's dtypes, which a fitted model does not keep, so after a
+        DataFrame it is compared as written; data without column names has
+        no dtypes to read, and there it means no categorical column."""
         spec = self.categorical_features
-        if spec is None or isinstance(spec, str):
-            return False
         names = getattr(self, "feature_names_in_", None)
+        if isinstance(spec, str) and names is not None:
+            return False
         if names is not None:
             import pandas as pd
 

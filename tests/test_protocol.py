@@ -866,6 +866,18 @@ def test_a_parameter_written_otherwise_for_the_same_network_is_accepted(blobs, t
         est.set_params(categorical_features=same).partial_fit(frame)
     with pytest.raises(ValueError, match="categorical_features"):
         est.set_params(categorical_features=[4, 5]).partial_fit(frame)
+    # A DataFrame's dtypes are not kept: "from_dtype" after it is a change.
+    with pytest.raises(ValueError, match="categorical_features"):
+        est.set_params(categorical_features="from_dtype").partial_fit(frame)
+    # An array of numbers has no dtypes to read: None and "from_dtype" both
+    # mean no categorical column, and the same for save and a warm start.
+    for first, then in [(None, "from_dtype"), ("from_dtype", None)]:
+        est = AutoEncoder(max_epochs=2, categorical_features=first, random_state=0).fit(blobs)
+        est.set_params(categorical_features=then).partial_fit(blobs)
+        est.save(tmp_path / "model.skae")
+        est.set_params(warm_start=True).fit(blobs)
+        with pytest.raises(ValueError, match="categorical_features"):
+            est.set_params(categorical_features=[0]).partial_fit(blobs)
 
 
 def test_partial_fit_trains_with_the_training_parameters_set_since(blobs):
