@@ -346,7 +346,8 @@ def _other_spellings(category) -> list[str]:
     if not isinstance(category, float | np.floating) or not np.isfinite(category):
         return []
     spellings = [str(-category)] if category == 0 else []
-    single = np.float32(category)
+    with np.errstate(over="ignore"):  # beyond float32: no float32 spelling
+        single = np.float32(category)
     if float(single) == float(category):
         spellings.append(str(single))
     return [s for s in spellings if s != str(category)]
