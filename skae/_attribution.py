@@ -63,8 +63,9 @@ def repair_gains(
     x : tensor of shape (n_samples, n_encoded)
         The rows, standardised and encoded.
     own : tensor of shape (n_samples, n_columns)
-        Each column's own (non-positive) term of the score: the numeric
-        columns with the lowest are repaired, the others' gains are minus it.
+        Each column's own (non-positive) term of the score, adding up to
+        ``score(x)`` (so the rows are not scored again): the numeric columns
+        with the lowest are repaired, the others' gains are minus it.
     blocks : sequence of (start, stop)
         The encoded entries of each input column.
     is_categorical : sequence of bool
@@ -79,7 +80,7 @@ def repair_gains(
     """
     n, width = x.shape
     device = x.device
-    base = score(x).double()
+    base = own.double().sum(dim=1)
     gains = (-own).double().clone()
     numeric = torch.tensor([j for j, c in enumerate(is_categorical) if not c], device=device)
     if len(numeric):

@@ -1726,8 +1726,9 @@ class BaseAutoEncoder(
         lowest terms of their own; for the others the gain of a repair is
         taken to be minus their own term, what setting them right would gain
         if the code did not move, so the cost does not grow with the number
-        of features: at most 16 passes of the network over the rows, and 4
-        per categorical column, where :meth:`score_samples` makes one (each
+        of features: one pass of the network over the rows for the terms and
+        two per repaired feature, at most 17, and 4 per categorical column,
+        where :meth:`score_samples` makes one (each
         pass of the variational kind decodes 8 draws). A row that no repair
         makes more normal keeps the features' own terms.
 

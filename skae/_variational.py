@@ -341,7 +341,14 @@ class VariationalAutoEncoder(BaseAutoEncoder):
                 [self._feature_nll(module, x, z_draw, rows).sum(dim=1) for z_draw in z]
             )
             log_importance = self._log_importance(mu, logvar, eps, z)
-            weights = torch.softmax(-nll + log_importance, dim=0)
+            log_weights = -nll + log_importance
+            # A row that no draw can have produced (a value beyond float32's
+            # range: every likelihood is 0) has no weights to give; its draws
+            # count alike, so that the feature that overflowed takes the -inf
+            # of the score rather than every term being NaN.
+            impossible = ~torch.isfinite(log_weights).any(dim=0)
+            weights = torch.softmax(log_weights, dim=0)
+            weights = torch.where(impossible, 1.0 / len(z), weights)
             entropy = -(weights * torch.log(weights.clamp_min(1e-300))).sum(dim=0)
             code = (weights * log_importance).sum(dim=0) + entropy - math.log(len(z))
         features = sum(

@@ -163,15 +163,42 @@ def test_the_variational_terms_do_not_single_out_the_largest_units():
     assert_allclose(terms.sum(axis=1), est.score_samples(test), rtol=1e-10)
 
 
-def test_an_overflowing_feature_explains_minus_infinity(blobs):
+@pytest.mark.parametrize(
+    "make_estimator",
+    [
+        FAST_ESTIMATORS["AutoEncoder"],
+        lambda: FAST_ESTIMATORS["VariationalAutoEncoder"](n_importance_samples=5),
+    ],
+    ids=["AutoEncoder", "VariationalAutoEncoder-importance"],
+)
+def test_an_overflowing_feature_explains_minus_infinity(make_estimator, blobs):
     """score_samples is -inf for a row the float32 network overflows on; the
-    feature's term is -inf too, so the row still adds up (it was -3.7e307)."""
-    est = FAST_ESTIMATORS["AutoEncoder"]().fit(blobs)
+    feature's term is -inf too, so the row still adds up (it was -3.7e307;
+    with importance weights, whose draws all had likelihood 0, every term was
+    NaN)."""
+    est = make_estimator().fit(blobs)
     far = blobs[:1].copy()
     far[0, 2] = 1e25
     assert est.score_samples(far)[0] == -np.inf
     terms = est.explain(far)
     assert terms[0, 2] == -np.inf and terms[0].sum() == -np.inf
+    assert np.isfinite(np.delete(terms[0], 2)).all()
+
+
+def test_explain_passes_over_the_rows_as_documented():
+    """One pass for the terms and two per repaired number (at most 8), four
+    per categorical column (the rows were scored once more: 18 and 22)."""
+    rng = np.random.RandomState(0)
+    frame = pd.DataFrame(rng.normal(size=(200, 10)), columns=[f"x{i}" for i in range(10)])
+    frame["kind"] = pd.Categorical(rng.choice(["a", "b", "c"], len(frame)))
+    for data, most in [(frame.drop(columns="kind"), 17), (frame, 21)]:
+        est = AutoEncoder(max_epochs=2, random_state=0).fit(data)
+        seen: list[int] = []
+        est.net_.module_.encoder.register_forward_hook(
+            lambda module, args, out, seen=seen: seen.append(len(args[0]))
+        )
+        est.explain(data)
+        assert sum(seen) == most * len(data)
 
 
 def test_the_reconstruction_part_is_shared_by_the_repairs_gains():
