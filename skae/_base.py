@@ -895,12 +895,10 @@ class BaseAutoEncoder(
             # (whose tensors cannot be recorded: a bare autograd error).
             with torch.inference_mode(False):
                 return self._train(X, partial=partial, first=first)
-        except FloatingPointError:
-            self._forget_fit()
-            raise
         except (Exception, KeyboardInterrupt):
-            # A fit that fails (refused input, a failing callback, a failed
-            # density) leaves the estimator as the call found it, as
+            # A fit that fails (refused input, a diverging loss, a failing
+            # callback, a failed density) leaves the estimator as the call
+            # found it, as
             # scikit-learn's do when they refuse their input: the previous
             # fit whole, or unfitted (NotFittedError), never parts of two
             # fits, nor new weights with the old scores' statistics. So does
@@ -1045,7 +1043,9 @@ class BaseAutoEncoder(
             )
         if previous is not None and len(tail) < MIN_REFRESH_ROWS:
             tail = torch.cat([previous.to(tail.device), tail])[-MIN_REFRESH_ROWS:]
-        self._recent_rows = tail.detach()
+        # A copy: a view would keep the whole chunk (in pickles and files
+        # too), or the caller's own array, which it may write to.
+        self._recent_rows = tail.detach().clone()
         if len(x) >= MIN_REFRESH_ROWS:
             self._statistics_rows = len(x)
             self._rows_since_density = 0
@@ -1217,11 +1217,6 @@ class BaseAutoEncoder(
                 group["lr"] = old["lr"]
         if keep_rate:
             net.skae_schedules = self.net_.schedules()
-
-    def _forget_fit(self) -> None:
-        """Leave the estimator unfitted after a failed training run."""
-        for name in [k for k in vars(self) if k.endswith("_") and not k.startswith("__")]:
-            delattr(self, name)
 
     def _validate_architecture(self, n_features: int) -> None:
         self._check_image_shape()
