@@ -62,8 +62,29 @@ def _non_numeric_columns(X) -> list:
     return [name for name, dtype in dtypes.items() if getattr(dtype, "kind", "O") not in "biufc"]
 
 
+def _cast_in_batches(X) -> bool:
+    """Whether ``X`` is an array of numbers in another dtype than float32 or
+    float64 (uint8 images, int16 sensor readings, float16) whose float32 copy
+    would not fit in scikit-learn's ``working_memory``: such an array (a
+    memmap, say) is cast to float64 a batch at a time, as it is read, rather
+    than copied whole (8 bytes an entry, where uint8 holds 1)."""
+    return (
+        isinstance(X, np.ndarray)
+        and X.ndim == 2
+        and X.dtype.kind in "biuf"
+        and X.dtype not in (np.float32, np.float64)
+        and X.size * 4 > get_config()["working_memory"] * 2**20
+    )
+
+
+def _as_float64(rows: np.ndarray) -> np.ndarray:
+    return rows.astype(np.float64)
+
+
 class EncodedRows:
-    """The rows of a table with categorical columns, encoded a block at a time.
+    """The rows of a table with categorical columns, encoded a block at a time
+    (or of an array of integers cast a block at a time, see
+    :func:`_cast_in_batches`).
 
     What the inference methods read in place of the whole encoded table,
     which holds a one-hot entry per category and row (100,000 rows of five
@@ -318,6 +339,13 @@ class InputSide:
             if is_frame:
                 X = object_numbers_as_float(X)
             try:
+                if _cast_in_batches(X):
+                    # Checked as it is (no copy); each batch read is cast to
+                    # the float64 that checking converts such an array to.
+                    X = validate_data(
+                        self, X, reset=reset, dtype=None, ensure_all_finite="allow-nan"
+                    )
+                    return EncodedRows(X, X.shape[1], _as_float64, np.float64)
                 return validate_data(
                     self,
                     X,

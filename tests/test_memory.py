@@ -244,3 +244,25 @@ def test_a_table_read_in_batches_is_checked_whole_before_the_first():
         with pytest.raises(ValueError, match="Input contains infinity"):
             getattr(model, method)(infinite)
     assert calls == []
+
+
+def test_an_integer_array_beyond_working_memory_is_cast_batch_by_batch(tmp_path):
+    """uint8 rows (images in a memmap, say) are cast to float64 as each batch
+    is read, with the numbers of the whole cast: fit and transform held the
+    whole float64 copy, 8 bytes an entry (12 MB here)."""
+    from sklearn import config_context
+
+    rows = np.random.RandomState(0).randint(0, 256, size=(60_000, 25)).astype(np.uint8)
+    np.save(tmp_path / "rows.npy", rows)
+    X = np.load(tmp_path / "rows.npy", mmap_mode="r")
+    params = dict(hidden_layer_sizes=(4,), max_epochs=1, batch_size=2048, random_state=0)
+    whole = AutoEncoder(**params).fit(rows[:3000].astype(np.float64))
+    with config_context(working_memory=1):
+        model = AutoEncoder(**params).fit(X[:3000])
+        np.testing.assert_array_equal(model.transform(X[:3000]), whole.transform(rows[:3000]))
+        model.fit(X)
+        peak = _peak_bytes(lambda: model.fit(X))
+        assert peak < 0.2 * rows.size * 8 + MIXTURE_BYTES
+        peak = _peak_bytes(lambda: model.transform(X))
+        # The float64 codes, and a few float64 copies of one batch.
+        assert peak < len(X) * 2 * 8 + 4 * INFERENCE_BATCH_SIZE * X.shape[1] * 8
