@@ -214,13 +214,18 @@ class AutoEncoderImputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         # without a missing entry never reach it).
         self.estimator_._check_input(X, blocks=True)
         X = X.copy()
+        categorical = self.estimator_.is_categorical_
         missing = X.isna().to_numpy()
+        for j in np.flatnonzero(~categorical):
+            # A pyarrow float column (read from Parquet) may hold NaN as a
+            # value, not as null: not NA for pandas, missing for the model.
+            numbers = X.iloc[:, j].to_numpy(dtype=np.float64, na_value=np.nan)
+            missing[:, j] |= np.isnan(numbers)
         rows = missing.any(axis=1)
         if rows.any():
             positions = np.flatnonzero(rows)
             part = X.iloc[positions]
             reconstruction = self.estimator_.inverse_transform(self.estimator_.transform(part))
-            categorical = self.estimator_.is_categorical_
             # By position: the index may repeat labels.
             for j in range(X.shape[1]):
                 holes = np.flatnonzero(missing[positions, j])

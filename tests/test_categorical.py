@@ -1049,3 +1049,27 @@ def test_decoding_categories_holds_one_block_of_probabilities():
     assert decoded.iloc[[5000, 19_999]].equals(
         model.inverse_transform(codes[[5000, 19_999]]).set_axis([5000, 19_999])
     )
+
+
+def test_the_imputer_fills_a_nan_that_pyarrow_does_not_call_missing():
+    """A pyarrow float column read from Parquet may hold NaN as a value, not
+    as null (``isna()`` is False there); the model takes it for missing, and
+    the imputer of a mixed frame left it NaN."""
+    pa = pytest.importorskip("pyarrow")
+    rng = np.random.RandomState(0)
+    kind = rng.choice(["a", "b"], 100)
+    x = np.where(kind == "a", 3.0, -3.0) + rng.normal(size=100)
+    x[::5] = np.nan
+    frame = pd.DataFrame(
+        {
+            "x": pd.Series(pa.array(x, from_pandas=False), dtype=pd.ArrowDtype(pa.float64())),
+            "y": rng.normal(size=100),
+            "c": pd.Categorical(kind),
+        }
+    )
+    assert not frame["x"].isna().any()
+    imputer = AutoEncoderImputer(AutoEncoder(max_epochs=2, random_state=0)).fit(frame)
+    out = imputer.transform(frame)
+    filled = out["x"].to_numpy(dtype=np.float64)
+    assert not np.isnan(filled).any()
+    assert_array_equal(filled[~np.isnan(x)], x[~np.isnan(x)])
