@@ -9,8 +9,12 @@ log-likelihood) is what a search uses when no scorer is given.
 
 from __future__ import annotations
 
+from numbers import Integral
+
 import numpy as np
-from sklearn.utils import check_array, check_random_state
+from sklearn.utils import check_array, check_random_state, check_scalar
+
+from ._categorical import object_numbers_as_float
 
 #: The mass levels of the mass-volume curve (Goix, 2016): the high-mass level
 #: sets, whose boundary is where normal data ends and outliers begin.
@@ -63,7 +67,7 @@ def reconstruction_error_scorer(estimator, X, y=None) -> float:
     >>> search.best_params_
     {'n_components': 8}
     """
-    rows = _numeric_rows(X, "reconstruction_error_scorer")
+    rows = _numeric_rows(estimator, X, "reconstruction_error_scorer")
     reconstruction = estimator.inverse_transform(estimator.transform(X))
     reconstruction = np.asarray(reconstruction, dtype=np.float64)
     # The observed entries only: a missing one has nothing to be compared with.
@@ -132,7 +136,8 @@ def mass_volume_scorer(
     >>> mass_volume_scorer(good, X) > mass_volume_scorer(bad, X)
     True
     """
-    array = _numeric_rows(X, "mass_volume_scorer")
+    check_scalar(n_uniform, "n_uniform", Integral, min_val=1)
+    array = _numeric_rows(estimator, X, "mass_volume_scorer")
     if len(array) < 2:
         raise ValueError(f"mass_volume_scorer needs at least 2 samples; got {len(array)}.")
     rows = array.reshape(len(array), -1)
@@ -158,22 +163,35 @@ def mass_volume_scorer(
     return -float(np.mean(inside / n_uniform))
 
 
-def _numeric_rows(X, scorer: str) -> np.ndarray:
+def _numeric_rows(estimator, X, scorer: str) -> np.ndarray:
     """``X`` as a float64 array (missing entries NaN); a ValueError naming
-    ``scorer`` when it has columns that are not numbers."""
+    ``scorer`` when it has columns that are not numbers, by their dtype or
+    because the estimator (or a step of a Pipeline) encodes them as
+    categories (``categorical_features`` naming columns of numbers)."""
+    names = []
+    for step in [estimator, *(step for _, step in getattr(estimator, "steps", []))]:
+        mask = getattr(step, "is_categorical_", None)
+        if mask is not None and np.any(mask):
+            labels = getattr(step, "feature_names_in_", np.arange(len(mask)))
+            names = [str(label) for label in np.asarray(labels)[np.asarray(mask)]]
+            break
     if hasattr(X, "dtypes"):
         import pandas as pd
 
+        # An object column of numbers (and pd.NA) is numeric, as for the estimators.
+        X = object_numbers_as_float(X)
         kinds = [
             pd.api.types.is_numeric_dtype(d) and not pd.api.types.is_bool_dtype(d) for d in X.dtypes
         ]
-        if not all(kinds):
-            names = [str(c) for c, numeric in zip(X.columns, kinds, strict=True) if not numeric]
-            raise ValueError(
-                f"{scorer} measures distances between numbers, but X has categorical "
-                f"columns: {names}. Use the estimator's own score (GridSearchCV's "
-                "default), which scores categories by their likelihood."
-            )
+        names = names or [
+            str(c) for c, numeric in zip(X.columns, kinds, strict=True) if not numeric
+        ]
+    if names:
+        raise ValueError(
+            f"{scorer} measures distances between numbers, but X has categorical "
+            f"columns: {names}. Use the estimator's own score (GridSearchCV's "
+            "default), which scores categories by their likelihood."
+        )
     try:
         return check_array(X, allow_nd=True, dtype=np.float64, ensure_all_finite="allow-nan")
     except ValueError as exc:

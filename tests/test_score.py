@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 from conftest import FAST_ESTIMATORS
 from numpy.testing import assert_allclose
+from sklearn.base import clone
 from sklearn.decomposition import PCA
 from sklearn.ensemble import IsolationForest
 from sklearn.model_selection import GridSearchCV, KFold
@@ -213,3 +214,45 @@ def test_the_scorers_keep_a_dataframe_and_name_categorical_columns(blobs):
     for scorer in (reconstruction_error_scorer, mass_volume_scorer):
         with pytest.raises(ValueError, match="categorical columns: \\['kind'\\]"):
             scorer(fitted, mixed)
+
+
+def test_the_scorers_refuse_columns_of_numbers_declared_categorical(blobs):
+    """A column of numbers that categorical_features names is a category to
+    the model: the scorers took its codes for distances (-2078, mostly the
+    squared distances between codes 0, 100 and 200; a perfect -0.0 for the
+    mass-volume, every draw an unseen category)."""
+    import pandas as pd
+
+    X = blobs.copy()
+    X[:, 0] = np.where(blobs[:, 0] > 0, 100.0, 200.0)
+    frame = pd.DataFrame(X, columns=[f"f{i}" for i in range(X.shape[1])])
+    for data, spec, name in [(frame, ["f0"], "f0"), (X, [0], "0")]:
+        est = AutoEncoder(max_epochs=2, categorical_features=spec, random_state=0).fit(data)
+        for model in (est, make_pipeline(clone(est)).fit(data)):
+            for scorer in (reconstruction_error_scorer, mass_volume_scorer):
+                with pytest.raises(ValueError, match=f"categorical columns: \\['{name}'\\]"):
+                    scorer(model, data)
+
+
+def test_the_scorers_take_an_object_column_of_numbers_and_missing_values(blobs):
+    """pandas keeps numbers with pd.NA as object: numeric for the estimators,
+    refused by the scorers as categorical."""
+    import pandas as pd
+
+    numbers = pd.DataFrame(blobs[:, :3], columns=list("abc"))
+    numbers.iloc[::7, 1] = np.nan
+    frame = numbers.astype(object)
+    frame.iloc[::7, 1] = pd.NA
+    est = AutoEncoder(max_epochs=2, random_state=0).fit(frame)
+    assert est.is_categorical_ is None
+    assert reconstruction_error_scorer(est, frame) == reconstruction_error_scorer(est, numbers)
+    assert mass_volume_scorer(est, frame, n_uniform=500) == mass_volume_scorer(
+        est, numbers, n_uniform=500
+    )
+
+
+@pytest.mark.parametrize("n_uniform, error", [(0, ValueError), (-5, ValueError), (2.5, TypeError)])
+def test_mass_volume_scorer_checks_n_uniform(n_uniform, error, blobs):
+    est = AutoEncoder(max_epochs=1, random_state=0).fit(blobs)
+    with pytest.raises(error, match="n_uniform"):
+        mass_volume_scorer(est, blobs, n_uniform=n_uniform)
