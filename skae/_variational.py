@@ -8,7 +8,7 @@ from numbers import Integral, Real
 
 import numpy as np
 import torch
-from sklearn.utils._param_validation import Interval
+from sklearn.utils._param_validation import Interval, validate_parameter_constraints
 from torch import nn
 
 from ._base import BaseAutoEncoder, _finite
@@ -235,6 +235,14 @@ class VariationalAutoEncoder(BaseAutoEncoder):
         # number of draws and features (the network's float32 outputs still
         # differ in the last bits with the batch size: BLAS kernels).
         mu, logvar = mu.double(), logvar.double()
+        # Read at each scoring, so checked here too: a value set after the
+        # fit reached torch (errors that did not name it).
+        name = "n_importance_samples"
+        validate_parameter_constraints(
+            {name: self._parameter_constraints[name]},
+            {name: self.n_importance_samples},
+            caller_name=type(self).__name__,
+        )
         if self.n_importance_samples == 1:
             eps = _elbo_draws(self.n_components_)
         else:

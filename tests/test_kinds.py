@@ -441,3 +441,17 @@ def test_the_elbo_has_no_error_common_to_every_row(monkeypatch):
     monkeypatch.setattr(_variational, "_elbo_draws", lambda k: many)
     monte_carlo = vae.score_samples(X)
     assert abs(bound.mean() - monte_carlo.mean()) < 0.05
+
+
+@pytest.mark.parametrize("value", [0, -1, 2.5])
+def test_n_importance_samples_set_after_the_fit_is_checked_when_scoring(value):
+    """It is read at each scoring: 0, -1 or 2.5 set after the fit reached
+    torch ("stack expects a non-empty TensorList", ...)."""
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    X = np.random.RandomState(0).normal(size=(100, 4))
+    vae = VariationalAutoEncoder(max_epochs=2, random_state=0).fit(X)
+    vae.set_params(n_importance_samples=value)
+    for method in (vae.score_samples, vae.score, vae.explain):
+        with pytest.raises(InvalidParameterError, match="n_importance_samples"):
+            method(X)
