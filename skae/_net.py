@@ -218,7 +218,9 @@ class TimeLeft(Callback):
         if now - self._last < self.every:
             return
         self._last = now
-        epoch = self._epochs_done + 1
+        # The history's numbering, as the table's rows (a warm start or a
+        # partial_fit continues it; the epochs of this call started at 1).
+        epoch = len(net.history)
         print_log = dict(net.callbacks_).get("print_log")
         sink = print_log.sink if print_log is not None else print
         sink(

@@ -799,10 +799,12 @@ def test_long_epochs_print_progress_with_the_time_left(blobs, capsys, monkeypatc
     assert len(lines) == 8
     assert lines[0].startswith("  epoch 1: 1/4 steps") and "s left" in lines[0]
     assert lines[-1].startswith("  epoch 2: 4/4 steps") and "about 0 s left" in lines[-1]
-    # partial_fit trains one epoch, and says so.
+    # partial_fit trains one epoch, the third of the history, and says so
+    # (it said "epoch 1", where the table's row says 3).
     capsys.readouterr()
     est.partial_fit(blobs)
-    assert "about 0 s left" in [ln for ln in capsys.readouterr().out.splitlines() if "4/4" in ln][0]
+    last = [ln for ln in capsys.readouterr().out.splitlines() if "4/4" in ln][0]
+    assert last.startswith("  epoch 3: 4/4 steps") and "about 0 s left" in last
 
 
 def test_callbacks_must_be_skorch_callbacks(blobs):
