@@ -70,7 +70,11 @@ PARAMETERS = """\
         ``"feature"``. ``"global"`` subtracts one mean and divides by one
         standard deviation over all entries, for data in one unit that
         ``"auto"`` does not recognise as such. ``"none"`` leaves the data as
-        it is.
+        it is (the variational kind's Gaussian decoder, its
+        ``loss="squared_error"``, then has its standard deviations in the
+        data's own units, bounded to [0.0067, 20] (``exp(-5)`` to ``exp(3)``, what keeps a
+        near-constant feature from making the likelihood infinite): data
+        whose spread is outside that range need another scaling).
         :meth:`inverse_transform` and :meth:`sample` always return the
         original units. Whatever the scaling, outside training the encoder
         sees each feature clipped to the range it had in the training data;
