@@ -1486,12 +1486,13 @@ class BaseAutoEncoder(
         module = self.net_.module_
         module.eval()
         out = None
+        step = self._inference_rows()
         # A few rows (a partial_fit chunk's statistics, one row to predict)
         # are too few to split over threads, as a small training step is.
-        rows = min(len(x), INFERENCE_BATCH_SIZE)
+        rows = min(len(x), step)
         with torch.inference_mode(), step_threads(module, rows, self.device_):
-            for start in range(0, len(x), INFERENCE_BATCH_SIZE):
-                batch = x[start : start + INFERENCE_BATCH_SIZE]
+            for start in range(0, len(x), step):
+                batch = x[start : start + step]
                 if scale_input:
                     batch = self._scaled_tensor(batch, self.device_)
                 elif isinstance(batch, np.ndarray):
@@ -1510,6 +1511,11 @@ class BaseAutoEncoder(
         if out is None:
             raise ValueError("Found array with 0 sample(s) while a minimum of 1 is required.")
         return out
+
+    def _inference_rows(self) -> int:
+        """Rows per batch of :meth:`_apply`: ``INFERENCE_BATCH_SIZE``; a kind
+        that decodes many codes per row scores fewer at a time."""
+        return INFERENCE_BATCH_SIZE
 
     def _log_likelihood_checked(self, module: torch.nn.Module, x: torch.Tensor) -> torch.Tensor:
         """:meth:`_log_likelihood_scaled`, -inf for a row with an entry of

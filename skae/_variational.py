@@ -39,9 +39,10 @@ def _fixed_draws(n_draws: int, n_components: int) -> torch.Tensor:
 
 
 @functools.lru_cache(maxsize=32)
-def _elbo_draws(n_components: int) -> torch.Tensor:
+def _elbo_draws(n_components: int, every_axis: bool = False) -> torch.Tensor:
     """The draws of eps the ELBO's expectation is estimated with, shape
-    (n, 1, k): ``ELBO_DRAWS`` of them (12 for 3 codes).
+    (n, 1, k): ``ELBO_DRAWS`` of them (12 for 3 codes); with ``every_axis``,
+    ``max(ELBO_DRAWS, 2k)``.
 
     Random draws shared by every row would shift every row's estimate the
     same way (8 standard normal draws in two dimensions have a mean squared
@@ -51,17 +52,26 @@ def _elbo_draws(n_components: int) -> torch.Tensor:
     rotations: their mean is exactly 0 and their mean squared norm exactly
     k. Up to 4 codes they are the spherical cubature points (all k axes,
     repeated under new rotations), whose covariance is exactly the identity
-    (exact for any polynomial of degree 3 in eps); with more codes, 4 of the
-    axes, so that scoring costs ``ELBO_DRAWS`` decodes whatever k (2k points
-    made the fit of 32 codes 1.5 times the hand-written loop's time, against
-    0.97). Fixed, as :func:`_fixed_draws` are, for the same reasons.
+    (exact for any polynomial of degree 3 in eps). With more codes,
+    :meth:`score_samples` takes 4 of the axes, so that it costs
+    ``ELBO_DRAWS`` decodes whatever k (2k points made the fit of 32 codes,
+    which scores every training row, 1.5 times the hand-written loop's time,
+    against 0.97): the error of the uncovered directions is common to every
+    row, which does not reorder the rows of one model, but reorders models.
+    :meth:`score`, which compares models, takes ``every_axis``: the 2k
+    cubature points (``benchmarks/results/elbo_rules.md``: within 0.03 nats
+    of a 20,000-draw average after 60 epochs on digits, where the 4 axes were
+    up to 1.19 off). Fixed, as
+    :func:`_fixed_draws` are, for the same reasons.
     """
     generator = torch.Generator().manual_seed(0)
     k = n_components
+    per_block = k if every_axis else ELBO_DRAWS // 2
+    total = max(ELBO_DRAWS, 2 * k) if every_axis else ELBO_DRAWS
     blocks = []
-    while 2 * sum(len(b) for b in blocks) < ELBO_DRAWS:
+    while 2 * sum(len(b) for b in blocks) < total:
         q, r = torch.linalg.qr(torch.randn(k, k, generator=generator, dtype=torch.float64))
-        axes = (q * torch.sign(torch.diagonal(r))).T[: ELBO_DRAWS // 2]
+        axes = (q * torch.sign(torch.diagonal(r))).T[:per_block]
         blocks.append(math.sqrt(k) * axes)
     axes = torch.cat(blocks)
     return torch.cat([axes, -axes]).reshape(-1, 1, k).float()
@@ -114,12 +124,20 @@ class VariationalAutoEncoder(BaseAutoEncoder):
         Weight of the KL term; 1 is the plain VAE, larger values give more
         disentangled but blurrier models.
     n_importance_samples : int, default=1
-        How :meth:`score_samples` estimates log p(x). 1: the evidence lower
-        bound, its expectation over :math:`q(z|x)` computed on 8 fixed points
-        (12 with 3 codes) of :math:`\\epsilon`, ``+-sqrt(k)`` along rotated axes: their mean and
-        mean squared norm are exactly those of N(0, I), and up to 4 codes
-        their covariance too (the spherical cubature points), so no error of
-        the draws is common to every row. K > 1: the
+        How :meth:`score_samples` and :meth:`score` estimate log p(x). 1: the
+        evidence lower bound, its expectation over :math:`q(z|x)` computed on
+        fixed points of :math:`\\epsilon`, ``+-sqrt(k)`` along rotated axes,
+        whose mean and mean squared norm are exactly those of N(0, I).
+        :meth:`score_samples` takes 8 of them (12 with 3 codes) whatever k:
+        up to 4 codes they are the spherical cubature points (covariance
+        exactly I, exact for any polynomial of degree 3), so no error of the
+        draws is common to every row; with more codes they cover 4 of the k
+        directions, an error common to the rows (up to 1.19 nats on digits)
+        that does not reorder one model's rows, but would reorder models.
+        :meth:`score`, which compares them, takes the 2k cubature points of
+        every axis (2k decodes per row): on digits, within 0.03 nats of a
+        20,000-draw average after 60 epochs, where the 8 points were up to
+        1.19 off (``benchmarks/results/elbo_rules.md``). K > 1: the
         importance-weighted bound with K draws (Burda et al., 2016), tighter
         as K grows. The draws are fixed (the same for every sample and call),
         so scores are deterministic; with a small K, the error of the K draws
@@ -226,16 +244,8 @@ class VariationalAutoEncoder(BaseAutoEncoder):
     def _make_penalties(self) -> dict[str, Penalty]:
         return {"kl": GaussianKL(self.beta)}
 
-    def _draws(self, module: nn.Module, x: torch.Tensor) -> tuple[torch.Tensor, ...]:
-        """The posterior's mean and log-variance (float64), the fixed standard
-        normal draws ``eps`` (n_draws, 1, k) and the codes ``z`` (n_draws, n, k)
-        that the scores average over."""
-        mu, logvar = module.latent.split(module.encoder_output(x))
-        # The sums run in float64: their rounding does not grow with the
-        # number of draws and features (the network's float32 outputs still
-        # differ in the last bits with the batch size: BLAS kernels).
-        mu, logvar = mu.double(), logvar.double()
-        # Read at each scoring, so checked here too: a value set after the
+    def _check_importance_samples(self) -> None:
+        # Read at each scoring, so checked there too: a value set after the
         # fit reached torch (errors that did not name it).
         name = "n_importance_samples"
         validate_parameter_constraints(
@@ -243,8 +253,32 @@ class VariationalAutoEncoder(BaseAutoEncoder):
             {name: self.n_importance_samples},
             caller_name=type(self).__name__,
         )
+
+    def _inference_rows(self) -> int:
+        self._check_importance_samples()
+        # K importance draws per row hold K codes and decodes per row: as many
+        # rows per batch as the ELBO's draws hold (scoring 4,096 rows of 32
+        # codes peaked at 1.3 GB with K=300, 0.3 GB with the ELBO).
+        # (The ELBO of score takes 2k points.)
+        k = self.n_components_
+        draws = max(ELBO_DRAWS, 2 * k, int(self.n_importance_samples))
+        return max(1, super()._inference_rows() * ELBO_DRAWS // draws)
+
+    def _draws(
+        self, module: nn.Module, x: torch.Tensor, *, every_axis: bool = False
+    ) -> tuple[torch.Tensor, ...]:
+        """The posterior's mean and log-variance (float64), the fixed standard
+        normal draws ``eps`` (n_draws, 1, k) and the codes ``z`` (n_draws, n, k)
+        that the scores average over (the ELBO's with ``every_axis``: see
+        :func:`_elbo_draws`)."""
+        mu, logvar = module.latent.split(module.encoder_output(x))
+        # The sums run in float64: their rounding does not grow with the
+        # number of draws and features (the network's float32 outputs still
+        # differ in the last bits with the batch size: BLAS kernels).
+        mu, logvar = mu.double(), logvar.double()
+        self._check_importance_samples()
         if self.n_importance_samples == 1:
-            eps = _elbo_draws(self.n_components_)
+            eps = _elbo_draws(self.n_components_, every_axis)
         else:
             eps = _fixed_draws(self.n_importance_samples, self.n_components_)
         eps = eps.to(device=x.device, dtype=torch.float64)
@@ -307,11 +341,16 @@ class VariationalAutoEncoder(BaseAutoEncoder):
         return self._bound(module, x, self._row_weights(x))
 
     def _bound(
-        self, module: nn.Module, x: torch.Tensor, weights: torch.Tensor | None
+        self,
+        module: nn.Module,
+        x: torch.Tensor,
+        weights: torch.Tensor | None,
+        *,
+        every_axis: bool = False,
     ) -> torch.Tensor:
         """The bound on log p(x), the feature terms of each row multiplied by
         its ``weights`` (None: the observed entries' likelihood as it is)."""
-        mu, logvar, eps, z = self._draws(module, x)
+        mu, logvar, eps, z = self._draws(module, x, every_axis=every_axis)
         # One draw at a time: only one decoded batch is alive.
         nll = torch.stack(
             [self._feature_nll(module, x, z_draw, weights).sum(dim=1) for z_draw in z]
@@ -375,8 +414,9 @@ class VariationalAutoEncoder(BaseAutoEncoder):
 
     def _log_likelihood_scaled(self, module: nn.Module, x: torch.Tensor) -> torch.Tensor:
         """The bound on the log-likelihood of the observed entries (with
-        missing ones, not scaled as :meth:`score_samples`'s is)."""
-        return self._bound(module, x, None)
+        missing ones, not scaled as :meth:`score_samples`'s is), with the
+        ELBO's expectation over every axis: :meth:`score` compares models."""
+        return self._bound(module, x, None, every_axis=True)
 
     def _fit_scoring(self, x: torch.Tensor, seed: int, *, density: bool = True) -> None:
         """The ELBO needs nothing fitted, and the prior N(0, I) is the code density."""
