@@ -259,18 +259,17 @@ class VariationalAutoEncoder(BaseAutoEncoder):
         # K importance draws per row hold K codes and decodes per row: as many
         # rows per batch as the ELBO's draws hold (scoring 4,096 rows of 32
         # codes peaked at 1.3 GB with K=300, 0.3 GB with the ELBO).
-        # (The ELBO of score takes 2k points.)
-        k = self.n_components_
-        draws = max(ELBO_DRAWS, 2 * k, int(self.n_importance_samples))
+        # (The ELBO's draws, 2k for score, are decoded one at a time.)
+        draws = max(ELBO_DRAWS, int(self.n_importance_samples))
         return max(1, super()._inference_rows() * ELBO_DRAWS // draws)
 
     def _draws(
-        self, module: nn.Module, x: torch.Tensor, *, every_axis: bool = False
+        self, module: nn.Module, x: torch.Tensor, *, every_axis: bool = False, codes: bool = True
     ) -> tuple[torch.Tensor, ...]:
         """The posterior's mean and log-variance (float64), the fixed standard
         normal draws ``eps`` (n_draws, 1, k) and the codes ``z`` (n_draws, n, k)
         that the scores average over (the ELBO's with ``every_axis``: see
-        :func:`_elbo_draws`)."""
+        :func:`_elbo_draws`); without ``codes``, None for ``z``."""
         mu, logvar = module.latent.split(module.encoder_output(x))
         # The sums run in float64: their rounding does not grow with the
         # number of draws and features (the network's float32 outputs still
@@ -282,7 +281,7 @@ class VariationalAutoEncoder(BaseAutoEncoder):
         else:
             eps = _fixed_draws(self.n_importance_samples, self.n_components_)
         eps = eps.to(device=x.device, dtype=torch.float64)
-        return mu, logvar, eps, mu + torch.exp(0.5 * logvar) * eps
+        return mu, logvar, eps, mu + torch.exp(0.5 * logvar) * eps if codes else None
 
     def _row_weights(self, x: torch.Tensor) -> torch.Tensor | None:
         """Per row, the number of input columns over the number observed,
@@ -350,14 +349,22 @@ class VariationalAutoEncoder(BaseAutoEncoder):
     ) -> torch.Tensor:
         """The bound on log p(x), the feature terms of each row multiplied by
         its ``weights`` (None: the observed entries' likelihood as it is)."""
-        mu, logvar, eps, z = self._draws(module, x, every_axis=every_axis)
-        # One draw at a time: only one decoded batch is alive.
-        nll = torch.stack(
-            [self._feature_nll(module, x, z_draw, weights).sum(dim=1) for z_draw in z]
-        )
-        if self.n_importance_samples == 1:
+        elbo = self.n_importance_samples == 1
+        mu, logvar, eps, z = self._draws(module, x, every_axis=every_axis, codes=not elbo)
+        if elbo:
+            # One draw at a time, codes included: only one draw's codes and
+            # decoded batch are alive (score's 2k draws of 32 codes held 2k
+            # copies of the batch's codes).
+            std = torch.exp(0.5 * logvar)
+            nll = torch.stack(
+                [self._feature_nll(module, x, mu + std * e, weights).sum(dim=1) for e in eps]
+            )
             log_px = -nll.mean(dim=0) - gaussian_kl(mu, logvar)
         else:
+            # One draw at a time: only one decoded batch is alive.
+            nll = torch.stack(
+                [self._feature_nll(module, x, z_draw, weights).sum(dim=1) for z_draw in z]
+            )
             log_w = -nll + self._log_importance(mu, logvar, eps, z)
             log_px = torch.logsumexp(log_w, dim=0) - math.log(len(z))
         # Densities of standardised data, mapped back to the original units.
