@@ -896,15 +896,13 @@ class BaseAutoEncoder(
             with torch.inference_mode(False):
                 return self._train(X, partial=partial, first=first)
         except (Exception, KeyboardInterrupt):
-            # A fit that fails (refused input, a diverging loss, a failing
-            # callback, a failed density) leaves the estimator as the call
-            # found it, as
-            # scikit-learn's do when they refuse their input: the previous
-            # fit whole, or unfitted (NotFittedError), never parts of two
-            # fits, nor new weights with the old scores' statistics. So does
-            # a Ctrl-C that reaches here: skorch keeps the model of an
-            # interrupted epoch loop, but one in the pass after it (the
-            # scores' statistics) leaves them unmade.
+            # A fit that fails (refused input, a diverging loss, a failing callback, a
+            # failed density) leaves the estimator as the call found it, as
+            # scikit-learn's do when they refuse their input: the previous fit whole,
+            # or unfitted (NotFittedError), never parts of two fits, nor new weights
+            # with the old scores' statistics. So does a Ctrl-C that reaches here:
+            # skorch keeps the model of an interrupted epoch loop, but one in the pass
+            # after it (the scores' statistics) leaves them unmade.
             vars(self).clear()
             vars(self).update(before)
             if network is not None:

@@ -72,9 +72,10 @@ PARAMETERS = """\
         ``"auto"`` does not recognise as such. ``"none"`` leaves the data as
         it is (the variational kind's Gaussian decoder, its
         ``loss="squared_error"``, then has its standard deviations in the
-        data's own units, bounded to [0.0067, 20] (``exp(-5)`` to ``exp(3)``, what keeps a
-        near-constant feature from making the likelihood infinite): data
-        whose spread is outside that range need another scaling).
+        data's own units, bounded to [0.0067, 20] (``exp(-5)`` to
+        ``exp(3)``, what keeps a near-constant feature from making the
+        likelihood infinite): data whose spread is outside that range need
+        another scaling).
         :meth:`inverse_transform` and :meth:`sample` always return the
         original units. Whatever the scaling, outside training the encoder
         sees each feature clipped to the range it had in the training data;

@@ -61,8 +61,7 @@ def _elbo_draws(n_components: int, every_axis: bool = False) -> torch.Tensor:
     :meth:`score`, which compares models, takes ``every_axis``: the 2k
     cubature points (``benchmarks/results/elbo_rules.md``: within 0.03 nats
     of a 20,000-draw average after 60 epochs on digits, where the 4 axes were
-    up to 1.19 off). Fixed, as
-    :func:`_fixed_draws` are, for the same reasons.
+    up to 1.19 off). Fixed, as :func:`_fixed_draws` are, for the same reasons.
     """
     generator = torch.Generator().manual_seed(0)
     k = n_components
