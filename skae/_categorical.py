@@ -106,6 +106,22 @@ def _dtype_from_name(name: str):
     return name
 
 
+def _check_rebuilt_dtype(name, dtype) -> None:
+    """A ValueError when the dtype of column ``name`` cannot be rebuilt from
+    its name, for the columns :meth:`inverse_transform` and :meth:`sample`
+    return (a sparse column of strings: decoding failed after the fit)."""
+    import pandas as pd
+
+    try:
+        pd.api.types.pandas_dtype(_dtype_from_name(_dtype_name(dtype)))
+    except (TypeError, ValueError) as exc:
+        raise ValueError(
+            f"Categorical column {name!r} has the dtype {dtype}, which the decoded "
+            f"columns cannot be given back ({exc}): convert it first (to category or "
+            "object, say)."
+        ) from exc
+
+
 def dictionary_values(column) -> np.ndarray | None:
     """The values of a pyarrow dictionary column's dictionary, in its order
     (for an ordered one, the order of the values); None for another column."""
@@ -433,6 +449,10 @@ def _is_missing(values: np.ndarray) -> np.ndarray:
 def _sorted_categories(values: np.ndarray) -> np.ndarray:
     present = values[~_is_missing(values)]
     unique = list(dict.fromkeys(present.tolist()))
+    if any(isinstance(value, tuple) for value in unique):
+        # Hashable, so not refused as a list is, but numpy makes equal-length
+        # tuples a 2-D array of categories (decoding then failed).
+        raise TypeError("a tuple")
     try:
         unique.sort()
     except TypeError:  # mixed types: a stable order all the same
@@ -495,17 +515,31 @@ class CategoricalEncoding:
                         f"Categorical column {name!r} holds a value that cannot be a "
                         f"category ({exc}): categories must be strings, numbers or booleans."
                     ) from exc
-            if len(cats) == 0:
+            # A dtype's categories are listed whether rows hold them or not.
+            if len(cats) == 0 or _is_missing(np.asarray(_column(X, j), dtype=object)).all():
                 raise ValueError(f"Categorical column {name!r} has no observed value.")
             if len(cats) > MAX_CATEGORIES:
+                unused = ""
+                if kind == "category":
+                    import pandas as pd
+
+                    held = len(pd.unique(np.asarray(X.iloc[:, j].dropna(), dtype=object)))
+                    if held < len(cats):
+                        unused = (
+                            f" (its dtype lists them; rows hold {held:,}: "
+                            ".cat.remove_unused_categories() drops the others)"
+                        )
                 raise ValueError(
-                    f"Categorical column {name!r} has {len(cats):,} categories, more than "
-                    f"{MAX_CATEGORIES} (HistGradientBoosting's limit): each takes one input "
-                    "and one output of the network, for every row, and a category seen in "
-                    "a handful of rows teaches it nothing (an identifier?). Leave the "
-                    "column out of categorical_features or drop it, or group its rare "
-                    "values first (OneHotEncoder(max_categories=...), say)."
+                    f"Categorical column {name!r} has {len(cats):,} categories{unused}, more "
+                    f"than {MAX_CATEGORIES} (HistGradientBoosting's limit of categories "
+                    "per feature): each takes one input and one output of the network, for "
+                    "every row, and a category seen in a handful of rows teaches it nothing "
+                    "(an identifier?). Leave the column out of categorical_features or drop "
+                    "it, or group its rare values first (OneHotEncoder(max_categories=...), "
+                    "say)."
                 )
+            if kind != "category":
+                _check_rebuilt_dtype(name, dtype)
             categories.append(cats)
             # The dtype to give the decoded column back ("object", "str", ...).
             if kind == "category":

@@ -215,7 +215,8 @@ class AutoEncoderImputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         self.estimator_._check_input(X, blocks=True)
         X = X.copy()
         categorical = self.estimator_.is_categorical_
-        missing = X.isna().to_numpy()
+        # A copy: pandas may hand out a read-only view.
+        missing = np.array(X.isna().to_numpy(), dtype=bool)
         for j in np.flatnonzero(~categorical):
             # A pyarrow float column (read from Parquet) may hold NaN as a
             # value, not as null: not NA for pandas, missing for the model.

@@ -464,7 +464,15 @@ class InputSide:
             isinstance(label, Integral) and not isinstance(label, bool | np.bool_)
             for label in labels
         ):
-            self._column_labels = np.asarray(labels, dtype=np.int64)
+            # int64, or uint64 beyond its range (np.int64 overflowed there);
+            # labels in neither (both signs past int64) are not kept.
+            kept = np.asarray(labels)
+            if kept.dtype.kind in "iu":
+                # np.int64 or np.uint64 itself (not ulonglong, which torch's
+                # files do not take).
+                self._column_labels = kept.astype(np.dtype(kept.dtype.kind + "8"))
+            elif hasattr(self, "_column_labels"):
+                del self._column_labels
         elif hasattr(self, "_column_labels"):
             del self._column_labels
         self.categories_ = encoding.categories

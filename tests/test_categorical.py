@@ -1073,3 +1073,57 @@ def test_the_imputer_fills_a_nan_that_pyarrow_does_not_call_missing():
     filled = out["x"].to_numpy(dtype=np.float64)
     assert not np.isnan(filled).any()
     assert_array_equal(filled[~np.isnan(x)], x[~np.isnan(x)])
+
+
+def test_a_column_of_tuples_is_refused_as_lists_are():
+    """Tuples fitted (hashable), but numpy made equal-length tuples a 2-D
+    array of categories, and inverse_transform and sample failed."""
+    X = pd.DataFrame({"x": np.arange(40.0), "c": pd.Series([(1, 2), (3, 4)] * 20, dtype=object)})
+    with pytest.raises(TypeError, match="column 'c' holds a value that cannot be a category"):
+        AutoEncoder(max_epochs=1, categorical_features=["c"]).fit(X)
+
+
+def test_a_category_column_with_no_observed_value_is_refused():
+    """Its dtype lists categories, but no row holds one: sample and
+    inverse_transform returned the first for every row, and predict flagged
+    every sample, where a str column in the same state was refused."""
+    X = pd.DataFrame(
+        {"x": np.arange(40.0), "c": pd.Categorical([np.nan] * 40, categories=["a", "b"])}
+    )
+    with pytest.raises(ValueError, match="column 'c' has no observed value"):
+        AutoEncoder(max_epochs=1).fit(X)
+
+
+def test_too_many_listed_categories_say_how_many_rows_hold():
+    """A frame filtered from a larger table lists categories no row holds:
+    the error says so, and how to drop them."""
+    listed = [f"k{i}" for i in range(300)]
+    X = pd.DataFrame(
+        {"x": np.arange(30.0), "c": pd.Categorical(["k0", "k1", "k2"] * 10, categories=listed)}
+    )
+    with pytest.raises(ValueError, match=r"300 categories \(.*rows hold 3.*remove_unused"):
+        AutoEncoder(max_epochs=1).fit(X)
+    model = AutoEncoder(max_epochs=1, random_state=0)
+    model.fit(X.assign(c=X["c"].cat.remove_unused_categories()))
+    assert list(model.categories_[0]) == ["k0", "k1", "k2"]
+
+
+def test_a_dtype_that_cannot_be_rebuilt_is_refused_at_fit():
+    """A sparse column of strings fitted, then inverse_transform and sample
+    failed: pandas cannot read its dtype's name back."""
+    X = pd.DataFrame(
+        {"x": np.arange(40.0), "c": pd.arrays.SparseArray(["a", "b"] * 20, fill_value="a")}
+    )
+    with pytest.raises(ValueError, match="column 'c' has the dtype Sparse"):
+        AutoEncoder(max_epochs=1, categorical_features=["c"]).fit(X)
+
+
+def test_unsigned_column_labels_beyond_int64_are_kept(tmp_path):
+    """np.int64 of the labels overflowed (OverflowError) with categorical columns."""
+    labels = pd.Index(np.array([2**63, 2**63 + 1], dtype=np.uint64))
+    X = pd.DataFrame({labels[0]: np.arange(40.0), labels[1]: ["a", "b"] * 20})
+    model = AutoEncoder(max_epochs=1, random_state=0).fit(X)
+    model.save(tmp_path / "model.skae")
+    for fitted in (model, skae.load(tmp_path / "model.skae")):
+        out = fitted.inverse_transform(fitted.transform(X))
+        assert list(out.columns) == list(labels)
