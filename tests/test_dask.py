@@ -93,7 +93,13 @@ def test_model_fitted_in_memory_scores_dask_collections(client, cls):
         lazy = array.map_blocks(est.transform, chunks=(array.chunks[0], (2,)), dtype=np.float64)
         assert lazy.shape == (2400, 2)
         np.testing.assert_array_equal(lazy.compute(), codes)
-        frame_scores = frame.map_partitions(est_frame.score_samples, meta=("s", "f8")).compute()
+        # As the guide writes it: a Series, as meta says (a bare array made
+        # a Dask Series whose sum and to_frame failed).
+        frame_scores = frame.map_partitions(
+            lambda part: pd.Series(est_frame.score_samples(part), index=part.index, name="s"),
+            meta=("s", "f8"),
+        ).compute()
+        assert isinstance(frame_scores, pd.Series)
     _ran_on_workers(stream, client, at_least=5 * 6)
 
     np.testing.assert_allclose(codes, est.transform(big), rtol=1e-6, atol=1e-6)
@@ -101,5 +107,6 @@ def test_model_fitted_in_memory_scores_dask_collections(client, cls):
     np.testing.assert_array_equal(np.asarray(frame_labels), est_frame.predict(local))
     np.testing.assert_allclose(scores, est.score_samples(big), rtol=1e-6)
     np.testing.assert_allclose(np.asarray(frame_scores), est_frame.score_samples(local), rtol=1e-6)
+    np.testing.assert_array_equal(frame_scores.index, local.index)
     # The planted outliers are among those flagged.
     assert (labels[:100] == -1).mean() > 0.5 > (labels[100:] == -1).mean()
