@@ -15,6 +15,7 @@ autoencoder joins both tables with one line there.
 from __future__ import annotations
 
 import contextlib
+import os
 import signal
 import sys
 import threading
@@ -38,6 +39,7 @@ from ._base import BaseAutoEncoder
 from ._contractive import ContractiveAutoEncoder
 from ._convolutional import ConvolutionalAutoEncoder
 from ._denoising import DenoisingAutoEncoder
+from ._persistence import replace_file
 from ._sizing import auto_n_components
 from ._sparse import SparseAutoEncoder
 from ._vanilla import AutoEncoder
@@ -385,8 +387,10 @@ def _plot(path: str, data: dict[str, Any]) -> None:
             ax.imshow(image.reshape(8, 8), cmap="gray_r", vmin=0, vmax=16)
             ax.set_axis_off()
     # format="png": the file is the name given, with or without an extension.
+    # Written beside it and renamed over it: a failed write (a full disk)
+    # left a truncated figure in place of the one there.
     try:
-        fig.savefig(path, dpi=100, format="png")
+        replace_file(os.path.realpath(path), lambda file: fig.savefig(file, dpi=100, format="png"))
     except OSError as exc:
         # The checks before training cannot foresee a full disk or a
         # permission changed since.

@@ -31,7 +31,8 @@ import stat
 import warnings
 import zipfile
 import zlib
-from typing import Any
+from collections.abc import Callable
+from typing import Any, BinaryIO
 
 import numpy as np
 import torch
@@ -156,12 +157,23 @@ def save(estimator: Any, path: str | os.PathLike, *, imputer: Any = None) -> Non
     if os.path.exists(target) and not stat.S_ISREG(os.stat(target).st_mode):
         # A device or a pipe would be replaced by the renamed file, not written to.
         raise ValueError(f"Cannot save to {path}: it exists and is not a regular file.")
+
+    def write(file: BinaryIO) -> None:
+        with zipfile.ZipFile(file, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            archive.writestr(METADATA, json.dumps(metadata, indent=1))
+            archive.writestr(TENSORS, buffer.getvalue())
+
+    replace_file(target, write)
+
+
+def replace_file(target: str, write: Callable[[BinaryIO], None]) -> None:
+    """Write a new file with ``write`` beside ``target``, then rename it over
+    ``target`` in one step: a failure midway (a full disk, a crash) leaves the
+    file that was there whole, and no partial file behind."""
     handle, temporary = _new_file_beside(target)
     try:
         with os.fdopen(handle, "wb") as file:
-            with zipfile.ZipFile(file, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-                archive.writestr(METADATA, json.dumps(metadata, indent=1))
-                archive.writestr(TENSORS, buffer.getvalue())
+            write(file)
             file.flush()
             os.fsync(file.fileno())
         if os.path.exists(target):  # the mode of the file it replaces

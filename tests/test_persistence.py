@@ -1046,3 +1046,25 @@ def test_a_kind_defined_in_a_script_loads_once_defined_or_moved(tmp_path):
     with pytest.raises(ValueError, match="import the module that defines it before loading"):
         load(named("no_such_package.kinds.Gone"))
     assert "no_such_package" not in sys.modules
+
+
+def test_a_failed_write_leaves_the_file_that_was_there(tmp_path):
+    """replace_file (save's and the demo figure's way of writing): a write
+    that fails midway leaves the previous file whole and nothing beside it
+    (the demo's figure was written in place: a full disk left a truncated
+    PNG where the previous one had been)."""
+    from skae._persistence import replace_file
+
+    target = tmp_path / "figure.png"
+    target.write_bytes(b"previous figure")
+
+    def fail_midway(file):
+        file.write(b"\x89PNG partial")
+        raise OSError(28, "No space left on device")
+
+    with pytest.raises(OSError, match="No space left"):
+        replace_file(str(target), fail_midway)
+    assert target.read_bytes() == b"previous figure"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["figure.png"]
+    replace_file(str(target), lambda file: file.write(b"new figure"))
+    assert target.read_bytes() == b"new figure"
