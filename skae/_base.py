@@ -583,8 +583,9 @@ class BaseAutoEncoder(
         if shift is None:
             return None
         counts = (~self.net_.criterion_.column_missing(x)).sum(dim=1)
-        shift = torch.as_tensor(shift, dtype=torch.float64, device=x.device)
-        scale = torch.as_tensor(self.missing_scale_, dtype=torch.float64, device=x.device)
+        # Copies (small): a read-only array (joblib's mmap_mode) made torch warn.
+        shift = torch.tensor(shift, dtype=torch.float64, device=x.device)
+        scale = torch.tensor(self.missing_scale_, dtype=torch.float64, device=x.device)
         return counts, shift, scale
 
     def _fit_missing_calibration(self, x, seed: int) -> None:
@@ -618,7 +619,7 @@ class BaseAutoEncoder(
         # explanation of a score near 0 adds up to it to the last digits
         # (float32 rounding of the sum differed by 1e-7, 1e-4 of such a score).
         errors = errors.double()
-        scale = torch.as_tensor(self.error_scale_, dtype=torch.float64, device=errors.device)
+        scale = torch.tensor(self.error_scale_, dtype=torch.float64, device=errors.device)
         missing = torch.isnan(errors)
         if missing.any():
             # The mean over a row's observed entries only.
@@ -650,7 +651,7 @@ class BaseAutoEncoder(
         errors = self.net_.criterion_.score_terms(out, x).double()
         # Divided by the number of observed entries: a missing one adds 0.
         observed = (~torch.isnan(errors)).sum(dim=1, keepdim=True).clamp(min=1)
-        scale = torch.as_tensor(self.error_scale_, device=x.device)
+        scale = torch.tensor(self.error_scale_, device=x.device)
         # A missing entry adds 0; an overflow stays infinite, as in the score.
         terms = -errors.masked_fill(torch.isnan(errors), 0.0) / (observed * scale)
         return terms, self._code_term(out["z"])
@@ -674,8 +675,8 @@ class BaseAutoEncoder(
             terms,
             blocks,
             is_categorical,
-            torch.as_tensor(self.mean_, dtype=x.dtype, device=x.device),
-            torch.as_tensor(self.scale_, dtype=x.dtype, device=x.device),
+            torch.tensor(self.mean_, dtype=x.dtype, device=x.device),
+            torch.tensor(self.scale_, dtype=x.dtype, device=x.device),
         )
         contributions = torch.cat([share_by_gain(terms, gains), code[:, None]], dim=1)
         table = self._calibration_table(x)

@@ -286,7 +286,9 @@ def gaussian_log_density(mean: np.ndarray, covariance: np.ndarray, z: torch.Tens
     z = z.double()
     covariance = np.ascontiguousarray(covariance, dtype=np.float64)
     precision_chol, log_det = _precision_cholesky(covariance.tobytes(), len(covariance))
-    centred = z - torch.as_tensor(mean, dtype=z.dtype, device=z.device)
+    # A copy of the (small) mean: a read-only one (a model loaded with
+    # joblib's mmap_mode) made torch warn at every call.
+    centred = z - torch.tensor(mean, dtype=z.dtype, device=z.device)
     y = centred @ torch.as_tensor(precision_chol, dtype=z.dtype, device=z.device)
     k = z.shape[1]
     return -0.5 * (y.square().sum(dim=1) + (log_det + k * math.log(2 * math.pi)))

@@ -5,6 +5,7 @@ import json
 import os
 import pickle
 import sys
+import warnings
 import zipfile
 
 import joblib
@@ -1068,3 +1069,21 @@ def test_a_failed_write_leaves_the_file_that_was_there(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["figure.png"]
     replace_file(str(target), lambda file: file.write(b"new figure"))
     assert target.read_bytes() == b"new figure"
+
+
+def test_a_model_loaded_with_joblib_mmap_scores_without_warnings(tmp_path):
+    """joblib.load(mmap_mode="r") maps the fitted arrays read-only: torch
+    warned ("The given NumPy array is not writable") at every scoring."""
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(300, 5))
+    X[::9, 2] = np.nan
+    model = AutoEncoder(max_epochs=2, random_state=0).fit(X)
+    joblib.dump(model, tmp_path / "model.joblib")
+    mapped = joblib.load(tmp_path / "model.joblib", mmap_mode="r")
+    assert not mapped.error_scale_.flags.writeable
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        scores = mapped.score_samples(X)
+        terms = mapped.explain(X)
+    np.testing.assert_array_equal(scores, model.score_samples(X))
+    np.testing.assert_allclose(terms.sum(axis=1), scores, rtol=1e-6)
