@@ -206,7 +206,11 @@ PARAMETERS = """\
         keeps them (Accelerate's own advice is one ``Accelerator`` per
         training run): give each fit its own, e.g. ``set_params(
         accelerator=Accelerator(...))`` before refitting, or a refit keeps
-        the earlier fits' weights in memory.
+        the earlier fits' weights in memory. An ``Accelerator`` belongs to
+        the process that made it: a search in worker processes
+        (``GridSearchCV(n_jobs=2)`` with joblib's default backend) fails
+        there, and those candidates score NaN with a ``FitFailedWarning``:
+        search in one process (``n_jobs=1``).
 
 """
 
