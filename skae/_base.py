@@ -613,6 +613,33 @@ class BaseAutoEncoder(
             scores, counts, level == 0, missing.shape[1]
         )
 
+    def _constant_error_scale(self, observed, numeric, numeric_columns) -> None:
+        """Give each numeric column that is constant in the training rows
+        (its clipping range a point) the median error scale of the varying
+        ones. Its own, the mean of the network's near-zero error there, was
+        about 1e-6: the network's noise on the constant, 30-50 times louder
+        than a varying column's errors, took most of the blame in flagged
+        normal rows, and a deviation from the constant counted a million
+        times a typical feature's, where its scaling (the median spread)
+        meant it to count as one."""
+        module = self.net_.module_
+        low = getattr(module, "input_low", None)
+        if low is None or low.numel() == 0:
+            return
+        point = (module.input_low == module.input_high).reshape(-1).cpu().numpy()
+        if numeric is None:
+            constant, is_numeric = point.copy(), np.ones(len(observed), dtype=bool)
+        else:
+            constant = np.zeros(len(observed), dtype=bool)
+            constant[numeric_columns] = point[numeric]
+            is_numeric = np.zeros(len(observed), dtype=bool)
+            is_numeric[numeric_columns] = True
+        constant &= observed
+        # Of the numbers: a categorical column's error is a cross-entropy.
+        varying = ~constant & observed & is_numeric
+        if constant.any() and varying.any():
+            self.error_scale_[constant] = np.median(self.error_scale_[varying])
+
     def _combined_score(self, errors: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
         """The score of :meth:`_score_samples_scaled` from per-feature errors and codes."""
         # In float64, as :meth:`_contributions_scaled` computes the terms: the
@@ -794,6 +821,7 @@ class BaseAutoEncoder(
             for j, ((start, stop), categorical) in enumerate(columns):
                 if categorical and np.count_nonzero(self.mean_[start:stop] > 0) <= 1:
                     self.error_scale_[j] = 1.0
+        self._constant_error_scale(observed.cpu().numpy() > 0, numeric, numeric_columns)
         squared_sum = (error_sum if squared_loss else squared_sum).cpu().numpy()
         if numeric is None:
             log_variance = _log_noise_variance(squared_sum / counts, self.scale_)

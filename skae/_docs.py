@@ -235,7 +235,11 @@ ATTRIBUTES = """\
         that constant.
     error_scale_ : ndarray of shape (`n_features_in_`,)
         Mean reconstruction loss of each (standardised) feature on the
-        training data; :meth:`score_samples` divides by it. Not set by the
+        training data; :meth:`score_samples` divides by it. A numeric feature
+        constant in the training data takes the median of the varying numeric
+        features' (its own, the network's near-zero error there, made its
+        noise the loudest term of normal rows, and a deviation from the
+        constant a million times a typical feature's). Not set by the
         variational kind.
     noise_variance_ : float
         Mean squared error of the training reconstructions, in the units of

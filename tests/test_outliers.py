@@ -110,3 +110,32 @@ def test_identical_training_scores_give_one_label_with_auto_contamination():
     X = np.ones((20, 4))
     est = AutoEncoder(max_epochs=2, random_state=0).fit(X)
     assert est.predict(X[:1])[0] == 1 and np.all(est.predict(X) == 1)
+
+
+@pytest.mark.parametrize("mixed", [False, True])
+def test_a_constant_column_has_the_error_scale_of_a_typical_one(mixed):
+    """A column constant in the training rows had the mean of the network's
+    near-zero error there as its scale (30-50 times below the others'): the
+    network's noise on it took the blame in 40-70% of flagged normal rows,
+    and a deviation from the constant counted a million times a typical
+    feature's. It now has the median scale of the varying columns."""
+    import pandas as pd
+
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(600, 2)) @ rng.normal(size=(2, 6)) + 0.1 * rng.normal(size=(600, 6))
+    X[:, 4] = 3.0
+    data = X
+    if mixed:
+        data = pd.DataFrame(X, columns=list("abcdef"))
+        data["kind"] = pd.Categorical(np.where(X[:, 0] > 0, "p", "q"))
+    est = AutoEncoder(max_epochs=8, random_state=0).fit(data)
+    varying = [0, 1, 2, 3, 5]
+    assert est.error_scale_[4] == np.median(est.error_scale_[varying])
+    # A row that holds the constant scores as the rows did; one that leaves
+    # it by the median spread is an outlier, not a millionfold one.
+    far = X[:50].copy()
+    far[:, 4] += est.scale_[4]
+    if mixed:
+        far = pd.DataFrame(far, columns=list("abcdef")).assign(kind=data["kind"][:50].to_numpy())
+    drop = est.score_samples(data[:50]) - est.score_samples(far)
+    assert np.all(drop > 0) and np.all(drop < 100)
