@@ -516,7 +516,10 @@ class CategoricalEncoding:
                         f"category ({exc}): categories must be strings, numbers or booleans."
                     ) from exc
             # A dtype's categories are listed whether rows hold them or not.
-            if len(cats) == 0 or _is_missing(np.asarray(_column(X, j), dtype=object)).all():
+            listed = kind in ("category", "dictionary")
+            if len(cats) == 0 or (
+                listed and _is_missing(np.asarray(_column(X, j), dtype=object)).all()
+            ):
                 raise ValueError(f"Categorical column {name!r} has no observed value.")
             if len(cats) > MAX_CATEGORIES:
                 unused = ""
