@@ -1890,7 +1890,10 @@ class BaseAutoEncoder(
 
         The variational kind returns its bound on the log-likelihood, in the
         same units: the mean of :meth:`score_samples` on complete rows of a
-        model fitted on complete rows; on rows with missing entries, the
+        model fitted on complete rows (with more than 4 codes, its ELBO's
+        expectation is taken on 2k points of every axis where
+        :meth:`score_samples` takes 8: see ``n_importance_samples``); on
+        rows with missing entries, the
         likelihood of the observed entries as it is (``score_samples`` scales
         it to a whole row and calibrates it for the number observed, to rank
         rows; so does it for complete rows of a model fitted on incomplete
