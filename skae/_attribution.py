@@ -14,9 +14,10 @@ replaces the row's value by the one the model predicts for it from the other
 columns (the column is marked missing and reconstructed; for a categorical
 column, the best scoring of its most probable categories) and measures how
 much the reconstruction part of the outlier score rises. :func:`share_by_gain`
-then shares that part among the row's columns in proportion to those gains,
-so that the terms still add up to the score, and the code's part stays its
-own term. (Gains of the whole score, code part included, gave a column that
+then shares that part among the row's columns in proportion to those gains
+(as much of it as the repairs gain; the rest stays with the columns' own
+terms), so that the terms still add up to the score, and the code's part
+stays its own term. (Gains of the whole score, code part included, gave a column that
 moved the code more of the blame than the moved column on 64 features.)
 """
 
@@ -127,9 +128,11 @@ def share_by_gain(terms: torch.Tensor, gains: torch.Tensor) -> torch.Tensor:
     """The per-column ``terms`` (adding up to a row's reconstruction part of
     the score) shared again in proportion to the positive ``gains``.
 
-    A row whose repairs gain nothing (a normal row), or whose terms are not
-    finite (an overflow, explained by the feature that overflowed), keeps
-    its ``terms``.
+    The repairs share as much of the part as they gain together (all of it
+    when that is more); the rest keeps the proportions of the ``terms``, so
+    a column is given at most its gain beyond its own term. A row whose
+    repairs gain nothing (a normal row), or whose terms are not finite (an
+    overflow, explained by the feature that overflowed), keeps its ``terms``.
     """
     total = terms.sum(dim=1, keepdim=True)
     # A gain within float32 rounding of the scores is none: repairing a
@@ -140,4 +143,11 @@ def share_by_gain(terms: torch.Tensor, gains: torch.Tensor) -> torch.Tensor:
     weight_sum = weight.sum(dim=1, keepdim=True)
     keep = (weight_sum <= 0) | ~torch.isfinite(total) | ~torch.isfinite(weight_sum)
     shared = total * weight / weight_sum.masked_fill(keep, 1.0)
+    # The repairs explain at most what they gain: the rest of the part stays
+    # with the columns' own terms. Else a row whose repairs gain almost
+    # nothing (flagged for its code) gave all of it to the one column
+    # whose repair gained a rounding error more than the tolerance, such
+    # as a constant column.
+    explained = (weight_sum / total.abs().masked_fill(keep, 1.0)).clamp(max=1.0)
+    shared = explained * shared + (1.0 - explained) * terms
     return torch.where(keep, terms, shared)

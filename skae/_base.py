@@ -1757,8 +1757,10 @@ class BaseAutoEncoder(
         of features: one pass of the network over the rows for the terms and
         two per repaired feature, at most 17, and 4 per categorical column,
         where :meth:`score_samples` makes one (each
-        pass of the variational kind decodes 8 draws). A row that no repair
-        makes more normal keeps the features' own terms.
+        pass of the variational kind decodes 8 draws). The repairs share as
+        much of the part as they gain together; the rest keeps the
+        proportions of the features' own terms, so a row that no repair
+        makes more normal keeps them.
 
         The code term is the rest of the score: the codes' log-density for
         the deterministic kinds; for the variational kind, minus the KL
