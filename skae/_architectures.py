@@ -224,11 +224,12 @@ def conv_autoencoder(
         encoder += [nn.Conv2d(c_in, c_out, 3, stride=2, padding=1), ACTIVATIONS[activation]()]
     encoder += [nn.Flatten(), nn.Linear(flat, n_components * latent.outputs_per_dimension)]
 
-    decoder: list[nn.Module] = [
-        nn.Linear(n_components, flat),
-        ACTIVATIONS[activation](),
-        nn.Unflatten(1, (widths[-1], *sizes[-1])),
-    ]
+    decoder: list[nn.Module] = [nn.Linear(n_components, flat)]
+    if channels:
+        # Without convolutions this layer makes the output, which must stay
+        # linear (a ReLU there held half the reconstructions at the mean).
+        decoder.append(ACTIVATIONS[activation]())
+    decoder.append(nn.Unflatten(1, (widths[-1], *sizes[-1])))
     for i in range(len(channels), 0, -1):
         (h_in, w_in), (h_out, w_out) = sizes[i], sizes[i - 1]
         padding = (h_out - (2 * h_in - 1), w_out - (2 * w_in - 1))

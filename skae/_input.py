@@ -208,8 +208,10 @@ class InputSide:
         the other parameters use it."""
         if self.image_shape is None:
             return
-        values = np.ravel(np.asarray(self.image_shape, dtype=object))
-        if len(values) != 3 or not all(
+        values = np.asarray(self.image_shape, dtype=object)
+        # One dimension: [[1, 3, 4]] would pass once flattened, and stay the
+        # parameter a saved model keeps.
+        if values.ndim != 1 or len(values) != 3 or not all(
             isinstance(v, Integral | np.integer) and not isinstance(v, bool | np.bool_) and v >= 1
             for v in values
         ):

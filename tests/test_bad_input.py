@@ -197,7 +197,9 @@ def test_image_shape_must_match_the_features(data):
         ConvolutionalAutoEncoder(max_epochs=1).fit(ragged)
 
 
-@pytest.mark.parametrize("shape", [(1, -4, -4), (-1, -4, 4), (1.0, 4, 4), (1, 16), (0, 4, 4)])
+@pytest.mark.parametrize(
+    "shape", [(1, -4, -4), (-1, -4, 4), (1.0, 4, 4), (1, 16), (0, 4, 4), [[1, 4, 4]]]
+)
 @pytest.mark.parametrize("architecture", ["conv", "dense"])
 def test_image_shape_must_be_three_positive_integers(data, shape, architecture):
     """Checked whatever the architecture, as scikit-learn checks a parameter's

@@ -339,6 +339,19 @@ def test_convolutional_handles_any_image_size(image_shape):
     assert conv.sample(2, random_state=0).shape == (2, int(np.prod(image_shape)))
 
 
+def test_convolutional_without_channels_reconstructs_linearly():
+    """With no convolutions the decoder's output layer is its linear one: a
+    ReLU after it held every scaled reconstruction at or above the mean."""
+    X = np.random.RandomState(0).normal(size=(300, 16))
+    conv = ConvolutionalAutoEncoder(
+        n_components=15, hidden_layer_sizes=(), image_shape=(1, 4, 4), max_epochs=30, lr=1e-2
+    )
+    conv.set_params(random_state=0).fit(X)
+    scaled = (conv.inverse_transform(conv.transform(X)) - conv.mean_) / conv.scale_
+    assert (scaled < 0).mean() > 0.4
+    assert np.mean((scaled - (X - conv.mean_) / conv.scale_) ** 2) < 0.2
+
+
 def test_convolutional_rejects_wrong_image_shape():
     X = np.random.RandomState(0).rand(10, 64)
     with pytest.raises(ValueError, match="image_shape=.* does not match X"):
