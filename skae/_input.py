@@ -211,9 +211,15 @@ class InputSide:
         values = np.asarray(self.image_shape, dtype=object)
         # One dimension: [[1, 3, 4]] would pass once flattened, and stay the
         # parameter a saved model keeps.
-        if values.ndim != 1 or len(values) != 3 or not all(
-            isinstance(v, Integral | np.integer) and not isinstance(v, bool | np.bool_) and v >= 1
-            for v in values
+        if (
+            values.ndim != 1
+            or len(values) != 3
+            or not all(
+                isinstance(v, Integral | np.integer)
+                and not isinstance(v, bool | np.bool_)
+                and v >= 1
+                for v in values
+            )
         ):
             raise InvalidParameterError(
                 f"The 'image_shape' parameter of {type(self).__name__} must be None or three "
