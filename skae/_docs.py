@@ -25,9 +25,10 @@ PARAMETERS = """\
     hidden_layer_sizes : "auto", int or array-like of int, default="auto"
         Widths of the encoder's hidden layers; the decoder mirrors them. An
         empty tuple gives a linear autoencoder. ``"auto"`` sizes the network
-        from ``n_features``: two layers, the first the power of two nearest
+        from its input width ``n_features`` (a categorical column counts one
+        input per category): two layers, the first the power of two nearest
         to ``n_features`` within [64, 512], the second half as wide (at least
-        32): (64, 32) up to 90 features, (512, 256) from 363 (MNIST). More
+        32): (64, 32) up to 90 inputs, (512, 256) from 363 (MNIST). More
         codes than ``n_components="auto"`` gives widen it: the second layer
         has at least 16 units per code (the power of two nearest, at most
         256), the first twice as many, so that 16 codes of 64 features come
@@ -112,10 +113,10 @@ PARAMETERS = """\
         cross-validation fold keeps every category of its dtype), which is
         never predicted either. A missing one (NaN, None) is left
         out as a missing number is; but a categorical column with no
-        category at all (every entry missing, and no categories listed by
-        its dtype) is refused with a ValueError naming it, as there is
-        nothing to encode (drop the column; an all-missing numeric column
-        is accepted with a warning). A categorical column of more than 255
+        category observed (every entry missing, whatever categories its
+        dtype lists) is refused with a ValueError naming it, as there is
+        nothing to learn it from (drop the column; an all-missing numeric
+        column is accepted with a warning). A categorical column of more than 255
         categories is refused with a ValueError naming it, as
         :class:`~sklearn.ensemble.HistGradientBoostingRegressor` refuses it
         (an identifier, most likely: group its rare values first, or leave it
@@ -133,7 +134,7 @@ PARAMETERS = """\
         Number of passes over the training data (an upper bound with
         ``early_stopping=True``). ``"auto"`` is a budget of about 150,000
         samples seen, ``ceil(150000 / n_samples)`` epochs, at least 10 and at
-        most 20: 20 epochs up to 7,500 rows, 15 at 10,000, 10 from 15,000.
+        most 20: 20 epochs up to 7,894 rows, 15 at 10,000, 10 from 15,000.
         Above 200,000 rows each of the 10 epochs is a fresh random subset of
         200,000 rows, so the cost of training stops growing with the rows
         (as each tree of :class:`~sklearn.ensemble.IsolationForest` sees a

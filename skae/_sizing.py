@@ -10,7 +10,7 @@ hold the measurements that chose the constants.
 
 Training length
     A budget of samples seen: ``ceil(SAMPLES_SEEN / n_samples)`` epochs,
-    clipped to [``MIN_EPOCHS``, ``MAX_EPOCHS``]: 20 epochs up to 7,500 rows,
+    clipped to [``MIN_EPOCHS``, ``MAX_EPOCHS``]: 20 epochs up to 7,894 rows,
     then fewer, down to 10 from 15,000 rows, so that a large table costs
     less per row. The cap stays at 20 because longer training on small
     tables lets the network learn the anomalies in its training data too:
