@@ -22,6 +22,7 @@ Callbacks are code, so they are not saved.
 
 from __future__ import annotations
 
+import errno
 import io
 import json
 import math
@@ -146,6 +147,9 @@ def save(estimator: Any, path: str | os.PathLike, *, imputer: Any = None) -> Non
         # As open() does: a name ending in a separator is a folder's.
         raise IsADirectoryError(f"Cannot save to {path}: it names a folder.")
     target = os.path.realpath(path)
+    if os.path.islink(target):
+        # What realpath leaves of a loop of links, where open() fails.
+        raise OSError(errno.ELOOP, f"Cannot save to {path}: its symbolic links form a loop.")
     folder = os.path.dirname(target)
     # Named here: the temporary file's name would otherwise be the one reported.
     if not os.path.isdir(folder):
@@ -422,6 +426,16 @@ def _imputer_as_json(imputer: Any) -> dict:
     if template is not None:
         template = {"class": _class_name(type(template)), "params": _params_as_json(template)}
     random_state = imputer.random_state
+    if isinstance(random_state, int | np.integer) and not isinstance(random_state, bool):
+        random_state = int(random_state)  # JSON has no numpy integers
+    elif random_state is not None:
+        warnings.warn(
+            "The imputer's RandomState instance cannot be stored as JSON: the loaded "
+            "imputer has random_state=None.",
+            UserWarning,
+            stacklevel=4,
+        )
+        random_state = None
     fitted = {"n_features_in_": imputer.n_features_in_, "categorical": imputer._categorical}
     if hasattr(imputer, "feature_names_in_"):
         fitted["feature_names_in_"] = [str(name) for name in imputer.feature_names_in_]
@@ -431,7 +445,7 @@ def _imputer_as_json(imputer: Any) -> dict:
         fitted["output"] = {str(k): str(v) for k, v in output.items()}
     return {
         "estimator": template,
-        "random_state": random_state if isinstance(random_state, int | np.integer) else None,
+        "random_state": random_state,
         "fitted": _to_json(fitted, "imputer"),
     }
 
@@ -452,7 +466,9 @@ def _rebuild_imputer(saved: dict, estimator: Any, path: str | os.PathLike) -> An
     if int(fitted["n_features_in_"]) != estimator.n_features_in_:
         raise ValueError(f"{path}: the imputer's n_features_in_ does not fit its model.")
     imputer.n_features_in_ = int(fitted["n_features_in_"])
-    imputer._categorical = bool(fitted["categorical"])
+    if not isinstance(fitted["categorical"], bool):
+        raise ValueError(f"{path}: the imputer's 'categorical' must be true or false.")
+    imputer._categorical = fitted["categorical"]
     if "feature_names_in_" in fitted:
         imputer.feature_names_in_ = np.asarray(fitted["feature_names_in_"], dtype=object)
     output = fitted.get("output")
@@ -477,6 +493,11 @@ def _fitted_name(cls: type, name: str, path: str | os.PathLike) -> str:
 
 def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+#: The largest cross-entropy of an unseen category, log(n_samples + 1), that
+#: a file may hold: n_samples below 2**64.
+MAX_UNSEEN_NATS = 64 * math.log(2)
 
 
 #: What every fitted model holds, beyond its kind's ``_scoring_attributes``.
@@ -546,9 +567,20 @@ def _check_scalars(estimator: Any, path: str | os.PathLike) -> None:
     if not isinstance(n_iter, int) or isinstance(n_iter, bool) or n_iter < 0:
         raise ValueError(f"{path}: n_iter_ must be a non-negative integer, got {n_iter!r}.")
     unseen = getattr(estimator, "_unseen_nats", 1.0)
-    if not _is_number(unseen) or not 0 < unseen < math.inf:
-        # An unseen category's loss: every score of a row holding one.
-        raise ValueError(f"{path}: _unseen_nats must be a finite positive number, got {unseen!r}.")
+    if not _is_number(unseen) or not 0 < unseen <= MAX_UNSEEN_NATS:
+        # An unseen category's loss, log(n_samples + 1): every score of a row
+        # holding one (1e30 divided by zero in the scaled units).
+        raise ValueError(
+            f"{path}: _unseen_nats must be a positive number of at most {MAX_UNSEEN_NATS:.1f} "
+            f"(the log of 2**64), got {unseen!r}."
+        )
+    names = getattr(estimator, "feature_names_in_", None)
+    if names is not None and not (
+        isinstance(names, np.ndarray)
+        and names.shape == (getattr(estimator, "n_features_in_", -1),)
+        and all(isinstance(name, str) for name in names)
+    ):
+        raise ValueError(f"{path}: feature_names_in_ must be one string per input column.")
     labels = getattr(estimator, "_column_labels", None)
     if labels is not None and not (
         isinstance(labels, np.ndarray)

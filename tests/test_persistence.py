@@ -668,8 +668,10 @@ def _with_params(metadata: dict, **params) -> dict:
         (lambda m: _forged(m, _rows_since_density=1.5), "_rows_since_density must be a non-"),
         (lambda m: _forged(m, n_components_=0), "n_components_ must be an integer >= 1"),
         (lambda m: _forged(m, _n_training_calls=-1), "_n_training_calls must be an integer"),
-        (lambda m: _forged(m, _unseen_nats=float("inf")), "_unseen_nats must be a finite"),
-        (lambda m: _forged(m, _unseen_nats=0.0), "_unseen_nats must be a finite positive"),
+        (lambda m: _forged(m, _unseen_nats=float("inf")), "_unseen_nats must be a positive"),
+        (lambda m: _forged(m, _unseen_nats=0.0), "_unseen_nats must be a positive number"),
+        (lambda m: _forged(m, _unseen_nats=1e30), "_unseen_nats must be a positive number"),
+        (lambda m: _forged(m, feature_names_in_=5), "feature_names_in_ must be one string"),
         (lambda m: {**m, "history": "epochs"}, "history must be a list of epochs"),
         (lambda m: {**m, "history": [1, 2]}, "history must be a list of epochs"),
         (
@@ -837,6 +839,17 @@ def test_save_writes_through_a_symbolic_link(saved, blobs, tmp_path):
     model.save(link)
     assert link.is_symlink()
     assert_array_equal(load(target).score_samples(blobs), model.score_samples(blobs))
+
+
+def test_save_refuses_a_loop_of_symbolic_links(blobs, tmp_path):
+    """As open() does; the loop stayed a link's name, replaced by the file."""
+    (tmp_path / "a").symlink_to(tmp_path / "b")
+    (tmp_path / "b").symlink_to(tmp_path / "a")
+    model = AutoEncoder(max_epochs=1, random_state=0).fit(blobs)
+    with pytest.raises(OSError, match="symbolic links form a loop"):
+        model.save(tmp_path / "a")
+    assert (tmp_path / "a").is_symlink() and (tmp_path / "b").is_symlink()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a", "b"]
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes here")
@@ -1087,3 +1100,24 @@ def test_a_model_loaded_with_joblib_mmap_scores_without_warnings(tmp_path):
         terms = mapped.explain(X)
     np.testing.assert_array_equal(scores, model.score_samples(X))
     np.testing.assert_allclose(terms.sum(axis=1), scores, rtol=1e-6)
+
+
+def test_the_imputer_saves_a_numpy_seed_and_warns_of_a_generator(blobs, tmp_path):
+    """A numpy integer seed passes the imputer's validation, and JSON has no
+    such type; a RandomState cannot be stored, and is dropped with a warning,
+    as the estimator's own is."""
+    import numpy as np
+
+    from skae import AutoEncoder, AutoEncoderImputer
+
+    holes = blobs.copy()
+    holes[::5, 1] = np.nan
+    path = tmp_path / "imputer.skae"
+    template = AutoEncoder(max_epochs=2, random_state=0)
+    AutoEncoderImputer(template, random_state=np.int64(3)).fit(holes).save(path)
+    assert load(path).get_params(deep=False)["random_state"] == 3
+    imputer = AutoEncoderImputer(template, random_state=np.random.RandomState(0)).fit(holes)
+    with pytest.warns(UserWarning, match="imputer's RandomState") as record:
+        imputer.save(path)
+    assert record[0].filename == __file__
+    assert load(path).get_params(deep=False)["random_state"] is None
