@@ -333,9 +333,13 @@ def _build(metadata: dict, tensors: dict, path: str | os.PathLike, device: str |
     estimator.device_ = _resolve_device(estimator.device)
     _check_shapes(estimator, tensors["module"], path)
     _check_arrays(estimator, path)
+    from ._base import _SeededTorch
+
     # Building the module draws random weights, soon overwritten: keep the
-    # global generators as they were.
-    with torch.random.fork_rng(devices=[]):
+    # global generators as they were. A fit in another thread draws from the
+    # same generator: this save and restore waits for it (else the restore
+    # rewound that fit's draws, and it was no longer reproducible).
+    with _SeededTorch._lock, torch.random.fork_rng(devices=[]):
         net = estimator._make_net(
             estimator._n_inputs(), estimator.device_, holdout=estimator.early_stopping
         )

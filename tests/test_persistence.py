@@ -1121,3 +1121,28 @@ def test_the_imputer_saves_a_numpy_seed_and_warns_of_a_generator(blobs, tmp_path
         imputer.save(path)
     assert record[0].filename == __file__
     assert load(path).get_params(deep=False)["random_state"] is None
+
+
+def test_loading_in_another_thread_leaves_a_fit_reproducible(saved, blobs):
+    """load() saves and restores torch's global generator: run beside a fit
+    without waiting its turn, it rewound the fit's draws."""
+    import threading
+
+    alone = AutoEncoder(max_epochs=5, random_state=0).fit(blobs).score_samples(blobs)
+    state = torch.get_rng_state()
+    stop = threading.Event()
+
+    def keep_loading() -> None:
+        while not stop.is_set():
+            load(saved)
+
+    loader = threading.Thread(target=keep_loading)
+    loader.start()
+    try:
+        for _ in range(3):
+            model = AutoEncoder(max_epochs=5, random_state=0).fit(blobs)
+            assert_array_equal(model.score_samples(blobs), alone)
+    finally:
+        stop.set()
+        loader.join()
+    assert torch.equal(torch.get_rng_state(), state)
