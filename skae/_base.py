@@ -32,6 +32,7 @@ from sklearn.utils import check_array, check_random_state
 from sklearn.utils._param_validation import (
     HasMethods,
     Interval,
+    InvalidParameterError,
     StrOptions,
 )
 from sklearn.utils.validation import check_is_fitted
@@ -952,6 +953,7 @@ class BaseAutoEncoder(
             # The first fit checks it with the scaling; a continued one must too.
             check_unit_interval(X)
         # An accelerator places the model itself (one device per process).
+        self._check_accelerator(continuing=partial and not first)
         if self.accelerator is not None:
             device = self.accelerator.device
         else:
@@ -1090,6 +1092,37 @@ class BaseAutoEncoder(
         return None, False
 
     _network_parameter_names: tuple[str, ...] = NETWORK_PARAMETERS
+
+    def _check_accelerator(self, continuing: bool) -> None:
+        """Refuse an ``accelerator`` that would train wrongly: the class, not
+        an instance (its attributes are properties, which torch was handed);
+        gradient accumulation, which skorch's step defeats (it zeroes the
+        gradients before each batch, and accelerate's zeroing acts at the
+        synchronising step: every batch but the last of each group was
+        lost); and, in ``partial_fit``, another accelerator than the one the
+        net was prepared with (it kept training on that one)."""
+        accelerator = self.accelerator
+        name = type(self).__name__
+        if continuing and getattr(self.net_, "accelerator", None) is not accelerator:
+            raise ValueError(
+                f"The accelerator of {name} changed since the model was fitted; "
+                "partial_fit continues on the one the network was prepared with. "
+                "To go on training with another, call fit with warm_start=True."
+            )
+        if accelerator is None:
+            return
+        if isinstance(accelerator, type):
+            raise InvalidParameterError(
+                f"The 'accelerator' parameter of {name} must be an instance such as "
+                f"accelerate.Accelerator(), not the class {accelerator.__name__}."
+            )
+        steps = getattr(accelerator, "gradient_accumulation_steps", 1)
+        if steps != 1:
+            raise ValueError(
+                f"{name} does not accumulate gradients: the accelerator has "
+                f"gradient_accumulation_steps={steps}. Multiply batch_size instead "
+                "(the same gradient per step)."
+            )
 
     def _refresh_training_parameters(self, net) -> None:
         """Give the network ``partial_fit`` continues the training parameters
@@ -1466,7 +1499,9 @@ class BaseAutoEncoder(
         if self.verbose:
             # After the last epoch's line: a pass over every training row,
             # which on a large table takes a while of its own.
-            print(f"Scoring the {len(x):,} training rows (offset_, code density)...", flush=True)
+            # Through the accelerator's print: once, by the main process.
+            sink = print if self.accelerator is None else self.accelerator.print
+            sink(f"Scoring the {len(x):,} training rows (offset_, code density)...", flush=True)
         scores = self._fit_scoring(x, seed, density=whole)
         if scores is None:
             scores = self._apply(x, self._score_samples_scaled, dtype=np.float64)[:, 0]

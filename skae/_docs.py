@@ -208,10 +208,14 @@ PARAMETERS = """\
         training run): give each fit its own, e.g. ``set_params(
         accelerator=Accelerator(...))`` before refitting, or a refit keeps
         the earlier fits' weights in memory. An ``Accelerator`` belongs to
-        the process that made it: a search in worker processes
-        (``GridSearchCV(n_jobs=2)`` with joblib's default backend) fails
-        there, and those candidates score NaN with a ``FitFailedWarning``:
-        search in one process (``n_jobs=1``).
+        the process that made it: in a search in worker processes
+        (``GridSearchCV(n_jobs=2)`` with joblib's default backend) the first
+        fit in each worker fails, and its candidate scores NaN with a
+        ``FitFailedWarning``, while later ones may train, so the search
+        compares a subset that depends on the scheduling: search in one
+        process (``n_jobs=1``). Gradient accumulation is refused (multiply
+        ``batch_size`` instead), and so is a ``partial_fit`` with another
+        accelerator than the fit's (``warm_start=True`` continues with it).
 
 """
 

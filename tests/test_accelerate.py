@@ -82,6 +82,48 @@ def test_partial_fit_leaves_no_prepared_models_behind():
     assert model.n_iter_ == 3
 
 
+def test_an_accelerator_that_would_train_wrongly_is_refused():
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    X = data()
+    with pytest.raises(InvalidParameterError, match="an instance such as"):
+        AutoEncoder(**PARAMS, accelerator=accelerate.Accelerator).fit(X)
+    accumulating = accelerate.Accelerator(cpu=True, gradient_accumulation_steps=2)
+    with pytest.raises(ValueError, match="gradient_accumulation_steps=2"):
+        AutoEncoder(**PARAMS, accelerator=accumulating).fit(X)
+
+
+@pytest.mark.parametrize("replacement", ["another", None])
+def test_partial_fit_refuses_a_changed_accelerator(replacement):
+    """partial_fit continued on the accelerator of the fit, whatever was set."""
+    X = data()
+    first = accelerate.Accelerator(cpu=True)
+    model = AutoEncoder(**PARAMS, accelerator=first).fit(X)
+    before = model.score_samples(X)
+    other = accelerate.Accelerator(cpu=True) if replacement == "another" else None
+    with pytest.raises(ValueError, match="accelerator of AutoEncoder changed"):
+        model.set_params(accelerator=other).partial_fit(X)
+    assert_array_equal(model.score_samples(X), before)
+    model.set_params(accelerator=first).partial_fit(X)
+    assert model.n_iter_ == PARAMS["max_epochs"] + 1
+    # And the other way: a model fitted without one.
+    plain = AutoEncoder(**PARAMS).fit(X)
+    with pytest.raises(ValueError, match="accelerator of AutoEncoder changed"):
+        plain.set_params(accelerator=first).partial_fit(X)
+
+
+def test_the_log_goes_through_the_accelerators_print(capsys):
+    """Printed once, by the main process: the scoring line was a plain print,
+    repeated by every process."""
+    X = data()
+    accelerator = accelerate.Accelerator(cpu=True)
+    lines = []
+    accelerator.print = lambda *args, **kwargs: lines.append(" ".join(map(str, args)))
+    AutoEncoder(**PARAMS, accelerator=accelerator, verbose=1).fit(X)
+    assert any(line.startswith("Scoring the 256 training rows") for line in lines)
+    assert "Scoring" not in capsys.readouterr().out
+
+
 def test_mixed_precision_trains_in_bfloat16_and_returns_float32():
     from skorch.callbacks import Callback
 
