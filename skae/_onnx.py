@@ -149,8 +149,10 @@ def _check_float32_units(estimator: BaseAutoEncoder) -> None:
     if unrepresentable.any():
         raise ValueError(
             f"Features {np.flatnonzero(unrepresentable).tolist()} were fitted on values "
-            f"float32 cannot hold (means up to {mean.max():.3g}, scales down to "
-            f"{scale.min():.3g}); the ONNX graph takes float32 rows. Refit on data in "
+            f"float32 cannot hold (their means up to {mean[unrepresentable].max():.3g}, "
+            f"scales from {scale[unrepresentable].min():.3g} to "
+            f"{scale[unrepresentable].max():.3g}); the ONNX graph takes float32 rows. "
+            "Refit on data in "
             "other units to export the model."
         )
 
@@ -380,7 +382,14 @@ def _prepend_encoding(model, estimator: BaseAutoEncoder, encoding) -> None:
             f"Columns {clash} have the names of the exported graph's outputs or of its "
             "encoded rows; rename them to export the model."
         )
+    ours = sorted(name for name in names if name.startswith("skae/"))
+    if ours:
+        raise ValueError(
+            f"Columns {ours} have names that begin with 'skae/', which the exported graph "
+            "keeps for its own tensors; rename them to export the model."
+        )
     graph = model.graph
+    _rename_internal(graph, set(names))
     # The encoded rows get an internal name; the columns' names are the inputs.
     encoded = "skae/encoded"
     for node in graph.node:
@@ -460,6 +469,23 @@ def _prepend_encoding(model, estimator: BaseAutoEncoder, encoding) -> None:
     model.opset_import.append(helper.make_opsetid("ai.onnx.ml", 2))
 
 
+def _rename_internal(graph, names: set[str]) -> None:
+    """Rename the graph's own tensors (initialisers such as ``mean32``, node
+    outputs) that have the name of an input column, which becomes an input:
+    a column named ``mean32`` gave a graph onnxruntime could not load."""
+    internal = {init.name for init in graph.initializer}
+    internal |= {name for node in graph.node for name in node.output}
+    internal |= {info.name for info in graph.value_info}
+    renamed = {name: f"skae/graph/{name}" for name in internal & names}
+    if not renamed:
+        return
+    for node in graph.node:
+        node.input[:] = [renamed.get(name, name) for name in node.input]
+        node.output[:] = [renamed.get(name, name) for name in node.output]
+    for tensor in (*graph.initializer, *graph.value_info):
+        tensor.name = renamed.get(tensor.name, tensor.name)
+
+
 # ----------------------------------------------------------------------
 # skl2onnx
 # ----------------------------------------------------------------------
@@ -489,7 +515,7 @@ def _shapes(operator) -> None:
     if len(operator.outputs) == 1:
         operator.outputs[0].type = FloatTensorType([n, estimator.n_components_])
         return
-    operator.outputs[0].type = Int64TensorType([n])
+    operator.outputs[0].type = Int64TensorType([n, 1])
     for output in operator.outputs[1:]:
         output.type = FloatTensorType([n, 1])
 
@@ -547,11 +573,12 @@ def _convert(scope, operator, container) -> None:
             "Identity", [local("transform")], [operator.outputs[0].full_name], name=local("codes")
         )
         return
-    container.add_node(
-        "Identity", [local("predict")], [operator.outputs[0].full_name], name=local("label")
-    )
+    # Columns, as IsolationForest's converter gives its label and scores.
     column = local("column_shape")
     container.add_initializer(column, TensorProto.INT64, [2], [-1, 1])
+    container.add_node(
+        "Reshape", [local("predict"), column], [operator.outputs[0].full_name], name=local("label")
+    )
     methods = ("decision_function", "score_samples")[: len(operator.outputs) - 1]
     for output, method in zip(operator.outputs[1:], methods, strict=True):
         as_float = local(f"{method}_float")

@@ -273,7 +273,7 @@ def test_detector_behind_column_transformer_converts(convert, data):
         "colour": new[["colour"]].to_numpy(object),
     }
     label, scores, score_samples = session.run(None, feeds)
-    np.testing.assert_array_equal(label, detector.predict(new))
+    np.testing.assert_array_equal(label, detector.predict(new)[:, None])
     assert scores.shape == (len(new), 1)
     _close(scores[:, 0], detector.decision_function(new))
     _close(score_samples[:, 0], detector.score_samples(new))
@@ -302,7 +302,8 @@ def test_every_dense_kind_converts_as_detector(convert, cls, data):
     X, X_new = data
     est = FAST_ESTIMATORS[cls.__name__](max_epochs=3).fit(X)
     label, scores = _session(convert(est, X[:1])).run(None, {"X": X_new})
-    np.testing.assert_array_equal(label, est.predict(X_new))
+    # Columns, as a converted IsolationForest gives them.
+    np.testing.assert_array_equal(label, est.predict(X_new)[:, None])
     _close(scores[:, 0], est.decision_function(X_new))
 
 
@@ -370,6 +371,21 @@ def test_categorical_columns_are_encoded_inside_the_graph(cls, table):
     np.testing.assert_array_equal(flags, expected["flag"].to_numpy(bool))
 
 
+def test_columns_named_like_the_graphs_own_tensors_are_inputs(table):
+    """A column named after an initialiser (``mean32``) or a node's output
+    was both an input and that tensor: onnxruntime refused the graph. The
+    graph's own tensors are renamed; names in its namespace are refused."""
+    frame, new = table
+    renames = {"size": "mean32", "weight": "/Sub_output_0"}
+    frame, new = frame.rename(columns=renames), new.rename(columns=renames)
+    est = FAST_ESTIMATORS["AutoEncoder"]().fit(frame)
+    out = _run(_session(to_onnx(est)), _feeds(est, new))
+    _close(out["score_samples"], est.score_samples(new))
+    ours = FAST_ESTIMATORS["AutoEncoder"]().fit(frame.rename(columns={"mean32": "skae/encoded"}))
+    with pytest.raises(ValueError, match=r"begin with 'skae/'"):
+        to_onnx(ours)
+
+
 def test_a_category_no_training_row_held_is_encoded_as_none_in_the_graph(table):
     """skae encodes a category that the dtype lists but no row of the first
     fit held as none; the graph's LabelEncoder maps it to -1 as well."""
@@ -426,7 +442,7 @@ def test_categorical_model_converts_from_a_dataframe(convert, table):
     for name in ("size", "weight"):
         feeds[name] = feeds[name].astype(np.float64)  # skl2onnx reads them as doubles
     label, scores, score_samples = _session(model).run(None, feeds)
-    np.testing.assert_array_equal(label, est.predict(new))
+    np.testing.assert_array_equal(label, est.predict(new)[:, None])
     _close(score_samples[:, 0], est.score_samples(new))
     # A categorical column declared as numbers is refused, by name.
     types = skl2onnx.common.data_types
