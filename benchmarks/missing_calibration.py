@@ -1,10 +1,11 @@
 """Flag rates by number of missing entries: the ablation behind ``skae._calibration``.
 
 Protocol: 10 correlated features (``Z @ W + 0.3 * E``, ``Z`` 3 standard
-normals per row), 1,000 training rows, for seeds 0 and 1 (``--seeds``); ``AutoEncoder`` and
+normals per row; ``--features``), 1,000 training rows, for seeds 0 and 1
+(``--seeds``); ``AutoEncoder`` and
 ``VariationalAutoEncoder`` (``contamination=0.05``, ``max_epochs=20``) fitted
 on complete rows and on rows with 30% of their entries removed at random;
-3,000 normal test rows with 0, 3, 6 or 9 of their 10 entries removed, and the
+3,000 normal test rows with 0, 3, 6 or 9 of their 10 entries removed (``--missing``), and the
 same rows with a spike of 4 standard deviations in one entry that is never
 removed. The table gives the share of rows ``predict`` flags (-1): for the
 normal rows it should be about 0.05 whatever is missing; for the spiked rows,
@@ -83,15 +84,16 @@ def holed(X: np.ndarray, k: int, rng: np.random.RandomState, keep=None) -> np.nd
     return X
 
 
-def run(variant: str, seeds=(0, 1)) -> list[tuple]:
+def run(variant: str, seeds=(0, 1), n_features: int = 10, missing_counts=MISSING) -> list[tuple]:
     use(variant)
     rows = []
+    d = n_features
     for seed in seeds:
         rng = np.random.RandomState(seed)
-        mixing = rng.normal(size=(3, 10))
+        mixing = rng.normal(size=(3, d))
 
         def draw(n, rng=rng, mixing=mixing):
-            return rng.normal(size=(n, 3)) @ mixing + 0.3 * rng.normal(size=(n, 10))
+            return rng.normal(size=(n, 3)) @ mixing + 0.3 * rng.normal(size=(n, d))
 
         for cls in (skae.AutoEncoder, skae.VariationalAutoEncoder):
             for missing in (0.0, 0.3):
@@ -99,13 +101,13 @@ def run(variant: str, seeds=(0, 1)) -> list[tuple]:
                 X[rng.uniform(size=X.shape) < missing] = np.nan
                 model = cls(random_state=seed, contamination=0.05, max_epochs=20).fit(X)
                 test = draw(3000)
-                column = np.arange(3000) % 10
+                column = np.arange(3000) % d
                 spiked = test.copy()
                 spiked[np.arange(3000), column] += 4 * np.nanstd(X, axis=0)[column]
-                normal = [np.mean(model.predict(holed(test, k, rng)) == -1) for k in MISSING]
+                normal = [np.mean(model.predict(holed(test, k, rng)) == -1) for k in missing_counts]
                 found = [
                     np.mean(model.predict(holed(spiked, k, rng, keep=column)) == -1)
-                    for k in MISSING
+                    for k in missing_counts
                 ]
                 rows.append((variant, cls.__name__, seed, missing, normal, found))
     return rows
@@ -115,6 +117,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=VARIANTS)
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
+    parser.add_argument("--features", type=int, default=10, help="columns of the table")
+    parser.add_argument(
+        "--missing",
+        type=int,
+        nargs="+",
+        default=list(MISSING),
+        help="entries removed from the test rows (each count a column of the table)",
+    )
     parser.add_argument(
         "--out", type=Path, default=Path(__file__).parent / "results/missing_calibration.md"
     )
@@ -126,14 +136,15 @@ def main() -> None:
         "",
         f"command: `{' '.join(['python benchmarks/missing_calibration.py', *sys.argv[1:]])}`",
         "",
-        "Share of rows flagged, with 0 / 3 / 6 / 9 of 10 entries missing (contamination=0.05).",
+        f"Share of rows flagged, with {' / '.join(map(str, args.missing))} of "
+        f"{args.features} entries missing (contamination=0.05).",
         "",
         "| variant | model | seed | training rows missing | normal rows | spiked rows |",
         "|---|---|---|---|---|---|",
     ]
     summary = []
     for variant in args.variants:
-        rows = run(variant, args.seeds)
+        rows = run(variant, args.seeds, args.features, args.missing)
         for name, model, seed, missing, normal, found in rows:
             lines.append(
                 f"| {name} | {model} | {seed} | {missing:.0%} | "

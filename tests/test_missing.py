@@ -490,6 +490,22 @@ def test_rows_missing_most_entries_are_flagged_as_often_as_complete_ones(cls):
     assert np.mean(model.predict(holed) == -1) > 0.5
 
 
+def test_wide_rows_with_a_few_entries_are_calibrated_too():
+    """The holed copies removed at most 7 of 8 entries: on 64 columns, counts
+    below 8 were never measured, and the rows keeping 1 to 3 entries were
+    flagged at about 3 times the contamination."""
+    rng = np.random.RandomState(0)
+    mixing = rng.normal(size=(3, 64))
+
+    def draw(n):
+        return rng.normal(size=(n, 3)) @ mixing + 0.3 * rng.normal(size=(n, 64))
+
+    model = AutoEncoder(contamination=0.05, max_epochs=5, random_state=0).fit(draw(1000))
+    test = draw(3000)
+    rates = {k: np.mean(model.predict(_holed(test, 64 - k, rng)) == -1) for k in (1, 2, 4)}
+    assert all(0.02 < rate < 0.09 for rate in rates.values()), rates
+
+
 def test_the_calibration_keeps_the_explanation_adding_up(incomplete):
     X, missing, _ = incomplete
     est = AutoEncoder(max_epochs=5, random_state=0).fit(missing[:500])
