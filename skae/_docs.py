@@ -166,7 +166,9 @@ PARAMETERS = """\
         outlier when its score is below ``Q1 - 1.5 * IQR`` of the training
         scores. Either threshold is lowered by 1e-5 of its size and of the
         scores' spread, so that a score tied with it (binary or duplicated
-        rows) counts as an inlier whatever batch it is scored in; with ties,
+        rows) counts as an inlier whatever batch it is scored in (float32
+        rounding moves a score by up to about 3e-6 of them with the batch);
+        with ties, or training scores within that margin of the threshold,
         fewer than ``contamination`` may be flagged.
     device : {"cpu", "cuda", "auto"}, default="cpu"
         Where to train and predict; ``"auto"`` takes a GPU when torch sees one.
