@@ -1168,6 +1168,13 @@ class BaseAutoEncoder(
         """The parameters the network is built from, each as a JSON string
         (comparable after a save and a load, whatever their types)."""
         params = self.get_params(deep=False)
+        left_out = [name for name in self._network_parameter_names if name not in params]
+        if left_out:
+            # As scikit-learn requires, for get_params and clone to see them.
+            raise TypeError(
+                f"{type(self).__name__}.__init__ must take every parameter of the kind it "
+                f"extends, as scikit-learn's estimators do; it leaves out {left_out}."
+            )
         network = {
             name: json.dumps(np.asarray(params[name]).tolist(), default=str)
             for name in self._network_parameter_names

@@ -115,3 +115,16 @@ def test_explain_refuses_a_score_without_its_terms():
     model = ReconstructionOnly(**FAST).fit(X)
     with pytest.raises(NotImplementedError, match="_feature_terms_scaled"):
         model.explain(X[:3])
+
+
+def test_a_kind_whose_init_leaves_parameters_out_is_refused_by_name():
+    """It failed with a bare KeyError: 'n_components'."""
+    from skae import AutoEncoder
+
+    class Narrow(AutoEncoder):
+        def __init__(self, extra=1, max_epochs=2, random_state=None):
+            super().__init__(max_epochs=max_epochs, random_state=random_state)
+            self.extra = extra
+
+    with pytest.raises(TypeError, match=r"Narrow.__init__ must take every parameter.*n_components"):
+        Narrow(random_state=0).fit(X)
