@@ -99,6 +99,10 @@ DIVERGED_RATIO = 10.0
 #: blow-up is orders of magnitude, which a few rows show (2,048 rows cost 2%
 #: of a 15-epoch fit of 10,000 MNIST images at batch 256; 256 cost less).
 DIVERGENCE_ROWS = 256
+#: Names a penalty cannot take: the reconstruction term's, and those the
+#: history records beside the terms (``train_loss``, ``train_batch_count``;
+#: "n" counts the rows of the epoch's sums).
+RESERVED_TERMS = frozenset({"reconstruction", "loss", "batch_count", "n"})
 #: How far below the contamination's percentile of the training scores
 #: ``offset_`` lies, relative to its size and the scores' spread: ties at it
 #: stay inliers despite the network's batch-dependent float32 rounding.
@@ -203,6 +207,17 @@ def _float32_default():
         yield
     finally:
         torch.set_default_dtype(previous)
+
+
+def _one_per_row(values: torch.Tensor, x: torch.Tensor, estimator: object, hook: str):
+    """``values``, if a hook gave one number per row of ``x``; else a
+    TypeError naming the hook."""
+    if tuple(values.shape) != (len(x),):
+        raise TypeError(
+            f"{type(estimator).__name__}.{hook} must return one number per row, of shape "
+            f"({len(x)},); got a tensor of shape {tuple(values.shape)}."
+        )
+    return values
 
 
 def _defined_by(cls: type, name: str) -> type:
@@ -400,9 +415,14 @@ class BaseAutoEncoder(
         standardised input) and ``reconstruct(out)`` (the reconstruction, in the
         standardised units of ``x``);
     ``_make_penalties()``
-        extra named loss terms (sparsity, contraction, KL divergence);
+        extra named loss terms (sparsity, contraction, KL divergence), a dict
+        of callables ``penalty(module, x_in, out)`` returning a scalar; the
+        names "reconstruction", "loss", "batch_count" and "n" are taken;
     ``_make_corruption()``
-        the input corruption applied during training only (denoising);
+        the input corruption applied during training only (denoising), a
+        callable on the batch; one that sets entries to NaN (masking) sets a
+        class attribute ``makes_missing = True``, so that the network fills
+        them as missing entries;
     ``_score_samples_scaled(module, x)``
         the per-sample normality score on standardised data; a kind that
         overrides it overrides ``_feature_terms_scaled(module, x)`` too: the
@@ -411,6 +431,13 @@ class BaseAutoEncoder(
     ``_log_likelihood_scaled(module, x)``
         the per-sample log-likelihood that :meth:`~BaseAutoEncoder.score`
         averages, comparable across models fitted to the same data.
+
+    A kind's ``__init__`` takes every parameter of the kind it extends, as
+    scikit-learn requires. A parameter of its own that shapes the network or
+    what its weights mean (read by ``_make_module``, say) goes in the class
+    attribute ``_network_parameter_names`` (extend the parent's tuple): a
+    warm start, ``partial_fit`` and :meth:`save` then refuse a change of it
+    since the fit, as they do for ``hidden_layer_sizes``.
 
     Examples
     --------
@@ -544,6 +571,21 @@ class BaseAutoEncoder(
     def _make_corruption(self) -> Corruption | None:
         """The corruption of training inputs, or None."""
         return None
+
+    def _checked_penalties(self) -> dict[str, Penalty]:
+        """:meth:`_make_penalties`, refusing the names the training loss and
+        its history already use: a penalty named "reconstruction" replaced
+        the reconstruction term, and one named "batch_count" overwrote the
+        history's ``train_batch_count``."""
+        penalties = self._make_penalties()
+        taken = sorted(set(penalties).intersection(RESERVED_TERMS))
+        odd = [name for name in penalties if not isinstance(name, str) or not name]
+        if taken or odd:
+            raise ValueError(
+                f"{type(self).__name__}._make_penalties must name its terms with strings "
+                f"other than {sorted(RESERVED_TERMS)}; got {taken or odd}."
+            )
+        return penalties
 
     def _make_callbacks(self) -> list[tuple[str, Callback]]:
         """Named skorch callbacks the kind's training needs (before the user's)."""
@@ -1144,7 +1186,7 @@ class BaseAutoEncoder(
                 group["weight_decay"] = self.weight_decay
         net.batch_size = self.batch_size
         # Stateless objects made from the parameters: rebuilt, not patched.
-        net.penalties = self._make_penalties()
+        net.penalties = self._checked_penalties()
         net.corruption = self._make_corruption()
         # Callbacks and verbose output set since (a loaded model has none):
         # rebuilt then only, so that a scheduler's state carries over calls.
@@ -1385,7 +1427,7 @@ class BaseAutoEncoder(
         net = net_class(
             module=module,
             criterion=criterion,
-            penalties=self._make_penalties(),
+            penalties=self._checked_penalties(),
             corruption=self._make_corruption(),
             optimizer=torch.optim.Adam,
             optimizer__weight_decay=self.weight_decay,
@@ -1511,7 +1553,7 @@ class BaseAutoEncoder(
             sink(f"Scoring the {len(x):,} training rows (offset_, code density)...", flush=True)
         scores = self._fit_scoring(x, seed, density=whole)
         if scores is None:
-            scores = self._apply(x, self._score_samples_scaled, dtype=np.float64)[:, 0]
+            scores = self._apply(x, self._checked_score, dtype=np.float64)[:, 0]
         if whole:
             self._fit_missing_calibration(x, seed)
         counts = len(self.missing_shift_) - 1  # every row complete
@@ -1586,10 +1628,18 @@ class BaseAutoEncoder(
         that decodes many codes per row scores fewer at a time."""
         return INFERENCE_BATCH_SIZE
 
+    def _checked_score(self, module: torch.nn.Module, x: torch.Tensor) -> torch.Tensor:
+        """A kind's own :meth:`_score_samples_scaled` on the training rows,
+        refused unless one number per row: a ``(n, d)`` result set ``offset_``
+        from its first column, and scoring failed later with torch's error."""
+        return _one_per_row(self._score_samples_scaled(module, x), x, self, "_score_samples_scaled")
+
     def _log_likelihood_checked(self, module: torch.nn.Module, x: torch.Tensor) -> torch.Tensor:
         """:meth:`_log_likelihood_scaled`, -inf for a row with an entry of
         likelihood 0 (:meth:`_outside_unit_interval`)."""
-        log_likelihood = self._log_likelihood_scaled(module, x)
+        log_likelihood = _one_per_row(
+            self._log_likelihood_scaled(module, x), x, self, "_log_likelihood_scaled"
+        )
         outside = self._outside_unit_interval(x)
         if outside is None:
             return log_likelihood
@@ -1840,14 +1890,18 @@ class BaseAutoEncoder(
         """
         frame = X if hasattr(X, "columns") else None
         X = self._check_input(X, blocks=True)
-        if not issubclass(
-            _defined_by(type(self), "_feature_terms_scaled"),
-            _defined_by(type(self), "_score_samples_scaled"),
-        ):
+        terms_by = _defined_by(type(self), "_feature_terms_scaled")
+        score_by = _defined_by(type(self), "_score_samples_scaled")
+        if terms_by is not score_by:
             # Terms of another score would not add up to this one.
+            overridden, other = (
+                ("_score_samples_scaled", "_feature_terms_scaled")
+                if issubclass(score_by, terms_by)
+                else ("_feature_terms_scaled", "_score_samples_scaled")
+            )
             raise NotImplementedError(
-                f"{type(self).__name__} overrides _score_samples_scaled but not "
-                "_feature_terms_scaled, the terms explain shares out; override both."
+                f"{type(self).__name__} overrides {overridden} but not {other}: the "
+                "terms explain shares out must add up to the score; override both."
             )
         if isinstance(X, EncodedRows):
             step = INFERENCE_BATCH_SIZE

@@ -128,3 +128,38 @@ def test_a_kind_whose_init_leaves_parameters_out_is_refused_by_name():
 
     with pytest.raises(TypeError, match=r"Narrow.__init__ must take every parameter.*n_components"):
         Narrow(random_state=0).fit(X)
+
+
+def test_hooks_that_break_the_training_loss_or_the_score_are_refused_by_name():
+    """A penalty named "reconstruction" replaced the reconstruction term (and
+    "batch_count" overwrote the history's); a score of shape (n, d) set
+    offset_ from its first column; terms overridden without the score made
+    explain's rows add up to something else."""
+    from skae._penalties import L1Sparsity
+
+    for name in ("reconstruction", "batch_count"):
+
+        class Clash(BaseAutoEncoder):
+            def _make_penalties(self, name=name):
+                return {name: L1Sparsity(1e-3)}
+
+        with pytest.raises(ValueError, match=f"other than .*got \\['{name}'\\]"):
+            Clash(**FAST).fit(X)
+
+    class Wide(BaseAutoEncoder):
+        def _score_samples_scaled(self, module, x):
+            return -(module(x)["x_hat"] - x).square()
+
+        def _feature_terms_scaled(self, module, x):
+            return torch.zeros(len(x), x.shape[1] + 1)
+
+    with pytest.raises(TypeError, match=r"Wide._score_samples_scaled must return one number"):
+        Wide(**FAST).fit(X)
+
+    class TermsOnly(BaseAutoEncoder):
+        def _feature_terms_scaled(self, module, x):
+            return torch.zeros(len(x), x.shape[1] + 1)
+
+    model = TermsOnly(**FAST).fit(X)
+    with pytest.raises(NotImplementedError, match="overrides _feature_terms_scaled but not"):
+        model.explain(X[:3])
