@@ -36,7 +36,7 @@ from sklearn.utils._param_validation import (
     StrOptions,
 )
 from sklearn.utils.validation import check_is_fitted
-from skorch.callbacks import Callback, ProgressBar
+from skorch.callbacks import BatchScoring, Callback, EpochScoring, ProgressBar
 
 from ._architectures import (
     ACTIVATIONS,
@@ -299,6 +299,13 @@ def _checked_callbacks(callbacks: list | None) -> list:
             raise ValueError(
                 "callbacks must hold skorch callbacks (skorch.callbacks.Callback "
                 f"instances) or (name, callback) pairs; got {entry!r}."
+            )
+        if isinstance(callback, EpochScoring | BatchScoring):
+            # They score predictions against y: silent without early
+            # stopping, and skorch's error about datasets with it.
+            raise ValueError(
+                f"{type(callback).__name__} scores predictions against targets, which an "
+                "autoencoder has none of; its losses are in net_.history already."
             )
     return list(callbacks or [])
 
@@ -1020,9 +1027,12 @@ class BaseAutoEncoder(
             if partial and not first:
                 net = self.net_
                 self._refresh_training_parameters(net)
-                if self.early_stopping:
-                    # As in MLPRegressor, early stopping is for fit only.
-                    net.set_params(train_split=None)
+                # One pass over the whole chunk, whatever the fit set: early
+                # stopping (for fit only, as in MLPRegressor) held rows out
+                # even after it was switched off, and a large table's auto
+                # epochs (subsets of 200,000 rows) left the rest untrained.
+                net.set_params(train_split=None)
+                net.rows_per_epoch = None
                 epochs = {"epochs": 1}
             else:
                 self.hidden_layer_sizes_ = tuple(self._hidden_layer_sizes(X.shape[1]))

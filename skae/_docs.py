@@ -158,7 +158,9 @@ PARAMETERS = """\
     validation_fraction : float, default=0.1
         Fraction of the training data held out with ``early_stopping=True``.
     patience : int, default=10
-        Epochs without improvement of the validation loss before stopping.
+        Epochs without improvement of the validation loss before stopping;
+        an epoch improves on the best when its loss is lower by more than
+        1e-4 of the best's size (skorch's ``EarlyStopping`` threshold).
     contamination : "auto" or float in (0, 0.5], default="auto"
         Expected proportion of outliers in the training data; sets
         ``offset_``. With a float, ``offset_`` is that percentile of the
@@ -194,8 +196,9 @@ PARAMETERS = """\
         Extra :mod:`skorch.callbacks` (or ``(name, callback)`` tuples), e.g.
         ``LRScheduler`` or ``Checkpoint``. They are copied at fit. Callbacks
         that score predictions against targets (``EpochScoring``,
-        ``BatchScoring``) do not apply: an autoencoder has no ``y``, and its
-        losses are in ``net_.history`` already.
+        ``BatchScoring``) do not apply, and are refused with a ValueError:
+        an autoencoder has no ``y``, and its losses are in ``net_.history``
+        already.
     accelerator : accelerate.Accelerator, default=None
         Train through Hugging Face Accelerate (skorch's
         ``skorch.hf.AccelerateMixin``): mixed precision, or one model
@@ -281,7 +284,10 @@ ATTRIBUTES = """\
     missing_scale_ : ndarray of shape (`n_features_in_` + 1,)
         See ``missing_shift_``.
     n_iter_ : int
-        Number of epochs run.
+        Number of epochs the network has trained, over the first fit and
+        every continuation since (``warm_start`` fits and ``partial_fit``
+        calls): one per row of ``net_.history``. (MLPRegressor's counts the
+        last call's epochs only.)
     device_ : torch.device
         The device the model lives on.
     n_components_ : int

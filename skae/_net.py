@@ -158,6 +158,14 @@ class HoldOutEarlyStopping(EarlyStopping):
         super().on_train_begin(net, **kwargs)
         self.best_criterion_weights_ = None
 
+    def _calc_new_threshold(self, score: float) -> float:
+        # A relative threshold of the loss's size: skorch's multiplies the
+        # signed loss, so for a negative one (the variational kind's Gaussian
+        # likelihood) the bar lay above it, a worse epoch counted as an
+        # improvement, training never stopped and the worst epoch was kept.
+        change = self.threshold * abs(score) if self.threshold_mode == "rel" else self.threshold
+        return score - change if self.lower_is_better else score + change
+
     def on_epoch_end(self, net: NeuralNet, **kwargs: object) -> None:
         if self.monitor not in net.history[-1]:
             return

@@ -812,6 +812,17 @@ def test_callbacks_must_be_skorch_callbacks(blobs):
         AutoEncoder(max_epochs=1, callbacks=[object()]).fit(blobs)
 
 
+@pytest.mark.parametrize("early_stopping", [False, True])
+def test_callbacks_that_score_against_targets_are_refused(blobs, early_stopping):
+    """Silent without early stopping; skorch's error about datasets with it."""
+    from skorch.callbacks import BatchScoring, EpochScoring
+
+    for callback in (EpochScoring("neg_mean_squared_error"), ("b", BatchScoring("r2"))):
+        model = AutoEncoder(max_epochs=1, early_stopping=early_stopping, callbacks=[callback])
+        with pytest.raises(ValueError, match="Scoring scores predictions against targets"):
+            model.fit(blobs)
+
+
 def test_verbose_says_when_it_scores_the_training_rows(blobs, capsys):
     AutoEncoder(max_epochs=1, verbose=1, random_state=0).fit(blobs)
     assert "Scoring the 200 training rows" in capsys.readouterr().out
@@ -1079,3 +1090,45 @@ def test_partial_fit_keeps_a_copy_of_256_rows():
     big = AutoEncoder(max_epochs=1, random_state=0).partial_fit(rng.normal(size=(20_000, 20)))
     small = AutoEncoder(max_epochs=1, random_state=0).fit(rng.normal(size=(256, 20)))
     assert len(pickle.dumps(big)) < 1.5 * len(pickle.dumps(small))
+
+
+def test_early_stopping_stops_on_a_negative_loss_that_worsens():
+    """skorch's relative threshold multiplies the signed loss: below zero (the
+    variational kind's Gaussian likelihood) a worse epoch counted as an
+    improvement, training ran every epoch and kept the worst."""
+    from skae import VariationalAutoEncoder
+    from skae._net import HoldOutEarlyStopping
+
+    stopping = HoldOutEarlyStopping(monitor="valid_loss", threshold=1e-4)
+    assert stopping._calc_new_threshold(-3.67) == pytest.approx(-3.67 * (1 + 1e-4))
+    assert stopping._calc_new_threshold(3.67) == pytest.approx(3.67 * (1 - 1e-4))
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(400, 2)) @ rng.normal(size=(2, 8)) + 0.001 * rng.normal(size=(400, 8))
+    model = VariationalAutoEncoder(n_components=2, lr=1e-2, max_epochs=60, random_state=0)
+    model.set_params(warm_start=True).fit(X)
+    before = model.n_iter_
+    # A learning rate too small to help and a weight decay that hurts.
+    model.set_params(lr=1e-7, weight_decay=1e3, early_stopping=True, patience=3, max_epochs=25)
+    model.fit(X)
+    valid = model.net_.history[before:, "valid_loss"]
+    assert max(valid) < 0
+    assert model.n_iter_ - before == 4
+
+
+def test_partial_fit_after_fit_trains_on_the_whole_chunk(monkeypatch):
+    """Early stopping switched off after a fit still held rows out (and
+    refused a 5-row chunk); a fit whose auto epochs are row subsets left
+    partial_fit training on a subset of its chunk."""
+    import skae._sizing as sizing
+
+    X = np.random.RandomState(0).normal(size=(300, 6))
+    model = AutoEncoder(max_epochs=3, batch_size=32, random_state=0, early_stopping=True)
+    model.fit(X).set_params(early_stopping=False).partial_fit(X)
+    assert "valid_loss" not in model.net_.history[-1]
+    assert model.net_.history[-1, "train_batch_count"] == 10  # 300 rows
+    model.partial_fit(X[:5])
+    monkeypatch.setattr(sizing, "ROWS_PER_EPOCH", 100)
+    model = AutoEncoder(batch_size=32, random_state=0).fit(X)
+    assert model.net_.history[0, "train_batch_count"] == 4  # 100 rows
+    model.partial_fit(X)
+    assert model.net_.history[-1, "train_batch_count"] == 10
