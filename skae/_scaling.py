@@ -203,17 +203,27 @@ def fit_input_scaling(
         else:
             per_feature = scaling in ("auto", "feature")
             mean, scale = mean_and_std(X, per_feature=per_feature, names=names, blockwise=blockwise)
-    # Constant features (up to the rounding of the float64 statistics) have no
-    # spread of their own. Relative to the mean only, as StandardScaler's
-    # test is: a feature measured in small units (a spread of 1e-6, say) is
-    # not constant, whatever the dtype.
-    constant = scale <= 1e3 * np.finfo(np.float64).eps * np.abs(mean)
-    scale[constant] = 1.0
+    # Constant features (up to rounding) have no spread of their own. Relative
+    # to the mean only, as StandardScaler's test is: a feature measured in
+    # small units (a spread of 1e-6, say) is not constant, whatever the dtype.
+    # A spread within the rounding of the float64 mean (up to about 1e3
+    # epsilons of it, summed over many blocks) is measured again around a
+    # value the feature takes, which holds no rounding: a spread of 1.5 at
+    # 1e13 (770 epsilons of it) was taken for a constant, centred 1.34 off
+    # and amplified 1,500 times.
+    eps = np.finfo(np.float64).eps
+    constant = scale <= 1e3 * eps * np.abs(mean)
     if per_feature_scaling(scaling, unit_interval) and constant.any():
+        columns = np.flatnonzero(constant)
         # Centred on a value the feature takes, not on the rounded mean: a
         # constant of 1e25 is 2**31 from its float64 mean, which the network
         # then saw as a constant input of 4e9 (and its codes collapsed).
-        mean[constant] = _observed_value(X, np.flatnonzero(constant), mean[constant])
+        value = _observed_value(X, columns, mean[columns])
+        spread = _spread_around(X, columns, value)
+        varying = spread > CONSTANT_ULPS * eps * np.abs(value)
+        constant[columns[varying]] = False
+        mean[columns[~varying]] = value[~varying]
+    scale[constant] = 1.0
     if not (np.all(np.isfinite(mean)) and np.all(np.isfinite(scale))):
         raise ValueError("Input X contains values too large to standardise.")
     gain = None
@@ -233,6 +243,11 @@ def fit_input_scaling(
         scale[constant] = np.median(scale[~constant])
     return mean, scale, gain
 
+
+#: A feature is constant when its values lie within this many float64
+#: epsilons of one of them (root mean square): the rounding of a computation
+#: that gave the same number, not a spread.
+CONSTANT_ULPS = 64
 
 #: How far outside [0, 1] binary cross-entropy lets an entry be: the rounding
 #: of a MinMaxScaler (1 + 2.2e-16) or of float32 arithmetic (1 + 1.2e-7) is
@@ -293,6 +308,18 @@ def _warn_never_observed(observed: np.ndarray, consequence: str, names=None) -> 
         UserWarning,
         stacklevel=3,
     )
+
+
+def _spread_around(X: np.ndarray, columns: np.ndarray, value: np.ndarray) -> np.ndarray:
+    """The root mean square of the ``columns`` of X less ``value`` (over
+    their observed entries), a block of rows at a time."""
+    squares, counts = np.zeros(len(columns)), np.zeros(len(columns))
+    for start in range(0, len(X), BLOCK_ROWS):
+        block = np.asarray(X[start : start + BLOCK_ROWS][:, columns], dtype=np.float64)
+        with np.errstate(over="ignore", invalid="ignore"):
+            squares += np.nansum(np.square(block - value), axis=0)
+        counts += (~np.isnan(block)).sum(axis=0)
+    return np.sqrt(squares / np.maximum(counts, 1))
 
 
 def _observed_value(X: np.ndarray, columns: np.ndarray, fallback: np.ndarray) -> np.ndarray:

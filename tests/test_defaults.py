@@ -436,6 +436,27 @@ def test_features_in_small_units_are_scaled_not_taken_for_constant(dtype):
     assert error < 1.0
 
 
+@pytest.mark.parametrize("offset", [1e13, -2e13])
+def test_a_feature_far_from_zero_is_scaled_by_its_own_spread(offset):
+    """A spread of 1.5 at 1e13 is 770 float64 epsilons of the mean, within the
+    mean's rounding: it was taken for a constant, centred 1.34 off, divided
+    by the other features' scale (1e-3) and an outlier elsewhere was missed.
+    Adding a constant to a column must not change the model."""
+    rng = np.random.RandomState(0)
+    base = rng.normal(size=(400, 3))
+    base[:, 2] = base[:, 0] + 0.3 * base[:, 2]
+    X = np.c_[base * 1e-3, 1.5 * rng.normal(size=400)]
+    shifted = X.copy()
+    shifted[:, 3] += offset
+    near, far = (AutoEncoder(max_epochs=5, random_state=0).fit(data) for data in (X, shifted))
+    assert_allclose(far.scale_, near.scale_, rtol=1e-4)  # the offset takes digits
+    assert abs(far.mean_[3] - offset - near.mean_[3]) < 0.1
+    assert far.inverse_transform(far.transform(shifted))[:, 3].std() > 0.1
+    odd = shifted[:40].copy()
+    odd[0, 0] += 8e-3
+    assert np.argmin(far.score_samples(odd)) == 0
+
+
 def test_a_constant_feature_is_reconstructed_and_sampled_as_its_constant():
     """Not the network's output for it, which has no units (scale 1): in
     small units that made the constant vary the most of all features."""
