@@ -47,7 +47,7 @@ from ._architectures import (
 from ._attribution import repair_gains, share_by_gain
 from ._calibration import calibrate, calibration_rows, fit_calibration, holed_copies
 from ._docs import fill_doc
-from ._input import EncodedRows, InputSide
+from ._input import EncodedRows, InputSide, as_pandas
 from ._latent import DeterministicLatent
 from ._latent_density import (
     fit_code_density,
@@ -1898,6 +1898,7 @@ class BaseAutoEncoder(
         >>> int(np.argmin(ae.explain(odd)[0, :-1]))
         2
         """
+        X = as_pandas(X)
         frame = X if hasattr(X, "columns") else None
         X = self._check_input(X, blocks=True)
         terms_by = _defined_by(type(self), "_feature_terms_scaled")

@@ -45,6 +45,16 @@ from ._scaling import (
 CONSTANT_ROUNDING = 1e3 * np.finfo(np.float64).eps
 
 
+def as_pandas(X):
+    """A table of another library (a pyarrow Table, a polars DataFrame) as a
+    pandas DataFrame, so that its column names and dtypes are read as a
+    DataFrame's: read as an array, a Table lost its names (columns reordered
+    at predict went through) and a string column was not a category."""
+    if hasattr(X, "iloc") or not hasattr(X, "__dataframe__") or not hasattr(X, "to_pandas"):
+        return X
+    return X.to_pandas()
+
+
 def _numbers_in_float32(X, is_categorical: np.ndarray) -> bool:
     """Whether every numeric column of ``X`` (a DataFrame or an array) is
     float32, and there is one."""
@@ -327,6 +337,7 @@ class InputSide:
         learns its categorical columns), and one-hot encoded if it has any:
         as :class:`EncodedRows` with ``blocks``, or when its float32 copy
         would not fit in scikit-learn's ``working_memory``."""
+        X = as_pandas(X)
         X = self._flatten_images(X, reset=reset)
         if reset:
             if self.categorical_features is not None:

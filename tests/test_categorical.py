@@ -1127,3 +1127,23 @@ def test_unsigned_column_labels_beyond_int64_are_kept(tmp_path):
     for fitted in (model, skae.load(tmp_path / "model.skae")):
         out = fitted.inverse_transform(fitted.transform(X))
         assert list(out.columns) == list(labels)
+
+
+def test_a_pyarrow_table_is_read_as_a_dataframe():
+    """Read as an array, a Table lost its column names (columns reordered at
+    predict were scored in the fitted order), its string column was not a
+    category, and explain failed on it."""
+    pa = pytest.importorskip("pyarrow")
+    rng = np.random.RandomState(0)
+    frame = pd.DataFrame(rng.normal(size=(200, 3)) * [1, 10, 100], columns=list("abc"))
+    frame["kind"] = rng.choice(["x", "y"], 200)
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    model = AutoEncoder(max_epochs=2, random_state=0).fit(table)
+    assert list(model.feature_names_in_) == ["a", "b", "c", "kind"]
+    assert list(model.is_categorical_) == [False, False, False, True]
+    with pytest.raises(ValueError, match="same order"):
+        model.score_samples(table.select(["b", "a", "c", "kind"]))
+    reference = AutoEncoder(max_epochs=2, random_state=0).fit(frame)
+    assert_allclose(model.score_samples(table), reference.score_samples(frame))
+    terms = model.explain(table)
+    assert list(terms.columns) == ["a", "b", "c", "kind", "code"]
