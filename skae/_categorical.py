@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import base64
 import numbers
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -373,6 +374,44 @@ def check_no_temporal_columns(
             f"The columns {named} hold dates, times or intervals, which are neither numbers "
             "nor categories: convert them first (seconds since a date, say, or the hour and "
             "the weekday as categories), or drop them."
+        )
+
+
+#: An object or string column taken as categorical is flagged when at least
+#: this share of its entries are numbers (or strings of numbers).
+MOSTLY_NUMBERS = 0.9
+
+
+def warn_numbers_as_categories(X, mask: np.ndarray, categorical_features) -> None:
+    """Warn of the columns that ``"from_dtype"`` calls categorical because
+    of a few entries that are not numbers (a "?" or "n/a" left by a CSV):
+    one category per distinct number makes a number's size invisible, and
+    an unseen value of 1e300 scored as any unseen category."""
+    import pandas as pd
+
+    if not isinstance(categorical_features, str) or not hasattr(X, "columns"):
+        return
+    flagged = []
+    for j in np.flatnonzero(mask):
+        if _dtype_kind(X.dtypes.iloc[j]) not in ("object", "string"):
+            continue
+        column = X.iloc[:, j]
+        present = column[~column.isna()]
+        if len(present) == 0:
+            continue
+        as_numbers = pd.to_numeric(present.astype(object), errors="coerce")
+        numbers = int(as_numbers.notna().sum())
+        if numbers < len(present) and numbers >= MOSTLY_NUMBERS * len(present):
+            others = present[as_numbers.isna()].astype(str).unique()[:3].tolist()
+            flagged.append(f"{X.columns[j]!r} ({numbers:,} of {len(present):,}; also {others})")
+    if flagged:
+        warnings.warn(
+            f"Columns holding numbers but for a few other values are taken as categorical "
+            f"(one category per distinct value): {'; '.join(flagged)}. To model them as "
+            "numbers, turn the other values into NaN first, e.g. "
+            "pd.to_numeric(column, errors='coerce').",
+            UserWarning,
+            stacklevel=8,
         )
 
 

@@ -27,6 +27,7 @@ from ._categorical import (
     check_no_temporal_columns,
     object_numbers_as_float,
     resolve_categorical,
+    warn_numbers_as_categories,
 )
 from ._scaling import (
     BLOCK_ROWS,
@@ -475,6 +476,7 @@ class InputSide:
                 "columns as pixels. Encode or drop those columns first, or pass "
                 "categorical_features=None if they are pixels."
             )
+        warn_numbers_as_categories(X, mask, self.categorical_features)
         encoding = CategoricalEncoding.fit(X, mask)
         # scikit-learn keeps string column names only (feature_names_in_);
         # integer labels are kept too, for the DataFrames that

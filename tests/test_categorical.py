@@ -1147,3 +1147,24 @@ def test_a_pyarrow_table_is_read_as_a_dataframe():
     assert_allclose(model.score_samples(table), reference.score_samples(frame))
     terms = model.explain(table)
     assert list(terms.columns) == ["a", "b", "c", "kind", "code"]
+
+
+def test_a_column_of_numbers_but_for_a_stray_value_is_flagged():
+    """One "?" in a numeric column (a CSV artefact) made it categorical, with
+    one category per distinct number: any new number, 1e300 too, then scored
+    as the same unseen category. It still is (the documented rule), with a
+    warning naming the column and the way to keep it numeric."""
+    rng = np.random.RandomState(0)
+    frame = pd.DataFrame(rng.normal(size=(200, 3)), columns=list("abc"))
+    stray = frame["a"].astype(object)
+    stray[5] = "?"
+    frame["a"] = stray
+    with pytest.warns(UserWarning, match=r"'a' \(199 of 200; also \['\?'\]\)") as record:
+        model = AutoEncoder(max_epochs=1, random_state=0).fit(frame)
+    assert record[0].filename == __file__
+    assert model.is_categorical_[0]
+    frame["kind"] = rng.choice(["x", "y"], 200)  # a plain category: no warning
+    frame["a"] = pd.to_numeric(frame["a"], errors="coerce")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        AutoEncoder(max_epochs=1, random_state=0).fit(frame)
