@@ -982,7 +982,10 @@ class BaseAutoEncoder(
             # with the old scores' statistics. So does a Ctrl-C that reaches here:
             # skorch keeps the model of an interrupted epoch loop, but one in the pass
             # after it (the scores' statistics) leaves them unmade.
-            vars(self).clear()
+            # Restored in place, never emptied on the way: another thread
+            # predicting meanwhile saw no net_ (NotFittedError).
+            for name in set(vars(self)) - set(before):
+                delattr(self, name)
             vars(self).update(before)
             if network is not None:
                 _restore_network(self.net_, network)

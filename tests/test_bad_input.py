@@ -648,3 +648,41 @@ def test_the_convolutional_kind_says_to_encode_string_columns():
         ConvolutionalAutoEncoder(max_epochs=1, categorical_features=None).fit(X)
     with pytest.raises(ValueError, match="Encode or drop those columns first"):
         ConvolutionalAutoEncoder(max_epochs=1).fit(X)
+
+
+def test_a_refused_partial_fit_never_shows_another_thread_an_unfitted_model():
+    """The rollback emptied the instance before refilling it: a predict in
+    another thread meanwhile raised NotFittedError (735 of 2,000 here)."""
+    import sys
+    import threading
+
+    from skae import AutoEncoder
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads often: the window was short
+    stop, failures = threading.Event(), []
+    try:
+        rng = np.random.RandomState(0)
+        X, new = rng.normal(size=(300, 5)), rng.normal(size=(50, 5))
+        model = AutoEncoder(max_epochs=2, random_state=0).fit(X)
+        expected = model.predict(new)
+
+        def predict() -> None:
+            while not stop.is_set():
+                try:
+                    if not np.array_equal(model.predict(new), expected):
+                        failures.append("another prediction")
+                except Exception as exc:  # noqa: BLE001 - any failure is the finding
+                    failures.append(exc)
+
+        thread = threading.Thread(target=predict)
+        thread.start()
+        for _ in range(2000):
+            with pytest.raises(ValueError):
+                model.partial_fit(rng.normal(size=(10, 4)))
+        stop.set()
+        thread.join()
+    finally:
+        stop.set()
+        sys.setswitchinterval(interval)
+    assert failures == []
