@@ -56,6 +56,7 @@ from ._latent_density import (
     log_density,
     sample_codes,
 )
+from ._locking import lock_of, reading
 from ._net import (
     AutoEncoderNet,
     Corruption,
@@ -962,6 +963,11 @@ class BaseAutoEncoder(
         return self._fit(X, partial=True)
 
     def _fit(self, X, *, partial: bool) -> BaseAutoEncoder:
+        # Alone: not beside a prediction in another thread (:mod:`skae._locking`).
+        with lock_of(self).write():
+            return self._fit_alone(X, partial=partial)
+
+    def _fit_alone(self, X, *, partial: bool) -> BaseAutoEncoder:
         # partial_fit always continues a fitted model; fit only with warm_start.
         first = not (hasattr(self, "net_") and (partial or self.warm_start))
         # A fit replaces attributes, never mutates them, so this shallow copy
@@ -1658,6 +1664,7 @@ class BaseAutoEncoder(
             return log_likelihood
         return torch.where(outside.any(dim=1), -math.inf, log_likelihood)
 
+    @reading
     def transform(self, X) -> np.ndarray:
         """Encode ``X`` into the latent space.
 
@@ -1678,6 +1685,7 @@ class BaseAutoEncoder(
 
         return _finite(self._apply(X, encode, scale_input=True, dtype=X.dtype), "transform")
 
+    @reading
     def inverse_transform(self, X) -> np.ndarray:
         """Decode codes back to the input space, in the original units.
 
@@ -1770,6 +1778,7 @@ class BaseAutoEncoder(
     # ------------------------------------------------------------------
     # Outlier detection
     # ------------------------------------------------------------------
+    @reading
     def score_samples(self, X) -> np.ndarray:
         """Normality score of each sample: the higher, the more normal.
 
@@ -1837,6 +1846,7 @@ class BaseAutoEncoder(
         )
         return empty
 
+    @reading
     def explain(self, X):
         """What made each sample score as it does: one term per input feature,
         and the code term, that add up to :meth:`score_samples`.
@@ -1963,6 +1973,7 @@ class BaseAutoEncoder(
             terms[rows, column[entries]] = -np.inf
         return terms
 
+    @reading
     def score(self, X, y=None) -> float:
         """Mean log-likelihood of ``X``, in nats per sample: higher is better.
 
@@ -2035,6 +2046,7 @@ class BaseAutoEncoder(
         # As in score_samples: a NaN is an overflow inside the network.
         return float(np.mean(np.where(np.isnan(log_likelihood), -np.inf, log_likelihood)))
 
+    @reading
     def decision_function(self, X) -> np.ndarray:
         """``score_samples(X) - offset_``: negative for outliers.
 
@@ -2050,6 +2062,7 @@ class BaseAutoEncoder(
         """
         return self.score_samples(X) - self.offset_
 
+    @reading
     def predict(self, X) -> np.ndarray:
         """Label each sample as inlier (+1) or outlier (-1).
 
@@ -2068,6 +2081,7 @@ class BaseAutoEncoder(
     # ------------------------------------------------------------------
     # Sampling
     # ------------------------------------------------------------------
+    @reading
     def sample(self, n_samples: int = 1, random_state=None) -> np.ndarray:
         """Generate new samples that look like the training data.
 

@@ -14,6 +14,7 @@ from torch import nn
 from ._base import BaseAutoEncoder, _finite
 from ._docs import fill_doc
 from ._latent import GaussianLatent
+from ._locking import reading
 from ._net import Penalty
 from ._penalties import GaussianKL, gaussian_kl
 from ._reconstruction import LIKELIHOODS
@@ -431,6 +432,7 @@ class VariationalAutoEncoder(BaseAutoEncoder):
     def _sample_codes(self, n_samples: int, rng: np.random.RandomState) -> np.ndarray:
         return rng.standard_normal((n_samples, self.n_components_))
 
+    @reading
     def posterior(self, X) -> tuple[np.ndarray, np.ndarray]:
         """Mean and variance of the posterior q(z|x) of each sample.
 

@@ -1132,3 +1132,44 @@ def test_partial_fit_after_fit_trains_on_the_whole_chunk(monkeypatch):
     assert model.net_.history[0, "train_batch_count"] == 4  # 100 rows
     model.partial_fit(X)
     assert model.net_.history[-1, "train_batch_count"] == 10
+
+
+def test_predicting_in_another_thread_leaves_a_partial_fit_as_it_is_alone():
+    """Each prediction switched the shared module to evaluation mode, some of
+    the fit's steps ran so (the variational kind stopped sampling), and the
+    predictions mixed half-trained weights with the old statistics."""
+    import threading
+
+    from skae import VariationalAutoEncoder
+
+    rng = np.random.RandomState(0)
+    X, chunk, new = (
+        rng.normal(size=(400, 6)),
+        rng.normal(size=(3000, 6)) + 0.3,
+        rng.normal(size=(200, 6)),
+    )
+    fitted = pickle.dumps(
+        VariationalAutoEncoder(max_epochs=3, batch_size=16, random_state=0).fit(X)
+    )
+    alone = pickle.loads(fitted).partial_fit(chunk)
+    before = pickle.loads(fitted).score_samples(new)
+    model = pickle.loads(fitted)
+    stop, seen = threading.Event(), []
+
+    def predict() -> None:
+        while not stop.is_set():
+            seen.append(model.score_samples(new))
+
+    thread = threading.Thread(target=predict)
+    thread.start()
+    try:
+        while not seen:  # the predictions run before and during the fit
+            stop.wait(0.001)
+        model.partial_fit(chunk)
+    finally:
+        stop.set()
+        thread.join()
+    after = alone.score_samples(new)
+    assert_array_equal(model.score_samples(new), after)
+    for scores in seen:  # each one of the two models', never a mixture
+        assert np.array_equal(scores, before) or np.array_equal(scores, after)
