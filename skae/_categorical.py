@@ -38,10 +38,11 @@ from __future__ import annotations
 
 import base64
 import numbers
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
+
+from ._warnings import warn_caller
 
 #: What "from_dtype" calls categorical: pandas dtype kinds.
 _CATEGORICAL_KINDS = ("category", "dictionary", "object", "string", "bool")
@@ -405,13 +406,11 @@ def warn_numbers_as_categories(X, mask: np.ndarray, categorical_features) -> Non
             others = present[as_numbers.isna()].astype(str).unique()[:3].tolist()
             flagged.append(f"{X.columns[j]!r} ({numbers:,} of {len(present):,}; also {others})")
     if flagged:
-        warnings.warn(
+        warn_caller(
             f"Columns holding numbers but for a few other values are taken as categorical "
             f"(one category per distinct value): {'; '.join(flagged)}. To model them as "
             "numbers, turn the other values into NaN first, e.g. "
             "pd.to_numeric(column, errors='coerce').",
-            UserWarning,
-            stacklevel=8,
         )
 
 

@@ -8,6 +8,12 @@ import warnings
 
 _PACKAGE = os.path.dirname(os.path.abspath(__file__)) + os.sep
 
+#: scikit-learn's wrappers around an estimator's methods (``fit``'s
+#: ``_fit_context``, ``set_output``'s): passed through, as skae's frames are.
+_WRAPPERS = tuple(
+    os.path.join("sklearn", *parts) for parts in (("base.py",), ("utils", "_set_output.py"))
+)
+
 
 def warn_caller(message: str, category: type[Warning] = UserWarning) -> None:
     """``warnings.warn`` with the location of the first frame outside skae.
@@ -18,6 +24,12 @@ def warn_caller(message: str, category: type[Warning] = UserWarning) -> None:
     """
     # stacklevel 2 is the frame that called this function.
     frame, level = sys._getframe(1), 2
-    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE):
+    while frame is not None and (
+        frame.f_code.co_filename.startswith(_PACKAGE)
+        or (
+            frame.f_code.co_name in ("wrapper", "wrapped")
+            and frame.f_code.co_filename.endswith(_WRAPPERS)
+        )
+    ):
         frame, level = frame.f_back, level + 1
     warnings.warn(message, category, stacklevel=level)
