@@ -1077,7 +1077,11 @@ class BaseAutoEncoder(
             # continues the fitted one whatever n_components says now.
             self.n_components_ = self._n_codes()
         self.device_ = device
-        # Finished epochs only: a KeyboardInterrupt can leave a partial last row.
+        # Finished epochs only: a KeyboardInterrupt can leave a stub last row
+        # (its steps are in the weights); dropped, so that the history's rows
+        # are the epochs n_iter_ counts, and a warm start numbers on from them.
+        while len(net.history) and "train_loss" not in net.history[-1]:
+            del net.history[-1]
         self.n_iter_ = sum("train_loss" in row for row in net.history)
         rows, whole = self._rows_for_statistics(x, partial, first, seed)
         if rows is not None:

@@ -643,9 +643,12 @@ def test_keyboard_interrupt_keeps_the_finished_epochs(make_estimator, blobs):
                 raise KeyboardInterrupt
 
     est = make_estimator(max_epochs=10, callbacks=[Interrupt()]).fit(blobs)
-    # skorch stops at the interrupt; the estimator is fitted on the epochs done.
-    assert est.n_iter_ == 3
-    assert np.all(np.isfinite(est.net_.history[:3, "train_loss"]))
+    # skorch stops at the interrupt; the estimator is fitted on the epochs done,
+    # and the interrupted epoch's stub row is not in the history.
+    assert est.n_iter_ == 3 and len(est.net_.history) == 3
+    assert np.all(np.isfinite(est.net_.history[:, "train_loss"]))
+    est.set_params(warm_start=True, max_epochs=2, callbacks=None).fit(blobs)
+    assert est.net_.history[:, "epoch"] == [1, 2, 3, 4, 5]
     assert est.transform(blobs).shape == (200, 2)
     assert np.isfinite(est.offset_)
 
