@@ -479,9 +479,15 @@ def _column(X, j: int) -> np.ndarray:
 
 
 def _is_missing(values: np.ndarray) -> np.ndarray:
+    import decimal
+
     import pandas as pd
 
-    return np.asarray(pd.isna(values), dtype=bool)
+    try:
+        return np.asarray(pd.isna(values), dtype=bool)
+    except decimal.InvalidOperation as exc:
+        # A signalling NaN traps when compared: refused as float() refuses it.
+        raise ValueError(f"X holds a signalling NaN, which has no value: {exc!r}.") from exc
 
 
 def _sorted_categories(values: np.ndarray) -> np.ndarray:

@@ -686,3 +686,22 @@ def test_a_refused_partial_fit_never_shows_another_thread_an_unfitted_model():
         stop.set()
         sys.setswitchinterval(interval)
     assert failures == []
+
+
+def test_a_signalling_nan_is_refused_with_a_value_error():
+    """pandas' missing-value test traps on Decimal("sNaN"): a bare
+    decimal.InvalidOperation came out; PCA raises a ValueError."""
+    from decimal import Decimal
+
+    import pandas as pd
+
+    from skae import AutoEncoder
+
+    X = np.random.RandomState(0).normal(size=(50, 3))
+    frame = pd.DataFrame(X, columns=list("abc"))
+    frame["a"] = pd.Series([Decimal("sNaN")] + [Decimal(str(v)) for v in X[1:, 0]], dtype=object)
+    with pytest.raises(ValueError, match="signalling NaN"):
+        AutoEncoder(max_epochs=1, random_state=0).fit(frame)
+    model = AutoEncoder(max_epochs=1, random_state=0).fit(X)
+    with pytest.raises(ValueError, match="signalling NaN"):
+        model.predict(frame)
