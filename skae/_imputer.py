@@ -17,6 +17,7 @@ from ._categorical import (
     series_of,
 )
 from ._denoising import DenoisingAutoEncoder
+from ._input import as_pandas
 
 #: Training length of the default estimator: imputation gains from long
 #: training, which a detector's 20-epoch cap would cut short.
@@ -122,6 +123,7 @@ class AutoEncoderImputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             raise
 
     def _fit(self, X) -> AutoEncoderImputer:
+        X = as_pandas(X)  # a pyarrow Table: its columns and dtypes as a DataFrame's
         # Categorical columns as the estimator finds them: it encodes them itself.
         if self.estimator is None:
             spec = "from_dtype"  # the default estimator's
@@ -178,6 +180,7 @@ class AutoEncoderImputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             missing categories filled with the most probable category.
         """
         check_is_fitted(self)
+        X = as_pandas(X)
         if getattr(self, "_categorical", False):
             if not hasattr(X, "iloc"):
                 return self._transform_rows(X)

@@ -31,6 +31,7 @@ from ._categorical import (
 )
 from ._scaling import (
     BLOCK_ROWS,
+    CONSTANT_ULPS,
     UNIT_TOLERANCE,
     column_means,
     fit_input_scaling,
@@ -41,9 +42,11 @@ from ._scaling import (
 #: A feature counts as constant when decoding if its scaled training values
 #: span at most this times its mean over its scale: rounding, as
 #: :func:`skae._scaling.fit_input_scaling` decides (values within
-#: ``CONSTANT_ULPS`` float64 epsilons of one of them, their range some times
-#: that). A spread of 1.5 at 1e13 spans about 4,600 epsilons: it varies.
-CONSTANT_ROUNDING = 1e3 * np.finfo(np.float64).eps
+#: ``CONSTANT_ULPS`` float64 epsilons of one of them). A varying feature has
+#: a spread above that and is scaled by it, so its scaled range (at least 1)
+#: lies above this bound; with 1e3 epsilons, values 0 and 1.5 at 1e13 (675
+#: epsilons) fitted as varying were decoded as a constant.
+CONSTANT_ROUNDING = CONSTANT_ULPS * np.finfo(np.float64).eps
 
 
 def as_pandas(X):

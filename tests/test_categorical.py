@@ -1147,6 +1147,12 @@ def test_a_pyarrow_table_is_read_as_a_dataframe():
     assert_allclose(model.score_samples(table), reference.score_samples(frame))
     terms = model.explain(table)
     assert list(terms.columns) == ["a", "b", "c", "kind", "code"]
+    # The imputer too (it read the Table's categories as a DataFrame's dtypes).
+    holes = frame.copy()
+    holes.iloc[::7, 0] = np.nan
+    imputer = skae.AutoEncoderImputer(AutoEncoder(max_epochs=2, random_state=0))
+    filled = imputer.fit(pa.Table.from_pandas(holes, preserve_index=False)).transform(holes)
+    assert not filled.isna().any().any()
 
 
 def test_a_column_of_numbers_but_for_a_stray_value_is_flagged():

@@ -455,6 +455,11 @@ def test_a_feature_far_from_zero_is_scaled_by_its_own_spread(offset):
     odd = shifted[:40].copy()
     odd[0, 0] += 8e-3
     assert np.argmin(far.score_samples(odd)) == 0
+    # Decoded as varying too: values 0 and 1.5 at 1e13 came back constant.
+    two = np.c_[X[:, :3], offset + 1.5 * (X[:, 0] > 0)]
+    model = AutoEncoder(max_epochs=5, random_state=0).fit(two)
+    assert np.ptp(model.inverse_transform(model.transform(two))[:, 3]) > 0.5
+    assert np.ptp(model.sample(200, random_state=0)[:, 3]) > 0.5
 
 
 def test_a_constant_feature_is_reconstructed_and_sampled_as_its_constant():
