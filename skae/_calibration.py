@@ -12,8 +12,8 @@ is there.
 
 After a fit, up to :data:`CALIBRATION_ROWS` (2,048; fewer for wide data)
 training rows are scored again with a share of their observed entries removed
-(each of :data:`LEVELS`, at random), and with all but an eighth's half, quarter,
-... of them, down to one entry (on 100 columns the shares alone reached 13
+(each of :data:`LEVELS`, at random), and with only a sixteenth, a 32nd, ...
+of them kept, down to one entry (on 100 columns the shares alone reached 13
 observed entries, and rows keeping 1 to 3 were flagged at 11-21% where 5% was
 asked: ``benchmarks/results/missing_calibration_wide.md``; after, 4-9%). For
 each number of observed entries the

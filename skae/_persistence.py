@@ -40,6 +40,8 @@ import torch
 from sklearn.mixture import GaussianMixture
 from skorch.history import History
 
+from ._warnings import warn_caller
+
 FORMAT = "skae-model"
 #: Fitted arrays whose entries divide or multiply a score: positive.
 POSITIVE_ARRAYS = {"scale_", "error_scale_", "missing_scale_", "density/weights_"}
@@ -411,16 +413,23 @@ def _params_as_json(estimator: Any) -> dict:
             stacklevel=4,
         )
         params["accelerator"] = None
-    if not isinstance(params.get("random_state"), int | np.integer | None):
-        # It only matters for a refit; the fitted seeds are saved separately.
-        warnings.warn(
-            "A RandomState instance cannot be stored as JSON: the loaded model has "
-            "random_state=None.",
-            UserWarning,
-            stacklevel=4,
-        )
-        params["random_state"] = None
+    # It only matters for a refit; the fitted seeds are saved separately.
+    params["random_state"] = _storable_seed(params.get("random_state"), "model")
     return {k: _to_json(v, k) for k, v in params.items()}
+
+
+def _storable_seed(random_state: Any, whose: str) -> int | None:
+    """``random_state`` as JSON holds it: an int, or None with a warning for
+    a RandomState instance."""
+    if random_state is None:
+        return None
+    if isinstance(random_state, int | np.integer) and not isinstance(random_state, bool):
+        return int(random_state)  # JSON has no numpy integers
+    warn_caller(
+        f"A RandomState instance cannot be stored as JSON: the loaded {whose} has "
+        "random_state=None."
+    )
+    return None
 
 
 def _imputer_as_json(imputer: Any) -> dict:
@@ -429,17 +438,7 @@ def _imputer_as_json(imputer: Any) -> dict:
     template = imputer.estimator
     if template is not None:
         template = {"class": _class_name(type(template)), "params": _params_as_json(template)}
-    random_state = imputer.random_state
-    if isinstance(random_state, int | np.integer) and not isinstance(random_state, bool):
-        random_state = int(random_state)  # JSON has no numpy integers
-    elif random_state is not None:
-        warnings.warn(
-            "The imputer's RandomState instance cannot be stored as JSON: the loaded "
-            "imputer has random_state=None.",
-            UserWarning,
-            stacklevel=4,
-        )
-        random_state = None
+    random_state = _storable_seed(imputer.random_state, "imputer")
     fitted = {"n_features_in_": imputer.n_features_in_, "categorical": imputer._categorical}
     if hasattr(imputer, "feature_names_in_"):
         fitted["feature_names_in_"] = [str(name) for name in imputer.feature_names_in_]

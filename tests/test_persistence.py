@@ -1117,10 +1117,19 @@ def test_the_imputer_saves_a_numpy_seed_and_warns_of_a_generator(blobs, tmp_path
     AutoEncoderImputer(template, random_state=np.int64(3)).fit(holes).save(path)
     assert load(path).get_params(deep=False)["random_state"] == 3
     imputer = AutoEncoderImputer(template, random_state=np.random.RandomState(0)).fit(holes)
-    with pytest.warns(UserWarning, match="imputer's RandomState") as record:
+    with pytest.warns(UserWarning, match="the loaded imputer has random_state=None") as record:
         imputer.save(path)
     assert record[0].filename == __file__
     assert load(path).get_params(deep=False)["random_state"] is None
+    model = AutoEncoder(max_epochs=2, random_state=np.random.RandomState(0)).fit(holes)
+    with pytest.warns(UserWarning, match="the loaded model has random_state=None") as record:
+        model.save(path)
+    assert record[0].filename == __file__
+    # The imputer's template, one call deeper, warns at the caller's line too.
+    seeded = AutoEncoder(max_epochs=2, random_state=np.random.RandomState(0))
+    with pytest.warns(UserWarning, match="the loaded model has") as record:
+        AutoEncoderImputer(seeded, random_state=0).fit(holes).save(path)
+    assert {warning.filename for warning in record} == {__file__}
 
 
 def test_loading_in_another_thread_leaves_a_fit_reproducible(saved, blobs):
