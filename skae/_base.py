@@ -2198,6 +2198,12 @@ class BaseAutoEncoder(
     def _n_features_out(self) -> int:
         return self.n_components_
 
+    def __sklearn_is_fitted__(self) -> bool:
+        # The threshold is the last thing a fit sets: a method called during
+        # the first fit (from a callback) raises NotFittedError rather than
+        # an AttributeError on whichever attribute is still missing.
+        return "offset_" in vars(self)
+
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]

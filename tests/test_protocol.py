@@ -327,6 +327,25 @@ def test_nan_loss_raises_and_leaves_estimator_unfitted(make_estimator, blobs):
         est.transform(blobs)
 
 
+def test_a_callback_during_the_first_fit_finds_it_not_fitted(make_estimator, blobs):
+    """Inference called from a callback before the first fit has finished
+    raised an AttributeError on a missing ``net_``; scikit-learn's answer is
+    NotFittedError."""
+    raised = []
+
+    class Probe(Callback):
+        def on_epoch_end(self, net, **kwargs):
+            for call in (lambda: est.predict(blobs[:3]), lambda: est.sample(2)):
+                with pytest.raises(NotFittedError) as info:
+                    call()
+                raised.append(info.type)
+
+    est = make_estimator(max_epochs=1, callbacks=[Probe()])
+    est.fit(blobs)
+    assert raised == [NotFittedError, NotFittedError]
+    assert set(np.unique(est.predict(blobs[:3]))) <= {-1, 1}
+
+
 def test_a_finite_divergence_is_reported_too(make_estimator, blobs):
     """A learning rate of 100 blows the losses up (to 1e8 and more at 10
     already for the dense kinds) without reaching inf: the fit raises rather
