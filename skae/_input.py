@@ -12,6 +12,7 @@ scoring and calls these; the kinds never touch them.
 
 from __future__ import annotations
 
+import sys
 from numbers import Integral
 
 import numpy as np
@@ -49,14 +50,30 @@ from ._scaling import (
 CONSTANT_ROUNDING = CONSTANT_ULPS * np.finfo(np.float64).eps
 
 
+#: The tables of other libraries read as pandas DataFrames: (module, class names).
+OTHER_TABLES = (("pyarrow", ("Table", "RecordBatch")), ("polars", ("DataFrame",)))
+
+
 def as_pandas(X):
     """A table of another library (a pyarrow Table, a polars DataFrame) as a
     pandas DataFrame, so that its column names and dtypes are read as a
     DataFrame's: read as an array, a Table lost its names (columns reordered
-    at predict went through) and a string column was not a category."""
-    if hasattr(X, "iloc") or not hasattr(X, "__dataframe__") or not hasattr(X, "to_pandas"):
+    at predict went through) and a string column was not a category.
+
+    Recognised by class, not only by the dataframe interchange protocol:
+    polars 2 dropped ``__dataframe__``, and its frames were read as arrays
+    (names lost, string and categorical columns refused)."""
+    if hasattr(X, "iloc"):
         return X
-    return X.to_pandas()
+    for module_name, class_names in OTHER_TABLES:
+        module = sys.modules.get(module_name)  # not imported: X is none of its
+        if module is not None and isinstance(
+            X, tuple(getattr(module, name) for name in class_names if hasattr(module, name))
+        ):
+            return X.to_pandas()
+    if hasattr(X, "__dataframe__") and hasattr(X, "to_pandas"):
+        return X.to_pandas()
+    return X
 
 
 def _numbers_in_float32(X, is_categorical: np.ndarray) -> bool:
@@ -451,6 +468,14 @@ class InputSide:
             return X
         if not hasattr(X, "shape") and not hasattr(X, "iloc"):  # a list of rows
             X = np.asarray(X, dtype=object)
+            lengths = {np.size(row) for row in X if isinstance(row, (list, tuple, np.ndarray))}
+            if X.ndim == 1 and len(lengths) > 1:
+                # Rows of different lengths: an object array of lists, which
+                # check_array called 1-D data to reshape (and printed whole).
+                raise ValueError(
+                    f"X is a list of rows of different lengths ({min(lengths)} to "
+                    f"{max(lengths)} entries): every row needs one entry per column."
+                )
         return check_array(X, dtype=None, ensure_all_finite=False, estimator=self, input_name="X")
 
     def _absent_categories(self) -> np.ndarray | None:

@@ -223,6 +223,17 @@ def test_a_series_gets_scikit_learns_error(data):
             method(frame.iloc[0])
 
 
+def test_a_list_of_rows_of_different_lengths_is_named():
+    """It became a 1-D object array of lists, and check_array advised
+    reshape(-1, 1) and printed the whole list."""
+    rows = [[1.0, 2.0, 3.0], [1.0, 2.0]] * 50
+    with pytest.raises(ValueError, match=r"different lengths \(2 to 3 entries\)") as info:
+        AutoEncoder(max_epochs=1).fit(rows)
+    assert len(str(info.value)) < 200
+    model = AutoEncoder(max_epochs=1, random_state=0).fit([[1.0, 2.0, 3.0], [3.0, 1.0, 2.0]] * 50)
+    assert model.n_features_in_ == 3
+
+
 @pytest.mark.parametrize(
     "X",
     [

@@ -1,6 +1,7 @@
 """Categorical columns: found, encoded inside, reconstructed and scored as categories."""
 
 import pickle
+import sys
 import warnings
 
 import numpy as np
@@ -1153,6 +1154,72 @@ def test_a_pyarrow_table_is_read_as_a_dataframe():
     imputer = skae.AutoEncoderImputer(AutoEncoder(max_epochs=2, random_state=0))
     filled = imputer.fit(pa.Table.from_pandas(holes, preserve_index=False)).transform(holes)
     assert not filled.isna().any().any()
+
+
+def test_a_polars_frame_is_read_as_a_dataframe():
+    """polars 2 has no ``__dataframe__``: its frames were read as arrays, so
+    string and categorical columns were refused ("could not convert string
+    to float"), a boolean column became a number, the names were lost (columns
+    reordered at predict were scored), a date column was trained on as days,
+    and the imputer and explain failed on it."""
+    pl = pytest.importorskip("polars")
+    pytest.importorskip("pyarrow")  # polars' to_pandas
+    rng = np.random.RandomState(0)
+    frame = pd.DataFrame(rng.normal(size=(200, 2)) * [1, 10], columns=["a", "b"])
+    frame["kind"] = pd.Categorical(rng.choice(["x", "y", "z"], 200))
+    frame["name"] = rng.choice(["p", "q"], 200)
+    frame["flag"] = rng.rand(200) < 0.3
+    table = pl.from_pandas(frame)
+    assert table.schema["kind"] == pl.Categorical and table.schema["flag"] == pl.Boolean
+    model = AutoEncoder(max_epochs=2, random_state=0).fit(table)
+    assert list(model.feature_names_in_) == ["a", "b", "kind", "name", "flag"]
+    assert list(model.is_categorical_) == [False, False, True, True, True]
+    # As its pandas copy is (polars lists a category's levels as they came).
+    reference = AutoEncoder(max_epochs=2, random_state=0).fit(table.to_pandas())
+    assert_allclose(model.score_samples(table), reference.score_samples(table.to_pandas()))
+    with pytest.raises(ValueError, match="same order"):
+        model.score_samples(table.select(["b", "a", "kind", "name", "flag"]))
+    assert list(model.explain(table).columns) == ["a", "b", "kind", "name", "flag", "code"]
+    holes = table.with_columns(pl.when(pl.int_range(200) % 7 == 0).then(None).otherwise("a"))
+    filled = skae.AutoEncoderImputer(AutoEncoder(max_epochs=2, random_state=0)).fit(holes)
+    assert not filled.transform(holes).isna().any().any()
+    dated = pl.DataFrame({"a": frame["a"], "d": pd.date_range("2020", periods=200)})
+    with pytest.raises(ValueError, match="dates"):
+        AutoEncoder(max_epochs=1).fit(dated)
+
+
+def test_another_librarys_table_is_recognised_by_its_class(monkeypatch):
+    """Without the dataframe interchange protocol (polars 2 dropped it), a
+    table of a listed library is still read through its ``to_pandas``; the
+    test runs without polars installed, with a stand-in library."""
+    rng = np.random.RandomState(0)
+    frame = pd.DataFrame(rng.normal(size=(100, 2)), columns=["a", "b"])
+    frame["kind"] = rng.choice(["x", "y"], 100)
+
+    class Table:  # no iloc, no __dataframe__: read as an array before
+        def __init__(self, data):
+            self._data = data
+            self.columns = list(data.columns)
+            self.shape = data.shape
+
+        def __array__(self, dtype=None, copy=None):
+            return self._data.to_numpy(dtype=dtype)
+
+        def __len__(self):
+            return len(self._data)
+
+        def to_pandas(self):
+            return self._data.copy()
+
+    # A module of its own: a stand-in named polars would mislead narwhals.
+    stand_in = type(sys)("tables_without_interchange")
+    stand_in.Table = Table
+    monkeypatch.setitem(sys.modules, stand_in.__name__, stand_in)
+    monkeypatch.setattr(skae._input, "OTHER_TABLES", ((stand_in.__name__, ("Table",)),))
+    model = AutoEncoder(max_epochs=1, random_state=0).fit(Table(frame))
+    assert list(model.feature_names_in_) == ["a", "b", "kind"]
+    assert list(model.is_categorical_) == [False, False, True]
+    assert_allclose(model.score_samples(Table(frame)), model.score_samples(frame))
 
 
 def test_a_column_of_numbers_but_for_a_stray_value_is_flagged():
