@@ -7,6 +7,7 @@ from numbers import Real
 
 import numpy as np
 import torch
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import Interval, StrOptions
 from skorch import NeuralNet
 from skorch.callbacks import Callback
@@ -17,6 +18,7 @@ from ._docs import fill_doc
 from ._latent import ActivatedLatent
 from ._net import Penalty
 from ._penalties import KLSparsity, L1Sparsity
+from ._warnings import warn_caller
 
 
 class ReviveDeadCodes(Callback):
@@ -43,19 +45,30 @@ class ReviveDeadCodes(Callback):
     def __init__(self, rows: int = 2048) -> None:
         self.rows = rows
 
+    def _dead(self, net: NeuralNet, X: torch.Tensor, generator: torch.Generator):
+        """Up to ``rows`` random rows of ``X``, and which codes none of them
+        activates."""
+        module = net.unwrapped(net.module_)
+        rows = X[torch.randperm(len(X), generator=generator)[: self.rows].to(X.device)]
+        was_training = module.training
+        module.eval()  # missing entries filled, as the codes of transform see them
+        with torch.no_grad():
+            dead = ~(module.encoder_output(rows) > 0).any(dim=0)
+        module.train(was_training)
+        return rows, dead
+
     def on_epoch_begin(self, net: NeuralNet, dataset_train: object = None, **kwargs) -> None:
         module = net.unwrapped(net.module_)
         X = getattr(dataset_train, "X", None)
         if X is None or len(X) == 0:
             return
         generator = torch.Generator().manual_seed(torch.initial_seed() + len(net.history))
-        rows = X[torch.randperm(len(X), generator=generator)[: self.rows].to(X.device)]
+        rows, dead = self._dead(net, X, generator)
         encoder_out = [m for m in module.encoder.modules() if isinstance(m, nn.Linear)][-1]
         decoder_in = [m for m in module.decoder.modules() if isinstance(m, nn.Linear)][0]
         was_training = module.training
-        module.eval()  # missing entries filled, as the codes of transform see them
+        module.eval()
         with torch.no_grad():
-            dead = ~(module.encoder_output(rows) > 0).any(dim=0)
             n_dead = int(dead.sum())
             if n_dead:
                 self._reset(net, encoder_out, decoder_in, dead, generator)
@@ -65,6 +78,23 @@ class ReviveDeadCodes(Callback):
                 encoder_out.bias[dead] = -pre.median(dim=0).values
         module.train(was_training)
         net.history.record("revived_codes", n_dead)
+
+    def on_train_end(self, net: NeuralNet, X: object = None, **kwargs) -> None:
+        # Codes that died again in the last epoch are not revived: with all of
+        # them dead (too high a learning rate for the penalty), transform gave
+        # zeros and the reconstructions the features' means, without a word.
+        if not isinstance(X, torch.Tensor) or len(X) == 0:
+            return
+        generator = torch.Generator().manual_seed(torch.initial_seed() + len(net.history))
+        _, dead = self._dead(net, X, generator)
+        if bool(dead.all()):
+            warn_caller(
+                f"Every one of the {len(dead)} codes is 0 on every training row at the "
+                "end of training (revived before each epoch, they died again): transform "
+                "gives zeros and the reconstructions are constant. Lower lr "
+                f"({net.lr}) or sparsity_weight, or train more epochs.",
+                ConvergenceWarning,
+            )
 
     @staticmethod
     def _reset(

@@ -6,7 +6,11 @@ import os
 import sys
 import warnings
 
+import skorch
+
 _PACKAGE = os.path.dirname(os.path.abspath(__file__)) + os.sep
+#: skorch, the training engine: a callback's warning passes through its loop.
+_ENGINE = os.path.dirname(os.path.abspath(skorch.__file__)) + os.sep
 
 #: scikit-learn's wrappers around an estimator's methods (``fit``'s
 #: ``_fit_context``, ``set_output``'s): passed through, as skae's frames are.
@@ -16,7 +20,8 @@ _WRAPPERS = tuple(
 
 
 def warn_caller(message: str, category: type[Warning] = UserWarning) -> None:
-    """``warnings.warn`` with the location of the first frame outside skae.
+    """``warnings.warn`` with the location of the first frame outside skae
+    (and skorch, which runs its training).
 
     A fixed ``stacklevel`` is right for one call path only: the warning of a
     row with no observed value, raised in ``score_samples``, pointed into
@@ -25,7 +30,7 @@ def warn_caller(message: str, category: type[Warning] = UserWarning) -> None:
     # stacklevel 2 is the frame that called this function.
     frame, level = sys._getframe(1), 2
     while frame is not None and (
-        frame.f_code.co_filename.startswith(_PACKAGE)
+        frame.f_code.co_filename.startswith((_PACKAGE, _ENGINE))
         or (
             frame.f_code.co_name in ("wrapper", "wrapped")
             and frame.f_code.co_filename.endswith(_WRAPPERS)

@@ -1,6 +1,7 @@
 """What makes each kind of autoencoder different, measured on load_digits."""
 
 import inspect
+import warnings
 
 import numpy as np
 import pytest
@@ -8,6 +9,7 @@ import torch
 from conftest import KINDS as ALL_KINDS
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.decomposition import PCA, FactorAnalysis
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 
 from skae import (
@@ -191,6 +193,23 @@ def test_sparse_relu_codes_stay_alive_and_reconstruct():
         relative_mse = np.mean((sae.inverse_transform(sae.transform(X)) - X) ** 2) / X.var()
         assert relative_mse < 0.25
     assert revived >= 2
+
+
+def test_codes_that_all_died_again_in_the_last_epoch_are_reported():
+    """Revived before each epoch, every code died again in it (too high a
+    learning rate for the penalty): transform gave zeros and the
+    reconstructions the features' means, without a word."""
+    rng = np.random.RandomState(0)
+    X = rng.randn(200, 5)
+    X[:, 1] = 2 * X[:, 0] + 0.1 * rng.randn(200)
+    with pytest.warns(ConvergenceWarning, match="Every one of the 2 codes is 0") as record:
+        sae = SparseAutoEncoder(2, lr=0.1, max_epochs=20, random_state=0).fit(X)
+    assert record[0].filename == __file__  # the user's line, not skorch's loop
+    assert_array_equal(sae.transform(X), 0.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        healthy = SparseAutoEncoder(2, lr=0.01, max_epochs=20, random_state=0).fit(X)
+    assert (healthy.transform(X) > 0).any(axis=0).all()
 
 
 def test_kl_sparsity_reaches_target_rate(split):
