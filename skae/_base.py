@@ -2151,7 +2151,10 @@ class BaseAutoEncoder(
         ------
         ValueError
             If a parameter the network is built from has changed since the
-            fit, or ``path`` is not a regular file.
+            fit, or ``path`` is a device, a pipe or another file that is not
+            a regular one.
+        IsADirectoryError
+            If ``path`` is a folder.
         """
         from ._persistence import save
 

@@ -175,7 +175,13 @@ def save(estimator: Any, path: str | os.PathLike, *, imputer: Any = None) -> Non
 def replace_file(target: str, write: Callable[[BinaryIO], None]) -> None:
     """Write a new file with ``write`` beside ``target``, then rename it over
     ``target`` in one step: a failure midway (a full disk, a crash) leaves the
-    file that was there whole, and no partial file behind."""
+    file that was there whole, and no partial file behind.
+
+    A file the user may not write is refused as ``open()`` refuses it: the
+    rename needs only the folder's permission, and replaced a read-only file
+    (``chmod 444``), silently."""
+    if os.path.exists(target) and not os.access(target, os.W_OK):
+        raise PermissionError(errno.EACCES, "Cannot save: permission denied", target)
     handle, temporary = _new_file_beside(target)
     try:
         with os.fdopen(handle, "wb") as file:
@@ -326,6 +332,7 @@ def _build(metadata: dict, tensors: dict, path: str | os.PathLike, device: str |
         estimator.latent_density_ = _rebuild_mixture(density, tensors)
     estimator._complete_older_fit()
     _check_complete(estimator, path)
+    _check_categorical(estimator, path)
     try:
         # An edited activation, loss or class would run the recorded weights
         # as another model, silently.
@@ -352,6 +359,16 @@ def _build(metadata: dict, tensors: dict, path: str | os.PathLike, device: str |
         net.optimizer_.load_state_dict(tensors["optimizer"])
     except (KeyError, RuntimeError, ValueError) as exc:
         raise ValueError(f"{path}: the saved weights do not fit the model: {exc}") from exc
+    for part, module in (("network", net.module_), ("criterion", net.criterion_)):
+        # A NaN weight scored every row -inf and flagged it, without a word.
+        # (A buffer may be infinite: the clipping range of a file older
+        # than it is unbounded.)
+        for name, value in module.named_parameters():
+            if not torch.isfinite(value).all():
+                raise ValueError(f"{path}: the {part}'s weight {name!r} holds NaN or inf.")
+        for name, value in module.named_buffers():
+            if value.is_floating_point() and torch.isnan(value).any():
+                raise ValueError(f"{path}: the {part}'s buffer {name!r} holds NaN.")
     # The optimiser's state holds the rate it last trained with, which a
     # schedule may have moved: kept, unless ``lr`` was set after the fit (or
     # the file is older than "net_lr"); ``lr`` and ``weight_decay`` set
@@ -534,6 +551,63 @@ def _check_complete(estimator: Any, path: str | os.PathLike) -> None:
         raise ValueError(f"{path} is not a well-formed skae model file: it lacks {missing}.")
 
 
+def _check_categorical(estimator: Any, path: str | os.PathLike) -> None:
+    """The categorical layout: edited, it loaded and failed in pandas, numpy
+    or pyarrow at the first call (or, with a missing value for a category,
+    encoded rows differently, silently)."""
+    import pandas as pd
+
+    from ._categorical import _category_dtype, _dtype_from_name
+
+    mask = getattr(estimator, "is_categorical_", None)
+    if mask is None:
+        return
+    n_features = getattr(estimator, "n_features_in_", -1)
+    if not (
+        isinstance(mask, np.ndarray)
+        and mask.dtype == bool
+        and mask.shape == (n_features,)
+        and mask.any()
+    ):
+        raise ValueError(
+            f"{path}: is_categorical_ must be one boolean per input column, some True."
+        )
+    categories = getattr(estimator, "categories_", None)
+    kinds = getattr(estimator, "_categorical_kinds", None)
+    n_categorical = int(mask.sum())
+    if not (
+        isinstance(categories, list)
+        and isinstance(kinds, list)
+        and len(categories) == len(kinds) == n_categorical
+    ):
+        raise ValueError(
+            f"{path}: categories_ and _categorical_kinds must hold one entry per "
+            f"categorical column ({n_categorical})."
+        )
+    for j, (values, kind) in enumerate(zip(categories, kinds, strict=True)):
+        where = f"{path}: categorical column {j}"
+        if not (isinstance(values, np.ndarray) and values.ndim == 1 and len(values)):
+            raise ValueError(f"{where}: its categories must be a non-empty list.")
+        try:
+            unique = len(pd.unique(values)) == len(values)
+            missing = bool(pd.isna(values).any())
+        except TypeError:  # an unhashable value
+            unique, missing = False, True
+        if not unique or missing:
+            raise ValueError(f"{where}: its categories must be distinct values, none missing.")
+        if not isinstance(kind, str):
+            raise ValueError(f"{where}: its dtype must be named by a string, got {kind!r}.")
+        try:
+            if kind.startswith(("category", "ordered category")):
+                _category_dtype(kind, values)
+            else:
+                pd.api.types.pandas_dtype(_dtype_from_name(kind))
+        except ImportError:
+            pass  # pyarrow missing here: only decoding needs the dtype, and says so
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"{where}: its dtype {kind[:80]!r} cannot be rebuilt: {exc}") from exc
+
+
 def _check_scalars(estimator: Any, path: str | os.PathLike) -> None:
     """The fitted numbers: a NaN threshold or a negative noise variance would
     give NaN predictions or a ``score`` of -inf without a word."""
@@ -634,6 +708,40 @@ def _check_arrays(estimator: Any, path: str | os.PathLike) -> None:
             )
         if name in POSITIVE_ARRAYS and not (value > 0).all():
             raise ValueError(f"{path}: the fitted array {name!r} must be positive.")
+    _check_densities(estimator, density, path)
+
+
+def _check_densities(estimator: Any, density: Any, path: str | os.PathLike) -> None:
+    """The code densities, finite but maybe not densities: a covariance that
+    is not positive definite, or mixture weights that do not sum to 1, loaded
+    and failed later in numpy's linear algebra or sampling."""
+    covariances = {}
+    if hasattr(estimator, "code_covariance_"):
+        covariances["code_covariance_"] = estimator.code_covariance_[None]
+    if density is not None:
+        weights = np.asarray(density.weights_)
+        if not math.isclose(float(weights.sum()), 1.0, rel_tol=1e-6):
+            raise ValueError(f"{path}: the code density's weights_ must sum to 1.")
+        shaped = np.asarray(density.covariances_)
+        if density.covariance_type == "full":
+            covariances["density/covariances_"] = shaped
+        elif density.covariance_type == "tied":
+            covariances["density/covariances_"] = shaped[None]
+        elif not (shaped > 0).all():  # diagonal or spherical: variances
+            raise ValueError(f"{path}: the code density's covariances_ must be positive.")
+    for name, matrices in covariances.items():
+        for matrix in matrices:
+            try:
+                np.linalg.cholesky(matrix)
+            except np.linalg.LinAlgError:
+                ok = False
+            else:
+                ok = np.allclose(matrix, matrix.T, rtol=1e-6, atol=0.0)
+            if not ok:
+                raise ValueError(
+                    f"{path}: the fitted array {name!r} must be a symmetric positive "
+                    "definite covariance."
+                )
 
 
 def _mixture_shapes(mixture: GaussianMixture, k: int, path: str | os.PathLike) -> dict:

@@ -1,5 +1,7 @@
 """save / load without pickle: round trips, continued training, and bad files."""
 
+import functools
+import importlib.util
 import io
 import json
 import os
@@ -494,6 +496,25 @@ def test_a_saved_file_has_the_usual_permissions(blobs, tmp_path):
         os.umask(umask)
 
 
+def test_save_refuses_a_file_the_user_may_not_write(blobs, tmp_path, monkeypatch):
+    """The rename needs only the folder's permission: a read-only file was
+    replaced, silently, where open() raises PermissionError. (Root may write
+    anything, so the system's answer is stood in for.)"""
+    path = tmp_path / "model.skae"
+    model = AutoEncoder(max_epochs=1, random_state=0).fit(blobs)
+    model.save(path)
+    before = path.read_bytes()
+    access = os.access
+    monkeypatch.setattr(
+        os, "access", lambda p, mode, **kw: os.fspath(p) != str(path) and access(p, mode, **kw)
+    )
+    other = AutoEncoder(max_epochs=2, random_state=1).fit(blobs)
+    with pytest.raises(PermissionError, match="permission denied"):
+        other.save(path)
+    assert path.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["model.skae"]  # no temporary left
+
+
 def test_save_leaves_the_process_umask_alone(blobs, tmp_path, monkeypatch):
     # Reading the umask means setting it, for every thread of the process
     # (another thread's new files came out world-writable): the new file
@@ -952,6 +973,60 @@ def test_fitted_arrays_of_another_dtype_or_not_finite_are_refused(saved, tmp_pat
         bad = _with_tensor(saved, tmp_path / "bad.skae", name, value)
         with pytest.raises(ValueError, match=match):
             load(bad)
+
+
+def _edited_categories(meta, categories=None, kinds=None):
+    if categories is not None:
+        meta["fitted"]["categories_"] = [{"__object_array__": c} for c in categories]
+    if kinds is not None:
+        meta["fitted"]["_categorical_kinds"] = kinds
+    return meta
+
+
+def test_a_file_whose_categorical_layout_is_edited_is_refused(tmp_path):
+    """These loaded and failed at the first call, inside pandas, numpy or
+    pyarrow (or, with a missing category, encoded rows differently)."""
+    rng = np.random.RandomState(0)
+    frame = pd.DataFrame(rng.normal(size=(120, 2)), columns=list("ab"))
+    frame["e"] = pd.Categorical(rng.choice(["x", "y", "z"], 120))
+    path = tmp_path / "good.skae"
+    AutoEncoder(max_epochs=1, random_state=0).fit(frame).save(path)
+    load(path).transform(frame)
+    mask = torch.tensor([0.0, 0.0, 1.0], dtype=torch.float64)
+    with pytest.raises(ValueError, match="is_categorical_ must be one boolean per input column"):
+        load(_with_tensor(path, tmp_path / "mask.skae", "array/is_categorical_", mask))
+    forged = [
+        ({"categories": [["x", "y", "z"], ["p"]]}, "one entry per categorical column"),
+        ({"categories": [["x", "x", "z"]]}, "distinct values, none missing"),
+        ({"categories": [["x", None, "z"]]}, "distinct values, none missing"),
+        ({"categories": [[]]}, "non-empty list"),
+        ({"kinds": ["notadtype"]}, "'notadtype' cannot be rebuilt"),
+        ({"kinds": [3]}, "named by a string"),
+    ]
+    if importlib.util.find_spec("pyarrow") is not None:
+        forged.append(({"kinds": ["arrow-schema:AAAA"]}, "cannot be rebuilt"))
+    for edit, message in forged:
+        edited = functools.partial(_edited_categories, **edit)
+        bad = _rewrite(path, tmp_path / "bad.skae", metadata=edited)
+        with pytest.raises(ValueError, match=message):
+            load(bad)
+
+
+def test_a_file_whose_densities_or_weights_are_not_valid_is_refused(saved, tmp_path):
+    """Finite but invalid: these loaded and failed later in numpy's linear
+    algebra or sampling, or (a NaN weight) scored every row -inf."""
+    with zipfile.ZipFile(saved) as archive:
+        tensors = torch.load(io.BytesIO(archive.read(TENSORS)), weights_only=True)
+    weight = dict(tensors["module"])
+    weight["encoder.0.weight"] = weight["encoder.0.weight"] * float("nan")
+    for name, value, match in [
+        ("array/code_covariance_", -tensors["array/code_covariance_"], "positive definite"),
+        ("density/covariances_", -tensors["density/covariances_"], "positive definite"),
+        ("density/weights_", 5 * tensors["density/weights_"], "weights_ must sum to 1"),
+        ("module", weight, "weight 'encoder.0.weight' holds NaN or inf"),
+    ]:
+        with pytest.raises(ValueError, match=match):
+            load(_with_tensor(saved, tmp_path / "bad.skae", name, value))
 
 
 def test_a_file_saved_before_the_network_record_still_refuses_changes(saved, blobs, tmp_path):
