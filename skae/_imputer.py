@@ -18,6 +18,7 @@ from ._categorical import (
 )
 from ._denoising import DenoisingAutoEncoder
 from ._input import as_pandas
+from ._locking import lock_of, reading
 
 #: Training length of the default estimator: imputation gains from long
 #: training, which a detector's 20-epoch cap would cut short.
@@ -36,8 +37,8 @@ class AutoEncoderImputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
 
     A numeric column with no observed value at fit is kept (scikit-learn's
     imputers drop it unless ``keep_empty_features=True``) and filled with 0,
-    with a warning at fit; a categorical one is filled with its first
-    category, or refused when it has no categories to take one from.
+    with a warning at fit; a categorical one is refused, even when its dtype
+    lists categories: no row says which of them to fill in.
 
     Parameters
     ----------
@@ -112,15 +113,19 @@ class AutoEncoderImputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         self : AutoEncoderImputer
             The fitted imputer.
         """
-        # A refit that fails (refused input) or is interrupted (Ctrl-C)
-        # leaves the imputer as it was.
-        before = dict(vars(self))
-        try:
-            return self._fit(X)
-        except (Exception, KeyboardInterrupt):
-            vars(self).clear()
-            vars(self).update(before)
-            raise
+        # A refit that fails (refused input, or a Ctrl-C before training)
+        # leaves the imputer as it was; Ctrl-C during training ends it early
+        # and keeps what was trained, as the estimators do. Alone: a transform
+        # in another thread saw the new fit's columns with the old estimator_
+        # (:mod:`skae._locking`).
+        with lock_of(self).write():
+            before = dict(vars(self))
+            try:
+                return self._fit(X)
+            except (Exception, KeyboardInterrupt):
+                vars(self).clear()
+                vars(self).update(before)
+                raise
 
     def _fit(self, X) -> AutoEncoderImputer:
         X = as_pandas(X)  # a pyarrow Table: its columns and dtypes as a DataFrame's
@@ -163,6 +168,7 @@ class AutoEncoderImputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
 
         return pd.DataFrame(X, columns=names, copy=False)
 
+    @reading
     def transform(self, X) -> np.ndarray:
         """``X`` with its missing entries filled.
 
@@ -245,7 +251,7 @@ class AutoEncoderImputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
                         new = pd.unique(values[~pd.isna(values)])
                         new = [c for c in new if c not in column.cat.categories]
                         if new:
-                            X.isetitem(j, column.cat.add_categories(new))
+                            X.isetitem(j, self._with_categories(column, new, categorical, j))
                     elif categorical[j]:
                         full = column.to_numpy(dtype=object, copy=True)
                         full[positions[holes]] = values
@@ -253,6 +259,24 @@ class AutoEncoderImputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
                         continue
                     X.iloc[positions[holes], j] = values
         return X
+
+    def _with_categories(self, column, new: list, categorical: np.ndarray, j: int):
+        """``column`` (a category) with the ``new`` categories the model
+        filled in; an ordered one takes them where the fit's order puts them
+        (added at the end, "M" of S < M < L came after "L")."""
+        if not column.cat.ordered or not categorical[j]:
+            return column.cat.add_categories(new)
+        fitted = list(self.estimator_.categories_[int(categorical[:j].sum())])
+        held = list(column.cat.categories)
+        if [c for c in fitted if c in held] != [c for c in held if c in fitted]:
+            raise ValueError(
+                f"Column {column.name!r} is an ordered category whose order differs "
+                f"from the fit's ({held} against {fitted}): the categories filled in "
+                "have no place in it. Give it the fit's order."
+            )
+        kept = set(held) | set(new)
+        order = [c for c in fitted if c in kept] + [c for c in held if c not in fitted]
+        return column.cat.set_categories(order, ordered=True)
 
     def _transform_rows(self, X) -> np.ndarray:
         """An array with categorical columns (``categorical_features`` as
@@ -278,6 +302,7 @@ class AutoEncoderImputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         X[rows] = np.where(missing[rows], filled, X[rows])
         return X
 
+    @reading
     def save(self, path) -> None:
         """Save the fitted imputer to ``path`` without pickle; :func:`skae.load`
         reads it back.
@@ -330,7 +355,17 @@ def _in_dtype(values, dtype) -> np.ndarray:
     import pandas as pd
 
     numeric = pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype)
-    if isinstance(dtype, pd.CategoricalDtype) or not numeric:
+    if isinstance(dtype, pd.CategoricalDtype):
+        # A category of numbers the model reads as numbers: the category
+        # nearest each reconstruction (each fill, 1.9692 say, became a new
+        # category: 3 categories grew to 23).
+        levels = np.asarray(dtype.categories)
+        if len(levels) and pd.api.types.is_numeric_dtype(levels.dtype):
+            numbers = values.to_numpy(dtype=np.float64)
+            nearest = np.abs(numbers[:, None] - levels[None, :].astype(np.float64)).argmin(axis=1)
+            return levels[nearest]
+        return values.to_numpy()
+    if not numeric:
         return values.to_numpy()
     numbers = values.to_numpy(dtype=np.float64)
     if pd.api.types.is_integer_dtype(dtype):

@@ -957,6 +957,46 @@ def test_the_imputer_fills_a_category_the_batch_dtype_does_not_list():
     assert set(filled["c"].cat.categories) == {"hi", "lo"}
 
 
+def test_an_ordered_category_gains_a_filled_category_in_the_fits_order():
+    """Added at the end, "M" of S < M < L came after "L": the filled row
+    compared as larger than "L"."""
+    rng = np.random.RandomState(0)
+    size = pd.CategoricalDtype(["S", "M", "L"], ordered=True)
+    X = pd.DataFrame({"a": rng.normal(size=120), "size": rng.choice(["S", "M", "L"], 120)})
+    X["size"] = X["size"].astype(size)
+    X.loc[::5, "size"] = np.nan
+    imputer = AutoEncoderImputer(AutoEncoder(max_epochs=2, random_state=0)).fit(X)
+    gap = X["size"].isna().to_numpy()
+    filled = imputer.transform(X)["size"]  # reference: what the model fills in
+    batch = pd.DataFrame(
+        {
+            "a": X["a"].to_numpy()[gap][:3],
+            "size": pd.Categorical([np.nan, "S", "L"], categories=["S", "L"], ordered=True),
+        }
+    )
+    out = imputer.transform(batch)["size"]
+    assert out.cat.ordered
+    assert [c for c in out.cat.categories] == [c for c in "SML" if c in out.cat.categories]
+    assert out.iloc[0] == filled[gap].iloc[0]
+    assert (out > "L").sum() == 0
+    shuffled = batch.assign(size=batch["size"].cat.reorder_categories(["L", "S"]))
+    with pytest.raises(ValueError, match="order differs from the fit's"):
+        imputer.transform(shuffled)
+
+
+def test_a_category_of_numbers_read_as_numbers_is_filled_with_a_level():
+    """A category column left out of categorical_features is numbers to the
+    model: each fill (1.9692, 1.9723, ...) became a new category."""
+    rng = np.random.RandomState(0)
+    X = pd.DataFrame({"a": rng.normal(size=80), "k": rng.choice(["x", "y"], 80)})
+    X["lvl"] = pd.Categorical(rng.choice([1, 2, 3], 80))
+    X.loc[::4, "lvl"] = np.nan
+    estimator = AutoEncoder(max_epochs=2, random_state=0, categorical_features=["k"])
+    out = AutoEncoderImputer(estimator).fit(X).transform(X)
+    assert list(out["lvl"].cat.categories) == [1, 2, 3]
+    assert not out["lvl"].isna().any()
+
+
 def test_the_imputer_keeps_filled_integers_within_their_dtype():
     """A reconstruction of 127.6 rounded to 128 did not fit an Int8 column."""
     rng = np.random.RandomState(0)

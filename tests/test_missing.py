@@ -560,3 +560,45 @@ def test_the_imputer_fills_a_single_nullable_column(dtype):
     filled = AutoEncoderImputer(model).fit_transform(frame)
     assert not np.isnan(filled).any()
     assert_array_equal(np.delete(filled.ravel(), 2), [1, 2, 4, 5, 6, 7, 8, 9, 10])
+
+
+def test_transforming_in_another_thread_sees_one_imputer_during_a_refit():
+    """A refit set the new fit's columns before its estimator was fitted: a
+    transform in another thread meanwhile checked rows against one fit and
+    filled them with the other (its estimator refused them: "X has 6
+    features, but AutoEncoder is expecting 8")."""
+    import threading
+
+    rng = np.random.RandomState(0)
+    X8 = rng.normal(size=(200, 8))
+    X8[::4, 0] = np.nan
+    X6 = X8[:, :6]
+    imputer = AutoEncoderImputer(AutoEncoder(max_epochs=2, random_state=0)).fit(X8)
+    stop, outcomes = threading.Event(), []
+
+    def transform() -> None:
+        while not stop.is_set():
+            for X in (X8, X6):
+                try:
+                    imputer.transform(X)
+                    outcomes.append(X.shape[1])
+                except ValueError as error:
+                    outcomes.append(str(error))
+
+    thread = threading.Thread(target=transform)
+    thread.start()
+    try:
+        while not outcomes:
+            stop.wait(0.001)
+        imputer.set_params(estimator__max_epochs=30).fit(X6)
+        for _ in range(10_000):  # a call after the refit (at most 10 s)
+            if 6 in outcomes:
+                break
+            stop.wait(0.001)
+    finally:
+        stop.set()
+        thread.join()
+    # Each call met the old imputer (8 columns) or the new one (6), whole.
+    assert 8 in outcomes and 6 in outcomes
+    for outcome in outcomes:
+        assert outcome in (8, 6) or "but AutoEncoderImputer is expecting" in outcome, outcome
