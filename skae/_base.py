@@ -1400,7 +1400,8 @@ class BaseAutoEncoder(
                 return list(AUTO_CONV_CHANNELS)
             codes = self._n_codes() if count_codes else None
             return list(auto_hidden_layer_sizes(n_features, codes))
-        return [int(sizes)] if np.isscalar(sizes) else [int(s) for s in sizes]
+        # np.ndim: a 0-d array (np.array(8)) is a number too, not a sequence.
+        return [int(sizes)] if np.ndim(sizes) == 0 else [int(s) for s in sizes]
 
     def _network_sizes(self, n_features: int) -> list[int]:
         """The hidden sizes of the network to build: those of the fit (a loaded

@@ -1230,3 +1230,12 @@ def test_loading_in_another_thread_leaves_a_fit_reproducible(saved, blobs):
         stop.set()
         loader.join()
     assert torch.equal(torch.get_rng_state(), state)
+
+
+def test_a_zero_dimensional_array_of_widths_is_one_layer(blobs, tmp_path):
+    """np.array(8) passed the checks and failed in the build: "iteration over
+    a 0-d array"."""
+    est = AutoEncoder(max_epochs=1, hidden_layer_sizes=np.array(8), random_state=0).fit(blobs)
+    assert est.hidden_layer_sizes_ == (8,)
+    est.save(tmp_path / "m.skae")
+    assert_array_equal(load(tmp_path / "m.skae").transform(blobs), est.transform(blobs))
