@@ -11,9 +11,14 @@ epochs run (the rule changes nothing on the others). Protocol and data of
 ``missing.py`` (``--data``, default ``$SKAE_ADBENCH`` else
 ``../shared/data/adbench``).
 
+With ``--early-stopping``, the same estimator with ``early_stopping=True``
+(10% of the rows held out, patience 10) and a cap of 100 and of 300 epochs
+runs too: whether a stop chosen on the held-out rows' loss is the length
+small sets need.
+
 Run: ``python benchmarks/imputer_steps.py [--steps 2000 5000] [--seeds 0]
-[--jobs 2]`` (about 10 minutes on two cores); prints the RMSE per set and
-rate, and the means.
+[--jobs 2] [--early-stopping]`` (about 10 minutes on two cores); prints the
+RMSE per set and rate, and the means.
 """
 
 from __future__ import annotations
@@ -43,7 +48,9 @@ def epochs_for(steps: int, n_rows: int) -> int:
     return min(max(100, math.ceil(steps / math.ceil(n_rows / BATCH))), MAX_EPOCHS)
 
 
-def run(name: str, path: Path, rate: float, seed: int, budgets: list[int]) -> list[dict]:
+def run(
+    name: str, path: Path, rate: float, seed: int, budgets: list[int], stopping: bool = False
+) -> list[dict]:
     torch.set_num_threads(1)
     X, y = load(path)
     train, test, _, _ = split(X, y, seed)
@@ -61,6 +68,15 @@ def run(name: str, path: Path, rate: float, seed: int, budgets: list[int]) -> li
                 random_state=seed,
             )
             chosen[f"{steps} steps"] = AutoEncoderImputer(dae)
+        for cap in (100, 300) if stopping else ():
+            dae = DenoisingAutoEncoder(
+                noise="mask",
+                n_components=max(2, n_features // 2),
+                max_epochs=cap,
+                early_stopping=True,
+                random_state=seed,
+            )
+            chosen[f"early stopping, {cap}"] = AutoEncoderImputer(dae)
         return chosen
 
     rows = imputation_rows(name, rate, train, test, False, make=imputers)
@@ -73,13 +89,16 @@ def main() -> None:
     parser.add_argument("--steps", type=int, nargs="+", default=[2000, 5000])
     parser.add_argument("--seeds", type=int, nargs="+", default=[0])
     parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--early-stopping", action="store_true")
     args = parser.parse_args()
     jobs = []
     for name, path in find_datasets(args.data, None).items():
         X, _ = load(path)
         if int(0.7 * len(X)) < BATCH * max(args.steps) / 100:
             jobs += [(name, path, rate, seed) for rate in RATES for seed in args.seeds]
-    results = Parallel(n_jobs=args.jobs)(delayed(run)(*job, args.steps) for job in jobs)
+    results = Parallel(n_jobs=args.jobs)(
+        delayed(run)(*job, args.steps, args.early_stopping) for job in jobs
+    )
     frame = pd.DataFrame([row for rows in results for row in rows])
     table = frame.pivot_table(
         index=["rate", "dataset", "train rows"], columns="method", values="value"
