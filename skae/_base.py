@@ -28,6 +28,7 @@ from sklearn.base import (
     TransformerMixin,
     _fit_context,
 )
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_array, check_random_state
 from sklearn.utils._param_validation import (
     HasMethods,
@@ -96,6 +97,10 @@ INFERENCE_BATCH_SIZE = 4096
 #: Training that ends with the reconstructions of its rows this many times
 #: worse than they started (and than the features' means) has diverged.
 DIVERGED_RATIO = 10.0
+#: ... and this many times worse, a fit that learned nothing usable: warned
+#: (a too high learning rate left the denoising kind 5 times, the sparse one
+#: 10 times worse than the features' means, without a word).
+FAILED_RATIO = 2.0
 #: Training rows that test for it (one forward pass before and after): a
 #: blow-up is orders of magnitude, which a few rows show (2,048 rows cost 2%
 #: of a 15-epoch fit of 10,000 MNIST images at batch 256; 256 cost less).
@@ -363,6 +368,14 @@ def _check_not_diverged(
             f"{after / reference:.3g} times further from them (mean squared error in the "
             f"scaled units) than before training or than the features' means. Try a lower "
             f"learning rate (lr={lr})."
+        )
+    if after > FAILED_RATIO * reference > 0.0:
+        warn_caller(
+            f"Training made the reconstructions of the training rows {after / reference:.3g} "
+            "times worse (mean squared error in the scaled units) than before training and "
+            "than the features' means: the model learned nothing usable. Try a lower "
+            f"learning rate (lr={lr}).",
+            ConvergenceWarning,
         )
     uninformed = getattr(criterion, "uninformed", None)
     if uninformed is None:
@@ -1875,9 +1888,9 @@ class BaseAutoEncoder(
         taken to be minus their own term, what setting them right would gain
         if the code did not move, so the cost does not grow with the number
         of features: one pass of the network over the rows for the terms and
-        two per repaired feature, at most 17, and 4 per categorical column,
-        where :meth:`score_samples` makes one (each
-        pass of the variational kind decodes 8 draws). The repairs share as
+        up to two per repaired feature, at most 17 in all, and 4 per categorical
+        column, where :meth:`score_samples` makes one (a pass of the
+        variational kind decodes the draws of its score, 8 or more). The repairs share as
         much of the part as they gain together; the rest keeps the
         proportions of the features' own terms, so a row that no repair
         makes more normal keeps them.
@@ -2201,6 +2214,26 @@ class BaseAutoEncoder(
     @property
     def _n_features_out(self) -> int:
         return self.n_components_
+
+    def fit_predict(self, X, y=None, **kwargs) -> np.ndarray:
+        """Fit to ``X`` and label its rows: +1 inlier, -1 outlier.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+            Training data (dense: a sparse matrix is refused, as by every
+            method).
+        y : Ignored
+            Not used, present for API consistency by convention.
+        **kwargs : dict
+            Passed to :meth:`fit`.
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,)
+            +1 for the inliers, -1 for the outliers, as :meth:`predict`.
+        """
+        return super().fit_predict(X, y, **kwargs)
 
     def __sklearn_is_fitted__(self) -> bool:
         # The threshold is the last thing a fit sets: a method called during

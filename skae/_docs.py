@@ -256,8 +256,9 @@ ATTRIBUTES = """\
         ``X`` (at least 1e-6 times the mean of ``scale_ ** 2``): the variance
         of the Gaussian observation model of :meth:`score`, which uses its
         logarithm, so that data whose variance float64 cannot hold (units of
-        1e-165 or 1e200: ``noise_variance_`` is then 0 or infinity) still get
-        a finite score. Not set by the variational kind, whose decoder is its
+        1e-165: ``noise_variance_`` is then 0) still get a finite score.
+        (Data in units of about 1e152 and more are refused at fit, as too
+        large to standardise.) Not set by the variational kind, whose decoder is its
         own observation model.
     latent_density_ : sklearn.mixture.GaussianMixture
         Density of the training codes, which :meth:`sample` draws from: full

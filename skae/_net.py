@@ -422,6 +422,11 @@ class AutoEncoderNet(NeuralNet):
         if len(terms) > 1:
             for name, value in terms.items():
                 sums[name] = sums.get(name, 0.0) + value.detach() * n
+            # The first batch's terms, from weights no step of the epoch has
+            # touched: which of them a divergence started in.
+            self._first_terms = getattr(self, "_first_terms", None) or {
+                name: value.detach() for name, value in terms.items()
+            }
         sums["n"] = sums.get("n", 0) + n
 
     # --- hooks for data-parallel training (see :mod:`skae._accelerate`) ---
@@ -485,6 +490,7 @@ class AutoEncoderNet(NeuralNet):
         if iterator is None:
             return
         self._epoch_sums: dict = {}
+        self._first_terms: dict | None = None
         losses: list[torch.Tensor] = []
         # A schedule that reads each batch's loss (ReduceLROnPlateau stepped
         # per batch) has it at once, as in skorch's loop.
@@ -505,10 +511,23 @@ class AutoEncoderNet(NeuralNet):
             row[prefix + "_loss"] = value
         bad = [v for v in values if not math.isfinite(v)]
         if bad:
+            advice = (
+                f"Try a lower learning rate (lr={self.lr}), or check the input for extreme values."
+            )
+            # Which terms the first batch broke in: a penalty alone (beta=1e39,
+            # say) is its weight's doing, which a lower learning rate does not
+            # mend. (After a bad step every term is NaN.)
+            first = self._first_terms if not math.isfinite(values[0]) else None
+            broken = [n for n, v in (first or {}).items() if not torch.isfinite(v).all()]
+            penalties = [name for name in broken if name in self.penalties]
+            if penalties and len(penalties) == len(broken):
+                advice = (
+                    f"The penalty term {', '.join(map(repr, penalties))} is not finite: try "
+                    f"a smaller weight for it, or a lower learning rate (lr={self.lr})."
+                )
             raise FloatingPointError(
                 f"Training diverged: the {prefix} loss is {bad[0]} at epoch "
-                f"{len(self.history)}. Try a lower learning rate (lr={self.lr}), or check "
-                f"the input for extreme values."
+                f"{len(self.history)}. {advice}"
             )
         sums, self._epoch_sums = self._epoch_sums, {}
         n = sums.pop("n")
@@ -528,6 +547,7 @@ class AutoEncoderNet(NeuralNet):
     def __getstate__(self) -> dict:
         state = super().__getstate__()
         state.pop("_epoch_sums", None)
+        state.pop("_first_terms", None)
         # ``module`` and ``criterion`` were passed as instances, so they are
         # ``module_`` and ``criterion_``, which skorch stores apart so they can
         # be loaded on another device. Pickling them again here would tie the

@@ -34,9 +34,11 @@ class KLSparsity:
 
     def __call__(self, module, x_in: torch.Tensor, out: dict) -> torch.Tensor:
         rho = self.target
-        rho_hat = out["z"].mean(dim=0).clamp(1e-6, 1 - 1e-6)
+        # In float64: a target below float32's range (1e-40, say) became 0 in
+        # rho / rho_hat, and 0 * log(0) made every loss NaN.
+        rho_hat = out["z"].mean(dim=0).double().clamp(1e-6, 1 - 1e-6)
         kl = rho * torch.log(rho / rho_hat) + (1 - rho) * torch.log((1 - rho) / (1 - rho_hat))
-        return self.weight * kl.sum()
+        return (self.weight * kl.sum()).to(out["z"].dtype)
 
 
 class GaussianKL:

@@ -9,7 +9,7 @@ import pytest
 import torch
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.base import clone
-from sklearn.exceptions import NotFittedError
+from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.model_selection import GridSearchCV, cross_val_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
@@ -344,6 +344,47 @@ def test_a_callback_during_the_first_fit_finds_it_not_fitted(make_estimator, blo
     est.fit(blobs)
     assert raised == [NotFittedError, NotFittedError]
     assert set(np.unique(est.predict(blobs[:3]))) <= {-1, 1}
+
+
+def test_a_fit_that_ends_far_worse_than_the_means_is_warned():
+    """Between the start and the divergence error (10 times worse), a run
+    left the reconstructions 5 times worse than the features' means and came
+    back without a word."""
+    rng = np.random.RandomState(0)
+    X = rng.randn(200, 5)
+    X[:, 1] = 2 * X[:, 0] + 0.1 * rng.randn(200)
+    with pytest.warns(ConvergenceWarning, match="times worse .* learned nothing usable") as record:
+        DenoisingAutoEncoder(2, lr=0.7, max_epochs=20, random_state=0).fit(X)
+    assert record[0].filename == __file__
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        model = DenoisingAutoEncoder(2, max_epochs=20, random_state=0).fit(X)
+    assert model.net_.history[-1, "train_loss"] < model.net_.history[0, "train_loss"]
+
+
+@pytest.mark.parametrize(
+    "make, term",
+    [
+        (lambda: VariationalAutoEncoder(beta=1e39, lr=1e-12), "kl"),
+        (lambda: SparseAutoEncoder(sparsity_weight=1e39, lr=1e-12), "sparsity"),
+        (lambda: ContractiveAutoEncoder(contraction_weight=1e39, lr=1e-12), "contraction"),
+    ],
+)
+def test_a_penalty_that_overflows_is_named_not_the_learning_rate(blobs, make, term):
+    """Every loss was inf from the first batch on, and the message said to
+    lower the learning rate, which changed nothing."""
+    with pytest.raises(FloatingPointError, match=f"penalty term '{term}' is not finite"):
+        make().set_params(max_epochs=2, random_state=0).fit(blobs)
+
+
+def test_a_sparsity_target_below_float32s_range_trains():
+    """1e-40 became 0 in float32: 0 * log(0) made every loss NaN."""
+    X = np.random.RandomState(0).normal(size=(100, 4))
+    for target in (1e-40, 1e-100):
+        model = SparseAutoEncoder(
+            sparsity="kl", sparsity_target=target, max_epochs=2, random_state=0
+        ).fit(X)
+        assert np.isfinite(model.net_.history[:, "train_loss"]).all()
 
 
 def test_a_finite_divergence_is_reported_too(make_estimator, blobs):
