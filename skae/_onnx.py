@@ -344,15 +344,26 @@ def _other_spellings(category) -> list[str]:
     A zero is 0.0 and -0.0 alike for skae (they compare equal), but not as
     strings; a float32 value (categories are kept as Python floats) is
     written ``"0.1"`` by float32 and ``"0.10000000149011612"`` as a float.
-    The graph takes every spelling, unless another category has it."""
-    if not isinstance(category, float | np.floating) or not np.isfinite(category):
+    A whole number is 1, 1.0 and True alike for skae: an integer column
+    that a missing value made float is written ``"1.0"``, and the graph
+    scored its categories as unseen. The graph takes every spelling, unless
+    another category has it."""
+    if isinstance(category, bool | np.bool_):
+        spellings = [str(int(category)), str(float(category))]
+    elif isinstance(category, int | np.integer):
+        whole = float(category)
+        spellings = [str(whole)] if whole == category else []
+    elif isinstance(category, float | np.floating) and np.isfinite(category):
+        spellings = [str(-category)] if category == 0 else []
+        with np.errstate(over="ignore"):  # beyond float32: no float32 spelling
+            single = np.float32(category)
+        if float(single) == float(category):
+            spellings.append(str(single))
+        if float(category).is_integer() and abs(category) < 2**53:
+            spellings.append(str(int(category)))
+    else:
         return []
-    spellings = [str(-category)] if category == 0 else []
-    with np.errstate(over="ignore"):  # beyond float32: no float32 spelling
-        single = np.float32(category)
-    if float(single) == float(category):
-        spellings.append(str(single))
-    return [s for s in spellings if s != str(category)]
+    return list(dict.fromkeys(s for s in spellings if s != str(category)))
 
 
 def _prepend_encoding(model, estimator: BaseAutoEncoder, encoding) -> None:

@@ -433,6 +433,21 @@ def test_float32_categories_are_found_as_float32_writes_them():
     _close(out["score_samples"], est.score_samples(X))
 
 
+def test_whole_number_categories_are_found_however_they_are_written():
+    """skae takes 1, 1.0 and True for one category; an integer column that a
+    missing value made float is written "1.0", which the graph scored as
+    unseen (every such row flagged)."""
+    rng = np.random.RandomState(0)
+    frame = pd.DataFrame({"x": rng.normal(size=300), "c": rng.choice([1, 2, 3], 300)})
+    est = FAST_ESTIMATORS["AutoEncoder"](categorical_features=["c"]).fit(frame)
+    session = _session(to_onnx(est))
+    rows = frame.iloc[:20]
+    expected = est.score_samples(rows)
+    for spelling in (str, lambda v: str(float(v))):
+        feeds = {"x": rows[["x"]].to_numpy(np.float32), "c": rows[["c"]].map(spelling).to_numpy()}
+        _close(_run(session, feeds)["score_samples"], expected)
+
+
 def test_categorical_model_converts_from_a_dataframe(convert, table):
     frame, new = table
     est = AutoEncoder(max_epochs=5, random_state=0).fit(frame)
