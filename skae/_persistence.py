@@ -985,16 +985,41 @@ def _numpy_scalar(value: Any) -> Any:
     raise TypeError(f"{type(value).__name__} is not JSON")
 
 
+#: A history value that is not JSON, left out of the file.
+_LEFT_OUT = object()
+
+
 def _history_as_json(history: History) -> list:
-    try:
-        return json.loads(json.dumps(history.to_list(), default=_numpy_scalar))
-    except (TypeError, ValueError):
+    """The history as JSON, without the values that are not (a callback's
+    objects), with a warning naming their keys. Only those are left out:
+    the whole history was, and a loaded model's ``n_iter_`` and a schedule
+    given again started from epoch 0."""
+    left_out: set[str] = set()
+
+    def as_json(value: Any, key: str) -> Any:
+        try:
+            return json.loads(json.dumps(value, default=_numpy_scalar))
+        except (TypeError, ValueError):
+            pass
+        if isinstance(value, dict):
+            kept = {k: as_json(v, k) for k, v in value.items()}
+            return {k: v for k, v in kept.items() if v is not _LEFT_OUT}
+        if isinstance(value, list):
+            items = [as_json(v, key) for v in value]
+            if all(item is not _LEFT_OUT for item in items):
+                return items
+        left_out.add(str(key))
+        return _LEFT_OUT
+
+    rows = [as_json(row, "") for row in history.to_list()]
+    if left_out:
         warnings.warn(
-            "net_.history holds values that are not JSON (from a callback?); it is not saved.",
+            f"net_.history holds values that are not JSON under {sorted(left_out)} (from a "
+            "callback?); they are not saved, the rest of the history is.",
             UserWarning,
             stacklevel=3,
         )
-        return []
+    return [row for row in rows if row is not _LEFT_OUT]
 
 
 def _to_cpu(state: Any) -> Any:

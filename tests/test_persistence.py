@@ -826,6 +826,33 @@ def test_a_history_with_numpy_scalars_is_saved(blobs, tmp_path):
     assert history[:, "train_loss"] == model.net_.history[:, "train_loss"]
 
 
+def test_a_history_value_that_is_not_json_is_left_out_alone(blobs, tmp_path):
+    """An object a callback recorded left the whole history out: the loaded
+    model's n_iter_ went from 3 to 1 after one partial_fit, and a schedule
+    given again started over."""
+    from skorch.callbacks import Callback
+
+    class Note(Callback):
+        def on_epoch_end(self, net, **kwargs):
+            net.history.record("note", object())
+            net.history.record_batch("batch_note", object())
+
+    model = AutoEncoder(max_epochs=3, callbacks=[Note()], random_state=0).fit(blobs)
+    with pytest.warns(UserWarning, match=r"not JSON under \['batch_note', 'note'\]"):
+        model.save(tmp_path / "model.skae")
+    loaded = load(tmp_path / "model.skae")
+    history = loaded.net_.history
+    assert len(history) == 3 and "note" not in history[-1]
+    assert history[:, "train_loss"] == model.net_.history[:, "train_loss"]
+    assert (
+        history[-1, "batches"][0]["train_loss"]
+        == model.net_.history[-1, "batches"][0]["train_loss"]
+    )
+    assert "batch_note" not in history[-1, "batches"][0]
+    model.set_params(callbacks=None)
+    assert loaded.partial_fit(blobs).n_iter_ == model.partial_fit(blobs).n_iter_ == 4
+
+
 def test_save_refuses_parameters_changed_since_the_fit(blobs, tmp_path):
     """The file rebuilds the network from the parameters it stores: another
     activation loaded as a different model, other widths as an unloadable file."""
