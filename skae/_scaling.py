@@ -176,6 +176,21 @@ def fit_scaling(
     return mean, scale
 
 
+def _check_float32_range(X: np.ndarray) -> None:
+    """Refuse data that float32 reads as zeros, unscaled: every value of 1e-300
+    data became 0, and every row got the same code and score, silently."""
+    largest = 0.0
+    for start in range(0, len(X), 65536):  # in blocks: X may be a large memmap
+        block = np.abs(X[start : start + 65536])
+        if not np.isnan(block).all():
+            largest = max(largest, float(np.nanmax(block)))
+    if 0.0 < largest < float(np.finfo(np.float32).tiny):
+        raise ValueError(
+            f"Input X is too small for float32 without scaling (its largest value is "
+            f"{largest:.3g}): the network would read it as zeros. Use scaling='auto'."
+        )
+
+
 def fit_input_scaling(
     X: np.ndarray, scaling: str, *, unit_interval: bool, names=None, blockwise: bool = False
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
@@ -196,6 +211,8 @@ def fit_input_scaling(
     n_features = X.shape[1]
     if unit_interval:
         check_unit_interval(X)
+    elif scaling == "none":
+        _check_float32_range(X)
     # An overflow shows as a non-finite statistic, reported below.
     with np.errstate(over="ignore", invalid="ignore"):
         if unit_interval or scaling == "none":

@@ -101,6 +101,16 @@ def test_overflowing_float32_is_rejected(fitted, data):
             getattr(model, method)(_with(-1e39, data))
 
 
+def test_data_float32_reads_as_zeros_is_refused_without_scaling(fitted, data):
+    """1e-300 data became zeros in float32: every row got the same code and
+    score, and none was flagged, silently. (Scaled, they are fine.)"""
+    make, _ = fitted
+    with pytest.raises(ValueError, match="too small for float32 without scaling"):
+        make(scaling="none", max_epochs=1).fit(data * 1e-300)
+    scaled = make(max_epochs=1).fit(data * 1e-300)
+    assert np.ptp(scaled.score_samples(data * 1e-300)) > 0
+
+
 @pytest.mark.parametrize(
     "codes, match",
     [
