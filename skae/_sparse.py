@@ -92,7 +92,7 @@ class ReviveDeadCodes(Callback):
                 f"Every one of the {len(dead)} codes is 0 on every training row at the "
                 "end of training (revived before each epoch, they died again): transform "
                 "gives zeros and the reconstructions are constant. Lower lr "
-                f"({net.lr}) or sparsity_weight, or train more epochs.",
+                f"({net.lr}) or sparsity_weight.",
                 ConvergenceWarning,
             )
 
