@@ -101,6 +101,9 @@ DIVERGED_RATIO = 10.0
 #: (a too high learning rate left the denoising kind 5 times, the sparse one
 #: 10 times worse than the features' means, without a word).
 FAILED_RATIO = 2.0
+#: ... measured on at least this many rows: the spread of one row is 0, and a
+#: partial_fit of one row warned for healthy models (4 chunks in 30).
+MIN_ROWS_FOR_FAILURE = 64
 #: Training rows that test for it (one forward pass before and after): a
 #: blow-up is orders of magnitude, which a few rows show (2,048 rows cost 2%
 #: of a 15-epoch fit of 10,000 MNIST images at batch 256; 256 cost less).
@@ -369,7 +372,7 @@ def _check_not_diverged(
             f"scaled units) than before training or than the features' means. Try a lower "
             f"learning rate (lr={lr})."
         )
-    if after > FAILED_RATIO * reference > 0.0:
+    if after > FAILED_RATIO * reference > 0.0 and len(x) >= MIN_ROWS_FOR_FAILURE:
         warn_caller(
             f"Training made the reconstructions of the training rows {after / reference:.3g} "
             "times worse (mean squared error in the scaled units) than before training and "

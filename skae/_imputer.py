@@ -302,6 +302,11 @@ class AutoEncoderImputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         X[rows] = np.where(missing[rows], filled, X[rows])
         return X
 
+    def __sklearn_is_fitted__(self) -> bool:
+        # The estimator is the last thing a fit sets: a transform called
+        # during the first fit raises NotFittedError, not an AttributeError.
+        return "estimator_" in vars(self)
+
     @reading
     def save(self, path) -> None:
         """Save the fitted imputer to ``path`` without pickle; :func:`skae.load`

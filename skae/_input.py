@@ -65,6 +65,9 @@ def as_pandas(X):
     (names lost, string and categorical columns refused)."""
     if hasattr(X, "iloc"):
         return X
+    polars = sys.modules.get("polars")
+    if polars is not None and isinstance(X, getattr(polars, "LazyFrame", ())):
+        raise TypeError("X is a polars LazyFrame, a query: collect it first (X.collect()).")
     for module_name, class_names in OTHER_TABLES:
         module = sys.modules.get(module_name)  # not imported: X is none of its
         if module is not None and isinstance(
@@ -468,8 +471,9 @@ class InputSide:
             return X
         if not hasattr(X, "shape") and not hasattr(X, "iloc"):  # a list of rows
             X = np.asarray(X, dtype=object)
-            lengths = {np.size(row) for row in X if isinstance(row, (list, tuple, np.ndarray))}
-            if X.ndim == 1 and len(lengths) > 1:
+            rows = X if X.ndim == 1 else ()  # a scalar (0-d) is check_array's to refuse
+            lengths = {np.size(row) for row in rows if isinstance(row, (list, tuple, np.ndarray))}
+            if len(lengths) > 1:
                 # Rows of different lengths: an object array of lists, which
                 # check_array called 1-D data to reshape (and printed whole).
                 raise ValueError(

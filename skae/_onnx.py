@@ -348,11 +348,12 @@ def _other_spellings(category) -> list[str]:
     that a missing value made float is written ``"1.0"``, and the graph
     scored its categories as unseen. The graph takes every spelling, unless
     another category has it."""
-    if isinstance(category, bool | np.bool_):
-        spellings = [str(int(category)), str(float(category))]
-    elif isinstance(category, int | np.integer):
-        whole = float(category)
-        spellings = [str(whole)] if whole == category else []
+    if isinstance(category, bool | np.bool_ | int | np.integer):
+        spellings = [str(int(category))] if isinstance(category, bool | np.bool_) else []
+        if float(category) == category:
+            spellings.append(str(float(category)))
+        if category == 0:
+            spellings.append("-0.0")
     elif isinstance(category, float | np.floating) and np.isfinite(category):
         spellings = [str(-category)] if category == 0 else []
         with np.errstate(over="ignore"):  # beyond float32: no float32 spelling

@@ -8,6 +8,7 @@ adds them to the batch-mean reconstruction loss and logs each under its name.
 
 from __future__ import annotations
 
+import numpy as np
 import torch
 
 
@@ -33,9 +34,10 @@ class KLSparsity:
         self.target = target
 
     def __call__(self, module, x_in: torch.Tensor, out: dict) -> torch.Tensor:
-        rho = self.target
         # In float64: a target below float32's range (1e-40, say) became 0 in
-        # rho / rho_hat, and 0 * log(0) made every loss NaN.
+        # rho / rho_hat, and 0 * log(0) made every loss NaN. At least float64's
+        # smallest normal number: training flushes subnormals (1e-310) to 0.
+        rho = max(self.target, float(np.finfo(np.float64).tiny))
         rho_hat = out["z"].mean(dim=0).double().clamp(1e-6, 1 - 1e-6)
         kl = rho * torch.log(rho / rho_hat) + (1 - rho) * torch.log((1 - rho) / (1 - rho_hat))
         return (self.weight * kl.sum()).to(out["z"].dtype)

@@ -182,7 +182,18 @@ def replace_file(target: str, write: Callable[[BinaryIO], None]) -> None:
     (``chmod 444``), silently."""
     if os.path.exists(target) and not os.access(target, os.W_OK):
         raise PermissionError(errno.EACCES, "Cannot save: permission denied", target)
-    handle, temporary = _new_file_beside(target)
+    try:
+        handle, temporary = _new_file_beside(target)
+    except PermissionError as exc:
+        # Named after the target's folder, not after a temporary file the
+        # user never asked for.
+        folder = os.path.dirname(target) or os.curdir
+        raise PermissionError(
+            errno.EACCES,
+            f"Cannot save: the folder {folder} is not writable (save writes a new file "
+            "there and renames it over the target)",
+            target,
+        ) from exc
     try:
         with os.fdopen(handle, "wb") as file:
             write(file)
@@ -1004,7 +1015,7 @@ def _history_as_json(history: History) -> list:
             return json.loads(json.dumps(value, default=_numpy_scalar))
         except (TypeError, ValueError):
             pass
-        if isinstance(value, dict):
+        if isinstance(value, dict) and all(isinstance(k, str) for k in value):
             kept = {k: as_json(v, k) for k, v in value.items()}
             return {k: v for k, v in kept.items() if v is not _LEFT_OUT}
         if isinstance(value, list):

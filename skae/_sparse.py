@@ -20,6 +20,9 @@ from ._net import Penalty
 from ._penalties import KLSparsity, L1Sparsity
 from ._warnings import warn_caller
 
+#: The fewest training rows on which codes that are all 0 are called dead.
+MIN_ROWS_FOR_DEATH = 64
+
 
 class ReviveDeadCodes(Callback):
     """Give ReLU codes that no training row activates a fresh start.
@@ -83,7 +86,9 @@ class ReviveDeadCodes(Callback):
         # Codes that died again in the last epoch are not revived: with all of
         # them dead (too high a learning rate for the penalty), transform gave
         # zeros and the reconstructions the features' means, without a word.
-        if not isinstance(X, torch.Tensor) or len(X) == 0:
+        if not isinstance(X, torch.Tensor) or len(X) < MIN_ROWS_FOR_DEATH:
+            # A few rows may all leave a healthy code at 0 (a partial_fit of
+            # one row warned 2 to 5 times in 60 chunks).
             return
         generator = torch.Generator().manual_seed(torch.initial_seed() + len(net.history))
         _, dead = self._dead(net, X, generator)

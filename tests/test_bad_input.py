@@ -242,6 +242,10 @@ def test_a_list_of_rows_of_different_lengths_is_named():
     assert len(str(info.value)) < 200
     model = AutoEncoder(max_epochs=1, random_state=0).fit([[1.0, 2.0, 3.0], [3.0, 1.0, 2.0]] * 50)
     assert model.n_features_in_ == 3
+    # Not a table at all: scikit-learn's error, not "iteration over a 0-d array".
+    for nothing in (5, None, "abc"):
+        with pytest.raises(ValueError, match="Expected 2D array"):
+            AutoEncoder(max_epochs=1).fit(nothing)
 
 
 @pytest.mark.parametrize(

@@ -1223,6 +1223,8 @@ def test_a_polars_frame_is_read_as_a_dataframe():
     holes = table.with_columns(pl.when(pl.int_range(200) % 7 == 0).then(None).otherwise("a"))
     filled = skae.AutoEncoderImputer(AutoEncoder(max_epochs=2, random_state=0)).fit(holes)
     assert not filled.transform(holes).isna().any().any()
+    with pytest.raises(TypeError, match="LazyFrame, a query: collect it first"):
+        model.score_samples(table.lazy())
     dated = pl.DataFrame({"a": frame["a"], "d": pd.date_range("2020", periods=200)})
     with pytest.raises(ValueError, match="dates"):
         AutoEncoder(max_epochs=1).fit(dated)

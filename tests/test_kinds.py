@@ -210,6 +210,11 @@ def test_codes_that_all_died_again_in_the_last_epoch_are_reported():
         warnings.simplefilter("error", ConvergenceWarning)
         healthy = SparseAutoEncoder(2, lr=0.01, max_epochs=20, random_state=0).fit(X)
     assert (healthy.transform(X) > 0).any(axis=0).all()
+    # A few rows may all leave a healthy code at 0: one-row chunks warned.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        for i in range(40):
+            healthy.partial_fit(X[i : i + 1])
 
 
 def test_kl_sparsity_reaches_target_rate(split):

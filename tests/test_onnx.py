@@ -446,6 +446,11 @@ def test_whole_number_categories_are_found_however_they_are_written():
     for spelling in (str, lambda v: str(float(v))):
         feeds = {"x": rows[["x"]].to_numpy(np.float32), "c": rows[["c"]].map(spelling).to_numpy()}
         _close(_run(session, feeds)["score_samples"], expected)
+    # Zero too is 0, 0.0, -0.0 and False alike.
+    from skae._onnx import _other_spellings
+
+    assert _other_spellings(0) == ["0.0", "-0.0"]
+    assert _other_spellings(False) == ["0", "0.0", "-0.0"]
 
 
 def test_categorical_model_converts_from_a_dataframe(convert, table):

@@ -515,6 +515,20 @@ def test_save_refuses_a_file_the_user_may_not_write(blobs, tmp_path, monkeypatch
     assert [p.name for p in tmp_path.iterdir()] == ["model.skae"]  # no temporary left
 
 
+def test_save_in_a_folder_the_user_may_not_write_names_the_folder(blobs, tmp_path, monkeypatch):
+    """The error named a temporary file the user never asked for."""
+    from skae import _persistence
+
+    def refused(target):
+        raise PermissionError(13, "Permission denied", target + ".tmp")
+
+    monkeypatch.setattr(_persistence, "_new_file_beside", refused)
+    model = AutoEncoder(max_epochs=1, random_state=0).fit(blobs)
+    with pytest.raises(PermissionError, match=f"the folder {tmp_path} is not writable") as info:
+        model.save(tmp_path / "model.skae")
+    assert info.value.filename == str(tmp_path / "model.skae")
+
+
 def test_save_leaves_the_process_umask_alone(blobs, tmp_path, monkeypatch):
     # Reading the umask means setting it, for every thread of the process
     # (another thread's new files came out world-writable): the new file
@@ -849,6 +863,12 @@ def test_a_history_value_that_is_not_json_is_left_out_alone(blobs, tmp_path):
         == model.net_.history[-1, "batches"][0]["train_loss"]
     )
     assert "batch_note" not in history[-1, "batches"][0]
+    # A dict whose keys JSON cannot take (numpy integers) is left out too; it
+    # raised json's TypeError.
+    counts = dict(zip(*np.unique([0, 1, 1], return_counts=True), strict=True))
+    model.net_.history.record("counts", counts)
+    with pytest.warns(UserWarning, match=r"under \['batch_note', 'counts', 'note'\]"):
+        model.save(tmp_path / "model.skae")
     model.set_params(callbacks=None)
     assert loaded.partial_fit(blobs).n_iter_ == model.partial_fit(blobs).n_iter_ == 4
 

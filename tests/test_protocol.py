@@ -18,6 +18,7 @@ from skorch.callbacks import Callback, LRScheduler
 
 from skae import (
     AutoEncoder,
+    AutoEncoderImputer,
     ContractiveAutoEncoder,
     DenoisingAutoEncoder,
     SparseAutoEncoder,
@@ -360,6 +361,13 @@ def test_a_fit_that_ends_far_worse_than_the_means_is_warned():
         warnings.simplefilter("error", ConvergenceWarning)
         model = DenoisingAutoEncoder(2, max_epochs=20, random_state=0).fit(X)
     assert model.net_.history[-1, "train_loss"] < model.net_.history[0, "train_loss"]
+    # The spread of one row is 0: one-row chunks of a healthy model warned.
+    low_rank = rng.normal(size=(300, 2)) @ rng.normal(size=(2, 6)) + 0.05 * rng.randn(300, 6)
+    model = ContractiveAutoEncoder(n_components=2, max_epochs=40, random_state=0).fit(low_rank)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        for i in range(30):
+            model.partial_fit(low_rank[i : i + 1])
 
 
 @pytest.mark.parametrize(
@@ -380,11 +388,29 @@ def test_a_penalty_that_overflows_is_named_not_the_learning_rate(blobs, make, te
 def test_a_sparsity_target_below_float32s_range_trains():
     """1e-40 became 0 in float32: 0 * log(0) made every loss NaN."""
     X = np.random.RandomState(0).normal(size=(100, 4))
-    for target in (1e-40, 1e-100):
+    for target in (1e-40, 1e-100, 1e-310):  # 1e-310: flushed to 0 in training
         model = SparseAutoEncoder(
             sparsity="kl", sparsity_target=target, max_epochs=2, random_state=0
         ).fit(X)
         assert np.isfinite(model.net_.history[:, "train_loss"]).all()
+
+
+def test_the_imputer_is_not_fitted_during_its_first_fit():
+    """A transform from a callback during the imputer's first fit raised an
+    AttributeError on estimator_."""
+    X = np.random.RandomState(0).normal(size=(100, 4))
+    X[::5, 0] = np.nan
+    seen = []
+
+    class Probe(Callback):
+        def on_epoch_end(self, net, **kwargs):
+            with pytest.raises(NotFittedError):
+                imputer.transform(X)
+            seen.append(True)
+
+    imputer = AutoEncoderImputer(AutoEncoder(max_epochs=1, random_state=0, callbacks=[Probe()]))
+    imputer.fit(X)
+    assert seen == [True] and not np.isnan(imputer.transform(X)).any()
 
 
 def test_a_finite_divergence_is_reported_too(make_estimator, blobs):
