@@ -345,6 +345,11 @@ def _reconstruction_error(
     rows = rows.double()
     centred = rows - torch.nanmean(rows, dim=0)
     variance = centred[observed].square().mean().item()
+    if len(rows) < MIN_ROWS_FOR_FAILURE:
+        # The spread of a few rows about their own mean says little (one
+        # row's is 0): how far they lie from the fitted means too. A healthy
+        # model's one-row partial_fit was refused as diverged.
+        variance = max(variance, rows[observed].square().mean().item())
     return error, variance, excess
 
 

@@ -139,3 +139,21 @@ def test_a_constant_column_has_the_error_scale_of_a_typical_one(mixed):
         far = pd.DataFrame(far, columns=list("abcdef")).assign(kind=data["kind"][:50].to_numpy())
     drop = est.score_samples(data[:50]) - est.score_samples(far)
     assert np.all(drop > 0) and np.all(drop < 100)
+
+
+def test_more_features_than_rows_does_not_flag_every_new_row():
+    """30 rows of 2,000 features get 32 codes: their sample covariance had
+    directions of variance 1e-6, and every new normal row was flagged. Below
+    10 rows per code the covariance is shrunk (Ledoit and Wolf)."""
+    rng = np.random.RandomState(0)
+    W = rng.randn(5, 2000)
+
+    def make(n):
+        return rng.randn(n, 5) @ W + 0.3 * rng.randn(n, 2000)
+
+    X, new = make(30), make(200)
+    est = AutoEncoder(max_epochs=5, random_state=0).fit(X)
+    assert est.n_components_ == 32
+    assert np.mean(est.predict(new) == -1) < 0.2
+    eigenvalues = np.linalg.eigvalsh(est.code_covariance_)
+    assert eigenvalues.min() > 1e3 * 1e-6  # not the diagonal's 1e-6 alone

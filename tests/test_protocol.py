@@ -370,6 +370,21 @@ def test_a_fit_that_ends_far_worse_than_the_means_is_warned():
             model.partial_fit(low_rank[i : i + 1])
 
 
+def test_one_row_chunks_of_a_model_that_fits_well_are_not_called_diverged():
+    """The spread of one row is 0, so the reference of the divergence test
+    was the row's own tiny error: a model that reconstructs its data to 1e-3
+    was refused as diverged at the 107th one-row chunk."""
+    rng = np.random.RandomState(0)
+    t = rng.normal(size=(3000, 2))
+    X = np.hstack([t, t @ rng.normal(size=(2, 4))]) + 0.001 * rng.normal(size=(3000, 6))
+    model = AutoEncoder(random_state=0, max_epochs=20).fit(X[:2000])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        for i in range(2000, 2120):
+            model.partial_fit(X[i : i + 1])
+    assert model.n_iter_ == 20 + 120
+
+
 @pytest.mark.parametrize(
     "make, term",
     [
