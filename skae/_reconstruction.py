@@ -97,7 +97,19 @@ class BinaryCrossEntropy(PerFeatureLoss):
 
     def floor(self, x: torch.Tensor) -> torch.Tensor:
         """The entropy of each entry's Bernoulli(x), the cross-entropy at logit(x)."""
-        return -(torch.xlogy(x, x) + torch.xlogy(1 - x, 1 - x))
+        # x log x with 0 log 0 = 0, as xlogy gives it, in operators ONNX has
+        # (the graph of skae.to_onnx scores with it).
+        tiny = torch.finfo(x.dtype).tiny
+        return -(x * torch.log(x.clamp_min(tiny)) + (1 - x) * torch.log((1 - x).clamp_min(tiny)))
+
+    def score_terms(self, out: dict[str, torch.Tensor], x: torch.Tensor) -> torch.Tensor:
+        """The cross-entropy above its floor (the entry's entropy): a perfect
+        reconstruction costs 0 whatever the value. The raw cross-entropy of
+        an entry of 0.5 is log 2 at best and of 1.0 is 0, so rows of 0s and
+        1s, far from data in (0, 1), scored as the most normal."""
+        # Clamped: an entry outside [0, 1] has a NaN entropy; such rows are
+        # scored -inf apart (``_outside_unit_interval``).
+        return self.per_feature(out, x) - self.floor(x.clamp(0.0, 1.0))
 
     def reconstruct(self, out: dict[str, torch.Tensor]) -> torch.Tensor:
         return torch.sigmoid(out["x_hat"])

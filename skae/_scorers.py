@@ -15,6 +15,7 @@ import numpy as np
 from sklearn.utils import check_array, check_random_state, check_scalar
 
 from ._categorical import object_numbers_as_float
+from ._input import as_pandas
 
 #: The mass levels of the mass-volume curve (Goix, 2016): the high-mass level
 #: sets, whose boundary is where normal data ends and outliers begin.
@@ -67,6 +68,7 @@ def reconstruction_error_scorer(estimator, X, y=None) -> float:
     >>> search.best_params_
     {'n_components': 8}
     """
+    X = as_pandas(X)  # a polars DataFrame's column dtypes, as the estimator reads them
     rows = _numeric_rows(estimator, X, "reconstruction_error_scorer")
     reconstruction = estimator.inverse_transform(estimator.transform(X))
     reconstruction = np.asarray(reconstruction, dtype=np.float64)
@@ -96,7 +98,8 @@ def mass_volume_scorer(
     detector then scores about 0 (on 20 standard normal features, IsolationForest -0.003
     with 2,000 held-out rows). With a few hundred rows the level sets of the
     largest masses reach out to the lowest held-out scores, so the scores
-    stay apart (-0.1 to -0.4 there), but what they rank is mostly how far a
+    spread further apart (though still closer to 0 than to -1), but what
+    they rank is mostly how far a
     model's normal region reaches into the empty corners of the box. Goix
     recommends the criterion for at most about 8 features.
 
@@ -137,6 +140,8 @@ def mass_volume_scorer(
     True
     """
     check_scalar(n_uniform, "n_uniform", Integral, min_val=1)
+    # A pyarrow Table's columns are arrays, not names; polars' dtypes are not pandas'.
+    X = as_pandas(X)
     array = _numeric_rows(estimator, X, "mass_volume_scorer")
     if len(array) < 2:
         raise ValueError(f"mass_volume_scorer needs at least 2 samples; got {len(array)}.")
@@ -169,7 +174,13 @@ def _numeric_rows(estimator, X, scorer: str) -> np.ndarray:
     because the estimator (or a step of a Pipeline) encodes them as
     categories (``categorical_features`` naming columns of numbers)."""
     names = []
-    for step in [estimator, *(step for _, step in getattr(estimator, "steps", []))]:
+    # A search's best estimator too: wrapped in GridSearchCV (nested
+    # cross-validation), categories that are numbers were scored as numbers.
+    candidates = [estimator, getattr(estimator, "best_estimator_", None)]
+    steps = [
+        s for c in candidates if c is not None for s in [c, *dict(getattr(c, "steps", [])).values()]
+    ]
+    for step in steps:
         mask = getattr(step, "is_categorical_", None)
         if mask is not None and np.any(mask):
             labels = getattr(step, "feature_names_in_", np.arange(len(mask)))

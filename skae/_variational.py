@@ -94,8 +94,10 @@ class VariationalAutoEncoder(BaseAutoEncoder):
     summed over features and latent dimensions (Kingma & Welling, 2014;
     Higgins et al., 2017 for ``beta``). With ``loss="squared_error"`` the
     decoder is a Gaussian with a learned standard deviation per feature, with
-    ``loss="binary_crossentropy"`` a Bernoulli for data in [0, 1]; both are
-    proper densities. ``net_.history`` logs the two terms as
+    ``loss="binary_crossentropy"`` a Bernoulli for data in [0, 1] (a
+    proper density of binary data only: on values inside (0, 1) it is not
+    normalised, and it favours entries at 0 and 1). ``net_.history`` logs
+    the two terms as
     ``train_reconstruction`` and ``train_kl``.
 
     ``max_epochs="auto"`` trains it longer than the other kinds: the same

@@ -5,6 +5,7 @@ import warnings
 import numpy as np
 import pytest
 import sklearn
+import torch
 from conftest import KINDS as ALL_KINDS
 from sklearn.metrics import roc_auc_score
 
@@ -157,3 +158,21 @@ def test_more_features_than_rows_does_not_flag_every_new_row():
     assert np.mean(est.predict(new) == -1) < 0.2
     eigenvalues = np.linalg.eigvalsh(est.code_covariance_)
     assert eigenvalues.min() > 1e3 * 1e-6  # not the diagonal's 1e-6 alone
+
+
+def test_binary_cross_entropy_scores_the_error_not_the_entropy():
+    """The raw cross-entropy of a perfect reconstruction is log 2 for an entry
+    of 0.5 and 0 for one of 1.0: rows of 0s and 1s, far from data around 0.5,
+    scored as the most normal and were not flagged."""
+    rng = np.random.RandomState(0)
+    Z = rng.normal(size=(400, 2))
+    X = np.clip(0.5 + 0.08 * (Z @ rng.randn(2, 10)) + 0.01 * rng.randn(400, 10), 0, 1)
+    ae = AutoEncoder(loss="binary_crossentropy", random_state=0).fit(X)
+    far = np.vstack([np.ones(10), np.zeros(10)])
+    assert ae.score_samples(far).max() < np.percentile(ae.score_samples(X), 1)
+    assert (ae.predict(far) == -1).all()
+    # A perfect reconstruction costs 0 whatever the value.
+    criterion = ae.net_.criterion_
+    x = torch.tensor([[0.0, 0.5, 1.0, 0.2]])
+    logits = torch.logit(x.clamp(1e-6, 1 - 1e-6))
+    assert torch.allclose(criterion.score_terms({"x_hat": logits}, x), torch.zeros(1, 4), atol=1e-4)

@@ -228,10 +228,33 @@ def test_the_scorers_refuse_columns_of_numbers_declared_categorical(blobs):
     frame = pd.DataFrame(X, columns=[f"f{i}" for i in range(X.shape[1])])
     for data, spec, name in [(frame, ["f0"], "f0"), (X, [0], "0")]:
         est = AutoEncoder(max_epochs=2, categorical_features=spec, random_state=0).fit(data)
-        for model in (est, make_pipeline(clone(est)).fit(data)):
+        # A search too (nested cross-validation): it scored the codes silently.
+        search = GridSearchCV(clone(est), {"n_components": [2]}, cv=2).fit(data)
+        for model in (est, make_pipeline(clone(est)).fit(data), search):
             for scorer in (reconstruction_error_scorer, mass_volume_scorer):
                 with pytest.raises(ValueError, match=f"categorical columns: \\['{name}'\\]"):
                     scorer(model, data)
+
+
+def test_the_scorers_read_other_librarys_tables_as_the_estimators_do(blobs):
+    """polars' float columns were called categorical (pandas' dtype test on
+    polars dtypes), and a pyarrow Table's columns, arrays, became the
+    uniform draws' column names (TypeError: unhashable)."""
+    import pandas as pd
+
+    pa = pytest.importorskip("pyarrow")
+    frame = pd.DataFrame(blobs, columns=[f"f{i}" for i in range(blobs.shape[1])])
+    est = AutoEncoder(max_epochs=2, random_state=0).fit(frame)
+    tables = [pa.Table.from_pandas(frame, preserve_index=False)]
+    try:
+        import polars as pl
+
+        tables.append(pl.from_pandas(frame))
+    except ImportError:
+        pass
+    for scorer in (reconstruction_error_scorer, mass_volume_scorer):
+        for table in tables:
+            assert scorer(est, table) == scorer(est, frame)
 
 
 def test_the_scorers_take_an_object_column_of_numbers_and_missing_values(blobs):
