@@ -1103,7 +1103,15 @@ class BaseAutoEncoder(
         # are the epochs n_iter_ counts, and a warm start numbers on from them.
         while len(net.history) and "train_loss" not in net.history[-1]:
             del net.history[-1]
-        self.n_iter_ = sum("train_loss" in row for row in net.history)
+        # Counted on from the rows counted before (the net keeps the count):
+        # a count over the whole history at every call of a stream made each
+        # call slower.
+        rows, count = getattr(net, "skae_epochs_counted", (0, 0))
+        if rows > len(net.history):
+            rows, count = 0, 0
+        count += sum("train_loss" in row for row in net.history[rows:])
+        net.skae_epochs_counted = (len(net.history), count)
+        self.n_iter_ = count
         rows, whole = self._rows_for_statistics(x, partial, first, seed)
         if rows is not None:
             self._fit_detector_and_density(rows, seed, whole=whole)
