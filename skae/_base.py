@@ -104,6 +104,10 @@ FAILED_RATIO = 2.0
 #: ... measured on at least this many rows: the spread of one row is 0, and a
 #: partial_fit of one row warned for healthy models (4 chunks in 30).
 MIN_ROWS_FOR_FAILURE = 64
+#: A first partial_fit chunk of fewer rows fits the scaling with a warning: a
+#: stream that began with one row kept a scale of 1 for every feature (held-out
+#: error 91 times the variance's, where a first chunk of 10 rows gave 0.79).
+MIN_SCALING_ROWS = 10
 #: Training rows that test for it (one forward pass before and after): a
 #: blow-up is orders of magnitude, which a few rows show (2,048 rows cost 2%
 #: of a 15-epoch fit of 10,000 MNIST images at batch 256; 256 cost less).
@@ -1042,6 +1046,13 @@ class BaseAutoEncoder(
         check_some_observed(X)
         if first:
             self._validate_architecture(X.shape[1])
+            if partial and len(X) < MIN_SCALING_ROWS and self.scaling != "none":
+                warn_caller(
+                    f"The first partial_fit chunk has {len(X)} row(s): the scaling is "
+                    "fitted on it and kept, so each feature's spread is measured on so "
+                    "few rows (on one row, none: every feature is taken as constant). "
+                    "Start the stream with a larger chunk, or fit on a sample first."
+                )
             self._fit_scaling(X)
             self._base_seed = self._draw_base_seed()
             self._n_training_calls = 0
@@ -1903,10 +1914,13 @@ class BaseAutoEncoder(
         lowest terms of their own; for the others the gain of a repair is
         taken to be minus their own term, what setting them right would gain
         if the code did not move, so the cost does not grow with the number
-        of features: one pass of the network over the rows for the terms and
-        up to two per repaired feature, at most 17 in all, and 4 per categorical
-        column, where :meth:`score_samples` makes one (a pass of the
-        variational kind decodes the draws of its score, 8 or more). The repairs share as
+        of numeric features: one pass of the network over the rows for the
+        terms and up to two per repaired feature, at most 17 in all, and 4
+        per categorical column (each as wide as the encoded row, so on a
+        table of many categorical columns the cost grows with the square of
+        their number), where :meth:`score_samples`
+        makes one (a pass of the variational kind decodes the draws of its
+        score, 8 or more). The repairs share as
         much of the part as they gain together; the rest keeps the
         proportions of the features' own terms, so a row that no repair
         makes more normal keeps them.
@@ -1920,6 +1934,14 @@ class BaseAutoEncoder(
         the sum of the logs of ``scale_``: in a feature's term these would
         make the feature in the largest units, or with the widest decoder
         variance, the lowest of every row, whatever the row holds.
+
+        A row with missing entries is calibrated as :meth:`score_samples`
+        calibrates it (``missing_shift_`` and ``missing_scale_`` of its
+        number of observed entries): its terms are multiplied by the scale
+        and the shift goes to the code term, so their order within the row is
+        kept, but across rows of different counts the terms compare on the
+        calibrated scale, and the code term is then not the codes'
+        log-density alone.
 
         Parameters
         ----------
