@@ -254,6 +254,12 @@ def _restore_network(net: AutoEncoderNet, state: tuple) -> None:
     net.optimizer_.load_state_dict(optimizer)
     net.criterion_.load_state_dict(criterion)
     del net.history[epochs:]
+    for _, callback in getattr(net, "callbacks_", []):
+        # Their best scores may come from the epochs just removed: taken
+        # again from the history at the next call (train_loss_best compared
+        # new epochs with a rolled-back one).
+        if hasattr(callback, "skae_best_of"):
+            del callback.skae_best_of
     net.restore_schedules(schedules)
     # The rate the net was built with: an lr set since applies again next time.
     net.lr = lr

@@ -312,7 +312,7 @@ class MixedTypeLoss(PerFeatureLoss):
     def score_terms(self, out: dict[str, torch.Tensor], x: torch.Tensor) -> torch.Tensor:
         """Per input column, the error an outlier score is made of.
 
-        Numbers as :meth:`per_feature` measures them. A categorical column's
+        Numbers as the numeric loss scores them (its :meth:`score_terms`). A categorical column's
         error is measured as a number's is, in standardised units: the
         squared error of its predicted probabilities against its one-hot
         entries, each divided by the entry's training variance
@@ -326,7 +326,9 @@ class MixedTypeLoss(PerFeatureLoss):
         category costs ``n_samples + 1``, the error of a category of
         frequency ``1 / (n_samples + 1)``.
         """
-        numeric = self.numeric.per_feature(self._numeric_out(out), x[:, self.numeric_at])
+        # The numeric loss's own score terms (binary cross-entropy's above
+        # each entry's entropy), as without categorical columns.
+        numeric = self.numeric.score_terms(self._numeric_out(out), x[:, self.numeric_at])
         logits, target = self._blocks(out, x)
         floor = math.exp(-self.unseen_nats)  # 1 / (n_samples + 1)
         variance = (self.frequency * (1 - self.frequency)).clamp(min=floor)

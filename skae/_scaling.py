@@ -180,8 +180,11 @@ def _check_float32_range(X: np.ndarray) -> None:
     """Refuse data that float32 reads as zeros, unscaled: every value of 1e-300
     data became 0, and every row got the same code and score, silently."""
     largest = 0.0
-    for start in range(0, len(X), 65536):  # in blocks: X may be a large memmap
-        block = np.abs(X[start : start + 65536])
+    # In blocks of about 2**18 entries: X may be a large memmap, and fit keeps
+    # no copy of a float32 X.
+    step = max(1, 2**18 // max(1, X.shape[1]))
+    for start in range(0, len(X), step):
+        block = np.abs(X[start : start + step])
         if not np.isnan(block).all():
             largest = max(largest, float(np.nanmax(block)))
     if 0.0 < largest < float(np.finfo(np.float32).tiny):

@@ -171,6 +171,17 @@ def test_binary_cross_entropy_scores_the_error_not_the_entropy():
     far = np.vstack([np.ones(10), np.zeros(10)])
     assert ae.score_samples(far).max() < np.percentile(ae.score_samples(X), 1)
     assert (ae.predict(far) == -1).all()
+    # So with a categorical column beside (the mixed loss scored the raw
+    # cross-entropy of the numbers: the row of 0s above the least normal
+    # training row).
+    import pandas as pd
+
+    frame = pd.DataFrame(X, columns=[f"x{j}" for j in range(10)])
+    frame["kind"] = pd.Categorical(rng.choice(["p", "q"], 400))
+    mixed = AutoEncoder(loss="binary_crossentropy", random_state=0).fit(frame)
+    rows = pd.DataFrame(far, columns=frame.columns[:10])
+    rows["kind"] = pd.Categorical(["p", "p"], categories=["p", "q"])
+    assert mixed.score_samples(rows).max() < np.percentile(mixed.score_samples(frame), 1)
     # A perfect reconstruction costs 0 whatever the value.
     criterion = ae.net_.criterion_
     x = torch.tensor([[0.0, 0.5, 1.0, 0.2]])

@@ -428,6 +428,36 @@ def test_the_imputer_is_not_fitted_during_its_first_fit():
     assert seen == [True] and not np.isnan(imputer.transform(X)).any()
 
 
+def test_the_best_epoch_is_taken_again_after_a_rolled_back_call():
+    """A failed partial_fit removes its epochs from the history; the scoring
+    callbacks kept the best score of a removed epoch, and train_loss_best
+    compared new epochs with it."""
+
+    class FailOnce(Callback):
+        def initialize(self):
+            self.calls_ = 0
+            return self
+
+        def on_train_end(self, net, **kwargs):
+            self.calls_ += 1
+            if self.calls_ == 3:
+                raise RuntimeError("boom")
+
+    X = np.random.RandomState(0).normal(size=(400, 4)).astype(np.float32)
+    model = AutoEncoder(n_components=2, max_epochs=3, random_state=0, callbacks=[("f", FailOnce())])
+    for i in range(8):
+        chunk = X[50 * i : 50 * i + 50] * (0.01 if i == 2 else 1)  # an easy chunk, rolled back
+        try:
+            model.partial_fit(chunk)
+        except RuntimeError:
+            pass
+    losses = model.net_.history[:, "train_loss"]
+    best = model.net_.history[:, "train_loss_best"]
+    running = np.minimum.accumulate(losses)
+    assert best == [bool(loss == low) for loss, low in zip(losses, running, strict=True)]
+    assert model.n_iter_ == len(losses) == 7
+
+
 def test_a_finite_divergence_is_reported_too(make_estimator, blobs):
     """A learning rate of 100 blows the losses up (to 1e8 and more at 10
     already for the dense kinds) without reaching inf: the fit raises rather
