@@ -107,7 +107,7 @@ class BinaryCrossEntropy(PerFeatureLoss):
         reconstruction costs 0 whatever the value. The raw cross-entropy of
         an entry of 0.5 is log 2 at best and of 1.0 is 0, so rows of 0s and
         1s, far from data in (0, 1), scored as the most normal."""
-        # Clamped: an entry outside [0, 1] has a NaN entropy; such rows are
+        # Clamped: an entry outside [0, 1] has no entropy; such rows are
         # scored -inf apart (``_outside_unit_interval``).
         return self.per_feature(out, x) - self.floor(x.clamp(0.0, 1.0))
 
