@@ -273,7 +273,7 @@ ATTRIBUTES = """\
     code_covariance_ : ndarray of shape (`n_components_`, `n_components_`)
         Covariance of the training codes (plus 1e-6 on the diagonal);
         with fewer than 10 training rows per code, Ledoit and Wolf's shrunk
-        estimate (:func:`sklearn.covariance.ledoit_wolf`), as the sample
+        estimate (``sklearn.covariance.ledoit_wolf``), as the sample
         covariance of so few codes has directions of almost no variance.
     offset_ : float
         Threshold on :meth:`score_samples`; ``decision_function`` is
