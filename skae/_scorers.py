@@ -186,7 +186,18 @@ def _numeric_rows(estimator, X, scorer: str) -> np.ndarray:
             labels = getattr(step, "feature_names_in_", np.arange(len(mask)))
             names = [str(label) for label in np.asarray(labels)[np.asarray(mask)]]
             break
-    if hasattr(X, "dtypes"):
+    # A fitted skae estimator that reads X itself says which columns are
+    # categories; the dtypes decide only for another reader. (A bool column
+    # that categorical_features=None makes a number was refused.)
+    readers = [
+        next(iter(dict(getattr(c, "steps", []) or [(None, c)]).values()))
+        for c in candidates
+        if c is not None
+    ]
+    if any(hasattr(reader, "is_categorical_") for reader in readers):
+        if hasattr(X, "dtypes"):
+            X = object_numbers_as_float(X)
+    elif hasattr(X, "dtypes"):
         import pandas as pd
 
         # An object column of numbers (and pd.NA) is numeric, as for the estimators.

@@ -236,6 +236,23 @@ def test_the_scorers_refuse_columns_of_numbers_declared_categorical(blobs):
                     scorer(model, data)
 
 
+def test_the_scorers_take_a_bool_column_the_estimator_reads_as_numbers(blobs):
+    """With categorical_features=None a bool column is a number to the
+    model; the scorers refused it by its dtype."""
+    import pandas as pd
+
+    frame = pd.DataFrame(blobs, columns=[f"f{i}" for i in range(blobs.shape[1])])
+    frame["flag"] = blobs[:, 0] > 0
+    est = AutoEncoder(max_epochs=2, categorical_features=None, random_state=0).fit(frame)
+    numbers = frame.astype({"flag": float})
+    for scorer in (reconstruction_error_scorer, mass_volume_scorer):
+        assert scorer(est, frame) == scorer(est, numbers)
+    # With the default, the bool column is a category, and refused by name.
+    categorical = AutoEncoder(max_epochs=2, random_state=0).fit(frame)
+    with pytest.raises(ValueError, match=r"categorical columns: \['flag'\]"):
+        reconstruction_error_scorer(categorical, frame)
+
+
 def test_the_scorers_read_other_librarys_tables_as_the_estimators_do(blobs):
     """polars' float columns were called categorical (pandas' dtype test on
     polars dtypes), and a pyarrow Table's columns, arrays, became the
