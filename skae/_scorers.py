@@ -170,44 +170,36 @@ def mass_volume_scorer(
 
 def _numeric_rows(estimator, X, scorer: str) -> np.ndarray:
     """``X`` as a float64 array (missing entries NaN); a ValueError naming
-    ``scorer`` when it has columns that are not numbers, by their dtype or
-    because the estimator (or a step of a Pipeline) encodes them as
-    categories (``categorical_features`` naming columns of numbers)."""
-    names = []
+    ``scorer`` when it has columns that are not numbers: those a fitted skae
+    estimator reading X (itself, a Pipeline's first step or a search's best
+    estimator) encodes as categories (``categorical_features`` naming
+    columns of numbers), or, for another reader, by their dtype."""
+    models = [m for m in (estimator, getattr(estimator, "best_estimator_", None)) if m is not None]
     # A search's best estimator too: wrapped in GridSearchCV (nested
     # cross-validation), categories that are numbers were scored as numbers.
-    candidates = [estimator, getattr(estimator, "best_estimator_", None)]
-    steps = [
-        s for c in candidates if c is not None for s in [c, *dict(getattr(c, "steps", [])).values()]
-    ]
-    for step in steps:
-        mask = getattr(step, "is_categorical_", None)
-        if mask is not None and np.any(mask):
-            labels = getattr(step, "feature_names_in_", np.arange(len(mask)))
-            names = [str(label) for label in np.asarray(labels)[np.asarray(mask)]]
-            break
-    # A fitted skae estimator that reads X itself says which columns are
-    # categories; the dtypes decide only for another reader. (A bool column
-    # that categorical_features=None makes a number was refused.)
-    readers = [
-        next(iter(dict(getattr(c, "steps", []) or [(None, c)]).values()))
-        for c in candidates
-        if c is not None
-    ]
-    if any(hasattr(reader, "is_categorical_") for reader in readers):
-        if hasattr(X, "dtypes"):
-            X = object_numbers_as_float(X)
-    elif hasattr(X, "dtypes"):
+    names = []
+    for model in models:
+        for step in [model, *_steps(model)]:
+            mask = getattr(step, "is_categorical_", None)
+            if mask is not None and np.any(mask) and not names:
+                labels = getattr(step, "feature_names_in_", np.arange(len(mask)))
+                names = [str(label) for label in np.asarray(labels)[np.asarray(mask)]]
+    if hasattr(X, "dtypes"):
         import pandas as pd
 
         # An object column of numbers (and pd.NA) is numeric, as for the estimators.
         X = object_numbers_as_float(X)
-        kinds = [
-            pd.api.types.is_numeric_dtype(d) and not pd.api.types.is_bool_dtype(d) for d in X.dtypes
-        ]
-        names = names or [
-            str(c) for c, numeric in zip(X.columns, kinds, strict=True) if not numeric
-        ]
+        # A skae estimator reading X says which columns are categories: a
+        # bool column that categorical_features=None makes a number was
+        # refused by its dtype.
+        if not any(hasattr(_steps(model)[0], "is_categorical_") for model in models):
+            kinds = [
+                pd.api.types.is_numeric_dtype(d) and not pd.api.types.is_bool_dtype(d)
+                for d in X.dtypes
+            ]
+            names = names or [
+                str(c) for c, numeric in zip(X.columns, kinds, strict=True) if not numeric
+            ]
     if names:
         raise ValueError(
             f"{scorer} measures distances between numbers, but X has categorical "
@@ -223,3 +215,8 @@ def _numeric_rows(estimator, X, scorer: str) -> np.ndarray:
             f"{scorer} measures distances between numbers, but X holds values that are "
             f"not numbers ({exc}). Use the estimator's own score (GridSearchCV's default)."
         ) from exc
+
+
+def _steps(model) -> list:
+    """A Pipeline's steps, or ``[model]``."""
+    return [step for _, step in getattr(model, "steps", [])] or [model]
