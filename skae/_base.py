@@ -1161,6 +1161,17 @@ class BaseAutoEncoder(
         code Gaussian, what the scores and ``predict`` need, at every call
         (``benchmarks/results/small_chunks.md``).
         """
+        # Rows with no observed value have no score or code of their own
+        # (they score offset_ itself): they set none of the statistics, nor
+        # count towards the rows they come from (a chunk of 300 rows, 290 of
+        # them empty, refitted offset_ on its 10). (Some row has a value:
+        # _train refuses data with none.)
+        observed = rows_with_values(x)
+        if observed is not None:
+            if isinstance(x, torch.Tensor):
+                x = x[torch.as_tensor(observed, device=x.device)]
+            else:  # scaled batch by batch: the same rows, still read lazily
+                x = RowSubset(x, torch.as_tensor(np.flatnonzero(observed)))
         if not partial:
             kept = np.arange(len(x))
             if len(x) > MIN_REFRESH_ROWS:
@@ -1606,15 +1617,6 @@ class BaseAutoEncoder(
             self._fit_statistics(x, seed, whole)
 
     def _fit_statistics(self, x: torch.Tensor, seed: int, whole: bool) -> None:
-        # Rows with no observed value have no score or code of their own
-        # (they score offset_ itself): they set none of the statistics. (Some
-        # row has a value: _train refuses data with none.)
-        observed = rows_with_values(x)
-        if observed is not None:
-            if isinstance(x, torch.Tensor):
-                x = x[torch.as_tensor(observed, device=x.device)]
-            else:  # scaled batch by batch: the same rows, still read lazily
-                x = RowSubset(x, torch.as_tensor(np.flatnonzero(observed)))
         if self.verbose:
             # After the last epoch's line: a pass over every training row,
             # which on a large table takes a while of its own.

@@ -319,6 +319,29 @@ def test_partial_fit_in_small_chunks_keeps_a_working_detector(chunk):
     assert abs(np.mean(est.predict(held_out) == -1) - 0.1) < 0.05
 
 
+def test_a_mostly_empty_chunk_counts_its_observed_rows_only(monkeypatch):
+    """Probe finding: a chunk of 300 rows, 296 of them with no observed
+    value, counted as a chunk of 256 rows or more, so offset_ and the code
+    Gaussian were refitted on its 4 observed rows alone. Its 4 rows join the
+    last rows kept instead, as a 4-row chunk's do."""
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(1000, 2)) @ rng.normal(size=(2, 6))
+    est = AutoEncoder(n_components=2, contamination=0.1, max_epochs=3, random_state=0).fit(X)
+    fitted_on = []
+    refit = est._fit_statistics
+
+    def spy(x, *args):
+        fitted_on.append(len(x))
+        return refit(x, *args)
+
+    monkeypatch.setattr(est, "_fit_statistics", spy)
+    chunk = np.full((300, 6), np.nan)
+    chunk[::75] = X[:4]
+    est.partial_fit(chunk)
+    est.partial_fit(X[:4])
+    assert fitted_on == [256, 256]
+
+
 def test_a_stream_that_starts_with_single_rows_refits_its_statistics():
     """The first row alone set the statistics, and the 256-row rule kept
     them: every row was an outlier until the 256th. Statistics from fewer
