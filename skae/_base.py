@@ -92,8 +92,12 @@ from ._sizing import (
 from ._threads import flush_denormals, step_threads
 from ._warnings import warn_caller
 
-#: Rows per forward pass at inference; bounds the memory of the activations.
+#: Rows per forward pass at inference, at most; fewer when scikit-learn's
+#: ``working_memory`` holds fewer rows' activations (see ``_inference_rows``).
 INFERENCE_BATCH_SIZE = 4096
+#: Float32 copies of a row's input a score holds besides the network's
+#: activations: the input, its reconstruction, the error and its square.
+ROW_COPIES = 4
 #: Training that ends with the reconstructions of its rows this many times
 #: worse than they started (and than the features' means) has diverged.
 DIVERGED_RATIO = 10.0
@@ -220,6 +224,31 @@ def _float32_default():
         yield
     finally:
         torch.set_default_dtype(previous)
+
+
+def _activation_floats(module: torch.nn.Module, width: int, device) -> int:
+    """Floats per row that a forward pass of ``module`` holds: the outputs of
+    its layers, measured on one row of ``width`` zeros, and ``ROW_COPIES``
+    copies of the row."""
+    floats = ROW_COPIES * width
+
+    def count(_, __, output) -> None:
+        nonlocal floats
+        outputs = output.values() if isinstance(output, dict) else (output,)
+        floats += sum(o.numel() for o in outputs if isinstance(o, torch.Tensor))
+
+    leaves = [m for m in module.modules() if not any(m.children())]
+    hooks = [m.register_forward_hook(count) for m in leaves]
+    training = module.training
+    try:
+        module.eval()
+        with torch.inference_mode():
+            module(torch.zeros((1, width), device=device))
+    finally:
+        for hook in hooks:
+            hook.remove()
+        module.train(training)
+    return floats
 
 
 def _one_per_row(values: torch.Tensor, x: torch.Tensor, estimator: object, hook: str):
@@ -1696,9 +1725,22 @@ class BaseAutoEncoder(
         return out
 
     def _inference_rows(self) -> int:
-        """Rows per batch of :meth:`_apply`: ``INFERENCE_BATCH_SIZE``; a kind
-        that decodes many codes per row scores fewer at a time."""
-        return INFERENCE_BATCH_SIZE
+        """Rows per batch of :meth:`_apply`: as many as scikit-learn's
+        ``working_memory`` holds the activations of, from 1 to
+        ``INFERENCE_BATCH_SIZE``; a kind that decodes many codes per row
+        scores fewer at a time.
+
+        4,096 rows whatever the width held 1.3 GB per copy of a row at
+        20,000 features (several at once); a convolutional network holds
+        its channels' maps besides."""
+        module = self.net_.module_
+        floats = getattr(module, "skae_floats_per_row", None)
+        if floats is None:
+            floats = _activation_floats(module, len(self.mean_), self.device_)
+            # Kept on the module: measured once per network (a small pass).
+            module.skae_floats_per_row = floats
+        rows = get_config()["working_memory"] * 2**20 // (4 * floats)
+        return int(min(INFERENCE_BATCH_SIZE, max(1, rows)))
 
     def _checked_score(self, module: torch.nn.Module, x: torch.Tensor) -> torch.Tensor:
         """A kind's own :meth:`_score_samples_scaled` on the training rows,

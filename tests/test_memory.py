@@ -100,11 +100,14 @@ def test_batch_by_batch_scaling_trains_the_same_model(early_stopping):
     with config_context(working_memory=0.01):
         batched = AutoEncoder(**params).fit(rows)
     np.testing.assert_array_equal(whole.transform(rows), batched.transform(rows))
-    assert whole.offset_ == batched.offset_
-    assert whole.noise_variance_ == batched.noise_variance_
-    np.testing.assert_array_equal(whole.missing_shift_, batched.missing_shift_)
-    np.testing.assert_array_equal(whole.code_mean_, batched.code_mean_)
-    np.testing.assert_array_equal(whole.error_scale_, batched.error_scale_)
+    # The statistics' passes run fewer rows at a time in less working
+    # memory, which float32 rounds differently.
+    same = dict(rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(whole.offset_, batched.offset_, **same)
+    np.testing.assert_allclose(whole.noise_variance_, batched.noise_variance_, **same)
+    np.testing.assert_allclose(whole.missing_shift_, batched.missing_shift_, **same)
+    np.testing.assert_allclose(whole.code_mean_, batched.code_mean_, **same)
+    np.testing.assert_allclose(whole.error_scale_, batched.error_scale_, **same)
     np.testing.assert_array_equal(
         whole.net_.module_.input_high.numpy(), batched.net_.module_.input_high.numpy()
     )
@@ -169,12 +172,17 @@ def test_a_table_with_categorical_columns_beyond_working_memory_trains_batch_by_
         whole.partial_fit(table[:700])
         np.testing.assert_array_equal(whole.mean_, batched.mean_)
         assert whole.mean_.dtype == np.float64
-        assert whole.offset_ == batched.offset_
-        np.testing.assert_array_equal(whole.missing_shift_, batched.missing_shift_)
-        np.testing.assert_array_equal(whole.code_mean_, batched.code_mean_)
+        # The same training; the scores' passes run fewer rows at a time in
+        # less working memory, which float32 rounds differently.
+        same = dict(rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(whole.offset_, batched.offset_, **same)
+        np.testing.assert_allclose(whole.missing_shift_, batched.missing_shift_, **same)
+        np.testing.assert_allclose(whole.code_mean_, batched.code_mean_, **same)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)  # the rows with nothing observed
-            np.testing.assert_array_equal(whole.score_samples(table), batched.score_samples(table))
+            np.testing.assert_allclose(
+                whole.score_samples(table), batched.score_samples(table), **same
+            )
 
     large = _mixed_table(30_000, rng)
     model = AutoEncoder(hidden_layer_sizes=(8,), max_epochs=1, batch_size=256, random_state=0)
@@ -266,3 +274,27 @@ def test_an_integer_array_beyond_working_memory_is_cast_batch_by_batch(tmp_path)
         peak = _peak_bytes(lambda: model.transform(X))
         # The float64 codes, and a few float64 copies of one batch.
         assert peak < len(X) * 2 * 8 + 4 * INFERENCE_BATCH_SIZE * X.shape[1] * 8
+
+
+def test_inference_batches_are_sized_by_the_working_memory():
+    """Probe finding: inference ran 4,096 rows at a time whatever the width
+    (1.3 GB per copy of a batch at 20,000 features). A batch holds as many
+    rows as scikit-learn's ``working_memory`` has room for, with the same
+    scores."""
+    from sklearn import config_context
+
+    X = np.random.RandomState(0).normal(size=(300, 2000))
+    est = AutoEncoder(hidden_layer_sizes=(64,), max_epochs=1, random_state=0).fit(X)
+    batches = []
+    hook = est.net_.module_.register_forward_pre_hook(lambda _, args: batches.append(len(args[0])))
+    try:
+        scores = est.score_samples(X)
+        assert batches == [300]
+        batches.clear()
+        with config_context(working_memory=1):
+            small = est.score_samples(X)
+    finally:
+        hook.remove()
+    # 1 MiB holds about 30 rows of 2,000 floats, four copies and the layers.
+    assert 10 <= max(batches) <= 32 and sum(batches) == 300
+    np.testing.assert_allclose(small, scores, rtol=1e-5)
