@@ -1908,7 +1908,7 @@ class BaseAutoEncoder(
             of a row with missing entries is made of means over its observed
             entries, then calibrated for their number (``missing_shift_``,
             ``missing_scale_``): fewer terms spread more, and one threshold
-            flagged a third of normal rows missing 8 of 10 entries.
+            flagged a third of normal rows missing 9 of 10 entries.
         """
         X = self._check_input(X, blocks=True)
         scores = self._apply(X, self._scores_scaled, scale_input=True, dtype=np.float64)

@@ -3,12 +3,14 @@
 A row's outlier score is made of means over its observed entries, so its
 centre does not depend on how many are missing; its spread does. The mean
 of fewer terms varies more, and the code of a row whose missing entries are
-filled with their means moves less: on a table of 10 correlated features, an
-``AutoEncoder`` fitted on complete rows flagged 5% of normal complete rows
-at ``contamination=0.05``, but 34% of the rows missing 8 of their 10
-entries (``VariationalAutoEncoder``: 67%). The threshold ``offset_`` is one
-number, so the score's distribution must not depend on how much of a row
-is there.
+filled with their means moves less: on a table of 10 correlated features,
+uncalibrated, an ``AutoEncoder`` fitted on complete rows flagged 6.1% and
+4.3% of normal complete rows at ``contamination=0.05`` (seeds 0 and 1), but
+32.5% and 37.7% of the rows missing 9 of their 10 entries
+(``VariationalAutoEncoder``: 36.7% and 41.9%;
+``benchmarks/results/missing_calibration.md``, variant ``off``). The
+threshold ``offset_`` is one number, so the score's distribution must not
+depend on how much of a row is there.
 
 After a fit, up to :data:`CALIBRATION_ROWS` (2,048; fewer for wide data)
 training rows are scored again with a share of their observed entries removed
@@ -38,8 +40,11 @@ deviation spike in an observed entry were flagged at 87% to 100% (98% on
 average). ``benchmarks/missing_calibration.py``; its table:
 ``benchmarks/results/missing_calibration.md``. Over eight seeds
 (``missing_calibration_seeds.md``) the normal rows were flagged at 3.7% to
-11.8%; the worst are complete rows of an ``AutoEncoder`` fitted on rows with
-30% missing (4.4% to 11.8%, 8.6% on average). Its few complete training
+11.8%. The worst, on average over the seeds, are rows missing 9 of their 10
+entries scored by a model fitted on complete rows (``VariationalAutoEncoder``
+10.4%, 8.5% to 11.7%; ``AutoEncoder`` 8.9%, 7.6% to 10.3%) and complete rows
+of an ``AutoEncoder`` fitted on rows with 30% missing (8.6%, 4.4% to 11.8%,
+the highest single cell). For the latter, its few complete training
 rows (under 3%) set their statistics, and they are fitted more closely than
 new rows are: their 5% quantile lies nearer the median than a new complete
 row's (on three seeds the calibration expected a distance of 2.1-2.3 where
