@@ -528,6 +528,15 @@ class CodedRows:
         return CodedRows(self.numbers[index], self.codes[index])
 
 
+def _not_a_category(name: object, exc: TypeError) -> TypeError:
+    """The error for a value a category cannot be (a dict, a list): worded as
+    scikit-learn's encoders word it, which its checks look for."""
+    return TypeError(
+        f"Categorical column {name!r} holds a value that cannot be a category ({exc}): "
+        "a category's argument must be a string, a number or a boolean."
+    )
+
+
 @dataclass
 class CategoricalEncoding:
     """The layout of the encoded input: ``is_categorical`` per input column,
@@ -555,10 +564,7 @@ class CategoricalEncoding:
                 try:
                     cats = _sorted_categories(_column(X, j))
                 except TypeError as exc:  # a dict or a list among the values
-                    raise TypeError(
-                        f"Categorical column {name!r} holds a value that cannot be a "
-                        f"category ({exc}): categories must be strings, numbers or booleans."
-                    ) from exc
+                    raise _not_a_category(name, exc) from exc
             # A dtype's categories are listed whether rows hold them or not.
             listed = kind in ("category", "dictionary")
             if len(cats) == 0 or (
@@ -698,10 +704,7 @@ class CategoricalEncoding:
             try:
                 codes = pd.Index(next(cats), dtype=object).get_indexer(values)
             except TypeError as exc:  # a dict or a list among the values
-                raise TypeError(
-                    f"Categorical column {name!r} holds a value that cannot be a category "
-                    f"({exc}): categories must be strings, numbers or booleans."
-                ) from exc
+                raise _not_a_category(name, exc) from exc
             yield block, categorical, values, codes
 
     def choose(self, values: np.ndarray, random_state=None) -> tuple[np.ndarray, np.ndarray]:

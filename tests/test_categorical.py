@@ -1124,6 +1124,17 @@ def test_a_column_of_tuples_is_refused_as_lists_are():
         AutoEncoder(max_epochs=1, categorical_features=["c"]).fit(X)
 
 
+def test_declared_categorical_columns_pass_the_object_dtype_check():
+    """Probe finding: with ``categorical_features=[0]``, scikit-learn's
+    ``check_dtype_object`` failed, the error for a dict among the values not
+    saying that the argument must be a string or a number."""
+    from sklearn.utils.estimator_checks import check_dtype_object
+
+    check_dtype_object(
+        "AutoEncoder", AutoEncoder(categorical_features=[0], max_epochs=2, random_state=0)
+    )
+
+
 def test_a_category_column_with_no_observed_value_is_refused():
     """Its dtype lists categories, but no row holds one: sample and
     inverse_transform returned the first for every row, and predict flagged
