@@ -87,7 +87,31 @@ class AcceleratedAutoEncoderNet(AccelerateMixin, AutoEncoderNet):
         if not self._wrapped_with_accelerator:
             self._prepare_modules()
             self._wrapped_with_accelerator = True
+        # Registered again for the call (on_train_end let them go): the
+        # accelerator unscales and clips the gradients of the optimisers it
+        # lists.
+        for listed, prepared in self._prepared_steppers():
+            if not any(p is o for o in listed for p in prepared):
+                listed.extend(prepared)
         return super().on_train_begin(net, X=X, y=y, **kwargs)
+
+    def _prepared_steppers(self) -> list[tuple[list, list]]:
+        """The accelerator's lists of optimisers and schedulers, each with the
+        ones this net prepared."""
+        optimizers = [getattr(self, name + "_") for name in self._optimizers]
+        policies = [
+            callback.policy_
+            for _, callback in self.callbacks_
+            if isinstance(callback, LRScheduler) and hasattr(callback, "policy_")
+        ]
+        pairs = []
+        for attribute, mine in (("_optimizers", optimizers), ("_schedulers", policies)):
+            listed = getattr(self.accelerator, attribute, None)
+            if listed is not None:
+                pairs.append(
+                    (listed, [m for m in mine if type(m).__module__.startswith("accelerate")])
+                )
+        return pairs
 
     def on_train_end(self, net: AutoEncoderNet, X: object = None, y: object = None, **kwargs):
         wrappers = [getattr(self, name + "_") for name in self._modules + self._criteria]
@@ -99,6 +123,11 @@ class AcceleratedAutoEncoderNet(AccelerateMixin, AutoEncoderNet):
         prepared = getattr(self.accelerator, "_models", None)
         if prepared is not None:
             prepared[:] = [m for m in prepared if not any(m is w for w in wrappers)]
+        # Its optimiser and schedulers too: each fit prepares new ones, and the
+        # user's accelerator (a parameter) listed every earlier fit's, with the
+        # weights they hold.
+        for listed, mine in self._prepared_steppers():
+            listed[:] = [o for o in listed if not any(o is m for m in mine)]
         # Unwrapped, the modules are plain modules on the accelerator's
         # device; saying so lets a pickled model load without skorch guessing.
         self.device = self.accelerator.device

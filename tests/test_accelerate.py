@@ -82,6 +82,31 @@ def test_partial_fit_leaves_no_prepared_models_behind():
     assert model.n_iter_ == 3
 
 
+def test_refits_leave_no_optimisers_on_the_accelerator():
+    """Probe finding: each fit added its optimiser to the accelerator, a
+    parameter, and nothing removed it: the accelerator held every earlier
+    fit's optimiser state, and scikit-learn's check that fit leaves its
+    parameters unchanged failed. The optimiser is listed while it trains (the
+    accelerator unscales and clips the gradients of the optimisers it lists)."""
+    from skorch.callbacks import Callback
+
+    listed = []
+
+    class Record(Callback):
+        def on_epoch_end(self, net, **kwargs):
+            listed.append(len(accelerator._optimizers))
+
+    X = data()
+    accelerator = accelerate.Accelerator(cpu=True)
+    model = AutoEncoder(**PARAMS, accelerator=accelerator, callbacks=[Record()])
+    for _ in range(2):
+        model.fit(X)
+        assert accelerator._optimizers == []
+    model.partial_fit(X)
+    assert accelerator._optimizers == [] and accelerator._schedulers == []
+    assert listed == [1] * 7
+
+
 def test_an_accelerator_that_would_train_wrongly_is_refused():
     from sklearn.utils._param_validation import InvalidParameterError
 
