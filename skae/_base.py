@@ -1442,8 +1442,10 @@ class BaseAutoEncoder(
             sizes = np.asarray(self._hidden_layer_sizes(n_features), dtype=object)
         else:
             sizes = np.atleast_1d(np.asarray(self.hidden_layer_sizes, dtype=object))
+        # A bool is an int to Python: True was a layer of 1 unit.
         if sizes.ndim != 1 or not all(
-            isinstance(s, Integral | np.integer) and s >= 1 for s in sizes
+            isinstance(s, Integral | np.integer) and not isinstance(s, bool | np.bool_) and s >= 1
+            for s in sizes
         ):
             raise ValueError(
                 "hidden_layer_sizes must be a sequence of positive integers, got "

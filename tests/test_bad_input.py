@@ -730,3 +730,12 @@ def test_a_signalling_nan_is_refused_with_a_value_error():
     model = AutoEncoder(max_epochs=1, random_state=0).fit(X)
     with pytest.raises(ValueError, match="signalling NaN"):
         model.predict(frame)
+
+
+@pytest.mark.parametrize("sizes", [True, [8, True], np.array([True, False])])
+def test_booleans_are_not_layer_widths(sizes):
+    """Probe finding: ``hidden_layer_sizes=True`` built a layer of 1 unit (a
+    bool is an int to Python); scikit-learn's MLPs refuse it."""
+    X = np.random.RandomState(0).normal(size=(30, 4))
+    with pytest.raises(ValueError, match="hidden_layer_sizes must be a sequence of positive"):
+        AutoEncoder(hidden_layer_sizes=sizes, max_epochs=1).fit(X)
