@@ -716,12 +716,17 @@ class BaseAutoEncoder(
             blocks = [(j, j + 1) for j in range(rows.shape[1])]
         else:
             blocks = encoding.blocks()
-        holed, level = holed_copies(rows, blocks, rng)
-        scores = self._apply(holed, self._score_samples_scaled, dtype=np.float64)[:, 0]
-        missing = self.net_.criterion_.column_missing(holed)
-        counts = (~missing).sum(dim=1).cpu().numpy()
+        scores, counts, levels = [], [], []
+        for level, holed in holed_copies(rows, blocks, rng):
+            scores.append(self._apply(holed, self._score_samples_scaled, dtype=np.float64)[:, 0])
+            missing = self.net_.criterion_.column_missing(holed)
+            counts.append((~missing).sum(dim=1).cpu().numpy())
+            levels.append(np.full(len(holed), level))
         self.missing_shift_, self.missing_scale_ = fit_calibration(
-            scores, counts, level == 0, missing.shape[1]
+            np.concatenate(scores),
+            np.concatenate(counts),
+            np.concatenate(levels) == 0,
+            missing.shape[1],
         )
 
     def _constant_error_scale(self, observed, numeric, numeric_columns) -> None:

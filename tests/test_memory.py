@@ -298,3 +298,24 @@ def test_inference_batches_are_sized_by_the_working_memory():
     # 1 MiB holds about 30 rows of 2,000 floats, four copies and the layers.
     assert 10 <= max(batches) <= 32 and sum(batches) == 300
     np.testing.assert_allclose(small, scores, rtol=1e-5)
+
+
+def test_the_missing_value_calibration_holds_one_holed_copy_at_a_time(monkeypatch):
+    """Probe finding: the calibration built every holed copy of its rows at
+    once (20 copies at 20,000 features: about 100 times a table of a few
+    hundred rows). It scores them one at a time, to the same calibration."""
+    X = np.random.RandomState(0).normal(size=(300, 40))
+    params = dict(hidden_layer_sizes=(8,), max_epochs=2, random_state=0)
+    expected = AutoEncoder(**params).fit(X)
+    passes = []
+    apply = AutoEncoder._apply
+
+    def spy(self, x, *args, **kwargs):
+        passes.append(len(x))
+        return apply(self, x, *args, **kwargs)
+
+    monkeypatch.setattr(AutoEncoder, "_apply", spy)
+    est = AutoEncoder(**params).fit(X)
+    assert max(passes) == 300 and len(passes) > 10
+    np.testing.assert_allclose(est.missing_shift_, expected.missing_shift_, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(est.missing_scale_, expected.missing_scale_, rtol=1e-5, atol=1e-6)
