@@ -232,7 +232,10 @@ def fit_input_scaling(
     # 1e13 (770 epsilons of it) was taken for a constant, centred 1.34 off
     # and amplified 1,500 times.
     eps = np.finfo(np.float64).eps
-    constant = scale <= 1e3 * eps * np.abs(mean)
+    # An overflowed spread is measured again too: a constant of 1e200 has a
+    # mean rounded by 1e184, whose square overflows (refused, where 1e150
+    # and 1e307 were taken as the constants they are).
+    constant = (scale <= 1e3 * eps * np.abs(mean)) | (np.isinf(scale) & np.isfinite(mean))
     if per_feature_scaling(scaling, unit_interval) and constant.any():
         columns = np.flatnonzero(constant)
         # Centred on a value the feature takes, not on the rounded mean: a
@@ -536,9 +539,11 @@ def empty_rows(X: np.ndarray) -> np.ndarray | None:
     none is empty. A block of rows at a time: no mask the size of ``X``."""
     if not isinstance(X, np.ndarray):  # rows encoded a block at a time
         return X.empty_rows()
-    # A NaN anywhere makes the sum NaN (finite input: an overflow gives inf).
-    if not np.isnan(np.sum(X, dtype=np.float64)):
-        return None
+    # A NaN anywhere makes the sum NaN (finite input: an overflow gives inf,
+    # or NaN as inf - inf, which the exact test below settles; no warning).
+    with np.errstate(over="ignore", invalid="ignore"):
+        if not np.isnan(np.sum(X, dtype=np.float64)):
+            return None
     blocks = range(0, len(X), BLOCK_ROWS)
     empty = np.concatenate([np.isnan(X[i : i + BLOCK_ROWS]).all(axis=1) for i in blocks])
     return empty if empty.any() else None

@@ -739,3 +739,21 @@ def test_booleans_are_not_layer_widths(sizes):
     X = np.random.RandomState(0).normal(size=(30, 4))
     with pytest.raises(ValueError, match="hidden_layer_sizes must be a sequence of positive"):
         AutoEncoder(hidden_layer_sizes=sizes, max_epochs=1).fit(X)
+
+
+@pytest.mark.filterwarnings("error::RuntimeWarning")  # numpy's overflow warned at 1e307
+@pytest.mark.parametrize("constant", [1e150, 1e200, 1e250, 1e307])
+def test_a_huge_constant_feature_is_a_constant(constant):
+    """Probe finding: a feature constant at 1e200 was refused as too large to
+    standardise (its mean, rounded by 1e184, squared to infinity), where
+    1e150 and 1e307 were centred on their value. A varying feature whose
+    squares overflow is still refused."""
+    X = np.random.RandomState(0).normal(size=(100, 3))
+    X[:, 1] = constant
+    model = AutoEncoder(max_epochs=2, random_state=0).fit(X)
+    assert model.mean_[1] == constant
+    assert np.isfinite(model.score_samples(X)).all()
+    X[::2, 1] *= 3
+    if constant > 1e154:  # its square overflows
+        with pytest.raises(ValueError, match="too large to standardise"):
+            AutoEncoder(max_epochs=2, random_state=0).fit(X)
