@@ -414,14 +414,14 @@ def _check_not_diverged(
             f"Training diverged: the reconstructions of the training rows ended "
             f"{after / reference:.3g} times further from them (mean squared error in the "
             f"scaled units) than before training or than the features' means. Try a lower "
-            f"learning rate (lr={lr})."
+            f"learning rate than lr={lr}."
         )
     if after > FAILED_RATIO * reference > 0.0 and len(x) >= MIN_ROWS_FOR_FAILURE:
         warn_caller(
             f"Training made the reconstructions of the training rows {after / reference:.3g} "
             "times worse (mean squared error in the scaled units) than before training and "
             "than the features' means: the model learned nothing usable. Try a lower "
-            f"learning rate (lr={lr}).",
+            f"learning rate than lr={lr}.",
             ConvergenceWarning,
         )
     uninformed = getattr(criterion, "uninformed", None)
@@ -433,7 +433,7 @@ def _check_not_diverged(
             f"Training diverged: the loss on the training rows ended {excess:.3g} nats per "
             f"entry above a perfect reconstruction's, {excess / reference:.3g} times that "
             f"before training or of an output that knows nothing. Try a lower learning "
-            f"rate (lr={lr})."
+            f"rate than lr={lr}."
         )
 
 

@@ -518,7 +518,8 @@ class AutoEncoderNet(NeuralNet):
         bad = [v for v in values if not math.isfinite(v)]
         if bad:
             advice = (
-                f"Try a lower learning rate (lr={self.lr}), or check the input for extreme values."
+                f"Try a lower learning rate than lr={self.lr}, or check the input for "
+                "extreme values."
             )
             # Which terms the first batch broke in: a penalty alone (beta=1e39,
             # say) is its weight's doing, which a lower learning rate does not
@@ -529,7 +530,7 @@ class AutoEncoderNet(NeuralNet):
             if penalties and len(penalties) == len(broken):
                 advice = (
                     f"The penalty term {', '.join(map(repr, penalties))} is not finite: try "
-                    f"a smaller weight for it, or a lower learning rate (lr={self.lr})."
+                    f"a smaller weight for it, or a lower learning rate than lr={self.lr}."
                 )
             raise FloatingPointError(
                 f"Training diverged: the {prefix} loss is {bad[0]} at epoch "
