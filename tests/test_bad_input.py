@@ -757,3 +757,20 @@ def test_a_huge_constant_feature_is_a_constant(constant):
     if constant > 1e154:  # its square overflows
         with pytest.raises(ValueError, match="too large to standardise"):
             AutoEncoder(max_epochs=2, random_state=0).fit(X)
+
+
+@pytest.mark.parametrize("value", [1.005, -0.005])
+def test_binary_crossentropy_refuses_a_value_just_outside_the_unit_interval(value):
+    """Mutation audit: 0.5% outside [0, 1] is outside (fit refuses it, a row
+    holding it scores -inf); only rounding (1e-7 here) is let through."""
+    rng = np.random.RandomState(0)
+    X = rng.uniform(size=(60, 4))
+    outside, rounded = X.copy(), X.copy()
+    outside[0, 0] = value
+    rounded[0, 0] = 1 + 1e-7 if value > 1 else -1e-7
+    with pytest.raises(ValueError, match=r"needs X in \[0, 1\]"):
+        AutoEncoder(loss="binary_crossentropy", max_epochs=1, random_state=0).fit(outside)
+    model = AutoEncoder(loss="binary_crossentropy", max_epochs=1, random_state=0).fit(rounded)
+    scores = model.score_samples(np.vstack([outside[:2], rounded[:2]]))
+    assert scores[0] == -np.inf
+    assert np.isfinite(scores[1:]).all()

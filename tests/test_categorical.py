@@ -1294,3 +1294,22 @@ def test_a_column_of_numbers_but_for_a_stray_value_is_flagged():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         AutoEncoder(max_epochs=1, random_state=0).fit(frame)
+
+
+def test_the_frequencies_of_a_half_missing_column_are_over_its_observed_rows():
+    """Mutation audit: a categorical column missing in half of the rows gets
+    the frequencies of its observed rows as mean_ (summing to 1), not counts
+    over every row (summing to 0.5)."""
+    rng = np.random.RandomState(0)
+    frame = pd.DataFrame(
+        {
+            "a": rng.normal(size=300),
+            "c": pd.Categorical(rng.choice(["x", "y"], 300, p=[0.3, 0.7])),
+        }
+    )
+    frame.loc[::2, "c"] = np.nan
+    model = AutoEncoder(max_epochs=1, random_state=0).fit(frame)
+    frequencies = frame["c"].value_counts(normalize=True)[["x", "y"]].to_numpy()
+    assert_allclose(model.mean_[1:], frequencies, rtol=1e-12)
+    assert model.mean_[1:].sum() == pytest.approx(1.0)
+    assert_allclose(model.scale_[1:], np.sqrt(frequencies * (1 - frequencies)), rtol=1e-12)

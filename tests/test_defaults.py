@@ -507,3 +507,67 @@ def test_data_in_tiny_units_is_scaled_not_taken_for_constant(units):
     model = AutoEncoder(max_epochs=3, random_state=0).fit(X * units)
     assert_allclose(model.scale_ / units, reference.scale_, rtol=1e-10)
     assert model.predict(np.array([[8.0, 8.0, -8.0, 8.0]]) * units)[0] == -1
+
+
+def test_global_scaling_is_one_mean_and_one_scale_over_every_entry():
+    """Mutation audit: scaling="global" centres and scales every feature by
+    the mean and standard deviation of all entries together, not per feature."""
+    X = np.random.RandomState(0).normal(size=(200, 3)) * [1.0, 10.0, 100.0] + [0, 5, -50]
+    mean, scale = fit_scaling(X, "global", unit_interval=False)
+    assert_allclose(mean, np.full(3, X.mean()), rtol=1e-12)
+    assert_allclose(scale, np.full(3, X.std()), rtol=1e-12)
+    model = AutoEncoder(scaling="global", max_epochs=1, random_state=0).fit(X)
+    assert_allclose(model.mean_, np.full(3, X.mean()), rtol=1e-12)
+    assert_allclose(model.scale_, np.full(3, X.std()), rtol=1e-12)
+    assert np.ptp(model.mean_) == 0 and np.ptp(model.scale_) == 0
+
+
+def test_a_feature_constant_at_zero_is_reconstructed_and_sampled_as_zero():
+    """Mutation audit: a constant of exactly 0 (no rounding to allow for) is a
+    constant too: its output scale is 0, so reconstructions and samples are 0."""
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(300, 3)) @ rng.normal(size=(3, 6))
+    X[:, 0] = 0.0
+    est = AutoEncoder(n_components=2, max_epochs=5, random_state=0).fit(X)
+    assert est._output_scale()[0] == 0.0
+    assert_array_equal(est.inverse_transform(est.transform(X))[:, 0], 0.0)
+    assert_array_equal(est.sample(50, random_state=0)[:, 0], 0.0)
+    assert est.sample(50, random_state=0)[:, 1].std() > 0
+
+
+def test_auto_epochs_literal_values():
+    """Mutation audit: ceil(150,000 / n_samples) clipped to [10, 20], in
+    literal numbers: 20 up to 7,894 rows, 10 from 15,000 rows on."""
+    sizes = (1, 100, 7894, 7895, 10_000, 14_999, 15_000, 20_000, 10**7)
+    assert [auto_epochs(n) for n in sizes] == [20, 20, 20, 19, 15, 11, 10, 10, 10]
+    assert AutoEncoder()._n_epochs(20_000) == 10
+    assert VariationalAutoEncoder()._n_epochs(20_000) == 10
+
+
+def test_the_variational_kind_trains_a_small_table_for_200_epochs():
+    """Mutation audit: the variational kind's cap is 200 epochs (literal):
+    500 rows would get 300 from the budget of samples seen."""
+    assert VariationalAutoEncoder()._n_epochs(500) == 200
+    assert VariationalAutoEncoder()._n_epochs(750) == 200
+    assert VariationalAutoEncoder()._n_epochs(1000) == 150
+    assert auto_epochs(500, VARIATIONAL_MAX_EPOCHS) == 200
+
+
+def test_auto_widths_take_the_nearest_power_of_two():
+    """Mutation audit: the first layer has the power of two nearest to
+    n_features (in log scale, rounded, not the next one up): 90 features get
+    64 units, 91 get 128."""
+    features = (45, 90, 91, 180, 181, 360, 362, 700)
+    assert [auto_hidden_layer_sizes(d) for d in features] == [
+        (64, 32),
+        (64, 32),
+        (128, 64),
+        (128, 64),
+        (128, 64),
+        (256, 128),
+        (256, 128),
+        (512, 256),
+    ]
+    # Next to the code: 16 units per code, to the nearest power of two.
+    assert auto_hidden_layer_sizes(64, 5) == (128, 64)
+    assert auto_hidden_layer_sizes(64, 6) == (256, 128)

@@ -557,3 +557,32 @@ def test_the_score_of_many_codes_has_no_error_common_to_every_row(monkeypatch):
     monkeypatch.setattr(_variational, "_elbo_draws", lambda *args: many - many.mean(dim=0))
     monte_carlo = vae.score(X)
     assert abs(score - monte_carlo) < 0.05
+
+
+def test_a_constant_feature_cannot_drive_the_vae_likelihood_past_the_log_scale_floor():
+    """Mutation audit: the decoder's log standard deviation is clamped at -5: a
+    constant feature is worth at most 5 - log(2 pi) / 2 nats, however far down
+    training drives its parameter."""
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(300, 4)) @ rng.normal(size=(4, 6))
+    X[:, 0] = 3.0
+    vae = VariationalAutoEncoder(
+        n_components=2,
+        hidden_layer_sizes=(16,),
+        max_epochs=20,
+        lr=0.05,
+        batch_size=16,
+        random_state=0,
+    ).fit(X)
+    criterion = vae.net_.criterion_
+    # Training takes the constant feature's log-scale to the bound, and it stays there.
+    assert criterion.log_scale[0].item() <= -5.0
+    floor = criterion.floor(torch.zeros(3, 6)).detach().numpy()
+    assert_allclose(floor[:, 0], -5.0 + 0.5 * np.log(2 * np.pi), rtol=1e-6)
+    assert np.all(floor[:, 1:] > -5.0 + 0.5 * np.log(2 * np.pi))
+    # Below the bound the parameter changes nothing: the score stays bounded.
+    scores = vae.score_samples(X[:20])
+    with torch.no_grad():
+        criterion.log_scale[0] = -20.0
+    assert_array_equal(vae.score_samples(X[:20]), scores)
+    assert np.all(np.isfinite(scores))

@@ -207,3 +207,18 @@ def test_sampling_codes_holds_no_factor_per_sample():
     component = gmm.predict(drawn)
     for k in range(2):
         assert_allclose(drawn[component == k].mean(axis=0), gmm.means_[k], atol=0.1)
+
+
+def test_samples_of_each_component_have_its_covariance():
+    """Mutation audit: a component's codes are drawn with its covariance
+    (noise times the Cholesky factor's transpose), correlations included."""
+    gmm = GaussianMixture(n_components=2, covariance_type="full")
+    gmm.weights_ = np.array([0.5, 0.5])
+    gmm.means_ = np.array([[-20.0, 0.0], [20.0, 0.0]])
+    gmm.covariances_ = np.array([[[1.0, 0.9], [0.9, 1.0]], [[4.0, -1.0], [-1.0, 0.5]]])
+    drawn = sample_codes(gmm, 40_000, np.random.RandomState(0))
+    left = drawn[:, 0] < 0
+    assert 0.48 < left.mean() < 0.52
+    assert_allclose(drawn[left].mean(axis=0), [-20.0, 0.0], atol=0.05)
+    assert_allclose(np.cov(drawn[left].T), [[1.0, 0.9], [0.9, 1.0]], atol=0.05)
+    assert_allclose(np.cov(drawn[~left].T), [[4.0, -1.0], [-1.0, 0.5]], atol=0.1)

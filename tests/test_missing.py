@@ -629,3 +629,73 @@ def test_transforming_in_another_thread_sees_one_imputer_during_a_refit():
     assert 8 in outcomes and 6 in outcomes
     for outcome in outcomes:
         assert outcome in (8, 6) or "but AutoEncoderImputer is expecting" in outcome, outcome
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{"loss": "binary_crossentropy"}, {"scaling": "none"}, {"scaling": "global"}],
+    ids=["bce", "none", "global"],
+)
+def test_a_missing_entry_is_the_mean_of_its_observed_entries(params):
+    """Mutation audit: with half of a feature missing at fit, a missing entry
+    is filled with the mean of its observed entries (not their sum over all
+    rows, half of it), where the scaling does not centre each feature."""
+    rng = np.random.RandomState(0)
+    X = 0.25 + 0.5 * rng.uniform(size=(300, 4)) + np.array([0.0, 0.1, 0.2, -0.2])
+    train = X.copy()
+    train[::2, 1] = np.nan
+    model = AutoEncoder(max_epochs=2, random_state=0, **params).fit(train)
+    holed, filled, halved = X[:5].copy(), X[:5].copy(), X[:5].copy()
+    holed[:, 1] = np.nan
+    filled[:, 1] = np.nanmean(train[:, 1])
+    halved[:, 1] = np.nanmean(train[:, 1]) / 2
+    assert_allclose(model.transform(holed), model.transform(filled), rtol=1e-5, atol=1e-6)
+    assert not np.allclose(model.transform(holed), model.transform(halved), atol=1e-4)
+
+
+def test_the_holed_copies_remove_observed_entries_only():
+    """Mutation audit: each calibration copy removes floor(share * observed)
+    of a row's observed input columns, never one already missing, so a copy's
+    row misses what it missed plus that many (a categorical block whole)."""
+    from skae._calibration import holed_copies
+
+    rng = np.random.RandomState(0)
+    x = rng.normal(size=(200, 11))
+    blocks = [(i, i + 1) for i in range(8)] + [(8, 11)]  # 8 numbers, a 3-wide one-hot
+    starts = np.array([start for start, _ in blocks])
+    missing = rng.uniform(size=(200, 9)) < 0.3
+    missing[:, 0] &= missing[:, 1:].sum(axis=1) < 8  # every row keeps an entry
+    x[np.repeat(missing, [1] * 8 + [3], axis=1)] = np.nan
+    x = torch.as_tensor(x)
+    already = missing.sum(axis=1)
+    n_observed = 9 - already
+    copies = list(holed_copies(x, blocks, np.random.RandomState(1)))
+    # Shares 0 to 7/8, then one copy keeping a single entry (9 columns: one halving).
+    assert [level for level, _ in copies] == list(range(9))
+    for level, copy in copies:
+        holes = torch.isnan(copy).numpy()
+        expected = n_observed - 1 if level == 8 else np.floor(level / 8 * n_observed)
+        assert_array_equal(holes[:, starts].sum(axis=1), already + expected)
+        assert (holes[:, starts] >= missing).all()
+        assert (holes[:, 8:11] == holes[:, 8:9]).all()  # a block is removed whole
+        observed = ~holes
+        assert_array_equal(copy.numpy()[observed], x.numpy()[observed])
+    assert (9 - torch.isnan(copies[8][1][:, starts]).sum(dim=1).numpy() == 1).all()
+
+
+def test_the_calibration_pulls_a_small_group_towards_its_neighbours():
+    """Mutation audit: _smooth gives a group's neighbours the weight of 200
+    rows: a group of 10 rows between two of 1,000 moves most of the way to
+    them, the large ones a sixth of the way to it."""
+    from skae._calibration import _smooth
+
+    at = np.array([1.0, 2.0, 3.0])
+    smoothed = _smooth(at, np.array([1.0, 5.0, 1.0]), np.array([1000, 10, 1000]), at)
+    assert_allclose(smoothed, [2000 / 1200, 250 / 210, 2000 / 1200], rtol=1e-12)
+    # Interpolated between the counts measured, constant beyond them.
+    grid = np.array([0.0, 1.5, 4.0])
+    assert_allclose(
+        _smooth(at, np.array([1.0, 5.0, 1.0]), np.array([1000, 10, 1000]), grid),
+        [2000 / 1200, (2000 / 1200 + 250 / 210) / 2, 2000 / 1200],
+        rtol=1e-12,
+    )

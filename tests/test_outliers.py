@@ -187,3 +187,35 @@ def test_binary_cross_entropy_scores_the_error_not_the_entropy():
     x = torch.tensor([[0.0, 0.5, 1.0, 0.2]])
     logits = torch.logit(x.clamp(1e-6, 1 - 1e-6))
     assert torch.allclose(criterion.score_terms({"x_hat": logits}, x), torch.zeros(1, 4), atol=1e-4)
+
+
+def test_below_ten_rows_per_code_the_code_covariance_is_shrunk():
+    """Mutation audit: under 10 training rows per code (100 rows, 32 codes)
+    the code Gaussian's covariance is Ledoit and Wolf's, and new normal codes
+    fall below the training codes' 5% quantile about as often as 5%; from 10
+    rows per code on it is the sample covariance."""
+    from sklearn.covariance import ledoit_wolf
+
+    from skae._latent_density import REG_COVAR, fit_code_gaussian, gaussian_log_density
+
+    rng = np.random.RandomState(0)
+    codes = rng.normal(size=(100, 32))
+    mean, covariance = fit_code_gaussian(torch.as_tensor(codes))
+    shrunk, _ = ledoit_wolf(codes - codes.mean(axis=0), assume_centered=True)
+    np.testing.assert_allclose(covariance, shrunk + REG_COVAR * np.eye(32), atol=1e-12)
+    assert np.linalg.eigvalsh(covariance).min() > 0.9
+    new = rng.normal(size=(2000, 32))
+    train = gaussian_log_density(mean, covariance, torch.as_tensor(codes)).numpy()
+    fresh = gaussian_log_density(mean, covariance, torch.as_tensor(new)).numpy()
+    assert np.mean(fresh < np.quantile(train, 0.05)) < 0.2
+    # The boundary: 319 rows of 32 codes are shrunk, 320 are not.
+    for n_rows, is_shrunk in ((319, True), (320, False)):
+        codes = rng.normal(size=(n_rows, 32))
+        centred = codes - codes.mean(axis=0)
+        _, covariance = fit_code_gaussian(torch.as_tensor(codes))
+        expected = (
+            ledoit_wolf(centred, assume_centered=True)[0]
+            if is_shrunk
+            else centred.T @ centred / n_rows
+        )
+        np.testing.assert_allclose(covariance, expected + REG_COVAR * np.eye(32), atol=1e-12)
