@@ -29,6 +29,7 @@ import io
 import json
 import math
 import numbers
+import os
 import warnings
 
 import numpy as np
@@ -293,10 +294,12 @@ def to_onnx(estimator: BaseAutoEncoder, *, decoder: bool = False, opset: int | N
     exporter = inspect.signature(torch.onnx.export).parameters
     kwargs = {"dynamo": False} if "dynamo" in exporter else {}
     buffer = io.BytesIO()
-    with warnings.catch_warnings():
-        # Tracing warns of every Python branch on a tensor: the example's
-        # missing entry takes the branch every input may take.
-        warnings.simplefilter("ignore")
+    with warnings.catch_warnings(record=True) as caught:
+        # Tracing warns of every Python branch on a tensor: skae's own take
+        # the branch every input may take (the example's missing entry
+        # included). Those of a subclass's own modules are passed on: a branch
+        # there is frozen into the graph as the example took it.
+        warnings.simplefilter("always")
         torch.onnx.export(
             graph,
             (example,),
@@ -308,6 +311,14 @@ def to_onnx(estimator: BaseAutoEncoder, *, decoder: bool = False, opset: int | N
             do_constant_folding=True,
             **kwargs,
         )
+    package = os.path.dirname(os.path.abspath(__file__))
+    for warning in caught:
+        if issubclass(warning.category, torch.jit.TracerWarning) and not os.path.abspath(
+            warning.filename
+        ).startswith(package + os.sep):
+            warnings.warn_explicit(
+                warning.message, warning.category, warning.filename, warning.lineno
+            )
     model = onnx.load_model_from_string(buffer.getvalue())
     encoding = estimator._encoding()
     if encoding is not None and mode == "rows":

@@ -541,3 +541,34 @@ def test_a_column_transformer_of_mixed_columns_says_what_to_do():
     register_onnx_converters()
     with pytest.raises(RuntimeError, match="give a skae step numeric columns"):
         skl2onnx.to_onnx(ct, frame[:1])
+
+
+def test_a_subclass_branch_on_a_tensor_is_reported():
+    """Probe finding: to_onnx silenced every warning of the trace, so a
+    subclass's module that branched on a tensor (frozen into the graph as the
+    example took it) exported without a word. Its TracerWarning is passed on;
+    skae's own modules' are not."""
+    import warnings
+
+    from skae._architectures import DeterministicLatent
+
+    class BranchingLatent(DeterministicLatent):
+        def forward(self, h):
+            if h.sum() > 0:  # frozen into the graph
+                h = h * 1.0
+            return super().forward(h)
+
+    class Branching(AutoEncoder):
+        def _make_latent(self):
+            return BranchingLatent()
+
+    X = np.random.RandomState(0).normal(size=(60, 4))
+    plain = AutoEncoder(max_epochs=1, random_state=0).fit(X)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        to_onnx(plain)
+    assert not [w for w in caught if issubclass(w.category, torch.jit.TracerWarning)]
+    model = Branching(max_epochs=1, random_state=0).fit(X)
+    with pytest.warns(torch.jit.TracerWarning, match="Python boolean") as record:
+        to_onnx(model)
+    assert {w.filename for w in record} == {__file__}
