@@ -311,11 +311,14 @@ def to_onnx(estimator: BaseAutoEncoder, *, decoder: bool = False, opset: int | N
             do_constant_folding=True,
             **kwargs,
         )
-    package = os.path.dirname(os.path.abspath(__file__))
+    # Raised in skae's code or in torch's own (a functional skae calls).
+    known = tuple(
+        os.path.dirname(os.path.abspath(path)) + os.sep for path in (torch.__file__, __file__)
+    )
     for warning in caught:
         if issubclass(warning.category, torch.jit.TracerWarning) and not os.path.abspath(
             warning.filename
-        ).startswith(package + os.sep):
+        ).startswith(known):
             warnings.warn_explicit(
                 warning.message, warning.category, warning.filename, warning.lineno
             )
