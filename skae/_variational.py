@@ -23,6 +23,9 @@ from ._sizing import VARIATIONAL_MAX_EPOCHS
 
 #: Draws of eps that estimate the ELBO's expectation when n_importance_samples=1.
 ELBO_DRAWS = 8
+#: The largest ``n_importance_samples``: a million draws of 32 codes hold 256 MB
+#: of fixed noise; the bound stops tightening measurably long before.
+MAX_IMPORTANCE_SAMPLES = 10**6
 
 
 @functools.lru_cache(maxsize=32)
@@ -149,7 +152,7 @@ class VariationalAutoEncoder(BaseAutoEncoder):
         :meth:`score` and :meth:`decision_function`, but not ``offset_``,
         which the training scores set at the fit with the K of then, so
         :meth:`predict` no longer flags the share ``contamination`` says;
-        refit for a threshold on the new scores.
+        refit for a threshold on the new scores. At most 1,000,000.
 
     Attributes
     ----------
@@ -180,7 +183,10 @@ class VariationalAutoEncoder(BaseAutoEncoder):
     _parameter_constraints: dict = {
         **BaseAutoEncoder._parameter_constraints,
         "beta": [Interval(Real, 0, None, closed="left")],
-        "n_importance_samples": [Interval(Integral, 1, None, closed="left")],
+        # Each draw's standard normal noise is kept (K x k floats): a K of
+        # 10**9 failed in torch's allocator, with an error that did not name
+        # the parameter.
+        "n_importance_samples": [Interval(Integral, 1, MAX_IMPORTANCE_SAMPLES, closed="both")],
     }
 
     def __init__(

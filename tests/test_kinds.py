@@ -485,10 +485,11 @@ def test_the_elbo_has_no_error_common_to_every_row(monkeypatch):
     assert abs(bound.mean() - monte_carlo.mean()) < 0.05
 
 
-@pytest.mark.parametrize("value", [0, -1, 2.5])
+@pytest.mark.parametrize("value", [0, -1, 2.5, 10**9])
 def test_n_importance_samples_set_after_the_fit_is_checked_when_scoring(value):
     """It is read at each scoring: 0, -1 or 2.5 set after the fit reached
-    torch ("stack expects a non-empty TensorList", ...)."""
+    torch ("stack expects a non-empty TensorList", ...), and 10**9 its
+    allocator (a probe finding), with errors that did not name it."""
     from sklearn.utils._param_validation import InvalidParameterError
 
     X = np.random.RandomState(0).normal(size=(100, 4))
@@ -497,6 +498,8 @@ def test_n_importance_samples_set_after_the_fit_is_checked_when_scoring(value):
     for method in (vae.score_samples, vae.score, vae.explain):
         with pytest.raises(InvalidParameterError, match="n_importance_samples"):
             method(X)
+    with pytest.raises(InvalidParameterError, match=r"range \[1, 1000000\]"):
+        VariationalAutoEncoder(n_importance_samples=value).fit(X)
 
 
 def test_importance_weighted_scores_take_fewer_rows_at_a_time(monkeypatch):
