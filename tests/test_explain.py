@@ -337,3 +337,46 @@ def test_a_rows_explanation_does_not_depend_on_its_batch():
     model.fit(X)
     alone = np.vstack([model.explain(X.iloc[[i]]).to_numpy() for i in range(n)])
     assert_allclose(alone, model.explain(X).to_numpy(), atol=1e-5)
+
+
+def test_a_missing_entry_takes_no_blame():
+    """A missing entry's term is exactly 0 (it adds nothing to the score),
+    however the repairs of the other columns move the reconstruction; the
+    moved column is blamed."""
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(500, 2)) @ rng.normal(size=(2, 6)) + 0.1 * rng.normal(size=(500, 6))
+    model = AutoEncoder(n_components=2, max_epochs=20, random_state=0).fit(X)
+    rows = X[:3].copy()
+    rows[:, 0] += 5 * X[:, 0].std()
+    rows[:, 3] = np.nan
+    terms = model.explain(rows)
+    assert_array_equal(terms[:, 3], 0.0)
+    assert_array_equal(np.argmin(terms[:, :-1], axis=1), 0)
+    assert_allclose(terms.sum(axis=1), model.score_samples(rows), rtol=1e-10)
+
+
+def test_the_numbers_with_the_largest_errors_are_repaired_the_others_keep_their_terms():
+    """Of 10 numeric columns the 8 with the lowest own terms are repaired;
+    the other two gain minus their own terms. On a toy model that wants
+    every entry 0 and predicts 1 for each, a repair of x gains x^2 - 1."""
+    x = torch.arange(1.0, 11.0)[None]
+
+    def score(rows):
+        return -rows.nan_to_num(0.0).square().sum(dim=1)
+
+    def reconstruct(rows):
+        return torch.ones_like(rows)
+
+    own = -x.square()
+    gains = repair_gains(
+        score,
+        reconstruct,
+        x,
+        own,
+        [(j, j + 1) for j in range(10)],
+        [False] * 10,
+        torch.zeros(10),
+        torch.ones(10),
+    )
+    # Columns 0 and 1 (values 1, 2) are not repaired: their gains are 1 and 4.
+    assert_allclose(gains[0], [1.0, 4.0, 8.0, 15.0, 24.0, 35.0, 48.0, 63.0, 80.0, 99.0])

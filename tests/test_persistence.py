@@ -99,6 +99,23 @@ def test_the_history_marks_the_best_epoch_after_load_and_warm_start(blobs, tmp_p
     assert any(expected[4:])
 
 
+def test_a_worse_epoch_after_a_load_is_not_the_best(blobs, tmp_path):
+    """A loaded model's fresh scoring callback takes the best loss of the
+    saved history, the lowest: an epoch between the lowest and the highest
+    loss so far is not marked best."""
+    model = AutoEncoder(max_epochs=15, lr=1e-2, random_state=0).fit(blobs)
+    model.save(tmp_path / "m.skae")
+    loaded = load(tmp_path / "m.skae")
+    # Rows 1.3 times further from the mean: a loss above the best epoch's,
+    # below the first, untrained epoch's.
+    loaded.partial_fit(blobs.mean(axis=0) + 1.3 * (blobs - blobs.mean(axis=0)))
+    history = loaded.net_.history
+    losses = history[:, "train_loss"]
+    assert min(losses[:-1]) < losses[-1] < max(losses[:-1])
+    assert history[-1, "train_loss_best"] is False
+    assert history[:-1, "train_loss_best"] == model.net_.history[:, "train_loss_best"]
+
+
 def test_convolutional_round_trip_keeps_the_image_shape(digits, tmp_path):
     X = digits[0][:200]
     model = skae.ConvolutionalAutoEncoder(
@@ -745,6 +762,7 @@ def test_a_file_without_its_error_scales_is_refused(saved, tmp_path):
         ("array/code_mean_", r"lacks \['code_mean_'\]"),
         ("array/missing_shift_", r"lacks \['missing_shift_'\]"),
         ("module/input_low", "'input_high' without the other end"),
+        ("module/input_high", "'input_low' without the other end"),
     ],
 )
 def test_a_file_with_half_of_a_pair_is_refused(saved, tmp_path, key, message):
@@ -1020,6 +1038,29 @@ def test_fitted_arrays_of_another_dtype_or_not_finite_are_refused(saved, tmp_pat
         bad = _with_tensor(saved, tmp_path / "bad.skae", name, value)
         with pytest.raises(ValueError, match=match):
             load(bad)
+
+
+def test_a_file_whose_error_scales_are_not_positive_is_refused(saved, tmp_path):
+    """The error scales divide each feature's error in the score: a negative
+    one loaded and flipped the sign of that feature's term."""
+    with zipfile.ZipFile(saved) as archive:
+        tensors = torch.load(io.BytesIO(archive.read(TENSORS)), weights_only=True)
+    negative = -tensors["array/error_scale_"]
+    bad = _with_tensor(saved, tmp_path / "bad.skae", "array/error_scale_", negative)
+    with pytest.raises(ValueError, match="'error_scale_' must be positive"):
+        load(bad)
+
+
+def test_a_file_whose_code_covariance_is_not_symmetric_is_refused(saved, tmp_path):
+    """A Cholesky factorisation reads one triangle only: an edited upper
+    triangle passed it and loaded, scoring and sampling with another matrix."""
+    with zipfile.ZipFile(saved) as archive:
+        tensors = torch.load(io.BytesIO(archive.read(TENSORS)), weights_only=True)
+    covariance = tensors["array/code_covariance_"].clone()
+    covariance[0, 1] += 5.0
+    bad = _with_tensor(saved, tmp_path / "bad.skae", "array/code_covariance_", covariance)
+    with pytest.raises(ValueError, match="'code_covariance_' must be a symmetric positive"):
+        load(bad)
 
 
 def _edited_categories(meta, categories=None, kinds=None):

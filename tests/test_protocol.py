@@ -1307,3 +1307,145 @@ def test_predicting_in_another_thread_leaves_a_partial_fit_as_it_is_alone():
     assert_array_equal(model.score_samples(new), after)
     for scores in seen:  # each one of the two models', never a mixture
         assert np.array_equal(scores, before) or np.array_equal(scores, after)
+
+
+# --- loss terms, divergence, hold-out and schedule details --------------------
+
+
+def test_the_logged_loss_terms_are_row_weighted_means_that_add_up_to_the_loss():
+    """100 rows in batches of 32 (the last of 4): each term's epoch value is
+    its mean over the rows, as the loss's, so the terms add up to it."""
+    X = np.random.RandomState(0).normal(size=(100, 4))
+    model = SparseAutoEncoder(max_epochs=2, batch_size=32, sparsity_weight=0.1, random_state=0)
+    history = model.fit(X).net_.history
+    for epoch in history:
+        sizes = [batch["train_batch_size"] for batch in epoch["batches"]]
+        losses = [batch["train_loss"] for batch in epoch["batches"]]
+        assert sizes == [32, 32, 32, 4]
+        assert epoch["train_loss"] == pytest.approx(np.average(losses, weights=sizes), rel=1e-6)
+        assert 0.0 < epoch["train_sparsity"] < epoch["train_reconstruction"]
+        total = epoch["train_reconstruction"] + epoch["train_sparsity"]
+        assert total == pytest.approx(epoch["train_loss"], rel=1e-5)
+
+
+@pytest.mark.parametrize("first, factor", [(1, 2), (3, 2), (2, 3), (5, 1)])
+def test_the_restart_phase_is_cosine_annealing_warm_restarts_own(first, factor):
+    """The place in the cycles that skae derives for a loaded model is the
+    one the torch schedule reaches by stepping, at a restart (step 1 of
+    cycles 1, 2, 4: (0, 2)) and within a cycle."""
+    from skae._net import _restart_phase
+
+    assert [_restart_phase(s, 1, 2) for s in (1, 3, 7)] == [(0, 2), (0, 4), (0, 8)]
+    optimizer = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=1.0)
+    schedule = torch.optim.lr_scheduler.CosineAnnealingWarmRestarts(
+        optimizer, T_0=first, T_mult=factor
+    )
+    for step in range(40):
+        assert _restart_phase(step, first, factor) == (schedule.T_cur, schedule.T_i), step
+        optimizer.step()
+        schedule.step()
+
+
+def test_a_pass_whose_middle_batch_loss_is_not_finite_diverged():
+    """Every batch loss of a pass is checked, not the last one only: a
+    validation pass (no step spreads the inf) whose second of three batches
+    overflows raises."""
+    X = np.random.RandomState(0).normal(size=(200, 4))
+    net = AutoEncoder(n_components=2, max_epochs=1, batch_size=64, random_state=0).fit(X).net_
+    rows = torch.zeros(192, 4)
+    rows[70] = 1e30
+    batches = [rows[:64], rows[64:128], rows[128:]]
+    net.history.new_epoch()
+    with pytest.raises(FloatingPointError, match="the valid loss is inf"):
+        net.run_single_epoch(batches, training=False, prefix="valid", step_fn=net.validation_step)
+    losses = [batch["valid_loss"] for batch in net.history[-1]["batches"]]
+    assert np.isfinite(losses[0]) and losses[1] == np.inf and np.isfinite(losses[2])
+
+
+def test_a_reconstruction_that_overflows_with_the_penalty_blames_the_learning_rate():
+    """The penalty is named only when it alone overflows: with the
+    reconstruction's loss infinite too, the advice is the learning rate
+    and the input."""
+    X = np.random.RandomState(0).normal(size=(64, 3)) * 1e25
+    model = SparseAutoEncoder(
+        sparsity_weight=1e39, scaling="none", lr=1e-12, max_epochs=1, random_state=0
+    )
+    with pytest.raises(FloatingPointError, match="diverged") as error:
+        model.fit(X)
+    assert "Try a lower learning rate than lr=1e-12" in str(error.value)
+    assert "penalty term" not in str(error.value)
+
+
+@pytest.mark.parametrize(
+    "n, fraction, n_valid", [(7, 0.1, 1), (208, 0.1, 21), (30, 0.26, 8), (10, 0.86, 9)]
+)
+def test_early_stopping_holds_out_the_rounded_fraction(n, fraction, n_valid):
+    """validation_fraction * n_samples rounded to the nearest row: 0.7 is
+    one row, 20.8 are 21."""
+    X = np.random.RandomState(0).normal(size=(n, 3))
+    model = AutoEncoder(
+        n_components=1,
+        max_epochs=2,
+        early_stopping=True,
+        validation_fraction=fraction,
+        random_state=0,
+    ).fit(X)
+    for epoch in model.net_.history:
+        batches = epoch["batches"]
+        assert sum(b.get("valid_batch_size", 0) for b in batches) == n_valid
+        assert sum(b.get("train_batch_size", 0) for b in batches) == n - n_valid
+
+
+@pytest.mark.parametrize("n, fraction", [(2, 0.9), (3, 0.9), (1, 0.5), (10, 0.01)])
+def test_early_stopping_without_a_row_on_either_side_says_why(n, fraction):
+    """A fraction that leaves no training row (2 rows at 0.9) or no
+    validation row is skae's ValueError (it was an IndexError)."""
+    X = np.random.RandomState(0).normal(size=(n, 3))
+    model = AutoEncoder(
+        n_components=1, max_epochs=2, early_stopping=True, validation_fraction=fraction
+    )
+    with pytest.raises(ValueError, match="needs at least one training and one validation"):
+        model.fit(X)
+
+
+def test_a_boolean_mask_without_a_true_is_all_numeric(blobs):
+    """categorical_features=[False] * n_features names no categorical column:
+    the model is the one of the default numeric spec."""
+    mask = [False] * blobs.shape[1]
+    model = AutoEncoder(max_epochs=2, categorical_features=mask, random_state=0).fit(blobs)
+    numeric = AutoEncoder(max_epochs=2, categorical_features=None, random_state=0).fit(blobs)
+    assert model.is_categorical_ is None
+    back = model.inverse_transform(model.transform(blobs[:5]))
+    assert isinstance(back, np.ndarray) and back.dtype == np.float64
+    assert_array_equal(model.transform(blobs), numeric.transform(blobs))
+
+
+def test_the_kl_sparsity_penalty_is_its_formula_down_to_a_rate_of_1e6():
+    """weight * sum_j KL(rho || rho_hat_j), the mean activations held in
+    [1e-6, 1 - 1e-6] only: a target of 0.001 and activations of 1e-4
+    (below it), 0.3 and 1e-9 (held at 1e-6)."""
+    from skae._penalties import KLSparsity
+
+    rates = np.array([1e-4, 0.3, 1e-9])
+    z = torch.tensor(np.tile(rates, (8, 1)), dtype=torch.float64)
+    rho, rho_hat = 1e-3, np.clip(rates, 1e-6, 1 - 1e-6)
+    kl = rho * np.log(rho / rho_hat) + (1 - rho) * np.log((1 - rho) / (1 - rho_hat))
+    penalty = KLSparsity(2.0, rho)(None, None, {"z": z})
+    assert float(penalty) == pytest.approx(2.0 * kl.sum(), rel=1e-9)
+
+
+def test_the_time_left_is_the_remaining_epochs_and_zero_at_the_end(blobs):
+    """Steps slowed to at least 20 ms: after the first of two epochs of 4
+    steps, 4 steps are left (at least 0.08 s); after the last, none."""
+    import time
+
+    class Slow(Callback):
+        def on_batch_end(self, net, training=False, **kwargs):
+            if training:
+                time.sleep(0.02)
+
+    model = AutoEncoder(
+        max_epochs=2, batch_size=50, verbose=1, callbacks=[Slow()], random_state=0
+    ).fit(blobs)
+    left = model.net_.history[:, "time_left"]
+    assert left[0] >= 0.05 and left[1] == 0.0

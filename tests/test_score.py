@@ -296,3 +296,66 @@ def test_mass_volume_scorer_checks_n_uniform(n_uniform, error, blobs):
     est = AutoEncoder(max_epochs=1, random_state=0).fit(blobs)
     with pytest.raises(error, match="n_uniform"):
         mass_volume_scorer(est, blobs, n_uniform=n_uniform)
+
+
+class _FixedScores:
+    """A detector whose ``score_samples`` is a known function of the rows."""
+
+    def __init__(self, function):
+        self.function = function
+
+    def score_samples(self, X):
+        return self.function(np.asarray(X, dtype=np.float64))
+
+
+def test_mass_volume_is_minus_the_mean_mass_for_a_score_that_is_the_value():
+    """Scores x on held-out rows spread evenly over [0, 1]: the level set of
+    mass alpha is [1 - alpha, 1], of volume alpha, so the scorer is minus the
+    mean of the masses 0.9, 0.901, ..., 0.999, -0.9495 (up to the draws)."""
+    X = np.linspace(0.0, 1.0, 1001)[:, None]
+    detector = _FixedScores(lambda rows: rows[:, 0])
+    assert mass_volume_scorer(detector, X) == pytest.approx(-0.9495, abs=0.01)
+    # Reversed, the level sets are [0, alpha]: the same volumes.
+    reversed_ = _FixedScores(lambda rows: -rows[:, 0])
+    assert mass_volume_scorer(reversed_, X) == pytest.approx(-0.9495, abs=0.01)
+
+
+def test_mass_volume_counts_draws_that_tie_with_the_threshold_as_inside():
+    """A level set holds the draws scoring at least its threshold: with every
+    held-out row on the diagonal of the unit square, scored 1 as the half
+    x0 >= x1, every threshold is 1 and the level sets are that half."""
+    t = np.linspace(0.0, 1.0, 200)
+    X = np.c_[t, t]
+    half = _FixedScores(lambda rows: (rows[:, 0] >= rows[:, 1]).astype(float))
+    assert mass_volume_scorer(half, X) == pytest.approx(-0.5, abs=0.01)
+    # A constant score: every draw ties, and the level sets are the box.
+    constant = _FixedScores(lambda rows: np.ones(len(rows)))
+    assert mass_volume_scorer(constant, X) == -1.0
+
+
+def test_mass_volume_names_a_bool_column_of_another_detector():
+    """For an estimator that is not skae's, a bool column is refused by its
+    dtype, as a category, and named."""
+    import pandas as pd
+
+    rng = np.random.RandomState(0)
+    X = pd.DataFrame(
+        {"a": rng.normal(size=300), "b": rng.normal(size=300), "flag": rng.rand(300) > 0.5}
+    )
+    model = IsolationForest(random_state=0).fit(X)
+    for scorer in (mass_volume_scorer, reconstruction_error_scorer):
+        with pytest.raises(ValueError, match=r"categorical columns: \['flag'\]"):
+            scorer(model, X)
+
+
+def test_the_scorers_refuse_rows_without_observed_entries(blobs):
+    """With no observed entry there is no error to average (numpy's mean of
+    nothing, NaN), and a feature never observed has no box to draw in
+    (numpy's OverflowError): each is the scorer's ValueError."""
+    est = AutoEncoder(n_components=2, max_epochs=3, random_state=0).fit(blobs)
+    with pytest.raises(ValueError, match="at least one observed entry"):
+        reconstruction_error_scorer(est, np.full((5, blobs.shape[1]), np.nan))
+    held_out = blobs[:50].copy()
+    held_out[:, 2] = np.nan
+    with pytest.raises(ValueError, match="every feature observed in at least one sample"):
+        mass_volume_scorer(est, held_out)

@@ -1,0 +1,59 @@
+"""``AutoEncoderImputer``: its default estimator, its refits and its ordered
+categories."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from numpy.testing import assert_array_equal
+
+from skae import AutoEncoder, AutoEncoderImputer, DenoisingAutoEncoder
+
+
+def test_the_default_estimator_codes_half_the_features():
+    """The documented default: n_components=max(2, n_features // 2)."""
+    X = np.random.RandomState(0).normal(size=(100, 10))
+    X[::4, 0] = np.nan
+    imputer = AutoEncoderImputer(random_state=0).fit(X)
+    assert isinstance(imputer.estimator_, DenoisingAutoEncoder)
+    assert imputer.estimator_.n_components == imputer.estimator_.n_components_ == 5
+
+
+def test_a_refit_refused_for_an_infinite_value_keeps_the_previous_fit():
+    """The imputer's own check refuses inf: the imputer is left as it was,
+    and fills as it did."""
+    X = np.random.RandomState(0).normal(size=(100, 3))
+    X[::4, 0] = np.nan
+    imputer = AutoEncoderImputer(DenoisingAutoEncoder(max_epochs=2, random_state=0)).fit(X)
+    estimator, filled = imputer.estimator_, imputer.transform(X)
+    bad = X[:, :2].copy()
+    bad[0, 1] = np.inf
+    with pytest.raises(ValueError, match="infinity"):
+        imputer.fit(bad)
+    assert imputer.estimator_ is estimator and imputer.n_features_in_ == 3
+    assert_array_equal(imputer.transform(X), filled)
+
+
+def test_an_ordered_category_in_another_order_than_the_fits_is_refused():
+    """Filled categories have no place in an order the fit did not see
+    (L < S against S < M < L): a ValueError, not a guess."""
+    rng = np.random.RandomState(0)
+    size = pd.Categorical(
+        rng.choice(["S", "M", "L"], p=[0.05, 0.9, 0.05], size=300),
+        categories=["S", "M", "L"],
+        ordered=True,
+    )
+    X = pd.DataFrame({"x": rng.normal(size=300), "size": size})
+    imputer = AutoEncoderImputer(AutoEncoder(max_epochs=5, random_state=0)).fit(X)
+    new = pd.DataFrame(
+        {
+            "x": [0.0, 0.1, 0.2],
+            "size": pd.Categorical([None, "L", "S"], categories=["L", "S"], ordered=True),
+        }
+    )
+    with pytest.raises(ValueError, match=r"ordered category whose order differs"):
+        imputer.transform(new)
+    # In the fit's order, the filled category takes its place in it.
+    new["size"] = pd.Categorical([None, "L", "S"], categories=["S", "L"], ordered=True)
+    filled = imputer.transform(new)["size"]
+    assert list(filled.cat.categories) == ["S", "M", "L"] and filled.cat.ordered
+    assert filled.tolist() == ["M", "L", "S"]
