@@ -1737,9 +1737,9 @@ class BaseAutoEncoder(
         ``INFERENCE_BATCH_SIZE``; a kind that decodes many codes per row
         scores fewer at a time.
 
-        4,096 rows whatever the width held 1.3 GB per copy of a row at
-        20,000 features (several at once); a convolutional network holds
-        its channels' maps besides."""
+        4,096 rows whatever the width held 328 MB per float32 copy of a
+        batch at 20,000 features, and a score holds several at once; a
+        convolutional network holds its channels' maps besides."""
         module = self.net_.module_
         floats = getattr(module, "skae_floats_per_row", None)
         if floats is None:

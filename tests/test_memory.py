@@ -278,7 +278,7 @@ def test_an_integer_array_beyond_working_memory_is_cast_batch_by_batch(tmp_path)
 
 def test_inference_batches_are_sized_by_the_working_memory():
     """Probe finding: inference ran 4,096 rows at a time whatever the width
-    (1.3 GB per copy of a batch at 20,000 features). A batch holds as many
+    (328 MB per float32 copy of a batch at 20,000 features). A batch holds as many
     rows as scikit-learn's ``working_memory`` has room for, with the same
     scores."""
     from sklearn import config_context
