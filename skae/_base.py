@@ -226,28 +226,22 @@ def _float32_default():
         torch.set_default_dtype(previous)
 
 
-def _activation_floats(module: torch.nn.Module, width: int, device) -> int:
-    """Floats per row that a forward pass of ``module`` holds: the outputs of
-    its layers, measured on one row of ``width`` zeros, and ``ROW_COPIES``
-    copies of the row."""
+def _activation_floats(module: torch.nn.Module, width: int) -> int:
+    """Floats per row that a forward pass of ``module`` holds, at most:
+    ``ROW_COPIES`` copies of the row, each linear layer's outputs, and each
+    convolution's maps (its channels times the row's ``width``, a bound on
+    its positions).
+
+    Read off the layers, not measured by a pass: a pass on one row failed
+    in a subclass's batch normalisation (which needs two rows), showed an
+    extra input to the user's forward hooks, and, run by threads at once,
+    counted each other's layers."""
     floats = ROW_COPIES * width
-
-    def count(_, __, output) -> None:
-        nonlocal floats
-        outputs = output.values() if isinstance(output, dict) else (output,)
-        floats += sum(o.numel() for o in outputs if isinstance(o, torch.Tensor))
-
-    leaves = [m for m in module.modules() if not any(m.children())]
-    hooks = [m.register_forward_hook(count) for m in leaves]
-    training = module.training
-    try:
-        module.eval()
-        with torch.inference_mode():
-            module(torch.zeros((1, width), device=device))
-    finally:
-        for hook in hooks:
-            hook.remove()
-        module.train(training)
+    for layer in module.modules():
+        if isinstance(layer, torch.nn.Linear):
+            floats += layer.out_features
+        elif isinstance(layer, torch.nn.modules.conv._ConvNd):
+            floats += layer.out_channels * width
     return floats
 
 
@@ -1008,10 +1002,11 @@ class BaseAutoEncoder(
         outlier). From small chunks, the density used by :meth:`sample` and
         the calibration of rows with missing entries (most of such a call's
         cost) are refitted once 64 rows are new since they were, the rest at
-        every call. The rows kept (standardised, at most 256) go with the
-        model into pickles and files, so that ``partial_fit`` continues there
-        as it would have here. A chunk with no observed value (every entry
-        NaN) is refused.
+        every call. Rows with no observed value (every entry NaN) count in
+        none of these numbers and set none of the statistics. The rows kept
+        (standardised, at most 256) go with the model into pickles and
+        files, so that ``partial_fit`` continues there as it would have here.
+        A chunk with no observed value at all is refused.
 
         Parameters
         ----------
@@ -1740,14 +1735,11 @@ class BaseAutoEncoder(
         4,096 rows whatever the width held 328 MB per float32 copy of a
         batch at 20,000 features, and a score holds several at once; a
         convolutional network holds its channels' maps besides."""
-        module = self.net_.module_
-        floats = getattr(module, "skae_floats_per_row", None)
-        if floats is None:
-            floats = _activation_floats(module, len(self.mean_), self.device_)
-            # Kept on the module: measured once per network (a small pass).
-            module.skae_floats_per_row = floats
-        rows = get_config()["working_memory"] * 2**20 // (4 * floats)
-        return int(min(INFERENCE_BATCH_SIZE, max(1, rows)))
+        floats = _activation_floats(self.net_.module_, len(self.mean_))
+        rows = get_config()["working_memory"] * 2**20 / (4 * floats)
+        if not rows < INFERENCE_BATCH_SIZE:  # inf (no limit) or NaN included
+            return INFERENCE_BATCH_SIZE
+        return max(1, int(rows))
 
     def _checked_score(self, module: torch.nn.Module, x: torch.Tensor) -> torch.Tensor:
         """A kind's own :meth:`_score_samples_scaled` on the training rows,

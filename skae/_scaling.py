@@ -232,10 +232,13 @@ def fit_input_scaling(
     # 1e13 (770 epsilons of it) was taken for a constant, centred 1.34 off
     # and amplified 1,500 times.
     eps = np.finfo(np.float64).eps
-    # An overflowed spread is measured again too: a constant of 1e200 has a
-    # mean rounded by 1e184, whose square overflows (refused, where 1e150
-    # and 1e307 were taken as the constants they are).
-    constant = (scale <= 1e3 * eps * np.abs(mean)) | (np.isinf(scale) & np.isfinite(mean))
+    constant = scale <= 1e3 * eps * np.abs(mean)
+    if per_feature_scaling(scaling, unit_interval):
+        # An overflowed spread is measured again too: a constant of 1e200 has
+        # a mean rounded by 1e184, whose square overflows (refused, where
+        # 1e150 and 1e307 were taken as the constants they are). One scale
+        # for every feature is not measured again: such data are refused.
+        constant |= np.isinf(scale) & np.isfinite(mean)
     if per_feature_scaling(scaling, unit_interval) and constant.any():
         columns = np.flatnonzero(constant)
         # Centred on a value the feature takes, not on the rounded mean: a

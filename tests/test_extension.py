@@ -163,3 +163,33 @@ def test_hooks_that_break_the_training_loss_or_the_score_are_refused_by_name():
     model = TermsOnly(**FAST).fit(X)
     with pytest.raises(NotImplementedError, match="overrides _feature_terms_scaled but not"):
         model.explain(X[:3])
+
+
+def test_a_module_with_batch_statistics_fits_and_scores_with_no_extra_pass():
+    """Regression-hunt finding: sizing the inference batches by a pass of the
+    network on one row of zeros broke a subclass's batch normalisation
+    (which needs two rows), and showed the user's forward hooks an extra
+    input. The batches are sized from the layers, without a pass."""
+    from skae import AutoEncoder
+
+    class BatchNormAE(AutoEncoder):
+        def _make_module(self, n_features):
+            k = self._n_codes()
+            encoder = torch.nn.Sequential(
+                torch.nn.Linear(n_features, 16),
+                torch.nn.BatchNorm1d(16, track_running_stats=False),
+                torch.nn.ReLU(),
+                torch.nn.Linear(16, k),
+            )
+            decoder = torch.nn.Sequential(
+                torch.nn.Linear(k, 16), torch.nn.ReLU(), torch.nn.Linear(16, n_features)
+            )
+            return AutoEncoderModule(encoder, decoder, self._make_latent(), n_features)
+
+    X = np.random.RandomState(0).normal(size=(300, 6))
+    model = BatchNormAE(n_components=2, max_epochs=2, random_state=0).fit(X)
+    assert model.score_samples(X).shape == (300,)
+    seen = []
+    model.net_.module_.encoder.register_forward_hook(lambda m, i, o: seen.append(len(i[0])))
+    model.transform(X[:5])
+    assert seen == [5]

@@ -298,6 +298,15 @@ def test_inference_batches_are_sized_by_the_working_memory():
     # 1 MiB holds about 30 rows of 2,000 floats, four copies and the layers.
     assert 10 <= max(batches) <= 32 and sum(batches) == 300
     np.testing.assert_allclose(small, scores, rtol=1e-5)
+    # No limit is the largest batch (inf // floats, NaN, gave one row at a time).
+    batches.clear()
+    hook = est.net_.module_.register_forward_pre_hook(lambda _, args: batches.append(len(args[0])))
+    try:
+        with config_context(working_memory=float("inf")):
+            est.score_samples(np.tile(X, (20, 1)))
+    finally:
+        hook.remove()
+    assert batches == [4096, 1904]
 
 
 def test_the_missing_value_calibration_holds_one_holed_copy_at_a_time(monkeypatch):
