@@ -227,10 +227,13 @@ def _float32_default():
 
 
 def _activation_floats(module: torch.nn.Module, width: int) -> int:
-    """Floats per row that a forward pass of ``module`` holds, at most:
-    ``ROW_COPIES`` copies of the row, each linear layer's outputs, and each
-    convolution's maps (its channels times the row's ``width``, a bound on
-    its positions).
+    """Floats per row that a forward pass of ``module`` holds, as read off
+    its layers: ``ROW_COPIES`` copies of the row, each linear layer's
+    outputs, and each convolution's maps (its channels times the row's
+    ``width``, a bound on its positions where no map is wider than the row,
+    as in skae's architectures). A subclass's layers that widen the row
+    beyond that (upsampling past it, recurrent or embedding layers) are not
+    counted: such a kind overrides ``_inference_rows``.
 
     Read off the layers, not measured by a pass: a pass on one row failed
     in a subclass's batch normalisation (which needs two rows), showed an
@@ -469,7 +472,12 @@ class BaseAutoEncoder(
         latent component splits (``n_components`` values, twice that for a
         variational one), the decoder maps the codes back, and its ``forward``
         returns the dict the losses read (``"z"``, ``"x_hat"``); it adds the
-        input side's clipping, gain and filling of missing entries;
+        input side's clipping, gain and filling of missing entries. Inference
+        runs as many rows at a time as scikit-learn's ``working_memory``
+        holds, counting each linear layer's outputs and each convolution's
+        channels times the input width; a network whose layers hold more per
+        row (upsampling past the input, recurrent layers) overrides
+        ``_inference_rows()`` to return fewer;
     ``_make_criterion(n_features)``
         the reconstruction loss, a ``skae._reconstruction.PerFeatureLoss``
         that defines ``per_feature(out, x)`` (each entry's loss, of shape
@@ -1734,7 +1742,9 @@ class BaseAutoEncoder(
 
         4,096 rows whatever the width held 328 MB per float32 copy of a
         batch at 20,000 features, and a score holds several at once; a
-        convolutional network holds its channels' maps besides."""
+        convolutional network holds its channels' maps besides. A kind whose
+        own layers hold more than :func:`_activation_floats` reads off them
+        overrides this."""
         floats = _activation_floats(self.net_.module_, len(self.mean_))
         rows = get_config()["working_memory"] * 2**20 / (4 * floats)
         if not rows < INFERENCE_BATCH_SIZE:  # inf (no limit) or NaN included
