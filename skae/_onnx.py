@@ -38,6 +38,7 @@ from sklearn.utils.validation import check_is_fitted
 from torch import nn
 
 from ._base import BaseAutoEncoder
+from ._warnings import PACKAGE
 
 #: The outputs of :func:`to_onnx`'s graph, named after the methods they equal.
 OUTPUTS = ("transform", "inverse_transform", "score_samples", "decision_function", "predict")
@@ -312,9 +313,7 @@ def to_onnx(estimator: BaseAutoEncoder, *, decoder: bool = False, opset: int | N
             **kwargs,
         )
     # Raised in skae's code or in torch's own (a functional skae calls).
-    known = tuple(
-        os.path.dirname(os.path.abspath(path)) + os.sep for path in (torch.__file__, __file__)
-    )
+    known = (PACKAGE, os.path.dirname(os.path.abspath(torch.__file__)) + os.sep)
     for warning in caught:
         if issubclass(warning.category, torch.jit.TracerWarning) and not os.path.abspath(
             warning.filename

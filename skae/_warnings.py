@@ -8,7 +8,8 @@ import warnings
 
 import skorch
 
-_PACKAGE = os.path.dirname(os.path.abspath(__file__)) + os.sep
+#: skae's own folder: a frame or warning whose file lies in it is skae's.
+PACKAGE = os.path.dirname(os.path.abspath(__file__)) + os.sep
 #: skorch, the training engine: a callback's warning passes through its loop.
 _ENGINE = os.path.dirname(os.path.abspath(skorch.__file__)) + os.sep
 
@@ -30,7 +31,7 @@ def warn_caller(message: str, category: type[Warning] = UserWarning) -> None:
     # stacklevel 2 is the frame that called this function.
     frame, level = sys._getframe(1), 2
     while frame is not None and (
-        frame.f_code.co_filename.startswith((_PACKAGE, _ENGINE))
+        frame.f_code.co_filename.startswith((PACKAGE, _ENGINE))
         or (
             frame.f_code.co_name in ("wrapper", "wrapped")
             and frame.f_code.co_filename.endswith(_WRAPPERS)
