@@ -335,9 +335,10 @@ class _SeededTorch:
             self._lock.release()
 
 
-def _checked_callbacks(callbacks: list | None) -> list:
+def _checked_callbacks(callbacks: list | None, *, validated: bool = True) -> list:
     """``callbacks``, each a skorch callback or a ``(name, callback)`` pair;
-    a ValueError naming the first that is not."""
+    a ValueError naming the first that is not, or, without held-out rows
+    (not ``validated``), the first that watches a validation score."""
     for entry in callbacks or []:
         callback = entry[1] if isinstance(entry, tuple) and len(entry) == 2 else entry
         if not isinstance(callback, Callback):
@@ -351,6 +352,15 @@ def _checked_callbacks(callbacks: list | None) -> list:
             raise ValueError(
                 f"{type(callback).__name__} scores predictions against targets, which an "
                 "autoencoder has none of; its losses are in net_.history already."
+            )
+        monitor = getattr(callback, "monitor", None)
+        if not validated and isinstance(monitor, str) and monitor.startswith("valid_"):
+            # skorch's KeyError from deep in the first epoch said only that
+            # the history had no such key.
+            raise ValueError(
+                f"{type(callback).__name__} monitors {monitor!r}, a score of the rows "
+                "that early_stopping=True holds out in fit (partial_fit holds out "
+                "none); set early_stopping=True, or monitor 'train_loss'."
             )
     return list(callbacks or [])
 
@@ -1071,6 +1081,10 @@ class BaseAutoEncoder(
             # the parameters set since now apply (lr, beta, ...): a negative
             # penalty weight or lr=0 must not train silently.
             self._validate_params()
+        if partial:
+            # Before the epoch: a callback kept from fit that watches the
+            # held-out rows' score failed at its end, with skorch's KeyError.
+            _checked_callbacks(self.callbacks, validated=False)
         network = self._network_parameters()
         if not first:
             self._check_same_network(network, "partial_fit" if partial else "warm_start=True")
@@ -1589,7 +1603,7 @@ class BaseAutoEncoder(
             callbacks.append(("progress_bar", ProgressBar()))
         callbacks.extend(self._make_callbacks())
         # Copies, so that fitting never changes the objects the user passed.
-        callbacks.extend(copy.deepcopy(_checked_callbacks(self.callbacks)))
+        callbacks.extend(copy.deepcopy(_checked_callbacks(self.callbacks, validated=holdout)))
         return callbacks
 
     def _criterion(self, n_features: int) -> torch.nn.Module:

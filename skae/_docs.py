@@ -198,7 +198,10 @@ PARAMETERS = """\
         that score predictions against targets (``EpochScoring``,
         ``BatchScoring``) do not apply, and are refused with a ValueError:
         an autoencoder has no ``y``, and its losses are in ``net_.history``
-        already.
+        already. A callback that monitors a validation score (``Checkpoint``,
+        ``EarlyStopping``: ``"valid_loss"``) needs ``early_stopping=True``,
+        whose held-out rows give it, and ``fit`` (``partial_fit`` holds out
+        none); without them it is refused with a ValueError.
     accelerator : accelerate.Accelerator, default=None
         Train through Hugging Face Accelerate (skorch's
         ``skorch.hf.AccelerateMixin``): mixed precision, or one model

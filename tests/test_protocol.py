@@ -1,5 +1,6 @@
 """The scikit-learn protocol, checked once for every kind of autoencoder."""
 
+import copy
 import pickle
 import warnings
 
@@ -955,6 +956,33 @@ def test_callbacks_that_score_against_targets_are_refused(blobs, early_stopping)
         model = AutoEncoder(max_epochs=1, early_stopping=early_stopping, callbacks=[callback])
         with pytest.raises(ValueError, match="Scoring scores predictions against targets"):
             model.fit(blobs)
+
+
+def test_callbacks_that_watch_a_validation_score_need_the_held_out_rows(blobs, tmp_path):
+    """Without early stopping's held-out rows skorch failed in the first
+    epoch with a KeyError ("Key 'valid_loss' was not found in history")."""
+    from skorch.callbacks import Checkpoint, EarlyStopping
+
+    for callback in (EarlyStopping(patience=2), Checkpoint(dirname=str(tmp_path))):
+        model = AutoEncoder(max_epochs=2, callbacks=[callback], random_state=0)
+        with pytest.raises(ValueError, match="monitors 'valid_loss.*early_stopping=True"):
+            model.fit(blobs)
+        assert not hasattr(model, "net_")
+        model.set_params(early_stopping=True)
+        with pytest.raises(ValueError, match="partial_fit holds out none"):
+            model.partial_fit(blobs)
+        model.fit(blobs)
+        assert "valid_loss" in model.net_.history[-1]
+        # Kept from fit, it is refused before partial_fit's epoch, which
+        # moves nothing.
+        weights = copy.deepcopy(model.net_.module_.state_dict())
+        with pytest.raises(ValueError, match="partial_fit holds out none"):
+            model.partial_fit(blobs)
+        for name, value in model.net_.module_.state_dict().items():
+            assert torch.equal(value, weights[name])
+    # Watching the training loss needs no held-out rows.
+    watching = EarlyStopping(monitor="train_loss", patience=2)
+    AutoEncoder(max_epochs=2, callbacks=[watching], random_state=0).fit(blobs)
 
 
 def test_verbose_says_when_it_scores_the_training_rows(blobs, capsys):
