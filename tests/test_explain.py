@@ -307,6 +307,33 @@ def test_the_variational_feature_terms_are_shortfalls_from_a_perfect_reconstruct
     assert_allclose(terms.sum(axis=1), est.score_samples(blobs), rtol=1e-10)
 
 
+def test_the_variational_terms_of_rows_with_missing_entries_are_shortfalls():
+    """Mutation audit: with missing entries, a feature's term is its shortfall
+    from a perfect reconstruction's likelihood, scaled to a whole row as the
+    likelihood is: at most 0, and about 0 for a feature the model
+    reconstructs perfectly. With the floor (log sigma + log(2 pi) / 2, -4.08
+    for a constant feature) left unscaled, that feature's term was +1.9 in
+    rows missing half their entries, though the terms still added up."""
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(300, 4)) @ rng.normal(size=(4, 6))
+    X[:, 0] = 3.0
+    vae = VariationalAutoEncoder(
+        n_components=2,
+        hidden_layer_sizes=(16,),
+        max_epochs=20,
+        lr=0.05,
+        batch_size=16,
+        random_state=0,
+    ).fit(X)
+    rows = X[:10].copy()
+    rows[:, 3:] = np.nan
+    terms = vae.explain(rows)
+    assert_array_equal(terms[:, 3:6], 0.0)
+    assert np.all(terms[:, :3] <= 1e-12)
+    assert np.all(terms[:, 0] > -0.25)  # the constant feature: reconstructed
+    assert_allclose(terms.sum(axis=1), vae.score_samples(rows), rtol=1e-10)
+
+
 def test_the_floor_of_each_likelihood_is_its_perfect_reconstructions_loss():
     x = torch.tensor([[0.0, 0.3, 1.0], [0.5, float("nan"), 0.9]])
     gaussian = GaussianNLL(3)

@@ -8,6 +8,8 @@ import pytest
 import torch
 from conftest import KINDS as ALL_KINDS
 from numpy.testing import assert_allclose, assert_array_equal
+from scipy.special import logsumexp
+from scipy.stats import norm
 from sklearn.decomposition import PCA, FactorAnalysis
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
@@ -217,6 +219,32 @@ def test_codes_that_all_died_again_in_the_last_epoch_are_reported():
             healthy.partial_fit(X[i : i + 1])
 
 
+def test_some_dead_codes_are_not_reported_as_every_code_dead(blobs):
+    """Mutation audit: the ConvergenceWarning "Every one of the N codes is 0"
+    is for a model whose codes all died; a code at 0 on every row while the
+    others live is normal for a sparse model (``dead.any()`` for
+    ``dead.all()`` raised a false alarm there)."""
+    sae = SparseAutoEncoder(
+        n_components=3, hidden_layer_sizes=(16,), max_epochs=5, random_state=0
+    ).fit(blobs)
+    x = torch.as_tensor((blobs - sae.mean_) / sae.scale_, dtype=torch.float32)
+    encoder_out = sae.net_.module_.encoder[-1]
+    with torch.no_grad():  # kill code 0: negative for every row
+        encoder_out.weight[0] = 0.0
+        encoder_out.bias[0] = -1.0
+    codes = sae.transform(blobs)
+    assert_array_equal(codes[:, 0], 0.0)
+    assert (codes[:, 1:] > 0).any(axis=0).all()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        ReviveDeadCodes().on_train_end(sae.net_, X=x)
+    with torch.no_grad():  # every code dead: that is reported
+        encoder_out.weight.zero_()
+        encoder_out.bias.fill_(-1.0)
+    with pytest.warns(ConvergenceWarning, match="Every one of the 3 codes is 0"):
+        ReviveDeadCodes().on_train_end(sae.net_, X=x)
+
+
 def test_kl_sparsity_reaches_target_rate(split):
     X_train, X_test = split
     sae = SparseAutoEncoder(
@@ -230,6 +258,19 @@ def test_kl_sparsity_reaches_target_rate(split):
     codes = sae.transform(X_test)
     assert codes.min() >= 0 and codes.max() <= 1  # sigmoid codes
     assert abs(codes.mean() - 0.05) < 0.02
+
+
+def test_kl_sparsity_gives_sigmoid_codes(blobs):
+    """Mutation audit: sparsity="kl" penalises a firing rate in (0, 1), so its
+    codes are sigmoids, strictly inside (0, 1): none exactly 0, as ReLU codes
+    (the L1 penalty's) are on many rows."""
+    sae = SparseAutoEncoder(
+        n_components=8, sparsity="kl", sparsity_weight=0.1, max_epochs=5, random_state=0
+    ).fit(blobs)
+    codes = sae.transform(blobs)
+    assert np.all(codes > 0) and np.all(codes < 1)
+    relu = SparseAutoEncoder(n_components=8, max_epochs=5, random_state=0).fit(blobs)
+    assert np.any(relu.transform(blobs) == 0)
 
 
 # --- variational --------------------------------------------------------------------------
@@ -273,6 +314,94 @@ def test_vae_codes_posterior_and_prior_samples(blobs):
     assert strong.net_.history[-1, "train_kl"] / 4.0 < kl
 
 
+def test_beta_zero_is_accepted():
+    """Mutation audit: beta is documented in [0, inf): beta=0 (a Gaussian
+    decoder with no KL term in the loss) is a valid setting, not refused."""
+    X = np.random.RandomState(0).normal(size=(100, 4))
+    vae = VariationalAutoEncoder(beta=0.0, max_epochs=2, random_state=0).fit(X)
+    assert np.isfinite(vae.score(X))
+    history = vae.net_.history[-1]
+    assert history["train_loss"] == pytest.approx(history["train_reconstruction"], rel=1e-6)
+
+
+def test_the_posterior_log_variance_is_clamped():
+    """Mutation audit: the posterior log-variance is clamped to [LOGVAR_MIN,
+    LOGVAR_MAX] so that exp() never overflows: an encoder whose log-variance
+    output is huge (as after a bad step) gives the variance exp(LOGVAR_MAX)
+    (it was 5e21) and finite scores; a very negative one exp(LOGVAR_MIN)."""
+    from skae._latent import LOGVAR_MAX, LOGVAR_MIN
+
+    X = np.random.RandomState(0).normal(size=(200, 4))
+    vae = VariationalAutoEncoder(n_components=2, max_epochs=5, random_state=0).fit(X)
+    logvar_bias = vae.net_.module_.encoder[-1].bias[2:]
+    with torch.no_grad():
+        logvar_bias += 50.0
+    _, variance = vae.posterior(X[:5])
+    assert_allclose(variance, np.exp(LOGVAR_MAX), rtol=1e-5)
+    assert np.all(np.isfinite(vae.score_samples(X[:5])))
+    with torch.no_grad():
+        logvar_bias -= 200.0
+    _, variance = vae.posterior(X[:5])
+    assert_allclose(variance, np.exp(LOGVAR_MIN), rtol=1e-5)
+
+
+def test_the_importance_weighted_bound_matches_an_independent_computation():
+    """Mutation audit: with K > 1 draws the bound is log mean_k p(x|z_k) p(z_k)
+    / q(z_k|x), q the posterior's Gaussian with its variance (without the
+    log-variance in log q, or with the variance for the standard deviation
+    in the draws, the bound rose 0.2 to 0.5 nats per row, above log p(x)).
+    Recomputed here from posterior(), inverse_transform and the decoder's
+    standard deviations in the original units."""
+    from skae import _variational
+    from skae._reconstruction import LOG_SCALE_MAX, LOG_SCALE_MIN
+
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(300, 2)) @ rng.normal(size=(2, 6)) + 0.1 * rng.normal(size=(300, 6))
+    vae = VariationalAutoEncoder(
+        n_components=2, hidden_layer_sizes=(16,), max_epochs=30, random_state=0
+    ).fit(X)
+    rows, n_draws = X[:20], 50
+    elbo = vae.score_samples(rows)
+    bound = vae.set_params(n_importance_samples=n_draws).score_samples(rows)
+    mean, variance = vae.posterior(rows)
+    # The bound's fixed draws: a row's score does not depend on a generator's state.
+    eps = _variational._fixed_draws(n_draws, 2)[:, 0].double().numpy()
+    z = mean + np.sqrt(variance) * eps[:, None]  # (K, n, 2)
+    x_hat = vae.inverse_transform(z.reshape(-1, 2)).reshape(n_draws, len(rows), -1)
+    log_scale = vae.net_.criterion_.log_scale.clamp(LOG_SCALE_MIN, LOG_SCALE_MAX)
+    sigma = np.exp(log_scale.detach().double().numpy()) * vae.scale_
+    log_w = (
+        norm.logpdf(rows, x_hat, sigma).sum(axis=2)
+        + norm.logpdf(z).sum(axis=2)
+        - norm.logpdf(z, mean, np.sqrt(variance)).sum(axis=2)
+    )
+    assert_allclose(bound, logsumexp(log_w, axis=0) - np.log(n_draws), rtol=1e-4)
+    assert bound.mean() > elbo.mean()
+
+
+def test_score_does_not_charge_the_units_of_missing_columns():
+    """Mutation audit: score() is the density of the observed entries in the
+    original units, so the change of units (log scale_) counts for the
+    observed columns only: rows whose large-unit columns are missing score
+    the same whatever those columns' units (charging them cost 3 log 1000 =
+    20.7 nats), while complete rows pay for the units. Whatever a missing
+    entry is filled with, the two models see the same standardised data."""
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(300, 2)) @ rng.normal(size=(2, 6)) + 0.1 * rng.normal(size=(300, 6))
+    units = np.array([1.0, 1.0, 1.0, 1000.0, 1000.0, 1000.0])
+    same = dict(
+        n_components=2, hidden_layer_sizes=(16,), max_epochs=10, scaling="feature", random_state=0
+    )
+    small = VariationalAutoEncoder(**same).fit(X)
+    large = VariationalAutoEncoder(**same).fit(X * units)
+    rows = X[:50].copy()
+    rows[:, 3:] = np.nan
+    assert_allclose(large.score(rows * units), small.score(rows), atol=1e-3)
+    assert_allclose(
+        large.score(X[:50] * units), small.score(X[:50]) - 3 * np.log(1000.0), atol=1e-3
+    )
+
+
 # --- contractive ---------------------------------------------------------------------------
 
 
@@ -311,6 +440,28 @@ def test_contraction_reuses_the_training_forward_pass():
     assert reused.requires_grad and rerun.requires_grad
     assert_allclose(reused.item(), rerun.item(), rtol=1e-12)
     assert reused.item() > 0
+
+
+def test_the_exact_jacobian_is_exact_with_many_codes():
+    """Mutation audit: jacobian="exact" takes the exact Frobenius norm whatever
+    n_components ("auto" does up to 16 codes only); with 20 codes the penalty
+    was the stochastic estimate, off by 80% and changing with torch's seed."""
+    cae = ContractiveAutoEncoder(
+        n_components=20, hidden_layer_sizes=(8,), activation="tanh", jacobian="exact"
+    )
+    penalty = cae._make_penalties()["contraction"]
+    with torch.random.fork_rng():
+        torch.manual_seed(0)
+        module = cae._make_module(6).double()
+        x = torch.randn(5, 6, dtype=torch.float64)
+    expected = torch.stack(
+        [torch.autograd.functional.jacobian(module.encode, row[None]).square().sum() for row in x]
+    ).mean()
+    for seed in (0, 1):
+        with torch.random.fork_rng():
+            torch.manual_seed(seed)
+            value = penalty(module, x, module(x)).item()
+        assert_allclose(value, cae.contraction_weight * expected.item(), rtol=1e-10)
 
 
 def test_contractive_codes_are_less_sensitive(split):
