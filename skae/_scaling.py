@@ -256,7 +256,11 @@ def fit_input_scaling(
     if scaling == "auto" and not unit_interval:
         if on_one_scale(X, constant):
             # One unit: every feature keeps its spread relative to the others.
-            scale[~constant] = np.sqrt(np.mean(np.square(scale[~constant])))
+            # Their root mean square, relative to the largest: spreads of
+            # 9e153 squared to infinity, and every feature's scale with them.
+            spread = scale[~constant]
+            top = spread.max()
+            scale[~constant] = top * np.sqrt(np.mean(np.square(spread / top)))
         else:
             gain = input_gain(scale, constant)
     if constant.any() and not constant.all():

@@ -20,7 +20,12 @@ from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.exceptions import NotFittedError
 from skorch.callbacks import Callback
 
-from skae import AutoEncoder, AutoEncoderImputer, ConvolutionalAutoEncoder
+from skae import (
+    AutoEncoder,
+    AutoEncoderImputer,
+    ConvolutionalAutoEncoder,
+    DenoisingAutoEncoder,
+)
 
 N_FEATURES = 5
 X_METHODS = ["fit", "partial_fit", "transform", "score_samples", "predict", "decision_function"]
@@ -765,6 +770,20 @@ def test_a_huge_constant_feature_is_a_constant(constant):
             AutoEncoder(scaling="global", max_epochs=2, random_state=0).fit(X)
 
 
+def test_features_on_one_scale_near_the_float64_limit_keep_a_finite_scale():
+    """Found beside a mutation audit: features on one scale (scaling="auto")
+    share the root mean square of their spreads, which squared spreads of
+    9e153 to infinity: scale_ inf and noise_variance_ NaN, with no error,
+    where scaling="feature" gave finite ones."""
+    X = np.array([[1.0, -1.0, 0.5], [-1.0, 1.0, -0.5]]) * 9e153
+    model = AutoEncoder(n_components=1, hidden_layer_sizes=(4,), max_epochs=3, random_state=0)
+    model.fit(X)
+    spread = np.std(X / 1e150, axis=0)
+    assert_allclose(model.scale_, 1e150 * np.sqrt(np.mean(spread**2)), rtol=1e-6)
+    assert np.isfinite(model.noise_variance_)
+    assert np.isfinite(model.score_samples(X)).all()
+
+
 @pytest.mark.parametrize("value", [1.005, -0.005])
 def test_binary_crossentropy_refuses_a_value_just_outside_the_unit_interval(value):
     """Mutation audit: 0.5% outside [0, 1] is outside (fit refuses it, a row
@@ -780,3 +799,46 @@ def test_binary_crossentropy_refuses_a_value_just_outside_the_unit_interval(valu
     scores = model.score_samples(np.vstack([outside[:2], rounded[:2]]))
     assert scores[0] == -np.inf
     assert np.isfinite(scores[1:]).all()
+
+
+# --- regressions from a mutation audit of skae/_base.py --------------------------
+@pytest.mark.parametrize("n_rows", [20, 40])
+def test_a_fit_ending_tens_of_times_worse_is_refused_as_diverged(n_rows):
+    """Mutation audit (m15): a fit whose training reconstructions end
+    DIVERGED_RATIO (10) times worse than before training, or than the
+    features' means, raises FloatingPointError. These two end about 80 and 45
+    times worse: the mutant's threshold (100) let them through as fitted."""
+    rng = np.random.RandomState(0)
+    X = rng.randn(200, 5)
+    X[:, 1] = 2 * X[:, 0] + 0.1 * rng.randn(200)
+    model = DenoisingAutoEncoder(2, lr=0.3, max_epochs=20, random_state=0)
+    with pytest.raises(FloatingPointError, match="Training diverged"):
+        model.fit(X[:n_rows])
+
+
+def test_a_diverged_first_fit_leaves_no_fitted_attribute_behind():
+    """Mutation audit (m31): a first fit that fails in training (here it
+    diverges) removes every attribute it set, so the estimator is as before
+    the call; the mutant left mean_, scale_, n_features_in_,
+    hidden_layer_sizes_ and is_categorical_ of a model that does not exist."""
+    X = np.random.RandomState(0).normal(size=(200, 5))
+    est = AutoEncoder(n_components=2, lr=50.0, max_epochs=20, random_state=0)
+    before = set(vars(est))
+    with pytest.raises(FloatingPointError, match="Training diverged"):
+        est.fit(X)
+    assert set(vars(est)) == before
+    for name in ("mean_", "scale_", "n_features_in_", "hidden_layer_sizes_", "is_categorical_"):
+        assert not hasattr(est, name), name
+
+
+def test_an_inverse_transform_that_overflows_to_inf_is_refused():
+    """Mutation audit (m02): output the float32 network cannot represent is
+    refused with "inverse_transform overflowed", infinite as well as NaN. These
+    codes (far beyond any training code) reconstruct as +-inf, not NaN: the
+    mutant, checking for NaN only, returned the infinities."""
+    data = np.random.RandomState(0).normal(size=(60, 4))
+    model = AutoEncoder(
+        n_components=2, scaling="none", max_epochs=1, hidden_layer_sizes=(1,), random_state=3
+    ).fit(data)
+    with pytest.raises(ValueError, match="inverse_transform overflowed"):
+        model.inverse_transform(np.full((1, 2), -3e38))
