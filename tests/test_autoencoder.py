@@ -1,14 +1,20 @@
 """The vanilla AutoEncoder: it learns, and it works inside scikit-learn's tools."""
 
+import warnings
+
 import numpy as np
 import pytest
+from numpy.testing import assert_allclose
 from sklearn.decomposition import PCA
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV, train_test_split
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
-from skae import AutoEncoder
+from skae import AutoEncoder, DenoisingAutoEncoder
+from skae._architectures import dense_autoencoder
+from skae._base import MIN_REFRESH_ROWS, MIN_ROWS_FOR_FAILURE
 
 
 def _held_out_mse(model, X_test):
@@ -48,3 +54,138 @@ def test_grid_search_over_pipeline(digits_split):
     # Two codes cannot separate ten digits as well as eight can.
     assert search.best_params_ == {"autoencoder__n_components": 8}
     assert search.score(X_test, y_test) > 0.8
+
+
+# --- regressions from a mutation audit of skae/_base.py --------------------------
+def test_a_stream_of_small_chunks_refits_the_sampling_density_at_every_call():
+    """Mutation audit (m45): while fewer than MIN_REFRESH_ROWS rows have been
+    seen, each partial_fit refits the sampling density on the codes of all the
+    rows so far; the mutant waited for DENSITY_REFRESH_ROWS new rows, so a
+    short stream sampled from the codes of its first chunk, under an older
+    network. A Gaussian mixture's weighted mean is the mean of the codes it was
+    fitted to: after every chunk, that of the current codes of the rows seen."""
+    X = np.random.RandomState(0).normal(size=(60, 3)) * [1, 5, 10]
+    model = AutoEncoder(n_components=2, random_state=0).partial_fit(X[:10])
+    for stop in range(15, 61, 5):
+        model.partial_fit(X[stop - 5 : stop])
+        density = model.latent_density_
+        assert_allclose(
+            density.weights_ @ density.means_,
+            model.transform(X[:stop]).mean(axis=0),
+            atol=1e-5,
+            err_msg=f"after {stop} rows",
+        )
+
+
+def test_a_large_fit_keeps_only_min_refresh_rows_rows_for_partial_fit():
+    """Mutation audit (m43): a fit on more than MIN_REFRESH_ROWS rows keeps a
+    random MIN_REFRESH_ROWS of them (scaled) for partial_fit's statistics; the
+    mutant kept every row of a fit up to ten times that, a model carrying (and
+    pickling) its whole training table."""
+    X = np.random.RandomState(0).normal(size=(2000, 4))
+    model = AutoEncoder(n_components=2, max_epochs=1, random_state=0).fit(X)
+    kept = model._recent_rows
+    assert kept.shape == (MIN_REFRESH_ROWS, 4)
+
+
+def test_the_first_partial_fit_with_early_stopping_holds_out_no_rows():
+    """Mutation audit (m61): partial_fit trains on every row of its chunk,
+    early_stopping or not (one chunk is one pass; nothing to stop); the mutant
+    held a validation split out of the first call's chunk, so history had a
+    valid_loss and the model trained on fewer rows."""
+    X = np.random.RandomState(0).normal(size=(100, 4))
+    model = AutoEncoder(n_components=2, early_stopping=True, random_state=0).partial_fit(X)
+    assert all("valid_loss" not in row for row in model.net_.history)
+    assert "early_stopping" not in dict(model.net_.callbacks_)
+
+
+def test_verbose_1_prints_no_progress_bar_and_verbose_2_does(capsys):
+    """Mutation audit (m64): the per-batch progress bar (tqdm, on stderr) is
+    for verbose >= 2; verbose=1 prints the epoch table only. The mutant showed
+    the bar at verbose=1 as well."""
+    X = np.random.RandomState(0).normal(size=(100, 4))
+    AutoEncoder(n_components=2, max_epochs=2, verbose=1, random_state=0).fit(X)
+    out, err = capsys.readouterr()
+    assert "train_loss" in out
+    assert "it/s" not in err and "%|" not in err
+    AutoEncoder(n_components=2, max_epochs=2, verbose=2, random_state=0).fit(X)
+    out, err = capsys.readouterr()
+    assert "train_loss" in out
+    assert "%|" in err
+
+
+def test_a_fit_on_fewer_than_min_rows_for_failure_rows_gives_no_convergence_warning():
+    """Mutation audit (m16): the "learned nothing usable" ConvergenceWarning
+    needs MIN_ROWS_FOR_FAILURE (64) rows or more: the spread of fewer rows says
+    too little. 63 rows at lr=0.3 end a little worse than they started (not
+    diverged): no warning; the mutant warned on any number of rows."""
+    rng = np.random.RandomState(0)
+    X = rng.randn(200, 5)
+    X[:, 1] = 2 * X[:, 0] + 0.1 * rng.randn(200)
+    assert len(X[:63]) < MIN_ROWS_FOR_FAILURE
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        DenoisingAutoEncoder(2, lr=0.3, max_epochs=20, random_state=0).fit(X[:63])
+    assert not [w for w in caught if issubclass(w.category, ConvergenceWarning)]
+
+
+def test_a_small_first_partial_fit_chunk_warns_about_its_scaling():
+    """Mutation audit (m36): a first partial_fit chunk of fewer than
+    MIN_SCALING_ROWS (10) rows fits the kept scaling on too few rows, and
+    says so; the mutant warned below 2 rows only."""
+    X = np.random.RandomState(0).normal(size=(5, 4))
+    with pytest.warns(UserWarning, match="first partial_fit chunk has 5 row"):
+        AutoEncoder(n_components=2, random_state=0).partial_fit(X)
+
+
+def test_a_small_first_partial_fit_chunk_does_not_warn_without_scaling():
+    """Mutation audit (m35): with scaling="none" nothing is fitted on the
+    first chunk, so a small one gets no warning about its scaling; the mutant
+    warned whatever the scaling."""
+    X = np.random.RandomState(0).normal(size=(5, 4))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        AutoEncoder(n_components=2, scaling="none", random_state=0).partial_fit(X)
+    assert not [w for w in caught if "partial_fit chunk" in str(w.message)]
+
+
+def test_a_warm_start_refuses_a_network_built_otherwise_with_the_same_shapes():
+    """Mutation audit (m53): warm_start continues the fitted network only if
+    the new one is built the same; the mutant compared the loss alone, so a
+    subclass whose network changed its activation (every weight the same
+    shape) loaded the old weights into a tanh network silently."""
+
+    class Custom(AutoEncoder):
+        act = "relu"  # how the network is built, not an __init__ parameter
+
+        def _make_module(self, n_features):
+            return dense_autoencoder(
+                n_features,
+                self._n_codes(),
+                self._network_sizes(n_features),
+                self.act,
+                self._make_latent(),
+            )
+
+    X = np.random.RandomState(0).normal(size=(100, 4))
+    model = Custom(2, max_epochs=2, random_state=0, warm_start=True).fit(X)
+    model.act = "tanh"
+    with pytest.raises(ValueError, match="the network or the loss differs from the fitted one"):
+        model.fit(X)
+
+
+def test_offset_is_the_contamination_quantile_of_calibrated_scores_with_missing_entries():
+    """Mutation audit (m68): the training rows with missing entries get their
+    count's calibration before offset_ is taken as the contamination quantile
+    of the training scores, so with contamination=0.1 a tenth of the training
+    rows score below it, as score_samples (calibrated) scores them. The mutant
+    took the quantile of the uncalibrated scores (7.7% flagged here). Checked
+    against the fitted model's own scores, not fixed numbers."""
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(300, 5))
+    X[rng.rand(300, 5) < 0.3] = np.nan
+    model = AutoEncoder(n_components=2, max_epochs=5, contamination=0.1, random_state=0).fit(X)
+    scores = model.score_samples(X)
+    assert np.isnan(X).any(axis=1).mean() > 0.5
+    assert abs(np.mean(scores < model.offset_) - 0.1) <= 1 / len(X)
+    assert_allclose(model.offset_, np.percentile(scores, 10.0), rtol=1e-3)

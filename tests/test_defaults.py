@@ -571,3 +571,19 @@ def test_auto_widths_take_the_nearest_power_of_two():
     # Next to the code: 16 units per code, to the nearest power of two.
     assert auto_hidden_layer_sizes(64, 5) == (128, 64)
     assert auto_hidden_layer_sizes(64, 6) == (256, 128)
+
+
+def test_partial_fit_extends_the_clipping_range_of_the_fit():
+    """Mutation audit (m39): after a fit, partial_fit widens the encoder's
+    clipping range (input_low, input_high) to take in the new chunk; only the
+    first call sets it anew. The mutant reset it to each chunk's range, so one
+    small chunk after a 300-row fit clipped the training rows to it (their
+    codes, and scores, then changed)."""
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(300, 4))
+    model = AutoEncoder(n_components=2, max_epochs=5, random_state=0).fit(X)
+    low = model.net_.module_.input_low.clone()
+    high = model.net_.module_.input_high.clone()
+    model.partial_fit(X[:5] * 0.1)  # well inside the fit's range
+    module = model.net_.module_
+    assert torch.all(module.input_low <= low) and torch.all(module.input_high >= high)

@@ -193,3 +193,16 @@ def test_a_module_with_batch_statistics_fits_and_scores_with_no_extra_pass():
     model.net_.module_.encoder.register_forward_hook(lambda m, i, o: seen.append(len(i[0])))
     model.transform(X[:5])
     assert seen == [5]
+
+
+def test_a_penalty_with_an_empty_name_is_refused_by_name():
+    """Mutation audit (m21): a penalty's name becomes its history column
+    ("train_" + name): an empty one made a column "train_" that names nothing,
+    so it is refused with the reserved names; the mutant trained with it."""
+
+    class Nameless(BaseAutoEncoder):
+        def _make_penalties(self):
+            return {"": lambda module, x, out: out["z"].square().mean()}
+
+    with pytest.raises(ValueError, match=r"must name its terms with strings.*got \[''\]"):
+        Nameless(**FAST).fit(X)

@@ -7,6 +7,8 @@ import pytest
 import sklearn
 import torch
 from conftest import KINDS as ALL_KINDS
+from numpy.testing import assert_allclose
+from scipy.stats import multivariate_normal
 from sklearn.metrics import roc_auc_score
 
 from skae import AutoEncoder
@@ -221,3 +223,53 @@ def test_below_ten_rows_per_code_the_code_covariance_is_shrunk():
             else centred.T @ centred / n_rows
         )
         np.testing.assert_allclose(covariance, expected + REG_COVAR * np.eye(32), atol=1e-12)
+
+
+# --- regressions from a mutation audit of skae/_base.py --------------------------
+def test_the_code_term_is_the_code_log_density_per_code_dimension():
+    """Mutation audit (m25): the code term of score_samples (explain's last
+    column) is the log-density of the code under the code Gaussian
+    (code_mean_, code_covariance_), divided by n_components_: a mean per code
+    dimension, as the reconstruction term is a mean per feature. The mutant
+    left out the division (four times the term here). Checked against scipy's
+    density of transform's codes."""
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(300, 2)) @ rng.normal(size=(2, 8)) + 0.05 * rng.normal(size=(300, 8))
+    model = AutoEncoder(n_components=4, max_epochs=5, random_state=0).fit(X)
+    Y = X[:5].copy()
+    Y[2] *= 6  # far along the data's own directions: a large code term
+    density = multivariate_normal(model.code_mean_, model.code_covariance_).logpdf(
+        model.transform(Y)
+    )
+    code_term = np.asarray(model.explain(Y))[:, -1]
+    assert_allclose(code_term, density / 4, rtol=1e-4)
+
+
+def test_a_column_never_observed_in_training_has_error_scale_one():
+    """Mutation audit (m22): a column with no observed entry in training has
+    no error to measure, so its error_scale_ is exactly 1 (its errors count in
+    the standardised units); the constant-column rule (the median of the
+    varying columns') is for observed constant columns only. The mutant gave
+    the never-observed column the median too."""
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(200, 4))
+    X[:, 2] = 5.0  # constant: the rule applies to it
+    X[:, 3] = np.nan  # never observed
+    with pytest.warns(UserWarning, match=r"Features \[3\] have no observed value"):
+        model = AutoEncoder(n_components=2, max_epochs=5, random_state=0).fit(X)
+    assert model.error_scale_[3] == 1.0
+    assert model.error_scale_[2] == np.median(model.error_scale_[:2])
+
+
+def test_error_scale_can_go_far_below_one_percent_on_low_rank_data():
+    """Mutation audit (m27): error_scale_ (each feature's mean training error,
+    in standardised units) is floored at 1e-6 only, against a division by 0.
+    Data of rank 2 in 6 features with 0.1% noise are reconstructed to a few
+    thousandths; the mutant's floor of 1e-2 raised every feature's scale to
+    0.01, so their deviations counted several times less."""
+    rng = np.random.RandomState(0)
+    t = rng.normal(size=(500, 2))
+    X = np.hstack([t, t @ rng.normal(size=(2, 4))]) + 0.001 * rng.normal(size=(500, 6))
+    model = AutoEncoder(max_epochs=20, random_state=0).fit(X)
+    assert np.all(model.error_scale_ >= 1e-6)
+    assert np.all(model.error_scale_ < 5e-3)

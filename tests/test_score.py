@@ -20,6 +20,7 @@ from skae import (
     mass_volume_scorer,
     reconstruction_error_scorer,
 )
+from skae._base import MIN_NOISE_VARIANCE
 
 DETERMINISTIC = sorted(name for name in FAST_ESTIMATORS if name != "VariationalAutoEncoder")
 
@@ -359,3 +360,44 @@ def test_the_scorers_refuse_rows_without_observed_entries(blobs):
     held_out[:, 2] = np.nan
     with pytest.raises(ValueError, match="every feature observed in at least one sample"):
         mass_volume_scorer(est, held_out)
+
+
+# --- regressions from a mutation audit of skae/_base.py --------------------------
+def test_a_near_exact_model_keeps_the_noise_variance_floor():
+    """Mutation audit (m04): noise_variance_ is floored at MIN_NOISE_VARIANCE
+    times the mean of scale_ ** 2. A linear network with as many codes as
+    features reconstructs its training rows almost exactly; without the floor
+    (the mutant) its variance fell to 7e-15 of the data's, and rows shifted by
+    0.01 scored -4.7e7 where the training rows scored +30."""
+    X = np.random.RandomState(0).normal(size=(300, 2))
+    model = AutoEncoder(
+        n_components=2,
+        hidden_layer_sizes=(16,),
+        activation="identity",
+        max_epochs=300,
+        lr=1e-2,
+        random_state=0,
+    ).fit(X)
+    ratio = model.noise_variance_ / np.mean(model.scale_**2)
+    # The floor is what holds it here (the training error is below it).
+    assert ratio == pytest.approx(MIN_NOISE_VARIANCE, rel=1e-6)
+    shifted = model.score(X + 0.01)
+    assert np.isfinite(shifted)
+    assert shifted > model.score(X) - 5.0
+
+
+def test_score_of_rows_with_a_missing_entry_is_the_density_of_their_observed_entries():
+    """Mutation audit (m26): score() of a row with missing entries is the
+    Gaussian density of its observed entries: its normaliser counts the
+    observed entries, -n_observed / 2 * log(2 pi noise_variance_). The mutant
+    counted every column. Computed here from the fitted model itself (its
+    reconstruction of the rows, whatever fills their missing entry)."""
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(200, 4))
+    model = AutoEncoder(n_components=2, max_epochs=5, random_state=0).fit(X)
+    Y = X[:50].copy()
+    Y[:, 3] = np.nan
+    residual = (Y - model.inverse_transform(model.transform(Y)))[:, :3]
+    variance = model.noise_variance_
+    expected = -0.5 * (residual**2).sum(axis=1) / variance - 1.5 * np.log(2 * np.pi * variance)
+    assert_allclose(model.score(Y), expected.mean(), rtol=1e-5)
