@@ -189,3 +189,16 @@ def test_offset_is_the_contamination_quantile_of_calibrated_scores_with_missing_
     assert np.isnan(X).any(axis=1).mean() > 0.5
     assert abs(np.mean(scores < model.offset_) - 0.1) <= 1 / len(X)
     assert_allclose(model.offset_, np.percentile(scores, 10.0), rtol=1e-3)
+
+
+def test_transform_preserves_float64_and_float32_as_its_tags_say():
+    """Mutation audit: the tags say transform preserves float64 and float32
+    (codes in the dtype of X), which scikit-learn's dtype checks rely on.
+    The mutant listed float64 only."""
+    from sklearn.utils import get_tags
+
+    assert get_tags(AutoEncoder()).transformer_tags.preserves_dtype == ["float64", "float32"]
+    X = np.random.RandomState(0).normal(size=(100, 4)).astype(np.float32)
+    model = AutoEncoder(max_epochs=1, random_state=0).fit(X)
+    assert model.transform(X).dtype == np.float32
+    assert model.transform(X.astype(np.float64)).dtype == np.float64

@@ -842,3 +842,30 @@ def test_an_inverse_transform_that_overflows_to_inf_is_refused():
     ).fit(data)
     with pytest.raises(ValueError, match="inverse_transform overflowed"):
         model.inverse_transform(np.full((1, 2), -3e38))
+
+
+def test_inverse_transform_refuses_too_few_codes_by_name():
+    """Mutation audit: codes of fewer columns than n_components_ are refused
+    with scikit-learn's "X has 1 features ... expecting 2" ValueError, as too
+    many are. The mutant checked only for too many: torch's RuntimeError
+    ("mat1 and mat2 shapes cannot be multiplied") came from the decoder."""
+    X = np.random.RandomState(0).normal(size=(200, 4))
+    model = AutoEncoder(n_components=2, max_epochs=2, random_state=0).fit(X)
+    with pytest.raises(
+        ValueError, match=r"X has 1 features, but AutoEncoder.inverse_transform is expecting 2"
+    ):
+        model.inverse_transform(np.zeros((3, 1)))
+
+
+def test_reconstructions_below_the_float32_range_are_refused_for_float32_codes():
+    """Mutation audit: float32 codes of a model whose data (float64) lie
+    around -1e39 decode to reconstructions below -float32 max, which are
+    refused ("do not fit in float32"), as those above +float32 max are. The
+    mutant checked the maximum only and returned rows of -inf."""
+    rng = np.random.RandomState(0)
+    X = -(1e39 + 1e38 * rng.normal(size=(200, 3)))
+    model = AutoEncoder(max_epochs=2, random_state=0).fit(X)
+    codes = model.transform(X[:3]).astype(np.float32)
+    assert model.inverse_transform(codes.astype(np.float64)).max() < -np.finfo(np.float32).max
+    with pytest.raises(ValueError, match="do not fit in float32, the dtype of the codes"):
+        model.inverse_transform(codes)

@@ -407,3 +407,33 @@ def test_the_numbers_with_the_largest_errors_are_repaired_the_others_keep_their_
     )
     # Columns 0 and 1 (values 1, 2) are not repaired: their gains are 1 and 4.
     assert_allclose(gains[0], [1.0, 4.0, 8.0, 15.0, 24.0, 35.0, 48.0, 63.0, 80.0, 99.0])
+
+
+def test_explain_refuses_a_value_too_large_for_float32_as_score_samples_does():
+    """Mutation audit: with loss="binary_crossentropy", an entry outside
+    [0, 1] is explained as a term of -inf, but one beyond float32's range
+    (1e39) is refused by explain with score_samples's "too large for float32"
+    error. The mutant clipped it into [0, 1] like any other and explained the
+    row."""
+    X = np.random.RandomState(0).uniform(size=(200, 4))
+    model = AutoEncoder(loss="binary_crossentropy", max_epochs=2, random_state=0).fit(X)
+    row = X[:1].copy()
+    row[0, 2] = 1.5
+    assert model.explain(row)[0, 2] == -np.inf
+    row[0, 2] = 1e39
+    with pytest.raises(ValueError, match="too large for float32"):
+        model.score_samples(row)
+    with pytest.raises(ValueError, match="too large for float32"):
+        model.explain(row)
+
+
+def test_the_code_column_of_explain_is_named_apart_from_every_input_column():
+    """Mutation audit: explain's DataFrame names its code term "code", with
+    underscores added until no input column has that name: with columns
+    "code" and "code_" it is "code__". The mutant added one underscore at
+    most and gave two columns named "code_"."""
+    rng = np.random.RandomState(0)
+    X = pd.DataFrame(rng.normal(size=(200, 3)), columns=["code", "code_", "x"])
+    model = AutoEncoder(max_epochs=2, random_state=0).fit(X)
+    terms = model.explain(X[:2])
+    assert list(terms.columns) == ["code", "code_", "x", "code__"]

@@ -328,3 +328,19 @@ def test_the_missing_value_calibration_holds_one_holed_copy_at_a_time(monkeypatc
     assert max(passes) == 300 and len(passes) > 10
     np.testing.assert_allclose(est.missing_shift_, expected.missing_shift_, rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(est.missing_scale_, expected.missing_scale_, rtol=1e-5, atol=1e-6)
+
+
+def test_a_working_memory_of_nan_scores_in_the_largest_batches():
+    """Mutation audit: a working_memory that is not a number (NaN) sets no
+    limit: inference runs INFERENCE_BATCH_SIZE rows at a time, with the same
+    scores. The mutant, testing ``rows > INFERENCE_BATCH_SIZE`` (False for
+    NaN), converted NaN rows to an integer and raised "cannot convert float
+    NaN to integer"."""
+    from sklearn import config_context
+
+    X = np.random.RandomState(0).normal(size=(100, 4))
+    est = AutoEncoder(max_epochs=2, random_state=0).fit(X)
+    scores = est.score_samples(X)
+    with config_context(working_memory=float("nan")):
+        assert est._inference_rows() == INFERENCE_BATCH_SIZE
+        np.testing.assert_array_equal(est.score_samples(X), scores)

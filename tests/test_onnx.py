@@ -572,3 +572,77 @@ def test_a_subclass_branch_on_a_tensor_is_reported():
     with pytest.warns(torch.jit.TracerWarning, match="Python boolean") as record:
         to_onnx(model)
     assert {w.filename for w in record} == {__file__}
+
+
+# --- regressions from a mutation audit of skae/_onnx.py --------------------------
+def test_a_categorical_column_named_like_the_encoded_rows_is_refused():
+    """Mutation audit: a categorical model's graph keeps its encoded rows in a
+    tensor named "X", so a column named "X" is refused with the columns
+    named like the graph's outputs. The mutant (only the outputs' names
+    taken) exported a graph where the column was the encoded rows too: its
+    score_samples disagreed with the estimator's."""
+    rng = np.random.RandomState(0)
+    frame = pd.DataFrame(
+        {"X": rng.normal(size=200), "colour": np.where(rng.normal(size=200) > 0, "red", "blue")}
+    )
+    est = FAST_ESTIMATORS["AutoEncoder"](max_epochs=2).fit(frame)
+    with pytest.raises(ValueError, match=r"Columns \['X'\] have the names of the exported graph"):
+        to_onnx(est)
+
+
+def test_a_whole_number_float_category_is_found_written_as_an_integer():
+    """Mutation audit: a float category 2.0 is the same category as 2 for
+    skae, so the graph takes "2" as well as "2.0" for it and scores the rows
+    as the estimator does. The mutant (no integer spelling for a float
+    category) scored "2" as an unseen category, some 50 nats lower."""
+    rng = np.random.RandomState(0)
+    frame = pd.DataFrame(
+        {
+            "size": rng.normal(size=300).astype(np.float32),
+            "grade": rng.choice([1.0, 2.0, 3.0], size=300),
+        }
+    )
+    est = FAST_ESTIMATORS["AutoEncoder"](max_epochs=3, categorical_features=["grade"]).fit(frame)
+    assert list(est.categories_[0]) == [1.0, 2.0, 3.0]
+    rows = frame.iloc[:10].assign(grade=2.0)
+    expected = est.score_samples(rows)
+    session = _session(to_onnx(est))
+    size = rows[["size"]].to_numpy(np.float32)
+    for spelling in ("2.0", "2"):
+        grade = np.full((len(rows), 1), spelling, dtype=object)
+        _close(_run(session, {"size": size, "grade": grade})["score_samples"], expected)
+
+
+def test_a_nested_pipeline_used_as_a_transformer_converts(convert, data):
+    """Mutation audit: a pipeline ending in a skae estimator, used as a step
+    of another pipeline, is called through transform, so its last step is
+    converted as a transformer (its codes). The mutant (no nested-pipeline
+    branch) converted the inner AutoEncoder as a detector, whose several
+    outputs skl2onnx refused to feed to LogisticRegression."""
+    X, X_new = data
+    y = (X[:, 0] > np.median(X[:, 0])).astype(int)
+    inner = make_pipeline(StandardScaler(), AutoEncoder(max_epochs=3, random_state=0))
+    pipe = make_pipeline(inner, LogisticRegression()).fit(X, y)
+    _converts_like_fitted(convert, pipe, X, X_new)
+
+
+def test_the_metadata_gives_the_fitted_number_of_codes():
+    """Mutation audit: the metadata's n_components is the fitted number of
+    codes (n_components_, what the graph's transform gives), not the
+    parameter; with the default n_components="auto" the mutant wrote
+    "auto"."""
+    X = np.random.RandomState(0).normal(size=(200, 6)).astype(np.float32)
+    est = AutoEncoder(max_epochs=2, random_state=0).fit(X)
+    assert est.n_components == "auto"
+    props = {p.key: p.value for p in to_onnx(est).metadata_props}
+    assert props["n_components"] == str(est.n_components_) == "2"
+
+
+def test_the_default_export_uses_opset_18(data):
+    """Mutation audit: to_onnx without an opset exports for opset 18, as
+    documented (test_exported_model_is_checked_and_described passes 17
+    itself). The mutant's default was 17."""
+    X, _ = data
+    est = FAST_ESTIMATORS["AutoEncoder"](max_epochs=2).fit(X)
+    versions = {o.domain: o.version for o in to_onnx(est).opset_import}
+    assert versions[""] == 18

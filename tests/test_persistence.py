@@ -1327,3 +1327,16 @@ def test_a_zero_dimensional_array_of_widths_is_one_layer(blobs, tmp_path):
     assert est.hidden_layer_sizes_ == (8,)
     est.save(tmp_path / "m.skae")
     assert_array_equal(load(tmp_path / "m.skae").transform(blobs), est.transform(blobs))
+
+
+def test_a_pickle_from_before_the_log_noise_variance_was_kept_still_scores():
+    """Mutation audit: a model pickled by a version that kept only
+    noise_variance_ (no _log_noise_variance) gets the log back from it when
+    unpickled, and score() gives what it gave before. The mutant left it
+    out: score() raised AttributeError."""
+    X = np.random.RandomState(0).normal(size=(200, 4))
+    model = AutoEncoder(max_epochs=2, random_state=0).fit(X)
+    expected = model.score(X)
+    del model._log_noise_variance  # as an older version pickled it
+    old = pickle.loads(pickle.dumps(model))
+    assert old.score(X) == pytest.approx(expected, rel=1e-12)

@@ -401,3 +401,17 @@ def test_score_of_rows_with_a_missing_entry_is_the_density_of_their_observed_ent
     variance = model.noise_variance_
     expected = -0.5 * (residual**2).sum(axis=1) / variance - 1.5 * np.log(2 * np.pi * variance)
     assert_allclose(model.score(Y), expected.mean(), rtol=1e-5)
+
+
+def test_score_of_binary_crossentropy_rows_with_an_entry_outside_the_unit_interval_is_minus_inf():
+    """Mutation audit: with loss="binary_crossentropy" an entry outside
+    [0, 1] has likelihood 0, so its row's score_samples is -inf, and score()
+    (the mean log-likelihood) is -inf too. The mutant's score() left such
+    entries to the Bernoulli formula and gave a finite mean (-1.78 here)."""
+    X = np.random.RandomState(0).uniform(size=(200, 4))
+    model = AutoEncoder(loss="binary_crossentropy", max_epochs=2, random_state=0).fit(X)
+    rows = X[:5].copy()
+    rows[0, 2] = 1.5
+    assert model.score_samples(rows)[0] == -np.inf
+    assert np.isfinite(model.score(X[:5]))
+    assert model.score(rows) == -np.inf

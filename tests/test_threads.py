@@ -1,6 +1,8 @@
 """How the CPU trains and scores: one thread for work too small to split, denormals flushed."""
 
 import contextlib
+import threading
+import time
 
 import numpy as np
 import pytest
@@ -10,6 +12,7 @@ from torch import nn
 
 from skae import AutoEncoder, ConvolutionalAutoEncoder
 from skae._latent_density import fit_code_density
+from skae._locking import ReadWriteLock
 from skae._threads import (
     PARALLEL_STEP_MACS,
     _flushing_denormals,
@@ -181,3 +184,128 @@ def test_flushed_denormals_leave_the_trained_network_as_it_is(monkeypatch):
     # ... and the weights they would have moved are the same to the last bit.
     np.testing.assert_array_equal(kept.transform(silent), flushed.transform(silent))
     np.testing.assert_array_equal(kept.score_samples(silent), flushed.score_samples(silent))
+
+
+# --- regressions from a mutation audit of skae/_locking.py -----------------------
+class _WatchedCondition(threading.Condition):
+    """A condition that records the threads that have waited on it: a thread
+    in it is blocked by the lock, which a test can see without sleeping."""
+
+    def __init__(self):
+        super().__init__()
+        self.waited = set()
+
+    def wait(self, timeout=None):
+        self.waited.add(threading.get_ident())
+        return super().wait(timeout)
+
+
+def _watched_lock():
+    lock = ReadWriteLock()
+    lock._condition = _WatchedCondition()
+    return lock
+
+
+class _Holder:
+    """A daemon thread that takes ``acquire()`` and holds it until released
+    (5 s at most, so that a failing test leaves no thread behind)."""
+
+    def __init__(self, acquire):
+        self.inside = threading.Event()
+        self.release = threading.Event()
+        self.thread = threading.Thread(target=self._run, args=(acquire,), daemon=True)
+        self.thread.start()
+
+    def _run(self, acquire):
+        with acquire():
+            self.inside.set()
+            self.release.wait(5)
+
+
+def _waits(lock, holder):
+    """Whether ``holder``'s thread blocks on ``lock`` (True) or gets in
+    (False), whichever it does first."""
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        if holder.inside.is_set():
+            return False
+        if holder.thread.ident in lock._condition.waited:
+            return not holder.inside.is_set()
+        time.sleep(0.001)
+    raise AssertionError("the thread neither got in nor waited within 5 s")
+
+
+def _finish(*holders):
+    for holder in holders:
+        holder.release.set()
+    for holder in holders:
+        holder.thread.join(5)
+        assert not holder.thread.is_alive()
+
+
+def test_a_writer_waits_while_another_thread_reads():
+    """Mutation audit: the write lock is held alone, so a writer waits while
+    another thread holds a read, and gets in once it ends. The mutant's
+    writer waited for other writers only and went in beside the reader (a
+    fit beside a prediction: the harm _locking.py is there to prevent)."""
+    lock = _watched_lock()
+    reader = _Holder(lock.read)
+    writer = None
+    try:
+        assert reader.inside.wait(5)
+        writer = _Holder(lock.write)
+        assert _waits(lock, writer)
+        reader.release.set()
+        assert writer.inside.wait(5)
+    finally:
+        _finish(*[h for h in (reader, writer) if h is not None])
+
+
+def test_a_new_reader_waits_while_a_writer_waits():
+    """Mutation audit: a waiting writer goes before new readers (a thread
+    predicting in a loop kept a fit waiting for ever), so a reader that comes
+    while a writer waits waits too, gets in after the writer, and not
+    before. The mutant's new reader went in beside the first."""
+    lock = _watched_lock()
+    first = _Holder(lock.read)
+    holders = [first]
+    try:
+        assert first.inside.wait(5)
+        writer = _Holder(lock.write)
+        holders.append(writer)
+        assert _waits(lock, writer)
+        second = _Holder(lock.read)
+        holders.append(second)
+        assert _waits(lock, second)
+        first.release.set()
+        assert writer.inside.wait(5)
+        assert not second.inside.is_set()
+        writer.release.set()
+        assert second.inside.wait(5)
+    finally:
+        _finish(*holders)
+
+
+def test_the_write_lock_is_reentrant_for_its_own_thread():
+    """Mutation audit: a thread holding the write lock takes it again without
+    waiting (the lock is documented reentrant for its writer), and leaves it
+    free for other threads once both end. The mutant's nested write() waited
+    for its own thread's writer: a deadlock (run here in a thread, with a
+    timeout)."""
+    lock = ReadWriteLock()
+    nested = threading.Event()
+
+    def write_twice():
+        with lock.write(), lock.write():
+            nested.set()
+
+    thread = threading.Thread(target=write_twice, daemon=True)
+    thread.start()
+    thread.join(5)
+    assert not thread.is_alive()
+    assert nested.is_set()
+    other = _Holder(lock.write)
+    try:
+        assert other.inside.wait(5)
+    finally:
+        _finish(other)
