@@ -1558,6 +1558,10 @@ class BaseAutoEncoder(
             placement = {"accelerator": self.accelerator, "callbacks__print_log__sink": sink}
         with _float32_default():
             module, criterion = self._checked_module(n_features), self._criterion(n_features)
+        if getattr(self, "_refill_missing", True):
+            # Training fills half the rows' missing entries as the loss
+            # reconstructs them (:class:`~skae._architectures.AutoEncoderModule`).
+            module.set_output_map(criterion.reconstruct)
         net = net_class(
             module=module,
             criterion=criterion,

@@ -4,7 +4,9 @@ They act on the internally scaled data, so ``noise_std`` is in units of each
 feature's ``scale_`` (its standard deviation, or the shared scale of data on
 one fixed scale). Masking an entry makes it missing (NaN): the network fills
 it as it fills a missing entry, with the feature's training mean, whatever
-the scaling (0 is that mean only where each feature is centred).
+the scaling (0 is that mean only where each feature is centred), or, for half
+the rows, with its reconstruction of the row at the means
+(:class:`~skae._architectures.AutoEncoderModule`).
 """
 
 from __future__ import annotations

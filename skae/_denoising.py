@@ -32,7 +32,8 @@ class DenoisingAutoEncoder(BaseAutoEncoder):
     deviation, or the one shared scale of data on a fixed scale such as
     pixels; see ``scaling``), or masking, which makes each entry missing
     with probability ``mask_rate``: the network fills it as it fills a
-    missing entry, with the feature's training mean.
+    missing entry in training, with the feature's training mean or, for half
+    the rows, with its reconstruction of the row at the means.
 
     Parameters
     ----------

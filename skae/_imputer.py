@@ -155,6 +155,11 @@ class AutoEncoderImputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             )
         else:
             estimator = clone(self.estimator)
+        # The rows an imputer reconstructs have holes, filled with the means:
+        # training on half of them filled with reconstructions instead (which
+        # a detector does, so that complete rows look familiar) raised the
+        # RMSE on the ADBench tables from 0.656 to 0.661 at 10% missing.
+        estimator._refill_missing = False
         self.estimator_ = estimator.fit(self._named(X))
         return self
 

@@ -101,7 +101,9 @@ def test_corruption_applies_in_training_only(blobs):
 def test_masking_fills_as_a_missing_entry(scaling):
     """A masked entry reaches the encoder as a missing one would, the
     feature's training mean, whatever the scaling (it was 0 in scaled units:
-    the raw value 0 without scaling, far from every value of these data)."""
+    the raw value 0 without scaling, far from every value of these data).
+    (The mean alone here: training also fills half the rows' missing entries
+    with the network's reconstruction, tested in test_missing.py.)"""
     X = 10.0 + np.random.RandomState(0).normal(size=(256, 3))
     dae = DenoisingAutoEncoder(
         noise="mask", mask_rate=0.3, n_components=2, max_epochs=1, scaling=scaling, random_state=0
@@ -109,6 +111,7 @@ def test_masking_fills_as_a_missing_entry(scaling):
     fill = (X.mean(axis=0) - dae.mean_) / dae.scale_
     seen = []
     module = dae.net_.module_
+    module.set_output_map(None)
 
     def keep_training_inputs(layer, args):
         if layer.training:
