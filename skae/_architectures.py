@@ -177,12 +177,26 @@ class AutoEncoderModule(nn.Module):
             output_map = getattr(self, "output_map", None)  # None if pickled before it
             if self.training and output_map is not None and bool(missing.any()):
                 with torch.no_grad():
-                    refill = output_map({"x_hat": self.decoder(self.latent.mean(self._encoded(x)))})
+                    refill = output_map(self._inference_output(self._encoded(x)))
                 rows = torch.rand(len(x), 1, device=x.device) < REFILL_SHARE
                 # Outside no_grad: the codes stay differentiable in the
                 # observed entries (the contractive penalty's Jacobian).
                 x = torch.where(missing & rows, refill, x)
         return self._encoded(x)
+
+    def _inference_output(self, h: torch.Tensor) -> dict[str, torch.Tensor]:
+        """The output :meth:`forward` gives outside training for the encoder's
+        output ``h``: the latent's dict at its mean code, and ``x_hat``."""
+        # The latent alone out of training: a VAE's code is its mean, and no
+        # noise is drawn from the seeded generator.
+        training = self.latent.training
+        self.latent.train(False)
+        try:
+            out = self.latent(h)
+        finally:
+            self.latent.train(training)
+        out["x_hat"] = self.decoder(out["z"])
+        return out
 
     def _encoded(self, x: torch.Tensor) -> torch.Tensor:
         """The encoder's output for ``x`` with no entry missing."""

@@ -921,7 +921,16 @@ class BaseAutoEncoder(
             batch_errors = criterion.score_terms(out, xb)
             if missing:
                 observed = observed + (~criterion.column_missing(xb)).sum(dim=0)
-            error_sum = error_sum + _observed(batch_errors.double(), missing).sum(dim=0)
+            counted = _observed(batch_errors.double(), missing)
+            unseen = criterion.column_unseen(xb)
+            if unseen is not None and bool(unseen.any()):
+                # A category unseen at the first fit (met in partial_fit or a
+                # warm start) costs n_samples + 1: counted in the column's
+                # error scale, a few such rows made every unseen category
+                # look usual. Left out, as a missing entry is.
+                counted = counted.masked_fill(unseen, 0.0)
+                observed = observed - unseen.sum(dim=0)
+            error_sum = error_sum + counted.sum(dim=0)
             if not squared_loss:
                 squared = (criterion.reconstruct(out) - xb).square()
                 if numeric is not None:
@@ -1088,7 +1097,7 @@ class BaseAutoEncoder(
         network = self._network_parameters()
         if not first:
             self._check_same_network(network, "partial_fit" if partial else "warm_start=True")
-        X = self._validated(X, reset=first)
+        X = self._validated(X, reset=first, training=True)
         if not first and self.loss == "binary_crossentropy":
             # The first fit checks it with the scaling; a continued one must too.
             check_unit_interval(X)

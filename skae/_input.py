@@ -39,6 +39,7 @@ from ._scaling import (
     per_feature_scaling,
     scaled_tensor,
 )
+from ._warnings import warn_caller
 
 #: A feature counts as constant when decoding if its scaled training values
 #: span at most this times its mean over its scale: rounding, as
@@ -356,11 +357,14 @@ class InputSide:
             outside = outside & numeric
         return outside
 
-    def _validated(self, X, *, reset: bool, blocks: bool = False) -> np.ndarray | EncodedRows:
+    def _validated(
+        self, X, *, reset: bool, blocks: bool = False, training: bool = False
+    ) -> np.ndarray | EncodedRows:
         """``X`` checked for the network (``reset``: at a first fit, which also
         learns its categorical columns), and one-hot encoded if it has any:
         as :class:`EncodedRows` with ``blocks``, or when its float32 copy
-        would not fit in scikit-learn's ``working_memory``."""
+        would not fit in scikit-learn's ``working_memory``. ``training``:
+        rows that continue a fit, warned of for categories it did not see."""
         X = as_pandas(X)
         X = self._flatten_images(X, reset=reset)
         if reset:
@@ -420,6 +424,8 @@ class InputSide:
             return encoded
 
         rows = encoding.coded(X)
+        if training and not reset:
+            self._warn_unseen_in_training(rows.codes)
         large = X.shape[0] * encoding.n_encoded * 4 > get_config()["working_memory"] * 2**20
         if blocks or large:
             # Checked once here, not batch by batch: the batches are then
@@ -433,6 +439,21 @@ class InputSide:
             return EncodedRows(rows, encoding.n_encoded, encode, dtype)
         encoded = encoding.expand(rows)
         return finish(check_array(encoded, dtype=np.float64, ensure_all_finite="allow-nan"))
+
+    def _warn_unseen_in_training(self, codes: np.ndarray) -> None:
+        """Warn that rows continuing a fit hold categories the first fit did
+        not see: its categories stay, so these train and score as unseen."""
+        unseen = (codes == -1).sum(axis=0)
+        if not unseen.any():
+            return
+        names = getattr(self, "feature_names_in_", np.arange(self.n_features_in_))
+        columns = names[np.flatnonzero(self.is_categorical_)][unseen > 0]
+        warn_caller(
+            f"{int(unseen.sum())} categorical entries of X hold categories the first fit did not "
+            f"see (in {', '.join(map(repr, columns.tolist()))}). The categories are those of the "
+            "first fit: these entries are encoded as none and score as unusual, and the "
+            "columns' error scales leave them out. Fit from scratch to learn them.",
+        )
 
     def _not_numbers_error(self, exc: Exception, columns: list, *, reset: bool) -> ValueError:
         """scikit-learn's error ``exc``, with what to do about the ``columns``

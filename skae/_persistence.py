@@ -285,7 +285,7 @@ def load(path: str | os.PathLike, *, device: str | None = None) -> Any:
         _resolve_device(device)  # "cuda" without a GPU: the same error as fit's
     metadata, tensors = _read(path)
     try:
-        estimator = _build(metadata, tensors, path, device)
+        estimator = _build(metadata, tensors, path, device, imputed="imputer" in metadata)
         if "imputer" in metadata:
             return _rebuild_imputer(metadata["imputer"], estimator, path)
         return estimator
@@ -308,8 +308,12 @@ def load(path: str | os.PathLike, *, device: str | None = None) -> Any:
         raise ValueError(f"{path} is not a well-formed skae model file: {exc}") from exc
 
 
-def _build(metadata: dict, tensors: dict, path: str | os.PathLike, device: str | None) -> Any:
-    """The estimator ``metadata`` and ``tensors`` describe (see :func:`load`)."""
+def _build(
+    metadata: dict, tensors: dict, path: str | os.PathLike, device: str | None, *, imputed: bool
+) -> Any:
+    """The estimator ``metadata`` and ``tensors`` describe (see :func:`load`);
+    ``imputed``: it is an imputer's, trained as :class:`~skae.AutoEncoderImputer`
+    trains it."""
     cls = _estimator_class(metadata["class"], path)
     params = {k: _from_json(v) for k, v in metadata["params"].items()}
     if device is not None:
@@ -328,6 +332,10 @@ def _build(metadata: dict, tensors: dict, path: str | os.PathLike, device: str |
         estimator._check_image_shape()
     except (TypeError, ValueError) as exc:
         raise ValueError(f"{path} holds parameters this version of skae rejects: {exc}") from exc
+    if imputed:
+        # Not a parameter, so not in the file: further training of the
+        # loaded estimator (partial_fit) goes on as the imputer began it.
+        estimator._refill_missing = False
 
     from ._base import _resolve_device
 

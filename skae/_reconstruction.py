@@ -48,6 +48,11 @@ class PerFeatureLoss(nn.Module):
         """Which entries of each row are missing (one per term of :meth:`per_feature`)."""
         return torch.isnan(x)
 
+    def column_unseen(self, x: torch.Tensor) -> torch.Tensor | None:
+        """Which entries of each row hold a category unseen at fit (one per
+        term of :meth:`per_feature`); None where no entry can."""
+        return None
+
     def score_terms(self, out: dict[str, torch.Tensor], x: torch.Tensor) -> torch.Tensor:
         """The per-feature errors an outlier score is made of: the loss's own."""
         return self.per_feature(out, x)
@@ -300,6 +305,13 @@ class MixedTypeLoss(PerFeatureLoss):
     def column_missing(self, x: torch.Tensor) -> torch.Tensor:
         """Which input columns of each row are missing: (n_samples, n_columns)."""
         return torch.isnan(x[:, self.first_entry])
+
+    def column_unseen(self, x: torch.Tensor) -> torch.Tensor:
+        """Which input columns of each row hold a category unseen at fit:
+        (n_samples, n_columns), False for every numeric column."""
+        target = (x[:, self.gather] * self.spread + self.frequency).masked_fill(self.padding, 0.0)
+        numeric = torch.zeros((len(x), len(self.numeric_at)), dtype=torch.bool, device=x.device)
+        return torch.cat([numeric, self._unseen(target)], dim=1)[:, self.order]
 
     def floor(self, x: torch.Tensor) -> torch.Tensor:
         """The numeric loss's floor, and 0 for a category (its cross-entropy

@@ -285,6 +285,36 @@ def test_a_category_first_seen_after_the_first_partial_fit_stays_unseen():
     assert "c" not in set(model.sample(300, random_state=0)["kind"])
 
 
+def test_training_on_a_category_the_first_fit_did_not_see_warns_and_keeps_it_unusual():
+    """A category met after the first fit costs n_samples + 1 in each row
+    that holds it: counted in its column's error scale (from 1.8 to 60 with
+    50 such rows in 100), it made every unseen category look usual."""
+    rng = np.random.RandomState(0)
+    size = rng.normal(size=400)
+    frame = pd.DataFrame(
+        {
+            "size": size,
+            "weight": 2 * size + 0.3 * rng.normal(size=400),
+            "shop": pd.Series(rng.choice(["a", "b"], 400), dtype=object),
+        }
+    )
+    odd = frame.iloc[:5].assign(shop="zzz")
+    model = AutoEncoder(max_epochs=10, random_state=0).fit(frame.iloc[:300])
+    scale = model.error_scale_[2]
+    assert (model.predict(odd) == -1).all()
+    chunk = frame.iloc[300:].copy()
+    chunk.loc[chunk.index[:50], "shop"] = "c"
+    with pytest.warns(UserWarning, match=r"50 categorical entries .* \(in 'shop'\)") as record:
+        model.partial_fit(chunk)
+    assert record[0].filename == __file__
+    assert 0.5 * scale < model.error_scale_[2] < 2 * scale
+    assert (model.predict(odd) == -1).all()
+    # Chunks of known categories only: no warning.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model.partial_fit(frame.iloc[300:])
+
+
 def test_a_category_constant_at_fit_costs_what_an_unseen_one_costs():
     """One category at fit: its training error is 0, and an unseen value's
     cost divided by it gave a term of -6.7e7 (a number 100 standard

@@ -52,6 +52,46 @@ def test_a_criterion_from_the_documented_hook_trains_and_scores():
     np.testing.assert_allclose(code_term - model.score_samples(X), expected, rtol=1e-4)
 
 
+def test_training_with_missing_entries_gives_reconstruct_the_full_inference_output():
+    """Training fills half the rows' missing entries through the criterion's
+    ``reconstruct``: it got ``{"x_hat": ...}`` alone, and a ``reconstruct``
+    that reads the codes (documented as reading the module's output) failed
+    on incomplete data only, with a bare KeyError."""
+    seen = []
+
+    class CodeAwareError(AbsoluteError):
+        def reconstruct(self, out):
+            seen.append(sorted(out))
+            return out["x_hat"] + 0.0 * out["z"].sum(dim=1, keepdim=True)
+
+    class CodeAwareKind(BaseAutoEncoder):
+        def _make_criterion(self, n_features):
+            return CodeAwareError()
+
+    holed = X.copy()
+    holed[::3, 1] = np.nan
+    model = CodeAwareKind(**FAST).fit(holed)
+    assert np.isfinite(model.score_samples(holed)).all()
+    assert ["x_hat", "z"] in seen
+
+    # A VAE's reconstruct sees its inference dict too: the code at its mean,
+    # with the mean and log-variance, and no noise drawn for it.
+    from skae import VariationalAutoEncoder
+
+    vae = VariationalAutoEncoder(max_epochs=1, random_state=0).fit(holed)
+    module = vae.net_.module_
+    module.train()
+    x = torch.as_tensor((holed[:50] - vae.mean_) / vae.scale_, dtype=torch.float32)
+    with torch.no_grad():
+        h = module._encoded(x.nan_to_num(0.0))
+        state = torch.get_rng_state()
+        out = module._inference_output(h)
+        assert torch.equal(torch.get_rng_state(), state)
+    assert sorted(out) == ["logvar", "mu", "x_hat", "z"]
+    assert torch.equal(out["z"], out["mu"])
+    assert module.latent.training
+
+
 def test_a_criterion_that_is_not_a_per_feature_loss_is_refused_by_name():
     class Plain(torch.nn.Module):
         def forward(self, out, x):

@@ -652,6 +652,34 @@ def test_the_imputer_saves_and_loads(blobs, tmp_path):
         assert type(loaded.estimator) is type(template)
 
 
+def test_a_loaded_imputer_continues_training_as_the_imputer_trains(blobs, tmp_path):
+    """The imputer trains its estimator on rows filled with the means only, a
+    choice that is not a parameter: loaded from a file, the estimator had
+    the detector's fill back, and trained on differently from a pickled
+    copy of the same imputer."""
+    import pickle
+
+    import numpy as np
+
+    from skae import AutoEncoder, AutoEncoderImputer
+
+    holes = blobs.copy()
+    holes[::5, 1] = np.nan
+    imputer = AutoEncoderImputer(AutoEncoder(max_epochs=2, random_state=0)).fit(holes)
+    imputer.save(tmp_path / "imputer.skae")
+    loaded = load(tmp_path / "imputer.skae")
+    copied = pickle.loads(pickle.dumps(imputer))
+    assert loaded.estimator_.net_.module_.output_map is None
+    for model in (loaded, copied):
+        model.estimator_.partial_fit(holes)
+    assert_array_equal(loaded.transform(holes), copied.transform(holes))
+    # A detector's file keeps the fill.
+    imputer.estimator_.__class__(max_epochs=1, random_state=0).fit(holes).save(
+        tmp_path / "detector.skae"
+    )
+    assert load(tmp_path / "detector.skae").net_.module_.output_map is not None
+
+
 def test_the_imputer_of_a_frame_with_categories_saves_and_loads(tmp_path):
     import numpy as np
 
