@@ -151,12 +151,17 @@ PARAMETERS = """\
         Learning rate of the Adam optimiser.
     weight_decay : float, default=0.0
         L2 penalty (Adam's ``weight_decay``).
-    early_stopping : bool, default=False
+    early_stopping : bool or "auto", default=False
         Hold out ``validation_fraction`` of the training data and stop when
         its loss has not improved for ``patience`` epochs; the weights of the
-        best epoch are kept. Applies to :meth:`fit` only.
+        best epoch are kept. Applies to :meth:`fit` only. ``"auto"`` is on
+        for :class:`VariationalAutoEncoder` (its default) when the held-out
+        rows number at least 20 (200 training rows at the default fraction):
+        its up to 200 epochs can memorise a small, wide table, and the
+        held-out loss picks the epoch. It is off for the other kinds, whose
+        20 epochs stop before that.
     validation_fraction : float, default=0.1
-        Fraction of the training data held out with ``early_stopping=True``.
+        Fraction of the training data held out when early stopping is on.
     patience : int, default=10
         Epochs without improvement of the validation loss before stopping;
         an epoch improves on the best when its loss is lower by more than
@@ -166,10 +171,15 @@ PARAMETERS = """\
         ``offset_``. With a float, ``offset_`` is that percentile of the
         training scores. With ``"auto"``, Tukey's rule: a sample is an
         outlier when its score is below ``Q1 - 1.5 * IQR`` of the training
-        scores. Either threshold is lowered by 1e-5 of its size and of the
-        scores' spread, so that a score tied with it (binary or duplicated
-        rows) counts as an inlier whatever batch it is scored in (float32
-        rounding moves a score by up to about 3e-6 of them with the batch);
+        scores, or, when early stopping held out 20 rows or more, of the
+        held-out rows' scores: the network did not train on them, so they
+        score as new rows will (a small, wide table's training rows are
+        learned so well that a fence on their scores flagged most new normal
+        rows, and fewer training rows are flagged with it). Either threshold
+        is lowered by 1e-5 of its size and of the scores' spread, so that a
+        score tied with it (binary or duplicated rows) counts as an inlier
+        whatever batch it is scored in (float32 rounding moves a score by up
+        to about 3e-6 of them with the batch);
         with ties, or training scores within that margin of the threshold,
         fewer than ``contamination`` may be flagged.
     device : {"cpu", "cuda", "auto"}, default="cpu"

@@ -128,6 +128,15 @@ class HoldOutSplit:
 
     def __init__(self, fraction: float) -> None:
         self.fraction = fraction
+        #: The rows held out by the last call, until the estimator takes them
+        #: (:meth:`take_held_out`) to place ``offset_``.
+        self.held_out = None
+
+    def take_held_out(self) -> torch.Tensor | RowSubset | None:
+        """The rows the last call held out, forgotten here (not pickled with
+        the fitted net)."""
+        held_out, self.held_out = getattr(self, "held_out", None), None
+        return held_out
 
     def __call__(self, dataset: TensorData, y: object = None) -> tuple[TensorData, TensorData]:
         n = len(dataset)
@@ -146,6 +155,7 @@ class HoldOutSplit:
             parts = RowSubset(dataset.X, order[n_valid:]), RowSubset(dataset.X, order[:n_valid])
         else:
             parts = dataset.X[order[n_valid:]], dataset.X[order[:n_valid]]
+        self.held_out = parts[1]
         return TensorData(parts[0]), TensorData(parts[1])
 
 

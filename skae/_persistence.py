@@ -369,7 +369,7 @@ def _build(
     # rewound that fit's draws, and it was no longer reproducible).
     with _SeededTorch._lock, torch.random.fork_rng(devices=[]):
         net = estimator._make_net(
-            estimator._n_inputs(), estimator.device_, holdout=estimator.early_stopping
+            estimator._n_inputs(), estimator.device_, holdout=bool(estimator.early_stopping)
         )
         net.initialize()
     try:

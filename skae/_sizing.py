@@ -40,6 +40,17 @@ Training length
     type (mean ROC-AUC 0.892 to 0.837, seed 0) and on the real sets
     (``benchmarks/results/detection_ablation_2.md``); the default detector
     is :class:`~skae.AutoEncoder`.
+
+    Up to 200 epochs is long enough to memorise a small, wide table: on
+    400 rows of 768 features its held-out ``score`` (the mean
+    log-likelihood) fell to -1012 where 20 epochs gave 1673, and on
+    one-class MNIST (digit 0, 686 training rows) to -987 against -784.
+    Its ``early_stopping="auto"`` therefore holds out
+    ``validation_fraction`` of the rows and keeps the epoch whose held-out
+    loss was lowest, once that holds at least ``MIN_VALIDATION_ROWS`` rows
+    (200 training rows at the default tenth): 1711 and -556 nats on those
+    two, and 56.3 nats on the dequantised digits where the 105 epochs gave
+    53.3. Fewer rows than that are too few to judge a loss on.
 Network width
     The first hidden layer has the power of two nearest to ``n_features``,
     within [``MIN_WIDTH``, ``MAX_WIDTH``]; the second half as many, at
@@ -84,6 +95,8 @@ SAMPLES_SEEN = 150_000
 MIN_EPOCHS = 10
 MAX_EPOCHS = 20
 VARIATIONAL_MAX_EPOCHS = 200
+#: The fewest held-out rows ``early_stopping="auto"`` stops on.
+MIN_VALIDATION_ROWS = 20
 #: Rows of one epoch of a default fit on a larger table (a random subset,
 #: fresh each epoch): the training cost stops growing with the rows.
 ROWS_PER_EPOCH = 200_000

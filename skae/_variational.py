@@ -82,7 +82,14 @@ def _elbo_draws(n_components: int, every_axis: bool = False) -> torch.Tensor:
 
 
 @fill_doc(
-    without=("error_scale_", "noise_variance_", "latent_density_", "code_mean_", "code_covariance_")
+    defaults={"early_stopping": '"auto"'},
+    without=(
+        "error_scale_",
+        "noise_variance_",
+        "latent_density_",
+        "code_mean_",
+        "code_covariance_",
+    ),
 )
 class VariationalAutoEncoder(BaseAutoEncoder):
     """Variational autoencoder (beta-VAE): a deep latent-variable density model.
@@ -106,10 +113,15 @@ class VariationalAutoEncoder(BaseAutoEncoder):
     ``max_epochs="auto"`` trains it longer than the other kinds: the same
     budget of about 150,000 samples seen, but up to 200 epochs instead of 20
     (105 epochs on the 1,437 training digits of ``benchmarks/quality.py``),
-    since its likelihood keeps improving long after 20 epochs. On a small,
-    wide table that long training can learn the outliers among its own
-    training rows (see the user guide, "Choosing n_components and the
-    network"): there, set ``max_epochs=20`` to detect them.
+    since its likelihood keeps improving long after 20 epochs. So that this
+    does not memorise a small, wide table, ``early_stopping="auto"`` holds
+    out a tenth of the rows (from 200 rows) and keeps the epoch whose
+    held-out loss was lowest: on one-class MNIST (686 training rows of 784
+    pixels) the held-out log-likelihood was -987 nats after 200 epochs and
+    -556 at the best epoch. On a small table that long training can still
+    learn the outliers among its own training rows (see the user guide,
+    "Choosing n_components and the network"): there, set ``max_epochs=20``
+    to detect them.
 
     Use it to generate data (:meth:`sample` decodes draws from the prior) and
     for likelihood-based outlier scores: :meth:`score_samples` is a
@@ -177,6 +189,8 @@ class VariationalAutoEncoder(BaseAutoEncoder):
     """
 
     _auto_max_epochs = VARIATIONAL_MAX_EPOCHS
+    # Its 200 epochs can memorise a small, wide table (see skae._sizing).
+    _auto_early_stopping = True
     # Its decoder and prior score and sample.
     _scoring_attributes = ()
 
@@ -204,7 +218,7 @@ class VariationalAutoEncoder(BaseAutoEncoder):
         batch_size: int = 64,
         lr: float = 1e-3,
         weight_decay: float = 0.0,
-        early_stopping: bool = False,
+        early_stopping: bool | str = "auto",
         validation_fraction: float = 0.1,
         patience: int = 10,
         contamination: str | float = "auto",

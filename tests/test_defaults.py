@@ -553,6 +553,57 @@ def test_the_variational_kind_trains_a_small_table_for_200_epochs():
     assert auto_epochs(500, VARIATIONAL_MAX_EPOCHS) == 200
 
 
+def test_auto_early_stopping_holds_out_a_tenth_for_the_variational_kind_from_200_rows():
+    """``early_stopping="auto"``: on for the variational kind once the
+    held-out tenth holds 20 rows, off for the other kinds."""
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    from skae._sizing import MIN_VALIDATION_ROWS
+
+    assert MIN_VALIDATION_ROWS == 20
+    vae = VariationalAutoEncoder()
+    assert vae.early_stopping == "auto" and AutoEncoder().early_stopping is False
+    assert [vae._early_stopping_on(n) for n in (10, 194, 195, 200, 10**6)] == [
+        False,
+        False,
+        True,
+        True,
+        True,
+    ]
+    assert not VariationalAutoEncoder(validation_fraction=0.05)._early_stopping_on(300)
+    assert not VariationalAutoEncoder(early_stopping=False)._early_stopping_on(10**6)
+    assert VariationalAutoEncoder(early_stopping=True)._early_stopping_on(10)
+    assert not AutoEncoder(early_stopping="auto")._early_stopping_on(10**6)
+
+    X = np.random.RandomState(0).normal(size=(250, 5))
+    fitted = VariationalAutoEncoder(max_epochs=3, random_state=0).fit(X)
+    assert "valid_loss" in fitted.net_.history[-1]
+    small = VariationalAutoEncoder(max_epochs=3, random_state=0).fit(X[:150])
+    assert "valid_loss" not in small.net_.history[-1]
+    plain = AutoEncoder(early_stopping="auto", max_epochs=3, random_state=0).fit(X)
+    assert "valid_loss" not in plain.net_.history[-1]
+    with pytest.raises(InvalidParameterError, match="early_stopping"):
+        VariationalAutoEncoder(early_stopping="sometimes").fit(X)
+
+
+def test_the_variational_default_does_not_memorise_a_small_wide_table():
+    """Up to 200 epochs on 300 rows of 120 features learned the training
+    rows' noise: the held-out log-likelihood fell far below that of the
+    epoch the held-out rows pick, and every new row looked unlikely."""
+    rng = np.random.RandomState(0)
+    basis = rng.normal(size=(6, 120))
+
+    def rows(n):
+        return rng.normal(size=(n, 6)) @ basis + 0.3 * rng.normal(size=(n, 120))
+
+    train, new = rows(300), rows(300)
+    default = VariationalAutoEncoder(random_state=0).fit(train)
+    full = VariationalAutoEncoder(early_stopping=False, random_state=0).fit(train)
+    assert full.n_iter_ == 200 > default.n_iter_
+    assert default.score(new) > full.score(new) + 20
+    assert np.mean(default.predict(new) == -1) < np.mean(full.predict(new) == -1)
+
+
 def test_auto_widths_take_the_nearest_power_of_two():
     """Mutation audit: the first layer has the power of two nearest to
     n_features (in log scale, rounded, not the next one up): 90 features get

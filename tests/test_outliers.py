@@ -273,3 +273,56 @@ def test_error_scale_can_go_far_below_one_percent_on_low_rank_data():
     model = AutoEncoder(max_epochs=20, random_state=0).fit(X)
     assert np.all(model.error_scale_ >= 1e-6)
     assert np.all(model.error_scale_ < 5e-3)
+
+
+def _wide_rows(rng, n):
+    """Rows near a 6-dimensional subspace of 120 features."""
+    basis = np.random.RandomState(1).normal(size=(6, 120))
+    return rng.normal(size=(n, 6)) @ basis + 0.3 * rng.normal(size=(n, 120))
+
+
+def test_early_stopping_places_the_auto_threshold_on_the_held_out_rows(monkeypatch):
+    """The rows early stopping holds out score as new rows will: the fence
+    of ``contamination="auto"`` is theirs, not the training rows' (which a
+    network fitted to them scores better: on a small, wide table it flagged
+    most new normal rows)."""
+    from skae._base import AUTO_FENCE
+    from skae._net import HoldOutSplit
+
+    taken = []
+    take = HoldOutSplit.take_held_out
+
+    def spy(self):
+        held_out = take(self)
+        taken.append(held_out)
+        return held_out
+
+    monkeypatch.setattr(HoldOutSplit, "take_held_out", spy)
+    rng = np.random.RandomState(0)
+    train, new = _wide_rows(rng, 400), _wide_rows(rng, 400)
+    model = AutoEncoder(max_epochs=200, early_stopping=True, random_state=0).fit(train)
+    (held,) = taken
+    assert len(held) == 40
+    scores = model.score_samples(held.numpy() * model.scale_ + model.mean_)
+    q1, q3 = np.percentile(scores, [25, 75])
+    assert_allclose(model.offset_, q1 - AUTO_FENCE * (q3 - q1), rtol=1e-4)
+    # Forgotten once used: not pickled with the net.
+    assert model.net_.train_split.held_out is None
+
+    # 200 epochs learn the training rows: 30% of new ones flagged, 1.8% of them.
+    plain = AutoEncoder(max_epochs=200, random_state=0).fit(train)
+    assert np.mean(plain.predict(new) == -1) > 0.2
+    assert np.mean(model.predict(new) == -1) < 0.08
+
+
+def test_a_contamination_share_and_few_held_out_rows_keep_the_training_rows_threshold():
+    rng = np.random.RandomState(0)
+    train = _wide_rows(rng, 400)
+    shared = AutoEncoder(max_epochs=3, early_stopping=True, contamination=0.1, random_state=0)
+    assert np.mean(shared.fit(train).predict(train) == -1) == pytest.approx(0.1)
+    # 15 rows held out, fewer than 20: the training rows' fence.
+    few = AutoEncoder(max_epochs=3, early_stopping=True, validation_fraction=0.05, random_state=0)
+    few.fit(train[:300])
+    scores = few.score_samples(train[:300])
+    q1, q3 = np.percentile(scores, [25, 75])
+    assert_allclose(few.offset_, q1 - 1.5 * (q3 - q1), rtol=1e-4)
