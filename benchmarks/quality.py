@@ -372,8 +372,13 @@ def density(bench: Bench, d: Data, reference_epochs: int) -> None:
     ref = f"FactorAnalysis {fmt(fa_ll)}"
     long_row = None
     if reference_epochs > 0:
+        # Every epoch: the default's early stopping would stop the reference.
         long = bench.make(
-            VariationalAutoEncoder, n_components=8, random_state=0, max_epochs=reference_epochs
+            VariationalAutoEncoder,
+            n_components=8,
+            random_state=0,
+            max_epochs=reference_epochs,
+            early_stopping=False,
         )
         long_s = bench.fit(long, train, f"VariationalAutoEncoder(8), {reference_epochs} epochs")
         long_ll = long.score(test)

@@ -51,6 +51,10 @@ def pca_error(X: np.ndarray, k: int) -> np.ndarray:
 
 DETECTORS: dict[str, Callable[[int], object]] = {
     "VariationalAutoEncoder (default)": lambda s: VariationalAutoEncoder(random_state=s),
+    # The default before early_stopping="auto" (twenty-second session).
+    "VariationalAutoEncoder(early_stopping=False)": lambda s: VariationalAutoEncoder(
+        early_stopping=False, random_state=s
+    ),
     "VariationalAutoEncoder(max_epochs=50)": lambda s: VariationalAutoEncoder(
         max_epochs=50, random_state=s
     ),
