@@ -1610,9 +1610,8 @@ class BaseAutoEncoder(
             return bool(self.early_stopping)
         if not self._auto_early_stopping:
             return False
-        return n_samples is None or round(self.validation_fraction * n_samples) >= (
-            MIN_VALIDATION_ROWS
-        )
+        # Unrounded: from 200 rows at the default tenth, not 195.
+        return n_samples is None or self.validation_fraction * n_samples >= MIN_VALIDATION_ROWS
 
     def _training_callbacks(self, holdout: bool) -> list:
         """The net's callbacks: early stopping on the held-out rows (with
