@@ -276,11 +276,15 @@ class MixedTypeLoss(PerFeatureLoss):
         the filler at -inf."""
         return x_hat[:, self.gather].masked_fill(self._excluded(), -math.inf)
 
+    def _targets(self, x: torch.Tensor) -> torch.Tensor:
+        """The categorical columns' one-hot targets (filler 0),
+        (n_samples, n_categorical, width)."""
+        return (x[:, self.gather] * self.spread + self.frequency).masked_fill(self.padding, 0.0)
+
     def _blocks(self, out: dict[str, torch.Tensor], x: torch.Tensor):
         """Logits (filler -inf) and one-hot targets (filler 0) of the
         categorical columns, each (n_samples, n_categorical, width)."""
-        target = x[:, self.gather] * self.spread + self.frequency
-        return self._logits(out["x_hat"]), target.masked_fill(self.padding, 0.0)
+        return self._logits(out["x_hat"]), self._targets(x)
 
     @staticmethod
     def _unseen(target: torch.Tensor) -> torch.Tensor:
@@ -309,9 +313,8 @@ class MixedTypeLoss(PerFeatureLoss):
     def column_unseen(self, x: torch.Tensor) -> torch.Tensor:
         """Which input columns of each row hold a category unseen at fit:
         (n_samples, n_columns), False for every numeric column."""
-        target = (x[:, self.gather] * self.spread + self.frequency).masked_fill(self.padding, 0.0)
         numeric = torch.zeros((len(x), len(self.numeric_at)), dtype=torch.bool, device=x.device)
-        return torch.cat([numeric, self._unseen(target)], dim=1)[:, self.order]
+        return torch.cat([numeric, self._unseen(self._targets(x))], dim=1)[:, self.order]
 
     def floor(self, x: torch.Tensor) -> torch.Tensor:
         """The numeric loss's floor, and 0 for a category (its cross-entropy
