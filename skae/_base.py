@@ -2300,6 +2300,7 @@ class BaseAutoEncoder(
     # ------------------------------------------------------------------
     # scikit-learn plumbing
     # ------------------------------------------------------------------
+    @reading
     def save(self, path: str | os.PathLike) -> None:
         """Save the fitted estimator to ``path`` without pickle.
 
@@ -2338,6 +2339,13 @@ class BaseAutoEncoder(
         from ._persistence import save
 
         save(self, path)
+
+    def __getstate__(self) -> dict:
+        # Under the lock, as save and the predictions: a pickle (or deepcopy)
+        # taken while another thread fitted held the new fit's scaling with
+        # the old or a half-trained network.
+        with lock_of(self).read():
+            return super().__getstate__()
 
     def __setstate__(self, state: dict) -> None:
         super().__setstate__(state)

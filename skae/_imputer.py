@@ -307,6 +307,12 @@ class AutoEncoderImputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         X[rows] = np.where(missing[rows], filled, X[rows])
         return X
 
+    def __getstate__(self) -> dict:
+        # Under the lock, as save and transform: a pickle taken while another
+        # thread refitted held the new columns with the old estimator_.
+        with lock_of(self).read():
+            return super().__getstate__()
+
     def __sklearn_is_fitted__(self) -> bool:
         # The estimator is the last thing a fit sets: a transform called
         # during the first fit raises NotFittedError, not an AttributeError.

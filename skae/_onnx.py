@@ -38,6 +38,7 @@ from sklearn.utils.validation import check_is_fitted
 from torch import nn
 
 from ._base import BaseAutoEncoder
+from ._locking import lock_of
 from ._warnings import PACKAGE
 
 #: The outputs of :func:`to_onnx`'s graph, named after the methods they equal.
@@ -246,8 +247,6 @@ def to_onnx(estimator: BaseAutoEncoder, *, decoder: bool = False, opset: int | N
     >>> bool(np.allclose(scores, ae.score_samples(X[:3]), rtol=1e-5))
     True
     """
-    import onnx
-
     from ._imputer import AutoEncoderImputer
 
     if not isinstance(estimator, BaseAutoEncoder | AutoEncoderImputer):
@@ -257,6 +256,18 @@ def to_onnx(estimator: BaseAutoEncoder, *, decoder: bool = False, opset: int | N
             "(register_onnx_converters lets it convert skae's inside a pipeline)."
         )
     check_is_fitted(estimator)
+    # Under the estimator's lock, as its predictions: an export while another
+    # thread fitted traced the new weights with the old statistics.
+    with lock_of(estimator).read():
+        return _export(estimator, decoder, opset)
+
+
+def _export(estimator, decoder: bool, opset: int | None):
+    """:func:`to_onnx` of a fitted estimator, under its lock."""
+    import onnx
+
+    from ._imputer import AutoEncoderImputer
+
     mode = "decoder" if decoder else "rows"
     if isinstance(estimator, AutoEncoderImputer):
         if decoder:

@@ -19,7 +19,7 @@ from conftest import FAST_ESTIMATORS
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
-from skorch.callbacks import LRScheduler
+from skorch.callbacks import Callback, LRScheduler
 
 import skae
 from skae import AutoEncoder, load
@@ -1368,3 +1368,62 @@ def test_a_pickle_from_before_the_log_noise_variance_was_kept_still_scores():
     del model._log_noise_variance  # as an older version pickled it
     old = pickle.loads(pickle.dumps(model))
     assert old.score(X) == pytest.approx(expected, rel=1e-12)
+
+
+#: What _EpochHook calls at each epoch's end (a callback that pickles with
+#: the model holds no function of a test).
+_EPOCH_HOOKS: list = []
+
+
+class _EpochHook(Callback):
+    def on_epoch_end(self, net, **kwargs) -> None:
+        for hook in _EPOCH_HOOKS:
+            hook()
+
+
+@pytest.mark.parametrize("copy_as", ["save", "pickle", "onnx"])
+def test_a_copy_taken_during_a_refit_in_another_thread_is_the_finished_fit(copy_as, tmp_path):
+    """save, pickle and to_onnx read the fitted state without the lock the
+    predictions wait on: taken while another thread refitted, the copy held
+    the new fit's scaling with the old network (and loaded without a word)."""
+    import threading
+
+    rng = np.random.RandomState(0)
+    X, other = rng.normal(size=(200, 5)), rng.gamma(2.0, size=(250, 5))
+    other, new = other[:200], other[200:]
+    model = AutoEncoder(max_epochs=3, random_state=0).fit(X)
+    copies: list = []
+    started: list[threading.Thread] = []
+
+    def copy_now() -> None:
+        if copy_as == "save":
+            model.save(tmp_path / "m.skae")
+            copies.append(load(tmp_path / "m.skae"))
+        elif copy_as == "pickle":
+            copies.append(pickle.loads(pickle.dumps(model)))
+        else:
+            copies.append(skae.to_onnx(model).SerializeToString())
+
+    def copy_from_another_thread() -> None:
+        if not started:  # once, in the refit's first epoch
+            thread = threading.Thread(target=copy_now)
+            started.append(thread)
+            thread.start()
+            thread.join(timeout=1.0)  # the copy must wait for the fit
+
+    model.set_params(callbacks=[_EpochHook()])
+    _EPOCH_HOOKS.append(copy_from_another_thread)
+    try:
+        model.fit(other)
+    finally:
+        _EPOCH_HOOKS.clear()
+    started[0].join()
+    expected = model.score_samples(new)
+    if copy_as == "onnx":
+        import onnxruntime
+
+        session = onnxruntime.InferenceSession(copies[0])
+        (scores,) = session.run(["score_samples"], {"X": new.astype(np.float32)})
+        assert_allclose(scores, expected, rtol=1e-4)
+    else:
+        assert_array_equal(copies[0].score_samples(new), expected)
