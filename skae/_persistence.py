@@ -388,6 +388,7 @@ def _build(
         for name, value in module.named_buffers():
             if value.is_floating_point() and torch.isnan(value).any():
                 raise ValueError(f"{path}: the {part}'s buffer {name!r} holds NaN.")
+    _check_optimizer(net.optimizer_, path)
     # The optimiser's state holds the rate it last trained with, which a
     # schedule may have moved: kept, unless ``lr`` was set after the fit (or
     # the file is older than "net_lr"); ``lr`` and ``weight_decay`` set
@@ -871,6 +872,38 @@ def _read(path: str | os.PathLike) -> tuple[dict, dict]:
     if not isinstance(tensors, dict) or not {"module", "criterion", "optimizer"} <= set(tensors):
         raise ValueError(f"{path}: the tensors member is incomplete.")
     return metadata, tensors
+
+
+def _check_optimizer(optimizer: torch.optim.Optimizer, path: str | os.PathLike) -> None:
+    """Refuse an optimiser state that the next ``partial_fit`` would fail on
+    or diverge with: it loaded silently, and the step then failed with torch's
+    internal assertion (a moment of the wrong shape) or as a divergence that
+    blamed the learning rate (a NaN moment or rate)."""
+    for group in optimizer.param_groups:
+        for key, value in group.items():
+            if key == "params":
+                continue
+            for number in value if isinstance(value, tuple | list) else (value,):
+                if isinstance(number, torch.Tensor):
+                    finite = not number.is_floating_point() or bool(torch.isfinite(number).all())
+                else:
+                    finite = not isinstance(number, float) or math.isfinite(number)
+                if not finite:
+                    raise ValueError(f"{path}: the optimiser's {key!r} is NaN or infinite.")
+        for param in group["params"]:
+            for name, value in optimizer.state.get(param, {}).items():
+                if not isinstance(value, torch.Tensor) or not value.is_floating_point():
+                    continue
+                if value.dim() and value.shape != param.shape:
+                    raise ValueError(
+                        f"{path}: the optimiser's {name!r} has shape {tuple(value.shape)}, "
+                        f"but its weight has {tuple(param.shape)}."
+                    )
+                if not torch.isfinite(value).all():
+                    raise ValueError(f"{path}: the optimiser's {name!r} holds NaN or inf.")
+                if name.endswith("_sq") and (value < 0).any():
+                    # A running mean of squares (Adam's): its square root is taken.
+                    raise ValueError(f"{path}: the optimiser's {name!r} holds negative values.")
 
 
 def _check_expansion(info: zipfile.ZipInfo, path: str | os.PathLike) -> None:

@@ -1427,3 +1427,34 @@ def test_a_copy_taken_during_a_refit_in_another_thread_is_the_finished_fit(copy_
         assert_allclose(scores, expected, rtol=1e-4)
     else:
         assert_array_equal(copies[0].score_samples(new), expected)
+
+
+@pytest.mark.parametrize(
+    "edit, message",
+    [
+        ("shape", "'exp_avg' has shape"),
+        ("nan_moment", "'exp_avg_sq' holds NaN"),
+        ("negative_moment", "'exp_avg_sq' holds negative"),
+        ("nan_rate", "'lr' is NaN"),
+    ],
+)
+def test_a_file_whose_optimiser_state_is_damaged_is_refused(saved, tmp_path, edit, message):
+    """The optimiser's state loaded unchecked; the next partial_fit then failed
+    with torch's internal assertion or a divergence blamed on the rate."""
+    with zipfile.ZipFile(saved) as archive:
+        tensors = torch.load(io.BytesIO(archive.read(TENSORS)), weights_only=True)
+    state = tensors["optimizer"]["state"][0]
+    if edit == "shape":
+        state["exp_avg"] = torch.zeros(state["exp_avg"].numel() + 1)
+    elif edit == "nan_moment":
+        state["exp_avg_sq"][...] = float("nan")
+    elif edit == "negative_moment":
+        state["exp_avg_sq"][...] = -1.0
+    else:
+        tensors["optimizer"]["param_groups"][0]["lr"] = float("nan")
+    buffer = io.BytesIO()
+    torch.save(tensors, buffer)
+    damaged = _rewrite(saved, tmp_path / "damaged.skae", tensors=buffer.getvalue())
+    with pytest.raises(ValueError, match=f"damaged.skae: the optimiser's {message}"):
+        load(damaged)
+    load(_rewrite(saved, tmp_path / "whole.skae")).partial_fit(np.ones((5, 5)))
