@@ -85,6 +85,8 @@ from ._scaling import (
 from ._sizing import (
     MAX_EPOCHS,
     MIN_VALIDATION_ROWS,
+    WIDE_FEATURES,
+    auto_early_stopping,
     auto_epochs,
     auto_hidden_layer_sizes,
     auto_n_components,
@@ -532,9 +534,10 @@ class BaseAutoEncoder(
 
     #: The most epochs ``max_epochs="auto"`` gives (see :mod:`skae._sizing`).
     _auto_max_epochs: int = MAX_EPOCHS
-    #: Whether ``early_stopping="auto"`` stops early (with enough rows; see
-    #: :meth:`_early_stopping_on`).
-    _auto_early_stopping: bool = False
+
+    #: The fewest input columns on which ``early_stopping="auto"`` holds rows
+    #: out (see :func:`~skae._sizing.auto_early_stopping`).
+    _auto_early_stopping_features: int = WIDE_FEATURES
 
     #: What the scores and :meth:`sample` need beyond the scaling and
     #: ``offset_``, in a model file of any version (one from before the code
@@ -585,7 +588,7 @@ class BaseAutoEncoder(
         batch_size: int = 64,
         lr: float = 1e-3,
         weight_decay: float = 0.0,
-        early_stopping: bool | str = False,
+        early_stopping: bool | str = "auto",
         validation_fraction: float = 0.1,
         patience: int = 10,
         contamination: str | float = "auto",
@@ -1602,16 +1605,20 @@ class BaseAutoEncoder(
         net.skae_callbacks_from = (self.callbacks, self.verbose)
         return net
 
-    def _early_stopping_on(self, n_samples: int | None) -> bool:
+    def _early_stopping_on(self, n_samples: int | None, n_features: int | None = None) -> bool:
         """``early_stopping``, with ``"auto"`` resolved for ``n_samples``
         training rows (None: a net rebuilt by ``load``, which trains on only
-        if refitted, when the rows are known)."""
+        if refitted, when the rows are known; see
+        :func:`~skae._sizing.auto_early_stopping`)."""
         if self.early_stopping != "auto":
             return bool(self.early_stopping)
-        if not self._auto_early_stopping:
-            return False
-        # Unrounded: from 200 rows at the default tenth, not 195.
-        return n_samples is None or self.validation_fraction * n_samples >= MIN_VALIDATION_ROWS
+        if n_samples is None:
+            return True
+        if n_features is None:
+            n_features = self.n_features_in_
+        return auto_early_stopping(
+            n_samples, n_features, self.validation_fraction, self._auto_early_stopping_features
+        )
 
     def _training_callbacks(self, holdout: bool) -> list:
         """The net's callbacks: early stopping on the held-out rows (with

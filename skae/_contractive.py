@@ -86,7 +86,7 @@ class ContractiveAutoEncoder(BaseAutoEncoder):
         batch_size: int = 64,
         lr: float = 1e-3,
         weight_decay: float = 0.0,
-        early_stopping: bool | str = False,
+        early_stopping: bool | str = "auto",
         validation_fraction: float = 0.1,
         patience: int = 10,
         contamination: str | float = "auto",

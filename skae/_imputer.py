@@ -45,7 +45,7 @@ class AutoEncoderImputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     estimator : skae autoencoder, default=None
         The autoencoder to fit (cloned), any kind. None uses
         ``DenoisingAutoEncoder(noise="mask", n_components=max(2, n_features
-        // 2), max_epochs=100)``. Masking sets random entries to the value
+        // 2), max_epochs=100, early_stopping=False)``. Masking sets random entries to the value
         missing ones are filled with, so training practises exactly what
         imputation asks, reconstructing entries from the rest of their row.
         Imputation wants the best reconstructions, so the code is wider and
@@ -151,6 +151,8 @@ class AutoEncoderImputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
                 noise="mask",
                 n_components=max(2, self.n_features_in_ // 2),
                 max_epochs=IMPUTER_MAX_EPOCHS,
+                # Every row trains: an imputer places no threshold.
+                early_stopping=False,
                 random_state=self.random_state,
             )
         else:

@@ -82,7 +82,6 @@ def _elbo_draws(n_components: int, every_axis: bool = False) -> torch.Tensor:
 
 
 @fill_doc(
-    defaults={"early_stopping": '"auto"'},
     without=(
         "error_scale_",
         "noise_variance_",
@@ -189,8 +188,8 @@ class VariationalAutoEncoder(BaseAutoEncoder):
     """
 
     _auto_max_epochs = VARIATIONAL_MAX_EPOCHS
-    # Its 200 epochs can memorise a small, wide table (see skae._sizing).
-    _auto_early_stopping = True
+    # Its 200 epochs can memorise a small table of any width (see skae._sizing).
+    _auto_early_stopping_features = 1
     # Its decoder and prior score and sample.
     _scoring_attributes = ()
 

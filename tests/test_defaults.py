@@ -4,7 +4,7 @@ code term of the score, and what they must guarantee with default parameters."""
 import numpy as np
 import pytest
 import torch
-from conftest import DENSE_KINDS
+from conftest import DENSE_KINDS, KINDS
 from numpy.testing import assert_allclose, assert_array_equal
 from scipy.stats import multivariate_normal
 from sklearn.datasets import load_digits
@@ -289,7 +289,8 @@ def test_auto_n_components_is_one_code_per_32_features():
 
 def test_auto_values_reach_the_network():
     X = np.random.RandomState(0).standard_normal((3000, 200))
-    model = AutoEncoder(random_state=0, max_epochs="auto").fit(X)
+    # Noise: the held-out loss would stop it early.
+    model = AutoEncoder(random_state=0, max_epochs="auto", early_stopping=False).fit(X)
     assert model.n_iter_ == auto_epochs(3000)
     linear = [m for m in model.net_.module_.encoder if isinstance(m, torch.nn.Linear)]
     assert [m.out_features for m in linear] == [*auto_hidden_layer_sizes(200), 6]
@@ -448,7 +449,10 @@ def test_a_feature_far_from_zero_is_scaled_by_its_own_spread(offset):
     X = np.c_[base * 1e-3, 1.5 * rng.normal(size=400)]
     shifted = X.copy()
     shifted[:, 3] += offset
-    near, far = (AutoEncoder(max_epochs=5, random_state=0).fit(data) for data in (X, shifted))
+    near, far = (
+        AutoEncoder(max_epochs=5, early_stopping=False, random_state=0).fit(data)
+        for data in (X, shifted)
+    )
     assert_allclose(far.scale_, near.scale_, rtol=1e-4)  # the offset takes digits
     assert abs(far.mean_[3] - offset - near.mean_[3]) < 0.1
     assert far.inverse_transform(far.transform(shifted))[:, 3].std() > 0.1
@@ -457,7 +461,7 @@ def test_a_feature_far_from_zero_is_scaled_by_its_own_spread(offset):
     assert np.argmin(far.score_samples(odd)) == 0
     # Decoded as varying too: values 0 and 1.5 at 1e13 came back constant.
     two = np.c_[X[:, :3], offset + 1.5 * (X[:, 0] > 0)]
-    model = AutoEncoder(max_epochs=5, random_state=0).fit(two)
+    model = AutoEncoder(max_epochs=5, early_stopping=False, random_state=0).fit(two)
     assert np.ptp(model.inverse_transform(model.transform(two))[:, 3]) > 0.5
     assert np.ptp(model.sample(200, random_state=0)[:, 3]) > 0.5
 
@@ -553,37 +557,69 @@ def test_the_variational_kind_trains_a_small_table_for_200_epochs():
     assert auto_epochs(500, VARIATIONAL_MAX_EPOCHS) == 200
 
 
-def test_auto_early_stopping_holds_out_a_tenth_for_the_variational_kind_from_200_rows():
-    """``early_stopping="auto"``: on for the variational kind once the
-    held-out tenth holds 20 rows, off for the other kinds."""
+@pytest.mark.parametrize("kind", list(KINDS))
+def test_auto_early_stopping_holds_out_a_tenth_of_wide_tables_from_200_to_200000_rows(kind):
+    """``early_stopping="auto"``, every kind's default: on once the held-out
+    tenth holds 20 rows, off above 200,000 rows (fresh subsets each epoch),
+    and for the kinds of 20 epochs only from 91 columns (where the auto
+    widths grow past 64-32); the variational kind's 200 epochs, any width."""
     from sklearn.utils._param_validation import InvalidParameterError
 
-    from skae._sizing import MIN_VALIDATION_ROWS
+    from skae._sizing import MIN_VALIDATION_ROWS, ROWS_PER_EPOCH, WIDE_FEATURES
 
-    assert MIN_VALIDATION_ROWS == 20
-    vae = VariationalAutoEncoder()
-    assert vae.early_stopping == "auto" and AutoEncoder().early_stopping is False
-    assert [vae._early_stopping_on(n) for n in (10, 195, 199, 200, 10**6)] == [
+    assert (MIN_VALIDATION_ROWS, ROWS_PER_EPOCH, WIDE_FEATURES) == (20, 200_000, 91)
+    assert auto_hidden_layer_sizes(90) == (64, 32) != auto_hidden_layer_sizes(91)
+    model = kind()
+    assert model.early_stopping == "auto"
+    sizes = (10, 195, 199, 200, 200_000, 200_001, 10**7)
+    assert [model._early_stopping_on(n, 91) for n in sizes] == [
         False,
         False,
         False,
         True,
         True,
+        False,
+        False,
     ]
-    assert not VariationalAutoEncoder(validation_fraction=0.05)._early_stopping_on(300)
-    assert not VariationalAutoEncoder(early_stopping=False)._early_stopping_on(10**6)
-    assert VariationalAutoEncoder(early_stopping=True)._early_stopping_on(10)
-    assert not AutoEncoder(early_stopping="auto")._early_stopping_on(10**6)
+    variational = kind is VariationalAutoEncoder
+    assert model._early_stopping_on(1000, 90) is variational
+    assert model._early_stopping_on(1000, 1) is variational
+    assert model._early_stopping_on(None)  # a loaded model's net
+    assert not kind(validation_fraction=0.05)._early_stopping_on(300, 100)
+    assert not kind(early_stopping=False)._early_stopping_on(10**4, 100)
+    assert kind(early_stopping=True)._early_stopping_on(10, 1)
+    assert kind(early_stopping=True)._early_stopping_on(10**7, 1)
 
-    X = np.random.RandomState(0).normal(size=(250, 5))
-    fitted = VariationalAutoEncoder(max_epochs=3, random_state=0).fit(X)
+    rng = np.random.RandomState(0)
+    wide, narrow = rng.normal(size=(250, 100)), rng.normal(size=(250, 16))
+    fitted = kind(max_epochs=3, random_state=0).fit(wide)
     assert "valid_loss" in fitted.net_.history[-1]
-    small = VariationalAutoEncoder(max_epochs=3, random_state=0).fit(X[:150])
+    small = kind(max_epochs=3, random_state=0).fit(wide[:150])
     assert "valid_loss" not in small.net_.history[-1]
-    plain = AutoEncoder(early_stopping="auto", max_epochs=3, random_state=0).fit(X)
-    assert "valid_loss" not in plain.net_.history[-1]
+    on_narrow = kind(max_epochs=3, random_state=0).fit(narrow)
+    assert ("valid_loss" in on_narrow.net_.history[-1]) is variational
     with pytest.raises(InvalidParameterError, match="early_stopping"):
-        VariationalAutoEncoder(early_stopping="sometimes").fit(X)
+        kind(early_stopping="sometimes").fit(narrow)
+
+
+@pytest.mark.parametrize("kind", DENSE_KINDS)
+def test_the_default_threshold_holds_for_new_rows_of_a_small_wide_table(kind):
+    """300 rows of 512 features near a 48-dimensional subspace, normalised as
+    embeddings often are: a fence on the training rows' scores (which the
+    network learns better than new rows) flagged 85% of new normal rows;
+    the default draws it on the held-out tenth."""
+    rng = np.random.RandomState(0)
+    basis = rng.normal(size=(48, 512)) * np.linspace(1, 0.1, 48)[:, None]
+
+    def rows(n):
+        X = rng.normal(size=(n, 48)) @ basis + 0.15 * rng.normal(size=(n, 512))
+        return X / np.linalg.norm(X, axis=1, keepdims=True)
+
+    train, new = rows(300), rows(300)
+    assert np.mean(kind(random_state=0).fit(train).predict(new) == -1) < 0.15
+    if kind is AutoEncoder:
+        on_training_rows = AutoEncoder(early_stopping=False, random_state=0).fit(train)
+        assert np.mean(on_training_rows.predict(new) == -1) > 0.5
 
 
 def test_the_variational_default_does_not_memorise_a_small_wide_table():
