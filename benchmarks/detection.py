@@ -41,7 +41,17 @@ from anomaly import PCAReconstruction, anomaly_scores  # noqa: E402
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_OUT = REPO / "benchmarks" / "results"
 CACHE = Path(os.environ.get("SKAE_BENCH_CACHE", Path.home() / ".cache" / "skae-bench"))
-FIELDS = ["view", "dataset", "seed", "detector", "roc_auc", "average_precision", "fit_seconds"]
+FIELDS = [
+    "view",
+    "dataset",
+    "seed",
+    "detector",
+    "roc_auc",
+    "average_precision",
+    "fit_seconds",
+    "flagged_normal",
+    "flagged_anomalies",
+]
 
 
 def _skae(name: str, **params: Any) -> Callable[[int], Any]:
@@ -152,6 +162,13 @@ def run_problem(view: str, dataset: str, seed: int, detectors: Sequence[str]) ->
             fit_seconds = time.perf_counter() - start
             scores = anomaly_scores(detector, X_test)
             scores = np.nan_to_num(scores, nan=0.0, posinf=1e300, neginf=-1e300)
+            flagged_normal = flagged_anomalies = np.nan
+            if hasattr(detector, "predict") and not type(detector).__module__.startswith("pyod."):
+                # The threshold on new rows: shares of the test's normal rows
+                # and anomalies that predict calls outliers (-1).
+                outlier = detector.predict(X_test) == -1
+                flagged_normal = float(outlier[y_test == 0].mean())
+                flagged_anomalies = float(outlier[y_test == 1].mean())
             rows.append(
                 {
                     "view": view,
@@ -161,6 +178,8 @@ def run_problem(view: str, dataset: str, seed: int, detectors: Sequence[str]) ->
                     "roc_auc": roc_auc_score(y_test, scores),
                     "average_precision": average_precision_score(y_test, scores),
                     "fit_seconds": fit_seconds,
+                    "flagged_normal": flagged_normal,
+                    "flagged_anomalies": flagged_anomalies,
                 }
             )
     return rows
@@ -171,8 +190,11 @@ def summary(results: pd.DataFrame, order: Sequence[str]) -> str:
     names = list(views.adbench_datasets())
     position = {name: i for i, name in enumerate(names)}
     position.update({str(d): d for d in range(10)})
+    for column in ("flagged_normal", "flagged_anomalies"):
+        if column not in results:  # a CSV written before these were measured
+            results = results.assign(**{column: np.nan})
     means = results.groupby(["view", "dataset", "detector"], as_index=False)[
-        ["roc_auc", "average_precision", "fit_seconds"]
+        ["roc_auc", "average_precision", "fit_seconds", "flagged_normal", "flagged_anomalies"]
     ].mean()
     means["half"] = means["dataset"].map(lambda n: "odd" if position[n] % 2 else "even")
     lines = []
@@ -187,6 +209,16 @@ def summary(results: pd.DataFrame, order: Sequence[str]) -> str:
     halves = halves.reindex([d for d in order if d in halves.index])
     halves.columns = [f"{v} {h}" for v, h in halves.columns]
     lines += ["## Mean ROC-AUC per half of the datasets (ADBench order)", "", _markdown(halves), ""]
+    for metric, label in [
+        ("flagged_normal", "new normal rows"),
+        ("flagged_anomalies", "anomalies"),
+    ]:
+        table = means.pivot_table(index="detector", columns="view", values=metric, aggfunc="mean")
+        table = table.reindex([d for d in order if d in table.index])
+        table = table[[v for v in views.VIEWS + views.EXTRA_VIEWS if v in table.columns]]
+        if len(table):
+            lines += [f"## Mean share of test {label} that `predict` flags, per view", ""]
+            lines += [_markdown(table), ""]
     counts = results.groupby(["detector", "view"]).size().unstack()
     counts = counts.reindex([d for d in order if d in counts.index])
     lines += ["## Problems per view (datasets x seeds)", "", _markdown(counts, 0), ""]
@@ -255,6 +287,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     done: set[tuple] = set()
     if args.resume and csv_path.exists():
         old = pd.read_csv(csv_path, dtype={"dataset": str})
+        if list(old.columns) != FIELDS:
+            sys.exit(f"error: {csv_path} has columns {list(old.columns)}; --resume needs {FIELDS}")
         done = set(zip(old.view, old.dataset, old.seed, old.detector, strict=True))
     else:
         with csv_path.open("w", newline="") as f:
