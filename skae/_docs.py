@@ -163,7 +163,7 @@ PARAMETERS = """\
         ``hidden_layer_sizes``), which scores the rows it trained on far
         better than new ones; with ``contamination="auto"`` the threshold is
         then drawn on the held-out rows (see ``contamination``): on 400 rows
-        of 768 features, a fence on the training rows flagged 70% to 88% of
+        of 768 features, a fence on the training rows flagged 69% to 88% of
         new normal rows. Fewer rows are too few to judge a loss on; above
         200,000 rows each epoch is a fresh subset (``max_epochs``), and a
         held-out tenth scored at every epoch would cost more the more rows
