@@ -28,7 +28,7 @@ the variational kind, minus the mean reconstruction term for the others) on
 the training and the new rows, the shares of training and new normal rows
 flagged, and the ROC-AUC of new normal rows against the anomalies.
 
-Run: ``python benchmarks/new_rows.py`` (about 20 minutes on one core);
+Run: ``python benchmarks/new_rows.py`` (about 10 minutes on one core);
 writes ``--out`` (default ``benchmarks/results/new_rows.md``).
 """
 

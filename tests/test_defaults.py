@@ -449,10 +449,7 @@ def test_a_feature_far_from_zero_is_scaled_by_its_own_spread(offset):
     X = np.c_[base * 1e-3, 1.5 * rng.normal(size=400)]
     shifted = X.copy()
     shifted[:, 3] += offset
-    near, far = (
-        AutoEncoder(max_epochs=5, early_stopping=False, random_state=0).fit(data)
-        for data in (X, shifted)
-    )
+    near, far = (AutoEncoder(max_epochs=5, random_state=0).fit(data) for data in (X, shifted))
     assert_allclose(far.scale_, near.scale_, rtol=1e-4)  # the offset takes digits
     assert abs(far.mean_[3] - offset - near.mean_[3]) < 0.1
     assert far.inverse_transform(far.transform(shifted))[:, 3].std() > 0.1
@@ -461,7 +458,7 @@ def test_a_feature_far_from_zero_is_scaled_by_its_own_spread(offset):
     assert np.argmin(far.score_samples(odd)) == 0
     # Decoded as varying too: values 0 and 1.5 at 1e13 came back constant.
     two = np.c_[X[:, :3], offset + 1.5 * (X[:, 0] > 0)]
-    model = AutoEncoder(max_epochs=5, early_stopping=False, random_state=0).fit(two)
+    model = AutoEncoder(max_epochs=5, random_state=0).fit(two)
     assert np.ptp(model.inverse_transform(model.transform(two))[:, 3]) > 0.5
     assert np.ptp(model.sample(200, random_state=0)[:, 3]) > 0.5
 
