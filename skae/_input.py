@@ -403,6 +403,11 @@ class InputSide:
                 )
             except ValueError as exc:
                 named = _non_numeric_columns(X) if is_frame else []
+                known = getattr(self, "feature_names_in_", None)
+                if not reset and known is not None:
+                    # A column the fit did not see is not one it took for
+                    # numbers: the check of the names says what is wrong.
+                    named = [name for name in named if name in set(known)]
                 if not named:
                     raise
                 raise self._not_numbers_error(exc, named, reset=reset) from exc

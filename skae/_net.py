@@ -210,7 +210,8 @@ class TimeLeft(Callback):
     At the end of each epoch the estimate goes to ``history`` as
     ``time_left`` (seconds), which the epoch's log line shows. When an epoch
     is long (a large table), a line with the epoch's progress and the time
-    left is printed every ``every`` seconds in between. The estimate assumes
+    left is printed every ``every`` seconds in between, unless a progress
+    bar (``verbose=2``) shows them. The estimate assumes
     every remaining step costs what the steps so far cost on average; early
     stopping can end training sooner.
     """
@@ -236,6 +237,10 @@ class TimeLeft(Callback):
         if now - self._last < self.every:
             return
         self._last = now
+        if "progress_bar" in dict(net.callbacks_):
+            # verbose=2: the bar shows the steps and the time left, and a
+            # line printed under it would break it.
+            return
         # The history's numbering, as the table's rows (a warm start or a
         # partial_fit continues it; the epochs of this call started at 1).
         epoch = len(net.history)

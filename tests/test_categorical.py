@@ -667,6 +667,13 @@ def test_a_value_that_is_not_a_number_gets_an_error_that_fits_the_case():
     with pytest.raises(ValueError, match="infinity") as caught:
         model.transform(infinite)
     assert "categor" not in str(caught.value)
+    # A string column the fit never saw was not taken for numbers: the
+    # names' check says what is wrong, and only that.
+    for new in (frame.assign(city="Paris"), frame.drop(columns="b").assign(city="Paris")):
+        with pytest.raises(ValueError, match="city") as caught:
+            model.transform(new)
+        assert "not numbers" not in str(caught.value)
+        assert "Feature names unseen at fit time" in str(caught.value)
 
 
 @pytest.mark.parametrize("na_value", [pd.NA, np.nan], ids=["string", "str"])

@@ -942,6 +942,11 @@ def test_long_epochs_print_progress_with_the_time_left(blobs, capsys, monkeypatc
     est.partial_fit(blobs)
     last = [ln for ln in capsys.readouterr().out.splitlines() if "4/4" in ln][0]
     assert last.startswith("  epoch 3: 4/4 steps") and "about 0 s left" in last
+    # verbose=2: the progress bar shows them; no line breaks into it.
+    AutoEncoder(max_epochs=2, batch_size=50, verbose=2, random_state=0).fit(blobs)
+    captured = capsys.readouterr()
+    assert "0/4" in captured.err  # the bar
+    assert "steps," not in captured.out + captured.err
 
 
 def test_callbacks_must_be_skorch_callbacks(blobs):
