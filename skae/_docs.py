@@ -254,7 +254,12 @@ ATTRIBUTES = """\
         Per-feature mean used for the internal standardisation. ``n_inputs``
         is ``n_features_in_``, or with categorical columns the width of the
         encoded rows: one entry per category of each categorical column (its
-        one-hot block, mean 0 and scale 1), one per numeric column.
+        one-hot block: the mean is the category's frequency ``f`` in the
+        training rows and :attr:`scale_` is ``sqrt(f * (1 - f))``, as a
+        :class:`~sklearn.preprocessing.StandardScaler` after a
+        :class:`~sklearn.preprocessing.OneHotEncoder` would give; a category
+        the training rows never or always show has scale 1), one per numeric
+        column.
     scale_ : ndarray of shape (n_inputs,)
         What the internal scaling divides each feature by: its standard
         deviation, or one scale shared by every feature (``scaling="global"``,
