@@ -1246,7 +1246,7 @@ class BaseAutoEncoder(
             if len(x) > MIN_REFRESH_ROWS:
                 rng = np.random.RandomState(seed % 2**32)
                 kept = np.sort(rng.choice(len(x), MIN_REFRESH_ROWS, replace=False))
-            self._recent_rows = x[torch.as_tensor(kept, device=x.device)].detach()
+            self._recent_rows = x[torch.as_tensor(kept, device=x.device)].detach().cpu()
             self._statistics_rows = len(x)
             self._rows_since_density = 0
             return x, True
@@ -1264,8 +1264,10 @@ class BaseAutoEncoder(
         if previous is not None and len(tail) < MIN_REFRESH_ROWS:
             tail = torch.cat([previous.to(tail.device), tail])[-MIN_REFRESH_ROWS:]
         # A copy: a view would keep the whole chunk (in pickles and files
-        # too), or the caller's own array, which it may write to.
-        self._recent_rows = tail.detach().clone()
+        # too), or the caller's own array, which it may write to. On the CPU,
+        # as the estimator's other statistics, so that a pickle of a GPU fit
+        # loads where there is no GPU.
+        self._recent_rows = tail.detach().to("cpu", copy=True)
         if len(x) >= MIN_REFRESH_ROWS:
             self._statistics_rows = len(x)
             self._rows_since_density = 0
@@ -2352,7 +2354,14 @@ class BaseAutoEncoder(
         # taken while another thread fitted held the new fit's scaling with
         # the old or a half-trained network.
         with lock_of(self).read():
-            return super().__getstate__()
+            state = super().__getstate__()
+        # skorch maps net_'s tensors to the CPU when unpickled without a GPU;
+        # a tensor of the estimator's own on a GPU would fail to unpickle
+        # there, so any is stored from the CPU.
+        return {
+            name: value.cpu() if isinstance(value, torch.Tensor) else value
+            for name, value in state.items()
+        }
 
     def __setstate__(self, state: dict) -> None:
         super().__setstate__(state)

@@ -202,6 +202,11 @@ class HoldOutEarlyStopping(EarlyStopping):
         if restore:
             consume_prefix_in_state_dict_if_present(self.best_criterion_weights_, "module.")
             net.criterion_.load_state_dict(self.best_criterion_weights_)
+        # Restored, the copies are the net's own weights again: kept, they
+        # doubled a pickle's size and, from a GPU fit, made it fail to load
+        # where there is no GPU (skorch maps only the net's modules).
+        self.best_model_weights_ = None
+        self.best_criterion_weights_ = None
 
 
 class TimeLeft(Callback):

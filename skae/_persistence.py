@@ -410,8 +410,8 @@ def _build(
 
 
 def _checked_recent_rows(recent: Any, estimator: Any, path: str | os.PathLike) -> torch.Tensor:
-    """The file's recent training rows, on the estimator's device, refused
-    unless they are what the model's statistics can be refitted on."""
+    """The file's recent training rows (kept on the CPU, as a fit keeps them),
+    refused unless they are what the model's statistics can be refitted on."""
     from ._base import MIN_REFRESH_ROWS
 
     width = estimator._n_inputs()
@@ -427,7 +427,7 @@ def _checked_recent_rows(recent: Any, estimator: Any, path: str | os.PathLike) -
             f"{path}: recent_rows must be 1 to {MIN_REFRESH_ROWS} float32 rows of {width} "
             "entries with no infinity."
         )
-    return recent.to(estimator.device_)
+    return recent
 
 
 def _params_as_json(estimator: Any) -> dict:

@@ -19,7 +19,12 @@ def test_fits_and_predicts_on_gpu(make_estimator, blobs, device):
     assert est.device_.type == "cuda"
     assert all(p.is_cuda for p in est.net_.module_.parameters())
     losses = est.net_.history[:, "train_loss"]
-    assert losses[-1] < losses[0] - 0.5 * abs(losses[0])
+    cpu = make_estimator(device="cpu").fit(blobs).net_.history[:, "train_loss"]
+    # It learns, and as much as on the CPU: the variational kind's loss, a
+    # bound with a floor, fell from 7.35 to 3.60 on the CPU and 7.10 to 3.74
+    # on an H200, where the other kinds' more than halve.
+    assert losses[-1] < losses[0] - 0.4 * abs(losses[0])
+    assert losses[-1] < cpu[-1] + 0.25 * abs(cpu[-1])
     for output in (
         est.transform(blobs),
         est.inverse_transform(est.transform(blobs)),

@@ -289,6 +289,19 @@ def test_early_stopping_uses_held_out_loss(make_estimator, blobs):
     assert int(np.argmin(valid)) == len(valid) - 1 - 2
 
 
+def test_a_fit_that_stopped_early_keeps_no_copy_of_the_best_weights(blobs):
+    """Restored, the best epoch's weights are the net's own: the callback
+    lets its copies go. Kept, they doubled a pickle and, from a GPU fit, made
+    it fail to unpickle without a GPU (skorch maps only the net's modules to
+    the CPU; seen on an H200)."""
+    est = VariationalAutoEncoder(
+        n_components=2, hidden_layer_sizes=(8,), early_stopping=True, patience=2, random_state=0
+    ).fit(blobs)
+    stopping = dict(est.net_.callbacks_)["early_stopping"]
+    assert stopping.best_epoch_ >= 1
+    assert stopping.best_model_weights_ is None and stopping.best_criterion_weights_ is None
+
+
 def test_verbose_prints_epoch_table(make_estimator, blobs, capsys):
     make_estimator(max_epochs=2).fit(blobs)
     assert capsys.readouterr().out == ""
