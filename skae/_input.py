@@ -407,7 +407,8 @@ class InputSide:
                 if not reset and known is not None:
                     # A column the fit did not see is not one it took for
                     # numbers: the check of the names says what is wrong.
-                    named = [name for name in named if name in set(known)]
+                    fitted = set(known)
+                    named = [name for name in named if name in fitted]
                 if not named:
                     raise
                 raise self._not_numbers_error(exc, named, reset=reset) from exc
