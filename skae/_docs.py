@@ -255,7 +255,7 @@ ATTRIBUTES = """\
         is ``n_features_in_``, or with categorical columns the width of the
         encoded rows: one entry per category of each categorical column (its
         one-hot block: the mean is the category's frequency ``f`` in the
-        training rows and :attr:`scale_` is ``sqrt(f * (1 - f))``, as a
+        training rows and ``scale_`` is ``sqrt(f * (1 - f))``, as a
         :class:`~sklearn.preprocessing.StandardScaler` after a
         :class:`~sklearn.preprocessing.OneHotEncoder` would give; a category
         the training rows never or always show has scale 1), one per numeric
