@@ -62,7 +62,9 @@ from threadpoolctl import threadpool_limits
 import skae
 
 REPO = Path(__file__).resolve().parents[1]
-DEFAULT_DATA = REPO / ".." / "shared" / "data" / "adbench"
+#: ``$SKAE_ADBENCH``, else ``../shared/data/adbench``: the default of every
+#: script that reads these sets.
+DEFAULT_DATA = Path(os.environ.get("SKAE_ADBENCH", REPO / ".." / "shared" / "data" / "adbench"))
 DEFAULT_OUT = REPO / "benchmarks" / "results"
 MAX_ROWS = 10_000
 TEST_SIZE = 0.3
@@ -303,7 +305,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--data",
         type=Path,
-        default=Path(os.environ.get("SKAE_ADBENCH", DEFAULT_DATA)),
+        default=DEFAULT_DATA,
         help="folder of ADBench .npz files (default: $SKAE_ADBENCH or ../shared/data/adbench)",
     )
     parser.add_argument("--datasets", nargs="+", help="substrings of dataset names")
