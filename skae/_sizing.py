@@ -35,7 +35,7 @@ Training length
     held-out log-likelihood goes from 38.0 nats at 20 epochs (below
     FactorAnalysis's 41.0) to 51.4 at the 105 epochs the budget gives,
     2% short of 200 epochs (with the (64, 32) network of the time; the
-    (256, 128) one that 8 codes now get reaches 53.25 at the default, and
+    (256, 128) one that 8 codes now get reaches 53.25 at the budget, and
     overfits by 200 epochs: 44.45). As a detector it pays for it on the clustered
     type (mean ROC-AUC 0.892 to 0.837, seed 0) and on the real sets
     (``benchmarks/results/detection_ablation_2.md``); the default detector
