@@ -1163,6 +1163,10 @@ class BaseAutoEncoder(
                     )
                 else:
                     self._continue_from(net)
+                    if isinstance(net.train_split, HoldOutSplit):
+                        # The rows the last fit held out stay out: its
+                        # training rows would judge the epochs too kindly.
+                        net.train_split.rows = getattr(self, "_held_out_rows", None)
                 # The net is initialised (and maybe warm): train, don't reset.
                 epochs = {"epochs": 1} if partial else {}
             _mark_missing(net, missing)
@@ -1198,6 +1202,10 @@ class BaseAutoEncoder(
         self.n_iter_ = count
         split = net.train_split
         held_out = split.take_held_out() if isinstance(split, HoldOutSplit) else None
+        if not partial:
+            self._held_out_rows = (
+                split.take_held_out_index() if isinstance(split, HoldOutSplit) else None
+            )
         rows, whole = self._rows_for_statistics(x, partial, first, seed)
         if rows is not None:
             self._fit_detector_and_density(rows, seed, whole=whole, held_out=held_out)

@@ -210,7 +210,10 @@ PARAMETERS = """\
         fitted network for ``max_epochs`` more epochs (keeping the scaling
         learned at the first fit) instead of starting afresh, like
         :class:`~sklearn.neural_network.MLPRegressor`. ``partial_fit`` always
-        continues.
+        continues. With early stopping, such a fit holds out the rows the
+        fit it continues held out (when it has as many rows and the same
+        ``validation_fraction``), so that its epochs and ``offset_`` are
+        judged on rows the network has not trained on.
     callbacks : list of skorch callbacks, default=None
         Extra :mod:`skorch.callbacks` (or ``(name, callback)`` tuples), e.g.
         ``LRScheduler`` or ``Checkpoint``. They are copied at fit. Callbacks

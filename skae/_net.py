@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from copy import deepcopy
 
+import numpy as np
 import torch
 from skorch import NeuralNet
 from skorch.callbacks import (
@@ -124,19 +125,50 @@ class TensorBatches:
 
 
 class HoldOutSplit:
-    """skorch ``train_split``: hold out a random fraction of rows for validation."""
+    """skorch ``train_split``: hold out a random fraction of rows for validation.
 
-    def __init__(self, fraction: float) -> None:
+    ``rows`` (the indices a previous fit held out) are held out again when
+    they still fit the data: a warm start on the same rows then judges its
+    epochs, and places ``offset_``, on rows it never trained on, as
+    :class:`~sklearn.neural_network.MLPRegressor` does with an integer
+    ``random_state``.
+    """
+
+    def __init__(self, fraction: float, rows: np.ndarray | None = None) -> None:
         self.fraction = fraction
+        self.rows = rows
         #: The rows held out by the last call, until the estimator takes them
         #: (:meth:`take_held_out`) to place ``offset_``.
         self.held_out = None
+        #: Their indices, until the estimator takes them (:meth:`take_held_out_index`).
+        self.held_out_index = None
 
     def take_held_out(self) -> torch.Tensor | RowSubset | None:
         """The rows the last call held out, forgotten here (not pickled with
         the fitted net)."""
         held_out, self.held_out = getattr(self, "held_out", None), None
         return held_out
+
+    def take_held_out_index(self) -> np.ndarray | None:
+        """The indices of the rows the last call held out, forgotten here."""
+        index, self.held_out_index = getattr(self, "held_out_index", None), None
+        return index
+
+    def _order(self, n: int, n_valid: int, device: torch.device) -> torch.Tensor:
+        """The held-out rows' indices, then the others'."""
+        rows, self.rows = getattr(self, "rows", None), None
+        if (
+            rows is not None
+            and rows.shape == (n_valid,)
+            and rows.min(initial=0) >= 0
+            and rows.max(initial=0) < n
+            and len(np.unique(rows)) == n_valid
+        ):
+            held = torch.as_tensor(rows, dtype=torch.long, device=device)
+            keep = torch.ones(n, dtype=torch.bool, device=device)
+            keep[held] = False
+            return torch.cat([held, torch.arange(n, device=device)[keep]])
+        return torch.randperm(n, device=device)
 
     def __call__(self, dataset: TensorData, y: object = None) -> tuple[TensorData, TensorData]:
         n = len(dataset)
@@ -148,7 +180,8 @@ class HoldOutSplit:
                 f"{n_valid} validation samples. Use more samples, a different "
                 f"validation_fraction, or early_stopping=False."
             )
-        order = torch.randperm(n, device=dataset.X.device)
+        order = self._order(n, n_valid, dataset.X.device)
+        self.held_out_index = order[:n_valid].cpu().numpy().astype(np.int32)
         if isinstance(dataset.X, ScaledRows):
             # Data scaled batch by batch stay where they are: each part reads
             # its rows when a batch asks for them.

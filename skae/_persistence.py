@@ -74,6 +74,7 @@ _PRIVATE_STATE = {
     "_statistics_rows",
     "_rows_since_density",
     "_log_noise_variance",
+    "_held_out_rows",
 }
 
 
@@ -660,6 +661,15 @@ def _check_scalars(estimator: Any, path: str | os.PathLike) -> None:
         rows = getattr(estimator, name, 0)
         if not isinstance(rows, int) or isinstance(rows, bool) or rows < 0:
             raise ValueError(f"{path}: {name} must be a non-negative integer, got {rows!r}.")
+    held_out = getattr(estimator, "_held_out_rows", None)
+    if held_out is not None and not (
+        isinstance(held_out, np.ndarray)
+        and held_out.ndim == 1
+        and held_out.dtype.kind in "iu"
+        and held_out.min(initial=0) >= 0
+    ):
+        # The rows a warm start holds out again (HoldOutSplit).
+        raise ValueError(f"{path}: _held_out_rows must be row indices (non-negative integers).")
     n_iter = getattr(estimator, "n_iter_", 0)
     if not isinstance(n_iter, int) or isinstance(n_iter, bool) or n_iter < 0:
         raise ValueError(f"{path}: n_iter_ must be a non-negative integer, got {n_iter!r}.")

@@ -746,6 +746,11 @@ def _with_params(metadata: dict, **params) -> dict:
         (lambda m: _forged(m, n_iter_=2.5), "n_iter_ must be a non-negative integer"),
         (lambda m: _forged(m, _statistics_rows=-1), "_statistics_rows must be a non-negative"),
         (lambda m: _forged(m, _rows_since_density=1.5), "_rows_since_density must be a non-"),
+        (lambda m: _forged(m, _held_out_rows="rows"), "_held_out_rows must be row indices"),
+        (
+            lambda m: _forged(m, _held_out_rows={"__array__": [-1, 2], "__dtype__": "<i8"}),
+            "_held_out_rows must be row indices",
+        ),
         (lambda m: _forged(m, n_components_=0), "n_components_ must be an integer >= 1"),
         (lambda m: _forged(m, _n_training_calls=-1), "_n_training_calls must be an integer"),
         (lambda m: _forged(m, _unseen_nats=float("inf")), "_unseen_nats must be a positive"),

@@ -302,6 +302,57 @@ def test_a_fit_that_stopped_early_keeps_no_copy_of_the_best_weights(blobs):
     assert stopping.best_model_weights_ is None and stopping.best_criterion_weights_ is None
 
 
+def _held_out_rows_of_each_fit(est, X, fits: int) -> list[np.ndarray]:
+    """The (scaled) rows each of ``fits`` calls of ``est.fit(X)`` held out,
+    sorted, as its first epoch saw them."""
+    seen: list[np.ndarray] = []
+
+    class Record(Callback):
+        def on_train_begin(self, net, **kwargs):
+            self.first = True
+
+        def on_epoch_begin(self, net, dataset_valid=None, **kwargs):
+            if self.first:
+                rows = dataset_valid.X.detach().cpu().numpy()
+                seen.append(rows[np.lexsort(rows.T)])
+                self.first = False
+
+    est.set_params(callbacks=[Record()])
+    for _ in range(fits):
+        est.fit(X)
+    return seen
+
+
+def test_a_warm_start_holds_out_the_rows_the_last_fit_held_out(blobs, tmp_path):
+    """A warm start that drew a new held-out tenth judged its epochs, and drew
+    the fence of ``contamination="auto"``, partly on rows the last fit had
+    trained on. The same rows stay out, as in MLPRegressor with an integer
+    random_state; a fit that does not continue draws afresh."""
+    X = np.vstack([blobs, blobs * 1.01])  # 400 rows: 40 held out
+    warm = VariationalAutoEncoder(max_epochs=2, warm_start=True, random_state=0)
+    first, second = _held_out_rows_of_each_fit(warm, X, fits=2)
+    assert len(first) == 40
+    assert_array_equal(first, second)
+    # Another validation_fraction, or other rows: drawn afresh, no error.
+    warm.set_params(validation_fraction=0.2).fit(X)
+    assert len(warm._held_out_rows) == 80
+    warm.fit(X[:300])
+    assert len(warm._held_out_rows) == 60
+    # Without warm_start each fit draws its own rows (seeded: the same here,
+    # so the seed of a second fit is changed).
+    cold = VariationalAutoEncoder(max_epochs=2, random_state=0)
+    a, b = _held_out_rows_of_each_fit(cold, X, fits=1) + _held_out_rows_of_each_fit(
+        cold.set_params(random_state=1), X, fits=1
+    )
+    assert not np.array_equal(a, b)
+    # Kept by save and load: a loaded model continues as the saved one.
+    warm.set_params(callbacks=None).save(tmp_path / "model.skae")
+    loaded = load(tmp_path / "model.skae")
+    (continued,) = _held_out_rows_of_each_fit(warm, X[:300], fits=1)
+    (continued_after_load,) = _held_out_rows_of_each_fit(loaded, X[:300], fits=1)
+    assert_array_equal(continued, continued_after_load)
+
+
 def test_verbose_prints_epoch_table(make_estimator, blobs, capsys):
     make_estimator(max_epochs=2).fit(blobs)
     assert capsys.readouterr().out == ""
