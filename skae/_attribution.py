@@ -37,6 +37,12 @@ REPAIR_CANDIDATES = 3
 #: grow with the number of features.
 NUMERIC_REPAIRS = 8
 
+#: Categorical columns repaired in each row: those with the lowest own terms,
+#: as for the numeric ones. Each repair scores the whole (encoded) row, whose
+#: width grows with the columns: repairing every categorical column made the
+#: cost grow with the square of their number.
+CATEGORICAL_REPAIRS = 8
+
 #: Entries (rows x encoded width) scored in one pass: the repairs of a batch
 #: are stacked, as many as fit.
 REPAIR_BUDGET = 1 << 22
@@ -66,7 +72,8 @@ def repair_gains(
     own : tensor of shape (n_samples, n_columns)
         Each column's own (non-positive) term of the score, adding up to
         ``score(x)`` (so the rows are not scored again): the numeric columns
-        with the lowest are repaired, the others' gains are minus it.
+        with the lowest, and the categorical columns with the lowest, are
+        repaired; the others' gains are minus it.
     blocks : sequence of (start, stop)
         The encoded entries of each input column.
     is_categorical : sequence of bool
@@ -102,19 +109,34 @@ def repair_gains(
             stacked[every, where] = reconstruct(stacked)[every, where]
             repaired = score(stacked).double().view(copies, n)
             gains[rows[:, None], picked] = (repaired - base).T
-    for j in (j for j, c in enumerate(is_categorical) if c):
+    categorical = [j for j, c in enumerate(is_categorical) if c]
+    picked = None
+    if len(categorical) > CATEGORICAL_REPAIRS:
+        # (n, CATEGORICAL_REPAIRS): each row's categorical columns with the lowest own terms.
+        index = torch.tensor(categorical, device=device)
+        lowest = own[:, index].topk(CATEGORICAL_REPAIRS, dim=1, largest=False).indices
+        picked = index[lowest]
+    for j in categorical:
+        # The rows that repair column j: all of them, or those that picked it.
+        rows = None if picked is None else (picked == j).any(dim=1).nonzero().squeeze(1)
+        if rows is not None and len(rows) == 0:
+            continue
+        part = x if rows is None else x[rows]
         start, stop = blocks[j]
-        masked = x.clone()
+        masked = part.clone()
         masked[:, start:stop] = torch.nan
         probability = reconstruct(masked)[:, start:stop] * scale[start:stop] + mean[start:stop]
         candidates = probability.topk(min(REPAIR_CANDIDATES, stop - start), dim=1).indices
-        best = torch.full((n,), -torch.inf, dtype=torch.float64, device=device)
+        best = torch.full((len(part),), -torch.inf, dtype=torch.float64, device=device)
         for k in range(candidates.shape[1]):
             one_hot = torch.nn.functional.one_hot(candidates[:, k], stop - start).to(x.dtype)
-            repaired = x.clone()
+            repaired = part.clone()
             repaired[:, start:stop] = (one_hot - mean[start:stop]) / scale[start:stop]
             best = torch.maximum(best, score(repaired).double())
-        gains[:, j] = best - base
+        if rows is None:
+            gains[:, j] = best - base
+        else:
+            gains[rows, j] = best - base[rows]
     # A missing entry has nothing to repair.
     missing = torch.isnan(x[:, [start for start, _ in blocks]])
     return gains.masked_fill(missing, 0.0).nan_to_num(0.0, posinf=0.0, neginf=0.0)

@@ -409,6 +409,41 @@ def test_the_numbers_with_the_largest_errors_are_repaired_the_others_keep_their_
     assert_allclose(gains[0], [1.0, 4.0, 8.0, 15.0, 24.0, 35.0, 48.0, 63.0, 80.0, 99.0])
 
 
+def test_the_categories_with_the_largest_errors_are_repaired_the_others_keep_their_terms():
+    """Of 10 categorical columns each row repairs the 8 with the lowest own
+    terms (repairing all of them made the cost grow with the square of their
+    number); the other two gain minus their own terms. On a toy model where
+    category 0 of column j adds j + 1 to the score and category 1 takes it
+    away, repairing a column that holds category 1 gains 2 (j + 1)."""
+    weight = torch.arange(1.0, 11.0)
+    x = torch.tensor([0.0, 1.0]).repeat(10)[None].repeat(2, 1)  # category 1 everywhere
+    scored = []
+
+    def score(rows):
+        scored.append(len(rows))
+        return (rows[:, 0::2] - rows[:, 1::2]).nan_to_num(0.0) @ weight
+
+    def reconstruct(rows):  # category 0 the more probable, in every column
+        return torch.tensor([0.9, 0.1]).repeat(10).expand_as(rows)
+
+    # Row 0's lowest own terms are those of columns 2-9, row 1's of columns 0-7.
+    own = torch.stack([-weight, -weight.flip(0)])
+    gains = repair_gains(
+        score,
+        reconstruct,
+        x,
+        own,
+        [(2 * j, 2 * j + 2) for j in range(10)],
+        [True] * 10,
+        torch.zeros(20),
+        torch.ones(20),
+    )
+    assert_allclose(gains[0], [1.0, 2.0] + [2.0 * w for w in range(3, 11)])
+    assert_allclose(gains[1], [2.0 * w for w in range(1, 9)] + [2.0, 1.0])
+    # Two candidate categories for each of the 16 repairs, not each of 20.
+    assert sum(scored) == 16 * 2
+
+
 def test_explain_refuses_a_value_too_large_for_float32_as_score_samples_does():
     """Mutation audit: with loss="binary_crossentropy", an entry outside
     [0, 1] is explained as a term of -inf, but one beyond float32's range
