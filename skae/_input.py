@@ -371,6 +371,9 @@ class InputSide:
             if self.categorical_features is not None:
                 X = self._checked_layout(X)
             self._fit_categories(X)
+            self._fit_column_labels(X)
+        else:
+            self._check_column_labels(X)
         # "from_dtype" never takes dates for categories, so a date column is
         # refused even where the fit found categories (strings, say). Other
         # columns than the fitted ones: the check of their names says so.
@@ -525,7 +528,7 @@ class InputSide:
         self.is_categorical_ = mask
         if mask is None:
             # A refit on numbers only: nothing of an earlier fit's categories.
-            for name in ("categories_", "_categorical_kinds", "_unseen_nats", "_column_labels"):
+            for name in ("categories_", "_categorical_kinds", "_unseen_nats"):
                 if hasattr(self, name):
                     delattr(self, name)
             return
@@ -537,10 +540,20 @@ class InputSide:
             )
         warn_numbers_as_categories(X, mask, self.categorical_features)
         encoding = CategoricalEncoding.fit(X, mask)
-        # scikit-learn keeps string column names only (feature_names_in_);
-        # integer labels are kept too, for the DataFrames that
-        # inverse_transform and sample return.
+        self.categories_ = encoding.categories
+        self._categorical_kinds = encoding.kinds
+        self._unseen_nats = encoding.unseen_nats
+
+    def _fit_column_labels(self, X) -> None:
+        """Keep a DataFrame's integer column labels (``_column_labels``).
+
+        scikit-learn keeps string column names only (``feature_names_in_``)
+        and checks them at predict time; integer labels are kept too, for
+        the same check (:meth:`_check_column_labels`) and for the DataFrames
+        that ``inverse_transform`` and ``sample`` return.
+        """
         labels = list(getattr(X, "columns", []))
+        kept = None
         if labels and all(
             isinstance(label, Integral) and not isinstance(label, bool | np.bool_)
             for label in labels
@@ -548,17 +561,41 @@ class InputSide:
             # int64, or uint64 beyond its range (np.int64 overflowed there);
             # labels in neither (both signs past int64) are not kept.
             kept = np.asarray(labels)
-            if kept.dtype.kind in "iu":
-                # np.int64 or np.uint64 itself (not ulonglong, which torch's
-                # files do not take).
-                self._column_labels = kept.astype(np.dtype(kept.dtype.kind + "8"))
-            elif hasattr(self, "_column_labels"):
-                del self._column_labels
+        if kept is not None and kept.dtype.kind in "iu":
+            # np.int64 or np.uint64 itself (not ulonglong, which torch's
+            # files do not take).
+            self._column_labels = kept.astype(np.dtype(kept.dtype.kind + "8"))
         elif hasattr(self, "_column_labels"):
             del self._column_labels
-        self.categories_ = encoding.categories
-        self._categorical_kinds = encoding.kinds
-        self._unseen_nats = encoding.unseen_nats
+
+    def _check_column_labels(self, X) -> None:
+        """Refuse a DataFrame whose integer column labels are not the fit's,
+        in the fit's order, as scikit-learn refuses string names that are
+        not: its columns would be read as other features, silently."""
+        fitted = getattr(self, "_column_labels", None)
+        labels = list(getattr(X, "columns", []))
+        if fitted is None or len(labels) != len(fitted):
+            # Another number of columns: validate_data says so.
+            return
+        if all(
+            isinstance(label, Integral)
+            and not isinstance(label, bool | np.bool_)
+            and label == known
+            for label, known in zip(labels, fitted.tolist(), strict=True)
+        ):
+            return
+        if not all(isinstance(label, Integral) for label in labels):
+            # String names where the fit had integers: scikit-learn warns.
+            return
+        if sorted(labels) == sorted(fitted.tolist()):
+            detail = "The columns are the same but in another order: reorder them as at fit."
+        else:
+            unseen = [label for label in labels if label not in set(fitted.tolist())]
+            detail = f"Column labels unseen at fit: {unseen[:10]}."
+        raise ValueError(
+            "The column labels of X should match those that were passed during fit "
+            f"({fitted.tolist()[:10]}{', ...' if len(fitted) > 10 else ''}). {detail}"
+        )
 
     def _encoding(self) -> CategoricalEncoding | None:
         """The fitted one-hot layout, or None without categorical columns."""

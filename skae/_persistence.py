@@ -693,12 +693,8 @@ def _check_scalars(estimator: Any, path: str | os.PathLike) -> None:
         isinstance(labels, np.ndarray)
         and labels.dtype.kind in "iu"
         and labels.shape == (getattr(estimator, "n_features_in_", -1),)
-        and getattr(estimator, "is_categorical_", None) is not None
     ):
-        raise ValueError(
-            f"{path}: _column_labels must be one integer per input column of a model "
-            "with categorical columns."
-        )
+        raise ValueError(f"{path}: _column_labels must be one integer per input column.")
 
 
 def _check_arrays(estimator: Any, path: str | os.PathLike) -> None:

@@ -151,6 +151,25 @@ def test_frame_with_other_columns_is_rejected(data, method):
         getattr(model, method)(frame.rename(columns={"f0": "other"}))
 
 
+@pytest.mark.parametrize("method", X_METHODS[2:])
+@pytest.mark.parametrize("mixed", [False, True])
+def test_frame_with_integer_labels_in_another_order_is_rejected(data, method, mixed):
+    """Integer labels, which scikit-learn does not keep, are checked as string
+    names are: reordered columns were read as other features, and flagged
+    almost every row (probe finding)."""
+    frame = pd.DataFrame(data)
+    if mixed:
+        frame[N_FEATURES] = pd.Categorical(np.where(data[:, 0] > 0, "a", "b"))
+    model = AutoEncoder(max_epochs=1, random_state=0).fit(frame)
+    getattr(model, method)(frame)  # the fit's labels, in the fit's order
+    if not mixed:
+        getattr(model, method)(frame.to_numpy())  # no labels: nothing to check
+    with pytest.raises(ValueError, match="same but in another order"):
+        getattr(model, method)(frame[frame.columns[::-1]])
+    with pytest.raises(ValueError, match=r"labels unseen at fit: \[99\]"):
+        getattr(model, method)(frame.rename(columns={0: 99}))
+
+
 def test_frame_with_a_string_column_is_rejected_without_categorical_features(data):
     frame = pd.DataFrame(data, columns=[f"f{i}" for i in range(N_FEATURES)]).assign(label="x")
     with pytest.raises(ValueError, match="could not convert string to float"):
