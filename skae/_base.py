@@ -2055,14 +2055,13 @@ class BaseAutoEncoder(
         can flip a category's prediction, and the category's loss was then
         often the largest of the row although the number was the value to
         blame. The numeric features repaired in a row are the 8 with the
-        lowest terms of their own; for the others the gain of a repair is
-        taken to be minus their own term, what setting them right would gain
-        if the code did not move, so the cost does not grow with the number
-        of numeric features: one pass of the network over the rows for the
-        terms and up to two per repaired feature, at most 17 in all, and 4
-        per categorical column (each as wide as the encoded row, so on a
-        table of many categorical columns the cost grows with the square of
-        their number), where :meth:`score_samples`
+        lowest terms of their own, and so are the categorical columns; for
+        the others the gain of a repair is taken to be minus their own term,
+        what setting them right would gain if the code did not move, so the
+        number of passes does not grow with the number of columns: one pass
+        of the network over the rows for the terms, up to two per repaired
+        numeric feature and four per repaired categorical column, at most 49
+        in all (each as wide as the encoded row), where :meth:`score_samples`
         makes one (a pass of the variational kind decodes the draws of its
         score, 8 or more). The repairs share as
         much of the part as they gain together; the rest keeps the
