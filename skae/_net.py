@@ -15,6 +15,8 @@ Differences from a stock :class:`skorch.NeuralNet`:
 from __future__ import annotations
 
 import math
+import re
+import sys
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager, nullcontext
@@ -29,6 +31,7 @@ from skorch.callbacks import (
     EpochScoring,
     LRScheduler,
     PassthroughScoring,
+    PrintLog,
 )
 from torch.nn.modules.utils import consume_prefix_in_state_dict_if_present
 
@@ -301,6 +304,22 @@ class TimeLeft(Callback):
         return max(steps_left, 0) * (now - self._start) / max(self._steps, 1)
 
 
+#: An ANSI colour code, as skorch's table marks the best epochs with.
+_COLOUR = re.compile(r"\x1b\[[0-9;]*m")
+
+
+class PlainPrintLog(PrintLog):
+    """skorch's table of epochs, without its colours where the output is not
+    a terminal (a log file, a notebook's captured stream): the escape codes
+    were noise there, and scikit-learn's verbose output has none."""
+
+    def format_row(self, row: dict, key: str, color: str) -> object:
+        text = super().format_row(row, key, color)
+        if isinstance(text, str) and not getattr(sys.stdout, "isatty", lambda: False)():
+            return _COLOUR.sub("", text)
+        return text
+
+
 class AutoEncoderNet(NeuralNet):
     """skorch net for autoencoders (private; built by the estimators).
 
@@ -336,6 +355,13 @@ class AutoEncoderNet(NeuralNet):
         self.penalties = penalties
         self.corruption = corruption
         self.rows_per_epoch = rows_per_epoch
+
+    @property
+    def _default_callbacks(self) -> list[tuple[str, Callback]]:
+        return [
+            (name, PlainPrintLog() if name == "print_log" else callback)
+            for name, callback in super()._default_callbacks
+        ]
 
     # --- learning-rate schedules across calls ----------------------------
     def schedules(self) -> dict[str, tuple[type, dict]]:

@@ -359,6 +359,8 @@ def test_verbose_prints_epoch_table(make_estimator, blobs, capsys):
     est = make_estimator(max_epochs=2, verbose=1).fit(blobs)
     out = capsys.readouterr().out
     assert "epoch" in out and "train_loss" in out and "time_left" in out
+    # Captured, the output is no terminal: skorch's colour codes were noise there.
+    assert "\x1b[" not in out
     # The estimate of the time left ends at zero.
     left = est.net_.history[:, "time_left"]
     assert len(left) == 2 and left[0] >= 0 and left[-1] == 0
