@@ -338,8 +338,12 @@ class MixedTypeLoss(PerFeatureLoss):
         costs 2.3. Standardised, the first costs about 49 where the second
         costs 9, as after a :class:`~sklearn.preprocessing.OneHotEncoder`
         and a :class:`~sklearn.preprocessing.StandardScaler`. An unseen
-        category costs ``n_samples + 1``, the error of a category of
-        frequency ``1 / (n_samples + 1)``.
+        category costs what a category of frequency ``1 / (n_samples + 1)``
+        predicted with probability 0 would: ``n_samples + 1`` for its own
+        entry, plus the errors of the categories predicted in its place (its
+        one-hot block is all zeros), which a rare category's row pays too.
+        Without them, a category never seen scored as more normal than one
+        seen once.
         """
         # The numeric loss's own score terms (binary cross-entropy's above
         # each entry's entropy), as without categorical columns.
@@ -349,7 +353,10 @@ class MixedTypeLoss(PerFeatureLoss):
         variance = (self.frequency * (1 - self.frequency)).clamp(min=floor)
         squared = (target - torch.softmax(logits, dim=-1)).square() / variance
         error = squared.masked_fill(self.padding, 0.0).sum(dim=-1)
-        categorical = torch.where(self._unseen(target), 1.0 / floor, error)
+        # An unseen category's own entry (which it has none of) adds
+        # n_samples + 1 to the errors of the categories predicted instead,
+        # as a rare category's row pays them too.
+        categorical = torch.where(self._unseen(target), error + 1.0 / floor, error)
         return torch.cat([numeric, categorical], dim=1)[:, self.order]
 
     def forward(self, out: dict[str, torch.Tensor], x: torch.Tensor) -> torch.Tensor:

@@ -14,6 +14,7 @@ import skae
 from skae import (
     AutoEncoder,
     AutoEncoderImputer,
+    DenoisingAutoEncoder,
     VariationalAutoEncoder,
     load,
 )
@@ -325,10 +326,34 @@ def test_a_category_constant_at_fit_costs_what_an_unseen_one_costs():
     )
     model = AutoEncoder(random_state=0).fit(frame)
     flipped = model.explain(frame.iloc[:1].assign(flag=False))
-    # n_samples + 1 in standardised units, over three columns (and the share
+    # n_samples + 1 in standardised units for the unseen value, and as much
+    # for the category predicted instead, over three columns (and the share
     # of the other columns' small errors that the repair gives the flag).
-    assert -68 < flipped["flag"].iloc[0] <= -201 / 3
+    assert -135 < flipped["flag"].iloc[0] <= -402 / 3
     assert model.predict(frame.iloc[:1].assign(flag=False))[0] == -1
+
+
+@pytest.mark.parametrize("kind", [AutoEncoder, DenoisingAutoEncoder])
+def test_a_category_never_seen_is_more_unusual_than_one_seen_once(kind):
+    """Probe finding: an unseen category cost n_samples + 1 in place of its
+    column's error, where a category seen once pays about that for its own
+    entry and as much again for the categories predicted instead; a new
+    category then scored as more normal than the rarest seen one."""
+    rng = np.random.RandomState(0)
+    size = rng.normal(size=400)
+    frame = pd.DataFrame(
+        {
+            "size": size,
+            "weight": 2 * size + 0.3 * rng.normal(size=400),
+            "shop": pd.Series(rng.choice(["a", "b"], 400), dtype=object),
+            "kind": pd.Series(["A"] * 399 + ["rare"], dtype=object),
+        }
+    )
+    model = kind(random_state=0).fit(frame)
+    rows = frame.iloc[:50]
+    rare = model.score_samples(rows.assign(kind="rare"))
+    unseen = model.score_samples(rows.assign(kind="new"))
+    assert np.all(unseen < rare)
 
 
 def test_an_unseen_category_counts_as_unusual(fitted, table):
