@@ -932,7 +932,7 @@ class BaseAutoEncoder(
             unseen = criterion.column_unseen(xb)
             if unseen is not None and bool(unseen.any()):
                 # A category unseen at the first fit (met in partial_fit or a
-                # warm start) costs n_samples + 1: counted in the column's
+                # warm start) costs at least n_samples + 1: counted in the column's
                 # error scale, a few such rows made every unseen category
                 # look usual. Left out, as a missing entry is.
                 counted = counted.masked_fill(unseen, 0.0)
@@ -959,7 +959,7 @@ class BaseAutoEncoder(
         encoding = self._encoding()
         if encoding is not None:
             # Nor has a categorical column with one category at fit: any
-            # other is unseen, and costs n_samples + 1 in standardised units
+            # other is unseen, and costs 2 (n_samples + 1) in standardised units
             # (-6.7e7 in a score, divided by a training error of 0).
             columns = zip(encoding.blocks(), encoding.is_categorical, strict=True)
             for j, ((start, stop), categorical) in enumerate(columns):
