@@ -184,7 +184,9 @@ class HoldOutSplit:
                 f"validation_fraction, or early_stopping=False."
             )
         order = self._order(n, n_valid, dataset.X.device)
-        self.held_out_index = order[:n_valid].cpu().numpy().astype(np.int32)
+        # Kept with the fitted model: int32 where the rows allow (half the size).
+        index_type = np.int32 if n <= np.iinfo(np.int32).max else np.int64
+        self.held_out_index = order[:n_valid].cpu().numpy().astype(index_type)
         if isinstance(dataset.X, ScaledRows):
             # Data scaled batch by batch stay where they are: each part reads
             # its rows when a batch asks for them.
