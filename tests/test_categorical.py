@@ -286,19 +286,24 @@ def test_a_category_first_seen_after_the_first_partial_fit_stays_unseen():
     assert "c" not in set(model.sample(300, random_state=0)["kind"])
 
 
+def _shops(n: int = 400) -> pd.DataFrame:
+    """Two correlated numbers and a shop ("a" or "b") as strings."""
+    rng = np.random.RandomState(0)
+    size = rng.normal(size=n)
+    return pd.DataFrame(
+        {
+            "size": size,
+            "weight": 2 * size + 0.3 * rng.normal(size=n),
+            "shop": pd.Series(rng.choice(["a", "b"], n), dtype=object),
+        }
+    )
+
+
 def test_training_on_a_category_the_first_fit_did_not_see_warns_and_keeps_it_unusual():
     """A category met after the first fit costs n_samples + 1 in each row
     that holds it: counted in its column's error scale (from 1.8 to 60 with
     50 such rows in 100), it made every unseen category look usual."""
-    rng = np.random.RandomState(0)
-    size = rng.normal(size=400)
-    frame = pd.DataFrame(
-        {
-            "size": size,
-            "weight": 2 * size + 0.3 * rng.normal(size=400),
-            "shop": pd.Series(rng.choice(["a", "b"], 400), dtype=object),
-        }
-    )
+    frame = _shops()
     odd = frame.iloc[:5].assign(shop="zzz")
     model = AutoEncoder(max_epochs=10, random_state=0).fit(frame.iloc[:300])
     scale = model.error_scale_[2]
@@ -339,16 +344,7 @@ def test_a_category_never_seen_is_more_unusual_than_one_seen_once(kind):
     column's error, where a category seen once pays about that for its own
     entry and as much again for the categories predicted instead; a new
     category then scored as more normal than the rarest seen one."""
-    rng = np.random.RandomState(0)
-    size = rng.normal(size=400)
-    frame = pd.DataFrame(
-        {
-            "size": size,
-            "weight": 2 * size + 0.3 * rng.normal(size=400),
-            "shop": pd.Series(rng.choice(["a", "b"], 400), dtype=object),
-            "kind": pd.Series(["A"] * 399 + ["rare"], dtype=object),
-        }
-    )
+    frame = _shops().assign(kind=pd.Series(["A"] * 399 + ["rare"], dtype=object))
     model = kind(random_state=0).fit(frame)
     rows = frame.iloc[:50]
     rare = model.score_samples(rows.assign(kind="rare"))
