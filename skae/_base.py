@@ -539,6 +539,10 @@ class BaseAutoEncoder(
     #: out (see :func:`~skae._sizing.auto_early_stopping`).
     _auto_early_stopping_features: int = WIDE_FEATURES
 
+    #: Whether nothing but the bottleneck keeps the network from copying its
+    #: input, so that ``fit`` warns of as many codes as inputs or more.
+    _bottleneck_only: bool = False
+
     #: What the scores and :meth:`sample` need beyond the scaling and
     #: ``offset_``, in a model file of any version (one from before the code
     #: Gaussian scores with the mixture).
@@ -1488,6 +1492,22 @@ class BaseAutoEncoder(
 
     def _validate_architecture(self, n_features: int) -> None:
         self._check_image_shape()
+        if (
+            self._bottleneck_only
+            and not isinstance(self.n_components, str)
+            and self.n_components >= n_features
+        ):
+            # PCA refuses more components than features; a network can train
+            # with them, but then learns to copy X, which every held-out
+            # reconstruction, and so score() and a grid search, reward.
+            warn_caller(
+                f"n_components={self.n_components} is at least the {n_features} inputs of "
+                f"the network: {type(self).__name__} can then copy X, and its codes need "
+                "not hold any structure. score() (held-out reconstruction) favours such "
+                "a model in a grid search. Use fewer codes than inputs, or a kind whose "
+                "training keeps it from copying (DenoisingAutoEncoder, SparseAutoEncoder, "
+                "ContractiveAutoEncoder, VariationalAutoEncoder)."
+            )
         if isinstance(self.hidden_layer_sizes, str):
             sizes = np.asarray(self._hidden_layer_sizes(n_features), dtype=object)
         else:

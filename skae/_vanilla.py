@@ -62,3 +62,5 @@ class AutoEncoder(BaseAutoEncoder):
     >>> ae.predict(X[:3]).tolist()
     [1, 1, 1]
     """
+
+    _bottleneck_only = True

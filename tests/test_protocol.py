@@ -353,6 +353,21 @@ def test_a_warm_start_holds_out_the_rows_the_last_fit_held_out(blobs, tmp_path):
     assert_array_equal(continued, continued_after_load)
 
 
+def test_as_many_codes_as_inputs_warns_for_the_plain_kind_only(blobs):
+    """Probe finding: a grid search without a scorer picked 20 codes for 10
+    features, since a plain autoencoder that can copy its input reconstructs
+    held-out rows best; PCA refuses more components than features."""
+    with pytest.warns(UserWarning, match="n_components=5 is at least the 5 inputs") as record:
+        AutoEncoder(n_components=5, max_epochs=1, random_state=0).fit(blobs)
+    assert record[0].filename == __file__
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        AutoEncoder(n_components=4, max_epochs=1, random_state=0).fit(blobs)
+        # Kinds whose training keeps them from copying: overcomplete codes are theirs.
+        SparseAutoEncoder(n_components=8, max_epochs=1, random_state=0).fit(blobs)
+        DenoisingAutoEncoder(n_components=8, max_epochs=1, random_state=0).fit(blobs)
+
+
 def test_verbose_prints_epoch_table(make_estimator, blobs, capsys):
     make_estimator(max_epochs=2).fit(blobs)
     assert capsys.readouterr().out == ""
