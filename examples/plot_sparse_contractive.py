@@ -23,7 +23,8 @@ Both are compared with the plain autoencoder on the
 # Sparse codes
 # ------------
 # A code of 64 units for 64 pixels: without a penalty nothing stops the
-# network from spreading every digit over all units. The sparse autoencoder
+# network from spreading every digit over all units (or from copying its
+# input, as the plain autoencoder's fit warns). The sparse autoencoder
 # is fitted with the default weight of its penalty and with a ten times
 # larger one. A unit is *silent* for a sample when its (ReLU) code is exactly
 # zero.
