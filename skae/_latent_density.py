@@ -320,7 +320,17 @@ def _precision_cholesky(covariance: bytes, k: int) -> tuple[np.ndarray, float]:
     there, however small, wakes the BLAS threads, which then contend with
     torch's for the cores (on two cores, two threads scored 4 to 8 times
     slower than one). The arrays are shared between calls: read them only."""
-    chol = np.linalg.cholesky(np.frombuffer(covariance).reshape(k, k))
+    try:
+        chol = np.linalg.cholesky(np.frombuffer(covariance).reshape(k, k))
+    except np.linalg.LinAlgError as exc:
+        # numpy's message named no cause (probe: a partial_fit chunk holding
+        # one value 1e10 standard deviations out).
+        raise ValueError(
+            "The Gaussian of the codes could not be fitted: their covariance is not "
+            "positive definite in float64, which happens when codes of very different "
+            "sizes meet, such as those of rows far outside the training data. Check the "
+            "rows for values of the wrong units or corrupt entries."
+        ) from exc
     # numpy's solve, not scipy's solve_triangular: scipy's own BLAS threads
     # took 6.7 ms for a 2 x 2 system beside another busy process (numpy's:
     # 6 microseconds), and partial_fit's statistics, whose covariance is new

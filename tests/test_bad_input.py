@@ -170,6 +170,21 @@ def test_frame_with_integer_labels_in_another_order_is_rejected(data, method, mi
         getattr(model, method)(frame.rename(columns={0: 99}))
 
 
+def test_a_chunk_whose_codes_cannot_be_fitted_names_the_cause_and_changes_nothing():
+    """Probe finding: a partial_fit chunk with one value 1e10 standard
+    deviations out failed with numpy's bare "Matrix is not positive definite"."""
+    rng = np.random.default_rng(13)
+    mixing = rng.normal(size=(6, 6))
+    X = rng.normal(size=(1000, 6)) @ mixing
+    model = AutoEncoder(max_epochs=10, random_state=0).fit(X)
+    before = model.score_samples(X[:50])
+    chunk = X[10:20].copy()
+    chunk[0, 0] = 1e10 * X[:, 0].std()
+    with pytest.raises(ValueError, match="codes could not be fitted.*rows far outside"):
+        model.partial_fit(chunk)
+    assert_array_equal(model.score_samples(X[:50]), before)
+
+
 def test_frame_with_a_string_column_is_rejected_without_categorical_features(data):
     frame = pd.DataFrame(data, columns=[f"f{i}" for i in range(N_FEATURES)]).assign(label="x")
     with pytest.raises(ValueError, match="could not convert string to float"):
