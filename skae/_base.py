@@ -133,6 +133,10 @@ MIN_REFRESH_ROWS = 256
 #: From small chunks, the sampling density and the missing-value calibration
 #: are refitted once this many rows are new (see ``_rows_for_statistics``).
 DENSITY_REFRESH_ROWS = MIN_REFRESH_ROWS // 4
+#: ``partial_fit`` warns when it multiplies ``error_scale_`` by this much or
+#: more in the median feature: a stream's drift moves some features' errors,
+#: not every feature's a hundredfold between two calls.
+ERROR_SCALE_JUMP = 100.0
 
 #: The start of the error a warm start with a changed network raises.
 WARM_START_SAME_NETWORK = (
@@ -1212,8 +1216,31 @@ class BaseAutoEncoder(
             )
         rows, whole = self._rows_for_statistics(x, partial, first, seed)
         if rows is not None:
+            scale_before = getattr(self, "error_scale_", None) if partial and not first else None
             self._fit_detector_and_density(rows, seed, whole=whole, held_out=held_out)
+            self._warn_if_error_scales_jumped(scale_before)
         return self
+
+    def _warn_if_error_scales_jumped(self, before: np.ndarray | None) -> None:
+        """Warn when a ``partial_fit`` multiplied the features' typical
+        reconstruction errors (``error_scale_``) by ``ERROR_SCALE_JUMP`` or
+        more in the median feature: rows far outside the data seen so far
+        then dominate them, and the detector flags far fewer rows (probe:
+        one value 1e6 standard deviations out in a chunk of 10 rows took the
+        share of clear outliers flagged from 100% to 19.5%)."""
+        after = getattr(self, "error_scale_", None)
+        if before is None or after is None or np.shape(before) != np.shape(after):
+            return
+        with np.errstate(divide="ignore", invalid="ignore"):
+            growth = float(np.nanmedian(after / before))
+        if growth >= ERROR_SCALE_JUMP:
+            warn_caller(
+                f"partial_fit multiplied the typical reconstruction errors (error_scale_) "
+                f"by {growth:.3g} in the median feature: rows far outside the data seen "
+                f"so far, in this chunk or among the last {MIN_REFRESH_ROWS} rows trained "
+                "on, now dominate them, and the detector flags far fewer rows. Check the "
+                "rows for corrupt values or wrong units, and refit without them."
+            )
 
     def _rows_for_statistics(self, x, partial: bool, first: bool, seed: int):
         """The rows the scores' statistics are fitted on, or None to keep

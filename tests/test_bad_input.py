@@ -8,6 +8,8 @@ and values either give finite output of the right shape and dtype, or one of
 the documented errors.
 """
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -168,6 +170,25 @@ def test_frame_with_integer_labels_in_another_order_is_rejected(data, method, mi
         getattr(model, method)(frame[frame.columns[::-1]])
     with pytest.raises(ValueError, match=r"labels unseen at fit: \[99\]"):
         getattr(model, method)(frame.rename(columns={0: 99}))
+
+
+def test_a_chunk_that_swamps_the_error_scales_warns():
+    """Probe finding: one value 1e6 standard deviations out in a 10-row
+    partial_fit chunk multiplied every feature's error scale by about 1e8,
+    and the detector went from flagging 100% of clear outliers to 19.5%,
+    without a word. A clean chunk moves them by a few percent."""
+    rng = np.random.default_rng(13)
+    mixing = rng.normal(size=(6, 6))
+    X = rng.normal(size=(1000, 6)) @ mixing
+    model = AutoEncoder(max_epochs=10, random_state=0).fit(X)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model.partial_fit(X[10:20])
+    chunk = X[20:30].copy()
+    chunk[0, 0] += 1e6 * X[:, 0].std()
+    with pytest.warns(UserWarning, match="multiplied the typical reconstruction errors") as record:
+        model.partial_fit(chunk)
+    assert record[0].filename == __file__
 
 
 def test_a_chunk_whose_codes_cannot_be_fitted_names_the_cause_and_changes_nothing():
