@@ -1216,7 +1216,12 @@ class BaseAutoEncoder(
             )
         rows, whole = self._rows_for_statistics(x, partial, first, seed)
         if rows is not None:
-            scale_before = getattr(self, "error_scale_", None) if partial and not first else None
+            # Scales from fewer rows (a stream's first small chunks) are
+            # expected to move a lot: compared from MIN_REFRESH_ROWS rows on.
+            settled = getattr(self, "_statistics_rows", MIN_REFRESH_ROWS) >= MIN_REFRESH_ROWS
+            scale_before = (
+                getattr(self, "error_scale_", None) if partial and not first and settled else None
+            )
             self._fit_detector_and_density(rows, seed, whole=whole, held_out=held_out)
             self._warn_if_error_scales_jumped(scale_before)
         return self
