@@ -577,24 +577,18 @@ class InputSide:
         if fitted is None or len(labels) != len(fitted):
             # Another number of columns: validate_data says so.
             return
-        if all(
-            isinstance(label, Integral)
-            and not isinstance(label, bool | np.bool_)
-            and label == known
-            for label, known in zip(labels, fitted.tolist(), strict=True)
-        ):
+        known = fitted.tolist()
+        if labels == known or not all(isinstance(label, Integral) for label in labels):
+            # The fit's labels; or string names, of which scikit-learn warns.
             return
-        if not all(isinstance(label, Integral) for label in labels):
-            # String names where the fit had integers: scikit-learn warns.
-            return
-        if sorted(labels) == sorted(fitted.tolist()):
+        if sorted(labels) == sorted(known):
             detail = "The columns are the same but in another order: reorder them as at fit."
         else:
-            unseen = [label for label in labels if label not in set(fitted.tolist())]
-            detail = f"Column labels unseen at fit: {unseen[:10]}."
+            seen = set(known)
+            detail = f"Column labels unseen at fit: {[c for c in labels if c not in seen][:10]}."
         raise ValueError(
             "The column labels of X should match those that were passed during fit "
-            f"({fitted.tolist()[:10]}{', ...' if len(fitted) > 10 else ''}). {detail}"
+            f"({known[:10]}{', ...' if len(known) > 10 else ''}). {detail}"
         )
 
     def _encoding(self) -> CategoricalEncoding | None:
