@@ -51,6 +51,7 @@ from ._docs import fill_doc
 from ._input import EncodedRows, InputSide, as_pandas
 from ._latent import DeterministicLatent
 from ._latent_density import (
+    bound_codes,
     fit_code_density,
     fit_code_gaussian,
     gaussian_log_density,
@@ -133,10 +134,20 @@ MIN_REFRESH_ROWS = 256
 #: From small chunks, the sampling density and the missing-value calibration
 #: are refitted once this many rows are new (see ``_rows_for_statistics``).
 DENSITY_REFRESH_ROWS = MIN_REFRESH_ROWS // 4
+#: When ``partial_fit`` refits the scores' statistics, no row counts for
+#: more than this many times a feature's typical error (``error_scale_``
+#: before the call), nor its code for more than this many times the codes'
+#: typical squared distance from their mean: one value 1e6 standard
+#: deviations out in a chunk of 10 rows multiplied every feature's error
+#: scale by about 1e8, and the detector went from flagging 100% of clear
+#: outliers to 19.5%. A normal row's error is this far out with odds below
+#: 1e-20 (for Gaussian errors), so a clean stream's statistics do not move.
+ROW_BOUND = 100.0
 #: ``partial_fit`` warns when it multiplies ``error_scale_`` by this much or
-#: more in the median feature: a stream's drift moves some features' errors,
-#: not every feature's a hundredfold between two calls.
-ERROR_SCALE_JUMP = 100.0
+#: more in the median feature. With each row bounded (``ROW_BOUND``), that
+#: takes about a tenth of the rows far out at once: a stream's drift moves
+#: some features' errors, not every feature's tenfold between two calls.
+ERROR_SCALE_JUMP = 10.0
 
 #: The start of the error a warm start with a changed network raises.
 WARM_START_SAME_NETWORK = (
@@ -889,12 +900,15 @@ class BaseAutoEncoder(
         return gaussian - log_normaliser + categorical
 
     def _fit_scoring(
-        self, x: torch.Tensor, seed: int, *, density: bool = True
+        self, x: torch.Tensor, seed: int, *, density: bool = True, bounded: bool = False
     ) -> np.ndarray | None:
         """Fit what :meth:`_score_samples_scaled` and :meth:`_sample_codes` need,
         on the standardised training data ``x``: the per-feature mean of the
         reconstruction loss, the code Gaussian and (with ``density``) the
-        mixture on the training codes that :meth:`sample` draws from.
+        mixture on the training codes that :meth:`sample` draws from. With
+        ``bounded`` (a continued ``partial_fit``), each row's errors and code
+        count up to ``ROW_BOUND`` times the typical ones of the statistics
+        being replaced.
 
         Returns the training scores when they came on the way (saving a pass
         over the data), else None.
@@ -928,6 +942,9 @@ class BaseAutoEncoder(
             if keep
             else None
         )
+        cap = None
+        if bounded and np.shape(getattr(self, "error_scale_", None)) == (n_features,):
+            cap = torch.as_tensor(ROW_BOUND * self.error_scale_, device=x.device)
         done = 0
 
         def codes_and_errors(module: torch.nn.Module, xb: torch.Tensor) -> torch.Tensor:
@@ -945,6 +962,8 @@ class BaseAutoEncoder(
                 # look usual. Left out, as a missing entry is.
                 counted = counted.masked_fill(unseen, 0.0)
                 observed = observed - unseen.sum(dim=0)
+            if cap is not None:
+                counted = torch.minimum(counted, cap)
             error_sum = error_sum + counted.sum(dim=0)
             if not squared_loss:
                 squared = (criterion.reconstruct(out) - xb).square()
@@ -958,6 +977,9 @@ class BaseAutoEncoder(
 
         # The codes stay on the device: the mixture is fitted there.
         codes = self._apply(x, codes_and_errors, on_device=True)
+        fitted_codes = codes
+        if bounded and hasattr(self, "code_mean_"):
+            fitted_codes = bound_codes(codes, self.code_mean_, self.code_covariance_, ROW_BOUND)
         # A feature the model reconstructs perfectly must not divide by zero.
         counts = np.maximum(observed.cpu().numpy(), 1)
         self.error_scale_ = np.maximum(error_sum.cpu().numpy() / counts, 1e-6)
@@ -983,9 +1005,9 @@ class BaseAutoEncoder(
         else:
             log_variance = 0.0
         self._set_noise_variance(log_variance)
-        self.code_mean_, self.code_covariance_ = fit_code_gaussian(codes)
+        self.code_mean_, self.code_covariance_ = fit_code_gaussian(fitted_codes)
         if density:
-            self.latent_density_ = fit_code_density(codes, seed)
+            self.latent_density_ = fit_code_density(fitted_codes, seed)
         # The kept errors make the built-in score only: a kind with a score
         # of its own gets its training scores from that score.
         if errors is None or not self._builtin_score():
@@ -1045,7 +1067,13 @@ class BaseAutoEncoder(
         the calibration of rows with missing entries (most of such a call's
         cost) are refitted once 64 rows are new since they were, the rest at
         every call. Rows with no observed value (every entry NaN) count in
-        none of these numbers and set none of the statistics. The rows kept
+        none of these numbers and set none of the statistics. In these refits
+        no row counts for more than ``ROW_BOUND`` (100) times a feature's
+        typical reconstruction error before the call, nor its code for more
+        than 100 times the codes' typical squared distance from their mean:
+        one corrupt value does not switch the detector off. A chunk that
+        multiplies the typical errors tenfold or more (many rows far out,
+        such as a change of units) warns. The rows kept
         (standardised, at most 256) go with the model into pickles and
         files, so that ``partial_fit`` continues there as it would have here.
         A chunk with no observed value at all is refused.
@@ -1222,17 +1250,22 @@ class BaseAutoEncoder(
             scale_before = (
                 getattr(self, "error_scale_", None) if partial and not first and settled else None
             )
-            self._fit_detector_and_density(rows, seed, whole=whole, held_out=held_out)
+            # Bounded by the statistics being replaced, settled or not: one
+            # row 1e10 standard deviations out in a chunk after a fit on 200
+            # rows made the codes' Gaussian or mixture fail.
+            self._fit_detector_and_density(
+                rows, seed, whole=whole, held_out=held_out, bounded=partial and not first
+            )
             self._warn_if_error_scales_jumped(scale_before)
         return self
 
     def _warn_if_error_scales_jumped(self, before: np.ndarray | None) -> None:
         """Warn when a ``partial_fit`` multiplied the features' typical
         reconstruction errors (``error_scale_``) by ``ERROR_SCALE_JUMP`` or
-        more in the median feature: rows far outside the data seen so far
-        then dominate them, and the detector flags far fewer rows (probe:
-        one value 1e6 standard deviations out in a chunk of 10 rows took the
-        share of clear outliers flagged from 100% to 19.5%)."""
+        more in the median feature. Each row counts for ``ROW_BOUND`` times
+        the typical error at most, so that takes many rows far outside the
+        data seen so far (new units, a broken sensor): the detector then
+        flags far fewer rows."""
         after = getattr(self, "error_scale_", None)
         if before is None or after is None or np.shape(before) != np.shape(after):
             return
@@ -1241,10 +1274,10 @@ class BaseAutoEncoder(
         if growth >= ERROR_SCALE_JUMP:
             warn_caller(
                 f"partial_fit multiplied the typical reconstruction errors (error_scale_) "
-                f"by {growth:.3g} in the median feature: rows far outside the data seen "
-                f"so far, in this chunk or among the last {MIN_REFRESH_ROWS} rows trained "
-                "on, now dominate them, and the detector flags far fewer rows. Check the "
-                "rows for corrupt values or wrong units, and refit without them."
+                f"by {growth:.3g} in the median feature: many of the rows in this chunk, "
+                f"or among the last {MIN_REFRESH_ROWS} rows trained on, lie far outside "
+                "the data seen so far, and the detector now flags far fewer rows. Check "
+                "them for corrupt values or changed units, and refit without them."
             )
 
     def _rows_for_statistics(self, x, partial: bool, first: bool, seed: int):
@@ -1758,28 +1791,36 @@ class BaseAutoEncoder(
         return log_scale
 
     def _fit_detector_and_density(
-        self, x: torch.Tensor, seed: int, *, whole: bool = True, held_out=None
+        self,
+        x: torch.Tensor,
+        seed: int,
+        *,
+        whole: bool = True,
+        held_out=None,
+        bounded: bool = False,
     ) -> None:
         """Fit ``offset_`` and what the scores need on the training rows ``x``;
         with ``whole``, also the density :meth:`sample` draws from and the
         calibration of rows with missing entries (else kept). ``held_out``:
         the rows early stopping held out, on which ``contamination="auto"``
-        places ``offset_``."""
+        places ``offset_``. ``bounded``: see :meth:`_fit_scoring`."""
         # The statistics of a few rows (a small chunk's partial_fit) are
         # small operations all through, on the codes as in the passes: one
         # thread, as _apply gives such a pass.
         rows = min(len(x), INFERENCE_BATCH_SIZE)
         with step_threads(self.net_.module_, rows, self.device_):
-            self._fit_statistics(x, seed, whole, held_out)
+            self._fit_statistics(x, seed, whole, held_out, bounded)
 
-    def _fit_statistics(self, x: torch.Tensor, seed: int, whole: bool, held_out=None) -> None:
+    def _fit_statistics(
+        self, x: torch.Tensor, seed: int, whole: bool, held_out=None, bounded: bool = False
+    ) -> None:
         if self.verbose:
             # After the last epoch's line: a pass over every training row,
             # which on a large table takes a while of its own.
             # Through the accelerator's print: once, by the main process.
             sink = print if self.accelerator is None else self.accelerator.print
             sink(f"Scoring the {len(x):,} training rows (offset_, code density)...", flush=True)
-        scores = self._fit_scoring(x, seed, density=whole)
+        scores = self._fit_scoring(x, seed, density=whole, bounded=bounded)
         if scores is None:
             scores = self._apply(x, self._checked_score, dtype=np.float64)[:, 0]
         if whole:

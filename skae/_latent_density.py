@@ -292,6 +292,23 @@ def fit_code_gaussian(codes: torch.Tensor) -> tuple[np.ndarray, np.ndarray]:
     return mean.cpu().numpy(), covariance.cpu().numpy()
 
 
+def bound_codes(
+    codes: torch.Tensor, mean: np.ndarray, covariance: np.ndarray, bound: float
+) -> torch.Tensor:
+    """``codes`` with each one's squared Mahalanobis distance from ``mean``
+    (under ``covariance``) capped at ``bound`` times the number of codes
+    (the distance's expectation), moved along the line to the mean: one
+    code far out does not stretch a Gaussian or mixture refitted on them."""
+    z = codes.to(torch.float64)
+    centre = torch.as_tensor(mean, dtype=z.dtype, device=z.device)
+    factor = torch.linalg.cholesky(torch.as_tensor(covariance, dtype=z.dtype, device=z.device))
+    whitened = torch.linalg.solve_triangular(factor, (z - centre).T, upper=False)
+    distance = whitened.square().sum(dim=0)
+    limit = bound * z.shape[1]
+    shrink = torch.sqrt(limit / distance.clamp(min=limit)).unsqueeze(1)
+    return (centre + (z - centre) * shrink).to(codes.dtype)
+
+
 def gaussian_log_density(mean: np.ndarray, covariance: np.ndarray, z: torch.Tensor) -> torch.Tensor:
     """log N(z | mean, covariance) per row, in float64 on ``z``'s device.
 

@@ -472,7 +472,9 @@ class VariationalAutoEncoder(BaseAutoEncoder):
         ELBO's expectation over every axis: :meth:`score` compares models."""
         return self._bound(module, x, None, every_axis=True)
 
-    def _fit_scoring(self, x: torch.Tensor, seed: int, *, density: bool = True) -> None:
+    def _fit_scoring(
+        self, x: torch.Tensor, seed: int, *, density: bool = True, bounded: bool = False
+    ) -> None:
         """The ELBO needs nothing fitted, and the prior N(0, I) is the code density."""
         return None
 
