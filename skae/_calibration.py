@@ -126,9 +126,13 @@ def holed_copies(
             continue
         keys = rng.uniform(size=observed.shape)
         keys[~observed] = np.inf  # missing already: never "removed"
-        rank = np.argsort(np.argsort(keys, axis=1), axis=1)
+        # Each entry's rank in its row, from one sort and a scatter (an
+        # argsort of the argsort was 6% of a default fit on a GPU).
+        order = np.argsort(keys, axis=1)
+        rank = np.empty_like(order)
+        np.put_along_axis(rank, order, np.arange(keys.shape[1])[None, :], axis=1)
         removed = rank < np.maximum(remove, 0)[:, None]
-        del keys, rank
+        del keys, order, rank
         holes = torch.as_tensor(removed[:, column_of_entry], device=x.device)
         yield level, x.masked_fill(holes, float("nan"))
 
