@@ -1985,8 +1985,10 @@ class BaseAutoEncoder(
             The reconstructions, in the units of the training data. A model
             with categorical columns returns a DataFrame with the input's
             columns (string or integer labels; an array's, or other labels such as
-            a MultiIndex, are numbered 0, 1, ...), each categorical column
-            in its dtype and the numbers as float64.
+            a MultiIndex, are numbered 0, 1, ...), each column in its dtype:
+            categories as categories, numbers in their own dtype (integer
+            columns rounded, within the dtype's range; an object column of
+            numbers as float64).
         """
         check_is_fitted(self)
         Z = self._check_codes(X)

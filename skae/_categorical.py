@@ -504,6 +504,45 @@ def _sorted_categories(values: np.ndarray) -> np.ndarray:
     return np.array(unique, dtype=object)
 
 
+def numeric_kind(dtype) -> str:
+    """The name of the dtype a numeric column is decoded to: its own for
+    numbers (``int64``, ``float32``, ``Int64``, pyarrow's ...), float64 for
+    any other (an object column of numbers, booleans read as numbers)."""
+    import pandas as pd
+
+    if not pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype):
+        return "float64"
+    name = _dtype_name(dtype)
+    try:
+        pd.api.types.pandas_dtype(_dtype_from_name(name))
+    except (TypeError, ValueError, ImportError):
+        return "float64"
+    return name
+
+
+def numbers_in_dtype(numbers: np.ndarray, dtype):
+    """Reconstructed numbers (float64) in a numeric column's ``dtype``:
+    rounded for integers, and within the dtype's range (a reconstruction of
+    127.6 in an Int8 column is its largest value, 127, not an error)."""
+    import pandas as pd
+
+    if pd.api.types.is_integer_dtype(dtype):
+        limits = np.iinfo(getattr(dtype, "numpy_dtype", dtype))
+        # Compared as floats, set as Python integers: float(2**63 - 1) is
+        # 2**63, past int64. NaN (an imputer's unfilled entry) stays missing.
+        numbers = [
+            None
+            if v != v
+            else limits.max
+            if v >= limits.max
+            else limits.min
+            if v <= limits.min
+            else int(v)
+            for v in np.rint(numbers)
+        ]
+    return pd.array(numbers, dtype=dtype)
+
+
 #: A missing entry's code in :class:`CodedRows` (an unseen category's is -1).
 MISSING_CODE = -2
 
@@ -542,12 +581,15 @@ class CategoricalEncoding:
     """The layout of the encoded input: ``is_categorical`` per input column,
     the ``categories`` of each categorical one (in order) and the dtype to
     decode it to (``kinds``: "category", or the name of its pandas dtype),
-    and the loss of an unseen category."""
+    the loss of an unseen category, and the dtype of each numeric column
+    (``numeric_kinds``; None: float64, as a model saved before they were
+    kept decodes them)."""
 
     is_categorical: np.ndarray
     categories: list[np.ndarray]
     kinds: list[str]
     unseen_nats: float
+    numeric_kinds: list[str] | None = None
 
     @classmethod
     def fit(cls, X, mask: np.ndarray) -> CategoricalEncoding:
@@ -600,7 +642,11 @@ class CategoricalEncoding:
             else:
                 kinds.append(_dtype_name(dtype))
         unseen = float(np.log(len(X) + 1.0))
-        return cls(np.asarray(mask, dtype=bool), categories, kinds, unseen)
+        numeric = [
+            numeric_kind(X.dtypes.iloc[j]) if hasattr(X, "dtypes") else "float64"
+            for j in np.flatnonzero(~np.asarray(mask, dtype=bool))
+        ]
+        return cls(np.asarray(mask, dtype=bool), categories, kinds, unseen, numeric)
 
     @property
     def widths(self) -> list[int]:
@@ -726,15 +772,21 @@ class CategoricalEncoding:
 
     def frame(self, numbers: np.ndarray, chosen: np.ndarray, columns, index=None):
         """:meth:`choose`'s numbers and categories as a DataFrame with the
-        input's columns, each categorical column in its dtype."""
+        input's columns, each in its dtype (integers rounded into their range)."""
         import pandas as pd
 
         data = {}
         numeric = iter(range(numbers.shape[1]))
+        numeric_kinds = self.numeric_kinds or ["float64"] * numbers.shape[1]
         cats = iter(enumerate(zip(self.categories, self.kinds, strict=True)))
         for name, categorical in zip(columns, self.is_categorical, strict=True):
             if not categorical:
-                data[name] = pd.Series(numbers[:, next(numeric)], copy=False)
+                j = next(numeric)
+                if numeric_kinds[j] == "float64":
+                    data[name] = pd.Series(numbers[:, j], copy=False)
+                else:
+                    dtype = pd.api.types.pandas_dtype(_dtype_from_name(numeric_kinds[j]))
+                    data[name] = pd.Series(numbers_in_dtype(numbers[:, j], dtype))
                 continue
             k, (categories, kind) = next(cats)
             labels = categories[chosen[:, k]]

@@ -12,6 +12,7 @@ from ._base import BaseAutoEncoder
 from ._categorical import (
     check_no_temporal_columns,
     dictionary_values,
+    numbers_in_dtype,
     object_numbers_as_float,
     resolve_categorical,
     series_of,
@@ -387,18 +388,7 @@ def _in_dtype(values, dtype) -> np.ndarray:
         return values.to_numpy()
     if not numeric:
         return values.to_numpy()
-    numbers = values.to_numpy(dtype=np.float64)
-    if pd.api.types.is_integer_dtype(dtype):
-        # Rounded, and within the dtype's range: a reconstruction of 127.6
-        # in an Int8 column is its largest value, 127, not an error.
-        limits = np.iinfo(getattr(dtype, "numpy_dtype", dtype))
-        # Compared as floats, set as Python integers: float(2**63 - 1) is 2**63,
-        # past int64.
-        numbers = [
-            limits.max if v >= limits.max else limits.min if v <= limits.min else int(v)
-            for v in np.rint(numbers)
-        ]
-    return pd.array(numbers, dtype=dtype)
+    return numbers_in_dtype(values.to_numpy(dtype=np.float64), dtype)
 
 
 def _object_numbers_as_float(X):

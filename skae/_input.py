@@ -528,7 +528,7 @@ class InputSide:
         self.is_categorical_ = mask
         if mask is None:
             # A refit on numbers only: nothing of an earlier fit's categories.
-            for name in ("categories_", "_categorical_kinds", "_unseen_nats"):
+            for name in ("categories_", "_categorical_kinds", "_unseen_nats", "_numeric_kinds"):
                 if hasattr(self, name):
                     delattr(self, name)
             return
@@ -543,6 +543,7 @@ class InputSide:
         self.categories_ = encoding.categories
         self._categorical_kinds = encoding.kinds
         self._unseen_nats = encoding.unseen_nats
+        self._numeric_kinds = encoding.numeric_kinds
 
     def _fit_column_labels(self, X) -> None:
         """Keep a DataFrame's integer column labels (``_column_labels``).
@@ -597,7 +598,12 @@ class InputSide:
         if mask is None:
             return None
         return CategoricalEncoding(
-            mask, self.categories_, self._categorical_kinds, self._unseen_nats
+            mask,
+            self.categories_,
+            self._categorical_kinds,
+            self._unseen_nats,
+            # A model saved before they were kept: float64.
+            getattr(self, "_numeric_kinds", None),
         )
 
     def _n_inputs(self) -> int:

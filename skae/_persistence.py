@@ -68,6 +68,7 @@ _PRIVATE_STATE = {
     "_n_training_calls",
     "_sklearn_output_config",
     "_categorical_kinds",
+    "_numeric_kinds",
     "_unseen_nats",
     "_column_labels",
     "_network",
@@ -627,6 +628,36 @@ def _check_categorical(estimator: Any, path: str | os.PathLike) -> None:
             pass  # pyarrow missing here: only decoding needs the dtype, and says so
         except (TypeError, ValueError) as exc:
             raise ValueError(f"{where}: its dtype {kind[:80]!r} cannot be rebuilt: {exc}") from exc
+    _check_numeric_kinds(estimator, path, n_features - n_categorical)
+
+
+def _check_numeric_kinds(estimator: Any, path: str | os.PathLike, n_numeric: int) -> None:
+    """The dtypes the numeric columns of a model with categorical ones are
+    decoded to: absent (a file from before they were kept: float64), or one
+    numeric dtype's name per numeric column."""
+    import pandas as pd
+
+    from ._categorical import _dtype_from_name
+
+    kinds = getattr(estimator, "_numeric_kinds", None)
+    if kinds is None:
+        return
+    if not (isinstance(kinds, list) and len(kinds) == n_numeric):
+        raise ValueError(
+            f"{path}: _numeric_kinds must hold one entry per numeric column ({n_numeric})."
+        )
+    for j, kind in enumerate(kinds):
+        where = f"{path}: numeric column {j}"
+        if not isinstance(kind, str):
+            raise ValueError(f"{where}: its dtype must be named by a string, got {kind!r}.")
+        try:
+            dtype = pd.api.types.pandas_dtype(_dtype_from_name(kind))
+        except ImportError:
+            continue  # pyarrow missing here: only decoding needs the dtype, and says so
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"{where}: its dtype {kind[:80]!r} cannot be rebuilt: {exc}") from exc
+        if not pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype):
+            raise ValueError(f"{where}: its dtype {kind[:80]!r} is not one of numbers.")
 
 
 def _check_scalars(estimator: Any, path: str | os.PathLike) -> None:
