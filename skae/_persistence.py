@@ -429,6 +429,19 @@ def _checked_recent_rows(recent: Any, estimator: Any, path: str | os.PathLike) -
             f"{path}: recent_rows must be 1 to {MIN_REFRESH_ROWS} float32 rows of {width} "
             "entries with no infinity."
         )
+    # They were trained on, so the clipping range of the encoder's input,
+    # which covers every row trained on, holds them (rows multiplied by 1e30
+    # in a file loaded, and the next partial_fit refitted the scores on them).
+    buffers = dict(estimator.net_.module_.named_buffers())
+    low, high = buffers.get("input_low"), buffers.get("input_high")
+    if low is not None and high is not None and low.numel() == width:
+        observed = recent.nan_to_num(nan=0.0)  # 0 lies in the range
+        outside = (observed < low.cpu().reshape(1, -1)) | (observed > high.cpu().reshape(1, -1))
+        if bool(outside.any()):
+            raise ValueError(
+                f"{path}: recent_rows lie outside the range of the rows the model was "
+                "trained on (the encoder's input_low and input_high): the file was edited."
+            )
     return recent
 
 

@@ -839,6 +839,24 @@ def test_a_file_whose_recent_rows_are_wrong_is_refused(blobs, tmp_path, recent):
         load(bad)
 
 
+def test_a_file_whose_recent_rows_lie_outside_the_training_range_is_refused(blobs, tmp_path):
+    """Probe finding: the kept rows multiplied by 1e30 loaded, and the next
+    partial_fit refitted the scores' statistics on them. Every kept row was
+    trained on, so the encoder's clipping range (which covers those rows)
+    holds them; the file's own rows load."""
+    path = tmp_path / "m.skae"
+    AutoEncoder(max_epochs=1, random_state=0).fit(blobs[:, :4]).save(path)
+    load(path)  # the rows as saved lie in the range
+    with zipfile.ZipFile(path) as archive:
+        tensors = torch.load(io.BytesIO(archive.read(TENSORS)), weights_only=True)
+    tensors["recent_rows"] = tensors["recent_rows"] * 1e30
+    buffer = io.BytesIO()
+    torch.save(tensors, buffer)
+    bad = _rewrite(path, tmp_path / "bad.skae", tensors=buffer.getvalue())
+    with pytest.raises(ValueError, match="recent_rows lie outside the range"):
+        load(bad)
+
+
 @pytest.mark.parametrize(
     "params", [{"contamination": 2.0}, {"lr": -1.0}, {"image_shape": (0, 2, 2)}]
 )
