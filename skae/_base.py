@@ -1186,7 +1186,17 @@ class BaseAutoEncoder(
                 epochs = {"epochs": 1}
             else:
                 self.hidden_layer_sizes_ = tuple(self._hidden_layer_sizes(X.shape[1]))
-                net = self._make_net(X.shape[1], device, holdout=not partial, n_samples=len(X))
+                # Rows with no observed value teach nothing and judge no
+                # epoch: early stopping counts the others (a table of 150
+                # rows and 60 empty ones held 21 rows out, 6 of them empty).
+                observed = rows_with_values(x) if missing else None
+                net = self._make_net(
+                    X.shape[1],
+                    device,
+                    holdout=not partial,
+                    n_samples=len(X),
+                    n_observed=None if observed is None else int(observed.sum()),
+                )
                 net.initialize()
                 if first:
                     gain, fill = self._input_gain, self._input_fill
@@ -1656,8 +1666,14 @@ class BaseAutoEncoder(
         *,
         holdout: bool,
         n_samples: int | None = None,
+        n_observed: int | None = None,
     ) -> AutoEncoderNet:
-        use_holdout = holdout and self._early_stopping_on(n_samples)
+        """The skorch net for ``n_samples`` training rows (None: a net
+        rebuilt by ``load``), of which ``n_observed`` have an observed value
+        (None: all); ``holdout`` for ``fit``, where early stopping may hold
+        rows out."""
+        counted = n_samples if n_observed is None else n_observed
+        use_holdout = holdout and self._early_stopping_on(counted)
         callbacks = self._training_callbacks(use_holdout)
         net_class, placement = AutoEncoderNet, {"device": device}
         if self.accelerator is not None:

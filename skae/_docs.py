@@ -156,7 +156,8 @@ PARAMETERS = """\
         its loss has not improved for ``patience`` epochs; the weights of the
         best epoch are kept. Applies to :meth:`fit` only. ``"auto"`` is on
         when the held-out rows number at least 20 (200 training rows at the
-        default fraction), the training rows at most 200,000, and the table
+        default fraction; rows with every entry missing do not count), the
+        training rows at most 200,000, and the table
         has 91 columns or more (any number for
         :class:`VariationalAutoEncoder`, whose up to 200 epochs can memorise
         a narrow table too). A wide table gets a wide network (see

@@ -772,3 +772,18 @@ def test_the_calibration_pulls_a_small_group_towards_its_neighbours():
         [2000 / 1200, (2000 / 1200 + 250 / 210) / 2, 2000 / 1200],
         rtol=1e-12,
     )
+
+
+def test_rows_with_no_observed_value_do_not_count_towards_early_stopping():
+    """Issue 14's gap: early_stopping="auto" holds rows out from 200 training
+    rows (20 held out at the default tenth); rows with every entry missing
+    teach nothing and judge no epoch, so they do not count towards them."""
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(150, 4)) @ rng.normal(size=(4, 4))
+    empty = np.full((60, 4), np.nan)
+    padded = VariationalAutoEncoder(max_epochs=3, random_state=0).fit(np.vstack([X, empty]))
+    assert "valid_loss" not in padded.net_.history[-1]
+    # As many rows with values do turn it on.
+    more = np.vstack([X, rng.normal(size=(60, 4)) @ rng.normal(size=(4, 4)), empty[:5]])
+    held = VariationalAutoEncoder(max_epochs=3, random_state=0).fit(more)
+    assert "valid_loss" in held.net_.history[-1]
