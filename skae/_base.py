@@ -1889,12 +1889,20 @@ class BaseAutoEncoder(
     # Inference
     # ------------------------------------------------------------------
     def _apply(
-        self, x, fn, *, scale_input: bool = False, dtype=np.float32, on_device: bool = False
+        self,
+        x,
+        fn,
+        *,
+        scale_input: bool = False,
+        dtype=np.float32,
+        on_device: bool = False,
+        overflow: bool = False,
     ) -> np.ndarray | torch.Tensor:
         """Run ``fn(module, batch)`` over ``x`` in batches, in eval mode.
 
         ``x`` is a torch tensor (already scaled) or a numpy array (scaled per
-        batch when ``scale_input``). Only one batch of activations is alive at
+        batch when ``scale_input``; with ``overflow``, a value too large for
+        float32 once scaled is infinite, else refused). Only one batch of activations is alive at
         a time; the results land in one preallocated numpy array of ``dtype``,
         or, with ``on_device``, in one tensor on the model's device (no host
         round trip per batch).
@@ -1910,7 +1918,7 @@ class BaseAutoEncoder(
             for start in range(0, len(x), step):
                 batch = x[start : start + step]
                 if scale_input:
-                    batch = self._scaled_tensor(batch, self.device_)
+                    batch = self._scaled_tensor(batch, self.device_, overflow=overflow)
                 elif isinstance(batch, np.ndarray):
                     batch = as_tensor(batch, self.device_)
                 result = fn(module, batch).reshape(len(batch), -1)
@@ -2106,8 +2114,10 @@ class BaseAutoEncoder(
             and a high density of its own. Each term is a mean per
             dimension, so neither swamps the other. The variational kind
             returns a log-likelihood instead. A sample so far outside the
-            training data that the network's float32 arithmetic overflows
-            scores ``-inf``: it is as abnormal as a sample can be. A sample
+            training data that the network's float32 arithmetic overflows,
+            or with a value too large for float32 once standardised (which
+            :meth:`fit` and :meth:`transform` refuse), scores ``-inf``: it
+            is as abnormal as a sample can be. A sample
             with no observed value (every entry NaN) scores ``offset_``, the
             threshold, with a warning: nothing tells either way. The score
             of a row with missing entries is made of means over its observed
@@ -2116,7 +2126,12 @@ class BaseAutoEncoder(
             flagged a third of normal rows missing 9 of 10 entries.
         """
         X = self._check_input(X, blocks=True)
-        scores = self._apply(X, self._scores_scaled, scale_input=True, dtype=np.float64)
+        # A value too large for float32 once standardised (1e300 among
+        # numbers near 1) is infinite there, and its row scores -inf: one
+        # such row failed the whole batch, where IsolationForest flags it.
+        scores = self._apply(
+            X, self._scores_scaled, scale_input=True, dtype=np.float64, overflow=True
+        )
         # The input is finite, so a NaN can only come from an overflow inside the
         # network (inf - inf): such a row is maximally abnormal, not unscorable.
         scores = np.where(np.isnan(scores[:, 0]), -np.inf, scores[:, 0])
@@ -2268,13 +2283,13 @@ class BaseAutoEncoder(
             # Explained as the nearest values in [0, 1], and each entry
             # outside as a term of -inf, the score of its row. Only those
             # entries move (a row within rounding of [0, 1] is explained as
-            # alone), and only finite float32 ones: a larger value is refused
-            # as score_samples refuses it.
-            outside = outside & (np.abs(X) <= np.finfo(np.float32).max)
+            # alone), values beyond float32's range too.
             X = np.where(outside, np.clip(X, 0.0, 1.0), X)
         else:
             outside = None
-        terms = self._apply(X, self._contributions_scaled, scale_input=True, dtype=np.float64)
+        terms = self._apply(
+            X, self._contributions_scaled, scale_input=True, dtype=np.float64, overflow=True
+        )
         if outside is not None:
             encoding = self._encoding()
             widths = [1] * self.n_features_in_ if encoding is None else encoding.widths

@@ -327,8 +327,10 @@ class InputSide:
                 self._input_gain = np.ones(X.shape[1])
                 self._input_gain[numeric] = gain
 
-    def _scaled_tensor(self, X: np.ndarray, device: torch.device) -> torch.Tensor:
-        return scaled_tensor(X, self.mean_, self.scale_, device)
+    def _scaled_tensor(
+        self, X: np.ndarray, device: torch.device, *, overflow: bool = False
+    ) -> torch.Tensor:
+        return scaled_tensor(X, self.mean_, self.scale_, device, overflow=overflow)
 
     def _check_input(self, X, *, blocks: bool = False) -> np.ndarray | EncodedRows:
         """``X`` checked against the fit; with ``blocks``, a table with

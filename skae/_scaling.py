@@ -423,11 +423,18 @@ def as_tensor(X: np.ndarray, device: torch.device) -> torch.Tensor:
 
 
 def scaled_tensor(
-    X: np.ndarray, mean: np.ndarray, scale: np.ndarray, device: torch.device
+    X: np.ndarray,
+    mean: np.ndarray,
+    scale: np.ndarray,
+    device: torch.device,
+    *,
+    overflow: bool = False,
 ) -> torch.Tensor:
     """``(X - mean) / scale`` as a float32 tensor on ``device``.
 
-    Raises a ValueError when a scaled value does not fit in float32.
+    Raises a ValueError when a scaled value does not fit in float32, unless
+    ``overflow``, where such a value is infinite (for scores: the row is as
+    abnormal as a row can be).
     """
     if np.all(mean == 0.0) and np.all(scale == 1.0):
         # ``scaling="none"`` (or binary cross-entropy): no arithmetic, no copy
@@ -456,7 +463,7 @@ def scaled_tensor(
     # overflowing) are the values tested one by one.
     # Missing entries stay NaN (the network fills them); only an infinity is
     # an error.
-    if not torch.isfinite(x.sum()) and torch.isinf(x).any():
+    if not overflow and not torch.isfinite(x.sum()) and torch.isinf(x).any():
         raise ValueError(
             "Input X contains values too large for float32 once standardised with the "
             "scaling learned at fit."

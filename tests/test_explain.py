@@ -444,22 +444,23 @@ def test_the_categories_with_the_largest_errors_are_repaired_the_others_keep_the
     assert sum(scored) == 16 * 2
 
 
-def test_explain_refuses_a_value_too_large_for_float32_as_score_samples_does():
-    """Mutation audit: with loss="binary_crossentropy", an entry outside
-    [0, 1] is explained as a term of -inf, but one beyond float32's range
-    (1e39) is refused by explain with score_samples's "too large for float32"
-    error. The mutant clipped it into [0, 1] like any other and explained the
-    row."""
+def test_explain_takes_a_value_too_large_for_float32_as_score_samples_does():
+    """With loss="binary_crossentropy", an entry outside [0, 1] is explained
+    as a term of -inf, and so is one beyond float32's range (1e39), which
+    score_samples scores -inf (it refused both once); the other entries'
+    terms are those of the row with the entry at 1."""
     X = np.random.RandomState(0).uniform(size=(200, 4))
     model = AutoEncoder(loss="binary_crossentropy", max_epochs=2, random_state=0).fit(X)
     row = X[:1].copy()
     row[0, 2] = 1.5
     assert model.explain(row)[0, 2] == -np.inf
+    at_one = row.copy()
+    at_one[0, 2] = 1.0
     row[0, 2] = 1e39
-    with pytest.raises(ValueError, match="too large for float32"):
-        model.score_samples(row)
-    with pytest.raises(ValueError, match="too large for float32"):
-        model.explain(row)
+    assert model.score_samples(row)[0] == -np.inf
+    terms = model.explain(row)[0]
+    assert terms[2] == -np.inf
+    assert_allclose(np.delete(terms, 2), np.delete(model.explain(at_one)[0], 2))
 
 
 def test_the_code_column_of_explain_is_named_apart_from_every_input_column():
