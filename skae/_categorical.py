@@ -523,10 +523,15 @@ def numeric_kind(dtype) -> str:
 def numbers_in_dtype(numbers: np.ndarray, dtype):
     """Reconstructed numbers (float64) in a numeric column's ``dtype``:
     rounded for integers, and within the dtype's range (a reconstruction of
-    127.6 in an Int8 column is its largest value, 127, not an error)."""
+    127.6 in an Int8 column is its largest value, 127, not an error; one of
+    70,000 in a float16 column is 65,504, not inf)."""
     import pandas as pd
 
-    if pd.api.types.is_integer_dtype(dtype):
+    if pd.api.types.is_float_dtype(dtype):
+        limit = np.finfo(getattr(dtype, "numpy_dtype", dtype)).max
+        with np.errstate(invalid="ignore"):  # NaN stays NaN
+            numbers = np.clip(numbers, -limit, limit)
+    elif pd.api.types.is_integer_dtype(dtype):
         limits = np.iinfo(getattr(dtype, "numpy_dtype", dtype))
         # Compared as floats, set as Python integers: float(2**63 - 1) is
         # 2**63, past int64. NaN (an imputer's unfilled entry) stays missing.

@@ -209,6 +209,21 @@ def test_numeric_columns_come_back_in_their_dtypes(tmp_path):
     assert loaded.sample(5, random_state=0).dtypes.to_dict() == table.dtypes.to_dict()
 
 
+def test_reconstructions_are_kept_within_their_dtype_range():
+    """A reconstruction past a column's dtype is its largest value, never a
+    wrapped integer or an infinity."""
+    from skae._categorical import numbers_in_dtype
+
+    values = np.array([7e4, -1e40, 1.4, 1.6])
+    half = np.asarray(numbers_in_dtype(values, np.dtype(np.float16)))
+    assert_array_equal(half, np.array([65504, -65504, 1.4, 1.6], dtype=np.float16))
+    assert_array_equal(numbers_in_dtype(values, np.dtype(np.uint8)), [255, 0, 1, 2])
+    assert_array_equal(numbers_in_dtype(values, pd.Int8Dtype()), [127, -128, 1, 2])
+    limit = np.finfo(np.float32).max
+    single = numbers_in_dtype(values, pd.Float32Dtype()).to_numpy(dtype=np.float32)
+    assert_array_equal(single, np.array([7e4, -limit, 1.4, 1.6], dtype=np.float32))
+
+
 def test_a_file_with_a_numeric_dtype_that_is_not_one_is_refused(tmp_path):
     table = _numbers_of_several_dtypes(n_rows=100)
     model = AutoEncoder(max_epochs=1, random_state=0).fit(table)
