@@ -1902,10 +1902,10 @@ class BaseAutoEncoder(
 
         ``x`` is a torch tensor (already scaled) or a numpy array (scaled per
         batch when ``scale_input``; with ``overflow``, a value too large for
-        float32 once scaled is infinite, else refused). Only one batch of activations is alive at
-        a time; the results land in one preallocated numpy array of ``dtype``,
-        or, with ``on_device``, in one tensor on the model's device (no host
-        round trip per batch).
+        float32 once scaled is infinite, else refused). Only one batch of
+        activations is alive at a time; the results land in one preallocated
+        numpy array of ``dtype``, or, with ``on_device``, in one tensor on
+        the model's device (no host round trip per batch).
         """
         module = self.net_.module_
         module.eval()

@@ -592,8 +592,6 @@ def _check_categorical(estimator: Any, path: str | os.PathLike) -> None:
     encoded rows differently, silently)."""
     import pandas as pd
 
-    from ._categorical import _category_dtype, _dtype_from_name
-
     mask = getattr(estimator, "is_categorical_", None)
     if mask is None:
         return
@@ -630,18 +628,29 @@ def _check_categorical(estimator: Any, path: str | os.PathLike) -> None:
             unique, missing = False, True
         if not unique or missing:
             raise ValueError(f"{where}: its categories must be distinct values, none missing.")
-        if not isinstance(kind, str):
-            raise ValueError(f"{where}: its dtype must be named by a string, got {kind!r}.")
-        try:
-            if kind.startswith(("category", "ordered category")):
-                _category_dtype(kind, values)
-            else:
-                pd.api.types.pandas_dtype(_dtype_from_name(kind))
-        except ImportError:
-            pass  # pyarrow missing here: only decoding needs the dtype, and says so
-        except (TypeError, ValueError) as exc:
-            raise ValueError(f"{where}: its dtype {kind[:80]!r} cannot be rebuilt: {exc}") from exc
+        _rebuilt_dtype(kind, where, values)
     _check_numeric_kinds(estimator, path, n_features - n_categorical)
+
+
+def _rebuilt_dtype(kind: Any, where: str, categories: np.ndarray | None = None):
+    """The dtype a column of a file is decoded to, from its name ``kind``
+    (with the ``categories`` of a category column); None where pyarrow,
+    which it needs, is missing here (only decoding needs it, and says so).
+    A ValueError naming ``where`` for anything else than such a name."""
+    import pandas as pd
+
+    from ._categorical import _category_dtype, _dtype_from_name
+
+    if not isinstance(kind, str):
+        raise ValueError(f"{where}: its dtype must be named by a string, got {kind!r}.")
+    try:
+        if kind.startswith(("category", "ordered category")):
+            return _category_dtype(kind, categories)
+        return pd.api.types.pandas_dtype(_dtype_from_name(kind))
+    except ImportError:
+        return None
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{where}: its dtype {kind[:80]!r} cannot be rebuilt: {exc}") from exc
 
 
 def _check_numeric_kinds(estimator: Any, path: str | os.PathLike, n_numeric: int) -> None:
@@ -649,8 +658,6 @@ def _check_numeric_kinds(estimator: Any, path: str | os.PathLike, n_numeric: int
     decoded to: absent (a file from before they were kept: float64), or one
     numeric dtype's name per numeric column."""
     import pandas as pd
-
-    from ._categorical import _dtype_from_name
 
     kinds = getattr(estimator, "_numeric_kinds", None)
     if kinds is None:
@@ -661,14 +668,9 @@ def _check_numeric_kinds(estimator: Any, path: str | os.PathLike, n_numeric: int
         )
     for j, kind in enumerate(kinds):
         where = f"{path}: numeric column {j}"
-        if not isinstance(kind, str):
-            raise ValueError(f"{where}: its dtype must be named by a string, got {kind!r}.")
-        try:
-            dtype = pd.api.types.pandas_dtype(_dtype_from_name(kind))
-        except ImportError:
-            continue  # pyarrow missing here: only decoding needs the dtype, and says so
-        except (TypeError, ValueError) as exc:
-            raise ValueError(f"{where}: its dtype {kind[:80]!r} cannot be rebuilt: {exc}") from exc
+        dtype = _rebuilt_dtype(kind, where)
+        if dtype is None:
+            continue
         if not pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype):
             raise ValueError(f"{where}: its dtype {kind[:80]!r} is not one of numbers.")
 
