@@ -2426,7 +2426,7 @@ class BaseAutoEncoder(
         random_state : int, RandomState instance or None, default=None
             Seed of the draws. None draws from numpy's global random state
             (and advances it), as ``random_state=None`` does throughout
-            scikit-learn (:func:`sklearn.utils.check_random_state`); the
+            scikit-learn (``sklearn.utils.check_random_state``); the
             estimator's own ``random_state`` seeds training only.
 
         Returns
