@@ -532,19 +532,21 @@ def numbers_in_dtype(numbers: np.ndarray, dtype):
         with np.errstate(invalid="ignore"):  # NaN stays NaN
             numbers = np.clip(numbers, -limit, limit)
     elif pd.api.types.is_integer_dtype(dtype):
-        limits = np.iinfo(getattr(dtype, "numpy_dtype", dtype))
-        # Compared as floats, set as Python integers: float(2**63 - 1) is
-        # 2**63, past int64. NaN (an imputer's unfilled entry) stays missing.
-        numbers = [
-            None
-            if v != v
-            else limits.max
-            if v >= limits.max
-            else limits.min
-            if v <= limits.min
-            else int(v)
-            for v in np.rint(numbers)
-        ]
+        integer = np.dtype(getattr(dtype, "numpy_dtype", dtype))
+        limits = np.iinfo(integer)
+        rounded = np.rint(numbers)
+        missing = np.isnan(rounded)  # an imputer's unfilled entry stays missing
+        # Compared as floats, the limits set as integers: float(2**63 - 1) is
+        # 2**63, past int64, and casting it wraps around.
+        with np.errstate(invalid="ignore"):
+            high, low = rounded >= limits.max, rounded <= limits.min
+        values = np.where(missing | high | low, 0, rounded).astype(integer)
+        values[high], values[low] = limits.max, limits.min
+        if missing.any():
+            array = pd.array(values, dtype=dtype)
+            array[missing] = None
+            return array
+        numbers = values
     return pd.array(numbers, dtype=dtype)
 
 

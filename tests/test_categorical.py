@@ -219,6 +219,26 @@ def test_reconstructions_are_kept_within_their_dtype_range():
     assert_array_equal(half, np.array([65504, -65504, 1.4, 1.6], dtype=np.float16))
     assert_array_equal(numbers_in_dtype(values, np.dtype(np.uint8)), [255, 0, 1, 2])
     assert_array_equal(numbers_in_dtype(values, pd.Int8Dtype()), [127, -128, 1, 2])
+    # At int64's and uint64's own limits, which float64 cannot hold exactly.
+    extremes = np.array([1e19, -1e19, 2.0**63, -(2.0**63), 2.0**64])
+    assert numbers_in_dtype(extremes, np.dtype(np.int64)).tolist() == [
+        2**63 - 1,
+        -(2**63),
+        2**63 - 1,
+        -(2**63),
+        2**63 - 1,
+    ]
+    assert numbers_in_dtype(extremes, np.dtype(np.uint64)).tolist() == [
+        10**19,
+        0,
+        2**63,
+        0,
+        2**64 - 1,
+    ]
+    # A missing entry (an imputer's unfilled one) stays missing in a nullable column.
+    nullable = numbers_in_dtype(np.array([2.6, np.nan, -1e40]), pd.Int64Dtype())
+    assert nullable.dtype == pd.Int64Dtype()
+    assert nullable.tolist() == [3, pd.NA, -(2**63)]
     limit = np.finfo(np.float32).max
     single = numbers_in_dtype(values, pd.Float32Dtype()).to_numpy(dtype=np.float32)
     assert_array_equal(single, np.array([7e4, -limit, 1.4, 1.6], dtype=np.float32))
