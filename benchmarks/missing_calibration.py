@@ -52,10 +52,10 @@ def _iqr(scores: np.ndarray) -> tuple[float, float]:
     return float(median), float(q3 - q1)
 
 
-def _fit_capped(scores, counts, natural, n_columns):
+def _fit_capped(scores, counts, natural, n_columns, **options):
     """The default, crediting counts above the training rows' median count
     with no narrower tail (no larger scale) than the median count's."""
-    shift, scale = DEFAULTS["fit"](scores, counts, natural, n_columns)
+    shift, scale = DEFAULTS["fit"](scores, counts, natural, n_columns, **options)
     reference = np.isfinite(scores) & natural
     centre_of_reference, _ = calibration._centre_and_tail(scores[reference])
     median = int(np.median(counts[reference]))
@@ -73,7 +73,10 @@ def use(variant: str) -> None:
     else:
         calibration._smooth = lambda at, values, sizes, grid: np.interp(grid, at, values)
     if variant == "off":
-        base.fit_calibration = lambda scores, counts, natural, d: (np.zeros(d + 1), np.ones(d + 1))
+        base.fit_calibration = lambda scores, counts, natural, d, **options: (
+            np.zeros(d + 1),
+            np.ones(d + 1),
+        )
 
 
 def holed(X: np.ndarray, k: int, rng: np.random.RandomState, keep=None) -> np.ndarray:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import itertools
 import json
 import math
 import os
@@ -46,7 +47,13 @@ from ._architectures import (
     dense_autoencoder,
 )
 from ._attribution import repair_gains, share_by_gain
-from ._calibration import calibrate, calibration_rows, fit_calibration, holed_copies
+from ._calibration import (
+    calibrate,
+    calibration_rows,
+    filled_copy,
+    fit_calibration,
+    holed_copies,
+)
 from ._docs import fill_doc
 from ._input import EncodedRows, InputSide, as_pandas
 from ._latent import DeterministicLatent
@@ -739,7 +746,8 @@ class BaseAutoEncoder(
 
     def _fit_missing_calibration(self, x, seed: int) -> None:
         """Fit ``missing_shift_`` and ``missing_scale_`` on training rows
-        re-scored with holes (:mod:`skae._calibration`)."""
+        re-scored with holes, and with their missing entries filled
+        (:mod:`skae._calibration`)."""
         rng = np.random.RandomState(seed % 2**32)
         n_rows = calibration_rows(len(x), x.shape[1])
         if len(x) > n_rows:
@@ -754,17 +762,28 @@ class BaseAutoEncoder(
             blocks = [(j, j + 1) for j in range(rows.shape[1])]
         else:
             blocks = encoding.blocks()
+        copies = holed_copies(rows, blocks, rng)
+        filled = filled_copy(
+            rows,
+            self.net_.criterion_,
+            lambda batch, fn: self._apply(batch, fn, on_device=True),
+            rng,
+        )
+        if filled is not None:
+            # Level -1: rows not as the training rows were (the reference is level 0).
+            copies = itertools.chain(copies, [(-1, filled)])
         scores, counts, levels = [], [], []
-        for level, holed in holed_copies(rows, blocks, rng):
-            scores.append(self._apply(holed, self._score_samples_scaled, dtype=np.float64)[:, 0])
-            missing = self.net_.criterion_.column_missing(holed)
+        for level, rescored in copies:
+            scores.append(self._apply(rescored, self._score_samples_scaled, dtype=np.float64)[:, 0])
+            missing = self.net_.criterion_.column_missing(rescored)
             counts.append((~missing).sum(dim=1).cpu().numpy())
-            levels.append(np.full(len(holed), level))
+            levels.append(np.full(len(rescored), level))
         self.missing_shift_, self.missing_scale_ = fit_calibration(
             np.concatenate(scores),
             np.concatenate(counts),
             np.concatenate(levels) == 0,
             missing.shape[1],
+            drawn=np.concatenate(levels) == -1,
         )
 
     def _constant_error_scale(self, observed, numeric, numeric_columns) -> None:

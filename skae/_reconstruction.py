@@ -62,6 +62,15 @@ class PerFeatureLoss(nn.Module):
         reconstruction's loss (NaN where ``x`` is missing): 0 here."""
         return x * 0.0
 
+    def draw(
+        self, out: dict[str, torch.Tensor], noise: torch.Tensor, uniform: torch.Tensor
+    ) -> torch.Tensor:
+        """Rows drawn around the reconstruction: :meth:`reconstruct` plus
+        ``noise`` (the caller's draws, one per entry; ``uniform``, draws in
+        (0, 1) of the same shape, is for the categorical columns of
+        :class:`MixedTypeLoss`)."""
+        return self.reconstruct(out) + noise
+
     def forward(self, out: dict[str, torch.Tensor], x: torch.Tensor) -> torch.Tensor:
         if not self.masked:
             terms = self.per_feature(out, x)
@@ -384,6 +393,28 @@ class MixedTypeLoss(PerFeatureLoss):
         standardised = (probabilities - self.frequency) / self.spread
         # The real entries by flat position: indexing with the 2-D mask
         # itself would not export to ONNX (skae.to_onnx).
+        keep = (~self.padding).flatten().nonzero()[:, 0]
+        result[:, self.gather.flatten()[keep]] = standardised.flatten(1)[:, keep]
+        return result
+
+    def draw(
+        self, out: dict[str, torch.Tensor], noise: torch.Tensor, uniform: torch.Tensor
+    ) -> torch.Tensor:
+        """Numbers as :meth:`PerFeatureLoss.draw` draws them, and in each
+        categorical column one category, drawn from its predicted
+        probabilities with the ``uniform`` draws of its entries, one-hot and
+        standardised: noise on the probabilities would leave no category
+        whole, and a block far from one-hot is read as a category unseen at
+        fit."""
+        result = super().draw(out, noise, uniform)
+        logits = self._logits(out["x_hat"])
+        # The Gumbel-max trick: the argmax of logits plus Gumbel noise is a
+        # draw from their softmax (fillers' -inf never win).
+        tiny = torch.finfo(uniform.dtype).tiny
+        gumbel = -torch.log(-torch.log(uniform[:, self.gather].clamp(tiny, 1.0 - 1e-7)))
+        choice = (logits + gumbel.to(logits.dtype)).argmax(dim=-1)
+        one_hot = F.one_hot(choice, logits.shape[-1]).to(result.dtype)
+        standardised = (one_hot - self.frequency) / self.spread
         keep = (~self.padding).flatten().nonzero()[:, 0]
         result[:, self.gather.flatten()[keep]] = standardised.flatten(1)[:, keep]
         return result
