@@ -162,10 +162,10 @@ def holed_copies(
 def filled_copy(
     rows: torch.Tensor, criterion, apply: Callable, rng: np.random.RandomState
 ) -> torch.Tensor | None:
-    """The ``rows`` (scaled, encoded) that miss entries, each of those
-    entries drawn around the network's reconstruction of the row: rows as
-    complete as new complete rows, which :func:`holed_copies` cannot give.
-    None when no row misses an entry.
+    """The ``rows`` (scaled, encoded) that miss entries but not all, each
+    of those entries drawn around the network's reconstruction of the row:
+    rows as complete as new complete rows, which :func:`holed_copies` cannot
+    give. None when no row is such.
 
     The reconstruction is re-read :data:`FILL_PASSES` times, each pass
     filling the entries with the last one's (the first reads the means).
@@ -180,7 +180,9 @@ def filled_copy(
 
     ``apply(rows, fn)`` runs ``fn(module, batch)`` over ``rows`` in batches
     (the estimator's ``_apply``)."""
-    incomplete = criterion.column_missing(rows).any(dim=1)
+    column_missing = criterion.column_missing(rows)
+    # A row with nothing observed would come out the network's own making.
+    incomplete = column_missing.any(dim=1) & ~column_missing.all(dim=1)
     if not bool(incomplete.any()):
         return None
     rows = rows[incomplete]

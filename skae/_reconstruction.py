@@ -389,13 +389,18 @@ class MixedTypeLoss(PerFeatureLoss):
         x_hat = out["x_hat"]
         result = torch.empty_like(x_hat)
         result[:, self.numeric_at] = self.numeric.reconstruct(self._numeric_out(out))
-        probabilities = torch.softmax(self._logits(x_hat), dim=-1)
+        self._put_categories(result, torch.softmax(self._logits(x_hat), dim=-1))
+        return result
+
+    def _put_categories(self, result: torch.Tensor, probabilities: torch.Tensor) -> None:
+        """Write each categorical column's ``probabilities`` (n_samples,
+        n_categorical, width), standardised as the network's entries are,
+        into its entries of the encoded rows ``result``."""
         standardised = (probabilities - self.frequency) / self.spread
         # The real entries by flat position: indexing with the 2-D mask
         # itself would not export to ONNX (skae.to_onnx).
         keep = (~self.padding).flatten().nonzero()[:, 0]
         result[:, self.gather.flatten()[keep]] = standardised.flatten(1)[:, keep]
-        return result
 
     def draw(
         self, out: dict[str, torch.Tensor], noise: torch.Tensor, uniform: torch.Tensor
@@ -413,10 +418,7 @@ class MixedTypeLoss(PerFeatureLoss):
         tiny = torch.finfo(uniform.dtype).tiny
         gumbel = -torch.log(-torch.log(uniform[:, self.gather].clamp(tiny, 1.0 - 1e-7)))
         choice = (logits + gumbel.to(logits.dtype)).argmax(dim=-1)
-        one_hot = F.one_hot(choice, logits.shape[-1]).to(result.dtype)
-        standardised = (one_hot - self.frequency) / self.spread
-        keep = (~self.padding).flatten().nonzero()[:, 0]
-        result[:, self.gather.flatten()[keep]] = standardised.flatten(1)[:, keep]
+        self._put_categories(result, F.one_hot(choice, logits.shape[-1]).to(result.dtype))
         return result
 
     def categorical_log_likelihood(self, out: dict[str, torch.Tensor], x: torch.Tensor):

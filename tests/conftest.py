@@ -1,6 +1,7 @@
 """Shared fixtures: small seeded data and a fast configuration of every estimator."""
 
 import numpy as np
+import pandas as pd
 import pytest
 from sklearn.datasets import load_digits
 
@@ -80,3 +81,17 @@ def fresh_accelerator_state():
     state.AcceleratorState._reset_state(reset_partial_state=True)
     yield
     state.AcceleratorState._reset_state(reset_partial_state=True)
+
+
+def incomplete_mixed_frame(n_rows: int) -> pd.DataFrame:
+    """A category that sets a number, another number, 30% of the category
+    and of the first number missing (seeded)."""
+    rng = np.random.RandomState(0)
+    colour = rng.choice(["red", "green", "blue"], size=n_rows)
+    size = np.where(colour == "red", 1.0, -1.0) + 0.3 * rng.normal(size=n_rows)
+    frame = pd.DataFrame(
+        {"colour": pd.Categorical(colour), "size": size, "weight": rng.normal(size=n_rows)}
+    )
+    frame.loc[rng.uniform(size=n_rows) < 0.3, "colour"] = np.nan
+    frame.loc[rng.uniform(size=n_rows) < 0.3, "size"] = np.nan
+    return frame

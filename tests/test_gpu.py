@@ -8,6 +8,7 @@ import sys
 import numpy as np
 import pytest
 import torch
+from conftest import incomplete_mixed_frame
 from numpy.testing import assert_allclose
 
 pytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
@@ -174,21 +175,12 @@ def test_variational_scores_draw_alike_on_gpu_and_cpu(blobs, tmp_path):
 @pytest.mark.parametrize("kind", ["AutoEncoder", "VariationalAutoEncoder"])
 def test_incomplete_and_mixed_rows_fit_on_gpu_as_on_cpu(kind):
     """Missing entries and categorical columns on the GPU: the calibration's
-    filled copy draws its noise and categories with a generator on the
-    device; the calibration comes out near the CPU's (the networks differ
-    by float rounding only)."""
-    import pandas as pd
-
+    filled copy (its draws from numpy, the same on either device) runs on
+    the device, and the calibration comes out near the CPU's (the networks
+    differ by float rounding only)."""
     import skae
 
-    rng = np.random.RandomState(0)
-    colour = rng.choice(["red", "green", "blue"], size=400)
-    size = np.where(colour == "red", 1.0, -1.0) + 0.3 * rng.normal(size=400)
-    frame = pd.DataFrame(
-        {"colour": pd.Categorical(colour), "size": size, "weight": rng.normal(size=400)}
-    )
-    frame.loc[rng.uniform(size=400) < 0.3, "colour"] = np.nan
-    frame.loc[rng.uniform(size=400) < 0.3, "size"] = np.nan
+    frame = incomplete_mixed_frame(400)
     fitted = {
         device: getattr(skae, kind)(max_epochs=5, random_state=0, device=device).fit(frame)
         for device in ("cuda", "cpu")

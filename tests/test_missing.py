@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
-from conftest import FAST_ESTIMATORS
+from conftest import FAST_ESTIMATORS, incomplete_mixed_frame
 from numpy.testing import assert_allclose, assert_array_equal
 
 from skae import AutoEncoder, AutoEncoderImputer, DenoisingAutoEncoder, VariationalAutoEncoder
@@ -829,6 +829,16 @@ def test_the_filled_copy_fills_the_missing_entries_only(monkeypatch, incomplete)
     first = filled
     AutoEncoder(max_epochs=3, random_state=0).fit(missing)
     assert_array_equal(seen["filled"].numpy(), first)
+    # A row with nothing observed is left out: its fill would be all model.
+    from skae._calibration import filled_copy
+
+    empty = torch.full((1, rows.shape[1]), float("nan"))
+    apply = lambda batch, fn: est._apply(batch, fn, on_device=True)  # noqa: E731
+    alone, with_empty = (
+        filled_copy(x, est.net_.criterion_, apply, np.random.RandomState(0)).numpy()
+        for x in (seen["rows"], torch.cat([seen["rows"], empty]))
+    )
+    assert_array_equal(with_empty, alone)
     # Complete training rows: nothing to fill, and no copy.
     X, _, _ = incomplete
     AutoEncoder(max_epochs=1, random_state=0).fit(X)
@@ -839,14 +849,7 @@ def test_a_filled_categorical_column_draws_one_category(monkeypatch):
     """Noise on a category's probabilities would leave no block one-hot, and
     a block far from one-hot reads as a category unseen at fit: a filled
     categorical column holds one whole category."""
-    rng = np.random.RandomState(0)
-    colour = rng.choice(["red", "green", "blue"], size=300)
-    size = np.where(colour == "red", 1.0, -1.0) + 0.3 * rng.normal(size=300)
-    frame = pd.DataFrame(
-        {"colour": pd.Categorical(colour), "size": size, "weight": rng.normal(size=300)}
-    )
-    frame.loc[rng.uniform(size=300) < 0.3, "colour"] = np.nan
-    frame.loc[rng.uniform(size=300) < 0.3, "size"] = np.nan
+    frame = incomplete_mixed_frame(300)
     seen = _capture_filled_copy(monkeypatch)
     est = AutoEncoder(max_epochs=3, random_state=0).fit(frame)
     criterion = est.net_.criterion_
