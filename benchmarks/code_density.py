@@ -28,7 +28,10 @@ reconstruction term (the estimator's own, so ``gaussian`` reproduces
     the lower of the Gaussian's and the tied mixture's log-densities: a code
     is unusual if either says so;
 ``min_full``
-    the same with the full-covariance mixture.
+    the same with the full-covariance mixture;
+``min_full_0.25`` / ``min_full_0.5``
+    the Gaussian's log-density plus a quarter (a half) of the mixture's
+    shortfall below it: between the Gaussian alone and ``min_full``.
 
 The default ``AutoEncoder(random_state=0)`` is fitted once per problem of
 ``benchmarks/detection.py`` (seed 0: the real sets, the four synthetic types,
@@ -64,7 +67,17 @@ import score_combinations  # noqa: E402
 from skae import AutoEncoder  # noqa: E402
 
 VIEWS = score_combinations.VIEWS
-CANDIDATES = ("current", "gaussian", "full", "tied", "min", "min_full", "rec")
+CANDIDATES = (
+    "current",
+    "gaussian",
+    "full",
+    "tied",
+    "min",
+    "min_full",
+    "min_full_0.25",
+    "min_full_0.5",
+    "rec",
+)
 #: The mixtures' candidate numbers of components (the estimator's, for ``sample``).
 COMPONENTS = (1, 2, 4, 10)
 
@@ -157,6 +170,8 @@ def candidates(d) -> dict[str, np.ndarray]:
         "tied": rec - tied / k,
         "min": rec - np.minimum(gaussian, tied) / k,
         "min_full": rec - np.minimum(gaussian, full) / k,
+        "min_full_0.25": rec - (gaussian + 0.25 * np.minimum(full - gaussian, 0.0)) / k,
+        "min_full_0.5": rec - (gaussian + 0.5 * np.minimum(full - gaussian, 0.0)) / k,
         "rec": rec,
     }
 
