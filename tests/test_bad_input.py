@@ -639,7 +639,7 @@ def test_a_refused_imputer_refit_keeps_the_previous_fit(data):
     )
     filled = imputer.transform(holes)
     # Passes the imputer's own check (NaN allowed), refused by its model.
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="no observed value"):
         imputer.fit(np.full((20, 2 * data.shape[1]), np.nan))
     assert imputer.n_features_in_ == data.shape[1]
     assert_allclose(imputer.transform(holes), filled)

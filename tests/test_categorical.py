@@ -636,7 +636,7 @@ def test_the_imputer_refuses_an_infinite_number_in_a_mixed_frame(table):
     imputer = AutoEncoderImputer(AutoEncoder(max_epochs=2, random_state=0)).fit(table)
     bad = table.copy()
     bad.loc[3, "size"] = np.inf
-    with pytest.raises(ValueError, match="infinity|inf"):
+    with pytest.raises(ValueError, match="Input contains infinity"):
         imputer.transform(bad)
 
 

@@ -75,16 +75,15 @@ def test_demo_numbers_are_sane(demo):
         for model in [m.name for m in _demo.MODELS if m.reducer is not None]:
             row = reduction[model, k]
             assert 0 < row["mse"] < baseline
-            assert 0 <= row["knn_accuracy"] <= 1
-            assert row["fit_seconds"] >= 0
+            # Ten classes: chance is 0.1.
+            assert row["knn_accuracy"] > 0.5
     assert reduction["AutoEncoder", 8]["mse"] < reduction["AutoEncoder", 2]["mse"]
 
     outliers = {row["model"]: row for row in results["outliers"]}
     assert set(outliers) == {m.name for m in _demo.MODELS if m.detector is not None}
     for row in outliers.values():
-        assert 0 <= row["roc_auc"] <= 1
-        assert 0 <= row["average_precision"] <= 1
-    assert outliers["AutoEncoder"]["roc_auc"] > 0.5
+        assert row["roc_auc"] > 0.8
+        assert row["average_precision"] > 0.3
 
 
 def test_no_command_prints_help_and_returns_2(capsys):

@@ -562,9 +562,6 @@ def test_auto_early_stopping_holds_out_a_tenth_of_wide_tables_from_200_to_200000
     widths grow past 64-32); the variational kind's 200 epochs, any width."""
     from sklearn.utils._param_validation import InvalidParameterError
 
-    from skae._sizing import MIN_VALIDATION_ROWS, ROWS_PER_EPOCH, WIDE_FEATURES
-
-    assert (MIN_VALIDATION_ROWS, ROWS_PER_EPOCH, WIDE_FEATURES) == (20, 200_000, 91)
     assert auto_hidden_layer_sizes(90) == (64, 32) != auto_hidden_layer_sizes(91)
     model = kind()
     assert model.early_stopping == "auto"

@@ -19,6 +19,7 @@ from conftest import FAST_ESTIMATORS
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
+from sklearn.utils._param_validation import InvalidParameterError
 from skorch.callbacks import Callback, LRScheduler
 
 import skae
@@ -217,7 +218,7 @@ def test_corrupted_bytes_are_reported(saved, tmp_path):
         data[i] ^= 0xFF
     bad = tmp_path / "flipped.skae"
     bad.write_bytes(bytes(data))
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="not a readable skae model file"):
         load(bad)
 
 
@@ -735,8 +736,8 @@ def _with_params(metadata: dict, **params) -> dict:
         (lambda m: _forged(m, _base_seed=-1), "_base_seed must be an integer >= 0"),
         # Settings that contradict the network the file records.
         (lambda m: _with_params(m, activation="tanh"), 'activation "relu" -> "tanh"'),
-        (lambda m: _with_params(m, loss="binary_crossentropy"), "loss"),
-        (lambda m: {**m, "class": "SparseAutoEncoder"}, "kind"),
+        (lambda m: _with_params(m, loss="binary_crossentropy"), 'loss "squared_error" -> "binary'),
+        (lambda m: {**m, "class": "SparseAutoEncoder"}, 'kind "AutoEncoder" -> "Sparse'),
         (lambda m: _forged(m, offset_=float("nan")), "offset_ must be a finite"),
         (lambda m: _forged(m, noise_variance_=-1.0), "noise_variance_ must be a finite positive"),
         (lambda m: _forged(m, noise_variance_=0.0), "noise_variance_ must be a finite positive"),
@@ -866,7 +867,8 @@ def test_save_refuses_parameters_load_would_refuse(blobs, tmp_path, params):
     model.save(path)
     before = path.read_bytes()
     model.set_params(**params)
-    with pytest.raises(ValueError):
+    (name,) = params
+    with pytest.raises(InvalidParameterError, match=f"'{name}' parameter of AutoEncoder"):
         model.save(path)
     assert path.read_bytes() == before
 

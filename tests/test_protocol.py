@@ -954,7 +954,8 @@ def test_invalid_parameters(make_estimator, blobs, params):
 def test_binary_crossentropy_needs_unit_interval(make_estimator, blobs):
     unit = (blobs - blobs.min(0)) / np.ptp(blobs, axis=0)
     est = make_estimator(loss="binary_crossentropy").fit(unit)
-    assert_array_equal(est.mean_, 0) and assert_array_equal(est.scale_, 1)
+    assert_array_equal(est.mean_, 0)
+    assert_array_equal(est.scale_, 1)
     back = est.inverse_transform(est.transform(unit))
     assert back.min() >= 0 and back.max() <= 1
     with pytest.raises(ValueError, match=r"needs X in \[0, 1\]"):

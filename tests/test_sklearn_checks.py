@@ -3,7 +3,7 @@
 from conftest import FAST_ESTIMATORS
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from skae import AutoEncoderImputer
+from skae import AutoEncoderImputer, VariationalAutoEncoder
 
 # Small networks and few epochs: the checks fit dozens of times each.
 ESTIMATORS = [make(hidden_layer_sizes=(8,), max_epochs=3) for make in FAST_ESTIMATORS.values()]
@@ -15,6 +15,9 @@ ESTIMATORS.append(
 def expected_failed_checks(estimator) -> dict[str, str]:
     if isinstance(estimator, AutoEncoderImputer):
         # The checks' data are complete: transform returns them unchanged.
+        return {}
+    if isinstance(estimator, VariationalAutoEncoder):
+        # Its score divides by no training error, and the check passes.
         return {}
     return {
         "check_methods_subset_invariance": (
