@@ -563,15 +563,20 @@ def test_overflow_inside_the_network_is_never_silent(unscaled, data):
 
 
 @pytest.mark.parametrize(
-    "bad",
-    [np.full((10, 4), np.inf), np.ones(10), np.empty((0, 4)), np.ones((10, 4)) * 1j],
+    "bad, match",
+    [
+        (np.full((10, 4), np.inf), "infinity"),
+        (np.ones(10), "Expected 2D array"),
+        (np.empty((0, 4)), "0 sample"),
+        (np.ones((10, 4)) * 1j, "Complex data not supported"),
+    ],
     ids=["inf", "1-D", "empty", "complex"],
 )
-def test_a_failed_fit_leaves_the_estimator_unfitted(bad, data):
+def test_a_failed_fit_leaves_the_estimator_unfitted(bad, match, data):
     """As scikit-learn's estimators: NotFittedError afterwards, not an
     AttributeError from a part the failed fit did not make."""
     est = FAST_ESTIMATORS["AutoEncoder"]()
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=match):
         est.fit(bad)
     for method in ("transform", "score_samples", "predict"):
         with pytest.raises(NotFittedError):
@@ -602,11 +607,13 @@ def test_a_refused_refit_keeps_the_previous_fit(kind, data):
     if kind == "inf":
         bad = data.copy()
         bad[0, 0] = np.inf
+        match = "infinity"
     else:
         bad = pd.DataFrame(data).astype(object)
         bad.iloc[0, 0] = "x"
         est.set_params(categorical_features=None)
-    with pytest.raises(ValueError):
+        match = "could not convert string to float"
+    with pytest.raises(ValueError, match=match):
         est.fit(bad)
     assert_array_equal(est.predict(data), predictions)
 
