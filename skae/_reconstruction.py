@@ -95,6 +95,31 @@ class SquaredError(PerFeatureLoss):
         return out["x_hat"]
 
 
+class HuberError(SquaredError):
+    """Trained on the Huber loss, scored on the squared error.
+
+    Within ``DELTA`` of its target (1: one standard deviation of a standardised
+    feature) an entry costs half its squared error, so normal rows are fitted
+    as tightly as under :class:`SquaredError`; beyond, the cost grows linearly,
+    so a group of rows far from the rest (anomalies among the training rows)
+    pulls the network no harder than rows at the edge of the spread, and is
+    learned less. The outlier scores stay squared errors: what the network did
+    not learn stands out by its square (``benchmarks/results/
+    detection_ablation_13.md``).
+    """
+
+    #: The threshold between the quadratic and the linear part, in the units
+    #: the network trains in (standardised features): not searched.
+    DELTA = 1.0
+
+    def per_feature(self, out: dict[str, torch.Tensor], x: torch.Tensor) -> torch.Tensor:
+        return F.huber_loss(out["x_hat"], x, reduction="none", delta=self.DELTA)
+
+    def score_terms(self, out: dict[str, torch.Tensor], x: torch.Tensor) -> torch.Tensor:
+        """The squared errors, as :class:`SquaredError` scores."""
+        return (out["x_hat"] - x).square()
+
+
 class BinaryCrossEntropy(PerFeatureLoss):
     """Mean binary cross-entropy over features, per sample, for data in [0, 1].
 
@@ -437,5 +462,6 @@ LIKELIHOODS: dict[str, type[nn.Module]] = {
 
 RECONSTRUCTION_LOSSES: dict[str, type[nn.Module]] = {
     "squared_error": SquaredError,
+    "huber": HuberError,
     "binary_crossentropy": BinaryCrossEntropy,
 }

@@ -9,7 +9,7 @@ from numbers import Integral, Real
 
 import numpy as np
 import torch
-from sklearn.utils._param_validation import Interval, validate_parameter_constraints
+from sklearn.utils._param_validation import Interval, StrOptions, validate_parameter_constraints
 from torch import nn
 
 from ._base import BaseAutoEncoder, _finite
@@ -195,6 +195,8 @@ class VariationalAutoEncoder(BaseAutoEncoder):
 
     _parameter_constraints: dict = {
         **BaseAutoEncoder._parameter_constraints,
+        # The loss names the decoder's likelihood: no Huber one.
+        "loss": [StrOptions(set(LIKELIHOODS))],
         "beta": [Interval(Real, 0, None, closed="left")],
         # Each draw's standard normal noise is kept (K x k floats): a K of
         # 10**9 failed in torch's allocator, with an error that did not name
