@@ -19,7 +19,11 @@ fixes no share of rows to leave out.
   reconstructed within its feature's spread costs its squared error (half of it), as
   now, so normal rows are fitted as tightly; beyond that it pulls with a constant
   strength. This is the usual middle between the two;
-- ``AE.huber.h``: the same, scored on the Huber loss.
+- ``AE.huber.h``: the same, scored on the Huber loss;
+- ``DAE.huber``, ``SAE.huber``, ``CAE.huber``, ``Conv.huber``: the denoising, sparse,
+  contractive and convolutional kinds with ``loss="huber"`` (the convolutional one with
+  ``scaling="feature"``, as ``detection.py`` runs it; the option ``AE.huber``
+  became; ``AutoEncoder(loss="huber")`` scores exactly as ``AE.huber``).
 """
 
 from collections.abc import Callable
@@ -83,4 +87,10 @@ EXTRA: dict[str, Callable[[int], torch.nn.Module]] = {
     "AE.l1.sq": lambda seed: _L1Squared(random_state=seed),
     "AE.huber": lambda seed: _HuberTrained(random_state=seed),
     "AE.huber.h": lambda seed: _HuberScored(random_state=seed),
+    "DAE.huber": lambda seed: skae.DenoisingAutoEncoder(loss="huber", random_state=seed),
+    "SAE.huber": lambda seed: skae.SparseAutoEncoder(loss="huber", random_state=seed),
+    "CAE.huber": lambda seed: skae.ContractiveAutoEncoder(loss="huber", random_state=seed),
+    "Conv.huber": lambda seed: skae.ConvolutionalAutoEncoder(
+        loss="huber", scaling="feature", random_state=seed
+    ),
 }
