@@ -65,6 +65,7 @@ import detection  # noqa: E402
 import score_combinations  # noqa: E402
 
 from skae import AutoEncoder  # noqa: E402
+from skae._latent_density import gaussian_log_density  # noqa: E402
 
 VIEWS = score_combinations.VIEWS
 CANDIDATES = (
@@ -148,18 +149,13 @@ def _mixture(codes: np.ndarray, covariance_type: str) -> GaussianMixture:
     return best
 
 
-def _gaussian(mean: np.ndarray, covariance: np.ndarray, codes: np.ndarray) -> np.ndarray:
-    chol = np.linalg.cholesky(covariance)
-    y = np.linalg.solve(chol, (codes - mean).T).T
-    log_det = 2 * np.log(np.diag(chol)).sum()
-    return -0.5 * ((y**2).sum(axis=1) + log_det + len(mean) * np.log(2 * np.pi))
-
-
 def candidates(d) -> dict[str, np.ndarray]:
     """Anomaly scores (higher is more abnormal) of the test rows."""
     train, test = d["codes_train"], d["codes_test"]
     k = train.shape[1]
-    gaussian = _gaussian(d["code_mean"], d["code_covariance"], test)
+    gaussian = gaussian_log_density(
+        d["code_mean"], d["code_covariance"], torch.as_tensor(test)
+    ).numpy()
     full = _mixture(train, "full").score_samples(test)
     tied = _mixture(train, "tied").score_samples(test)
     rec = d["rec_test"]

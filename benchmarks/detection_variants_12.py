@@ -22,16 +22,17 @@ fixes no share of rows to leave out.
 - ``AE.huber.h``: the same, scored on the Huber loss;
 - ``DAE.huber``, ``SAE.huber``, ``CAE.huber``, ``Conv.huber``: the denoising, sparse,
   contractive and convolutional kinds with ``loss="huber"`` (the convolutional one with
-  ``scaling="feature"``, as ``detection.py`` runs it; the option ``AE.huber``
-  became; ``AutoEncoder(loss="huber")`` scores exactly as ``AE.huber``).
+  ``scaling="feature"``, as ``detection.py`` runs it).
+
+``AE.huber`` was first a subclass here; it is now ``AutoEncoder(loss="huber")``
+(:class:`skae._reconstruction.HuberError`), which scored every problem checked exactly as
+the subclass did.
 """
 
 from collections.abc import Callable
 
-import torch
-
 import skae
-from skae._reconstruction import PerFeatureLoss, SquaredError
+from skae._reconstruction import HuberError, PerFeatureLoss, SquaredError
 
 
 class _AbsoluteError(PerFeatureLoss):
@@ -47,14 +48,9 @@ class _AbsoluteErrorScoredSquared(_AbsoluteError):
         return (out["x_hat"] - x).square()
 
 
-class _Huber(_AbsoluteError):
-    def per_feature(self, out, x):
-        return torch.nn.functional.huber_loss(out["x_hat"], x, reduction="none", delta=1.0)
-
-
-class _HuberScoredSquared(_Huber):
+class _HuberScoredHuber(HuberError):
     def score_terms(self, out, x):
-        return (out["x_hat"] - x).square()
+        return self.per_feature(out, x)
 
 
 class _L1(skae.AutoEncoder):
@@ -70,22 +66,18 @@ class _L1Squared(_L1):
     _loss_class = _AbsoluteErrorScoredSquared
 
 
-class _HuberTrained(_L1):
-    _loss_class = _HuberScoredSquared
-
-
 class _HuberScored(_L1):
-    _loss_class = _Huber
+    _loss_class = _HuberScoredHuber
 
 
-for _cls in (_L1, _L1Squared, _HuberTrained, _HuberScored):
+for _cls in (_L1, _L1Squared, _HuberScored):
     _cls.__name__ = "AutoEncoder"
 
 
-EXTRA: dict[str, Callable[[int], torch.nn.Module]] = {
+EXTRA: dict[str, Callable[[int], skae.AutoEncoder]] = {
     "AE.l1": lambda seed: _L1(random_state=seed),
     "AE.l1.sq": lambda seed: _L1Squared(random_state=seed),
-    "AE.huber": lambda seed: _HuberTrained(random_state=seed),
+    "AE.huber": lambda seed: skae.AutoEncoder(loss="huber", random_state=seed),
     "AE.huber.h": lambda seed: _HuberScored(random_state=seed),
     "DAE.huber": lambda seed: skae.DenoisingAutoEncoder(loss="huber", random_state=seed),
     "SAE.huber": lambda seed: skae.SparseAutoEncoder(loss="huber", random_state=seed),
