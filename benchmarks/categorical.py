@@ -185,10 +185,18 @@ def _encoder(frame: pd.DataFrame) -> ColumnTransformer:
     )
 
 
-def detectors(frame: pd.DataFrame, seed: int, codes: tuple[int, ...] = ()) -> dict:
+def detectors(
+    frame: pd.DataFrame, seed: int, codes: tuple[int, ...] = (), losses: tuple[str, ...] = ()
+) -> dict:
     more = {
         f"skae (native, {k} codes)": AutoEncoder(n_components=k, random_state=seed) for k in codes
     }
+    more.update(
+        {
+            f"skae (native, loss={loss})": AutoEncoder(loss=loss, random_state=seed)
+            for loss in losses
+        }
+    )
     return {
         **more,
         "skae (native)": AutoEncoder(random_state=seed),
@@ -201,7 +209,9 @@ def detectors(frame: pd.DataFrame, seed: int, codes: tuple[int, ...] = ()) -> di
     }
 
 
-def run(tables: dict, seeds: list[int], codes: tuple[int, ...] = ()) -> pd.DataFrame:
+def run(
+    tables: dict, seeds: list[int], codes: tuple[int, ...] = (), losses: tuple[str, ...] = ()
+) -> pd.DataFrame:
     rows = []
     for name, (table, roles) in tables.items():
         for kind in KINDS:
@@ -210,7 +220,7 @@ def run(tables: dict, seeds: list[int], codes: tuple[int, ...] = ()) -> pd.DataF
                 X_train, X_test, _, y_test = train_test_split(
                     data, labels, test_size=0.3, stratify=labels, random_state=seed
                 )
-                for detector, model in detectors(data, seed, codes).items():
+                for detector, model in detectors(data, seed, codes, losses).items():
                     start = time.perf_counter()
                     model.fit(X_train)
                     seconds = time.perf_counter() - start
@@ -272,6 +282,12 @@ def main() -> None:
         default=[],
         help="also run the native detector with these n_components (an ablation)",
     )
+    parser.add_argument(
+        "--losses",
+        nargs="+",
+        default=[],
+        help="also run the native detector with these losses (an ablation)",
+    )
     args = parser.parse_args()
     torch.set_num_threads(1)
     threadpool_limits(1)
@@ -281,7 +297,7 @@ def main() -> None:
         print("palmerpenguins is not installed: the penguins table is skipped", file=sys.stderr)
     else:
         tables["penguins"] = real
-    results = run(tables, args.seeds, tuple(args.codes))
+    results = run(tables, args.seeds, tuple(args.codes), tuple(args.losses))
     results.to_csv(args.out.with_suffix(".csv"), index=False)
     header = [
         "# Categorical columns: native against one-hot encoded outside (issue 16)",
@@ -289,6 +305,7 @@ def main() -> None:
         "command: `python benchmarks/categorical.py --seeds "
         + " ".join(map(str, args.seeds))
         + (" --codes " + " ".join(map(str, args.codes)) if args.codes else "")
+        + (" --losses " + " ".join(args.losses) if args.losses else "")
         + "`",
         "",
         f"torch {torch.__version__}, one thread",

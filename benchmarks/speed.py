@@ -91,6 +91,15 @@ class HandAutoEncoder(nn.Module):
         return nn.functional.mse_loss(self.decoder(self.encoder(x)), x)
 
 
+class HandHuberAutoEncoder(HandAutoEncoder):
+    """The same with ``AutoEncoder``'s default loss, written as a user would:
+    twice PyTorch's Huber loss (the squared error within one unit, linear
+    beyond), so that both sides do the same work."""
+
+    def loss(self, x: torch.Tensor) -> torch.Tensor:
+        return 2.0 * nn.functional.huber_loss(self.decoder(self.encoder(x)), x, delta=1.0)
+
+
 class HandVAE(nn.Module):
     """A VAE with skae's objective: Gaussian decoder with one learned scale per
     feature, plus the KL divergence to N(0, I), summed over dimensions and
@@ -125,7 +134,12 @@ class HandContractive(HandAutoEncoder):
 
 #: Each kind timed: its estimator, the estimator's extra parameters, the hand loop's model.
 KINDS = {
-    "AutoEncoder": (AutoEncoder, {}, HandAutoEncoder),
+    "AutoEncoder": (AutoEncoder, {}, HandHuberAutoEncoder),
+    "AutoEncoder(loss='squared_error')": (
+        AutoEncoder,
+        {"loss": "squared_error"},
+        HandAutoEncoder,
+    ),
     "VariationalAutoEncoder": (VariationalAutoEncoder, {}, HandVAE),
     "ContractiveAutoEncoder": (
         ContractiveAutoEncoder,

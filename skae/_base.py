@@ -609,7 +609,7 @@ class BaseAutoEncoder(
         image_shape: tuple[int, int, int] | None = None,
         scaling: str = "auto",
         categorical_features: str | list | np.ndarray | None = "from_dtype",
-        loss: str = "squared_error",
+        loss: str = "huber",
         max_epochs: str | int = "auto",
         batch_size: int = 64,
         lr: float = 1e-3,

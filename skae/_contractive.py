@@ -16,7 +16,7 @@ from ._penalties import Contraction
 AUTO_EXACT_MAX_COMPONENTS = 16
 
 
-@fill_doc
+@fill_doc(defaults={"loss": '"squared_error"'})
 class ContractiveAutoEncoder(BaseAutoEncoder):
     """Contractive autoencoder: nearby inputs get nearby codes.
 

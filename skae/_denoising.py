@@ -13,7 +13,7 @@ from ._docs import fill_doc
 from ._net import Corruption
 
 
-@fill_doc
+@fill_doc(defaults={"loss": '"squared_error"'})
 class DenoisingAutoEncoder(BaseAutoEncoder):
     """Denoising autoencoder: learns to undo a corruption of its input.
 

@@ -8,7 +8,8 @@ Differences from a stock :class:`skorch.NeuralNet`:
 * the loss is a sum of named terms (the reconstruction plus any penalties);
   when there is more than one, each is logged per epoch in ``history``;
 * an optional corruption is applied to training inputs only;
-* a loss that is not finite stops training with :class:`FloatingPointError`;
+* a loss that is not finite, or an optimizer state that overflowed, stops
+  training with :class:`FloatingPointError`;
 * with ``verbose``, the log tells the time left (:class:`TimeLeft`).
 """
 
@@ -617,10 +618,32 @@ class AutoEncoderNet(NeuralNet):
                 f"Training diverged: the {prefix} loss is {bad[0]} at epoch "
                 f"{len(self.history)}. {advice}"
             )
+        if training and not self._optimizer_state_finite():
+            # A loss that grows linearly (Huber) stays finite on an extreme
+            # value where the squared error overflows, but the gradient's
+            # square in Adam's running average can still overflow: the
+            # parameters it feeds then never move again, silently.
+            raise FloatingPointError(
+                f"Training diverged: the optimizer's running averages overflowed at epoch "
+                f"{len(self.history)} (a gradient beyond float32's range). Check the input "
+                f"for extreme values, or try a lower learning rate than lr={self.lr}."
+            )
         sums, self._epoch_sums = self._epoch_sums, {}
         n = sums.pop("n")
         for name, value in sums.items():
             self.history.record(f"{prefix}_{name}", (self.average_over_processes(value) / n).item())
+
+    def _optimizer_state_finite(self) -> bool:
+        """Whether every floating-point tensor of the optimizer's state (Adam's
+        running averages) is finite, in one device sync."""
+        optimizer = getattr(self, "optimizer_", None)
+        checks = [
+            torch.isfinite(value).all()
+            for state in (optimizer.state.values() if optimizer is not None else ())
+            for value in state.values()
+            if torch.is_tensor(value) and value.is_floating_point()
+        ]
+        return not checks or bool(torch.stack(checks).all())
 
     def _batch_losses_read(self) -> bool:
         """Whether a callback reads each batch's loss as the batch ends: a

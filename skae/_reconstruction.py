@@ -96,16 +96,21 @@ class SquaredError(PerFeatureLoss):
 
 
 class HuberError(SquaredError):
-    """Trained on the Huber loss, scored on the squared error.
+    """Trained on a Huber loss, scored on the squared error.
 
     Within ``DELTA`` of its target (1: one standard deviation of a standardised
-    feature) an entry costs half its squared error, so normal rows are fitted
-    as tightly as under :class:`SquaredError`; beyond, the cost grows linearly,
-    so a group of rows far from the rest (anomalies among the training rows)
-    pulls the network no harder than rows at the edge of the spread, and is
-    learned less. The outlier scores stay squared errors: what the network did
-    not learn stands out by its square (``benchmarks/results/
-    detection_ablation_13.md``).
+    feature) an entry costs its squared error, as under :class:`SquaredError`,
+    so normal rows are fitted as tightly; beyond, the cost grows linearly
+    (``2 DELTA |e| - DELTA^2``, continuous with its slope), so a group of rows
+    far from the rest (anomalies among the training rows) pulls the network no
+    harder than rows at the edge of the spread, and is learned less. The
+    outlier scores stay squared errors: what the network did not learn stands
+    out by its square (``benchmarks/results/detection_ablation_13.md``).
+
+    This is twice PyTorch's ``huber_loss``: at half the squared error, the
+    terms that other losses add to it (a sparsity or contractive penalty, a
+    categorical column's cross-entropy, whose weights were set against the
+    squared error) weighed twice as much (``detection_ablation_14.md``).
     """
 
     #: The threshold between the quadratic and the linear part, in the units
@@ -113,7 +118,7 @@ class HuberError(SquaredError):
     DELTA = 1.0
 
     def per_feature(self, out: dict[str, torch.Tensor], x: torch.Tensor) -> torch.Tensor:
-        return F.huber_loss(out["x_hat"], x, reduction="none", delta=self.DELTA)
+        return 2.0 * F.huber_loss(out["x_hat"], x, reduction="none", delta=self.DELTA)
 
     def score_terms(self, out: dict[str, torch.Tensor], x: torch.Tensor) -> torch.Tensor:
         """The squared errors, as :class:`SquaredError` scores."""

@@ -127,7 +127,7 @@ class ReviveDeadCodes(Callback):
                     moment[index] = 0.0
 
 
-@fill_doc
+@fill_doc(defaults={"loss": '"squared_error"'})
 class SparseAutoEncoder(BaseAutoEncoder):
     """Sparse autoencoder: most code entries are zero for any one sample.
 

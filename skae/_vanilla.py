@@ -14,10 +14,17 @@ class AutoEncoder(BaseAutoEncoder):
     decoder maps the codes back; both are trained to minimise the
     reconstruction loss
 
-    .. math:: L = \\frac{1}{n\\,d} \\sum_{i=1}^{n} \\lVert x_i - g(f(x_i)) \\rVert^2
+    .. math:: L = \\frac{1}{n\\,d} \\sum_{i=1}^{n} \\sum_{j=1}^{d}
+              h\\left(x_{ij} - g(f(x_i))_j\\right), \\quad
+              h(e) = \\begin{cases} e^2 & |e| \\le 1 \\\\ 2|e| - 1 & |e| > 1 \\end{cases}
 
-    on standardised features. Use it like :class:`~sklearn.decomposition.PCA`
-    for non-linear dimensionality reduction, or like
+    on standardised features (``loss="huber"``): the squared error within one
+    standard deviation of each feature, linear beyond, so a few training rows
+    far from the others (outliers among the training data) do not bend the
+    network toward them. Outlier scores use the squared error.
+
+    Use it like :class:`~sklearn.decomposition.PCA` for non-linear
+    dimensionality reduction, or like
     :class:`~sklearn.ensemble.IsolationForest` as an outlier detector (samples
     that reconstruct badly are outliers).
 

@@ -82,6 +82,7 @@ def _elbo_draws(n_components: int, every_axis: bool = False) -> torch.Tensor:
 
 
 @fill_doc(
+    defaults={"loss": '"squared_error"'},
     without=(
         "error_scale_",
         "noise_variance_",

@@ -213,8 +213,8 @@ def test_the_huber_loss_trains_on_huber_and_scores_on_squared_errors():
     criterion = HuberError()
     x = torch.zeros(1, 3)
     out = {"x_hat": torch.tensor([[0.5, -3.0, 1.0]])}
-    # Half the square within one (standardised) unit, linear beyond.
-    assert_allclose(criterion.per_feature(out, x).numpy(), [[0.125, 2.5, 0.5]])
+    # The square within one (standardised) unit, linear beyond (2|e| - 1).
+    assert_allclose(criterion.per_feature(out, x).numpy(), [[0.25, 5.0, 1.0]])
     assert_allclose(criterion.score_terms(out, x).numpy(), [[0.25, 9.0, 1.0]])
 
 
@@ -231,8 +231,10 @@ def test_the_huber_loss_is_pulled_less_by_wild_training_rows(tmp_path):
     wild[:, :3] += 10 * normal.std(axis=0)[:3] * rng.choice([-1, 1], size=(8, 3))
     X = np.vstack([normal, wild])
     new = rng.normal(size=(400, 2)) @ weights + 0.1 * rng.normal(size=(400, 6))
-    squared = AutoEncoder(random_state=0).fit(X)
-    huber = AutoEncoder(loss="huber", random_state=0).fit(X)
+    squared = AutoEncoder(loss="squared_error", random_state=0).fit(X)
+    # The Huber loss is the plain kind's default.
+    huber = AutoEncoder(random_state=0).fit(X)
+    assert huber.loss == "huber"
     assert type(huber.net_.criterion_).__name__ == "HuberError"
     assert _held_out_mse(huber, new) < 0.5 * _held_out_mse(squared, new)
     # It learns: the training loss falls.

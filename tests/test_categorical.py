@@ -291,12 +291,14 @@ def test_a_category_combination_never_seen_is_an_outlier(fitted, table):
     assert_allclose(terms.to_numpy().sum(axis=1), fitted.score_samples(odd), rtol=1e-6)
     # The colour and the size that do not fit each other take the blame:
     # either, set right, makes the row normal; the weight and the flag
-    # (which follows the colour here) take less, the weight only where it is
-    # unusual itself.
+    # (which follows the colour here) take less. The weight, pure noise that
+    # a code carries, is reconstructed worse when the odd pair moves the
+    # codes: it takes 18% of the blame under the Huber loss (9% under the
+    # squared error, where the pair's own terms are smaller).
     per_column = terms.drop(columns="code")
     pair = per_column[["colour", "size"]].sum(axis=1)
     assert np.all(pair < 0.5 * per_column.sum(axis=1))
-    assert pair.sum() < 0.9 * per_column.sum(axis=1).sum()
+    assert pair.sum() < 0.75 * per_column.sum(axis=1).sum()
     assert set(per_column.idxmin(axis=1)) <= {"colour", "size"}
     assert pair.mean() < 10 * fitted.explain(normal)[["colour", "size"]].sum(axis=1).mean()
 

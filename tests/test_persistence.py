@@ -359,8 +359,11 @@ def test_a_file_from_before_the_clipping_and_the_code_gaussian_loads(blobs, tmp_
 
     from skae._latent_density import log_density
 
-    # Such files were fitted with plain per-feature scaling.
-    model = AutoEncoder(max_epochs=2, scaling="feature", random_state=0).fit(blobs)
+    # Such files were fitted with plain per-feature scaling, on the squared
+    # error (the Huber loss came later).
+    model = AutoEncoder(max_epochs=2, scaling="feature", loss="squared_error", random_state=0).fit(
+        blobs
+    )
     path = tmp_path / "new.skae"
     model.save(path)
     with zipfile.ZipFile(path) as archive:
@@ -736,7 +739,7 @@ def _with_params(metadata: dict, **params) -> dict:
         (lambda m: _forged(m, _base_seed=-1), "_base_seed must be an integer >= 0"),
         # Settings that contradict the network the file records.
         (lambda m: _with_params(m, activation="tanh"), 'activation "relu" -> "tanh"'),
-        (lambda m: _with_params(m, loss="binary_crossentropy"), 'loss "squared_error" -> "binary'),
+        (lambda m: _with_params(m, loss="binary_crossentropy"), 'loss "huber" -> "binary'),
         (lambda m: {**m, "class": "SparseAutoEncoder"}, 'kind "AutoEncoder" -> "Sparse'),
         (lambda m: _forged(m, offset_=float("nan")), "offset_ must be a finite"),
         (lambda m: _forged(m, noise_variance_=-1.0), "noise_variance_ must be a finite positive"),

@@ -1317,6 +1317,27 @@ def test_a_diverging_partial_fit_keeps_the_model_it_continued():
     assert est.n_iter_ == n_iter + 1
 
 
+def test_an_overflowing_optimizer_state_is_divergence_even_with_a_finite_loss():
+    """Under the Huber loss a value of 1e25 costs about 2e25, a finite loss,
+    but its gradient's square overflows Adam's running average, and the
+    weights it feeds would never move again: that is reported as divergence,
+    and the model continued is kept, its optimizer state finite."""
+    X = np.random.RandomState(15).normal(size=(500, 4))
+    est = AutoEncoder(loss="huber", random_state=0).partial_fit(X)
+    scores = est.score_samples(X)
+    bad = X[:100].copy()
+    bad[0, 0] = 1e25
+    with pytest.raises(FloatingPointError, match="optimizer's running averages overflowed"):
+        est.partial_fit(bad)
+    assert_array_equal(est.score_samples(X), scores)
+    state = est.net_.optimizer_.state.values()
+    assert all(torch.isfinite(v).all() for s in state for v in s.values() if torch.is_tensor(v))
+    # The loss of such an entry is finite (the squared error's is not): the
+    # check of the loss alone would have let the pass through.
+    error = {"x_hat": torch.tensor([[1e25]])}
+    assert torch.isfinite(est.net_.criterion_.per_feature(error, torch.zeros(1, 1))).all()
+
+
 def test_a_diverging_warm_start_keeps_the_fitted_model(blobs):
     est = AutoEncoder(max_epochs=2, random_state=0).fit(blobs)
     scores = est.score_samples(blobs)
@@ -1476,7 +1497,15 @@ def test_a_pass_whose_middle_batch_loss_is_not_finite_diverged():
     validation pass (no step spreads the inf) whose second of three batches
     overflows raises."""
     X = np.random.RandomState(0).normal(size=(200, 4))
-    net = AutoEncoder(n_components=2, max_epochs=1, batch_size=64, random_state=0).fit(X).net_
+    # The squared error, whose loss overflows on 1e30 (the Huber loss's grows
+    # linearly and stays finite).
+    net = (
+        AutoEncoder(
+            n_components=2, loss="squared_error", max_epochs=1, batch_size=64, random_state=0
+        )
+        .fit(X)
+        .net_
+    )
     rows = torch.zeros(192, 4)
     rows[70] = 1e30
     batches = [rows[:64], rows[64:128], rows[128:]]
