@@ -82,7 +82,7 @@ fig, (ax_loss, ax_lr) = plt.subplots(
 ax_loss.plot(epochs, train_loss, label="train_loss")
 ax_loss.plot(epochs, valid_loss, label="valid_loss (held-out rows)")
 ax_loss.axvline(best_epoch, color="grey", linestyle="--", label=f"best epoch ({best_epoch})")
-ax_loss.set(yscale="log", ylabel="mean squared error", title="AutoEncoder on load_digits")
+ax_loss.set(yscale="log", ylabel="mean Huber loss", title="AutoEncoder on load_digits")
 ax_loss.legend()
 ax_lr.step(epochs, learning_rates, where="post", color="tab:green")
 ax_lr.set(yscale="log", xlabel="epoch", ylabel="learning rate")

@@ -542,7 +542,12 @@ class BaseAutoEncoder(
     what its weights mean (read by ``_make_module``, say) goes in the class
     attribute ``_network_parameter_names`` (extend the parent's tuple): a
     warm start, ``partial_fit`` and :meth:`save` then refuse a change of it
-    since the fit, as they do for ``hidden_layer_sizes``.
+    since the fit, as they do for ``hidden_layer_sizes``. The core
+    signature's ``loss`` defaults to ``"huber"`` (the plain kind's); a kind
+    that adds a penalty or a corruption defaults it to ``"squared_error"``,
+    as the denoising, sparse and contractive kinds do: their weights were
+    set against the squared error, and the Huber loss lost there
+    (``benchmarks/results/detection_ablation_14.md``).
 
     Examples
     --------
