@@ -17,12 +17,15 @@ class ConvolutionalAutoEncoder(BaseAutoEncoder):
     decoder mirrors it with transposed convolutions. Weight sharing gives far
     fewer parameters than a dense network of the same reach, and a bias
     towards local image structure. The loss is the reconstruction loss of
-    :class:`AutoEncoder`,
+    :class:`AutoEncoder`, by default the Huber loss (``loss="huber"``: each
+    pixel's squared error within one unit of the scaled pixels, linear
+    beyond),
 
-    .. math:: L = \\frac{1}{n\\,d} \\sum_{i=1}^{n} \\lVert x_i - g(f(x_i)) \\rVert^2
+    .. math:: L = \\frac{1}{n\\,d} \\sum_{i=1}^{n} \\sum_{j=1}^{d}
+              h\\left(x_{ij} - g(f(x_i))_j\\right)
 
     over the ``d = C H W`` scaled pixels, with ``f`` and ``g`` the
-    convolutional encoder and decoder.
+    convolutional encoder and decoder; outlier scores use the squared error.
 
     Images are passed as a 2-D array ``(n_samples, C * H * W)`` (as
     ``load_digits`` gives them, so the model works in a ``Pipeline``) with
