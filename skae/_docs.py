@@ -173,7 +173,12 @@ PARAMETERS = """\
     lr : float, default=1e-3
         Learning rate of the Adam optimiser.
     weight_decay : float, default=0.0
-        L2 penalty (Adam's ``weight_decay``).
+        L2 penalty (Adam's ``weight_decay``). A penalty keeps the network from
+        fitting a small group of near-identical training rows exactly, so that
+        such a group of anomalies still scores as unusual; the strength needed
+        depends on the data (1e-2 to 1e-1 on the tables measured), and it also
+        fits the normal rows less precisely, so the default is none
+        (``benchmarks/results/near_duplicates.md``).
     early_stopping : bool or "auto", default="auto"
         Hold out ``validation_fraction`` of the training data and stop when
         its loss has not improved for ``patience`` epochs; the weights of the
