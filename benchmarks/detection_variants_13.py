@@ -48,21 +48,6 @@ class _PenaltyPerFeature(skae.AutoEncoder):
         return super().fit(X, y)
 
 
-class _PenaltyPerFeature1(_PenaltyPerFeature):
-    per_feature_penalty = 0.01
-
-
-class _PenaltyPerFeature3(_PenaltyPerFeature):
-    per_feature_penalty = 0.03
-
-
-for _cls in (_PenaltyPerFeature1, _PenaltyPerFeature3):
-    _cls.__name__ = "AutoEncoder"
-
-EXTRA["AE.wd0.01/d"] = lambda seed: _PenaltyPerFeature1(random_state=seed)
-EXTRA["AE.wd0.03/d"] = lambda seed: _PenaltyPerFeature3(random_state=seed)
-
-
 class _NarrowOnNarrowTables(skae.AutoEncoder):
     """On tables of fewer than 16 features, hidden layers of the power of two
     nearest ``units_per_feature * n_features`` units (at least 8) and half that;
@@ -80,12 +65,16 @@ class _NarrowOnNarrowTables(skae.AutoEncoder):
         return super().fit(X, y)
 
 
-class _Narrow2(_NarrowOnNarrowTables):
-    units_per_feature = 2
+def _variant(base: type, **attributes: float) -> Callable[[int], skae.AutoEncoder]:
+    """The factory of a subclass of ``base`` with these class attributes, named
+    as the kind it varies (as the earlier variants files name theirs)."""
+    # The module is named outright: ``detection.py --extra`` runs this file
+    # with ``exec``, whose namespace has no ``__name__`` for ``type`` to read.
+    cls = type("AutoEncoder", (base,), {"__module__": base.__module__, **attributes})
+    return lambda seed: cls(random_state=seed)
 
 
-for _cls in (_NarrowOnNarrowTables, _Narrow2):
-    _cls.__name__ = "AutoEncoder"
-
-EXTRA["AE.narrow4"] = lambda seed: _NarrowOnNarrowTables(random_state=seed)
-EXTRA["AE.narrow2"] = lambda seed: _Narrow2(random_state=seed)
+EXTRA["AE.wd0.01/d"] = _variant(_PenaltyPerFeature, per_feature_penalty=0.01)
+EXTRA["AE.wd0.03/d"] = _variant(_PenaltyPerFeature, per_feature_penalty=0.03)
+EXTRA["AE.narrow4"] = _variant(_NarrowOnNarrowTables, units_per_feature=4)
+EXTRA["AE.narrow2"] = _variant(_NarrowOnNarrowTables, units_per_feature=2)
