@@ -29,6 +29,11 @@ Run: ``python benchmarks/near_duplicates.py`` (about 5 minutes on one thread);
 ``--detectors`` picks rows, ``--far`` the distances;
 ``python benchmarks/near_duplicates.py --grid`` (about 15 minutes).
 
+``--narrow`` prints the grid's table on 3 to 6 features (``NARROW_GRID``),
+where ``hidden_layer_sizes="auto"`` switches from a 16-8 network (up to 4
+features) to 64-32, for the default, both networks and IsolationForest
+(about 10 minutes).
+
 ``--relation`` prints a third table, on a second family of tables
 (``draw_relation``): 3,000 training rows, 1% of them a tight group three
 standard deviations out in one feature and off the relation between that
@@ -76,6 +81,10 @@ DETECTORS: dict[str, Callable[[], object]] = {
     "AutoEncoder(weight_decay=1e-1)": lambda: skae.AutoEncoder(weight_decay=1e-1, random_state=0),
     "AutoEncoder(hidden_layer_sizes=(16, 8))": lambda: skae.AutoEncoder(
         hidden_layer_sizes=(16, 8), random_state=0
+    ),
+    # The default network of 3- and 4-feature tables before TINY_WIDTHS.
+    "AutoEncoder(hidden_layer_sizes=(64, 32))": lambda: skae.AutoEncoder(
+        hidden_layer_sizes=(64, 32), random_state=0
     ),
     "DenoisingAutoEncoder": lambda: skae.DenoisingAutoEncoder(random_state=0),
     "VariationalAutoEncoder": lambda: skae.VariationalAutoEncoder(random_state=0),
@@ -127,6 +136,7 @@ def draw_relation(seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 RELATION_DETECTORS = [
     "AutoEncoder",
+    "AutoEncoder(hidden_layer_sizes=(64, 32))",
     "AutoEncoder(weight_decay=1e-2)",
     "AutoEncoder(weight_decay=1e-1)",
     "AutoEncoder(hidden_layer_sizes=(16, 8))",
@@ -201,21 +211,44 @@ GRID_DETECTORS = [
 ]
 
 
-def grid(seeds: list[int]) -> None:
+#: ``--narrow``: the narrowest widths, where ``hidden_layer_sizes="auto"``
+#: switches from ``TINY_WIDTHS`` (16-8, up to 4 features) to 64-32.
+NARROW_GRID = [
+    (n_features, n, rate)
+    for n_features in (3, 4, 5, 6)
+    for n, rate in ((3_000, 0.01), (10_000, 0.01), (10_000, 0.004), (30_000, 0.004))
+] + [
+    # Around TINY_MIN_ROWS: 700 and 1,400 training rows.
+    (3, 1_000, 0.01),
+    (3, 2_000, 0.01),
+]
+NARROW_DETECTORS = [
+    "AutoEncoder",
+    "AutoEncoder(hidden_layer_sizes=(64, 32))",
+    "AutoEncoder(hidden_layer_sizes=(16, 8))",
+    "IsolationForest",
+]
+
+
+def grid(
+    seeds: list[int],
+    tables: list[tuple[int, int, float]] = GRID,
+    detectors: list[str] = GRID_DETECTORS,
+) -> None:
     """Mean (lowest) ROC-AUC over the seeds, per table size, share and width."""
     print(
         "\nMean ROC-AUC over table seeds " + ", ".join(map(str, seeds)) + " (lowest in "
         "brackets), anomalies 3 standard deviations out:\n"
     )
-    print("| features | rows | share | " + " | ".join(GRID_DETECTORS) + " |")
-    print("|---:|---:|---:|" + "---:|" * len(GRID_DETECTORS))
-    for n_features, n, rate in GRID:
-        scores: dict[str, list[float]] = {name: [] for name in GRID_DETECTORS}
+    print("| features | rows | share | " + " | ".join(detectors) + " |")
+    print("|---:|---:|---:|" + "---:|" * len(detectors))
+    for n_features, n, rate in tables:
+        scores: dict[str, list[float]] = {name: [] for name in detectors}
         for seed in seeds:
             X, X_test, y_test = draw(seed, 3.0, n=n, rate=rate)
             if n_features > 3:
                 X, X_test = widen(X, X_test, n_features - 3, seed)
-            for name in GRID_DETECTORS:
+            for name in detectors:
                 model = DETECTORS[name]().fit(X)
                 scores[name].append(roc_auc_score(y_test, -model.score_samples(X_test)))
         cells = [f"{np.mean(v):.3f} ({np.min(v):.3f})" for v in scores.values()]
@@ -233,6 +266,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--relation", action="store_true", help="only the second family (draw_relation)"
     )
+    parser.add_argument(
+        "--narrow",
+        action="store_true",
+        help="only the table of 3 to 6 features (NARROW_GRID)",
+    )
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
     warnings.filterwarnings("ignore", category=UserWarning)
@@ -242,6 +280,9 @@ def main(argv: list[str] | None = None) -> None:
         return
     if args.relation:
         relation(args.seeds)
+        return
+    if args.narrow:
+        grid(args.seeds, NARROW_GRID, NARROW_DETECTORS)
         return
     tables = [(far, seed) for far in args.far for seed in args.seeds]
     print(

@@ -26,6 +26,14 @@ MODELS = {
     "VariationalAutoEncoder": lambda seed: skae.VariationalAutoEncoder(
         n_components=2, random_state=seed
     ),
+    # The network "auto" gives tables of 4 features from 1,000 rows on
+    # (skae._sizing.TINY_WIDTHS): why it needs that many.
+    "AutoEncoder(hidden_layer_sizes=(16, 8))": lambda seed: skae.AutoEncoder(
+        n_components=2, hidden_layer_sizes=(16, 8), random_state=seed
+    ),
+    "AutoEncoder(hidden_layer_sizes=(16, 8)), max_epochs=100": lambda seed: skae.AutoEncoder(
+        n_components=2, hidden_layer_sizes=(16, 8), max_epochs=100, random_state=seed
+    ),
 }
 
 
