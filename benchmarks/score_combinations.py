@@ -27,6 +27,11 @@ scores the test rows by several combinations of them, without refitting:
     the floor (the Gaussian's expected distance, or the training median or
     90th percentile of the distance) counts as the floor, so central codes earn
     no bonus;
+``rfloor_10`` / ``rfloor_25`` / ``rfloor_50``
+    the estimator's sum with the reconstruction term floored at its training
+    10th, 25th or 50th percentile: a row that reconstructs better than that
+    (a group of training anomalies the network has learned) earns no bonus,
+    and the code term ranks it (thirty-first session);
 ``if_codes`` / ``z_if_codes``
     IsolationForest fitted on the training codes in place of the Gaussian:
     alone, or as a ``z_iqr`` sum with the reconstruction term;
@@ -132,6 +137,9 @@ def combinations(d) -> dict[str, np.ndarray]:
         "hinge_1": rec + 0.5 * np.maximum(code, 1.0),
         "hinge_50": rec + 0.5 * np.maximum(code, np.median(code_t)),
         "hinge_90": rec + 0.5 * np.maximum(code, np.percentile(code_t, 90)),
+        "rfloor_10": np.maximum(rec, np.percentile(rec_t, 10)) + 0.5 * code,
+        "rfloor_25": np.maximum(rec, np.percentile(rec_t, 25)) + 0.5 * code,
+        "rfloor_50": np.maximum(rec, np.median(rec_t)) + 0.5 * code,
         "if_codes": d["code_forest_test"],
         "z_if_codes": _iqr_z(rec_t, rec) + _iqr_z(d["code_forest_train"], d["code_forest_test"]),
         "IF": d["iforest"],
