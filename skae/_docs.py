@@ -33,10 +33,11 @@ PARAMETERS = """\
         has at least 16 units per code (the power of two nearest, at most
         256), the first twice as many, so that 16 codes of 64 features come
         out of (512, 256), not (64, 32). Tables of 3 or 4 inputs and 1,000
-        rows or more, with two codes, get (16, 8) (not the variational
-        kind): a 64-32 network there fitted a small group of
-        near-identical training anomalies and scored it as normal. With
-        ``architecture="conv"``, ``"auto"`` is (16, 32) channels.
+        rows or more (those of the fit, or of the first ``partial_fit``
+        call), with two codes, get (16, 8) (not the variational kind): a
+        64-32 network there fitted a small group of near-identical training
+        anomalies and scored it as normal. With ``architecture="conv"``,
+        ``"auto"`` is (16, 32) channels.
     activation : {"relu", "tanh", "logistic", "identity", "gelu"}, default="relu"
         Activation of the hidden layers. The code layer and the output layer
         are linear.

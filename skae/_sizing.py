@@ -92,7 +92,7 @@ Network width
     local type fell from 0.621 to 0.592; on the full skin table
     (``benchmarks/results/large.md``) its mean fell from 0.719 to 0.693.
     Where the codes hold every feature (1 or 2) there is no such failure
-    (two-feature tables of the same recipe: 0.85 at the lowest with 64-32)
+    (two-feature tables of the same recipe: 0.88 at the lowest with 64-32)
     and the narrower network lost on two moons (0.959 to 0.910); from 5
     features on it was worse than 64-32 on every table measured. It learns
     more slowly, so it needs the rows: on 100 rows of iris the default
@@ -208,7 +208,6 @@ def auto_hidden_layer_sizes(
     on the narrowest tables."""
     if (
         tiny
-        and n_components is not None
         and n_samples is not None
         and n_components == MIN_COMPONENTS < n_features <= TINY_FEATURES
         and n_samples >= TINY_MIN_ROWS
