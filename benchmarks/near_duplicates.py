@@ -30,9 +30,10 @@ Run: ``python benchmarks/near_duplicates.py`` (about 5 minutes on one thread);
 ``python benchmarks/near_duplicates.py --grid`` (about 15 minutes).
 
 ``--narrow`` prints the grid's table on 2 to 6 features (``NARROW_GRID``; 2:
-the duration and the first count alone), where ``hidden_layer_sizes="auto"``
-gives 3 and 4 features a 16-8 network and the others 64-32, for the
-default, both networks and IsolationForest (about 15 minutes).
+the duration and the first count alone) for the default, a 64-32 and a 16-8
+network and IsolationForest (about 15 minutes): the measurements of a
+rejected rule that gave 3 and 4 features a 16-8 network
+(``results/detection_ablation_16.md``).
 
 ``--relation`` prints a third table, on a second family of tables
 (``draw_relation``): 3,000 training rows, 1% of them a tight group three
@@ -82,7 +83,7 @@ DETECTORS: dict[str, Callable[[], object]] = {
     "AutoEncoder(hidden_layer_sizes=(16, 8))": lambda: skae.AutoEncoder(
         hidden_layer_sizes=(16, 8), random_state=0
     ),
-    # The default network of 3- and 4-feature tables before TINY_WIDTHS.
+    # The default network of narrow tables, named.
     "AutoEncoder(hidden_layer_sizes=(64, 32))": lambda: skae.AutoEncoder(
         hidden_layer_sizes=(64, 32), random_state=0
     ),
@@ -211,14 +212,14 @@ GRID_DETECTORS = [
 ]
 
 
-#: ``--narrow``: the narrowest widths, where ``hidden_layer_sizes="auto"``
-#: switches from ``TINY_WIDTHS`` (16-8, up to 4 features) to 64-32.
+#: ``--narrow``: the narrowest widths, where a 16-8 network was measured
+#: against the default 64-32 (``results/detection_ablation_16.md``).
 NARROW_GRID = [
     (n_features, n, rate)
     for n_features in (2, 3, 4, 5, 6)
     for n, rate in ((3_000, 0.01), (10_000, 0.01), (10_000, 0.004), (30_000, 0.004))
 ] + [
-    # Around TINY_MIN_ROWS: 700 and 1,400 training rows.
+    # 700 and 1,400 training rows: where the narrower network starts to pay.
     (3, 1_000, 0.01),
     (3, 2_000, 0.01),
 ]

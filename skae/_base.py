@@ -93,7 +93,6 @@ from ._scaling import (
 from ._sizing import (
     MAX_EPOCHS,
     MIN_VALIDATION_ROWS,
-    TINY_MIN_ROWS,
     WIDE_FEATURES,
     auto_early_stopping,
     auto_epochs,
@@ -566,10 +565,6 @@ class BaseAutoEncoder(
     #: The fewest input columns on which ``early_stopping="auto"`` holds rows
     #: out (see :func:`~skae._sizing.auto_early_stopping`).
     _auto_early_stopping_features: int = WIDE_FEATURES
-
-    #: Whether ``hidden_layer_sizes="auto"`` gives the narrowest tables the
-    #: ``TINY_WIDTHS`` network (see :mod:`skae._sizing`).
-    _auto_tiny_widths: bool = True
 
     #: Whether nothing but the bottleneck keeps the network from copying its
     #: input, so that ``fit`` warns of as many codes as inputs or more.
@@ -1214,9 +1209,7 @@ class BaseAutoEncoder(
                 net.rows_per_epoch = None
                 epochs = {"epochs": 1}
             else:
-                self.hidden_layer_sizes_ = tuple(
-                    self._hidden_layer_sizes(X.shape[1], n_samples=X.shape[0])
-                )
+                self.hidden_layer_sizes_ = tuple(self._hidden_layer_sizes(X.shape[1]))
                 # Rows with no observed value teach nothing and judge no
                 # epoch: early stopping counts the others (a table of 150
                 # rows and 60 empty ones held 21 rows out, 6 of them empty).
@@ -1543,12 +1536,8 @@ class BaseAutoEncoder(
             if name == "n_components":
                 return self._n_codes() == self.n_components_
             if name == "hidden_layer_sizes":
-                # The fit's rows are not kept: "auto" gave one of these.
-                resolved = {
-                    tuple(self._hidden_layer_sizes(self._n_inputs(), n_samples=rows))
-                    for rows in (None, TINY_MIN_ROWS)
-                }
-                return tuple(self.hidden_layer_sizes_) in resolved
+                sizes = self._hidden_layer_sizes(self._n_inputs())
+                return tuple(sizes) == tuple(self.hidden_layer_sizes_)
             if name == "image_shape":
                 fitted = getattr(self, "image_shape_", None)
                 asked = self.image_shape
@@ -1659,21 +1648,15 @@ class BaseAutoEncoder(
         # variational encoder's 2 x n_components outputs) overflowed.
         return int(self.n_components)
 
-    def _hidden_layer_sizes(
-        self, n_features: int, *, count_codes: bool = True, n_samples: int | None = None
-    ) -> list[int]:
+    def _hidden_layer_sizes(self, n_features: int, *, count_codes: bool = True) -> list[int]:
         """``hidden_layer_sizes``, "auto" resolved for ``n_features`` inputs
-        and ``n_samples`` training rows (and the codes, unless ``count_codes``
-        is False: the rule of older fits)."""
+        (and the codes, unless ``count_codes`` is False: the rule of older fits)."""
         sizes = self.hidden_layer_sizes
         if isinstance(sizes, str):  # "auto"
             if self.architecture == "conv":
                 return list(AUTO_CONV_CHANNELS)
             codes = self._n_codes() if count_codes else None
-            widths = auto_hidden_layer_sizes(
-                n_features, codes, n_samples=n_samples, tiny=self._auto_tiny_widths
-            )
-            return list(widths)
+            return list(auto_hidden_layer_sizes(n_features, codes))
         # np.ndim: a 0-d array (np.array(8)) is a number too, not a sequence.
         return [int(sizes)] if np.ndim(sizes) == 0 else [int(s) for s in sizes]
 

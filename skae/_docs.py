@@ -32,11 +32,7 @@ PARAMETERS = """\
         codes than ``n_components="auto"`` gives widen it: the second layer
         has at least 16 units per code (the power of two nearest, at most
         256), the first twice as many, so that 16 codes of 64 features come
-        out of (512, 256), not (64, 32). Tables of 3 or 4 inputs and 1,000
-        rows or more (those of the fit, or of the first ``partial_fit``
-        call), with two codes, get (16, 8) (not the variational kind): a
-        64-32 network there fitted a small group of near-identical training
-        anomalies and scored it as normal. With ``architecture="conv"``,
+        out of (512, 256), not (64, 32). With ``architecture="conv"``,
         ``"auto"`` is (16, 32) channels.
     activation : {"relu", "tanh", "logistic", "identity", "gelu"}, default="relu"
         Activation of the hidden layers. The code layer and the output layer

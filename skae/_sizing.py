@@ -73,33 +73,12 @@ Network width
     The first hidden layer has the power of two nearest to ``n_features``,
     within [``MIN_WIDTH``, ``MAX_WIDTH``]; the second half as many, at
     least ``MIN_WIDTH // 2``. Narrow tables keep a 64-32 network; wide data
-    (images, embeddings) get one wide enough to carry them.
-
-    The narrowest tables, of 3 or 4 features (more than the two codes
-    ``"auto"`` gives, at most ``TINY_FEATURES``) and at least
-    ``TINY_MIN_ROWS`` (1,000) rows, get a 16-8 network (``TINY_WIDTHS``)
-    instead, for every kind but the variational one. There the two codes
-    hold half the features or more, so the detector leans on its code
-    term, and a 64-32 network is free to fit a small group of
-    near-identical training anomalies and to place its codes among the
-    normal ones: on such tables where 0.4-1% of the rows are one group its
-    mean ROC-AUC was 0.60-0.84 (0.28 at its lowest; IsolationForest
-    0.95-0.99), the 16-8 network's 0.72-0.96
-    (``benchmarks/results/near_duplicates.md``). The trade is the one every
-    limit on capacity measured: on skin (3 features; ``benchmarks/
-    detection.py``, three seeds) the plain kind's real-set ROC-AUC rose
-    from 0.695 to 0.759 and its dependency type from 0.799 to 0.835, and its
-    local type fell from 0.621 to 0.592; on the full skin table
-    (``benchmarks/results/large.md``) its mean fell from 0.719 to 0.693.
-    Where the codes hold every feature (1 or 2) there is no such failure
-    (two-feature tables of the same recipe: 0.88 at the lowest with 64-32)
-    and the narrower network lost on two moons (0.959 to 0.910); from 5
-    features on it was worse than 64-32 on every table measured. It learns
-    more slowly, so it needs the rows: on 100 rows of iris the default
-    training left its held-out error at 41-48 times PCA's (64-32: 12-13
-    times). The variational kind keeps 64-32: its noisy codes already keep
-    it from fitting such a group, and the narrower network cost it 0.10 on
-    skin's real set (``benchmarks/results/detection_ablation_16.md``).
+    (images, embeddings) get one wide enough to carry them. The narrowest
+    tables keep it too: a 16-8 network for 3 or 4 features kept a small
+    group of near-identical training anomalies from being learned (lowest
+    ROC-AUC 0.28 -> 0.64), but it reconstructed two codes of an S curve
+    five times worse than PCA, where 64-32 does better than PCA
+    (``benchmarks/results/detection_ablation_16.md``).
 
     The layers next to the code must also carry the codes: the second
     layer has at least ``WIDTH_PER_CODE`` (16) units per code (the power of
@@ -150,16 +129,10 @@ WIDE_FEATURES = 91
 ROWS_PER_EPOCH = 200_000
 MIN_WIDTH = 64
 MAX_WIDTH = 512
-MIN_COMPONENTS = 2
-#: Tables of more features than ``MIN_COMPONENTS`` codes and at most this
-#: many (twice as many), of at least ``TINY_MIN_ROWS`` rows, get the
-#: ``TINY_WIDTHS`` network when they have ``MIN_COMPONENTS`` codes.
-TINY_FEATURES = 2 * MIN_COMPONENTS
-TINY_MIN_ROWS = 1_000
-TINY_WIDTHS = (16, 8)
 FEATURES_PER_CODE = 32
 #: Units per code in the hidden layer next to the code.
 WIDTH_PER_CODE = 16
+MIN_COMPONENTS = 2
 MAX_COMPONENTS = 32
 
 
@@ -194,25 +167,10 @@ def _power_of_two(x: float) -> int:
     return 2 ** round(math.log2(max(x, 1)))
 
 
-def auto_hidden_layer_sizes(
-    n_features: int,
-    n_components: int | None = None,
-    *,
-    n_samples: int | None = None,
-    tiny: bool = True,
-) -> tuple[int, int]:
-    """The widths of ``hidden_layer_sizes="auto"`` for ``n_features`` inputs,
-    ``n_components`` codes (None: the widths from the features alone, the
-    rule before the codes counted) and ``n_samples`` training rows (None: too
-    few for ``TINY_WIDTHS``); ``tiny``: whether the kind takes ``TINY_WIDTHS``
-    on the narrowest tables."""
-    if (
-        tiny
-        and n_samples is not None
-        and n_components == MIN_COMPONENTS < n_features <= TINY_FEATURES
-        and n_samples >= TINY_MIN_ROWS
-    ):
-        return TINY_WIDTHS
+def auto_hidden_layer_sizes(n_features: int, n_components: int | None = None) -> tuple[int, int]:
+    """The widths of ``hidden_layer_sizes="auto"`` for ``n_features`` inputs
+    and ``n_components`` codes (None: the widths from the features alone, the
+    rule before the codes counted)."""
     first = int(min(MAX_WIDTH, max(MIN_WIDTH, _power_of_two(n_features))))
     second = max(MIN_WIDTH // 2, first // 2)
     if n_components is not None:

@@ -191,9 +191,6 @@ class VariationalAutoEncoder(BaseAutoEncoder):
     _auto_max_epochs = VARIATIONAL_MAX_EPOCHS
     # Its 200 epochs can memorise a small table of any width (see skae._sizing).
     _auto_early_stopping_features = 1
-    # Its noisy codes already keep it from fitting a small group of training
-    # rows, and a narrower network cost its fit (see skae._sizing).
-    _auto_tiny_widths = False
     # Its decoder and prior score and sample.
     _scoring_attributes = ()
 
