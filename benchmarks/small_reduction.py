@@ -42,6 +42,15 @@ MODELS = {
 }
 
 
+def heldout_error(model, train: np.ndarray, test: np.ndarray) -> float:
+    """``model`` fitted on ``train`` (warnings silenced): the mean squared error
+    of its reconstructions of ``test``."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model.fit(train)
+    return float(np.mean((test - model.inverse_transform(model.transform(test))) ** 2))
+
+
 def main() -> None:
     X = load_iris().data
     print("| model | seed 0 | seed 1 |")
@@ -50,14 +59,9 @@ def main() -> None:
     for seed in (0, 1):
         order = np.random.RandomState(seed).permutation(len(X))
         train, test = X[order[:100]], X[order[100:]]
-        pca = PCA(2).fit(train)
-        reference = np.mean((test - pca.inverse_transform(pca.transform(test))) ** 2)
+        reference = heldout_error(PCA(2), train, test)
         for name, make in MODELS.items():
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                model = make(seed).fit(train)
-            error = np.mean((test - model.inverse_transform(model.transform(test))) ** 2)
-            ratios[name].append(error / reference)
+            ratios[name].append(heldout_error(make(seed), train, test) / reference)
     for name, values in ratios.items():
         print(f"| {name} | " + " | ".join(f"{v:.2f}" for v in values) + " |")
     manifolds()
@@ -70,15 +74,11 @@ def manifolds() -> None:
         for n in (1_000, 2_000, 5_000):
             X, _ = make(n + 1_000, noise=0.05, random_state=0)
             train, test = X[:n], X[n:]
-            pca = PCA(2).fit(train)
-            errors = [np.mean((test - pca.inverse_transform(pca.transform(test))) ** 2)]
-            for sizes in ("auto", (16, 8)):
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore")
-                    model = skae.AutoEncoder(
-                        n_components=2, hidden_layer_sizes=sizes, random_state=0
-                    ).fit(train)
-                errors.append(np.mean((test - model.inverse_transform(model.transform(test))) ** 2))
+            models = [PCA(2)] + [
+                skae.AutoEncoder(n_components=2, hidden_layer_sizes=sizes, random_state=0)
+                for sizes in ("auto", (16, 8))
+            ]
+            errors = [heldout_error(model, train, test) for model in models]
             print(f"| {name} | {n} | " + " | ".join(f"{e:.4f}" for e in errors) + " |")
 
 
