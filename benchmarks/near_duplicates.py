@@ -35,6 +35,12 @@ width), a 16-8 network and IsolationForest (about 15 minutes): the measurements 
 rejected rule that gave 3 and 4 features a 16-8 network
 (``results/detection_ablation_16.md``).
 
+``--probes`` prints, for every table of ``--grid``, ``--narrow`` and
+``--relation``, the default against four probes that leave its network alone
+(about 10 minutes): the reconstruction term floored at training percentiles,
+a code-jitter score, shorter training and one code
+(``results/detection_ablation_17.md``).
+
 ``--relation`` prints a third table, on a second family of tables
 (``draw_relation``): 3,000 training rows, 1% of them a tight group three
 standard deviations out in one feature and off the relation between that
@@ -257,6 +263,88 @@ def grid(
         print(f"| {n_features} | {n} | {rate:g} | " + " | ".join(cells) + " |", flush=True)
 
 
+#: ``--probes``: training percentiles at which the reconstruction term is floored.
+FLOORS = (25, 50)
+#: ``--probes``: shorter trainings of the default network.
+SHORT_EPOCHS = (5, 10)
+
+
+def floored(model: BaseAutoEncoder, X: np.ndarray, X_test: np.ndarray) -> dict[str, np.ndarray]:
+    """Anomaly scores of the test rows: the default's sum with the reconstruction
+    term floored at training percentiles (``FLOORS``), from ``explain``'s columns
+    (reconstruction columns, then the code entry)."""
+    train, test = np.asarray(model.explain(X)), np.asarray(model.explain(X_test))
+    rec_train, rec, code = -train[:, :-1].sum(axis=1), -test[:, :-1].sum(axis=1), -test[:, -1]
+    return {f"floor {q}": np.maximum(rec, np.percentile(rec_train, q)) + code for q in FLOORS}
+
+
+def code_jitter(model: BaseAutoEncoder, X: np.ndarray, X_test: np.ndarray) -> np.ndarray:
+    """How far the decoder moves from the test rows when their codes move by half
+    a training standard deviation along each code axis (both ways): mean squared
+    difference in standardised units, over its training mean. A group fitted by a
+    sharp fold of the decoder would move further than rows on its smooth part."""
+    scaler = StandardScaler().fit(X)
+    spread = model.transform(X).std(axis=0)
+
+    def moved(rows: np.ndarray) -> np.ndarray:
+        codes, target = model.transform(rows), scaler.transform(rows)
+        errors = []
+        for axis in range(codes.shape[1]):
+            for sign in (1.0, -1.0):
+                shifted = codes.copy()
+                shifted[:, axis] += sign * 0.5 * spread[axis]
+                decoded = scaler.transform(model.inverse_transform(shifted))
+                errors.append(((decoded - target) ** 2).mean(axis=1))
+        return np.mean(errors, axis=0)
+
+    return moved(X_test) / moved(X).mean()
+
+
+def probes(seeds: list[int]) -> None:
+    """Mean (lowest) ROC-AUC on every table of ``GRID``, ``NARROW_GRID`` and the
+    second family: the default; its score with the reconstruction term floored;
+    the code-jitter score alone and added to the default's; shorter trainings;
+    one code instead of two."""
+    names = (
+        ["default"]
+        + [f"floor {q}" for q in FLOORS]
+        + ["code jitter", "default + code jitter"]
+        + [f"max_epochs={e}" for e in SHORT_EPOCHS]
+        + ["n_components=1"]
+    )
+    print("\nMean ROC-AUC over table seeds " + ", ".join(map(str, seeds)) + " (lowest):\n")
+    print("| table | " + " | ".join(names) + " |")
+    print("|---|" + "---:|" * len(names))
+    tables = [("near-duplicates", t) for t in sorted(set(NARROW_GRID + GRID))]
+    for family, table in tables + [("relation", None)]:
+        cells: dict[str, list[float]] = {name: [] for name in names}
+        for seed in seeds:
+            if family == "relation":
+                X, X_test, y_test = draw_relation(seed)
+            else:
+                n_features, n, rate = table
+                X, X_test, y_test = draw(seed, 3.0, n=n, rate=rate)
+                if n_features > 3:
+                    X, X_test = widen(X, X_test, n_features - 3, seed)
+                elif n_features < 3:
+                    X, X_test = X[:, :n_features], X_test[:, :n_features]
+            model = skae.AutoEncoder(random_state=0).fit(X)
+            default = -model.score_samples(X_test)
+            jitter = code_jitter(model, X, X_test)
+            scores = {"default": default, **floored(model, X, X_test)}
+            scores["code jitter"], scores["default + code jitter"] = jitter, default + jitter
+            for e in SHORT_EPOCHS:
+                short = skae.AutoEncoder(max_epochs=e, random_state=0).fit(X)
+                scores[f"max_epochs={e}"] = -short.score_samples(X_test)
+            one = skae.AutoEncoder(n_components=1, random_state=0).fit(X)
+            scores["n_components=1"] = -one.score_samples(X_test)
+            for name, score in scores.items():
+                cells[name].append(roc_auc_score(y_test, score))
+        label = "relation" if table is None else "{} features, {} rows, {:g}".format(*table)
+        row = [f"{np.mean(v):.3f} ({np.min(v):.3f})" for v in cells.values()]
+        print(f"| {label} | " + " | ".join(row) + " |", flush=True)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--detectors", nargs="+", choices=list(DETECTORS), default=list(DETECTORS))
@@ -273,6 +361,11 @@ def main(argv: list[str] | None = None) -> None:
         action="store_true",
         help="only the table of 2 to 6 features (NARROW_GRID)",
     )
+    parser.add_argument(
+        "--probes",
+        action="store_true",
+        help="only the default against the probes of the thirty-second session, every table",
+    )
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
     warnings.filterwarnings("ignore", category=UserWarning)
@@ -285,6 +378,9 @@ def main(argv: list[str] | None = None) -> None:
         return
     if args.narrow:
         grid(args.seeds, NARROW_GRID, NARROW_DETECTORS)
+        return
+    if args.probes:
+        probes(args.seeds)
         return
     tables = [(far, seed) for far in args.far for seed in args.seeds]
     print(
