@@ -3,9 +3,9 @@
 ``AutoEncoder.score_samples`` adds two terms: minus the mean of the
 per-feature reconstruction errors (each divided by its training mean), and the
 codes' log-density under one Gaussian (per code dimension). The script fits the
-default ``AutoEncoder(random_state=0)`` once per problem of
-``benchmarks/detection.py`` (seed 0: the real sets, the four synthetic types,
-one-class MNIST), keeps both terms on the training and the test rows, and
+default ``AutoEncoder`` once per problem of ``benchmarks/detection.py`` (seed 0
+unless ``--seeds``: the real sets, the four synthetic types, one-class MNIST),
+keeps both terms on the training and the test rows, and
 scores the test rows by several combinations of them, without refitting:
 
 ``current``
@@ -32,6 +32,11 @@ scores the test rows by several combinations of them, without refitting:
     5th, 10th, 25th or 50th percentile: a row that reconstructs better than that
     (a group of training anomalies the network has learned) earns no bonus,
     and the code term ranks it (thirty-first session);
+``likelihood``
+    the two terms weighted as in a Gaussian log-likelihood of the whole row
+    (``k`` code dimensions, ``d`` residuals): the code term at ``k / d`` of
+    the mean reconstruction term, where the estimator's sum gives it a half
+    (thirty-second session);
 ``if_codes`` / ``z_if_codes``
     IsolationForest fitted on the training codes in place of the Gaussian:
     alone, or as a ``z_iqr`` sum with the reconstruction term;
@@ -42,7 +47,9 @@ Run: ``python benchmarks/score_combinations.py`` (about 15 minutes on one
 thread; the terms are cached in ``--cache``, so a second run only scores).
 Prints the mean ROC-AUC and average precision per view; with ``--grid``, the
 mean ROC-AUC of the floored sum for several weights of the code term and
-floors (training percentiles of the code's distance).
+floors (training percentiles of the code's distance). ``--seeds 0 1 2`` takes
+the means over those splits (each fitted with ``random_state`` equal to the
+split's seed, as ``benchmarks/detection.py`` does; seed 0 alone by default).
 """
 
 from __future__ import annotations
@@ -61,6 +68,7 @@ import detection  # noqa: E402
 import views  # noqa: E402
 
 from skae import AutoEncoder  # noqa: E402
+from skae._sizing import auto_n_components  # noqa: E402
 
 VIEWS = ("real", "local", "clustered", "global", "dependency", "mnist")
 
@@ -123,8 +131,9 @@ def _tail(train: np.ndarray, test: np.ndarray) -> np.ndarray:
     return -log_p
 
 
-def combinations(d) -> dict[str, np.ndarray]:
-    """Anomaly scores (higher is more abnormal) of the test rows."""
+def combinations(d, n_features: int) -> dict[str, np.ndarray]:
+    """Anomaly scores (higher is more abnormal) of the test rows of a problem of
+    ``n_features`` features."""
     rec, code = d["rec_test"], d["code_test"]
     rec_t, code_t = d["rec_train"], d["code_train"]
     return {
@@ -143,6 +152,10 @@ def combinations(d) -> dict[str, np.ndarray]:
         "rfloor_10": np.maximum(rec, np.percentile(rec_t, 10)) + 0.5 * code,
         "rfloor_25": np.maximum(rec, np.percentile(rec_t, 25)) + 0.5 * code,
         "rfloor_50": np.maximum(rec, np.median(rec_t)) + 0.5 * code,
+        # Both terms as a Gaussian log-likelihood of the whole row (a code of k
+        # dimensions, residuals in d): k/d of the code term beside the mean
+        # reconstruction term, where the estimator's per-dimension means give it 1/2.
+        "likelihood": rec + auto_n_components(n_features) / n_features * code,
         "if_codes": d["code_forest_test"],
         "z_if_codes": _iqr_z(rec_t, rec) + _iqr_z(d["code_forest_train"], d["code_forest_test"]),
         "IF": d["iforest"],
@@ -171,6 +184,10 @@ def print_grid(chosen: list[str], cache: Path, seeds: list[int]) -> None:
         print(f"| {r} | " + " | ".join(f"{np.mean(cells[r, v]):.3f}" for v in chosen) + " |")
 
 
+def n_features(view: str, dataset: str) -> int:
+    return 784 if view == "mnist" else detection._n_features(dataset)
+
+
 def datasets(view: str) -> list[str]:
     if view == "mnist":
         return [str(digit) for digit in range(10)]
@@ -196,7 +213,7 @@ def main() -> None:
     for view in args.views:
         for dataset, seed in ((d, s) for d in datasets(view) for s in args.seeds):
             with np.load(dump(view, dataset, args.cache, seed)) as d:
-                for name, score in combinations(d).items():
+                for name, score in combinations(d, n_features(view, dataset)).items():
                     finite = np.isfinite(score)
                     score = np.where(finite, score, score[finite].max() + 1)
                     results.setdefault(view, {}).setdefault(name, []).append(
