@@ -37,6 +37,12 @@ scores the test rows by several combinations of them, without refitting:
     (``k`` code dimensions, ``d`` residuals): the code term at ``k / d`` of
     the mean reconstruction term, where the estimator's sum gives it a half
     (thirty-second session);
+``mcd_scaled``
+    the code term under a robust Gaussian of the training codes
+    (``MinCovDet``), rescaled to the current term's training median: a robust
+    centre and shape without the larger weight that made round 2's robust
+    Gaussian lose the local, global and dependency types (thirty-second
+    session; caches written since then keep the codes);
 ``if_codes`` / ``z_if_codes``
     IsolationForest fitted on the training codes in place of the Gaussian:
     alone, or as a ``z_iqr`` sum with the reconstruction term;
@@ -60,6 +66,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from sklearn.covariance import MinCovDet
 from sklearn.ensemble import IsolationForest
 from sklearn.metrics import average_precision_score, roc_auc_score
 
@@ -108,6 +115,8 @@ def dump(view: str, dataset: str, cache: Path, seed: int = 0) -> Path:
         iforest=-forest.score_samples(X_test),
         code_forest_train=-code_forest.score_samples(codes_train),
         code_forest_test=-code_forest.score_samples(codes_test),
+        codes_train=codes_train,
+        codes_test=codes_test,
     )
     print(view, dataset, seed, file=sys.stderr, flush=True)
     return path
@@ -129,6 +138,21 @@ def _tail(train: np.ndarray, test: np.ndarray) -> np.ndarray:
     beyond = test > t95
     log_p[beyond] = np.log(0.05) - (test[beyond] - t95) / beta
     return -log_p
+
+
+def _robust_codes(d, code_t: np.ndarray) -> dict[str, np.ndarray]:
+    """``mcd_scaled``: the code term under a robust Gaussian (``MinCovDet``) of
+    the training codes, rescaled so that its training median is the current
+    term's: a robust shape and centre at the current weight (a cache written
+    before the codes were kept has none)."""
+    if "codes_train" not in d:
+        return {}
+    codes_train, codes_test = d["codes_train"].astype(np.float64), d["codes_test"]
+    robust = MinCovDet(random_state=0).fit(codes_train)
+    k = codes_train.shape[1]
+    train, test = robust.mahalanobis(codes_train) / k, robust.mahalanobis(codes_test) / k
+    scaled = test * np.median(code_t) / np.median(train)
+    return {"mcd_scaled": d["rec_test"] + 0.5 * scaled}
 
 
 def combinations(d, n_features: int) -> dict[str, np.ndarray]:
@@ -156,6 +180,7 @@ def combinations(d, n_features: int) -> dict[str, np.ndarray]:
         # dimensions, residuals in d): k/d of the code term beside the mean
         # reconstruction term, where the estimator's per-dimension means give it 1/2.
         "likelihood": rec + auto_n_components(n_features) / n_features * code,
+        **_robust_codes(d, code_t),
         "if_codes": d["code_forest_test"],
         "z_if_codes": _iqr_z(rec_t, rec) + _iqr_z(d["code_forest_train"], d["code_forest_test"]),
         "IF": d["iforest"],
