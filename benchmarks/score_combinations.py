@@ -43,6 +43,11 @@ scores the test rows by several combinations of them, without refitting:
     centre and shape without the larger weight that made round 2's robust
     Gaussian lose the local, global and dependency types (thirty-second
     session; caches written since then keep the codes);
+``manifold``
+    the estimator's score with the code term turned into a density on the
+    learned manifold: plus half the log-determinant of the decoder's metric per
+    code dimension (``decoder_stretch``; thirty-second session, caches written
+    since);
 ``if_codes`` / ``z_if_codes``
     IsolationForest fitted on the training codes in place of the Gaussian:
     alone, or as a ``z_iqr`` sum with the reconstruction term;
@@ -91,6 +96,26 @@ def terms(model: AutoEncoder, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return reconstruction, (y**2).sum(axis=1) / model.n_components_
 
 
+def decoder_stretch(model: AutoEncoder, X: np.ndarray, codes_train: np.ndarray) -> np.ndarray:
+    """Half the log-determinant of the decoder's metric ``J^T J`` at each row's
+    code, per code dimension: ``J`` the decoder's Jacobian in standardised units
+    (central differences of ``inverse_transform``, steps of a tenth of each
+    code's training spread). ``-log p(z) + stretch`` is minus the log-density
+    that the code Gaussian gives the reconstructions on the learned manifold."""
+    codes = model.transform(X).astype(np.float64)
+    steps = 0.1 * codes_train.std(axis=0)
+    columns = []
+    for axis, step in enumerate(steps):
+        shift = np.zeros(codes.shape[1])
+        shift[axis] = step
+        up = model.inverse_transform(codes + shift) / model.scale_
+        down = model.inverse_transform(codes - shift) / model.scale_
+        columns.append((up - down) / (2 * step))
+    jacobian = np.stack(columns, axis=2)
+    _, logdet = np.linalg.slogdet(np.einsum("ndk,ndl->nkl", jacobian, jacobian))
+    return 0.5 * logdet / codes.shape[1]
+
+
 def dump(view: str, dataset: str, cache: Path, seed: int = 0) -> Path:
     # Seed 0 keeps the file names of the caches written before --seeds existed.
     path = cache / (f"{view}__{dataset}.npz" if seed == 0 else f"{view}__{dataset}__{seed}.npz")
@@ -117,6 +142,7 @@ def dump(view: str, dataset: str, cache: Path, seed: int = 0) -> Path:
         code_forest_test=-code_forest.score_samples(codes_test),
         codes_train=codes_train,
         codes_test=codes_test,
+        stretch_test=decoder_stretch(model, X_test, codes_train),
     )
     print(view, dataset, seed, file=sys.stderr, flush=True)
     return path
@@ -181,6 +207,7 @@ def combinations(d, n_features: int) -> dict[str, np.ndarray]:
         # reconstruction term, where the estimator's per-dimension means give it 1/2.
         "likelihood": rec + auto_n_components(n_features) / n_features * code,
         **_robust_codes(d, code_t),
+        **({"manifold": d["current"] + d["stretch_test"]} if "stretch_test" in d else {}),
         "if_codes": d["code_forest_test"],
         "z_if_codes": _iqr_z(rec_t, rec) + _iqr_z(d["code_forest_train"], d["code_forest_test"]),
         "IF": d["iforest"],
