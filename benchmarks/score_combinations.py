@@ -96,13 +96,13 @@ def terms(model: AutoEncoder, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return reconstruction, (y**2).sum(axis=1) / model.n_components_
 
 
-def decoder_stretch(model: AutoEncoder, X: np.ndarray, codes_train: np.ndarray) -> np.ndarray:
-    """Half the log-determinant of the decoder's metric ``J^T J`` at each row's
-    code, per code dimension: ``J`` the decoder's Jacobian in standardised units
+def decoder_stretch(model: AutoEncoder, codes: np.ndarray, codes_train: np.ndarray) -> np.ndarray:
+    """Half the log-determinant of the decoder's metric ``J^T J`` at each of
+    ``codes``, per code dimension: ``J`` the decoder's Jacobian in standardised units
     (central differences of ``inverse_transform``, steps of a tenth of each
     code's training spread). ``-log p(z) + stretch`` is minus the log-density
     that the code Gaussian gives the reconstructions on the learned manifold."""
-    codes = model.transform(X).astype(np.float64)
+    codes = codes.astype(np.float64)
     steps = 0.1 * codes_train.std(axis=0)
     columns = []
     for axis, step in enumerate(steps):
@@ -142,7 +142,7 @@ def dump(view: str, dataset: str, cache: Path, seed: int = 0) -> Path:
         code_forest_test=-code_forest.score_samples(codes_test),
         codes_train=codes_train,
         codes_test=codes_test,
-        stretch_test=decoder_stretch(model, X_test, codes_train),
+        stretch_test=decoder_stretch(model, codes_test, codes_train),
     )
     print(view, dataset, seed, file=sys.stderr, flush=True)
     return path
