@@ -94,9 +94,11 @@ from ._sizing import (
     MAX_EPOCHS,
     MIN_VALIDATION_ROWS,
     WIDE_FEATURES,
+    auto_batch_size,
     auto_early_stopping,
     auto_epochs,
     auto_hidden_layer_sizes,
+    auto_lr,
     auto_n_components,
     auto_rows_per_epoch,
 )
@@ -589,8 +591,8 @@ class BaseAutoEncoder(
         "categorical_features": [StrOptions({"from_dtype"}), "array-like", None],
         "loss": [StrOptions(set(RECONSTRUCTION_LOSSES))],
         "max_epochs": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
-        "batch_size": [Interval(Integral, 1, None, closed="left")],
-        "lr": [Interval(Real, 0, None, closed="neither")],
+        "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+        "lr": [StrOptions({"auto"}), Interval(Real, 0, None, closed="neither")],
         "weight_decay": [Interval(Real, 0, None, closed="left")],
         "early_stopping": ["boolean", StrOptions({"auto"})],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
@@ -616,8 +618,8 @@ class BaseAutoEncoder(
         categorical_features: str | list | np.ndarray | None = "from_dtype",
         loss: str = "huber",
         max_epochs: str | int = "auto",
-        batch_size: int = 64,
-        lr: float = 1e-3,
+        batch_size: str | int = "auto",
+        lr: str | float = "auto",
         weight_decay: float = 0.0,
         early_stopping: bool | str = "auto",
         validation_fraction: float = 0.1,
@@ -1200,7 +1202,7 @@ class BaseAutoEncoder(
         with _SeededTorch(seed, device):
             if partial and not first:
                 net = self.net_
-                self._refresh_training_parameters(net)
+                self._refresh_training_parameters(net, len(X))
                 # One pass over the whole chunk, whatever the fit set: early
                 # stopping (for fit only, as in MLPRegressor) held rows out
                 # even after it was switched off, and a large table's auto
@@ -1243,7 +1245,7 @@ class BaseAutoEncoder(
             module = net.unwrapped(net.module_)
             criterion = net.unwrapped(net.criterion_)
             before = _reconstruction_error(module, criterion, x)
-            with step_threads(module, self.batch_size, device), flush_denormals(device):
+            with step_threads(module, net.batch_size, device), flush_denormals(device):
                 net.partial_fit(x, **epochs)
             _check_not_diverged(module, criterion, x, before, net.lr)
 
@@ -1428,25 +1430,28 @@ class BaseAutoEncoder(
                 "(the same gradient per step)."
             )
 
-    def _refresh_training_parameters(self, net) -> None:
+    def _refresh_training_parameters(self, net, n_samples: int) -> None:
         """Give the network ``partial_fit`` continues the training parameters
         as they are now (a warm start builds its net from them): ``lr``,
         ``weight_decay``, ``batch_size`` and the kind's own loss terms and
         corruption (``beta``, ``sparsity_weight``, ``noise_std``,
         ``contraction_weight``, ...) set since were ignored, until a save and
         a load rebuilt the net from them. A rate a scheduler has moved is
-        left alone unless ``lr`` itself changed."""
-        if net.lr != self.lr:
-            net.lr = self.lr
+        left alone unless ``lr`` itself changed (or, with ``lr="auto"``, the
+        batch of the ``n_samples`` rows of this call)."""
+        batch_size = self._batch_size(n_samples)
+        lr = self._lr(batch_size)
+        if net.lr != lr:
+            net.lr = lr
             for group in net.optimizer_.param_groups:
-                group["lr"] = group["initial_lr"] = self.lr
+                group["lr"] = group["initial_lr"] = lr
             # A schedule starts again from the new rate.
             net.skae_restart_schedules = True
         if getattr(net, "optimizer__weight_decay", None) != self.weight_decay:
             net.optimizer__weight_decay = self.weight_decay
             for group in net.optimizer_.param_groups:
                 group["weight_decay"] = self.weight_decay
-        net.batch_size = self.batch_size
+        net.batch_size = batch_size
         # Stateless objects made from the parameters: rebuilt, not patched.
         net.penalties = self._checked_penalties()
         net.corruption = self._make_corruption()
@@ -1683,6 +1688,17 @@ class BaseAutoEncoder(
         subsamples a large table."""
         return auto_rows_per_epoch(n_samples) if self.max_epochs == "auto" else None
 
+    def _batch_size(self, n_samples: int | None) -> int:
+        """``batch_size``, with ``"auto"`` resolved for ``n_samples`` training
+        rows (None: a net rebuilt by ``load``)."""
+        if isinstance(self.batch_size, str):
+            return auto_batch_size(n_samples)
+        return int(self.batch_size)
+
+    def _lr(self, batch_size: int) -> float:
+        """``lr``, with ``"auto"`` resolved for batches of ``batch_size`` rows."""
+        return auto_lr(batch_size) if isinstance(self.lr, str) else float(self.lr)
+
     def _make_net(
         self,
         n_features: int,
@@ -1699,6 +1715,7 @@ class BaseAutoEncoder(
         counted = n_samples if n_observed is None else n_observed
         use_holdout = holdout and self._early_stopping_on(counted)
         callbacks = self._training_callbacks(use_holdout)
+        batch_size = self._batch_size(n_samples)
         net_class, placement = AutoEncoderNet, {"device": device}
         if self.accelerator is not None:
             from ._accelerate import AcceleratedAutoEncoderNet
@@ -1725,12 +1742,12 @@ class BaseAutoEncoder(
             # One kernel for the whole update instead of a loop over the
             # parameters: 10-25% faster epochs on a CPU, same algorithm.
             optimizer__fused=True,
-            lr=self.lr,
+            lr=self._lr(batch_size),
             # Without rows (a net rebuilt by ``load``) the length is unused.
             max_epochs=self._n_epochs(n_samples or 1),
             # fit only: a pass of partial_fit is over the chunk it is given.
             rows_per_epoch=self._rows_per_epoch(n_samples) if holdout and n_samples else None,
-            batch_size=self.batch_size,
+            batch_size=batch_size,
             train_split=HoldOutSplit(self.validation_fraction) if use_holdout else None,
             callbacks=callbacks,
             verbose=int(bool(self.verbose)),

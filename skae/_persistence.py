@@ -395,10 +395,15 @@ def _build(
     # schedule may have moved: kept, unless ``lr`` was set after the fit (or
     # the file is older than "net_lr"); ``lr`` and ``weight_decay`` set
     # before the save apply to the next partial_fit, as they would in memory.
-    keep_rate = metadata.get("net_lr") == estimator.lr
+    saved_rate = metadata.get("net_lr")
+    keep_rate = saved_rate == estimator.lr
+    if isinstance(estimator.lr, str) and isinstance(saved_rate, float):
+        # lr="auto" is resolved for each call's batch: the saved rate stands,
+        # as in memory, until a partial_fit's batch asks for another.
+        net.lr, keep_rate = saved_rate, True
     for group in net.optimizer_.param_groups:
         if not keep_rate:
-            group["lr"] = estimator.lr
+            group["lr"] = net.lr
         group["weight_decay"] = estimator.weight_decay
     history = metadata["history"]
     if not isinstance(history, list) or not all(isinstance(row, dict) for row in history):

@@ -400,6 +400,65 @@ def test_a_large_table_trains_on_a_fresh_subset_each_epoch(monkeypatch):
     assert AutoEncoder(random_state=0).fit(X[:256]).net_.rows_per_epoch is None
 
 
+@pytest.mark.parametrize("kind", list(KINDS))
+def test_auto_batch_size_and_rate_grow_above_200000_rows(kind):
+    """``batch_size="auto"`` is 64 up to 200,000 training rows and 256 above;
+    ``lr="auto"`` follows the batch by the square-root rule; explicit values
+    are kept as given."""
+    model = kind()
+    assert (model.batch_size, model.lr) == ("auto", "auto")
+    assert [model._batch_size(n) for n in (None, 10, 200_000, 200_001, 10**7)] == [
+        64,
+        64,
+        64,
+        256,
+        256,
+    ]
+    assert model._lr(64) == pytest.approx(1e-3)
+    assert model._lr(256) == pytest.approx(2e-3)
+    assert model._lr(16) == pytest.approx(5e-4)
+    explicit = kind(batch_size=np.int16(32), lr=np.float32(0.01))
+    assert explicit._batch_size(10**7) == 32 and isinstance(explicit._batch_size(1), int)
+    assert explicit._lr(256) == pytest.approx(0.01)
+    assert kind(batch_size=32)._lr(32) == pytest.approx(1e-3 * 0.5**0.5)
+
+
+def test_a_large_table_trains_in_larger_batches_at_a_larger_rate(monkeypatch, tmp_path):
+    """Above the large-table threshold (lowered here) a default fit trains
+    in batches of 256 at lr 2e-3, over subsets; a saved and loaded model keeps
+    that rate; a later partial_fit on a small chunk goes back to 64 rows and
+    lr 1e-3; explicit values win."""
+    import skae._sizing
+    from skae import load
+
+    monkeypatch.setattr(skae._sizing, "LARGE_TABLE_ROWS", 500)
+    monkeypatch.setattr(skae._sizing, "ROWS_PER_EPOCH", 800)
+    X = np.random.RandomState(0).normal(size=(1000, 4))
+    model = AutoEncoder(random_state=0).fit(X)
+    net = model.net_
+    assert (net.batch_size, net.rows_per_epoch) == (256, 800)
+    assert net.lr == pytest.approx(2e-3)
+    assert [group["lr"] for group in net.optimizer_.param_groups] == pytest.approx([2e-3])
+    assert all(row["train_batch_count"] == 4 for row in net.history)  # 800 rows / 256
+    losses = [row["train_loss"] for row in net.history]
+    assert losses[-1] < 0.8 * losses[0]
+    model.save(tmp_path / "model.skae")
+    loaded = load(tmp_path / "model.skae")
+    assert loaded.lr == "auto" and loaded.net_.lr == pytest.approx(2e-3)
+    rates = [group["lr"] for group in loaded.net_.optimizer_.param_groups]
+    assert rates == pytest.approx([2e-3])
+    model.partial_fit(X[:100])
+    assert model.net_.batch_size == 64 and model.net_.history[-1, "train_batch_count"] == 2
+    rates = [group["lr"] for group in model.net_.optimizer_.param_groups]
+    assert rates == pytest.approx([1e-3])
+    small = AutoEncoder(random_state=0).fit(X[:400])
+    assert (small.net_.batch_size, small.net_.rows_per_epoch) == (64, None)
+    assert small.net_.lr == pytest.approx(1e-3)
+    explicit = AutoEncoder(batch_size=100, lr=5e-3, random_state=0).fit(X)
+    assert (explicit.net_.batch_size, explicit.net_.lr) == (100, 5e-3)
+    assert explicit.net_.history[0, "train_batch_count"] == 8  # 800 rows / 100
+
+
 def test_each_subset_epoch_draws_other_rows():
     from skae._net import TensorBatches
 

@@ -578,7 +578,7 @@ def test_warm_start_resumes_a_learning_rate_schedule(blobs):
     assert est.n_iter_ == 4
     # The schedule resumed from the copied history's epoch (it halves the
     # rate every epoch), not from the start.
-    assert est.net_.optimizer_.param_groups[0]["lr"] <= est.lr / 8
+    assert est.net_.optimizer_.param_groups[0]["lr"] <= est.net_.lr / 8
 
 
 @pytest.mark.parametrize(
@@ -598,7 +598,7 @@ def test_a_schedule_takes_one_step_per_epoch_across_calls(blobs, schedule):
     est.set_params(warm_start=True).fit(blobs)
     est.partial_fit(blobs).partial_fit(blobs)
     step = schedule.get("step_size", 1)
-    expected = [est.lr * 0.5 ** (epoch // step) for epoch in range(8)]
+    expected = [est.net_.lr * 0.5 ** (epoch // step) for epoch in range(8)]
     assert_allclose(est.net_.history[:, "event_lr"], expected)
 
 
@@ -686,7 +686,7 @@ def test_a_schedule_added_to_a_model_trained_without_one(blobs, tmp_path):
     warm start began again at lr instead of the rate its schedule reached."""
     est = AutoEncoder(max_epochs=2, random_state=0).fit(blobs)
     est.set_params(callbacks=_scheduled().callbacks).partial_fit(blobs)
-    assert est.net_.history[-1, "event_lr"] == est.lr
+    assert est.net_.history[-1, "event_lr"] == est.net_.lr == pytest.approx(1e-3)
     scheduled = _scheduled().fit(blobs)
     with pytest.warns(UserWarning, match="Callbacks are code"):
         scheduled.save(tmp_path / "model.skae")
@@ -768,7 +768,7 @@ def test_a_plateau_schedule_stepped_per_batch_reads_each_batch_loss(blobs):
     batches = [b for epoch in est.net_.history for b in epoch["batches"]]
     rates = [b["event_lr"] for b in batches]
     # No batch improves the loss tenfold: each halves the rate.
-    assert rates[0] == est.lr and rates[-1] < rates[0] / 100
+    assert rates[0] == est.net_.lr and rates[-1] < rates[0] / 100
     assert all(np.isfinite(b["train_loss"]) for b in batches)
 
 
