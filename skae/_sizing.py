@@ -34,8 +34,10 @@ Training length
     costs little more than one of 64 (the network is small: a step is
     tens of small operations whatever its rows), so an epoch of 600,000
     rows at 256 costs about what one of 200,000 rows at 64, the rule
-    before, did, and the training cost never exceeds that of a table of
-    200,000 rows.
+    before, did (200,000 rows of 50 features on one thread: 1.36 s an
+    epoch at 256 rows a step, 3.96 s at 64), and the
+    training cost of a large table stays about that of a table of 200,000
+    rows.
     :class:`~skae.VariationalAutoEncoder` keeps the budget but caps it at
     ``VARIATIONAL_MAX_EPOCHS`` (200): it is the density model, its KL term
     slows training, and the likelihood it reports keeps improving long
