@@ -186,7 +186,11 @@ def _encoder(frame: pd.DataFrame) -> ColumnTransformer:
 
 
 def detectors(
-    frame: pd.DataFrame, seed: int, codes: tuple[int, ...] = (), losses: tuple[str, ...] = ()
+    frame: pd.DataFrame,
+    seed: int,
+    codes: tuple[int, ...] = (),
+    losses: tuple[str, ...] = (),
+    batch_sizes: tuple[int, ...] = (),
 ) -> dict:
     more = {
         f"skae (native, {k} codes)": AutoEncoder(n_components=k, random_state=seed) for k in codes
@@ -195,6 +199,13 @@ def detectors(
         {
             f"skae (native, loss={loss})": AutoEncoder(loss=loss, random_state=seed)
             for loss in losses
+        }
+    )
+    # lr="auto" follows the batch (1e-3 * sqrt(batch_size / 64)).
+    more.update(
+        {
+            f"skae (native, batch_size={size})": AutoEncoder(batch_size=size, random_state=seed)
+            for size in batch_sizes
         }
     )
     return {
@@ -210,7 +221,11 @@ def detectors(
 
 
 def run(
-    tables: dict, seeds: list[int], codes: tuple[int, ...] = (), losses: tuple[str, ...] = ()
+    tables: dict,
+    seeds: list[int],
+    codes: tuple[int, ...] = (),
+    losses: tuple[str, ...] = (),
+    batch_sizes: tuple[int, ...] = (),
 ) -> pd.DataFrame:
     rows = []
     for name, (table, roles) in tables.items():
@@ -220,7 +235,7 @@ def run(
                 X_train, X_test, _, y_test = train_test_split(
                     data, labels, test_size=0.3, stratify=labels, random_state=seed
                 )
-                for detector, model in detectors(data, seed, codes, losses).items():
+                for detector, model in detectors(data, seed, codes, losses, batch_sizes).items():
                     start = time.perf_counter()
                     model.fit(X_train)
                     seconds = time.perf_counter() - start
@@ -283,6 +298,13 @@ def main() -> None:
         help="also run the native detector with these n_components (an ablation)",
     )
     parser.add_argument(
+        "--batch-sizes",
+        nargs="+",
+        type=int,
+        default=[],
+        help="also run the native detector with these batch sizes, lr='auto' (an ablation)",
+    )
+    parser.add_argument(
         "--losses",
         nargs="+",
         default=[],
@@ -297,7 +319,9 @@ def main() -> None:
         print("palmerpenguins is not installed: the penguins table is skipped", file=sys.stderr)
     else:
         tables["penguins"] = real
-    results = run(tables, args.seeds, tuple(args.codes), tuple(args.losses))
+    results = run(
+        tables, args.seeds, tuple(args.codes), tuple(args.losses), tuple(args.batch_sizes)
+    )
     results.to_csv(args.out.with_suffix(".csv"), index=False)
     header = [
         "# Categorical columns: native against one-hot encoded outside (issue 16)",
