@@ -451,6 +451,10 @@ def test_a_large_table_trains_in_larger_batches_at_a_larger_rate(monkeypatch, tm
     assert model.net_.batch_size == 64 and model.net_.history[-1, "train_batch_count"] == 2
     rates = [group["lr"] for group in model.net_.optimizer_.param_groups]
     assert rates == pytest.approx([1e-3])
+    # Between the two thresholds: batches of 256 over every row, no subsets.
+    middle = AutoEncoder(random_state=0).fit(X[:700])
+    assert (middle.net_.batch_size, middle.net_.rows_per_epoch) == (256, None)
+    assert all(row["train_batch_count"] == 3 for row in middle.net_.history)  # 700 / 256
     small = AutoEncoder(random_state=0).fit(X[:400])
     assert (small.net_.batch_size, small.net_.rows_per_epoch) == (64, None)
     assert small.net_.lr == pytest.approx(1e-3)
