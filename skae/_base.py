@@ -129,6 +129,9 @@ MIN_SCALING_ROWS = 10
 #: blow-up is orders of magnitude, which a few rows show (2,048 rows cost 2%
 #: of a 15-epoch fit of 10,000 MNIST images at batch 256; 256 cost less).
 DIVERGENCE_ROWS = 256
+#: Codes that vary by less than this (relative to their size) over those
+#: rows are constant: float32 rounding of a live code is far above it.
+COLLAPSE_TOLERANCE = 1e-6
 #: Names a penalty cannot take: the reconstruction term's, and those the
 #: history records beside the terms (``train_loss``, ``train_batch_count``;
 #: "n" counts the rows of the epoch's sums).
@@ -426,6 +429,24 @@ def _reconstruction_error(
     return error, variance, excess
 
 
+def _collapsed_codes(module: torch.nn.Module, x) -> int:
+    """The number of codes when every code takes one value (within float32
+    rounding) on all of the first ``DIVERGENCE_ROWS`` rows of the scaled
+    ``x``, else 0. A network whose units all died outputs a constant: its
+    reconstructions are no worse than the features' means, so the check on
+    the error alone let a learning rate of 0.3 leave the denoising,
+    contractive and variational kinds constant without a word."""
+    rows = x[:DIVERGENCE_ROWS]
+    was_training = module.training
+    module.eval()  # the codes of transform (a VAE's posterior mean)
+    with torch.inference_mode():
+        z = module(rows)["z"].double()
+    module.train(was_training)
+    span = z.amax(dim=0) - z.amin(dim=0)
+    constant = span <= COLLAPSE_TOLERANCE * z.abs().amax(dim=0).clamp(min=1.0)
+    return z.shape[1] if bool(constant.all()) else 0
+
+
 def _check_not_diverged(
     module: torch.nn.Module,
     criterion: torch.nn.Module,
@@ -450,7 +471,21 @@ def _check_not_diverged(
             f"scaled units) than before training or than the features' means. Try a lower "
             f"learning rate than lr={lr}."
         )
-    if after > FAILED_RATIO * reference > 0.0 and len(x) >= MIN_ROWS_FOR_FAILURE:
+    # A collapse first: its reconstructions may also be worse than the means,
+    # and it is the more specific diagnosis of the two.
+    n_codes = 0
+    if variance > 0.0 and len(x) >= MIN_ROWS_FOR_FAILURE:
+        n_codes = _collapsed_codes(module, x)
+    if n_codes:
+        warn_caller(
+            f"Every one of the {n_codes} codes takes one value on every training row "
+            "at the end of training (the network collapsed): transform returns a "
+            "constant, the reconstructions are the same for every row, and the "
+            f"scores rank rows by their distance from it. Try a lower learning rate "
+            f"than lr={lr}, or a smaller penalty.",
+            ConvergenceWarning,
+        )
+    elif after > FAILED_RATIO * reference > 0.0 and len(x) >= MIN_ROWS_FOR_FAILURE:
         warn_caller(
             f"Training made the reconstructions of the training rows {after / reference:.3g} "
             "times worse (mean squared error in the scaled units) than before training and "

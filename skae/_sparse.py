@@ -7,7 +7,6 @@ from numbers import Real
 
 import numpy as np
 import torch
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import Interval, StrOptions
 from skorch import NeuralNet
 from skorch.callbacks import Callback
@@ -18,10 +17,6 @@ from ._docs import fill_doc
 from ._latent import ActivatedLatent
 from ._net import Penalty
 from ._penalties import KLSparsity, L1Sparsity
-from ._warnings import warn_caller
-
-#: The fewest training rows on which codes that are all 0 are called dead.
-MIN_ROWS_FOR_DEATH = 64
 
 
 class ReviveDeadCodes(Callback):
@@ -81,25 +76,6 @@ class ReviveDeadCodes(Callback):
                 encoder_out.bias[dead] = -pre.median(dim=0).values
         module.train(was_training)
         net.history.record("revived_codes", n_dead)
-
-    def on_train_end(self, net: NeuralNet, X: object = None, **kwargs) -> None:
-        # Codes that died again in the last epoch are not revived: with all of
-        # them dead (too high a learning rate for the penalty), transform gave
-        # zeros and the reconstructions the features' means, without a word.
-        if not isinstance(X, torch.Tensor) or len(X) < MIN_ROWS_FOR_DEATH:
-            # A few rows may all leave a healthy code at 0 (a partial_fit of
-            # one row warned 2 to 5 times in 60 chunks).
-            return
-        generator = torch.Generator().manual_seed(torch.initial_seed() + len(net.history))
-        _, dead = self._dead(net, X, generator)
-        if bool(dead.all()):
-            warn_caller(
-                f"Every one of the {len(dead)} codes is 0 on every training row at the "
-                "end of training (revived before each epoch, they died again): transform "
-                "gives zeros and the reconstructions are constant. Lower lr "
-                f"({net.lr}) or sparsity_weight.",
-                ConvergenceWarning,
-            )
 
     @staticmethod
     def _reset(

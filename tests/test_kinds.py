@@ -13,6 +13,7 @@ from scipy.stats import norm
 from sklearn.decomposition import PCA, FactorAnalysis
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
+from skorch.callbacks import Callback
 
 from skae import (
     AutoEncoder,
@@ -23,6 +24,7 @@ from skae import (
     SparseAutoEncoder,
     VariationalAutoEncoder,
 )
+from skae._base import _collapsed_codes
 from skae._net import TensorData
 from skae._penalties import jacobian_frobenius_sq
 from skae._sparse import ReviveDeadCodes
@@ -218,7 +220,9 @@ def test_codes_that_all_died_again_in_the_last_epoch_are_reported():
     rng = np.random.RandomState(0)
     X = rng.randn(200, 5)
     X[:, 1] = 2 * X[:, 0] + 0.1 * rng.randn(200)
-    with pytest.warns(ConvergenceWarning, match="Every one of the 2 codes is 0") as record:
+    with pytest.warns(
+        ConvergenceWarning, match="Every one of the 2 codes takes one value"
+    ) as record:
         sae = SparseAutoEncoder(2, lr=0.1, max_epochs=20, random_state=0).fit(X)
     assert record[0].filename == __file__  # the user's line, not skorch's loop
     assert_array_equal(sae.transform(X), 0.0)
@@ -234,29 +238,67 @@ def test_codes_that_all_died_again_in_the_last_epoch_are_reported():
 
 
 def test_some_dead_codes_are_not_reported_as_every_code_dead(blobs):
-    """Mutation audit: the ConvergenceWarning "Every one of the N codes is 0"
-    is for a model whose codes all died; a code at 0 on every row while the
-    others live is normal for a sparse model (``dead.any()`` for
-    ``dead.all()`` raised a false alarm there)."""
+    """Mutation audit: the ConvergenceWarning "Every one of the N codes takes
+    one value" is for a model whose codes all collapsed; a code at 0 on every
+    row while the others live is normal for a sparse model (``.any()`` for
+    ``.all()`` raised a false alarm there)."""
     sae = SparseAutoEncoder(
         n_components=3, hidden_layer_sizes=(16,), max_epochs=5, random_state=0
     ).fit(blobs)
     x = torch.as_tensor((blobs - sae.mean_) / sae.scale_, dtype=torch.float32)
-    encoder_out = sae.net_.module_.encoder[-1]
+    module = sae.net_.module_
+    encoder_out = module.encoder[-1]
     with torch.no_grad():  # kill code 0: negative for every row
         encoder_out.weight[0] = 0.0
         encoder_out.bias[0] = -1.0
     codes = sae.transform(blobs)
     assert_array_equal(codes[:, 0], 0.0)
     assert (codes[:, 1:] > 0).any(axis=0).all()
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", ConvergenceWarning)
-        ReviveDeadCodes().on_train_end(sae.net_, X=x)
+    assert _collapsed_codes(module, x) == 0
     with torch.no_grad():  # every code dead: that is reported
         encoder_out.weight.zero_()
         encoder_out.bias.fill_(-1.0)
-    with pytest.warns(ConvergenceWarning, match="Every one of the 3 codes is 0"):
-        ReviveDeadCodes().on_train_end(sae.net_, X=x)
+    assert _collapsed_codes(module, x) == 3
+
+
+class _Collapse(Callback):
+    """Kills the encoder's last layer at the end of training: every code is
+    then its bias, the same for every row."""
+
+    def on_train_end(self, net, **kwargs):
+        module = net.module_
+        last = [m for m in module.encoder.modules() if isinstance(m, torch.nn.Linear)][-1]
+        with torch.no_grad():
+            last.weight.zero_()
+
+
+@pytest.mark.parametrize("cls", [c for c in ALL_KINDS if c is not ConvolutionalAutoEncoder])
+def test_a_network_that_collapsed_to_a_constant_is_reported(cls):
+    """Codes that are the same for every training row are reported, for
+    every kind; a healthy fit, and a fit of rows that are all the same, say
+    nothing."""
+    X = np.random.RandomState(0).normal(size=(300, 5))
+    collapse = [("collapse", _Collapse())]
+    with pytest.warns(ConvergenceWarning, match="Every one of the 2 codes takes one value"):
+        model = cls(max_epochs=2, callbacks=collapse, random_state=0).fit(X)
+    codes = model.transform(X)
+    assert_array_equal(codes, np.broadcast_to(codes[0], codes.shape))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        healthy = cls(max_epochs=5, random_state=0).fit(X)
+        assert (healthy.transform(X).std(axis=0) > 1e-3).all()
+        cls(max_epochs=2, random_state=0).fit(np.ones((100, 5)))
+
+
+def test_a_learning_rate_that_kills_every_unit_is_reported():
+    """The collapse as a user meets it: at lr=0.3 every unit of the
+    denoising kind dies, and its reconstructions, the features' means, are
+    no worse than the means, so the check on the error alone let it pass."""
+    X = np.random.RandomState(0).normal(size=(300, 5))
+    X[-5:] += 8
+    with pytest.warns(ConvergenceWarning, match="Every one of the 2 codes takes one value"):
+        model = DenoisingAutoEncoder(lr=0.3, random_state=0).fit(X)
+    assert_array_equal(model.transform(X).std(axis=0), 0.0)
 
 
 def test_kl_sparsity_reaches_target_rate(split):
