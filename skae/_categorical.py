@@ -583,6 +583,45 @@ def _not_a_category(name: object, exc: TypeError) -> TypeError:
     )
 
 
+def _type_family(value: object) -> str:
+    """What a category is, as far as matching it goes: numbers of any type
+    match each other (1 is 1.0, as pandas matches them), text does not match
+    a number, nor a bool either."""
+    if isinstance(value, bool | np.bool_):
+        return "bool"
+    if isinstance(value, str | np.str_):
+        return "str"
+    if isinstance(value, numbers.Number):
+        return "number"
+    return type(value).__name__
+
+
+def _check_category_types(
+    name: object, known: np.ndarray, values: np.ndarray, codes: np.ndarray
+) -> None:
+    """Raise a TypeError when a categorical column holds values of a type
+    that none of its categories at fit had (numbers where it held text, text
+    where it held bools): each would be an unseen category, and every row an
+    outlier. A column read as text in one file and as numbers in another
+    flagged every row of the second without a word."""
+    import pandas as pd
+
+    unseen = values[(codes < 0) & ~_is_missing(values)]
+    if len(unseen) == 0:
+        return
+    fitted = {_type_family(v) for v in known}
+    foreign = [v for v in pd.unique(unseen) if _type_family(v) not in fitted]
+    if foreign:
+        now = sorted({_type_family(v) for v in foreign})
+        raise TypeError(
+            f"Categorical column {name!r} holds {' and '.join(now)} values (such as "
+            f"{foreign[0]!r}) where its categories at fit were {' and '.join(sorted(fitted))} "
+            f"values (such as {known[0]!r}): no such value can match a category, so each "
+            "would count as unseen, and its row as an outlier. Give the column the type "
+            f"it had at fit ({' or '.join(sorted(fitted))})."
+        )
+
+
 @dataclass
 class CategoricalEncoding:
     """The layout of the encoded input: ``is_categorical`` per input column,
@@ -754,10 +793,12 @@ class CategoricalEncoding:
                     ) from exc
                 yield block, categorical, values, numbers
                 continue
+            known = next(cats)
             try:
-                codes = pd.Index(next(cats), dtype=object).get_indexer(values)
+                codes = pd.Index(known, dtype=object).get_indexer(values)
             except TypeError as exc:  # a dict or a list among the values
                 raise _not_a_category(name, exc) from exc
+            _check_category_types(name, known, values, codes)
             yield block, categorical, values, codes
 
     def choose(self, values: np.ndarray, random_state=None) -> tuple[np.ndarray, np.ndarray]:

@@ -1,5 +1,6 @@
 """Categorical columns: found, encoded inside, reconstructed and scored as categories."""
 
+import copy
 import pickle
 import sys
 import warnings
@@ -449,6 +450,40 @@ def test_an_unseen_category_counts_as_unusual(fitted, table):
     assert np.all(fitted.score_samples(unseen) < fitted.score_samples(rows))
     assert np.all(fitted.explain(unseen)["colour"] < fitted.explain(rows)["colour"])
     assert np.all(fitted.predict(unseen) == -1)
+
+
+def test_a_categorical_column_of_another_type_than_at_fit_is_refused(fitted, table):
+    """A column read as text at fit and as numbers now (two CSV reads that
+    inferred different types, or ``.cat.codes`` in place of the categories)
+    matched no category: every row was an outlier, without a word. It is
+    refused, naming the column; numbers of another numeric type match, as
+    pandas matches 1 and 1.0, and bools match 0 and 1."""
+    rows = table.iloc[:20]
+    codes = rows.assign(colour=rows["colour"].cat.codes)
+    text = rows.assign(blue=rows["blue"].astype(str))
+    for method in ("score_samples", "predict", "transform", "explain", "partial_fit"):
+        model = copy.deepcopy(fitted) if method == "partial_fit" else fitted
+        with pytest.raises(TypeError, match="'colour' holds number values .* were str"):
+            getattr(model, method)(codes)
+        with pytest.raises(TypeError, match="'blue' holds str values .* were bool"):
+            getattr(model, method)(text)
+    as_numbers = rows.assign(blue=rows["blue"].astype(int))
+    assert_allclose(fitted.score_samples(as_numbers), fitted.score_samples(rows))
+    # One unseen value of the fitted type is an unseen category, as before.
+    purple = rows.astype({"colour": object})
+    purple.loc[purple.index[0], "colour"] = "purple"
+    assert fitted.predict(purple)[0] == -1
+
+
+def test_integer_categories_match_numbers_of_any_type():
+    rng = np.random.RandomState(0)
+    frame = pd.DataFrame({"x": rng.normal(size=300), "k": pd.Categorical(rng.randint(1, 4, 300))})
+    model = AutoEncoder(max_epochs=2, random_state=0).fit(frame)
+    expected = model.score_samples(frame)
+    for other in (frame.assign(k=frame["k"].astype(float)), frame.assign(k=frame["k"].astype(int))):
+        assert_allclose(model.score_samples(other), expected)
+    with pytest.raises(TypeError, match="'k' holds str values"):
+        model.score_samples(frame.assign(k=frame["k"].astype(str)))
 
 
 @pytest.fixture(scope="module")
