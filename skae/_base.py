@@ -1216,12 +1216,19 @@ class BaseAutoEncoder(
         check_some_observed(X)
         if first:
             self._validate_architecture(X.shape[1])
-            if partial and len(X) < MIN_SCALING_ROWS and self.scaling != "none":
-                warn_caller(
-                    f"The first partial_fit chunk has {len(X)} row(s): the scaling is "
-                    "fitted on it and kept, so each feature's spread is measured on so "
-                    "few rows (on one row, none: every feature is taken as constant). "
+            if len(X) < MIN_SCALING_ROWS and self.scaling != "none":
+                # fit too: on one to three rows its detector flagged 72-100% of
+                # new rows from the same distribution, without a word.
+                what = "The first partial_fit chunk" if partial else "X"
+                advice = (
                     "Start the stream with a larger chunk, or fit on a sample first."
+                    if partial
+                    else "Fit on more rows."
+                )
+                warn_caller(
+                    f"{what} has {len(X)} row(s): the scaling is fitted on it and kept, so "
+                    "each feature's spread is measured on so few rows (on one row, none: "
+                    f"every feature is taken as constant). {advice}"
                 )
             self._fit_scaling(X)
             self._base_seed = self._draw_base_seed()

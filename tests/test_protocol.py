@@ -74,8 +74,14 @@ def test_fewer_samples_than_batch_size(make_estimator, blobs):
 
 
 def test_single_sample_fits(make_estimator, blobs):
-    est = make_estimator().fit(blobs[:1])
+    """It fits, and says that a scaling measured on one row holds nothing
+    (partial_fit said so of a first chunk; fit did not)."""
+    with pytest.warns(UserWarning, match="X has 1 row.*every feature is taken as constant"):
+        est = make_estimator().fit(blobs[:1])
     assert np.all(np.isfinite(est.transform(blobs[:3])))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        make_estimator().fit(blobs[:10])  # enough rows: no warning
 
 
 # --- scikit-learn integration --------------------------------------------------
