@@ -63,6 +63,10 @@ class ConvolutionalAutoEncoder(BaseAutoEncoder):
     (2, 8)
     """
 
+    # As AutoEncoder(architecture="conv"), which it is: only the bottleneck
+    # keeps it from copying its input.
+    _bottleneck_only = True
+
     def __init__(
         self,
         n_components: str | int = "auto",

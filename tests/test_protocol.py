@@ -21,6 +21,7 @@ from skae import (
     AutoEncoder,
     AutoEncoderImputer,
     ContractiveAutoEncoder,
+    ConvolutionalAutoEncoder,
     DenoisingAutoEncoder,
     SparseAutoEncoder,
     VariationalAutoEncoder,
@@ -362,10 +363,19 @@ def test_a_warm_start_holds_out_the_rows_the_last_fit_held_out(blobs, tmp_path):
 def test_as_many_codes_as_inputs_warns_for_the_plain_kind_only(blobs):
     """Probe finding: a grid search without a scorer picked 20 codes for 10
     features, since a plain autoencoder that can copy its input reconstructs
-    held-out rows best; PCA refuses more components than features."""
+    held-out rows best; PCA refuses more components than features. The
+    convolutional kind, the plain one with convolutions, warns too (it did
+    not, where AutoEncoder(architecture="conv") did)."""
     with pytest.warns(UserWarning, match="n_components=5 is at least the 5 inputs") as record:
         AutoEncoder(n_components=5, max_epochs=1, random_state=0).fit(blobs)
     assert record[0].filename == __file__
+    images = np.random.RandomState(0).rand(50, 16)
+    for conv in (
+        ConvolutionalAutoEncoder(n_components=16, image_shape=(1, 4, 4), max_epochs=1),
+        AutoEncoder(n_components=16, architecture="conv", image_shape=(1, 4, 4), max_epochs=1),
+    ):
+        with pytest.warns(UserWarning, match="n_components=16 is at least the 16 inputs"):
+            conv.fit(images)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         AutoEncoder(n_components=4, max_epochs=1, random_state=0).fit(blobs)
