@@ -2389,11 +2389,15 @@ class BaseAutoEncoder(
         data (any ``n_components``, ``hidden_layer_sizes``, deterministic
         kind or training length), and across the variational kind's, so
         :class:`~sklearn.model_selection.GridSearchCV` needs no scorer. It
-        ranks models by how well they reconstruct unseen rows: more codes
+        ranks models by how well they reconstruct unseen rows, measured
+        against how well they reconstruct their training rows: more codes
         score higher as long as they reconstruct held-out data better
         (``PCA.score``, a density over the codes as well, charges each code
         and peaks near the data's dimension; the variational kind's bound
-        does too).
+        does too), and a model that fits its training rows far better than
+        new ones scores lower even where its held-out error is lower (on a
+        few hundred rows, longer training can do both). To rank by the
+        held-out error alone, use ``scoring=reconstruction_error_scorer``.
 
         For the deterministic kinds, the observation model is a Gaussian
         around the reconstruction :math:`\\hat x`, isotropic in the units of
