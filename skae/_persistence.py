@@ -186,14 +186,20 @@ def replace_file(target: str, write: Callable[[BinaryIO], None]) -> None:
         raise PermissionError(errno.EACCES, "Cannot save: permission denied", target)
     try:
         handle, temporary = _new_file_beside(target)
-    except PermissionError as exc:
-        # Named after the target's folder, not after a temporary file the
-        # user never asked for.
+    except OSError as exc:
+        if exc.errno is None:
+            raise
+        # Named after the target and its folder, not after a temporary file
+        # the user never asked for (a missing folder, or one the system
+        # refuses files in, such as /proc, named only the temporary file).
         folder = os.path.dirname(target) or os.curdir
-        raise PermissionError(
-            errno.EACCES,
-            f"Cannot save: the folder {folder} is not writable (save writes a new file "
-            "there and renames it over the target)",
+        if isinstance(exc, PermissionError):
+            reason = f"the folder {folder} is not writable"
+        else:
+            reason = f"no new file can be made in the folder {folder} ({exc.strerror})"
+        raise type(exc)(
+            exc.errno,
+            f"Cannot save: {reason} (save writes a new file there and renames it over the target)",
             target,
         ) from exc
     try:

@@ -549,6 +549,16 @@ def test_save_in_a_folder_the_user_may_not_write_names_the_folder(blobs, tmp_pat
         model.save(tmp_path / "model.skae")
     assert info.value.filename == str(tmp_path / "model.skae")
 
+    def no_such_file(target):  # what /proc answers: no file may be made there
+        raise FileNotFoundError(2, "No such file or directory", target + ".tmp")
+
+    monkeypatch.setattr(_persistence, "_new_file_beside", no_such_file)
+    with pytest.raises(
+        FileNotFoundError, match=f"no new file can be made in the folder {tmp_path}"
+    ) as info:
+        model.save(tmp_path / "model.skae")
+    assert info.value.filename == str(tmp_path / "model.skae")
+
 
 def test_save_leaves_the_process_umask_alone(blobs, tmp_path, monkeypatch):
     # Reading the umask means setting it, for every thread of the process
