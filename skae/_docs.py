@@ -218,11 +218,13 @@ PARAMETERS = """\
         ``offset_``. With a float, ``offset_`` is that percentile of the
         training scores. With ``"auto"``, Tukey's rule: a sample is an
         outlier when its score is below ``Q1 - 1.5 * IQR`` of the training
-        scores, or, when early stopping held out 20 rows or more, of the
-        held-out rows' scores: the network did not train on them, so they
-        score as new rows will (a small, wide table's training rows are
-        learned so well that a fence on their scores flagged most new normal
-        rows, and fewer training rows are flagged with it). Either threshold
+        scores, or, when early stopping held out 20 rows or more, the lower of
+        that fence and the held-out rows' one: the network did not train on
+        them, so they score as new rows will (a small, wide table's training
+        rows are learned so well that a fence on their scores flagged most new
+        normal rows, and fewer training rows are flagged with it), and the
+        training rows' fence, drawn on ten times the rows, caps one that the
+        chance of a few dozen held-out rows lifts. Either threshold
         is lowered by 1e-5 of its size and of the scores' spread, so that a
         score tied with it (binary or duplicated rows) counts as an inlier
         whatever batch it is scored in (float32 rounding moves a score by up

@@ -90,7 +90,8 @@ Batch size and learning rate
 Early stopping
     ``early_stopping="auto"`` holds ``validation_fraction`` of the rows
     out, keeps the epoch whose held-out loss was lowest, and lets
-    ``contamination="auto"`` draw its fence on the held-out rows' scores,
+    ``contamination="auto"`` draw its fence on the held-out rows' scores
+    (capped by the training rows' fence),
     once they number ``MIN_VALIDATION_ROWS`` (200 training rows at the
     default tenth) and up to ``LARGE_TABLE_ROWS`` training rows (above, the
     training budget is fixed, and a held-out tenth scored at every epoch
