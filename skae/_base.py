@@ -160,6 +160,12 @@ ROW_BOUND = 100.0
 #: takes about a tenth of the rows far out at once: a stream's drift moves
 #: some features' errors, not every feature's tenfold between two calls.
 ERROR_SCALE_JUMP = 10.0
+#: ... once the median feature's error scale is at least this, in the scaled
+#: units (a hundredth of a standardised feature's variance): below it the
+#: model reconstructs nearly perfectly, and a tenfold change (1e-5 to 4e-4
+#: after a change of learning rate, on rows the fit had trained on) moved no
+#: row's label, yet sent the user looking for corrupt values.
+ERROR_SCALE_FLOOR = 1e-2
 
 #: The start of the error a warm start with a changed network raises.
 WARM_START_SAME_NETWORK = (
@@ -1349,7 +1355,7 @@ class BaseAutoEncoder(
             return
         with np.errstate(divide="ignore", invalid="ignore"):
             growth = float(np.nanmedian(after / before))
-        if growth >= ERROR_SCALE_JUMP:
+        if growth >= ERROR_SCALE_JUMP and float(np.nanmedian(after)) >= ERROR_SCALE_FLOOR:
             warn_caller(
                 f"partial_fit multiplied the typical reconstruction errors (error_scale_) "
                 f"by {growth:.3g} in the median feature: many of the rows in this chunk, "

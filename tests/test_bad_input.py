@@ -32,6 +32,7 @@ from skae import (
     SparseAutoEncoder,
     VariationalAutoEncoder,
 )
+from skae._base import ERROR_SCALE_FLOOR
 from skae._latent_density import gaussian_log_density
 
 N_FEATURES = 5
@@ -276,6 +277,23 @@ def test_a_chunk_in_other_units_warns():
     with pytest.warns(UserWarning, match="multiplied the typical reconstruction errors") as record:
         model.partial_fit(1000 * X[:300])
     assert record[0].filename == __file__
+
+
+def test_a_tenfold_jump_of_near_zero_error_scales_does_not_warn():
+    """Probe finding: on 2 features with 2 codes the error scales were 1e-5
+    of a standardised feature's variance; a partial_fit on the fit's own rows
+    at a new learning rate took them to 4e-4, a tenfold jump that moved no
+    row's label, and the warning sent the user looking for corrupt values.
+    The jump counts once the median scale reaches ERROR_SCALE_FLOOR."""
+    X, _ = _rows_with_clear_outliers()
+    model = AutoEncoder(max_epochs=1, random_state=0).fit(X)
+    model.error_scale_ = np.full(X.shape[1], 4e-4)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model._warn_if_error_scales_jumped(np.full(X.shape[1], 1e-5))
+    model.error_scale_ = np.full(X.shape[1], 10 * ERROR_SCALE_FLOOR)
+    with pytest.warns(UserWarning, match=r"reconstruction errors \(error_scale_\) by 100 "):
+        model._warn_if_error_scales_jumped(np.full(X.shape[1], ERROR_SCALE_FLOOR / 10))
 
 
 def test_a_covariance_of_the_codes_that_cannot_be_factored_names_the_cause():
