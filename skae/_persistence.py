@@ -138,6 +138,9 @@ def save(estimator: Any, path: str | os.PathLike, *, imputer: Any = None) -> Non
         # by a schedule (kept at load), or lr may have been set since (which
         # the next partial_fit applies, as in memory).
         "net_lr": float(net.lr),
+        # ... and the batch: batch_size="auto" resolves it for a fit's rows,
+        # which a loaded model no longer has (it rebuilt the net at 64).
+        "net_batch_size": int(net.batch_size),
     }
     if imputer is not None:
         metadata["imputer"] = _imputer_as_json(imputer)
@@ -407,6 +410,11 @@ def _build(
         # lr="auto" is resolved for each call's batch: the saved rate stands,
         # as in memory, until a partial_fit's batch asks for another.
         net.lr, keep_rate = saved_rate, True
+    saved_batch = metadata.get("net_batch_size")
+    if isinstance(estimator.batch_size, str) and saved_batch is not None:
+        if not isinstance(saved_batch, int) or isinstance(saved_batch, bool) or saved_batch < 1:
+            raise ValueError(f"{path}: net_batch_size must be a positive integer.")
+        net.batch_size = saved_batch
     for group in net.optimizer_.param_groups:
         if not keep_rate:
             group["lr"] = net.lr

@@ -445,6 +445,7 @@ def test_a_large_table_trains_in_larger_batches_at_a_larger_rate(monkeypatch, tm
     model.save(tmp_path / "model.skae")
     loaded = load(tmp_path / "model.skae")
     assert loaded.lr == "auto" and loaded.net_.lr == pytest.approx(2e-3)
+    assert loaded.net_.batch_size == 256  # the fit's, not a rebuilt net's 64
     rates = [group["lr"] for group in loaded.net_.optimizer_.param_groups]
     assert rates == pytest.approx([2e-3])
     model.partial_fit(X[:100])
