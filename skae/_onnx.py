@@ -85,6 +85,8 @@ class _Inference(nn.Module):
         encoding = estimator._encoding()
         #: Each input column's (start, stop, categorical) in the encoded input.
         self.columns = None
+        #: Each numeric column's integer range, or None (a float column).
+        self.integer_ranges = None
         if encoding is not None:
             self.columns = [
                 (start, stop, bool(categorical))
@@ -92,22 +94,28 @@ class _Inference(nn.Module):
                     encoding.blocks(), encoding.is_categorical, strict=True
                 )
             ]
+            kinds = encoding.numeric_kinds or ["float64"] * int((~encoding.is_categorical).sum())
+            self.integer_ranges = [_integer_range(kind) for kind in kinds]
 
     def reconstruct(self, codes: torch.Tensor) -> torch.Tensor:
         decoded = self.criterion.reconstruct({"x_hat": self.network.decode(codes)})
         decoded = decoded.double() * self.scale64 + self.mean64
         if self.columns is not None:
             # One value per input column: a categorical column's most probable
-            # category, as its index in ``categories_``.
-            decoded = torch.stack(
-                [
-                    decoded[:, start:stop].argmax(dim=1).double()
-                    if categorical
-                    else decoded[:, start]
-                    for start, stop, categorical in self.columns
-                ],
-                dim=1,
-            )
+            # category, as its index in ``categories_``; an integer column's
+            # number rounded within its dtype's range, as inverse_transform
+            # gives it (a float 2.197 where skae gave 2).
+            ranges = iter(self.integer_ranges)
+            values = []
+            for start, stop, categorical in self.columns:
+                if categorical:
+                    values.append(decoded[:, start:stop].argmax(dim=1).double())
+                    continue
+                value, bounds = decoded[:, start], next(ranges)
+                if bounds is not None:
+                    value = torch.clamp(torch.round(value), *bounds)
+                values.append(value)
+            decoded = torch.stack(values, dim=1)
         return decoded.float()
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, ...]:
@@ -129,6 +137,21 @@ class _Inference(nn.Module):
         decision = score - self.estimator.offset_
         label = torch.where(decision < 0, -1, 1).to(torch.int64)
         return codes, self.reconstruct(codes), score, decision, label
+
+
+def _integer_range(kind: str) -> tuple[float, float] | None:
+    """The range of a numeric column decoded to the dtype named ``kind``
+    (:func:`skae._categorical.numeric_kind`), as floats, or None for a
+    float column."""
+    import pandas as pd
+
+    from ._categorical import _dtype_from_name
+
+    dtype = pd.api.types.pandas_dtype(_dtype_from_name(kind))
+    if not pd.api.types.is_integer_dtype(dtype):
+        return None
+    limits = np.iinfo(np.dtype(getattr(dtype, "numpy_dtype", dtype)))
+    return float(limits.min), float(limits.max)
 
 
 def _on_cpu(estimator: BaseAutoEncoder) -> BaseAutoEncoder:
@@ -190,8 +213,9 @@ def to_onnx(estimator: BaseAutoEncoder, *, decoder: bool = False, opset: int | N
     estimator does (a category unseen at fit is all zeros and scores as
     unusual). Its ``inverse_transform`` gives one value per column, a
     categorical column's most probable category as its index in
-    ``categories_``; the model's metadata ``"categories"`` lists them
-    (JSON).
+    ``categories_`` (the model's metadata ``"categories"`` lists them, in
+    JSON), and an integer column's number rounded within its dtype's range,
+    as ``inverse_transform`` gives them.
 
     A fitted :class:`AutoEncoderImputer` exports as its ``transform``: input
     ``"X"``, output ``"transform"``, the rows with their missing entries
