@@ -41,7 +41,14 @@ class ContractiveAutoEncoder(BaseAutoEncoder):
     ----------
     %(parameters)s
     contraction_weight : float, default=0.1
-        Weight :math:`\\lambda` of the penalty.
+        Weight :math:`\\lambda` of the penalty. The Jacobian is taken with
+        respect to the standardised input, except with
+        ``loss="binary_crossentropy"``, whose input is the data as it is
+        (in [0, 1], often with a spread of 0.3 or less): there the same
+        weight contracts about ten times harder, and 0.1 left 8 codes of 500
+        digits / 16 barely better than the pixels' means (held-out
+        cross-entropy 0.437 against 0.438; 0.404 at 0.01, and the plain
+        kind's 0.383). Take 0.01 or less with that loss.
     jacobian : {"auto", "exact", "stochastic"}, default="auto"
         How the penalty is computed; ``"auto"`` is exact up to 16 code
         dimensions and stochastic beyond.

@@ -124,6 +124,14 @@ class SparseAutoEncoder(BaseAutoEncoder):
     (``n_components`` larger than the number of features) without learning the
     identity.
 
+    An L1 code that no training row activates gets no gradient and would stay
+    dead: before each epoch such codes get new input weights (and zero weights
+    into the decoder, so the reconstructions do not change until training
+    uses them); ``net_.history`` records how many as ``revived_codes``. Too
+    strong a penalty or too high a learning rate kills every code again
+    within an epoch, and ``fit`` then warns that the network collapsed
+    (a :class:`~sklearn.exceptions.ConvergenceWarning`).
+
     Parameters
     ----------
     %(parameters)s
