@@ -606,7 +606,10 @@ def _check_category_types(
     flagged every row of the second without a word."""
     import pandas as pd
 
-    unseen = values[(codes < 0) & ~_is_missing(values)]
+    # The unmatched entries first: usually none or a few, so the check of
+    # missing values runs on those, not again on the whole column.
+    unseen = values[codes < 0]
+    unseen = unseen[~_is_missing(unseen)]
     if len(unseen) == 0:
         return
     fitted = {_type_family(v) for v in known}
