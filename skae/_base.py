@@ -1240,7 +1240,8 @@ class BaseAutoEncoder(
             self._base_seed = self._draw_base_seed()
             self._n_training_calls = 0
         # Larger than working memory (a memmap, say): scaled batch by batch.
-        x = rows_for_training(X, self.mean_, self.scale_, device, get_config()["working_memory"])
+        memory = get_config()["working_memory"]
+        x = rows_for_training(X, self._centre(), self.scale_, device, memory)
         seed = int(
             np.random.SeedSequence([self._base_seed, self._n_training_calls]).generate_state(1)[0]
         )

@@ -36,6 +36,7 @@ from ._scaling import (
     UNIT_TOLERANCE,
     column_means,
     fit_input_scaling,
+    never_observed,
     per_feature_scaling,
     scaled_tensor,
 )
@@ -264,6 +265,10 @@ class InputSide:
 
     def _fit_scaling(self, X: np.ndarray) -> None:
         self._fit_scaling_statistics(X)
+        # A column with no value here has no centre or spread to read later
+        # values by: they are read as missing, as its entries were here (taken
+        # as the constant 0, a sensor that began to report flagged every row).
+        self._never_observed = never_observed(X)
         # A missing entry reaches the encoder as its feature's training mean:
         # 0 once centred per feature; otherwise (binary cross-entropy, and
         # scaling "global" or "none") that mean in the scaled units, not 0,
@@ -330,7 +335,18 @@ class InputSide:
     def _scaled_tensor(
         self, X: np.ndarray, device: torch.device, *, overflow: bool = False
     ) -> torch.Tensor:
-        return scaled_tensor(X, self.mean_, self.scale_, device, overflow=overflow)
+        return scaled_tensor(X, self._centre(), self.scale_, device, overflow=overflow)
+
+    def _centre(self) -> np.ndarray:
+        """What the rows are centred on before scaling: ``mean_``, with NaN
+        for a column the scaling saw no value of, so that every value it holds
+        later is read as missing, in training and in scoring alike."""
+        never = getattr(self, "_never_observed", None)
+        if never is None:
+            return self.mean_
+        centre = self.mean_.copy()
+        centre[never] = np.nan
+        return centre
 
     def _check_input(self, X, *, blocks: bool = False) -> np.ndarray | EncodedRows:
         """``X`` checked against the fit; with ``blocks``, a table with

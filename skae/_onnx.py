@@ -75,7 +75,8 @@ class _Inference(nn.Module):
         self.network = estimator.net_.module_
         self.criterion = estimator.net_.criterion_
         # The float32 arithmetic of ``scaled_tensor`` on float32 rows.
-        self.register_buffer("mean32", torch.as_tensor(estimator.mean_, dtype=torch.float32))
+        # A column the fit saw no value of is centred on NaN: read as missing.
+        self.register_buffer("mean32", torch.as_tensor(estimator._centre(), dtype=torch.float32))
         self.register_buffer("scale32", torch.as_tensor(estimator.scale_, dtype=torch.float32))
         # ``_decode``'s float64 arithmetic on the way back.
         self.register_buffer("mean64", torch.as_tensor(estimator.mean_, dtype=torch.float64))

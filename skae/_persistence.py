@@ -64,6 +64,7 @@ _SPECIAL = {"net_", "latent_density_", "device_"}
 #: Private state saved too: the seeds that let training continue exactly, and
 #: the container chosen with ``set_output``.
 _PRIVATE_STATE = {
+    "_never_observed",
     "_base_seed",
     "_n_training_calls",
     "_sklearn_output_config",
@@ -799,6 +800,9 @@ def _check_arrays(estimator: Any, path: str | os.PathLike) -> None:
             )
         if name in POSITIVE_ARRAYS and not (value > 0).all():
             raise ValueError(f"{path}: the fitted array {name!r} must be positive.")
+    never = getattr(estimator, "_never_observed", None)
+    if never is not None and (np.shape(never) != (n_inputs,) or np.asarray(never).dtype != bool):
+        raise ValueError(f"{path}: the fitted array '_never_observed' must be {n_inputs} booleans.")
     _check_densities(estimator, density, path)
 
 

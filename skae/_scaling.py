@@ -116,8 +116,8 @@ def mean_and_std(
         if per_feature and never_observed.any():
             _warn_never_observed(
                 observed,
-                "they are taken as the constant 0 (inverse_transform, and "
-                "AutoEncoderImputer, give 0 there)",
+                "they are ignored, their values counted as missing (inverse_transform, "
+                "and AutoEncoderImputer, give 0 there)",
                 names,
             )
         mean = total / np.maximum(observed, 1)
@@ -135,8 +135,8 @@ def mean_and_std(
     std = _without_underflow(X, mean, std, observed, axis)
     mean = np.broadcast_to(mean, X.shape[1]).copy()
     # A feature never observed is centred on 0 whatever the scaling, not on
-    # the other features' mean: it is taken as the constant 0 (the fill its
-    # warning names), and reconstructed as 0.
+    # the other features' mean: it is reconstructed as 0 (its warning says
+    # so), and the estimator reads its later values as missing.
     mean[never_observed] = 0.0
     return mean, np.broadcast_to(std, X.shape[1]).copy()
 
@@ -331,8 +331,25 @@ def column_means(X: np.ndarray, names=None, *, warn: bool = True) -> np.ndarray:
         total = total + _sum_observed(block, missing.any(), 0, dtype=np.float64)
         observed = observed + (~missing).sum(axis=0)
     if warn and np.any(observed == 0):
-        _warn_never_observed(observed, "their missing entries are filled with 0", names)
+        _warn_never_observed(
+            observed,
+            "they are ignored, their values counted as missing (inverse_transform, and "
+            "AutoEncoderImputer, give 0 there)",
+            names,
+        )
     return total / np.maximum(observed, 1)
+
+
+def never_observed(X: np.ndarray) -> np.ndarray | None:
+    """Which columns of ``X`` hold no observed value (every entry NaN), or
+    None when every column holds one; a block of rows at a time, stopping
+    once every column has shown a value (the first block, usually)."""
+    seen = np.zeros(X.shape[1], dtype=bool)
+    for i in range(0, len(X), BLOCK_ROWS):
+        seen |= ~np.isnan(np.asarray(X[i : i + BLOCK_ROWS], dtype=np.float64)).all(axis=0)
+        if seen.all():
+            return None
+    return ~seen
 
 
 def _warn_never_observed(observed: np.ndarray, consequence: str, names=None) -> None:

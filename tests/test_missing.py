@@ -10,7 +10,13 @@ import torch
 from conftest import FAST_ESTIMATORS, incomplete_mixed_frame
 from numpy.testing import assert_allclose, assert_array_equal
 
-from skae import AutoEncoder, AutoEncoderImputer, DenoisingAutoEncoder, VariationalAutoEncoder
+from skae import (
+    AutoEncoder,
+    AutoEncoderImputer,
+    DenoisingAutoEncoder,
+    VariationalAutoEncoder,
+    load,
+)
 from skae._scaling import fit_scaling
 
 
@@ -52,12 +58,40 @@ def test_a_feature_never_observed_at_the_first_fit_is_reported(params):
     X[:, 2] = np.nan
     with pytest.warns(UserWarning, match=r"Features \[2\] have no observed value"):
         est = AutoEncoder(max_epochs=1, random_state=0, **params).partial_fit(X)
-    # ... and, as the warning says, taken as the constant 0 (under "global"
-    # it came back as the other features' mean, 0.75).
+    # ... and, as the warning says, given back as 0 (under "global" it came
+    # back as the other features' mean, 0.75).
     assert_array_equal(est.inverse_transform(est.transform(X))[:, 2], 0.0)
     imputer = AutoEncoderImputer(DenoisingAutoEncoder(max_epochs=1, random_state=0, **params))
     with pytest.warns(UserWarning, match="no observed value"):
         assert_array_equal(imputer.fit_transform(X)[:, 2], 0.0)
+
+
+@pytest.mark.parametrize("kind", [AutoEncoder, VariationalAutoEncoder])
+def test_values_of_a_column_never_observed_at_fit_are_read_as_missing(kind, tmp_path):
+    """Probe finding: a sensor with no reading at fit was taken as the
+    constant 0, so its first readings (around 20) flagged every row (score
+    -75 against an offset_ of -1.85). Its values now count as missing, as
+    its entries did at fit, in every method, after a save, and in training."""
+    rng = np.random.RandomState(0)
+    a = rng.normal(size=300)
+    train = np.c_[a, a + 0.1 * rng.normal(size=300), np.full(300, np.nan)]
+    with pytest.warns(UserWarning, match=r"Features \[2\] have no observed value"):
+        model = kind(max_epochs=5, random_state=0).fit(train)
+    reporting = train[:20].copy()
+    reporting[:, 2] = 20.0 + rng.normal(size=20)
+    reporting[0, 2] = 1e6
+    expected = model.score_samples(train[:20])
+    assert_array_equal(model.score_samples(reporting), expected)
+    assert_array_equal(model.predict(reporting), model.predict(train[:20]))
+    assert_array_equal(model.transform(reporting), model.transform(train[:20]))
+    assert_array_equal(model.explain(reporting)[:, 2], 0.0)
+    model.save(tmp_path / "model.skae")
+    assert_array_equal(load(tmp_path / "model.skae").score_samples(reporting), expected)
+    # Training on a chunk that reports is training on it without the column.
+    twin = load(tmp_path / "model.skae")
+    model.partial_fit(reporting)
+    twin.partial_fit(train[:20])
+    assert_array_equal(model.score_samples(reporting), twin.score_samples(train[:20]))
 
 
 def test_the_imputer_names_a_never_observed_column_of_a_dataframe():

@@ -121,6 +121,23 @@ def test_onnxruntime_follows_architecture_and_loss(est):
     np.testing.assert_array_equal(out["predict"], est.predict(X_new))
 
 
+@pytest.mark.parametrize("params", [{}, {"loss": "binary_crossentropy"}], ids=["feature", "bce"])
+def test_a_column_never_observed_at_fit_is_read_as_missing_in_the_graph(params):
+    rng = np.random.RandomState(1)
+    X = rng.uniform(size=(150, 6)).astype(np.float32)
+    X[:, 4] = np.nan
+    with pytest.warns(UserWarning, match="no observed value"):
+        est = AutoEncoder(max_epochs=3, random_state=0, **params).fit(X)
+    X_new = rng.uniform(size=(40, 6)).astype(np.float32)  # column 4 now reports
+    out = _run(_session(to_onnx(est)), {"X": X_new})
+    _close(out["transform"], est.transform(X_new))
+    _close(out["score_samples"], est.score_samples(X_new))
+    np.testing.assert_array_equal(out["predict"], est.predict(X_new))
+    hidden = X_new.copy()
+    hidden[:, 4] = np.nan
+    _close(out["score_samples"], est.score_samples(hidden))
+
+
 def test_decoder_graph_is_inverse_transform(data):
     X, _ = data
     est = AutoEncoder(n_components=3, max_epochs=5, random_state=0).fit(X)
