@@ -130,7 +130,7 @@ class SparseAutoEncoder(BaseAutoEncoder):
     uses them); ``net_.history`` records how many as ``revived_codes``. Too
     strong a penalty or too high a learning rate kills every code again
     within an epoch, and ``fit`` then warns that the network collapsed
-    (a :class:`~sklearn.exceptions.ConvergenceWarning`).
+    (a ``ConvergenceWarning``).
 
     Parameters
     ----------
