@@ -346,7 +346,7 @@ def never_observed(X: np.ndarray) -> np.ndarray | None:
     once every column has shown a value (the first block, usually)."""
     seen = np.zeros(X.shape[1], dtype=bool)
     for i in range(0, len(X), BLOCK_ROWS):
-        seen |= ~np.isnan(np.asarray(X[i : i + BLOCK_ROWS], dtype=np.float64)).all(axis=0)
+        seen |= ~np.isnan(X[i : i + BLOCK_ROWS]).all(axis=0)
         if seen.all():
             return None
     return ~seen
