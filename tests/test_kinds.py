@@ -272,22 +272,24 @@ class _Collapse(Callback):
             last.weight.zero_()
 
 
-@pytest.mark.parametrize("cls", [c for c in ALL_KINDS if c is not ConvolutionalAutoEncoder])
+@pytest.mark.parametrize("cls", ALL_KINDS)
 def test_a_network_that_collapsed_to_a_constant_is_reported(cls):
     """Codes that are the same for every training row are reported, for
     every kind; a healthy fit, and a fit of rows that are all the same, say
     nothing."""
-    X = np.random.RandomState(0).normal(size=(300, 5))
+    rng = np.random.RandomState(0)
+    image = {"image_shape": (1, 4, 4)} if cls is ConvolutionalAutoEncoder else {}
+    X = rng.uniform(size=(300, 16)) if image else rng.normal(size=(300, 5))
     collapse = [("collapse", _Collapse())]
     with pytest.warns(ConvergenceWarning, match="Every one of the 2 codes takes one value"):
-        model = cls(max_epochs=2, callbacks=collapse, random_state=0).fit(X)
+        model = cls(max_epochs=2, callbacks=collapse, random_state=0, **image).fit(X)
     codes = model.transform(X)
     assert_array_equal(codes, np.broadcast_to(codes[0], codes.shape))
     with warnings.catch_warnings():
         warnings.simplefilter("error", ConvergenceWarning)
-        healthy = cls(max_epochs=5, random_state=0).fit(X)
+        healthy = cls(max_epochs=5, random_state=0, **image).fit(X)
         assert (healthy.transform(X).std(axis=0) > 1e-3).all()
-        cls(max_epochs=2, random_state=0).fit(np.ones((100, 5)))
+        cls(max_epochs=2, random_state=0, **image).fit(np.ones((100, X.shape[1])))
 
 
 def test_a_learning_rate_that_kills_every_unit_is_reported():
