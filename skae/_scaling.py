@@ -416,7 +416,11 @@ def on_one_scale(X: np.ndarray, constant: np.ndarray) -> bool:
         block = X[i : i + BLOCK_ROWS]
         lows.append(np.fmin.reduce(block, axis=0))
         highs.append(np.fmax.reduce(block, axis=0))
-    low, high = np.fmin.reduce(lows)[~constant], np.fmax.reduce(highs)[~constant]
+    # In float64: the range of float32 values near its largest overflowed to
+    # inf, its tolerance with it, and every feature "reached" both bounds
+    # (a table with one column at +-2e38 was divided by 5e37 throughout).
+    low = np.fmin.reduce(lows).astype(np.float64)[~constant]
+    high = np.fmax.reduce(highs).astype(np.float64)[~constant]
     bottom, top = low.min(), high.max()
     # Bounds equal up to rounding (a MinMaxScaler's 0.9999999999999999).
     tolerance = 1e-9 * (top - bottom)

@@ -20,7 +20,8 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from numpy.testing import assert_allclose, assert_array_equal
-from sklearn.exceptions import NotFittedError
+from sklearn.datasets import load_digits
+from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from skorch.callbacks import Callback
 
 from skae import (
@@ -955,6 +956,21 @@ def test_features_on_one_scale_near_the_float64_limit_keep_a_finite_scale():
     assert np.isfinite(model.score_samples(X)).all()
 
 
+def test_float32_values_near_its_largest_are_scaled_as_in_float64():
+    """Found by an independent probe: one float32 column spanning +-2e38 (finite)
+    made the range of the table overflow to inf in on_one_scale's test, so
+    scaling="auto" took the table for pixels on one scale and divided every
+    column by 5e37 (the others read as 1e-37, and their anomalies were
+    missed). Its scale is now that of the float64 copy."""
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(300, 5))
+    X[:, 4] = rng.uniform(-2e38, 2e38, 300)
+    wide = AutoEncoder(max_epochs=2, random_state=0).fit(X)
+    narrow = AutoEncoder(max_epochs=2, random_state=0).fit(X.astype(np.float32))
+    assert_allclose(narrow.scale_, wide.scale_, rtol=1e-6)
+    assert narrow.scale_[:4].max() < 2
+
+
 @pytest.mark.parametrize("value", [1.005, -0.005])
 def test_binary_crossentropy_refuses_a_value_just_outside_the_unit_interval(value):
     """Mutation audit: 0.5% outside [0, 1] is outside (fit refuses it, a row
@@ -1000,6 +1016,22 @@ def test_a_diverged_first_fit_leaves_no_fitted_attribute_behind():
     assert set(vars(est)) == before
     for name in ("mean_", "scale_", "n_features_in_", "hidden_layer_sizes_", "is_categorical_"):
         assert not hasattr(est, name), name
+
+
+def test_a_failed_run_whose_codes_break_the_scores_is_a_floating_point_error():
+    """lr=10 on 500 digits: training warns that the decoder collapsed, and
+    the Gaussian mixture of the scores cannot be fitted on the codes it left.
+    That is reported as the failed training it is (FloatingPointError, a
+    lower learning rate), not as the mixture's ValueError advising fewer
+    n_components (the default's 2 already), and leaves the model unfitted."""
+    X = load_digits().data[:500]
+    est = AutoEncoder(lr=10.0, max_epochs=10, random_state=0)
+    with (
+        pytest.warns(ConvergenceWarning),
+        pytest.raises(FloatingPointError, match="Training failed.*lower learning rate"),
+    ):
+        est.fit(X)
+    assert not hasattr(est, "net_")
 
 
 def test_an_inverse_transform_that_overflows_to_inf_is_refused():

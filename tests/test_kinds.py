@@ -254,11 +254,11 @@ def test_some_dead_codes_are_not_reported_as_every_code_dead(blobs):
     codes = sae.transform(blobs)
     assert_array_equal(codes[:, 0], 0.0)
     assert (codes[:, 1:] > 0).any(axis=0).all()
-    assert _collapsed_codes(module, x) == 0
+    assert _collapsed_codes(module, x) == (0, False)
     with torch.no_grad():  # every code dead: that is reported
         encoder_out.weight.zero_()
         encoder_out.bias.fill_(-1.0)
-    assert _collapsed_codes(module, x) == 3
+    assert _collapsed_codes(module, x) == (3, True)
 
 
 class _Collapse(Callback):
@@ -290,6 +290,31 @@ def test_a_network_that_collapsed_to_a_constant_is_reported(cls):
         healthy = cls(max_epochs=5, random_state=0, **image).fit(X)
         assert (healthy.transform(X).std(axis=0) > 1e-3).all()
         cls(max_epochs=2, random_state=0, **image).fit(np.ones((100, X.shape[1])))
+
+
+class _DeadDecoder(Callback):
+    """Kills the decoder's last layer at the end of training: the codes
+    still vary, but every row is reconstructed as its bias."""
+
+    def on_train_end(self, net, **kwargs):
+        module = net.module_
+        last = [m for m in module.decoder.modules() if isinstance(m, torch.nn.Linear)][-1]
+        with torch.no_grad():
+            last.weight.zero_()
+
+
+@pytest.mark.parametrize("cls", [c for c in ALL_KINDS if c is not ConvolutionalAutoEncoder])
+def test_a_decoder_that_collapsed_is_reported(cls):
+    """A blow-up can kill the decoder alone (lr=1 on the breast-cancer table
+    left live codes and one reconstruction for every row): that is reported
+    too, and inverse_transform shows why."""
+    X = np.random.RandomState(0).normal(size=(300, 5))
+    dead = [("dead", _DeadDecoder())]
+    with pytest.warns(ConvergenceWarning, match="Every training row has the same reconstruction"):
+        model = cls(max_epochs=2, callbacks=dead, random_state=0).fit(X)
+    assert (model.transform(X).std(axis=0) > 1e-3).all()
+    X_back = model.inverse_transform(model.transform(X))
+    assert_allclose(X_back, np.broadcast_to(X_back[0], X_back.shape))
 
 
 def test_a_learning_rate_that_kills_every_unit_is_reported():
