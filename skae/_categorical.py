@@ -507,9 +507,14 @@ def _sorted_categories(values: np.ndarray) -> np.ndarray:
 def numeric_kind(dtype) -> str:
     """The name of the dtype a numeric column is decoded to: its own for
     numbers (``int64``, ``float32``, ``Int64``, pyarrow's ...), float64 for
-    any other (an object column of numbers, booleans read as numbers)."""
+    any other (an object column of numbers, booleans read as numbers). A
+    pandas sparse column is decoded dense, in its values' dtype (as
+    scikit-learn reads a sparse frame: numpy's finfo refused the sparse
+    dtype itself, in inverse_transform, sample and the imputer)."""
     import pandas as pd
 
+    if isinstance(dtype, pd.SparseDtype):
+        dtype = dtype.subtype
     if not pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype):
         return "float64"
     name = _dtype_name(dtype)

@@ -210,6 +210,32 @@ def test_numeric_columns_come_back_in_their_dtypes(tmp_path):
     assert loaded.sample(5, random_state=0).dtypes.to_dict() == table.dtypes.to_dict()
 
 
+def test_a_pandas_sparse_column_beside_a_categorical_one_comes_back_dense():
+    """Found by an independent probe: a Sparse[float64] column beside a
+    categorical one fitted and scored, then inverse_transform, sample and the
+    imputer failed in numpy's finfo (the sparse dtype is not a float dtype
+    it knows). It comes back dense in its values' dtype, as scikit-learn
+    reads a sparse frame, and the imputer keeps its observed entries."""
+    rng = np.random.RandomState(0)
+    a = rng.normal(size=200)
+    table = pd.DataFrame(
+        {
+            "x": a,
+            "s": pd.arrays.SparseArray(np.where(a > 1, a, 0.0)),
+            "c": pd.Categorical(np.where(a > 0, "p", "q")),
+        }
+    )
+    model = AutoEncoder(max_epochs=3, random_state=0).fit(table)
+    back = model.inverse_transform(model.transform(table))
+    assert back["s"].dtype == np.float64
+    assert model.sample(3, random_state=0)["s"].dtype == np.float64
+    holed = table.assign(c=table["c"].where(a < 1.5))
+    imputer = AutoEncoderImputer(estimator=AutoEncoder(max_epochs=3, random_state=0))
+    filled = imputer.fit_transform(holed)
+    assert_array_equal(np.asarray(filled["s"], dtype=float), np.asarray(table["s"], dtype=float))
+    assert filled["c"].notna().all()
+
+
 def test_reconstructions_are_kept_within_their_dtype_range():
     """A reconstruction past a column's dtype is its largest value, never a
     wrapped integer or an infinity."""
