@@ -20,8 +20,12 @@ PARAMETERS = """\
         784 pixels of MNIST. Two codes suit a table of a few dozen features,
         and squeeze wide data (images, embeddings) so hard that the
         reconstruction error is mostly normal variation the codes cannot
-        hold. Set it to the dimension wanted for a reduction; the fitted
-        value is ``n_components_``.
+        hold. On a table of 1 or 2 features ``"auto"`` gives as many codes
+        as features or more, so nothing is reduced (the network can copy
+        ``X``, so its reconstruction errors say little), without the
+        warning an explicit ``n_components`` that large gives: set
+        ``n_components=1`` there for a reduction. Set it to the dimension
+        wanted for a reduction; the fitted value is ``n_components_``.
     hidden_layer_sizes : "auto", int or array-like of int, default="auto"
         Widths of the encoder's hidden layers; the decoder mirrors them. An
         empty tuple gives a linear autoencoder. ``"auto"`` sizes the network
