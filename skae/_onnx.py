@@ -253,7 +253,8 @@ def to_onnx(estimator: BaseAutoEncoder, *, decoder: bool = False, opset: int | N
         of 1e-165, a constant of 1e39); or if an imputer was fitted with
         categorical columns.
     TypeError
-        If ``estimator`` is not a skae estimator or an ``AutoEncoderImputer``.
+        If ``estimator`` is not a skae estimator or an ``AutoEncoderImputer``,
+        or ``decoder`` is not a bool.
 
     See Also
     --------
@@ -280,6 +281,10 @@ def to_onnx(estimator: BaseAutoEncoder, *, decoder: bool = False, opset: int | N
             f"{type(estimator).__name__}; skl2onnx converts scikit-learn's own "
             "(register_onnx_converters lets it convert skae's inside a pipeline)."
         )
+    if not isinstance(decoder, bool | np.bool_):
+        # A truthy "False" or "no" exported the decoder's graph, whose input
+        # and outputs are another graph's.
+        raise TypeError(f"decoder must be a bool, got {decoder!r}.")
     check_is_fitted(estimator)
     # Under the estimator's lock, as its predictions: an export while another
     # thread fitted traced the new weights with the old statistics.
@@ -672,7 +677,12 @@ def _wire_inputs(operator, container, graph_inputs, local) -> None:
     columns, categorical ones as strings), or several numeric columns side
     by side into the one input ``"X"``; numbers cast to float32."""
     from onnx import TensorProto
-    from skl2onnx.common.data_types import StringTensorType
+    from skl2onnx.common.data_types import (
+        BooleanTensorType,
+        Int32TensorType,
+        Int64TensorType,
+        StringTensorType,
+    )
 
     sources = [source.full_name for source in operator.inputs]
     if len(graph_inputs) == 1 and len(sources) > 1:
@@ -695,13 +705,23 @@ def _wire_inputs(operator, container, graph_inputs, local) -> None:
         )
     for j, (graph_input, source) in enumerate(zip(graph_inputs, sources, strict=True)):
         to = graph_input.type.tensor_type.elem_type
-        if to != TensorProto.FLOAT and not isinstance(operator.inputs[j].type, StringTensorType):
+        given = operator.inputs[j].type
+        # skl2onnx types a bool column as booleans and an integer one as
+        # integers; cast to strings they read "1"/"0" and "3", spellings the
+        # graph takes for True/False and 3 (a model fitted on a bool column
+        # did not convert). Floats are not cast: their strings need not be
+        # Python's.
+        as_strings = isinstance(given, StringTensorType) or (
+            isinstance(given, BooleanTensorType | Int64TensorType | Int32TensorType)
+        )
+        if to != TensorProto.FLOAT and not as_strings:
             raise RuntimeError(
                 f"Input {graph_input.name!r} is a categorical column: give it as strings "
-                f"(StringTensorType), not {operator.inputs[j].type}."
+                f"(StringTensorType), not {given}."
             )
-        op = "Cast" if to == TensorProto.FLOAT else "Identity"
-        attributes = {"to": to} if op == "Cast" else {}
+        cast = to == TensorProto.FLOAT or not isinstance(given, StringTensorType)
+        op = "Cast" if cast else "Identity"
+        attributes = {"to": to} if cast else {}
         container.add_node(
             op, [source], [local(graph_input.name)], name=local(f"input{j}"), **attributes
         )

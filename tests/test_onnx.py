@@ -506,6 +506,28 @@ def test_categorical_model_converts_from_a_dataframe(convert, table):
         convert(est, initial_types=[("X", types.FloatTensorType([None, 4]))])
 
 
+def test_bool_and_integer_categorical_columns_convert_as_skl2onnx_types_them(convert):
+    """Found by an independent probe: skl2onnx types a bool column as
+    booleans (and an integer one as integers), and a model fitted on a
+    DataFrame with a bool column did not convert ("give it as strings").
+    They are cast to strings in the graph ("1"/"0", "3"), which name their
+    categories; an integer never seen at fit is an unseen category there as
+    in Python."""
+    rng = np.random.RandomState(0)
+    frame = pd.DataFrame(
+        {"v": rng.normal(size=300), "f": rng.uniform(size=300) > 0.5, "k": rng.randint(0, 3, 300)}
+    )
+    est = AutoEncoder(max_epochs=3, random_state=0, categorical_features=["f", "k"]).fit(frame)
+    model = convert(est, frame[:1], options={AutoEncoder: {"score_samples": True}})
+    new = frame[:40].copy()
+    new.loc[:9, "k"] = 7
+    feeds = {name: new[[name]].to_numpy() for name in new.columns}
+    label, _, score_samples = _session(model).run(None, feeds)
+    np.testing.assert_array_equal(label, est.predict(new)[:, None])
+    _close(score_samples[:, 0], est.score_samples(new))
+    assert (est.score_samples(new[:10]) < est.score_samples(frame[:10])).all()
+
+
 def test_imputer_exports_and_converts_in_a_pipeline(convert, data):
     X, X_new = data
     rng = np.random.RandomState(5)
@@ -679,3 +701,14 @@ def test_the_default_export_uses_opset_18(data):
     est = FAST_ESTIMATORS["AutoEncoder"](max_epochs=2).fit(X)
     versions = {o.domain: o.version for o in to_onnx(est).opset_import}
     assert versions[""] == 18
+
+
+@pytest.mark.parametrize("decoder", ["False", "no", 2, []])
+def test_a_decoder_flag_that_is_not_a_bool_is_refused(data, decoder):
+    """Found by an independent probe: decoder="False" (truthy) exported the
+    decoder's graph, whose input is the codes, without a word."""
+    X, _ = data
+    est = FAST_ESTIMATORS["AutoEncoder"](max_epochs=2).fit(X)
+    with pytest.raises(TypeError, match="decoder must be a bool"):
+        to_onnx(est, decoder=decoder)
+    assert to_onnx(est, decoder=np.bool_(True)).graph.input[0].name == "codes"
