@@ -406,6 +406,12 @@ def _build(
     # the file is older than "net_lr"); ``lr`` and ``weight_decay`` set
     # before the save apply to the next partial_fit, as they would in memory.
     saved_rate = metadata.get("net_lr")
+    if saved_rate is not None and not (
+        isinstance(saved_rate, float) and math.isfinite(saved_rate) and saved_rate > 0
+    ):
+        # No fit trains at such a rate ("abc" was replaced by 0.001, and -1
+        # became net_.lr while the optimiser kept its own).
+        raise ValueError(f"{path}: net_lr must be a positive number, got {saved_rate!r}.")
     keep_rate = saved_rate == estimator.lr
     if isinstance(estimator.lr, str) and isinstance(saved_rate, float):
         # lr="auto" is resolved for each call's batch: the saved rate stands,
@@ -815,6 +821,22 @@ def _check_densities(estimator: Any, density: Any, path: str | os.PathLike) -> N
         covariances["code_covariance_"] = estimator.code_covariance_[None]
     if density is not None:
         weights = np.asarray(density.weights_)
+        # Its parameters are those of a mixture skae fitted: valid for
+        # GaussianMixture, as many components as weights, and no starting
+        # values (an edited n_components=5 beside 2 components loaded as an
+        # inconsistent GaussianMixture).
+        try:
+            density._validate_params()
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"{path}: the code density's parameters: {exc}") from exc
+        if density.n_components != len(weights):
+            raise ValueError(
+                f"{path}: the code density's n_components ({density.n_components}) must "
+                f"be its number of components ({len(weights)})."
+            )
+        starts = ("weights_init", "means_init", "precisions_init")
+        if any(getattr(density, name) is not None for name in starts):
+            raise ValueError(f"{path}: the code density must have no starting values (*_init).")
         if not math.isclose(float(weights.sum()), 1.0, rel_tol=1e-6):
             raise ValueError(f"{path}: the code density's weights_ must sum to 1.")
         shaped = np.asarray(density.covariances_)

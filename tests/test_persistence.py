@@ -734,6 +734,14 @@ def _without(metadata: dict, name: str) -> dict:
     return {**metadata, "fitted": {k: v for k, v in metadata["fitted"].items() if k != name}}
 
 
+def _density_params(metadata: dict, **params) -> dict:
+    """Found by an independent probe: an edited mixture parameter (5
+    components beside the 2 the arrays hold, a negative reg_covar) loaded."""
+    density = metadata["fitted"]["latent_density_"]
+    edited = {**density, "params": {**density["params"], **params}}
+    return _forged(metadata, latent_density_=edited)
+
+
 def _with_params(metadata: dict, **params) -> dict:
     return {**metadata, "params": {**metadata["params"], **params}}
 
@@ -771,6 +779,13 @@ def _with_params(metadata: dict, **params) -> dict:
         (lambda m: _forged(m, _unseen_nats=0.0), "_unseen_nats must be a positive number"),
         (lambda m: _forged(m, _unseen_nats=1e30), "_unseen_nats must be a positive number"),
         (lambda m: _forged(m, feature_names_in_=5), "feature_names_in_ must be one string"),
+        (lambda m: {**m, "net_lr": "abc"}, "net_lr must be a positive number"),
+        (lambda m: {**m, "net_lr": -1.0}, "net_lr must be a positive number"),
+        (lambda m: {**m, "net_lr": float("inf")}, "net_lr must be a positive number"),
+        (lambda m: _density_params(m, n_components=5), r"n_components \(5\) must be"),
+        (lambda m: _density_params(m, reg_covar=-1), "code density's parameters"),
+        (lambda m: _density_params(m, init_params="bogus"), "code density's parameters"),
+        (lambda m: _density_params(m, means_init=[[0.0, 0.0]]), "no starting values"),
         (lambda m: {**m, "history": "epochs"}, "history must be a list of epochs"),
         (lambda m: {**m, "history": [1, 2]}, "history must be a list of epochs"),
         (
