@@ -261,6 +261,29 @@ def test_some_dead_codes_are_not_reported_as_every_code_dead(blobs):
     assert _collapsed_codes(module, x) == (3, True)
 
 
+@pytest.mark.parametrize("n_components", [2, 8])
+def test_a_penalty_that_silenced_the_codes_is_reported(n_components):
+    """Found by an independent probe: sparsity_weight=100 left the codes
+    zero on 96% of the rows and reconstructions no better than the means,
+    without a word (a revival in the last epochs kept a few codes live, so
+    the collapse check did not fire). The default weight says nothing."""
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(200, 5)) @ rng.normal(size=(5, 5))
+    strong = SparseAutoEncoder(
+        n_components=n_components, sparsity_weight=100.0, max_epochs=10, random_state=0
+    )
+    with pytest.warns(ConvergenceWarning, match="The sparsity penalty silenced the codes"):
+        strong.fit(X)
+    assert (strong.transform(X) > 0).mean() < 0.3
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        healthy = SparseAutoEncoder(n_components=n_components, max_epochs=30, random_state=0)
+        healthy.fit(X)
+    means = np.mean((X - X.mean(axis=0)) ** 2)
+    assert np.mean((strong.inverse_transform(strong.transform(X)) - X) ** 2) > 0.99 * means
+    assert np.mean((healthy.inverse_transform(healthy.transform(X)) - X) ** 2) < 0.6 * means
+
+
 class _Collapse(Callback):
     """Kills the encoder's last layer at the end of training: every code is
     then its bias, the same for every row."""
