@@ -2626,6 +2626,11 @@ class BaseAutoEncoder(
             a regular one.
         IsADirectoryError
             If ``path`` is a folder.
+        TypeError
+            If a parameter or a fitted value is not one the file can store
+            as JSON or as an array: categories that are intervals
+            (``pandas.cut``) or timestamps, say. Convert such a column
+            (``.astype(str)``) before the fit to save the model.
         """
         from ._persistence import save
 
