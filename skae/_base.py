@@ -493,8 +493,9 @@ def _check_not_diverged(
             f"scaled units) than before training or than the features' means. Try a lower "
             f"learning rate than lr={lr}."
         )
-    # A collapse first: its reconstructions may also be worse than the means,
-    # and it is the more specific diagnosis of the two.
+    # A collapse of the codes first: its reconstructions may also be worse
+    # than the means, and it is the more specific diagnosis. A decoder that
+    # collapsed far from the means says so in the second message already.
     n_codes, same_reconstructions = 0, False
     if variance > 0.0 and len(x) >= MIN_ROWS_FOR_FAILURE:
         n_codes, same_reconstructions = _collapsed_codes(module, x)
@@ -507,19 +508,19 @@ def _check_not_diverged(
             f"than lr={lr}, or a smaller penalty.",
             ConvergenceWarning,
         )
-    elif same_reconstructions:
-        warn_caller(
-            "Every training row has the same reconstruction at the end of training "
-            "(the decoder collapsed): inverse_transform returns one row whatever the "
-            "codes, and the scores rank rows by their distance from it. Try a lower "
-            f"learning rate than lr={lr}.",
-            ConvergenceWarning,
-        )
     elif after > FAILED_RATIO * reference > 0.0 and len(x) >= MIN_ROWS_FOR_FAILURE:
         warn_caller(
             f"Training made the reconstructions of the training rows {after / reference:.3g} "
             "times worse (mean squared error in the scaled units) than before training and "
             "than the features' means: the model learned nothing usable. Try a lower "
+            f"learning rate than lr={lr}.",
+            ConvergenceWarning,
+        )
+    elif same_reconstructions:
+        warn_caller(
+            "Every training row has the same reconstruction at the end of training "
+            "(the decoder collapsed): inverse_transform returns one row whatever the "
+            "codes, and the scores rank rows by their distance from it. Try a lower "
             f"learning rate than lr={lr}.",
             ConvergenceWarning,
         )
