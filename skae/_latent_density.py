@@ -300,8 +300,11 @@ def bound_codes(
     (the distance's expectation), moved along the line to the mean: one
     code far out does not stretch a Gaussian or mixture refitted on them."""
     z = codes.to(torch.float64)
-    centre = torch.as_tensor(mean, dtype=z.dtype, device=z.device)
-    factor = torch.linalg.cholesky(torch.as_tensor(covariance, dtype=z.dtype, device=z.device))
+    # Copies (torch.tensor): fitted arrays of a model joblib loaded with
+    # mmap_mode="r" are read-only, and torch warns of undefined behaviour
+    # when it shares their memory.
+    centre = torch.tensor(mean, dtype=z.dtype, device=z.device)
+    factor = torch.linalg.cholesky(torch.tensor(covariance, dtype=z.dtype, device=z.device))
     whitened = torch.linalg.solve_triangular(factor, (z - centre).T, upper=False)
     distance = whitened.square().sum(dim=0)
     limit = bound * z.shape[1]

@@ -168,7 +168,7 @@ class HoldOutSplit:
             and rows.max(initial=0) < n
             and len(np.unique(rows)) == n_valid
         ):
-            held = torch.as_tensor(rows, dtype=torch.long, device=device)
+            held = torch.tensor(rows, dtype=torch.long, device=device)
             keep = torch.ones(n, dtype=torch.bool, device=device)
             keep[held] = False
             return torch.cat([held, torch.arange(n, device=device)[keep]])

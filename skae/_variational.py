@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import math
+import warnings
 from collections.abc import Iterator
 from numbers import Integral, Real
 
@@ -35,12 +36,32 @@ def _fixed_draws(n_draws: int, n_components: int) -> torch.Tensor:
     Fixed and shared by all rows: a row's score does not depend on which
     draws the rows beside it got (only, in the last float32 bits, on the
     network's arithmetic for a batch of that size), two calls agree, and,
-    drawn by the CPU's generator whatever the device, a model scores the
-    same on a GPU and on the CPU. Cached: made once, they are a constant of
-    the graph :func:`skae.to_onnx` traces.
+    drawn on the CPU whatever the device, a model scores the same on a GPU
+    and on the CPU. Cached: made once, they are a constant of the graph
+    :func:`skae.to_onnx` traces.
+
+    Scrambled Sobol points (seed 0) through the normal quantile function,
+    not independent draws: shared by every row, the error of the draws is
+    common to all of them, and independent ones put one far point among 200
+    (the 200th of seed 0) whose weight lifted a bound 0.11 nats above the
+    exact log-likelihood of a 2-code model (a grid over its codes gave it),
+    0.05 at K = 199 and 201. These cover the normal evenly: within 0.015
+    nats of it for K from 5 to 5,000, smooth in K. A random scrambling keeps
+    the mean of the weights unbiased, so the bound holds in expectation over
+    it.
     """
-    generator = torch.Generator().manual_seed(0)
-    return torch.randn(n_draws, 1, n_components, generator=generator, dtype=torch.float32)
+    from scipy.stats import norm, qmc
+
+    with warnings.catch_warnings():
+        # Sobol's balance wants a power of 2 of points; any K is still far
+        # more even than independent draws.
+        warnings.simplefilter("ignore", UserWarning)
+        u = qmc.Sobol(d=n_components, scramble=True, seed=0).random(n_draws)
+    # Scrambled points are never 0 or 1 in practice; clipped all the same,
+    # as the quantile function is infinite there.
+    tiny = np.finfo(np.float32).tiny
+    eps = norm.ppf(np.clip(u, tiny, 1.0 - np.finfo(np.float64).epsneg))
+    return torch.as_tensor(eps, dtype=torch.float32)[:, None, :]
 
 
 @functools.lru_cache(maxsize=32)
@@ -158,11 +179,17 @@ class VariationalAutoEncoder(BaseAutoEncoder):
         1.19 off (``benchmarks/results/elbo_rules.md``). K > 1: the
         importance-weighted bound with K draws (Burda et al., 2016), whose
         expectation over the draws is tighter as K grows. The draws are fixed
-        (the same for every sample and call), so scores are deterministic;
-        with a small K, the error of the K draws is then common to every row,
-        and it goes either way: below about 20 draws the score can lie above
-        the converged value (a probe found +0.29 nats at K = 2 to 5) or below
-        the ELBO of K = 1. Use K of 50 or more. It is read at
+        (the same for every sample and call), so scores are deterministic,
+        and the error of the K draws is common to every row: they are
+        scrambled Sobol points (seed 0) mapped to N(0, I), which cover it
+        evenly. On a 2-code model of 12 binary features, whose exact
+        log-likelihood a grid over the codes gives, the mean bound lay within
+        0.015 nats of it for K from 5 to 5,000 (independent draws: 0.11 above
+        it at K = 200, 0.23 below at K = 2); on digits with 8 codes it rose
+        with K, 42.02, 42.40 and 42.76 nats at K = 50, 200 and 5,000
+        (independent draws: 42.94 at K = 200). Below about 10 draws it can
+        lie on either side of the converged value. Use K of 50 or more. It
+        is read at
         each scoring: set after the fit, it changes :meth:`score_samples`,
         :meth:`score` and :meth:`decision_function`, but not ``offset_``,
         which the training scores set at the fit with the K of then, so

@@ -1511,3 +1511,22 @@ def test_a_file_whose_optimiser_state_is_damaged_is_refused(saved, tmp_path, edi
     with pytest.raises(ValueError, match=f"damaged.skae: the optimiser's {message}"):
         load(damaged)
     load(_rewrite(saved, tmp_path / "whole.skae")).partial_fit(np.ones((5, 5)))
+
+
+def test_a_model_joblib_loaded_with_mmap_continues_training_without_warnings(tmp_path):
+    """Found by an independent probe: joblib.load(mmap_mode="r") gives
+    read-only fitted arrays, and partial_fit handed them to torch, which
+    warned of undefined behaviour (the code density's bound, the held-out
+    rows of a warm start). They are copied now."""
+    joblib = pytest.importorskip("joblib")
+    X = np.random.RandomState(0).normal(size=(400, 5))
+    X[::7, 2] = np.nan
+    path = tmp_path / "model.joblib"
+    joblib.dump(AutoEncoder(max_epochs=2, early_stopping=True, random_state=0).fit(X), path)
+    loaded = joblib.load(path, mmap_mode="r")
+    assert not loaded.code_mean_.flags.writeable
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        loaded.partial_fit(X[:300])
+        loaded.set_params(warm_start=True).fit(X)
+    assert np.isfinite(loaded.score_samples(X)).all()
