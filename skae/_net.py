@@ -25,6 +25,7 @@ from copy import deepcopy
 
 import numpy as np
 import torch
+from sklearn.exceptions import ConvergenceWarning
 from skorch import NeuralNet
 from skorch.callbacks import (
     Callback,
@@ -37,6 +38,7 @@ from skorch.callbacks import (
 from torch.nn.modules.utils import consume_prefix_in_state_dict_if_present
 
 from ._scaling import RowSubset, ScaledRows
+from ._warnings import warn_caller
 
 Penalty = Callable[[torch.nn.Module, torch.Tensor, dict[str, torch.Tensor]], torch.Tensor]
 Corruption = Callable[[torch.Tensor], torch.Tensor]
@@ -206,6 +208,7 @@ class HoldOutEarlyStopping(EarlyStopping):
     def on_train_begin(self, net: NeuralNet, **kwargs: object) -> None:
         super().on_train_begin(net, **kwargs)
         self.best_criterion_weights_ = None
+        self.first_epoch_ = len(net.history) + 1
 
     def _calc_new_threshold(self, score: float) -> float:
         # A relative threshold of the loss's size: skorch's multiplies the
@@ -241,6 +244,19 @@ class HoldOutEarlyStopping(EarlyStopping):
         if restore:
             consume_prefix_in_state_dict_if_present(self.best_criterion_weights_, "module.")
             net.criterion_.load_state_dict(self.best_criterion_weights_)
+        if self.load_best and self.best_epoch_ == getattr(self, "first_epoch_", None):
+            # The held-out loss never improved on the first epoch: the model
+            # kept is that of one epoch. A variational fit stopped in the
+            # plateau before its codes are used (a probe: 1 seed in 8 with
+            # one code, no better than a fair coin per feature) without a word.
+            epochs = len(net.history) - self.first_epoch_ + 1
+            if epochs > 1:
+                warn_caller(
+                    f"Early stopping kept the model of the first of {epochs} epochs: the "
+                    "held-out rows' loss never improved on it, so the model is hardly "
+                    "trained. Try a larger patience, or early_stopping=False.",
+                    ConvergenceWarning,
+                )
         # Restored, the copies are the net's own weights again: kept, they
         # doubled a pickle's size and, from a GPU fit, made it fail to load
         # where there is no GPU (skorch maps only the net's modules).

@@ -521,6 +521,27 @@ def test_the_importance_weighted_bound_stays_near_the_exact_log_likelihood():
     assert abs(bounds[200] - bounds[199]) < 0.005
 
 
+def test_early_stopping_that_keeps_the_first_epoch_warns():
+    """Found by an independent probe: the variational kind's default early
+    stopping ended in the plateau before its one code was used, kept the
+    first epoch's model (no better than a fair coin per feature) and said
+    nothing. It warns now; a fit whose best epoch is a later one does not."""
+    rng = np.random.RandomState(0)
+    centres = np.array([[0.9] * 6 + [0.1] * 6, [0.1] * 6 + [0.9] * 6, [0.5] * 12])
+    pick = rng.choice(3, size=600, p=[0.4, 0.4, 0.2])
+    X = (rng.uniform(size=(600, 12)) < centres[pick]).astype(float)
+    stuck = VariationalAutoEncoder(n_components=1, loss="binary_crossentropy", random_state=0)
+    with pytest.warns(ConvergenceWarning, match="kept the model of the first of 11 epochs"):
+        stuck.fit(X)
+    assert stuck.score(X) < 12 * np.log(0.5) + 0.1
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        trained = VariationalAutoEncoder(
+            n_components=2, loss="binary_crossentropy", random_state=0
+        ).fit(X)
+    assert trained.score(X) > stuck.score(X) + 1
+
+
 def test_score_does_not_charge_the_units_of_missing_columns():
     """Mutation audit: score() is the density of the observed entries in the
     original units, so the change of units (log scale_) counts for the
