@@ -499,6 +499,7 @@ def _check_not_diverged(
     n_codes, same_reconstructions = 0, False
     if variance > 0.0 and len(x) >= MIN_ROWS_FOR_FAILURE:
         n_codes, same_reconstructions = _collapsed_codes(module, x)
+    worse = after > FAILED_RATIO * reference > 0.0 and len(x) >= MIN_ROWS_FOR_FAILURE
     if n_codes:
         warn_caller(
             f"Every one of the {n_codes} codes takes one value on every training row "
@@ -508,7 +509,7 @@ def _check_not_diverged(
             f"than lr={lr}, or a smaller penalty.",
             ConvergenceWarning,
         )
-    elif after > FAILED_RATIO * reference > 0.0 and len(x) >= MIN_ROWS_FOR_FAILURE:
+    elif worse:
         warn_caller(
             f"Training made the reconstructions of the training rows {after / reference:.3g} "
             "times worse (mean squared error in the scaled units) than before training and "
@@ -524,8 +525,7 @@ def _check_not_diverged(
             f"learning rate than lr={lr}.",
             ConvergenceWarning,
         )
-    failed = bool(n_codes) or same_reconstructions
-    failed = failed or (after > FAILED_RATIO * reference > 0.0 and len(x) >= MIN_ROWS_FOR_FAILURE)
+    failed = bool(n_codes) or worse or same_reconstructions
     uninformed = getattr(criterion, "uninformed", None)
     if uninformed is None:
         return failed

@@ -711,8 +711,8 @@ def _wire_inputs(operator, container, graph_inputs, local) -> None:
         # graph takes for True/False and 3 (a model fitted on a bool column
         # did not convert). Floats are not cast: their strings need not be
         # Python's.
-        as_strings = isinstance(given, StringTensorType) or (
-            isinstance(given, BooleanTensorType | Int64TensorType | Int32TensorType)
+        as_strings = isinstance(
+            given, StringTensorType | BooleanTensorType | Int64TensorType | Int32TensorType
         )
         if to != TensorProto.FLOAT and not as_strings:
             raise RuntimeError(
