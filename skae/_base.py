@@ -132,6 +132,15 @@ DIVERGENCE_ROWS = 256
 #: Codes that vary by less than this (relative to their size) over those
 #: rows are constant: float32 rounding of a live code is far above it.
 COLLAPSE_TOLERANCE = 1e-6
+#: Codes on at most this many points over rows that hold at least
+#: ``FEW_CODES_ROWS`` distinct inputs: the network collapsed to a few points.
+FEW_CODES = 8
+FEW_CODES_ROWS = 32
+#: Reconstructions whose spread is at most this share of the inputs' own in
+#: every feature hardly vary: the decoder, or a penalty, flattened them (the
+#: deterministic kinds; a variational model of data without structure keeps
+#: its codes unused and reconstructs the means, as it should).
+FLAT_SHARE = 1e-3
 #: Names a penalty cannot take: the reconstruction term's, and those the
 #: history records beside the terms (``train_loss``, ``train_batch_count``;
 #: "n" counts the rows of the epoch's sums).
@@ -435,27 +444,51 @@ def _reconstruction_error(
     return error, variance, excess
 
 
-def _collapsed_codes(module: torch.nn.Module, x) -> tuple[int, bool]:
-    """Whether the network collapsed on the first ``DIVERGENCE_ROWS`` rows of
+def _collapsed_codes(module: torch.nn.Module, x) -> tuple[int, int, float, bool]:
+    """How far the network collapsed on the first ``DIVERGENCE_ROWS`` rows of
     the scaled ``x``: the number of codes when every code takes one value
-    (within float32 rounding) on all of them, else 0; and whether the
-    reconstructions are the same for every one of them. A network whose units
-    all died outputs a constant: its reconstructions are no worse than the
-    features' means, so the check on the error alone let a learning rate of
-    0.3 leave the denoising, contractive and variational kinds constant
-    without a word. A blow-up can also kill the decoder's units alone: at
-    lr=1 on the breast-cancer table the codes still varied and every row was
-    reconstructed as the same row."""
+    (within float32 rounding) on all of them, else 0; the number of distinct
+    codes when they are at most ``FEW_CODES`` for rows that hold at least
+    ``FEW_CODES_ROWS`` distinct inputs, else 0; the largest spread of a
+    feature's reconstructions relative to the spread of its inputs (standard
+    deviations over the rows; features constant in the rows left out); and
+    whether the reconstructions are the same for every row.
+
+    A network whose units all died outputs a constant: its reconstructions
+    are no worse than the features' means, so the check on the error alone
+    let a learning rate of 0.3 leave the denoising, contractive and
+    variational kinds constant without a word. A blow-up can also kill the
+    decoder's units alone (lr=1 on the breast-cancer table: live codes, one
+    reconstruction for every row), leave the codes on a handful of points (6
+    for 200 rows, where a held-out row then scored far below a far outlier),
+    or a penalty flatten the reconstructions to a thousandth of the data's
+    spread; independent probes found each without a warning."""
     rows = x[:DIVERGENCE_ROWS]
     was_training = module.training
     module.eval()  # the codes of transform (a VAE's posterior mean)
     with torch.inference_mode():
         out = module(rows)
     module.train(was_training)
-    return (
-        out["z"].shape[1] if _constant_columns(out["z"]) else 0,
-        _constant_columns(out["x_hat"].reshape(len(rows), -1)),
-    )
+    z = out["z"].reshape(len(rows), -1)
+    x_hat = out["x_hat"].reshape(len(rows), -1).double()
+    n_codes = z.shape[1] if _constant_columns(z) else 0
+    points = 0
+    if not n_codes:
+        n_points = len(torch.unique(z, dim=0))
+        if n_points <= FEW_CODES and len(torch.unique(rows.reshape(len(rows), -1), dim=0)) >= (
+            FEW_CODES_ROWS
+        ):
+            points = n_points
+    inputs = rows.reshape(len(rows), -1).double()
+    observed = ~torch.isnan(inputs)
+    counts = observed.sum(dim=0).clamp(min=1)
+    means = torch.where(observed, inputs, 0.0).sum(dim=0) / counts
+    spread = (torch.where(observed, inputs - means, 0.0).square().sum(dim=0) / counts).sqrt()
+    varying = spread > COLLAPSE_TOLERANCE * means.abs().clamp(min=1.0)
+    flatness = math.inf
+    if varying.any():
+        flatness = float((x_hat.std(dim=0, correction=0)[varying] / spread[varying]).max())
+    return n_codes, points, flatness, _constant_columns(x_hat)
 
 
 def _constant_columns(values: torch.Tensor) -> bool:
@@ -472,6 +505,7 @@ def _check_not_diverged(
     x,
     before: tuple[float, float, float],
     lr: float,
+    flat_share: float = FLAT_SHARE,
 ) -> bool:
     """Raise a FloatingPointError when training made the reconstructions of
     the training rows ``DIVERGED_RATIO`` times worse than they were before it,
@@ -481,6 +515,10 @@ def _check_not_diverged(
     cannot get far from anything, so their loss is compared too: with the
     loss before training and with that of an output that knows nothing
     (probability 1/2 everywhere, log 2 above a perfect reconstruction).
+
+    Reconstructions whose spread is at most ``flat_share`` of the inputs'
+    in every feature are reported as flattened (0 reports only ones that
+    are the same for every row).
 
     Returns whether a ConvergenceWarning said that training failed (a
     collapse, or reconstructions worse than the means)."""
@@ -496,9 +534,10 @@ def _check_not_diverged(
     # A collapse of the codes first: its reconstructions may also be worse
     # than the means, and it is the more specific diagnosis. A decoder that
     # collapsed far from the means says so in the second message already.
-    n_codes, same_reconstructions = 0, False
+    n_codes, points, flatness, same = 0, 0, math.inf, False
     if variance > 0.0 and len(x) >= MIN_ROWS_FOR_FAILURE:
-        n_codes, same_reconstructions = _collapsed_codes(module, x)
+        n_codes, points, flatness, same = _collapsed_codes(module, x)
+    flat = same or flatness <= flat_share
     worse = after > FAILED_RATIO * reference > 0.0 and len(x) >= MIN_ROWS_FOR_FAILURE
     if n_codes:
         warn_caller(
@@ -517,7 +556,15 @@ def _check_not_diverged(
             f"learning rate than lr={lr}.",
             ConvergenceWarning,
         )
-    elif same_reconstructions:
+    elif points:
+        warn_caller(
+            f"The codes take only {points} distinct values on the first training rows "
+            "at the end of training (the network collapsed to a few points): transform "
+            "maps different rows to the same code, and the scores of new rows are "
+            f"unreliable. Try a lower learning rate than lr={lr}, or a smaller penalty.",
+            ConvergenceWarning,
+        )
+    elif same:
         warn_caller(
             "Every training row has the same reconstruction at the end of training "
             "(the decoder collapsed): inverse_transform returns one row whatever the "
@@ -525,7 +572,17 @@ def _check_not_diverged(
             f"learning rate than lr={lr}.",
             ConvergenceWarning,
         )
-    failed = bool(n_codes) or worse or same_reconstructions
+    elif flat:
+        warn_caller(
+            "The reconstructions of the training rows hardly vary at the end of training "
+            f"(in every feature, their spread is at most {flatness:.2g} times the rows' "
+            "own): the decoder, or a penalty, flattened them, so inverse_transform "
+            "returns nearly one row whatever the codes, and the scores rank rows by "
+            f"their distance from it. Try a lower learning rate than lr={lr}, or a "
+            "smaller penalty or weight_decay.",
+            ConvergenceWarning,
+        )
+    failed = bool(n_codes) or worse or bool(points) or flat
     uninformed = getattr(criterion, "uninformed", None)
     if uninformed is None:
         return failed
@@ -640,6 +697,11 @@ class BaseAutoEncoder(
     #: Whether nothing but the bottleneck keeps the network from copying its
     #: input, so that ``fit`` warns of as many codes as inputs or more.
     _bottleneck_only: bool = False
+
+    #: Reconstructions whose spread is at most this share of the inputs'
+    #: make ``fit`` warn that they were flattened (0: only ones that are the
+    #: same for every row); see :func:`_check_not_diverged`.
+    _flat_share: float = FLAT_SHARE
 
     #: What the scores and :meth:`sample` need beyond the scaling and
     #: ``offset_``, in a model file of any version (one from before the code
@@ -1324,7 +1386,9 @@ class BaseAutoEncoder(
             before = _reconstruction_error(module, criterion, x)
             with step_threads(module, net.batch_size, device), flush_denormals(device):
                 net.partial_fit(x, **epochs)
-            failed = _check_not_diverged(module, criterion, x, before, net.lr)
+            failed = _check_not_diverged(
+                module, criterion, x, before, net.lr, flat_share=self._flat_share
+            )
 
         # The clipping range of the encoder's input covers every row trained on.
         module.extend_input_range(x, reset=first)

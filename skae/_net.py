@@ -253,8 +253,9 @@ class HoldOutEarlyStopping(EarlyStopping):
             if epochs > 1:
                 warn_caller(
                     f"Early stopping kept the model of the first of {epochs} epochs: the "
-                    "held-out rows' loss never improved on it, so the model is hardly "
-                    "trained. Try a larger patience, or early_stopping=False.",
+                    "held-out rows' loss never improved on it. Unless the data have no "
+                    "structure to learn, the model is hardly trained: try a larger "
+                    "patience, or early_stopping=False.",
                     ConvergenceWarning,
                 )
         # Restored, the copies are the net's own weights again: kept, they

@@ -221,6 +221,10 @@ class VariationalAutoEncoder(BaseAutoEncoder):
     _auto_max_epochs = VARIATIONAL_MAX_EPOCHS
     # Its 200 epochs can memorise a small table of any width (see skae._sizing).
     _auto_early_stopping_features = 1
+    # A model of data without structure leaves its codes unused and
+    # reconstructs the means, as it should: only reconstructions that are
+    # the same for every row (a dead decoder) are a failure.
+    _flat_share = 0.0
     # Its decoder and prior score and sample.
     _scoring_attributes = ()
 

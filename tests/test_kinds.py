@@ -254,11 +254,12 @@ def test_some_dead_codes_are_not_reported_as_every_code_dead(blobs):
     codes = sae.transform(blobs)
     assert_array_equal(codes[:, 0], 0.0)
     assert (codes[:, 1:] > 0).any(axis=0).all()
-    assert _collapsed_codes(module, x) == (0, False)
+    assert _collapsed_codes(module, x)[:2] == (0, 0)
     with torch.no_grad():  # every code dead: that is reported
         encoder_out.weight.zero_()
         encoder_out.bias.fill_(-1.0)
-    assert _collapsed_codes(module, x) == (3, True)
+    assert _collapsed_codes(module, x)[0] == 3
+    assert _collapsed_codes(module, x)[3]
 
 
 @pytest.mark.parametrize("n_components", [2, 8])
@@ -338,6 +339,47 @@ def test_a_decoder_that_collapsed_is_reported(cls):
     assert (model.transform(X).std(axis=0) > 1e-3).all()
     X_back = model.inverse_transform(model.transform(X))
     assert_allclose(X_back, np.broadcast_to(X_back[0], X_back.shape))
+
+
+def _low_rank_table(seed: int = 0) -> np.ndarray:
+    """300 rows of 16 features from 3 factors, in their own units and offsets."""
+    rng = np.random.RandomState(seed)
+    weights = rng.randn(3, 16)
+    X = rng.randn(300, 3) @ weights + 0.1 * rng.randn(300, 16)
+    return X * rng.uniform(0.5, 5, 16) + rng.uniform(-10, 10, 16)
+
+
+def test_reconstructions_flattened_by_a_penalty_are_reported():
+    """Found by an independent probe: weight_decay=1 (and other penalties)
+    left reconstructions that vary by a thousandth of the data's spread or
+    less, no better than the means, without a word. A fit of one epoch,
+    whose reconstructions vary by about a hundredth, says nothing, nor does
+    a variational model (data without structure: reconstructing the means
+    is its optimum)."""
+    X = _low_rank_table()
+    with pytest.warns(ConvergenceWarning, match="reconstructions of the training rows hardly vary"):
+        flat = AutoEncoder(weight_decay=1.0, max_epochs=20, random_state=0).fit(X)
+    back = flat.inverse_transform(flat.transform(X))
+    assert (back.std(axis=0) < 1e-3 * X.std(axis=0)).all()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        AutoEncoder(max_epochs=1, random_state=0).fit(X)
+        AutoEncoder(max_epochs=20, random_state=0).fit(X)
+        noise = np.random.RandomState(1).normal(size=(300, 5))
+        VariationalAutoEncoder(max_epochs=20, early_stopping=False, random_state=0).fit(noise)
+
+
+def test_codes_collapsed_to_a_few_points_are_reported():
+    """Found by an independent probe: lr=1 with gelu left the 200 training
+    rows of the convolutional kind on 6 distinct codes, a held-out row then
+    scored far below a far outlier, and fit said nothing."""
+    X = _low_rank_table()[np.random.RandomState(1).permutation(300)[100:]]
+    model = ConvolutionalAutoEncoder(
+        activation="gelu", lr=1.0, max_epochs=20, image_shape=(1, 4, 4), random_state=0
+    )
+    with pytest.warns(ConvergenceWarning, match="codes take only [2-8] distinct values"):
+        model.fit(X)
+    assert len(np.unique(model.transform(X), axis=0)) <= 8
 
 
 def test_a_learning_rate_that_kills_every_unit_is_reported():
