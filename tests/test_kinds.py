@@ -341,7 +341,7 @@ def test_a_decoder_that_collapsed_is_reported(cls):
     assert_allclose(X_back, np.broadcast_to(X_back[0], X_back.shape))
 
 
-def _low_rank_table(seed: int = 0) -> np.ndarray:
+def _factor_table(seed: int = 0) -> np.ndarray:
     """300 rows of 16 features from 3 factors, in their own units and offsets."""
     rng = np.random.RandomState(seed)
     weights = rng.randn(3, 16)
@@ -356,7 +356,7 @@ def test_reconstructions_flattened_by_a_penalty_are_reported():
     whose reconstructions vary by about a hundredth, says nothing, nor does
     a variational model (data without structure: reconstructing the means
     is its optimum)."""
-    X = _low_rank_table()
+    X = _factor_table()
     with pytest.warns(ConvergenceWarning, match="reconstructions of the training rows hardly vary"):
         flat = AutoEncoder(weight_decay=1.0, max_epochs=20, random_state=0).fit(X)
     back = flat.inverse_transform(flat.transform(X))
@@ -373,7 +373,7 @@ def test_codes_collapsed_to_a_few_points_are_reported():
     """Found by an independent probe: lr=1 with gelu left the 200 training
     rows of the convolutional kind on 6 distinct codes, a held-out row then
     scored far below a far outlier, and fit said nothing."""
-    X = _low_rank_table()[np.random.RandomState(1).permutation(300)[100:]]
+    X = _factor_table()[np.random.RandomState(1).permutation(300)[100:]]
     model = ConvolutionalAutoEncoder(
         activation="gelu", lr=1.0, max_epochs=20, image_shape=(1, 4, 4), random_state=0
     )
