@@ -1517,16 +1517,28 @@ def test_a_model_joblib_loaded_with_mmap_continues_training_without_warnings(tmp
     """Found by an independent probe: joblib.load(mmap_mode="r") gives
     read-only fitted arrays, and partial_fit handed them to torch, which
     warned of undefined behaviour (the code density's bound, the held-out
-    rows of a warm start). They are copied now."""
-    joblib = pytest.importorskip("joblib")
-    X = np.random.RandomState(0).normal(size=(400, 5))
-    X[::7, 2] = np.nan
-    path = tmp_path / "model.joblib"
-    joblib.dump(AutoEncoder(max_epochs=2, early_stopping=True, random_state=0).fit(X), path)
-    loaded = joblib.load(path, mmap_mode="r")
-    assert not loaded.code_mean_.flags.writeable
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", UserWarning)
-        loaded.partial_fit(X[:300])
-        loaded.set_params(warm_start=True).fit(X)
-    assert np.isfinite(loaded.score_samples(X)).all()
+    rows of a warm start). They are copied now. In a fresh process: torch
+    gives that warning once per process, and another test may have had it."""
+    import subprocess
+    import sys
+
+    script = f"""
+import warnings
+import joblib
+import numpy as np
+from skae import AutoEncoder
+X = np.random.RandomState(0).normal(size=(400, 5))
+X[::7, 2] = np.nan
+path = {str(tmp_path / "model.joblib")!r}
+joblib.dump(AutoEncoder(max_epochs=2, early_stopping=True, random_state=0).fit(X), path)
+loaded = joblib.load(path, mmap_mode="r")
+assert not loaded.code_mean_.flags.writeable
+warnings.simplefilter("error", UserWarning)
+loaded.partial_fit(X[:300])
+loaded.set_params(warm_start=True).fit(X)
+assert np.isfinite(loaded.score_samples(X)).all()
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
