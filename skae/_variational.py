@@ -52,11 +52,16 @@ def _fixed_draws(n_draws: int, n_components: int) -> torch.Tensor:
     """
     from scipy.stats import norm, qmc
 
-    with warnings.catch_warnings():
-        # Sobol's balance wants a power of 2 of points; any K is still far
-        # more even than independent draws.
-        warnings.simplefilter("ignore", UserWarning)
-        u = qmc.Sobol(d=n_components, scramble=True, seed=0).random(n_draws)
+    if n_components > qmc.Sobol.MAXDIM:
+        # Beyond the dimensions Sobol's directions are tabulated for: plain
+        # independent draws.
+        u = np.random.RandomState(0).uniform(size=(n_draws, n_components))
+    else:
+        with warnings.catch_warnings():
+            # Sobol's balance wants a power of 2 of points; any K is still
+            # far more even than independent draws.
+            warnings.simplefilter("ignore", UserWarning)
+            u = qmc.Sobol(d=n_components, scramble=True, seed=0).random(n_draws)
     # Scrambled points are never 0 or 1 in practice; clipped all the same,
     # as the quantile function is infinite there.
     tiny = np.finfo(np.float32).tiny
