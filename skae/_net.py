@@ -249,8 +249,10 @@ class HoldOutEarlyStopping(EarlyStopping):
             # kept is that of one epoch. A variational fit stopped in the
             # plateau before its codes are used (a probe: 1 seed in 8 with
             # one code, no better than a fair coin per feature) without a word.
+            # Only a fit that stopped (patience ran out): a fit of 2 epochs
+            # whose second did not improve is too short to say anything.
             epochs = len(net.history) - self.first_epoch_ + 1
-            if epochs > 1:
+            if epochs > self.patience:
                 warn_caller(
                     f"Early stopping kept the model of the first of {epochs} epochs: the "
                     "held-out rows' loss never improved on it. Unless the data have no "

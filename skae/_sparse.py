@@ -29,6 +29,9 @@ SILENT_SHARE = 0.3
 #: reconstructs no better than the means, and can have fewer live entries
 #: than that at its start: it has revived no code.)
 MEANS_SHARE = 0.99
+#: ... in a fit of this many epochs or more: after 2 epochs a healthy model
+#: can have revived a code and still reconstruct no better than the means.
+SILENT_EPOCHS = 5
 
 
 class ReviveDeadCodes(Callback):
@@ -76,7 +79,12 @@ class ReviveDeadCodes(Callback):
         model reconstructed nothing."""
         X = getattr(X, "X", X)
         revived = [row.get("revived_codes", 0) for row in net.history]
-        if not isinstance(X, torch.Tensor) or len(X) == 0 or not any(revived):
+        if (
+            not isinstance(X, torch.Tensor)
+            or len(X) == 0
+            or len(revived) < SILENT_EPOCHS
+            or not any(revived)
+        ):
             return
         module = net.unwrapped(net.module_)
         rows = X[: self.rows]
@@ -183,9 +191,10 @@ class SparseAutoEncoder(BaseAutoEncoder):
     strong a penalty or too high a learning rate kills every code again
     within an epoch, and ``fit`` then warns (a ``ConvergenceWarning``): that
     the network collapsed when every code is dead at the end, or that the
-    penalty silenced the codes when codes died during training, they are
-    non-zero on under 30% of the training rows' entries at its end, and the
-    reconstructions are no better than the features' means. The KL penalty
+    penalty silenced the codes when, in a fit of 5 epochs or more, codes died
+    during training, they are non-zero on under 30% of the training rows'
+    entries at its end, and the median row is reconstructed no better than
+    by the features' means. The KL penalty
     keeps sigmoid codes alive at their target rate, so a weight that wins
     over the reconstruction there is not detected: check that the
     ``train_reconstruction`` column of ``net_.history`` fell over the epochs.
