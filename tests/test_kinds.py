@@ -534,6 +534,14 @@ def test_the_importance_weighted_bound_matches_an_independent_computation():
     assert bound.mean() > elbo.mean()
 
 
+def _binary_mixture(n_rows: int, rng: np.random.RandomState) -> np.ndarray:
+    """Rows of 12 binary features from three groups: mostly the first six on,
+    mostly the last six on, or fair coins (weights 0.4, 0.4, 0.2)."""
+    centres = np.array([[0.9] * 6 + [0.1] * 6, [0.1] * 6 + [0.9] * 6, [0.5] * 12])
+    pick = rng.choice(3, size=n_rows, p=[0.4, 0.4, 0.2])
+    return (rng.uniform(size=(n_rows, 12)) < centres[pick]).astype(float)
+
+
 def test_the_importance_weighted_bound_stays_near_the_exact_log_likelihood():
     """Found by an independent probe: the K draws shared by every row were
     independent normal draws, and one far draw (the 200th) lifted the mean
@@ -541,13 +549,7 @@ def test_the_importance_weighted_bound_stays_near_the_exact_log_likelihood():
     at K = 199 and 201. With 2 codes the exact value is a sum over a grid of
     codes; the bound of the even (Sobol) draws stays near it and smooth in K."""
     rng = np.random.RandomState(0)
-    centres = np.array([[0.9] * 6 + [0.1] * 6, [0.1] * 6 + [0.9] * 6, [0.5] * 12])
-
-    def draw(n):
-        pick = rng.choice(3, size=n, p=[0.4, 0.4, 0.2])
-        return (rng.uniform(size=(n, 12)) < centres[pick]).astype(float)
-
-    X, rows = draw(300), draw(100)
+    X, rows = _binary_mixture(300, rng), _binary_mixture(100, rng)
     vae = VariationalAutoEncoder(
         n_components=2,
         loss="binary_crossentropy",
@@ -576,9 +578,7 @@ def test_early_stopping_that_keeps_the_first_epoch_warns():
     first epoch's model (no better than a fair coin per feature) and said
     nothing. It warns now; a fit whose best epoch is a later one does not."""
     rng = np.random.RandomState(0)
-    centres = np.array([[0.9] * 6 + [0.1] * 6, [0.1] * 6 + [0.9] * 6, [0.5] * 12])
-    pick = rng.choice(3, size=600, p=[0.4, 0.4, 0.2])
-    X = (rng.uniform(size=(600, 12)) < centres[pick]).astype(float)
+    X = _binary_mixture(600, rng)
     stuck = VariationalAutoEncoder(n_components=1, loss="binary_crossentropy", random_state=0)
     with pytest.warns(ConvergenceWarning, match="kept the model of the first of 11 epochs"):
         stuck.fit(X)
