@@ -466,15 +466,14 @@ def _flatness(rows: torch.Tensor, x_hat: torch.Tensor) -> float:
     return float((x_hat.std(dim=0, correction=0)[varying] / spread[varying]).max())
 
 
-def _collapsed_codes(module: torch.nn.Module, x) -> tuple[int, int, float, bool]:
+def _collapsed_codes(module: torch.nn.Module, x) -> tuple[int, int, bool]:
     """How far the network collapsed on the first ``DIVERGENCE_ROWS`` rows of
     the scaled ``x``: the number of codes when every code takes one value
     (within float32 rounding) on all of them, else 0; the number of distinct
     codes when they are at most ``FEW_CODES`` for rows that hold at least
-    ``FEW_CODES_ROWS`` distinct inputs, else 0; the largest spread of a
-    feature's reconstructions relative to the spread of its inputs (standard
-    deviations over the rows: :func:`_flatness`); and whether the
-    reconstructions are the same for every row.
+    ``FEW_CODES_ROWS`` distinct inputs, else 0; and whether the
+    reconstructions are the same for every row (how flat they are otherwise
+    comes with the error, :func:`_reconstruction_error`).
 
     A network whose units all died outputs a constant: its reconstructions
     are no worse than the features' means, so the check on the error alone
@@ -492,7 +491,6 @@ def _collapsed_codes(module: torch.nn.Module, x) -> tuple[int, int, float, bool]
         out = module(rows)
     module.train(was_training)
     z = out["z"].reshape(len(rows), -1)
-    x_hat = out["x_hat"].reshape(len(rows), -1).double()
     n_codes = z.shape[1] if _constant_columns(z) else 0
     points = 0
     if not n_codes:
@@ -501,7 +499,7 @@ def _collapsed_codes(module: torch.nn.Module, x) -> tuple[int, int, float, bool]
             FEW_CODES_ROWS
         ):
             points = n_points
-    return n_codes, points, _flatness(rows, x_hat), _constant_columns(x_hat)
+    return n_codes, points, _constant_columns(out["x_hat"].reshape(len(rows), -1))
 
 
 def _constant_columns(values: torch.Tensor) -> bool:
@@ -539,7 +537,7 @@ def _check_not_diverged(
 
     Returns whether a ConvergenceWarning said that training failed (a
     collapse, or reconstructions worse than the means)."""
-    after, variance, excess, _ = _reconstruction_error(module, criterion, x)
+    after, variance, excess, flatness = _reconstruction_error(module, criterion, x)
     reference = max(before[0], variance)
     if not math.isfinite(after) or after > DIVERGED_RATIO * reference > 0.0:
         raise FloatingPointError(
@@ -551,10 +549,10 @@ def _check_not_diverged(
     # A collapse of the codes first: its reconstructions may also be worse
     # than the means, and it is the more specific diagnosis. A decoder that
     # collapsed far from the means says so in the second message already.
-    n_codes, points, flatness, same = 0, 0, math.inf, False
+    n_codes, points, same, flat = 0, 0, False, False
     if variance > 0.0 and len(x) >= MIN_ROWS_FOR_FAILURE:
-        n_codes, points, flatness, same = _collapsed_codes(module, x)
-    flat = same or flatness <= min(flat_share, before[3] / FLATTENED)
+        n_codes, points, same = _collapsed_codes(module, x)
+        flat = same or flatness <= min(flat_share, before[3] / FLATTENED)
     worse = after > FAILED_RATIO * reference > 0.0 and len(x) >= MIN_ROWS_FOR_FAILURE
     if n_codes:
         warn_caller(
