@@ -564,14 +564,20 @@ class InputSide:
         self._numeric_kinds = encoding.numeric_kinds
 
     def _fit_column_labels(self, X) -> None:
-        """Keep a DataFrame's integer column labels (``_column_labels``).
+        """Keep a DataFrame's integer column labels (``_column_labels``), and
+        the text of labels of other types (``_column_label_text``: floats,
+        tuples of a MultiIndex, dates).
 
         scikit-learn keeps string column names only (``feature_names_in_``)
-        and checks them at predict time; integer labels are kept too, for
-        the same check (:meth:`_check_column_labels`) and for the DataFrames
-        that ``inverse_transform`` and ``sample`` return.
+        and checks them at predict time; the others are kept too, for the
+        same check (:meth:`_check_column_labels`), and integer labels for
+        the DataFrames that ``inverse_transform`` and ``sample`` return.
         """
         labels = list(getattr(X, "columns", []))
+        if labels and not all(isinstance(label, str | Integral) for label in labels):
+            self._column_label_text = np.array([str(label) for label in labels], dtype=object)
+        elif hasattr(self, "_column_label_text"):
+            del self._column_label_text
         kept = None
         if labels and all(
             isinstance(label, Integral) and not isinstance(label, bool | np.bool_)
@@ -588,19 +594,22 @@ class InputSide:
             del self._column_labels
 
     def _check_column_labels(self, X) -> None:
-        """Refuse a DataFrame whose integer column labels are not the fit's,
+        """Refuse a DataFrame whose column labels other than strings are not the fit's,
         in the fit's order, as scikit-learn refuses string names that are
         not: its columns would be read as other features, silently."""
-        fitted = getattr(self, "_column_labels", None)
         labels = list(getattr(X, "columns", []))
+        fitted = getattr(self, "_column_labels", None)
+        if fitted is None:
+            fitted = getattr(self, "_column_label_text", None)
+            labels = [str(label) for label in labels]
         if fitted is None or len(labels) != len(fitted):
             # Another number of columns: validate_data says so.
             return
         known = fitted.tolist()
-        if labels == known or not all(isinstance(label, Integral) for label in labels):
+        if labels == known or all(isinstance(label, str) for label in getattr(X, "columns", [])):
             # The fit's labels; or string names, of which scikit-learn warns.
             return
-        if sorted(labels) == sorted(known):
+        if sorted(map(str, labels)) == sorted(map(str, known)):
             detail = "The columns are the same but in another order: reorder them as at fit."
         else:
             seen = set(known)

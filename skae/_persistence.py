@@ -29,7 +29,6 @@ import math
 import os
 import secrets
 import stat
-import warnings
 import zipfile
 import zlib
 from collections.abc import Callable
@@ -72,6 +71,7 @@ _PRIVATE_STATE = {
     "_numeric_kinds",
     "_unseen_nats",
     "_column_labels",
+    "_column_label_text",
     "_network",
     "_statistics_rows",
     "_rows_since_density",
@@ -331,10 +331,8 @@ def _build(
     if device is not None:
         params["device"] = device
     elif params.get("device") == "cuda" and not torch.cuda.is_available():
-        warnings.warn(
+        warn_caller(
             f"{path} was saved with device='cuda', but torch sees no GPU here: loading on the CPU.",
-            UserWarning,
-            stacklevel=2,
         )
         params["device"] = "cpu"
     try:
@@ -477,18 +475,14 @@ def _params_as_json(estimator: Any) -> dict:
     with a warning for each."""
     params = estimator.get_params(deep=False)
     if params.get("callbacks"):
-        warnings.warn(
+        warn_caller(
             "Callbacks are code and are not saved: the loaded model has callbacks=None.",
-            UserWarning,
-            stacklevel=4,
         )
     params["callbacks"] = None
     if params.get("accelerator") is not None:
-        warnings.warn(
+        warn_caller(
             "The accelerator belongs to the training run and is not saved: the loaded "
             "model has accelerator=None.",
-            UserWarning,
-            stacklevel=4,
         )
         params["accelerator"] = None
     # It only matters for a refit; the fitted seeds are saved separately.
@@ -767,6 +761,13 @@ def _check_scalars(estimator: Any, path: str | os.PathLike) -> None:
         and labels.shape == (getattr(estimator, "n_features_in_", -1),)
     ):
         raise ValueError(f"{path}: _column_labels must be one integer per input column.")
+    text = getattr(estimator, "_column_label_text", None)
+    if text is not None and not (
+        isinstance(text, np.ndarray)
+        and text.shape == (getattr(estimator, "n_features_in_", -1),)
+        and all(isinstance(label, str) for label in text)
+    ):
+        raise ValueError(f"{path}: _column_label_text must be one string per input column.")
 
 
 def _check_arrays(estimator: Any, path: str | os.PathLike) -> None:
@@ -1165,11 +1166,9 @@ def _history_as_json(history: History) -> list:
 
     rows = [as_json(row, "") for row in history.to_list()]
     if left_out:
-        warnings.warn(
+        warn_caller(
             f"net_.history holds values that are not JSON under {sorted(left_out)} (from a "
             "callback?); they are not saved, the rest of the history is.",
-            UserWarning,
-            stacklevel=3,
         )
     return [row for row in rows if row is not _LEFT_OUT]
 

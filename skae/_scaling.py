@@ -63,6 +63,8 @@ import warnings
 import numpy as np
 import torch
 
+from ._warnings import warn_caller
+
 #: Rows per block when summing squared deviations (bounds the float64 copy).
 BLOCK_ROWS = 4096
 #: ``scaling="auto"``: the encoder sees a feature whose standard deviation is
@@ -362,12 +364,9 @@ def _warn_never_observed(observed: np.ndarray, consequence: str, names=None) -> 
         never = list(dict.fromkeys(np.asarray(names, dtype=object)[never].tolist()))
     else:
         never = never.tolist()
-    warnings.warn(
-        f"Features {never} have no observed value in the "
-        f"data the scaling is fitted on: {consequence}, and stay so for every later "
-        "partial_fit.",
-        UserWarning,
-        stacklevel=3,
+    warn_caller(
+        f"Features {never} have no observed value in the data the scaling is fitted on: "
+        f"{consequence}, and stay so until the next fit (partial_fit does not change it)."
     )
 
 

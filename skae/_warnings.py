@@ -18,6 +18,9 @@ _ENGINE = os.path.dirname(os.path.abspath(skorch.__file__)) + os.sep
 _WRAPPERS = tuple(
     os.path.join("sklearn", *parts) for parts in (("base.py",), ("utils", "_set_output.py"))
 )
+#: Their frames passed through: the wrappers, and the mixins' ``fit_transform``
+#: and ``fit_predict``, which are the estimator's own methods.
+_PASSED = ("wrapper", "wrapped", "fit_transform", "fit_predict")
 
 
 def warn_caller(message: str, category: type[Warning] = UserWarning) -> None:
@@ -32,10 +35,7 @@ def warn_caller(message: str, category: type[Warning] = UserWarning) -> None:
     frame, level = sys._getframe(1), 2
     while frame is not None and (
         frame.f_code.co_filename.startswith((PACKAGE, _ENGINE))
-        or (
-            frame.f_code.co_name in ("wrapper", "wrapped")
-            and frame.f_code.co_filename.endswith(_WRAPPERS)
-        )
+        or (frame.f_code.co_name in _PASSED and frame.f_code.co_filename.endswith(_WRAPPERS))
     ):
         frame, level = frame.f_back, level + 1
     warnings.warn(message, category, stacklevel=level)

@@ -291,6 +291,24 @@ def test_the_warning_of_an_empty_row_points_at_the_callers_line():
         assert [w.filename for w in record] == [__file__], method
 
 
+def test_the_warning_of_a_column_never_observed_points_at_the_callers_line():
+    """Probe finding: raised with a fixed stacklevel in the scaling, it pointed
+    into skae from every fit, and through the imputer's fit_transform."""
+    X = np.random.RandomState(0).normal(size=(50, 3))
+    X[:, 1] = np.nan
+    calls = {
+        "fit": lambda: AutoEncoder(max_epochs=1, random_state=0).fit(X),
+        "fit_predict": lambda: AutoEncoder(max_epochs=1, random_state=0).fit_predict(X),
+        "imputer.fit_transform": lambda: AutoEncoderImputer(
+            AutoEncoder(max_epochs=1, random_state=0)
+        ).fit_transform(X),
+    }
+    for name, call in calls.items():
+        with pytest.warns(UserWarning, match=r"Features \[1\] have no observed value") as record:
+            call()
+        assert {w.filename for w in record} == {__file__}, name
+
+
 def test_data_with_nothing_observed(make_estimator):
     """Nothing to fit on; nothing to score; nothing to refresh the statistics with."""
     X = np.random.RandomState(0).normal(size=(300, 4))
