@@ -354,6 +354,7 @@ def check_no_temporal_columns(
     otherwise)."""
     dtypes = getattr(X, "dtypes", None)
     if dtypes is None or not hasattr(dtypes, "items"):
+        _check_no_temporal_array(X)
         return
     if categorical is not None and len(categorical) != len(dtypes):
         # Not the fitted columns: the check of the names and their number
@@ -376,6 +377,62 @@ def check_no_temporal_columns(
             "nor categories: convert them first (seconds since a date, say, or the hour and "
             "the weekday as categories), or drop them."
         )
+
+
+def _check_no_temporal_array(X) -> None:
+    """Refuse a numpy array of dates or time spans (``datetime64``,
+    ``timedelta64``, or such objects), as their DataFrame columns are
+    refused: read as numbers they were nanosecond counts."""
+    import pandas as pd
+
+    dtype = getattr(X, "dtype", None)
+    if not isinstance(X, np.ndarray) or dtype is None:
+        return
+    if dtype.kind in "mM" or (
+        dtype.kind == "O" and pd.api.types.infer_dtype(X.ravel(), skipna=True) in _TEMPORAL_INFERRED
+    ):
+        raise ValueError(
+            "X holds dates, times or time spans, which are neither numbers nor categories: "
+            "convert them first (seconds since a date, say), or drop them."
+        )
+
+
+def check_no_complex_columns(X, categorical: np.ndarray | None) -> None:
+    """Refuse, naming them, the ``object`` columns of a DataFrame ``X`` that
+    hold complex numbers (and numbers only) and are not among its
+    ``categorical`` ones, as scikit-learn refuses a complex array: taken for
+    categories, each value was one, and every new row an outlier."""
+    dtypes = getattr(X, "dtypes", None)
+    if dtypes is None or not hasattr(dtypes, "items"):
+        return
+    if categorical is not None and len(categorical) != len(dtypes):
+        return
+    named = [
+        name
+        for j, (name, dtype) in enumerate(dtypes.items())
+        if (categorical is None or not categorical[j])
+        and _dtype_kind(dtype) == "object"
+        and _holds_complex_numbers(X.iloc[:, j])
+    ]
+    if named:
+        raise ValueError(
+            f"Complex data not supported: the columns {named} hold complex numbers. "
+            "Split them into their real and imaginary parts (or their modulus), or drop them."
+        )
+
+
+def _holds_complex_numbers(column) -> bool:
+    """Whether an ``object`` column holds numbers only (missing entries
+    aside), one of them complex at least."""
+    import pandas as pd
+
+    if pd.api.types.infer_dtype(column, skipna=True) not in ("complex", "mixed"):
+        return False
+    values = np.asarray(column, dtype=object)
+    values = values[~_is_missing(values)]
+    return any(isinstance(v, complex | np.complexfloating) for v in values) and all(
+        isinstance(v, numbers.Number) and not isinstance(v, bool | np.bool_) for v in values
+    )
 
 
 #: An object or string column taken as categorical is flagged when at least
@@ -401,9 +458,11 @@ def warn_numbers_as_categories(X, mask: np.ndarray, categorical_features) -> Non
         if len(present) == 0:
             continue
         as_numbers = pd.to_numeric(present.astype(object), errors="coerce")
-        numbers = int(as_numbers.notna().sum())
+        # A bool is no number here (numbers_only says so), though pandas converts it.
+        is_number = as_numbers.notna() & ~present.map(lambda v: isinstance(v, bool | np.bool_))
+        numbers = int(is_number.sum())
         if numbers < len(present) and numbers >= MOSTLY_NUMBERS * len(present):
-            others = present[as_numbers.isna()].astype(str).unique()[:3].tolist()
+            others = present[~is_number].astype(str).unique()[:3].tolist()
             flagged.append(f"{X.columns[j]!r} ({numbers:,} of {len(present):,}; also {others})")
     if flagged:
         warn_caller(

@@ -25,6 +25,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from ._categorical import (
     CategoricalEncoding,
     CodedRows,
+    check_no_complex_columns,
     check_no_temporal_columns,
     object_numbers_as_float,
     resolve_categorical,
@@ -402,6 +403,7 @@ class InputSide:
             if hasattr(X, "dtypes") and len(getattr(X, "shape", ())) == 2:
                 numeric = np.ones(X.shape[1], bool) if fitted is None else ~fitted
             check_no_temporal_columns(X, named, numeric)
+            check_no_complex_columns(X, named)
         encoding = self._encoding()
         if encoding is None:
             is_frame = hasattr(getattr(X, "dtypes", None), "items")

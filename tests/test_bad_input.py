@@ -784,6 +784,32 @@ def test_a_date_column_is_refused_by_name(column, with_category):
         fitted.predict(X.assign(when=pd.Categorical(column)))
 
 
+@pytest.mark.parametrize("kind", ["datetime64[ns]", "timedelta64[s]", "object"])
+def test_an_array_of_dates_is_refused_as_their_columns_are(kind):
+    """Probe finding: refused by name as DataFrame columns, the same dates as
+    a numpy array were fitted as nanosecond counts (mean_ about 1.6e18)."""
+    import datetime
+
+    days = np.arange(80).reshape(40, 2)
+    if kind == "object":
+        X = np.array(
+            [
+                [datetime.datetime(2020, 1, 1) + datetime.timedelta(days=int(d)) for d in row]
+                for row in days
+            ],
+            dtype=object,
+        )
+    else:
+        X = days.astype(kind)
+    match = "X holds dates, times or time spans"
+    for est in (AutoEncoder(max_epochs=1), AutoEncoderImputer(AutoEncoder(max_epochs=1))):
+        with pytest.raises(ValueError, match=match):
+            est.fit(X)
+    fitted = AutoEncoder(max_epochs=1, random_state=0).fit(days.astype(float))
+    with pytest.raises(ValueError, match=match):
+        fitted.score_samples(X)
+
+
 def test_a_category_or_dictionary_of_dates_is_refused_where_numbers_are_expected():
     """A category of date objects and a pyarrow dictionary of dates gave
     float()'s TypeError, naming no column."""

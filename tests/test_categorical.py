@@ -1506,6 +1506,39 @@ def test_a_column_of_numbers_but_for_a_stray_value_is_flagged():
         AutoEncoder(max_epochs=1, random_state=0).fit(frame)
 
 
+def test_a_column_of_numbers_but_for_stray_bools_is_flagged():
+    """Probe finding: pandas converts a bool to a number, so integers with a
+    few Python bools became categorical without the warning."""
+    rng = np.random.RandomState(0)
+    column = pd.Series(list(rng.randint(0, 100, size=60)), dtype=object)
+    column[[3, 7]] = [True, False]
+    frame = pd.DataFrame({"x": rng.normal(size=60), "z": column})
+    with pytest.warns(UserWarning, match=r"'z' \(58 of 60; also \['True', 'False'\]\)"):
+        model = AutoEncoder(max_epochs=1, random_state=0).fit(frame)
+    assert list(model.is_categorical_) == [False, True]
+
+
+@pytest.mark.parametrize("imaginary", [1.0, 0.0])
+def test_an_object_column_of_complex_numbers_is_refused_by_name(imaginary):
+    """Probe finding: refused as a complex array, the same values as objects
+    were taken for categories (one per row) and every new row scored as an
+    unseen one."""
+    rng = np.random.RandomState(0)
+    values = rng.normal(size=60) + 1j * imaginary * rng.normal(size=60)
+    frame = pd.DataFrame({"x": rng.normal(size=60), "z": pd.Series(values, dtype=object)})
+    frame.loc[4, "z"] = None  # missing entries aside
+    match = r"Complex data not supported: the columns \['z'\]"
+    for est in (AutoEncoder(max_epochs=1), AutoEncoderImputer(AutoEncoder(max_epochs=1))):
+        with pytest.raises(ValueError, match=match):
+            est.fit(frame)
+    fitted = AutoEncoder(max_epochs=1, random_state=0).fit(frame.assign(z=1.0))
+    with pytest.raises(ValueError, match=match):
+        fitted.score_samples(frame)
+    # Named categorical, the values are categories: the user said so.
+    named = AutoEncoder(max_epochs=1, random_state=0, categorical_features=["z"]).fit(frame)
+    assert list(named.is_categorical_) == [False, True]
+
+
 def test_the_frequencies_of_a_half_missing_column_are_over_its_observed_rows():
     """Mutation audit: a categorical column missing in half of the rows gets
     the frequencies of its observed rows as mean_ (summing to 1), not counts
