@@ -326,11 +326,12 @@ ATTRIBUTES = """\
         constant a million times a typical feature's). Not set by the
         variational kind.
     noise_variance_ : float
-        Mean squared error of the training reconstructions, in the units of
-        ``X`` (at least 1e-6 times the mean of ``scale_ ** 2``): the variance
-        of the Gaussian observation model of :meth:`score`, which uses its
-        logarithm, so that data whose variance float64 cannot hold (units of
-        1e-165: ``noise_variance_`` is then 0) still get a finite score.
+        Mean squared error of the training reconstructions over their
+        observed entries, in the units of ``X`` (at least 1e-6 times the mean
+        of ``scale_ ** 2``): the least variance of the Gaussian observation
+        model of :meth:`score`, which uses its logarithm, so that data whose
+        variance float64 cannot hold (units of 1e-165: ``noise_variance_`` is
+        then 0) still get a finite score.
         (Data in units of about 1e152 and more are refused at fit, as too
         large to standardise.) Not set by the variational kind, whose decoder is its
         own observation model.

@@ -208,7 +208,8 @@ class InputSide:
         if reset:
             self._input_image_shape = None
             self._check_image_shape()
-        if self.architecture == "conv" and isinstance(X, (list, tuple)):
+        conv = (self.architecture if reset else self._fitted_architecture()) == "conv"
+        if conv and isinstance(X, (list, tuple)):
             # Nested lists of images are images too, as arrays are.
             try:
                 X = np.asarray(X)
@@ -218,7 +219,7 @@ class InputSide:
                     "give rows of flattened images (n_samples, n_pixels) or images "
                     "(n_samples, channels, height, width)."
                 ) from exc
-        if self.architecture == "conv" and getattr(X, "ndim", None) == 4:
+        if conv and getattr(X, "ndim", None) == 4:
             images = tuple(int(v) for v in X.shape[1:])
             shape = self.image_shape if reset else getattr(self, "image_shape_", None)
             if shape is not None and images != tuple(shape):
@@ -230,7 +231,7 @@ class InputSide:
             # Explicit sizes: an empty array then reaches scikit-learn's check.
             return X.reshape(len(X), int(np.prod(images)))
         ndim = getattr(X, "ndim", None)
-        if self.architecture == "conv" and ndim is not None and ndim not in (1, 2, 4):
+        if conv and ndim is not None and ndim not in (1, 2, 4):
             # scikit-learn's own message would say only 2-D is accepted.
             raise ValueError(
                 f"Found array with dim {ndim}. {type(self).__name__} with "

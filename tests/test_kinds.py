@@ -776,6 +776,23 @@ def test_a_four_dimensional_array_gives_its_own_image_shape(kind):
         model.transform(images[:0].reshape(0, 1, 15, 7))
 
 
+def test_the_input_checks_follow_the_fitted_architecture():
+    """Probe finding: after set_params(architecture=...), predict-time checks
+    read the new value: a conv model refused its own 4-D images, and a dense
+    model took 4-D arrays, flattened, into its dense network."""
+    images = np.random.RandomState(0).rand(30, 1, 4, 4)
+    rows = images.reshape(30, 16)
+    conv = ConvolutionalAutoEncoder(n_components=2, max_epochs=1, random_state=0).fit(images)
+    codes = conv.transform(images)
+    conv.set_params(architecture="dense")
+    assert_array_equal(conv.transform(images), codes)
+    assert_array_equal(conv.transform(rows), codes)
+    dense = AutoEncoder(n_components=2, max_epochs=1, random_state=0).fit(rows)
+    dense.set_params(architecture="conv")
+    with pytest.raises(ValueError, match="dim 4"):
+        dense.transform(images)
+
+
 def test_warm_start_refuses_a_changed_image_shape():
     X = np.random.RandomState(0).rand(30, 105)
     conv = ConvolutionalAutoEncoder(

@@ -344,3 +344,43 @@ def test_a_working_memory_of_nan_scores_in_the_largest_batches():
     with config_context(working_memory=float("nan")):
         assert est._inference_rows() == INFERENCE_BATCH_SIZE
         np.testing.assert_array_equal(est.score_samples(X), scores)
+
+
+def test_the_training_errors_are_kept_only_within_a_share_of_working_memory(monkeypatch):
+    """Probe finding: the per-feature errors of every training row were kept
+    (a float32 buffer the size of X, which tracemalloc does not see) up to
+    the whole working_memory, on top of the scaled copy: 2.5 times X at the
+    peak of a fit. Beyond KEPT_ERRORS_SHARE of it, a second pass recomputes
+    them, to the same statistics."""
+    import torch
+    from sklearn import config_context
+
+    import skae._base
+
+    rng = np.random.RandomState(0)
+    rows = rng.normal(size=(3000, 6)).astype(np.float32)
+    allocated = []
+    empty = torch.empty
+
+    def recording_empty(*shape, **kwargs):
+        if len(shape) == 1 and isinstance(shape[0], tuple | list | torch.Size):
+            shape = tuple(shape[0])
+        allocated.append(tuple(shape))
+        return empty(*shape, **kwargs)
+
+    monkeypatch.setattr(skae._base.torch, "empty", recording_empty)
+    params = dict(max_epochs=2, early_stopping=False, random_state=0)
+    # The errors take 72 kB: within the share of 2 MiB, not of 1 MiB.
+    fits = {}
+    for working_memory, kept in ((2.0, True), (1.0, False)):
+        allocated.clear()
+        with config_context(working_memory=working_memory):
+            fits[kept] = AutoEncoder(**params).fit(rows)
+        assert ((3000, 6) in allocated) is kept
+    assert (
+        skae._base.KEPT_ERRORS_SHARE * 2 * 2**20
+        >= rows.nbytes
+        > skae._base.KEPT_ERRORS_SHARE * 2**20
+    )
+    np.testing.assert_allclose(fits[True].offset_, fits[False].offset_, rtol=1e-6)
+    np.testing.assert_allclose(fits[True].error_scale_, fits[False].error_scale_, rtol=1e-6)
