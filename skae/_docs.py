@@ -212,7 +212,11 @@ PARAMETERS = """\
         there are. On narrower tables the 20 epochs learn the training rows
         little, and every row trains.
     validation_fraction : float, default=0.1
-        Fraction of the training data held out when early stopping is on.
+        Fraction of the training data held out when early stopping is on,
+        rounded to the nearest number of rows (halves to even, as Python's
+        ``round``; scikit-learn's ``train_test_split`` rounds up): 25 rows
+        hold out 2 at the default; a fraction that rounds to no row, or to
+        every row, is refused.
     patience : int, default=10
         Epochs without improvement of the validation loss before stopping;
         an epoch improves on the best when its loss is lower by more than

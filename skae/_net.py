@@ -40,6 +40,10 @@ from torch.nn.modules.utils import consume_prefix_in_state_dict_if_present
 from ._scaling import RowSubset, ScaledRows
 from ._warnings import warn_caller
 
+#: Early stopping that kept the first epoch warns once training ran this many
+#: epochs, or stopped.
+MIN_EPOCHS_TO_WARN = 5
+
 Penalty = Callable[[torch.nn.Module, torch.Tensor, dict[str, torch.Tensor]], torch.Tensor]
 Corruption = Callable[[torch.Tensor], torch.Tensor]
 
@@ -249,10 +253,12 @@ class HoldOutEarlyStopping(EarlyStopping):
             # kept is that of one epoch. A variational fit stopped in the
             # plateau before its codes are used (a probe: 1 seed in 8 with
             # one code, no better than a fair coin per feature) without a word.
-            # Only a fit that stopped (patience ran out): a fit of 2 epochs
-            # whose second did not improve is too short to say anything.
+            # Only a fit that stopped (patience ran out) or ran
+            # MIN_EPOCHS_TO_WARN epochs: a fit of 2 epochs whose second did
+            # not improve is too short to say anything, one of 10 that never
+            # improved with a patience of 10 is not (a probe: it was silent).
             epochs = len(net.history) - self.first_epoch_ + 1
-            if epochs > self.patience:
+            if epochs > min(self.patience, MIN_EPOCHS_TO_WARN - 1):
                 warn_caller(
                     f"Early stopping kept the model of the first of {epochs} epochs: the "
                     "held-out rows' loss never improved on it. Unless the data have no "

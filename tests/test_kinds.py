@@ -595,6 +595,12 @@ def test_early_stopping_that_keeps_the_first_epoch_warns():
         VariationalAutoEncoder(
             n_components=1, loss="binary_crossentropy", max_epochs=2, random_state=0
         ).fit(X)
+    # Probe finding: 10 epochs that never improved, with a patience of 10,
+    # ended at max_epochs without stopping, and said nothing.
+    with pytest.warns(ConvergenceWarning, match="kept the model of the first of 10 epochs"):
+        VariationalAutoEncoder(
+            n_components=1, loss="binary_crossentropy", max_epochs=10, random_state=0
+        ).fit(X)
 
 
 def test_score_does_not_charge_the_units_of_missing_columns():
