@@ -1090,7 +1090,13 @@ class BaseAutoEncoder(
         observed categories."""
         out = module(x)
         criterion = self.net_.criterion_
-        residual = (criterion.reconstruct(out) - x).double()
+        reconstruction = criterion.reconstruct(out)
+        flat = self._output_scale() == 0
+        if flat.any():
+            # A feature constant in every training row is reconstructed as
+            # that constant, its mean, as inverse_transform reconstructs it.
+            reconstruction = reconstruction.masked_fill(torch.as_tensor(flat, device=x.device), 0.0)
+        residual = (reconstruction - x).double()
         scale = self.scale_
         categorical = torch.zeros(len(x), dtype=torch.float64, device=x.device)
         if isinstance(criterion, MixedTypeLoss):
@@ -1204,7 +1210,12 @@ class BaseAutoEncoder(
                 if categorical and np.count_nonzero(self.mean_[start:stop] > 0) <= 1:
                     self.error_scale_[j] = 1.0
         self._constant_error_scale(observed.cpu().numpy() > 0, numeric, numeric_columns)
-        squared_sum = (error_sum if squared_loss else squared_sum).cpu().numpy()
+        squared_sum = (error_sum if squared_loss else squared_sum).cpu().numpy().copy()
+        # A feature constant in every training row is reconstructed as that
+        # constant (inverse_transform's reconstruction): no error, whatever
+        # the network's output for it.
+        flat = self._output_scale() == 0
+        squared_sum[flat if numeric is None else flat[numeric]] = 0.0
         entries = observed.cpu().numpy()
         if numeric is None:
             log_variance = _log_noise_variance(squared_sum / counts, self.scale_, entries)

@@ -100,6 +100,25 @@ def test_the_noise_variance_is_over_the_observed_entries():
     assert est.noise_variance_ < 0.5 * np.mean(np.nanmean(squared, axis=0))
 
 
+@pytest.mark.parametrize("name", ["AutoEncoder", "ContractiveAutoEncoder"])
+def test_a_constant_feature_counts_as_inverse_transform_reconstructs_it(name):
+    """Probe finding: inverse_transform gives a feature constant in training
+    back as that constant, but noise_variance_ and score counted the
+    network's own output for it (1% off, and 0.03 nats)."""
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(400, 2)) @ rng.normal(size=(2, 5)) + 0.2 * rng.normal(size=(400, 5))
+    X[:, 3] = 5.0
+    model = FAST_ESTIMATORS[name](n_components=2, max_epochs=20).fit(X[:300])
+    train = X[:300] - model.inverse_transform(model.transform(X[:300]))
+    assert_allclose(train[:, 3], 0.0)
+    assert model.noise_variance_ == pytest.approx(np.mean(train**2), rel=1e-5)
+    test = X[300:].copy()
+    test[:5, 3] = 7.0  # a new value of the constant counts in full
+    residual = test - model.inverse_transform(model.transform(test))
+    variance = max(model.noise_variance_, np.mean(residual**2))
+    assert model.score(test) == pytest.approx(gaussian_score(residual, variance), rel=1e-5)
+
+
 def test_score_is_in_the_units_of_x(four_dimensional):
     """Scaling X by c scales the fitted model's noise variance by c**2 and
     shifts the log-likelihood by -d log c, as a density of X must."""
