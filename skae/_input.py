@@ -615,8 +615,14 @@ class InputSide:
         if sorted(map(str, labels)) == sorted(map(str, known)):
             detail = "The columns are the same but in another order: reorder them as at fit."
         else:
-            seen = set(known)
-            detail = f"Column labels unseen at fit: {[c for c in labels if c not in seen][:10]}."
+            seen, given = set(known), set(labels)
+            unseen = [c for c in labels if c not in seen]
+            if unseen:
+                detail = f"Column labels unseen at fit: {unseen[:10]}."
+            else:
+                # The fit's labels, some repeated in place of others.
+                missing = [c for c in known if c not in given]
+                detail = f"Column labels repeated, and missing: {missing[:10]}."
         raise ValueError(
             "The column labels of X should match those that were passed during fit "
             f"({known[:10]}{', ...' if len(known) > 10 else ''}). {detail}"

@@ -211,6 +211,13 @@ def test_frame_with_integer_labels_in_another_order_is_rejected(data, method, mi
         getattr(model, method)(frame[frame.columns[::-1]])
     with pytest.raises(ValueError, match=r"labels unseen at fit: \[99\]"):
         getattr(model, method)(frame.rename(columns={0: 99}))
+    # Fewer columns: scikit-learn's check of their number says so.
+    with pytest.raises(ValueError, match=f"X has {frame.shape[1] - 1} features"):
+        getattr(model, method)(frame.iloc[:, 1:])
+    # A label repeated in place of another (mutation audit: "unseen: []").
+    repeated = frame.set_axis([0, 0, *frame.columns[2:]], axis=1)
+    with pytest.raises(ValueError, match=r"repeated, and missing: \[1\]"):
+        getattr(model, method)(repeated)
 
 
 @pytest.mark.parametrize(
@@ -239,6 +246,15 @@ def test_frame_with_other_label_types_in_another_order_is_rejected(data, labels,
     # A refit on string names forgets them: scikit-learn's own check takes over.
     model.fit(frame.set_axis(list("abcd"), axis=1))
     assert not hasattr(model, "_column_label_text")
+
+
+def test_all_zero_data_fit_without_scaling():
+    """Mutation audit: the refusal of data too small for float32 (without
+    scaling) is for values below float32's smallest normal, not for zeros."""
+    model = AutoEncoder(scaling="none", max_epochs=1, random_state=0).fit(np.zeros((50, 3)))
+    assert np.all(np.isfinite(model.score_samples(np.zeros((2, 3)))))
+    with pytest.raises(ValueError, match="too small for float32"):
+        AutoEncoder(scaling="none", max_epochs=1).fit(np.full((50, 3), 1e-40))
 
 
 def _rows_with_clear_outliers():

@@ -101,6 +101,13 @@ def test_auto_scaling_keeps_one_scale_for_data_on_fixed_bounds():
     # are not a scale.
     assert not on_one_scale(StandardScaler().fit_transform(X), std == 0)
     assert not on_one_scale(X[:, [0, 10]], np.array([True, False]))
+    # More than half of the features must reach each bound: exactly half is not enough.
+    rng = np.random.RandomState(0)
+    half = np.column_stack(
+        [np.linspace(0, 1, 50), np.linspace(1, 0, 50), rng.uniform(0.2, 0.8, (50, 2))]
+    )
+    assert not on_one_scale(half, np.zeros(4, bool))
+    assert on_one_scale(np.column_stack([half, np.linspace(0, 1, 50)]), np.zeros(5, bool))
 
 
 @pytest.mark.parametrize("cls", DENSE_KINDS)
@@ -125,6 +132,11 @@ def test_input_gain_divides_a_constant_feature_by_at_least_the_floor():
     # the gain is divided by max(1, floor).
     np.testing.assert_allclose(gain, [1e-4 / floor, 1.0, 1.0, min(1.0, 1.0 / floor)])
     assert input_gain(scale, np.ones(4, bool)) is None
+    # The floor is 0.3 of the median scale (mutation audit: the tests above
+    # follow the constant): 0.4 of it is not attenuated, 0.2 is, to 2/3.
+    varying = np.zeros(4, bool)
+    assert input_gain(np.array([1.0, 1.0, 1.0, 0.4]), varying) is None
+    np.testing.assert_allclose(input_gain(np.array([1.0, 1.0, 1.0, 0.2]), varying)[3], 2 / 3)
 
 
 def test_a_constant_feature_is_divided_by_the_median_scale():

@@ -18,6 +18,23 @@ def test_the_default_estimator_codes_half_the_features():
     assert imputer.estimator_.n_components == imputer.estimator_.n_components_ == 5
 
 
+def test_the_default_estimator_is_the_documented_one():
+    """Mutation audit: the docstring's default estimator, parameter by
+    parameter (n_features // 2 rounds down; 100 epochs; every row trains;
+    masking noise; the imputer's seed)."""
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(60, 7)) @ rng.normal(size=(7, 7))
+    X[::5, 2] = np.nan
+    imputer = AutoEncoderImputer(random_state=0).fit(X)
+    params = imputer.estimator_.get_params()
+    assert params["n_components"] == 3
+    assert params["max_epochs"] == 100
+    assert params["early_stopping"] is False
+    assert params["noise"] == "mask"
+    assert params["random_state"] == 0
+    assert_array_equal(AutoEncoderImputer(random_state=0).fit_transform(X), imputer.transform(X))
+
+
 def test_a_refit_refused_for_an_infinite_value_keeps_the_previous_fit():
     """The imputer's own check refuses inf: the imputer is left as it was,
     and fills as it did."""

@@ -4,6 +4,7 @@ and the scorers for searches with other criteria."""
 import functools
 
 import numpy as np
+import pandas as pd
 import pytest
 from conftest import FAST_ESTIMATORS
 from numpy.testing import assert_allclose
@@ -98,6 +99,13 @@ def test_the_noise_variance_is_over_the_observed_entries():
     squared = (X[:200] - est.inverse_transform(est.transform(X[:200]))) ** 2
     assert est.noise_variance_ == pytest.approx(np.nanmean(squared), rel=1e-4)
     assert est.noise_variance_ < 0.5 * np.mean(np.nanmean(squared, axis=0))
+    # With a categorical column, over the observed numeric entries too.
+    frame = pd.DataFrame(X[:200], columns=[f"x{j}" for j in range(8)])
+    frame["kind"] = pd.Categorical(np.where(X[:200, 1] > 0, "a", "b"))
+    mixed = AutoEncoder(n_components=3, max_epochs=30, random_state=0).fit(frame)
+    numbers = frame.iloc[:, :8].to_numpy()
+    squared = (numbers - mixed.inverse_transform(mixed.transform(frame)).iloc[:, :8]) ** 2
+    assert mixed.noise_variance_ == pytest.approx(np.nanmean(squared.to_numpy()), rel=1e-4)
 
 
 @pytest.mark.parametrize("name", ["AutoEncoder", "ContractiveAutoEncoder"])
@@ -278,8 +286,6 @@ def test_the_scorers_take_missing_entries_as_the_estimators_do(blobs):
 def test_the_scorers_keep_a_dataframe_and_name_categorical_columns(blobs):
     import warnings
 
-    import pandas as pd
-
     frame = pd.DataFrame(blobs, columns=[f"f{i}" for i in range(blobs.shape[1])])
     est = AutoEncoder(max_epochs=3, random_state=0).fit(frame)
     with warnings.catch_warnings():
@@ -298,7 +304,6 @@ def test_the_scorers_refuse_columns_of_numbers_declared_categorical(blobs):
     the model: the scorers took its codes for distances (-2078, mostly the
     squared distances between codes 0, 100 and 200; a perfect -0.0 for the
     mass-volume, every draw an unseen category)."""
-    import pandas as pd
 
     X = blobs.copy()
     X[:, 0] = np.where(blobs[:, 0] > 0, 100.0, 200.0)
@@ -316,7 +321,6 @@ def test_the_scorers_refuse_columns_of_numbers_declared_categorical(blobs):
 def test_the_scorers_take_a_bool_column_the_estimator_reads_as_numbers(blobs):
     """With categorical_features=None a bool column is a number to the
     model; the scorers refused it by its dtype."""
-    import pandas as pd
 
     frame = pd.DataFrame(blobs, columns=[f"f{i}" for i in range(blobs.shape[1])])
     frame["flag"] = blobs[:, 0] > 0
@@ -334,7 +338,6 @@ def test_the_scorers_read_other_librarys_tables_as_the_estimators_do(blobs):
     """polars' float columns were called categorical (pandas' dtype test on
     polars dtypes), and a pyarrow Table's columns, arrays, became the
     uniform draws' column names (TypeError: unhashable)."""
-    import pandas as pd
 
     pa = pytest.importorskip("pyarrow")
     frame = pd.DataFrame(blobs, columns=[f"f{i}" for i in range(blobs.shape[1])])
@@ -354,7 +357,6 @@ def test_the_scorers_read_other_librarys_tables_as_the_estimators_do(blobs):
 def test_the_scorers_take_an_object_column_of_numbers_and_missing_values(blobs):
     """pandas keeps numbers with pd.NA as object: numeric for the estimators,
     refused by the scorers as categorical."""
-    import pandas as pd
 
     numbers = pd.DataFrame(blobs[:, :3], columns=list("abc"))
     numbers.iloc[::7, 1] = np.nan
@@ -413,7 +415,6 @@ def test_mass_volume_counts_draws_that_tie_with_the_threshold_as_inside():
 def test_mass_volume_names_a_bool_column_of_another_detector():
     """For an estimator that is not skae's, a bool column is refused by its
     dtype, as a category, and named."""
-    import pandas as pd
 
     rng = np.random.RandomState(0)
     X = pd.DataFrame(
