@@ -240,6 +240,43 @@ def test_a_constant_column_is_not_blamed_for_a_normal_row(kind):
     assert np.all(terms[:, 5] > 0.1 * terms.min(axis=1))
 
 
+def test_a_gain_within_rounding_is_none():
+    """Mutation audit: a gain below GAIN_TOLERANCE of the row's part leaves
+    the row's terms exactly as they were (a clamp hid the difference from an
+    approximate comparison)."""
+    terms = torch.tensor([[-1.0, -1.0]], dtype=torch.float64)
+    assert_array_equal(
+        share_by_gain(terms, torch.tensor([[1e-6, 0.0]], dtype=torch.float64)), terms
+    )
+    assert not torch.equal(
+        share_by_gain(terms, torch.tensor([[1e-3, 0.0]], dtype=torch.float64)), terms
+    )
+
+
+@pytest.mark.parametrize("wide", [False, True], ids=["same-scale", "one-wide-scale"])
+def test_a_category_is_repaired_to_its_most_probable_values(wide):
+    """Mutation audit: the repair tries the REPAIR_CANDIDATES categories the
+    reconstruction finds most probable, by their probability (in the units
+    of the one-hot, not standardised); with 2 or 3 categories every one is
+    tried whichever the order. Six categories, the row at the last; only
+    category 1, the most probable, restores the score."""
+    probability = torch.tensor([0.02, 0.6, 0.15, 0.1, 0.08, 0.05], dtype=torch.float64)
+    scale = torch.tensor([1.0, 10.0 if wide else 1.0, 1.0, 1.0, 1.0, 1.0], dtype=torch.float64)
+    mean = torch.zeros(6, dtype=torch.float64)
+    x = (torch.nn.functional.one_hot(torch.tensor([5]), 6).double() - mean) / scale
+
+    def reconstruct(rows):  # in standardised units
+        return ((probability - mean) / scale).expand(len(rows), 6).clone()
+
+    def score(rows):  # 0 at category 1, -1 elsewhere
+        return (rows[:, 1] * scale[1] + mean[1]) - 1.0
+
+    gains = repair_gains(
+        score, reconstruct, x, torch.tensor([[-1.0]]), [(0, 6)], [True], mean, scale
+    )
+    assert_allclose(gains, [[1.0]])
+
+
 def test_a_repair_sets_a_column_to_what_the_others_predict():
     """On a toy model whose columns should be equal, the moved column's repair
     restores the score, the other's gains only its own estimate; a missing

@@ -74,3 +74,34 @@ def test_an_ordered_category_in_another_order_than_the_fits_is_refused():
     filled = imputer.transform(new)["size"]
     assert list(filled.cat.categories) == ["S", "M", "L"] and filled.cat.ordered
     assert filled.tolist() == ["M", "L", "S"]
+    # A category the fit did not see keeps its place after the fit's
+    # (mutation audit: the order of the two parts).
+    new["size"] = pd.Categorical([None, "L", "XL"], categories=["S", "L", "XL"], ordered=True)
+    filled = imputer.transform(new)["size"]
+    assert list(filled.cat.categories) == ["S", "M", "L", "XL"]
+    assert list(filled[1:]) == ["L", "XL"]
+
+
+def test_a_category_of_numbers_read_as_numbers_is_filled_with_the_nearest_level():
+    """Mutation audit: a category of numbers that the model reads as numbers
+    is filled with the level nearest the reconstruction."""
+    rng = np.random.RandomState(0)
+    a = rng.uniform(0.6, 3.4, size=400)
+    level = np.clip(np.round(a), 1, 3)
+    X = pd.DataFrame(
+        {
+            "a": a,
+            "b": 2 * a + 0.05 * rng.normal(size=400),
+            "lvl": pd.Categorical(level),
+            "kind": rng.choice(["u", "v"], 400),
+        }
+    )
+    holes = np.arange(400) % 5 == 0
+    X.loc[holes, "lvl"] = np.nan
+    # "lvl" is not named categorical: the model reads its levels as numbers.
+    model = AutoEncoder(
+        n_components=1, max_epochs=60, categorical_features=["kind"], random_state=0
+    )
+    filled = AutoEncoderImputer(model).fit_transform(X)["lvl"]
+    assert list(filled.cat.categories) == [1.0, 2.0, 3.0]
+    assert np.mean(np.asarray(filled[holes], dtype=float) == level[holes]) > 0.8

@@ -808,6 +808,85 @@ def test_the_holed_copies_remove_observed_entries_only():
     assert (9 - torch.isnan(copies[8][1][:, starts]).sum(dim=1).numpy() == 1).all()
 
 
+def test_the_holed_copies_halve_down_to_one_entry():
+    """Mutation audit: below the last share (an eighth kept), each copy keeps
+    half as many entries as the one before, down to one: on 16 columns the
+    copies keep 16, 14, 12, 10, 8, 6, 4, 2, then 1 (the test above, on 9
+    columns, cannot tell a halving from a quartering)."""
+    from skae._calibration import holed_copies
+
+    x = torch.as_tensor(np.random.RandomState(0).normal(size=(50, 16)))
+    blocks = [(i, i + 1) for i in range(16)]
+    kept = [
+        set((16 - torch.isnan(copy).sum(dim=1)).tolist())
+        for _, copy in holed_copies(x, blocks, np.random.RandomState(1))
+    ]
+    assert kept == [{16}, {14}, {12}, {10}, {8}, {6}, {4}, {2}, {1}]
+
+
+class _MeanOfRow(torch.nn.Module):
+    """A toy network: every entry reconstructed as the mean of the row, its
+    missing entries counted as 0 (the means of standardised data)."""
+
+    def forward(self, batch):
+        return batch.nan_to_num(0.0).mean(dim=1, keepdim=True).expand_as(batch)
+
+
+class _Zero(torch.nn.Module):
+    """A toy network that reconstructs every entry as 0."""
+
+    def forward(self, batch):
+        return torch.zeros_like(batch)
+
+
+class _IdentityCriterion:
+    def reconstruct(self, out):
+        return out
+
+    def column_missing(self, rows):
+        return torch.isnan(rows)
+
+    def draw(self, out, noise, uniform):
+        return out + noise
+
+
+def _apply_with(module):
+    return lambda rows, fn: fn(module, rows).numpy()
+
+
+def test_the_filled_copy_rereads_the_reconstruction():
+    """Mutation audit of filled_copy: the reconstruction is re-read
+    FILL_PASSES (10) times, each pass filling the entries with the last
+    one's. On the row [2, NaN] each pass moves the fill half way to 2 (a
+    single pass drew around 1.5, with errors of spread 1)."""
+    from skae._calibration import filled_copy
+
+    rows = torch.tensor([[2.0, np.nan], [2.0, 2.0]], dtype=torch.float64)
+    filled = filled_copy(
+        rows, _IdentityCriterion(), _apply_with(_MeanOfRow()), np.random.RandomState(0)
+    )
+    assert filled.shape == (1, 2)  # the complete row is not drawn
+    assert filled[0, 0] == 2.0
+    assert abs(float(filled[0, 1]) - 2.0) < 0.01
+
+
+def test_the_filled_copy_draws_with_the_spread_of_the_errors():
+    """Mutation audit of filled_copy: the noise is the spread (a standard
+    deviation, not a variance) of the errors on the observed entries: +-2
+    around a reconstruction of 0 draws filled entries of spread 2."""
+    from skae._calibration import filled_copy
+
+    rng = np.random.RandomState(0)
+    table = np.where(rng.uniform(size=(6000, 3)) < 0.5, -2.0, 2.0)
+    table[np.arange(6000), rng.randint(0, 3, 6000)] = np.nan  # one missing entry a row
+    missing = np.isnan(table)
+    filled = filled_copy(
+        torch.as_tensor(table), _IdentityCriterion(), _apply_with(_Zero()), np.random.RandomState(1)
+    ).numpy()
+    assert_array_equal(filled[~missing], table[~missing])
+    assert 1.9 < filled[missing].std() < 2.1
+
+
 def test_the_calibration_pulls_a_small_group_towards_its_neighbours():
     """Mutation audit: _smooth gives a group's neighbours the weight of 200
     rows: a group of 10 rows between two of 1,000 moves most of the way to
@@ -941,6 +1020,35 @@ def test_the_drawn_rows_set_the_centre_and_widen_the_tail_only():
         assert_allclose(scale[10], expected_scale, rtol=0.1)
         # Counts measured by natural rows keep their own statistics.
         assert_allclose([shift[5], scale[5]], [0.0, 1.0], atol=0.1)
+
+
+def test_the_calibration_leaves_out_overflowing_scores_and_small_groups():
+    """Mutation audit of fit_calibration: a score of -inf (an overflow) is
+    left out of the statistics, and a count of fewer than MIN_GROUP rows is
+    not measured: it takes its neighbours' statistics, as if it had no row."""
+    from skae._calibration import MIN_GROUP, fit_calibration
+
+    rng = np.random.RandomState(0)
+    scores = np.r_[rng.normal(size=1000), 2.0 * rng.normal(size=1000) - 3.0]
+    counts = np.r_[np.full(1000, 2), np.full(1000, 4)]
+    natural = np.ones(2000, bool)
+    shift, scale = fit_calibration(scores, counts, natural, 5)
+    assert np.all(np.isfinite(shift)) and np.all(np.isfinite(scale))
+    # Ten percent more rows that overflowed: the same statistics.
+    overflowing = np.r_[scores, np.full(200, -np.inf)]
+    with_inf = fit_calibration(overflowing, np.r_[counts, np.full(200, 2)], np.ones(2200, bool), 5)
+    assert_allclose(with_inf[0], shift)
+    assert_allclose(with_inf[1], scale)
+    # A few rows of count 3 (of a holed copy), far below: too few to be measured.
+    few = MIN_GROUP // 4
+    small = fit_calibration(
+        np.r_[scores, np.full(few, -1000.0)],
+        np.r_[counts, np.full(few, 3)],
+        np.r_[natural, np.zeros(few, bool)],  # rows of a holed copy
+        5,
+    )
+    assert_allclose(small[0], shift, rtol=1e-9)
+    assert_allclose(small[1], scale, rtol=1e-9)
 
 
 def test_complete_rows_are_calibrated_from_filled_training_rows():
