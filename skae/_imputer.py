@@ -202,6 +202,7 @@ class AutoEncoderImputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
                 return self._transform_rows(X)
             return self._transform_frame(X)
         check_no_temporal_columns(X, None, _numeric_columns(X, None))
+        levels = _numeric_category_levels(X)
         X = validate_data(
             self,
             _object_numbers_as_float(X),
@@ -219,6 +220,11 @@ class AutoEncoderImputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             rows = missing.any(axis=1)
             codes = self.estimator_.transform(self._named(X[rows]))
             reconstruction = np.asarray(self.estimator_.inverse_transform(codes))
+            for j, known in levels.items():
+                # A category of numbers is filled with a level of its own, the
+                # nearest, as when the table has categorical columns too.
+                nearest = np.abs(reconstruction[:, j, None] - known[None, :]).argmin(axis=1)
+                reconstruction[:, j] = known[nearest]
             X[rows] = np.where(missing[rows], reconstruction, X[rows])
         return X
 
@@ -368,6 +374,19 @@ def _in_own_dtype(values: np.ndarray, column, index):
         filled = pd.Series(values, dtype=object)
     filled.index = index
     return filled
+
+
+def _numeric_category_levels(X) -> dict[int, np.ndarray]:
+    """The levels (float64) of each ``category`` column of numbers of a
+    DataFrame ``X``, by position; none for an array."""
+    import pandas as pd
+
+    levels = {}
+    for j, dtype in enumerate(getattr(X, "dtypes", [])):
+        if isinstance(dtype, pd.CategoricalDtype) and len(dtype.categories):
+            if pd.api.types.is_numeric_dtype(dtype.categories.dtype):
+                levels[j] = np.asarray(dtype.categories, dtype=np.float64)
+    return levels
 
 
 def _in_dtype(values, dtype) -> np.ndarray:
