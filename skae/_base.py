@@ -700,8 +700,11 @@ class BaseAutoEncoder(
         score's terms, one per feature and the code term, that add up to it
         (what :meth:`~BaseAutoEncoder.explain` shares out);
     ``_log_likelihood_scaled(module, x)``
-        the per-sample log-likelihood that :meth:`~BaseAutoEncoder.score`
-        averages, comparable across models fitted to the same data.
+        optional: the per-sample log-likelihood that
+        :meth:`~BaseAutoEncoder.score` averages, comparable across models
+        fitted to the same data, for a kind whose decoder is a density of
+        its own (the variational kind); without it, ``score`` is the
+        deterministic kinds' Gaussian around the reconstruction.
 
     A kind's ``__init__`` takes every parameter of the kind it extends, as
     scikit-learn requires. A parameter of its own that shapes the network or
@@ -1064,13 +1067,6 @@ class BaseAutoEncoder(
         contributions = contributions * scale[counts, None]
         contributions[:, -1] += shift[counts]
         return contributions
-
-    def _log_likelihood_scaled(self, module: torch.nn.Module, x: torch.Tensor) -> torch.Tensor:
-        """Per-sample log-likelihood of the original data, in nats, from
-        standardised ``x``: the Gaussian observation model of :meth:`score`
-        at the training variance (``noise_variance_``)."""
-        terms = self._likelihood_terms(module, x)
-        return _gaussian_log_likelihood(terms, self._log_noise_variance, self._variance_unit())
 
     def _variance_unit(self) -> float:
         """The largest numeric feature's scale, the unit :meth:`_likelihood_terms`
@@ -2671,8 +2667,8 @@ class BaseAutoEncoder(
             The mean log-likelihood, in nats per sample.
         """
         X = self._check_input(X, blocks=True)
-        # The deterministic kinds' Gaussian; a kind's own log-likelihood.
-        profiled = _defined_by(type(self), "_log_likelihood_scaled") is BaseAutoEncoder
+        # A kind's own log-likelihood, or the deterministic kinds' Gaussian.
+        profiled = not hasattr(self, "_log_likelihood_scaled")
         hook = self._likelihood_terms_checked if profiled else self._log_likelihood_checked
         rows = self._apply(X, hook, scale_input=True, dtype=np.float64)
         empty = self._rows_without_values(X, "they are left out of the mean")
