@@ -1556,3 +1556,45 @@ def test_the_frequencies_of_a_half_missing_column_are_over_its_observed_rows():
     assert_allclose(model.mean_[1:], frequencies, rtol=1e-12)
     assert model.mean_[1:].sum() == pytest.approx(1.0)
     assert_allclose(model.scale_[1:], np.sqrt(frequencies * (1 - frequencies)), rtol=1e-12)
+
+
+def test_an_unseen_category_costs_the_log_of_the_rows_plus_one():
+    """Mutation audit: an unseen category has the frequency 1 / (n_samples + 1)
+    (``_unseen_nats`` its cross-entropy)."""
+    rng = np.random.RandomState(0)
+    frame = pd.DataFrame(rng.normal(size=(120, 2)), columns=list("ab"))
+    frame["c"] = rng.choice(["x", "y"], 120)
+    model = AutoEncoder(max_epochs=1, random_state=0).fit(frame)
+    assert model._unseen_nats == pytest.approx(np.log(121))
+
+
+def test_a_column_of_exactly_ninety_percent_numbers_is_flagged():
+    """Mutation audit: "at least" MOSTLY_NUMBERS of the entries."""
+    rng = np.random.RandomState(0)
+    frame = pd.DataFrame(rng.normal(size=(200, 2)), columns=list("ab"))
+    column = frame["a"].astype(object)
+    column[:20] = "?"
+    frame["a"] = column
+    with pytest.warns(UserWarning, match=r"'a' \(180 of 200"):
+        AutoEncoder(max_epochs=1, random_state=0).fit(frame)
+
+
+def test_a_categorical_index_out_of_range_is_refused():
+    """Mutation audit: index n_features is out of range too (numpy's own
+    IndexError named nothing)."""
+    X = np.random.RandomState(0).normal(size=(50, 5))
+    with pytest.raises(ValueError, match="out of range"):
+        AutoEncoder(max_epochs=1, categorical_features=[5]).fit(X)
+
+
+def test_a_dictionary_column_with_nothing_observed_is_refused():
+    """Mutation audit: a pyarrow dictionary column of missing entries only is
+    refused as a category column of them is."""
+    pa = pytest.importorskip("pyarrow")
+    rng = np.random.RandomState(0)
+    frame = pd.DataFrame(rng.normal(size=(50, 2)), columns=list("ab"))
+    codes = pa.array([None] * 50, type=pa.int32())
+    column = pa.DictionaryArray.from_arrays(codes, pa.array(["x", "y"]))
+    frame["d"] = pd.Series(pd.arrays.ArrowExtensionArray(column))
+    with pytest.raises(ValueError, match="has no observed value"):
+        AutoEncoder(max_epochs=1, random_state=0).fit(frame)

@@ -222,3 +222,40 @@ def test_samples_of_each_component_have_its_covariance():
     assert_allclose(drawn[left].mean(axis=0), [-20.0, 0.0], atol=0.05)
     assert_allclose(np.cov(drawn[left].T), [[1.0, 0.9], [0.9, 1.0]], atol=0.05)
     assert_allclose(np.cov(drawn[~left].T), [[4.0, -1.0], [-1.0, 0.5]], atol=0.1)
+
+
+def test_the_parameters_counted_are_gaussian_mixtures():
+    """Mutation audit: the free parameters behind the BIC are scikit-learn's
+    GaussianMixture's (the weights count one fewer than the components)."""
+    X = np.random.RandomState(0).normal(size=(100, 3))
+    for n in (1, 2, 4):
+        expected = GaussianMixture(n, random_state=0).fit(X)._n_parameters()
+        assert _latent_density._n_parameters(n, 3) == expected
+
+
+def test_codes_are_bounded_at_bound_times_their_number():
+    """Mutation audit: bound_codes caps a code's squared Mahalanobis distance
+    at ``bound`` times the number of codes (the distance's expectation)."""
+    from skae._latent_density import bound_codes
+
+    codes = torch.tensor(
+        [[np.sqrt(200.0), 0, 0, 0], [np.sqrt(1000.0), 0, 0, 0]], dtype=torch.float64
+    )
+    out = bound_codes(codes, np.zeros(4), np.eye(4), 100.0)
+    assert torch.equal(out[0], codes[0])
+    assert float(out[1].square().sum()) == pytest.approx(400.0)
+
+
+def test_the_mixture_is_fitted_on_at_most_min_codes(monkeypatch):
+    """Mutation audit: the mixture of many wide codes is fitted on a sample of
+    MIN_CODES of them, not on all."""
+    sizes = []
+    fit = _latent_density._fit_mixture
+
+    def recording(z, *args):
+        sizes.append(len(z))
+        return fit(z, *args)
+
+    monkeypatch.setattr(_latent_density, "_fit_mixture", recording)
+    fit_code_density(np.random.RandomState(0).normal(size=(5000, 32)), random_state=0)
+    assert set(sizes) == {_latent_density.MIN_CODES}

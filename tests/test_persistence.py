@@ -1542,3 +1542,30 @@ assert np.isfinite(loaded.score_samples(X)).all()
         [sys.executable, "-c", script], capture_output=True, text=True, timeout=300
     )
     assert done.returncode == 0, done.stderr[-2000:]
+
+
+def test_a_file_whose_batch_size_is_not_positive_is_refused(saved, tmp_path):
+    """Mutation audit: the check of the saved net_batch_size had no test."""
+    bad = _rewrite(saved, tmp_path / "bad.skae", metadata=lambda m: {**m, "net_batch_size": 0})
+    with pytest.raises(ValueError, match="net_batch_size must be a positive integer"):
+        load(bad)
+
+
+def test_an_imputer_file_whose_width_does_not_fit_is_refused(tmp_path):
+    """Mutation audit: the check of the imputer's saved n_features_in_ had no test."""
+    from skae import AutoEncoderImputer, DenoisingAutoEncoder
+
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(100, 4))
+    X[::5, 1] = np.nan
+    AutoEncoderImputer(DenoisingAutoEncoder(max_epochs=1, random_state=0)).fit(X).save(
+        tmp_path / "imputer.skae"
+    )
+
+    def wider(meta):
+        meta["imputer"]["fitted"]["n_features_in_"] = 5
+        return meta
+
+    bad = _rewrite(tmp_path / "imputer.skae", tmp_path / "bad.skae", metadata=wider)
+    with pytest.raises(ValueError, match="imputer's n_features_in_ does not fit"):
+        load(bad)
