@@ -263,6 +263,61 @@ def test_some_dead_codes_are_not_reported_as_every_code_dead(blobs):
     assert _collapsed_codes(module, x)[2]
 
 
+def test_a_revived_code_starts_with_fresh_optimiser_moments():
+    """Mutation audit: reviving a dead code resets the optimiser's running
+    moments of its weights (its encoder row and bias, its decoder column),
+    and only those."""
+    from skorch.dataset import Dataset
+
+    from skae._sparse import ReviveDeadCodes
+
+    X = np.random.RandomState(0).normal(size=(200, 5))
+    sae = SparseAutoEncoder(n_components=3, hidden_layer_sizes=(16,), max_epochs=5, random_state=0)
+    sae.fit(X)
+    encoder = sae.net_.module_.encoder[-1]
+    decoder = [m for m in sae.net_.module_.decoder.modules() if isinstance(m, torch.nn.Linear)][0]
+    with torch.no_grad():
+        encoder.weight[0] = 0.0
+        encoder.bias[0] = -1.0  # code 0 is dead on every row
+    x = torch.as_tensor((X - sae.mean_) / sae.scale_, dtype=torch.float32)
+    sae.net_.history.new_epoch()
+    ReviveDeadCodes().on_epoch_begin(sae.net_, dataset_train=Dataset(x))
+    state = sae.net_.optimizer_.state
+    for name in ("exp_avg", "exp_avg_sq"):
+        assert torch.all(state[encoder.weight][name][0] == 0)
+        assert state[encoder.bias][name][0] == 0
+        assert torch.all(state[decoder.weight][name][:, 0] == 0)
+        assert torch.any(state[encoder.weight][name][1] != 0)
+
+
+def test_the_silenced_codes_warning_needs_revivals_in_a_fit_of_five_epochs():
+    """Mutation audit: the warning needs codes that died during training
+    (revivals) in a fit of SILENT_EPOCHS epochs or more."""
+    from skorch.history import History
+
+    from skae._sparse import ReviveDeadCodes
+
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(200, 5)) @ rng.normal(size=(5, 5))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        sae = SparseAutoEncoder(
+            n_components=2, sparsity_weight=100.0, max_epochs=10, random_state=0
+        ).fit(X)
+    x = torch.as_tensor((X - sae.mean_) / sae.scale_, dtype=torch.float32)
+    full = sae.net_.history
+    assert any(full[:, "revived_codes"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        sae.net_.history = History([{**row, "revived_codes": 1} for row in full[:4]])
+        ReviveDeadCodes().on_train_end(sae.net_, X=x)  # 4 epochs: too short
+        sae.net_.history = History([{**row, "revived_codes": 0} for row in full])
+        ReviveDeadCodes().on_train_end(sae.net_, X=x)  # no code died
+    sae.net_.history = full
+    with pytest.warns(ConvergenceWarning, match="silenced"):
+        ReviveDeadCodes().on_train_end(sae.net_, X=x)
+
+
 @pytest.mark.parametrize("n_components", [2, 8])
 def test_a_penalty_that_silenced_the_codes_is_reported(n_components):
     """Found by an independent probe: sparsity_weight=100 left the codes
