@@ -342,6 +342,23 @@ def _has_temporal_categories(dtype) -> bool:
 MAX_CATEGORIES = 255
 
 
+def _other_columns(X, categorical: np.ndarray | None) -> list[tuple[int, object, object]]:
+    """``(position, name, dtype)`` of each column of a DataFrame ``X`` that is
+    not among its ``categorical`` ones; none for an array, nor for other
+    columns than the fitted ones (the check of their names and their number
+    says so, naming them)."""
+    dtypes = getattr(X, "dtypes", None)
+    if dtypes is None or not hasattr(dtypes, "items"):
+        return []
+    if categorical is not None and len(categorical) != len(dtypes):
+        return []
+    return [
+        (j, name, dtype)
+        for j, (name, dtype) in enumerate(dtypes.items())
+        if categorical is None or not categorical[j]
+    ]
+
+
 def check_no_temporal_columns(
     X, categorical: np.ndarray | None, numeric: np.ndarray | None = None
 ) -> None:
@@ -352,19 +369,13 @@ def check_no_temporal_columns(
     ``category`` or pyarrow dictionary of them is refused where the
     ``numeric`` mask expects a number ("from_dtype" takes it for categorical
     otherwise)."""
-    dtypes = getattr(X, "dtypes", None)
-    if dtypes is None or not hasattr(dtypes, "items"):
+    if not hasattr(getattr(X, "dtypes", None), "items"):
         _check_no_temporal_array(X)
-        return
-    if categorical is not None and len(categorical) != len(dtypes):
-        # Not the fitted columns: the check of the names and their number
-        # says so, naming them.
         return
     named = [
         name
-        for j, (name, dtype) in enumerate(dtypes.items())
-        if (categorical is None or not categorical[j])
-        and (
+        for j, name, dtype in _other_columns(X, categorical)
+        if (
             _is_temporal_dtype(dtype)
             # a category of dates, where a number is expected
             or (numeric is not None and numeric[j] and _has_temporal_categories(dtype))
@@ -402,17 +413,10 @@ def check_no_complex_columns(X, categorical: np.ndarray | None) -> None:
     hold complex numbers (and numbers only) and are not among its
     ``categorical`` ones, as scikit-learn refuses a complex array: taken for
     categories, each value was one, and every new row an outlier."""
-    dtypes = getattr(X, "dtypes", None)
-    if dtypes is None or not hasattr(dtypes, "items"):
-        return
-    if categorical is not None and len(categorical) != len(dtypes):
-        return
     named = [
         name
-        for j, (name, dtype) in enumerate(dtypes.items())
-        if (categorical is None or not categorical[j])
-        and _dtype_kind(dtype) == "object"
-        and _holds_complex_numbers(X.iloc[:, j])
+        for j, name, dtype in _other_columns(X, categorical)
+        if _dtype_kind(dtype) == "object" and _holds_complex_numbers(X.iloc[:, j])
     ]
     if named:
         raise ValueError(
