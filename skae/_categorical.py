@@ -462,11 +462,9 @@ def warn_numbers_as_categories(X, mask: np.ndarray, categorical_features) -> Non
         if len(present) == 0:
             continue
         as_numbers = pd.to_numeric(present.astype(object), errors="coerce")
-        # A bool is no number here (numbers_only says so), though pandas converts it.
-        is_number = as_numbers.notna() & ~present.map(lambda v: isinstance(v, bool | np.bool_))
-        numbers = int(is_number.sum())
+        numbers = int(as_numbers.notna().sum())
         if numbers < len(present) and numbers >= MOSTLY_NUMBERS * len(present):
-            others = present[~is_number].astype(str).unique()[:3].tolist()
+            others = present[as_numbers.isna()].astype(str).unique()[:3].tolist()
             flagged.append(f"{X.columns[j]!r} ({numbers:,} of {len(present):,}; also {others})")
     if flagged:
         warn_caller(

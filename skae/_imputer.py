@@ -192,8 +192,12 @@ class AutoEncoderImputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         X_imputed : ndarray of shape (n_samples, n_features), or DataFrame
             ``X`` with each NaN replaced by the reconstruction of its row. A
             DataFrame with categorical columns (``category``, ``object``,
-            ``string`` or ``bool`` dtype) comes back as a DataFrame, its
-            missing categories filled with the most probable category.
+            ``string`` or ``bool`` dtype, as the estimator's
+            ``categorical_features`` finds them) comes back as a DataFrame in
+            its dtypes, its missing categories filled with the most probable
+            category. Read as numbers only (``categorical_features=None``),
+            it comes back as an array of numbers, a ``category`` column of
+            numbers filled with its nearest level.
         """
         check_is_fitted(self)
         X = as_pandas(X)

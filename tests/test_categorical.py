@@ -1506,16 +1506,17 @@ def test_a_column_of_numbers_but_for_a_stray_value_is_flagged():
         AutoEncoder(max_epochs=1, random_state=0).fit(frame)
 
 
-def test_a_column_of_numbers_but_for_stray_bools_is_flagged():
-    """Probe finding: pandas converts a bool to a number, so integers with a
-    few Python bools became categorical without the warning."""
+def test_a_column_of_zeros_and_ones_with_a_few_bools_does_not_warn():
+    """A probe finding, reverted after a second probe: True and False among
+    0 and 1 are the same categories (True == 1), not stray values; the
+    warning said they were."""
     rng = np.random.RandomState(0)
-    column = pd.Series(list(rng.randint(0, 100, size=60)), dtype=object)
-    column[[3, 7]] = [True, False]
-    frame = pd.DataFrame({"x": rng.normal(size=60), "z": column})
-    with pytest.warns(UserWarning, match=r"'z' \(58 of 60; also \['True', 'False'\]\)"):
+    frame = pd.DataFrame(rng.normal(size=(100, 2)), columns=list("ab"))
+    frame["c"] = pd.Series([i % 2 for i in range(98)] + [True, False], dtype=object)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
         model = AutoEncoder(max_epochs=1, random_state=0).fit(frame)
-    assert list(model.is_categorical_) == [False, True]
+    assert list(model.categories_[0]) == [0, 1]
 
 
 @pytest.mark.parametrize("imaginary", [1.0, 0.0])
