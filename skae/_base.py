@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import functools
 import itertools
 import json
 import math
@@ -1068,45 +1069,56 @@ class BaseAutoEncoder(
         contributions[:, -1] += shift[counts]
         return contributions
 
-    def _variance_unit(self) -> float:
-        """The largest numeric feature's scale, the unit :meth:`_likelihood_terms`
-        measures squares in (1 without numeric features)."""
+    def _likelihood_factors(self) -> tuple[torch.Tensor | None, torch.Tensor, float]:
+        """What :meth:`_likelihood_terms` needs of the fitted model, read once
+        per call of :meth:`score` rather than once per batch (the input
+        range lives on the network's device): the mask of the features
+        constant in training (None without any), each numeric entry's scale
+        in units of the largest, and that unit (1 without numeric features)."""
+        flat = self._output_scale() == 0
         scale = self.scale_
         encoding = self._encoding()
         if encoding is not None:
             scale = scale[encoding.numeric_positions()]
-        return float(np.max(scale)) if len(scale) else 1.0
+        unit = float(np.max(scale)) if len(scale) else 1.0
+        mask = torch.as_tensor(flat) if flat.any() else None
+        return mask, torch.as_tensor(scale / unit), unit
 
-    def _likelihood_terms(self, module: torch.nn.Module, x: torch.Tensor) -> torch.Tensor:
+    def _likelihood_terms(
+        self,
+        module: torch.nn.Module,
+        x: torch.Tensor,
+        factors: tuple[torch.Tensor | None, torch.Tensor, float],
+    ) -> torch.Tensor:
         """Per sample of standardised ``x``, what the Gaussian of :meth:`score`
         needs, as the columns of a float64 tensor: the squared residuals of
-        the observed numeric entries summed in units of
-        :meth:`_variance_unit` (squares in the units of X may underflow: data
-        in units of 1e-165), their number, and the log-probability of the
-        observed categories."""
+        the observed numeric entries summed in units of the largest numeric
+        scale (squares in the units of X may underflow: data in units of
+        1e-165), their number, the log-probability of the
+        observed categories, and 1 for a row with an entry of likelihood 0
+        (:meth:`_outside_unit_interval`). ``factors``: from
+        :meth:`_likelihood_factors`."""
+        flat, scale, _ = factors
         out = module(x)
         criterion = self.net_.criterion_
         reconstruction = criterion.reconstruct(out)
-        flat = self._output_scale() == 0
-        if flat.any():
+        if flat is not None:
             # A feature constant in every training row is reconstructed as
             # that constant, its mean, as inverse_transform reconstructs it.
-            reconstruction = reconstruction.masked_fill(torch.as_tensor(flat, device=x.device), 0.0)
+            reconstruction = reconstruction.masked_fill(flat.to(x.device), 0.0)
         residual = (reconstruction - x).double()
-        scale = self.scale_
         categorical = torch.zeros(len(x), dtype=torch.float64, device=x.device)
         if isinstance(criterion, MixedTypeLoss):
             # The numeric entries' Gaussian, and the observed categories' probabilities.
-            # As an array: numpy reads a one-element tensor as a scalar index.
-            numeric = criterion.numeric_at.cpu().numpy()
-            residual, scale = residual[:, criterion.numeric_at], scale[numeric]
+            residual = residual[:, criterion.numeric_at]
             categorical = categorical + criterion.categorical_log_likelihood(out, x)
-        if len(scale):
-            residual = residual * torch.as_tensor(scale / self._variance_unit(), device=x.device)
+        residual = residual * scale.to(x.device)
         # The density of the observed entries: a missing one is left out.
         observed = (~torch.isnan(residual)).sum(dim=1).double()
         squares = residual.nan_to_num(0.0).square().sum(dim=1)
-        return torch.stack([squares, observed, categorical], dim=1)
+        outside = self._outside_unit_interval(x)
+        flag = torch.zeros_like(squares) if outside is None else outside.any(dim=1).double()
+        return torch.stack([squares, observed, categorical, flag], dim=1)
 
     def _fit_scoring(
         self, x: torch.Tensor, seed: int, *, density: bool = True, bounded: bool = False
@@ -2240,21 +2252,12 @@ class BaseAutoEncoder(
             return log_likelihood
         return torch.where(outside.any(dim=1), -math.inf, log_likelihood)
 
-    def _likelihood_terms_checked(self, module: torch.nn.Module, x: torch.Tensor) -> torch.Tensor:
-        """:meth:`_likelihood_terms`, with a fourth column that is 1 for a row
-        with an entry of likelihood 0 (:meth:`_outside_unit_interval`)."""
-        terms = self._likelihood_terms(module, x)
-        outside = self._outside_unit_interval(x)
-        flag = torch.zeros(len(x), dtype=torch.float64, device=x.device)
-        if outside is not None:
-            flag = outside.any(dim=1).double()
-        return torch.cat([terms, flag[:, None]], dim=1)
-
-    def _profiled_log_likelihood(self, terms: np.ndarray) -> np.ndarray:
+    def _profiled_log_likelihood(self, terms: np.ndarray, unit: float) -> np.ndarray:
         """Each row's log-likelihood under :meth:`score`'s Gaussian, at the
         larger of the training variance and the mean squared error of the
-        observed numeric entries of all the ``terms``' rows."""
-        log_variance, unit = self._log_noise_variance, self._variance_unit()
+        observed numeric entries of all the ``terms``' rows (squares in
+        units of ``unit``)."""
+        log_variance = self._log_noise_variance
         squares, observed = terms[:, 0], terms[:, 1]
         with np.errstate(over="ignore", invalid="ignore"):
             total = float(np.sum(squares))
@@ -2669,7 +2672,11 @@ class BaseAutoEncoder(
         X = self._check_input(X, blocks=True)
         # A kind's own log-likelihood, or the deterministic kinds' Gaussian.
         profiled = not hasattr(self, "_log_likelihood_scaled")
-        hook = self._likelihood_terms_checked if profiled else self._log_likelihood_checked
+        if profiled:
+            factors = self._likelihood_factors()
+            hook = functools.partial(self._likelihood_terms, factors=factors)
+        else:
+            hook = self._log_likelihood_checked
         rows = self._apply(X, hook, scale_input=True, dtype=np.float64)
         empty = self._rows_without_values(X, "they are left out of the mean")
         if empty is not None:
@@ -2677,7 +2684,7 @@ class BaseAutoEncoder(
                 raise ValueError("X has no observed value: every entry is NaN.")
             rows = rows[~empty]
         if profiled:
-            return float(np.mean(self._profiled_log_likelihood(rows)))
+            return float(np.mean(self._profiled_log_likelihood(rows, factors[2])))
         # As in score_samples: a NaN is an overflow inside the network.
         log_likelihood = rows[:, 0]
         return float(np.mean(np.where(np.isnan(log_likelihood), -np.inf, log_likelihood)))

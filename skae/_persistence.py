@@ -747,27 +747,20 @@ def _check_scalars(estimator: Any, path: str | os.PathLike) -> None:
             f"{path}: _unseen_nats must be a positive number of at most {MAX_UNSEEN_NATS:.1f} "
             f"(the log of 2**64), got {unseen!r}."
         )
-    names = getattr(estimator, "feature_names_in_", None)
-    if names is not None and not (
-        isinstance(names, np.ndarray)
-        and names.shape == (getattr(estimator, "n_features_in_", -1),)
-        and all(isinstance(name, str) for name in names)
-    ):
-        raise ValueError(f"{path}: feature_names_in_ must be one string per input column.")
+    width = (getattr(estimator, "n_features_in_", -1),)
+    for name in ("feature_names_in_", "_column_label_text"):
+        strings = getattr(estimator, name, None)
+        if strings is not None and not (
+            isinstance(strings, np.ndarray)
+            and strings.shape == width
+            and all(isinstance(value, str) for value in strings)
+        ):
+            raise ValueError(f"{path}: {name} must be one string per input column.")
     labels = getattr(estimator, "_column_labels", None)
     if labels is not None and not (
-        isinstance(labels, np.ndarray)
-        and labels.dtype.kind in "iu"
-        and labels.shape == (getattr(estimator, "n_features_in_", -1),)
+        isinstance(labels, np.ndarray) and labels.dtype.kind in "iu" and labels.shape == width
     ):
         raise ValueError(f"{path}: _column_labels must be one integer per input column.")
-    text = getattr(estimator, "_column_label_text", None)
-    if text is not None and not (
-        isinstance(text, np.ndarray)
-        and text.shape == (getattr(estimator, "n_features_in_", -1),)
-        and all(isinstance(label, str) for label in text)
-    ):
-        raise ValueError(f"{path}: _column_label_text must be one string per input column.")
 
 
 def _check_arrays(estimator: Any, path: str | os.PathLike) -> None:

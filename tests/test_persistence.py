@@ -779,6 +779,10 @@ def _with_params(metadata: dict, **params) -> dict:
         (lambda m: _forged(m, _unseen_nats=0.0), "_unseen_nats must be a positive number"),
         (lambda m: _forged(m, _unseen_nats=1e30), "_unseen_nats must be a positive number"),
         (lambda m: _forged(m, feature_names_in_=5), "feature_names_in_ must be one string"),
+        (
+            lambda m: _forged(m, _column_label_text={"__object_array__": ["a"]}),
+            "_column_label_text must be one string per input column",
+        ),
         (lambda m: {**m, "net_lr": "abc"}, "net_lr must be a positive number"),
         (lambda m: {**m, "net_lr": -1.0}, "net_lr must be a positive number"),
         (lambda m: {**m, "net_lr": float("inf")}, "net_lr must be a positive number"),
