@@ -720,6 +720,13 @@ def _wire_inputs(operator, container, graph_inputs, local) -> None:
                 f"(StringTensorType), not {given}."
             )
         cast = to == TensorProto.FLOAT or not isinstance(given, StringTensorType)
+        if to == TensorProto.FLOAT and len(given.shape or []) > 2:
+            # Images (n_samples, C, H, W), as a convolutional model is fitted
+            # on: the graph takes rows of pixels. Unflattened, the images
+            # gave a model that converted and that onnxruntime refused.
+            flat = local(f"flat{j}")
+            container.add_node("Flatten", [source], [flat], name=local(f"flatten{j}"), axis=1)
+            source = flat
         op = "Cast" if cast else "Identity"
         attributes = {"to": to} if cast else {}
         container.add_node(
@@ -801,7 +808,9 @@ def register_onnx_converters() -> None:
     shape ``(n_samples, 1)``), and ``score_samples`` with the option
     ``{"score_samples": True}``. The option ``{"transform": True}`` converts
     it as a transformer anywhere. :class:`AutoEncoderImputer` converts as
-    the transformer it is (its output the rows filled).
+    the transformer it is (its output the rows filled). A model fitted on
+    images takes what the sample given to ``skl2onnx`` holds: images
+    ``(n_samples, C, H, W)`` or rows of pixels.
 
     Calling it again does nothing more. Requires ``skl2onnx``
     (``pip install "skae[onnx]"``).

@@ -18,6 +18,7 @@ from sklearn.preprocessing import OneHotEncoder, StandardScaler
 from skae import (
     AutoEncoder,
     AutoEncoderImputer,
+    ConvolutionalAutoEncoder,
     VariationalAutoEncoder,
     register_onnx_converters,
     to_onnx,
@@ -322,6 +323,26 @@ def test_every_dense_kind_converts_as_detector(convert, cls, data):
     # Columns, as a converted IsolationForest gives them.
     np.testing.assert_array_equal(label, est.predict(X_new)[:, None])
     _close(scores[:, 0], est.decision_function(X_new))
+
+
+def test_a_model_fitted_on_images_converts_from_an_image_sample(convert):
+    """Found by a probe: a convolutional model fitted on 4-D images, given a
+    4-D sample, converted into a graph that onnxruntime refused (its input
+    was the images, its first node wanted rows of pixels)."""
+    rng = np.random.RandomState(0)
+    images = rng.rand(100, 1, 4, 4).astype(np.float32)
+    new = rng.rand(9, 1, 4, 4).astype(np.float32)
+    new[0] += 3.0
+    est = ConvolutionalAutoEncoder(max_epochs=2, random_state=0).fit(images)
+    pipe = make_pipeline(ConvolutionalAutoEncoder(max_epochs=2, random_state=0)).fit(images)
+    for model in (est, pipe):
+        label, scores = _session(convert(model, images[:1])).run(None, {"X": new})
+        np.testing.assert_array_equal(label, model.predict(new)[:, None])
+        _close(scores[:, 0], model.decision_function(new))
+    # Rows of pixels still convert as before.
+    flat = new.reshape(len(new), -1)
+    label, scores = _session(convert(est, flat[:1])).run(None, {"X": flat})
+    np.testing.assert_array_equal(label, est.predict(flat)[:, None])
 
 
 @pytest.fixture(scope="module")
