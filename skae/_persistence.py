@@ -398,6 +398,16 @@ def _build(
         for name, value in module.named_buffers():
             if value.is_floating_point() and torch.isnan(value).any():
                 raise ValueError(f"{path}: the {part}'s buffer {name!r} holds NaN.")
+            # What a fit gives (_scaling.input_gain, the standardised fill):
+            # an infinite fill loaded and silently moved the scores of rows
+            # with missing entries, a gain of 0 or less their predictions.
+            leaf = name.rsplit(".", 1)[-1]
+            if leaf == "input_fill" and not torch.isfinite(value).all():
+                raise ValueError(f"{path}: the {part}'s buffer {name!r} holds inf.")
+            if leaf == "input_gain" and not ((value > 0) & (value <= 1)).all():
+                raise ValueError(
+                    f"{path}: the {part}'s buffer {name!r} holds values outside (0, 1]."
+                )
     _check_optimizer(net.optimizer_, path)
     # The optimiser's state holds the rate it last trained with, which a
     # schedule may have moved: kept, unless ``lr`` was set after the fit (or
@@ -923,7 +933,7 @@ def _read(path: str | os.PathLike) -> tuple[dict, dict]:
         with zipfile.ZipFile(path) as archive:
             for member in (METADATA, TENSORS):
                 _check_expansion(archive.getinfo(member), path)
-            metadata = json.loads(archive.read(METADATA))
+            text = archive.read(METADATA)
             raw = archive.read(TENSORS)
     except (FileNotFoundError, PermissionError, IsADirectoryError):
         raise  # the path, not the file's contents: as open() says it
@@ -931,16 +941,24 @@ def _read(path: str | os.PathLike) -> tuple[dict, dict]:
         zipfile.BadZipFile,
         zlib.error,
         KeyError,
-        json.JSONDecodeError,
         EOFError,
         OSError,
         # zipfile's for a damaged header (an "encrypted" flag; its
-        # NotImplementedError for an unknown compression method or version)
-        # and json's RecursionError for nesting too deep.
+        # NotImplementedError for an unknown compression method or version).
         RuntimeError,
     ) as exc:
         raise ValueError(
             f"{path} is not a readable skae model file (truncated or corrupted?): {exc}"
+        ) from exc
+    try:
+        metadata = json.loads(text)
+    except (ValueError, RecursionError) as exc:
+        # Besides malformed JSON: bytes in no Unicode encoding, an integer of
+        # more digits than Python converts, nesting too deep. Their own
+        # messages named neither the file nor what was wrong with it.
+        raise ValueError(
+            f"{path} is not a readable skae model file (truncated or corrupted?): its "
+            f"{METADATA} is not valid JSON: {exc}"
         ) from exc
     if not isinstance(metadata, dict) or metadata.get("format") != FORMAT:
         raise ValueError(f"{path} is not a skae model file.")
@@ -992,8 +1010,10 @@ def _check_optimizer(optimizer: torch.optim.Optimizer, path: str | os.PathLike) 
                     )
                 if not torch.isfinite(value).all():
                     raise ValueError(f"{path}: the optimiser's {name!r} holds NaN or inf.")
-                if name.endswith("_sq") and (value < 0).any():
-                    # A running mean of squares (Adam's): its square root is taken.
+                if (name.endswith("_sq") or name == "step") and (value < 0).any():
+                    # A running mean of squares (Adam's): its square root is
+                    # taken. A negative step count loaded, and the next
+                    # partial_fit reported a divergence that blamed the rate.
                     raise ValueError(f"{path}: the optimiser's {name!r} holds negative values.")
 
 

@@ -848,6 +848,57 @@ def test_a_file_with_half_of_a_pair_is_refused(saved, tmp_path, key, message):
 
 
 @pytest.mark.parametrize(
+    "edit, message",
+    [
+        (lambda t: t["module"]["input_fill"].__setitem__(0, np.inf), "'input_fill' holds inf"),
+        (lambda t: t["module"]["input_gain"].__setitem__(0, 0.0), r"outside \(0, 1\]"),
+        (lambda t: t["module"]["input_gain"].__setitem__(0, -1.0), r"outside \(0, 1\]"),
+        (lambda t: t["module"]["input_gain"].__setitem__(0, np.inf), r"outside \(0, 1\]"),
+        (lambda t: t["optimizer"]["state"][0]["step"].fill_(-5), "'step' holds negative"),
+    ],
+    ids=["inf fill", "zero gain", "negative gain", "inf gain", "negative step"],
+)
+def test_a_file_whose_input_buffers_or_step_no_fit_gives_is_refused(saved, tmp_path, edit, message):
+    """Probe finding: an infinite fill of missing entries loaded and moved
+    the scores of rows with missing entries (0.287 for 0.807), a gain of 0
+    or less the predictions, and a negative Adam step count loaded and the
+    next partial_fit reported a divergence that blamed the learning rate.
+    The file as saved, and a gain below 1, load."""
+    with zipfile.ZipFile(saved) as archive:
+        tensors = torch.load(io.BytesIO(archive.read(TENSORS)), weights_only=True)
+    lowered = {**tensors, "module": dict(tensors["module"])}
+    lowered["module"]["input_gain"] = torch.full_like(tensors["module"]["input_gain"], 0.5)
+    for changed, refused in ((tensors, False), (lowered, False), (tensors, True)):
+        if refused:
+            edit(changed)
+        buffer = io.BytesIO()
+        torch.save(changed, buffer)
+        path = _rewrite(saved, tmp_path / "edited.skae", tensors=buffer.getvalue())
+        if not refused:
+            load(path)
+            continue
+        with pytest.raises(ValueError, match=message):
+            load(path)
+
+
+@pytest.mark.parametrize(
+    "text", [b"\xff\xfe{", b'{"format": ' + b"9" * 5000 + b"}"], ids=["not unicode", "long int"]
+)
+def test_metadata_that_is_not_json_python_reads_names_the_file(saved, tmp_path, text):
+    """Probe finding: bytes in no Unicode encoding, or an integer of 5,000
+    digits, raised Python's own message, naming neither the file nor what
+    was wrong with it."""
+    with zipfile.ZipFile(saved) as archive:
+        raw = archive.read(TENSORS)
+    bad = tmp_path / "bad.skae"
+    with zipfile.ZipFile(bad, "w") as archive:
+        archive.writestr(METADATA, text)
+        archive.writestr(TENSORS, raw)
+    with pytest.raises(ValueError, match=r"bad\.skae is not a readable skae model file .*JSON"):
+        load(bad)
+
+
+@pytest.mark.parametrize(
     "recent",
     [
         torch.zeros((3, 7)),  # not the model's width
