@@ -162,7 +162,8 @@ DENSITY_REFRESH_ROWS = MIN_REFRESH_ROWS // 4
 #: When ``partial_fit`` refits the scores' statistics, no row counts for
 #: more than this many times a feature's typical error (``error_scale_``
 #: before the call), nor its code for more than this many times the codes'
-#: typical squared distance from their mean: one value 1e6 standard
+#: typical squared distance from their median (``bound_codes``, which widens
+#: it for a stream that moved): one value 1e6 standard
 #: deviations out in a chunk of 10 rows multiplied every feature's error
 #: scale by about 1e8, and the detector went from flagging 100% of clear
 #: outliers to 19.5%. A normal row's error is this far out with odds below
@@ -1201,7 +1202,7 @@ class BaseAutoEncoder(
         codes = self._apply(x, codes_and_errors, on_device=True)
         fitted_codes = codes
         if bounded and hasattr(self, "code_mean_"):
-            fitted_codes = bound_codes(codes, self.code_mean_, self.code_covariance_, ROW_BOUND)
+            fitted_codes = bound_codes(codes, self.code_covariance_, ROW_BOUND)
         # A feature the model reconstructs perfectly must not divide by zero.
         counts = np.maximum(observed.cpu().numpy(), 1)
         self.error_scale_ = np.maximum(error_sum.cpu().numpy() / counts, 1e-6)
@@ -1300,8 +1301,10 @@ class BaseAutoEncoder(
         none of these numbers and set none of the statistics. In these refits
         no row counts for more than ``ROW_BOUND`` (100) times a feature's
         typical reconstruction error before the call, nor its code for more
-        than 100 times the codes' typical squared distance from their mean:
-        one corrupt value does not switch the detector off. A chunk that
+        than 100 times the codes' typical squared distance from their median
+        (in the codes' spread before the call, or their own where it is
+        wider, so that the statistics follow a stream that drifts): one
+        corrupt value does not switch the detector off. A chunk that
         multiplies the typical errors tenfold or more (many rows far out,
         such as a change of units) warns. The rows kept
         (standardised, at most 256) go with the model into pickles and

@@ -292,22 +292,27 @@ def fit_code_gaussian(codes: torch.Tensor) -> tuple[np.ndarray, np.ndarray]:
     return mean.cpu().numpy(), covariance.cpu().numpy()
 
 
-def bound_codes(
-    codes: torch.Tensor, mean: np.ndarray, covariance: np.ndarray, bound: float
-) -> torch.Tensor:
-    """``codes`` with each one's squared Mahalanobis distance from ``mean``
-    (under ``covariance``) capped at ``bound`` times the number of codes
-    (the distance's expectation), moved along the line to the mean: one
-    code far out does not stretch a Gaussian or mixture refitted on them."""
+def bound_codes(codes: torch.Tensor, covariance: np.ndarray, bound: float) -> torch.Tensor:
+    """``codes`` with each one's squared Mahalanobis distance from their
+    (coordinate-wise) median capped at ``bound`` times the number of codes
+    (the distance's expectation), moved along the line to the median: one
+    code far out does not stretch a Gaussian or mixture refitted on them.
+
+    The distances are measured in ``covariance`` (the codes' spread before),
+    widened as far as the codes' own median distance asks: the bound is for
+    a few codes far from the rest, not for a stream that moves. Measured
+    from the previous mean in the previous spread, a drift of the stream put
+    every code beyond the bound, each was shrunk onto its edge, and the
+    refitted covariance collapsed (1e-5 from 4.6) and never recovered.
+    """
     z = codes.to(torch.float64)
-    # Copies (torch.tensor): fitted arrays of a model joblib loaded with
-    # mmap_mode="r" are read-only, and torch warns of undefined behaviour
-    # when it shares their memory.
-    centre = torch.tensor(mean, dtype=z.dtype, device=z.device)
+    centre = z.median(dim=0).values
     factor = torch.linalg.cholesky(torch.tensor(covariance, dtype=z.dtype, device=z.device))
     whitened = torch.linalg.solve_triangular(factor, (z - centre).T, upper=False)
     distance = whitened.square().sum(dim=0)
-    limit = bound * z.shape[1]
+    k = z.shape[1]
+    widen = max(1.0, float(distance.median()) / k)
+    limit = bound * k * widen
     shrink = torch.sqrt(limit / distance.clamp(min=limit)).unsqueeze(1)
     return (centre + (z - centre) * shrink).to(codes.dtype)
 

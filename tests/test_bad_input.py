@@ -312,6 +312,27 @@ def test_one_value_far_out_after_a_small_fit_refits_the_codes(value):
     assert np.mean(model.predict(outliers) == -1) >= 0.95
 
 
+def test_the_code_statistics_follow_a_stream_that_drifts():
+    """Probe finding: chunks moved by about 2 standard deviations put every
+    code beyond partial_fit's bound (measured from the previous code mean),
+    each was shrunk onto the bound's edge, the code covariance collapsed
+    (1e-5 where the codes' variance was 3.6) and never recovered: sample
+    returned one row, without a word. The statistics now follow the codes
+    of the latest rows."""
+    rng = np.random.RandomState(0)
+    mixing = rng.randn(2, 9)
+    X = rng.randn(400, 2) @ mixing + 0.2 * rng.randn(400, 9)
+    model = AutoEncoder(max_epochs=10, random_state=0).fit(X)
+    for _ in range(10):
+        model.partial_fit(X + 4.0)
+    codes = model.transform(X + 4.0)
+    np.testing.assert_allclose(model.code_mean_, codes.mean(axis=0), atol=0.05 * codes.std())
+    np.testing.assert_allclose(np.diag(model.code_covariance_), codes.var(axis=0), rtol=0.05)
+    drawn = model.sample(1000, random_state=0)
+    # The collapsed statistics drew rows 0.003 apart at most.
+    assert np.median(drawn.std(axis=0) / (X + 4.0).std(axis=0)) > 0.5
+
+
 def test_a_chunk_in_other_units_warns():
     """Many rows far out at once (here a chunk of 300 rows in units a
     thousand times smaller) swamp the error scales however each row is

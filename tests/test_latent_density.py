@@ -233,17 +233,27 @@ def test_the_parameters_counted_are_gaussian_mixtures():
         assert _latent_density._n_parameters(n, 3) == expected
 
 
-def test_codes_are_bounded_at_bound_times_their_number():
+def test_codes_are_bounded_at_bound_times_their_number_from_their_median():
     """Mutation audit: bound_codes caps a code's squared Mahalanobis distance
-    at ``bound`` times the number of codes (the distance's expectation)."""
+    at ``bound`` times the number of codes (the distance's expectation),
+    along the line to the codes' median. A probe: measured from the previous
+    mean, a stream that moved had every code shrunk and the covariance
+    collapsed; codes that moved together, or spread wider than before, are
+    left as they are."""
     from skae._latent_density import bound_codes
 
-    codes = torch.tensor(
-        [[np.sqrt(200.0), 0, 0, 0], [np.sqrt(1000.0), 0, 0, 0]], dtype=torch.float64
+    codes = torch.as_tensor(np.random.RandomState(0).normal(size=(201, 4)))
+    codes[0] = torch.tensor([1000.0, 0.0, 0.0, 0.0])
+    out = bound_codes(codes, np.eye(4), 100.0)
+    centre = codes.median(dim=0).values
+    torch.testing.assert_close(out[1:], codes[1:], rtol=0, atol=1e-12)
+    assert float((out[0] - centre).square().sum()) == pytest.approx(400.0)
+    direction = (out[0] - centre) / (codes[0] - centre)
+    torch.testing.assert_close(
+        direction, torch.full_like(direction, float(direction[0])), rtol=0, atol=1e-12
     )
-    out = bound_codes(codes, np.zeros(4), np.eye(4), 100.0)
-    assert torch.equal(out[0], codes[0])
-    assert float(out[1].square().sum()) == pytest.approx(400.0)
+    for moved in (codes[1:] + 50.0, 100.0 * codes[1:]):
+        torch.testing.assert_close(bound_codes(moved, np.eye(4), 100.0), moved, rtol=0, atol=1e-9)
 
 
 def test_the_mixture_is_fitted_on_at_most_min_codes(monkeypatch):
