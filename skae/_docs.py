@@ -107,8 +107,9 @@ PARAMETERS = """\
         :meth:`score_samples` and :meth:`explain`. :meth:`inverse_transform`
         and :meth:`sample` then return a DataFrame with the input's columns,
         the most probable category in each categorical column (a sample's is
-        drawn from the decoder's probabilities), in the column's dtype (the
-        numbers are reconstructions, float64). A
+        drawn from the decoder's probabilities), each column in its dtype
+        (numbers as :meth:`inverse_transform` describes: integer columns
+        rounded, an object column of numbers as float64). A
         category not seen at fit is encoded as no category, as
         :class:`~sklearn.preprocessing.OneHotEncoder` does with
         ``handle_unknown="ignore"``, and scored as a category of probability

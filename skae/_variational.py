@@ -133,8 +133,9 @@ class VariationalAutoEncoder(BaseAutoEncoder):
     ``loss="binary_crossentropy"`` a Bernoulli for data in [0, 1] (a
     proper density of binary data only: on values inside (0, 1) it is not
     normalised, and it favours entries at 0 and 1). ``net_.history`` logs
-    the two terms as
-    ``train_reconstruction`` and ``train_kl``.
+    the two terms of the loss as ``train_reconstruction`` and ``train_kl``,
+    the latter already multiplied by ``beta`` (0 at ``beta=0``, whatever the
+    divergence: :meth:`posterior` gives what it is computed from).
 
     ``max_epochs="auto"`` trains it longer than the other kinds: the same
     budget of about 150,000 samples seen, but up to 200 epochs instead of 20
