@@ -753,6 +753,33 @@ def test_the_exact_jacobian_is_exact_with_many_codes():
         assert_allclose(value, cae.contraction_weight * expected.item(), rtol=1e-10)
 
 
+@pytest.mark.parametrize("n_components, same_as", [(16, "exact"), (17, "stochastic")])
+def test_auto_jacobian_is_exact_up_to_sixteen_codes(n_components, same_as):
+    """Mutation audit: jacobian="auto" trains as "exact" with 16 codes and
+    as "stochastic" from 17 on (the boundary moved by one went unseen)."""
+    X = np.random.RandomState(0).normal(size=(64, 20))
+    params = dict(n_components=n_components, max_epochs=2, random_state=0)
+    losses = {
+        jacobian: ContractiveAutoEncoder(jacobian=jacobian, **params)
+        .fit(X)
+        .net_.history[:, "train_loss"]
+        for jacobian in ("auto", "exact", "stochastic")
+    }
+    other = "stochastic" if same_as == "exact" else "exact"
+    assert losses["auto"] == losses[same_as]
+    assert losses["auto"] != losses[other]
+
+
+def test_an_unknown_jacobian_is_refused():
+    """Mutation audit: without its constraint, a misspelt jacobian trained
+    silently with the stochastic estimate."""
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    X = np.random.RandomState(0).normal(size=(32, 4))
+    with pytest.raises(InvalidParameterError, match="jacobian"):
+        ContractiveAutoEncoder(jacobian="exakt", max_epochs=1).fit(X)
+
+
 def test_contractive_codes_are_less_sensitive(split):
     X_train, X_test = split
     same = dict(n_components=8, max_epochs=60, random_state=0)

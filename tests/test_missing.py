@@ -1075,3 +1075,16 @@ def test_complete_rows_are_calibrated_from_filled_training_rows():
     complete, holed = np.mean(flagged, axis=0)
     assert complete < 0.085, flagged
     assert holed < 0.075, flagged
+
+
+def test_the_masked_training_loss_is_the_mean_over_a_rows_observed_entries():
+    """Mutation audit: a row's training loss is its squared error averaged
+    over its observed entries (a row with holes weighs as much as a complete
+    one), not divided by every feature."""
+    from skae._reconstruction import SquaredError
+
+    loss = SquaredError()
+    loss.masked = True
+    x = torch.tensor([[1.0, float("nan"), 3.0], [1.0, 2.0, 3.0]])
+    value = loss({"x_hat": torch.zeros(2, 3)}, x)
+    assert_allclose(value.numpy(), [(1 + 9) / 2, (1 + 4 + 9) / 3], rtol=1e-6)

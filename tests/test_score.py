@@ -426,6 +426,38 @@ def test_mass_volume_names_a_bool_column_of_another_detector():
             scorer(model, X)
 
 
+def test_a_level_set_holds_at_least_its_mass_of_the_held_out_rows():
+    """Mutation audit: the threshold of mass alpha is a score that at least
+    alpha of the held-out rows reach (an order statistic, not interpolated).
+    With three rows, every level set of mass 0.9 or more holds all three,
+    the whole box; interpolated, its threshold lay between two rows."""
+    detector = _FixedScores(lambda rows: rows[:, 0])
+    assert mass_volume_scorer(detector, np.array([[0.0], [0.5], [1.0]])) == -1.0
+
+
+def test_a_skae_first_step_says_which_columns_are_categories_for_the_scorers():
+    """Mutation audit: the scorers ask the pipeline's first step, the one
+    reading X, which columns are categories. A bool column that
+    categorical_features=None makes a number is scored; behind another
+    first step, the columns go by their dtype."""
+    from sklearn.preprocessing import FunctionTransformer
+
+    rng = np.random.RandomState(0)
+    frame = pd.DataFrame(rng.normal(size=(60, 3)), columns=["a", "b", "c"])
+    frame["flag"] = frame["a"] > 0
+    first = make_pipeline(
+        AutoEncoder(categorical_features=None, max_epochs=2, random_state=0),
+        IsolationForest(random_state=0),
+    ).fit(frame)
+    assert np.isfinite(mass_volume_scorer(first, frame, n_uniform=500))
+    behind = make_pipeline(
+        FunctionTransformer(lambda X: X.astype(float), check_inverse=False),
+        AutoEncoder(categorical_features=None, max_epochs=2, random_state=0),
+    ).fit(frame)
+    with pytest.raises(ValueError, match=r"categorical columns: \['flag'\]"):
+        reconstruction_error_scorer(behind, frame)
+
+
 def test_the_scorers_refuse_rows_without_observed_entries(blobs):
     """With no observed entry there is no error to average (numpy's mean of
     nothing, NaN), and a feature never observed has no box to draw in
