@@ -569,7 +569,7 @@ class InputSide:
     def _fit_column_labels(self, X) -> None:
         """Keep a DataFrame's integer column labels (``_column_labels``), and
         the text of labels of other types (``_column_label_text``: floats,
-        tuples of a MultiIndex, dates).
+        bools, tuples of a MultiIndex, dates).
 
         scikit-learn keeps string column names only (``feature_names_in_``)
         and checks them at predict time; the others are kept too, for the
@@ -577,7 +577,13 @@ class InputSide:
         the DataFrames that ``inverse_transform`` and ``sample`` return.
         """
         labels = list(getattr(X, "columns", []))
-        if labels and not all(isinstance(label, str | Integral) for label in labels):
+        # A bool is an Integral too, but is not kept as one below: labels
+        # [False, True] were then not checked at all, and a frame with its
+        # columns swapped was scored silently.
+        if labels and not all(
+            isinstance(label, str | Integral) and not isinstance(label, bool | np.bool_)
+            for label in labels
+        ):
             self._column_label_text = np.array([str(label) for label in labels], dtype=object)
         elif hasattr(self, "_column_label_text"):
             del self._column_label_text

@@ -226,13 +226,15 @@ def test_frame_with_integer_labels_in_another_order_is_rejected(data, method, mi
         [0.5, 1.5, 2.5, 3.5],
         pd.MultiIndex.from_tuples([("g", "a"), ("g", "b"), ("h", "c"), ("h", "d")]),
         pd.date_range("2020-01-01", periods=4),
+        [True, False, 2, 3],
     ],
-    ids=["floats", "multiindex", "dates"],
+    ids=["floats", "multiindex", "dates", "bools"],
 )
 def test_frame_with_other_label_types_in_another_order_is_rejected(data, labels, tmp_path):
-    """Float, tuple and date labels, which scikit-learn does not keep either,
-    are checked too, also after a save (probe finding: reordered, they were
-    read as other features and flagged 99% of the rows)."""
+    """Float, tuple, date and bool labels, which scikit-learn does not keep
+    either, are checked too, also after a save (probe finding: reordered, they
+    were read as other features and flagged 99% of the rows; a mutation
+    audit: bools, which are integers to Python, were not checked at all)."""
     frame = pd.DataFrame(data[:, :4], columns=labels)
     model = AutoEncoder(max_epochs=1, random_state=0).fit(frame)
     path = tmp_path / "model.skae"
