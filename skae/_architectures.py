@@ -119,11 +119,13 @@ class AutoEncoderModule(nn.Module):
             high = torch.nan_to_num(x, nan=-math.inf).amax(dim=0)
         else:
             low, high = x.amin(dim=0), x.amax(dim=0)
-        # The range includes 0, the value missing entries are filled with
-        # (for complete data it already does: the mean lies in it), and a
-        # feature with none observed gets [0, 0].
-        low = torch.nan_to_num(low, nan=0.0, posinf=0.0).clamp(max=0.0)
-        high = torch.nan_to_num(high, nan=0.0, neginf=0.0).clamp(min=0.0)
+        # A feature with none observed gets [0, 0]. A missing entry is
+        # filled with its feature's training mean (``input_fill``), which
+        # lies in the range. (The range once reached 0 too, when 0 was the
+        # fill: with scaling="none", data in [5, 10] then let inputs down to
+        # 0 through unclipped.)
+        low = torch.nan_to_num(low, nan=0.0, posinf=0.0)
+        high = torch.nan_to_num(high, nan=0.0, neginf=0.0)
         if "input_low" not in self._buffers:  # pickled before the range existed
             self.register_buffer("input_low", torch.full_like(low, -math.inf))
             self.register_buffer("input_high", torch.full_like(high, math.inf))

@@ -182,6 +182,26 @@ def test_a_jump_of_a_constant_feature_is_found_in_any_units():
     assert_array_equal(labels[1e6], labels[1.0])
 
 
+@pytest.mark.parametrize("scaling", ["none", "global"])
+def test_the_clipping_range_is_the_training_range_when_zero_lies_outside_it(scaling):
+    """Mutation audit: the range was widened to take in 0, the fill of a
+    missing entry once; with scaling that does not centre each feature, data
+    in [5, 10] let inputs down to 0 through unclipped. Missing entries are
+    filled with the feature's mean, inside the range."""
+    X = np.random.RandomState(0).uniform(5.0, 10.0, size=(100, 3))
+    model = AutoEncoder(n_components=2, scaling=scaling, max_epochs=2, random_state=0).fit(X)
+    module = model.net_.module_
+    x = (X - model.mean_) / model.scale_
+    np.testing.assert_allclose(module.input_low.numpy(), x.min(axis=0), rtol=1e-6)
+    low = X.min(axis=0)
+    below = np.array([[1.0, 7.0, 7.0]])
+    np.testing.assert_allclose(
+        model.transform(below), model.transform([[low[0], 7.0, 7.0]]), rtol=1e-5
+    )
+    holes = np.array([[np.nan, 7.0, 7.0]])
+    assert np.isfinite(model.transform(holes)).all()
+
+
 def test_the_encoder_input_is_clipped_to_the_training_range():
     X = near_constant_table(300)
     model = AutoEncoder(max_epochs=2, scaling="feature", random_state=0).fit(X[:200])
