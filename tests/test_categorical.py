@@ -1641,3 +1641,29 @@ def test_drawn_categories_follow_the_decoders_probabilities():
     assert_allclose(one_hot.sum(dim=1).numpy(), 1.0, atol=1e-6)
     expected = torch.softmax(torch.tensor([2.0, 0.0, 0.0]), dim=0).numpy()
     assert_allclose(one_hot.mean(dim=0).numpy(), expected, atol=0.015)
+
+
+def test_a_category_column_of_one_level_is_centred_not_scaled():
+    """Mutation audit: the one-hot entry of a category seen in every row has
+    no spread; it is centred only (scale 1, as a constant feature), so an
+    unseen category there reaches the network one unit away, not two."""
+    rng = np.random.RandomState(0)
+    frame = pd.DataFrame(rng.normal(size=(100, 2)), columns=["a", "b"])
+    frame["c"] = pd.Series(["a"] * 100, dtype="category")
+    model = AutoEncoder(max_epochs=2, random_state=0).fit(frame)
+    assert model.scale_[-1] == 1.0
+    assert model.mean_[-1] == 1.0
+
+
+def test_scoring_complete_rows_with_categories_does_not_warn_of_empty_rows():
+    """Mutation audit: with no row empty, the encoded rows say None, not an
+    array of False, and scoring warns of nothing."""
+    rng = np.random.RandomState(0)
+    frame = pd.DataFrame(rng.normal(size=(100, 2)), columns=["a", "b"])
+    frame["kind"] = pd.Categorical(rng.choice(["x", "y"], size=100))
+    model = AutoEncoder(max_epochs=2, random_state=0).fit(frame)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model.score_samples(frame)
+        model.predict(frame)
+        model.transform(frame)

@@ -589,6 +589,19 @@ def test_a_constant_feature_is_reconstructed_and_sampled_as_its_constant():
     assert est.sample(50, random_state=0)[:, 1].std() > 0
 
 
+def test_a_feature_constant_up_to_rounding_is_sampled_as_its_constant():
+    """Mutation audit: a feature whose values differ by a few float64
+    epsilons (1 and 1 + 5 eps) is constant (CONSTANT_ULPS of rounding);
+    taken for varying, its samples spread over five values."""
+    rng = np.random.RandomState(0)
+    eps = np.finfo(np.float64).eps
+    X = np.column_stack(
+        [rng.normal(size=100), rng.normal(size=100), 1.0 + 5 * eps * (np.arange(100) % 2)]
+    )
+    est = AutoEncoder(n_components=2, max_epochs=2, random_state=0).fit(X)
+    assert np.unique(est.sample(5, random_state=0)[:, 2]).size == 1
+
+
 def test_a_tiny_varying_feature_is_not_taken_for_constant_without_scaling():
     """With scaling="none" (mean 0, scale 1) a feature that varies within
     1e-6 of zero is reconstructed by the network, not pinned to 0."""

@@ -309,3 +309,17 @@ def test_the_write_lock_is_reentrant_for_its_own_thread():
         assert other.inside.wait(5)
     finally:
         _finish(other)
+
+
+def test_a_fit_off_the_cpu_leaves_the_cpus_denormals_alone():
+    """Mutation audit: flushing denormals is for the CPU's arithmetic; a fit
+    on another device (here torch's "meta") leaves the CPU's setting as it
+    was."""
+    from skae._threads import flush_denormals
+
+    assert not _flushing_denormals()
+    with flush_denormals(torch.device("meta")):
+        assert not _flushing_denormals()
+    with flush_denormals(torch.device("cpu")):
+        assert _flushing_denormals()
+    assert not _flushing_denormals()
