@@ -733,3 +733,84 @@ def test_a_decoder_flag_that_is_not_a_bool_is_refused(data, decoder):
     with pytest.raises(TypeError, match="decoder must be a bool"):
         to_onnx(est, decoder=decoder)
     assert to_onnx(est, decoder=np.bool_(True)).graph.input[0].name == "codes"
+
+
+@pytest.mark.parametrize("opset", [13, 20])
+def test_the_first_and_last_supported_opsets_export(data, opset):
+    """Mutation audit: opsets 13 and 20, the ends of the supported range,
+    export a model onnxruntime runs as the estimator scores."""
+    X, X_new = data
+    est = FAST_ESTIMATORS["AutoEncoder"](max_epochs=2).fit(X)
+    model = to_onnx(est, opset=opset)
+    onnx.checker.check_model(model)
+    assert {o.domain: o.version for o in model.opset_import}[""] == opset
+    _close(_run(_session(model), {"X": X_new})["score_samples"], est.score_samples(X_new))
+
+
+def test_skl2onnx_types_the_codes_with_their_number(convert, data):
+    """Mutation audit: converted as a transformer, the graph's output has
+    the fitted number of codes as its second dimension."""
+    X, _ = data
+    est = AutoEncoder(n_components=3, max_epochs=2, random_state=0).fit(X)
+    model = convert(est, X[:1], options={id(est): {"transform": True}})
+    dims = model.graph.output[0].type.tensor_type.shape.dim
+    assert dims[1].dim_value == 3
+
+
+def test_the_decoder_graph_keeps_integer_columns_within_their_dtype():
+    """Mutation audit: codes far out decode an int8 column to 127 at most, as
+    inverse_transform does; unclamped, the graph gave 26011."""
+    rng = np.random.RandomState(0)
+    frame = pd.DataFrame(
+        {
+            "i": rng.randint(-20, 20, size=200).astype(np.int8),
+            "x": rng.normal(size=200),
+            "kind": pd.Categorical(rng.choice(["a", "b"], size=200)),
+        }
+    )
+    est = AutoEncoder(n_components=1, max_epochs=2, random_state=0).fit(frame)
+    codes = np.array([[-1e4], [1e4]], dtype=np.float32)
+    expected = est.inverse_transform(codes)["i"].to_numpy()
+    assert set(expected) <= {-128, 127}
+    (decoded,) = _session(to_onnx(est, decoder=True)).run(None, {"codes": codes})
+    np.testing.assert_array_equal(decoded[:, 0], expected)
+
+
+def test_a_network_that_gives_nan_flags_the_row_in_the_graph_too(data):
+    """Mutation audit: a NaN score (an overflow inside the network) is -inf
+    and an outlier in the graph, as score_samples gives; without the rule the
+    graph scored NaN and called the row an inlier."""
+    X, X_new = data
+    est = FAST_ESTIMATORS["AutoEncoder"](max_epochs=2).fit(X)
+    last = [m for m in est.net_.module_.encoder.modules() if isinstance(m, torch.nn.Linear)][-1]
+    with torch.no_grad():
+        last.bias[0] = float("nan")
+    expected = est.score_samples(X_new[:4])
+    assert np.isneginf(expected).all()
+    out = _run(_session(to_onnx(est)), {"X": X_new[:4]})
+    assert np.isneginf(out["score_samples"]).all()
+    np.testing.assert_array_equal(out["predict"], -1)
+
+
+def test_a_users_option_for_a_step_is_kept():
+    """Mutation audit: skae marks an estimator used as a transformer with
+    {"transform": True}, unless the user's options already name it (by id
+    or by type)."""
+    from skae._onnx import _as_transformer
+
+    est = AutoEncoder()
+
+    class Scope:
+        def __init__(self, options):
+            self.options, self.added = options, []
+
+        def add_options(self, key, options):
+            self.added.append((key, options))
+
+    for options in ({id(est): {"transform": False}}, {AutoEncoder: {"score_samples": True}}):
+        scope = Scope(options)
+        _as_transformer(scope, est)
+        assert scope.added == []
+    scope = Scope(None)
+    _as_transformer(scope, est)
+    assert scope.added == [(id(est), {"transform": True})]
