@@ -10,7 +10,7 @@ kind's sampling) and some predictions with it, drawing from the fit's
 seeded generator; the fit was no longer reproducible, and predictions mixed
 half-updated weights with the previous statistics (809 of 827 matched
 neither model). So each estimator has a lock that many readers share and a
-fit holds alone (:func:`reading`, :func:`writing`); a thread that holds it to
+fit holds alone (:func:`reading`, and ``lock_of(estimator).write()``); a thread that holds it to
 write may read too (a fit scores its training rows).
 """
 

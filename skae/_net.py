@@ -114,7 +114,12 @@ class TensorBatches:
             # IsolationForest sees its own subsample.
             order = torch.randperm(n, device=self.X.device)[: self._n_rows]
             if n_processes > 1:
-                order = torch.cat([order, order[: -n % n_processes]])[rank::n_processes]
+                # Padded to a multiple of the processes from the rows visited
+                # (with ``rows``, fewer than ``n``): padded from ``n``, a subset
+                # of 256 of 1,001 rows gave one process 129 rows and 5 steps,
+                # the other 128 rows and 4.
+                pad = -len(order) % n_processes
+                order = torch.cat([order, order[:pad]])[rank::n_processes]
             step = math.ceil(self.batch_size / n_processes)
             with self._noise_stream(rank) if n_processes > 1 else nullcontext():
                 for start in range(0, len(order), step):

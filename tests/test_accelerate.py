@@ -1,5 +1,6 @@
 """Training through Hugging Face Accelerate (``accelerator=``)."""
 
+import math
 import os
 import subprocess
 import sys
@@ -54,6 +55,25 @@ def test_shards_split_each_epoch_and_draw_their_own_noise(n_rows):
     torch.randperm(n_rows)
     torch.randperm(n_rows)
     assert torch.equal(after[0], after[1]) and torch.equal(after[0], torch.randn(1))
+
+
+@pytest.mark.parametrize("n_rows, subset", [(1001, 256), (1000, 255)])
+def test_shards_of_a_row_subset_take_equal_steps(n_rows, subset):
+    """Mutation audit: with a subset of the rows per epoch (``rows``), the
+    padding to a multiple of the processes came from all the rows: 256 of
+    1,001 rows gave one process 129 rows in 5 steps, the other 128 in 4 (a
+    data-parallel step waits for every process)."""
+    from skae._net import TensorBatches
+
+    X = torch.arange(float(n_rows))[:, None]
+    shards = []
+    for rank in range(2):
+        torch.manual_seed(0)
+        batches = TensorBatches(X, 64, shuffle=True, shard=(rank, 2), rows=subset)
+        shards.append([len(batch) for batch in batches])
+        assert len(shards[-1]) == len(batches)
+    assert shards[0] == shards[1]
+    assert sum(shards[0]) == math.ceil(subset / 2)
 
 
 @pytest.mark.parametrize("cls", [AutoEncoder, VariationalAutoEncoder, ContractiveAutoEncoder])
