@@ -662,9 +662,23 @@ def test_early_stopping_that_keeps_the_first_epoch_warns():
         ).fit(X)
     # Probe finding: 10 epochs that never improved, with a patience of 10,
     # ended at max_epochs without stopping, and said nothing.
-    with pytest.warns(ConvergenceWarning, match="kept the model of the first of 10 epochs"):
+    with pytest.warns(
+        ConvergenceWarning, match="kept the model of the first of 10 epochs"
+    ) as record:
         VariationalAutoEncoder(
             n_components=1, loss="binary_crossentropy", max_epochs=10, random_state=0
+        ).fit(X)
+    # Mutation audit: the warning points at the caller's line, not skorch's.
+    assert record[0].filename == __file__
+    # ... and starts at MIN_EPOCHS_TO_WARN (5) epochs: 4 say nothing.
+    with pytest.warns(ConvergenceWarning, match="kept the model of the first of 5 epochs"):
+        VariationalAutoEncoder(
+            n_components=1, loss="binary_crossentropy", max_epochs=5, random_state=0
+        ).fit(X)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        VariationalAutoEncoder(
+            n_components=1, loss="binary_crossentropy", max_epochs=4, random_state=0
         ).fit(X)
 
 
@@ -768,6 +782,18 @@ def test_auto_jacobian_is_exact_up_to_sixteen_codes(n_components, same_as):
     other = "stochastic" if same_as == "exact" else "exact"
     assert losses["auto"] == losses[same_as]
     assert losses["auto"] != losses[other]
+
+
+@pytest.mark.parametrize("params", [{"noise": "mask", "mask_rate": 1.0}, {"noise_std": -0.1}])
+def test_a_denoising_corruption_that_leaves_nothing_is_refused(params):
+    """Mutation audit: masking every entry (mask_rate=1) leaves nothing to
+    learn from, and a negative noise level is no level: both are refused by
+    the parameters' ranges."""
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    X = np.random.RandomState(0).normal(size=(32, 4))
+    with pytest.raises(InvalidParameterError, match=next(iter(params.keys() - {"noise"}))):
+        DenoisingAutoEncoder(max_epochs=1, **params).fit(X)
 
 
 def test_an_unknown_jacobian_is_refused():

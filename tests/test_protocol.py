@@ -1621,3 +1621,36 @@ def test_the_time_left_is_the_remaining_epochs_and_zero_at_the_end(blobs):
     ).fit(blobs)
     left = model.net_.history[:, "time_left"]
     assert left[0] >= 0.05 and left[1] == 0.0
+
+
+def test_a_warm_start_on_fewer_rows_draws_a_new_held_out_set():
+    """Mutation audit: a warm start holds out the rows the last fit held out
+    only where they are rows of the new X; one beyond its end (row 49 of 50,
+    refitted on 49) is a new draw, not an IndexError."""
+    X = np.random.RandomState(0).normal(size=(50, 4))
+    est = AutoEncoder(max_epochs=1, early_stopping=True, warm_start=True, random_state=9)
+    est.fit(X)
+    assert 49 in est._held_out_rows
+    est.fit(X[:49])
+    assert len(est._held_out_rows) == 5 and est._held_out_rows.max() < 49
+
+
+def test_a_loss_of_one_term_logs_no_terms():
+    """Mutation audit: the history logs each term of the loss only when there
+    is more than one (the plain kind's loss is its reconstruction)."""
+    X = np.random.RandomState(0).normal(size=(64, 4))
+    history = AutoEncoder(max_epochs=1, random_state=0).fit(X).net_.history
+    assert not any("reconstruction" in key for key in history[-1])
+    sparse = SparseAutoEncoder(max_epochs=1, random_state=0).fit(X).net_.history
+    assert {"train_reconstruction", "train_sparsity"} <= set(sparse[-1])
+
+
+def test_a_pickled_net_holds_its_weights_once():
+    """Mutation audit: the net's pickled state keeps the weights in their
+    state dicts only, not the modules too (which stored them twice)."""
+    X = np.random.RandomState(0).normal(size=(64, 4))
+    est = AutoEncoder(hidden_layer_sizes=(64,), max_epochs=1, random_state=0).fit(X)
+    state = est.net_.__getstate__()
+    assert state["module"] is None and state["criterion"] is None
+    copy_ = pickle.loads(pickle.dumps(est))
+    assert_array_equal(copy_.score_samples(X), est.score_samples(X))

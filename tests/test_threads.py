@@ -311,6 +311,68 @@ def test_the_write_lock_is_reentrant_for_its_own_thread():
         _finish(other)
 
 
+def test_a_reader_reads_again_while_a_writer_waits():
+    """Mutation audit: a thread already reading reads again without waiting
+    (predict calls score_samples), also while a writer waits; the mutant's
+    nested read waited for the writer, which waited for it: a deadlock."""
+    lock = _watched_lock()
+    inside, release, nested = threading.Event(), threading.Event(), threading.Event()
+
+    def read_twice():
+        with lock.read():
+            inside.set()
+            release.wait(5)
+            with lock.read():
+                nested.set()
+
+    reader = threading.Thread(target=read_twice, daemon=True)
+    reader.start()
+    writer = None
+    try:
+        assert inside.wait(5)
+        writer = _Holder(lock.write)
+        assert _waits(lock, writer)
+        release.set()
+        assert nested.wait(5)
+        assert writer.inside.wait(5)
+    finally:
+        release.set()
+        reader.join(5)
+        assert not reader.is_alive()
+        if writer is not None:
+            _finish(writer)
+
+
+def test_a_nested_write_keeps_the_lock_until_the_outer_one_ends():
+    """Mutation audit: the end of a nested write leaves the lock held by its
+    thread until the outer write ends; the mutant let another writer in."""
+    lock = _watched_lock()
+    inner_done, release = threading.Event(), threading.Event()
+
+    def write_nested():
+        with lock.write():
+            with lock.write():
+                pass
+            inner_done.set()
+            release.wait(5)
+
+    owner = threading.Thread(target=write_nested, daemon=True)
+    owner.start()
+    other = None
+    try:
+        assert inner_done.wait(5)
+        other = _Holder(lock.write)
+        assert _waits(lock, other)
+        release.set()
+        assert other.inside.wait(5)
+    finally:
+        release.set()
+        owner.join(5)
+        assert not owner.is_alive()
+        if other is not None:
+            _finish(other)
+
+
 def test_a_fit_off_the_cpu_leaves_the_cpus_denormals_alone():
     """Mutation audit: flushing denormals is for the CPU's arithmetic; a fit
     on another device (here torch's "meta") leaves the CPU's setting as it
