@@ -1654,3 +1654,35 @@ def test_a_pickled_net_holds_its_weights_once():
     assert state["module"] is None and state["criterion"] is None
     copy_ = pickle.loads(pickle.dumps(est))
     assert_array_equal(copy_.score_samples(X), est.score_samples(X))
+
+
+def test_the_time_left_on_a_clock_of_one_second_a_step(blobs, capsys, monkeypatch):
+    """Mutation audit: with a clock that reads one second later at each look
+    (each step, each epoch's end), the estimate is exact: two epochs of 4
+    steps. After step 1 of 8, 7 steps are left at 1 s each; at the end of
+    the first epoch, 4 steps at 5 s / 4 steps; at the end, none; and a
+    partial_fit (one epoch) ends with none left. Lines come every ``every``
+    seconds since the last one (here 2.5: every third look)."""
+    from types import SimpleNamespace
+
+    from skae import _net
+
+    ticks = iter(range(10_000))
+    monkeypatch.setattr(_net, "time", SimpleNamespace(perf_counter=lambda: float(next(ticks))))
+    monkeypatch.setattr(_net.TimeLeft.__init__, "__defaults__", (0.0,))
+    params = dict(max_epochs=2, batch_size=50, early_stopping=False, verbose=1, random_state=0)
+    est = AutoEncoder(**params).fit(blobs)
+    lines = [line for line in capsys.readouterr().out.splitlines() if "steps," in line]
+    assert lines[0] == "  epoch 1: 1/4 steps, 1 s so far, about 7 s left"
+    assert lines[1] == "  epoch 1: 2/4 steps, 2 s so far, about 6 s left"
+    assert list(est.net_.history[:, "time_left"]) == [5.0, 0.0]
+    est.partial_fit(blobs)
+    assert est.net_.history[-1, "time_left"] == 0.0
+    monkeypatch.setattr(_net.TimeLeft.__init__, "__defaults__", (2.5,))
+    capsys.readouterr()
+    AutoEncoder(**params).fit(blobs)
+    lines = [line for line in capsys.readouterr().out.splitlines() if "steps," in line]
+    assert [line.split(",")[0] for line in lines] == [
+        "  epoch 1: 3/4 steps",
+        "  epoch 2: 3/4 steps",
+    ]
