@@ -307,6 +307,9 @@ def bound_codes(codes: torch.Tensor, covariance: np.ndarray, bound: float) -> to
     """
     z = codes.to(torch.float64)
     centre = z.median(dim=0).values
+    # A copy (torch.tensor): fitted arrays of a model joblib loaded with
+    # mmap_mode="r" are read-only, and torch warns of undefined behaviour
+    # when it shares their memory.
     factor = torch.linalg.cholesky(torch.tensor(covariance, dtype=z.dtype, device=z.device))
     whitened = torch.linalg.solve_triangular(factor, (z - centre).T, upper=False)
     distance = whitened.square().sum(dim=0)

@@ -10,8 +10,8 @@ kind's sampling) and some predictions with it, drawing from the fit's
 seeded generator; the fit was no longer reproducible, and predictions mixed
 half-updated weights with the previous statistics (809 of 827 matched
 neither model). So each estimator has a lock that many readers share and a
-fit holds alone (:func:`reading`, and ``lock_of(estimator).write()``); a thread that holds it to
-write may read too (a fit scores its training rows).
+fit holds alone (:func:`reading`; a fit takes ``lock_of(estimator).write()``);
+a thread that holds it to write may read too (a fit scores its training rows).
 """
 
 from __future__ import annotations
