@@ -1631,6 +1631,8 @@ def test_a_warm_start_on_fewer_rows_draws_a_new_held_out_set():
     est = AutoEncoder(max_epochs=1, early_stopping=True, warm_start=True, random_state=9)
     est.fit(X)
     assert 49 in est._held_out_rows
+    # Kept with the model in int32 where the rows allow (half the size).
+    assert est._held_out_rows.dtype == np.int32
     est.fit(X[:49])
     assert len(est._held_out_rows) == 5 and est._held_out_rows.max() < 49
 
