@@ -50,6 +50,11 @@ def _plot_problem(plot: str) -> str | None:
         return f"--plot {plot} is a directory, not a file"
     if not path.parent.is_dir():
         return f"no directory for --plot {plot}"
+    if path.exists() and not path.is_file():
+        # A device or a pipe: the figure is written beside it and renamed
+        # over it, which replaced /dev/null (as root), and the check below
+        # hung on a pipe with no reader.
+        return f"--plot {plot} is not a regular file"
     # Try it: permissions alone say yes to root, and to places like /proc.
     existed = path.exists()
     try:

@@ -103,6 +103,24 @@ def test_usage_errors_return_2(capsys, tmp_path):
     if os.path.isdir("/proc"):  # where permissions say yes even to root
         assert main(["demo", "--plot", "/proc/skae-demo.png"]) == 2
         assert "cannot write" in capsys.readouterr().err
+    # A mutation audit: a pipe hung the check (no reader), and a device was
+    # replaced by the figure after training (/dev/null, as root).
+    if hasattr(os, "mkfifo"):
+        os.mkfifo(tmp_path / "pipe")
+        assert main(["demo", "--plot", str(tmp_path / "pipe")]) == 2
+        assert "is not a regular file" in capsys.readouterr().err
+        assert (tmp_path / "pipe").is_fifo()
+    if os.path.exists("/dev/null"):
+        assert main(["demo", "--plot", "/dev/null"]) == 2
+        assert "is not a regular file" in capsys.readouterr().err
+
+
+def test_version_names_the_package_and_its_version(capsys):
+    """Mutation audit: --version prints "skae" and the version."""
+    import skae
+
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out.strip() == f"skae {skae.__version__}"
 
 
 def test_plot_without_matplotlib_fails_before_training(capsys, monkeypatch, tmp_path):
