@@ -9,6 +9,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from skae import _demo
@@ -210,3 +211,56 @@ def test_a_closed_pipe_and_a_failed_plot_end_with_a_message_not_a_traceback(
     monkeypatch.setattr(_demo, "run_demo", unwritable)
     assert main(["demo", "--quick", "--plot", str(tmp_path / "x.png")]) == 1
     assert "skae demo: error: cannot write --plot" in capsys.readouterr().err
+
+
+def test_the_pca_detector_scores_standardised_features():
+    """Mutation audit: the demo's PCA detector standardises the features
+    first, so its scores do not depend on their units."""
+    from sklearn.datasets import load_breast_cancer
+
+    X, _ = load_breast_cancer(return_X_y=True)
+    units = np.arange(1, X.shape[1] + 1)
+    plain = _demo._PCAReconstructionError("auto").fit(X).score_samples(X)
+    rescaled = _demo._PCAReconstructionError("auto").fit(X * units).score_samples(X * units)
+    np.testing.assert_allclose(plain, rescaled, rtol=1e-6, atol=1e-9)
+
+
+def test_the_demo_detectors_are_the_estimators_defaults():
+    """Mutation audit: the outlier table shows each kind with its defaults
+    (max_epochs="auto"), not the reduction table's epochs."""
+    from skae import BaseAutoEncoder
+
+    detectors = [model.detector(7) for model in _demo.MODELS if model.detector]
+    kinds = [d for d in detectors if isinstance(d, BaseAutoEncoder)]
+    assert kinds
+    for detector in kinds:
+        assert detector.max_epochs == type(detector)().max_epochs
+
+
+def test_an_ignored_ctrl_c_stays_ignored():
+    """Mutation audit: where Ctrl-C is ignored (a background job) a fit does
+    not turn it into an interrupt."""
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        with _demo._interrupt_passed_on():
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(0.05)
+        assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+    except KeyboardInterrupt:
+        pytest.fail("an ignored Ctrl-C interrupted the fit")
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def test_run_demo_gives_torch_its_thread_count_back(monkeypatch):
+    """Mutation audit: the demo trains on one thread and restores the count."""
+    import torch
+
+    monkeypatch.setattr(_demo, "_run", lambda plot, *, epochs, out: {})
+    threads = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        _demo.run_demo(out=io.StringIO())
+        assert torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(threads)
