@@ -264,3 +264,27 @@ def test_run_demo_gives_torch_its_thread_count_back(monkeypatch):
         assert torch.get_num_threads() == 2
     finally:
         torch.set_num_threads(threads)
+
+
+def test_the_reduction_rows_are_what_an_independent_computation_gives(monkeypatch):
+    """Mutation audit: the demo's reduction table (here its PCA rows, fast)
+    holds the held-out error of the training mean and of PCA, and the 5-NN
+    accuracy of the held-out codes, as computed here from scratch."""
+    from sklearn.datasets import load_digits
+    from sklearn.decomposition import PCA
+    from sklearn.model_selection import train_test_split
+    from sklearn.neighbors import KNeighborsClassifier
+
+    monkeypatch.setattr(_demo, "MODELS", tuple(m for m in _demo.MODELS if m.name == "PCA"))
+    rows, _ = _demo._reduction(1, io.StringIO())
+    X, y = load_digits(return_X_y=True)
+    X_train, X_test, y_train, y_test = train_test_split(X, y, stratify=y, random_state=_demo.SEED)
+    table = {(row["model"], row["n_components"]): row for row in rows}
+    assert table["mean", None]["mse"] == pytest.approx(np.mean((X_test - X_train.mean(0)) ** 2))
+    pca = PCA(2).fit(X_train)
+    knn = KNeighborsClassifier(5).fit(pca.transform(X_train), y_train)
+    assert table["PCA", 2]["knn_accuracy"] == pytest.approx(
+        knn.score(pca.transform(X_test), y_test)
+    )
+    back = pca.inverse_transform(pca.transform(X_test))
+    assert table["PCA", 2]["mse"] == pytest.approx(np.mean((X_test - back) ** 2))
