@@ -2753,8 +2753,11 @@ class BaseAutoEncoder(
         Returns
         -------
         X : ndarray of shape (n_samples, n_features), or DataFrame
-            Generated samples, in the units of the training data; a DataFrame
-            for a model with categorical columns, as :meth:`inverse_transform`.
+            Generated samples, in the units of the training data: float64,
+            whatever the training data's dtype (as
+            :meth:`sklearn.mixture.GaussianMixture.sample`; the model does not
+            keep an array's dtype); a DataFrame for a model with categorical
+            columns, each column in its dtype, as :meth:`inverse_transform`.
         """
         check_is_fitted(self)
         if not isinstance(n_samples, Integral | np.integer) or n_samples < 1:

@@ -551,6 +551,22 @@ def _is_missing(values: np.ndarray) -> np.ndarray:
         raise ValueError(f"X holds a signalling NaN, which has no value: {exc!r}.") from exc
 
 
+def _label(name: object) -> object:
+    """A column label as messages print it: a numpy integer label (pandas
+    keeps integer labels as numpy scalars) as the plain number, not
+    ``np.int64(2)``."""
+    return name.item() if isinstance(name, np.generic) else name
+
+
+def _mixed_order(value: object) -> tuple:
+    """A sort key for categories of mixed types: the numbers first, in
+    numeric order (ints and floats together, as a column of numbers sorts),
+    then each other type by its text."""
+    if isinstance(value, numbers.Real):
+        return (0, "", value)
+    return (1, type(value).__name__, str(value))
+
+
 def _sorted_categories(values: np.ndarray) -> np.ndarray:
     present = values[~_is_missing(values)]
     unique = list(dict.fromkeys(present.tolist()))
@@ -561,7 +577,10 @@ def _sorted_categories(values: np.ndarray) -> np.ndarray:
     try:
         unique.sort()
     except TypeError:  # mixed types: a stable order all the same
-        unique.sort(key=lambda v: (type(v).__name__, str(v)))
+        try:
+            unique.sort(key=_mixed_order)
+        except TypeError:  # numbers that do not compare with each other
+            unique.sort(key=lambda v: (type(v).__name__, str(v)))
     return np.array(unique, dtype=object)
 
 
@@ -597,6 +616,15 @@ def numbers_in_dtype(numbers: np.ndarray, dtype):
         limit = np.finfo(getattr(dtype, "numpy_dtype", dtype)).max
         with np.errstate(invalid="ignore"):  # NaN stays NaN
             numbers = np.clip(numbers, -limit, limit)
+    elif (decimal := _decimal_type(dtype)) is not None:
+        # Rounded to its digits, then within its precision: pyarrow refused a
+        # reconstruction of 10.26 in a decimal(3, 2) column, and the whole call
+        # with it.
+        limit = float(10 ** (decimal.precision - decimal.scale) - 10.0**-decimal.scale)
+        if limit >= 10.0 ** (decimal.precision - decimal.scale):  # rounded up as a float
+            limit = np.nextafter(limit, 0.0)
+        with np.errstate(invalid="ignore"):
+            numbers = np.clip(np.round(numbers, decimal.scale), -limit, limit)
     elif pd.api.types.is_integer_dtype(dtype):
         integer = np.dtype(getattr(dtype, "numpy_dtype", dtype))
         limits = np.iinfo(integer)
@@ -614,6 +642,18 @@ def numbers_in_dtype(numbers: np.ndarray, dtype):
             return array
         numbers = values
     return pd.array(numbers, dtype=dtype)
+
+
+def _decimal_type(dtype):
+    """The pyarrow decimal type of a pyarrow-backed decimal dtype, else None."""
+    import pandas as pd
+
+    if not isinstance(dtype, pd.ArrowDtype):
+        return None
+    import pyarrow as pa
+
+    kind = dtype.pyarrow_dtype
+    return kind if pa.types.is_decimal(kind) else None
 
 
 #: A missing entry's code in :class:`CodedRows` (an unseen category's is -1).
@@ -710,7 +750,7 @@ class CategoricalEncoding:
     def fit(cls, X, mask: np.ndarray) -> CategoricalEncoding:
         categories, kinds = [], []
         for j in np.flatnonzero(mask):
-            name = X.columns[j] if hasattr(X, "columns") else int(j)
+            name = _label(X.columns[j]) if hasattr(X, "columns") else int(j)
             dtype = X.dtypes.iloc[j] if hasattr(X, "dtypes") else np.dtype(object)
             kind = _dtype_kind(dtype)
             if kind == "category":
@@ -850,7 +890,7 @@ class CategoricalEncoding:
             zip(self.blocks(), self.is_categorical, strict=True)
         ):
             values = _column(X, j)
-            name = names[j] if names is not None else j
+            name = _label(names[j]) if names is not None else j
             if not categorical:
                 missing = _is_missing(values)
                 try:

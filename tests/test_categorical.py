@@ -1017,6 +1017,62 @@ def test_a_named_decimal_column_comes_back_in_its_dtype():
         assert out["w"].dtype == dtype and set(out["w"]) <= {Decimal(0), Decimal(1), Decimal(2)}
 
 
+def test_a_numeric_decimal_column_comes_back_within_its_precision():
+    """Found by a probe: a decimal(3, 2) column read as numbers failed
+    inverse_transform and sample with pyarrow's overflow error whenever a
+    reconstruction passed 9.99 (an integer column is clipped to its range)."""
+    pa = pytest.importorskip("pyarrow")
+    from decimal import Decimal
+
+    rng = np.random.RandomState(0)
+    x = rng.normal(size=300)
+    dtype = pd.ArrowDtype(pa.decimal128(3, 2))
+    frame = pd.DataFrame(
+        {
+            "c": np.where(x > 0, "a", "b"),
+            "x": x,
+            "d": pd.Series(
+                [Decimal(f"{v:.2f}") for v in np.clip(np.abs(x) * 4, 0, 9.99)], dtype=dtype
+            ),
+        }
+    )
+    model = AutoEncoder(max_epochs=20, random_state=0).fit(frame)
+    back = model.inverse_transform(model.transform(frame))
+    drawn = model.sample(5000, random_state=0)
+    for out in (back, drawn):
+        assert out["d"].dtype == dtype
+        assert out["d"].max() == Decimal("9.99") and out["d"].min() >= Decimal("-9.99")
+    # Below the edge, the reconstruction is the decoder's number to 2 digits.
+    decoded = model._decoded_units(model.transform(frame), "inverse_transform")
+    column = model._encoding().numeric_positions()[1]  # "x", then "d"
+    inside = np.abs(decoded[:, column]) < 9.99
+    assert 0 < inside.sum() < len(frame)
+    expected = np.round(decoded[inside, column], 2)
+    assert_allclose(back["d"][inside].astype(float), expected, atol=1e-9)
+
+
+def test_categories_of_mixed_numbers_and_text_sort_numbers_by_value():
+    """Found by a probe: an object column of 10, 2, 1.5 and "b" listed its
+    categories as [1.5, 10, 2, "b"] (by type name, then text), where the
+    docstring says they are sorted."""
+    rng = np.random.RandomState(0)
+    a = rng.normal(size=200)
+    column = np.array([10, 2, 1.5, "b"], dtype=object)[rng.randint(0, 4, 200)]
+    frame = pd.DataFrame({"a": a, "b": 2 * a, "c": pd.Series(column, dtype=object)})
+    model = AutoEncoder(max_epochs=1, random_state=0, categorical_features=["c"]).fit(frame)
+    assert model.categories_[0].tolist() == [1.5, 2, 10, "b"]
+
+
+def test_an_integer_column_label_prints_as_its_number():
+    """Found by a probe: messages named the column np.int64(2)."""
+    a = np.random.RandomState(0).normal(size=50)
+    frame = pd.DataFrame({"a": a, "b": a, "c": pd.Categorical([None] * 50, categories=["p"])})
+    frame.columns = np.arange(3)  # numpy integers, as an array's columns are
+    assert isinstance(frame.columns[2], np.integer)
+    with pytest.raises(ValueError, match=r"^Categorical column 2 has no observed value"):
+        AutoEncoder(max_epochs=1).fit(frame)
+
+
 @pytest.mark.parametrize(
     "dtype", ["object", "str", "string", "boolean", "string[pyarrow]", "bool[pyarrow]", "dict"]
 )

@@ -52,6 +52,9 @@ def test_transform_shapes_and_dtypes(make_estimator, blobs):
     assert_allclose(est.fit_transform(blobs), codes, rtol=1e-6)
     back = est.inverse_transform(codes)
     assert back.shape == blobs.shape and back.dtype == np.float64
+    # As documented (GaussianMixture.sample's way): float64 from float32 rows.
+    narrow = make_estimator().fit(blobs.astype(np.float32))
+    assert narrow.sample(3, random_state=0).dtype == np.float64
 
 
 def test_inverse_transform_returns_original_units(make_estimator, blobs):
