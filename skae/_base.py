@@ -2314,8 +2314,9 @@ class BaseAutoEncoder(
             columns (string or integer labels; an array's, or other labels such as
             a MultiIndex, are numbered 0, 1, ...), each column in its dtype:
             categories as categories, numbers in their own dtype (integer
-            columns rounded, within the dtype's range; an object column of
-            numbers as float64).
+            columns rounded, within the dtype's range; a pyarrow decimal
+            column rounded to its digits, within its precision; an object
+            column of numbers as float64).
         """
         check_is_fitted(self)
         Z = self._check_codes(X)
