@@ -450,8 +450,10 @@ def as_tensor(X: np.ndarray, device: torch.device) -> torch.Tensor:
     with np.errstate(over="ignore"):
         # Overflow to inf is reported by the caller's finiteness test.
         X = X.astype(np.float32, copy=False)
-    if not X.flags.writeable:
-        # torch cannot share a read-only buffer (a read-only memmap, say).
+    if not X.flags.writeable or any(stride < 0 for stride in X.strides):
+        # torch cannot share a read-only buffer (a read-only memmap, say), nor
+        # one read backwards (float32 rows reversed, X[::-1], failed every
+        # method with torch's error).
         X = X.copy()
     return torch.from_numpy(X).to(device)
 

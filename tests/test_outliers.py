@@ -96,6 +96,22 @@ def test_read_only_input_is_not_copied_into_a_warning(blobs):
     assert codes.shape == (len(X), 2) and np.isfinite(codes).all()
 
 
+@pytest.mark.parametrize("scaling", ["auto", "none"])
+def test_float32_rows_read_backwards_give_the_copy_s_results(blobs, scaling):
+    """Found by a probe: float32 rows reversed (X[::-1], a negative stride)
+    failed every method with torch's error, where PCA takes them."""
+    X = blobs.astype(np.float32)
+    backwards, copy = X[::-1, ::-1], np.ascontiguousarray(X[::-1, ::-1])
+    model = AutoEncoder(max_epochs=2, scaling=scaling, random_state=0).fit(backwards)
+    same = AutoEncoder(max_epochs=2, scaling=scaling, random_state=0).fit(copy)
+    np.testing.assert_array_equal(model.score_samples(backwards), same.score_samples(copy))
+    codes = model.transform(backwards)
+    np.testing.assert_array_equal(codes, same.transform(copy))
+    np.testing.assert_array_equal(
+        model.inverse_transform(codes[::-1]), same.inverse_transform(codes[::-1].copy())
+    )
+
+
 def test_tied_scores_get_one_label_whatever_the_batch():
     """Binary rows tie: offset_ lies just below the contamination's
     percentile, so a row scored alone gets the label it gets among others
