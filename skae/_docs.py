@@ -197,8 +197,9 @@ PARAMETERS = """\
         Hold out ``validation_fraction`` of the training data and stop when
         its loss has not improved for ``patience`` epochs; the weights of the
         best epoch are kept. Applies to :meth:`fit` only. ``"auto"`` is on
-        when the held-out rows number at least 20 (200 training rows at the
-        default fraction; rows with every entry missing do not count), the
+        when ``validation_fraction`` times the rows comes to at least 20 (200
+        training rows at the default fraction, not 199 whose tenth rounds to
+        20; rows with every entry missing do not count), the
         training rows at most 200,000, and the table
         has 91 columns or more (any number for
         :class:`VariationalAutoEncoder`, whose up to 200 epochs can memorise
