@@ -458,10 +458,14 @@ def _checked_recent_rows(recent: Any, estimator: Any, path: str | os.PathLike) -
         or not 1 <= recent.shape[0] <= MIN_REFRESH_ROWS
         or recent.shape[1] != width
         or bool(torch.isinf(recent).any())
+        # A fit keeps no row without an observed entry (such a row has no
+        # score): rows of NaN loaded, and the next small partial_fit refitted
+        # offset_ so that it flagged 84% of the training rows, silently.
+        or bool(torch.isnan(recent).all(dim=1).any())
     ):
         raise ValueError(
             f"{path}: recent_rows must be 1 to {MIN_REFRESH_ROWS} float32 rows of {width} "
-            "entries with no infinity."
+            "entries with no infinity, each with an observed (not NaN) entry."
         )
     # They were trained on, so the clipping range of the encoder's input,
     # which covers every row trained on, holds them (rows multiplied by 1e30
@@ -999,6 +1003,7 @@ def _check_optimizer(optimizer: torch.optim.Optimizer, path: str | os.PathLike) 
                     finite = not isinstance(number, float) or math.isfinite(number)
                 if not finite:
                     raise ValueError(f"{path}: the optimiser's {key!r} is NaN or infinite.")
+        _check_optimizer_ranges(group, path)
         for param in group["params"]:
             for name, value in optimizer.state.get(param, {}).items():
                 if not isinstance(value, torch.Tensor) or not value.is_floating_point():
@@ -1015,6 +1020,29 @@ def _check_optimizer(optimizer: torch.optim.Optimizer, path: str | os.PathLike) 
                     # taken. A negative step count loaded, and the next
                     # partial_fit reported a divergence that blamed the rate.
                     raise ValueError(f"{path}: the optimiser's {name!r} holds negative values.")
+
+
+#: Settings of an optimiser's group that torch's optimisers refuse negative
+#: when built (a state loaded into one is not checked again).
+_NON_NEGATIVE_SETTINGS = ("lr", "eps", "weight_decay", "momentum")
+
+
+def _check_optimizer_ranges(group: dict, path: str | os.PathLike) -> None:
+    """Refuse the settings no optimiser is built with: a negative rate loaded,
+    and the next ``partial_fit`` climbed the loss until it diverged, with a
+    message that blamed a rate of 0.001 (the parameter's)."""
+    for key in _NON_NEGATIVE_SETTINGS:
+        value = group.get(key)
+        if isinstance(value, torch.Tensor) and value.numel() == 1:
+            value = value.item()
+        if isinstance(value, int | float) and not isinstance(value, bool) and value < 0:
+            raise ValueError(f"{path}: the optimiser's {key!r} is negative ({value!r}).")
+    betas = group.get("betas")
+    if isinstance(betas, tuple | list):
+        for beta in betas:
+            beta = beta.item() if isinstance(beta, torch.Tensor) and beta.numel() == 1 else beta
+            if isinstance(beta, int | float) and not 0.0 <= beta < 1.0:
+                raise ValueError(f"{path}: the optimiser's betas must lie in [0, 1), got {betas}.")
 
 
 def _check_expansion(info: zipfile.ZipInfo, path: str | os.PathLike) -> None:

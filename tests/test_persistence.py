@@ -904,6 +904,9 @@ def test_metadata_that_is_not_json_python_reads_names_the_file(saved, tmp_path, 
         torch.zeros((3, 7)),  # not the model's width
         torch.zeros((300, 4)),  # more rows than kept
         torch.full((3, 4), float("inf")),
+        # Probe finding: a fit keeps no row without an observed entry; such
+        # rows loaded, and the next small partial_fit flagged 84% of rows.
+        torch.tensor([[0.0, 0.0, 0.0, 0.0], [float("nan")] * 4]),
         torch.zeros((3, 4), dtype=torch.float64),
         torch.zeros(4),
     ],
@@ -1544,6 +1547,11 @@ def test_a_copy_taken_during_a_refit_in_another_thread_is_the_finished_fit(copy_
         ("nan_moment", "'exp_avg_sq' holds NaN"),
         ("negative_moment", "'exp_avg_sq' holds negative"),
         ("nan_rate", "'lr' is NaN"),
+        # Probe findings: a negative rate climbed the loss until it diverged,
+        # with a message that blamed a rate of 0.001.
+        ("negative_rate", r"'lr' is negative \(-1.0\)"),
+        ("negative_eps", "'eps' is negative"),
+        ("beta_of_one", r"betas must lie in \[0, 1\)"),
     ],
 )
 def test_a_file_whose_optimiser_state_is_damaged_is_refused(saved, tmp_path, edit, message):
@@ -1558,6 +1566,12 @@ def test_a_file_whose_optimiser_state_is_damaged_is_refused(saved, tmp_path, edi
         state["exp_avg_sq"][...] = float("nan")
     elif edit == "negative_moment":
         state["exp_avg_sq"][...] = -1.0
+    elif edit == "negative_rate":
+        tensors["optimizer"]["param_groups"][0]["lr"] = -1.0
+    elif edit == "negative_eps":
+        tensors["optimizer"]["param_groups"][0]["eps"] = -1e-8
+    elif edit == "beta_of_one":
+        tensors["optimizer"]["param_groups"][0]["betas"] = (0.9, 1.0)
     else:
         tensors["optimizer"]["param_groups"][0]["lr"] = float("nan")
     buffer = io.BytesIO()
