@@ -600,6 +600,20 @@ class AutoEncoderNet(NeuralNet):
         self._epochs_planned = self.max_epochs if epochs is None else epochs
         return super().fit_loop(X, y, epochs=epochs, **fit_params)
 
+    def _smaller_weights(self) -> str:
+        """The end of a divergence's advice naming what else sizes the loss
+        or its gradient: the penalties' weights, a weight decay, Gaussian
+        input noise (noise_std=1e30 diverged with advice on the rate and the
+        input alone, both as the user had left them)."""
+        named = [f"weight of the penalty term {name!r}" for name in self.penalties or {}]
+        decay = getattr(self, "optimizer__weight_decay", 0.0) or 0.0
+        if decay > 0:
+            named.append(f"weight_decay (now {decay:g})")
+        std = getattr(self.corruption, "std", None)
+        if std is not None:
+            named.append(f"noise_std (now {std:g})")
+        return ", or a smaller " + " or ".join(named) if named else ""
+
     def run_single_epoch(
         self, iterator: TensorBatches | None, training: bool, prefix: str, step_fn, **fit_params
     ) -> None:
@@ -631,7 +645,7 @@ class AutoEncoderNet(NeuralNet):
         if bad:
             advice = (
                 f"Try a lower learning rate than lr={self.lr}, or check the input for "
-                "extreme values."
+                f"extreme values{self._smaller_weights()}."
             )
             # Which terms the first batch broke in: a penalty alone (beta=1e39,
             # say) is its weight's doing, which a lower learning rate does not
@@ -656,7 +670,8 @@ class AutoEncoderNet(NeuralNet):
             raise FloatingPointError(
                 f"Training diverged: the optimizer's running averages overflowed at epoch "
                 f"{len(self.history)} (a gradient beyond float32's range). Check the input "
-                f"for extreme values, or try a lower learning rate than lr={self.lr}."
+                f"for extreme values, or try a lower learning rate than lr={self.lr}"
+                f"{self._smaller_weights()}."
             )
         sums, self._epoch_sums = self._epoch_sums, {}
         n = sums.pop("n")

@@ -503,6 +503,29 @@ def test_a_penalty_that_overflows_is_named_not_the_learning_rate(blobs, make, te
         make().set_params(max_epochs=2, random_state=0).fit(blobs)
 
 
+@pytest.mark.parametrize(
+    "make, named",
+    [
+        (lambda: DenoisingAutoEncoder(noise_std=1e30), r"noise_std \(now 1e\+30\)"),
+        (lambda: AutoEncoder(weight_decay=1e30), r"weight_decay \(now 1e\+30\)"),
+        (
+            lambda: SparseAutoEncoder(sparsity_weight=1e30),
+            "a smaller weight of the penalty term 'sparsity'",
+        ),
+    ],
+)
+def test_a_divergence_names_the_weights_that_size_the_loss(blobs, make, named):
+    """Found by a probe: noise_std=1e30 (or a huge weight decay or penalty
+    weight) diverged with advice on the learning rate and the input alone,
+    both as the user had left them."""
+    with pytest.raises(FloatingPointError, match=f"Training diverged.*{named}"):
+        make().set_params(max_epochs=2, random_state=0).fit(blobs)
+    # A plain model's advice names no weight it does not have.
+    with pytest.raises(FloatingPointError) as error:
+        AutoEncoder(lr=1e8, max_epochs=2, random_state=0).fit(blobs)
+    assert "smaller" not in str(error.value)
+
+
 def test_a_sparsity_target_below_float32s_range_trains():
     """1e-40 became 0 in float32: 0 * log(0) made every loss NaN."""
     X = np.random.RandomState(0).normal(size=(100, 4))
@@ -1548,7 +1571,9 @@ def test_a_reconstruction_that_overflows_with_the_penalty_blames_the_learning_ra
     with pytest.raises(FloatingPointError, match="diverged") as error:
         model.fit(X)
     assert "Try a lower learning rate than lr=1e-12" in str(error.value)
-    assert "penalty term" not in str(error.value)
+    assert "is not finite" not in str(error.value)
+    # Listed last among what sizes the loss, not named as the cause.
+    assert str(error.value).endswith("or a smaller weight of the penalty term 'sparsity'.")
 
 
 @pytest.mark.parametrize(
