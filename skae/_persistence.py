@@ -178,6 +178,15 @@ def save(estimator: Any, path: str | os.PathLike, *, imputer: Any = None) -> Non
     replace_file(target, write)
 
 
+def _read_only_file_system(path: str) -> bool:
+    """Whether ``path`` lies on a file system mounted read-only (False where
+    that cannot be told)."""
+    try:
+        return bool(os.statvfs(path).f_flag & os.ST_RDONLY)
+    except (AttributeError, OSError):  # no statvfs (Windows), or not readable
+        return False
+
+
 def replace_file(target: str, write: Callable[[BinaryIO], None]) -> None:
     """Write a new file with ``write`` beside ``target``, then rename it over
     ``target`` in one step: a failure midway (a full disk, a crash) leaves the
@@ -187,6 +196,10 @@ def replace_file(target: str, write: Callable[[BinaryIO], None]) -> None:
     rename needs only the folder's permission, and replaced a read-only file
     (``chmod 444``), silently."""
     if os.path.exists(target) and not os.access(target, os.W_OK):
+        if _read_only_file_system(target):
+            # As open() says it: a file system mounted read-only, not the
+            # file's permissions, which the user would otherwise go and check.
+            raise OSError(errno.EROFS, "Cannot save: read-only file system", target)
         raise PermissionError(errno.EACCES, "Cannot save: permission denied", target)
     try:
         handle, temporary = _new_file_beside(target)

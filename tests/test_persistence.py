@@ -536,6 +536,32 @@ def test_save_refuses_a_file_the_user_may_not_write(blobs, tmp_path, monkeypatch
     assert [p.name for p in tmp_path.iterdir()] == ["model.skae"]  # no temporary left
 
 
+def test_save_on_a_read_only_file_system_says_so(blobs, tmp_path, monkeypatch):
+    """Found by a probe: a file on a file system mounted read-only was
+    refused as "permission denied" (errno 13), where open() says "Read-only
+    file system" (errno 30). (The mount is stood in for.)"""
+    import errno
+
+    path = tmp_path / "model.skae"
+    model = AutoEncoder(max_epochs=1, random_state=0).fit(blobs)
+    model.save(path)
+    before = path.read_bytes()
+    access, statvfs = os.access, os.statvfs
+
+    class ReadOnly:
+        def __init__(self, real):
+            self.f_flag = real.f_flag | os.ST_RDONLY
+
+    monkeypatch.setattr(
+        os, "access", lambda p, mode, **kw: os.fspath(p) != str(path) and access(p, mode, **kw)
+    )
+    monkeypatch.setattr(os, "statvfs", lambda p: ReadOnly(statvfs(p)))
+    with pytest.raises(OSError, match="read-only file system") as error:
+        model.save(path)
+    assert error.value.errno == errno.EROFS and not isinstance(error.value, PermissionError)
+    assert path.read_bytes() == before
+
+
 def test_save_in_a_folder_the_user_may_not_write_names_the_folder(blobs, tmp_path, monkeypatch):
     """The error named a temporary file the user never asked for."""
     from skae import _persistence
