@@ -2761,7 +2761,11 @@ class BaseAutoEncoder(
             columns, each column in its dtype, as :meth:`inverse_transform`.
         """
         check_is_fitted(self)
-        if not isinstance(n_samples, Integral | np.integer) or n_samples < 1:
+        if (
+            not isinstance(n_samples, Integral | np.integer)
+            or isinstance(n_samples, bool | np.bool_)  # as layer widths: True is no count
+            or n_samples < 1
+        ):
             raise ValueError(f"n_samples must be a positive integer, got {n_samples!r}.")
         rng = check_random_state(random_state)
         codes = self._sample_codes(int(n_samples), rng).astype(np.float32)

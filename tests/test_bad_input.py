@@ -176,7 +176,8 @@ def test_inverse_transform_rejects_bad_codes(fitted, codes, match):
         model.inverse_transform(codes)
 
 
-@pytest.mark.parametrize("n_samples", [0, -1, 2.5, "3", None])
+# True: a mutation audit found it drew one row where np.True_ was refused.
+@pytest.mark.parametrize("n_samples", [0, -1, 2.5, "3", None, True, np.True_])
 def test_sample_rejects_bad_counts(fitted, n_samples):
     _, model = fitted
     with pytest.raises(ValueError, match="n_samples must be a positive integer"):

@@ -359,3 +359,132 @@ def test_a_contamination_share_and_few_held_out_rows_keep_the_training_rows_thre
     scores = few.score_samples(train[:300])
     q1, q3 = np.percentile(scores, [25, 75])
     assert_allclose(few.offset_, q1 - 1.5 * (q3 - q1), rtol=1e-4)
+
+
+# --- regressions from a mutation audit of the inference side of _base.py ---------
+def test_a_row_without_values_is_an_inlier_by_a_hair():
+    """Mutation audit (m01): a row with no observed value scores offset_
+    itself, a decision of 0, and predict's strict "< 0" keeps it an inlier."""
+    X = np.random.RandomState(0).normal(size=(300, 4))
+    est = AutoEncoder(max_epochs=3, random_state=0).fit(X)
+    rows = np.r_[X[:5], np.full((2, 4), np.nan)]
+    with pytest.warns(UserWarning, match="no observed value"):
+        assert est.decision_function(rows)[5:].tolist() == [0.0, 0.0]
+    with pytest.warns(UserWarning, match="no observed value"):
+        assert est.predict(rows)[5:].tolist() == [1, 1]
+
+
+def test_the_tie_margin_counts_the_spread_of_the_scores_when_the_fence_is_zero(monkeypatch):
+    """Mutation audit (m03): offset_ lies TIE_TOLERANCE * (|fence| + IQR)
+    below the fence; at a fence of exactly 0 only the IQR's part is left."""
+    from skae._base import TIE_TOLERANCE
+
+    X = np.random.RandomState(0).normal(size=(200, 3))
+    est = AutoEncoder(max_epochs=1, random_state=0).fit(X)
+    scores = np.array([1.0, 1.5, 2.0, 2.5, 3.0])  # quartiles 1.5, 2.5: fence 0
+    monkeypatch.setattr(est, "_calibrated", lambda x, s: (scores, None))
+    est._fit_statistics(est._scaled_tensor(X, est.device_), 0, whole=False)
+    assert est.offset_ == pytest.approx(-TIE_TOLERANCE * 1.0, rel=1e-9)
+
+
+def test_the_held_out_fence_counts_twenty_scored_rows_and_no_empty_one():
+    """Mutation audit (m07, m08): the held-out rows' fence is drawn from 20
+    rows on (MIN_VALIDATION_ROWS), and held-out rows with no observed value
+    (no score) neither count towards the 20 nor move the quartiles."""
+    from skae._base import AUTO_FENCE
+    from skae._sizing import MIN_VALIDATION_ROWS
+
+    rng = np.random.RandomState(0)
+    basis = np.random.RandomState(1).normal(size=(6, 120))
+    wide = lambda n: rng.normal(size=(n, 6)) @ basis + 0.3 * rng.normal(size=(n, 120))  # noqa: E731
+    train, new = wide(400), wide(MIN_VALIDATION_ROWS)
+    # 200 epochs on 400 rows of 120 features: the training rows' fence is
+    # far above new rows', so the held-out one is kept.
+    est = AutoEncoder(max_epochs=200, early_stopping=False, random_state=0).fit(train)
+    q1, q3 = np.percentile(est.score_samples(new), [25, 75])
+    fence = q1 - AUTO_FENCE * (q3 - q1)
+    x = est._scaled_tensor(train, est.device_)
+    for held in (new, np.r_[new, np.full((15, 120), np.nan)]):
+        est._fit_statistics(x, 0, whole=False, held_out=est._scaled_tensor(held, est.device_))
+        assert_allclose(est.offset_, fence, rtol=1e-4)
+    # One scored row fewer: too few, and the training rows' fence stands.
+    short = np.r_[new[:-1], np.full((15, 120), np.nan)]
+    est._fit_statistics(x, 0, whole=False, held_out=est._scaled_tensor(short, est.device_))
+    assert est.offset_ > fence + 1.0
+
+
+def test_a_nan_score_is_minus_inf(monkeypatch):
+    """Mutation audit (m10): a score NaN (a module's overflow) is -inf, the
+    most abnormal, not a NaN that predict would call an inlier."""
+    X = np.random.RandomState(0).normal(size=(200, 3))
+    est = AutoEncoder(max_epochs=1, random_state=0).fit(X)
+    scores_scaled = type(est)._scores_scaled
+
+    def nan_first(self, module, x):
+        scores = scores_scaled(self, module, x).clone()
+        scores[0] = float("nan")
+        return scores
+
+    monkeypatch.setattr(type(est), "_scores_scaled", nan_first)
+    assert est.score_samples(X[:3])[0] == -np.inf
+    assert est.predict(X[:3])[0] == -1
+
+
+def test_transform_refuses_codes_that_overflow(monkeypatch):
+    """Mutation audit (m22): infinite codes are an error, not returned."""
+    import torch
+
+    X = np.random.RandomState(0).normal(size=(200, 3))
+    est = AutoEncoder(max_epochs=1, random_state=0).fit(X)
+    monkeypatch.setattr(
+        est.net_.module_, "encode", lambda xb: torch.full((len(xb), 2), float("inf"))
+    )
+    with pytest.raises(ValueError, match="transform overflowed"):
+        est.transform(X)
+
+
+def test_a_tiny_working_memory_scores_one_row_at_a_time():
+    """Mutation audit (m35): the inference batch never drops below one row."""
+    from sklearn import config_context
+
+    X = np.random.RandomState(0).normal(size=(50, 3))
+    est = AutoEncoder(max_epochs=1, random_state=0).fit(X)
+    with config_context(working_memory=1e-6):
+        assert est._inference_rows() == 1
+        np.testing.assert_allclose(est.score_samples(X[:3]), est.score_samples(X)[:3], rtol=1e-5)
+
+
+def test_inference_runs_in_eval_mode_after_a_fit_without_early_stopping():
+    """Mutation audit (m53): _apply puts the module in eval mode, where the
+    encoder clips its input to the training range; the last pass of a fit
+    without early stopping was a training batch."""
+    X = np.random.RandomState(0).normal(size=(200, 4))
+    est = AutoEncoder(max_epochs=2, early_stopping=False, random_state=0).fit(X)
+    est.net_.module_.train()  # as a training batch leaves it
+    far = X[:1] * 1e3
+    clipped = np.clip(far, X.min(axis=0), X.max(axis=0))
+    assert_allclose(est.transform(far), est.transform(clipped), rtol=1e-5)
+
+
+def test_sample_with_no_random_state_draws_from_numpys_global_state():
+    """Mutation audit (m52): random_state=None draws from numpy's global
+    state and advances it, as scikit-learn's check_random_state(None)."""
+    X = np.random.RandomState(0).normal(size=(200, 4))
+    est = AutoEncoder(max_epochs=1, random_state=0).fit(X)
+    state = np.random.get_state()  # noqa: NPY002 (the legacy global is the point)
+    try:
+        np.random.seed(1)  # noqa: NPY002
+        first, second = est.sample(5), est.sample(5)
+        assert not np.allclose(first, second)
+        np.random.seed(1)  # noqa: NPY002
+        np.testing.assert_array_equal(est.sample(5), first)
+    finally:
+        np.random.set_state(state)  # noqa: NPY002
+
+
+def test_inverse_transform_returns_the_codes_dtype():
+    """Mutation audit (m47): float32 codes decode to float32, as PCA's."""
+    X = np.random.RandomState(0).normal(size=(200, 4))
+    est = AutoEncoder(max_epochs=1, random_state=0).fit(X)
+    assert est.inverse_transform(est.transform(X.astype(np.float32))).dtype == np.float32
+    assert est.inverse_transform(est.transform(X)).dtype == np.float64
