@@ -440,7 +440,8 @@ def input_gain(scale: np.ndarray, constant: np.ndarray) -> np.ndarray | None:
         return None
     floor = SCALE_FLOOR * np.median(scale[~constant])
     gain = np.minimum(1.0, scale / floor)
-    # Spreads equal up to rounding (standardised data) are equal: no gain.
+    # A spread at the floor up to rounding is at it: no gain (else a feature
+    # a hair below would make the encoder's input an attenuated copy).
     gain[gain > 1.0 - 1e-6] = 1.0
     return gain if np.any(gain < 1.0) else None
 

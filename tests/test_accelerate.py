@@ -252,3 +252,37 @@ def test_two_processes_train_one_model(tmp_path):
     assert denoising
     for name in denoising:
         assert_array_equal(ranks[0][name], ranks[1][name], err_msg=name)
+
+
+def test_a_fit_through_an_accelerator_keeps_its_device_and_validates_in_bfloat16():
+    """Mutation audit (C2, C9): after training the net's device is the
+    accelerator's (what a pickle or save records), and unwrapping the
+    prepared module keeps its mixed-precision forward, so the held-out
+    rows' passes run in bfloat16 as training does."""
+    from skorch.callbacks import Callback
+
+    class ValidationDtypes(Callback):
+        def on_train_begin(self, net, **kwargs):
+            self.seen = set()
+            linear = next(m for m in net.module_.modules() if isinstance(m, torch.nn.Linear))
+
+            def record(module, inputs, out):
+                if not module.training:
+                    self.seen.add(out.dtype)
+
+            self.hook = linear.register_forward_hook(record)
+
+        def on_train_end(self, net, **kwargs):
+            self.hook.remove()
+
+    rng = np.random.RandomState(0)
+    X = (rng.normal(size=(256, 2)) @ rng.normal(size=(2, 10))).astype(np.float32)
+    accelerator = accelerate.Accelerator(cpu=True, mixed_precision="bf16")
+    model = AutoEncoder(
+        **{**PARAMS, "max_epochs": 2},
+        early_stopping=True,
+        callbacks=[("dtypes", ValidationDtypes())],
+        accelerator=accelerator,
+    ).fit(X)
+    assert str(model.net_.device) == str(accelerator.device)
+    assert dict(model.net_.callbacks_)["dtypes"].seen == {torch.bfloat16}

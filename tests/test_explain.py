@@ -221,6 +221,20 @@ def test_the_repairs_share_only_what_they_gain():
     assert_allclose(shared.sum(), terms.sum())
 
 
+def test_a_gain_below_the_absolute_tolerance_is_none():
+    """Mutation audit (A9): the tolerance on a gain is GAIN_TOLERANCE times
+    (1 + |part|), so a row whose part is tiny (-2e-4) keeps its terms for a
+    gain of 5e-6; relative to the part alone it took a share."""
+    from skae._attribution import GAIN_TOLERANCE
+
+    terms = torch.tensor([[-1e-4, -1e-4]], dtype=torch.float64)
+    gains = torch.tensor([[0.5 * GAIN_TOLERANCE, 0.0]], dtype=torch.float64)
+    assert_array_equal(share_by_gain(terms, gains), terms)
+    # An infinite gain (an overflowing repair) leaves the terms too.
+    infinite = torch.tensor([[np.inf, 0.0]], dtype=torch.float64)
+    assert_array_equal(share_by_gain(terms, infinite), terms)
+
+
 @pytest.mark.parametrize("kind", ["AutoEncoder", "VariationalAutoEncoder"])
 def test_a_constant_column_is_not_blamed_for_a_normal_row(kind):
     """A column constant at fit and at its constant in a row repairs to

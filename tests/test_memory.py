@@ -384,3 +384,34 @@ def test_the_training_errors_are_kept_only_within_a_share_of_working_memory(monk
     )
     np.testing.assert_allclose(fits[True].offset_, fits[False].offset_, rtol=1e-6)
     np.testing.assert_allclose(fits[True].error_scale_, fits[False].error_scale_, rtol=1e-6)
+
+
+# --- regressions from a mutation audit of skae/_scaling.py -----------------------
+def test_training_rows_are_one_tensor_up_to_working_memory():
+    """Mutation audit (S28): the scaled float32 copy (4 bytes an entry) is
+    made whole when it fits in working_memory, else scaled batch by batch."""
+    import torch
+
+    from skae._scaling import ScaledRows, rows_for_training
+
+    mean, scale = np.zeros(4), np.ones(4)
+    fits = rows_for_training(np.zeros((65536, 4), np.float32), mean, scale, "cpu", 1)
+    assert isinstance(fits, torch.Tensor)
+    over = rows_for_training(np.zeros((65537, 4), np.float32), mean, scale, "cpu", 1)
+    assert isinstance(over, ScaledRows)
+
+
+def test_the_float32_range_check_skips_blocks_without_a_value():
+    """Mutation audit (S6): a block of rows that is all NaN is skipped (numpy
+    warned "All-NaN slice encountered"), and the other blocks still count."""
+    from skae._scaling import _check_float32_range
+
+    X = np.full((2, 2**18), np.nan, dtype=np.float32)
+    X[1] = 1.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        _check_float32_range(X)
+    tiny = np.full((2, 2**18), np.nan)
+    tiny[1] = 1e-300  # the second block's values still count
+    with pytest.raises(ValueError, match="too small for float32"):
+        _check_float32_range(tiny)

@@ -1088,3 +1088,43 @@ def test_the_masked_training_loss_is_the_mean_over_a_rows_observed_entries():
     x = torch.tensor([[1.0, float("nan"), 3.0], [1.0, 2.0, 3.0]])
     value = loss({"x_hat": torch.zeros(2, 3)}, x)
     assert_allclose(value.numpy(), [(1 + 9) / 2, (1 + 4 + 9) / 3], rtol=1e-6)
+
+
+# --- regressions from a mutation audit of skae/_scaling.py -----------------------
+def test_a_sparse_feature_s_spread_counts_its_observed_entries_only():
+    """Mutation audit (S22): a feature observed in 4 of 4,000 rows, whose
+    values are huge next to their spread, is measured again around an
+    observed value; the mean square divides by the 4 observed entries, not
+    the 4,000 rows (the mutant called it constant)."""
+    from skae._scaling import fit_input_scaling
+
+    X = np.full((4000, 2), np.nan)
+    X[:, 0] = np.random.RandomState(0).normal(size=4000)
+    X[:4, 1] = 1e13 + np.array([0.0, 1.5, 0.0, 1.5])
+    mean, scale, _ = fit_input_scaling(X, "feature", unit_interval=False)
+    assert scale[1] == pytest.approx(0.75, rel=1e-6)
+    assert mean[1] == pytest.approx(1e13 + 0.75, rel=1e-15)
+
+
+def test_scoring_rows_with_a_missing_entry_but_none_empty_does_not_warn():
+    """Mutation audit (S29): empty_rows says None when no row is empty; an
+    all-False mask made score_samples warn "0 row(s) ... no observed value"."""
+    import warnings
+
+    X = np.random.RandomState(0).normal(size=(200, 4))
+    X[3, 2] = np.nan
+    model = AutoEncoder(max_epochs=2, random_state=0).fit(X)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model.score_samples(X)
+
+
+def test_a_spread_at_the_floor_up_to_rounding_gets_no_input_gain():
+    """Mutation audit (S16): the encoder's input gain snaps to 1 within 1e-6
+    of the floor (SCALE_FLOOR times the median spread)."""
+    from skae._scaling import SCALE_FLOOR, input_gain
+
+    constant = np.zeros(3, dtype=bool)
+    assert input_gain(np.array([1.0, 1.0, SCALE_FLOOR * (1 - 1e-7)]), constant) is None
+    gain = input_gain(np.array([1.0, 1.0, SCALE_FLOOR * 0.5]), constant)
+    assert_allclose(gain, [1.0, 1.0, 0.5])
