@@ -104,7 +104,11 @@ class ReviveDeadCodes(Callback):
         values = torch.where(observed, rows, 0.0).double()
         centre = values.sum(dim=0) / observed.sum(dim=0).clamp(min=1)
         reference = torch.where(observed, values - centre, 0.0).square().sum(dim=1)
-        residual = torch.where(observed, values - out["x_hat"].double(), 0.0)
+        # The reconstructions, not the decoder's output: under the binary
+        # cross-entropy that is logits (and a categorical column's too), and
+        # a healthy model was said to be silenced.
+        reconstructed = net.unwrapped(net.criterion_).reconstruct(out).double()
+        residual = torch.where(observed, values - reconstructed, 0.0)
         error = residual.square().sum(dim=1)
         if reference.median() > 0.0 and error.median() >= MEANS_SHARE * reference.median():
             warn_caller(

@@ -269,3 +269,42 @@ def test_the_mixture_is_fitted_on_at_most_min_codes(monkeypatch):
     monkeypatch.setattr(_latent_density, "_fit_mixture", recording)
     fit_code_density(np.random.RandomState(0).normal(size=(5000, 32)), random_state=0)
     assert set(sizes) == {_latent_density.MIN_CODES}
+
+
+# --- regressions from a mutation audit of skae/_latent_density.py ----------------
+def test_the_mixture_is_fitted_on_a_random_subsample_of_the_codes():
+    """Mutation audit (L16): more codes than max_codes are subsampled at
+    random; the first ones alone (a sorted or ordered table) saw one of two
+    groups."""
+    from skae._latent_density import fit_code_density, max_codes
+
+    rng = np.random.RandomState(0)
+    n = max_codes(4)
+    codes = np.r_[rng.normal(size=(n, 4)), rng.normal(10.0, 1.0, size=(n, 4))]
+    gmm = fit_code_density(codes, random_state=0)
+    far = gmm.means_[:, 0] > 5.0
+    assert far.any() and abs(gmm.weights_[far].sum() - 0.5) < 0.05
+
+
+def test_an_emptied_component_stays_defined():
+    """Mutation audit (L13): a component no code is responsible for keeps
+    finite parameters (scikit-learn's floor of 10 eps on its count)."""
+    from skae._latent_density import _m_step
+
+    z = torch.as_tensor(np.random.RandomState(0).normal(size=(10, 2)))
+    resp = torch.nn.functional.one_hot(torch.zeros(10, dtype=torch.long), 2).double()
+    weights, means, covariances, _, failed = _m_step(z, resp)
+    assert torch.isfinite(means).all() and torch.isfinite(covariances).all()
+    assert not bool(failed) and float(weights[1]) < 1e-12
+
+
+def test_k_means_labels_are_a_lloyd_fixed_point():
+    """Mutation audit (L4): the seeding is followed by Lloyd iterations, so
+    every code's label is its nearest cluster mean."""
+    from skae._latent_density import _kmeans_labels
+
+    z = torch.as_tensor(np.random.RandomState(0).normal(size=(500, 2)))
+    labels, k = _kmeans_labels(z, 4, torch.Generator().manual_seed(0))
+    assert k == 4
+    centres = torch.stack([z[labels == j].mean(dim=0) for j in range(k)])
+    assert torch.equal(torch.cdist(z, centres).argmin(dim=1), labels)
