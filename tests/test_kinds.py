@@ -226,6 +226,8 @@ def test_codes_that_all_died_again_in_the_last_epoch_are_reported():
     ) as record:
         sae = SparseAutoEncoder(2, lr=0.1, max_epochs=20, random_state=0).fit(X)
     assert record[0].filename == __file__  # the user's line, not skorch's loop
+    # Reported once, as the collapse (mutation audit: not also as silenced).
+    assert not [w for w in record if "silenced" in str(w.message)]
     assert_array_equal(sae.transform(X), 0.0)
     with warnings.catch_warnings():
         warnings.simplefilter("error", ConvergenceWarning)
