@@ -1089,6 +1089,19 @@ def test_the_score_of_many_codes_has_no_error_common_to_every_row(monkeypatch):
     monkeypatch.setattr(_variational, "_elbo_draws", lambda *args: many - many.mean(dim=0))
     monte_carlo = vae.score(X)
     assert abs(score - monte_carlo) < 0.05
+    # Which draws each asks for (mutation audit: this data's gap is too small
+    # to tell them by value): score every axis, score_samples the 8 points.
+    asked = []
+    monkeypatch.setattr(
+        _variational,
+        "_elbo_draws",
+        lambda k, every_axis=False: asked.append(every_axis) or many - many.mean(dim=0),
+    )
+    vae.score(X)
+    assert asked and all(asked)
+    asked.clear()
+    vae.score_samples(X)
+    assert asked and not any(asked)
 
 
 def test_a_constant_feature_cannot_drive_the_vae_likelihood_past_the_log_scale_floor():
