@@ -486,8 +486,10 @@ def _checked_recent_rows(recent: Any, estimator: Any, path: str | os.PathLike) -
     buffers = dict(estimator.net_.module_.named_buffers())
     low, high = buffers.get("input_low"), buffers.get("input_high")
     if low is not None and high is not None and low.numel() == width:
-        observed = recent.nan_to_num(nan=0.0)  # 0 lies in the range
-        outside = (observed < low.cpu().reshape(1, -1)) | (observed > high.cpu().reshape(1, -1))
+        # A missing entry (NaN) compares False either way: it is in range. (It
+        # was read as 0, which lies in the range only where each column is
+        # centred: a file saved with scaling="none" could not be loaded.)
+        outside = (recent < low.cpu().reshape(1, -1)) | (recent > high.cpu().reshape(1, -1))
         if bool(outside.any()):
             raise ValueError(
                 f"{path}: recent_rows lie outside the range of the rows the model was "

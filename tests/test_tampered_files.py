@@ -1,0 +1,273 @@
+"""Load-time checks of tampered files, and save's atomicity, that a mutation
+audit of ``skae/_persistence.py`` (thirty-eighth session) found unpinned."""
+
+import io
+import json
+import os
+import zipfile
+
+import numpy as np
+import pytest
+import torch
+from test_persistence import _forged, _rewrite, _with_tensor
+
+from skae import AutoEncoder, load
+from skae._persistence import FORMAT_VERSION, METADATA, TENSORS
+
+
+@pytest.fixture
+def saved(blobs, tmp_path):
+    path = tmp_path / "good.skae"
+    AutoEncoder(max_epochs=2, random_state=0).fit(blobs).save(path)
+    return path
+
+
+def _tensors(path):
+    with zipfile.ZipFile(path) as archive:
+        return torch.load(io.BytesIO(archive.read(TENSORS)), weights_only=True)
+
+
+def _resave(path, dst, tensors):
+    buffer = io.BytesIO()
+    torch.save(tensors, buffer)
+    return _rewrite(path, dst, tensors=buffer.getvalue())
+
+
+def test_a_file_of_an_older_format_is_refused(saved, tmp_path):
+    bad = _rewrite(
+        saved, tmp_path / "old.skae", metadata=lambda m: {**m, "format_version": FORMAT_VERSION - 1}
+    )
+    with pytest.raises(ValueError, match=f"in model format {FORMAT_VERSION - 1}; this skae reads"):
+        load(bad)
+
+
+def test_a_boolean_format_version_is_refused(saved, tmp_path):
+    bad = _rewrite(saved, tmp_path / "b.skae", metadata=lambda m: {**m, "format_version": True})
+    with pytest.raises(ValueError, match="its format_version is True"):
+        load(bad)
+
+
+def test_a_member_expanding_under_the_floor_loads(saved, tmp_path):
+    # 4 MiB of trailing whitespace deflate ~1000x: under 64 MiB, so it loads.
+    with zipfile.ZipFile(saved) as archive:
+        text, raw = archive.read(METADATA), archive.read(TENSORS)
+    padded = tmp_path / "padded.skae"
+    with zipfile.ZipFile(padded, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(METADATA, text + b" " * (4 * 2**20))
+        archive.writestr(TENSORS, raw)
+    load(padded)
+
+
+def test_a_tensors_member_that_would_expand_far_is_refused(saved, tmp_path):
+    with zipfile.ZipFile(saved) as archive:
+        text = archive.read(METADATA)
+    bomb = tmp_path / "bomb.skae"
+    with zipfile.ZipFile(bomb, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(METADATA, text)
+        archive.writestr(TENSORS, b"\0" * (80 * 2**20))
+    with pytest.raises(ValueError, match="'tensors.pt' would expand from"):
+        load(bomb)
+
+
+def test_a_negative_beta_is_refused(saved, tmp_path):
+    t = _tensors(saved)
+    t["optimizer"]["param_groups"][0]["betas"] = (-0.1, 0.999)
+    with pytest.raises(ValueError, match=r"betas must lie in \[0, 1\)"):
+        load(_resave(saved, tmp_path / "b.skae", t))
+
+
+def test_a_rate_of_zero_is_refused(saved, tmp_path):
+    bad = _rewrite(saved, tmp_path / "z.skae", metadata=lambda m: {**m, "net_lr": 0.0})
+    with pytest.raises(ValueError, match="net_lr must be a positive number"):
+        load(bad)
+
+
+def test_recent_rows_below_the_training_range_are_refused(saved, tmp_path):
+    t = _tensors(saved)
+    t["recent_rows"] = t["recent_rows"].clone()
+    t["recent_rows"][0, 0] = t["module"]["input_low"].reshape(-1)[0] - 1.0
+    with pytest.raises(ValueError, match="recent_rows lie outside the range"):
+        load(_resave(saved, tmp_path / "r.skae", t))
+
+
+def test_held_out_rows_that_are_not_indices_are_refused(saved, tmp_path):
+    bad = _rewrite(
+        saved,
+        tmp_path / "h.skae",
+        metadata=lambda m: _forged(m, _held_out_rows={"__array__": [0.0, 1.5], "__dtype__": "<f8"}),
+    )
+    with pytest.raises(ValueError, match="_held_out_rows must be row indices"):
+        load(bad)
+
+
+def test_column_labels_that_are_not_integers_are_refused(saved, tmp_path):
+    bad = _rewrite(
+        saved,
+        tmp_path / "c.skae",
+        metadata=lambda m: _forged(m, _column_labels={"__array__": [0.5] * 5, "__dtype__": "<f8"}),
+    )
+    with pytest.raises(ValueError, match="_column_labels must be one integer per input column"):
+        load(bad)
+
+
+def test_an_array_dtype_skae_never_saves_is_refused(saved, tmp_path):
+    bad = _rewrite(
+        saved,
+        tmp_path / "d.skae",
+        metadata=lambda m: _forged(m, _held_out_rows={"__array__": ["a"], "__dtype__": "<U1"}),
+    )
+    with pytest.raises(ValueError, match="is not one skae saves"):
+        load(bad)
+
+
+def test_a_negative_mixture_weight_is_refused(saved, tmp_path):
+    w = _tensors(saved)["density/weights_"].clone()
+    w[-1] += 2 * w[0]
+    w[0] = -w[0]  # still sums to 1
+    with pytest.raises(ValueError, match="'density/weights_' must be positive"):
+        load(_with_tensor(saved, tmp_path / "w.skae", "density/weights_", w))
+
+
+def test_a_categorical_mask_without_a_true_is_refused(tmp_path):
+    import pandas as pd
+
+    rng = np.random.RandomState(0)
+    frame = pd.DataFrame(rng.normal(size=(120, 2)), columns=list("ab"))
+    frame["e"] = pd.Categorical(rng.choice(["x", "y", "z"], 120))
+    path = tmp_path / "good.skae"
+    AutoEncoder(max_epochs=1, random_state=0).fit(frame).save(path)
+    mask = torch.zeros(3, dtype=torch.bool)
+    with pytest.raises(
+        ValueError, match="is_categorical_ must be one boolean per input column, some True"
+    ):
+        load(_with_tensor(path, tmp_path / "m.skae", "array/is_categorical_", mask))
+
+
+@pytest.fixture
+def imputer_file(tmp_path):
+    from skae import AutoEncoderImputer
+
+    X = np.random.RandomState(0).normal(size=(100, 4))
+    X[::5, 1] = np.nan
+    AutoEncoderImputer(AutoEncoder(max_epochs=1, random_state=0)).fit(X).save(tmp_path / "i.skae")
+    return tmp_path / "i.skae"
+
+
+def test_an_imputer_s_categorical_flag_must_be_a_boolean(imputer_file, tmp_path):
+    def edit(m):
+        m["imputer"]["fitted"]["categorical"] = "yes"
+        return m
+
+    with pytest.raises(ValueError, match="'categorical' must be true or false"):
+        load(_rewrite(imputer_file, tmp_path / "b.skae", metadata=edit))
+
+
+def test_an_imputer_s_output_configuration_is_checked(imputer_file, tmp_path):
+    def edit(m):
+        m["imputer"]["fitted"]["output"] = {"transform": "pandas", "fit": "x"}
+        return m
+
+    with pytest.raises(ValueError, match="output configuration is malformed"):
+        load(_rewrite(imputer_file, tmp_path / "b.skae", metadata=edit))
+
+
+def test_a_module_buffer_holding_nan_is_refused(saved, tmp_path):
+    t = _tensors(saved)
+    t["module"]["input_low"] = t["module"]["input_low"].clone()
+    t["module"]["input_low"].reshape(-1)[0] = float("nan")
+    with pytest.raises(ValueError, match="buffer 'input_low' holds NaN"):
+        load(_resave(saved, tmp_path / "n.skae", t))
+
+
+def test_a_method_ending_in_an_underscore_is_not_set(saved, tmp_path):
+    bad = _rewrite(saved, tmp_path / "r.skae", metadata=lambda m: _forged(m, _repr_html_=1))
+    with pytest.raises(ValueError, match="'_repr_html_', which is not a fitted attribute"):
+        load(bad)
+
+
+def test_a_bare_class_name_two_classes_share_is_refused(blobs, tmp_path):
+    made = []
+    for module in ("first_mod", "second_mod"):
+        made.append(type("Twin", (AutoEncoder,), {"__module__": module}))
+    made[0](max_epochs=1, random_state=0).fit(blobs).save(tmp_path / "t.skae")
+
+    def bare(m):
+        m["class"] = "Twin"
+        return m
+
+    with pytest.raises(ValueError, match="more than one class has that name"):
+        load(_rewrite(tmp_path / "t.skae", tmp_path / "b.skae", metadata=bare))
+
+
+def test_a_new_file_takes_the_umask(blobs, tmp_path):
+    umask = os.umask(0o002)
+    try:
+        AutoEncoder(max_epochs=1, random_state=0).fit(blobs).save(tmp_path / "m.skae")
+    finally:
+        os.umask(umask)
+    assert (tmp_path / "m.skae").stat().st_mode & 0o777 == 0o664
+
+
+def test_an_auto_rate_is_restored_on_the_net(saved):
+    loaded = load(saved)
+    with zipfile.ZipFile(saved) as archive:
+        rate = json.loads(archive.read(METADATA))["net_lr"]
+    assert loaded.lr == "auto" and loaded.net_.lr == rate
+
+
+def test_never_observed_of_the_wrong_shape_is_refused(saved, tmp_path):
+    bad = _with_tensor(
+        saved, tmp_path / "n.skae", "array/_never_observed", torch.zeros(3, dtype=torch.bool)
+    )
+    with pytest.raises(ValueError, match="'_never_observed' must be 5 booleans"):
+        load(bad)
+
+
+def test_a_file_of_another_format_is_refused(saved, tmp_path):
+    bad = _rewrite(saved, tmp_path / "f.skae", metadata=lambda m: {**m, "format": "other-model"})
+    with pytest.raises(ValueError, match="is not a skae model file"):
+        load(bad)
+
+
+def test_a_file_that_cannot_be_read_is_not_called_corrupted(saved, monkeypatch):
+    def refuse(*args, **kwargs):
+        raise PermissionError(13, "Permission denied", str(saved))
+
+    monkeypatch.setattr(zipfile, "ZipFile", refuse)
+    with pytest.raises(PermissionError):
+        load(saved)
+
+
+def test_an_interrupted_save_leaves_no_temporary_file(blobs, tmp_path, monkeypatch):
+    model = AutoEncoder(max_epochs=1, random_state=0).fit(blobs)
+    original = zipfile.ZipFile.writestr
+
+    def interrupt(self, name, data, *a, **k):
+        if name == TENSORS:
+            raise KeyboardInterrupt
+        return original(self, name, data, *a, **k)
+
+    monkeypatch.setattr(zipfile.ZipFile, "writestr", interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        model.save(tmp_path / "m.skae")
+    assert os.listdir(tmp_path) == []
+
+
+@pytest.mark.parametrize("scaling", ["none", "global"])
+def test_a_model_with_missing_training_entries_saved_unscaled_loads(tmp_path, scaling):
+    """Found by a mutation audit: the kept training rows' missing entries
+    were read as 0 when checked against the encoder's range, which holds 0
+    only where each column is centred on its own (not without scaling, nor
+    with one scale for a column far from the others): the file saved and
+    could not load."""
+    rng = np.random.RandomState(0)
+    if scaling == "none":
+        X = 5 + 5 * rng.uniform(size=(200, 4))
+        X[::3, 1] = np.nan
+    else:
+        X = rng.uniform(size=(200, 4)) + [0.0, 0.0, 0.0, 50.0]
+        X[::3, 3] = np.nan
+    model = AutoEncoder(max_epochs=2, random_state=0, scaling=scaling).fit(X)
+    model.save(tmp_path / "m.skae")
+    loaded = load(tmp_path / "m.skae")
+    np.testing.assert_array_equal(loaded.score_samples(X), model.score_samples(X))
