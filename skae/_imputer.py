@@ -409,6 +409,10 @@ def _in_dtype(values, dtype) -> np.ndarray:
             nearest = np.abs(numbers[:, None] - levels[None, :].astype(np.float64)).argmin(axis=1)
             return levels[nearest]
         return values.to_numpy()
+    if pd.api.types.is_bool_dtype(dtype) and not pd.api.types.is_object_dtype(values.dtype):
+        # A boolean column read as numbers (0 and 1): the nearer of the two
+        # (pandas refused to store the reconstruction 0.53 in a boolean).
+        return values.to_numpy(dtype=np.float64) >= 0.5
     if not numeric:
         return values.to_numpy()
     return numbers_in_dtype(values.to_numpy(dtype=np.float64), dtype)

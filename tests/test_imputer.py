@@ -113,3 +113,29 @@ def test_a_category_of_numbers_read_as_numbers_is_filled_with_the_nearest_level(
         filled = filled[:, 2]
     assert set(filled) == {1.0, 2.0, 3.0}
     assert np.mean(filled[holes] == level[holes]) > 0.8
+
+
+def test_a_boolean_column_read_as_numbers_is_filled_with_a_boolean():
+    """Found by a mutation audit: in a table with a categorical column, a
+    nullable boolean column that the estimator reads as numbers (0 and 1)
+    was filled with its reconstruction (0.53), which pandas refused to store
+    in a boolean: transform raised TypeError."""
+    rng = np.random.RandomState(0)
+    flag = rng.rand(200) > 0.5
+    frame = pd.DataFrame(
+        {
+            "s": np.where(flag, "a", "b"),
+            "x": flag + 0.1 * rng.normal(size=200),
+            "b": pd.array(flag, dtype="boolean"),
+        }
+    )
+    imputer = AutoEncoderImputer(
+        AutoEncoder(max_epochs=30, categorical_features=["s"], random_state=0)
+    ).fit(frame)
+    holes = frame.head(20).copy()
+    holes.loc[:9, "b"] = pd.NA
+    filled = imputer.transform(holes)
+    assert filled["b"].dtype == "boolean" and not filled["b"].isna().any()
+    assert_array_equal(filled["b"][10:], frame["b"][10:20])
+    # The nearer of 0 and 1 to the reconstruction: here, the row's own flag.
+    assert (filled["b"][:10] == frame["b"][:10]).mean() >= 0.9
