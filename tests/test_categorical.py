@@ -1723,3 +1723,28 @@ def test_scoring_complete_rows_with_categories_does_not_warn_of_empty_rows():
         model.score_samples(frame)
         model.predict(frame)
         model.transform(frame)
+
+
+# --- regressions from a mutation audit of _categorical and _imputer --------------
+def test_categorical_features_take_negative_positions_and_an_empty_list():
+    """Mutation audit (C14, C15): -n is the first column, as numpy indexes;
+    an empty list names no categorical column."""
+    rng = np.random.RandomState(0)
+    frame = pd.DataFrame({"c": rng.randint(0, 3, 120), "x": rng.normal(size=120)})
+    model = AutoEncoder(max_epochs=1, random_state=0, categorical_features=[-2]).fit(frame)
+    assert model.is_categorical_.tolist() == [True, False]
+    plain = AutoEncoder(max_epochs=1, random_state=0, categorical_features=[]).fit(frame)
+    assert plain.is_categorical_ is None and not hasattr(plain, "categories_")
+
+
+def test_a_wide_decimal_column_is_kept_within_its_precision():
+    """Mutation audit (C16): the largest decimal(38, 2), 1e36 - 0.01, rounds
+    up to 1e36 as a float, which has 37 integer digits: the bound steps
+    below it."""
+    pa = pytest.importorskip("pyarrow")
+    from skae._categorical import numbers_in_dtype
+
+    dtype = pd.ArrowDtype(pa.decimal128(38, 2))
+    values = numbers_in_dtype(np.array([1e40, -1e40, 1.234]), dtype)
+    assert all(abs(v) < 10**36 for v in values[:2])
+    assert str(values[2]) == "1.23"

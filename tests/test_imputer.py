@@ -139,3 +139,12 @@ def test_a_boolean_column_read_as_numbers_is_filled_with_a_boolean():
     assert_array_equal(filled["b"][10:], frame["b"][10:20])
     # The nearer of 0 and 1 to the reconstruction: here, the row's own flag.
     assert (filled["b"][:10] == frame["b"][:10]).mean() >= 0.9
+
+
+def test_the_default_estimator_has_at_least_two_codes():
+    """Mutation audit (I1): the default estimator's codes are half the
+    features, at least 2 (3 features: 2 codes, not 1)."""
+    X = np.random.RandomState(0).normal(size=(100, 3)) @ np.eye(3)
+    X[::5, 1] = np.nan
+    imputer = AutoEncoderImputer(random_state=0).fit(X)
+    assert imputer.estimator_.n_components == 2
