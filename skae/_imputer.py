@@ -140,6 +140,10 @@ class AutoEncoderImputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         mask = resolve_categorical(X, spec)
         check_no_temporal_columns(X, mask, _numeric_columns(X, mask))
         self._categorical = mask is not None
+        # The levels of each category of numbers read as numbers, as fitted:
+        # a batch's dtype may list only the levels it holds (astype("category")
+        # on a few rows), and its fills snapped to those (2.0 became 0.0).
+        self._numeric_levels = _numeric_category_levels(X, mask)
         if self._categorical:
             validate_data(self, X, skip_check_array=True)
         else:
@@ -206,7 +210,7 @@ class AutoEncoderImputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
                 return self._transform_rows(X)
             return self._transform_frame(X)
         check_no_temporal_columns(X, None, _numeric_columns(X, None))
-        levels = _numeric_category_levels(X)
+        levels = {**_numeric_category_levels(X), **getattr(self, "_numeric_levels", {})}
         X = validate_data(
             self,
             _object_numbers_as_float(X),
@@ -263,7 +267,11 @@ class AutoEncoderImputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
                     column = X.iloc[:, j]
                     filled = reconstruction.iloc[holes, j]
                     values = (
-                        filled.to_numpy() if categorical[j] else _in_dtype(filled, column.dtype)
+                        filled.to_numpy()
+                        if categorical[j]
+                        else _in_dtype(
+                            filled, column.dtype, getattr(self, "_numeric_levels", {}).get(j)
+                        )
                     )
                     if isinstance(column.dtype, pd.CategoricalDtype):
                         # A batch's dtype may list only the categories it holds:
@@ -380,22 +388,27 @@ def _in_own_dtype(values: np.ndarray, column, index):
     return filled
 
 
-def _numeric_category_levels(X) -> dict[int, np.ndarray]:
+def _numeric_category_levels(X, categorical: np.ndarray | None = None) -> dict[int, np.ndarray]:
     """The levels (float64) of each ``category`` column of numbers of a
-    DataFrame ``X``, by position; none for an array."""
+    DataFrame ``X`` that is not in ``categorical`` (read as numbers), by
+    position; none for an array."""
     import pandas as pd
 
     levels = {}
     for j, dtype in enumerate(getattr(X, "dtypes", [])):
+        if categorical is not None and categorical[j]:
+            continue
         if isinstance(dtype, pd.CategoricalDtype) and len(dtype.categories):
             if pd.api.types.is_numeric_dtype(dtype.categories.dtype):
                 levels[j] = np.asarray(dtype.categories, dtype=np.float64)
     return levels
 
 
-def _in_dtype(values, dtype) -> np.ndarray:
+def _in_dtype(values, dtype, fitted_levels: np.ndarray | None = None) -> np.ndarray:
     """Reconstructed values of a column, in the column's ``dtype``: rounded
-    for integers, cast for float32 (pandas refuses to set a float64 there)."""
+    for integers, cast for float32 (pandas refuses to set a float64 there);
+    for a category of numbers, the nearest of its ``fitted_levels`` (the
+    dtype's own where the fit had none)."""
     import pandas as pd
 
     numeric = pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype)
@@ -404,6 +417,11 @@ def _in_dtype(values, dtype) -> np.ndarray:
         # nearest each reconstruction (each fill, 1.9692 say, became a new
         # category: 3 categories grew to 23).
         levels = np.asarray(dtype.categories)
+        if fitted_levels is not None and len(fitted_levels):
+            own = dtype.categories.dtype
+            levels = np.asarray(fitted_levels).astype(
+                own if pd.api.types.is_numeric_dtype(own) else np.float64
+            )
         if len(levels) and pd.api.types.is_numeric_dtype(levels.dtype):
             numbers = values.to_numpy(dtype=np.float64)
             nearest = np.abs(numbers[:, None] - levels[None, :].astype(np.float64)).argmin(axis=1)

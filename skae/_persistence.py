@@ -541,6 +541,9 @@ def _imputer_as_json(imputer: Any) -> dict:
         template = {"class": _class_name(type(template)), "params": _params_as_json(template)}
     random_state = _storable_seed(imputer.random_state, "imputer")
     fitted = {"n_features_in_": imputer.n_features_in_, "categorical": imputer._categorical}
+    levels = getattr(imputer, "_numeric_levels", {})
+    if levels:
+        fitted["numeric_levels"] = {str(j): [float(v) for v in lv] for j, lv in levels.items()}
     if hasattr(imputer, "feature_names_in_"):
         fitted["feature_names_in_"] = [str(name) for name in imputer.feature_names_in_]
     # The container chosen with set_output, as the estimator's own file keeps it.
@@ -573,6 +576,7 @@ def _rebuild_imputer(saved: dict, estimator: Any, path: str | os.PathLike) -> An
     if not isinstance(fitted["categorical"], bool):
         raise ValueError(f"{path}: the imputer's 'categorical' must be true or false.")
     imputer._categorical = fitted["categorical"]
+    imputer._numeric_levels = _checked_levels(fitted.get("numeric_levels", {}), imputer, path)
     if "feature_names_in_" in fitted:
         imputer.feature_names_in_ = np.asarray(fitted["feature_names_in_"], dtype=object)
     output = fitted.get("output")
@@ -582,6 +586,30 @@ def _rebuild_imputer(saved: dict, estimator: Any, path: str | os.PathLike) -> An
         imputer.set_output(transform=output.get("transform"))
     imputer.estimator_ = estimator
     return imputer
+
+
+def _checked_levels(levels: Any, imputer: Any, path: str | os.PathLike) -> dict:
+    """The imputer's levels of each category of numbers read as numbers (a
+    file before them has none: the batch's own are used)."""
+    n = imputer.n_features_in_
+    checked = {}
+    if not isinstance(levels, dict):
+        raise ValueError(f"{path}: the imputer's numeric_levels are malformed.")
+    for key, values in levels.items():
+        if (
+            not isinstance(key, str)
+            or not key.isdigit()
+            or int(key) >= n
+            or not isinstance(values, list)
+            or not values
+            or not all(_is_number(v) and math.isfinite(v) for v in values)
+        ):
+            raise ValueError(
+                f"{path}: the imputer's numeric_levels must map column positions below {n} "
+                "to lists of finite numbers."
+            )
+        checked[int(key)] = np.asarray(values, dtype=np.float64)
+    return checked
 
 
 def _fitted_name(cls: type, name: str, path: str | os.PathLike) -> str:

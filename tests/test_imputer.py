@@ -148,3 +148,37 @@ def test_the_default_estimator_has_at_least_two_codes():
     X[::5, 1] = np.nan
     imputer = AutoEncoderImputer(random_state=0).fit(X)
     assert imputer.estimator_.n_components == 2
+
+
+@pytest.mark.parametrize("with_text", [False, True])
+def test_a_category_of_numbers_is_filled_with_the_fit_s_levels(tmp_path, with_text):
+    """Found by a mutation audit: a category column of numbers read as
+    numbers was filled with the nearest level its *batch's* dtype lists; a
+    batch made with astype("category") lists only the levels it holds, so
+    fills of 2.0 became 0.0. The fit's levels are kept, and saved."""
+    from skae import load
+
+    rng = np.random.RandomState(0)
+    c = rng.randint(0, 3, 400).astype(float)
+    frame = pd.DataFrame({"x": c + 0.05 * rng.normal(size=400), "c": pd.Categorical(c)})
+    batch = pd.DataFrame({"x": [0.0, 2.0, 2.0], "c": pd.Categorical([0.0, np.nan, np.nan])})
+    if with_text:  # a categorical column too: the DataFrame path
+        frame["s"] = np.where(c > 0, "p", "q")
+        batch["s"] = ["q", "p", "p"]
+    estimator = AutoEncoder(
+        max_epochs=60, random_state=0, categorical_features=["s"] if with_text else None
+    )
+    imputer = AutoEncoderImputer(estimator).fit(frame)
+    filled = imputer.transform(batch)
+    column = np.asarray(filled["c"] if with_text else filled[:, 1], dtype=float)
+    # Each fill is the fit's level nearest the reconstruction (not 0.0, the
+    # batch's only level).
+    model = imputer.estimator_
+    raw = model.inverse_transform(model.transform(batch))
+    raw = np.asarray(raw["c"] if with_text else raw[:, 1], dtype=float)
+    assert_array_equal(column, [0.0, *np.abs(raw[1:, None] - [0, 1, 2]).argmin(axis=1)])
+    assert (column[1:] > 0).all()
+    imputer.save(tmp_path / "i.skae")
+    loaded = load(tmp_path / "i.skae")
+    again = loaded.transform(batch)
+    assert_array_equal(np.asarray(again["c"] if with_text else again[:, 1], dtype=float), column)

@@ -271,3 +271,16 @@ def test_a_model_with_missing_training_entries_saved_unscaled_loads(tmp_path, sc
     model.save(tmp_path / "m.skae")
     loaded = load(tmp_path / "m.skae")
     np.testing.assert_array_equal(loaded.score_samples(X), model.score_samples(X))
+
+
+@pytest.mark.parametrize("levels", [{"9": [1.0]}, {"1": []}, {"1": ["a"]}, {"x": [1.0]}, [1.0]])
+def test_an_imputer_s_numeric_levels_are_checked(imputer_file, tmp_path, levels):
+    """The levels of a category of numbers an imputer fills from: positions
+    of its columns, each with a list of finite numbers."""
+
+    def edit(m):
+        m["imputer"]["fitted"]["numeric_levels"] = levels
+        return m
+
+    with pytest.raises(ValueError, match="numeric_levels"):
+        load(_rewrite(imputer_file, tmp_path / "b.skae", metadata=edit))
