@@ -201,7 +201,7 @@ class AutoEncoderImputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             its dtypes, its missing categories filled with the most probable
             category. Read as numbers only (``categorical_features=None``),
             it comes back as an array of numbers, a ``category`` column of
-            numbers filled with its nearest level.
+            numbers filled with the nearest of its levels at fit.
         """
         check_is_fitted(self)
         X = as_pandas(X)
