@@ -283,7 +283,8 @@ class AutoEncoderImputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
                     elif categorical[j]:
                         full = column.to_numpy(dtype=object, copy=True)
                         full[positions[holes]] = values
-                        X.isetitem(j, _in_own_dtype(full, column, X.index))
+                        order = self._dictionary_order(column, values, categorical, j)
+                        X.isetitem(j, _in_own_dtype(full, column, X.index, order))
                         continue
                     X.iloc[positions[holes], j] = values
         return X
@@ -295,16 +296,27 @@ class AutoEncoderImputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         if not column.cat.ordered or not categorical[j]:
             return column.cat.add_categories(new)
         fitted = list(self.estimator_.categories_[int(categorical[:j].sum())])
-        held = list(column.cat.categories)
-        if [c for c in fitted if c in held] != [c for c in held if c in fitted]:
-            raise ValueError(
-                f"Column {column.name!r} is an ordered category whose order differs "
-                f"from the fit's ({held} against {fitted}): the categories filled in "
-                "have no place in it. Give it the fit's order."
-            )
-        kept = set(held) | set(new)
-        order = [c for c in fitted if c in kept] + [c for c in held if c not in fitted]
+        order = _in_fit_order(column.name, list(column.cat.categories), new, fitted)
         return column.cat.set_categories(order, ordered=True)
+
+    def _dictionary_order(self, column, values: np.ndarray, categorical: np.ndarray, j: int):
+        """An ordered pyarrow dictionary's values with those the model filled
+        in where the fit's order puts them (appended, "M" of S < M < L came
+        after "L"); None for any other column (its own dictionary first)."""
+        import pandas as pd
+
+        dtype = column.dtype
+        if not isinstance(dtype, pd.ArrowDtype):
+            return None
+        import pyarrow as pa
+
+        kind = dtype.pyarrow_dtype
+        if not (pa.types.is_dictionary(kind) and kind.ordered):
+            return None
+        held = list(dictionary_values(column))
+        new = [v for v in pd.unique(values[~pd.isna(values)]) if v not in held]
+        fitted = list(self.estimator_.categories_[int(categorical[:j].sum())])
+        return np.asarray(_in_fit_order(column.name, held, new, fitted), dtype=object)
 
     def _transform_rows(self, X) -> np.ndarray:
         """An array with categorical columns (``categorical_features`` as
@@ -370,18 +382,34 @@ class AutoEncoderImputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         return tags
 
 
-def _in_own_dtype(values: np.ndarray, column, index):
+def _in_fit_order(name, held: list, new: list, fitted: list) -> list:
+    """An ordered column's categories ``held`` with ``new`` ones, in the
+    fit's order (``fitted``); the batch's others after them."""
+    if [c for c in fitted if c in held] != [c for c in held if c in fitted]:
+        raise ValueError(
+            f"Column {name!r} is an ordered category whose order differs "
+            f"from the fit's ({held} against {fitted}): the categories filled in "
+            "have no place in it. Give it the fit's order."
+        )
+    kept = set(held) | set(new)
+    return [c for c in fitted if c in kept] + [c for c in held if c not in fitted]
+
+
+def _in_own_dtype(values: np.ndarray, column, index, categories: np.ndarray | None = None):
     """A filled categorical column (objects) as a Series on ``index``, in its
     own ``dtype`` (an object, string, boolean or pyarrow dictionary one;
     numbers named categorical), or as objects where that dtype cannot hold
     the categories (a column that came all missing, as float NaN or NaT).
     A Series, not an array: pandas 3 would take an object array of strings
-    for its "str" dtype."""
+    for its "str" dtype. ``categories``: a dictionary's values, in order (its
+    own by default)."""
     import pandas as pd
 
+    if categories is None:
+        categories = dictionary_values(column)
     try:
         # A dictionary keeps its own, gaining the categories filled in.
-        filled = series_of(values, column.dtype, dictionary_values(column))
+        filled = series_of(values, column.dtype, categories)
     except (TypeError, ValueError, NotImplementedError):
         filled = pd.Series(values, dtype=object)
     filled.index = index

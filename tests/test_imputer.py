@@ -182,3 +182,29 @@ def test_a_category_of_numbers_is_filled_with_the_fit_s_levels(tmp_path, with_te
     loaded = load(tmp_path / "i.skae")
     again = loaded.transform(batch)
     assert_array_equal(np.asarray(again["c"] if with_text else again[:, 1], dtype=float), column)
+
+
+def test_an_ordered_pyarrow_dictionary_takes_a_filled_value_in_the_fit_s_order():
+    """Found by a mutation audit: an ordered pyarrow dictionary gained the
+    filled category after its own values (S < L < M where the fit had
+    S < M < L), as ordered categories did before; in another order than the
+    fit's it is refused as they are."""
+    pa = pytest.importorskip("pyarrow")
+
+    def ordered(values, dictionary):
+        indices = pa.array([None if v is None else dictionary.index(v) for v in values])
+        array = pa.DictionaryArray.from_arrays(indices, pa.array(dictionary), ordered=True)
+        return pd.Series(pd.arrays.ArrowExtensionArray(array))
+
+    rng = np.random.RandomState(0)
+    sizes = rng.choice(["S", "M", "L"], p=[0.05, 0.9, 0.05], size=300).tolist()
+    X = pd.DataFrame({"x": rng.normal(size=300), "size": ordered(sizes, ["S", "M", "L"])})
+    imputer = AutoEncoderImputer(AutoEncoder(max_epochs=5, random_state=0)).fit(X)
+    new = pd.DataFrame({"x": [0.0, 0.1, 0.2], "size": ordered([None, "L", "S"], ["S", "L"])})
+    filled = imputer.transform(new)["size"]
+    assert filled.dtype.pyarrow_dtype.ordered and filled[0] == "M"
+    assert pa.array(filled).dictionary.to_pylist() == ["S", "M", "L"]
+    assert filled[1:].tolist() == ["L", "S"]
+    new["size"] = ordered([None, "L", "S"], ["L", "S"])
+    with pytest.raises(ValueError, match=r"ordered category whose order differs"):
+        imputer.transform(new)
