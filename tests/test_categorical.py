@@ -1748,3 +1748,21 @@ def test_a_wide_decimal_column_is_kept_within_its_precision():
     values = numbers_in_dtype(np.array([1e40, -1e40, 1.234]), dtype)
     assert all(abs(v) < 10**36 for v in values[:2])
     assert str(values[2]) == "1.23"
+
+
+def test_an_object_column_of_many_dates_or_one_complex_number_is_refused_by_name():
+    """Mutation audit (C7, C11): 300 distinct dates in an object column are
+    refused as dates (not as a column of too many categories), and a column
+    of floats with one complex number (pandas infers "mixed") as complex
+    data (not taken for a category)."""
+    import datetime
+
+    rng = np.random.RandomState(0)
+    days = [datetime.date(2020, 1, 1) + datetime.timedelta(days=i) for i in range(300)]
+    dates = pd.DataFrame({"d": pd.Series(days, dtype=object), "x": rng.normal(size=300)})
+    with pytest.raises(ValueError, match=r"the columns \['d'\] hold dates"):
+        AutoEncoder(max_epochs=1).fit(dates)
+    mixed = pd.Series([*rng.normal(size=59), 2j], dtype=object)
+    complex_frame = pd.DataFrame({"z": mixed, "x": rng.normal(size=60)})
+    with pytest.raises(ValueError, match=r"Complex data not supported: the columns \['z'\]"):
+        AutoEncoder(max_epochs=1).fit(complex_frame)
