@@ -1760,7 +1760,7 @@ def test_an_object_column_of_many_dates_or_one_complex_number_is_refused_by_name
     rng = np.random.RandomState(0)
     days = [datetime.date(2020, 1, 1) + datetime.timedelta(days=i) for i in range(300)]
     dates = pd.DataFrame({"d": pd.Series(days, dtype=object), "x": rng.normal(size=300)})
-    with pytest.raises(ValueError, match=r"the columns \['d'\] hold dates"):
+    with pytest.raises(ValueError, match=r"The columns \['d'\] hold dates"):
         AutoEncoder(max_epochs=1).fit(dates)
     mixed = pd.Series([*rng.normal(size=59), 2j], dtype=object)
     complex_frame = pd.DataFrame({"z": mixed, "x": rng.normal(size=60)})
