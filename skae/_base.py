@@ -2756,7 +2756,7 @@ class BaseAutoEncoder(
         X : ndarray of shape (n_samples, n_features), or DataFrame
             Generated samples, in the units of the training data: float64,
             whatever the training data's dtype (as
-            :meth:`sklearn.mixture.GaussianMixture.sample`; the model does not
+            ``GaussianMixture.sample``; the model does not
             keep an array's dtype); a DataFrame for a model with categorical
             columns, each column in its dtype, as :meth:`inverse_transform`.
         """
