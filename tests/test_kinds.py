@@ -318,6 +318,11 @@ def test_the_silenced_codes_warning_needs_revivals_in_a_fit_of_five_epochs():
     sae.net_.history = full
     with pytest.warns(ConvergenceWarning, match="silenced"):
         ReviveDeadCodes().on_train_end(sae.net_, X=x)
+    # Exactly SILENT_EPOCHS (5) with a revival is enough (mutation audit S3).
+    sae.net_.history = History([{**row, "revived_codes": 1} for row in full[:5]])
+    with pytest.warns(ConvergenceWarning, match="silenced"):
+        ReviveDeadCodes().on_train_end(sae.net_, X=x)
+    sae.net_.history = full
 
 
 @pytest.mark.parametrize("n_components", [2, 8])
