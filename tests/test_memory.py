@@ -415,3 +415,17 @@ def test_the_float32_range_check_skips_blocks_without_a_value():
     tiny[1] = 1e-300  # the second block's values still count
     with pytest.raises(ValueError, match="too small for float32"):
         _check_float32_range(tiny)
+
+
+def test_a_convolution_s_maps_count_in_the_inference_batch():
+    """Mutation audit (m36): the floats a forward pass holds per row count
+    each convolution's channels times the row's width, besides the row's
+    copies and the linear layers' outputs."""
+    import torch
+
+    from skae._base import ROW_COPIES, _activation_floats
+
+    module = torch.nn.Sequential(
+        torch.nn.Conv2d(1, 4, 3, padding=1), torch.nn.Flatten(), torch.nn.Linear(256, 8)
+    )
+    assert _activation_floats(module, 64) == ROW_COPIES * 64 + 4 * 64 + 8
