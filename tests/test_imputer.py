@@ -208,3 +208,35 @@ def test_an_ordered_pyarrow_dictionary_takes_a_filled_value_in_the_fit_s_order()
     new["size"] = ordered([None, "L", "S"], ["L", "S"])
     with pytest.raises(ValueError, match=r"ordered category whose order differs"):
         imputer.transform(new)
+
+
+def test_a_refused_refit_on_a_frame_leaves_no_feature_names_behind():
+    """Mutation audit (I2): a refit refused (a frame with no observed value)
+    leaves the imputer fitted on its array, without the frame's names, so
+    transform does not warn about feature names."""
+    import warnings
+
+    X = np.random.RandomState(0).normal(size=(100, 2))
+    X[::5, 1] = np.nan
+    imputer = AutoEncoderImputer(AutoEncoder(max_epochs=1, random_state=0)).fit(X)
+    filled = imputer.transform(X)
+    with pytest.raises(ValueError, match="no observed value"):
+        imputer.fit(pd.DataFrame({"a": [np.nan] * 10, "b": [np.nan] * 10}))
+    assert "feature_names_in_" not in vars(imputer)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert_array_equal(imputer.transform(X), filled)
+
+
+def test_a_list_of_rows_with_text_has_its_missing_numbers_filled():
+    """Mutation audit (I8): rows given as a list that holds text are read as
+    objects, so a missing number is NaN and filled (as a string array, 'nan'
+    was a value)."""
+    rows = np.array([["a", 1.0], ["b", 2.0]] * 50, dtype=object)
+    imputer = AutoEncoderImputer(
+        AutoEncoder(max_epochs=2, random_state=0, categorical_features=[0])
+    ).fit(rows)
+    filled = imputer.transform([["a", np.nan], [np.nan, 2.0]])
+    assert filled.dtype == object
+    assert isinstance(filled[0, 1], float) and np.isfinite(filled[0, 1])
+    assert filled[1, 0] in ("a", "b") and filled[1, 1] == 2.0
