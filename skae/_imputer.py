@@ -10,6 +10,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._base import BaseAutoEncoder
 from ._categorical import (
+    _dtype_kind,
     check_no_temporal_columns,
     dictionary_values,
     numbers_in_dtype,
@@ -305,13 +306,7 @@ class AutoEncoderImputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         after "L"); None for any other column (its own dictionary first)."""
         import pandas as pd
 
-        dtype = column.dtype
-        if not isinstance(dtype, pd.ArrowDtype):
-            return None
-        import pyarrow as pa
-
-        kind = dtype.pyarrow_dtype
-        if not (pa.types.is_dictionary(kind) and kind.ordered):
+        if _dtype_kind(column.dtype) != "dictionary" or not column.dtype.pyarrow_dtype.ordered:
             return None
         held = list(dictionary_values(column))
         new = [v for v in pd.unique(values[~pd.isna(values)]) if v not in held]
@@ -455,7 +450,7 @@ def _in_dtype(values, dtype, fitted_levels: np.ndarray | None = None) -> np.ndar
             nearest = np.abs(numbers[:, None] - levels[None, :].astype(np.float64)).argmin(axis=1)
             return levels[nearest]
         return values.to_numpy()
-    if pd.api.types.is_bool_dtype(dtype) and not pd.api.types.is_object_dtype(values.dtype):
+    if pd.api.types.is_bool_dtype(dtype):
         # A boolean column read as numbers (0 and 1): the nearer of the two
         # (pandas refused to store the reconstruction 0.53 in a boolean).
         return values.to_numpy(dtype=np.float64) >= 0.5

@@ -1074,18 +1074,18 @@ def _check_optimizer_ranges(group: dict, path: str | os.PathLike) -> None:
     """Refuse the settings no optimiser is built with: a negative rate loaded,
     and the next ``partial_fit`` climbed the loss until it diverged, with a
     message that blamed a rate of 0.001 (the parameter's)."""
+
+    def number(value: Any) -> Any:  # torch allows a one-element tensor here
+        return value.item() if isinstance(value, torch.Tensor) and value.numel() == 1 else value
+
     for key in _NON_NEGATIVE_SETTINGS:
-        value = group.get(key)
-        if isinstance(value, torch.Tensor) and value.numel() == 1:
-            value = value.item()
-        if isinstance(value, int | float) and not isinstance(value, bool) and value < 0:
+        value = number(group.get(key))
+        if _is_number(value) and value < 0:
             raise ValueError(f"{path}: the optimiser's {key!r} is negative ({value!r}).")
     betas = group.get("betas")
     if isinstance(betas, tuple | list):
-        for beta in betas:
-            beta = beta.item() if isinstance(beta, torch.Tensor) and beta.numel() == 1 else beta
-            if isinstance(beta, int | float) and not 0.0 <= beta < 1.0:
-                raise ValueError(f"{path}: the optimiser's betas must lie in [0, 1), got {betas}.")
+        if any(_is_number(b) and not 0.0 <= b < 1.0 for b in map(number, betas)):
+            raise ValueError(f"{path}: the optimiser's betas must lie in [0, 1), got {betas}.")
 
 
 def _check_expansion(info: zipfile.ZipInfo, path: str | os.PathLike) -> None:
