@@ -31,9 +31,12 @@ def reconstruction_error_scorer(estimator, X, y=None) -> float:
     The reconstruction is ``estimator.inverse_transform(estimator.transform(X))``:
     for a :class:`~sklearn.pipeline.Pipeline` every step must have an
     ``inverse_transform``, and the error is in the units of the Pipeline's
-    input. Unlike the estimators' ``score``, it favours whichever model
-    reconstructs best, however much more capacity that takes (the number of
-    codes above all).
+    input. It favours whichever model reconstructs best, however much more
+    capacity that takes (the number of codes above all). So does the
+    deterministic kinds' ``score`` wherever the held-out rows reconstruct
+    worse than the training rows, as they mostly do: both then rank models
+    alike, and neither stops at the data's dimension. The variational kind's
+    ``score``, a bound that charges each code, ranks them differently.
 
     Parameters
     ----------

@@ -195,8 +195,10 @@ class VariationalAutoEncoder(BaseAutoEncoder):
         with K, 42.02, 42.40 and 42.76 nats at K = 50, 200 and 5,000
         (independent draws: 42.94 at K = 200). Below about 10 draws it can
         lie on either side of the converged value. Use K of 50 or more. It
-        is read at
-        each scoring: set after the fit, it changes :meth:`score_samples`,
+        changes how the likelihood is estimated, not the model, so keep it
+        fixed in a grid search: searched over, it picks the tighter estimate
+        (the larger K), not a better model. It is read at each scoring: set
+        after the fit, it changes :meth:`score_samples`,
         :meth:`score` and :meth:`decision_function`, but not ``offset_``,
         which the training scores set at the fit with the K of then, so
         :meth:`predict` no longer flags the share ``contamination`` says;
