@@ -24,6 +24,7 @@ converter embeds the graph of :func:`to_onnx`.
 from __future__ import annotations
 
 import copy
+import importlib
 import inspect
 import io
 import json
@@ -51,6 +52,8 @@ DEFAULT_OPSET = 18
 MIN_OPSET = 13
 #: The newest opset torch's tracing exporter writes.
 MAX_OPSET = 20
+#: What a missing ``onnx`` or ``skl2onnx`` is told to install.
+INSTALL_HINT = 'pip install "skae[onnx]"'
 #: skl2onnx's options for skae's operators: ``transform`` converts the
 #: estimator as a transformer (one output, the codes); otherwise it converts
 #: as an outlier detector, with IsolationForest's outputs ``label`` (predict)
@@ -292,9 +295,17 @@ def to_onnx(estimator: BaseAutoEncoder, *, decoder: bool = False, opset: int | N
         return _export(estimator, decoder, opset)
 
 
+def _require(module: str, needed_by: str):
+    """``module`` imported, or an ImportError that says how to install it."""
+    try:
+        return importlib.import_module(module)
+    except ImportError as exc:
+        raise ImportError(f"{needed_by} needs the {module!r} package: {INSTALL_HINT}") from exc
+
+
 def _export(estimator, decoder: bool, opset: int | None):
     """:func:`to_onnx` of a fitted estimator, under its lock."""
-    import onnx
+    onnx = _require("onnx", "to_onnx")
 
     from ._imputer import AutoEncoderImputer
 
@@ -593,6 +604,11 @@ def _embed(scope, operator, container):
     from onnx import helper, numpy_helper
 
     estimator = operator.raw_operator
+    if container.target_opset < MIN_OPSET:
+        raise ValueError(
+            f"skae's estimators convert with a target_opset of {MIN_OPSET} or more, "
+            f"got {container.target_opset}."
+        )
     model = to_onnx(estimator, opset=min(container.target_opset, MAX_OPSET))
     prefix = scope.get_unique_variable_name(type(estimator).__name__)
     names: dict[str, str] = {"": ""}
@@ -839,6 +855,7 @@ def register_onnx_converters() -> None:
     >>> bool(np.array_equal(label[:, 0], detector.predict(X[:5])))
     True
     """
+    _require("skl2onnx", "register_onnx_converters")
     from skl2onnx import update_registered_converter, update_registered_parser
     from skl2onnx._parse import sklearn_parsers_map
     from sklearn.compose import ColumnTransformer

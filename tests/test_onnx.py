@@ -814,3 +814,29 @@ def test_a_users_option_for_a_step_is_kept():
     scope = Scope(None)
     _as_transformer(scope, est)
     assert scope.added == [(id(est), {"transform": True})]
+
+
+@pytest.mark.parametrize("module", ["onnx", "skl2onnx"])
+def test_a_missing_onnx_package_names_the_extra_to_install(data, module, monkeypatch):
+    """Found by an independent probe: without onnx (or skl2onnx) installed,
+    to_onnx (register_onnx_converters) failed with a bare
+    ModuleNotFoundError, where the docstrings promise the skae[onnx] extra."""
+    X, _ = data
+    est = FAST_ESTIMATORS["AutoEncoder"](max_epochs=2).fit(X)
+    monkeypatch.setitem(sys.modules, module, None)  # as if it were not installed
+    call = (lambda: to_onnx(est)) if module == "onnx" else register_onnx_converters
+    with pytest.raises(ImportError, match=rf"'{module}' package: pip install \"skae\[onnx\]\""):
+        call()
+
+
+def test_skl2onnx_below_the_oldest_opset_names_its_own_argument(convert, data):
+    """Found by an independent probe: skl2onnx's target_opset=12 failed with
+    "opset must be an integer between 13 and 20, got 12", an argument the
+    user never passed; opsets past torch's newest (21) convert as before."""
+    X, X_new = data
+    est = AutoEncoder(max_epochs=2, random_state=0).fit(X)
+    with pytest.raises(ValueError, match="target_opset of 13 or more, got 12"):
+        convert(est, X[:1], target_opset=12, options={id(est): {"transform": True}})
+    model = convert(est, X[:1], target_opset=21, options={id(est): {"transform": True}})
+    (codes,) = _session(model).run(None, {"X": X_new[:10]})
+    _close(codes, est.transform(X_new[:10]))
