@@ -48,6 +48,15 @@ scores the test rows by several combinations of them, without refitting:
     learned manifold: plus half the log-determinant of the decoder's metric per
     code dimension (``decoder_stretch``; thirty-second session, caches written
     since);
+``tail`` / ``tail_w`` / ``hinge90_w`` / ``hinge99_w`` / ``z3``
+    a third term, on the inputs rather than the network (thirty-ninth
+    session): each feature's two-sided tail probability under the training
+    rows' empirical distribution, ``-log min(F(x), 1 - F(x-))`` (at least
+    ``1 / (n + 1)``), divided by its training mean and averaged over the
+    features, as ``error_scale_`` weighs the reconstruction errors. Alone;
+    added to the estimator's score with weight ``w``; added only beyond its
+    training 90th or 99th percentile (an alarm for values in the far tails,
+    silent elsewhere); or as a third ``z_iqr`` term;
 ``if_codes`` / ``z_if_codes``
     IsolationForest fitted on the training codes in place of the Gaussian:
     alone, or as a ``z_iqr`` sum with the reconstruction term;
@@ -181,9 +190,49 @@ def _robust_codes(d, code_t: np.ndarray) -> dict[str, np.ndarray]:
     return {"mcd_scaled": d["rec_test"] + 0.5 * scaled}
 
 
-def combinations(d, n_features: int) -> dict[str, np.ndarray]:
+def marginal_tails(X_train: np.ndarray, X: np.ndarray) -> np.ndarray:
+    """Each feature's ``-log`` two-sided tail probability of each row of ``X``
+    under the empirical distribution of ``X_train``, shape ``X.shape``."""
+    n = len(X_train)
+    ordered = np.sort(X_train, axis=0)
+    out = np.empty(X.shape)
+    for j in range(X.shape[1]):
+        below = np.searchsorted(ordered[:, j], X[:, j], side="right") / n
+        above = (n - np.searchsorted(ordered[:, j], X[:, j], side="left")) / n
+        out[:, j] = -np.log(np.maximum(np.minimum(below, above), 1.0 / (n + 1)))
+    return out
+
+
+def tail_terms(view: str, dataset: str, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """The mean normalised marginal tail term of the training and test rows."""
+    X_train, X_test, _ = detection.problem(view, dataset, seed)
+    train = marginal_tails(X_train, X_train)
+    scale = np.maximum(train.mean(axis=0), 1e-6)
+    return (train / scale).mean(axis=1), (marginal_tails(X_train, X_test) / scale).mean(axis=1)
+
+
+def _tail_combinations(d, tails: tuple[np.ndarray, np.ndarray]) -> dict[str, np.ndarray]:
+    train, test = tails
+    current = d["current"]
+    scores = {"tail": test}
+    for weight in (0.25, 0.5, 1, 2):
+        scores[f"tail_{weight}"] = current + weight * test
+    for q in (90, 99):
+        excess = np.maximum(test - np.percentile(train, q), 0)
+        for weight in (1, 4):
+            scores[f"hinge{q}_{weight}"] = current + weight * excess
+    scores["z3"] = (
+        _iqr_z(d["rec_train"], d["rec_test"])
+        + _iqr_z(d["code_train"], d["code_test"])
+        + _iqr_z(train, test)
+    )
+    return scores
+
+
+def combinations(d, n_features: int, tails=None) -> dict[str, np.ndarray]:
     """Anomaly scores (higher is more abnormal) of the test rows of a problem of
-    ``n_features`` features."""
+    ``n_features`` features; with ``tails`` (:func:`tail_terms`), the
+    marginal tail term's combinations too."""
     rec, code = d["rec_test"], d["code_test"]
     rec_t, code_t = d["rec_train"], d["code_train"]
     return {
@@ -211,6 +260,7 @@ def combinations(d, n_features: int) -> dict[str, np.ndarray]:
         "if_codes": d["code_forest_test"],
         "z_if_codes": _iqr_z(rec_t, rec) + _iqr_z(d["code_forest_train"], d["code_forest_test"]),
         "IF": d["iforest"],
+        **(_tail_combinations(d, tails) if tails is not None else {}),
     }
 
 
@@ -254,6 +304,9 @@ def main() -> None:
     parser.add_argument("--views", nargs="+", default=list(VIEWS))
     parser.add_argument("--cache", type=Path, default=Path("/tmp/skae_score_terms"))
     parser.add_argument("--grid", action="store_true", help="print the floored sums' grid")
+    parser.add_argument(
+        "--tails", action="store_true", help="also the marginal tail term's combinations"
+    )
     parser.add_argument("--seeds", type=int, nargs="+", default=[0], help="splits and models")
     args = parser.parse_args()
     torch.set_num_threads(1)
@@ -264,8 +317,10 @@ def main() -> None:
     results: dict[str, dict[str, list[tuple[float, float]]]] = {}
     for view in args.views:
         for dataset, seed in ((d, s) for d in datasets(view) for s in args.seeds):
-            with np.load(dump(view, dataset, args.cache, seed)) as d:
-                for name, score in combinations(d, n_features(view, dataset)).items():
+            path = dump(view, dataset, args.cache, seed)
+            tails = tail_terms(view, dataset, seed) if args.tails else None
+            with np.load(path) as d:
+                for name, score in combinations(d, n_features(view, dataset), tails).items():
                     finite = np.isfinite(score)
                     score = np.where(finite, score, score[finite].max() + 1)
                     results.setdefault(view, {}).setdefault(name, []).append(
