@@ -51,6 +51,10 @@ def test_shards_split_each_epoch_and_draw_their_own_noise(n_rows):
     assert len(epoch) == n_rows + n_rows % 2
     half = len(noise) // 2
     assert not torch.equal(torch.stack(noise[:half]), torch.stack(noise[half:]))
+    # Mutation audit: each epoch draws fresh noise (a stream seeded only by
+    # the rank repeated the first epoch's noise in every epoch).
+    steps = len(batches)
+    assert not torch.equal(torch.stack(noise[:steps]), torch.stack(noise[steps:half]))
     torch.manual_seed(0)
     torch.randperm(n_rows)
     torch.randperm(n_rows)

@@ -1716,3 +1716,67 @@ def test_the_time_left_on_a_clock_of_one_second_a_step(blobs, capsys, monkeypatc
         "  epoch 1: 3/4 steps",
         "  epoch 2: 3/4 steps",
     ]
+
+
+def test_progress_counts_the_training_steps_only(blobs, capsys, monkeypatch):
+    """Mutation audit: with early stopping, the validation batch is not a
+    training step: 180 training rows in batches of 50 print 1/4 to 4/4 each
+    epoch (counted, it printed 5/4)."""
+    from skae._net import TimeLeft
+
+    monkeypatch.setattr(TimeLeft.__init__, "__defaults__", (0.0,))
+    AutoEncoder(
+        max_epochs=2, batch_size=50, early_stopping=True, verbose=1, random_state=0
+    ).fit(blobs)
+    lines = [line for line in capsys.readouterr().out.splitlines() if "steps," in line]
+    assert [line.split(":")[1].split()[0] for line in lines] == ["1/4", "2/4", "3/4", "4/4"] * 2
+
+
+def test_the_pickled_net_stores_its_module_and_criterion_once(blobs):
+    """Mutation audit: the net's state leaves out ``module`` and
+    ``criterion`` (the instances skorch keeps apart as ``module_`` and
+    ``criterion_``), so a pickle holds the weights once."""
+    est = AutoEncoder(max_epochs=1, random_state=0).fit(blobs)
+    state = est.net_.__getstate__()
+    assert state["module"] is None and state["criterion"] is None
+    loaded = pickle.loads(pickle.dumps(est))
+    assert loaded.net_.module is loaded.net_.module_
+    assert loaded.net_.criterion is loaded.net_.criterion_
+    np.testing.assert_array_equal(loaded.transform(blobs), est.transform(blobs))
+
+
+def test_held_out_rows_with_a_repeat_are_drawn_anew():
+    """Mutation audit: indices to hold out again are used only when they
+    are distinct (a file could list one row twice): with a repeat they are
+    drawn anew, so the two parts still make up every row once."""
+    import torch
+
+    from skae._net import HoldOutSplit, TensorData
+
+    split = HoldOutSplit(0.1, rows=np.zeros(10, dtype=np.int64))
+    train, valid = split(TensorData(torch.arange(100.0)[:, None]))
+    assert len(train) == 90 and len(valid) == 10
+    rows = np.concatenate([train.X[:, 0].numpy(), valid.X[:, 0].numpy()])
+    np.testing.assert_array_equal(np.sort(rows), np.arange(100.0))
+    assert len(np.unique(split.held_out_index)) == 10
+
+
+def test_a_warm_start_that_keeps_its_first_epoch_warns_too():
+    """Mutation audit: the warning that early stopping kept the first
+    epoch's model counts this fit's epochs (the history continues across a
+    warm start): a second fit at a rate too small to learn warns as the
+    first did."""
+    X = np.random.RandomState(0).normal(size=(300, 4))
+    est = AutoEncoder(
+        n_components=2,
+        early_stopping=True,
+        lr=1e-12,
+        max_epochs=6,
+        patience=5,
+        warm_start=True,
+        random_state=0,
+    )
+    for _ in range(2):
+        with pytest.warns(ConvergenceWarning, match="kept the model of the first of 6 epochs"):
+            est.fit(X)
+    assert len(est.net_.history) == 12

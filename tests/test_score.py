@@ -524,3 +524,35 @@ def test_score_of_binary_crossentropy_rows_with_an_entry_outside_the_unit_interv
     assert model.score_samples(rows)[0] == -np.inf
     assert np.isfinite(model.score(X[:5]))
     assert model.score(rows) == -np.inf
+
+
+def test_mass_volume_averages_the_masses_from_0_9_to_0_999():
+    """Mutation audit: the levels run to a mass of 0.999 (ending at 0.99,
+    the mean was -0.9457); with enough draws the mean is -0.9495 to three
+    decimals, which the looser test above cannot tell apart."""
+    X = np.linspace(0.0, 1.0, 1001)[:, None]
+    detector = _FixedScores(lambda rows: rows[:, 0])
+    score = mass_volume_scorer(detector, X, n_uniform=200_000)
+    assert score == pytest.approx(-0.9495, abs=0.002)
+
+
+@pytest.mark.parametrize("scorer", [mass_volume_scorer, reconstruction_error_scorer])
+def test_the_scorers_keep_scikit_learn_s_message_for_an_infinite_value(scorer):
+    """Mutation audit: only values that are not numbers are called so; an
+    infinite one keeps check_array's own message (which names infinity)."""
+    model = PCA(1).fit(np.random.RandomState(0).normal(size=(50, 2)))
+    with pytest.raises(ValueError, match="infinity") as info:
+        scorer(model, np.array([[np.inf, 1.0], [0.0, 0.0]]))
+    assert "not numbers" not in str(info.value)
+
+
+def test_reconstruction_error_scorer_reads_a_pyarrow_table_s_dtypes():
+    """Mutation audit: a pyarrow Table's bool column is a category, refused
+    and named as in a DataFrame (read as numbers, the scorer returned a
+    distance to the flags)."""
+    pa = pytest.importorskip("pyarrow")
+    frame = pd.DataFrame({"a": np.arange(20.0), "flag": np.arange(20) % 2 == 0})
+    model = PCA(1).fit(frame)
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    with pytest.raises(ValueError, match=r"categorical columns: \['flag'\]"):
+        reconstruction_error_scorer(model, table)
