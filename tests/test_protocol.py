@@ -1725,9 +1725,9 @@ def test_progress_counts_the_training_steps_only(blobs, capsys, monkeypatch):
     from skae._net import TimeLeft
 
     monkeypatch.setattr(TimeLeft.__init__, "__defaults__", (0.0,))
-    AutoEncoder(
-        max_epochs=2, batch_size=50, early_stopping=True, verbose=1, random_state=0
-    ).fit(blobs)
+    AutoEncoder(max_epochs=2, batch_size=50, early_stopping=True, verbose=1, random_state=0).fit(
+        blobs
+    )
     lines = [line for line in capsys.readouterr().out.splitlines() if "steps," in line]
     assert [line.split(":")[1].split()[0] for line in lines] == ["1/4", "2/4", "3/4", "4/4"] * 2
 
