@@ -288,3 +288,30 @@ def test_the_reduction_rows_are_what_an_independent_computation_gives(monkeypatc
     )
     back = pca.inverse_transform(pca.transform(X_test))
     assert table["PCA", 2]["mse"] == pytest.approx(np.mean((X_test - back) ** 2))
+
+
+def test_the_plot_probe_leaves_an_existing_file_as_it_is(capsys, monkeypatch, tmp_path):
+    """Mutation audit: the check that --plot can be written, before the
+    training, opens the file to append, so an existing figure keeps its
+    content when the demo then fails. The mutant's probe opened it to
+    write, and emptied it before training."""
+    plot = tmp_path / "x.png"
+    plot.write_bytes(b"old")
+
+    def unwritable(**kwargs):
+        raise _demo.PlotWriteError(f"cannot write --plot {plot}: Permission denied")
+
+    monkeypatch.setattr(_demo, "run_demo", unwritable)
+    assert main(["demo", "--plot", str(plot)]) == 1
+    assert "skae demo: error: cannot write --plot" in capsys.readouterr().err
+    assert plot.read_bytes() == b"old"
+
+
+def test_quick_is_passed_to_the_demo(monkeypatch):
+    """Mutation audit: ``skae demo`` runs the full demo and ``skae demo
+    --quick`` the quick one; the mutants passed one fixed value."""
+    calls = []
+    monkeypatch.setattr(_demo, "run_demo", lambda **kwargs: calls.append(kwargs))
+    assert main(["demo"]) == 0
+    assert main(["demo", "--quick"]) == 0
+    assert calls == [{"plot": None, "quick": False}, {"plot": None, "quick": True}]

@@ -88,3 +88,46 @@ def test_every_parameter_is_documented_with_its_default(name):
         default = re.search(r"default=(.*)$", kind)
         assert default, f"{parameter}: no default= in {kind!r}"
         assert ast.literal_eval(default.group(1).strip()) == signature[parameter].default, parameter
+
+
+def test_a_default_for_no_documented_parameter_is_refused():
+    """Mutation audit: fill_doc refuses a ``defaults`` entry that names no
+    documented parameter (a typo left the documented default as it was,
+    silently). The mutant ignored it."""
+    from skae._docs import fill_doc
+
+    def make():
+        # As the compiler keeps a class body's docstring: indented by 4.
+        return type(
+            "Kind",
+            (),
+            {
+                "__doc__": "A kind.\n\n    Parameters\n    ----------\n    %(parameters)s\n\n"
+                "    Attributes\n    ----------\n    %(attributes)s\n"
+            },
+        )
+
+    with pytest.raises(ValueError, match="no_such_parameter"):
+        fill_doc(make(), defaults={"no_such_parameter": "1"})
+    documented = fill_doc(make(), defaults={"loss": '"squared_error"'})
+    assert 'loss : {"squared_error", "huber", "binary_crossentropy"}, default="squared_error"' in (
+        documented.__doc__
+    )
+
+
+def test_the_attributes_keep_their_descriptions():
+    """Mutation audit: the shared Attributes section is spliced in with each
+    attribute's description, not its first line alone. The mutant kept the
+    ``name : type`` lines and dropped every description."""
+    from skae import AutoEncoder
+
+    doc = inspect.getdoc(AutoEncoder)
+    assert "Per-feature mean used for the internal standardisation" in doc
+    assert "Threshold on :meth:`score_samples`" in doc
+    section = re.search(r"^Attributes\n-+\n(.*?)(?:^\S[^\n]*\n-+\n|\Z)", doc, re.M | re.S)
+    entries = re.split(r"^(?=\w+ : )", section.group(1), flags=re.M)
+    entries = [entry for entry in entries if entry.strip()]
+    assert len(entries) == len(documented_attributes(AutoEncoder)) > 10
+    for entry in entries:
+        name, *description = entry.rstrip("\n").split("\n")
+        assert any(line.startswith("    ") and line.strip() for line in description), name

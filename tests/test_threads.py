@@ -385,3 +385,173 @@ def test_a_fit_off_the_cpu_leaves_the_cpus_denormals_alone():
     with flush_denormals(torch.device("cpu")):
         assert _flushing_denormals()
     assert not _flushing_denormals()
+
+
+def _counting_lock():
+    """A lock whose condition counts each thread's waits."""
+    lock = ReadWriteLock()
+    lock._condition = _CountingCondition()
+    return lock
+
+
+class _CountingCondition(threading.Condition):
+    """A condition that counts the waits of each thread: a thread woken that
+    has to wait again shows as a second wait."""
+
+    def __init__(self):
+        super().__init__()
+        self.waits = {}
+
+    def wait(self, timeout=None):
+        me = threading.get_ident()
+        self.waits[me] = self.waits.get(me, 0) + 1
+        return super().wait(timeout)
+
+    def waited(self, thread, times):
+        """Wait (5 s at most) until ``thread`` has waited ``times`` times."""
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            with self:
+                if self.waits.get(thread.ident, 0) >= times:
+                    return True
+            time.sleep(0.001)
+        return False
+
+
+def test_the_end_of_a_read_wakes_every_waiting_thread():
+    """Mutation audit: the end of a read wakes every thread waiting on the
+    lock (notify_all), not one. Readers A and C hold the lock, writer W
+    waits, then reader B waits behind W. C's end wakes W, which waits again
+    (A still reads). A's end must wake W again: with the mutant's notify()
+    it woke only the first waiter, B, which waited again for W, and W was
+    never woken (a fit waiting for ever)."""
+    lock = _counting_lock()
+    condition = lock._condition
+    a = _Holder(lock.read)
+    c = _Holder(lock.read)
+    holders = [a, c]
+    try:
+        assert a.inside.wait(5) and c.inside.wait(5)
+        w = _Holder(lock.write)
+        holders.append(w)
+        assert condition.waited(w.thread, 1)
+        b = _Holder(lock.read)
+        holders.append(b)
+        assert condition.waited(b.thread, 1)
+        c.release.set()
+        c.thread.join(5)
+        assert not c.thread.is_alive()
+        # W was woken and waits again for A; B has not got in.
+        assert condition.waited(w.thread, 2)
+        assert not w.inside.is_set() and not b.inside.is_set()
+        a.release.set()
+        assert w.inside.wait(5), "the writer was not woken when the last reader left"
+        assert not b.inside.is_set()
+        w.release.set()
+        assert b.inside.wait(5)
+    finally:
+        _finish(*holders)
+
+
+def test_a_prediction_takes_the_lock_to_read():
+    """Mutation audit: a prediction takes its estimator's lock, and to read:
+    it runs beside another thread's read, and waits for a write (a fit). The
+    mutant's prediction took the lock to write: two threads predicting with
+    one model took turns, and one predicting while another held a read
+    waited for it."""
+    from skae import _locking
+
+    X = np.random.RandomState(0).standard_normal((64, 5))
+    model = AutoEncoder(n_components=2, hidden_layer_sizes=(8,), max_epochs=1, random_state=0)
+    model.fit(X)
+    expected = model.transform(X)
+    lock = _watched_lock()
+    _locking._LOCKS[model] = lock
+
+    def predict(results):
+        results.append(model.transform(X))
+
+    try:
+        for hold, blocks in ((lock.read, False), (lock.write, True)):
+            results = []
+            predicting = threading.Thread(target=predict, args=(results,), daemon=True)
+            with hold():
+                predicting.start()
+                if blocks:
+                    deadline = time.monotonic() + 5
+                    while predicting.ident not in lock._condition.waited:
+                        assert time.monotonic() < deadline, "the prediction did not wait"
+                        time.sleep(0.001)
+                    assert not results
+                else:
+                    predicting.join(10)
+                    assert not predicting.is_alive(), "the prediction waited for a read"
+            predicting.join(10)
+            assert not predicting.is_alive()
+            np.testing.assert_array_equal(results[0], expected)
+    finally:
+        del _locking._LOCKS[model]
+
+
+def test_the_locks_do_not_keep_their_estimators_alive():
+    """Mutation audit: the registry of locks holds its estimators weakly, so
+    an estimator that is no longer used is freed with its lock. The mutant's
+    plain dict kept every estimator that had ever predicted (its network,
+    its data's statistics) for the life of the process."""
+    import gc
+    import weakref
+
+    from skae import _locking
+
+    X = np.random.RandomState(0).standard_normal((64, 5))
+    model = AutoEncoder(n_components=2, hidden_layer_sizes=(8,), max_epochs=1, random_state=0)
+    model.fit(X).transform(X)
+    assert model in _locking._LOCKS
+    ref = weakref.ref(model)
+    del model
+    gc.collect()
+    assert ref() is None
+
+
+def test_the_locked_methods_keep_their_name_doc_and_signature():
+    """Mutation audit: the lock's decorator keeps the name, docstring and
+    signature of the methods it wraps (help(), the API reference and
+    scikit-learn's checks read them). The mutant dropped functools.wraps:
+    every locked method was called "read", with no docstring, and took
+    ``*args, **kwargs``."""
+    import inspect
+
+    assert AutoEncoder.transform.__name__ == "transform"
+    assert AutoEncoder.score_samples.__doc__ and "Parameters" in AutoEncoder.score_samples.__doc__
+    assert "X" in inspect.signature(AutoEncoder.score).parameters
+    assert "args" not in inspect.signature(AutoEncoder.transform).parameters
+
+
+# --- regressions from a mutation audit of skae/_threads.py ------------------------
+def test_a_step_of_the_threshold_splits_one_just_below_does_not(two_threads):
+    """Mutation audit: a step of exactly PARALLEL_STEP_MACS (1.5 million)
+    multiply-adds keeps every thread, one of a multiply-add fewer runs on
+    one. The mutants moved the boundary (``<=``) or the constant."""
+    assert PARALLEL_STEP_MACS == 1_500_000
+    at = nn.Linear(1000, 1500)
+    below = nn.Linear(1, 1_499_999)
+    assert step_multiply_adds(at, 1) == 1_500_000
+    assert step_multiply_adds(below, 1) == 1_499_999
+    with step_threads(at, 1, torch.device("cpu")):
+        assert torch.get_num_threads() == 2
+    with step_threads(below, 1, torch.device("cpu")):
+        assert torch.get_num_threads() == 1
+    assert torch.get_num_threads() == 2
+
+
+def test_a_network_with_transposed_convolutions_has_no_dense_count():
+    """Mutation audit: step_multiply_adds counts dense layers only, so a
+    network with convolutions gets None (its work unknown: every thread),
+    transposed convolutions (a convolutional decoder) included. The mutant
+    looked for Conv2d only, and a transposed-convolution network got the
+    count of its small dense layer: one thread for a large step."""
+    module = nn.Sequential(
+        nn.Linear(2, 64), nn.Unflatten(1, (4, 4, 4)), nn.ConvTranspose2d(4, 1, 3)
+    )
+    assert not any(isinstance(m, nn.Conv2d) for m in module.modules())
+    assert step_multiply_adds(module, 64) is None

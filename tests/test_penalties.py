@@ -1,0 +1,144 @@
+"""The penalties of the sparse, variational and contractive kinds, and the
+parameters that set them and the denoising kind's corruption."""
+
+import numpy as np
+import pytest
+import torch
+from numpy.testing import assert_allclose
+from sklearn.utils._param_validation import InvalidParameterError
+from torch.distributions import Normal, kl_divergence
+
+from skae import ContractiveAutoEncoder, DenoisingAutoEncoder
+from skae._penalties import Contraction, KLSparsity, gaussian_kl, jacobian_frobenius_sq
+
+
+def _contractive_module(cae, n_features=4, n_rows=7):
+    """A seeded float64 module of ``cae`` and an input batch for it."""
+    with torch.random.fork_rng():
+        torch.manual_seed(0)
+        module = cae._make_module(n_features).double()
+        x = torch.randn(n_rows, n_features, dtype=torch.float64)
+    return module, x
+
+
+def test_gaussian_kl_is_the_kl_divergence_to_the_standard_normal():
+    """Mutation audit: gaussian_kl is KL(N(mu, exp(logvar)) || N(0, I)) summed
+    over the latent dimensions, as torch.distributions computes it, and 0
+    for the prior itself. The mutant dropped the ``- 1.0`` of the formula:
+    every KL came out half a nat per dimension too large."""
+    rng = np.random.RandomState(0)
+    mu = torch.from_numpy(rng.normal(size=(5, 3)))
+    logvar = torch.from_numpy(rng.normal(size=(5, 3)))
+    expected = kl_divergence(Normal(mu, torch.exp(0.5 * logvar)), Normal(0.0, 1.0)).sum(dim=1)
+    ours = gaussian_kl(mu, logvar)
+    assert ours.shape == (5,)
+    assert_allclose(ours.numpy(), expected.numpy(), rtol=1e-12, atol=1e-12)
+    zeros = torch.zeros(4, 3, dtype=torch.float64)
+    assert_allclose(gaussian_kl(zeros, zeros).numpy(), np.zeros(4), atol=0)
+
+
+def test_the_kl_sparsity_penalty_has_the_codes_dtype():
+    """Mutation audit: KLSparsity computes in float64 (a tiny target made
+    float32 NaN) but gives its term back in the codes' dtype, so that a
+    float32 network's loss stays float32. The mutant left the term in
+    float64."""
+    z = torch.from_numpy(np.random.RandomState(0).uniform(size=(8, 3)).astype(np.float32))
+    value = KLSparsity(weight=0.1, target=0.05)(None, z, {"z": z})
+    assert value.dtype == torch.float32
+    assert value.ndim == 0 and torch.isfinite(value) and value.item() > 0
+
+
+def test_the_contraction_penalty_leaves_the_callers_input_alone():
+    """Mutation audit: the Jacobian penalty differentiates a detached copy of
+    its input, so the caller's tensor (in validation, the data's batch) does
+    not come back requiring grad. The mutant dropped the ``.detach()`` and
+    turned requires_grad on in the caller's tensor."""
+    cae = ContractiveAutoEncoder(n_components=3, hidden_layer_sizes=(6,), activation="tanh")
+    module, x = _contractive_module(cae)
+    assert not x.requires_grad
+    value = Contraction(0.1, exact=True)(module, x, module(x))
+    assert value.item() > 0
+    assert not x.requires_grad
+    norms = jacobian_frobenius_sq(module.encode, x, exact=False)
+    assert norms.shape == (len(x),)
+    assert not x.requires_grad
+
+
+def test_the_contraction_penalty_reuses_the_forward_pass():
+    """Mutation audit: when the input already requires grad and the codes
+    were computed from it (training: the net asks for it with
+    ``needs_input_grad``), the penalty differentiates those codes and does not
+    run the encoder again. The mutant's condition always ran it again (a
+    second encoder pass per step, with the same value, which the test of the
+    value alone could not see)."""
+    cae = ContractiveAutoEncoder(n_components=3, hidden_layer_sizes=(6, 5), activation="tanh")
+    module, x = _contractive_module(cae)
+    penalty = cae._make_penalties()["contraction"]
+    calls = []
+    handle = module.encoder.register_forward_hook(lambda *args: calls.append(1))
+    try:
+        x_grad = x.clone().requires_grad_(True)
+        out = module(x_grad)
+        assert len(calls) == 1
+        reused = penalty(module, x_grad, out)
+        assert len(calls) == 1
+        # Without grad on the input the penalty has to run the encoder itself.
+        rerun = penalty(module, x, module(x))
+        assert len(calls) == 3
+    finally:
+        handle.remove()
+    assert_allclose(reused.item(), rerun.item(), rtol=1e-12)
+
+
+def test_contraction_weight_weights_the_penalty():
+    """Mutation audit: ContractiveAutoEncoder's penalty is weighted by
+    ``contraction_weight``. The mutant built it with 0.1 whatever the
+    parameter, which the tests at the default could not see."""
+    values = {}
+    for weight in (0.1, 0.5):
+        cae = ContractiveAutoEncoder(
+            n_components=3, hidden_layer_sizes=(6,), activation="tanh", contraction_weight=weight
+        )
+        penalty = cae._make_penalties()["contraction"]
+        assert penalty.weight == weight
+        module, x = _contractive_module(cae)
+        values[weight] = penalty(module, x, module(x)).item()
+    assert values[0.1] > 0
+    assert_allclose(values[0.5], 5 * values[0.1], rtol=1e-12)
+
+
+def test_contraction_weight_must_not_be_negative_and_may_be_zero():
+    """Mutation audit: contraction_weight is in [0, inf): a negative weight
+    (which rewards an expanding encoder) is refused at fit with an error
+    naming it, and 0 (no penalty) trains. The mutants moved the bound below
+    0 or excluded 0 itself."""
+    X = np.random.RandomState(0).normal(size=(32, 4))
+    with pytest.raises(InvalidParameterError, match="contraction_weight"):
+        ContractiveAutoEncoder(contraction_weight=-0.1, max_epochs=1).fit(X)
+    model = ContractiveAutoEncoder(contraction_weight=0.0, max_epochs=1, random_state=0).fit(X)
+    assert model.transform(X).shape == (32, model.n_components_)
+    assert model._make_penalties()["contraction"].weight == 0.0
+
+
+@pytest.mark.parametrize(
+    "params", [{"noise_std": 0.0}, {"noise": "mask", "mask_rate": 0.0}], ids=["std", "mask"]
+)
+def test_a_denoising_corruption_of_zero_trains_on_the_clean_input(params):
+    """Mutation audit: noise_std=0 and mask_rate=0 are in their ranges (the
+    closed lower bound): the model fits, and its corruption leaves the batch
+    as it is. The mutants excluded 0 and refused both."""
+    X = np.random.RandomState(0).normal(size=(32, 4))
+    model = DenoisingAutoEncoder(max_epochs=1, random_state=0, **params).fit(X)
+    assert model.transform(X).shape == (32, model.n_components_)
+    x = torch.from_numpy(np.random.RandomState(1).normal(size=(16, 4)))
+    corrupted = model._make_corruption()(x)
+    assert torch.equal(corrupted, x)
+
+
+def test_an_unknown_denoising_noise_is_refused():
+    """Mutation audit: ``noise`` is one of "gaussian" and "mask"; the
+    mutant's missing constraint let a misspelt one train silently with
+    Gaussian noise."""
+    X = np.random.RandomState(0).normal(size=(32, 4))
+    with pytest.raises(InvalidParameterError, match="noise"):
+        DenoisingAutoEncoder(noise="salt", max_epochs=1).fit(X)
