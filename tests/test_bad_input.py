@@ -1168,3 +1168,55 @@ def test_reconstructions_below_the_float32_range_are_refused_for_float32_codes()
     assert model.inverse_transform(codes.astype(np.float64)).max() < -np.finfo(np.float32).max
     with pytest.raises(ValueError, match="do not fit in float32, the dtype of the codes"):
         model.inverse_transform(codes)
+
+
+# --- regressions from a mutation audit of skae/_input.py -------------------------
+def test_a_complex_column_of_a_frame_is_refused_as_complex_not_as_text():
+    """Mutation audit (I3): a complex128 column is numbers (dtype kind "c"),
+    so the error is scikit-learn's "Complex data not supported", without the
+    advice for columns that are not numbers. The mutant listed it among the
+    non-numeric columns and told to name it in categorical_features."""
+    rng = np.random.RandomState(0)
+    frame = pd.DataFrame({"x": rng.normal(size=20), "z": rng.normal(size=20) + 1j})
+    with pytest.raises(ValueError, match="Complex data not supported") as caught:
+        AutoEncoder(max_epochs=1, random_state=0).fit(frame)
+    assert "are not numbers" not in str(caught.value)
+
+
+def test_an_image_shape_of_one_number_is_an_invalid_parameter():
+    """Mutation audit (I12): a 0-d array (np.array(4)) is not three positive
+    integers: scikit-learn's InvalidParameterError. The mutant, without the
+    check of its dimensions, took its len() and raised a TypeError."""
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    with pytest.raises(InvalidParameterError, match="'image_shape' parameter"):
+        ConvolutionalAutoEncoder(image_shape=np.array(4), max_epochs=1).fit(np.ones((10, 16)))
+
+
+def test_binary_crossentropy_lets_a_value_rounded_below_zero_through():
+    """Mutation audit (I18): with loss="binary_crossentropy" an entry of
+    -1e-9 is rounding (within UNIT_TOLERANCE of [0, 1]), and its row scores
+    as any other. The mutant, without the tolerance, scored it -inf."""
+    rng = np.random.RandomState(0)
+    X = rng.uniform(size=(80, 4))
+    model = AutoEncoder(loss="binary_crossentropy", max_epochs=2, random_state=0).fit(X)
+    rows = X[:2].copy()
+    rows[0, 0] = -1e-9
+    scores = model.score_samples(rows)
+    assert np.isfinite(scores).all()
+    assert_allclose(scores[0], model.score_samples(np.where(rows < 0, 0.0, rows))[0], atol=1e-6)
+
+
+def test_string_names_for_a_fit_on_integer_labels_only_warn_as_scikit_learn_does():
+    """Mutation audit (I30): a frame of string column names scored by a model
+    fitted on integer labels gets scikit-learn's warning (fitted without
+    feature names) and is scored, as after a fit on an array. The mutant
+    checked the strings against the integer labels and refused them
+    ("Column labels unseen at fit")."""
+    rng = np.random.RandomState(0)
+    X = pd.DataFrame(rng.normal(size=(50, 3)))
+    model = AutoEncoder(max_epochs=2, random_state=0).fit(X)
+    named = pd.DataFrame(X.values, columns=list("abc"))
+    with pytest.warns(UserWarning, match="fitted without feature names"):
+        scores = model.score_samples(named)
+    assert_allclose(scores, model.score_samples(X), rtol=1e-12)

@@ -1766,3 +1766,148 @@ def test_an_object_column_of_many_dates_or_one_complex_number_is_refused_by_name
     complex_frame = pd.DataFrame({"z": mixed, "x": rng.normal(size=60)})
     with pytest.raises(ValueError, match=r"Complex data not supported: the columns \['z'\]"):
         AutoEncoder(max_epochs=1).fit(complex_frame)
+
+
+# --- regressions from a mutation audit of _input and _reconstruction ------------
+def test_a_table_of_categories_only_gives_float64_codes():
+    """Mutation audit (I1): a frame with no numeric column has no float32
+    number to follow, so its codes are float64. The mutant, taking "every
+    numeric column is float32" as true of no column, gave float32."""
+    frame = pd.DataFrame(
+        {"c": pd.Categorical(list("abcab") * 8), "d": pd.Categorical(list("xy") * 20)}
+    )
+    model = AutoEncoder(max_epochs=2, random_state=0).fit(frame)
+    assert model.transform(frame).dtype == np.float64
+
+
+def test_a_float32_array_of_categorical_indices_only_gives_float64_codes():
+    """Mutation audit (I2): a float32 array whose every column is declared
+    categorical holds no float32 number, so its codes are float64. The
+    mutant followed the array's dtype and gave float32."""
+    A = np.tile([[0, 1], [1, 0], [2, 1]], (10, 1)).astype(np.float32)
+    model = AutoEncoder(categorical_features=[0, 1], max_epochs=2, random_state=0).fit(A)
+    assert model.transform(A).dtype == np.float64
+
+
+def test_a_rare_category_is_scaled_by_its_own_spread():
+    """Mutation audit (I15): a category seen in 2 rows of 100 has a one-hot
+    spread of sqrt(0.02 * 0.98) = 0.14, and is scaled by it; only a category
+    never or always seen (spread below 1e-6) is centred only. The mutant
+    left a spread below 0.2 unscaled (scale 1), so a rare category was seven
+    times quieter in the input than in the score."""
+    rng = np.random.RandomState(0)
+    frame = pd.DataFrame(
+        {"x": rng.normal(size=100), "c": pd.Categorical(["r"] * 2 + ["a"] * 49 + ["b"] * 49)}
+    )
+    model = AutoEncoder(max_epochs=2, random_state=0).fit(frame)
+    rare = 1 + list(model.categories_[0]).index("r")  # after the numeric "x"
+    assert model.mean_[rare] == pytest.approx(0.02)
+    assert model.scale_[rare] == pytest.approx(np.sqrt(0.02 * 0.98), rel=1e-12)
+    common = [1 + j for j in range(3) if j != rare - 1]
+    assert_allclose(model.scale_[common], np.sqrt(0.49 * 0.51), rtol=1e-12)
+
+
+def test_a_row_missing_a_category_with_a_listed_unseen_first_category_stays_missing():
+    """Mutation audit (I21): a category the dtype lists but no training row
+    held ("a", the first of its column) is encoded as 0 in every row that
+    holds a category, but stays NaN where the column is missing: the column's
+    first entry says whether it is, so a row with it missing costs nothing
+    there, and a row with nothing observed scores offset_ with a warning. The
+    mutant set the entry to 0 in every row: the column counted as observed,
+    the row of NaN scored 2.7 (above offset_) with no warning, and the row
+    with its number observed scored -1.2 where it scores -2.1."""
+    rng = np.random.RandomState(0)
+    frame = pd.DataFrame(
+        {
+            "x": rng.normal(size=80),
+            "c": pd.Categorical(rng.choice(list("bc"), 80), categories=list("abc")),
+        }
+    )
+    model = AutoEncoder(max_epochs=2, random_state=0).fit(frame)
+    assert model.mean_[1] == 0.0  # "a": absent from the training rows
+    rows = frame.iloc[:2].copy()
+    rows["c"] = np.nan
+    rows.loc[rows.index[1], "x"] = np.nan
+    with pytest.warns(UserWarning, match="no observed value"):
+        scores = model.score_samples(rows)
+    assert scores[1] == model.offset_
+    assert np.isnan(model._check_input(rows)[:, 1:]).all()
+    # The row with its number observed scores as its number alone does: as
+    # the same row encoded with the whole categorical block NaN.
+    import torch
+
+    encoded = np.array([[frame["x"].iloc[0], np.nan, np.nan, np.nan]])
+    x = model._scaled_tensor(encoded, torch.device("cpu"))
+    with torch.no_grad():
+        alone = model._scores_scaled(model.net_.module_, x).double().numpy()
+    assert_allclose(scores[0], alone[0], rtol=1e-6)
+
+
+def test_missing_categories_in_rows_continuing_a_fit_are_not_called_unseen():
+    """Mutation audit (I23): partial_fit warns of categories the first fit
+    did not see (code -1), not of missing entries (MISSING_CODE, -2). The
+    mutant counted every negative code, and called 6 missing entries
+    "categories the first fit did not see"."""
+    rng = np.random.RandomState(0)
+    frame = pd.DataFrame(
+        {"c": pd.Categorical(rng.choice(list("ab"), 60)), "x": rng.normal(size=60)}
+    )
+    model = AutoEncoder(max_epochs=2, random_state=0).fit(frame)
+    holes = frame.copy()
+    holes.loc[:5, "c"] = np.nan
+    assert holes["c"].isna().sum() == 6
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model.partial_fit(holes)
+    assert not [w for w in caught if "first fit did not see" in str(w.message)]
+    unseen = holes.copy()
+    unseen["c"] = unseen["c"].cat.add_categories("z")
+    unseen.loc[:2, "c"] = "z"
+    with pytest.warns(UserWarning, match="3 categorical entries of X hold categories the first"):
+        model.partial_fit(unseen)
+
+
+def _one_number_and_one_category_loss():
+    """A squared error on one number and the cross-entropy of one column of
+    two balanced categories (standardised: frequency 0.5, spread 0.5),
+    trained with missing entries."""
+    from skae._reconstruction import MixedTypeLoss, SquaredError
+
+    loss = MixedTypeLoss(
+        SquaredError(),
+        [(0, 1), (1, 3)],
+        [False, True],
+        5.0,
+        mean=np.array([0.0, 0.5, 0.5]),
+        scale=np.array([1.0, 0.5, 0.5]),
+    )
+    loss.masked = True
+    return loss
+
+
+def test_a_missing_category_costs_nothing_in_the_training_loss():
+    """Mutation audit (R19): with masking, a missing categorical column's
+    term is left out of the training loss, so the logits of its categories
+    do not change it: a row missing its category costs its number's squared
+    error alone (0.3 squared). The mutant kept the term of the filled target
+    (the frequencies), so logits 5 and -5 cost more than 0 and 0."""
+    import torch
+
+    loss = _one_number_and_one_category_loss()
+    x = torch.tensor([[0.3, np.nan, np.nan]])
+    flat = loss({"x_hat": torch.tensor([[0.0, 0.0, 0.0]])}, x)
+    sharp = loss({"x_hat": torch.tensor([[0.0, 5.0, -5.0]])}, x)
+    assert_allclose(flat.numpy(), [0.09], rtol=1e-6)
+    assert_allclose(sharp.numpy(), flat.numpy(), rtol=1e-6)
+
+
+def test_a_row_with_nothing_observed_costs_nothing_in_the_training_loss():
+    """Mutation audit (R20): an all-missing row in a masked batch averages
+    its (no) terms over at least one, and costs 0; the mutant divided 0 by
+    0, and its NaN loss would have made the whole batch's gradient NaN."""
+    import torch
+
+    loss = _one_number_and_one_category_loss()
+    x = torch.tensor([[np.nan, np.nan, np.nan], [0.3, np.nan, np.nan]])
+    out = loss({"x_hat": torch.tensor([[1.0, 2.0, -2.0], [0.0, 0.0, 0.0]])}, x)
+    assert_allclose(out.numpy(), [0.0, 0.09], rtol=1e-6)

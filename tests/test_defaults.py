@@ -792,3 +792,19 @@ def test_partial_fit_extends_the_clipping_range_of_the_fit():
     model.partial_fit(X[:5] * 0.1)  # well inside the fit's range
     module = model.net_.module_
     assert torch.all(module.input_low <= low) and torch.all(module.input_high >= high)
+
+
+# --- regressions from a mutation audit of skae/_input.py -------------------------
+def test_a_negative_constant_feature_is_reconstructed_and_sampled_as_its_constant():
+    """Mutation audit (I31): a feature constant at -5 is decoded as its
+    constant (output scale 0): the rounding allowed for is that of |mean|.
+    The mutant took the signed mean, allowed a negative rounding that no
+    range is below, and reconstructed and sampled the constant with the
+    network's noise on it."""
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(80, 3))
+    X[:, 1] = -5.0
+    est = AutoEncoder(max_epochs=2, random_state=0).fit(X)
+    assert_array_equal(est.inverse_transform(est.transform(X))[:, 1], -5.0)
+    assert_array_equal(est.sample(5, random_state=0)[:, 1], -5.0)
+    assert est._output_scale()[1] == 0.0

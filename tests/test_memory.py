@@ -429,3 +429,20 @@ def test_a_convolution_s_maps_count_in_the_inference_batch():
         torch.nn.Conv2d(1, 4, 3, padding=1), torch.nn.Flatten(), torch.nn.Linear(256, 8)
     )
     assert _activation_floats(module, 64) == ROW_COPIES * 64 + 4 * 64 + 8
+
+
+# --- regressions from a mutation audit of skae/_input.py -------------------------
+def test_a_float32_array_beyond_working_memory_keeps_float32():
+    """Mutation audit (I4): only arrays of another dtype than float32 or
+    float64 (integers, float16) are cast to float64 a batch at a time; a
+    float32 array beyond working_memory is read as it is, and transform and
+    inverse_transform give float32 as below it. The mutant cast it too, and
+    both gave float64."""
+    from sklearn import config_context
+
+    X = np.random.RandomState(0).normal(size=(300, 8)).astype(np.float32)
+    with config_context(working_memory=0.001):  # about 1 kB: X holds 9.6 kB
+        model = AutoEncoder(max_epochs=2, random_state=0).fit(X)
+        codes = model.transform(X)
+        assert codes.dtype == np.float32
+        assert model.inverse_transform(codes).dtype == np.float32
