@@ -575,6 +575,24 @@ def test_the_posterior_log_variance_is_clamped():
         logvar_bias -= 200.0
     _, variance = vae.posterior(X[:5])
     assert_allclose(variance, np.exp(LOGVAR_MIN), rtol=1e-5)
+    # Mutation audit: the documented bounds themselves (the test above reads
+    # them from the module, so moved bounds passed it).
+    assert (LOGVAR_MIN, LOGVAR_MAX) == (-12.0, 8.0)
+
+
+def test_the_training_code_is_drawn_with_the_posterior_standard_deviation():
+    """Mutation audit: in training the code is mu + exp(logvar / 2) * eps,
+    so its spread is the posterior's standard deviation (drawn with
+    exp(logvar), it was twice as wide and every variational test passed);
+    at inference it is mu."""
+    from skae._latent import GaussianLatent
+
+    latent = GaussianLatent().train()
+    torch.manual_seed(0)
+    h = torch.cat([torch.zeros(20_000, 1), torch.full((20_000, 1), np.log(4.0))], dim=1)
+    z = latent(h)["z"]
+    assert abs(z.std().item() - 2.0) < 0.05 and abs(z.mean().item()) < 0.05
+    assert torch.equal(latent.eval()(h)["z"], torch.zeros(20_000, 1))
 
 
 @pytest.mark.parametrize("n_draws", [2, 50])

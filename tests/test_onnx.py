@@ -201,7 +201,13 @@ def test_export_refuses_what_it_cannot_carry(data):
         to_onnx(PCA(2).fit(X))
     # The graph's rows are float32: 1e-165 is 0 there, 1e39 infinite.
     wide = X.astype(np.float64)
-    for units in (wide * 1e-165, np.hstack([wide, np.full((len(X), 1), 1e39)])):
+    # Mutation audit: a feature centred on 0 whose spread float32 cannot hold.
+    spread = np.where(np.arange(len(X)) % 2, 1.0, -1.0)[:, None] * 1e39
+    for units in (
+        wide * 1e-165,
+        np.hstack([wide, np.full((len(X), 1), 1e39)]),
+        np.hstack([wide, spread]),
+    ):
         tiny = AutoEncoder(max_epochs=2, random_state=0).fit(units)
         with pytest.raises(ValueError, match="float32 cannot hold"):
             to_onnx(tiny)
@@ -840,3 +846,37 @@ def test_skl2onnx_below_the_oldest_opset_names_its_own_argument(convert, data):
     model = convert(est, X[:1], target_opset=21, options={id(est): {"transform": True}})
     (codes,) = _session(model).run(None, {"X": X_new[:10]})
     _close(codes, est.transform(X_new[:10]))
+
+
+@pytest.mark.parametrize("target_opset", [13, 20])
+@pytest.mark.parametrize("name", ["VariationalAutoEncoder", "ConvolutionalAutoEncoder"])
+def test_skl2onnx_s_target_opset_reaches_the_embedded_graph(convert, data, name, target_opset):
+    """Mutation audit: the converter exports the skae graph at skl2onnx's
+    target_opset (an export at the default 18 inside an opset-13 model gave
+    a Reshape attribute opset 13 does not have, refused by the checker)."""
+    X, X_new = data
+    est = FAST_ESTIMATORS[name](max_epochs=2).fit(X)
+    model = convert(est, X[:1], target_opset=target_opset)
+    onnx.checker.check_model(model, full_check=True)
+    assert {o.domain: o.version for o in model.opset_import}[""] <= target_opset
+    _, scores = _session(model).run(None, {"X": X_new[:20]})
+    _close(scores[:, 0], est.decision_function(X_new[:20]))
+
+
+def test_a_skae_step_inside_a_column_transformer_converts(convert):
+    """Mutation audit: a skae estimator as one of a ColumnTransformer's
+    steps (on some of the columns) converts and gives ct.transform (the
+    tests so far put skae after the ColumnTransformer)."""
+    rng = np.random.RandomState(0)
+    frame = pd.DataFrame(rng.normal(size=(200, 3)).astype(np.float32), columns=["x", "y", "z"])
+    ct = ColumnTransformer(
+        [
+            ("ae", AutoEncoder(n_components=2, max_epochs=2, random_state=0), ["x", "y"]),
+            ("rest", "passthrough", ["z"]),
+        ]
+    ).fit(frame)
+    model = convert(ct, frame[:1])
+    feeds = {c: frame[[c]].to_numpy(np.float32) for c in frame.columns}
+    (out,) = _session(model).run(None, feeds)
+    assert out.shape == (200, 3)
+    _close(out, ct.transform(frame))
