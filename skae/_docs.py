@@ -329,7 +329,10 @@ ATTRIBUTES = """\
         constant in the training data takes the median of the varying numeric
         features' (its own, the network's near-zero error there, made its
         noise the loudest term of normal rows, and a deviation from the
-        constant a million times a typical feature's). Not set by the
+        constant a million times a typical feature's). When every numeric
+        feature is constant there is no such median, and each keeps its own
+        (at least 1e-6): the features then weigh unequally, and any
+        deviation from the training row scores as an outlier. Not set by the
         variational kind.
     noise_variance_ : float
         Mean squared error of the training reconstructions over their
