@@ -5,15 +5,55 @@ from __future__ import annotations
 from numbers import Real
 
 import numpy as np
+import torch
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import Interval, StrOptions
+from skorch.callbacks import Callback
 
 from ._base import BaseAutoEncoder
 from ._docs import fill_doc
 from ._net import Penalty
-from ._penalties import Contraction
+from ._penalties import PENALTY_WON_EPOCHS, Contraction, no_better_than_means
+from ._warnings import warn_caller
 
 #: With ``jacobian="auto"``, the exact penalty up to this many code dimensions.
 AUTO_EXACT_MAX_COMPONENTS = 16
+
+
+class ContractionWonCheck(Callback):
+    """Warn when the contraction penalty won over the reconstruction.
+
+    A weight large enough makes the encoder nearly constant: every row gets
+    about the same code and the features' means as its reconstruction. The
+    reconstructions still vary by a hundredth of the data's spread, more than
+    the check for flattened reconstructions allows, so that warning missed it
+    (``contraction_weight=100`` on wine: the error of the means, 0.989 of it
+    in the median row, and no warning; a probe).
+    """
+
+    def __init__(self, rows: int = 2048) -> None:
+        self.rows = rows
+
+    def on_train_end(self, net, X: object = None, **kwargs) -> None:
+        X = getattr(X, "X", X)
+        if not isinstance(X, torch.Tensor) or len(X) == 0:
+            return
+        if len(net.history) < PENALTY_WON_EPOCHS:
+            return
+        module = net.unwrapped(net.module_)
+        rows = X[: self.rows]
+        was_training = module.training
+        module.eval()
+        with torch.no_grad():
+            out = module(rows)
+        module.train(was_training)
+        if no_better_than_means(net, rows, out):
+            warn_caller(
+                "The contraction penalty won over the reconstruction: the training rows "
+                "are reconstructed no better than by the features' means. Try a smaller "
+                "contraction_weight.",
+                ConvergenceWarning,
+            )
 
 
 @fill_doc(defaults={"loss": '"squared_error"'})
@@ -132,6 +172,9 @@ class ContractiveAutoEncoder(BaseAutoEncoder):
         )
         self.contraction_weight = contraction_weight
         self.jacobian = jacobian
+
+    def _make_callbacks(self) -> list[tuple[str, Callback]]:
+        return [("contraction_won_check", ContractionWonCheck())]
 
     def _make_penalties(self) -> dict[str, Penalty]:
         exact = self.jacobian == "exact" or (

@@ -11,6 +11,36 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+#: A fit whose median training row is reconstructed no better than this
+#: share of the error of the features' means: its penalty won over the
+#: reconstruction. (A fit of one epoch reconstructs no better than the means.)
+MEANS_SHARE = 0.99
+#: ... judged in a fit of this many epochs or more: after 2 epochs a healthy
+#: model can still reconstruct no better than the means.
+PENALTY_WON_EPOCHS = 5
+
+
+def no_better_than_means(net, rows: torch.Tensor, out: dict) -> bool:
+    """Whether the module's reconstructions ``out`` of ``rows`` (its scaled
+    training rows, missing entries NaN) are no better than the features'
+    means, row by row: in the median row, the error is at least
+    ``MEANS_SHARE`` of the means' error. Row by row, and the median row: one
+    row of 1e6 in training made the pooled error of the means 0.1 of the
+    model's, which reconstructed every other row 14,700 times worse than the
+    means (a probe), and the warnings built on this did not come."""
+    observed = ~torch.isnan(rows)
+    if not observed.any():
+        return False
+    values = torch.where(observed, rows, 0.0).double()
+    centre = values.sum(dim=0) / observed.sum(dim=0).clamp(min=1)
+    reference = torch.where(observed, values - centre, 0.0).square().sum(dim=1)
+    # The reconstructions, not the decoder's output: under the binary
+    # cross-entropy that is logits (and a categorical column's too), and a
+    # healthy model was said to be silenced.
+    reconstructed = net.unwrapped(net.criterion_).reconstruct(out).double()
+    error = torch.where(observed, values - reconstructed, 0.0).square().sum(dim=1)
+    return bool(reference.median() > 0.0 and error.median() >= MEANS_SHARE * reference.median())
+
 
 class L1Sparsity:
     """``weight * mean_i sum_j |z_ij|``: pushes code entries to exactly zero."""

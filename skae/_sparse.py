@@ -17,21 +17,20 @@ from ._base import BaseAutoEncoder
 from ._docs import fill_doc
 from ._latent import ActivatedLatent
 from ._net import Penalty
-from ._penalties import KLSparsity, L1Sparsity
+from ._penalties import PENALTY_WON_EPOCHS, KLSparsity, L1Sparsity, no_better_than_means
 from ._warnings import warn_caller
 
 #: ReLU codes non-zero on fewer than this share of the training rows' code
 #: entries at the end of training, after codes died and were revived ...
 SILENT_SHARE = 0.3
-#: ... whose reconstructions are no better than this share of the error of
-#: the features' means: the penalty won over the reconstruction. (Healthy
-#: fits of 20 epochs had 34-90% of their entries live. A fit of one epoch
-#: reconstructs no better than the means, and can have fewer live entries
-#: than that at its start: it has revived no code.)
-MEANS_SHARE = 0.99
-#: ... in a fit of this many epochs or more: after 2 epochs a healthy model
-#: can have revived a code and still reconstruct no better than the means.
-SILENT_EPOCHS = 5
+#: ... whose reconstructions are no better than the features' means
+#: (``no_better_than_means``): the penalty won over the reconstruction.
+#: (Healthy fits of 20 epochs had 34-90% of their entries live. A fit of one
+#: epoch can have fewer live entries than that at its start: it has revived
+#: no code.) Judged in a fit of ``PENALTY_WON_EPOCHS`` epochs or more: after 2
+#: epochs a healthy model can have revived a code and still reconstruct no
+#: better than the means.
+SILENT_EPOCHS = PENALTY_WON_EPOCHS
 
 
 class ReviveDeadCodes(Callback):
@@ -94,23 +93,9 @@ class ReviveDeadCodes(Callback):
             out = module(rows)
         module.train(was_training)
         live = float((out["z"] > 0).double().mean())
-        observed = ~torch.isnan(rows)
-        if live == 0.0 or live >= SILENT_SHARE or not observed.any():
+        if live == 0.0 or live >= SILENT_SHARE:
             return  # every code dead is the collapse, which is reported after training
-        # Row by row, and the median row: one row of 1e6 in training made the
-        # pooled error of the means 0.1 of the model's, which reconstructed
-        # every other row 14,700 times worse than the means (a probe), and
-        # the warning did not come.
-        values = torch.where(observed, rows, 0.0).double()
-        centre = values.sum(dim=0) / observed.sum(dim=0).clamp(min=1)
-        reference = torch.where(observed, values - centre, 0.0).square().sum(dim=1)
-        # The reconstructions, not the decoder's output: under the binary
-        # cross-entropy that is logits (and a categorical column's too), and
-        # a healthy model was said to be silenced.
-        reconstructed = net.unwrapped(net.criterion_).reconstruct(out).double()
-        residual = torch.where(observed, values - reconstructed, 0.0)
-        error = residual.square().sum(dim=1)
-        if reference.median() > 0.0 and error.median() >= MEANS_SHARE * reference.median():
+        if no_better_than_means(net, rows, out):
             warn_caller(
                 f"The sparsity penalty silenced the codes: {live:.1%} of the training rows' "
                 "code entries are non-zero at the end of training, and the reconstructions "

@@ -1,15 +1,24 @@
 """The penalties of the sparse, variational and contractive kinds, and the
 parameters that set them and the denoising kind's corruption."""
 
+import warnings
+
 import numpy as np
 import pytest
 import torch
 from numpy.testing import assert_allclose
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import InvalidParameterError
 from torch.distributions import Normal, kl_divergence
 
 from skae import ContractiveAutoEncoder, DenoisingAutoEncoder
-from skae._penalties import Contraction, KLSparsity, gaussian_kl, jacobian_frobenius_sq
+from skae._penalties import (
+    PENALTY_WON_EPOCHS,
+    Contraction,
+    KLSparsity,
+    gaussian_kl,
+    jacobian_frobenius_sq,
+)
 
 
 def _contractive_module(cae, n_features=4, n_rows=7):
@@ -142,3 +151,24 @@ def test_an_unknown_denoising_noise_is_refused():
     X = np.random.RandomState(0).normal(size=(32, 4))
     with pytest.raises(InvalidParameterError, match="noise"):
         DenoisingAutoEncoder(noise="salt", max_epochs=1).fit(X)
+
+
+def test_a_contraction_penalty_that_won_warns():
+    """Found by an independent probe: contraction_weight=100 on wine gave
+    reconstructions no better than the features' means (0.989 of their
+    error) and no warning: they still varied by a hundredth of the data's
+    spread, more than the check for flattened reconstructions allows. The
+    default weight, and a fit too short to judge, say nothing."""
+    from sklearn.datasets import load_wine
+
+    X = load_wine().data
+    params = {"n_components": 4, "max_epochs": 20, "random_state": 0}
+    with pytest.warns(ConvergenceWarning, match="contraction penalty won"):
+        won = ContractiveAutoEncoder(contraction_weight=100.0, **params).fit(X)
+    error = ((won.inverse_transform(won.transform(X)) - X) / X.std(axis=0)) ** 2
+    assert error.mean() > 0.95
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        ContractiveAutoEncoder(**params).fit(X)
+        short = {**params, "max_epochs": PENALTY_WON_EPOCHS - 1}
+        ContractiveAutoEncoder(contraction_weight=100.0, **short).fit(X)
