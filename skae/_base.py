@@ -738,7 +738,8 @@ class BaseAutoEncoder(
     _auto_early_stopping_features: int = WIDE_FEATURES
 
     #: Whether nothing but the bottleneck keeps the network from copying its
-    #: input, so that ``fit`` warns of as many codes as inputs or more.
+    #: input, so that ``fit`` warns of as many codes as inputs or more (see
+    #: also :meth:`_regulariser_off`).
     _bottleneck_only: bool = False
 
     #: Reconstructions whose spread is at most this share of the inputs'
@@ -1830,19 +1831,28 @@ class BaseAutoEncoder(
         if keep_rate:
             net.skae_schedules = self.net_.schedules()
 
+    def _regulariser_off(self) -> str | None:
+        """The setting that turns off what keeps this kind from copying its
+        input (a corruption or penalty of 0), or None: with it, the kind is a
+        plain autoencoder, warned of as many codes as inputs as
+        ``_bottleneck_only`` kinds are."""
+        return None
+
     def _validate_architecture(self, n_features: int) -> None:
         self._check_image_shape()
+        off = self._regulariser_off()
         if (
-            self._bottleneck_only
+            (self._bottleneck_only or off is not None)
             and not isinstance(self.n_components, str)
             and self.n_components >= n_features
         ):
             # PCA refuses more components than features; a network can train
             # with them, but then learns to copy X, which every held-out
             # reconstruction, and so score() and a grid search, reward.
+            kind = type(self).__name__ + (f" with {off}" if off is not None else "")
             warn_caller(
                 f"n_components={self.n_components} is at least the {n_features} inputs of "
-                f"the network: {type(self).__name__} can then copy X, and its codes need "
+                f"the network: {kind} can then copy X, and its codes need "
                 "not hold any structure. score() (held-out reconstruction) favours such "
                 "a model in a grid search. Use fewer codes than inputs, or a kind whose "
                 "training keeps it from copying (DenoisingAutoEncoder, SparseAutoEncoder, "

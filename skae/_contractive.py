@@ -176,6 +176,9 @@ class ContractiveAutoEncoder(BaseAutoEncoder):
     def _make_callbacks(self) -> list[tuple[str, Callback]]:
         return [("contraction_won_check", ContractionWonCheck())]
 
+    def _regulariser_off(self) -> str | None:
+        return "contraction_weight=0" if self.contraction_weight == 0 else None
+
     def _make_penalties(self) -> dict[str, Penalty]:
         exact = self.jacobian == "exact" or (
             self.jacobian == "auto" and self._n_codes() <= AUTO_EXACT_MAX_COMPONENTS

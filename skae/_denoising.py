@@ -136,6 +136,11 @@ class DenoisingAutoEncoder(BaseAutoEncoder):
         self.noise_std = noise_std
         self.mask_rate = mask_rate
 
+    def _regulariser_off(self) -> str | None:
+        if self.noise == "mask":
+            return "mask_rate=0" if self.mask_rate == 0 else None
+        return "noise_std=0" if self.noise_std == 0 else None
+
     def _make_corruption(self) -> Corruption:
         if self.noise == "mask":
             return MaskingNoise(self.mask_rate)

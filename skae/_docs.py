@@ -23,7 +23,8 @@ PARAMETERS = """\
         hold. On a table of 1 or 2 features ``"auto"`` gives as many codes
         as features or more, so nothing is reduced (the network can copy
         ``X``, so its reconstruction errors say little), without the
-        warning an explicit ``n_components`` that large gives: set
+        warning an explicit ``n_components`` that large gives (to the plain
+        kinds, and to the others with their corruption or penalty at 0): set
         ``n_components=1`` there for a reduction. Set it to the dimension
         wanted for a reduction; the fitted value is ``n_components_``.
     hidden_layer_sizes : "auto", int or array-like of int, default="auto"

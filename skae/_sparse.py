@@ -291,6 +291,9 @@ class SparseAutoEncoder(BaseAutoEncoder):
         # Sigmoid codes (KL) never stop receiving gradient; ReLU codes can.
         return [] if self.sparsity == "kl" else [("revive_dead_codes", ReviveDeadCodes())]
 
+    def _regulariser_off(self) -> str | None:
+        return "sparsity_weight=0" if self.sparsity_weight == 0 else None
+
     def _make_penalties(self) -> dict[str, Penalty]:
         if self.sparsity == "kl":
             return {"sparsity": KLSparsity(self.sparsity_weight, self.sparsity_target)}

@@ -385,6 +385,26 @@ def test_as_many_codes_as_inputs_warns_for_the_plain_kind_only(blobs):
         # Kinds whose training keeps them from copying: overcomplete codes are theirs.
         SparseAutoEncoder(n_components=8, max_epochs=1, random_state=0).fit(blobs)
         DenoisingAutoEncoder(n_components=8, max_epochs=1, random_state=0).fit(blobs)
+        DenoisingAutoEncoder(n_components=8, noise="mask", max_epochs=1).fit(blobs)
+        ContractiveAutoEncoder(n_components=8, max_epochs=1, random_state=0).fit(blobs)
+
+
+@pytest.mark.parametrize(
+    "est, setting",
+    [
+        (DenoisingAutoEncoder(noise_std=0.0), "noise_std=0"),
+        (DenoisingAutoEncoder(noise="mask", mask_rate=0.0), "mask_rate=0"),
+        (SparseAutoEncoder(sparsity_weight=0.0), "sparsity_weight=0"),
+        (ContractiveAutoEncoder(contraction_weight=0.0), "contraction_weight=0"),
+    ],
+)
+def test_a_kind_with_its_regulariser_off_warns_of_as_many_codes_as_inputs(blobs, est, setting):
+    """Found by an independent probe: with its corruption or penalty at 0, a
+    kind is a plain autoencoder that can copy X, yet only AutoEncoder warned
+    of as many codes as inputs."""
+    est.set_params(n_components=5, max_epochs=1, random_state=0)
+    with pytest.warns(UserWarning, match=f"5 inputs of the network: .* with {setting} can"):
+        est.fit(blobs)
 
 
 def test_verbose_prints_epoch_table(make_estimator, blobs, capsys):
