@@ -195,8 +195,8 @@ class VariationalAutoEncoder(BaseAutoEncoder):
         with K, 42.02, 42.40 and 42.76 nats at K = 50, 200 and 5,000
         (independent draws: 42.94 at K = 200). Below about 10 draws it can
         lie on either side of the converged value. Use K of 50 or more. With
-        ``beta`` below 1 the posterior is narrower than the bound's draws
-        need, and the estimate settles more slowly: on digits (4 codes,
+        ``beta`` below 1 (a narrower posterior, so a poorer proposal for the
+        draws) the estimate settles more slowly: on digits (4 codes,
         ``beta=0.2``) it moved by up to 0.3 nats between K = 50 and 3,000. It
         changes how the likelihood is estimated, not the model, so keep it
         fixed in a grid search: searched over, it picks the tighter estimate
