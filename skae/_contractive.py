@@ -13,7 +13,7 @@ from skorch.callbacks import Callback
 from ._base import BaseAutoEncoder
 from ._docs import fill_doc
 from ._net import Penalty
-from ._penalties import PENALTY_WON_EPOCHS, Contraction, no_better_than_means
+from ._penalties import PENALTY_WON_EPOCHS, Contraction, inference_outputs, no_better_than_means
 from ._warnings import warn_caller
 
 #: With ``jacobian="auto"``, the exact penalty up to this many code dimensions.
@@ -40,13 +40,8 @@ class ContractionWonCheck(Callback):
             return
         if len(net.history) < PENALTY_WON_EPOCHS:
             return
-        module = net.unwrapped(net.module_)
         rows = X[: self.rows]
-        was_training = module.training
-        module.eval()
-        with torch.no_grad():
-            out = module(rows)
-        module.train(was_training)
+        out = inference_outputs(net, rows)
         if no_better_than_means(net, rows, out):
             warn_caller(
                 "The contraction penalty won over the reconstruction: the training rows "

@@ -20,6 +20,18 @@ MEANS_SHARE = 0.99
 PENALTY_WON_EPOCHS = 5
 
 
+def inference_outputs(net, rows: torch.Tensor) -> dict:
+    """The module's outputs for ``rows`` in eval mode (missing entries filled,
+    as :meth:`transform` sees them), its mode restored after."""
+    module = net.unwrapped(net.module_)
+    was_training = module.training
+    module.eval()
+    with torch.no_grad():
+        out = module(rows)
+    module.train(was_training)
+    return out
+
+
 def no_better_than_means(net, rows: torch.Tensor, out: dict) -> bool:
     """Whether the module's reconstructions ``out`` of ``rows`` (its scaled
     training rows, missing entries NaN) are no better than the features'

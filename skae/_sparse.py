@@ -17,7 +17,13 @@ from ._base import BaseAutoEncoder
 from ._docs import fill_doc
 from ._latent import ActivatedLatent
 from ._net import Penalty
-from ._penalties import PENALTY_WON_EPOCHS, KLSparsity, L1Sparsity, no_better_than_means
+from ._penalties import (
+    PENALTY_WON_EPOCHS,
+    KLSparsity,
+    L1Sparsity,
+    inference_outputs,
+    no_better_than_means,
+)
 from ._warnings import warn_caller
 
 #: ReLU codes non-zero on fewer than this share of the training rows' code
@@ -85,13 +91,8 @@ class ReviveDeadCodes(Callback):
             or not any(revived)
         ):
             return
-        module = net.unwrapped(net.module_)
         rows = X[: self.rows]
-        was_training = module.training
-        module.eval()
-        with torch.no_grad():
-            out = module(rows)
-        module.train(was_training)
+        out = inference_outputs(net, rows)
         live = float((out["z"] > 0).double().mean())
         if live == 0.0 or live >= SILENT_SHARE:
             return  # every code dead is the collapse, which is reported after training
