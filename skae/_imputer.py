@@ -57,7 +57,11 @@ class AutoEncoderImputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         as not to learn the outliers): on the 21 ADBench tables, digits and
         MNIST with 10% of the entries removed, the mean RMSE went from 0.741
         (the detector's defaults) to 0.611, and with 30% from 0.793 to 0.707
-        (``benchmarks/results/missing.md``).
+        (``benchmarks/results/missing.md``). To tune the default's settings
+        (``estimator__n_components`` in a grid search, say), pass it
+        explicitly: with None there is no estimator to set them on, as in
+        scikit-learn's meta-estimators. A convolutional kind takes its images
+        as rows of pixels here, since the imputer's ``X`` is 2-D.
     random_state : int, RandomState instance or None, default=None
         Seed of the default estimator; ignored when ``estimator`` is given
         (seed it yourself).
