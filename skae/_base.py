@@ -2129,6 +2129,15 @@ class BaseAutoEncoder(
         if whole:
             self._fit_missing_calibration(x, seed)
         scores, _ = self._calibrated(x, scores)
+        unseen = self._rows_with_unseen_categories(x)
+        if unseen is not None and unseen.any() and not unseen.all():
+            # A category unseen at the first fit (in partial_fit or a warm
+            # start) scores as unusual by design, about -(n_samples + 1) per
+            # entry: with 30% of a chunk holding one, the fence fell among
+            # them (offset_ -5.2 to -1.6e8) and predict flagged nothing, 50
+            # standard deviations out included (a probe). The threshold is
+            # placed on the other rows, as their error scales are.
+            scores = scores[~unseen]
         q1, q3 = np.percentile(scores, [25.0, 75.0])
         if self.contamination == "auto":
             threshold = float(q1 - AUTO_FENCE * (q3 - q1))
@@ -2160,6 +2169,21 @@ class BaseAutoEncoder(
         # IsolationForest's strict "<" makes it, whatever the float32 rounding
         # of the batch it is scored in (about 1e-7 relative) does to its score.
         self.offset_ = threshold - TIE_TOLERANCE * (abs(threshold) + (q3 - q1))
+
+    def _rows_with_unseen_categories(self, x) -> np.ndarray | None:
+        """Which of the (scaled) rows ``x`` hold a category unseen at the
+        first fit; None without categorical columns."""
+        if self._encoding() is None:
+            return None
+        criterion = self.net_.criterion_
+
+        def flags(module: torch.nn.Module, xb: torch.Tensor) -> torch.Tensor:
+            unseen = criterion.column_unseen(xb)
+            if unseen is None:
+                return torch.zeros((len(xb), 1), dtype=torch.float64, device=xb.device)
+            return unseen.any(dim=1, keepdim=True).double()
+
+        return self._apply(x, flags, dtype=np.float64)[:, 0] > 0
 
     def _calibrated(self, x, scores: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
         """The raw scores of the (scaled) rows ``x`` mapped by their number of

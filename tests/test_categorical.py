@@ -1911,3 +1911,32 @@ def test_a_row_with_nothing_observed_costs_nothing_in_the_training_loss():
     x = torch.tensor([[np.nan, np.nan, np.nan], [0.3, np.nan, np.nan]])
     out = loss({"x_hat": torch.tensor([[1.0, 2.0, -2.0], [0.0, 0.0, 0.0]])}, x)
     assert_allclose(out.numpy(), [0.0, 0.09], rtol=1e-6)
+
+
+def test_a_chunk_with_many_unseen_categories_keeps_the_threshold_on_the_others():
+    """Found by an independent probe: a partial_fit chunk in which 30% of
+    the rows hold a category unseen at the first fit (each scoring about
+    -(n_samples + 1)) put the fence among them: offset_ went from -5.2 to
+    -1.6e8 and predict flagged nothing, rows 50 standard deviations out
+    included. The threshold is placed on the other rows now."""
+    rng = np.random.RandomState(0)
+
+    def chunk(n, categories, p=None):
+        return pd.DataFrame(
+            {
+                "a": rng.choice(categories, size=n, p=p),
+                "x": rng.normal(size=n),
+                "y": rng.normal(size=n),
+            }
+        )
+
+    model = AutoEncoder(max_epochs=5, random_state=0).fit(chunk(1000, ["p", "q", "r"]))
+    before = model.offset_
+    with pytest.warns(UserWarning, match="first fit did not see"):
+        model.partial_fit(chunk(600, ["p", "q", "r", "s"], p=[0.7 / 3] * 3 + [0.3]))
+    assert abs(model.offset_) < 10 * abs(before)
+    far = chunk(200, ["p"])
+    far["x"] += 50
+    assert (model.predict(far) == -1).all()
+    assert (model.predict(chunk(200, ["s"])) == -1).all()
+    assert (model.predict(chunk(400, ["p", "q", "r"])) == -1).mean() < 0.2
