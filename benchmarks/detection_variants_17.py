@@ -18,7 +18,8 @@ the estimator's own.
   trained without the 5% / 10% of the rows farthest out.
 - ``AutoEncoder.tailabs2`` / ``AutoEncoder.tailabs1.5``: without the rows whose
   term is above 2 / 1.5 (a typical row's is 1), however many: a clean table
-  loses few rows, more so the wider it is (the term is a mean over the columns).
+  loses few rows, fewer the wider it is (the term is a mean over the columns).
+- ``<Kind>.tailabs2``: the other five kinds with the level-2 screen.
 
 Results: ``benchmarks/results/detection_ablation_20.md``.
 """
@@ -49,27 +50,32 @@ def farthest_out(X: np.ndarray, q: float | None = None, above: float | None = No
     return term > (np.percentile(term, q) if q is not None else above)
 
 
-class TailScreenedAutoEncoder(skae.AutoEncoder):
-    """The default network, fitted without the rows farthest out."""
+def _make(screen: dict, seed: int, kind: type = skae.AutoEncoder):
+    class Screened(kind):
+        """The kind's default network, fitted without the rows farthest out."""
 
-    _screen = {"q": 95.0}
+        def fit(self, X, y=None):
+            X = np.asarray(X, dtype=np.float64)
+            return super().fit(X[~farthest_out(X, **screen)])
 
-    def fit(self, X, y=None):
-        X = np.asarray(X, dtype=np.float64)
-        return super().fit(X[~farthest_out(X, **self._screen)])
+    Screened.__name__ = Screened.__qualname__ = f"TailScreened{kind.__name__}"
+    # As detection.py builds the convolutional kind.
+    params = {"scaling": "feature"} if kind is skae.ConvolutionalAutoEncoder else {}
+    return Screened(random_state=seed, **params)
 
 
-def _make(screen: dict, seed: int):
-    class Screened(TailScreenedAutoEncoder):
-        _screen = screen
-
-    Screened.__name__ = Screened.__qualname__ = "TailScreened"
-    return Screened(random_state=seed)
-
+KINDS = [
+    skae.DenoisingAutoEncoder,
+    skae.SparseAutoEncoder,
+    skae.VariationalAutoEncoder,
+    skae.ContractiveAutoEncoder,
+    skae.ConvolutionalAutoEncoder,
+]
 
 EXTRA: dict[str, Callable[[int], object]] = {
     "AutoEncoder.tail95": partial(_make, {"q": 95.0}),
     "AutoEncoder.tail90": partial(_make, {"q": 90.0}),
     "AutoEncoder.tailabs2": partial(_make, {"above": 2.0}),
     "AutoEncoder.tailabs1.5": partial(_make, {"above": 1.5}),
+    **{f"{k.__name__}.tailabs2": partial(_make, {"above": 2.0}, kind=k) for k in KINDS},
 }
