@@ -20,6 +20,9 @@ the estimator's own.
   term is above 2 / 1.5 (a typical row's is 1), however many: a clean table
   loses few rows, fewer the wider it is (the term is a mean over the columns).
 - ``<Kind>.tailabs2``: the other five kinds with the level-2 screen.
+- ``<Kind>.screen2``: every kind with ``tail_screen=2.0``, the screen as
+  ``fit`` builds it in (round 24): the scaling is fitted on every row, and the
+  threshold drawn on every row's score.
 
 Results: ``benchmarks/results/detection_ablation_20.md``.
 """
@@ -64,6 +67,13 @@ def _make(screen: dict, seed: int, kind: type = skae.AutoEncoder):
     return Screened(random_state=seed, **params)
 
 
+def _built_in(seed: int, kind: type = skae.AutoEncoder):
+    """The kind with its own ``tail_screen=2.0`` (the screen built into fit:
+    the scaling stays the whole table's, the threshold every row's)."""
+    params = {"scaling": "feature"} if kind is skae.ConvolutionalAutoEncoder else {}
+    return kind(random_state=seed, tail_screen=2.0, **params)
+
+
 KINDS = [
     skae.DenoisingAutoEncoder,
     skae.SparseAutoEncoder,
@@ -78,4 +88,5 @@ EXTRA: dict[str, Callable[[int], object]] = {
     "AutoEncoder.tailabs2": partial(_make, {"above": 2.0}),
     "AutoEncoder.tailabs1.5": partial(_make, {"above": 1.5}),
     **{f"{k.__name__}.tailabs2": partial(_make, {"above": 2.0}, kind=k) for k in KINDS},
+    **{f"{k.__name__}.screen2": partial(_built_in, kind=k) for k in [skae.AutoEncoder, *KINDS]},
 }

@@ -91,6 +91,7 @@ from ._scaling import (
     rows_for_training,
     rows_with_values,
 )
+from ._screen import screened_rows, select_rows, tail_terms
 from ._sizing import (
     MAX_EPOCHS,
     MIN_VALIDATION_ROWS,
@@ -773,6 +774,7 @@ class BaseAutoEncoder(
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "patience": [Interval(Integral, 1, None, closed="left")],
         "contamination": [StrOptions({"auto"}), Interval(Real, 0, 0.5, closed="right")],
+        "tail_screen": [Interval(Real, 0, None, closed="neither"), None],
         "device": [StrOptions({"cpu", "cuda", "auto"})],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
@@ -800,6 +802,7 @@ class BaseAutoEncoder(
         validation_fraction: float = 0.1,
         patience: int = 10,
         contamination: str | float = "auto",
+        tail_screen: float | None = None,
         device: str = "cpu",
         random_state: int | np.random.RandomState | None = None,
         verbose: int = 0,
@@ -823,6 +826,7 @@ class BaseAutoEncoder(
         self.validation_fraction = validation_fraction
         self.patience = patience
         self.contamination = contamination
+        self.tail_screen = tail_screen
         self.device = device
         self.random_state = random_state
         self.verbose = verbose
@@ -1408,6 +1412,22 @@ class BaseAutoEncoder(
             self._n_training_calls = 0
         # Larger than working memory (a memmap, say): scaled batch by batch.
         memory = get_config()["working_memory"]
+        # fit leaves out the rows far out in their columns (skae._screen);
+        # partial_fit, which sees a chunk at a time, trains on every row.
+        # The scaling above is the whole table's, as a user reads it.
+        left_out = screened = None
+        if not partial:
+            if self.tail_screen is not None:
+                terms = tail_terms(self._numeric_columns(X), len(X))
+                left_out = screened_rows(terms, self.tail_screen)
+            self.n_screened_ = 0 if left_out is None else int(left_out.sum())
+        elif first:
+            self.n_screened_ = 0
+        if left_out is not None:
+            screened = rows_for_training(
+                select_rows(X, left_out), self._centre(), self.scale_, device, memory
+            )
+            X = select_rows(X, ~left_out)
         x = rows_for_training(X, self._centre(), self.scale_, device, memory)
         seed = int(
             np.random.SeedSequence([self._base_seed, self._n_training_calls]).generate_state(1)[0]
@@ -1509,7 +1529,12 @@ class BaseAutoEncoder(
             # rows made the codes' Gaussian or mixture fail.
             try:
                 self._fit_detector_and_density(
-                    rows, seed, whole=whole, held_out=held_out, bounded=partial and not first
+                    rows,
+                    seed,
+                    whole=whole,
+                    held_out=held_out,
+                    bounded=partial and not first,
+                    screened=screened,
                 )
             except ValueError as exc:
                 if not failed:
@@ -2101,21 +2126,30 @@ class BaseAutoEncoder(
         whole: bool = True,
         held_out=None,
         bounded: bool = False,
+        screened=None,
     ) -> None:
         """Fit ``offset_`` and what the scores need on the training rows ``x``;
         with ``whole``, also the density :meth:`sample` draws from and the
         calibration of rows with missing entries (else kept). ``held_out``:
         the rows early stopping held out, on which ``contamination="auto"``
-        places ``offset_``. ``bounded``: see :meth:`_fit_scoring`."""
+        places ``offset_``. ``bounded``: see :meth:`_fit_scoring`.
+        ``screened``: the rows ``tail_screen`` left out of training, whose
+        scores a float ``contamination`` counts with the others."""
         # The statistics of a few rows (a small chunk's partial_fit) are
         # small operations all through, on the codes as in the passes: one
         # thread, as _apply gives such a pass.
         rows = min(len(x), INFERENCE_BATCH_SIZE)
         with step_threads(self.net_.module_, rows, self.device_):
-            self._fit_statistics(x, seed, whole, held_out, bounded)
+            self._fit_statistics(x, seed, whole, held_out, bounded, screened)
 
     def _fit_statistics(
-        self, x: torch.Tensor, seed: int, whole: bool, held_out=None, bounded: bool = False
+        self,
+        x: torch.Tensor,
+        seed: int,
+        whole: bool,
+        held_out=None,
+        bounded: bool = False,
+        screened=None,
     ) -> None:
         if self.verbose:
             # After the last epoch's line: a pass over every training row,
@@ -2138,6 +2172,17 @@ class BaseAutoEncoder(
             # standard deviations out included (a probe). The threshold is
             # placed on the other rows, as their error scales are.
             scores = scores[~unseen]
+        if screened is not None:
+            # The threshold is drawn on every training row's score, the rows
+            # the screen left out of training included (they are most of the
+            # outliers it exists for): a float contamination flags that share
+            # of the rows fit was given, and "auto" is Tukey's fence on their
+            # scores, as without the screen.
+            raw = self._apply(screened, self._checked_score, dtype=np.float64)[:, 0]
+            calibrated, counts = self._calibrated(screened, raw)
+            if counts is not None:
+                calibrated = calibrated[counts > 0]  # no observed value: no score
+            scores = np.concatenate([scores, calibrated])
         q1, q3 = np.percentile(scores, [25.0, 75.0])
         if self.contamination == "auto":
             threshold = float(q1 - AUTO_FENCE * (q3 - q1))
@@ -2869,6 +2914,9 @@ class BaseAutoEncoder(
 
     def __setstate__(self, state: dict) -> None:
         super().__setstate__(state)
+        if "tail_screen" not in state:
+            # Pickled before the parameter: it trained on every row.
+            self.tail_screen = None
         if "net_" in state:
             # skorch maps a CUDA model to the CPU when unpickled without a GPU.
             self.device_ = torch.device(self.net_.device)

@@ -13,6 +13,7 @@ scoring and calls these; the kinds never touch them.
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
 from numbers import Integral
 
 import numpy as np
@@ -282,6 +283,25 @@ class InputSide:
             if encoding is not None:
                 fill[encoding.one_hot_mask()] = 0.0  # centred on their frequencies
             self._input_fill = fill
+
+    def _numeric_columns(self, X) -> Iterator[np.ndarray]:
+        """The numeric columns of the checked rows ``X`` (from
+        :meth:`_validated`), one at a time in float64, NaN where missing:
+        what the screen of the training rows (:mod:`skae._screen`) ranks. A
+        categorical column's rarity is in the score already (a rare
+        category is as loud as its frequency makes it), so it is not among
+        them."""
+        encoding = self._encoding()
+        if isinstance(X, EncodedRows):
+            # Read as they are stored: the table's numbers (or the integers
+            # cast batch by batch), not the one-hot encoding.
+            source = X.rows if encoding is None else X.rows.numbers
+            positions = range(source.shape[1])
+        else:
+            source = X
+            positions = range(X.shape[1]) if encoding is None else encoding.numeric_positions()
+        for j in positions:
+            yield np.asarray(source[:, j], dtype=np.float64)
 
     def _entry_names(self) -> np.ndarray:
         """The input column of each encoded entry, for messages: its name,

@@ -1,0 +1,201 @@
+"""The screen of the training rows by their marginal tails (``tail_screen``)."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn import config_context
+from sklearn.metrics import roc_auc_score
+from sklearn.utils._param_validation import InvalidParameterError
+
+from skae import AutoEncoder, DenoisingAutoEncoder, VariationalAutoEncoder
+from skae._screen import (
+    MAX_SCREEN_SHARE,
+    MIN_SCREEN_ROWS,
+    column_tails,
+    screened_rows,
+    tail_terms,
+)
+
+FAST = dict(hidden_layer_sizes=(16,), max_epochs=15, random_state=0)
+SCREEN = dict(tail_screen=2.0, **FAST)
+
+
+def _clustered(n: int = 400, n_group: int = 16, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Normal rows on a correlated plane, and a tight group of anomalies far
+    out in every column: what the network learns as normal unless it is
+    left out."""
+    rng = np.random.RandomState(seed)
+    latent = rng.normal(size=(n, 2))
+    X = latent @ rng.normal(size=(2, 6)) + 0.1 * rng.normal(size=(n, 6))
+    group = 6.0 + 0.05 * rng.normal(size=(n_group, 6))
+    y = np.r_[np.zeros(n), np.ones(n_group)]
+    return np.vstack([X, group]), y
+
+
+def test_column_tails_are_the_two_sided_empirical_tails():
+    tails = column_tails(np.array([1.0, 2.0, 3.0, 4.0, np.nan]))
+    expected = -np.log([0.25, 0.5, 0.5, 0.25])
+    np.testing.assert_allclose(tails[:4], expected)
+    assert np.isnan(tails[4])
+    # A constant column has no tail.
+    np.testing.assert_array_equal(column_tails(np.full(5, 3.0)), np.zeros(5))
+    # Tied values share their tail: 3 of the 4 are at most 0.
+    tails = column_tails(np.array([0.0, 0.0, 0.0, 1.0]))
+    np.testing.assert_allclose(tails, -np.log([0.75, 0.75, 0.75, 0.25]))
+    assert np.isnan(column_tails(np.array([np.nan, np.nan]))).all()
+
+
+def test_tail_terms_are_rank_based_and_a_typical_row_is_one():
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(200, 4))
+    terms = tail_terms(X.T, len(X))
+    assert terms.mean() == pytest.approx(1.0)
+    # The units and any increasing map of a column change nothing.
+    moved = np.c_[np.exp(X[:, 0]), 1e6 * X[:, 1] - 3, X[:, 2] ** 3, X[:, 3]]
+    np.testing.assert_allclose(tail_terms(moved.T, len(X)), terms)
+    # A missing entry: the row's mean over its observed entries.
+    holed = X.copy()
+    holed[0, :3] = np.nan
+    column = column_tails(X[:, 3])
+    expected = column[0] / column.mean()
+    assert tail_terms(holed.T, len(X))[0] == pytest.approx(expected)
+    # No observed entry, or no column that varies: 0.
+    holed[1] = np.nan
+    assert tail_terms(holed.T, len(X))[1] == 0
+    np.testing.assert_array_equal(tail_terms(np.ones((3, 10)), 10), np.zeros(10))
+
+
+def test_screened_rows_level_share_and_fewest_rows():
+    terms = np.r_[np.ones(90), np.linspace(2.5, 3.5, 10)]
+    np.testing.assert_array_equal(screened_rows(terms, 2.0), np.arange(100) >= 90)
+    assert screened_rows(terms, None) is None
+    assert screened_rows(terms, 4.0) is None
+    assert screened_rows(terms[: MIN_SCREEN_ROWS - 1], 0.5) is None
+    # More rows above the level than the share: the farthest out, no more.
+    terms = np.r_[np.ones(50), np.arange(3.0, 53.0)]
+    out = screened_rows(terms, 2.0)
+    assert out.sum() == int(MAX_SCREEN_SHARE * 100)
+    np.testing.assert_array_equal(np.flatnonzero(out), np.arange(90, 100))
+
+
+def _n_far(X: np.ndarray) -> int:
+    terms = tail_terms(X.T, len(X))
+    return int((terms > 2.0).sum())
+
+
+def test_the_far_group_is_above_the_level():
+    X, y = _clustered()
+    terms = tail_terms(X.T, len(X))
+    assert (terms[y == 1] > 2.0).all()
+    assert 0 < (terms[y == 0] > 2.0).sum() <= 5
+
+
+def test_fit_leaves_a_far_group_out_and_then_flags_it():
+    X, y = _clustered()
+    screened = AutoEncoder(**SCREEN).fit(X)
+    everything = AutoEncoder(**FAST).fit(X)
+    assert screened.n_screened_ == _n_far(X) and everything.n_screened_ == 0
+    assert AutoEncoder().get_params()["tail_screen"] is None
+    # Trained on, the group reconstructs nearly as the normal rows do; left
+    # out, it stands out ten times further below them.
+    scores, before = screened.score_samples(X), everything.score_samples(X)
+    gap = np.median(scores[y == 0]) - np.median(scores[y == 1])
+    gap_before = np.median(before[y == 0]) - np.median(before[y == 1])
+    assert gap > 5 * gap_before > 0
+    assert roc_auc_score(y, -scores) == 1.0
+    assert (screened.predict(X)[y == 1] == -1).all()
+    # The rows trained on set the typical errors the scores divide by.
+    assert np.median(screened.error_scale_) < 0.5 * np.median(everything.error_scale_)
+
+
+@pytest.mark.parametrize("kind", [DenoisingAutoEncoder, VariationalAutoEncoder])
+def test_every_kind_screens(kind):
+    X, _ = _clustered()
+    assert kind(**SCREEN).fit(X).n_screened_ == _n_far(X)
+    assert kind(**FAST).fit(X).n_screened_ == 0
+
+
+def test_a_float_contamination_counts_the_rows_left_out():
+    """``contamination=0.1`` flags a tenth of the training rows, the rows
+    left out included (a fence on the others' scores alone flagged them and
+    a tenth of the rest)."""
+    X, _ = _clustered()
+    model = AutoEncoder(contamination=0.1, **SCREEN).fit(X)
+    assert model.n_screened_ == _n_far(X)
+    assert (model.predict(X) == -1).sum() == pytest.approx(0.1 * len(X), abs=1)
+
+
+def test_the_screen_reads_the_observed_numeric_entries_only():
+    X, _ = _clustered()
+    X[::7, 0] = np.nan
+    n_far = _n_far(X)
+    assert n_far >= 16
+    assert AutoEncoder(**SCREEN).fit(X).n_screened_ == n_far
+    # A rare category is no reason to leave a row out; the numbers are.
+    rng = np.random.RandomState(1)
+    frame = pd.DataFrame(X, columns=[f"x{i}" for i in range(6)])
+    frame["c"] = pd.Categorical(np.where(rng.uniform(size=len(X)) < 0.03, "rare", "common"))
+    model = AutoEncoder(**SCREEN).fit(frame)
+    assert model.n_screened_ == n_far
+    frame.iloc[:, :6] = rng.normal(size=(len(X), 6))
+    assert AutoEncoder(**SCREEN).fit(frame).n_screened_ < 4
+
+
+def test_the_screen_is_the_same_when_the_rows_are_read_batch_by_batch():
+    """A table larger than ``working_memory`` trains on the same rows,
+    read as they are needed (a memmap is not copied whole)."""
+    X, _ = _clustered()
+    whole = AutoEncoder(**SCREEN).fit(X)
+    with config_context(working_memory=0.01):
+        batched = AutoEncoder(**SCREEN).fit(X)
+    assert batched.n_screened_ == whole.n_screened_ == _n_far(X)
+    np.testing.assert_allclose(batched.offset_, whole.offset_, rtol=1e-5)
+    np.testing.assert_allclose(batched.score_samples(X), whole.score_samples(X), rtol=1e-4)
+
+
+def test_partial_fit_trains_on_every_row_and_warm_start_screens():
+    X, _ = _clustered()
+    model = AutoEncoder(**SCREEN).partial_fit(X)
+    assert model.n_screened_ == 0
+    fitted = AutoEncoder(**SCREEN).fit(X)
+    fitted.partial_fit(X)
+    assert fitted.n_screened_ == _n_far(X)  # the last fit's
+    warm = AutoEncoder(warm_start=True, **SCREEN).fit(X[:300])
+    assert warm.n_screened_ == _n_far(X[:300])
+    warm.fit(X)
+    assert warm.n_screened_ == _n_far(X)
+
+
+def test_too_few_rows_are_not_screened():
+    X, _ = _clustered(n=40, n_group=2)
+    assert AutoEncoder(**SCREEN).fit(X).n_screened_ == 0
+
+
+@pytest.mark.parametrize("level", [0, -1.0, "2"])
+def test_a_level_that_is_no_positive_number_is_refused(level):
+    X, _ = _clustered()
+    with pytest.raises(InvalidParameterError, match="tail_screen"):
+        AutoEncoder(tail_screen=level, **FAST).fit(X)
+
+
+def test_a_pickle_from_before_the_screen_trains_on_every_row():
+    X, _ = _clustered()
+    model = AutoEncoder(**SCREEN).fit(X)
+    state = model.__getstate__()
+    del state["tail_screen"]
+    older = AutoEncoder.__new__(AutoEncoder)
+    older.__setstate__(state)
+    assert older.get_params()["tail_screen"] is None
+    np.testing.assert_array_equal(older.score_samples(X), model.score_samples(X))
+
+
+def test_the_auto_fence_is_drawn_on_every_training_row():
+    """Tukey's fence of ``contamination="auto"`` is on the scores of the rows
+    fit was given, the rows left out included, as without the screen."""
+    X, _ = _clustered()
+    model = AutoEncoder(**SCREEN).fit(X)
+    q1, q3 = np.percentile(model.score_samples(X), [25, 75])
+    assert model.offset_ == pytest.approx(q1 - 1.5 * (q3 - q1), rel=1e-4)
+    kept = model.score_samples(X)[tail_terms(X.T, len(X)) <= 2.0]
+    k1, k3 = np.percentile(kept, [25, 75])
+    assert abs(model.offset_ - (k1 - 1.5 * (k3 - k1))) > 1e-2
