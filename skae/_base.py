@@ -1417,9 +1417,7 @@ class BaseAutoEncoder(
         # The scaling above is the whole table's, as a user reads it.
         left_out = screened = None
         if not partial:
-            if self.tail_screen is not None:
-                terms = tail_terms(self._numeric_columns(X), len(X))
-                left_out = screened_rows(terms, self.tail_screen)
+            left_out = self._screened_rows(X)
             self.n_screened_ = 0 if left_out is None else int(left_out.sum())
         elif first:
             self.n_screened_ = 0
@@ -1549,6 +1547,13 @@ class BaseAutoEncoder(
                 ) from exc
             self._warn_if_error_scales_jumped(scale_before)
         return self
+
+    def _screened_rows(self, X) -> np.ndarray | None:
+        """Which rows of the checked ``X`` fit leaves out of training (see
+        ``tail_screen`` and :mod:`skae._screen`); None for none."""
+        if self.tail_screen is None:
+            return None
+        return screened_rows(tail_terms(self._numeric_columns(X), len(X)), self.tail_screen)
 
     def _warn_if_error_scales_jumped(self, before: np.ndarray | None) -> None:
         """Warn when a ``partial_fit`` multiplied the features' typical

@@ -79,34 +79,37 @@ def tail_terms(columns: Iterable[np.ndarray], n_samples: int) -> np.ndarray:
     Returns
     -------
     terms : ndarray of shape (n_samples,)
-        0 for a row with no observed numeric entry, and for every row when
-        no column varies.
+        NaN for a row with no observed entry in a column that varies, and
+        for every row when no column varies.
     """
     total = np.zeros(n_samples)
     count = np.zeros(n_samples)
     for values in columns:
         tails = column_tails(values)
         observed = ~np.isnan(tails)
-        if not observed.any():
+        typical = float(tails[observed].mean()) if observed.any() else 0.0
+        if typical <= 0.0:
+            # A constant column (where observed) says nothing of any row;
+            # counted as 0 it pulled every row's mean down (one constant
+            # column of three: a typical row's term 0.67, and no row left out).
             continue
-        # A constant column's tails are all 0: it adds nothing, and the
-        # floor keeps it from dividing by 0.
-        typical = max(float(tails[observed].mean()), 1e-6)
         total[observed] += tails[observed] / typical
         count += observed
-    return np.divide(total, count, out=np.zeros(n_samples), where=count > 0)
+    return np.divide(total, count, out=np.full(n_samples, np.nan), where=count > 0)
 
 
 def screened_rows(terms: np.ndarray, level: float | None) -> np.ndarray | None:
     """Which rows to leave out of training: those whose term is above
-    ``level``, at most ``MAX_SCREEN_SHARE`` of them (the highest terms);
-    None when none is, ``level`` is None, or there are fewer than
-    ``MIN_SCREEN_ROWS`` rows.
+    ``level``, at most ``MAX_SCREEN_SHARE`` of the rows with a term (the
+    highest terms); None when none is, ``level`` is None, or fewer than
+    ``MIN_SCREEN_ROWS`` rows have a term.
 
     Parameters
     ----------
     terms : ndarray of shape (n_samples,)
-        The rows' terms (:func:`tail_terms`).
+        The rows' terms (:func:`tail_terms`), NaN for a row without one
+        (nothing observed in a column that varies): it is kept, and counts
+        towards neither bound.
     level : float or None
         The level above which a row is left out.
 
@@ -115,12 +118,15 @@ def screened_rows(terms: np.ndarray, level: float | None) -> np.ndarray | None:
     left_out : ndarray of bool of shape (n_samples,) or None
     """
     n_samples = len(terms)
-    if level is None or n_samples < MIN_SCREEN_ROWS:
+    ranked = ~np.isnan(terms)
+    if level is None or ranked.sum() < MIN_SCREEN_ROWS:
         return None
-    left_out = terms > level
-    most = int(MAX_SCREEN_SHARE * n_samples)
+    left_out = np.zeros(n_samples, dtype=bool)
+    left_out[ranked] = terms[ranked] > level
+    most = int(MAX_SCREEN_SHARE * ranked.sum())
     if left_out.sum() > most:
-        # The highest terms; ties by position, so the choice is reproducible.
+        # The highest terms (NaN sorts last); ties by position, so the
+        # choice is reproducible.
         farthest = np.argsort(-terms, kind="stable")[:most]
         left_out = np.zeros(n_samples, dtype=bool)
         left_out[farthest] = True

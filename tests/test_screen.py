@@ -59,10 +59,23 @@ def test_tail_terms_are_rank_based_and_a_typical_row_is_one():
     column = column_tails(X[:, 3])
     expected = column[0] / column.mean()
     assert tail_terms(holed.T, len(X))[0] == pytest.approx(expected)
-    # No observed entry, or no column that varies: 0.
+    # No observed entry, or no column that varies: no term.
     holed[1] = np.nan
-    assert tail_terms(holed.T, len(X))[1] == 0
-    np.testing.assert_array_equal(tail_terms(np.ones((3, 10)), 10), np.zeros(10))
+    assert np.isnan(tail_terms(holed.T, len(X))[1])
+    assert np.isnan(tail_terms(np.ones((3, 10)), 10)).all()
+
+
+def test_a_constant_column_does_not_pull_the_terms_down():
+    """A probe finding: counted as 0 in each row's mean, one constant
+    column of three made a typical row's term 0.67, and nothing was left
+    out; so did a column constant where observed."""
+    rng = np.random.RandomState(0)
+    base = rng.normal(size=(1000, 2))
+    terms = tail_terms(base.T, len(base))
+    for extra in (np.ones((1000, 1)), np.ones((1000, 2)), np.where(base[:, :1] > 0, np.nan, 4.0)):
+        np.testing.assert_allclose(tail_terms(np.c_[base, extra].T, len(base)), terms)
+    model = AutoEncoder(**SCREEN).fit(np.c_[base, np.ones(1000)])
+    assert model.n_screened_ == int((terms > 2.0).sum()) > 0
 
 
 def test_screened_rows_level_share_and_fewest_rows():
@@ -76,6 +89,13 @@ def test_screened_rows_level_share_and_fewest_rows():
     out = screened_rows(terms, 2.0)
     assert out.sum() == int(MAX_SCREEN_SHARE * 100)
     np.testing.assert_array_equal(np.flatnonzero(out), np.arange(90, 100))
+    # Rows without a term (nothing observed) are kept and count towards
+    # neither bound (a probe: 49 rows and 3 empty ones lost 4).
+    few = np.r_[np.ones(MIN_SCREEN_ROWS - 4), [5.0, 6.0, 7.0], np.full(3, np.nan)]
+    assert screened_rows(few, 2.0) is None
+    many = np.r_[np.ones(50), np.arange(3.0, 53.0), np.full(20, np.nan)]
+    out = screened_rows(many, 2.0)
+    assert out.sum() == 10 and not out[-20:].any()
 
 
 def _n_far(X: np.ndarray) -> int:
