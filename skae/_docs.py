@@ -247,37 +247,36 @@ PARAMETERS = """\
         far out in their numeric columns: a row's term is the mean over its
         observed entries in the numeric columns that vary of
         ``-log min(F(x), 1 - F(x-))``, each entry's two-sided tail under its
-        column's empirical distribution in ``X``, divided by that column's
-        mean, so that a typical row's term is 1; a row whose term is above
-        ``tail_screen`` is left out, at most a tenth of the rows (the
-        farthest out), none from fewer than 50 rows (rows with no such
-        entry are kept, and count towards neither number). A group of
-        anomalies far from the normal rows in many columns (a process in
-        another state) is otherwise learned as the normal rows are, and then
-        scored as normal. At 2, measured with :class:`AutoEncoder` over three
-        seeds (``benchmarks/results/detection_ablation_21.md``): the
-        clustered anomalies of ``benchmarks/detection.py`` 0.914 to 0.921
-        ROC-AUC, the 21 real sets 0.742 to 0.745 (average precision 0.408 to
-        0.435), but one-class MNIST 0.909 to 0.908 and dependency anomalies
-        0.747 to 0.745; 54 unseen problems 0.918 to 0.919. A group far out in
-        one column of a few is not caught (its mean over the columns stays
-        low). A clean table loses few rows where it is wide (the term is a
-        mean over the columns), more where it is narrow: of independent
-        normal columns, 6.8% of the rows of one, 2.9% of two, 1.3% of three,
-        0.27% of five, none of ten; their tails then score as outliers. A
-        rare value of a numeric column counts as far out: the rows where a
-        0/1 indicator is 1 in 5% of the rows are left out (pass such a
-        column as ``bool`` or categorical, which are not ranked). Not the
-        default: it does not gain on every view, and it trains on fewer rows
-        than ``X`` for the sake of detection, where a reduction is expected
-        to represent every row. The scaling is still the whole of ``X``'s,
-        and the threshold (``offset_``) is drawn on every row's score, the
-        rows left out included; the rest of what the scores are made of
-        comes from the rows trained on, and so does ``early_stopping``'s
-        count of rows (``n_screened_`` says how many were left out).
-        Categorical columns are not ranked (a rare category is loud in the
-        score already); :meth:`partial_fit`, which sees a chunk at a time,
-        trains on every row.
+        column's empirical distribution in ``X``, divided by ``1 + log 2``
+        (the mean of a column of distinct values), so that a typical row's
+        term is about 1; a row whose term is above ``tail_screen`` is left
+        out, at most a tenth of the rows (the farthest out), none from fewer
+        than 50 rows (rows with no such entry are kept, and count towards
+        neither number). A rare value counts as far out as its rarity: a 0/1
+        column's 1 seen in 5% of the rows as -log(0.05) / (1 + log 2) = 1.8
+        typical entries. A group of anomalies far from the normal rows in
+        many columns (a process in another state) is otherwise learned as
+        the normal rows are, and then scored as normal. At 2, measured with
+        :class:`AutoEncoder` over three seeds
+        (``benchmarks/results/detection_ablation_22.md``): the clustered
+        anomalies of ``benchmarks/detection.py`` 0.914 to 0.923 ROC-AUC, the
+        21 real sets 0.742 to 0.744 (average precision 0.408 to 0.421),
+        one-class MNIST unchanged (0.909), dependency anomalies 0.747 to
+        0.746. A group far out in one column of a few is not caught (its
+        mean over the columns stays low). A clean table loses few rows where
+        it is wide (the term is a mean over the columns), more where it is
+        narrow: of independent normal columns, 6.8% of the rows of one, 2.9%
+        of two, 1.3% of three, 0.27% of five, none of ten; their tails then
+        score as outliers. Not the default: it does not gain on every view,
+        and it trains on fewer rows than ``X`` for the sake of detection,
+        where a reduction is expected to represent every row. The scaling is
+        still the whole of ``X``'s, and the threshold (``offset_``) is drawn
+        on every row's score, the rows left out included; the rest of what
+        the scores are made of comes from the rows trained on, and so does
+        ``early_stopping``'s count of rows (``n_screened_`` says how many
+        were left out). Categorical columns are not ranked (a rare category
+        is loud in the score already); :meth:`partial_fit`, which sees a
+        chunk at a time, trains on every row.
     device : {"cpu", "cuda", "auto"}, default="cpu"
         Where to train and predict; ``"auto"`` takes a GPU when torch sees one.
         Outputs are always numpy arrays.

@@ -1,18 +1,24 @@
 """The screen of the training rows by their marginal tails (``tail_screen``)."""
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
-from sklearn import config_context
+from conftest import KINDS
+from sklearn import clone, config_context
 from sklearn.metrics import roc_auc_score
 from sklearn.utils._param_validation import InvalidParameterError
 
 from skae import AutoEncoder, DenoisingAutoEncoder, VariationalAutoEncoder
 from skae._screen import (
+    CONTINUOUS_MEAN,
     MAX_SCREEN_SHARE,
     MIN_SCREEN_ROWS,
+    KeptRows,
     column_tails,
     screened_rows,
+    select_rows,
     tail_terms,
 )
 
@@ -49,15 +55,17 @@ def test_tail_terms_are_rank_based_and_a_typical_row_is_one():
     rng = np.random.RandomState(0)
     X = rng.normal(size=(200, 4))
     terms = tail_terms(X.T, len(X))
-    assert terms.mean() == pytest.approx(1.0)
+    # Each column's tails over the mean of a continuous column's, 1 + log 2.
+    expected = np.mean([column_tails(column) for column in X.T], axis=0) / CONTINUOUS_MEAN
+    np.testing.assert_allclose(terms, expected)
+    assert terms.mean() == pytest.approx(1.0, abs=0.03)
     # The units and any increasing map of a column change nothing.
     moved = np.c_[np.exp(X[:, 0]), 1e6 * X[:, 1] - 3, X[:, 2] ** 3, X[:, 3]]
     np.testing.assert_allclose(tail_terms(moved.T, len(X)), terms)
     # A missing entry: the row's mean over its observed entries.
     holed = X.copy()
     holed[0, :3] = np.nan
-    column = column_tails(X[:, 3])
-    expected = column[0] / column.mean()
+    expected = column_tails(X[:, 3])[0] / CONTINUOUS_MEAN
     assert tail_terms(holed.T, len(X))[0] == pytest.approx(expected)
     # No observed entry, or no column that varies: no term.
     holed[1] = np.nan
@@ -219,3 +227,104 @@ def test_the_auto_fence_is_drawn_on_every_training_row():
     kept = model.score_samples(X)[tail_terms(X.T, len(X)) <= 2.0]
     k1, k3 = np.percentile(kept, [25, 75])
     assert abs(model.offset_ - (k1 - 1.5 * (k3 - k1))) > 1e-2
+
+
+def test_a_rare_value_counts_by_its_rarity_not_by_its_column():
+    """A 0/1 indicator that is 1 in 5% of the rows: divided by its column's
+    own mean tail (about 0.2), each 1 counted 15 times a typical entry and
+    every such row was left out (a probe); by a continuous column's, 1.8."""
+    rng = np.random.RandomState(0)
+    X = np.c_[rng.normal(size=(2000, 8)), rng.uniform(size=2000) < 0.05]
+    ones = X[:, -1] == 1
+    assert column_tails(X[:, -1])[ones].max() / CONTINUOUS_MEAN < 2.0
+    assert not (tail_terms(X.T, len(X))[ones] > 2.0).any()
+    assert AutoEncoder(**SCREEN).fit(X).n_screened_ == _n_far(X) < 10
+
+
+def test_the_level_and_the_bounds_are_exact():
+    assert screened_rows(np.r_[np.ones(MIN_SCREEN_ROWS - 1), 5.0], 2.0) is not None
+    out = screened_rows(np.r_[np.ones(98), 2.0, 3.0], 2.0)
+    np.testing.assert_array_equal(np.flatnonzero(out), [99])  # above, not at
+    # Ties at the cap: the first rows, reproducibly.
+    out = screened_rows(np.r_[np.ones(80), np.full(20, 3.0)], 2.0)
+    np.testing.assert_array_equal(np.flatnonzero(out), np.arange(80, 90))
+    # The cap rounds down: 59 rows leave out 5.
+    assert screened_rows(np.r_[np.ones(51), np.full(8, 3.0)], 2.0).sum() == 5
+    X, _ = _clustered()
+    terms = tail_terms(X.T, len(X))
+    assert AutoEncoder(**{**SCREEN, "tail_screen": 1e3}).fit(X).n_screened_ == 0
+    level3 = AutoEncoder(**{**SCREEN, "tail_screen": 3.0}).fit(X).n_screened_
+    assert level3 == int((terms > 3.0).sum()) != _n_far(X)
+    assert type(level3) is int
+
+
+def test_an_empty_column_warns_of_nothing():
+    X, _ = _clustered()
+    X[:, 2] = np.nan
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        terms = tail_terms(X.T, len(X))
+    np.testing.assert_allclose(terms, tail_terms(np.delete(X, 2, axis=1).T, len(X)))
+
+
+def test_every_kind_takes_the_parameter():
+    for kind in KINDS:
+        assert clone(kind(tail_screen=2.0)).get_params()["tail_screen"] == 2.0
+        assert kind().get_params()["tail_screen"] is None
+
+
+def test_large_values_are_ranked_in_float64():
+    """At 1e8 float32 steps by 8: read through it, the values would tie."""
+    X = 1e8 + _clustered()[0]
+    assert AutoEncoder(**SCREEN).fit(X).n_screened_ == _n_far(X) > 0
+
+
+def test_a_float_contamination_is_a_percentile_of_every_rows_score():
+    """The rows left out are scored, calibrated for their missing entries,
+    with the others."""
+    X, _ = _clustered()
+    X[400:416:2, 1] = np.nan
+    X[::7, 0] = np.nan
+    model = AutoEncoder(contamination=0.02, **SCREEN).fit(X)
+    assert model.n_screened_ > 0.02 * len(X)
+    assert model.offset_ == pytest.approx(np.percentile(model.score_samples(X), 2), rel=1e-4)
+
+
+@pytest.mark.filterwarnings("ignore:1 row.s. of X have no observed value")
+def test_rows_read_a_block_at_a_time_are_the_rows_kept():
+    """A table with a categorical column beyond ``working_memory`` is encoded
+    a block at a time, and the rows kept are read from it by index (the far
+    group first, so that the first rows are not the rows kept)."""
+    X, y = _clustered()
+    order = np.r_[np.arange(400, 416), np.arange(400)]
+    X, y = X[order], y[order]
+    X[::7, 0] = np.nan
+    frame = pd.DataFrame(X, columns=[f"x{i}" for i in range(6)])
+    frame["c"] = pd.Categorical(np.where(np.arange(len(X)) % 2 == 0, "a", "b"))
+    frame.iloc[5, :] = np.nan
+    whole = AutoEncoder(**SCREEN).fit(frame)
+    with config_context(working_memory=0.01):
+        batched = AutoEncoder(**SCREEN).fit(frame)
+        batched_scores = batched.score_samples(frame)
+    scores = whole.score_samples(frame)
+    n_far = _n_far(frame.iloc[:, :6].to_numpy())
+    assert batched.n_screened_ == whole.n_screened_ == n_far
+    np.testing.assert_allclose(batched_scores, scores, rtol=1e-4)
+    observed = ~np.isnan(scores)
+    assert roc_auc_score(y[observed], -scores[observed]) > 0.99
+
+
+def test_select_rows_reads_a_memmap_without_copying_it(tmp_path):
+    rows = np.array([[np.nan, 1.0], [np.nan, np.nan], [1.0, 1.0], [2.0, np.nan]])
+    np.save(tmp_path / "rows.npy", rows)
+    X = np.load(tmp_path / "rows.npy", mmap_mode="r")
+    kept = select_rows(X, np.array([True, True, False, True]))
+    assert isinstance(kept, KeptRows) and kept.shape == (3, 2) and len(kept) == 3
+    np.testing.assert_array_equal(kept[:], rows[[0, 1, 3]])
+    np.testing.assert_array_equal(kept[np.array([2, 0])], rows[[3, 0]])
+    np.testing.assert_array_equal(kept.empty_rows(), [False, True, False])
+    with pytest.raises(TypeError, match="rows only"):
+        kept[0, 1]
+    in_memory = select_rows(rows, np.array([False, True, True, False]))
+    assert type(in_memory) is np.ndarray
+    np.testing.assert_array_equal(in_memory, rows[1:3])
