@@ -2183,10 +2183,14 @@ class BaseAutoEncoder(
             # outliers it exists for): a float contamination flags that share
             # of the rows fit was given, and "auto" is Tukey's fence on their
             # scores, as without the screen.
+            # (Each has an observed entry: its term is above the level.)
             raw = self._apply(screened, self._checked_score, dtype=np.float64)[:, 0]
-            calibrated, counts = self._calibrated(screened, raw)
-            if counts is not None:
-                calibrated = calibrated[counts > 0]  # no observed value: no score
+            calibrated, _ = self._calibrated(screened, raw)
+            unseen = self._rows_with_unseen_categories(screened)
+            if unseen is not None:
+                # As for the rows trained on (above): such a row's score is
+                # far out by design, and would move the fence among them.
+                calibrated = calibrated[~unseen]
             scores = np.concatenate([scores, calibrated])
         q1, q3 = np.percentile(scores, [25.0, 75.0])
         if self.contamination == "auto":

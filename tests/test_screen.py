@@ -328,3 +328,21 @@ def test_select_rows_reads_a_memmap_without_copying_it(tmp_path):
     in_memory = select_rows(rows, np.array([False, True, True, False]))
     assert type(in_memory) is np.ndarray
     np.testing.assert_array_equal(in_memory, rows[1:3])
+
+
+@pytest.mark.filterwarnings("ignore:.*categor")
+def test_rows_left_out_with_an_unseen_category_do_not_set_the_threshold():
+    """A warm start's rows holding a category the first fit did not see are
+    left out of the threshold, those the screen left out of training too."""
+    X, _ = _clustered()
+    frame = pd.DataFrame(X, columns=[f"x{i}" for i in range(6)])
+    frame["c"] = pd.Categorical(np.where(np.arange(len(X)) % 2 == 0, "a", "b"))
+    model = AutoEncoder(warm_start=True, contamination=0.02, **SCREEN).fit(frame)
+    later = frame.copy()
+    later["c"] = later["c"].cat.add_categories("new")
+    later.loc[400:, "c"] = "new"  # the far group, which the screen leaves out
+    model.fit(later)
+    assert model.n_screened_ >= 16
+    scores = model.score_samples(later)
+    seen = (later["c"] != "new").to_numpy()
+    assert model.offset_ == pytest.approx(np.percentile(scores[seen], 2), rel=1e-4)
