@@ -172,3 +172,9 @@ def test_a_contraction_penalty_that_won_warns():
         ContractiveAutoEncoder(**params).fit(X)
         short = {**params, "max_epochs": PENALTY_WON_EPOCHS - 1}
         ContractiveAutoEncoder(contraction_weight=100.0, **short).fit(X)
+        # Too short to learn, with a penalty too small to be the cause (a
+        # probe: it said the penalty won, at contraction_weight=0 too).
+        for weight in (0.0, 0.1):
+            ContractiveAutoEncoder(
+                n_components=2, max_epochs=5, contraction_weight=weight, random_state=0
+            ).fit(X[60:])
