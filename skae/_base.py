@@ -1412,8 +1412,9 @@ class BaseAutoEncoder(
             self._n_training_calls = 0
         # Larger than working memory (a memmap, say): scaled batch by batch.
         memory = get_config()["working_memory"]
-        # fit leaves out the rows far out in their columns (skae._screen);
-        # partial_fit, which sees a chunk at a time, trains on every row.
+        # With tail_screen, fit leaves out the rows far out in their columns
+        # (skae._screen); partial_fit, which sees a chunk at a time, trains
+        # on every row.
         # The scaling above is the whole table's, as a user reads it.
         left_out = screened = None
         if not partial:
@@ -2139,7 +2140,7 @@ class BaseAutoEncoder(
         the rows early stopping held out, on which ``contamination="auto"``
         places ``offset_``. ``bounded``: see :meth:`_fit_scoring`.
         ``screened``: the rows ``tail_screen`` left out of training, whose
-        scores a float ``contamination`` counts with the others."""
+        scores ``offset_`` is drawn on with the others'."""
         # The statistics of a few rows (a small chunk's partial_fit) are
         # small operations all through, on the codes as in the passes: one
         # thread, as _apply gives such a pass.

@@ -46,12 +46,8 @@ class ContractionWonCheck(Callback):
         if len(net.history) < PENALTY_WON_EPOCHS:
             return
         last = net.history[-1]
-        penalty, reconstruction = last.get("train_contraction"), last.get("train_reconstruction")
-        if (
-            penalty is not None
-            and reconstruction is not None
-            and not (penalty >= WON_SHARE * reconstruction)
-        ):
+        penalty = last.get("train_contraction", np.nan)
+        if penalty < WON_SHARE * last.get("train_reconstruction", np.nan):
             # A penalty this small cannot have held the reconstructions at the
             # means: the fit was too short (a probe: 5 epochs on 118 rows of
             # wine warned of a penalty that won, at contraction_weight=0 too,
