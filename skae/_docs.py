@@ -48,7 +48,9 @@ PARAMETERS = """\
         channels, for images passed as rows of ``C * H * W`` pixels (or as a
         4-D array), any objective.
     image_shape : tuple of int (channels, height, width), default=None
-        Shape of one image, with ``architecture="conv"``. None means the
+        Shape of one image, with ``architecture="conv"`` (a dense network
+        does not use it, as it does not use a kind's other parameters that
+        do not apply to it). None means the
         shape of a 4-D array's images ``(n_samples, C, H, W)``; for rows of
         pixels, one channel of a square image, or, when ``n_features`` is not
         a square, a one-row image (a 1-D signal).

@@ -313,6 +313,11 @@ class VariationalAutoEncoder(BaseAutoEncoder):
     def _make_criterion(self, n_features: int) -> nn.Module:
         return LIKELIHOODS[self.loss](n_features)
 
+    def _regulariser_off(self) -> str | None:
+        # Without the KL term nothing keeps the posterior's spread open: it
+        # shrinks to 0, and the codes copy X as a plain network's do.
+        return "beta=0" if self.beta == 0 else None
+
     def _make_penalties(self) -> dict[str, Penalty]:
         return {"kl": GaussianKL(self.beta)}
 

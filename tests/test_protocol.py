@@ -387,6 +387,7 @@ def test_as_many_codes_as_inputs_warns_for_the_plain_kind_only(blobs):
         DenoisingAutoEncoder(n_components=8, max_epochs=1, random_state=0).fit(blobs)
         DenoisingAutoEncoder(n_components=8, noise="mask", max_epochs=1).fit(blobs)
         ContractiveAutoEncoder(n_components=8, max_epochs=1, random_state=0).fit(blobs)
+        VariationalAutoEncoder(n_components=8, max_epochs=1, random_state=0).fit(blobs)
 
 
 @pytest.mark.parametrize(
@@ -396,6 +397,8 @@ def test_as_many_codes_as_inputs_warns_for_the_plain_kind_only(blobs):
         (DenoisingAutoEncoder(noise="mask", mask_rate=0.0), "mask_rate=0"),
         (SparseAutoEncoder(sparsity_weight=0.0), "sparsity_weight=0"),
         (ContractiveAutoEncoder(contraction_weight=0.0), "contraction_weight=0"),
+        # A later probe: without the KL term the posterior's spread shrinks to 0.
+        (VariationalAutoEncoder(beta=0.0), "beta=0"),
     ],
 )
 def test_a_kind_with_its_regulariser_off_warns_of_as_many_codes_as_inputs(blobs, est, setting):
