@@ -793,9 +793,10 @@ def _check_scalars(estimator: Any, path: str | os.PathLike) -> None:
     ):
         # The rows a warm start holds out again (HoldOutSplit).
         raise ValueError(f"{path}: _held_out_rows must be row indices (non-negative integers).")
-    n_iter = getattr(estimator, "n_iter_", 0)
-    if not isinstance(n_iter, int) or isinstance(n_iter, bool) or n_iter < 0:
-        raise ValueError(f"{path}: n_iter_ must be a non-negative integer, got {n_iter!r}.")
+    for name in ("n_iter_", "n_screened_"):
+        count = getattr(estimator, name, 0)
+        if not isinstance(count, int) or isinstance(count, bool) or count < 0:
+            raise ValueError(f"{path}: {name} must be a non-negative integer, got {count!r}.")
     unseen = getattr(estimator, "_unseen_nats", 1.0)
     if not _is_number(unseen) or not 0 < unseen <= MAX_UNSEEN_NATS:
         # An unseen category's loss, log(n_samples + 1): every score of a row
@@ -813,6 +814,11 @@ def _check_scalars(estimator: Any, path: str | os.PathLike) -> None:
             and all(isinstance(value, str) for value in strings)
         ):
             raise ValueError(f"{path}: {name} must be one string per input column.")
+    names = getattr(estimator, "feature_names_in_", None)
+    if names is not None and len(set(names)) != len(names):
+        # fit refuses repeated column names; loaded, every prediction failed
+        # on scikit-learn's check of the names, which blames the data.
+        raise ValueError(f"{path}: feature_names_in_ must name each input column once.")
     labels = getattr(estimator, "_column_labels", None)
     if labels is not None and not (
         isinstance(labels, np.ndarray) and labels.dtype.kind in "iu" and labels.shape == width
@@ -913,6 +919,39 @@ def _check_densities(estimator: Any, density: Any, path: str | os.PathLike) -> N
                     f"{path}: the fitted array {name!r} must be a symmetric positive "
                     "definite covariance."
                 )
+    if density is not None:
+        _check_precisions(density, path)
+
+
+def _check_precisions(density: Any, path: str | os.PathLike) -> None:
+    """The mixture's precisions are its covariances' inverses, as a fit
+    leaves them: ``latent_density_.score_samples`` reads them, not the
+    covariances (a file with its Cholesky factors negated loaded, and gave
+    NaN densities; a probe)."""
+    covariances = np.asarray(density.covariances_, dtype=np.float64)
+    factors = np.asarray(density.precisions_cholesky_, dtype=np.float64)
+    precisions = np.asarray(density.precisions_, dtype=np.float64)
+    if density.covariance_type in ("full", "tied"):
+        if density.covariance_type == "tied":
+            covariances, factors, precisions = covariances[None], factors[None], precisions[None]
+        diagonals = np.diagonal(factors, axis1=1, axis2=2)
+        inverses = np.linalg.inv(covariances)
+        products = np.einsum("nij,nkj->nik", factors, factors)
+        scale = np.abs(inverses).max(axis=(1, 2), keepdims=True)
+    else:
+        diagonals = factors
+        inverses = 1.0 / covariances
+        products = factors**2
+        scale = np.abs(inverses)
+    if not (
+        (diagonals > 0).all()
+        and np.allclose(products, inverses, rtol=1e-4, atol=1e-6 * scale.max())
+        and np.allclose(precisions, inverses, rtol=1e-4, atol=1e-6 * scale.max())
+    ):
+        raise ValueError(
+            f"{path}: the code density's precisions_cholesky_ and precisions_ must be the "
+            "Cholesky factor and the inverse of its covariances_, as a fit leaves them."
+        )
 
 
 def _mixture_shapes(mixture: GaussianMixture, k: int, path: str | os.PathLike) -> dict:

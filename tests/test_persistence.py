@@ -1277,6 +1277,9 @@ def test_a_file_whose_densities_or_weights_are_not_valid_is_refused(saved, tmp_p
         ("density/covariances_", -tensors["density/covariances_"], "positive definite"),
         ("density/weights_", 5 * tensors["density/weights_"], "weights_ must sum to 1"),
         ("module", weight, "weight 'encoder.0.weight' holds NaN or inf"),
+        # A probe: the mixture's precisions are what its densities read.
+        ("density/precisions_cholesky_", -tensors["density/precisions_cholesky_"], "Cholesky"),
+        ("density/precisions_", 10 * tensors["density/precisions_"], "inverse of its cov"),
     ]:
         with pytest.raises(ValueError, match=match):
             load(_with_tensor(saved, tmp_path / "bad.skae", name, value))
@@ -1664,3 +1667,22 @@ def test_an_imputer_file_whose_width_does_not_fit_is_refused(tmp_path):
     bad = _rewrite(tmp_path / "imputer.skae", tmp_path / "bad.skae", metadata=wider)
     with pytest.raises(ValueError, match="imputer's n_features_in_ does not fit"):
         load(bad)
+
+
+def test_a_file_whose_counts_or_names_no_fit_gives_is_refused(tmp_path):
+    """A probe: repeated column names loaded, then every prediction failed on
+    scikit-learn's check of the names; a count of screened rows that is no
+    count loaded as it was."""
+    frame = pd.DataFrame(np.random.RandomState(0).normal(size=(80, 4)), columns=list("abcd"))
+    path = tmp_path / "named.skae"
+    AutoEncoder(max_epochs=2, random_state=0, tail_screen=2.0).fit(frame).save(path)
+    assert load(path).n_screened_ == 0
+    repeated = {"__object_array__": ["a", "a", "c", "d"]}
+    for fitted, match in [
+        ({"feature_names_in_": repeated}, "name each input column once"),
+        ({"n_screened_": "lots"}, "n_screened_ must be a non-negative integer"),
+        ({"n_screened_": -1}, "n_screened_ must be a non-negative integer"),
+    ]:
+        bad = _rewrite(path, tmp_path / "bad.skae", metadata=functools.partial(_forged, **fitted))
+        with pytest.raises(ValueError, match=match):
+            load(bad)
