@@ -937,16 +937,16 @@ def _check_precisions(density: Any, path: str | os.PathLike) -> None:
         diagonals = np.diagonal(factors, axis1=1, axis2=2)
         inverses = np.linalg.inv(covariances)
         products = np.einsum("nij,nkj->nik", factors, factors)
-        scale = np.abs(inverses).max(axis=(1, 2), keepdims=True)
-    else:
+    else:  # diagonal or spherical: variances, their inverses and square roots
         diagonals = factors
         inverses = 1.0 / covariances
         products = factors**2
-        scale = np.abs(inverses)
+    # Up to the rounding of a float64 fit, relative to the largest entry.
+    close = {"rtol": 1e-4, "atol": 1e-6 * float(np.abs(inverses).max())}
     if not (
         (diagonals > 0).all()
-        and np.allclose(products, inverses, rtol=1e-4, atol=1e-6 * scale.max())
-        and np.allclose(precisions, inverses, rtol=1e-4, atol=1e-6 * scale.max())
+        and np.allclose(products, inverses, **close)
+        and np.allclose(precisions, inverses, **close)
     ):
         raise ValueError(
             f"{path}: the code density's precisions_cholesky_ and precisions_ must be the "
