@@ -162,8 +162,7 @@ class KeptRows:
     def __getitem__(self, index) -> np.ndarray:
         if isinstance(index, tuple):
             raise TypeError("KeptRows are indexed by rows only: take columns of the result.")
-        if hasattr(index, "cpu"):  # a tensor of row indices
-            index = index.cpu().numpy()
+        # (ScaledRows, which reads it, turns a tensor of indices to numpy.)
         return self.X[self.indices[index]]
 
     def empty_rows(self) -> np.ndarray | None:

@@ -5,12 +5,14 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 from conftest import KINDS
-from sklearn import clone, config_context
+from sklearn import clone, config_context, get_config
 from sklearn.metrics import roc_auc_score
 from sklearn.utils._param_validation import InvalidParameterError
 
 from skae import AutoEncoder, DenoisingAutoEncoder, VariationalAutoEncoder
+from skae._scaling import ScaledRows, rows_for_training
 from skae._screen import (
     CONTINUOUS_MEAN,
     MAX_SCREEN_SHARE,
@@ -174,7 +176,12 @@ def test_the_screen_is_the_same_when_the_rows_are_read_batch_by_batch():
     read as they are needed (a memmap is not copied whole)."""
     X, _ = _clustered()
     whole = AutoEncoder(**SCREEN).fit(X)
-    with config_context(working_memory=0.01):
+    # 0.001 MiB: the rows kept (about 400 x 6 float32, 9.5 KiB) are scaled
+    # batch by batch (0.01 MiB held them whole, and tested nothing new).
+    with config_context(working_memory=0.001):
+        memory = get_config()["working_memory"]
+        rows = rows_for_training(X[:400], np.zeros(6), np.ones(6), torch.device("cpu"), memory)
+        assert isinstance(rows, ScaledRows)
         batched = AutoEncoder(**SCREEN).fit(X)
     assert batched.n_screened_ == whole.n_screened_ == _n_far(X)
     np.testing.assert_allclose(batched.offset_, whole.offset_, rtol=1e-5)
