@@ -901,7 +901,23 @@ class BaseAutoEncoder(
         reconstructs badly, or when its code lies far from the training codes.
         """
         out = module(x)
-        return self._combined_score(self.net_.criterion_.score_terms(out, x), out["z"])
+        return self._combined_score(self._score_terms(out, x), out["z"])
+
+    def _score_terms(self, out: dict[str, torch.Tensor], x: torch.Tensor) -> torch.Tensor:
+        """The criterion's per-feature errors of the scores, each input that
+        was constant in every training row reconstructed as that constant (as
+        :meth:`inverse_transform` reconstructs it), not as the network's
+        output there: measured from that output, a row moved towards it
+        scored as more normal than the training rows (all-constant data
+        moved by 0.01 in one feature went from the fence to inside it)."""
+        constant = self._constant_inputs()
+        if constant is not None and constant[0].any():
+            flat, value = constant
+            x_hat = out["x_hat"]
+            mask = torch.as_tensor(flat, device=x_hat.device)
+            values = torch.as_tensor(value, dtype=x_hat.dtype, device=x_hat.device)
+            out = {**out, "x_hat": self.net_.criterion_.pinned(x_hat, mask, values)}
+        return self.net_.criterion_.score_terms(out, x)
 
     def _scores_scaled(self, module: torch.nn.Module, x: torch.Tensor) -> torch.Tensor:
         """:meth:`_score_samples_scaled`, calibrated for the rows' missing
@@ -1034,7 +1050,7 @@ class BaseAutoEncoder(
         feature's reconstruction loss, divided by its training mean and by the
         number of the row's observed entries, negated."""
         out = module(x)
-        errors = self.net_.criterion_.score_terms(out, x).double()
+        errors = self._score_terms(out, x).double()
         # Divided by the number of observed entries: a missing one adds 0.
         observed = (~torch.isnan(errors)).sum(dim=1, keepdim=True).clamp(min=1)
         scale = torch.tensor(self.error_scale_, device=x.device)
@@ -1075,20 +1091,25 @@ class BaseAutoEncoder(
         contributions[:, -1] += shift[counts]
         return contributions
 
-    def _likelihood_factors(self) -> tuple[torch.Tensor | None, torch.Tensor, float]:
+    def _likelihood_factors(
+        self,
+    ) -> tuple[tuple[torch.Tensor, torch.Tensor] | None, torch.Tensor, float]:
         """What :meth:`_likelihood_terms` needs of the fitted model, read once
         per call of :meth:`score` rather than once per batch (the input
         range lives on the network's device): the mask of the features
-        constant in training (None without any), each numeric entry's scale
-        in units of the largest, and that unit (1 without numeric features)."""
-        flat = self._output_scale() == 0
+        constant in training and their scaled values (None without any),
+        each numeric entry's scale in units of the largest, and that unit
+        (1 without numeric features)."""
+        constant = self._constant_inputs()
         scale = self.scale_
         encoding = self._encoding()
         if encoding is not None:
             scale = scale[encoding.numeric_positions()]
         unit = float(np.max(scale)) if len(scale) else 1.0
-        mask = torch.as_tensor(flat) if flat.any() else None
-        return mask, torch.as_tensor(scale / unit), unit
+        pinned = None
+        if constant is not None and constant[0].any():
+            pinned = torch.as_tensor(constant[0]), torch.as_tensor(constant[1])
+        return pinned, torch.as_tensor(scale / unit), unit
 
     def _likelihood_terms(
         self,
@@ -1104,14 +1125,15 @@ class BaseAutoEncoder(
         observed categories, and 1 for a row with an entry of likelihood 0
         (:meth:`_outside_unit_interval`). ``factors``: from
         :meth:`_likelihood_factors`."""
-        flat, scale, _ = factors
+        pinned, scale, _ = factors
         out = module(x)
         criterion = self.net_.criterion_
         reconstruction = criterion.reconstruct(out)
-        if flat is not None:
+        if pinned is not None:
             # A feature constant in every training row is reconstructed as
-            # that constant, its mean, as inverse_transform reconstructs it.
-            reconstruction = reconstruction.masked_fill(flat.to(x.device), 0.0)
+            # that constant, as inverse_transform reconstructs it.
+            flat, value = (part.to(x.device) for part in pinned)
+            reconstruction = torch.where(flat, value.to(reconstruction.dtype), reconstruction)
         residual = (reconstruction - x).double()
         categorical = torch.zeros(len(x), dtype=torch.float64, device=x.device)
         if isinstance(criterion, MixedTypeLoss):
@@ -1178,7 +1200,7 @@ class BaseAutoEncoder(
         def codes_and_errors(module: torch.nn.Module, xb: torch.Tensor) -> torch.Tensor:
             nonlocal error_sum, squared_sum, observed, done
             out = module(xb)
-            batch_errors = criterion.score_terms(out, xb)
+            batch_errors = self._score_terms(out, xb)
             if missing:
                 observed = observed + (~criterion.column_missing(xb)).sum(dim=0)
             counted = _observed(batch_errors.double(), missing)
@@ -2473,7 +2495,7 @@ class BaseAutoEncoder(
         decoded = _finite(self._apply(Z, decode, dtype=np.float64), method)
         # In place: 50,000 rows of 512 features are 200 MB a copy.
         decoded *= self._output_scale()
-        decoded += self.mean_
+        decoded += self._output_shift()
         return decoded
 
     # ------------------------------------------------------------------

@@ -673,22 +673,48 @@ class InputSide:
         encoding = self._encoding()
         return self.n_features_in_ if encoding is None else encoding.n_encoded
 
-    def _output_scale(self) -> np.ndarray:
-        """``scale_``, with 0 for each feature that was constant in every row
-        trained on: its reconstruction is that constant, as PCA's is. The
-        network's output for it is not a spread of the feature's (it has
-        none), and read in the feature's units it would make a constant vary
-        in :meth:`sample`."""
-        scale = np.array(self.scale_, dtype=np.float64)
+    def _constant_inputs(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """Which of the network's inputs were constant in every row trained
+        on, and each one's value in the scaled units the network sees (0
+        for a standardised feature, the constant itself for data taken as
+        they are, such as binary columns under ``loss="binary_crossentropy"``);
+        None for a model pickled before the input range existed."""
         module = self.net_.module_
         if "input_low" not in getattr(module, "_buffers", {}):
-            return scale
+            return None
         # The range of the scaled training rows: [0, 0] for a constant feature,
         # up to the rounding of its mean (the test of fit_input_scaling); a
         # feature that varies, however little, spans more.
         low = module.input_low.detach().cpu().numpy().reshape(-1).astype(np.float64)
         high = module.input_high.detach().cpu().numpy().reshape(-1).astype(np.float64)
-        if low.shape == scale.shape:
-            rounding = CONSTANT_ROUNDING * np.abs(self.mean_) / self.scale_
-            scale[high - low <= rounding] = 0.0
+        if low.shape != np.shape(self.scale_):
+            return None
+        rounding = CONSTANT_ROUNDING * np.abs(self.mean_) / self.scale_
+        flat = high - low <= rounding
+        value = np.zeros_like(low)
+        value[flat] = (low[flat] + high[flat]) / 2
+        return flat, value
+
+    def _output_scale(self) -> np.ndarray:
+        """``scale_``, with 0 for each feature that was constant in every row
+        trained on: its reconstruction is that constant, as PCA's is
+        (:meth:`_output_shift`). The network's output for it is not a spread
+        of the feature's (it has none), and read in the feature's units it
+        would make a constant vary in :meth:`sample`."""
+        scale = np.array(self.scale_, dtype=np.float64)
+        constant = self._constant_inputs()
+        if constant is not None:
+            scale[constant[0]] = 0.0
         return scale
+
+    def _output_shift(self) -> np.ndarray:
+        """What the decoded rows, times :meth:`_output_scale`, are shifted by
+        into the units of X: ``mean_``, plus each constant feature's scaled
+        value in its units. A binary column of ones taken as it is (its mean
+        0, its scale 1) was reconstructed and sampled as 0."""
+        shift = np.array(self.mean_, dtype=np.float64)
+        constant = self._constant_inputs()
+        if constant is not None:
+            flat, value = constant
+            shift[flat] += self.scale_[flat] * value[flat]
+        return shift

@@ -808,3 +808,41 @@ def test_a_negative_constant_feature_is_reconstructed_and_sampled_as_its_constan
     assert_array_equal(est.inverse_transform(est.transform(X))[:, 1], -5.0)
     assert_array_equal(est.sample(5, random_state=0)[:, 1], -5.0)
     assert est._output_scale()[1] == 0.0
+
+
+@pytest.mark.parametrize("cls", [c for c in KINDS if c is not VariationalAutoEncoder])
+def test_any_move_from_all_constant_training_rows_lowers_the_score(cls):
+    """A probe: the errors were measured from the network's output for a
+    constant feature, not from the constant, so a row moved by 0.01 towards
+    that output scored above the training rows (and was an inlier). Every
+    deviation from the only training row is now an outlier, either way."""
+    X = np.full((50, 4), 3.0)
+    model = cls(max_epochs=5, random_state=0).fit(X)
+    base = model.decision_function(X[:1])[0]
+    assert model.predict(X[:1])[0] == 1
+    for j in range(4):
+        for step in (-0.01, 0.01):
+            row = X[:1].copy()
+            row[0, j] += step
+            assert model.decision_function(row)[0] < base
+            assert model.predict(row)[0] == -1
+
+
+def test_a_constant_binary_column_is_reconstructed_sampled_and_scored_as_its_constant():
+    """Data taken as they are (binary cross-entropy: mean 0, scale 1): a
+    column of ones came back from inverse_transform and sample as 0, and
+    score() measured the training rows 1 away from it."""
+    rng = np.random.RandomState(0)
+    X = (rng.uniform(size=(200, 5)) > 0.5).astype(float)
+    X[:, 0], X[:, 1] = 1.0, 0.0
+    model = AutoEncoder(loss="binary_crossentropy", max_epochs=3, random_state=0).fit(X)
+    assert_array_equal(model.inverse_transform(model.transform(X[:5]))[:, :2], [[1.0, 0.0]] * 5)
+    assert_array_equal(model.sample(20, random_state=0)[:, :2], [[1.0, 0.0]] * 20)
+    # Each constant flipped: an outlier, and below every training row.
+    flipped = X[:2].copy()
+    flipped[0, 0], flipped[1, 1] = 0.0, 1.0
+    assert np.all(model.score_samples(flipped) < model.score_samples(X).min())
+    assert_array_equal(model.predict(flipped), [-1, -1])
+    # The training rows' likelihood: the constants cost nothing.
+    varying = AutoEncoder(loss="binary_crossentropy", max_epochs=3, random_state=0)
+    assert model.score(X) > varying.fit(X[:, 2:]).score(X[:, 2:]) - 1.0

@@ -880,3 +880,19 @@ def test_a_skae_step_inside_a_column_transformer_converts(convert):
     (out,) = _session(model).run(None, feeds)
     assert out.shape == (200, 3)
     _close(out, ct.transform(frame))
+
+
+def test_the_graph_reconstructs_and_scores_a_constant_binary_column_as_its_constant():
+    """A column of ones taken as it is (binary cross-entropy): the graph
+    decodes it as 1 and scores a 0 there as the estimator does."""
+    rng = np.random.RandomState(0)
+    X = (rng.uniform(size=(150, 6)) > 0.5).astype(np.float32)
+    X[:, 0] = 1.0
+    est = AutoEncoder(loss="binary_crossentropy", max_epochs=3, random_state=0).fit(X)
+    X_new = X[:10].copy()
+    X_new[:3, 0] = 0.0
+    out = _run(_session(to_onnx(est)), {"X": X_new})
+    np.testing.assert_array_equal(out["inverse_transform"][:, 0], 1.0)
+    _close(out["score_samples"], est.score_samples(X_new))
+    np.testing.assert_array_equal(out["predict"], est.predict(X_new))
+    assert np.all(out["predict"][:3] == -1)
