@@ -508,10 +508,12 @@ def resolve_categorical(X, categorical_features) -> np.ndarray | None:
         return spec.copy() if spec.any() else None
     mask = np.zeros(n_features, dtype=bool)
     if spec.dtype.kind in "iu":
-        if spec.min() < -n_features or spec.max() >= n_features:
+        # Not counted from the end: HistGradientBoosting refuses a negative
+        # index, and a typed -1 for 1 would pick another column silently.
+        if spec.min() < 0 or spec.max() >= n_features:
             raise ValueError(
-                f"categorical_features holds indices out of range for {n_features} features: "
-                f"{spec.tolist()}."
+                "categorical_features set as integer indices must be in "
+                f"[0, n_features - 1] = [0, {n_features - 1}]; got {spec.tolist()}."
             )
         mask[spec] = True
         return mask
@@ -904,7 +906,10 @@ class CategoricalEncoding:
                 continue
             known = next(cats)
             try:
-                codes = pd.Index(known, dtype=object).get_indexer(values)
+                # An object index of the values as they are: inferred, text
+                # became pyarrow strings, which refuse a lone surrogate
+                # (bytes decoded with "surrogateescape") where Python keeps it.
+                codes = pd.Index(known, dtype=object).get_indexer(pd.Index(values, dtype=object))
             except TypeError as exc:  # a dict or a list among the values
                 raise _not_a_category(name, exc) from exc
             _check_category_types(name, known, values, codes)

@@ -75,7 +75,11 @@ PARAMETERS = """\
         deviations, so noise there cannot explode through the network. Data
         whose features have spreads within that factor of the median
         (standardised data) train exactly as with
-        ``"feature"``. ``"global"`` subtracts one mean and divides by one
+        ``"feature"``. The spreads are compared in the features' own units,
+        so the model then depends on them: a feature recorded in kilometres
+        rather than metres can fall below the floor and be attenuated (one in
+        larger units cannot); ``"feature"`` does not depend on the units.
+        ``"global"`` subtracts one mean and divides by one
         standard deviation over all entries, for data in one unit that
         ``"auto"`` does not recognise as such. ``"none"`` leaves the data as
         it is (the variational kind's Gaussian decoder, its

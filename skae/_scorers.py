@@ -37,6 +37,9 @@ def reconstruction_error_scorer(estimator, X, y=None) -> float:
     worse than the training rows, as they mostly do: both then rank models
     alike, and neither stops at the data's dimension. The variational kind's
     ``score``, a bound that charges each code, ranks them differently.
+    Categorical columns have no squared error: ``X`` with any (as the
+    estimator encodes them) raises a ValueError naming the estimator's own
+    ``score``, which scores a category by its likelihood.
 
     Parameters
     ----------
@@ -104,7 +107,9 @@ def mass_volume_scorer(
     spread further apart (though still closer to 0 than to -1), but what
     they rank is mostly how far a
     model's normal region reaches into the empty corners of the box. Goix
-    recommends the criterion for at most about 8 features.
+    recommends the criterion for at most about 8 features. A box needs
+    numbers: ``X`` with categorical columns (as the estimator encodes them)
+    raises a ValueError.
 
     Parameters
     ----------

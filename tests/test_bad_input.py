@@ -397,7 +397,7 @@ def test_numeric_column_with_strings_is_named(data):
     "spec, message",
     [
         (["nope"], "names columns X does not have"),
-        ([7], "indices out of range"),
+        ([7], r"must be in \[0, n_features - 1\]"),
         ([True, False], "one entry per feature"),
     ],
 )

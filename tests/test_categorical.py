@@ -69,7 +69,7 @@ def test_from_dtype_finds_category_string_and_bool_columns():
     assert resolve_categorical(frame, "from_dtype").tolist() == [0, 1, 1, 1, 1, 0]
     assert resolve_categorical(frame, None) is None
     assert resolve_categorical(frame, ["i"]).tolist() == [0, 0, 0, 0, 0, 1]
-    assert resolve_categorical(frame, [0, -1]).tolist() == [1, 0, 0, 0, 0, 1]
+    assert resolve_categorical(frame, [0, 5]).tolist() == [1, 0, 0, 0, 0, 1]
     assert resolve_categorical(frame.to_numpy(), "from_dtype") is None  # no dtypes to read
 
 
@@ -1640,7 +1640,7 @@ def test_a_categorical_index_out_of_range_is_refused():
     """Mutation audit: index n_features is out of range too (numpy's own
     IndexError named nothing)."""
     X = np.random.RandomState(0).normal(size=(50, 5))
-    with pytest.raises(ValueError, match="out of range"):
+    with pytest.raises(ValueError, match=r"must be in \[0, n_features - 1\] = \[0, 4\]"):
         AutoEncoder(max_epochs=1, categorical_features=[5]).fit(X)
 
 
@@ -1726,12 +1726,17 @@ def test_scoring_complete_rows_with_categories_does_not_warn_of_empty_rows():
 
 
 # --- regressions from a mutation audit of _categorical and _imputer --------------
-def test_categorical_features_take_negative_positions_and_an_empty_list():
-    """Mutation audit (C14, C15): -n is the first column, as numpy indexes;
-    an empty list names no categorical column."""
+@pytest.mark.parametrize("spec", [[-1], [-2], [0, -1]])
+def test_categorical_features_refuse_negative_positions_and_take_an_empty_list(spec):
+    """Mutation audit (C14, C15), then a probe: a negative index is refused,
+    as HistGradientBoostingRegressor refuses it (counted from the end, a
+    typed -1 for 1 picked another column silently); an empty list names no
+    categorical column."""
     rng = np.random.RandomState(0)
     frame = pd.DataFrame({"c": rng.randint(0, 3, 120), "x": rng.normal(size=120)})
-    model = AutoEncoder(max_epochs=1, random_state=0, categorical_features=[-2]).fit(frame)
+    with pytest.raises(ValueError, match=r"must be in \[0, n_features - 1\] = \[0, 1\]"):
+        AutoEncoder(max_epochs=1, random_state=0, categorical_features=spec).fit(frame)
+    model = AutoEncoder(max_epochs=1, random_state=0, categorical_features=[0]).fit(frame)
     assert model.is_categorical_.tolist() == [True, False]
     plain = AutoEncoder(max_epochs=1, random_state=0, categorical_features=[]).fit(frame)
     assert plain.is_categorical_ is None and not hasattr(plain, "categories_")
@@ -1940,3 +1945,26 @@ def test_a_chunk_with_many_unseen_categories_keeps_the_threshold_on_the_others()
     assert (model.predict(far) == -1).all()
     assert (model.predict(chunk(200, ["s"])) == -1).all()
     assert (model.predict(chunk(400, ["p", "q", "r"])) == -1).mean() < 0.2
+
+
+def test_a_category_with_a_lone_surrogate_is_a_category(tmp_path):
+    """A probe: text decoded with "surrogateescape" (file names, a CSV read
+    in the wrong encoding) crashed fit with pyarrow's UnicodeEncodeError,
+    where OneHotEncoder takes it; it is a category like any other."""
+    rng = np.random.RandomState(0)
+    a = rng.normal(size=300)
+    odd = b"bad\xff".decode("utf-8", "surrogateescape")
+    frame = pd.DataFrame(
+        {
+            "x": a,
+            "y": -a + 0.1 * rng.normal(size=300),
+            "c": pd.Series(np.where(a > 0, "ok", odd), dtype=object),
+        }
+    )
+    model = AutoEncoder(max_epochs=5, random_state=0).fit(frame)
+    assert model.categories_[0].tolist() == [odd, "ok"]
+    back = model.inverse_transform(model.transform(frame))
+    assert (back["c"] == frame["c"]).mean() > 0.9
+    path = tmp_path / "odd.skae"
+    model.save(path)
+    assert_array_equal(skae.load(path).score_samples(frame), model.score_samples(frame))
