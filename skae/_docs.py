@@ -35,10 +35,10 @@ PARAMETERS = """\
         to ``n_features`` within [64, 512], the second half as wide (at least
         32): (64, 32) up to 90 inputs, (512, 256) from 363 (MNIST). More
         codes than ``n_components="auto"`` gives widen it: the second layer
-        has at least 16 units per code (the power of two nearest, at most
-        256), the first twice as many, so that 16 codes of 64 features come
-        out of (512, 256), not (64, 32). With ``architecture="conv"``,
-        ``"auto"`` is (16, 32) channels.
+        has about 16 units per code (the power of two nearest to 16 per
+        code, at most 256: 64 for 5 codes), the first twice as many, so
+        that 16 codes of 64 features come out of (512, 256), not (64, 32).
+        With ``architecture="conv"``, ``"auto"`` is (16, 32) channels.
     activation : {"relu", "tanh", "logistic", "identity", "gelu"}, default="relu"
         Activation of the hidden layers. The code layer and the output layer
         are linear.

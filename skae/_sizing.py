@@ -118,8 +118,9 @@ Network width
     (``benchmarks/results/detection_ablation_16.md``).
 
     The layers next to the code must also carry the codes: the second
-    layer has at least ``WIDTH_PER_CODE`` (16) units per code (the power of
-    two nearest, at most ``MAX_WIDTH // 2``), and the first twice as many.
+    layer has about ``WIDTH_PER_CODE`` (16) units per code (the power of
+    two nearest to that, at most ``MAX_WIDTH // 2``: 64 for 5 codes), and
+    the first twice as many.
     With ``n_components="auto"`` (one code per 32 features) this never
     changes the widths above, so the detection defaults do not move; it
     matters when a user asks for more codes than that, as in dimensionality
