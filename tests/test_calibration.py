@@ -4,7 +4,13 @@ pinned after a mutation audit (thirty-eighth session) found them unpinned."""
 import numpy as np
 from numpy.testing import assert_allclose
 
-from skae._calibration import MIN_GROUP, SMOOTHING_ROWS, _smooth, fit_calibration
+from skae._calibration import (
+    MIN_GROUP,
+    SMOOTHING_ROWS,
+    _smooth,
+    calibration_rows,
+    fit_calibration,
+)
 
 
 def test_a_count_borrows_from_its_neighbours_by_their_sizes():
@@ -101,3 +107,12 @@ def test_binned_counts_follow_their_count():
         ]
     ).mean(axis=0)
     assert errors[0] < 0.04 and errors[1] < 0.025, errors
+
+
+def test_calibration_rows_in_literal_numbers():
+    """Mutation audit: every row up to 2,048, fewer for wide data (2**17
+    entries), never fewer than 256."""
+    assert calibration_rows(100, 10) == 100
+    assert calibration_rows(100_000, 10) == 2048
+    assert calibration_rows(100_000, 256) == 512
+    assert calibration_rows(100_000, 20_000) == 256

@@ -524,3 +524,35 @@ def test_the_code_column_of_explain_is_named_apart_from_every_input_column():
     model = AutoEncoder(max_epochs=2, random_state=0).fit(X)
     terms = model.explain(X[:2])
     assert list(terms.columns) == ["code", "code_", "x", "code__"]
+
+
+def test_repairs_of_one_categorical_column_leave_the_row_as_it_was():
+    """Mutation audit: with 2 to 8 categorical columns the repairs run on the
+    caller's rows themselves; without a copy, each candidate category was
+    written into them, and the next column was repaired and scored with the
+    last candidate tried in place of the row's own category (explanations
+    of 10 of 20 rows moved, by up to 0.88 a term). Two 3-category columns,
+    scaling the identity; the model predicts [0.6, 0.3, 0.1] for each and
+    the score costs 1 per category 2: column 1's repair gains 1, column 0's
+    nothing."""
+    x = torch.tensor([[0.0, 1.0, 0.0, 0.0, 0.0, 1.0]], dtype=torch.float64)
+    before = x.clone()
+
+    def score(rows):
+        return -(rows[:, 2] + rows[:, 5]).nan_to_num(0.0)
+
+    def reconstruct(rows):
+        return torch.tensor([0.6, 0.3, 0.1] * 2, dtype=rows.dtype).expand_as(rows).clone()
+
+    gains = repair_gains(
+        score,
+        reconstruct,
+        x,
+        torch.tensor([[0.0, -1.0]], dtype=torch.float64),
+        [(0, 3), (3, 6)],
+        [True, True],
+        torch.zeros(6, dtype=torch.float64),
+        torch.ones(6, dtype=torch.float64),
+    )
+    np.testing.assert_allclose(gains, [[0.0, 1.0]])
+    assert torch.equal(x, before)

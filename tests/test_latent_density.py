@@ -7,7 +7,7 @@ from numpy.testing import assert_allclose
 from sklearn.mixture import GaussianMixture
 
 from skae import _latent_density
-from skae._latent_density import fit_code_density, log_density, sample_codes
+from skae._latent_density import bound_codes, fit_code_density, log_density, sample_codes
 
 
 def test_torch_log_density_matches_scikit_learn():
@@ -240,7 +240,6 @@ def test_codes_are_bounded_at_bound_times_their_number_from_their_median():
     mean, a stream that moved had every code shrunk and the covariance
     collapsed; codes that moved together, or spread wider than before, are
     left as they are."""
-    from skae._latent_density import bound_codes
 
     codes = torch.as_tensor(np.random.RandomState(0).normal(size=(201, 4)))
     codes[0] = torch.tensor([1000.0, 0.0, 0.0, 0.0])
@@ -308,3 +307,20 @@ def test_k_means_labels_are_a_lloyd_fixed_point():
     assert k == 4
     centres = torch.stack([z[labels == j].mean(dim=0) for j in range(k)])
     assert torch.equal(torch.cdist(z, centres).argmin(dim=1), labels)
+
+
+def test_codes_are_bounded_in_the_mahalanobis_distance_of_the_covariance():
+    """Mutation audit: tested only with an identity covariance, the bound
+    could have been Euclidean, or divided by the Cholesky factor's diagonal
+    alone. Along a correlation of 0.99 a code 6 out stays; across it, one 3
+    out is brought in to the limit (100 x 2 codes, squared)."""
+    covariance = np.array([[1.0, 0.99], [0.99, 1.0]])
+    rng = np.random.RandomState(0)
+    codes = torch.as_tensor(rng.multivariate_normal([0, 0], covariance, size=401))
+    codes[0] = torch.tensor([3.0, -3.0])
+    codes[1] = torch.tensor([6.0, 6.0])
+    out = bound_codes(codes, covariance, 100.0)
+    precision = torch.as_tensor(np.linalg.inv(covariance))
+    offset = out[0] - codes.median(dim=0).values
+    assert float(offset @ precision @ offset) == pytest.approx(200.0)
+    torch.testing.assert_close(out[1:], codes[1:], rtol=0, atol=1e-12)
