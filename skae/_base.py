@@ -2433,16 +2433,25 @@ class BaseAutoEncoder(
         Z = self._check_codes(X)
         # Codes from transform's pandas output keep their rows' index.
         index = X.index if hasattr(X, "iloc") else None
-        decoded = self._decode(Z, "inverse_transform", index=index)
-        if not isinstance(decoded, np.ndarray):  # a DataFrame: categorical columns
-            return decoded
+        if self._encoding() is not None:  # a DataFrame: categorical columns
+            return self._decode(Z, "inverse_transform", index=index)
+        if Z.dtype == np.float64:
+            return self._decoded_units(Z, "inverse_transform")
+        # float32 codes: decoded in float64 a block at a time, into the
+        # float32 result (whole, the float64 reconstructions and their copy
+        # held three times the result's memory at once).
+        decoded = np.empty((len(Z), self.n_features_in_), dtype=Z.dtype)
         limit = np.finfo(Z.dtype).max
-        if Z.dtype != decoded.dtype and (decoded.max() > limit or decoded.min() < -limit):
-            raise ValueError(
-                f"The reconstructions, in the units of the training data, do not fit in "
-                f"{Z.dtype}, the dtype of the codes: pass float64 codes."
-            )
-        return decoded.astype(Z.dtype, copy=False)
+        for start in range(0, len(Z), INFERENCE_BATCH_SIZE):
+            rows = slice(start, start + INFERENCE_BATCH_SIZE)
+            block = self._decoded_units(Z[rows], "inverse_transform")
+            if block.max(initial=0.0) > limit or block.min(initial=0.0) < -limit:
+                raise ValueError(
+                    f"The reconstructions, in the units of the training data, do not fit in "
+                    f"{Z.dtype}, the dtype of the codes: pass float64 codes."
+                )
+            decoded[rows] = block
+        return decoded
 
     def _check_codes(self, Z) -> np.ndarray:
         Z = check_array(

@@ -53,14 +53,22 @@ def test_transform_holds_one_batch_at_a_time(X):
     assert peak < 0.1 * X.nbytes
 
 
-def test_inverse_transform_holds_the_output_about_three_times(X):
-    """The float64 reconstructions, unscaled in place, and the float32
-    result: not the five or six copies of the output it made."""
+def test_inverse_transform_holds_the_output_and_one_block():
+    """float32 codes: the float32 result and one block's float64
+    reconstructions (it held the output five or six times, then three: the
+    float64 reconstructions whole and their float32 copy)."""
+    X = np.random.RandomState(0).normal(size=(40_000, 50)).astype(np.float32)  # 8 MB
     model = AutoEncoder(hidden_layer_sizes=(8,), max_epochs=1, batch_size=4096, random_state=0)
-    model.fit(X)
+    model.fit(X[:2000])
     codes = model.transform(X)
     peak = _peak_bytes(lambda: model.inverse_transform(codes))
-    assert peak < 3.5 * X.nbytes
+    one_block = INFERENCE_BATCH_SIZE * X.shape[1] * 8
+    assert peak < X.nbytes + 3 * one_block
+    assert peak < 1.5 * X.nbytes
+    np.testing.assert_array_equal(
+        model.inverse_transform(codes[:10]),
+        model.inverse_transform(codes[:10].astype(np.float64)).astype(np.float32),
+    )
 
 
 @pytest.mark.parametrize("early_stopping", [False, True])
