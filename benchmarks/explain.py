@@ -14,6 +14,10 @@ numeric ``planted``
 numeric ``wide``
     64 features from 8 factors plus noise (sd 0.3); 2,000 training rows,
     256 test rows, one column moved 4 standard deviations.
+numeric ``independent``
+    6 independent Gaussian columns in units from 0.1 to 100; 1,000 training
+    rows, 300 test rows, one column moved 3 standard deviations (a probe's
+    table: the codes carry a few columns whole).
 mixed ``dependent``
     4 numbers from 2 factors plus noise (sd 0.3) and a category that is the
     sign of the first factor, so the numbers almost determine it; planted:
@@ -42,6 +46,9 @@ Rules compared:
     each column's own term, the rule before it (this script swaps the
     sharing out): its normalised reconstruction error, or for the
     variational kind its log-likelihood (less a perfect reconstruction's).
+``whole`` (``--rules``; measured, not adopted)
+    as ``repair``, the repairs measured on the whole score, the code term
+    included (this script swaps ``_repaired_score``).
 
 Each cell is the hit rate over all planted rows, and over those the model
 flags (a score below the 1st percentile of its training scores: an outlier
@@ -88,6 +95,14 @@ def _move(test, train, columns, sds, rng):
 
 def numeric(name: str, seed: int):
     rng = np.random.RandomState(seed)
+    if name == "independent":
+        # No factors: each column only itself, in its own units, so the
+        # codes carry a few columns whole.
+        units = np.array([1.0, 10.0, 0.1, 5.0, 100.0, 2.0])
+        train = rng.normal(size=(1000, 6)) * units
+        test = rng.normal(size=(300, 6)) * units
+        columns = rng.randint(6, size=len(test))
+        return {"number": (train, _move(test, train, columns, 3.0, rng), columns)}
     if name == "planted":
         d, k, n, m, sds, units = 8, 3, 1000, 160, 6.0, np.logspace(-2, 2, 8)
     else:
@@ -159,11 +174,19 @@ def _hits(model, train, test, columns):
     return np.argmin(terms, axis=1) == columns, flagged
 
 
-def run(kinds, seeds) -> pd.DataFrame:
+def whole(self, module, x):
+    """The ``whole`` rule's repaired score: the features' part and the code's."""
+    terms, code = self._feature_terms_scaled(module, x)
+    return terms.sum(dim=1) + code
+
+
+def run(kinds, seeds, rules=("repair", "error"), tables=None) -> pd.DataFrame:
     share = skae._base.share_by_gain
     records = []
-    problems = [("numeric", n, numeric) for n in ("planted", "wide")]
+    problems = [("numeric", n, numeric) for n in ("planted", "wide", "independent")]
     problems += [("mixed", n, mixed) for n in ("dependent", "sets", "independent", "weak")]
+    if tables:
+        problems = [p for p in problems if any(t in f"{p[0]} {p[1]}" for t in tables)]
     for table, name, make in problems:
         for seed in seeds:
             for plant, (train, test, columns) in make(name, seed).items():
@@ -171,13 +194,16 @@ def run(kinds, seeds) -> pd.DataFrame:
                     if kind == "ConvolutionalAutoEncoder" and table == "mixed":
                         continue  # categorical columns need the dense architecture
                     model = _estimator(kind, seed, np.shape(train)[1]).fit(train)
-                    for rule in ("repair", "error"):
+                    for rule in rules:
                         if rule == "error":
                             skae._base.share_by_gain = lambda terms, gains: terms
+                        if rule == "whole":
+                            model._repaired_score = whole.__get__(model)
                         try:
                             hits, flagged = _hits(model, train, test, columns)
                         finally:
                             skae._base.share_by_gain = share
+                            model.__dict__.pop("_repaired_score", None)
                         records.append(
                             {
                                 "table": f"{table} {name}",
@@ -218,9 +244,13 @@ def main(argv=None) -> None:
     parser.add_argument("--seeds", type=int, nargs="+", default=list(SEEDS))
     parser.add_argument("--kinds", nargs="+", default=list(KINDS))
     parser.add_argument("--out", type=Path, default=RESULTS / "explain")
+    parser.add_argument(
+        "--rules", nargs="+", default=["repair", "error"], choices=["repair", "error", "whole"]
+    )
+    parser.add_argument("--tables", nargs="+", default=None, help="substrings of table names")
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
-    frame = run(args.kinds, args.seeds)
+    frame = run(args.kinds, args.seeds, args.rules, args.tables)
     frame.to_csv(args.out.with_suffix(".csv"), index=False)
     table = summarise(frame)
     args.out.with_suffix(".md").write_text(table + "\n")

@@ -1071,7 +1071,7 @@ class BaseAutoEncoder(
         else:
             blocks, is_categorical = encoding.blocks(), list(encoding.is_categorical)
         gains = repair_gains(
-            lambda rows: self._feature_terms_scaled(module, rows)[0].sum(dim=1),
+            lambda rows: self._repaired_score(module, rows),
             lambda rows: criterion.reconstruct(module(rows)),
             x,
             terms,
@@ -1090,6 +1090,11 @@ class BaseAutoEncoder(
         contributions = contributions * scale[counts, None]
         contributions[:, -1] += shift[counts]
         return contributions
+
+    def _repaired_score(self, module: torch.nn.Module, x: torch.Tensor) -> torch.Tensor:
+        """The part of the score a repair of :meth:`explain` is measured on:
+        the features' (:mod:`skae._attribution`)."""
+        return self._feature_terms_scaled(module, x)[0].sum(dim=1)
 
     def _likelihood_factors(
         self,
