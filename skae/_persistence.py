@@ -575,13 +575,30 @@ def _rebuild_imputer(saved: dict, estimator: Any, path: str | os.PathLike) -> An
     imputer.n_features_in_ = int(fitted["n_features_in_"])
     if not isinstance(fitted["categorical"], bool):
         raise ValueError(f"{path}: the imputer's 'categorical' must be true or false.")
+    # The imputer's part of the file describes its model: an edit that
+    # disagrees loaded, and transform failed later blaming the data (or, for
+    # the flag, with a TypeError from deep inside).
+    if fitted["categorical"] != (getattr(estimator, "is_categorical_", None) is not None):
+        raise ValueError(
+            f"{path}: the imputer's 'categorical' does not fit its model's categorical columns."
+        )
     imputer._categorical = fitted["categorical"]
     imputer._numeric_levels = _checked_levels(fitted.get("numeric_levels", {}), imputer, path)
-    if "feature_names_in_" in fitted:
-        imputer.feature_names_in_ = np.asarray(fitted["feature_names_in_"], dtype=object)
+    names = fitted.get("feature_names_in_")
+    known = getattr(estimator, "feature_names_in_", None)
+    if (names is None) != (known is None) or (
+        names is not None and [str(n) for n in known] != names
+    ):
+        raise ValueError(f"{path}: the imputer's feature_names_in_ are not its model's.")
+    if names is not None:
+        imputer.feature_names_in_ = np.asarray(names, dtype=object)
     output = fitted.get("output")
     if output is not None:
-        if not isinstance(output, dict) or set(output) - {"transform"}:
+        if (
+            not isinstance(output, dict)
+            or set(output) - {"transform"}
+            or output.get("transform") not in ("default", "pandas", "polars")
+        ):
             raise ValueError(f"{path}: the imputer's output configuration is malformed.")
         imputer.set_output(transform=output.get("transform"))
     imputer.estimator_ = estimator

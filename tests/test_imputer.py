@@ -1,6 +1,8 @@
 """``AutoEncoderImputer``: its default estimator, its refits and its ordered
 categories."""
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -240,3 +242,21 @@ def test_a_list_of_rows_with_text_has_its_missing_numbers_filled():
     assert filled.dtype == object
     assert isinstance(filled[0, 1], float) and np.isfinite(filled[0, 1])
     assert filled[1, 0] in ("a", "b") and filled[1, 1] == 2.0
+
+
+def test_a_category_dtype_with_no_category_is_filled_as_a_number():
+    """Mutation audit: a column of missing entries only, as a category dtype
+    (``astype("category")`` of NaNs: no categories), read as numbers with
+    ``categorical_features=None``, has no levels to snap its fills to; without
+    the guard, transform failed (argmin of an empty sequence)."""
+    rng = np.random.RandomState(0)
+    X = pd.DataFrame(rng.normal(size=(60, 3)), columns=list("abc"))
+    X["d"] = pd.Series([np.nan] * 60).astype("category")
+    X.iloc[::4, 0] = np.nan
+    model = AutoEncoder(max_epochs=1, random_state=0, categorical_features=None)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the column with no value
+        out = AutoEncoderImputer(model).fit(X).transform(X)
+    assert not np.isnan(out).any()
+    assert_array_equal(out[:, 3], 0.0)
+    assert_array_equal(out[1::4, 0], X["a"].to_numpy()[1::4])

@@ -273,7 +273,9 @@ def test_a_model_with_missing_training_entries_saved_unscaled_loads(tmp_path, sc
     np.testing.assert_array_equal(loaded.score_samples(X), model.score_samples(X))
 
 
-@pytest.mark.parametrize("levels", [{"9": [1.0]}, {"1": []}, {"1": ["a"]}, {"x": [1.0]}, [1.0]])
+@pytest.mark.parametrize(
+    "levels", [{"9": [1.0]}, {"4": [1.0]}, {"1": []}, {"1": ["a"]}, {"x": [1.0]}, [1.0]]
+)
 def test_an_imputer_s_numeric_levels_are_checked(imputer_file, tmp_path, levels):
     """The levels of a category of numbers an imputer fills from: positions
     of its columns, each with a list of finite numbers."""
@@ -284,3 +286,95 @@ def test_an_imputer_s_numeric_levels_are_checked(imputer_file, tmp_path, levels)
 
     with pytest.raises(ValueError, match="numeric_levels"):
         load(_rewrite(imputer_file, tmp_path / "b.skae", metadata=edit))
+
+
+# --- a mutation audit of _persistence and _imputer (forty-first session) ----------
+@pytest.mark.parametrize(
+    "key, value, message",
+    [
+        ("categorical", True, "'categorical' does not fit"),
+        ("feature_names_in_", ["x0", "x1", "x2", "x3"], "feature_names_in_ are not its model's"),
+        ("output", {"transform": "bogus"}, "output configuration is malformed"),
+    ],
+)
+def test_an_imputer_s_part_of_the_file_must_describe_its_model(
+    imputer_file, tmp_path, key, value, message
+):
+    """The imputer's flag, names and output container were read as they
+    were: a file edited there loaded, and transform failed later, blaming
+    the data (names), the output ("must be in [...]"), or with a TypeError
+    (a flag that said categorical on a model of numbers)."""
+
+    def edit(m):
+        m["imputer"]["fitted"][key] = value
+        return m
+
+    with pytest.raises(ValueError, match=message):
+        load(_rewrite(imputer_file, tmp_path / "b.skae", metadata=edit))
+
+
+def test_an_imputer_s_feature_names_must_be_its_model_s(tmp_path):
+    import pandas as pd
+
+    from skae import AutoEncoderImputer
+
+    rng = np.random.RandomState(0)
+    X = pd.DataFrame(rng.normal(size=(100, 3)), columns=["a", "b", "c"])
+    X.iloc[::5, 1] = np.nan
+    imputer = AutoEncoderImputer(AutoEncoder(max_epochs=1, random_state=0)).fit(X)
+    imputer.save(tmp_path / "i.skae")
+    np.testing.assert_array_equal(load(tmp_path / "i.skae").transform(X), imputer.transform(X))
+    for names in (["a"], ["a", "a", "c"], ["c", "b", "a"], [1, 2, 3], None):
+
+        def edit(m, names=names):
+            fitted = m["imputer"]["fitted"]
+            if names is None:
+                del fitted["feature_names_in_"]
+            else:
+                fitted["feature_names_in_"] = names
+            return m
+
+        with pytest.raises(ValueError, match="feature_names_in_ are not its model's"):
+            load(_rewrite(tmp_path / "i.skae", tmp_path / "b.skae", metadata=edit))
+
+
+def test_a_zero_scale_is_refused(saved, tmp_path):
+    """Mutation audit: the scales must be positive, not merely non-negative
+    (a scale of 0 divides by zero at the next transform)."""
+    scale = _tensors(saved)["array/scale_"].clone()
+    scale[0] = 0.0
+    with pytest.raises(ValueError, match="'scale_' must be positive"):
+        load(_with_tensor(saved, tmp_path / "z.skae", "array/scale_", scale))
+
+
+@pytest.mark.parametrize(
+    "value", [torch.zeros(5, dtype=torch.float64), torch.zeros(4, dtype=torch.bool)]
+)
+def test_never_observed_columns_must_be_one_boolean_per_column(saved, tmp_path, value):
+    with pytest.raises(ValueError, match="'_never_observed' must be 5 booleans"):
+        load(_with_tensor(saved, tmp_path / "n.skae", "array/_never_observed", value))
+
+
+def test_the_saved_batch_size_is_the_loaded_net_s(saved, tmp_path):
+    """Mutation audit: the batch a fit trained with is what partial_fit goes
+    on with (the saved model has batch_size="auto")."""
+
+    def edit(m):
+        m["net_batch_size"] = 7
+        return m
+
+    assert load(_rewrite(saved, tmp_path / "b.skae", metadata=edit)).net_.batch_size == 7
+
+
+def test_a_cuda_model_loads_on_the_cpu_where_torch_sees_no_gpu(saved, tmp_path, monkeypatch):
+    """Mutation audit: only a GPU-only test pinned the fallback."""
+
+    def edit(m):
+        m["params"]["device"] = "cuda"
+        return m
+
+    bad = _rewrite(saved, tmp_path / "c.skae", metadata=edit)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    with pytest.warns(UserWarning, match="no GPU"):
+        model = load(bad)
+    assert model.device == "cpu" and model.device_.type == "cpu"
