@@ -393,20 +393,33 @@ class _SeededTorch:
         self.devices = [device.index or 0] if device.type == "cuda" else []
 
     def __enter__(self) -> None:
-        self._lock.acquire()
+        # The lock as it is now: a fork may replace the class's (below).
+        self._held = type(self)._lock
+        self._held.acquire()
         try:
             self._fork = torch.random.fork_rng(devices=self.devices)
             self._fork.__enter__()
             torch.manual_seed(self.seed)
         except BaseException:
-            self._lock.release()
+            self._held.release()
             raise
 
     def __exit__(self, *exc: object) -> None:
         try:
             self._fork.__exit__(*exc)
         finally:
-            self._lock.release()
+            self._held.release()
+
+
+def _new_generator_lock() -> None:
+    """A fork copies the lock as it is: held by a fit in another thread, which
+    the child does not have, it was never released there, and every fit of
+    the child waited for ever (a probe)."""
+    _SeededTorch._lock = threading.RLock()
+
+
+if hasattr(os, "register_at_fork"):  # not on Windows, which does not fork
+    os.register_at_fork(after_in_child=_new_generator_lock)
 
 
 def _checked_callbacks(callbacks: list | None, *, validated: bool = True) -> list:

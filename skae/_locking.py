@@ -17,6 +17,7 @@ a thread that holds it to write may read too (a fit scores its training rows).
 from __future__ import annotations
 
 import functools
+import os
 import threading
 import weakref
 from collections.abc import Callable, Iterator
@@ -81,6 +82,20 @@ class ReadWriteLock:
 #: belongs in the state that ``clone`` and ``save`` read).
 _LOCKS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 _GUARD = threading.Lock()
+
+
+def _new_locks() -> None:
+    """A fork copies each lock as it is: one that a thread of the parent held
+    (a fit), which the child does not have, would never be released there.
+    The child's estimators start with fresh locks; a thread of the child
+    inside a method holds its old lock, which it releases as it leaves."""
+    global _LOCKS, _GUARD
+    _LOCKS = weakref.WeakKeyDictionary()
+    _GUARD = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):  # not on Windows, which does not fork
+    os.register_at_fork(after_in_child=_new_locks)
 
 
 def lock_of(estimator: object) -> ReadWriteLock:

@@ -1,6 +1,9 @@
 """How the CPU trains and scores: one thread for work too small to split, denormals flushed."""
 
 import contextlib
+import multiprocessing
+import os
+import sys
 import threading
 import time
 
@@ -555,3 +558,53 @@ def test_a_network_with_transposed_convolutions_has_no_dense_count():
     )
     assert not any(isinstance(m, nn.Conv2d) for m in module.modules())
     assert step_multiply_adds(module, 64) is None
+
+
+def _fit_and_predict_in_child(model, X, queue):
+    """In a forked child: a new fit, and a prediction of ``model``."""
+    fitted = AutoEncoder(max_epochs=1, random_state=1).fit(X)
+    queue.put((fitted.n_iter_, model.predict(X[:3]).tolist()))
+
+
+@pytest.mark.skipif(
+    not hasattr(os, "register_at_fork") or sys.platform == "darwin",
+    reason="the fork start method (Linux)",
+)
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")  # Python 3.12+: fork with threads
+def test_a_fork_while_another_thread_fits_leaves_the_child_free_to_fit():
+    """A probe: a fork copied the lock on torch's generator held by a fit
+    in another thread, which the child does not have, and every fit in the
+    child waited for ever; so did a prediction of a model that a thread of
+    the parent was training."""
+    X = np.random.RandomState(0).normal(size=(100, 4))
+    model = AutoEncoder(max_epochs=1, random_state=0).fit(X)
+    expected = model.predict(X[:3]).tolist()
+    from skae._base import _SeededTorch
+    from skae._locking import lock_of
+
+    held, done = threading.Event(), threading.Event()
+
+    def fitting():
+        # What a fit in progress holds: the generator's lock and its
+        # estimator's, to write.
+        with _SeededTorch(0, torch.device("cpu")), lock_of(model).write():
+            held.set()
+            done.wait(60)
+
+    thread = threading.Thread(target=fitting)
+    thread.start()
+    try:
+        assert held.wait(10)
+        context = multiprocessing.get_context("fork")
+        queue = context.Queue()
+        child = context.Process(target=_fit_and_predict_in_child, args=(model, X, queue))
+        child.start()
+        child.join(60)
+        if child.is_alive():
+            child.kill()
+            child.join()
+        assert child.exitcode == 0
+        assert queue.get(timeout=5) == (1, expected)
+    finally:
+        done.set()
+        thread.join()
