@@ -99,6 +99,7 @@ EXTERNAL = {
                 "sklearn.preprocessing.FunctionTransformer",
                 "sklearn.preprocessing.OneHotEncoder",
                 "sklearn.preprocessing.StandardScaler",
+                "sklearn.utils.estimator_checks.check_estimator",
                 "sklearn.utils.metadata_routing.MetadataRequest",
                 "sklearn.utils.metadata_routing.MetadataRouter",
                 "sklearn.set_config",
