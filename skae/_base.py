@@ -623,7 +623,8 @@ def _check_not_diverged(
             "Every training row has the same reconstruction at the end of training "
             "(the decoder collapsed): inverse_transform returns one row whatever the "
             "codes, and the scores rank rows by their distance from it. Try a lower "
-            f"learning rate than lr={lr}.",
+            f"learning rate than lr={lr}, or wider hidden_layer_sizes (a layer of a "
+            "few ReLU units can be dead from the start, at any learning rate).",
             ConvergenceWarning,
         )
     elif flat:

@@ -1156,3 +1156,17 @@ def test_a_constant_feature_cannot_drive_the_vae_likelihood_past_the_log_scale_f
         criterion.log_scale[0] = -20.0
     assert_array_equal(vae.score_samples(X[:20]), scores)
     assert np.all(np.isfinite(scores))
+
+
+@pytest.mark.parametrize("lr", [1e-3, 1e-5])
+def test_a_decoder_dead_from_a_one_unit_layer_is_reported_with_the_width_to_change(lr):
+    """A probe: a hidden layer of one ReLU unit, dead from its
+    initialisation, collapses the decoder at every learning rate, and the
+    warning's only advice was a lower one (than 1e-7, at 1e-7)."""
+    rng = np.random.RandomState(0)
+    X = rng.randn(200, 2) @ rng.randn(2, 8) + 0.1 * rng.randn(200, 8)
+    model = AutoEncoder(n_components=2, hidden_layer_sizes=(1,), lr=lr, max_epochs=3)
+    with pytest.warns(ConvergenceWarning, match="decoder collapsed.*wider hidden_layer_sizes"):
+        model.set_params(random_state=0).fit(X)
+    back = model.inverse_transform(model.transform(X))
+    assert_allclose(back, np.broadcast_to(back[0], back.shape))
