@@ -561,7 +561,11 @@ def test_a_network_with_transposed_convolutions_has_no_dense_count():
 
 
 def _fit_and_predict_in_child(model, X, queue):
-    """In a forked child: a new fit, and a prediction of ``model``."""
+    """In a forked child: a new fit, and a prediction of ``model``. On one
+    torch thread: torch's OpenMP pool does not survive a fork, and a child of
+    a parent that used several threads hangs in its first parallel operation,
+    skae or not (the user guide says so)."""
+    torch.set_num_threads(1)
     fitted = AutoEncoder(max_epochs=1, random_state=1).fit(X)
     queue.put((fitted.n_iter_, model.predict(X[:3]).tolist()))
 
