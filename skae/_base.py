@@ -105,7 +105,7 @@ from ._sizing import (
     auto_rows_per_epoch,
 )
 from ._threads import flush_denormals, step_threads
-from ._warnings import warn_caller
+from ._warnings import held_warnings, warn_caller
 
 #: Rows per forward pass at inference, at most; fewer when scikit-learn's
 #: ``working_memory`` holds fewer rows' activations (see ``_inference_rows``).
@@ -1521,11 +1521,18 @@ class BaseAutoEncoder(
             module = net.unwrapped(net.module_)
             criterion = net.unwrapped(net.criterion_)
             before = _reconstruction_error(module, criterion, x)
-            with step_threads(module, net.batch_size, device), flush_denormals(device):
-                net.partial_fit(x, **epochs)
+            try:
+                with step_threads(module, net.batch_size, device), flush_denormals(device):
+                    net.partial_fit(x, **epochs)
+            finally:
+                # Taken before the check, whatever happens: a fit that
+                # diverged, or failed, drops them with it.
+                held = held_warnings(net)
             failed = _check_not_diverged(
                 module, criterion, x, before, net.lr, flat_share=self._flat_share
             )
+            for message, category in held:
+                warn_caller(message, category)
 
         # The clipping range of the encoder's input covers every row trained on.
         module.extend_input_range(x, reset=first)

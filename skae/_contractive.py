@@ -14,7 +14,7 @@ from ._base import BaseAutoEncoder
 from ._docs import fill_doc
 from ._net import Penalty
 from ._penalties import PENALTY_WON_EPOCHS, Contraction, inference_outputs, no_better_than_means
-from ._warnings import warn_caller
+from ._warnings import warn_after_training
 
 #: With ``jacobian="auto"``, the exact penalty up to this many code dimensions.
 AUTO_EXACT_MAX_COMPONENTS = 16
@@ -56,7 +56,8 @@ class ContractionWonCheck(Callback):
         rows = X[: self.rows]
         out = inference_outputs(net, rows)
         if no_better_than_means(net, rows, out):
-            warn_caller(
+            warn_after_training(
+                net,
                 "The contraction penalty won over the reconstruction: the training rows "
                 "are reconstructed no better than by the features' means. Try a smaller "
                 "contraction_weight.",

@@ -24,7 +24,7 @@ from ._penalties import (
     inference_outputs,
     no_better_than_means,
 )
-from ._warnings import warn_caller
+from ._warnings import warn_after_training
 
 #: ReLU codes non-zero on fewer than this share of the training rows' code
 #: entries at the end of training, after codes died and were revived ...
@@ -97,7 +97,8 @@ class ReviveDeadCodes(Callback):
         if live == 0.0 or live >= SILENT_SHARE:
             return  # every code dead is the collapse, which is reported after training
         if no_better_than_means(net, rows, out):
-            warn_caller(
+            warn_after_training(
+                net,
                 f"The sparsity penalty silenced the codes: {live:.1%} of the training rows' "
                 "code entries are non-zero at the end of training, and the reconstructions "
                 "are no better than the features' means. Try a smaller sparsity_weight, or "

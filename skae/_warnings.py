@@ -39,3 +39,22 @@ def warn_caller(message: str, category: type[Warning] = UserWarning) -> None:
     ):
         frame, level = frame.f_back, level + 1
     warnings.warn(message, category, stacklevel=level)
+
+
+#: Where a net holds the warnings of its callbacks until ``fit`` has judged
+#: the training (:func:`warn_after_training`).
+_HELD = "_skae_held_warnings"
+
+
+def warn_after_training(net: object, message: str, category: type[Warning]) -> None:
+    """Hold a warning that a training callback raises about the fit (a
+    penalty that won) until ``fit`` has checked that the training did not
+    diverge: a fit that blew up is reported by its error alone (a probe: lr=3
+    warned that the contraction penalty won, with a smaller weight as the
+    advice, then raised that training diverged, with a lower learning rate)."""
+    vars(net).setdefault(_HELD, []).append((message, category))
+
+
+def held_warnings(net: object) -> list[tuple[str, type[Warning]]]:
+    """The warnings :func:`warn_after_training` held for ``net``, taken from it."""
+    return vars(net).pop(_HELD, [])

@@ -178,3 +178,18 @@ def test_a_contraction_penalty_that_won_warns():
             ContractiveAutoEncoder(
                 n_components=2, max_epochs=5, contraction_weight=weight, random_state=0
             ).fit(X[60:])
+
+
+def test_a_fit_that_diverged_is_reported_by_its_error_alone():
+    """A probe: lr=3 warned that the contraction penalty won (advice: a
+    smaller weight), then raised that training diverged (advice: a lower
+    learning rate). The penalty's warning waits for the fit to be judged."""
+    rng = np.random.RandomState(0)
+    X = rng.randn(200, 2) @ rng.randn(2, 8) + 0.1 * rng.randn(200, 8)
+    model = ContractiveAutoEncoder(n_components=2, max_epochs=10, lr=3, random_state=0)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with pytest.raises(FloatingPointError, match="diverged"):
+            model.fit(X)
+    assert not [w for w in caught if "penalty won" in str(w.message)]
+    assert not hasattr(model, "net_")
