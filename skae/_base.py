@@ -2529,8 +2529,9 @@ class BaseAutoEncoder(
 
         decoded = _finite(self._apply(Z, decode, dtype=np.float64), method)
         # In place: 50,000 rows of 512 features are 200 MB a copy.
-        decoded *= self._output_scale()
-        decoded += self._output_shift()
+        scale, shift = self._output_map()
+        decoded *= scale
+        decoded += shift
         return decoded
 
     # ------------------------------------------------------------------

@@ -5,7 +5,7 @@ reaches the network.
 checks ``X`` (shapes, dtypes, images, columns that are neither numbers nor
 categories), learns and applies the categorical encoding
 (:mod:`skae._categorical`), and fits and applies the scaling
-(:mod:`skae._scaling`), missing entries included; :meth:`_output_scale` is
+(:mod:`skae._scaling`), missing entries included; :meth:`_output_map` is
 the way back, in the input's units. The base orchestrates fitting and
 scoring and calls these; the kinds never touch them.
 """
@@ -695,26 +695,25 @@ class InputSide:
         value[flat] = (low[flat] + high[flat]) / 2
         return flat, value
 
-    def _output_scale(self) -> np.ndarray:
-        """``scale_``, with 0 for each feature that was constant in every row
-        trained on: its reconstruction is that constant, as PCA's is
-        (:meth:`_output_shift`). The network's output for it is not a spread
-        of the feature's (it has none), and read in the feature's units it
-        would make a constant vary in :meth:`sample`."""
-        scale = np.array(self.scale_, dtype=np.float64)
-        constant = self._constant_inputs()
-        if constant is not None:
-            scale[constant[0]] = 0.0
-        return scale
+    def _output_map(self) -> tuple[np.ndarray, np.ndarray]:
+        """The scale and the shift that take decoded rows to the units of X.
 
-    def _output_shift(self) -> np.ndarray:
-        """What the decoded rows, times :meth:`_output_scale`, are shifted by
-        into the units of X: ``mean_``, plus each constant feature's scaled
-        value in its units. A binary column of ones taken as it is (its mean
-        0, its scale 1) was reconstructed and sampled as 0."""
+        The scale is ``scale_``, with 0 for each feature that was constant in
+        every row trained on, and the shift ``mean_`` plus that constant's
+        scaled value in its units: its reconstruction is the constant, as
+        PCA's is. The network's output for it is not a spread of the
+        feature's (it has none), and read in the feature's units it would
+        make a constant vary in :meth:`sample`; and a binary column of ones
+        taken as it is (its mean 0, its scale 1) was reconstructed as 0."""
+        scale = np.array(self.scale_, dtype=np.float64)
         shift = np.array(self.mean_, dtype=np.float64)
         constant = self._constant_inputs()
         if constant is not None:
             flat, value = constant
-            shift[flat] += self.scale_[flat] * value[flat]
-        return shift
+            shift[flat] += scale[flat] * value[flat]
+            scale[flat] = 0.0
+        return scale, shift
+
+    def _output_scale(self) -> np.ndarray:
+        """The scale of :meth:`_output_map`."""
+        return self._output_map()[0]

@@ -82,12 +82,9 @@ class _Inference(nn.Module):
         self.register_buffer("mean32", torch.as_tensor(estimator._centre(), dtype=torch.float32))
         self.register_buffer("scale32", torch.as_tensor(estimator.scale_, dtype=torch.float32))
         # ``_decode``'s float64 arithmetic on the way back.
-        self.register_buffer(
-            "mean64", torch.as_tensor(estimator._output_shift(), dtype=torch.float64)
-        )
-        self.register_buffer(
-            "scale64", torch.as_tensor(estimator._output_scale(), dtype=torch.float64)
-        )
+        scale, shift = estimator._output_map()
+        self.register_buffer("mean64", torch.as_tensor(shift, dtype=torch.float64))
+        self.register_buffer("scale64", torch.as_tensor(scale, dtype=torch.float64))
         encoding = estimator._encoding()
         #: Each input column's (start, stop, categorical) in the encoded input.
         self.columns = None
