@@ -2710,6 +2710,8 @@ class BaseAutoEncoder(
             )
         else:
             terms = self._explained_rows(X)
+        # A missing entry's term is a negated 0: read as 0, not -0.0.
+        terms += 0.0
         empty = self._rows_without_values(X)
         if empty is not None:
             # No feature contributes; the score (offset_) is the last entry's.

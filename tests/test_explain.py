@@ -133,7 +133,12 @@ def test_the_terms_add_up_with_missing_entries_and_scores_near_zero(make_estimat
     X[rng.uniform(size=X.shape) < 0.25] = np.nan
     est = make_estimator(scaling="none", max_epochs=3).fit(X)
     scores = est.score_samples(X)
-    assert_allclose(est.explain(X).sum(axis=1), scores, rtol=1e-10, atol=1e-12)
+    terms = est.explain(X)
+    assert_allclose(terms.sum(axis=1), scores, rtol=1e-10, atol=1e-12)
+    missing = np.isnan(X)
+    assert_array_equal(terms[:, :-1][missing], 0.0)
+    # A missing entry's term reads 0, not -0.0.
+    assert not np.signbit(terms[:, :-1][missing]).any()
 
 
 def test_a_column_named_code_keeps_its_name(blobs):
