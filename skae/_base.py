@@ -422,6 +422,11 @@ if hasattr(os, "register_at_fork"):  # not on Windows, which does not fork
     os.register_at_fork(after_in_child=_new_generator_lock)
 
 
+#: The names of the callbacks skorch gives every net (its epoch timer, loss
+#: records and printed log).
+_NET_CALLBACKS = ("epoch_timer", "train_loss", "valid_loss", "print_log")
+
+
 def _checked_callbacks(callbacks: list | None, *, validated: bool = True) -> list:
     """``callbacks``, each a skorch callback or a ``(name, callback)`` pair;
     a ValueError naming the first that is not, or, without held-out rows
@@ -2116,8 +2121,17 @@ class BaseAutoEncoder(
         if self.verbose and self.verbose >= 2:
             callbacks.append(("progress_bar", ProgressBar()))
         callbacks.extend(self._make_callbacks())
+        users = _checked_callbacks(self.callbacks, validated=holdout)
+        # skorch's message for a clash said the user had set the name twice.
+        own = {name for name, _ in callbacks} | set(_NET_CALLBACKS)
+        for entry in users:
+            if isinstance(entry, tuple) and entry[0] in own:
+                raise ValueError(
+                    f"callbacks: the name {entry[0]!r} is taken by one of the training's own "
+                    f"callbacks ({', '.join(sorted(own))}); give yours another name."
+                )
         # Copies, so that fitting never changes the objects the user passed.
-        callbacks.extend(copy.deepcopy(_checked_callbacks(self.callbacks, validated=holdout)))
+        callbacks.extend(copy.deepcopy(users))
         return callbacks
 
     def _criterion(self, n_features: int) -> torch.nn.Module:

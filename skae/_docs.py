@@ -46,7 +46,10 @@ PARAMETERS = """\
         ``"dense"``: fully connected layers of ``hidden_layer_sizes`` units.
         ``"conv"``: strided 3x3 convolutions with ``hidden_layer_sizes``
         channels, for images passed as rows of ``C * H * W`` pixels (or as a
-        4-D array), any objective.
+        4-D array), any objective. Whichever was passed,
+        :meth:`inverse_transform` and :meth:`sample` return rows of pixels,
+        ``(n_samples, C * H * W)`` in ``image_shape_``'s C-order (reshape
+        them to ``(-1, *image_shape_)`` for images).
     image_shape : tuple of int (channels, height, width), default=None
         Shape of one image, with ``architecture="conv"`` (a dense network
         does not use it, as it does not use a kind's other parameters that
@@ -164,7 +167,12 @@ PARAMETERS = """\
         so a row holding one scores ``-inf`` in :meth:`score_samples` (an
         outlier for ``predict``) and :meth:`score`, and :meth:`explain` gives
         its column the ``-inf`` (its cross-entropy has no lower bound, and a
-        far value came out as the most normal of rows).
+        far value came out as the most normal of rows). For held-out data
+        (cross-validation, :class:`~sklearn.model_selection.GridSearchCV`)
+        bring the data into [0, 1] by fixed bounds (pixels / 255, or
+        :class:`~sklearn.preprocessing.MinMaxScaler` with ``clip=True``): a
+        scaler fitted on one fold puts the other fold's darker or brighter
+        values outside, and every such fold scores ``-inf``.
     max_epochs : "auto" or int, default="auto"
         Number of passes over the training data (an upper bound with
         ``early_stopping=True``). ``"auto"`` is a budget of about 150,000
@@ -203,7 +211,10 @@ PARAMETERS = """\
     early_stopping : bool or "auto", default="auto"
         Hold out ``validation_fraction`` of the training data and stop when
         its loss has not improved for ``patience`` epochs; the weights of the
-        best epoch are kept. Applies to :meth:`fit` only. ``"auto"`` is on
+        best epoch of that fit are kept (a fit with ``warm_start=True`` keeps
+        its own best epoch, as :class:`~sklearn.neural_network.MLPRegressor`
+        does, even if an earlier fit ended better on the held-out rows).
+        Applies to :meth:`fit` only. ``"auto"`` is on
         when ``validation_fraction`` times the rows comes to at least 20 (200
         training rows at the default fraction, not 199 whose tenth rounds to
         20; rows with every entry missing do not count), the

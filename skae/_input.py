@@ -227,9 +227,17 @@ class InputSide:
                 raise ValueError(
                     f"X has images of shape {images}, but image_shape is {tuple(shape)}."
                 )
+            if 0 in X.shape:
+                # scikit-learn's check would name the flattened shape, one
+                # the user never passed.
+                what = "sample(s)" if len(X) == 0 else "feature(s)"
+                count = len(X) if len(X) == 0 else int(np.prod(images))
+                raise ValueError(
+                    f"Found array with {count} {what} (shape={tuple(X.shape)}) while a "
+                    f"minimum of 1 is required by {type(self).__name__}."
+                )
             if reset:
                 self._input_image_shape = images
-            # Explicit sizes: an empty array then reaches scikit-learn's check.
             return X.reshape(len(X), int(np.prod(images)))
         ndim = getattr(X, "ndim", None)
         if conv and ndim is not None and ndim not in (1, 2, 4):

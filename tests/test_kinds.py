@@ -923,6 +923,18 @@ def test_convolutional_rejects_wrong_image_shape():
         conv.transform(X.reshape(10, 1, 4, 16))
 
 
+def test_empty_images_are_refused_naming_the_shape_passed():
+    """Not the flattened (0, 64) that scikit-learn's check would see."""
+    conv = ConvolutionalAutoEncoder(max_epochs=1)
+    with pytest.raises(ValueError, match=r"0 sample\(s\) \(shape=\(0, 1, 8, 8\)\)"):
+        conv.fit(np.empty((0, 1, 8, 8)))
+    with pytest.raises(ValueError, match=r"0 feature\(s\) \(shape=\(5, 1, 0, 8\)\)"):
+        conv.fit(np.empty((5, 1, 0, 8)))
+    conv.fit(np.random.RandomState(0).rand(20, 1, 8, 8))
+    with pytest.raises(ValueError, match=r"shape=\(0, 1, 8, 8\)"):
+        conv.transform(np.empty((0, 1, 8, 8)))
+
+
 @pytest.mark.parametrize("kind", [ConvolutionalAutoEncoder, AutoEncoder], ids=lambda k: k.__name__)
 def test_a_four_dimensional_array_gives_its_own_image_shape(kind):
     images = np.random.RandomState(0).rand(30, 3, 5, 7)

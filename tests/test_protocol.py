@@ -1101,6 +1101,18 @@ def test_callbacks_must_be_skorch_callbacks(blobs):
         AutoEncoder(max_epochs=1, callbacks=[object()]).fit(blobs)
 
 
+@pytest.mark.parametrize("name", ["print_log", "early_stopping", "train_loss"])
+def test_a_callback_named_as_one_of_the_trainings_own_is_refused_by_that_name(blobs, name):
+    """skorch's message said the user had set the name twice."""
+    from skorch.callbacks import Callback
+
+    model = AutoEncoder(max_epochs=1, early_stopping=True, callbacks=[(name, Callback())])
+    with pytest.raises(ValueError, match=f"the name '{name}' is taken by one of the training"):
+        model.fit(blobs)
+    model.set_params(callbacks=[("mine", Callback())]).fit(blobs)
+    assert "mine" in dict(model.net_.callbacks_)
+
+
 @pytest.mark.parametrize("early_stopping", [False, True])
 def test_callbacks_that_score_against_targets_are_refused(blobs, early_stopping):
     """Silent without early stopping; skorch's error about datasets with it."""

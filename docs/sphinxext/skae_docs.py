@@ -97,6 +97,7 @@ EXTERNAL = {
                 "sklearn.pipeline.Pipeline",
                 "sklearn.pipeline.make_pipeline",
                 "sklearn.preprocessing.FunctionTransformer",
+                "sklearn.preprocessing.MinMaxScaler",
                 "sklearn.preprocessing.OneHotEncoder",
                 "sklearn.preprocessing.StandardScaler",
                 "sklearn.utils.estimator_checks.check_estimator",
