@@ -422,6 +422,14 @@ if hasattr(os, "register_at_fork"):  # not on Windows, which does not fork
     os.register_at_fork(after_in_child=_new_generator_lock)
 
 
+def _shown(text: str) -> str:
+    """A parameter as the network's record holds it (JSON text), as the user
+    set it: a JSON list is a tuple (a ``hidden_layer_sizes`` of ``(8,)``
+    read ``[8]``)."""
+    value = json.loads(text)
+    return repr(tuple(value)) if isinstance(value, list) else text
+
+
 #: The names of the callbacks skorch gives every net (its epoch timer, loss
 #: records and printed log).
 _NET_CALLBACKS = ("epoch_timer", "train_loss", "valid_loss", "print_log")
@@ -1837,7 +1845,9 @@ class BaseAutoEncoder(
         ]
         if not changed:
             return
-        details = ", ".join(f"{name} {fitted[name]} -> {network[name]}" for name in changed)
+        details = ", ".join(
+            f"{name} {_shown(fitted[name])} -> {_shown(network[name])}" for name in changed
+        )
         if caller == "load":
             raise ValueError(f"its parameters are not those its network was built with: {details}.")
         if caller == "save":
@@ -2811,7 +2821,9 @@ class BaseAutoEncoder(
         density of the data reaches): compare it across skae's
         deterministic models, not with ``PCA.score`` or the variational
         kind's. Categorical columns add the log-probability of each
-        observed category.
+        observed category. With ``loss="binary_crossentropy"``, a value
+        outside [0, 1] has likelihood 0 (see ``loss``): a batch holding one
+        scores ``-inf``, whatever the kind.
 
         The variational kind returns its bound on the log-likelihood, in the
         same units: the mean of :meth:`score_samples` on complete rows of a

@@ -300,7 +300,10 @@ PARAMETERS = """\
         chunk at a time, trains on every row.
     device : {"cpu", "cuda", "auto"}, default="cpu"
         Where to train and predict; ``"auto"`` takes a GPU when torch sees one.
-        Outputs are always numpy arrays.
+        Outputs are always numpy arrays. Read by :meth:`fit` (and by
+        ``skae.load``'s own ``device``): set after fitting, it changes
+        nothing until the next fit, as any parameter; ``device_`` is where
+        the fitted model runs.
     random_state : int, RandomState instance or None, default=None
         Seeds every random draw of a fit (initial weights, shuffling, the
         held-out split). Fitting leaves numpy's and torch's global random

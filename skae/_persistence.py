@@ -450,6 +450,21 @@ def _build(
     history = metadata["history"]
     if not isinstance(history, list) or not all(isinstance(row, dict) for row in history):
         raise ValueError(f"{path}: the history must be a list of epochs (JSON objects).")
+    # n_iter_ counts on from the history's finished epochs (a history cut
+    # short loaded, and partial_fit then took n_iter_ from 2 down to 1).
+    finished = [row["train_loss"] for row in history if "train_loss" in row]
+    if (
+        len(finished) != estimator.n_iter_
+        or not all(_is_number(loss) for loss in finished)
+        or not all(
+            isinstance(row.get("epoch"), int) and not isinstance(row["epoch"], bool)
+            for row in history
+        )
+    ):
+        raise ValueError(
+            f"{path}: the history must hold n_iter_ = {estimator.n_iter_} finished epochs, "
+            "each with an integer 'epoch' and a numeric 'train_loss'."
+        )
     net.history = History(history)
     estimator.net_ = net
     recent = tensors.get("recent_rows")

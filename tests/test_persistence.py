@@ -444,7 +444,7 @@ def test_a_file_whose_sizes_disagree_with_its_parameters_is_refused(saved, tmp_p
         meta["params"]["hidden_layer_sizes"] = [10**7, 10**7]
         return meta
 
-    with pytest.raises(ValueError, match=r'hidden_layer_sizes "auto" -> \[10000000, 10000000\]'):
+    with pytest.raises(ValueError, match=r'hidden_layer_sizes "auto" -> \(10000000, 10000000\)'):
         load(_rewrite(saved, tmp_path / "lie.skae", metadata=lie))
 
     def consistent_lie(meta):

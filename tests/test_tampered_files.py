@@ -90,6 +90,27 @@ def test_recent_rows_below_the_training_range_are_refused(saved, tmp_path):
         load(_resave(saved, tmp_path / "r.skae", t))
 
 
+@pytest.mark.parametrize(
+    "history",
+    [[], [{"epoch": 1, "train_loss": 1.0}], [{"epoch": "x"}, {"epoch": 2}], "cut", "text"],
+)
+def test_a_history_that_does_not_count_n_iter_epochs_is_refused(saved, tmp_path, history):
+    """A history cut short loaded, and partial_fit then counted n_iter_ down."""
+
+    def edit(metadata):
+        rows = metadata["history"]
+        assert len(rows) == 2 and all("train_loss" in row for row in rows)
+        if history == "cut":
+            return {**metadata, "history": rows[:1]}
+        if history == "text":
+            return {**metadata, "history": [rows[0], {**rows[1], "train_loss": "low"}]}
+        return {**metadata, "history": history}
+
+    with pytest.raises(ValueError, match="the history must hold n_iter_ = 2 finished epochs"):
+        load(_rewrite(saved, tmp_path / "h.skae", metadata=edit))
+    assert load(saved).partial_fit(np.ones((5, 5))).n_iter_ == 3
+
+
 def test_held_out_rows_that_are_not_indices_are_refused(saved, tmp_path):
     bad = _rewrite(
         saved,
