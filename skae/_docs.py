@@ -80,8 +80,11 @@ PARAMETERS = """\
         (standardised data) train exactly as with
         ``"feature"``. The spreads are compared in the features' own units,
         so the model then depends on them: a feature recorded in kilometres
-        rather than metres can fall below the floor and be attenuated (one in
-        larger units cannot); ``"feature"`` does not depend on the units.
+        rather than metres can fall below the floor and be attenuated
+        (recorded in metres rather than kilometres, it cannot); ``"feature"``
+        does not depend on the units. The floor is relative to the median
+        spread, so when more than half of the features are near-constant the
+        median is one of theirs and none is attenuated.
         ``"global"`` subtracts one mean and divides by one
         standard deviation over all entries, for data in one unit that
         ``"auto"`` does not recognise as such. ``"none"`` leaves the data as
@@ -90,7 +93,11 @@ PARAMETERS = """\
         data's own units, bounded to [0.0067, 20] (``exp(-5)`` to
         ``exp(3)``, what keeps a near-constant feature from making the
         likelihood infinite): data whose spread is outside that range need
-        another scaling).
+        another scaling). The network computes in float32, about 7
+        significant digits: data left far from 0 against its spread (values
+        near 1e5 that vary by 0.01) keep little of the spread, and a row's
+        score then moves with the rows scored beside it (at 1e5, by up to
+        0.15 of the scores' interquartile range); centre such data first.
         :meth:`inverse_transform` and :meth:`sample` always return the
         original units. Whatever the scaling, outside training the encoder
         sees each feature clipped to the range it had in the training data;

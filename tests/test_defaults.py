@@ -18,6 +18,7 @@ from skae import (
 )
 from skae._base import INFERENCE_BATCH_SIZE
 from skae._latent_density import (
+    CODE_RESOLUTION,
     REG_COVAR,
     _precision_cholesky,
     fit_code_gaussian,
@@ -381,6 +382,39 @@ def test_code_gaussian_is_the_mean_and_covariance_of_the_codes():
     z = np.random.RandomState(1).standard_normal((5, 3))
     ours = gaussian_log_density(mean, covariance, torch.as_tensor(z)).numpy()
     np.testing.assert_allclose(ours, multivariate_normal(mean, covariance).logpdf(z))
+
+
+def test_the_code_gaussian_is_no_narrower_than_float32_resolves_the_codes():
+    """Codes of 1e4 that vary by 1e-3 (float32's resolution there) get a
+    variance of (1e-5 of their size)^2, not REG_COVAR alone; scaled codes
+    are not moved."""
+    rng = np.random.RandomState(0)
+    codes = np.array([1.6e4, -3e3]) + 1e-3 * rng.standard_normal((200, 2))
+    _, covariance = fit_code_gaussian(torch.as_tensor(codes))
+    floor = (CODE_RESOLUTION**2) * (codes**2).mean(axis=0)
+    np.testing.assert_allclose(np.diag(covariance), np.var(codes, axis=0) + REG_COVAR + floor)
+    assert covariance[0, 0] > 0.02 and covariance[1, 1] > 9e-4
+
+
+def test_rows_far_from_zero_score_nearly_alike_in_any_batch():
+    """Unscaled rows near 1e6 give codes near 1e4, which float32 computes
+    to about 1e-2 differently in batches of other sizes: two identical rows
+    scored 7.6 apart; rows near 1e5 moved by up to 1.16 (the scores'
+    interquartile range 0.38) and 7 of 300 changed their label scored one
+    at a time. What remains is float32's (see ``scaling="none"``)."""
+    X = np.tile([3.0, -2.0, 1e6], (100, 1))
+    ae = AutoEncoder(scaling="none", max_epochs=2, random_state=0).fit(X)
+    scores = ae.score_samples(X)
+    assert np.ptp(scores) == 0.0
+    np.testing.assert_allclose(ae.score_samples(X[:2]), scores[:2], atol=0.02)
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(300, 1)) @ rng.normal(size=(1, 4)) + 0.01 * rng.normal(size=(300, 4))
+    X += 1e5
+    ae = AutoEncoder(scaling="none", max_epochs=3, random_state=0).fit(X)
+    scores = ae.score_samples(X)
+    alone = np.array([ae.score_samples(X[i : i + 1])[0] for i in range(len(X))])
+    spread = np.subtract(*np.percentile(scores, [75, 25]))
+    assert np.abs(alone - scores).max() < 0.25 * spread
 
 
 def test_a_tight_group_of_training_anomalies_is_not_called_normal():
