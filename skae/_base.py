@@ -913,6 +913,12 @@ class BaseAutoEncoder(
             )
         return penalties
 
+    def _early_stopping_plateau(self) -> tuple[str, float] | None:
+        """A history key and a level below which an epoch does not count
+        towards early stopping's ``patience`` (a plateau the kind's training
+        starts in and leaves slowly); None for none."""
+        return None
+
     def _make_callbacks(self) -> list[tuple[str, Callback]]:
         """Named skorch callbacks the kind's training needs (before the user's)."""
         return []
@@ -2122,7 +2128,10 @@ class BaseAutoEncoder(
                 (
                     "early_stopping",
                     HoldOutEarlyStopping(
-                        monitor="valid_loss", patience=self.patience, load_best=True
+                        monitor="valid_loss",
+                        patience=self.patience,
+                        load_best=True,
+                        plateau=self._early_stopping_plateau(),
                     ),
                 )
             )

@@ -212,7 +212,19 @@ class HoldOutSplit:
 class HoldOutEarlyStopping(EarlyStopping):
     """:class:`~skorch.callbacks.EarlyStopping` that stands aside on epochs
     without a validation loss, i.e. when ``partial_fit`` trains on the whole
-    chunk."""
+    chunk.
+
+    ``plateau``, a history key and a level, marks the epochs that end with
+    that key below the level: they do not count towards ``patience`` (an
+    improvement still counts as one). The variational kind names its KL term
+    below the level of codes left unused, the plateau it starts in.
+    """
+
+    def __init__(
+        self, *args: object, plateau: tuple[str, float] | None = None, **kwargs: object
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.plateau = plateau
 
     def on_train_begin(self, net: NeuralNet, **kwargs: object) -> None:
         super().on_train_begin(net, **kwargs)
@@ -231,6 +243,12 @@ class HoldOutEarlyStopping(EarlyStopping):
         if self.monitor not in net.history[-1]:
             return
         best = self.best_epoch_
+        if self.plateau is not None:
+            key, level = self.plateau
+            if net.history[-1].get(key, math.inf) < level:
+                # Counted back below: an epoch without improvement leaves
+                # the misses as they were, so the fit cannot stop here.
+                self.misses_ -= 1
         try:
             super().on_epoch_end(net, **kwargs)
         finally:

@@ -29,6 +29,7 @@ from skae._base import _collapsed_codes
 from skae._net import TensorData
 from skae._penalties import jacobian_frobenius_sq
 from skae._sparse import ReviveDeadCodes
+from skae._variational import UNUSED_CODES_KL
 
 KINDS = list(ALL_KINDS)
 
@@ -681,23 +682,48 @@ def test_the_importance_weighted_bound_stays_near_the_exact_log_likelihood():
     assert abs(bounds[200] - bounds[199]) < 0.005
 
 
-def test_early_stopping_that_keeps_the_first_epoch_warns():
-    """Found by an independent probe: the variational kind's default early
-    stopping ended in the plateau before its one code was used, kept the
-    first epoch's model (no better than a fair coin per feature) and said
-    nothing. It warns now; a fit whose best epoch is a later one does not."""
+def test_early_stopping_waits_while_the_variational_codes_are_unused():
+    """Found by independent probes: the variational kind's default early
+    stopping ended in the plateau its training starts in, posterior on the
+    prior and codes unused, and kept a model no better than a fair coin per
+    feature (one code, this table: stopped after 11 epochs, first kept; a
+    table of three copied bits: 2 of 4 seeds, silently, at a later epoch of
+    the plateau). Epochs whose KL term is below UNUSED_CODES_KL do not count
+    towards patience now: the fits leave the plateau and learn."""
     rng = np.random.RandomState(0)
     X = _binary_mixture(600, rng)
-    stuck = VariationalAutoEncoder(n_components=1, loss="binary_crossentropy", random_state=0)
-    with pytest.warns(ConvergenceWarning, match="kept the model of the first of 11 epochs"):
-        stuck.fit(X)
-    assert stuck.score(X) < 12 * np.log(0.5) + 0.1
+    coins = 12 * np.log(0.5)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        one = VariationalAutoEncoder(n_components=1, loss="binary_crossentropy", random_state=0)
+        one.fit(X)
+    assert one.score(X) > coins + 1
+    history = one.net_.history
+    assert one.n_iter_ > 11 and min(history[:11, "train_kl"]) < UNUSED_CODES_KL
+    bits = (np.random.RandomState(0).uniform(size=(500, 10)) > 0.5).astype(float)
+    bits[:, 1], bits[:, 2] = bits[:, 0], 1 - bits[:, 0]
+    for seed in (0, 3):
+        vae = VariationalAutoEncoder(
+            n_components=2, loss="binary_crossentropy", random_state=seed
+        ).fit(bits)
+        assert vae.score(bits) > 10 * np.log(0.5) + 0.5
+    # Without the KL term nothing holds the codes on the prior: no plateau.
+    assert VariationalAutoEncoder(beta=0.0)._early_stopping_plateau() is None
+
+
+def test_early_stopping_that_keeps_the_first_epoch_warns():
+    """Found by an independent probe: a fit whose held-out loss never
+    improved on its first epoch kept that epoch's model and said nothing. It
+    warns now; a fit whose best epoch is a later one does not."""
+    rng = np.random.RandomState(0)
+    X = _binary_mixture(600, rng)
+    coins = 12 * np.log(0.5)
     with warnings.catch_warnings():
         warnings.simplefilter("error", ConvergenceWarning)
         trained = VariationalAutoEncoder(
             n_components=2, loss="binary_crossentropy", random_state=0
         ).fit(X)
-    assert trained.score(X) > stuck.score(X) + 1
+    assert trained.score(X) > coins + 1
     # Too short to stop: 2 epochs whose second did not improve say nothing.
     with warnings.catch_warnings():
         warnings.simplefilter("error", ConvergenceWarning)
