@@ -122,9 +122,9 @@ for row, row_terms in terms.drop(columns="code").iterrows():
 # %%
 # Where every planted row ranks among the 2,000 (0 is the lowest score), and
 # the column ``explain`` names for it. The night-time store payments score
-# lower than most rows but not among the lowest (their hour is common for
-# online payments); two of them lost the planted hour to the removed entries
-# and are as normal as any row. A planted row that does not stand out is not
+# lower than most rows, but only one of them among the 30 lowest (their hour
+# is common for online payments); two of them lost the planted hour to the
+# removed entries and are as normal as any row. A planted row that does not stand out is not
 # named reliably either.
 rank = np.argsort(np.argsort(scores))
 for column, rows in planted.items():

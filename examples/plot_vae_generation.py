@@ -127,7 +127,9 @@ plt.show()
 # stray from the prior, so that some draws from the prior decode to
 # nonsense; a large one pulls every posterior towards the prior, and the
 # model switches latent dimensions off: their posterior mean no longer
-# depends on the input. At ``beta=4`` it switches them all off and decodes
+# depends on the input (the KL term falls at every step of ``beta``; the
+# count of dimensions left on need not, it varies from fit to fit). At
+# ``beta=4`` it switches them all off and decodes
 # every code to the same average digit (the "posterior collapse").
 betas = [0.25, 1.0, 2.0, 4.0]
 samples = {}
