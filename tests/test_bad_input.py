@@ -1084,6 +1084,27 @@ def test_binary_crossentropy_refuses_a_value_just_outside_the_unit_interval(valu
     assert np.isfinite(scores[1:]).all()
 
 
+@pytest.mark.parametrize("kind", [AutoEncoder, VariationalAutoEncoder], ids=lambda k: k.__name__)
+def test_a_first_fit_that_left_the_network_as_it_started_warns(kind):
+    """A probe: lr=1e-9 returned a random network without a word. A fit
+    whose training did not reduce its rows' reconstruction error by a
+    hundredth of a percent warns, after enough steps to tell (a fit of 8
+    steps, and a partial_fit that continues a trained model, do not)."""
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(500, 2)) @ rng.normal(size=(2, 8)) + 0.1 * rng.normal(size=(500, 8))
+    with pytest.warns(ConvergenceWarning, match=r"the network is as it started, untrained"):
+        kind(lr=1e-9, max_epochs=8, random_state=0).fit(X)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        model = kind(max_epochs=8, random_state=0).fit(X)
+        kind(lr=1e-9, max_epochs=1, random_state=0).fit(X[:256])
+        model.set_params(lr=1e-9).partial_fit(X)
+    # A slow rate that moves the network is not this failure.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        kind(lr=1e-5, max_epochs=8, random_state=0).fit(X)
+
+
 # --- regressions from a mutation audit of skae/_base.py --------------------------
 @pytest.mark.parametrize("n_rows", [20, 40])
 def test_a_fit_ending_tens_of_times_worse_is_refused_as_diverged(n_rows):
