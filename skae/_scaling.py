@@ -168,8 +168,11 @@ def _without_underflow(X, mean, std, observed, axis):
     blocks = range(0, len(X), BLOCK_ROWS)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # a column never observed
-        low = np.min([np.nanmin(X[i : i + BLOCK_ROWS], axis=axis) for i in blocks], axis=0)
-        high = np.max([np.nanmax(X[i : i + BLOCK_ROWS], axis=axis) for i in blocks], axis=0)
+        # fmin / fmax over the blocks too: a block missing every entry of a
+        # feature gives NaN, which np.min let through, and the feature was
+        # taken for constant.
+        low = np.fmin.reduce([np.nanmin(X[i : i + BLOCK_ROWS], axis=axis) for i in blocks])
+        high = np.fmax.reduce([np.nanmax(X[i : i + BLOCK_ROWS], axis=axis) for i in blocks])
     spread = np.asarray(high - low, dtype=np.float64)
     redo = (np.asarray(std) < TINY_STD) & (spread > 0)
     if not redo.any():
@@ -304,9 +307,16 @@ def check_unit_interval(X: np.ndarray) -> None:
     """Raise a ValueError if X (missing entries left out) leaves [0, 1] by
     more than ``UNIT_TOLERANCE``, as binary cross-entropy cannot train on it."""
     blocks = range(0, len(X), BLOCK_ROWS)
-    # fmin / fmax leave missing entries out.
-    low = min((np.fmin.reduce(X[i : i + BLOCK_ROWS], axis=None) for i in blocks), default=0.0)
-    high = max((np.fmax.reduce(X[i : i + BLOCK_ROWS], axis=None) for i in blocks), default=1.0)
+    # fmin / fmax leave missing entries out, within a block and across them:
+    # Python's min kept a first block of missing entries' NaN, every
+    # comparison after it was False, and values of 7 were taken for [0, 1].
+    # (NaN for no observed entry at all: nothing to refuse.)
+    low = np.fmin.reduce(
+        [np.fmin.reduce(X[i : i + BLOCK_ROWS], axis=None) for i in blocks], initial=np.nan
+    )
+    high = np.fmax.reduce(
+        [np.fmax.reduce(X[i : i + BLOCK_ROWS], axis=None) for i in blocks], initial=np.nan
+    )
     if low < -UNIT_TOLERANCE or high > 1 + UNIT_TOLERANCE:
         raise ValueError(
             "loss='binary_crossentropy' needs X in [0, 1], but X ranges over "

@@ -1725,6 +1725,19 @@ def test_scoring_complete_rows_with_categories_does_not_warn_of_empty_rows():
         model.transform(frame)
 
 
+def test_a_boolean_mask_changed_after_fit_does_not_change_the_model():
+    """Mutation audit: the fitted encoding must copy the user's mask (shared,
+    a mask edited after fit broke transform with a broadcasting error)."""
+    rng = np.random.RandomState(0)
+    X = pd.DataFrame({"a": rng.choice(["x", "y", "z"], 200), "b": rng.normal(size=200)})
+    mask = np.array([True, False])
+    est = AutoEncoder(categorical_features=mask, max_epochs=2, random_state=0).fit(X)
+    codes = est.transform(X)
+    mask[0] = False
+    assert_array_equal(est.transform(X), codes)
+    assert est.get_params()["categorical_features"] is mask
+
+
 # --- regressions from a mutation audit of _categorical and _imputer --------------
 @pytest.mark.parametrize("spec", [[-1], [-2], [0, -1]])
 def test_categorical_features_refuse_negative_positions_and_take_an_empty_list(spec):

@@ -25,6 +25,7 @@ from skae._latent_density import (
     gaussian_log_density,
 )
 from skae._scaling import (
+    BLOCK_ROWS,
     SCALE_FLOOR,
     fit_input_scaling,
     fit_scaling,
@@ -77,6 +78,56 @@ def test_auto_scaling_standardises_and_attenuates_the_encoder_input():
     assert fit_input_scaling(standardised, "auto", unit_interval=False)[2] is None
     assert fit_input_scaling(X, "feature", unit_interval=False)[2] is None
     assert fit_input_scaling(X, "global", unit_interval=False)[2] is None
+
+
+def test_blocks_of_missing_rows_do_not_hide_the_range_of_the_rest():
+    """Mutation audit: a first block of rows (BLOCK_ROWS) missing every
+    entry gave NaN bounds, which Python's min and numpy's min let through:
+    values of 7 passed binary cross-entropy's [0, 1] check (and scored
+    -inf), and a feature in units of 1e-165 was taken for constant."""
+    X = np.full((BLOCK_ROWS + 904, 3), 0.5)
+    X[BLOCK_ROWS:] = 7.0
+    X[:BLOCK_ROWS] = np.nan
+    with pytest.raises(ValueError, match=r"needs X in \[0, 1\], but X ranges over \[7.0, 7.0\]"):
+        AutoEncoder(loss="binary_crossentropy", max_epochs=1).fit(X)
+    tiny = np.random.RandomState(0).normal(size=(BLOCK_ROWS + 904, 2))
+    tiny[:, 0] *= 1e-165
+    tiny[:BLOCK_ROWS, 0] = np.nan
+    scale = fit_input_scaling(tiny, "feature", unit_interval=False)[1]
+    assert 5e-166 < scale[0] < 2e-165 and 0.9 < scale[1] < 1.1
+
+
+def test_a_column_that_differs_by_rounding_only_is_constant():
+    """Mutation audit: 0.3 and 0.1 + 0.2 differ by one ulp; taken for a
+    spread, the column was divided by about 1e-17."""
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(200, 2))
+    X[:, 0] = np.where(rng.uniform(size=200) < 0.5, 0.3, 0.1 + 0.2)
+    mean, scale, _ = fit_input_scaling(X, "feature", unit_interval=False)
+    assert scale[0] == scale[1] and mean[0] == 0.3
+
+
+def test_auto_scaling_sees_shared_bounds_through_missing_entries():
+    """Mutation audit: indicators with missing entries are on one fixed
+    scale; bounds taken with NaN let through scaled them per feature."""
+    rng = np.random.RandomState(0)
+    P = (rng.uniform(size=(400, 6)) < [0.5, 0.5, 0.5, 0.5, 0.05, 0.05]).astype(float)
+    P[rng.uniform(size=P.shape) < 0.1] = np.nan
+    _, scale, gain = fit_input_scaling(P, "auto", unit_interval=False)
+    assert np.ptp(scale) == 0.0 and gain is None
+
+
+@pytest.mark.parametrize("scaling", ["auto", "none"])
+def test_float32_rows_with_negative_strides_give_a_contiguous_copys_results(scaling):
+    """Mutation audit: torch refuses negative strides; nothing tested that
+    reversed float32 views are copied first."""
+    X = np.random.RandomState(0).normal(size=(200, 4)).astype(np.float32)
+    for view in (X[::-1], X[:, ::-1]):
+        copy = np.ascontiguousarray(view)
+        model = AutoEncoder(scaling=scaling, max_epochs=2, random_state=0).fit(view)
+        twin = AutoEncoder(scaling=scaling, max_epochs=2, random_state=0).fit(copy)
+        assert_array_equal(model.transform(view), twin.transform(copy))
+        assert_array_equal(model.score_samples(view), twin.score_samples(copy))
 
 
 def test_auto_scaling_keeps_one_scale_for_data_on_fixed_bounds():
