@@ -16,7 +16,7 @@ from torch import nn
 from ._base import BaseAutoEncoder
 from ._docs import fill_doc
 from ._latent import ActivatedLatent
-from ._net import Penalty
+from ._net import Penalty, TensorData
 from ._penalties import (
     PENALTY_WON_EPOCHS,
     KLSparsity,
@@ -24,6 +24,7 @@ from ._penalties import (
     inference_outputs,
     no_better_than_means,
 )
+from ._scaling import ScaledRows
 from ._warnings import warn_after_training
 
 #: ReLU codes non-zero on fewer than this share of the training rows' code
@@ -82,10 +83,14 @@ class ReviveDeadCodes(Callback):
         leaves a few live codes, so the check for every code constant (the
         collapse) missed a sparsity_weight of 100 on 2 seeds in 3, while the
         model reconstructed nothing."""
-        X = getattr(X, "X", X)
+        if isinstance(X, TensorData):
+            X = X.X
         revived = [row.get("revived_codes", 0) for row in net.history]
         if (
-            not isinstance(X, torch.Tensor)
+            # Rows scaled a batch at a time (data beyond working_memory)
+            # slice to a scaled tensor as a tensor does: unwrapped to their
+            # raw array, they skipped the check.
+            not isinstance(X, torch.Tensor | ScaledRows)
             or len(X) == 0
             or len(revived) < SILENT_EPOCHS
             or not any(revived)

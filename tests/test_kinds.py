@@ -353,6 +353,57 @@ def test_a_penalty_that_silenced_the_codes_is_reported(n_components):
     assert np.mean((healthy.inverse_transform(healthy.transform(X)) - X) ** 2) < 0.6 * means
 
 
+def test_silenced_codes_are_reported_for_rows_scaled_a_batch_at_a_time():
+    """Mutation audit: data beyond working_memory is scaled a batch at a
+    time, and the check unwrapped it to its raw rows and skipped itself: the
+    same silenced model was reported in memory and not beyond it."""
+    import sklearn
+
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(200, 5)) @ rng.normal(size=(5, 5))
+    strong = SparseAutoEncoder(n_components=2, sparsity_weight=100.0, max_epochs=10, random_state=0)
+    with sklearn.config_context(working_memory=1e-4):
+        with pytest.warns(ConvergenceWarning, match="The sparsity penalty silenced the codes"):
+            strong.fit(X)
+
+
+def test_kl_codes_are_never_revived_and_their_target_is_inside_0_1():
+    """Mutation audit: the revival of dead codes is for ReLU codes (a
+    sigmoid code is never exactly 0), and a KL target of 0 or 1 has no
+    divergence to aim at; neither was pinned."""
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    X = np.random.RandomState(0).normal(size=(200, 5))
+    kl = SparseAutoEncoder(sparsity="kl", max_epochs=2, random_state=0).fit(X)
+    assert "revived_codes" not in kl.net_.history[-1]
+    relu = SparseAutoEncoder(max_epochs=2, random_state=0).fit(X)
+    assert "revived_codes" in relu.net_.history[-1]
+    for target in (0.0, 1.0):
+        with pytest.raises(InvalidParameterError, match="sparsity_target"):
+            SparseAutoEncoder(sparsity="kl", sparsity_target=target, max_epochs=1).fit(X)
+
+
+def test_the_variational_score_is_a_bound_whatever_beta_trained_it():
+    """Mutation audit: beta weighs the KL term in training only; the score
+    is the plain ELBO, so setting beta after the fit changes nothing, and
+    explain's terms add up to it. A row with no observed entry scores a
+    finite number (the code term), not NaN."""
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(300, 2)) @ rng.normal(size=(2, 6)) + 0.1 * rng.normal(size=(300, 6))
+    vae = VariationalAutoEncoder(beta=4.0, n_components=2, max_epochs=3, random_state=0).fit(X)
+    rows = np.vstack([X[:20], np.full((1, 6), np.nan)])
+    with pytest.warns(UserWarning, match="no observed"):
+        scores = vae.score_samples(rows)
+    assert np.isfinite(scores).all()
+    with pytest.warns(UserWarning, match="no observed"):
+        assert_allclose(vae.explain(rows).sum(axis=1), scores, rtol=1e-10)
+    complete = vae.score_samples(X[:20])
+    vae.set_params(beta=1.0)
+    assert_allclose(vae.score_samples(X[:20]), complete, rtol=1e-12)
+    vae.set_params(beta=0.25)
+    assert_allclose(vae.score_samples(X[:20]), complete, rtol=1e-12)
+
+
 def test_a_healthy_binary_model_is_not_said_to_be_silenced():
     """Found by a mutation audit: the check compared the data with the
     decoder's output, which under the binary cross-entropy is logits, and
