@@ -572,12 +572,7 @@ def _constant_columns(values: torch.Tensor) -> bool:
 
 
 def _check_trained(
-    module: torch.nn.Module,
-    criterion: torch.nn.Module,
-    x,
-    before: tuple[float, float, float, float],
-    steps: int,
-    lr: float,
+    x, before: tuple[float, float, float, float], after: float, steps: int, lr: float
 ) -> None:
     """Warn when a first fit of at least ``MIN_STEPS_TO_JUDGE`` optimiser
     steps left the reconstruction error of the training rows within
@@ -588,7 +583,6 @@ def _check_trained(
     start = before[0]
     if steps < MIN_STEPS_TO_JUDGE or not start > 0.0 or len(x) < MIN_ROWS_FOR_FAILURE:
         return
-    after = _reconstruction_error(module, criterion, x)[0]
     if after > (1.0 - UNTRAINED_SHARE) * start:
         warn_caller(
             f"Training reduced the reconstruction error of the training rows by "
@@ -604,6 +598,7 @@ def _check_not_diverged(
     criterion: torch.nn.Module,
     x,
     before: tuple[float, float, float, float],
+    after_training: tuple[float, float, float, float],
     lr: float,
     flat_share: float = FLAT_SHARE,
 ) -> bool:
@@ -624,9 +619,11 @@ def _check_not_diverged(
     and a second epoch can flatten them by a tenth): training that has not
     yet spread them is not a failure.
 
-    Returns whether a ConvergenceWarning said that training failed (a
-    collapse, or reconstructions worse than the means)."""
-    after, variance, excess, flatness = _reconstruction_error(module, criterion, x)
+    ``before`` and ``after_training`` are :func:`_reconstruction_error` of
+    the network before and after training. Returns whether a
+    ConvergenceWarning said that training failed (a collapse, or
+    reconstructions worse than the means)."""
+    after, variance, excess, flatness = after_training
     reference = max(before[0], variance)
     if not math.isfinite(after) or after > DIVERGED_RATIO * reference > 0.0:
         raise FloatingPointError(
@@ -1584,12 +1581,13 @@ class BaseAutoEncoder(
                 # Taken before the check, whatever happens: a fit that
                 # diverged, or failed, drops them with it.
                 held = held_warnings(net)
+            after = _reconstruction_error(module, criterion, x)
             failed = _check_not_diverged(
-                module, criterion, x, before, net.lr, flat_share=self._flat_share
+                module, criterion, x, before, after, net.lr, flat_share=self._flat_share
             )
             if first and not failed:
                 steps = sum(row.get("train_batch_count", 0) for row in net.history)
-                _check_trained(module, criterion, x, before, steps, net.lr)
+                _check_trained(x, before, after[0], steps, net.lr)
             for message, category in held:
                 warn_caller(message, category)
 

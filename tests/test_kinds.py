@@ -1055,7 +1055,7 @@ def test_warm_start_refuses_a_changed_image_shape():
     conv = ConvolutionalAutoEncoder(
         n_components=2, max_epochs=1, image_shape=(3, 5, 7), warm_start=True, random_state=0
     ).fit(X)
-    with pytest.raises(ValueError, match=r"warm_start.*image_shape \[3, 5, 7\] -> \[1, 15, 7\]"):
+    with pytest.raises(ValueError, match=r"warm_start.*image_shape \(3, 5, 7\) -> \(1, 15, 7\)"):
         conv.set_params(image_shape=(1, 15, 7)).fit(X)
     assert conv.image_shape_ == (3, 5, 7)
 
