@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from numpy.testing import assert_allclose, assert_array_equal
-from sklearn.datasets import load_digits
+from sklearn.datasets import load_digits, load_wine
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from skorch.callbacks import Callback
 
@@ -1103,6 +1103,13 @@ def test_a_first_fit_that_left_the_network_as_it_started_warns(kind):
     with warnings.catch_warnings():
         warnings.simplefilter("error", ConvergenceWarning)
         kind(lr=1e-5, max_epochs=8, random_state=0).fit(X)
+    # Nor a high one that made the error grow (a probe: lr=0.3 on wine, 1.76
+    # times worse, was told to try a higher rate).
+    wine = load_wine().data
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        DenoisingAutoEncoder(lr=0.3, random_state=0).fit(wine)
+    assert not [w for w in record if "as it started" in str(w.message)]
 
 
 # --- regressions from a mutation audit of skae/_base.py --------------------------
