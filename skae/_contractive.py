@@ -5,15 +5,20 @@ from __future__ import annotations
 from numbers import Real
 
 import numpy as np
-import torch
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import Interval, StrOptions
 from skorch.callbacks import Callback
 
-from ._base import BaseAutoEncoder
+from ._base import MIN_ROWS_FOR_FAILURE, BaseAutoEncoder
 from ._docs import fill_doc
 from ._net import Penalty
-from ._penalties import PENALTY_WON_EPOCHS, Contraction, inference_outputs, no_better_than_means
+from ._penalties import (
+    PENALTY_WON_EPOCHS,
+    Contraction,
+    checked_rows,
+    inference_outputs,
+    no_better_than_means,
+)
 from ._warnings import warn_after_training
 
 #: With ``jacobian="auto"``, the exact penalty up to this many code dimensions.
@@ -40,10 +45,8 @@ class ContractionWonCheck(Callback):
         self.rows = rows
 
     def on_train_end(self, net, X: object = None, **kwargs) -> None:
-        X = getattr(X, "X", X)
-        if not isinstance(X, torch.Tensor) or len(X) == 0:
-            return
-        if len(net.history) < PENALTY_WON_EPOCHS:
+        rows = checked_rows(X, self.rows, MIN_ROWS_FOR_FAILURE)
+        if rows is None or len(net.history) < PENALTY_WON_EPOCHS:
             return
         last = net.history[-1]
         penalty = last.get("train_contraction", np.nan)
@@ -53,7 +56,6 @@ class ContractionWonCheck(Callback):
             # wine warned of a penalty that won, at contraction_weight=0 too,
             # with the penalty 0.2% of the loss; a won one is 13% at 100).
             return
-        rows = X[: self.rows]
         out = inference_outputs(net, rows)
         if no_better_than_means(net, rows, out):
             warn_after_training(

@@ -11,6 +11,9 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from ._net import TensorData
+from ._scaling import ScaledRows
+
 #: A fit whose median training row is reconstructed no better than this
 #: share of the error of the features' means: its penalty won over the
 #: reconstruction. (A fit of one epoch reconstructs no better than the means.)
@@ -18,6 +21,20 @@ MEANS_SHARE = 0.99
 #: ... judged in a fit of this many epochs or more: after 2 epochs a healthy
 #: model can still reconstruct no better than the means.
 PENALTY_WON_EPOCHS = 5
+
+
+def checked_rows(X: object, limit: int, min_rows: int) -> torch.Tensor | None:
+    """Up to ``limit`` scaled training rows for a check at the end of
+    training: ``X`` as the net was given it (a tensor, a dataset of one, or
+    rows scaled a batch at a time, which slice to a tensor as a tensor
+    does: unwrapped to their raw array, they skipped the checks). None when
+    there are fewer than ``min_rows``: a chunk of 50 rows' own means made a
+    healthy stream's 27th chunk look no better than the means (a probe)."""
+    if isinstance(X, TensorData):
+        X = X.X
+    if not isinstance(X, torch.Tensor | ScaledRows) or len(X) < min_rows:
+        return None
+    return X[:limit]
 
 
 def inference_outputs(net, rows: torch.Tensor) -> dict:

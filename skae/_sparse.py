@@ -13,18 +13,18 @@ from skorch import NeuralNet
 from skorch.callbacks import Callback
 from torch import nn
 
-from ._base import BaseAutoEncoder
+from ._base import MIN_ROWS_FOR_FAILURE, BaseAutoEncoder
 from ._docs import fill_doc
 from ._latent import ActivatedLatent
-from ._net import Penalty, TensorData
+from ._net import Penalty
 from ._penalties import (
     PENALTY_WON_EPOCHS,
     KLSparsity,
     L1Sparsity,
+    checked_rows,
     inference_outputs,
     no_better_than_means,
 )
-from ._scaling import ScaledRows
 from ._warnings import warn_after_training
 
 #: ReLU codes non-zero on fewer than this share of the training rows' code
@@ -83,20 +83,10 @@ class ReviveDeadCodes(Callback):
         leaves a few live codes, so the check for every code constant (the
         collapse) missed a sparsity_weight of 100 on 2 seeds in 3, while the
         model reconstructed nothing."""
-        if isinstance(X, TensorData):
-            X = X.X
         revived = [row.get("revived_codes", 0) for row in net.history]
-        if (
-            # Rows scaled a batch at a time (data beyond working_memory)
-            # slice to a scaled tensor as a tensor does: unwrapped to their
-            # raw array, they skipped the check.
-            not isinstance(X, torch.Tensor | ScaledRows)
-            or len(X) == 0
-            or len(revived) < SILENT_EPOCHS
-            or not any(revived)
-        ):
+        rows = checked_rows(X, self.rows, MIN_ROWS_FOR_FAILURE)
+        if rows is None or len(revived) < SILENT_EPOCHS or not any(revived):
             return
-        rows = X[: self.rows]
         out = inference_outputs(net, rows)
         live = float((out["z"] > 0).double().mean())
         if live == 0.0 or live >= SILENT_SHARE:

@@ -180,6 +180,31 @@ def test_a_contraction_penalty_that_won_warns():
             ).fit(X[60:])
 
 
+def test_the_contraction_check_reads_rows_scaled_a_batch_at_a_time_and_skips_small_chunks():
+    """Mutation audit and probe: data beyond working_memory, scaled a batch
+    at a time, skipped the check (the same won penalty warned in memory and
+    not beyond it); and a stream of 50-row chunks was judged against each
+    chunk's own means, and its 27th chunk of a healthy model warned."""
+    import sklearn
+    from sklearn.datasets import load_wine
+
+    X = load_wine().data
+    params = {"n_components": 4, "max_epochs": 20, "random_state": 0}
+    with sklearn.config_context(working_memory=1e-4):
+        with pytest.warns(ConvergenceWarning, match="contraction penalty won"):
+            ContractiveAutoEncoder(contraction_weight=100.0, **params).fit(X)
+    rng = np.random.RandomState(0)
+    stream = rng.normal(size=(2000, 3)) @ rng.normal(size=(3, 20))
+    stream += 0.05 * rng.normal(size=stream.shape)
+    model = ContractiveAutoEncoder(random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        for start in range(0, len(stream), 50):
+            model.partial_fit(stream[start : start + 50])
+    reconstructed = model.inverse_transform(model.transform(stream))
+    assert np.mean((reconstructed - stream) ** 2) < 0.8 * stream.var(axis=0).mean()
+
+
 def test_a_fit_that_diverged_is_reported_by_its_error_alone():
     """A probe: lr=3 warned that the contraction penalty won (advice: a
     smaller weight), then raised that training diverged (advice: a lower
