@@ -330,6 +330,29 @@ def test_the_silenced_codes_warning_needs_revivals_in_a_fit_of_five_epochs():
     sae.net_.history = full
 
 
+@pytest.mark.parametrize("live, warned", [(0.29, True), (0.31, False), (0.0, False)])
+def test_the_silenced_codes_warning_needs_fewer_than_30_percent_live_entries(
+    monkeypatch, live, warned
+):
+    """Mutation audit: SILENT_SHARE (0.3) was pinned on neither side; every
+    code dead (0 live) is the collapse, reported by fit's own check."""
+    import skae._sparse as sparse
+    from skae._warnings import held_warnings
+
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(200, 5)) @ rng.normal(size=(5, 5))
+    sae = SparseAutoEncoder(n_components=4, max_epochs=5, random_state=0).fit(X)
+    x = torch.as_tensor((X - sae.mean_) / sae.scale_, dtype=torch.float32)
+    codes = torch.zeros(100, 4)
+    codes.view(-1)[: round(live * codes.numel())] = 1.0
+    monkeypatch.setattr(sparse, "inference_outputs", lambda net, rows: {"z": codes})
+    monkeypatch.setattr(sparse, "no_better_than_means", lambda net, rows, out: True)
+    history = sae.net_.history
+    sae.net_.history = type(history)([{**row, "revived_codes": 1} for row in history])
+    sparse.ReviveDeadCodes().on_train_end(sae.net_, X=x)
+    assert bool(held_warnings(sae.net_)) is warned
+
+
 @pytest.mark.parametrize("n_components", [2, 8])
 def test_a_penalty_that_silenced_the_codes_is_reported(n_components):
     """Found by an independent probe: sparsity_weight=100 left the codes
