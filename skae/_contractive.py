@@ -62,7 +62,8 @@ class ContractionWonCheck(Callback):
                 net,
                 "The contraction penalty won over the reconstruction: the training rows "
                 "are reconstructed no better than by the features' means. Try a smaller "
-                "contraction_weight.",
+                "contraction_weight (or wider hidden_layer_sizes: a layer of one or two "
+                "units reconstructs no better whatever the weight).",
                 ConvergenceWarning,
             )
 

@@ -165,6 +165,10 @@ def test_a_contraction_penalty_that_won_warns():
     params = {"n_components": 4, "max_epochs": 20, "random_state": 0}
     with pytest.warns(ConvergenceWarning, match="contraction penalty won"):
         won = ContractiveAutoEncoder(contraction_weight=100.0, **params).fit(X)
+    # A probe: a one-unit network reconstructs no better at the default
+    # weight, and was told only to lower the weight.
+    with pytest.warns(ConvergenceWarning, match="or wider hidden_layer_sizes"):
+        ContractiveAutoEncoder(hidden_layer_sizes=(1,), n_components=1, random_state=0).fit(X)
     error = ((won.inverse_transform(won.transform(X)) - X) / X.std(axis=0)) ** 2
     assert error.mean() > 0.95
     with warnings.catch_warnings():
