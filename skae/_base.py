@@ -1324,8 +1324,10 @@ class BaseAutoEncoder(
         # A feature constant in every training row is reconstructed as that
         # constant (inverse_transform's reconstruction): no error, whatever
         # the network's output for it.
-        flat = self._output_scale() == 0
-        squared_sum[flat if numeric is None else flat[numeric]] = 0.0
+        constant = self._constant_inputs()
+        if constant is not None:
+            flat = constant[0]
+            squared_sum[flat if numeric is None else flat[numeric]] = 0.0
         entries = observed.cpu().numpy()
         if numeric is None:
             log_variance = _log_noise_variance(squared_sum / counts, self.scale_, entries)

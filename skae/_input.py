@@ -721,7 +721,3 @@ class InputSide:
             shift[flat] += scale[flat] * value[flat]
             scale[flat] = 0.0
         return scale, shift
-
-    def _output_scale(self) -> np.ndarray:
-        """The scale of :meth:`_output_map`."""
-        return self._output_map()[0]

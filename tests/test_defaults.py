@@ -695,7 +695,7 @@ def test_a_tiny_varying_feature_is_not_taken_for_constant_without_scaling():
     X = np.hstack([z, 2 * z, 1e-7 * (z + 3)])
     est = AutoEncoder(scaling="none", max_epochs=3, random_state=0).fit(X)
     assert np.all(est.inverse_transform(est.transform(X[:5]))[:, 2] != 0.0)
-    assert est._output_scale()[2] == 1.0
+    assert est._output_map()[0][2] == 1.0
 
 
 def test_float32_codes_of_huge_units_are_refused_not_inf():
@@ -739,7 +739,7 @@ def test_a_feature_constant_at_zero_is_reconstructed_and_sampled_as_zero():
     X = rng.normal(size=(300, 3)) @ rng.normal(size=(3, 6))
     X[:, 0] = 0.0
     est = AutoEncoder(n_components=2, max_epochs=5, random_state=0).fit(X)
-    assert est._output_scale()[0] == 0.0
+    assert est._output_map()[0][0] == 0.0
     assert_array_equal(est.inverse_transform(est.transform(X))[:, 0], 0.0)
     assert_array_equal(est.sample(50, random_state=0)[:, 0], 0.0)
     assert est.sample(50, random_state=0)[:, 1].std() > 0
@@ -892,7 +892,7 @@ def test_a_negative_constant_feature_is_reconstructed_and_sampled_as_its_constan
     est = AutoEncoder(max_epochs=2, random_state=0).fit(X)
     assert_array_equal(est.inverse_transform(est.transform(X))[:, 1], -5.0)
     assert_array_equal(est.sample(5, random_state=0)[:, 1], -5.0)
-    assert est._output_scale()[1] == 0.0
+    assert est._output_map()[0][1] == 0.0
 
 
 @pytest.mark.parametrize("cls", [c for c in KINDS if c is not VariationalAutoEncoder])
