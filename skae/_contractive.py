@@ -5,67 +5,16 @@ from __future__ import annotations
 from numbers import Real
 
 import numpy as np
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import Interval, StrOptions
 from skorch.callbacks import Callback
 
-from ._base import MIN_ROWS_FOR_FAILURE, BaseAutoEncoder
+from ._base import BaseAutoEncoder
 from ._docs import fill_doc
 from ._net import Penalty
-from ._penalties import (
-    PENALTY_WON_EPOCHS,
-    Contraction,
-    checked_rows,
-    inference_outputs,
-    no_better_than_means,
-)
-from ._warnings import warn_after_training
+from ._penalties import Contraction, RegulariserWonCheck
 
 #: With ``jacobian="auto"``, the exact penalty up to this many code dimensions.
 AUTO_EXACT_MAX_COMPONENTS = 16
-
-
-#: The least share of the reconstruction loss the contraction term makes in
-#: the last epoch for :class:`ContractionWonCheck` to say it won.
-WON_SHARE = 0.01
-
-
-class ContractionWonCheck(Callback):
-    """Warn when the contraction penalty won over the reconstruction.
-
-    A weight large enough makes the encoder nearly constant: every row gets
-    about the same code and the features' means as its reconstruction. The
-    reconstructions still vary by a hundredth of the data's spread, more than
-    the check for flattened reconstructions allows, so that warning missed it
-    (``contraction_weight=100`` on wine: the error of the means, 0.989 of it
-    in the median row, and no warning; a probe).
-    """
-
-    def __init__(self, rows: int = 2048) -> None:
-        self.rows = rows
-
-    def on_train_end(self, net, X: object = None, **kwargs) -> None:
-        rows = checked_rows(X, self.rows, MIN_ROWS_FOR_FAILURE)
-        if rows is None or len(net.history) < PENALTY_WON_EPOCHS:
-            return
-        last = net.history[-1]
-        penalty = last.get("train_contraction", np.nan)
-        if penalty < WON_SHARE * last.get("train_reconstruction", np.nan):
-            # A penalty this small cannot have held the reconstructions at the
-            # means: the fit was too short (a probe: 5 epochs on 118 rows of
-            # wine warned of a penalty that won, at contraction_weight=0 too,
-            # with the penalty 0.2% of the loss; a won one is 13% at 100).
-            return
-        out = inference_outputs(net, rows)
-        if no_better_than_means(net, rows, out):
-            warn_after_training(
-                net,
-                "The contraction penalty won over the reconstruction: the training rows "
-                "are reconstructed no better than by the features' means. Try a smaller "
-                "contraction_weight (or wider hidden_layer_sizes: a layer of one or two "
-                "units reconstructs no better whatever the weight).",
-                ConvergenceWarning,
-            )
 
 
 @fill_doc(defaults={"loss": '"squared_error"'})
@@ -188,7 +137,18 @@ class ContractiveAutoEncoder(BaseAutoEncoder):
         self.jacobian = jacobian
 
     def _make_callbacks(self) -> list[tuple[str, Callback]]:
-        return [("contraction_won_check", ContractionWonCheck())]
+        return [
+            (
+                "contraction_won_check",
+                RegulariserWonCheck(
+                    "The contraction penalty won over the reconstruction: the training rows "
+                    "are reconstructed no better than by the features' means. Try a smaller "
+                    "contraction_weight (or wider hidden_layer_sizes: a layer of one or two "
+                    "units reconstructs no better whatever the weight).",
+                    penalty="contraction",
+                ),
+            )
+        ]
 
     def _regulariser_off(self) -> str | None:
         return "contraction_weight=0" if self.contraction_weight == 0 else None

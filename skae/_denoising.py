@@ -6,11 +6,13 @@ from numbers import Real
 
 import numpy as np
 from sklearn.utils._param_validation import Interval, StrOptions
+from skorch.callbacks import Callback
 
 from ._base import BaseAutoEncoder
 from ._corruption import GaussianNoise, MaskingNoise
 from ._docs import fill_doc
 from ._net import Corruption
+from ._penalties import RegulariserWonCheck
 
 
 @fill_doc(defaults={"loss": '"squared_error"'})
@@ -140,6 +142,21 @@ class DenoisingAutoEncoder(BaseAutoEncoder):
         self.noise = noise
         self.noise_std = noise_std
         self.mask_rate = mask_rate
+
+    def _make_callbacks(self) -> list[tuple[str, Callback]]:
+        if self._regulariser_off() is not None:
+            return []
+        level = "mask_rate" if self.noise == "mask" else "noise_std"
+        return [
+            (
+                "corruption_won_check",
+                RegulariserWonCheck(
+                    "The corruption won over the reconstruction: the training rows are "
+                    "reconstructed no better than by the features' means. Try a smaller "
+                    f"{level} than {getattr(self, level)}.",
+                ),
+            )
+        ]
 
     def _regulariser_off(self) -> str | None:
         if self.noise == "mask":

@@ -184,6 +184,30 @@ def test_a_contraction_penalty_that_won_warns():
             ).fit(X[60:])
 
 
+def test_a_corruption_that_won_warns():
+    """A known gap: noise_std=100 on the breast-cancer table reconstructed
+    every row as about the features' means (1.001 of their error in the
+    median row) without a word, as a won contraction did. Masking 99% of
+    wine's entries too. The default levels, a level of 0, and a fit of too
+    few steps to judge (56 rows: the default model's median row is still
+    0.99 of the means' error after its 20 steps) say nothing."""
+    from sklearn.datasets import load_breast_cancer, load_wine
+
+    cancer, wine = load_breast_cancer().data, load_wine().data
+    with pytest.warns(ConvergenceWarning, match="corruption won.*smaller noise_std than 100"):
+        won = DenoisingAutoEncoder(noise_std=100.0, random_state=0).fit(cancer)
+    error = ((won.inverse_transform(won.transform(cancer)) - cancer) / cancer.std(axis=0)) ** 2
+    assert error.mean() > 0.99
+    with pytest.warns(ConvergenceWarning, match="corruption won.*smaller mask_rate than 0.99"):
+        DenoisingAutoEncoder(noise="mask", mask_rate=0.99, random_state=0).fit(wine)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        for params in ({}, {"noise": "mask"}, {"noise_std": 1.0}, {"noise_std": 0.0}):
+            DenoisingAutoEncoder(random_state=0, **params).fit(cancer)
+            DenoisingAutoEncoder(random_state=0, **params).fit(wine)
+        DenoisingAutoEncoder(noise_std=100.0, random_state=0).fit(cancer[:100])
+
+
 def test_the_contraction_check_reads_rows_scaled_a_batch_at_a_time_and_skips_small_chunks():
     """Mutation audit and probe: data beyond working_memory, scaled a batch
     at a time, skipped the check (the same won penalty warned in memory and
