@@ -2749,7 +2749,8 @@ class BaseAutoEncoder(
             Row ``i`` adds up to ``score_samples(X)[i]``; the last column is the
             code term. With a pandas DataFrame ``X``, a DataFrame with ``X``'s
             index and columns, and ``"code"`` last (``"code_"`` if ``X`` has a
-            column named ``"code"``).
+            column named ``"code"``, ``"code__"`` if it has ``"code_"`` too, and
+            so on: ``result.iloc[:, -1]`` is always the code term).
 
         Examples
         --------

@@ -753,7 +753,15 @@ class CategoricalEncoding:
         categories, kinds = [], []
         for j in np.flatnonzero(mask):
             name = _label(X.columns[j]) if hasattr(X, "columns") else int(j)
-            dtype = X.dtypes.iloc[j] if hasattr(X, "dtypes") else np.dtype(object)
+            if hasattr(X, "dtypes"):
+                dtype = X.dtypes.iloc[j]
+            elif getattr(X, "dtype", np.dtype(object)).kind in "biuf":
+                # The array's own: its categories are its numbers, and came
+                # back as objects (a probe: float64 in, object out, where
+                # the imputer gave float64).
+                dtype = X.dtype
+            else:
+                dtype = np.dtype(object)
             kind = _dtype_kind(dtype)
             if kind == "category":
                 cats = np.asarray(dtype.categories, dtype=object)

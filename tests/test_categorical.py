@@ -718,6 +718,29 @@ def test_the_imputer_fills_an_array_with_categorical_indices():
     assert np.mean(filled[::4, 1] == X[::4, 1]) > 0.8
 
 
+def _saved_and_loaded(est, tmp_path):
+    est.save(tmp_path / "m.skae")
+    return skae.load(tmp_path / "m.skae")
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.int64, bool])
+def test_categorical_columns_of_an_array_come_back_in_its_dtype(dtype, tmp_path):
+    """A probe: the categorical column of a float64 array came back from
+    inverse_transform and sample as objects, where the imputer gave float64
+    for the same input."""
+    rng = np.random.RandomState(0)
+    a = rng.normal(size=300)
+    X = np.column_stack([a > 0, a > 1, a < -1]).astype(dtype)
+    est = AutoEncoder(max_epochs=2, categorical_features=[2], random_state=0).fit(X)
+    for decoded in (
+        est.inverse_transform(est.transform(X)),
+        est.sample(20, random_state=0),
+        _saved_and_loaded(est, tmp_path).sample(20, random_state=0),
+    ):
+        assert decoded.dtypes.iloc[2] == np.dtype(dtype)
+        assert set(decoded.iloc[:, 2]) <= set(X[:, 2])
+
+
 def test_the_imputer_of_a_frame_checks_an_array_under_its_own_name(table):
     imputer = AutoEncoderImputer(AutoEncoder(max_epochs=2, random_state=0)).fit(table)
     rows = table.to_numpy()[:3]
