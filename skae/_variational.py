@@ -11,6 +11,7 @@ from numbers import Integral, Real
 import numpy as np
 import torch
 from sklearn.utils._param_validation import Interval, StrOptions, validate_parameter_constraints
+from skorch.callbacks import Callback
 from torch import nn
 
 from ._base import BaseAutoEncoder, _finite
@@ -18,7 +19,7 @@ from ._docs import fill_doc
 from ._latent import GaussianLatent
 from ._locking import reading
 from ._net import Penalty
-from ._penalties import GaussianKL, gaussian_kl
+from ._penalties import GaussianKL, RegulariserWonCheck, gaussian_kl
 from ._reconstruction import LIKELIHOODS
 from ._sizing import VARIATIONAL_MAX_EPOCHS
 
@@ -337,6 +338,25 @@ class VariationalAutoEncoder(BaseAutoEncoder):
         # binary table of strong structure there (a probe). Not with beta=0,
         # which nothing pulls onto the prior.
         return ("train_kl", self.beta * UNUSED_CODES_KL) if self.beta > 0 else None
+
+    def _make_callbacks(self) -> list[tuple[str, Callback]]:
+        if not self.beta > 1:
+            # At beta=1 the model is the ELBO's own: codes left on the prior
+            # are its verdict on data without structure, not a failure.
+            return []
+        return [
+            (
+                "kl_won_check",
+                RegulariserWonCheck(
+                    f"The KL term won over the reconstruction at beta={self.beta}: every "
+                    "code's posterior is the prior, so the codes carry nothing and the "
+                    "training rows are reconstructed no better than by the features' means. "
+                    "Try a smaller beta (beta=1 is the ELBO's own weight; on data without "
+                    "structure the codes capture, it reconstructs the means as well).",
+                    below=self._early_stopping_plateau(),
+                ),
+            )
+        ]
 
     def _check_importance_samples(self) -> None:
         # Read at each scoring, so checked there too: a value set after the

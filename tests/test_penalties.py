@@ -208,6 +208,32 @@ def test_a_corruption_that_won_warns():
         DenoisingAutoEncoder(noise_std=100.0, random_state=0).fit(cancer[:100])
 
 
+def test_a_kl_term_that_won_warns_above_beta_1():
+    """A known gap: beta=4 on wine left every code on the prior (KL 0.003
+    nats a row) and the reconstructions at the means (0.992 of their error
+    in the median row), silently. At beta=1 and 2 the codes are used; at
+    beta=1 codes left on the prior are the ELBO's verdict on data without
+    structure, not judged; nor is a fit too short."""
+    from sklearn.datasets import load_wine
+
+    from skae import VariationalAutoEncoder
+
+    X = load_wine().data
+    with pytest.warns(ConvergenceWarning, match="KL term won.*beta=4"):
+        won = VariationalAutoEncoder(beta=4.0, random_state=0).fit(X)
+    assert won.net_.history[-1, "train_kl"] / 4.0 < 0.05
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for beta in (1.0, 2.0):
+            VariationalAutoEncoder(beta=beta, random_state=0).fit(X)
+        short = {"max_epochs": PENALTY_WON_EPOCHS - 1, "random_state": 0}
+        VariationalAutoEncoder(beta=100.0, **short).fit(X)
+    assert not [w for w in caught if "KL term won" in str(w.message)]
+    # Not judged at all at beta=1 or below.
+    for beta in (0.0, 0.5, 1.0):
+        assert VariationalAutoEncoder(beta=beta)._make_callbacks() == []
+
+
 def test_the_contraction_check_reads_rows_scaled_a_batch_at_a_time_and_skips_small_chunks():
     """Mutation audit and probe: data beyond working_memory, scaled a batch
     at a time, skipped the check (the same won penalty warned in memory and
