@@ -318,6 +318,12 @@ PARAMETERS = """\
         operating system and differs from the last, and ``np.random.seed``
         does not make it reproducible (it does for scikit-learn's
         estimators, which draw from numpy's global generator): pass an int.
+        A fit that continues the fitted network (``warm_start=True``,
+        ``partial_fit``) draws on from the generator the first fit seeded,
+        which the model keeps (and saves): a continuation is reproducible
+        whatever ``random_state`` is then, and a new value takes effect at
+        the next fit that starts afresh (:class:`~sklearn.neural_network.MLPRegressor`
+        re-seeds at every call instead).
     verbose : int, default=0
         0 is silent, 1 prints a table of losses per epoch with the estimated
         time left (``time_left``, seconds), and a progress line every 5
