@@ -350,6 +350,26 @@ def test_a_chunk_in_other_units_warns():
     assert record[0].filename == __file__
 
 
+def test_one_corrupt_value_in_a_chunk_moves_neither_error_scales_nor_code_spread():
+    """Mutation audit: partial_fit's docstring promises that no row counts
+    for more than ROW_BOUND times a feature's typical error, nor its code
+    for more than 100 times the codes' typical spread, and neither bound was
+    pinned. One value 1e6 standard deviations out multiplied error_scale_
+    by up to 4e10 without the first bound, and the codes' covariance by 4e7
+    without the second."""
+    rng = np.random.RandomState(0)
+    X = rng.randn(500, 2) @ rng.randn(2, 8) + 0.1 * rng.randn(500, 8)
+    model = AutoEncoder(max_epochs=10, random_state=0).fit(X)
+    scales, spread = model.error_scale_.copy(), np.diag(model.code_covariance_).copy()
+    chunk = X[:10].copy()
+    chunk[0, 3] = 1e6 * X[:, 3].std()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model.partial_fit(chunk)
+    assert (model.error_scale_ / scales).max() < 10
+    assert (np.diag(model.code_covariance_) / spread).max() < 10
+
+
 def test_a_tenfold_jump_of_near_zero_error_scales_does_not_warn():
     """Probe finding: on 2 features with 2 codes the error scales were 1e-5
     of a standardised feature's variance; a partial_fit on the fit's own rows

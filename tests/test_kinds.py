@@ -518,6 +518,11 @@ def test_reconstructions_flattened_by_a_penalty_are_reported():
         flat = AutoEncoder(weight_decay=1.0, max_epochs=20, random_state=0).fit(X)
     back = flat.inverse_transform(flat.transform(X))
     assert (back.std(axis=0) < 1e-3 * X.std(axis=0)).all()
+    # Mutation audit: a constant feature has no spread to compare with; it
+    # counted as infinitely unflattened, and one such column silenced this.
+    with_constant = np.column_stack([X, np.full(len(X), 7.0)])
+    with pytest.warns(ConvergenceWarning, match="reconstructions of the training rows hardly vary"):
+        AutoEncoder(weight_decay=1.0, max_epochs=20, random_state=0).fit(with_constant)
     with warnings.catch_warnings():
         warnings.simplefilter("error", ConvergenceWarning)
         AutoEncoder(max_epochs=1, random_state=0).fit(X)
@@ -530,6 +535,59 @@ def test_reconstructions_flattened_by_a_penalty_are_reported():
         iris = load_iris().data
         for cls in (AutoEncoder, DenoisingAutoEncoder):
             cls(architecture="conv", max_epochs=2, random_state=0).fit(iris)
+
+
+def test_the_training_checks_judge_enough_rows_against_the_right_references():
+    """Mutation audit: the checks after training were pinned only through
+    whole fits, which never reached these branches. A chunk of fewer than
+    MIN_ROWS_FOR_FAILURE rows is judged neither untrained nor worse than the
+    means (the spread of a few rows says little); a reference is the larger
+    of the error before training and the features' variance, so an error
+    that grew from near 0 to a fifth of the variance has not diverged; and
+    binary cross-entropy's excess is compared with that of an output that
+    knows nothing as well as with its own before training."""
+    from types import SimpleNamespace
+
+    from skae._base import MIN_ROWS_FOR_FAILURE, _check_not_diverged, _check_trained
+
+    few, enough = torch.zeros(10, 3), torch.zeros(MIN_ROWS_FOR_FAILURE, 3)
+    plain, bernoulli = SimpleNamespace(uninformed=None), SimpleNamespace(uninformed=np.log(2))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        _check_trained(few, (1.0, 1.0, 0.0, 1.0), 1.0, 100, 1e-9)
+        failed = _check_not_diverged(None, plain, few, (0.1, 0.1, 0, 1), (0.5, 0.1, 0, 1), 0.1)
+        assert not failed
+        assert not _check_not_diverged(None, plain, few, (0.01, 1, 0, 1), (0.2, 1, 0, 1), 0.01)
+        _check_not_diverged(None, bernoulli, few, (0.01, 1, 0.01, 1), (0.02, 1, 0.2, 1), 0.01)
+    with pytest.warns(ConvergenceWarning, match="network is as it started"):
+        _check_trained(enough, (1.0, 1.0, 0.0, 1.0), 1.0, 100, 1e-9)
+    with pytest.raises(FloatingPointError, match="diverged"):
+        _check_not_diverged(None, plain, few, (0.01, 0.01, 0, 1), (0.2, 0.01, 0, 1), 0.01)
+    with pytest.raises(FloatingPointError, match="nats per entry"):
+        _check_not_diverged(None, bernoulli, few, (0.01, 1, 0.01, 1), (0.02, 1, 7.0, 1), 0.01)
+
+
+def test_variance_from_log_overflows_to_inf_and_underflows_to_0():
+    """Mutation audit: a log-variance beyond float64's range is an infinite
+    variance (a diverged scale), not 0."""
+    from skae._base import variance_from_log
+
+    assert variance_from_log(1000.0) == np.inf
+    assert variance_from_log(-1000.0) == 0.0
+    assert variance_from_log(np.log(4.0)) == pytest.approx(4.0)
+
+
+def test_rows_of_a_few_distinct_values_may_have_a_few_codes():
+    """Mutation audit: codes on a few points are a collapse only when the
+    rows hold more distinct values than that; 200 rows of 5 patterns have 5
+    codes by right, and were not to be warned of."""
+    rng = np.random.RandomState(0)
+    patterns = rng.normal(size=(5, 4))
+    X = patterns[rng.randint(0, 5, 200)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        model = AutoEncoder(2, hidden_layer_sizes=(16,), max_epochs=20, random_state=0).fit(X)
+    assert len(np.unique(model.transform(X).round(5), axis=0)) == 5
 
 
 def test_codes_collapsed_to_a_few_points_are_reported():
