@@ -42,6 +42,12 @@ class AutoEncoderImputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     with a warning at fit; a categorical one is refused, even when its dtype
     lists categories: no row says which of them to fill in.
 
+    Missing entries are NaN (``None`` and ``pd.NA`` read as NaN); there is
+    no ``missing_values`` parameter, so a marker such as -1 or ``"?"`` is
+    data (replace it with NaN first: ``X.replace("?", np.nan)``), and no
+    ``add_indicator``: put :class:`~sklearn.impute.MissingIndicator` beside
+    the imputer in a :class:`~sklearn.pipeline.FeatureUnion` for that.
+
     Parameters
     ----------
     estimator : skae autoencoder, default=None
