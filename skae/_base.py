@@ -2293,13 +2293,17 @@ class BaseAutoEncoder(
             self._fit_missing_calibration(x, seed)
         scores, _ = self._calibrated(x, scores)
         unseen = self._rows_with_unseen_categories(x)
-        if unseen is not None and unseen.any() and not unseen.all():
+        if unseen is not None and unseen.any() and hasattr(self, "offset_"):
             # A category unseen at the first fit (in partial_fit or a warm
             # start) scores as unusual by design, about -(n_samples + 1) per
             # entry: with 30% of a chunk holding one, the fence fell among
             # them (offset_ -5.2 to -1.6e8) and predict flagged nothing, 50
             # standard deviations out included (a probe). The threshold is
-            # placed on the other rows, as their error scales are.
+            # placed on the other rows, as their error scales are; with none
+            # (every row of the chunk holds one), the last threshold stays:
+            # drawn on those rows, it fell from -3.4 to -105 and rows 15
+            # standard deviations out were no longer flagged (a mutation
+            # audit).
             scores = scores[~unseen]
         if screened is not None:
             # The threshold is drawn on every training row's score, the rows
@@ -2316,6 +2320,8 @@ class BaseAutoEncoder(
                 # far out by design, and would move the fence among them.
                 calibrated = calibrated[~unseen]
             scores = np.concatenate([scores, calibrated])
+        if len(scores) == 0:
+            return
         q1, q3 = np.percentile(scores, [25.0, 75.0])
         if self.contamination == "auto":
             threshold = float(q1 - AUTO_FENCE * (q3 - q1))

@@ -1981,6 +1981,14 @@ def test_a_chunk_with_many_unseen_categories_keeps_the_threshold_on_the_others()
     assert (model.predict(far) == -1).all()
     assert (model.predict(chunk(200, ["s"])) == -1).all()
     assert (model.predict(chunk(400, ["p", "q", "r"])) == -1).mean() < 0.2
+    # Mutation audit: a chunk in which every row holds one left no other
+    # row, and the fence fell among them (-3.4 to -105: rows 15 standard
+    # deviations out no longer flagged). The last threshold stays.
+    before = model.offset_
+    with pytest.warns(UserWarning, match="first fit did not see"):
+        model.partial_fit(chunk(300, ["s"]))
+    assert model.offset_ == before
+    assert (model.predict(far) == -1).all()
 
 
 def test_a_category_with_a_lone_surrogate_is_a_category(tmp_path):
