@@ -133,9 +133,16 @@ def test_a_small_first_partial_fit_chunk_warns_about_its_scaling():
     """Mutation audit (m36): a first partial_fit chunk of fewer than
     MIN_SCALING_ROWS (10) rows fits the kept scaling on too few rows, and
     says so; the mutant warned below 2 rows only."""
-    X = np.random.RandomState(0).normal(size=(5, 4))
+    X = np.random.RandomState(0).normal(size=(10, 4))
     with pytest.warns(UserWarning, match="first partial_fit chunk has 5 row"):
+        AutoEncoder(n_components=2, random_state=0).partial_fit(X[:5])
+    with pytest.warns(UserWarning, match="first partial_fit chunk has 9 row"):
+        AutoEncoder(n_components=2, random_state=0).partial_fit(X[:9])
+    # Ten rows are enough (a mutation audit: the boundary was not pinned).
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
         AutoEncoder(n_components=2, random_state=0).partial_fit(X)
+    assert not [w for w in caught if "partial_fit chunk" in str(w.message)]
 
 
 def test_a_small_first_partial_fit_chunk_does_not_warn_without_scaling():

@@ -1025,10 +1025,11 @@ def test_a_signalling_nan_is_refused_with_a_value_error():
         model.predict(frame)
 
 
-@pytest.mark.parametrize("sizes", [True, [8, True], np.array([True, False])])
-def test_booleans_are_not_layer_widths(sizes):
+@pytest.mark.parametrize("sizes", [True, [8, True], np.array([True, False]), (0,), (8, 0), (-4,)])
+def test_booleans_and_empty_layers_are_not_layer_widths(sizes):
     """Probe finding: ``hidden_layer_sizes=True`` built a layer of 1 unit (a
-    bool is an int to Python); scikit-learn's MLPs refuse it."""
+    bool is an int to Python); scikit-learn's MLPs refuse it. A mutation
+    audit: a layer of 0 units was refused by nothing else."""
     X = np.random.RandomState(0).normal(size=(30, 4))
     with pytest.raises(ValueError, match="hidden_layer_sizes must be a sequence of positive"):
         AutoEncoder(hidden_layer_sizes=sizes, max_epochs=1).fit(X)

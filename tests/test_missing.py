@@ -467,6 +467,13 @@ def test_small_chunks_refresh_the_threshold_every_call_and_the_sampler_every_64_
     kept = est.latent_density_
     est.partial_fit(X[:256])
     assert est.latent_density_ is not kept and est._rows_since_density == 0
+    # A fit starts the count afresh: the rows of a stream before it do not
+    # hasten the refit after it (a mutation audit).
+    est.partial_fit(X[:63])
+    est.fit(X[:500])
+    kept = est.latent_density_
+    est.partial_fit(X[:1])
+    assert est.latent_density_ is kept and est._rows_since_density == 1
 
 
 def test_a_feature_never_observed_is_not_a_million_times_louder():

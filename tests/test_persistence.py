@@ -408,20 +408,19 @@ def test_a_file_from_before_the_clipping_and_the_code_gaussian_loads(blobs, tmp_
 
 
 def test_a_pickle_from_before_the_clipping_range_still_works(blobs):
-    model = AutoEncoder(max_epochs=2, random_state=0).fit(blobs)
+    model = AutoEncoder(3, max_epochs=2, random_state=0).fit(blobs)
     module = model.net_.module_
     for name in ("input_low", "input_high"):
         del module._buffers[name]
     # Before n_components="auto", n_components was the number and there was
-    # no n_components_.
-    model.n_components = 2
+    # no n_components_ (3, not the "auto" default's 2: a mutation audit).
     del model.n_components_
     # Nor a record of the parameters the network was built from.
     del model._network
     old = pickle.loads(pickle.dumps(model))
-    assert old.n_components_ == 2
+    assert old.n_components_ == 3
     codes = old.transform(blobs)
-    assert codes.shape == (len(blobs), 2)
+    assert codes.shape == (len(blobs), 3)
     old.partial_fit(blobs)
     assert torch.isinf(old.net_.module_.input_low).all()
 

@@ -1326,6 +1326,9 @@ def test_partial_fit_takes_callbacks_and_verbose_set_since(blobs, tmp_path, caps
     est.set_params(verbose=0, callbacks=None).partial_fit(blobs)
     assert _CountEpochs.epochs == 2
     assert capsys.readouterr().out == ""
+    # verbose alone set since rebuilds them too (a mutation audit).
+    est.set_params(verbose=1).partial_fit(blobs)
+    assert "train_loss" in capsys.readouterr().out
 
 
 def test_fit_ignores_torch_default_dtype(make_estimator, blobs):
