@@ -370,6 +370,19 @@ def test_one_corrupt_value_in_a_chunk_moves_neither_error_scales_nor_code_spread
     assert (np.diag(model.code_covariance_) / spread).max() < 10
 
 
+def test_a_chunk_in_other_units_after_small_chunks_warns():
+    """Mutation audit: statistics refitted on exactly MIN_REFRESH_ROWS (256)
+    rows, as after a fit and a small chunk, are settled: a chunk in other
+    units then warns (the mutant took them for unsettled, silently)."""
+    rng = np.random.RandomState(0)
+    model = AutoEncoder(n_components=2, max_epochs=10, random_state=0)
+    model.fit(rng.normal(size=(1000, 6)))
+    model.partial_fit(rng.normal(size=(50, 6)))
+    assert model._statistics_rows == 256
+    with pytest.warns(UserWarning, match="multiplied the typical reconstruction errors"):
+        model.partial_fit(1000 * rng.normal(size=(150, 6)))
+
+
 def test_a_tenfold_jump_of_near_zero_error_scales_does_not_warn():
     """Probe finding: on 2 features with 2 codes the error scales were 1e-5
     of a standardised feature's variance; a partial_fit on the fit's own rows
