@@ -15,6 +15,7 @@ from sklearn.preprocessing import StandardScaler
 from skae import AutoEncoder, DenoisingAutoEncoder
 from skae._architectures import dense_autoencoder
 from skae._base import MIN_REFRESH_ROWS, MIN_ROWS_FOR_FAILURE
+from skae._reconstruction import HuberError, SquaredError
 
 
 def _held_out_mse(model, X_test):
@@ -177,6 +178,19 @@ def test_a_warm_start_refuses_a_network_built_otherwise_with_the_same_shapes():
     X = np.random.RandomState(0).normal(size=(100, 4))
     model = Custom(2, max_epochs=2, random_state=0, warm_start=True).fit(X)
     model.act = "tanh"
+    with pytest.raises(ValueError, match="the network or the loss differs from the fitted one"):
+        model.fit(X)
+
+    # Nor a loss of another type (the same network, and no weights in
+    # either loss to tell them apart): a mutation audit.
+    class OtherLoss(AutoEncoder):
+        robust = False
+
+        def _make_criterion(self, n_features):
+            return HuberError() if self.robust else SquaredError()
+
+    model = OtherLoss(2, max_epochs=2, random_state=0, warm_start=True).fit(X)
+    model.robust = True
     with pytest.raises(ValueError, match="the network or the loss differs from the fitted one"):
         model.fit(X)
 
