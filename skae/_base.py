@@ -166,6 +166,9 @@ TIE_TOLERANCE = 1e-5
 #: partial_fit fits the scores' statistics on at least this many of the
 #: latest rows (IsolationForest's subsample size).
 MIN_REFRESH_ROWS = 256
+#: What a screened fit keeps for partial_fit's threshold (see
+#: ``BaseAutoEncoder._keep_screened_sample``).
+_SCREENED_STATE = ("_recent_screened", "_screened_share", "_recent_fit_rows")
 #: From small chunks, the sampling density and the missing-value calibration
 #: are refitted once this many rows are new (see ``_rows_for_statistics``).
 DENSITY_REFRESH_ROWS = MIN_REFRESH_ROWS // 4
@@ -1624,7 +1627,9 @@ class BaseAutoEncoder(
             self._held_out_rows = (
                 split.take_held_out_index() if isinstance(split, HoldOutSplit) else None
             )
-        rows, whole = self._rows_for_statistics(x, partial, first, seed)
+        rows, whole = self._rows_for_statistics(x, partial, first, seed, screened)
+        if partial and rows is not None:
+            screened = self._screened_in_window(rows.device)
         if rows is not None:
             # Scales from fewer rows (a stream's first small chunks) are
             # expected to move a lot: compared from MIN_REFRESH_ROWS rows on.
@@ -1686,10 +1691,16 @@ class BaseAutoEncoder(
                 "them for corrupt values or changed units, and refit without them."
             )
 
-    def _rows_for_statistics(self, x, partial: bool, first: bool, seed: int):
+    def _rows_for_statistics(self, x, partial: bool, first: bool, seed: int, screened=None):
         """The rows the scores' statistics are fitted on, or None to keep
         them, and whether to refit all of them (else the ones the scores need
         at every call only).
+
+        A ``fit`` whose ``tail_screen`` left rows out (``screened``) keeps a
+        sample of them too, as many for each row kept as it left out for
+        each row it trained on: ``partial_fit`` draws the threshold on them
+        with the rows kept while the fit's rows are among those (see
+        :meth:`_screened_in_window`).
 
         A ``fit``'s rows. For ``partial_fit``: the chunk when it has
         ``MIN_REFRESH_ROWS`` rows or more; else the last ``MIN_REFRESH_ROWS``
@@ -1726,13 +1737,15 @@ class BaseAutoEncoder(
                 x = RowSubset(x, torch.as_tensor(np.flatnonzero(observed)))
         if not partial:
             kept = np.arange(len(x))
+            rng = np.random.RandomState(seed % 2**32)
             if len(x) > MIN_REFRESH_ROWS:
-                rng = np.random.RandomState(seed % 2**32)
                 kept = np.sort(rng.choice(len(x), MIN_REFRESH_ROWS, replace=False))
             self._recent_rows = x[torch.as_tensor(kept, device=x.device)].detach().cpu()
+            self._keep_screened_sample(screened, len(x), rng)
             self._statistics_rows = len(x)
             self._rows_since_density = 0
             return x, True
+        self._slide_screened_window(0 if first else len(getattr(self, "_recent_rows", ())), len(x))
         tail = x[-MIN_REFRESH_ROWS:]
         previous = None if first else getattr(self, "_recent_rows", None)
         if previous is None and not first:
@@ -1766,6 +1779,58 @@ class BaseAutoEncoder(
             self._rows_since_density = 0 if whole else since
             return tail, whole
         return None, False
+
+    def _keep_screened_sample(self, screened, n_kept: int, rng: np.random.RandomState) -> None:
+        """Keep (scaled, on the CPU) as many of the rows a fit's
+        ``tail_screen`` left out (``screened``) per row kept for
+        ``partial_fit`` as it left out per row trained on (``n_kept``): a
+        threshold drawn on the kept rows alone flagged twice the share of
+        new normal rows after a chunk of 20 normal rows (5.0% to 10.6%, a
+        probe)."""
+        for name in _SCREENED_STATE:
+            if hasattr(self, name):
+                delattr(self, name)
+        if screened is None or len(screened) == 0:
+            return
+        observed = rows_with_values(screened)
+        n_screened = len(screened) if observed is None else int(observed.sum())
+        share = n_screened / n_kept
+        count = min(n_screened, round(share * len(self._recent_rows)))
+        if count == 0:
+            return
+        candidates = np.arange(len(screened)) if observed is None else np.flatnonzero(observed)
+        chosen = np.sort(rng.choice(candidates, count, replace=False))
+        rows = screened[torch.as_tensor(chosen, device=screened.device)]
+        self._recent_screened = rows.detach().to("cpu", torch.float32).numpy().copy()
+        self._screened_share = float(share)
+        self._recent_fit_rows = len(self._recent_rows)
+
+    def _slide_screened_window(self, n_recent: int, n_new: int) -> None:
+        """Count the fit's rows still among the ``n_recent`` rows kept once
+        ``n_new`` rows of a chunk join them (the last ``MIN_REFRESH_ROWS``
+        are kept); forget the screened rows when none is."""
+        fit_rows = getattr(self, "_recent_fit_rows", 0)
+        dropped = n_recent + n_new - min(MIN_REFRESH_ROWS, n_recent + n_new)
+        if n_new >= MIN_REFRESH_ROWS:
+            dropped = n_recent
+        fit_rows = max(0, fit_rows - dropped)
+        if fit_rows == 0:
+            for name in _SCREENED_STATE:
+                if hasattr(self, name):
+                    delattr(self, name)
+        else:
+            self._recent_fit_rows = fit_rows
+
+    def _screened_in_window(self, device) -> torch.Tensor | None:
+        """The screened rows (see :meth:`_keep_screened_sample`) for as many
+        of the fit's rows as are still kept, or None."""
+        rows = getattr(self, "_recent_screened", None)
+        if rows is None:
+            return None
+        count = min(len(rows), round(self._screened_share * self._recent_fit_rows))
+        if count == 0:
+            return None
+        return torch.as_tensor(rows[:count], device=device)
 
     _network_parameter_names: tuple[str, ...] = NETWORK_PARAMETERS
 

@@ -304,7 +304,12 @@ PARAMETERS = """\
         ``early_stopping``'s count of rows (``n_screened_`` says how many
         were left out). Categorical columns are not ranked (a rare category
         is loud in the score already); :meth:`partial_fit`, which sees a
-        chunk at a time, trains on every row.
+        chunk at a time, trains on every row. After a screened ``fit`` it
+        draws the threshold on a sample of the rows left out too, in
+        proportion, for as long as the fit's rows are among the 256 it keeps
+        between calls (see :meth:`partial_fit`): on the rows kept alone, a
+        chunk of 20 normal rows made it flag twice the share of new normal
+        rows.
     device : {"cpu", "cuda", "auto"}, default="cpu"
         Where to train and predict; ``"auto"`` takes a GPU when torch sees one.
         Outputs are always numpy arrays. Read by :meth:`fit` (and by

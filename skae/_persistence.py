@@ -77,6 +77,9 @@ _PRIVATE_STATE = {
     "_rows_since_density",
     "_log_noise_variance",
     "_held_out_rows",
+    "_recent_screened",
+    "_screened_share",
+    "_recent_fit_rows",
 }
 
 
@@ -473,6 +476,43 @@ def _build(
     return estimator
 
 
+def _check_screened_sample(estimator: Any, path: str | os.PathLike) -> None:
+    """Refuse a sample of the rows ``tail_screen`` left out (the threshold
+    of ``partial_fit`` is drawn on them) that is not what a fit keeps: all
+    three of its parts or none, float32 rows of the model's width, each with
+    an observed entry, a share in (0, 1] and a count of rows kept within
+    ``MIN_REFRESH_ROWS``."""
+    from ._base import _SCREENED_STATE, MIN_REFRESH_ROWS
+
+    present = [hasattr(estimator, name) for name in _SCREENED_STATE]
+    if not any(present):
+        return
+    rows = getattr(estimator, "_recent_screened", None)
+    share = getattr(estimator, "_screened_share", None)
+    fit_rows = getattr(estimator, "_recent_fit_rows", None)
+    if not (
+        all(present)
+        and isinstance(rows, np.ndarray)
+        and rows.dtype == np.float32
+        and rows.ndim == 2
+        and 1 <= rows.shape[0] <= MIN_REFRESH_ROWS
+        and rows.shape[1] == estimator._n_inputs()
+        and not np.isinf(rows).any()
+        and not np.isnan(rows).all(axis=1).any()
+        and _is_number(share)
+        and 0.0 < share <= 1.0
+        and isinstance(fit_rows, int)
+        and not isinstance(fit_rows, bool)
+        and 1 <= fit_rows <= MIN_REFRESH_ROWS
+    ):
+        raise ValueError(
+            f"{path}: _recent_screened, _screened_share and _recent_fit_rows must come "
+            f"together: 1 to {MIN_REFRESH_ROWS} float32 rows of {estimator._n_inputs()} "
+            "entries (no infinity, each with an observed entry), a share in (0, 1] and "
+            f"a count of 1 to {MIN_REFRESH_ROWS} rows."
+        )
+
+
 def _checked_recent_rows(recent: Any, estimator: Any, path: str | os.PathLike) -> torch.Tensor:
     """The file's recent training rows (kept on the CPU, as a fit keeps them),
     refused unless they are what the model's statistics can be refitted on."""
@@ -825,6 +865,7 @@ def _check_scalars(estimator: Any, path: str | os.PathLike) -> None:
     ):
         # The rows a warm start holds out again (HoldOutSplit).
         raise ValueError(f"{path}: _held_out_rows must be row indices (non-negative integers).")
+    _check_screened_sample(estimator, path)
     for name in ("n_iter_", "n_screened_"):
         count = getattr(estimator, name, 0)
         if not isinstance(count, int) or isinstance(count, bool) or count < 0:

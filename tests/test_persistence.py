@@ -794,6 +794,7 @@ def _with_params(metadata: dict, **params) -> dict:
         (lambda m: _forged(m, _statistics_rows=-1), "_statistics_rows must be a non-negative"),
         (lambda m: _forged(m, _rows_since_density=1.5), "_rows_since_density must be a non-"),
         (lambda m: _forged(m, _held_out_rows="rows"), "_held_out_rows must be row indices"),
+        (lambda m: _forged(m, _screened_share=0.5), "_screened_share and _recent_fit_rows must"),
         (
             lambda m: _forged(m, _held_out_rows={"__array__": [-1, 2], "__dtype__": "<i8"}),
             "_held_out_rows must be row indices",

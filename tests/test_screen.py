@@ -201,6 +201,36 @@ def test_partial_fit_trains_on_every_row_and_warm_start_screens():
     assert warm.n_screened_ == _n_far(X)
 
 
+def test_partial_fit_draws_the_threshold_on_the_rows_left_out_too(tmp_path):
+    """A probe: after a screened fit, a partial_fit of 20 normal rows drew
+    offset_ on the rows kept alone, and flagged twice the share of new
+    normal rows (5.0% to 10.6%; 10% of the training rows to 14%). A sample
+    of the rows left out, in proportion, is kept for it while the fit's own
+    rows are among those kept, and saved with the model."""
+    import skae
+
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(200, 4))
+    X[:12] += 7
+    new = rng.normal(size=(2000, 4))
+    model = AutoEncoder(tail_screen=2.0, contamination=0.1, random_state=0).fit(X)
+    assert model.n_screened_ == 8
+    assert model._recent_screened.shape == (8, 4) and model._recent_fit_rows == 192
+    flagged = np.mean(model.predict(new) == -1)
+    model.save(tmp_path / "m.skae")
+    loaded = skae.load(tmp_path / "m.skae")
+    chunk = rng.normal(size=(20, 4))
+    model.partial_fit(chunk)
+    assert np.mean(model.predict(new) == -1) < 1.5 * flagged
+    assert abs(np.mean(model.predict(X) == -1) - 0.1) < 0.02
+    loaded.partial_fit(chunk)
+    assert loaded.offset_ == model.offset_
+    # Once the fit's rows have left the rows kept, so have the screened ones.
+    for _ in range(12):
+        model.partial_fit(rng.normal(size=(20, 4)))
+    assert not hasattr(model, "_recent_screened") and not hasattr(model, "_recent_fit_rows")
+
+
 def test_too_few_rows_are_not_screened():
     X, _ = _clustered(n=40, n_group=2)
     assert AutoEncoder(**SCREEN).fit(X).n_screened_ == 0
