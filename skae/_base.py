@@ -445,18 +445,30 @@ def _shown(text: str) -> str:
 #: The names of the callbacks skorch gives every net (its epoch timer, loss
 #: records and printed log).
 _NET_CALLBACKS = ("epoch_timer", "train_loss", "valid_loss", "print_log")
+#: ... and those a fit adds as its settings ask: taken whatever they ask, so
+#: that a callback's name does not stop working at another ``verbose``.
+_OPTIONAL_CALLBACKS = ("early_stopping", "time_left", "progress_bar")
 
 
-def _checked_callbacks(callbacks: list | None, *, validated: bool = True) -> list:
-    """``callbacks``, each a skorch callback or a ``(name, callback)`` pair;
-    a ValueError naming the first that is not, or, without held-out rows
-    (not ``validated``), the first that watches a validation score."""
+def _checked_callbacks(
+    callbacks: list | None, *, validated: bool = True, partial: bool = False
+) -> list:
+    """``callbacks``, each a skorch callback or a ``(name, callback)`` pair
+    named by a string; a ValueError naming the first that is not, or,
+    without held-out rows (not ``validated``; ``partial`` for partial_fit's),
+    the first that watches a validation score."""
     for entry in callbacks or []:
         callback = entry[1] if isinstance(entry, tuple) and len(entry) == 2 else entry
         if not isinstance(callback, Callback):
             raise ValueError(
                 "callbacks must hold skorch callbacks (skorch.callbacks.Callback "
                 f"instances) or (name, callback) pairs; got {entry!r}."
+            )
+        if isinstance(entry, tuple) and not isinstance(entry[0], str):
+            # skorch's TypeError from building the parameter names did not
+            # say which entry.
+            raise ValueError(
+                f"callbacks: a (name, callback) pair is named by a string; got {entry!r}."
             )
         if isinstance(callback, EpochScoring | BatchScoring):
             # They score predictions against y: silent without early
@@ -469,10 +481,15 @@ def _checked_callbacks(callbacks: list | None, *, validated: bool = True) -> lis
         if not validated and isinstance(monitor, str) and monitor.startswith("valid_"):
             # skorch's KeyError from deep in the first epoch said only that
             # the history had no such key.
+            advice = (
+                "partial_fit holds out none: use fit with early_stopping=True"
+                if partial
+                else "set early_stopping=True"
+            )
             raise ValueError(
                 f"{type(callback).__name__} monitors {monitor!r}, a score of the rows "
-                "that early_stopping=True holds out in fit (partial_fit holds out "
-                "none); set early_stopping=True, or monitor 'train_loss'."
+                f"that early_stopping=True holds out in fit; {advice}, or monitor "
+                "'train_loss'."
             )
     return list(callbacks or [])
 
@@ -1475,7 +1492,7 @@ class BaseAutoEncoder(
         if partial:
             # Before the epoch: a callback kept from fit that watches the
             # held-out rows' score failed at its end, with skorch's KeyError.
-            _checked_callbacks(self.callbacks, validated=False)
+            _checked_callbacks(self.callbacks, validated=False, partial=True)
         network = self._network_parameters()
         if not first:
             self._check_same_network(network, "partial_fit" if partial else "warm_start=True")
@@ -2249,7 +2266,7 @@ class BaseAutoEncoder(
         callbacks.extend(self._make_callbacks())
         users = _checked_callbacks(self.callbacks, validated=holdout)
         # skorch's message for a clash said the user had set the name twice.
-        own = {name for name, _ in callbacks} | set(_NET_CALLBACKS)
+        own = {name for name, _ in callbacks} | set(_NET_CALLBACKS) | set(_OPTIONAL_CALLBACKS)
         for entry in users:
             if isinstance(entry, tuple) and entry[0] in own:
                 raise ValueError(

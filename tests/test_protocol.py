@@ -1099,14 +1099,24 @@ def test_long_epochs_print_progress_with_the_time_left(blobs, capsys, monkeypatc
 def test_callbacks_must_be_skorch_callbacks(blobs):
     with pytest.raises(ValueError, match="callbacks must hold skorch callbacks"):
         AutoEncoder(max_epochs=1, callbacks=[object()]).fit(blobs)
-
-
-@pytest.mark.parametrize("name", ["print_log", "early_stopping", "train_loss"])
-def test_a_callback_named_as_one_of_the_trainings_own_is_refused_by_that_name(blobs, name):
-    """skorch's message said the user had set the name twice."""
+    # A probe: a pair named by a number failed inside skorch, with a
+    # TypeError that did not name the entry.
     from skorch.callbacks import Callback
 
-    model = AutoEncoder(max_epochs=1, early_stopping=True, callbacks=[(name, Callback())])
+    with pytest.raises(ValueError, match="pair is named by a string; got \\(1, "):
+        AutoEncoder(max_epochs=1, callbacks=[(1, Callback())]).fit(blobs)
+
+
+@pytest.mark.parametrize(
+    "name", ["print_log", "early_stopping", "train_loss", "time_left", "progress_bar"]
+)
+def test_a_callback_named_as_one_of_the_trainings_own_is_refused_by_that_name(blobs, name):
+    """skorch's message said the user had set the name twice. The names the
+    settings add (early stopping, verbose's) are taken whatever the
+    settings: a probe's "time_left" worked at verbose=0 and failed at 1."""
+    from skorch.callbacks import Callback
+
+    model = AutoEncoder(max_epochs=1, callbacks=[(name, Callback())])
     with pytest.raises(ValueError, match=f"the name '{name}' is taken by one of the training"):
         model.fit(blobs)
     model.set_params(callbacks=[("mine", Callback())]).fit(blobs)
@@ -1135,7 +1145,8 @@ def test_callbacks_that_watch_a_validation_score_need_the_held_out_rows(blobs, t
             model.fit(blobs)
         assert not hasattr(model, "net_")
         model.set_params(early_stopping=True)
-        with pytest.raises(ValueError, match="partial_fit holds out none"):
+        # A probe: it said to set early_stopping=True, which it was.
+        with pytest.raises(ValueError, match="partial_fit holds out none: use fit with early_"):
             model.partial_fit(blobs)
         model.fit(blobs)
         assert "valid_loss" in model.net_.history[-1]
