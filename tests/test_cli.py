@@ -315,3 +315,86 @@ def test_quick_is_passed_to_the_demo(monkeypatch):
     assert main(["demo"]) == 0
     assert main(["demo", "--quick"]) == 0
     assert calls == [{"plot": None, "quick": False}, {"plot": None, "quick": True}]
+
+
+def test_format_table_aligns_as_its_rule_says():
+    """Mutation audit: the rule line's alignment markers, the cells' own
+    alignment and the widths set by the headers were not pinned."""
+    columns = (("name", "a", "{}", "<"), ("v", "b", "{:.1f}", ">"))
+    table = _demo.format_table(columns, [{"a": "x", "b": 1.25}, {"a": "yyyyy", "b": None}])
+    assert table == "| name  |   v |\n|:------|----:|\n| x     | 1.2 |\n| yyyyy |   - |"
+
+
+def test_a_timed_fit_runs_outside_the_main_thread():
+    """Mutation audit: the interrupt handler is only installed in the main
+    thread (signal refuses it elsewhere)."""
+
+    class Quick:
+        def fit(self, X):
+            return self
+
+    errors = []
+
+    def target():
+        try:
+            _demo._timed_fit(Quick(), None, "quick", io.StringIO())
+        except Exception as exc:  # a failure to report, whatever its type
+            errors.append(exc)
+
+    import threading
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    thread.join()
+    assert errors == []
+
+
+def test_the_demo_seeds_every_autoencoder():
+    """Mutation audit: the reducers and detectors were built unseeded, and
+    nothing said so."""
+    from skae import BaseAutoEncoder
+
+    built = []
+    for model in _demo.MODELS:
+        if model.reducer is not None:
+            built.append(model.reducer(2, 1))
+        if model.detector is not None:
+            built.append(model.detector(1))
+    autoencoders = [est for est in built if isinstance(est, BaseAutoEncoder)]
+    assert autoencoders and all(est.random_state == _demo.SEED for est in autoencoders)
+
+
+@pytest.fixture(scope="module")
+def plot_data():
+    patch = pytest.MonkeyPatch()
+    kept = tuple(m for m in _demo.MODELS if m.name in ("AutoEncoder", "PCA"))
+    patch.setattr(_demo, "MODELS", kept)
+    try:
+        _, data = _demo._reduction(1, io.StringIO())
+    finally:
+        patch.undo()
+    return data
+
+
+def test_the_plot_writes_through_a_symlink(tmp_path, plot_data):
+    """Mutation audit: --plot naming a link replaced the link with a file."""
+    target = tmp_path / "real.png"
+    target.write_bytes(b"old")
+    link = tmp_path / "link.png"
+    link.symlink_to(target)
+    _demo._plot(str(link), plot_data)
+    assert link.is_symlink()
+    assert target.read_bytes()[:4] == b"\x89PNG"
+
+
+def test_a_failed_plot_write_is_a_plot_write_error(monkeypatch, tmp_path, plot_data):
+    """Mutation audit: the CLI's test raised PlotWriteError itself, so the
+    demo's conversion of the OSError was never run."""
+    import errno
+
+    def full(path, write):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(_demo, "replace_file", full)
+    with pytest.raises(_demo.PlotWriteError, match="cannot write --plot .*No space left on device"):
+        _demo._plot(str(tmp_path / "x.png"), plot_data)

@@ -1135,3 +1135,22 @@ def test_a_spread_at_the_floor_up_to_rounding_gets_no_input_gain():
     assert input_gain(np.array([1.0, 1.0, SCALE_FLOOR * (1 - 1e-7)]), constant) is None
     gain = input_gain(np.array([1.0, 1.0, SCALE_FLOOR * 0.5]), constant)
     assert_allclose(gain, [1.0, 1.0, 0.5])
+
+
+def test_a_warning_points_at_a_users_own_function_named_wrapper():
+    """Mutation audit: warnings skip scikit-learn's wrappers of a method
+    (named "wrapper" in its set_output module) to point at the user's line;
+    a user's own function of that name is the user's line."""
+    import inspect
+
+    X = np.random.RandomState(0).normal(size=(100, 3))
+    est = AutoEncoder(max_epochs=1, random_state=0).fit(X)
+    rows = np.r_[X[:3], np.full((1, 3), np.nan)]
+
+    def wrapper(model, data):
+        return model.score_samples(data)  # the warning's line
+
+    line = inspect.getsourcelines(wrapper)[1] + 1
+    with pytest.warns(UserWarning, match="no observed value") as record:
+        wrapper(est, rows)
+    assert [(w.filename, w.lineno) for w in record] == [(__file__, line)]
