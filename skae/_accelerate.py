@@ -74,6 +74,11 @@ class AcceleratedAutoEncoderNet(AccelerateMixin, AutoEncoderNet):
             optimizer = getattr(self, name + "_")
             if isinstance(optimizer, torch.optim.Optimizer):
                 setattr(self, name + "_", self.accelerator.prepare(optimizer))
+        # As skorch's AccelerateMixin does. With skorch 1.x ``policy_`` is the
+        # scheduler's class, which prepare returns as it is (the scheduler
+        # steps through LRScheduler, skipped steps included), so the
+        # schedulers' half of _prepared_steppers finds none; it is kept for
+        # a policy_ that is a scheduler, which prepare wraps.
         for _, callback in self.callbacks_:
             if isinstance(callback, LRScheduler):
                 callback.policy_ = self.accelerator.prepare(callback.policy_)
