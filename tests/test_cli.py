@@ -108,7 +108,18 @@ def test_usage_errors_return_2(capsys, tmp_path):
     # replaced by the figure after training (/dev/null, as root).
     if hasattr(os, "mkfifo"):
         os.mkfifo(tmp_path / "pipe")
-        assert main(["demo", "--plot", str(tmp_path / "pipe")]) == 2
+
+        def hung(*_):
+            raise TimeoutError("the check of --plot opened the pipe and waited for a reader")
+
+        # A regression hung the test run; it fails it instead (a mutation audit).
+        previous = signal.signal(signal.SIGALRM, hung)
+        signal.alarm(60)
+        try:
+            assert main(["demo", "--plot", str(tmp_path / "pipe")]) == 2
+        finally:
+            signal.alarm(0)
+            signal.signal(signal.SIGALRM, previous)
         assert "is not a regular file" in capsys.readouterr().err
         assert (tmp_path / "pipe").is_fifo()
     if os.path.exists("/dev/null"):
