@@ -191,7 +191,7 @@ def test_a_corruption_that_won_warns():
     wine's entries too. The default levels, a level of 0, and a fit of too
     few steps to judge (56 rows: the default model's median row is still
     0.99 of the means' error after its 20 steps) say nothing."""
-    from sklearn.datasets import load_breast_cancer, load_wine
+    from sklearn.datasets import load_breast_cancer, load_iris, load_wine
 
     cancer, wine = load_breast_cancer().data, load_wine().data
     with pytest.warns(ConvergenceWarning, match="corruption won.*smaller noise_std than 100"):
@@ -200,6 +200,17 @@ def test_a_corruption_that_won_warns():
     assert error.mean() > 0.99
     with pytest.warns(ConvergenceWarning, match="corruption won.*smaller mask_rate than 0.99"):
         DenoisingAutoEncoder(noise="mask", mask_rate=0.99, random_state=0).fit(wine)
+    # A probe: on iris a near-constant output beat the means in the median
+    # row (0.97-0.99 of their error), and noise_std=50, beta=20 and
+    # contraction_weight=100 were silent; reconstructions spread 2% of the
+    # rows' own or less, in every feature, warn too.
+    iris = load_iris().data
+    with pytest.warns(ConvergenceWarning, match="corruption won"):
+        flat = DenoisingAutoEncoder(noise_std=50.0, random_state=0).fit(iris)
+    back = flat.inverse_transform(flat.transform(iris))
+    assert (back.std(axis=0) < 0.02 * iris.std(axis=0)).all()
+    with pytest.warns(ConvergenceWarning, match="contraction penalty won"):
+        ContractiveAutoEncoder(contraction_weight=100.0, random_state=0).fit(iris)
     with warnings.catch_warnings():
         warnings.simplefilter("error", ConvergenceWarning)
         for params in ({}, {"noise": "mask"}, {"noise_std": 1.0}, {"noise_std": 0.0}):
@@ -214,7 +225,7 @@ def test_a_kl_term_that_won_warns_above_beta_1():
     in the median row), silently. At beta=1 and 2 the codes are used; at
     beta=1 codes left on the prior are the ELBO's verdict on data without
     structure, not judged; nor is a fit too short."""
-    from sklearn.datasets import load_wine
+    from sklearn.datasets import load_iris, load_wine
 
     from skae import VariationalAutoEncoder
 
@@ -222,6 +233,8 @@ def test_a_kl_term_that_won_warns_above_beta_1():
     with pytest.warns(ConvergenceWarning, match="KL term won.*beta=4"):
         won = VariationalAutoEncoder(beta=4.0, random_state=0).fit(X)
     assert won.net_.history[-1, "train_kl"] / 4.0 < 0.05
+    with pytest.warns(ConvergenceWarning, match="KL term won.*beta=3"):
+        VariationalAutoEncoder(beta=3.0, random_state=0).fit(load_iris().data)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         for beta in (1.0, 2.0):
