@@ -1804,9 +1804,7 @@ class BaseAutoEncoder(
         threshold drawn on the kept rows alone flagged twice the share of
         new normal rows after a chunk of 20 normal rows (5.0% to 10.6%, a
         probe)."""
-        for name in _SCREENED_STATE:
-            if hasattr(self, name):
-                delattr(self, name)
+        self._forget_screened_sample()
         if screened is None or len(screened) == 0:
             return
         observed = rows_with_values(screened)
@@ -1826,17 +1824,17 @@ class BaseAutoEncoder(
         """Count the fit's rows still among the ``n_recent`` rows kept once
         ``n_new`` rows of a chunk join them (the last ``MIN_REFRESH_ROWS``
         are kept); forget the screened rows when none is."""
-        fit_rows = getattr(self, "_recent_fit_rows", 0)
         dropped = n_recent + n_new - min(MIN_REFRESH_ROWS, n_recent + n_new)
-        if n_new >= MIN_REFRESH_ROWS:
-            dropped = n_recent
-        fit_rows = max(0, fit_rows - dropped)
-        if fit_rows == 0:
-            for name in _SCREENED_STATE:
-                if hasattr(self, name):
-                    delattr(self, name)
-        else:
+        fit_rows = getattr(self, "_recent_fit_rows", 0) - dropped
+        if fit_rows > 0:
             self._recent_fit_rows = fit_rows
+        else:
+            self._forget_screened_sample()
+
+    def _forget_screened_sample(self) -> None:
+        for name in _SCREENED_STATE:
+            if hasattr(self, name):
+                delattr(self, name)
 
     def _screened_in_window(self, device) -> torch.Tensor | None:
         """The screened rows (see :meth:`_keep_screened_sample`) for as many

@@ -13,7 +13,7 @@ import torch
 from sklearn.exceptions import ConvergenceWarning
 from skorch.callbacks import Callback
 
-from ._base import MIN_ROWS_FOR_FAILURE, MIN_STEPS_TO_JUDGE
+from ._base import MIN_ROWS_FOR_FAILURE, MIN_STEPS_TO_JUDGE, _flatness
 from ._net import TensorData
 from ._scaling import ScaledRows
 from ._warnings import warn_after_training
@@ -87,22 +87,10 @@ WON_FLAT_SHARE = 0.02
 
 
 def flattened(net, rows: torch.Tensor, out: dict, share: float = WON_FLAT_SHARE) -> bool:
-    """Whether the reconstructions ``out`` of ``rows`` (scaled training rows,
-    missing entries NaN) spread at most ``share`` of the rows' own standard
-    deviation in every feature that varies among them (observed entries)."""
-    observed = ~torch.isnan(rows)
-    counts = observed.sum(dim=0).clamp(min=1)
-    values = torch.where(observed, rows, 0.0).double()
-    spread = (
-        torch.where(observed, values - values.sum(dim=0) / counts, 0.0).square().sum(dim=0) / counts
-    ).sqrt()
-    reconstructed = net.unwrapped(net.criterion_).reconstruct(out).double()
-    mean = torch.where(observed, reconstructed, 0.0).sum(dim=0) / counts
-    spread_out = (
-        torch.where(observed, reconstructed - mean, 0.0).square().sum(dim=0) / counts
-    ).sqrt()
-    varying = spread > 0.0
-    return bool(varying.any() and (spread_out[varying] <= share * spread[varying]).all())
+    """Whether the reconstructions ``out`` of ``rows`` (scaled training rows)
+    spread at most ``share`` of the rows' own standard deviation in every
+    feature that varies among them (:func:`~skae._base._flatness`)."""
+    return _flatness(rows, net.unwrapped(net.criterion_).reconstruct(out)) <= share
 
 
 class RegulariserWonCheck(Callback):
