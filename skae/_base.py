@@ -623,6 +623,7 @@ def _check_not_diverged(
     after_training: tuple[float, float, float, float],
     lr: float,
     flat_share: float = FLAT_SHARE,
+    held_back_by: str = "",
 ) -> bool:
     """Raise a FloatingPointError when training made the reconstructions of
     the training rows ``DIVERGED_RATIO`` times worse than they were before it,
@@ -642,7 +643,9 @@ def _check_not_diverged(
     yet spread them is not a failure.
 
     ``before`` and ``after_training`` are :func:`_reconstruction_error` of
-    the network before and after training. Returns whether a
+    the network before and after training; ``held_back_by`` names the
+    settings that pull the network towards a constant (``"weight_decay"``,
+    a kind's penalty weight), for the advice. Returns whether a
     ConvergenceWarning said that training failed (a collapse, or
     reconstructions worse than the means)."""
     after, variance, excess, flatness = after_training
@@ -657,6 +660,9 @@ def _check_not_diverged(
     # A collapse of the codes first: its reconstructions may also be worse
     # than the means, and it is the more specific diagnosis. A decoder that
     # collapsed far from the means says so in the second message already.
+    # A probe: weight_decay=10 was told of a lower rate or wider layers, and
+    # an AutoEncoder of "a smaller penalty", which it has none of.
+    smaller = f", or a smaller {held_back_by}" if held_back_by else ""
     n_codes, points, same, flat = 0, 0, False, False
     if variance > 0.0 and len(x) >= MIN_ROWS_FOR_FAILURE:
         n_codes, points, same = _collapsed_codes(module, x)
@@ -668,7 +674,7 @@ def _check_not_diverged(
             "at the end of training (the network collapsed): transform returns a "
             "constant, the reconstructions are the same for every row, and the "
             f"scores rank rows by their distance from it. Try a lower learning rate "
-            f"than lr={lr}, or a smaller penalty.",
+            f"than lr={lr}{smaller}.",
             ConvergenceWarning,
         )
     elif worse:
@@ -684,7 +690,7 @@ def _check_not_diverged(
             f"The codes take only {points} distinct values on the first training rows "
             "at the end of training (the network collapsed to a few points): transform "
             "maps different rows to the same code, and the scores of new rows are "
-            f"unreliable. Try a lower learning rate than lr={lr}, or a smaller penalty.",
+            f"unreliable. Try a lower learning rate than lr={lr}{smaller}.",
             ConvergenceWarning,
         )
     elif same:
@@ -692,8 +698,8 @@ def _check_not_diverged(
             "Every training row has the same reconstruction at the end of training "
             "(the decoder collapsed): inverse_transform returns one row whatever the "
             "codes, and the scores rank rows by their distance from it. Try a lower "
-            f"learning rate than lr={lr}, or wider hidden_layer_sizes (a layer of a "
-            "few ReLU units can be dead from the start, at any learning rate).",
+            f"learning rate than lr={lr}{smaller}, or wider hidden_layer_sizes (a layer "
+            "of a few ReLU units can be dead from the start, at any learning rate).",
             ConvergenceWarning,
         )
     elif flat:
@@ -702,8 +708,7 @@ def _check_not_diverged(
             f"(in every feature, their spread is at most {flatness:.2g} times the rows' "
             "own): the decoder, or a penalty, flattened them, so inverse_transform "
             "returns nearly one row whatever the codes, and the scores rank rows by "
-            f"their distance from it. Try a lower learning rate than lr={lr}, or a "
-            "smaller penalty or weight_decay.",
+            f"their distance from it. Try a lower learning rate than lr={lr}{smaller}.",
             ConvergenceWarning,
         )
     failed = bool(n_codes) or worse or bool(points) or flat
@@ -1607,7 +1612,14 @@ class BaseAutoEncoder(
                 held = held_warnings(net)
             after = _reconstruction_error(module, criterion, x)
             failed = _check_not_diverged(
-                module, criterion, x, before, after, net.lr, flat_share=self._flat_share
+                module,
+                criterion,
+                x,
+                before,
+                after,
+                net.lr,
+                flat_share=self._flat_share,
+                held_back_by=self._held_back_by(),
             )
             if first and not failed:
                 steps = sum(row.get("train_batch_count", 0) for row in net.history)
@@ -2052,6 +2064,21 @@ class BaseAutoEncoder(
                 group["lr"] = old["lr"]
         if keep_rate:
             net.skae_schedules = self.net_.schedules()
+
+    #: The parameter whose weight keeps this kind from copying its input (a
+    #: penalty's weight, a corruption's level), named in the advice of the
+    #: training's warnings; None for none.
+    _regulariser_parameter: str | None = None
+
+    def _held_back_by(self) -> str:
+        """The settings that pull the network towards a constant, as the
+        training's warnings name them ("" for none)."""
+        names = []
+        if self._regulariser_parameter is not None and self._regulariser_off() is None:
+            names.append(self._regulariser_parameter)
+        if self.weight_decay > 0:
+            names.append("weight_decay")
+        return " or ".join(names)
 
     def _regulariser_off(self) -> str | None:
         """The setting that turns off what keeps this kind from copying its

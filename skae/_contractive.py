@@ -150,6 +150,8 @@ class ContractiveAutoEncoder(BaseAutoEncoder):
             )
         ]
 
+    _regulariser_parameter = "contraction_weight"
+
     def _regulariser_off(self) -> str | None:
         return "contraction_weight=0" if self.contraction_weight == 0 else None
 

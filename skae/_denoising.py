@@ -146,7 +146,7 @@ class DenoisingAutoEncoder(BaseAutoEncoder):
     def _make_callbacks(self) -> list[tuple[str, Callback]]:
         if self._regulariser_off() is not None:
             return []
-        level = "mask_rate" if self.noise == "mask" else "noise_std"
+        level = self._regulariser_parameter
         return [
             (
                 "corruption_won_check",
@@ -157,6 +157,10 @@ class DenoisingAutoEncoder(BaseAutoEncoder):
                 ),
             )
         ]
+
+    @property
+    def _regulariser_parameter(self) -> str:
+        return "mask_rate" if self.noise == "mask" else "noise_std"
 
     def _regulariser_off(self) -> str | None:
         if self.noise == "mask":

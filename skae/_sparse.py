@@ -290,6 +290,8 @@ class SparseAutoEncoder(BaseAutoEncoder):
         # Sigmoid codes (KL) never stop receiving gradient; ReLU codes can.
         return [] if self.sparsity == "kl" else [("revive_dead_codes", ReviveDeadCodes())]
 
+    _regulariser_parameter = "sparsity_weight"
+
     def _regulariser_off(self) -> str | None:
         return "sparsity_weight=0" if self.sparsity_weight == 0 else None
 

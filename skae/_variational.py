@@ -323,6 +323,8 @@ class VariationalAutoEncoder(BaseAutoEncoder):
     def _make_criterion(self, n_features: int) -> nn.Module:
         return LIKELIHOODS[self.loss](n_features)
 
+    _regulariser_parameter = "beta"
+
     def _regulariser_off(self) -> str | None:
         # Without the KL term nothing keeps the posterior's spread open: it
         # shrinks to 0, and the codes copy X as a plain network's do.

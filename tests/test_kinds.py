@@ -514,8 +514,12 @@ def test_reconstructions_flattened_by_a_penalty_are_reported():
     a variational model (data without structure: reconstructing the means
     is its optimum)."""
     X = _factor_table()
-    with pytest.warns(ConvergenceWarning, match="reconstructions of the training rows hardly vary"):
+    # The advice names the setting that flattened them (a probe: "a smaller
+    # penalty" to a kind with none, and none for weight_decay's collapse).
+    with pytest.warns(ConvergenceWarning, match="hardly vary.*or a smaller weight_decay\\.$"):
         flat = AutoEncoder(weight_decay=1.0, max_epochs=20, random_state=0).fit(X)
+    with pytest.warns(ConvergenceWarning, match="or a smaller weight_decay"):
+        AutoEncoder(weight_decay=10.0, random_state=0).fit(X)
     back = flat.inverse_transform(flat.transform(X))
     assert (back.std(axis=0) < 1e-3 * X.std(axis=0)).all()
     # Mutation audit: a constant feature has no spread to compare with; it
@@ -575,6 +579,25 @@ def test_variance_from_log_overflows_to_inf_and_underflows_to_0():
     assert variance_from_log(1000.0) == np.inf
     assert variance_from_log(-1000.0) == 0.0
     assert variance_from_log(np.log(4.0)) == pytest.approx(4.0)
+
+
+@pytest.mark.parametrize(
+    "model, named",
+    [
+        (AutoEncoder(), ""),
+        (AutoEncoder(weight_decay=0.1), "weight_decay"),
+        (DenoisingAutoEncoder(), "noise_std"),
+        (DenoisingAutoEncoder(noise="mask"), "mask_rate"),
+        (DenoisingAutoEncoder(noise_std=0.0), ""),
+        (SparseAutoEncoder(weight_decay=1.0), "sparsity_weight or weight_decay"),
+        (ContractiveAutoEncoder(), "contraction_weight"),
+        (VariationalAutoEncoder(beta=0.0), ""),
+    ],
+)
+def test_the_training_warnings_name_what_holds_the_network_back(model, named):
+    """A probe: the collapse warnings advised "a smaller penalty" to a kind
+    with none, and nothing about the weight_decay that had collapsed it."""
+    assert model._held_back_by() == named
 
 
 def test_rows_of_a_few_distinct_values_may_have_a_few_codes():
