@@ -376,6 +376,19 @@ def test_a_penalty_that_silenced_the_codes_is_reported(n_components):
     assert np.mean((healthy.inverse_transform(healthy.transform(X)) - X) ** 2) < 0.6 * means
 
 
+def test_a_fit_of_few_steps_does_not_blame_the_sparsity_penalty():
+    """A probe: 5 epochs on 100 rows (10 steps) said the penalty silenced
+    the codes; at sparsity_weight=0 the fit was as far from learning (1.005
+    of the means' error both ways): the fit was too short to judge."""
+    rng = np.random.RandomState(3)
+    X = rng.randn(600, 3) @ rng.randn(3, 12) + 0.1 * rng.randn(600, 12)
+    X = X[rng.choice(600, 100, replace=False)]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        SparseAutoEncoder(max_epochs=5, random_state=3).fit(X)
+    assert not [w for w in caught if "silenced the codes" in str(w.message)]
+
+
 def test_silenced_codes_are_reported_for_rows_scaled_a_batch_at_a_time():
     """Mutation audit: data beyond working_memory is scaled a batch at a
     time, and the check unwrapped it to its raw rows and skipped itself: the
