@@ -444,6 +444,23 @@ def _holds_complex_numbers(column) -> bool:
 MOSTLY_NUMBERS = 0.9
 
 
+def _numbers_hint(categories: np.ndarray) -> str:
+    """A hint for a column refused for its many categories when they are
+    text of numbers (a CSV read with dtype=str: the refusal said only "an
+    identifier?", a probe)."""
+    import pandas as pd
+
+    if not all(isinstance(value, str) for value in categories):
+        return ""
+    as_numbers = pd.to_numeric(pd.Series(categories, dtype=object), errors="coerce")
+    if as_numbers.notna().mean() < MOSTLY_NUMBERS:
+        return ""
+    return (
+        " Its values are text of numbers: if they are quantities, convert the column "
+        "first (pd.to_numeric(column, errors='coerce'))."
+    )
+
+
 def warn_numbers_as_categories(X, mask: np.ndarray, categorical_features) -> None:
     """Warn of the columns that ``"from_dtype"`` calls categorical because
     of a few entries that are not numbers (a "?" or "n/a" left by a CSV):
@@ -796,7 +813,7 @@ class CategoricalEncoding:
                     "every row, and a category seen in a handful of rows teaches it nothing "
                     "(an identifier?). Leave the column out of categorical_features or drop "
                     "it, or group its rare values first (OneHotEncoder(max_categories=...), "
-                    "say)."
+                    f"say).{_numbers_hint(cats)}"
                 )
             if kind != "category":
                 _check_rebuilt_dtype(name, dtype)

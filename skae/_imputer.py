@@ -42,6 +42,12 @@ class AutoEncoderImputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     with a warning at fit; a categorical one is refused, even when its dtype
     lists categories: no row says which of them to fill in.
 
+    A filled value is the network's reconstruction, not one of the values
+    seen, and may lie outside a column's observed range (a probe: a count
+    column observed from 0 to 4 got fills up to 9), which
+    :class:`~sklearn.impute.SimpleImputer` and ``KNNImputer`` cannot do;
+    clip the result where the range is a hard bound.
+
     Missing entries are NaN (``None`` and ``pd.NA`` read as NaN); there is
     no ``missing_values`` parameter, so a marker such as -1 or ``"?"`` is
     data (replace it with NaN first: ``X.replace("?", np.nan)``), and no

@@ -1413,6 +1413,19 @@ def test_a_column_of_tuples_is_refused_as_lists_are():
         AutoEncoder(max_epochs=1, categorical_features=["c"]).fit(X)
 
 
+def test_a_refused_column_of_many_numbers_as_text_says_to_convert_it():
+    """A probe: amounts read as text (a CSV read with dtype=str) were
+    refused for their many categories with "an identifier?" alone."""
+    x = np.random.RandomState(0).lognormal(size=600).round(2)
+    amounts = pd.DataFrame({"amount": x.astype(str), "b": 2 * x}).astype({"amount": "string"})
+    with pytest.raises(ValueError, match="text of numbers.*pd.to_numeric"):
+        AutoEncoder(max_epochs=1).fit(amounts)
+    names = pd.DataFrame({"id": [f"u{i}" for i in range(600)], "b": x})
+    with pytest.raises(ValueError, match="an identifier\\?") as raised:
+        AutoEncoder(max_epochs=1).fit(names)
+    assert "text of numbers" not in str(raised.value)
+
+
 def test_declared_categorical_columns_pass_the_object_dtype_check():
     """Probe finding: with ``categorical_features=[0]``, scikit-learn's
     ``check_dtype_object`` failed, the error for a dict among the values not
