@@ -473,6 +473,12 @@ def _build(
     recent = tensors.get("recent_rows")
     if recent is not None:
         estimator._recent_rows = _checked_recent_rows(recent, estimator, path)
+    fit_rows = getattr(estimator, "_recent_fit_rows", None)
+    if fit_rows is not None and (recent is None or fit_rows > len(recent)):
+        raise ValueError(
+            f"{path}: _recent_fit_rows ({fit_rows}) counts more of the fit's rows than "
+            "recent_rows holds."
+        )
     return estimator
 
 
@@ -480,9 +486,12 @@ def _check_screened_sample(estimator: Any, path: str | os.PathLike) -> None:
     """Refuse a sample of the rows ``tail_screen`` left out (the threshold
     of ``partial_fit`` is drawn on them) that is not what a fit keeps: all
     three of its parts or none, float32 rows of the model's width, each with
-    an observed entry, a share in (0, 1] and a count of rows kept within
-    ``MIN_REFRESH_ROWS``."""
+    an observed entry and no more than ``n_screened_``, a share no larger
+    than the screen leaves out (a tenth of the rows: a ninth of those
+    trained on) and a count of rows kept within ``MIN_REFRESH_ROWS`` (and
+    within the recent rows, checked with them)."""
     from ._base import _SCREENED_STATE, MIN_REFRESH_ROWS
+    from ._screen import MAX_SCREEN_SHARE
 
     present = [hasattr(estimator, name) for name in _SCREENED_STATE]
     if not any(present):
@@ -499,8 +508,10 @@ def _check_screened_sample(estimator: Any, path: str | os.PathLike) -> None:
         and rows.shape[1] == estimator._n_inputs()
         and not np.isinf(rows).any()
         and not np.isnan(rows).all(axis=1).any()
+        and isinstance(getattr(estimator, "n_screened_", None), int)
+        and rows.shape[0] <= estimator.n_screened_
         and _is_number(share)
-        and 0.0 < share <= 1.0
+        and 0.0 < share <= MAX_SCREEN_SHARE / (1.0 - MAX_SCREEN_SHARE) * (1.0 + 1e-9)
         and isinstance(fit_rows, int)
         and not isinstance(fit_rows, bool)
         and 1 <= fit_rows <= MIN_REFRESH_ROWS
@@ -508,8 +519,9 @@ def _check_screened_sample(estimator: Any, path: str | os.PathLike) -> None:
         raise ValueError(
             f"{path}: _recent_screened, _screened_share and _recent_fit_rows must come "
             f"together: 1 to {MIN_REFRESH_ROWS} float32 rows of {estimator._n_inputs()} "
-            "entries (no infinity, each with an observed entry), a share in (0, 1] and "
-            f"a count of 1 to {MIN_REFRESH_ROWS} rows."
+            "entries (no infinity, each with an observed entry), no more than "
+            "n_screened_, a share in (0, 1/9] and a count of 1 to "
+            f"{MIN_REFRESH_ROWS} rows."
         )
 
 

@@ -1686,3 +1686,23 @@ def test_a_file_whose_counts_or_names_no_fit_gives_is_refused(tmp_path):
         bad = _rewrite(path, tmp_path / "bad.skae", metadata=functools.partial(_forged, **fitted))
         with pytest.raises(ValueError, match=match):
             load(bad)
+
+
+def test_a_screened_sample_no_fit_gives_is_refused(tmp_path):
+    """A probe: a share above what the screen leaves out, more screened rows
+    kept than n_screened_, and more of the fit's rows counted than the file
+    keeps all loaded, and partial_fit ran on them."""
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(200, 4))
+    X[:12] += 7
+    model = AutoEncoder(tail_screen=2.0, random_state=0).fit(X)
+    model.save(tmp_path / "screened.skae")
+    assert load(tmp_path / "screened.skae")._recent_fit_rows == model._recent_fit_rows
+    for forge, message in (
+        (lambda m: _forged(m, _screened_share=0.2), "a share in \\(0, 1/9\\]"),
+        (lambda m: _forged(m, n_screened_=3), "no more than n_screened_"),
+        (lambda m: _forged(m, _recent_fit_rows=250), "counts more of the fit's rows"),
+    ):
+        bad = _rewrite(tmp_path / "screened.skae", tmp_path / "bad.skae", metadata=forge)
+        with pytest.raises(ValueError, match=message):
+            load(bad)
