@@ -2025,3 +2025,33 @@ def test_a_category_with_a_lone_surrogate_is_a_category(tmp_path):
     path = tmp_path / "odd.skae"
     model.save(path)
     assert_array_equal(skae.load(path).score_samples(frame), model.score_samples(frame))
+
+
+def test_an_unseen_category_counts_as_missing_in_the_error_scales():
+    """Mutation audit: the entries of a category unseen at the first fit are
+    left out of their column's typical error, in its count as in its sum;
+    counted, a chunk half of them halved the column's error scale. With the
+    network held still, such a chunk gives the column the scale of the same
+    chunk with those entries missing."""
+    import copy
+
+    rng = np.random.RandomState(0)
+
+    def frame(n):
+        x = rng.normal(size=n)
+        return pd.DataFrame(
+            {
+                "a": x,
+                "b": 2 * x + 0.1 * rng.normal(size=n),
+                "c": pd.Categorical(rng.choice(["x", "y"], n), categories=["x", "y", "z"]),
+            }
+        )
+
+    base = AutoEncoder(n_components=1, max_epochs=5, random_state=0).fit(frame(300))
+    chunk = frame(300)
+    chunk.loc[::2, "c"] = "z"
+    holed = chunk.copy()
+    holed.loc[::2, "c"] = np.nan
+    unseen = copy.deepcopy(base).set_params(lr=1e-12).partial_fit(chunk)
+    missing = copy.deepcopy(base).set_params(lr=1e-12).partial_fit(holed)
+    assert unseen.error_scale_[2] == pytest.approx(missing.error_scale_[2], rel=1e-6)
