@@ -591,6 +591,11 @@ def _constant_columns(values: torch.Tensor) -> bool:
     return bool((span <= COLLAPSE_TOLERANCE * values.abs().amax(dim=0).clamp(min=1.0)).all())
 
 
+def training_steps(net) -> int:
+    """The optimiser steps ``net``'s history records (every epoch's)."""
+    return sum(row.get("train_batch_count", 0) for row in net.history)
+
+
 def _check_trained(
     x, before: tuple[float, float, float, float], after: float, steps: int, lr: float
 ) -> None:
@@ -1622,7 +1627,7 @@ class BaseAutoEncoder(
                 held_back_by=self._held_back_by(),
             )
             if first and not failed:
-                steps = sum(row.get("train_batch_count", 0) for row in net.history)
+                steps = training_steps(net)
                 _check_trained(x, before, after[0], steps, net.lr)
             for message, category in held:
                 warn_caller(message, category)

@@ -13,7 +13,7 @@ import torch
 from sklearn.exceptions import ConvergenceWarning
 from skorch.callbacks import Callback
 
-from ._base import MIN_ROWS_FOR_FAILURE, MIN_STEPS_TO_JUDGE, _flatness
+from ._base import MIN_ROWS_FOR_FAILURE, MIN_STEPS_TO_JUDGE, _flatness, training_steps
 from ._net import TensorData
 from ._scaling import ScaledRows
 from ._warnings import warn_after_training
@@ -151,7 +151,7 @@ class RegulariserWonCheck(Callback):
             penalty = last.get(f"train_{self.penalty}", np.nan)
             if penalty < WON_SHARE * last.get("train_reconstruction", np.nan):
                 return
-        elif sum(row.get("train_batch_count", 0) for row in net.history) < MIN_STEPS_TO_JUDGE:
+        elif training_steps(net) < MIN_STEPS_TO_JUDGE:
             return
         if self.below is not None and not last.get(self.below[0], np.nan) < self.below[1]:
             return

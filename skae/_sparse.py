@@ -13,7 +13,7 @@ from skorch import NeuralNet
 from skorch.callbacks import Callback
 from torch import nn
 
-from ._base import MIN_ROWS_FOR_FAILURE, BaseAutoEncoder
+from ._base import MIN_ROWS_FOR_FAILURE, BaseAutoEncoder, training_steps
 from ._docs import fill_doc
 from ._latent import ActivatedLatent
 from ._net import Penalty
@@ -94,7 +94,7 @@ class ReviveDeadCodes(Callback):
         # whatever the penalty (a probe: 10 steps on 100 rows said the
         # penalty silenced the codes, and at sparsity_weight=0 the fit was
         # as far from learning, 1.005 of the means' error both ways).
-        if sum(row.get("train_batch_count", 0) for row in net.history) < SILENT_STEPS:
+        if training_steps(net) < SILENT_STEPS:
             return
         out = inference_outputs(net, rows)
         live = float((out["z"] > 0).double().mean())
