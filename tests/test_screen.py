@@ -231,6 +231,24 @@ def test_partial_fit_draws_the_threshold_on_the_rows_left_out_too(tmp_path):
     assert not hasattr(model, "_recent_screened") and not hasattr(model, "_recent_fit_rows")
 
 
+def test_the_fit_rows_kept_are_counted_as_chunks_push_them_out():
+    """The screened sample follows the fit's rows among the 256 kept: a
+    chunk pushes out as many of the oldest as the kept rows overflow by, and
+    one of 256 rows or more all of them."""
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(200, 4))
+    X[:12] += 7
+    model = AutoEncoder(tail_screen=2.0, contamination=0.1, random_state=0).fit(X)
+    share = model._screened_share
+    assert model._recent_fit_rows == 192 and share == pytest.approx(8 / 192)
+    for size, left in ((20, 192), (50, 186), (7, 179), (100, 79)):
+        model.partial_fit(rng.normal(size=(size, 4)))
+        assert model._recent_fit_rows == left
+        assert len(model._screened_in_window(torch.device("cpu"))) == round(share * left)
+    model.partial_fit(rng.normal(size=(256, 4)))
+    assert not hasattr(model, "_recent_fit_rows") and not hasattr(model, "_screened_share")
+
+
 def test_too_few_rows_are_not_screened():
     X, _ = _clustered(n=40, n_group=2)
     assert AutoEncoder(**SCREEN).fit(X).n_screened_ == 0
