@@ -598,16 +598,16 @@ def training_steps(net) -> int:
 
 def _check_trained(
     x, before: tuple[float, float, float, float], after: float, steps: int, lr: float
-) -> None:
+) -> bool:
     """Warn when a first fit of at least ``MIN_STEPS_TO_JUDGE`` optimiser
     steps left the reconstruction error of the training rows within
     ``UNTRAINED_SHARE`` of where it started, either way: the network is as it was
     initialised (lr=1e-9 returned a random network, silently). Training that
     moves the weights at all gains more than that, on data with structure or
-    none."""
+    none. Returns whether it warned."""
     start = before[0]
     if steps < MIN_STEPS_TO_JUDGE or not start > 0.0 or len(x) < MIN_ROWS_FOR_FAILURE:
-        return
+        return False
     # Unchanged both ways: an error that grew moved the network (a too high
     # rate: lr=0.3 on wine, 1.76 times worse, was told to go higher).
     if abs(after - start) < UNTRAINED_SHARE * start:
@@ -618,6 +618,8 @@ def _check_trained(
             f"started, untrained. Try a higher learning rate than lr={lr}.",
             ConvergenceWarning,
         )
+        return True
+    return False
 
 
 def _check_not_diverged(
@@ -1626,10 +1628,13 @@ class BaseAutoEncoder(
                 flat_share=self._flat_share,
                 held_back_by=self._held_back_by(),
             )
-            if first and not failed:
-                steps = training_steps(net)
-                _check_trained(x, before, after[0], steps, net.lr)
-            for message, category in held:
+            untrained = first and not failed
+            if untrained:
+                untrained = _check_trained(x, before, after[0], training_steps(net), net.lr)
+            # A network that did not move was judged by the training's own
+            # checks as it was initialised: "the corruption won" beside
+            # "untrained" at lr=1e-9 blamed a default noise_std.
+            for message, category in [] if untrained else held:
                 warn_caller(message, category)
 
         # The clipping range of the encoder's input covers every row trained on.

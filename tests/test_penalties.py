@@ -11,7 +11,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import InvalidParameterError
 from torch.distributions import Normal, kl_divergence
 
-from skae import ContractiveAutoEncoder, DenoisingAutoEncoder
+from skae import ContractiveAutoEncoder, DenoisingAutoEncoder, VariationalAutoEncoder
 from skae._penalties import (
     PENALTY_WON_EPOCHS,
     Contraction,
@@ -211,6 +211,17 @@ def test_a_corruption_that_won_warns():
     assert (back.std(axis=0) < 0.02 * iris.std(axis=0)).all()
     with pytest.warns(ConvergenceWarning, match="contraction penalty won"):
         ContractiveAutoEncoder(contraction_weight=100.0, random_state=0).fit(iris)
+    # A network that did not move is reported as untrained alone: judged as
+    # initialised, it "lost" to a default noise_std, and the advice was wrong.
+    for model in (
+        DenoisingAutoEncoder(lr=1e-9, random_state=0),
+        VariationalAutoEncoder(beta=2.0, lr=1e-9, early_stopping=False, random_state=0),
+    ):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            model.fit(cancer)
+        said = [str(w.message) for w in caught if issubclass(w.category, ConvergenceWarning)]
+        assert len(said) == 1 and "untrained" in said[0]
     with warnings.catch_warnings():
         warnings.simplefilter("error", ConvergenceWarning)
         for params in ({}, {"noise": "mask"}, {"noise_std": 1.0}, {"noise_std": 0.0}):
