@@ -2132,6 +2132,11 @@ class BaseAutoEncoder(
             )
         if self.architecture == "conv":
             self.image_shape_ = self._resolve_image_shape(n_features)
+        elif hasattr(self, "image_shape_"):
+            # A dense refit of a conv fit: the attribute is set with
+            # architecture="conv" only (a probe: (1, 8, 8) outlived a refit
+            # on 10 features).
+            del self.image_shape_
 
     def _resolve_image_shape(self, n_features: int) -> tuple[int, int, int]:
         images = self.__dict__.pop("_input_image_shape", None)

@@ -1107,6 +1107,22 @@ def test_convolutional_without_channels_reconstructs_linearly():
     assert np.mean((scaled - (X - conv.mean_) / conv.scale_) ** 2) < 0.2
 
 
+def test_a_dense_refit_of_a_conv_fit_drops_its_image_shape():
+    """A probe: image_shape_ (set with architecture="conv" only) outlived a
+    dense refit on 10 features as (1, 8, 8)."""
+    rng = np.random.RandomState(0)
+    model = SparseAutoEncoder(architecture="conv", max_epochs=1, random_state=0)
+    model.fit(rng.rand(100, 64))
+    assert model.image_shape_ == (1, 8, 8)
+    model.set_params(architecture="dense").fit(rng.rand(100, 10))
+    assert not hasattr(model, "image_shape_")
+    # A refit refused keeps the fitted model whole, its image shape too.
+    model.set_params(architecture="conv").fit(rng.rand(100, 64))
+    with pytest.raises(ValueError):
+        model.set_params(architecture="dense").fit(rng.rand(100, 10, 1))
+    assert model.image_shape_ == (1, 8, 8)
+
+
 def test_convolutional_rejects_wrong_image_shape():
     X = np.random.RandomState(0).rand(10, 64)
     with pytest.raises(ValueError, match="image_shape=.* does not match X"):
