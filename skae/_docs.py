@@ -502,14 +502,19 @@ def _attribute_blocks(text: str) -> list[tuple[str, str]]:
 
 
 def fill_doc(
-    cls: T | None = None, *, defaults: dict[str, str] | None = None, without: tuple[str, ...] = ()
+    cls: T | None = None,
+    *,
+    defaults: dict[str, str] | None = None,
+    choices: dict[str, str] | None = None,
+    without: tuple[str, ...] = (),
 ):
     """Class decorator: splice the shared parameter and attribute docs in.
 
     A kind's own parameters and attributes follow the markers in its docstring.
     ``defaults`` replaces the documented default of the named parameters (a
-    kind whose signature differs), ``without`` leaves out the named
-    attributes (those the kind never sets).
+    kind whose signature differs), ``choices`` their documented values (a
+    kind that takes fewer), ``without`` leaves out the named attributes
+    (those the kind never sets).
     """
 
     def decorate(cls: T) -> T:
@@ -520,6 +525,12 @@ def fill_doc(
             )
             if found != 1:
                 raise ValueError(f"no documented default of {name!r} to replace")
+        for name, value in (choices or {}).items():
+            parameters, found = re.subn(
+                rf"^(    {name} : ).*(, default=.*)$", rf"\g<1>{value}\g<2>", parameters, flags=re.M
+            )
+            if found != 1:
+                raise ValueError(f"no documented values of {name!r} to replace")
         attributes = "".join(
             lines for name, lines in _attribute_blocks(ATTRIBUTES) if name not in without
         )

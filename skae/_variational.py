@@ -116,6 +116,8 @@ def _elbo_draws(n_components: int, every_axis: bool = False) -> torch.Tensor:
 
 @fill_doc(
     defaults={"loss": '"squared_error"'},
+    # Its decoder is a likelihood: no Huber one.
+    choices={"loss": '{"squared_error", "binary_crossentropy"}'},
     without=(
         "error_scale_",
         "noise_variance_",

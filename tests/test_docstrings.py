@@ -131,3 +131,27 @@ def test_the_attributes_keep_their_descriptions():
     for entry in entries:
         name, *description = entry.rstrip("\n").split("\n")
         assert any(line.startswith("    ") and line.strip() for line in description), name
+
+
+@pytest.mark.parametrize("name", sorted(FAST_ESTIMATORS))
+def test_the_documented_values_of_a_parameter_are_those_it_takes(name):
+    """A probe: VariationalAutoEncoder's docstring listed "huber" among its
+    losses, which fit refuses. Each parameter documented as a set of strings
+    takes exactly those strings (scikit-learn's StrOptions)."""
+    from sklearn.utils._param_validation import StrOptions
+
+    import skae
+
+    cls = getattr(skae, name)
+    doc = inspect.getdoc(cls)
+    checked = 0
+    for parameter, values in re.findall(r"^(\w+) : \{([^}]*)\}", doc, re.M):
+        documented = re.findall(r'"([^"]*)"', values)
+        taken = set()
+        for constraint in cls._parameter_constraints.get(parameter, []):
+            if isinstance(constraint, StrOptions):
+                taken |= set(constraint.options) - set(constraint.deprecated)
+        if taken:
+            assert set(documented) == taken, parameter
+            checked += 1
+    assert checked
