@@ -519,18 +519,17 @@ def fill_doc(
 
     def decorate(cls: T) -> T:
         parameters = PARAMETERS
-        for name, value in (defaults or {}).items():
-            parameters, found = re.subn(
-                rf"^(    {name} : .*default=).*$", rf"\g<1>{value}", parameters, flags=re.M
-            )
-            if found != 1:
-                raise ValueError(f"no documented default of {name!r} to replace")
-        for name, value in (choices or {}).items():
-            parameters, found = re.subn(
-                rf"^(    {name} : ).*(, default=.*)$", rf"\g<1>{value}\g<2>", parameters, flags=re.M
-            )
-            if found != 1:
-                raise ValueError(f"no documented values of {name!r} to replace")
+        # A parameter's header line is "    name : values, default=default".
+        for what, edits, header, replacement in (
+            ("default", defaults, r"^(    {} : .*default=).*$", r"\g<1>{}"),
+            ("values", choices, r"^(    {} : ).*(, default=.*)$", r"\g<1>{}\g<2>"),
+        ):
+            for name, value in (edits or {}).items():
+                parameters, found = re.subn(
+                    header.format(name), replacement.format(value), parameters, flags=re.M
+                )
+                if found != 1:
+                    raise ValueError(f"no documented {what} of {name!r} to replace")
         attributes = "".join(
             lines for name, lines in _attribute_blocks(ATTRIBUTES) if name not in without
         )
