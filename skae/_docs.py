@@ -404,8 +404,11 @@ ATTRIBUTES = """\
         ``X``; :meth:`inverse_transform` and :meth:`sample` give it back as
         that constant.
     error_scale_ : ndarray of shape (`n_features_in_`,)
-        Mean reconstruction loss of each (standardised) feature on the
-        training data (the rows trained on, see ``tail_screen``);
+        Mean reconstruction error of each (standardised) feature on the
+        training data, as :meth:`score_samples` measures it (the squared
+        error, or the cross-entropy above each entry's own entropy): over
+        every row given to :meth:`fit`, the tenth ``early_stopping`` holds
+        out included, but not the rows ``tail_screen`` leaves out;
         :meth:`score_samples` divides by it. A numeric feature
         constant in the training data takes the median of the varying numeric
         features' (its own, the network's near-zero error there, made its

@@ -488,3 +488,46 @@ def test_inverse_transform_returns_the_codes_dtype():
     est = AutoEncoder(max_epochs=1, random_state=0).fit(X)
     assert est.inverse_transform(est.transform(X.astype(np.float32))).dtype == np.float32
     assert est.inverse_transform(est.transform(X)).dtype == np.float64
+
+
+def _errors_in_scaled_units(model, X):
+    scaled = (X - model.mean_) / model.scale_
+    rebuilt = (model.inverse_transform(model.transform(X)) - model.mean_) / model.scale_
+    return scaled, rebuilt
+
+
+def test_error_scale_is_the_mean_squared_error_over_every_row_early_stopping_held_out():
+    """error_scale_ is what score_samples divides by: the squared error (also
+    under the default Huber loss), averaged over every row given to fit, the
+    tenth early stopping holds out included (its docstring)."""
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(600, 2)) @ rng.normal(size=(2, 6)) + 0.3 * rng.normal(size=(600, 6))
+    model = AutoEncoder(max_epochs=4, early_stopping=True, random_state=0).fit(X)
+    assert model.loss == "huber"
+    scaled, rebuilt = _errors_in_scaled_units(model, X)
+    # float32 network: the pass of fit and this one agree to rounding.
+    assert_allclose(model.error_scale_, ((scaled - rebuilt) ** 2).mean(axis=0), rtol=1e-4)
+
+
+def test_error_scale_leaves_out_the_rows_tail_screen_left_out():
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(300, 4))
+    X[:5] += 8.0  # far out in every column: the screen leaves them out
+    model = AutoEncoder(max_epochs=3, tail_screen=2.0, random_state=0).fit(X)
+    assert model.n_screened_ == 5
+    scaled, rebuilt = _errors_in_scaled_units(model, X)
+    assert_allclose(model.error_scale_, ((scaled[5:] - rebuilt[5:]) ** 2).mean(axis=0), rtol=1e-4)
+
+
+def test_error_scale_of_the_cross_entropy_is_measured_above_each_entrys_entropy():
+    """Under loss="binary_crossentropy" a perfect reconstruction costs 0 in
+    the score (the docs' formula): the entry's own entropy is subtracted."""
+    rng = np.random.RandomState(0)
+    X = rng.uniform(0.05, 0.95, size=(300, 1)) * np.ones((1, 5)) + 0.02 * rng.normal(size=(300, 5))
+    X = np.clip(X, 0.01, 0.99)
+    model = AutoEncoder(loss="binary_crossentropy", max_epochs=3, random_state=0).fit(X)
+    rebuilt = model.inverse_transform(model.transform(X)).astype(np.float64)
+    rebuilt = np.clip(rebuilt, 1e-7, 1 - 1e-7)
+    cross = -(X * np.log(rebuilt) + (1 - X) * np.log(1 - rebuilt))
+    entropy = -(X * np.log(X) + (1 - X) * np.log(1 - X))
+    assert_allclose(model.error_scale_, (cross - entropy).mean(axis=0), rtol=1e-3)
