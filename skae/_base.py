@@ -1634,8 +1634,9 @@ class BaseAutoEncoder(
             # A network that did not move was judged by the training's own
             # checks as it was initialised: "the corruption won" beside
             # "untrained" at lr=1e-9 blamed a default noise_std.
-            for message, category in [] if untrained else held:
-                warn_caller(message, category)
+            for message, category, yields_to_failure in [] if untrained else held:
+                if not (failed and yields_to_failure):
+                    warn_caller(message, category)
 
         # The clipping range of the encoder's input covers every row trained on.
         module.extend_input_range(x, reset=first)

@@ -16,6 +16,7 @@ from skorch.callbacks import Callback
 from ._base import MIN_ROWS_FOR_FAILURE, MIN_STEPS_TO_JUDGE, _flatness, training_steps
 from ._net import TensorData
 from ._scaling import ScaledRows
+from ._sizing import auto_lr
 from ._warnings import warn_after_training
 
 #: A fit whose median training row is reconstructed no better than this
@@ -157,7 +158,19 @@ class RegulariserWonCheck(Callback):
             return
         out = inference_outputs(net, rows)
         if no_better_than_means(net, rows, out) or flattened(net, rows, out):
-            warn_after_training(net, self.message, ConvergenceWarning)
+            message = self.message
+            if net.lr > auto_lr(net.batch_size) * (1.0 + 1e-9):
+                # A rate above the default can hold the reconstructions at
+                # the means by itself: lr=0.3 did so for the denoising kind
+                # on the breast-cancer table at noise_std=0 as at its
+                # default, and was told of a smaller noise_std alone (a
+                # mutation audit).
+                message = f"{message[:-1]}, or a lower learning rate than lr={net.lr}."
+            # A collapse or flattening that fit reports names the learning
+            # rate and every setting that holds the network back; this
+            # warning beside it blamed the kind's own at weight_decay=10,
+            # which failed alone (an audit).
+            warn_after_training(net, message, ConvergenceWarning, yields_to_failure=True)
 
 
 class L1Sparsity:

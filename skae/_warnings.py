@@ -46,15 +46,21 @@ def warn_caller(message: str, category: type[Warning] = UserWarning) -> None:
 _HELD = "_skae_held_warnings"
 
 
-def warn_after_training(net: object, message: str, category: type[Warning]) -> None:
+def warn_after_training(
+    net: object, message: str, category: type[Warning], yields_to_failure: bool = False
+) -> None:
     """Hold a warning that a training callback raises about the fit (a
     penalty that won) until ``fit`` has checked that the training did not
     diverge: a fit that blew up is reported by its error alone (a probe: lr=3
     warned that the contraction penalty won, with a smaller weight as the
-    advice, then raised that training diverged, with a lower learning rate)."""
-    vars(net).setdefault(_HELD, []).append((message, category))
+    advice, then raised that training diverged, with a lower learning rate).
+    ``yields_to_failure``: dropped as well when ``fit`` reports a collapse or
+    flattened reconstructions, whose message names every setting that holds
+    the network back (a warning that blames one of them only)."""
+    vars(net).setdefault(_HELD, []).append((message, category, yields_to_failure))
 
 
-def held_warnings(net: object) -> list[tuple[str, type[Warning]]]:
-    """The warnings :func:`warn_after_training` held for ``net``, taken from it."""
+def held_warnings(net: object) -> list[tuple[str, type[Warning], bool]]:
+    """The warnings :func:`warn_after_training` held for ``net`` (message,
+    category, whether it yields to a reported failure), taken from it."""
     return vars(net).pop(_HELD, [])

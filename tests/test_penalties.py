@@ -296,3 +296,44 @@ def test_a_fit_that_diverged_is_reported_by_its_error_alone():
             model.fit(X)
     assert not [w for w in caught if "penalty won" in str(w.message)]
     assert not hasattr(model, "net_")
+
+
+def _convergence_warnings(model, X) -> list[str]:
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model.fit(X)
+    return [str(w.message) for w in caught if issubclass(w.category, ConvergenceWarning)]
+
+
+def test_a_won_warning_names_a_learning_rate_above_the_default():
+    """A mutation audit: lr=0.3 left the denoising kind's reconstructions at
+    the means at noise_std=0 as at its default, and the only advice was a
+    smaller noise_std. Above the default rate the warning names it too; at
+    the default rate it does not."""
+    from sklearn.datasets import load_breast_cancer
+
+    cancer = load_breast_cancer().data
+    said = _convergence_warnings(DenoisingAutoEncoder(lr=0.3, random_state=0), cancer)
+    assert len(said) == 1
+    assert "smaller noise_std than 0.3, or a lower learning rate than lr=0.3." in said[0]
+    said = _convergence_warnings(DenoisingAutoEncoder(noise_std=100.0, random_state=0), cancer)
+    assert len(said) == 1 and said[0].endswith("Try a smaller noise_std than 100.0.")
+
+
+def test_a_won_warning_yields_to_a_reported_collapse_or_flattening():
+    """A mutation audit: weight_decay=10 (which fails alone, at noise_std=0
+    or beta=0 too) was told that the reconstructions hardly vary, with
+    weight_decay in the advice, and then that the corruption or the KL term
+    won, blaming the kind's own parameter. The report of the failure names
+    every setting that holds the network back; it stands alone."""
+    from sklearn.datasets import load_wine
+
+    wine = load_wine().data
+    for model, own in (
+        (DenoisingAutoEncoder(weight_decay=10.0, random_state=0), "noise_std"),
+        (VariationalAutoEncoder(beta=1.5, weight_decay=10.0, random_state=0), "beta"),
+    ):
+        said = _convergence_warnings(model, wine)
+        assert len(said) == 1, said
+        assert "weight_decay" in said[0] and own in said[0]
+        assert "won" not in said[0]
