@@ -723,11 +723,12 @@ def _saved_and_loaded(est, tmp_path):
     return skae.load(tmp_path / "m.skae")
 
 
-@pytest.mark.parametrize("dtype", [np.float64, np.int64, bool])
+@pytest.mark.parametrize("dtype", [np.float64, np.int64, bool, np.uint8, np.uint16])
 def test_categorical_columns_of_an_array_come_back_in_its_dtype(dtype, tmp_path):
     """A probe: the categorical column of a float64 array came back from
     inverse_transform and sample as objects, where the imputer gave float64
-    for the same input."""
+    for the same input. Unsigned integers too (a mutation audit: the mutant
+    gave uint8 and uint16 columns back as objects)."""
     rng = np.random.RandomState(0)
     a = rng.normal(size=300)
     X = np.column_stack([a > 0, a > 1, a < -1]).astype(dtype)
@@ -2055,3 +2056,54 @@ def test_an_unseen_category_counts_as_missing_in_the_error_scales():
     unseen = copy.deepcopy(base).set_params(lr=1e-12).partial_fit(chunk)
     missing = copy.deepcopy(base).set_params(lr=1e-12).partial_fit(holed)
     assert unseen.error_scale_[2] == pytest.approx(missing.error_scale_[2], rel=1e-6)
+
+
+def _refusal_of_a_column_of_many_categories(column, warned=None) -> str:
+    """The error of a fit on ``column`` (600 rows) beside a numeric one; the
+    warnings' messages appended to ``warned``."""
+    frame = pd.DataFrame({"c": column, "x": np.linspace(0.0, 1.0, 600)})
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with pytest.raises(ValueError, match="'c' has .* categories") as raised:
+            AutoEncoder(max_epochs=1, random_state=0).fit(frame)
+    if warned is not None:
+        warned.extend(str(w.message) for w in caught)
+    return str(raised.value)
+
+
+def test_text_of_numbers_with_a_stray_word_is_still_said_to_be_numbers():
+    """Mutation audit: the hint that a refused column is text of numbers
+    needs most of its categories to be numbers, not all: 590 amounts and an
+    "n/a" (in 10 rows) of a "string" column get it. The mutant asked for
+    every category to be a number and left the CSV's usual "n/a" without
+    the hint."""
+    amounts = [f"{value:.2f}" for value in np.arange(590) * 1.25 + 3.0]
+    column = pd.Series(amounts + ["n/a"] * 10, dtype="string")
+    message = _refusal_of_a_column_of_many_categories(column)
+    assert "has 591 categories" in message
+    assert "text of numbers" in message
+
+
+def test_the_numbers_hint_takes_ninety_percent_of_the_categories():
+    """Mutation audit: "at least" MOSTLY_NUMBERS (0.9) of the categories are
+    numbers for the hint: 270 numbers and 30 words (each in two rows) get
+    it, 267 and 33 do not. The mutant's "more than" left out exactly 90%."""
+    for numbers, expected in ((270, True), (267, False)):
+        values = [str(k) for k in range(numbers)] + [f"w{k}" for k in range(300 - numbers)]
+        message = _refusal_of_a_column_of_many_categories(pd.Series(values * 2, dtype=object))
+        assert "has 300 categories" in message
+        assert ("text of numbers" in message) is expected
+
+
+def test_a_column_of_numbers_and_a_stray_word_is_not_said_to_be_text_of_numbers():
+    """Mutation audit: the hint is for text, a column read as strings: an
+    object column of 599 integers (numbers already) and one "?" is refused
+    for its categories without it (its numbers are not text to convert; the
+    warning of numbers among categories is the one for it). The mutant
+    without the test of text gave the hint."""
+    column = pd.Series(list(range(599)) + ["?"], dtype=object)
+    warned = []
+    message = _refusal_of_a_column_of_many_categories(column, warned)
+    assert "has 600 categories" in message
+    assert "text of numbers" not in message
+    assert [m for m in warned if "'c' (599 of 600; also ['?'])" in m]

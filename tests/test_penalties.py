@@ -337,3 +337,131 @@ def test_a_won_warning_yields_to_a_reported_collapse_or_flattening():
         assert len(said) == 1, said
         assert "weight_decay" in said[0] and own in said[0]
         assert "won" not in said[0]
+
+
+def test_the_won_check_judges_a_fit_of_its_epochs_and_a_penalty_of_few_steps():
+    """Mutation audit: a fit of exactly PENALTY_WON_EPOCHS epochs is judged
+    (the mutant asked for one more), and the floor of optimiser steps is for
+    the kinds without a penalty term: a won contraction penalty makes its
+    share of the loss after 8 steps as after 400 (the mutant applied the
+    floor to it too, and 8 full-batch epochs on wine went silent)."""
+    from sklearn.datasets import load_wine
+
+    X = load_wine().data
+    params = {"contraction_weight": 100.0, "n_components": 4, "random_state": 0}
+    with pytest.warns(ConvergenceWarning, match="contraction penalty won"):
+        ContractiveAutoEncoder(max_epochs=PENALTY_WON_EPOCHS, **params).fit(X)
+    with pytest.warns(ConvergenceWarning, match="contraction penalty won"):
+        model = ContractiveAutoEncoder(max_epochs=8, batch_size=len(X), **params).fit(X)
+    assert sum(row["train_batch_count"] for row in model.net_.history) == 8
+
+
+def test_a_contraction_weight_of_zero_is_not_said_to_have_won():
+    """Mutation audit: the contraction check judges only a penalty that
+    makes a share of the loss. A one-unit network at contraction_weight=0
+    reconstructs about as badly as at the default weight, but no penalty
+    held it there: the fit says nothing. The mutant dropped the penalty's
+    name from the check and told it to lower a weight of 0."""
+    from sklearn.datasets import load_wine
+
+    model = ContractiveAutoEncoder(
+        hidden_layer_sizes=(1,), n_components=1, contraction_weight=0.0, random_state=0
+    )
+    assert _convergence_warnings(model, load_wine().data) == []
+
+
+@pytest.mark.parametrize(
+    "params", [{"noise_std": 0.0}, {"noise": "mask", "mask_rate": 0.0}], ids=["std", "mask"]
+)
+def test_a_denoising_corruption_that_is_off_is_not_judged(params):
+    """Mutation audit: with its corruption off the denoising kind installs no
+    check of a won corruption, and a one-unit network at noise_std=0, which
+    reconstructs wine no better than the means, is not told to lower a
+    noise_std of 0. The mutant dropped the early return and said so."""
+    from sklearn.datasets import load_wine
+
+    assert DenoisingAutoEncoder(**params)._make_callbacks() == []
+    assert DenoisingAutoEncoder()._make_callbacks() != []
+    model = DenoisingAutoEncoder(hidden_layer_sizes=(1,), n_components=1, random_state=0, **params)
+    assert not [m for m in _convergence_warnings(model, load_wine().data) if "won" in m]
+
+
+def test_a_kl_term_with_codes_in_use_is_not_said_to_have_won():
+    """Mutation audit: the KL check judges only codes left on the prior (the
+    last epoch's KL term below beta * UNUSED_CODES_KL). On 50 independent
+    features beta=1.2 keeps codes in use (0.069 nats a row) that capture
+    too little to beat the means' reconstruction in the median row: the
+    data has no structure for them, the KL term did not win, and the fit
+    says nothing. The mutants dropped that gate and said the KL term won."""
+    from skae._variational import UNUSED_CODES_KL
+
+    X = np.random.RandomState(0).normal(size=(300, 50))
+    model = VariationalAutoEncoder(beta=1.2, n_components=4, random_state=0)
+    assert _convergence_warnings(model, X) == []
+    assert model.net_.history[-1, "train_kl"] / 1.2 > UNUSED_CODES_KL
+    # Every other condition of the check holds: the gate alone decides.
+    scale = model.scale_
+    error = (((X - model.inverse_transform(model.transform(X))) / scale) ** 2).sum(axis=1)
+    reference = (((X - X.mean(axis=0)) / scale) ** 2).sum(axis=1)
+    assert np.median(error) >= 0.99 * np.median(reference)
+
+
+@pytest.mark.parametrize(
+    "model",
+    [
+        DenoisingAutoEncoder(random_state=0),
+        ContractiveAutoEncoder(random_state=0),
+        VariationalAutoEncoder(beta=2.0, random_state=0),
+    ],
+    ids=["denoising", "contractive", "variational"],
+)
+def test_constant_rows_are_not_said_to_be_flattened_by_a_regulariser(model):
+    """Mutation audit: with no feature varying, reconstructions cannot be
+    judged flat (_flatness is inf, not 0), and a fit on constant rows says
+    nothing of a penalty, corruption or KL term that won. The mutant's
+    flatness of 0 warned of each."""
+    assert _convergence_warnings(model, np.ones((200, 3))) == []
+
+
+class _Criterion:
+    """A criterion whose reconstructions are the module's ``x_hat``."""
+
+    def reconstruct(self, out):
+        return out["x_hat"]
+
+
+def _stub_net():
+    import types
+
+    return types.SimpleNamespace(unwrapped=lambda part: part, criterion_=_Criterion())
+
+
+def test_no_better_than_means_at_its_share_and_without_a_reference():
+    """Mutation audit: reconstructions count as no better than the means
+    from MEANS_SHARE (0.99) of their error in the median row: 0.995 of it
+    does, 0.985 does not (the mutant's share of 1 let 0.995 pass). Rows
+    most of which sit at the means give no reference (median error 0):
+    not judged (the mutant without the guard judged any reconstruction of
+    them no better than the means)."""
+    from skae._penalties import no_better_than_means
+
+    rows = torch.from_numpy(np.random.RandomState(0).normal(size=(101, 3)))
+    centre = rows.mean(dim=0)
+    # Each row's error is ``share`` times the means'.
+    for share, expected in ((0.995, True), (0.985, False)):
+        x_hat = centre + (1 - np.sqrt(share)) * (rows - centre)
+        assert no_better_than_means(_stub_net(), rows, {"x_hat": x_hat}) is expected
+    tied = torch.cat([torch.zeros(60, 3), torch.ones(20, 3), -torch.ones(20, 3)]).double()
+    assert no_better_than_means(_stub_net(), tied, {"x_hat": tied + 1.0}) is False
+
+
+def test_flattened_at_its_share():
+    """Mutation audit: reconstructions are flattened at a spread of at most
+    WON_FLAT_SHARE (0.02) of each feature's: 0.015 is, 0.03 is not (the
+    mutants' 0.01 and 0.05 each turned one of them)."""
+    from skae._penalties import flattened
+
+    rows = torch.from_numpy(np.random.RandomState(0).normal(size=(200, 3)))
+    standardised = (rows - rows.mean(dim=0)) / rows.std(dim=0, correction=0)
+    for share, expected in ((0.015, True), (0.03, False)):
+        assert flattened(_stub_net(), rows, {"x_hat": share * standardised}) is expected

@@ -401,3 +401,99 @@ def test_rows_left_out_with_an_unseen_category_do_not_set_the_threshold():
     scores = model.score_samples(later)
     seen = (later["c"] != "new").to_numpy()
     assert model.offset_ == pytest.approx(np.percentile(scores[seen], 2), rel=1e-4)
+
+
+def _screened_far_rows(n: int, n_far: int) -> np.ndarray:
+    """``n`` seeded normal rows of 4 features, the first ``n_far`` moved 7
+    out in every one: rows the screen leaves out."""
+    X = np.random.RandomState(0).normal(size=(n, 4))
+    X[:n_far] += 7
+    return X
+
+
+def test_a_fit_on_more_rows_than_it_keeps_keeps_its_screened_sample_in_proportion(tmp_path):
+    """Mutation audit: a fit on more than MIN_REFRESH_ROWS rows keeps 256 of
+    them, and its screened sample in proportion to those: the share is the
+    rows left out per row trained on (not per row kept), the sample holds
+    that share of 256 rows (not every row left out), and the count of the
+    fit's rows among those kept is 256 (not every row trained on, which the
+    file's check refuses). The sample is a random choice of the rows left
+    out, not the first of them. The mutants of each (tests of 200 rows, all
+    kept, could not tell them apart) survived."""
+    import skae
+
+    X = _screened_far_rows(3000, 200)
+    model = AutoEncoder(tail_screen=2.0, contamination=0.1, max_epochs=2, random_state=0).fit(X)
+    n_screened = model.n_screened_
+    assert 100 < n_screened <= 200
+    share = model._screened_share
+    assert model._recent_fit_rows == 256 and len(model._recent_rows) == 256
+    assert share == pytest.approx(n_screened / (3000 - n_screened), rel=1e-12)
+    assert len(model._recent_screened) == round(share * 256) < n_screened
+    # Unscaled, the sample's rows are rows of X, spread over the far group
+    # (the first of the rows left out all lie among X's first 20).
+    raw = model._recent_screened.astype(np.float64) * model.scale_ + model.mean_
+    distance = ((raw[:, None, :] - X[None]) ** 2).sum(axis=-1)
+    assert distance.min(axis=1).max() < 1e-8
+    assert distance.argmin(axis=1).max() > 100
+    model.save(tmp_path / "m.skae")
+    loaded = skae.load(tmp_path / "m.skae")
+    np.testing.assert_array_equal(loaded._recent_screened, model._recent_screened)
+    assert loaded._recent_fit_rows == 256 and loaded._screened_share == share
+    chunk = np.random.RandomState(1).normal(size=(20, 4))
+    assert loaded.partial_fit(chunk).offset_ == model.partial_fit(chunk).offset_
+
+
+def test_chunks_that_push_out_the_last_fit_row_forget_the_screened_sample(tmp_path):
+    """Mutation audit: once chunks have pushed every one of the fit's rows
+    out of the 256 kept (192 rows, then 64 and 192 more), the screened
+    sample goes with them. The mutant kept it with a count of 0 fit rows,
+    which the file's check then refused at load."""
+    import skae
+
+    rng = np.random.RandomState(1)
+    model = AutoEncoder(tail_screen=2.0, contamination=0.1, max_epochs=3, random_state=0)
+    model.fit(_screened_far_rows(200, 12))
+    assert model._recent_fit_rows == 192 and len(model._recent_screened) == 8
+    model.partial_fit(rng.normal(size=(64, 4)))
+    assert model._recent_fit_rows == 192
+    model.partial_fit(rng.normal(size=(192, 4)))
+    for name in ("_recent_screened", "_screened_share", "_recent_fit_rows"):
+        assert not hasattr(model, name)
+    model.save(tmp_path / "m.skae")
+    assert not hasattr(skae.load(tmp_path / "m.skae"), "_recent_screened")
+
+
+@pytest.mark.parametrize("warm_start", [False, True])
+def test_a_fit_without_the_screen_forgets_the_last_fit_s_screened_sample(warm_start):
+    """Mutation audit: a fit that screens nothing (tail_screen=None), cold or
+    warm, drops the screened sample of the fit before it: its rows are no
+    longer among those kept. The mutant kept it, and partial_fit drew the
+    threshold on rows of another fit."""
+    X = _screened_far_rows(200, 12)
+    model = AutoEncoder(
+        tail_screen=2.0, contamination=0.1, max_epochs=3, warm_start=warm_start, random_state=0
+    ).fit(X)
+    assert len(model._recent_screened) == 8
+    model.set_params(tail_screen=None).fit(X)
+    assert model.n_screened_ == 0
+    for name in ("_recent_screened", "_screened_share", "_recent_fit_rows"):
+        assert not hasattr(model, name)
+
+
+def test_a_window_that_holds_none_of_the_screened_sample_draws_on_the_rows_kept():
+    """Mutation audit: when so few of the fit's rows are left among those
+    kept that their share of the screened sample rounds to no row (12 rows
+    at 8/192), partial_fit draws the threshold on the rows kept alone. The
+    mutant handed an empty sample on, and partial_fit raised "Found array
+    with 0 sample(s)"."""
+    rng = np.random.RandomState(1)
+    model = AutoEncoder(tail_screen=2.0, contamination=0.1, max_epochs=3, random_state=0)
+    model.fit(_screened_far_rows(200, 12))
+    model.partial_fit(rng.normal(size=(64, 4)))
+    model.partial_fit(rng.normal(size=(180, 4)))
+    assert model._recent_fit_rows == 12
+    assert model._screened_in_window(torch.device("cpu")) is None
+    model.partial_fit(rng.normal(size=(5, 4)))
+    assert model._recent_fit_rows == 7
+    assert np.isfinite(model.offset_)

@@ -399,3 +399,85 @@ def test_a_cuda_model_loads_on_the_cpu_where_torch_sees_no_gpu(saved, tmp_path, 
     with pytest.warns(UserWarning, match="no GPU"):
         model = load(bad)
     assert model.device == "cpu" and model.device_.type == "cpu"
+
+
+@pytest.fixture(scope="module")
+def screened_file(tmp_path_factory):
+    """A saved model whose fit screened rows out, and its screened sample."""
+    X = np.random.RandomState(0).normal(size=(200, 4))
+    X[:12] += 7
+    path = tmp_path_factory.mktemp("screened") / "good.skae"
+    model = AutoEncoder(tail_screen=2.0, max_epochs=3, random_state=0).fit(X)
+    model.save(path)
+    assert model._recent_screened.shape == (8, 4)
+    # Rewritten as the forgeries are, unforged, it loads with its sample.
+    same = load(_resave(path, path.parent / "same.skae", _tensors(path)))
+    np.testing.assert_array_equal(same._recent_screened, model._recent_screened)
+    assert same._recent_fit_rows == 192
+    return path, model._recent_screened
+
+
+def _screened_forgery(case, rows):
+    """(fitted metadata, tensors to set, tensors to drop) of each forgery."""
+    bad = rows.copy()
+    if case == "width":
+        return {}, {"_recent_screened": np.c_[bad, bad[:, :1]]}, ()
+    if case == "inf":
+        bad[0, 0] = np.inf
+        return {}, {"_recent_screened": bad}, ()
+    if case == "empty_row":
+        bad[0] = np.nan
+        return {}, {"_recent_screened": bad}, ()
+    if case == "float64":
+        return {}, {"_recent_screened": bad.astype(np.float64)}, ()
+    if case == "no_rows":
+        return {}, {"_recent_screened": bad[:0]}, ()
+    if case == "bool_count":
+        return {"_recent_fit_rows": True}, {}, ()
+    if case == "share_0":
+        return {"_screened_share": 0.0}, {}, ()
+    assert case == "no_recent_rows"
+    return {}, {}, ("recent_rows",)
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        "width",
+        "inf",
+        "empty_row",
+        "float64",
+        "no_rows",
+        "bool_count",
+        "share_0",
+        "no_recent_rows",
+    ],
+)
+def test_a_forged_screened_sample_is_refused(screened_file, tmp_path, case):
+    """Mutation audit: each part of the check of a screened model's sample
+    (the rows partial_fit draws its threshold on with the rows kept) is
+    needed: rows of another width, an infinite entry, a row with no observed
+    entry, float64 rows, no rows, a count of fit rows that is a boolean, a
+    share of 0, and a count of fit rows with no recent rows to count them in
+    each loaded while its own clause was missing."""
+    path, rows = screened_file
+    fitted, arrays, dropped = _screened_forgery(case, rows)
+    tensors = _tensors(path)
+    for name, value in arrays.items():
+        tensors[f"array/{name}"] = torch.from_numpy(value)
+    for name in dropped:
+        del tensors[name]
+    buffer = io.BytesIO()
+    torch.save(tensors, buffer)
+    bad = _rewrite(
+        path,
+        tmp_path / "bad.skae",
+        metadata=lambda m: _forged(m, **fitted),
+        tensors=buffer.getvalue(),
+    )
+    if case == "no_recent_rows":
+        message = r"_recent_fit_rows \(192\) counts more of the fit's rows than recent_rows"
+    else:
+        message = "_recent_screened, _screened_share and _recent_fit_rows must come together"
+    with pytest.raises(ValueError, match=message):
+        load(bad)
