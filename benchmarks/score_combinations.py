@@ -60,6 +60,15 @@ scores the test rows by several combinations of them, without refitting:
 ``if_codes`` / ``z_if_codes``
     IsolationForest fitted on the training codes in place of the Gaussian:
     alone, or as a ``z_iqr`` sum with the reconstruction term;
+``maha`` / ``sum_maha_w`` / ``z_maha`` / ``rec_maha``
+    a third term on the inputs (forty-fourth session, ``--inputs``): each
+    row's squared Mahalanobis distance per feature under one Gaussian of the
+    standardised training rows (Ledoit-Wolf's shrunk covariance). Alone;
+    added with weight ``w`` to the estimator's two terms; as a third
+    ``z_iqr`` term beside the estimator's sum; in place of the code term.
+    Where the reconstruction term is blind to a group the network learned,
+    this term is not, and it sees the relations between features that the
+    marginal tail term cannot;
 ``IF``
     IsolationForest on the same split, for reference.
 
@@ -80,7 +89,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from sklearn.covariance import MinCovDet
+from sklearn.covariance import LedoitWolf, MinCovDet
 from sklearn.ensemble import IsolationForest
 from sklearn.metrics import average_precision_score, roc_auc_score
 
@@ -211,6 +220,33 @@ def tail_terms(view: str, dataset: str, seed: int) -> tuple[np.ndarray, np.ndarr
     return (train / scale).mean(axis=1), (marginal_tails(X_train, X_test) / scale).mean(axis=1)
 
 
+def input_distances(view: str, dataset: str, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """The squared Mahalanobis distance per feature of the training and test
+    rows under one Gaussian of the standardised training rows."""
+    X_train, X_test, _ = detection.problem(view, dataset, seed)
+    mean, scale = X_train.mean(axis=0), X_train.std(axis=0)
+    scale[scale < 1e-12] = 1.0
+    gaussian = LedoitWolf().fit((X_train - mean) / scale)
+    d = X_train.shape[1]
+    return (
+        gaussian.mahalanobis((X_train - mean) / scale) / d,
+        gaussian.mahalanobis((X_test - mean) / scale) / d,
+    )
+
+
+def _input_combinations(d, distances: tuple[np.ndarray, np.ndarray]) -> dict[str, np.ndarray]:
+    train, test = distances
+    base_t = d["rec_train"] + 0.5 * d["code_train"]
+    base = d["rec_test"] + 0.5 * d["code_test"]
+    return {
+        "maha": test,
+        "sum_maha_0.5": base + 0.5 * test,
+        "sum_maha_1": base + test,
+        "z_maha": _iqr_z(base_t, base) + _iqr_z(train, test),
+        "rec_maha": d["rec_test"] + 0.5 * test,
+    }
+
+
 def _tail_combinations(d, tails: tuple[np.ndarray, np.ndarray]) -> dict[str, np.ndarray]:
     train, test = tails
     current = d["current"]
@@ -229,10 +265,11 @@ def _tail_combinations(d, tails: tuple[np.ndarray, np.ndarray]) -> dict[str, np.
     return scores
 
 
-def combinations(d, n_features: int, tails=None) -> dict[str, np.ndarray]:
+def combinations(d, n_features: int, tails=None, distances=None) -> dict[str, np.ndarray]:
     """Anomaly scores (higher is more abnormal) of the test rows of a problem of
     ``n_features`` features; with ``tails`` (:func:`tail_terms`), the
-    marginal tail term's combinations too."""
+    marginal tail term's combinations too, and with ``distances``
+    (:func:`input_distances`) the input Gaussian's."""
     rec, code = d["rec_test"], d["code_test"]
     rec_t, code_t = d["rec_train"], d["code_train"]
     return {
@@ -261,6 +298,7 @@ def combinations(d, n_features: int, tails=None) -> dict[str, np.ndarray]:
         "z_if_codes": _iqr_z(rec_t, rec) + _iqr_z(d["code_forest_train"], d["code_forest_test"]),
         "IF": d["iforest"],
         **(_tail_combinations(d, tails) if tails is not None else {}),
+        **(_input_combinations(d, distances) if distances is not None else {}),
     }
 
 
@@ -307,6 +345,9 @@ def main() -> None:
     parser.add_argument(
         "--tails", action="store_true", help="also the marginal tail term's combinations"
     )
+    parser.add_argument(
+        "--inputs", action="store_true", help="also the input Gaussian's combinations"
+    )
     parser.add_argument("--seeds", type=int, nargs="+", default=[0], help="splits and models")
     args = parser.parse_args()
     torch.set_num_threads(1)
@@ -319,8 +360,10 @@ def main() -> None:
         for dataset, seed in ((d, s) for d in datasets(view) for s in args.seeds):
             path = dump(view, dataset, args.cache, seed)
             tails = tail_terms(view, dataset, seed) if args.tails else None
+            distances = input_distances(view, dataset, seed) if args.inputs else None
             with np.load(path) as d:
-                for name, score in combinations(d, n_features(view, dataset), tails).items():
+                scores = combinations(d, n_features(view, dataset), tails, distances)
+                for name, score in scores.items():
                     finite = np.isfinite(score)
                     score = np.where(finite, score, score[finite].max() + 1)
                     results.setdefault(view, {}).setdefault(name, []).append(
