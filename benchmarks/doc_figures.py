@@ -16,6 +16,13 @@ down in the section's function docstring (data are drawn with fixed seeds):
 6. sampling.rst, the spread of ``sample`` with missing training entries,
    and the categories a variational model samples.
 7. persistence.rst, normal rows flagged after ``load`` and ``partial_fit``.
+8. introduction.rst, ``scaling="auto"`` on 0/1 indicators with small rates
+   among them (a probe's table).
+9. outlier_detection.rst, ``contamination="auto"`` and ``explain`` with a
+   legitimate rare flag (a probe's table).
+10. introduction.rst, a quiet column that is often 0 among min-max scaled
+    ones: how quiet it may be before ``"auto"`` stops watching it.
+11. introduction.rst, digits with one pixel that reaches neither bound.
 
 Run: ``python benchmarks/doc_figures.py [--only 1 2 ...]`` (a few minutes on
 one thread).
@@ -555,6 +562,187 @@ def figure_7(seeds: list[int]) -> None:
     print()
 
 
+# 8 ---------------------------------------------------------------------------
+
+
+def indicators_and_rates(n: int, seed: int, centre: float, sd: float, floor: bool) -> np.ndarray:
+    """Six 0/1 indicators (true in 30% of the rows) and two rates of
+    ``centre +- sd``, floored at 0 if ``floor``."""
+    rng = np.random.RandomState(seed)
+    flags = (rng.uniform(size=(n, 6)) < 0.3).astype(float)
+    rates = centre + sd * rng.standard_normal((n, 2))
+    return np.column_stack([flags, np.maximum(rates, 0.0) if floor else rates])
+
+
+def figure_8(seeds: list[int]) -> None:
+    """introduction.rst: the rank among 1,000 new normal rows of a row whose
+    second rate is moved 10 (and 100) of its standard deviations up, for
+    ``scaling="auto"`` and ``"feature"``, on 1,000 training rows: rates of
+    5e-4 +- 1e-4 (they reach neither bound of the table: mixed units), of
+    5e-4 +- 5e-4 floored at 0 and of 0.02 +- 0.01 floored at 0 (they reach
+    its bottom: taken for quiet pixels).
+    """
+    print("## 8. introduction.rst: scaling='auto' on indicators with small rates\n")
+    print("| rates | seed | moved by | rank, auto | rank, feature |")
+    print("|---|---|---:|---:|---:|")
+    layouts = [("5e-4 +- 1e-4", 5e-4, 1e-4, False), ("5e-4 +- 5e-4, floored", 5e-4, 5e-4, True)]
+    layouts.append(("0.02 +- 0.01, floored", 0.02, 0.01, True))
+    for name, centre, sd, floor in layouts:
+        for seed in seeds:
+            train = indicators_and_rates(1000, seed, centre, sd, floor)
+            new = indicators_and_rates(1000, seed + 100, centre, sd, floor)
+            models = {
+                scaling: fit_quietly(AutoEncoder(scaling=scaling, random_state=seed), train)
+                for scaling in ("auto", "feature")
+            }
+            for k in (10, 100):
+                moved = new.copy()
+                moved[0, 7] = train[:, 7].mean() + k * train[:, 7].std()
+                ranks = []
+                for model in models.values():
+                    scores = model.score_samples(moved)
+                    ranks.append(int(np.sum(scores < scores[0])) + 1)
+                print(f"| {name} | {seed} | {k} sd | {ranks[0]} | {ranks[1]} |", flush=True)
+    print()
+
+
+# 9 ---------------------------------------------------------------------------
+
+
+def flags_table(n: int, seed: int, rare: float) -> pd.DataFrame:
+    """Three bool columns (one true in ``rare`` of the rows, independent of
+    the rest) and two numbers, one following the first flag."""
+    rng = np.random.RandomState(seed)
+    z = rng.normal(size=n)
+    return pd.DataFrame(
+        {
+            "f1": z > 0,
+            "f2": rng.uniform(size=n) < rare,
+            "f3": rng.uniform(size=n) < 0.5,
+            "x": z + 0.3 * rng.normal(size=n),
+            "y": rng.normal(size=n),
+        }
+    )
+
+
+def figure_9(seeds: list[int]) -> None:
+    """outlier_detection.rst: with a legitimate rare flag (``f2``, true in 5%
+    or 10% of 1,000 training rows), the share of 1,000 new normal rows the
+    default flags, of those holding the rare value, and, among the flagged
+    rows holding it, the share whose lowest ``explain`` term is ``f2``: as
+    returned, and less each term's median over the training rows.
+    """
+    print("## 9. outlier_detection.rst: a legitimate rare flag\n")
+    print(
+        "| rare share | seed | new rows flagged | of those holding it | f2 named, "
+        "raw terms | f2 named, less the training medians |"
+    )
+    print("|---|---|---:|---:|---:|---:|")
+    for rare in (0.05, 0.1):
+        for seed in seeds:
+            train = flags_table(1000, seed, rare)
+            new = flags_table(1000, seed + 1, rare)
+            model = fit_quietly(AutoEncoder(random_state=seed), train)
+            out = model.predict(new) == -1
+            terms = model.explain(new[out])
+            centred = terms - model.explain(train).median()
+            holding = new["f2"].to_numpy()[out]
+            raw = np.mean(terms.idxmin(axis=1).to_numpy()[holding] == "f2")
+            less = np.mean(centred.idxmin(axis=1).to_numpy()[holding] == "f2")
+            print(
+                f"| {rare:.0%} | {seed} | {100 * out.mean():.1f}% | "
+                f"{100 * out[new['f2'].to_numpy()].mean():.0f}% | {100 * raw:.0f}% | "
+                f"{100 * less:.0f}% |",
+                flush=True,
+            )
+    print()
+
+
+# 10 --------------------------------------------------------------------------
+
+
+def minmax_and_quiet(size: float, seed: int, n: int = 2000) -> np.ndarray:
+    """Eight columns of 3 factors min-max scaled on the first 1,000 rows, and
+    a ninth, ``size`` times (1 + noise), floored at 0 (0 in about a seventh
+    of the rows)."""
+    from sklearn.preprocessing import MinMaxScaler
+
+    rng = np.random.RandomState(seed)
+    z = rng.normal(size=(n, 3))
+    block = z @ rng.normal(size=(3, 8)) + rng.normal(0, 0.3, (n, 8))
+    block = MinMaxScaler().fit(block[:1000]).transform(block)
+    quiet = np.clip(size + size * (0.5 * z[:, 0] + rng.normal(0, 0.8, n)), 0, None)
+    return np.column_stack([block, quiet])
+
+
+def figure_10(seeds: list[int]) -> None:
+    """introduction.rst: the rank among 1,000 new rows of a row whose quiet
+    column is moved 10 of its standard deviations up, with ``"auto"`` (which
+    takes the table for one scale) and ``"feature"``, by the quiet column's
+    standard deviation over the shared scale (the root mean square of the
+    standard deviations)."""
+    print("## 10. introduction.rst: a quiet column among min-max scaled ones\n")
+    print("| size | seed | its sd / shared scale | rank, auto | rank, feature |")
+    print("|---|---|---:|---:|---:|")
+    for size in (0.003, 0.001, 0.0005, 0.0001):
+        for seed in seeds:
+            X = minmax_and_quiet(size, seed)
+            train, new = X[:1000], X[1000:].copy()
+            new[0, 8] = train[:, 8].mean() + 10 * train[:, 8].std()
+            ranks, ratio = [], float("nan")
+            for scaling in ("auto", "feature"):
+                model = fit_quietly(AutoEncoder(scaling=scaling, random_state=seed), train)
+                if scaling == "auto":
+                    ratio = train[:, 8].std() / model.scale_[8]
+                scores = model.score_samples(new)
+                ranks.append(int(np.sum(scores < scores[0])) + 1)
+            print(f"| {size} | {seed} | {ratio:.4f} | {ranks[0]} | {ranks[1]} |", flush=True)
+    print()
+
+
+# 11 --------------------------------------------------------------------------
+
+
+def figure_11(seeds: list[int]) -> None:
+    """introduction.rst: digits (pixels 0-16) with pixel 0, blank in every
+    digit, made a hot pixel of 12 to 14: it reaches neither bound, so
+    ``"auto"`` standardises every pixel. ``AutoEncoder(n_components=16)`` on
+    1,200 digits; the squared error, per pixel in units of 16 and over the
+    other 63 pixels, of the reconstructions of the other 597 and of the same
+    digits with noise of sd 2 (clipped to [0, 16]) against the clean ones."""
+    from sklearn.datasets import load_digits
+
+    print("## 11. introduction.rst: digits with a hot pixel\n")
+    print("| seed | data | scaling | one scale | reconstruction | noisy to clean | noise |")
+    print("|---|---|---|---|---:|---:|---:|")
+    for seed in seeds:
+        rng = np.random.RandomState(seed)
+        X = load_digits().data
+        X = X[rng.permutation(len(X))]
+        hot = X.copy()
+        hot[:, 0] = rng.randint(12, 15, len(X))
+        noise = rng.normal(0, 2, X[1200:].shape)
+        for name, data in (("digits", X), ("hot pixel", hot)):
+            train, test = data[:1200], data[1200:]
+            noisy = np.clip(test + noise, 0, 16)
+            for scaling in ("auto", "global"):
+                model = fit_quietly(
+                    AutoEncoder(n_components=16, scaling=scaling, random_state=seed), train
+                )
+                cells = []
+                for rows in (test, noisy):
+                    back = model.inverse_transform(model.transform(rows))
+                    cells.append(float(np.mean((back - test)[:, 1:] ** 2)) / 256)
+                one = bool(np.allclose(model.scale_[1:], model.scale_[1]))
+                noise_mse = float(np.mean((noisy - test)[:, 1:] ** 2)) / 256
+                print(
+                    f"| {seed} | {name} | {scaling} | {one} | {cells[0]:.5f} | {cells[1]:.5f} "
+                    f"| {noise_mse:.5f} |",
+                    flush=True,
+                )
+    print()
+
+
 FIGURES = {
     "1": (figure_1, [0, 1]),
     "2": (figure_2, [0, 1, 2, 3]),
@@ -564,6 +752,10 @@ FIGURES = {
     "5": (figure_5, [0, 1]),
     "6": (figure_6, [0, 1, 2]),
     "7": (figure_7, [0, 1]),
+    "8": (figure_8, [0, 1]),
+    "9": (figure_9, [0, 1]),
+    "10": (figure_10, [0, 1]),
+    "11": (figure_11, [0, 1]),
 }
 
 

@@ -2867,6 +2867,17 @@ class BaseAutoEncoder(
         calibrated scale, and the code term is then not the codes'
         log-density alone.
 
+        The terms are not measured from a typical row: the code term holds
+        the log-density's normaliser (about -3 for a typical row of two
+        codes) and each feature's term its typical loss, so on a row that is
+        only mildly unusual the lowest term is often the code's. To ask
+        which entries are unusual *for this row*, subtract each term's median
+        over the training rows, ``explain(X) - explain(X_train).median()``
+        with pandas: on tables with a legitimate rare flag (true in 5% or
+        10% of the rows), the flagged rows holding it were named for the flag
+        by 80-97% of them so, against 9-40% by the terms as returned (four
+        tables, ``benchmarks/doc_figures.py``, section 9).
+
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)

@@ -450,15 +450,48 @@ def _numbers_hint(categories: np.ndarray) -> str:
     identifier?", a probe)."""
     import pandas as pd
 
-    if not all(isinstance(value, str) for value in categories):
-        return ""
-    as_numbers = pd.to_numeric(pd.Series(categories, dtype=object), errors="coerce")
-    if as_numbers.notna().mean() < MOSTLY_NUMBERS:
+    values = pd.Series(categories, dtype=object)
+    if all(isinstance(value, str) for value in categories):
+        if pd.to_numeric(values, errors="coerce").notna().mean() < MOSTLY_NUMBERS:
+            return ""
+        return (
+            " Its values are text of numbers: if they are quantities, convert the column "
+            "first (pd.to_numeric(column, errors='coerce'))."
+        )
+    if _real_numbers(values).mean() < MOSTLY_NUMBERS:
         return ""
     return (
-        " Its values are text of numbers: if they are quantities, convert the column "
-        "first (pd.to_numeric(column, errors='coerce'))."
+        " Its values are numbers but for a few others: if they are quantities, turn the "
+        "others into NaN first."
     )
+
+
+def _real_numbers(values):
+    """Which of ``values`` (a Series of objects) are numbers or text of
+    numbers. A bool is one only among 0s and 1s, the categories True and
+    False equal: pd.to_numeric reads True as 1, and a column of amounts with
+    a few True in it was made categorical without a word."""
+    import pandas as pd
+
+    flags = values.map(lambda value: isinstance(value, (bool, np.bool_))).to_numpy(dtype=bool)
+    try:
+        numbers = pd.to_numeric(values, errors="coerce")
+    except OverflowError:  # an int beyond float64 (10**400): a number all the same
+        numbers = pd.to_numeric(values.map(_int_as_float), errors="coerce")
+    is_number = numbers.notna().to_numpy()
+    if flags.any() and numbers[is_number & ~flags].isin((0, 1)).all():
+        return is_number
+    return is_number & ~flags
+
+
+def _int_as_float(value):
+    """An int as a float, infinite beyond float64's range; other values as they are."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        try:
+            return float(value)
+        except OverflowError:
+            return np.inf if value > 0 else -np.inf
+    return value
 
 
 def warn_numbers_as_categories(X, mask: np.ndarray, categorical_features) -> None:
@@ -466,8 +499,6 @@ def warn_numbers_as_categories(X, mask: np.ndarray, categorical_features) -> Non
     of a few entries that are not numbers (a "?" or "n/a" left by a CSV):
     one category per distinct number makes a number's size invisible, and
     an unseen value of 1e300 scored as any unseen category."""
-    import pandas as pd
-
     if not isinstance(categorical_features, str) or not hasattr(X, "columns"):
         return
     flagged = []
@@ -478,10 +509,10 @@ def warn_numbers_as_categories(X, mask: np.ndarray, categorical_features) -> Non
         present = column[~column.isna()]
         if len(present) == 0:
             continue
-        as_numbers = pd.to_numeric(present.astype(object), errors="coerce")
-        numbers = int(as_numbers.notna().sum())
+        is_number = _real_numbers(present.astype(object))
+        numbers = int(is_number.sum())
         if numbers < len(present) and numbers >= MOSTLY_NUMBERS * len(present):
-            others = present[as_numbers.isna()].astype(str).unique()[:3].tolist()
+            others = present[~is_number].astype(str).unique()[:3].tolist()
             flagged.append(f"{X.columns[j]!r} ({numbers:,} of {len(present):,}; also {others})")
     if flagged:
         warn_caller(

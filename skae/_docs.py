@@ -65,8 +65,10 @@ PARAMETERS = """\
         :class:`~sklearn.preprocessing.StandardScaler` does: right for tabular
         data in mixed units. ``"auto"`` first asks whether the features are
         measured on one fixed scale: more than half of the varying features
-        reach the smallest value of the data and more than half the largest
-        (pixel intensities, 0/1 indicators, columns already min-max scaled).
+        reach the smallest value of the data, more than half the largest,
+        and every one at least one of the two (pixel intensities, 0/1
+        indicators, columns already min-max scaled; a rate of 0.05 +- 0.01
+        among indicators reaches neither, and makes the units mixed).
         Then each feature is centred and all are divided by one scale, the
         root mean square of their standard deviations, so a quiet feature (a
         border pixel) stays as quiet as it is. Otherwise it standardises
@@ -113,7 +115,9 @@ PARAMETERS = """\
         ``"from_dtype"``: the pandas columns of dtype ``category`` (or a
         pyarrow dictionary), ``object`` (strings), ``string`` or ``bool``
         (none for a numpy array; an
-        ``object`` column that holds only numbers is numeric). A list of
+        ``object`` column that holds only numbers is numeric; one of
+        numbers with a few other values, text or bools, is categorical, with
+        a warning naming them). A list of
         column names or indices, or a boolean mask of ``n_features``
         entries, names them; None: every column is numeric. Each categorical
         column is one-hot encoded inside the estimator (its categories

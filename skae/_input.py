@@ -77,10 +77,47 @@ def as_pandas(X):
         if module is not None and isinstance(
             X, tuple(getattr(module, name) for name in class_names if hasattr(module, name))
         ):
-            return X.to_pandas()
+            return _with_nullable_columns(X.to_pandas(), X)
     if hasattr(X, "__dataframe__") and hasattr(X, "to_pandas"):
         return X.to_pandas()
     return X
+
+
+#: pandas' nullable dtype for each arrow integer and boolean type.
+NULLABLE_DTYPES = {
+    **{
+        f"{sign}int{bits}": f"{sign.upper()}Int{bits}"
+        for sign in ("", "u")
+        for bits in (8, 16, 32, 64)
+    },
+    "bool": "boolean",
+}
+
+
+def _with_nullable_columns(frame, table):
+    """``frame`` (``table.to_pandas()``) with the integer and boolean columns
+    that hold nulls in pandas' nullable dtypes, as the table has them: the
+    plain copy made them float64 and object, and a polars ``Int64`` column
+    with one null was filled with 10.31 and given back as float64, where the
+    same pandas ``Int64`` column got integers."""
+    import pandas as pd
+
+    if not frame.columns.is_unique:
+        return frame
+    arrow = table
+    if not hasattr(getattr(table, "schema", None), "field"):  # not pyarrow's
+        if not hasattr(table, "to_arrow"):
+            return frame
+        arrow = table.to_arrow()  # polars
+    for field in arrow.schema:
+        nullable = NULLABLE_DTYPES.get(str(field.type))
+        if nullable is None or field.name not in frame.columns:
+            continue
+        column = arrow.column(field.name)
+        if column.null_count:
+            dtype = pd.api.types.pandas_dtype(nullable)
+            frame[field.name] = column.to_pandas(types_mapper={field.type: dtype}.get).array
+    return frame
 
 
 def _numbers_in_float32(X, is_categorical: np.ndarray) -> bool:

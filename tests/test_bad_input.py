@@ -1077,7 +1077,7 @@ def test_features_on_one_scale_near_the_float64_limit_keep_a_finite_scale():
     share the root mean square of their spreads, which squared spreads of
     9e153 to infinity: scale_ inf and noise_variance_ NaN, with no error,
     where scaling="feature" gave finite ones."""
-    X = np.array([[1.0, -1.0, 0.5], [-1.0, 1.0, -0.5]]) * 9e153
+    X = np.array([[1.0, -1.0, 1.0], [-1.0, 1.0, -0.5]]) * 9e153
     model = AutoEncoder(n_components=1, hidden_layer_sizes=(4,), max_epochs=3, random_state=0)
     model.fit(X)
     spread = np.std(X / 1e150, axis=0)

@@ -2107,3 +2107,76 @@ def test_a_column_of_numbers_and_a_stray_word_is_not_said_to_be_text_of_numbers(
     assert "has 600 categories" in message
     assert "text of numbers" not in message
     assert [m for m in warned if "'c' (599 of 600; also ['?'])" in m]
+
+
+def test_a_column_of_numbers_with_a_few_bools_is_warned_of():
+    """A probe: amounts with a few True / False in them (read from JSON) were
+    made categorical without a word, where "N/A" in their place warned (a
+    bool passed for a number, pd.to_numeric reading True as 1), and refused
+    for their many categories with "an identifier?" alone."""
+    rng = np.random.RandomState(0)
+    amount = pd.Series(rng.normal(size=200).round(3), dtype=object)
+    amount[::10] = True
+    X = pd.DataFrame({"x": rng.normal(size=200), "amount": amount})
+    with pytest.warns(UserWarning, match=r"'amount' \(180 of 200; also \['True'\]\)"):
+        model = AutoEncoder(max_epochs=1, random_state=0).fit(X)
+    assert model.is_categorical_[1]
+    many = pd.Series(rng.normal(size=400).round(3), dtype=object)
+    many[::10] = False
+    with pytest.raises(ValueError, match="numbers but for a few others"):
+        AutoEncoder(max_epochs=1).fit(pd.DataFrame({"x": rng.normal(size=400), "amount": many}))
+    # Flags alone stay a categorical column of their own, with no warning.
+    flags = pd.Series([True, False, None] * 20, dtype=object)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        AutoEncoder(max_epochs=1, random_state=0).fit(
+            pd.DataFrame({"x": np.arange(60.0), "flag": flags})
+        )
+
+
+def test_an_int_beyond_float64_among_categories_fits():
+    """Found beside the probe above: the check for numbers among a
+    categorical column's values raised OverflowError on 10**400."""
+    X = pd.DataFrame(
+        {"x": np.arange(40.0), "c": pd.Series(["a", "b", 10**400, 3] * 10, dtype=object)}
+    )
+    model = AutoEncoder(max_epochs=1, random_state=0).fit(X)
+    assert len(model.categories_[0]) == 4
+    assert model.inverse_transform(model.transform(X))["c"].isin(model.categories_[0]).all()
+
+
+@pytest.mark.parametrize("library", ["polars", "pyarrow"])
+def test_integer_and_boolean_columns_with_nulls_keep_their_type(library):
+    """A probe: a polars (or arrow) Int64 column with nulls was read through a
+    plain to_pandas copy as float64, so the imputer filled it with 10.31 and
+    inverse_transform gave it back as floats, where the same pandas Int64
+    column got integers; a Boolean column with nulls came back as object."""
+    lib = pytest.importorskip(library)
+    pytest.importorskip("pyarrow")
+    rng = np.random.RandomState(0)
+    z = rng.normal(size=200)
+    missing = rng.rand(200) < 0.1
+    frame = pd.DataFrame(
+        {
+            "a": z,
+            "k": pd.array(np.where(missing, None, np.round(3 * z) + 10), dtype="Int64"),
+            "flag": pd.array(np.where(missing, None, z > 0), dtype="boolean"),
+        }
+    )
+    table = (
+        lib.from_pandas(frame)
+        if library == "polars"
+        # Without the pandas metadata that would name the dtypes.
+        else lib.Table.from_pandas(frame, preserve_index=False).replace_schema_metadata(None)
+    )
+    imputer = skae.AutoEncoderImputer(AutoEncoder(max_epochs=2, random_state=0))
+    filled = imputer.fit_transform(table)
+    reference = skae.AutoEncoderImputer(AutoEncoder(max_epochs=2, random_state=0))
+    expected = reference.fit_transform(frame)
+    assert filled["k"].dtype == "Int64" and filled["flag"].dtype == "boolean"
+    pd.testing.assert_frame_equal(filled, expected)
+    model = AutoEncoder(max_epochs=2, random_state=0).fit(table)
+    back = model.inverse_transform(model.transform(table))
+    assert back["k"].dtype == "Int64"
+    twin = AutoEncoder(max_epochs=2, random_state=0).fit(frame)
+    assert_allclose(model.score_samples(table), twin.score_samples(frame))

@@ -155,11 +155,41 @@ def test_auto_scaling_keeps_one_scale_for_data_on_fixed_bounds():
     assert not on_one_scale(X[:, [0, 10]], np.array([True, False]))
     # More than half of the features must reach each bound: exactly half is not enough.
     rng = np.random.RandomState(0)
-    half = np.column_stack(
-        [np.linspace(0, 1, 50), np.linspace(1, 0, 50), rng.uniform(0.2, 0.8, (50, 2))]
-    )
+    # (The other two reach the bottom only, as a border pixel does.)
+    bottom_only = np.vstack([np.zeros((1, 2)), rng.uniform(0.0, 0.8, (49, 2))])
+    half = np.column_stack([np.linspace(0, 1, 50), np.linspace(1, 0, 50), bottom_only])
     assert not on_one_scale(half, np.zeros(4, bool))
     assert on_one_scale(np.column_stack([half, np.linspace(0, 1, 50)]), np.zeros(5, bool))
+
+
+def indicators_and_rates(n_rows, seed):
+    """Six 0/1 indicators and two rates of 5e-4 +- 1e-4 (a probe's table)."""
+    rng = np.random.RandomState(seed)
+    flags = (rng.uniform(size=(n_rows, 6)) < 0.3).astype(float)
+    return np.column_stack([flags, 5e-4 + 1e-4 * rng.standard_normal((n_rows, 2))])
+
+
+def test_a_measurement_that_reaches_neither_bound_makes_the_units_mixed():
+    """Indicators share their bounds, but a rate among them that reaches
+    neither is in units of its own: "auto" standardises every feature then.
+    On one scale, the rate was 4,600 times quieter than the indicators, the
+    network ignored it, and a value 100 of its standard deviations out
+    ranked 959th of 1,000 rows."""
+    X = indicators_and_rates(400, 0)
+    constant = np.zeros(8, bool)
+    assert not on_one_scale(X, constant)
+    # The same rates, each floored at a bound, are taken for quiet pixels.
+    assert on_one_scale(np.column_stack([X[:, :6], X[:, 6:] - X[:, 6:].min(axis=0)]), constant)
+    assert on_one_scale(X[:, :6], constant[:6])
+    _, scale, _ = fit_input_scaling(X, "auto", unit_interval=False)
+    np.testing.assert_allclose(scale, X.std(axis=0))
+    model = AutoEncoder(random_state=0).fit(X)
+    new = indicators_and_rates(300, 1)
+    new[0, 7] = X[:, 7].mean() + 10 * X[:, 7].std()
+    scores = model.score_samples(new)
+    assert np.argmin(scores) == 0
+    assert model.predict(new[:1])[0] == -1
+    assert np.argmin(model.explain(new[:1])[0, :8]) == 7
 
 
 @pytest.mark.parametrize("cls", DENSE_KINDS)
