@@ -23,6 +23,8 @@ down in the section's function docstring (data are drawn with fixed seeds):
 10. introduction.rst, a quiet column that is often 0 among min-max scaled
     ones: how quiet it may be before ``"auto"`` stops watching it.
 11. introduction.rst, digits with one pixel that reaches neither bound.
+12. sampling.rst, what the decoder's mean loses: the samples' spread and
+    correlations on a real table, against each column drawn on its own.
 
 Run: ``python benchmarks/doc_figures.py [--only 1 2 ...]`` (a few minutes on
 one thread).
@@ -743,6 +745,73 @@ def figure_11(seeds: list[int]) -> None:
     print()
 
 
+# 12 --------------------------------------------------------------------------
+
+
+def correlation_gap(samples: pd.DataFrame, data: pd.DataFrame) -> float:
+    """Mean absolute difference between the pairwise correlations of
+    ``samples`` and of ``data`` (numeric columns)."""
+    a, b = data.corr().to_numpy(), samples.corr().to_numpy()
+    upper = np.triu_indices_from(a, 1)
+    return float(np.mean(np.abs(a[upper] - b[upper])))
+
+
+def figure_12(seeds: list[int]) -> None:
+    """sampling.rst: ``sample`` of 442 rows from models fitted with their
+    defaults on ``load_diabetes(scaled=False)`` (11 numeric columns, the
+    target among them), against each column resampled on its own from the
+    data: the samples' standard deviations over the data's (smallest and
+    median) and the mean absolute gap between their pairwise correlations
+    and the data's. A second table: two factors, a column of pure noise, and
+    a noisy copy of a column (correlated 0.7 with it in the data)."""
+    from sklearn.datasets import load_diabetes
+
+    print("## 12. sampling.rst: the spread and correlations of samples\n")
+    data = load_diabetes(scaled=False, as_frame=True).frame
+    print("| seed | source | sd ratio, smallest | sd ratio, median | correlation gap |")
+    print("|---|---|---:|---:|---:|")
+    for seed in seeds:
+        rng = np.random.RandomState(seed)
+        sources = {
+            "each column on its own": pd.DataFrame(
+                {c: rng.choice(data[c].to_numpy(), len(data)) for c in data.columns}
+            )
+        }
+        for model in (VariationalAutoEncoder(random_state=seed), AutoEncoder(random_state=seed)):
+            fitted = fit_quietly(model, data)
+            sources[type(model).__name__] = pd.DataFrame(
+                np.asarray(fitted.sample(len(data), random_state=seed)), columns=data.columns
+            )
+        for name, samples in sources.items():
+            ratio = samples.std() / data.std()
+            print(
+                f"| {seed} | {name} | {ratio.min():.2f} | {ratio.median():.2f} | "
+                f"{correlation_gap(samples, data):.3f} |",
+                flush=True,
+            )
+    print()
+    print("| seed | noise column's sd ratio | corr(a, noisy a), data | samples |")
+    print("|---|---:|---:|---:|")
+    for seed in seeds:
+        rng = np.random.RandomState(seed + 3)
+        z = rng.normal(size=(1500, 2))
+        table = pd.DataFrame(
+            {"a": z @ [1, 0.5], "b": z @ [-0.5, 1], "noise": rng.normal(size=1500)}
+        )
+        table["noisy a"] = table["a"] + rng.normal(size=1500)
+        model = fit_quietly(VariationalAutoEncoder(random_state=seed), table)
+        samples = pd.DataFrame(
+            np.asarray(model.sample(1500, random_state=seed)), columns=table.columns
+        )
+        print(
+            f"| {seed} | {samples['noise'].std() / table['noise'].std():.3f} | "
+            f"{table['a'].corr(table['noisy a']):.3f} | "
+            f"{samples['a'].corr(samples['noisy a']):.3f} |",
+            flush=True,
+        )
+    print()
+
+
 FIGURES = {
     "1": (figure_1, [0, 1]),
     "2": (figure_2, [0, 1, 2, 3]),
@@ -756,6 +825,7 @@ FIGURES = {
     "9": (figure_9, [0, 1]),
     "10": (figure_10, [0, 1]),
     "11": (figure_11, [0, 1]),
+    "12": (figure_12, [0, 1]),
 }
 
 
