@@ -567,6 +567,13 @@ def figure_7(seeds: list[int]) -> None:
 # 8 ---------------------------------------------------------------------------
 
 
+def rank_of_first(model, X: np.ndarray) -> int:
+    """The rank of the first row of ``X`` by ``model``'s scores, 1 for the
+    most abnormal."""
+    scores = model.score_samples(X)
+    return int(np.sum(scores < scores[0])) + 1
+
+
 def indicators_and_rates(n: int, seed: int, centre: float, sd: float, floor: bool) -> np.ndarray:
     """Six 0/1 indicators (true in 30% of the rows) and two rates of
     ``centre +- sd``, floored at 0 if ``floor``."""
@@ -600,10 +607,7 @@ def figure_8(seeds: list[int]) -> None:
             for k in (10, 100):
                 moved = new.copy()
                 moved[0, 7] = train[:, 7].mean() + k * train[:, 7].std()
-                ranks = []
-                for model in models.values():
-                    scores = model.score_samples(moved)
-                    ranks.append(int(np.sum(scores < scores[0])) + 1)
+                ranks = [rank_of_first(model, moved) for model in models.values()]
                 print(f"| {name} | {seed} | {k} sd | {ranks[0]} | {ranks[1]} |", flush=True)
     print()
 
@@ -696,8 +700,7 @@ def figure_10(seeds: list[int]) -> None:
                 model = fit_quietly(AutoEncoder(scaling=scaling, random_state=seed), train)
                 if scaling == "auto":
                     ratio = train[:, 8].std() / model.scale_[8]
-                scores = model.score_samples(new)
-                ranks.append(int(np.sum(scores < scores[0])) + 1)
+                ranks.append(rank_of_first(model, new))
             print(f"| {size} | {seed} | {ratio:.4f} | {ranks[0]} | {ranks[1]} |", flush=True)
     print()
 
