@@ -25,6 +25,10 @@ down in the section's function docstring (data are drawn with fixed seeds):
 11. introduction.rst, digits with one pixel that reaches neither bound.
 12. sampling.rst, what the decoder's mean loses: the samples' spread and
     correlations on a real table, against each column drawn on its own.
+13. outlier_detection.rst, groups of near-identical anomalies among the
+    training rows of wide, L2-normalised embeddings, and zero vectors.
+14. outlier_detection.rst, new normal rows flagged on few rows of such
+    embeddings, below and above the rows early stopping needs.
 
 Run: ``python benchmarks/doc_figures.py [--only 1 2 ...]`` (a few minutes on
 one thread).
@@ -815,6 +819,115 @@ def figure_12(seeds: list[int]) -> None:
     print()
 
 
+# 13 --------------------------------------------------------------------------
+
+
+def unit_rows(X: np.ndarray) -> np.ndarray:
+    """The rows of ``X`` divided by their norms (a zero row stays zero)."""
+    norms = np.linalg.norm(X, axis=1, keepdims=True)
+    return X / np.where(norms == 0, 1.0, norms)
+
+
+def topic_embeddings(rng: np.random.RandomState, centres, bases, n: int) -> np.ndarray:
+    """``n`` rows about the ``centres`` (unit vectors), each with noise in a
+    low-rank subspace of its own and a little everywhere, L2-normalised."""
+    topic = rng.randint(len(centres), size=n)
+    spread = 0.5 * 0.8 ** np.arange(bases.shape[1])
+    noise = np.einsum("nr,nrd->nd", rng.normal(size=(n, bases.shape[1])) * spread, bases[topic])
+    rows = centres[topic] + noise + 0.01 * rng.normal(size=(n, centres.shape[1]))
+    return unit_rows(rows).astype(np.float32)
+
+
+def figure_13(seeds: list[int]) -> None:
+    """outlier_detection.rst: 3,000 training rows of 768 features (10 topics
+    on the unit sphere, noise in a rank-16 subspace per topic), and among them
+    four groups of 30 near-identical anomalies (one row plus noise of sd
+    1e-3): a random unit vector, a normal row with one entry set to 1, a row
+    of a topic not among the ten, and the zero vector. ROC-AUC of each group
+    against the normal training rows for the default ``AutoEncoder``, for
+    ``AutoEncoder(weight_decay=1e-2)``, IsolationForest and PCA's
+    reconstruction error (90% of the variance), and the share of each group
+    the default flags. Then 300 zero vectors
+    among 1,000 new normal rows."""
+    from sklearn.decomposition import PCA
+    from sklearn.metrics import roc_auc_score
+
+    print("## 13. outlier_detection.rst: near-identical groups in wide embeddings\n")
+    print(
+        "| seed | group | AutoEncoder | weight_decay=1e-2 | IsolationForest | PCA "
+        "| flagged by the default |"
+    )
+    print("|---|---|---:|---:|---:|---:|---:|")
+    for seed in seeds:
+        rng = np.random.RandomState(seed)
+        d, rank = 768, 16
+        centres = unit_rows(rng.normal(size=(15, d)))
+        bases = np.stack([np.linalg.qr(rng.normal(size=(d, rank)))[0].T for _ in range(15)])
+        normal = topic_embeddings(rng, centres[:10], bases[:10], 3000)
+        one_entry = topic_embeddings(rng, centres[:10], bases[:10], 1)
+        one_entry[0, rng.randint(d)] = 1.0
+        groups = {
+            "random unit vector": unit_rows(rng.normal(size=(1, d))),
+            "one entry set to 1": one_entry,
+            "another topic": topic_embeddings(rng, centres[10:], bases[10:], 1),
+            "zero vector": np.zeros((1, d)),
+        }
+        parts = [normal] + [g + 1e-3 * rng.normal(size=(30, d)) for g in groups.values()]
+        X = np.vstack(parts).astype(np.float32)
+        label = np.repeat(np.arange(len(parts)), [len(p) for p in parts])
+        model = fit_quietly(AutoEncoder(random_state=seed), X)
+        pca = PCA(0.9, random_state=seed).fit(X)
+        decayed = fit_quietly(AutoEncoder(weight_decay=1e-2, random_state=seed), X)
+        scores = {
+            "ae": model.score_samples(X),
+            "decay": decayed.score_samples(X),
+            "if": IsolationForest(random_state=seed).fit(X).score_samples(X),
+            "pca": -np.sum((X - pca.inverse_transform(pca.transform(X))) ** 2, axis=1),
+        }
+        flags = model.predict(X) == -1
+        for i, name in enumerate(groups, start=1):
+            rows = (label == 0) | (label == i)
+            auc = [roc_auc_score(label[rows] == i, -s[rows]) for s in scores.values()]
+            print(
+                f"| {seed} | {name} | {auc[0]:.3f} | {auc[1]:.3f} | {auc[2]:.3f} | "
+                f"{auc[3]:.3f} | {100 * flags[label == i].mean():.0f}% |",
+                flush=True,
+            )
+        new = np.vstack([topic_embeddings(rng, centres[:10], bases[:10], 1000), np.zeros((300, d))])
+        truth = np.r_[np.zeros(1000), np.ones(300)]
+        print(
+            f"| {seed} | zero vectors as new rows | "
+            f"{roc_auc_score(truth, -model.score_samples(new.astype(np.float32))):.3f} | | | | "
+            f"{100 * np.mean(model.predict(new[1000:].astype(np.float32)) == -1):.0f}% |",
+            flush=True,
+        )
+    print()
+
+
+# 14 --------------------------------------------------------------------------
+
+
+def figure_14(seeds: list[int]) -> None:
+    """outlier_detection.rst: the share of 1,000 new normal rows the default
+    flags after a fit on 150, 199, 200 and 400 rows of section 13's
+    embeddings (no groups): ``early_stopping="auto"`` holds rows out, and
+    the fence is drawn on them, from 200 rows."""
+    print("## 14. outlier_detection.rst: new rows flagged on few rows of embeddings\n")
+    print("| seed | training rows | new normal rows flagged |")
+    print("|---|---:|---:|")
+    for seed in seeds:
+        rng = np.random.RandomState(seed)
+        d, rank = 768, 16
+        centres = unit_rows(rng.normal(size=(10, d)))
+        bases = np.stack([np.linalg.qr(rng.normal(size=(d, rank)))[0].T for _ in range(10)])
+        new = topic_embeddings(rng, centres, bases, 1000)
+        for n in (150, 199, 200, 400):
+            train = topic_embeddings(rng, centres, bases, n)
+            model = fit_quietly(AutoEncoder(random_state=seed), train)
+            print(f"| {seed} | {n} | {flagged(model, new):.1f}% |", flush=True)
+    print()
+
+
 FIGURES = {
     "1": (figure_1, [0, 1]),
     "2": (figure_2, [0, 1, 2, 3]),
@@ -829,6 +942,8 @@ FIGURES = {
     "10": (figure_10, [0, 1]),
     "11": (figure_11, [0, 1]),
     "12": (figure_12, [0, 1]),
+    "13": (figure_13, [0, 1]),
+    "14": (figure_14, [0, 1]),
 }
 
 
