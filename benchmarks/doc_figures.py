@@ -828,6 +828,14 @@ def unit_rows(X: np.ndarray) -> np.ndarray:
     return X / np.where(norms == 0, 1.0, norms)
 
 
+def topics(rng: np.random.RandomState, n_topics: int, d: int = 768, rank: int = 16):
+    """``n_topics`` unit vectors in ``d`` dimensions and, for each, an
+    orthonormal basis of a random ``rank``-dimensional subspace."""
+    centres = unit_rows(rng.normal(size=(n_topics, d)))
+    bases = np.stack([np.linalg.qr(rng.normal(size=(d, rank)))[0].T for _ in range(n_topics)])
+    return centres, bases
+
+
 def topic_embeddings(rng: np.random.RandomState, centres, bases, n: int) -> np.ndarray:
     """``n`` rows about the ``centres`` (unit vectors), each with noise in a
     low-rank subspace of its own and a little everywhere, L2-normalised."""
@@ -860,9 +868,8 @@ def figure_13(seeds: list[int]) -> None:
     print("|---|---|---:|---:|---:|---:|---:|")
     for seed in seeds:
         rng = np.random.RandomState(seed)
-        d, rank = 768, 16
-        centres = unit_rows(rng.normal(size=(15, d)))
-        bases = np.stack([np.linalg.qr(rng.normal(size=(d, rank)))[0].T for _ in range(15)])
+        centres, bases = topics(rng, 15)
+        d = centres.shape[1]
         normal = topic_embeddings(rng, centres[:10], bases[:10], 3000)
         one_entry = topic_embeddings(rng, centres[:10], bases[:10], 1)
         one_entry[0, rng.randint(d)] = 1.0
@@ -917,9 +924,7 @@ def figure_14(seeds: list[int]) -> None:
     print("|---|---:|---:|")
     for seed in seeds:
         rng = np.random.RandomState(seed)
-        d, rank = 768, 16
-        centres = unit_rows(rng.normal(size=(10, d)))
-        bases = np.stack([np.linalg.qr(rng.normal(size=(d, rank)))[0].T for _ in range(10)])
+        centres, bases = topics(rng, 10)
         new = topic_embeddings(rng, centres, bases, 1000)
         for n in (150, 199, 200, 400):
             train = topic_embeddings(rng, centres, bases, n)
