@@ -1628,9 +1628,11 @@ class BaseAutoEncoder(
                 flat_share=self._flat_share,
                 held_back_by=self._held_back_by(),
             )
-            untrained = first and not failed
-            if untrained:
-                untrained = _check_trained(x, before, after[0], training_steps(net), net.lr)
+            untrained = (
+                first
+                and not failed
+                and _check_trained(x, before, after[0], training_steps(net), net.lr)
+            )
             # A network that did not move was judged by the training's own
             # checks as it was initialised: "the corruption won" beside
             # "untrained" at lr=1e-9 blamed a default noise_std.
