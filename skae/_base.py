@@ -1915,7 +1915,7 @@ class BaseAutoEncoder(
         left alone unless ``lr`` itself changed (or, with ``lr="auto"``, the
         batch of the ``n_samples`` rows of this call)."""
         batch_size = self._batch_size(n_samples)
-        lr = self._lr(batch_size)
+        lr = self._lr(batch_size, n_samples)
         if net.lr != lr:
             net.lr = lr
             for group in net.optimizer_.param_groups:
@@ -2208,9 +2208,10 @@ class BaseAutoEncoder(
             return auto_batch_size(n_samples)
         return int(self.batch_size)
 
-    def _lr(self, batch_size: int) -> float:
-        """``lr``, with ``"auto"`` resolved for batches of ``batch_size`` rows."""
-        return auto_lr(batch_size) if isinstance(self.lr, str) else float(self.lr)
+    def _lr(self, batch_size: int, n_samples: int | None = None) -> float:
+        """``lr``, with ``"auto"`` resolved for batches of ``batch_size`` rows
+        out of ``n_samples`` (None: a net rebuilt by ``load``)."""
+        return auto_lr(batch_size, n_samples) if isinstance(self.lr, str) else float(self.lr)
 
     def _make_net(
         self,
@@ -2255,7 +2256,7 @@ class BaseAutoEncoder(
             # One kernel for the whole update instead of a loop over the
             # parameters: 10-25% faster epochs on a CPU, same algorithm.
             optimizer__fused=True,
-            lr=self._lr(batch_size),
+            lr=self._lr(batch_size, n_samples),
             # Without rows (a net rebuilt by ``load``) the length is unused.
             max_epochs=self._n_epochs(n_samples or 1),
             # fit only: a pass of partial_fit is over the chunk it is given.

@@ -209,9 +209,11 @@ PARAMETERS = """\
         ``benchmarks/results/large.md``).
     lr : "auto" or float, default="auto"
         Learning rate of the Adam optimiser. ``"auto"`` is ``1e-3 *
-        sqrt(batch_size / 64)``: 1e-3 at a batch of 64, 2e-3 at 256 (the
-        square-root rule for Adam: a batch four times larger, a rate twice
-        as large).
+        sqrt(b / 64)`` for batches of ``b`` rows: 1e-3 at a batch of 64, 2e-3
+        at 256 (the square-root rule for Adam: a batch four times larger, a
+        rate twice as large). ``b`` is ``batch_size``, or the rows of the fit
+        (or of the ``partial_fit`` chunk) when they are fewer: they make one
+        batch, whatever ``batch_size`` says.
     weight_decay : float, default=0.0
         L2 penalty (Adam's ``weight_decay``). A penalty keeps the network from
         fitting a small group of near-identical training rows exactly, so that

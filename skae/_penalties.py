@@ -31,6 +31,20 @@ PENALTY_WON_EPOCHS = 5
 WON_SHARE = 0.01
 
 
+def _table(X: object) -> torch.Tensor | ScaledRows | None:
+    """The rows the net was given, unwrapped from a dataset of one (None:
+    not a table of rows)."""
+    if isinstance(X, TensorData):
+        X = X.X
+    return X if isinstance(X, torch.Tensor | ScaledRows) else None
+
+
+def _n_rows(X: object) -> int | None:
+    """How many rows the net was given (None: not a table of rows)."""
+    table = _table(X)
+    return None if table is None else len(table)
+
+
 def checked_rows(X: object, limit: int, min_rows: int) -> torch.Tensor | None:
     """Up to ``limit`` scaled training rows for a check at the end of
     training: ``X`` as the net was given it (a tensor, a dataset of one, or
@@ -38,9 +52,8 @@ def checked_rows(X: object, limit: int, min_rows: int) -> torch.Tensor | None:
     does: unwrapped to their raw array, they skipped the checks). None when
     there are fewer than ``min_rows``: a chunk of 50 rows' own means made a
     healthy stream's 27th chunk look no better than the means (a probe)."""
-    if isinstance(X, TensorData):
-        X = X.X
-    if not isinstance(X, torch.Tensor | ScaledRows) or len(X) < min_rows:
+    X = _table(X)
+    if X is None or len(X) < min_rows:
         return None
     return X[:limit]
 
@@ -159,7 +172,7 @@ class RegulariserWonCheck(Callback):
         out = inference_outputs(net, rows)
         if no_better_than_means(net, rows, out) or flattened(net, rows, out):
             message = self.message
-            if net.lr > auto_lr(net.batch_size) * (1.0 + 1e-9):
+            if net.lr > auto_lr(net.batch_size, _n_rows(X)) * (1.0 + 1e-9):
                 # A rate above the default can hold the reconstructions at
                 # the means by itself: lr=0.3 did so for the denoising kind
                 # on the breast-cancer table at noise_std=0 as at its

@@ -570,6 +570,31 @@ def test_auto_batch_size_and_rate_grow_above_200000_rows(kind):
     assert kind(batch_size=32)._lr(32) == pytest.approx(1e-3 * 0.5**0.5)
 
 
+def test_a_batch_size_above_the_rows_trains_as_one_batch_of_them():
+    """Fewer rows than ``batch_size`` make one batch, and ``lr="auto"`` is the
+    rate of that batch: any larger ``batch_size`` fits the same model, in
+    ``fit`` and in ``partial_fit`` (from the nominal 10,000,000, a rate of
+    0.395 diverged on 200 rows; a probe)."""
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(200, 3)) @ rng.normal(size=(3, 6)) + 0.1 * rng.normal(size=(200, 6))
+    codes, streamed = [], []
+    for batch_size in (200, 1000, 10_000_000):
+        model = AutoEncoder(batch_size=batch_size, max_epochs=5, random_state=0).fit(X)
+        assert model.net_.optimizer_.param_groups[0]["lr"] == pytest.approx(
+            1e-3 * (200 / 64) ** 0.5
+        )
+        codes.append(model.transform(X))
+        chunks = AutoEncoder(batch_size=batch_size, random_state=0)
+        for chunk in np.array_split(X, 2):
+            chunks.partial_fit(chunk)
+        streamed.append(chunks.transform(X))
+    for other, other_streamed in zip(codes[1:], streamed[1:], strict=True):
+        # The same steps; float32 kernels may round differently by 1e-7.
+        np.testing.assert_allclose(other, codes[0], atol=1e-5)
+        np.testing.assert_allclose(other_streamed, streamed[0], atol=1e-5)
+    assert AutoEncoder()._lr(64, 16) == pytest.approx(5e-4)
+
+
 def test_a_large_table_trains_in_larger_batches_at_a_larger_rate(monkeypatch, tmp_path):
     """Above the large-table threshold (lowered here) a default fit trains
     in batches of 256 at lr 2e-3, over subsets; a saved and loaded model keeps
