@@ -190,7 +190,8 @@ class HoldOutSplit:
         n_valid = int(round(self.fraction * n))
         if n_valid < 1 or n - n_valid < 1:
             raise ValueError(
-                f"early_stopping=True needs at least one training and one validation "
+                # Not "early_stopping=True": "auto" turns it on too (a probe).
+                f"Early stopping needs at least one training and one validation "
                 f"sample, but validation_fraction={self.fraction} of n_samples={n} gives "
                 f"{n_valid} validation samples. Use more samples, a different "
                 f"validation_fraction, or early_stopping=False."

@@ -1657,6 +1657,17 @@ def test_early_stopping_without_a_row_on_either_side_says_why(n, fraction):
         model.fit(X)
 
 
+def test_early_stopping_left_on_auto_is_not_called_true_in_the_refusal():
+    """The variational kind's ``early_stopping="auto"`` holds rows out too; the
+    refusal of a fraction that takes every row named a setting the user had
+    not made (``early_stopping=True``; a probe)."""
+    X = np.random.RandomState(0).normal(size=(200, 3))
+    model = VariationalAutoEncoder(max_epochs=2, validation_fraction=0.999, random_state=0)
+    with pytest.raises(ValueError, match="^Early stopping needs") as error:
+        model.fit(X)
+    assert "early_stopping=True" not in str(error.value)
+
+
 def test_a_boolean_mask_without_a_true_is_all_numeric(blobs):
     """categorical_features=[False] * n_features names no categorical column:
     the model is the one of the default numeric spec."""
