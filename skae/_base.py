@@ -1607,6 +1607,8 @@ class BaseAutoEncoder(
                 # The net is initialised (and maybe warm): train, don't reset.
                 epochs = {"epochs": 1} if partial else {}
             _mark_missing(net, missing)
+            # What a callback sees is a chunk of the data, not all of it.
+            net.skae_chunk = partial
             module = net.unwrapped(net.module_)
             criterion = net.unwrapped(net.criterion_)
             before = _reconstruction_error(module, criterion, x)
