@@ -31,6 +31,10 @@ down in the section's function docstring (data are drawn with fixed seeds):
     embeddings, below and above the rows early stopping needs.
 15. outlier_detection.rst, new normal rows flagged on a table of two
     independent categorical columns and two numbers.
+16. README and choosing.rst, training longer for a reduction: a fixed
+    ``max_epochs=100`` against early stopping, held-out error over PCA's.
+17. SparseAutoEncoder's docstring, the KL penalty's mean activation
+    against its target at four weights.
 
 Run: ``python benchmarks/doc_figures.py [--only 1 2 ...]`` (a few minutes on
 one thread).
@@ -46,10 +50,20 @@ import warnings
 import numpy as np
 import pandas as pd
 import torch
-from sklearn.datasets import load_breast_cancer, load_diabetes, load_iris, load_wine
+from sklearn.datasets import (
+    load_breast_cancer,
+    load_diabetes,
+    load_digits,
+    load_iris,
+    load_wine,
+    make_classification,
+)
+from sklearn.decomposition import PCA
 from sklearn.ensemble import IsolationForest
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.model_selection import KFold
+from sklearn.model_selection import KFold, train_test_split
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
 
 import skae
 from skae import (
@@ -721,8 +735,6 @@ def figure_11(seeds: list[int]) -> None:
     1,200 digits; the squared error, per pixel in units of 16 and over the
     other 63 pixels, of the reconstructions of the other 597 and of the same
     digits with noise of sd 2 (clipped to [0, 16]) against the clean ones."""
-    from sklearn.datasets import load_digits
-
     print("## 11. introduction.rst: digits with a hot pixel\n")
     print("| seed | data | scaling | one scale | reconstruction | noisy to clean | noise |")
     print("|---|---|---|---|---:|---:|---:|")
@@ -977,6 +989,102 @@ def figure_15(seeds: list[int]) -> None:
     print()
 
 
+# 16 --------------------------------------------------------------------------
+
+
+def reduction_tables() -> dict[str, np.ndarray]:
+    """Tables no reduction setting was chosen on, and the digits."""
+    X_cls, _ = make_classification(2000, 40, n_informative=10, n_redundant=10, random_state=0)
+    rng = np.random.RandomState(0)
+    return {
+        "iris": load_iris().data,
+        "wine": load_wine().data,
+        "diabetes": load_diabetes().data,
+        "breast_cancer": load_breast_cancer().data,
+        "digits": load_digits().data / 16.0,
+        "classification": X_cls,
+        "low-rank": factors_table(rng, rng.normal(size=(5, 40)), 2000, 0.1),
+    }
+
+
+def figure_16(seeds: list[int]) -> None:
+    """README and choosing.rst: training longer for a reduction. Each table
+    split 75/25 (seed 0), ``AutoEncoder(n_components=k)`` at 2 codes and at
+    8 where the table has more than 8 features, as it is, with
+    ``max_epochs=100``, and with ``early_stopping=True, max_epochs=500``;
+    printed: held-out reconstruction MSE over that of ``StandardScaler`` +
+    ``PCA`` with as many components, both in units of each feature's
+    training standard deviation (the tables mix units; the digits' pixels
+    share one unit, and there ``PCA`` alone and the pixels' one standard
+    deviation), the mean over the seeds, and the epochs trained."""
+    print("## 16. README, choosing.rst: training longer for a reduction\n")
+    print("Was quoted: train longer (say max_epochs=100) for a reduction.\n")
+    settings = {
+        "default": {},
+        "max_epochs=100": {"max_epochs": 100},
+        "early_stopping=True, max_epochs=500": {"early_stopping": True, "max_epochs": 500},
+    }
+    print("| table | rows x features | codes | " + " | ".join(settings) + " |")
+    print("|---|---|---:|" + "---:|" * len(settings))
+    for name, X in reduction_tables().items():
+        X_train, X_test = train_test_split(X, test_size=0.25, random_state=0)
+        one_scale = name == "digits"  # pixels: one unit, and PCA on them as they are
+        sd = np.full(X.shape[1], X_train.std()) if one_scale else X_train.std(axis=0)
+        sd = np.where(sd > 0, sd, 1.0)
+
+        def error(back: np.ndarray, X_test: np.ndarray = X_test, sd: np.ndarray = sd) -> float:
+            return float(np.mean(((back - X_test) / sd) ** 2))
+
+        for k in (2, 8) if X.shape[1] > 8 else (2,):
+            steps = [PCA(n_components=k)] if one_scale else [StandardScaler(), PCA(n_components=k)]
+            pca = make_pipeline(*steps).fit(X_train)
+            reference = error(pca.inverse_transform(pca.transform(X_test)))
+            cells = []
+            for params in settings.values():
+                ratios, epochs = [], []
+                for seed in seeds:
+                    model = fit_quietly(
+                        AutoEncoder(n_components=k, random_state=seed, **params), X_train
+                    )
+                    ratios.append(
+                        error(model.inverse_transform(model.transform(X_test))) / reference
+                    )
+                    epochs.append(model.n_iter_)
+                cells.append(f"{np.mean(ratios):.2f} ({'/'.join(map(str, epochs))} epochs)")
+            print(
+                f"| {name} | {X.shape[0]} x {X.shape[1]} | {k} | " + " | ".join(cells) + " |",
+                flush=True,
+            )
+    print()
+
+
+# 17 --------------------------------------------------------------------------
+
+
+def figure_17(seeds: list[int]) -> None:
+    """SparseAutoEncoder's docstring: the KL penalty's mean activation against
+    ``sparsity_target`` at four weights (digits, 16 codes, 20 epochs)."""
+    print("## 17. SparseAutoEncoder: the KL penalty's mean activation\n")
+    targets = (0.01, 0.05, 0.2)
+    X = load_digits().data
+    print("| seed | sparsity_weight | " + " | ".join(f"target {t}" for t in targets) + " |")
+    print("|---|---:|" + "---:|" * len(targets))
+    for seed in seeds:
+        for weight in (0.0, 1e-3, 0.1, 1.0):
+            cells = []
+            for target in targets:
+                model = SparseAutoEncoder(
+                    n_components=16,
+                    sparsity="kl",
+                    sparsity_target=target,
+                    sparsity_weight=weight,
+                    random_state=seed,
+                )
+                cells.append(f"{fit_quietly(model, X).transform(X).mean():.3f}")
+            print(f"| {seed} | {weight:g} | " + " | ".join(cells) + " |", flush=True)
+    print()
+
+
 FIGURES = {
     "1": (figure_1, [0, 1]),
     "2": (figure_2, [0, 1, 2, 3]),
@@ -994,6 +1102,8 @@ FIGURES = {
     "13": (figure_13, [0, 1]),
     "14": (figure_14, [0, 1]),
     "15": (figure_15, [0, 1, 2]),
+    "16": (figure_16, [0, 1]),
+    "17": (figure_17, [0, 1]),
 }
 
 
