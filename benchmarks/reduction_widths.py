@@ -55,6 +55,13 @@ def problems(folder: Path):
     X_train, X_test = train_test_split(X / 16.0, test_size=0.2, stratify=y, random_state=0)
     for k in (2, 8, 16):
         yield "digits", X_train, X_test, k
+    yield from adbench_problems(folder)
+
+
+def adbench_problems(folder: Path):
+    """Every ADBench set with 20 to 200 features (at most 5,000 rows, 80/20,
+    standardised on the training part, test values clipped to [-10, 10]) at
+    an eighth and a quarter of its features: name, X_train, X_test, codes."""
     for path in sorted(folder.glob("*.npz"), key=lambda p: int(p.name.split("_")[0])):
         X = np.load(path)["X"].astype(np.float64)
         if not 20 <= X.shape[1] <= 200:

@@ -33,10 +33,10 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from reduction_widths import adbench_problems
 from sklearn.datasets import load_digits, make_low_rank_matrix
 from sklearn.decomposition import PCA
 from sklearn.model_selection import train_test_split
-from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
 
 import skae
@@ -65,16 +65,8 @@ def synthetic():
 
 
 def adbench(folder: Path):
-    for path in sorted(folder.glob("*.npz"), key=lambda p: int(p.name.split("_")[0])):
-        X = np.load(path)["X"].astype(np.float64)
-        if not 20 <= X.shape[1] <= 200:
-            continue
-        X = X[np.random.RandomState(0).permutation(len(X))[:5000]]
-        X_train, X_test = train_test_split(X, test_size=0.2, random_state=0)
-        scaler = StandardScaler().fit(X_train)
-        X_train, X_test = scaler.transform(X_train), np.clip(scaler.transform(X_test), -10, 10)
-        for k in sorted({max(2, X.shape[1] // 8), max(2, X.shape[1] // 4)}):
-            yield path.stem.split("_", 1)[1], X_train, X_test, k, (0,)
+    for name, X_train, X_test, k in adbench_problems(folder):
+        yield name, X_train, X_test, k, (0,)
 
 
 def main() -> None:
