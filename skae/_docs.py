@@ -148,7 +148,9 @@ PARAMETERS = """\
         (an identifier, most likely: group its rare values first, or leave it
         out). Needs ``architecture="dense"``.
     loss : {"squared_error", "huber", "binary_crossentropy"}, default="huber"
-        Reconstruction loss. ``"huber"`` trains on a Huber loss with a
+        Reconstruction loss. ``"huber"`` (not for
+        :class:`VariationalAutoEncoder`, whose loss names its likelihood)
+        trains on a Huber loss with a
         threshold of one unit of the scaled input (a feature's standard
         deviation; for pixels, their shared scale) and scores on the squared
         error: an entry within its feature's spread
@@ -169,8 +171,6 @@ PARAMETERS = """\
         ``"squared_error"`` there if labelled data can confirm it. With
         ``scaling="none"`` the threshold is one unit of the data as given:
         on data in large units the loss is then nearly an absolute error.
-        Not for :class:`VariationalAutoEncoder`, whose loss names its
-        likelihood.
         ``"binary_crossentropy"`` is for data in [0, 1]
         (e.g. pixel intensities); the decoder then ends in a sigmoid. ``fit``
         and ``partial_fit`` then refuse values outside [0, 1] (beyond a
