@@ -261,9 +261,10 @@ class InputSide:
             images = tuple(int(v) for v in X.shape[1:])
             shape = self.image_shape if reset else getattr(self, "image_shape_", None)
             if shape is not None and images != tuple(shape):
-                raise ValueError(
-                    f"X has images of shape {images}, but image_shape is {tuple(shape)}."
-                )
+                # After a fit, the shape fitted, which the parameter (None,
+                # or set since) need not be (a probe).
+                name = "image_shape" if reset else "the fitted image_shape_"
+                raise ValueError(f"X has images of shape {images}, but {name} is {tuple(shape)}.")
             if 0 in X.shape:
                 # scikit-learn's check would name the flattened shape, one
                 # the user never passed.
@@ -279,11 +280,15 @@ class InputSide:
         ndim = getattr(X, "ndim", None)
         if conv and ndim is not None and ndim not in (1, 2, 4):
             # scikit-learn's own message would say only 2-D is accepted.
+            # The hint of the channel axis is for 3-D arrays only (a probe
+            # got it for a 5-D one).
+            hint = (
+                "; add the channel axis to images of shape (n_samples, H, W)" if ndim == 3 else ""
+            )
             raise ValueError(
                 f"Found array with dim {ndim}. {type(self).__name__} with "
                 "architecture='conv' takes rows of pixels (n_samples, n_features) or "
-                "images (n_samples, C, H, W); add the channel axis to images of "
-                "shape (n_samples, H, W)."
+                f"images (n_samples, C, H, W){hint}."
             )
         return X
 

@@ -452,13 +452,24 @@ def test_image_shape_must_match_the_features(data):
     images = np.random.RandomState(0).normal(size=(20, 1, 4, 4))
     model = ConvolutionalAutoEncoder(hidden_layer_sizes=(2,), max_epochs=1, random_state=0)
     model.fit(images)
-    with pytest.raises(ValueError, match=r"images of shape \(1, 2, 8\), but image_shape"):
+    # After a fit the fitted shape is named as such: the parameter is None.
+    with pytest.raises(
+        ValueError, match=r"images of shape \(1, 2, 8\), but the fitted image_shape_ is \(1, 4, 4\)"
+    ):
         model.transform(images.reshape(20, 1, 2, 8))
+    with pytest.raises(ValueError, match=r"images of shape \(1, 2, 8\), but image_shape is"):
+        ConvolutionalAutoEncoder(image_shape=(1, 4, 4), max_epochs=1).fit(
+            images.reshape(20, 1, 2, 8)
+        )
     # A 3-D array is not an image batch: the message says what is.
     with pytest.raises(ValueError, match=r"dim 3.*\(n_samples, C, H, W\)"):
         model.transform(images[:, 0])
     with pytest.raises(ValueError, match=r"dim 3.*add the channel axis"):
         ConvolutionalAutoEncoder(max_epochs=1).fit(images[:, 0])
+    # ... and the hint of the channel axis is for 3-D arrays only.
+    with pytest.raises(ValueError, match=r"dim 5.*\(n_samples, C, H, W\)\.$") as error:
+        ConvolutionalAutoEncoder(max_epochs=1).fit(images[:, None])
+    assert "channel axis" not in str(error.value)
     # Nested lists of images are images, as the array is.
     from_list = ConvolutionalAutoEncoder(hidden_layer_sizes=(2,), max_epochs=1, random_state=0)
     assert from_list.fit(images.tolist()).image_shape_ == (1, 4, 4)
