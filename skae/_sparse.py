@@ -62,8 +62,8 @@ class ReviveDeadCodes(Callback):
     Adam took for full steps of the learning rate (a probe: default fits on
     digits and on a 384-feature table ended with 1-2 of 8 and 2-9 of 16 codes
     zero on every row; now none, and the held-out reconstruction error is
-    10-43% lower at 16 codes). The number of codes revived is recorded in
-    the history (``revived_codes``).
+    10-43% lower at 16 codes; ``benchmarks/results/sparse_revival.md``). The
+    number of codes revived is recorded in the history (``revived_codes``).
 
     The draws come from a generator seeded by torch's seed (which the
     estimator sets from ``random_state``) and the epoch, so a fit stays
@@ -182,11 +182,7 @@ class ReviveDeadCodes(Callback):
             for name, moment in net.optimizer_.state.get(param, {}).items():
                 if name == "step" or moment.shape != param.shape:
                     continue
-                # Adam's second moments start where the live codes' are:
-                # from 0, Adam took the penalty's small steady gradient for
-                # full steps of the learning rate, and the same codes died in
-                # every epoch (a probe: 1-2 of 8 and 2-9 of 16 codes dead at
-                # the end of default fits on digits and a 384-feature table).
+                # Second moments from the live codes', not 0 (the docstring).
                 fresh = moment[live_index].mean() if name == "exp_avg_sq" and live.any() else 0.0
                 moment[index] = fresh
 
@@ -212,8 +208,8 @@ class SparseAutoEncoder(BaseAutoEncoder):
     the code be overcomplete (``n_components`` larger than the number of
     features) without learning the identity. The default weight is mild: on
     most tables most code entries stay non-zero (see the user guide's
-    :ref:`kind_sparse`); raise ``sparsity_weight`` step by step for sparser codes,
-    until ``fit`` warns. The default suits the L1 penalty; the KL penalty
+    :ref:`kind_sparse`); raise ``sparsity_weight`` step by step for sparser
+    codes, until ``fit`` warns. The default suits the L1 penalty; the KL penalty
     needs a weight of about 0.1 to 1 before the units' mean activation
     approaches ``sparsity_target`` (on digits with 16 codes, a target of 0.05
     gave a mean activation of 0.43 at 1e-3, 0.07 at 0.1 and 0.05 at 1;
@@ -225,8 +221,7 @@ class SparseAutoEncoder(BaseAutoEncoder):
     that training puts them to use; ``net_.history`` records how many as
     ``revived_codes``. A ``partial_fit`` chunk of fewer than 2,048 rows
     revives none: on so few rows a live sparse code can be zero on every one.
-    Too
-    strong a penalty or too high a learning rate kills every code again
+    Too strong a penalty or too high a learning rate kills every code again
     within an epoch, and ``fit`` then warns (a ``ConvergenceWarning``): that
     the network collapsed when every code is dead at the end, or that the
     penalty silenced the codes when, in a fit of 5 epochs and 20 optimiser
