@@ -60,7 +60,7 @@ class ReviveDeadCodes(Callback):
     (zero weights there) and whose moments started from zero died again
     within the epoch, every epoch: its only gradient was the penalty's, which
     Adam took for full steps of the learning rate (a probe: default fits on
-    digits and on a 384-feature table ended with 1-2 of 8 and 2-9 of 16 codes
+    digits and on a 384-feature table ended with 1-3 of 8 and 2-9 of 16 codes
     zero on every row; now none, and the held-out reconstruction error is
     10-43% lower at 16 codes; ``benchmarks/results/sparse_revival.md``). The
     number of codes revived is recorded in the history (``revived_codes``).
