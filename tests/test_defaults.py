@@ -592,7 +592,11 @@ def test_a_batch_size_above_the_rows_trains_as_one_batch_of_them():
         # The same steps; float32 kernels may round differently by 1e-7.
         np.testing.assert_allclose(other, codes[0], atol=1e-5)
         np.testing.assert_allclose(other_streamed, streamed[0], atol=1e-5)
-    assert AutoEncoder()._lr(64, 16) == pytest.approx(5e-4)
+    # Below a batch of 64 rows the rate stays the default batch's (or that
+    # of a smaller batch_size): small tables train as the defaults were chosen.
+    assert AutoEncoder()._lr(64, 16) == pytest.approx(1e-3)
+    assert AutoEncoder()._lr(1000, 16) == pytest.approx(1e-3)
+    assert AutoEncoder()._lr(16, 8) == pytest.approx(5e-4)
 
 
 def test_a_large_table_trains_in_larger_batches_at_a_larger_rate(monkeypatch, tmp_path):
