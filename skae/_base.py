@@ -213,6 +213,21 @@ NETWORK_PARAMETERS = (
     "categorical_features",
     "loss",
 )
+#: What training calls on an ``accelerator`` (skae's hooks in ``_accelerate``
+#: and skorch's ``AccelerateMixin``): an object without one of them passed the
+#: parameter check and failed inside ``fit`` with an ``AttributeError``.
+ACCELERATOR_METHODS = (
+    "prepare",
+    "backward",
+    "autocast",
+    "reduce",
+    "accumulate",
+    "unwrap_model",
+    "gather_for_metrics",
+    "wait_for_everyone",
+    "print",
+)
+ACCELERATOR_ATTRIBUTES = ("device", "process_index", "num_processes", "device_placement")
 #: The channels of ``hidden_layer_sizes="auto"`` with ``architecture="conv"``.
 AUTO_CONV_CHANNELS = (16, 32)
 
@@ -875,7 +890,7 @@ class BaseAutoEncoder(
         "verbose": ["verbose"],
         "warm_start": ["boolean"],
         "callbacks": [list, None],
-        "accelerator": [HasMethods(["prepare", "backward", "autocast", "reduce"]), None],
+        "accelerator": [HasMethods(list(ACCELERATOR_METHODS)), None],
     }
 
     def __init__(
@@ -1898,6 +1913,13 @@ class BaseAutoEncoder(
             raise InvalidParameterError(
                 f"The 'accelerator' parameter of {name} must be an instance such as "
                 f"accelerate.Accelerator(), not the class {accelerator.__name__}."
+            )
+        missing = [a for a in ACCELERATOR_ATTRIBUTES if not hasattr(accelerator, a)]
+        if missing:
+            raise InvalidParameterError(
+                f"The 'accelerator' parameter of {name} must be an "
+                f"accelerate.Accelerator or an object with its interface; it has "
+                f"no attribute {', '.join(map(repr, missing))}."
             )
         steps = getattr(accelerator, "gradient_accumulation_steps", 1)
         if steps != 1:

@@ -142,6 +142,32 @@ def test_an_accelerator_that_would_train_wrongly_is_refused():
         AutoEncoder(**PARAMS, accelerator=accumulating).fit(X)
 
 
+def test_an_object_without_the_accelerator_interface_is_refused_before_training():
+    """Probe finding: an object with the four methods the parameter check asked
+    for passed it and failed inside fit with an AttributeError."""
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    class Partial:
+        def prepare(self, *args):
+            return args
+
+        backward = autocast = reduce = prepare
+
+    X = data()
+    with pytest.raises(InvalidParameterError, match="'accelerator' parameter.*unwrap_model"):
+        AutoEncoder(**PARAMS, accelerator=Partial()).fit(X)
+
+    class NoPlacement(Partial):
+        accumulate = unwrap_model = gather_for_metrics = wait_for_everyone = Partial.prepare
+        print = Partial.prepare
+        process_index, num_processes = 0, 1
+
+    model = AutoEncoder(**PARAMS, accelerator=NoPlacement())
+    with pytest.raises(InvalidParameterError, match="no attribute 'device', 'device_placement'"):
+        model.fit(X)
+    assert not hasattr(model, "net_")
+
+
 @pytest.mark.parametrize("replacement", ["another", None])
 def test_partial_fit_refuses_a_changed_accelerator(replacement):
     """partial_fit continued on the accelerator of the fit, whatever was set."""
