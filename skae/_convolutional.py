@@ -8,7 +8,7 @@ from ._base import BaseAutoEncoder
 from ._docs import fill_doc
 
 
-@fill_doc(defaults={"architecture": '"conv"', "hidden_layer_sizes": "(16, 32)"})
+@fill_doc(defaults={"architecture": '"conv"'})
 class ConvolutionalAutoEncoder(BaseAutoEncoder):
     """Convolutional autoencoder for images given as rows of pixels.
 
@@ -35,10 +35,11 @@ class ConvolutionalAutoEncoder(BaseAutoEncoder):
     other kind takes ``architecture="conv"`` as well (a convolutional VAE is
     ``VariationalAutoEncoder(architecture="conv")``).
 
-    Two defaults differ from the other kinds: ``architecture="conv"`` and
-    ``hidden_layer_sizes=(16, 32)`` (the channels of the convolutions). Its
-    ``scaling="auto"`` finds that pixels share one scale, and divides them
-    all by one scale.
+    One default differs from the other kinds: ``architecture="conv"``, with
+    which ``hidden_layer_sizes="auto"`` is (16, 32), the channels of the
+    convolutions (with ``architecture="dense"`` it sizes dense layers, as in
+    :class:`AutoEncoder`). Its ``scaling="auto"`` finds that pixels share one
+    scale, and divides them all by one scale.
 
     Parameters
     ----------
@@ -71,7 +72,7 @@ class ConvolutionalAutoEncoder(BaseAutoEncoder):
         self,
         n_components: str | int = "auto",
         *,
-        hidden_layer_sizes: tuple[int, ...] = (16, 32),
+        hidden_layer_sizes: str | tuple[int, ...] = "auto",
         activation: str = "relu",
         architecture: str = "conv",
         image_shape: tuple[int, int, int] | None = None,

@@ -62,7 +62,7 @@ def test_every_kind_takes_every_core_parameter(kind):
     # the penalised, corrupted and variational kinds keep the squared error.
     squared = {"loss": "squared_error"}
     own_defaults = {
-        ConvolutionalAutoEncoder: {"architecture": "conv", "hidden_layer_sizes": (16, 32)},
+        ConvolutionalAutoEncoder: {"architecture": "conv"},
         VariationalAutoEncoder: {"early_stopping": "auto", **squared},
         DenoisingAutoEncoder: squared,
         SparseAutoEncoder: squared,
@@ -1147,6 +1147,34 @@ def test_convolutional_handles_any_image_size(image_shape):
     assert_array_equal(conv.transform(images), codes)
     assert conv.inverse_transform(codes).shape == (20, int(np.prod(image_shape)))
     assert conv.sample(2, random_state=0).shape == (2, int(np.prod(image_shape)))
+
+
+def test_the_convolutional_kinds_auto_sizes_follow_the_architecture():
+    """Probe finding: the class's default hidden_layer_sizes=(16, 32) were
+    channels, and with architecture="dense" became two dense layers of 16 and
+    32 units on any input width. "auto" gives channels to the convolutions and
+    the dense rule to dense layers."""
+    rng = np.random.RandomState(0)
+    X = rng.rand(60, 64)
+    conv = ConvolutionalAutoEncoder(n_components=2, max_epochs=1, random_state=0).fit(X)
+    channels = [
+        m.out_channels for m in conv.net_.module_.modules() if isinstance(m, torch.nn.Conv2d)
+    ]
+    assert channels == [16, 32]
+    same = ConvolutionalAutoEncoder(
+        n_components=2, hidden_layer_sizes=(16, 32), max_epochs=1, random_state=0
+    ).fit(X)
+    assert_array_equal(same.transform(X), conv.transform(X))
+
+    dense = ConvolutionalAutoEncoder(n_components=2, architecture="dense", max_epochs=1)
+    plain = AutoEncoder(n_components=2, max_epochs=1)
+
+    def widths(model):
+        layers = model.set_params(random_state=0).fit(X).net_.module_.modules()
+        return [m.out_features for m in layers if isinstance(m, torch.nn.Linear)]
+
+    assert widths(dense) == widths(plain)
+    assert widths(dense)[:2] == [64, 32]
 
 
 def test_convolutional_without_channels_reconstructs_linearly():
