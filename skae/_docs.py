@@ -212,10 +212,13 @@ PARAMETERS = """\
         sqrt(b / 64)`` for batches of ``b`` rows: 1e-3 at a batch of 64, 2e-3
         at 256 (the square-root rule for Adam: a batch four times larger, a
         rate twice as large). ``b`` is ``batch_size``, or the rows of the fit
-        (or of the ``partial_fit`` chunk) when they are fewer, since they make
-        one batch whatever ``batch_size`` says, but not below 64: a table
-        smaller than a batch of 64 trains at the rate of 64 (or of a smaller
-        ``batch_size``).
+        when they are fewer, since they make one batch whatever
+        ``batch_size`` says, but not below 64: a table smaller than a batch of
+        64 trains at the rate of 64 (or of a smaller ``batch_size``). A
+        :meth:`partial_fit` chunk smaller than a batch trains at the rate of
+        its own rows, 64 or not: each chunk is one step, and a stream of
+        one-row chunks at the rate of 64 rows took every step with far more
+        noise (400 such rows raised a digits model's held-out error by 70%).
     weight_decay : float, default=0.0
         L2 penalty (Adam's ``weight_decay``). A penalty keeps the network from
         fitting a small group of near-identical training rows exactly, so that

@@ -172,7 +172,8 @@ class RegulariserWonCheck(Callback):
         out = inference_outputs(net, rows)
         if no_better_than_means(net, rows, out) or flattened(net, rows, out):
             message = self.message
-            if net.lr > auto_lr(net.batch_size, _n_rows(X)) * (1.0 + 1e-9):
+            chunk = getattr(net, "skae_chunk", False)
+            if net.lr > auto_lr(net.batch_size, _n_rows(X), chunk=chunk) * (1.0 + 1e-9):
                 # A rate above the default can hold the reconstructions at
                 # the means by itself: lr=0.3 did so for the denoising kind
                 # on the breast-cancer table at noise_std=0 as at its
