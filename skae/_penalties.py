@@ -58,6 +58,16 @@ def checked_rows(X: object, limit: int, min_rows: int) -> torch.Tensor | None:
     return X[:limit]
 
 
+def _mean_floor(criterion, rows: torch.Tensor) -> float:
+    """The least the criterion's loss can be on ``rows``, as training averages
+    it (its :meth:`~skae._reconstruction.PerFeatureLoss.floor`, over each
+    row's observed entries, then over the rows)."""
+    with torch.no_grad():
+        floor = criterion.floor(rows.float())
+        per_row = floor.nanmean(dim=1) if criterion.averages else floor.nansum(dim=1)
+        return float(per_row.nanmean())
+
+
 def inference_outputs(net, rows: torch.Tensor) -> dict:
     """The module's outputs for ``rows`` in eval mode (missing entries filled,
     as :meth:`transform` sees them), its mode restored after."""
@@ -127,11 +137,13 @@ class RegulariserWonCheck(Callback):
         The warning.
     penalty : str or None, default=None
         The history name of a penalty that must make at least ``WON_SHARE``
-        of the reconstruction loss in the last epoch for the check to judge:
-        a smaller one cannot have held the reconstructions at the means, the
-        fit was too short (a probe: 5 epochs on 118 rows of wine warned of a
-        contraction that won, at a weight of 0 too, with the penalty 0.2% of
-        the loss; a won one is 13% at 100). None for a corruption, which
+        of the reconstruction loss (above its least, the data's entropy under
+        the cross-entropy) in the last epoch for the check to judge, unless
+        it is above 0 and the fit took ``MIN_STEPS_TO_JUDGE`` steps or more:
+        a smaller one in a shorter fit may not have held the reconstructions
+        at the means, the fit was too short (a probe: 5 epochs on 118 rows of
+        wine warned of a contraction that won, at a weight of 0 too, with the
+        penalty 0.2% of the loss; a won one is 13% at 100). None for a corruption, which
         adds no term, and for a penalty that is near 0 when it won (the KL
         term of codes left on the prior): the fit must then have taken
         ``MIN_STEPS_TO_JUDGE`` optimiser steps or more (the default denoising
@@ -161,16 +173,29 @@ class RegulariserWonCheck(Callback):
         if rows is None or len(net.history) < PENALTY_WON_EPOCHS:
             return
         last = net.history[-1]
+        flat_only = False
         if self.penalty is not None:
             penalty = last.get(f"train_{self.penalty}", np.nan)
-            if penalty < WON_SHARE * last.get("train_reconstruction", np.nan):
-                return
+            # Above the least the loss can be: the cross-entropy of a perfect
+            # reconstruction is the data's entropy. A penalty that won can
+            # also have driven itself to near 0 (the contraction of an encoder
+            # that maps every row to one code: 0.6% of the loss above the
+            # entropy at contraction_weight=10 on digits, silent; a probe):
+            # after MIN_STEPS_TO_JUDGE steps a smaller share is judged, by
+            # flattened reconstructions alone (a plain model slow to learn is
+            # also near the means' error, but its reconstructions vary).
+            floor = _mean_floor(net.unwrapped(net.criterion_), rows)
+            share = penalty / (last.get("train_reconstruction", np.nan) - floor)
+            if not share >= WON_SHARE:
+                if not (penalty > 0 and training_steps(net) >= MIN_STEPS_TO_JUDGE):
+                    return
+                flat_only = True
         elif training_steps(net) < MIN_STEPS_TO_JUDGE:
             return
         if self.below is not None and not last.get(self.below[0], np.nan) < self.below[1]:
             return
         out = inference_outputs(net, rows)
-        if no_better_than_means(net, rows, out) or flattened(net, rows, out):
+        if (not flat_only and no_better_than_means(net, rows, out)) or flattened(net, rows, out):
             message = self.message
             chunk = getattr(net, "skae_chunk", False)
             if net.lr > auto_lr(net.batch_size, _n_rows(X), chunk=chunk) * (1.0 + 1e-9):

@@ -184,6 +184,26 @@ def test_a_contraction_penalty_that_won_warns():
             ).fit(X[60:])
 
 
+def test_a_contraction_that_won_under_the_cross_entropy_warns():
+    """A probe: under loss="binary_crossentropy", contraction_weight=10 on
+    digits held every reconstruction at the pixel means, silently. The loss
+    includes the pixels' entropy, so the penalty, which had driven itself to
+    near 0, was under 1% of it. A healthy fit of the same loss stays silent."""
+    from sklearn.datasets import load_breast_cancer, load_digits
+    from sklearn.preprocessing import minmax_scale
+
+    X = load_digits().data[:600] / 16.0
+    params = {"loss": "binary_crossentropy", "random_state": 0}
+    with pytest.warns(ConvergenceWarning, match="contraction penalty won"):
+        won = ContractiveAutoEncoder(n_components=8, contraction_weight=10.0, **params).fit(X)
+    spread = won.inverse_transform(won.transform(X)).std(axis=0)
+    assert spread.max() < 0.01 * X.std(axis=0).max()
+    healthy = minmax_scale(load_breast_cancer().data)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        ContractiveAutoEncoder(contraction_weight=0.1, **params).fit(healthy)
+
+
 def test_a_corruption_that_won_warns():
     """A known gap: noise_std=100 on the breast-cancer table reconstructed
     every row as about the features' means (1.001 of their error in the
