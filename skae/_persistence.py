@@ -398,6 +398,20 @@ def _build(
             estimator._n_inputs(), estimator.device_, holdout=bool(estimator.early_stopping)
         )
         net.initialize()
+    for part, module, stored in (
+        ("network", net.module_, tensors["module"]),
+        ("criterion", net.criterion_, tensors["criterion"]),
+    ):
+        # load_state_dict casts: complex weights lost their imaginary part
+        # (torch's warning only), integer and half ones loaded rounded and
+        # scored otherwise (a probe). A fit stores its modules' own dtypes.
+        for name, value in module.state_dict().items():
+            given = stored.get(name) if isinstance(stored, dict) else None
+            if isinstance(given, torch.Tensor) and given.dtype != value.dtype:
+                raise ValueError(
+                    f"{path}: the {part}'s tensor {name!r} is stored as {given.dtype}; "
+                    f"a fit stores {value.dtype}."
+                )
     try:
         net.module_.load_state_dict(tensors["module"])
         net.criterion_.load_state_dict(tensors["criterion"])

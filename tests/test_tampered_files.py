@@ -200,6 +200,18 @@ def test_a_module_buffer_holding_nan_is_refused(saved, tmp_path):
         load(_resave(saved, tmp_path / "n.skae", t))
 
 
+@pytest.mark.parametrize("dtype", [torch.complex64, torch.int64, torch.float16, torch.float64])
+def test_a_weight_of_a_dtype_no_fit_gives_is_refused(saved, tmp_path, dtype):
+    """A probe: load_state_dict cast such weights, and the model loaded (the
+    complex ones without their imaginary part, the others rounded), scoring
+    otherwise than the model saved."""
+    t = _tensors(saved)
+    weight = next(name for name in t["module"] if name.endswith("weight"))
+    t["module"][weight] = t["module"][weight].to(dtype)
+    with pytest.raises(ValueError, match=f"{weight!r} is stored as {dtype}; a fit stores"):
+        load(_resave(saved, tmp_path / "w.skae", t))
+
+
 def test_a_method_ending_in_an_underscore_is_not_set(saved, tmp_path):
     bad = _rewrite(saved, tmp_path / "r.skae", metadata=lambda m: _forged(m, _repr_html_=1))
     with pytest.raises(ValueError, match="'_repr_html_', which is not a fitted attribute"):
