@@ -54,9 +54,15 @@ class DenoisingAutoEncoder(BaseAutoEncoder):
         of squared errors, not of distances; they depend on the table and
         its size); outlier detection did not move
         (``benchmarks/results/detection_ablation_4.md``). Match it to the
-        noise the model will meet.
+        noise the model will meet. With ``loss="binary_crossentropy"`` the
+        data are not scaled (``scale_`` is 1), so the noise is in the data's
+        own units: 0.3 of the [0, 1] range, about 3.4 times the noise of the
+        default loss on digits / 16 (whose pixels share a scale of 0.28);
+        take about 0.1 there. 0 trains the plain autoencoder of the same
+        loss, exactly.
     mask_rate : float in [0, 1), default=0.25
-        Probability of masking each entry (``noise="mask"``).
+        Probability of masking each entry (``noise="mask"``); 0 trains the
+        plain autoencoder of the same loss, exactly.
 
     Attributes
     ----------
@@ -167,7 +173,12 @@ class DenoisingAutoEncoder(BaseAutoEncoder):
             return "mask_rate=0" if self.mask_rate == 0 else None
         return "noise_std=0" if self.noise_std == 0 else None
 
-    def _make_corruption(self) -> Corruption:
+    def _make_corruption(self) -> Corruption | None:
+        # No corruption at all rather than one of 0: its draws moved the
+        # random streams, and noise_std=0 trained another model than the
+        # plain autoencoder (codes 0.02 apart; a probe).
+        if self._regulariser_off() is not None:
+            return None
         if self.noise == "mask":
             return MaskingNoise(self.mask_rate)
         return GaussianNoise(self.noise_std)
