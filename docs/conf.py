@@ -104,7 +104,7 @@ REQUIRED_SECTIONS = {
     "class": ["Parameters", "Attributes", "See Also", "Examples"],
     "function": ["Parameters", "Returns", "See Also", "Examples"],
 }
-#: Exceptions to REQUIRED_SECTIONS, each with its reason (none today).
+#: Exceptions to REQUIRED_SECTIONS, each with its reason.
 MISSING_SECTIONS_ALLOWED: dict[str, set[str]] = {
     # It takes nothing and returns nothing: it registers skae with skl2onnx.
     "register_onnx_converters": {"Parameters", "Returns"},

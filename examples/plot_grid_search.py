@@ -72,7 +72,7 @@ print(table.sort_values("mean_test_score", ascending=False).to_string(index=Fals
 # largest variance (at 4 numbers per image the plain one only ties it; the
 # spread over the folds is of the size of the gaps there). The lead is
 # widest for short codes (3 to 8 points of accuracy at 2 numbers per image,
-# 2 to 3 at 8) and narrows as the code grows: at 16 numbers the autoencoders lead by about
+# 1.5 to 3 at 8) and narrows as the code grows: at 16 numbers the autoencoders lead by about
 # a point, and PCA with 32 components comes within it, at a hundredth of the
 # fit time. An autoencoder pays off most when the code must be short.
 fig, (ax_score, ax_time) = plt.subplots(1, 2, figsize=(10, 4), layout="constrained")

@@ -18,6 +18,7 @@ GALLERY_ORDER = [
     "plot_digits_embedding.py",
     "plot_mnist_denoising.py",
     "plot_outlier_detection.py",
+    "plot_mixed_table_outliers.py",
     "plot_vae_generation.py",
     "plot_grid_search.py",
     "plot_training_curves.py",
