@@ -76,7 +76,7 @@ PARAMETERS = """\
         reconstructions treat every feature alike), but the encoder sees a
         feature whose standard deviation is below 0.3 times the median one
         attenuated to that: a near-constant feature (a sensor that barely
-        moves) no longer turns small noise into thousands of its standard
+        moves) does not turn small noise into thousands of its standard
         deviations, so noise there cannot explode through the network. Data
         whose features have spreads within that factor of the median
         (standardised data) train exactly as with

@@ -43,8 +43,8 @@ class AutoEncoderImputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     lists categories: no row says which of them to fill in.
 
     A filled value is the network's reconstruction, not one of the values
-    seen, and may lie outside a column's observed range (a probe: a count
-    column observed from 0 to 4 got fills up to 9), which
+    seen, and may lie outside a column's observed range (a count column
+    observed from 0 to 4 got fills up to 9 on one table), which
     :class:`~sklearn.impute.SimpleImputer` and ``KNNImputer`` cannot do;
     clip the result where the range is a hard bound.
 

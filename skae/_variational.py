@@ -215,7 +215,7 @@ class VariationalAutoEncoder(BaseAutoEncoder):
         it at K = 200, 0.23 below at K = 2); on digits with 8 codes it rose
         with K, 42.02, 42.40 and 42.76 nats at K = 50, 200 and 5,000
         (independent draws: 42.94 at K = 200). Below about 50 draws the fixed
-        points can put it on either side of the converged value (a probe's
+        points can put it on either side of the converged value (a
         2-code Gaussian model, exact log-likelihood from a grid: the mean
         0.015, 0.041 and 0.021 nats above it at K = 2, 5 and 10, single rows
         up to 0.46 above at K = 2; within 0.001 from K = 50). Use K of 50 or
@@ -229,7 +229,7 @@ class VariationalAutoEncoder(BaseAutoEncoder):
         after the fit, it changes :meth:`score_samples`,
         :meth:`score` and :meth:`decision_function`, but not ``offset_``,
         which the training scores set at the fit with the K of then, so
-        :meth:`predict` no longer flags the share ``contamination`` says;
+        :meth:`predict` then does not flag the share ``contamination`` says;
         refit for a threshold on the new scores. At most 1,000,000.
 
     Attributes
