@@ -228,6 +228,9 @@ ACCELERATOR_METHODS = (
     "print",
 )
 ACCELERATOR_ATTRIBUTES = ("device", "process_index", "num_processes", "device_placement")
+#: The channel counts of common images (grey, RGB, RGBA): a 4-D array whose
+#: last axis has one and whose second does not looks channels-last.
+IMAGE_CHANNELS = (1, 3, 4)
 #: The channels of ``hidden_layer_sizes="auto"`` with ``architecture="conv"``.
 AUTO_CONV_CHANNELS = (16, 32)
 
@@ -2169,6 +2172,18 @@ class BaseAutoEncoder(
     def _resolve_image_shape(self, n_features: int) -> tuple[int, int, int]:
         images = self.__dict__.pop("_input_image_shape", None)
         if self.image_shape is None and images is not None:
+            channels, _, width = images
+            if width in IMAGE_CHANNELS and channels not in IMAGE_CHANNELS:
+                # Many image libraries give (n, H, W, C); read as (n, C, H, W)
+                # they train without error on images of H channels.
+                warn_caller(
+                    f"X has the shape (n_samples, {', '.join(map(str, images))}), read as "
+                    f"(n_samples, channels, height, width): {channels} channels of "
+                    f"{images[1]} x {width} pixels. If the images are channels-last "
+                    "(n_samples, height, width, channels), move the axis first: "
+                    "np.moveaxis(X, -1, 1).",
+                    UserWarning,
+                )
             return images  # a 4-D array's own (C, H, W)
         if self.image_shape is None:
             # A square single-channel image if the row is one, else a 1-D signal.

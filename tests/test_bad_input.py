@@ -1256,6 +1256,21 @@ def test_a_complex_column_of_a_frame_is_refused_as_complex_not_as_text():
     assert "are not numbers" not in str(caught.value)
 
 
+def test_a_channels_last_image_array_warns():
+    """A probe: (n, H, W, C) images trained, silently, as H channels of
+    W x C pixels. fit says how it reads them; channels-first arrays and an
+    explicit image_shape say nothing."""
+    rng = np.random.RandomState(0)
+    model = ConvolutionalAutoEncoder(n_components=2, max_epochs=1, random_state=0)
+    with pytest.warns(UserWarning, match=r"8 channels of 8 x 3 pixels.*np.moveaxis\(X, -1, 1\)"):
+        model.fit(rng.rand(30, 8, 8, 3))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        model.fit(rng.rand(30, 3, 8, 8))
+        model.fit(rng.rand(30, 1, 8, 8))
+        model.set_params(image_shape=(8, 8, 3)).fit(rng.rand(30, 8, 8, 3))
+
+
 def test_an_image_shape_of_one_number_is_an_invalid_parameter():
     """Mutation audit (I12): a 0-d array (np.array(4)) is not three positive
     integers: scikit-learn's InvalidParameterError. The mutant, without the
