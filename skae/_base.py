@@ -110,13 +110,6 @@ from ._warnings import held_warnings, warn_caller
 #: Rows per forward pass at inference, at most; fewer when scikit-learn's
 #: ``working_memory`` holds fewer rows' activations (see ``_inference_rows``).
 INFERENCE_BATCH_SIZE = 4096
-#: Rows per forward pass at inference, at least: a smaller batch is padded with
-#: copies of its last row. For a few rows the BLAS picks other kernels (rows
-#: 1-3 on one thread, up to 11 on two, measured on float32 layers), whose
-#: results differ in the last bits, so that a row's score depended on the rows
-#: scored with it (scikit-learn's ``check_methods_subset_invariance``); from 12
-#: rows on, a row's result was the same at every batch size and thread count.
-MIN_INFERENCE_ROWS = 16
 #: Float32 copies of a row's input a score holds besides the network's
 #: activations: the input, its reconstruction, the error and its square.
 ROW_COPIES = 4
@@ -517,14 +510,6 @@ def _checked_callbacks(
                 "'train_loss'."
             )
     return list(callbacks or [])
-
-
-def _padded(batch: torch.Tensor, rows: int) -> torch.Tensor:
-    """``batch`` with copies of its last row appended up to ``rows`` rows."""
-    missing = rows - len(batch)
-    if missing <= 0 or len(batch) == 0:
-        return batch
-    return torch.cat([batch, batch[-1:].expand(missing, *batch.shape[1:])])
 
 
 def _reconstruction_error(
@@ -2609,8 +2594,7 @@ class BaseAutoEncoder(
                     batch = self._scaled_tensor(batch, self.device_, overflow=overflow)
                 elif isinstance(batch, np.ndarray):
                     batch = as_tensor(batch, self.device_)
-                result = fn(module, _padded(batch, MIN_INFERENCE_ROWS))[: len(batch)]
-                result = result.reshape(len(batch), -1)
+                result = fn(module, batch).reshape(len(batch), -1)
                 if not on_device:
                     result = result.cpu().numpy()
                 if out is None:

@@ -171,32 +171,6 @@ def test_inference_is_deterministic(make_estimator, blobs):
     assert_array_equal(est.score_samples(blobs), est.score_samples(blobs))
 
 
-def test_a_few_rows_are_scored_in_a_padded_batch(make_estimator, blobs):
-    """The BLAS computes a batch of a few rows with other kernels than a
-    larger one, and a row alone scored otherwise in the last bits than in a
-    batch. Inference pads a small batch with copies of its last row, and
-    returns the rows it was given."""
-    from skae._base import MIN_INFERENCE_ROWS
-
-    est = make_estimator().fit(blobs)
-    seen = []
-
-    def record(module, batch):
-        seen.append(batch.shape)
-        return batch.sum(dim=1)
-
-    x = torch.as_tensor(blobs[:3], dtype=torch.float32)
-    out = est._apply(x, record)
-    assert seen == [(MIN_INFERENCE_ROWS, blobs.shape[1])]
-    assert_allclose(out[:, 0], blobs[:3].sum(axis=1), rtol=1e-6)
-    seen.clear()
-    est._apply(torch.as_tensor(blobs[:40], dtype=torch.float32), record)
-    assert seen == [(40, blobs.shape[1])]
-    # Whatever the BLAS: a row alone gets within rounding of its batch's scores.
-    alone = np.concatenate([est.score_samples(blobs[i : i + 1]) for i in range(5)])
-    assert_allclose(alone, est.score_samples(blobs)[:5], rtol=1e-5)
-
-
 # --- outlier detection -----------------------------------------------------------
 
 
