@@ -794,7 +794,12 @@ class BaseAutoEncoder(
         holds, counting each linear layer's outputs and each convolution's
         channels times the input width; a network whose layers hold more per
         row (upsampling past the input, recurrent layers) overrides
-        ``_inference_rows()`` to return fewer;
+        ``_inference_rows()`` to return fewer. Outside training, an encoder
+        or decoder made only of the layers skae builds (linear, convolutions,
+        activations, reshapes) computes a batch of fewer than 16 rows padded
+        with copies of its last row, so that a row's result does not depend
+        on the rows around it (its forward hooks see the padded batch); one
+        with other layers is run as it is given;
     ``_make_criterion(n_features)``
         the reconstruction loss, a ``skae._reconstruction.PerFeatureLoss``
         that defines ``per_feature(out, x)`` (each entry's loss, of shape

@@ -216,9 +216,14 @@ class AutoEncoderImputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             ``string`` or ``bool`` dtype, as the estimator's
             ``categorical_features`` finds them) comes back as a DataFrame in
             its dtypes, its missing categories filled with the most probable
-            category. Read as numbers only (``categorical_features=None``),
-            it comes back as an array of numbers, a ``category`` column of
-            numbers filled with the nearest of its levels at fit.
+            category, and its integer columns (``int64``, ``Int64``) filled
+            with rounded numbers. Read as numbers only (a table without
+            categorical columns, or ``categorical_features=None``), it comes
+            back as an array of float numbers, as from scikit-learn's imputers
+            (a DataFrame of float64 columns with
+            ``set_output(transform="pandas")``; the fills of an integer column
+            are not rounded), a ``category`` column of numbers filled with the
+            nearest of its levels at fit.
         """
         check_is_fitted(self)
         X = as_pandas(X)

@@ -171,6 +171,43 @@ def test_inference_is_deterministic(make_estimator, blobs):
     assert_array_equal(est.score_samples(blobs), est.score_samples(blobs))
 
 
+def test_a_few_rows_are_computed_in_a_padded_batch(make_estimator, blobs):
+    """The BLAS computes a batch of a few rows with other kernels than a
+    larger one, and a row alone scored otherwise in the last bits than in a
+    batch (check_methods_subset_invariance). Outside training the encoder and
+    the decoder pad a small batch with copies of its last row, and return the
+    rows they were given; in training they do not."""
+    from skae._architectures import MIN_INFERENCE_ROWS
+
+    est = make_estimator().fit(blobs)
+    module = est.net_.module_
+    seen = []
+    hooks = [
+        part.register_forward_hook(lambda layer, inputs, output: seen.append(len(inputs[0])))
+        for part in (module.encoder, module.decoder)
+    ]
+    try:
+        module.eval()
+        x = torch.as_tensor(blobs[:3], dtype=torch.float32)
+        with torch.no_grad():
+            out = module(x)
+            assert seen == [MIN_INFERENCE_ROWS] * 2
+            assert len(out["z"]) == 3 and len(out["x_hat"]) == 3
+            whole = module(torch.as_tensor(blobs[:40], dtype=torch.float32))
+        assert_allclose(out["x_hat"].numpy(), whole["x_hat"][:3].numpy(), rtol=1e-5, atol=1e-6)
+        seen.clear()
+        module.train()
+        module(x)
+        assert seen == [3, 3]
+    finally:
+        module.eval()
+        for hook in hooks:
+            hook.remove()
+    # A row alone gets its batch's score, to rounding whatever the BLAS.
+    alone = np.concatenate([est.score_samples(blobs[i : i + 1]) for i in range(5)])
+    assert_allclose(alone, est.score_samples(blobs)[:5], rtol=1e-5)
+
+
 # --- outlier detection -----------------------------------------------------------
 
 
