@@ -799,7 +799,11 @@ class BaseAutoEncoder(
         activations, reshapes) computes a batch of fewer than 16 rows padded
         with copies of its last row, so that a row's result does not depend
         on the rows around it (its forward hooks see the padded batch); one
-        with other layers is run as it is given;
+        with other layers is run as it is given. A training batch can hold
+        one row (the last of a fit whose rows exceed a multiple of
+        ``batch_size`` by one, a one-row ``partial_fit`` chunk): a layer that
+        needs two (``BatchNorm1d`` in training) fails there with torch's
+        error;
     ``_make_criterion(n_features)``
         the reconstruction loss, a ``skae._reconstruction.PerFeatureLoss``
         that defines ``per_feature(out, x)`` (each entry's loss, of shape
