@@ -290,6 +290,14 @@ class InputSide:
                 "architecture='conv' takes rows of pixels (n_samples, n_features) or "
                 f"images (n_samples, C, H, W){hint}."
             )
+        if not conv and ndim == 4:
+            # scikit-learn's message ("dim <= 2 is required") did not say that
+            # images are the convolutional architecture's (a probe).
+            raise ValueError(
+                f"Found array with dim 4. {type(self).__name__} with "
+                "architecture='dense' takes rows (n_samples, n_features): flatten the "
+                "images (X.reshape(len(X), -1)), or set architecture='conv'."
+            )
         return X
 
     def _check_image_shape(self) -> None:

@@ -1271,6 +1271,19 @@ def test_a_channels_last_image_array_warns():
         model.set_params(image_shape=(8, 8, 3)).fit(rng.rand(30, 8, 8, 3))
 
 
+@pytest.mark.parametrize("kind", [AutoEncoder, ConvolutionalAutoEncoder])
+def test_images_given_to_a_dense_network_are_refused_with_the_way_out(kind):
+    """A probe: scikit-learn's "dim <= 2 is required" did not say that 4-D
+    images are the convolutional architecture's."""
+    images = np.random.RandomState(0).rand(20, 1, 4, 4)
+    model = kind(architecture="dense", max_epochs=1, random_state=0)
+    with pytest.raises(ValueError, match=r"dim 4.*flatten the images.*architecture='conv'"):
+        model.fit(images)
+    model.fit(images.reshape(20, -1))
+    with pytest.raises(ValueError, match=r"dim 4.*flatten the images"):
+        model.transform(images)
+
+
 def test_an_image_shape_of_one_number_is_an_invalid_parameter():
     """Mutation audit (I12): a 0-d array (np.array(4)) is not three positive
     integers: scikit-learn's InvalidParameterError. The mutant, without the
