@@ -185,8 +185,9 @@ class RegulariserWonCheck(Callback):
             # flattened reconstructions alone (a plain model slow to learn is
             # also near the means' error, but its reconstructions vary).
             floor = _mean_floor(net.unwrapped(net.criterion_), rows)
-            share = penalty / (last.get("train_reconstruction", np.nan) - floor)
-            if not share >= WON_SHARE:
+            # A product, not a share: a reconstruction at its floor (a perfect
+            # one) divided by zero and failed the fit (a review).
+            if not penalty >= WON_SHARE * (last.get("train_reconstruction", np.nan) - floor):
                 if not (penalty > 0 and training_steps(net) >= MIN_STEPS_TO_JUDGE):
                     return
                 flat_only = True

@@ -208,6 +208,20 @@ def test_a_contraction_that_won_under_the_cross_entropy_warns():
         ContractiveAutoEncoder(contraction_weight=0.1, **params).fit(healthy)
 
 
+def test_the_won_check_takes_a_reconstruction_at_its_floor():
+    """A review: the penalty's share of the loss above its floor divided by
+    zero when the reconstruction reached the floor (a perfect one), and the
+    check failed the fit with a ZeroDivisionError."""
+    X = np.random.RandomState(0).rand(200, 5)
+    model = ContractiveAutoEncoder(max_epochs=6, random_state=0).fit(X)
+    net = model.net_
+    net.history[-1]["train_reconstruction"] = 0.0
+    check = dict(net.callbacks_)["contraction_won_check"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        check.on_train_end(net, X=torch.as_tensor(X, dtype=torch.float32))
+
+
 def test_a_corruption_that_won_warns():
     """A known gap: noise_std=100 on the breast-cancer table reconstructed
     every row as about the features' means (1.001 of their error in the
