@@ -13,10 +13,10 @@ import torch
 from sklearn.exceptions import ConvergenceWarning
 from skorch.callbacks import Callback
 
-from ._base import MIN_ROWS_FOR_FAILURE, MIN_STEPS_TO_JUDGE, _flatness, training_steps
 from ._net import TensorData
 from ._scaling import ScaledRows
 from ._sizing import auto_lr
+from ._training_checks import MIN_ROWS_FOR_FAILURE, MIN_STEPS_TO_JUDGE, flatness, training_steps
 from ._warnings import warn_after_training
 
 #: A fit whose median training row is reconstructed no better than this
@@ -113,8 +113,8 @@ WON_FLAT_SHARE = 0.02
 def flattened(net, rows: torch.Tensor, out: dict, share: float = WON_FLAT_SHARE) -> bool:
     """Whether the reconstructions ``out`` of ``rows`` (scaled training rows)
     spread at most ``share`` of the rows' own standard deviation in every
-    feature that varies among them (:func:`~skae._base._flatness`)."""
-    return _flatness(rows, net.unwrapped(net.criterion_).reconstruct(out)) <= share
+    feature that varies among them (:func:`~skae._training_checks.flatness`)."""
+    return flatness(rows, net.unwrapped(net.criterion_).reconstruct(out)) <= share
 
 
 class RegulariserWonCheck(Callback):

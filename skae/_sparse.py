@@ -13,7 +13,7 @@ from skorch import NeuralNet
 from skorch.callbacks import Callback
 from torch import nn
 
-from ._base import MIN_ROWS_FOR_FAILURE, BaseAutoEncoder, training_steps
+from ._base import BaseAutoEncoder
 from ._docs import fill_doc
 from ._latent import ActivatedLatent
 from ._net import Penalty
@@ -25,6 +25,7 @@ from ._penalties import (
     inference_outputs,
     no_better_than_means,
 )
+from ._training_checks import MIN_ROWS_FOR_FAILURE, training_steps
 from ._warnings import warn_after_training
 
 #: ReLU codes non-zero on fewer than this share of the training rows' code

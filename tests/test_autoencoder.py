@@ -14,8 +14,9 @@ from sklearn.preprocessing import StandardScaler
 
 from skae import AutoEncoder, DenoisingAutoEncoder
 from skae._architectures import dense_autoencoder
-from skae._base import MIN_REFRESH_ROWS, MIN_ROWS_FOR_FAILURE
+from skae._base import MIN_REFRESH_ROWS
 from skae._reconstruction import HuberError, SquaredError
+from skae._training_checks import MIN_ROWS_FOR_FAILURE
 
 
 def _held_out_mse(model, X_test):

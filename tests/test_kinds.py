@@ -25,10 +25,10 @@ from skae import (
     SparseAutoEncoder,
     VariationalAutoEncoder,
 )
-from skae._base import _collapsed_codes
 from skae._net import TensorData
 from skae._penalties import jacobian_frobenius_sq
 from skae._sparse import ReviveDeadCodes
+from skae._training_checks import collapsed_codes
 from skae._variational import UNUSED_CODES_KL
 
 KINDS = list(ALL_KINDS)
@@ -302,12 +302,12 @@ def test_some_dead_codes_are_not_reported_as_every_code_dead(blobs):
     codes = sae.transform(blobs)
     assert_array_equal(codes[:, 0], 0.0)
     assert (codes[:, 1:] > 0).any(axis=0).all()
-    assert _collapsed_codes(module, x)[:2] == (0, 0)
+    assert collapsed_codes(module, x)[:2] == (0, 0)
     with torch.no_grad():  # every code dead: that is reported
         encoder_out.weight.zero_()
         encoder_out.bias.fill_(-1.0)
-    assert _collapsed_codes(module, x)[0] == 3
-    assert _collapsed_codes(module, x)[2]
+    assert collapsed_codes(module, x)[0] == 3
+    assert collapsed_codes(module, x)[2]
 
 
 def test_a_revived_code_starts_with_fresh_optimiser_moments():
@@ -620,23 +620,23 @@ def test_the_training_checks_judge_enough_rows_against_the_right_references():
     knows nothing as well as with its own before training."""
     from types import SimpleNamespace
 
-    from skae._base import MIN_ROWS_FOR_FAILURE, _check_not_diverged, _check_trained
+    from skae._training_checks import MIN_ROWS_FOR_FAILURE, check_not_diverged, check_trained
 
     few, enough = torch.zeros(10, 3), torch.zeros(MIN_ROWS_FOR_FAILURE, 3)
     plain, bernoulli = SimpleNamespace(uninformed=None), SimpleNamespace(uninformed=np.log(2))
     with warnings.catch_warnings():
         warnings.simplefilter("error", ConvergenceWarning)
-        _check_trained(few, (1.0, 1.0, 0.0, 1.0), 1.0, 100, 1e-9)
-        failed = _check_not_diverged(None, plain, few, (0.1, 0.1, 0, 1), (0.5, 0.1, 0, 1), 0.1)
+        check_trained(few, (1.0, 1.0, 0.0, 1.0), 1.0, 100, 1e-9)
+        failed = check_not_diverged(None, plain, few, (0.1, 0.1, 0, 1), (0.5, 0.1, 0, 1), 0.1)
         assert not failed
-        assert not _check_not_diverged(None, plain, few, (0.01, 1, 0, 1), (0.2, 1, 0, 1), 0.01)
-        _check_not_diverged(None, bernoulli, few, (0.01, 1, 0.01, 1), (0.02, 1, 0.2, 1), 0.01)
+        assert not check_not_diverged(None, plain, few, (0.01, 1, 0, 1), (0.2, 1, 0, 1), 0.01)
+        check_not_diverged(None, bernoulli, few, (0.01, 1, 0.01, 1), (0.02, 1, 0.2, 1), 0.01)
     with pytest.warns(ConvergenceWarning, match="network is as it started"):
-        _check_trained(enough, (1.0, 1.0, 0.0, 1.0), 1.0, 100, 1e-9)
+        check_trained(enough, (1.0, 1.0, 0.0, 1.0), 1.0, 100, 1e-9)
     with pytest.raises(FloatingPointError, match="diverged"):
-        _check_not_diverged(None, plain, few, (0.01, 0.01, 0, 1), (0.2, 0.01, 0, 1), 0.01)
+        check_not_diverged(None, plain, few, (0.01, 0.01, 0, 1), (0.2, 0.01, 0, 1), 0.01)
     with pytest.raises(FloatingPointError, match="nats per entry"):
-        _check_not_diverged(None, bernoulli, few, (0.01, 1, 0.01, 1), (0.02, 1, 7.0, 1), 0.01)
+        check_not_diverged(None, bernoulli, few, (0.01, 1, 0.01, 1), (0.02, 1, 7.0, 1), 0.01)
 
 
 def test_variance_from_log_overflows_to_inf_and_underflows_to_0():

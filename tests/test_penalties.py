@@ -455,7 +455,7 @@ def test_a_kl_term_with_codes_in_use_is_not_said_to_have_won():
 )
 def test_constant_rows_are_not_said_to_be_flattened_by_a_regulariser(model):
     """Mutation audit: with no feature varying, reconstructions cannot be
-    judged flat (_flatness is inf, not 0), and a fit on constant rows says
+    judged flat (flatness is inf, not 0), and a fit on constant rows says
     nothing of a penalty, corruption or KL term that won. The mutant's
     flatness of 0 warned of each."""
     assert _convergence_warnings(model, np.ones((200, 3))) == []
