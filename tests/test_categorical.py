@@ -1578,6 +1578,26 @@ def test_another_librarys_table_is_recognised_by_its_class(monkeypatch):
     assert_allclose(model.score_samples(Table(frame)), model.score_samples(frame))
 
 
+@pytest.mark.parametrize("dtype", [object, "string"])
+def test_a_column_of_fractions_written_as_text_is_flagged(dtype):
+    """A column of numbers as text ("0.5", read from JSON or with dtype=str)
+    was made categorical without a word, where PCA and IsolationForest read
+    it as numbers (a probe). It still is (the documented rule), with a
+    warning; whole numbers as text (codes such as postcodes) stay silent."""
+    rng = np.random.RandomState(0)
+    a = rng.normal(size=200)
+    frame = pd.DataFrame({"a": a, "b": pd.Series(np.round(2 * a, 1).astype(str)).astype(dtype)})
+    with pytest.warns(UserWarning, match=r"numbers written as text.*'b' \(e\.g\.") as record:
+        model = AutoEncoder(max_epochs=1, random_state=0).fit(frame)
+    assert [w.filename for w in record if "taken as categorical" in str(w.message)] == [__file__]
+    assert list(model.is_categorical_) == [False, True]
+    frame["b"] = pd.Series(rng.randint(10000, 10010, size=200).astype(str)).astype(dtype)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model = AutoEncoder(max_epochs=1, random_state=0).fit(frame)
+    assert list(model.is_categorical_) == [False, True]
+
+
 def test_a_column_of_numbers_but_for_a_stray_value_is_flagged():
     """One "?" in a numeric column (a CSV artefact) made it categorical, with
     one category per distinct number: any new number, 1e300 too, then scored
