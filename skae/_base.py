@@ -18,6 +18,7 @@ import json
 import math
 import os
 import threading
+import types
 from numbers import Integral, Real
 
 import numpy as np
@@ -480,6 +481,31 @@ def _checked_callbacks(
     return list(callbacks or [])
 
 
+def _init_named_for(cls: type) -> object:
+    """The ``__init__`` that ``cls`` inherits, under ``cls``'s name, for a
+    kind that keeps its parent's parameters: a misspelled keyword to
+    ``AutoEncoder`` was "BaseAutoEncoder.__init__() got an unexpected
+    keyword argument", a class the user never typed (a probe)."""
+    init = cls.__init__
+    qualname = f"{cls.__qualname__}.__init__"
+    code = init.__code__
+    if hasattr(code, "co_qualname"):  # Python 3.11+ names a call's errors by it
+        code = code.replace(co_qualname=qualname)
+    named = types.FunctionType(
+        code,
+        init.__globals__,
+        init.__name__,
+        init.__defaults__,
+        init.__closure__,
+    )
+    named.__kwdefaults__ = init.__kwdefaults__
+    named.__qualname__ = qualname
+    named.__doc__ = init.__doc__
+    named.__annotations__ = init.__annotations__
+    named.__module__ = cls.__module__
+    return named
+
+
 @fill_doc
 class BaseAutoEncoder(
     InputSide, ClassNamePrefixFeaturesOutMixin, TransformerMixin, OutlierMixin, BaseEstimator
@@ -684,6 +710,11 @@ class BaseAutoEncoder(
         self.warm_start = warm_start
         self.callbacks = callbacks
         self.accelerator = accelerator
+
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        super().__init_subclass__(**kwargs)
+        if "__init__" not in cls.__dict__:
+            cls.__init__ = _init_named_for(cls)
 
     # ------------------------------------------------------------------
     # Hooks: what a kind of autoencoder may override.

@@ -108,7 +108,10 @@ def main(argv: list[str] | None = None) -> int:
         # --help, --version and usage errors: argparse has printed its message.
         return exc.code if isinstance(exc.code, int) else 1
     if args.command is None:
+        # The help, then argparse's own form of a usage error: the help alone
+        # said nothing of what was wrong (a probe).
         parser.print_help(sys.stderr)
+        print(f"{parser.prog}: error: a command is required, e.g. 'skae demo'", file=sys.stderr)
         return 2
     try:
         return args.handler(args)

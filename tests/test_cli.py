@@ -89,7 +89,9 @@ def test_demo_numbers_are_sane(demo):
 
 def test_no_command_prints_help_and_returns_2(capsys):
     assert main([]) == 2
-    assert "demo" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "demo" in err
+    assert err.rstrip().splitlines()[-1].endswith("error: a command is required, e.g. 'skae demo'")
 
 
 def test_usage_errors_return_2(capsys, tmp_path):

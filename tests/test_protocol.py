@@ -1,6 +1,7 @@
 """The scikit-learn protocol, checked once for every kind of autoencoder."""
 
 import copy
+import inspect
 import pickle
 import warnings
 
@@ -17,6 +18,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.utils._param_validation import InvalidParameterError
 from skorch.callbacks import Callback, LRScheduler
 
+import skae
 from skae import (
     AutoEncoder,
     AutoEncoderImputer,
@@ -89,6 +91,21 @@ def test_single_sample_fits(make_estimator, blobs):
 
 
 # --- scikit-learn integration --------------------------------------------------
+
+
+@pytest.mark.parametrize("name", [name for name in skae.__all__ if name.endswith("AutoEncoder")])
+def test_a_misspelled_parameter_names_the_class_the_user_typed(name):
+    """AutoEncoder keeps the base's parameters, and its errors named
+    BaseAutoEncoder.__init__, a class the user never typed (a probe); a
+    user's subclass keeps its parent's parameters under its own name."""
+    cls = getattr(skae, name)
+    with pytest.raises(TypeError, match=rf"^{name}\.__init__\(\) got an unexpected keyword"):
+        cls(n_component=2)
+    child = type("Child", (cls,), {})
+    assert inspect.signature(child) == inspect.signature(cls)
+    assert child().get_params() == cls().get_params()
+    with pytest.raises(TypeError, match=r"^Child\.__init__\(\) got an unexpected keyword"):
+        child(n_component=2)
 
 
 def test_clone_gives_unfitted_copy_with_same_params(make_estimator, blobs):
