@@ -37,6 +37,11 @@ down in the section's function docstring (data are drawn with fixed seeds):
     against its target at four weights.
 18. VariationalAutoEncoder's docstring and training.rst, codes left on the
     prior at ``beta=1`` on a column of two separated peaks.
+19. outlier_detection.rst, a group of near-identical anomalies of 0.5% to
+    3% of the rows among three blobs in 5 features, seed by seed.
+20. outlier_detection.rst, the two parts of the score on a rare digit
+    class, and on points in the gaps between blobs.
+21. introduction.rst, skewed positive columns: raw against their log.
 
 Run: ``python benchmarks/doc_figures.py [--only 1 2 ...]`` (a few minutes on
 one thread).
@@ -52,7 +57,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import torch
-from scipy.stats import norm
+from scipy.stats import multivariate_normal, norm
 from sklearn.datasets import (
     load_breast_cancer,
     load_diabetes,
@@ -1127,6 +1132,166 @@ def figure_18(seeds: list[int]) -> None:
     print()
 
 
+# 19 --------------------------------------------------------------------------
+
+
+def blobs_with_group(seed: int, n_group: int) -> tuple[np.ndarray, np.ndarray]:
+    """3,000 rows of three blobs in 5 features (make_blobs, sd 1) and
+    ``n_group`` near-identical rows (sd 0.01) at the first blob's centre
+    moved 6 sd in 2 of the 5 features (a probe's table)."""
+    from sklearn.datasets import make_blobs
+
+    rng = np.random.RandomState(seed)
+    X, label = make_blobs(n_samples=3000, n_features=5, centers=3, random_state=seed)
+    centre = X[label == 0].mean(axis=0)
+    centre[rng.choice(5, 2, replace=False)] += 6.0
+    group = centre + 0.01 * rng.normal(size=(n_group, 5))
+    return np.vstack([X, group]), np.r_[np.zeros(3000), np.ones(n_group)]
+
+
+def figure_19(seeds: list[int]) -> None:
+    """outlier_detection.rst: a group of near-identical anomalies among the
+    training rows of three blobs in 5 features, 15, 30 and 90 rows (0.5%,
+    1% and 3%), a 70/30 split stratified on the group, the group in both
+    parts. Printed per draw (``seed`` draws the table, the split and the
+    models): ROC-AUC on the test part and the share of its group flagged,
+    for the default, ``weight_decay=1e-2``, ``n_components=1`` and
+    IsolationForest."""
+    print("## 19. outlier_detection.rst: a near-identical group among blobs\n")
+    variants = {
+        "default": {},
+        "weight_decay=1e-2": {"weight_decay": 1e-2},
+        "n_components=1": {"n_components": 1},
+    }
+    print("| group | seed | " + " | ".join(variants) + " | IsolationForest |")
+    print("|---|---:|" + "---:|" * (len(variants) + 1))
+    for n_group in (15, 30, 90):
+        for seed in seeds:
+            X, y = blobs_with_group(seed, n_group)
+            train, test, _, y_test = train_test_split(
+                X, y, test_size=0.3, stratify=y, random_state=seed
+            )
+            cells = []
+            for params in variants.values():
+                model = fit_quietly(AutoEncoder(random_state=seed, **params), train)
+                auc = roc_auc_score(y_test, -model.score_samples(test))
+                caught = np.mean(model.predict(test)[y_test == 1] == -1)
+                cells.append(f"{auc:.3f} ({100 * caught:.0f}%)")
+            forest = IsolationForest(random_state=seed).fit(train)
+            cells.append(f"{roc_auc_score(y_test, -forest.score_samples(test)):.3f}")
+            share = f"{100 * n_group / len(X):.1f}%"
+            print(f"| {share} | {seed} | " + " | ".join(cells) + " |", flush=True)
+    print()
+
+
+# 20 --------------------------------------------------------------------------
+
+
+def score_parts(model, X: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The score and its two parts (the user guide's formula): the code term,
+    the codes' log-density under one Gaussian per code, and the rest."""
+    codes = model.transform(X)
+    gaussian = multivariate_normal(model.code_mean_, model.code_covariance_)
+    code = gaussian.logpdf(codes) / codes.shape[1]
+    score = model.score_samples(X)
+    return score, code, score - code
+
+
+def figure_20(seeds: list[int]) -> None:
+    """outlier_detection.rst, where the sum of the parts falls below one part
+    alone. (a) load_digits, the digits 1-9 normal and 80 zeros (drawn with
+    seed 0) the anomalies, a 70/30 split stratified on them; the model
+    trained on the whole training part ("contaminated") or on its normal
+    rows ("clean"). (b) four blobs in 5 features (make_blobs, sd 1, centres
+    in [-10, 10]), 90 anomalies at the midpoints of pairs of centres (sd
+    0.5), 70/30. ROC-AUC of the score, of each part, of the sampling mixture
+    ``latent_density_`` in place of the code term's Gaussian (b), and of
+    IsolationForest."""
+    print("## 20. outlier_detection.rst: the parts of the score\n")
+    X, digit = load_digits(return_X_y=True)
+    rng = np.random.RandomState(0)
+    zeros = X[digit == 0][rng.choice(np.sum(digit == 0), 80, replace=False)]
+    X = np.vstack([X[digit != 0], zeros])
+    y = np.r_[np.zeros(np.sum(digit != 0)), np.ones(80)]
+    train, test, y_train, y_test = train_test_split(X, y, test_size=0.3, stratify=y, random_state=0)
+    print("(a) digits 1-9, zeros as anomalies\n")
+    print("| training rows | seed | score | code term | reconstruction term | IsolationForest |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for name, rows in (("contaminated", train), ("clean", train[y_train == 0])):
+        for seed in seeds:
+            model = fit_quietly(AutoEncoder(random_state=seed), rows)
+            parts = score_parts(model, test)
+            forest = IsolationForest(random_state=seed).fit(rows).score_samples(test)
+            cells = [f"{roc_auc_score(y_test, -part):.3f}" for part in (*parts, forest)]
+            print(f"| {name} | {seed} | " + " | ".join(cells) + " |", flush=True)
+    print("\n(b) four blobs, anomalies in the gaps between them\n")
+    print("| seed | score | code term | reconstruction term | latent_density_ | IsolationForest |")
+    print("|---:|---:|---:|---:|---:|---:|")
+    for seed in seeds:
+        rng = np.random.RandomState(seed)
+        from sklearn.datasets import make_blobs
+
+        X, _, centres = make_blobs(
+            n_samples=3000,
+            n_features=5,
+            centers=4,
+            center_box=(-10, 10),
+            random_state=seed,
+            return_centers=True,
+        )
+        pairs = [(i, j) for i in range(4) for j in range(i + 1, 4)]
+        gaps = np.array(
+            [(centres[i] + centres[j]) / 2 for i, j in (pairs[k % 6] for k in range(90))]
+        )
+        X = np.vstack([X, gaps + 0.5 * rng.normal(size=gaps.shape)])
+        y = np.r_[np.zeros(3000), np.ones(90)]
+        train, test, _, y_test = train_test_split(
+            X, y, test_size=0.3, stratify=y, random_state=seed
+        )
+        model = fit_quietly(AutoEncoder(random_state=seed), train)
+        parts = score_parts(model, test)
+        mixture = model.latent_density_.score_samples(model.transform(test))
+        forest = IsolationForest(random_state=seed).fit(train).score_samples(test)
+        cells = [f"{roc_auc_score(y_test, -part):.3f}" for part in (*parts, mixture, forest)]
+        print(f"| {seed} | " + " | ".join(cells) + " |", flush=True)
+    print()
+
+
+# 21 --------------------------------------------------------------------------
+
+
+def figure_21(seeds: list[int]) -> None:
+    """introduction.rst, skewed positive columns: 3,000 rows of 8 lognormal
+    columns (the exp of 3 factors and noise), 90 rows (3%) with one column's
+    log moved 3 standard deviations either way, 70/30 stratified. ROC-AUC of
+    the default on the raw columns and on their log, and of
+    IsolationForest on the raw columns (the log does not change its
+    splits' ranks)."""
+    print("## 21. introduction.rst: skewed positive columns, raw and log\n")
+    print("| seed | default, raw | default, log | IsolationForest |")
+    print("|---:|---:|---:|---:|")
+    for seed in seeds:
+        rng = np.random.RandomState(seed)
+        n, d = 3000, 8
+        logs = rng.normal(size=(n, 3)) @ (0.6 * rng.normal(size=(3, d)))
+        logs += 0.3 * rng.normal(size=(n, d))
+        moved = rng.choice(n, 90, replace=False)
+        spread = logs.std(axis=0)
+        for i in moved:
+            j = rng.randint(d)
+            logs[i, j] += rng.choice([-1, 1]) * 3.0 * spread[j]
+        y = np.isin(np.arange(n), moved).astype(float)
+        train, test, _, y_test = train_test_split(
+            np.exp(logs), y, test_size=0.3, stratify=y, random_state=seed
+        )
+        raw = fit_quietly(AutoEncoder(random_state=seed), train).score_samples(test)
+        logged = fit_quietly(AutoEncoder(random_state=seed), np.log(train))
+        forest = IsolationForest(random_state=seed).fit(train).score_samples(test)
+        cells = [raw, logged.score_samples(np.log(test)), forest]
+        print(f"| {seed} | " + " | ".join(f"{roc_auc_score(y_test, -c):.3f}" for c in cells) + " |")
+    print()
+
+
 FIGURES = {
     "1": (figure_1, [0, 1]),
     "2": (figure_2, [0, 1, 2, 3]),
@@ -1147,6 +1312,9 @@ FIGURES = {
     "16": (figure_16, [0, 1]),
     "17": (figure_17, [0, 1]),
     "18": (figure_18, [0, 1, 2]),
+    "19": (figure_19, [0, 1, 2, 3]),
+    "20": (figure_20, [0, 1, 2, 3]),
+    "21": (figure_21, [0, 1, 2, 3]),
 }
 
 
