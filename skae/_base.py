@@ -1377,6 +1377,8 @@ class BaseAutoEncoder(
                     n_observed=None if observed is None else int(observed.sum()),
                 )
                 net.initialize()
+                if observed is not None and isinstance(net.train_split, HoldOutSplit):
+                    net.train_split.empty = ~observed
                 if first:
                     gain, fill = self._input_gain, self._input_fill
                     built = net.unwrapped(net.module_)

@@ -927,6 +927,23 @@ def test_rows_with_no_observed_value_do_not_count_towards_early_stopping():
     assert "valid_loss" in held.net_.history[-1]
 
 
+@pytest.mark.filterwarnings("ignore:Early stopping kept the model of the first")
+def test_rows_with_no_observed_value_are_never_held_out():
+    """Early stopping holds out a tenth of the rows with values, none of the
+    empty ones: 80 empty rows of 100 once made up all ten held-out rows, the
+    validation loss was 0 on every epoch, and the fit stopped after 11
+    epochs with the first epoch's network."""
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(100, 4)) @ rng.normal(size=(4, 4))
+    X[20:] = np.nan
+    model = AutoEncoder(early_stopping=True, max_epochs=30, random_state=0).fit(X)
+    valid = np.array(model.net_.history[:, "valid_loss"])
+    assert valid.min() > 0.0 and np.ptp(valid) > 0.0
+    # A tenth of 4 rows with values rounds to none: refused, naming them.
+    with pytest.raises(ValueError, match=r"n_samples=84 \(4 with an observed value\)"):
+        AutoEncoder(early_stopping=True, random_state=0).fit(np.vstack([X[:4], X[20:]]))
+
+
 def _capture_filled_copy(monkeypatch) -> dict:
     """Record what the calibration's filled copy gives during a fit."""
     import skae._base
