@@ -125,9 +125,10 @@ ROW_COPIES = 4
 #: error 91 times the variance's, where a first chunk of 10 rows gave 0.79).
 MIN_SCALING_ROWS = 10
 #: Names a penalty cannot take: the reconstruction term's, and those the
-#: history records beside the terms (``train_loss``, ``train_batch_count``;
-#: "n" counts the rows of the epoch's sums).
-RESERVED_TERMS = frozenset({"reconstruction", "loss", "batch_count", "n"})
+#: history records beside the terms (``train_loss``, skorch's
+#: ``train_loss_best``, ``train_batch_count``; "n" counts the rows of the
+#: epoch's sums).
+RESERVED_TERMS = frozenset({"reconstruction", "loss", "loss_best", "batch_count", "n"})
 #: How far below the contamination's percentile of the training scores
 #: ``offset_`` lies, relative to its size and the scores' spread: ties at it
 #: stay inliers despite the network's batch-dependent float32 rounding.
@@ -560,15 +561,34 @@ class BaseAutoEncoder(
         needs two (``BatchNorm1d`` in training) fails there with torch's
         error;
     ``_make_criterion(n_features)``
-        the reconstruction loss, a ``skae._reconstruction.PerFeatureLoss``
-        that defines ``per_feature(out, x)`` (each entry's loss, of shape
+        the reconstruction loss, a subclass of
+        ``skae._reconstruction.PerFeatureLoss`` that defines
+        ``per_feature(out, x)`` (each entry's loss, of shape
         ``(n_samples, n_features)``, from the module's output dict and the
-        standardised input) and ``reconstruct(out)`` (the reconstruction, in the
-        standardised units of ``x``);
+        clean standardised input) and ``reconstruct(out)`` (the
+        reconstruction, in the standardised units of ``x``). The estimator
+        also calls what the base class provides: ``score_terms(out, x)``
+        (each entry's error in the outlier score: the loss's own unless
+        overridden), ``floor``, ``draw``, ``pinned``, ``column_missing`` and
+        ``column_unseen``, and it sets ``masked`` when the data miss entries,
+        which ``forward`` reads to leave them out (do not override
+        ``forward``). To change the parent kind's loss (reweight it, trim
+        it), return a subclass of ``skae._reconstruction.WrappedLoss`` around
+        ``super()._make_criterion(n_features)`` that overrides
+        ``per_feature``: everything else stays the parent's (the plain kind's
+        Huber loss keeps scoring with the squared error);
     ``_make_penalties()``
         extra named loss terms (sparsity, contraction, KL divergence), a dict
-        of callables ``penalty(module, x_in, out)`` returning a scalar; the
-        names "reconstruction", "loss", "batch_count" and "n" are taken;
+        of callables ``penalty(module, x_in, out)`` returning a scalar, each
+        recorded in ``net_.history`` as ``train_<name>`` (and ``valid_<name>``
+        with early stopping); the names "reconstruction", "loss", "loss_best",
+        "batch_count" and "n" are taken. ``x_in`` is the network's input: in
+        training, the corrupted batch when the kind has a corruption (the
+        criterion gets the clean one; a loss that needs both, such as a
+        masked autoencoder's loss on the hidden entries alone, cannot be
+        written with these hooks). The fitted net keeps the penalties, so
+        they must pickle: instances of module-level classes or
+        ``functools.partial`` objects, not lambdas or closures;
     ``_make_corruption()``
         the input corruption applied during training only (denoising), a
         callable on the batch; one that sets entries to NaN (masking) sets a
@@ -587,7 +607,19 @@ class BaseAutoEncoder(
         deterministic kinds' Gaussian around the reconstruction.
 
     A kind's ``__init__`` takes every parameter of the kind it extends, as
-    scikit-learn requires. A parameter of its own that shapes the network or
+    scikit-learn requires, and a kind that adds none needs no ``__init__``.
+    A parameter of its own is validated as scikit-learn validates its
+    estimators': extend the parent's ``_parameter_constraints``
+    (``{**AutoEncoder._parameter_constraints, "code_weight":
+    [Interval(Real, 0, None, closed="left")]}``). A kind whose penalty or
+    corruption is what keeps it from copying its input returns, from
+    ``_regulariser_off()``, the setting that turns it off
+    (``"code_weight=0"``) or None, and names the weight in the class
+    attribute ``_regulariser_parameter``: ``fit`` then warns of as many
+    codes as inputs when it is off, as it does for the plain kind, and the
+    warnings of a collapsed fit advise a smaller weight. scikit-learn's
+    ``check_estimator`` runs a kind's checks in seconds with
+    ``max_epochs=2``. A parameter of its own that shapes the network or
     what its weights mean (read by ``_make_module``, say) goes in the class
     attribute ``_network_parameter_names`` (extend the parent's tuple): a
     warm start, ``partial_fit`` and :meth:`save` then refuse a change of it

@@ -691,6 +691,18 @@ class AutoEncoderNet(NeuralNet):
                     f"The penalty term {', '.join(map(repr, penalties))} is not finite: try "
                     f"a smaller weight for it, or a lower learning rate than lr={self.lr}."
                 )
+            elif (
+                math.isfinite(values[0])
+                and not any(math.isinf(v) for v in values)
+                and self._optimizer_state_nan()
+            ):
+                # A finite first loss, then NaN losses and running averages
+                # and nothing infinite: the signature of a NaN gradient under a finite
+                # value (a probe's penalty), where an overflow leaves inf.
+                advice += (
+                    " If a loss's or penalty's gradient can be NaN where its value is "
+                    "finite (torch.where over a NaN, a square root at 0), that is the cause."
+                )
             raise FloatingPointError(
                 f"Training diverged: the {prefix} loss is {bad[0]} at epoch "
                 f"{len(self.history)}. {advice}"
@@ -700,11 +712,19 @@ class AutoEncoderNet(NeuralNet):
             # value where the squared error overflows, but the gradient's
             # square in Adam's running average can still overflow: the
             # parameters it feeds then never move again, silently.
+            # A finite loss with a NaN gradient is a hook's doing (torch.where
+            # over a NaN, a square root at 0), not an overflow (a probe was
+            # sent to lower the learning rate).
+            cause = (
+                "a gradient that is NaN though the loss is finite: check the loss and "
+                "penalty hooks (torch.where over a NaN, a square root at 0)"
+                if self._optimizer_state_nan()
+                else "a gradient beyond float32's range"
+            )
             raise FloatingPointError(
                 f"Training diverged: the optimizer's running averages overflowed at epoch "
-                f"{len(self.history)} (a gradient beyond float32's range). Check the input "
-                f"for extreme values, or try a lower learning rate than lr={self.lr}"
-                f"{self._smaller_weights()}."
+                f"{len(self.history)} ({cause}). Check the input for extreme values, or "
+                f"try a lower learning rate than lr={self.lr}{self._smaller_weights()}."
             )
         sums, self._epoch_sums = self._epoch_sums, {}
         n = sums.pop("n")
@@ -722,6 +742,20 @@ class AutoEncoderNet(NeuralNet):
             if torch.is_tensor(value) and value.is_floating_point()
         ]
         return not checks or bool(torch.stack(checks).all())
+
+    def _optimizer_state_nan(self) -> bool:
+        """Whether the optimizer's state holds a NaN and no inf (an overflow
+        leaves inf there)."""
+        optimizer = getattr(self, "optimizer_", None)
+        values = [
+            value
+            for state in (optimizer.state.values() if optimizer is not None else ())
+            for value in state.values()
+            if torch.is_tensor(value) and value.is_floating_point()
+        ]
+        return any(bool(torch.isnan(v).any()) for v in values) and not any(
+            bool(torch.isinf(v).any()) for v in values
+        )
 
     def _batch_losses_read(self) -> bool:
         """Whether a callback reads each batch's loss as the batch ends: a

@@ -135,6 +135,71 @@ class HuberError(SquaredError):
         return (out["x_hat"] - x).square()
 
 
+class WrappedLoss(PerFeatureLoss):
+    """Another loss, changed where a subclass says: the base of a kind that
+    reweights, trims or adds to its parent's loss.
+
+    Every method a subclass does not override is ``inner``'s: its terms, its
+    reconstruction, the errors an outlier score is made of
+    (:meth:`~PerFeatureLoss.score_terms`: a :class:`HuberError` scores with the
+    squared error), its floor, draws and pinned values, and whether it
+    averages. ``masked`` (set by the estimator when the data miss entries)
+    is set on ``inner`` too. A subclass overrides :meth:`per_feature` (what
+    training minimises), and :meth:`score_terms` if the score should change
+    with it; it does not override :meth:`forward`, which leaves out the
+    missing entries.
+
+    Parameters
+    ----------
+    inner : PerFeatureLoss
+        The loss it changes, typically the parent kind's
+        ``super()._make_criterion(n_features)``.
+    """
+
+    def __init__(self, inner: PerFeatureLoss) -> None:
+        if not isinstance(inner, PerFeatureLoss):
+            raise TypeError(f"WrappedLoss wraps a PerFeatureLoss; got {type(inner).__name__}.")
+        nn.Module.__init__(self)
+        self.inner = inner
+        self.averages = inner.averages
+        self.uninformed = inner.uninformed
+        self.masked = inner.masked
+
+    @property
+    def masked(self) -> bool:
+        return self.inner.masked
+
+    @masked.setter
+    def masked(self, value: bool) -> None:
+        self.inner.masked = value
+
+    def per_feature(self, out: dict[str, torch.Tensor], x: torch.Tensor) -> torch.Tensor:
+        return self.inner.per_feature(out, x)
+
+    def reconstruct(self, out: dict[str, torch.Tensor]) -> torch.Tensor:
+        return self.inner.reconstruct(out)
+
+    def column_missing(self, x: torch.Tensor) -> torch.Tensor:
+        return self.inner.column_missing(x)
+
+    def column_unseen(self, x: torch.Tensor) -> torch.Tensor | None:
+        return self.inner.column_unseen(x)
+
+    def score_terms(self, out: dict[str, torch.Tensor], x: torch.Tensor) -> torch.Tensor:
+        return self.inner.score_terms(out, x)
+
+    def floor(self, x: torch.Tensor) -> torch.Tensor:
+        return self.inner.floor(x)
+
+    def pinned(self, x_hat: torch.Tensor, mask: torch.Tensor, values: torch.Tensor) -> torch.Tensor:
+        return self.inner.pinned(x_hat, mask, values)
+
+    def draw(
+        self, out: dict[str, torch.Tensor], noise: torch.Tensor, uniform: torch.Tensor
+    ) -> torch.Tensor:
+        return self.inner.draw(out, noise, uniform)
+
+
 class BinaryCrossEntropy(PerFeatureLoss):
     """Mean binary cross-entropy over features, per sample, for data in [0, 1].
 

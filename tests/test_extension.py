@@ -5,9 +5,9 @@ import pytest
 import torch
 from sklearn.utils.estimator_checks import check_outliers_fit_predict, check_outliers_train
 
-from skae import BaseAutoEncoder
+from skae import AutoEncoder, BaseAutoEncoder
 from skae._architectures import AutoEncoderModule
-from skae._reconstruction import PerFeatureLoss
+from skae._reconstruction import PerFeatureLoss, SquaredError, WrappedLoss
 
 _rng = np.random.RandomState(0)
 # Two factors and a little noise: two codes can learn them.
@@ -246,3 +246,84 @@ def test_a_penalty_with_an_empty_name_is_refused_by_name():
 
     with pytest.raises(ValueError, match=r"must name its terms with strings.*got \[''\]"):
         Nameless(**FAST).fit(X)
+
+
+class TrimmedLoss(WrappedLoss):
+    """The parent's loss with each entry's term capped at ``cap``."""
+
+    cap = float("inf")
+
+    def per_feature(self, out, x):
+        return super().per_feature(out, x).clamp(max=self.cap)
+
+
+class TrimmedKind(AutoEncoder):
+    cap = float("inf")
+
+    def _make_criterion(self, n_features):
+        loss = TrimmedLoss(super()._make_criterion(n_features))
+        loss.cap = self.cap
+        return loss
+
+
+def test_a_wrapped_loss_keeps_everything_of_the_parents_it_does_not_change():
+    """A kind that changes its parent's loss wraps it: a probe's wrapper
+    written to the documented two methods scored with the Huber loss where
+    the parent scores with the squared error, and failed on missing entries.
+    Uncapped, the wrapped kind is the parent, on complete and incomplete
+    data; capped, training changes and the scores stay squared errors."""
+    holes = X.copy()
+    holes[np.random.RandomState(1).rand(*X.shape) < 0.1] = np.nan
+    for data in (X, holes):
+        parent = AutoEncoder(**FAST).fit(data)
+        same = TrimmedKind(**FAST).fit(data)
+        np.testing.assert_array_equal(same.error_scale_, parent.error_scale_)
+        np.testing.assert_allclose(same.score_samples(8 * X), parent.score_samples(8 * X))
+    capped = TrimmedKind(**FAST)
+    capped.cap = 0.01
+    capped.fit(X)
+    assert not np.allclose(capped.transform(X), parent.transform(X))
+    with torch.no_grad():
+        x = torch.as_tensor((X - capped.mean_) / capped.scale_, dtype=torch.float32)
+        terms = capped.net_.criterion_.score_terms(capped.net_.module_(x), x)
+    assert terms.max() > 0.01  # the squared errors, not the capped terms
+    with pytest.raises(TypeError, match="WrappedLoss wraps a PerFeatureLoss"):
+        WrappedLoss(torch.nn.MSELoss())
+
+
+def test_a_penalty_named_as_a_history_column_of_skorch_is_refused():
+    """A penalty "loss_best" recorded as train_loss_best, which skorch's own
+    column overwrote: its values never reached the history (a probe)."""
+
+    class Clashing(BaseAutoEncoder):
+        def _make_penalties(self):
+            return {"loss_best": lambda module, x, out: out["z"].square().mean()}
+
+    with pytest.raises(ValueError, match=r"other than \[.*'loss_best'.*got \['loss_best'\]"):
+        Clashing(**FAST).fit(X)
+
+
+class NaNGradientLoss(SquaredError):
+    """A finite loss whose gradient is NaN: torch.where leaves out the NaN
+    of the branch it does not take from the value, not from the gradient."""
+
+    def per_feature(self, out, x):
+        far = out["x_hat"] - 1e6
+        return super().per_feature(out, x) + torch.where(far > 0, far.sqrt(), 0.0)
+
+
+def test_a_nan_gradient_under_a_finite_loss_is_named():
+    """A finite first loss, then NaN weights and running averages without an
+    inf: a NaN gradient, which was reported as a divergence or a gradient
+    beyond float32's range, with a lower learning rate as the advice (a
+    probe)."""
+
+    class NaNGradientKind(BaseAutoEncoder):
+        def _make_criterion(self, n_features):
+            return NaNGradientLoss()
+
+        def _score_samples_scaled(self, module, x):
+            return -(module(x)["x_hat"] - x).square().mean(dim=1).double()
+
+    with pytest.raises(FloatingPointError, match="gradient can be NaN where its value is finite"):
+        NaNGradientKind(**FAST).fit(X)
