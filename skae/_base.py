@@ -2898,11 +2898,14 @@ class BaseAutoEncoder(
             hook = functools.partial(self._likelihood_terms, factors=factors)
         else:
             hook = self._log_likelihood_checked
+        everything = empty_rows(X)
+        if everything is not None and everything.all():
+            # Refused before the warning that they are left out of the mean
+            # (both came, a probe).
+            raise ValueError("X has no observed value: every entry is NaN.")
         rows = self._apply(X, hook, scale_input=True, dtype=np.float64)
         empty = self._rows_without_values(X, "they are left out of the mean")
         if empty is not None:
-            if empty.all():
-                raise ValueError("X has no observed value: every entry is NaN.")
             rows = rows[~empty]
         if profiled:
             return float(np.mean(self._profiled_log_likelihood(rows, factors[2])))

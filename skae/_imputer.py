@@ -439,7 +439,9 @@ def _numeric_category_levels(X, categorical: np.ndarray | None = None) -> dict[i
     import pandas as pd
 
     levels = {}
-    for j, dtype in enumerate(getattr(X, "dtypes", [])):
+    # A Series has one dtype, not a list: left to validate_data's refusal of
+    # 1-D input (it was "Float64DType object is not iterable", a probe).
+    for j, dtype in enumerate(X.dtypes if hasattr(X, "columns") else []):
         if categorical is not None and categorical[j]:
             continue
         if isinstance(dtype, pd.CategoricalDtype) and len(dtype.categories):

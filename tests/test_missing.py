@@ -2,6 +2,7 @@
 of the loss and of the scores (issue 16)."""
 
 import pickle
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -205,6 +206,33 @@ def test_the_imputer_reads_object_columns_of_numbers_as_the_estimators_do(marker
     assert_allclose(np.delete(filled[:, 0], 3), np.delete(a, 3))
 
 
+@pytest.mark.parametrize("dtype", ["float64", "category"])
+def test_the_imputer_refuses_a_series_as_scikit_learn_does(dtype):
+    """A pandas Series (one column, or one row) is refused with
+    scikit-learn's message, as the estimators and SimpleImputer refuse it;
+    the imputer failed with "Float64DType object is not iterable" (a probe)."""
+    from skae import AutoEncoderImputer
+
+    frame = pd.DataFrame(np.random.RandomState(0).normal(size=(100, 3)), columns=list("abc"))
+    imputer = AutoEncoderImputer(AutoEncoder(max_epochs=1, random_state=0))
+    with pytest.raises(ValueError, match="Expected a 2-dimensional container"):
+        imputer.fit(frame["a"].astype(dtype))
+    imputer.fit(frame)
+    with pytest.raises(ValueError, match="Expected a 2-dimensional container"):
+        imputer.transform(frame.iloc[0].astype(dtype))
+
+
+def test_score_of_rows_without_values_refuses_them_without_a_warning():
+    """score() of rows that are all empty warned that they are left out of
+    the mean, then refused them (a probe): now the refusal alone."""
+    X = np.random.RandomState(0).normal(size=(100, 3))
+    model = AutoEncoder(max_epochs=1, random_state=0).fit(X)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ValueError, match="X has no observed value"):
+            model.score(np.full((4, 3), np.nan))
+
+
 def test_the_imputer_refuses_an_estimator_that_is_not_an_autoencoder(incomplete):
     from sklearn.preprocessing import StandardScaler
     from sklearn.utils._param_validation import InvalidParameterError
@@ -318,7 +346,7 @@ def test_data_with_nothing_observed(make_estimator):
     # score, a mean log-likelihood, leaves an empty row out (it counted 0 nats).
     with pytest.warns(UserWarning, match="left out of the mean"):
         assert est.score(np.r_[X[:10], np.full((1, 4), np.nan)]) == est.score(X[:10])
-    with pytest.warns(UserWarning), pytest.raises(ValueError, match="no observed value"):
+    with pytest.raises(ValueError, match="no observed value"):
         est.score(np.full((2, 4), np.nan))
     # A chunk with nothing observed is refused too: an epoch on it logged a
     # loss of 0 and still moved the weights (the optimiser's momentum).
