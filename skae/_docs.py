@@ -70,7 +70,8 @@ PARAMETERS = """\
         indicators, columns already min-max scaled; a rate of 0.05 +- 0.01
         among indicators reaches neither, and makes the units mixed).
         Then each feature is centred and all are divided by one scale, the
-        root mean square of their standard deviations, so a quiet feature (a
+        root mean square of the standard deviations of the features that
+        vary (a constant one is left out of it), so a quiet feature (a
         border pixel) stays as quiet as it is. Otherwise it standardises
         each feature as ``"feature"`` does (the loss, the scores and the
         reconstructions treat every feature alike), but the encoder sees a
