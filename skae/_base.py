@@ -576,7 +576,10 @@ class BaseAutoEncoder(
         it), return a subclass of ``skae._reconstruction.WrappedLoss`` around
         ``super()._make_criterion(n_features)`` that overrides
         ``per_feature``: everything else stays the parent's (the plain kind's
-        Huber loss keeps scoring with the squared error);
+        Huber loss keeps scoring with the squared error). On a table with
+        categorical columns the hook makes the numeric columns' loss
+        (``n_features`` is their number), beside which the estimator puts
+        the categorical columns' cross-entropy;
     ``_make_penalties()``
         extra named loss terms (sparsity, contraction, KL divergence), a dict
         of callables ``penalty(module, x_in, out)`` returning a scalar, each
@@ -1371,11 +1374,20 @@ class BaseAutoEncoder(
             self.n_screened_ = 0 if left_out is None else int(left_out.sum())
         elif first:
             self.n_screened_ = 0
+        # Rows with no observed value teach nothing: they are left out of
+        # training, as they are of the held-out rows and of the scores'
+        # statistics. Kept, each was a row of zero loss in the batch means:
+        # 300 of them beside 300 rows halved the training loss (and its
+        # gradient), which the held-out loss then seemed to overfit (a probe).
+        empty = empty_rows(X)
+        kept = None if empty is None else ~empty
         if left_out is not None:
             screened = rows_for_training(
                 select_rows(X, left_out), self._centre(), self.scale_, device, memory
             )
-            X = select_rows(X, ~left_out)
+            kept = ~left_out if kept is None else kept & ~left_out
+        if kept is not None:
+            X = select_rows(X, kept)
         x = rows_for_training(X, self._centre(), self.scale_, device, memory)
         seed = int(
             np.random.SeedSequence([self._base_seed, self._n_training_calls]).generate_state(1)[0]
@@ -1396,21 +1408,14 @@ class BaseAutoEncoder(
                 epochs = {"epochs": 1}
             else:
                 self.hidden_layer_sizes_ = tuple(self._hidden_layer_sizes(X.shape[1]))
-                # Rows with no observed value teach nothing and judge no
-                # epoch: early stopping counts the others (a table of 150
-                # rows and 60 empty ones held 21 rows out, 6 of them empty).
-                observed = rows_with_values(x) if missing else None
                 net = self._make_net(
-                    X.shape[1],
-                    device,
-                    holdout=not partial,
-                    chunk=partial,
-                    n_samples=len(X),
-                    n_observed=None if observed is None else int(observed.sum()),
+                    X.shape[1], device, holdout=not partial, chunk=partial, n_samples=len(X)
                 )
                 net.initialize()
-                if observed is not None and isinstance(net.train_split, HoldOutSplit):
-                    net.train_split.empty = ~observed
+                if empty is not None and isinstance(net.train_split, HoldOutSplit):
+                    # For the refusal of a split that leaves no row, in the
+                    # rows the user passed.
+                    net.train_split.left_out = int(empty.sum())
                 if first:
                     gain, fill = self._input_gain, self._input_fill
                     built = net.unwrapped(net.module_)
@@ -2067,14 +2072,12 @@ class BaseAutoEncoder(
         holdout: bool,
         chunk: bool = False,
         n_samples: int | None = None,
-        n_observed: int | None = None,
     ) -> AutoEncoderNet:
         """The skorch net for ``n_samples`` training rows (None: a net
-        rebuilt by ``load``), of which ``n_observed`` have an observed value
-        (None: all); ``holdout`` for ``fit``, where early stopping may hold
-        rows out; ``chunk`` for ``partial_fit`` (the rate of its rows)."""
-        counted = n_samples if n_observed is None else n_observed
-        use_holdout = holdout and self._early_stopping_on(counted)
+        rebuilt by ``load``); ``holdout`` for ``fit``, where early stopping
+        may hold rows out; ``chunk`` for ``partial_fit`` (the rate of its
+        rows)."""
+        use_holdout = holdout and self._early_stopping_on(n_samples)
         callbacks = self._training_callbacks(use_holdout)
         batch_size = self._batch_size(n_samples)
         net_class, placement = AutoEncoderNet, {"device": device}

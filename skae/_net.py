@@ -157,9 +157,9 @@ class HoldOutSplit:
         self.held_out = None
         #: Their indices, until the estimator takes them (:meth:`take_held_out_index`).
         self.held_out_index = None
-        #: Which rows have no observed value (a boolean array), for the next
-        #: call only: they are never held out, and not counted.
-        self.empty = None
+        #: How many rows with no observed value the estimator left out of
+        #: the rows it split, for the refusal of a split that leaves none.
+        self.left_out = 0
 
     def take_held_out(self) -> torch.Tensor | RowSubset | None:
         """The rows the last call held out, forgotten here (not pickled with
@@ -190,16 +190,10 @@ class HoldOutSplit:
 
     def __call__(self, dataset: TensorData, y: object = None) -> tuple[TensorData, TensorData]:
         n = len(dataset)
-        empty, self.empty = getattr(self, "empty", None), None
-        if empty is not None and len(empty) != n:
-            empty = None
-        # A row with no observed value has no loss: held out, it judged
-        # epochs by nothing (every held-out row empty gave a validation
-        # loss of 0, and early stopping kept the first epoch's network).
-        n_counted = n if empty is None else n - int(np.sum(empty))
-        n_valid = int(round(self.fraction * n_counted))
+        n_valid = int(round(self.fraction * n))
         if n_valid < 1 or n - n_valid < 1:
-            counted = "" if empty is None else f" ({n_counted} with an observed value)"
+            left_out = getattr(self, "left_out", 0)
+            counted = f" (of {n + left_out}, those with an observed value)" if left_out else ""
             raise ValueError(
                 # Not "early_stopping=True": "auto" turns it on too (a probe).
                 f"Early stopping needs at least one training and one validation "
@@ -208,9 +202,6 @@ class HoldOutSplit:
                 f"different validation_fraction, or early_stopping=False."
             )
         order = self._order(n, n_valid, dataset.X.device)
-        if empty is not None:
-            last = torch.as_tensor(empty, device=order.device)[order]
-            order = torch.cat([order[~last], order[last]])
         # Kept with the fitted model: int32 where the rows allow (half the size).
         index_type = np.int32 if n <= np.iinfo(np.int32).max else np.int64
         self.held_out_index = order[:n_valid].cpu().numpy().astype(index_type)

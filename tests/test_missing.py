@@ -206,7 +206,7 @@ def test_the_imputer_reads_object_columns_of_numbers_as_the_estimators_do(marker
     assert_allclose(np.delete(filled[:, 0], 3), np.delete(a, 3))
 
 
-@pytest.mark.parametrize("dtype", ["float64", "category"])
+@pytest.mark.parametrize("dtype", ["float64", "category", "object", "string"])
 def test_the_imputer_refuses_a_series_as_scikit_learn_does(dtype):
     """A pandas Series (one column, or one row) is refused with
     scikit-learn's message, as the estimators and SimpleImputer refuse it;
@@ -220,6 +220,11 @@ def test_the_imputer_refuses_a_series_as_scikit_learn_does(dtype):
     imputer.fit(frame)
     with pytest.raises(ValueError, match="Expected a 2-dimensional container"):
         imputer.transform(frame.iloc[0].astype(dtype))
+    # Fitted with a categorical column, whose transform reads a DataFrame.
+    frame["kind"] = pd.Categorical(np.where(frame["a"] > 0, "x", "y"))
+    imputer.fit(frame)
+    with pytest.raises(ValueError, match="Expected a 2-dimensional container"):
+        imputer.transform(frame["a"].astype(dtype))
 
 
 def test_score_of_rows_without_values_refuses_them_without_a_warning():
@@ -968,8 +973,26 @@ def test_rows_with_no_observed_value_are_never_held_out():
     valid = np.array(model.net_.history[:, "valid_loss"])
     assert valid.min() > 0.0 and np.ptp(valid) > 0.0
     # A tenth of 4 rows with values rounds to none: refused, naming them.
-    with pytest.raises(ValueError, match=r"n_samples=84 \(4 with an observed value\)"):
+    with pytest.raises(ValueError, match=r"n_samples=4 \(of 84, those with an observed value\)"):
         AutoEncoder(early_stopping=True, random_state=0).fit(np.vstack([X[:4], X[20:]]))
+
+
+@pytest.mark.parametrize("name", ["AutoEncoder", "VariationalAutoEncoder"])
+def test_rows_with_no_observed_value_leave_the_fit_as_it_was(name):
+    """Empty rows teach nothing, and are left out of training: kept, each
+    counted as a row of zero loss in the batch means (300 of them beside
+    300 rows halved the training loss and its gradient, a probe). The fit
+    with them is the fit without them."""
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(300, 2)) @ rng.normal(size=(2, 5)) + 0.1 * rng.normal(size=(300, 5))
+    padded = np.full((600, 5), np.nan)
+    padded[np.sort(rng.choice(600, 300, replace=False))] = X  # in X's order
+    plain = FAST_ESTIMATORS[name](early_stopping=True).fit(X)
+    both = FAST_ESTIMATORS[name](early_stopping=True).fit(padded)
+    for key in ("train_loss", "valid_loss"):
+        assert_allclose(both.net_.history[:, key], plain.net_.history[:, key])
+    assert_allclose(both.transform(X), plain.transform(X))
+    assert both.offset_ == plain.offset_
 
 
 def _capture_filled_copy(monkeypatch) -> dict:
