@@ -494,9 +494,10 @@ def _int_as_float(value):
     return value
 
 
-def _has_fractions(values) -> bool:
-    """Whether some of ``values`` (a Series of numbers or text of numbers)
-    are not whole numbers: a quantity, where whole numbers may be codes."""
+def _quantities(values) -> np.ndarray:
+    """Which of ``values`` (a Series of numbers or text of numbers) read as
+    quantities rather than codes: fractions ("2.5") and numbers written with
+    an exponent ("1e3"); whole numbers may be codes (postcodes)."""
     import pandas as pd
 
     try:
@@ -504,16 +505,19 @@ def _has_fractions(values) -> bool:
     except OverflowError:
         numbers = pd.to_numeric(values.map(_int_as_float), errors="coerce")
     numbers = numbers.to_numpy(dtype=float)
-    finite = numbers[np.isfinite(numbers)]
-    return bool((finite != np.round(finite)).any())
+    with np.errstate(invalid="ignore"):
+        fraction = np.isfinite(numbers) & (numbers != np.round(numbers))
+    exponent = values.map(lambda v: isinstance(v, str) and "e" in v.lower().lstrip("+-"))
+    return fraction | (exponent.to_numpy(dtype=bool) & ~np.isnan(numbers))
 
 
 def warn_numbers_as_categories(X, mask: np.ndarray, categorical_features) -> None:
     """Warn of the columns that ``"from_dtype"`` calls categorical although
     they hold numbers: because of a few entries that are not numbers (a "?"
     or "n/a" left by a CSV), or because the numbers are text and some are
-    fractions (a CSV read with ``dtype=str``, or JSON; whole numbers as text
-    may be codes, such as postcodes, and are taken silently). One category
+    fractions or have an exponent (a CSV read with ``dtype=str``, or JSON;
+    whole numbers as text may be codes, such as postcodes, and are taken
+    silently). One category
     per distinct number makes a number's size invisible, and an unseen value
     of 1e300 scored as any unseen category."""
     if not isinstance(categorical_features, str) or not hasattr(X, "columns"):
@@ -531,12 +535,15 @@ def warn_numbers_as_categories(X, mask: np.ndarray, categorical_features) -> Non
         if numbers < len(present) and numbers >= MOSTLY_NUMBERS * len(present):
             others = present[~is_number].astype(str).unique()[:3].tolist()
             flagged.append(f"{X.columns[j]!r} ({numbers:,} of {len(present):,}; also {others})")
-        elif numbers == len(present) and _has_fractions(present.astype(object)):
-            examples = present.astype(str).unique()[:3].tolist()
-            as_text.append(f"{X.columns[j]!r} (e.g. {examples})")
+        elif numbers == len(present):
+            quantities = _quantities(present.astype(object))
+            if quantities.any():
+                examples = present[quantities].astype(str).unique()[:3].tolist()
+                as_text.append(f"{X.columns[j]!r} (e.g. {examples})")
     if as_text:
         warn_caller(
-            f"Columns holding numbers written as text, fractions among them, are taken as "
+            f"Columns holding numbers written as text, fractions or exponents among them, "
+            f"are taken as "
             f"categorical (one category per distinct value): {'; '.join(as_text)}. To "
             "model them as numbers, convert them first, e.g. pd.to_numeric(column)."
         )

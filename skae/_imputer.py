@@ -6,6 +6,7 @@ import warnings
 
 import numpy as np
 from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin, _fit_context, clone
+from sklearn.utils import check_array
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._base import BaseAutoEncoder
@@ -149,6 +150,7 @@ class AutoEncoderImputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
 
     def _fit(self, X) -> AutoEncoderImputer:
         X = as_pandas(X)  # a pyarrow Table: its columns and dtypes as a DataFrame's
+        _refuse_one_dimensional(X)
         # Categorical columns as the estimator finds them: it encodes them itself.
         if self.estimator is None:
             spec = "from_dtype"  # the default estimator's
@@ -227,6 +229,7 @@ class AutoEncoderImputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self)
         X = as_pandas(X)
+        _refuse_one_dimensional(X)
         if getattr(self, "_categorical", False):
             if not hasattr(X, "iloc"):
                 return self._transform_rows(X)
@@ -430,6 +433,15 @@ def _in_own_dtype(values: np.ndarray, column, index, categories: np.ndarray | No
         filled = pd.Series(values, dtype=object)
     filled.index = index
     return filled
+
+
+def _refuse_one_dimensional(X) -> None:
+    """scikit-learn's refusal of a 1-D ``X`` (a pandas Series, one column or
+    one row), before anything reads it as a table: a Series of categories
+    was "could not convert string to float", or, to an imputer fitted with
+    categorical columns, "X does not contain any features" (a probe)."""
+    if getattr(X, "ndim", None) == 1:
+        check_array(X, dtype=None, ensure_all_finite=False)
 
 
 def _numeric_category_levels(X, categorical: np.ndarray | None = None) -> dict[int, np.ndarray]:

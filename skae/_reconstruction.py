@@ -147,7 +147,11 @@ class WrappedLoss(PerFeatureLoss):
     is set on ``inner`` too. A subclass overrides :meth:`per_feature` (what
     training minimises), and :meth:`score_terms` if the score should change
     with it; it does not override :meth:`forward`, which leaves out the
-    missing entries.
+    missing entries. On a table with categorical columns the kind's loss is
+    that of the numeric columns (``n_features`` is their number, and
+    ``per_feature`` sees them alone), and the estimator adds the categorical
+    columns' cross-entropy beside it, unchanged: ``net_.criterion_`` is then
+    the combination, which holds this loss.
 
     Parameters
     ----------

@@ -1591,6 +1591,10 @@ def test_a_column_of_fractions_written_as_text_is_flagged(dtype):
         model = AutoEncoder(max_epochs=1, random_state=0).fit(frame)
     assert [w.filename for w in record if "taken as categorical" in str(w.message)] == [__file__]
     assert list(model.is_categorical_) == [False, True]
+    # The examples are the values that look like quantities.
+    frame["b"] = pd.Series(["1e3"] + ["7"] * 199).astype(dtype)
+    with pytest.warns(UserWarning, match=r"'b' \(e\.g\. \['1e3'\]\)"):
+        AutoEncoder(max_epochs=1, random_state=0).fit(frame)
     frame["b"] = pd.Series(rng.randint(10000, 10010, size=200).astype(str)).astype(dtype)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
