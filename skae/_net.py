@@ -722,28 +722,26 @@ class AutoEncoderNet(NeuralNet):
         for name, value in sums.items():
             self.history.record(f"{prefix}_{name}", (self.average_over_processes(value) / n).item())
 
-    def _optimizer_state_finite(self) -> bool:
-        """Whether every floating-point tensor of the optimizer's state (Adam's
-        running averages) is finite, in one device sync."""
+    def _optimizer_state(self) -> list[torch.Tensor]:
+        """The floating-point tensors of the optimizer's state (Adam's
+        running averages)."""
         optimizer = getattr(self, "optimizer_", None)
-        checks = [
-            torch.isfinite(value).all()
-            for state in (optimizer.state.values() if optimizer is not None else ())
-            for value in state.values()
-            if torch.is_tensor(value) and value.is_floating_point()
-        ]
-        return not checks or bool(torch.stack(checks).all())
-
-    def _optimizer_state_nan(self) -> bool:
-        """Whether the optimizer's state holds a NaN and no inf (an overflow
-        leaves inf there)."""
-        optimizer = getattr(self, "optimizer_", None)
-        values = [
+        return [
             value
             for state in (optimizer.state.values() if optimizer is not None else ())
             for value in state.values()
             if torch.is_tensor(value) and value.is_floating_point()
         ]
+
+    def _optimizer_state_finite(self) -> bool:
+        """Whether the optimizer's state is finite, in one device sync."""
+        checks = [torch.isfinite(value).all() for value in self._optimizer_state()]
+        return not checks or bool(torch.stack(checks).all())
+
+    def _optimizer_state_nan(self) -> bool:
+        """Whether the optimizer's state holds a NaN and no inf (an overflow
+        leaves inf there)."""
+        values = self._optimizer_state()
         return any(bool(torch.isnan(v).any()) for v in values) and not any(
             bool(torch.isinf(v).any()) for v in values
         )
