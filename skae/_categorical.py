@@ -542,10 +542,10 @@ def warn_numbers_as_categories(X, mask: np.ndarray, categorical_features) -> Non
                 as_text.append(f"{X.columns[j]!r} (e.g. {examples})")
     if as_text:
         warn_caller(
-            f"Columns holding numbers written as text, fractions or exponents among them, "
-            f"are taken as "
-            f"categorical (one category per distinct value): {'; '.join(as_text)}. To "
-            "model them as numbers, convert them first, e.g. pd.to_numeric(column)."
+            "Columns holding numbers written as text, fractions or exponents among them, "
+            f"are taken as categorical (one category per distinct value): "
+            f"{'; '.join(as_text)}. To model them as numbers, convert them first, e.g. "
+            "pd.to_numeric(column)."
         )
     if flagged:
         warn_caller(

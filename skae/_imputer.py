@@ -451,8 +451,9 @@ def _numeric_category_levels(X, categorical: np.ndarray | None = None) -> dict[i
     import pandas as pd
 
     levels = {}
-    # A Series has one dtype, not a list: left to validate_data's refusal of
-    # 1-D input (it was "Float64DType object is not iterable", a probe).
+    # A DataFrame's columns only: an array has no dtypes, and a Series (one
+    # dtype, refused before this) failed here with "Float64DType object is
+    # not iterable" (a probe).
     for j, dtype in enumerate(X.dtypes if hasattr(X, "columns") else []):
         if categorical is not None and categorical[j]:
             continue
