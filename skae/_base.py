@@ -82,7 +82,6 @@ from ._reconstruction import (
     SquaredError,
 )
 from ._scaling import (
-    RowSubset,
     as_tensor,
     check_some_observed,
     check_unit_interval,
@@ -1595,17 +1594,8 @@ class BaseAutoEncoder(
         code Gaussian, what the scores and ``predict`` need, at every call
         (``benchmarks/results/small_chunks.md``).
         """
-        # Rows with no observed value have no score or code of their own
-        # (they score offset_ itself): they set none of the statistics, nor
-        # count towards the rows they come from (a chunk of 300 rows, 290 of
-        # them empty, refitted offset_ on its 10). (Some row has a value:
-        # _train refuses data with none.)
-        observed = rows_with_values(x)
-        if observed is not None:
-            if isinstance(x, torch.Tensor):
-                x = x[torch.as_tensor(observed, device=x.device)]
-            else:  # scaled batch by batch: the same rows, still read lazily
-                x = RowSubset(x, torch.as_tensor(np.flatnonzero(observed)))
+        # ``x`` holds no row without an observed value: _train left them out
+        # (a chunk of 300 rows, 290 of them empty, refits offset_ on its 10).
         if not partial:
             kept = np.arange(len(x))
             rng = np.random.RandomState(seed % 2**32)
@@ -2652,16 +2642,19 @@ class BaseAutoEncoder(
         self,
         X: np.ndarray | EncodedRows,
         what: str = "they score offset_, the threshold between inliers and outliers",
+        empty: np.ndarray | None = None,
     ) -> np.ndarray | None:
-        """The rows of (checked) ``X`` with no observed entry, or None, with
-        a warning that says ``what`` becomes of them.
+        """The rows of (checked) ``X`` with no observed entry (``empty``
+        when the caller has them), or None, with a warning that says
+        ``what`` becomes of them.
 
         Their terms would sum over nothing, which would make them the most
         normal rows of all: with no evidence either way, they score
         ``offset_``, the threshold (inliers by a hair), and :meth:`score`
         leaves them out.
         """
-        empty = empty_rows(X)
+        if empty is None:
+            empty = empty_rows(X)
         if empty is None:
             return None
         warn_caller(
@@ -2901,14 +2894,14 @@ class BaseAutoEncoder(
             hook = functools.partial(self._likelihood_terms, factors=factors)
         else:
             hook = self._log_likelihood_checked
-        everything = empty_rows(X)
-        if everything is not None and everything.all():
+        empty = empty_rows(X)
+        if empty is not None and empty.all():
             # Refused before the warning that they are left out of the mean
             # (both came, a probe).
             raise ValueError("X has no observed value: every entry is NaN.")
         rows = self._apply(X, hook, scale_input=True, dtype=np.float64)
-        empty = self._rows_without_values(X, "they are left out of the mean")
         if empty is not None:
+            self._rows_without_values(X, "they are left out of the mean", empty=empty)
             rows = rows[~empty]
         if profiled:
             return float(np.mean(self._profiled_log_likelihood(rows, factors[2])))
