@@ -340,15 +340,17 @@ def _defined_by(cls: type, name: str) -> type:
 def _network_state(net: AutoEncoderNet) -> tuple:
     """What training changes in place in ``net``: the weights and buffers,
     the optimiser's state, the criterion's, the history's length and the
-    learning-rate schedules' states."""
+    learning-rate schedules' states, and the rate and weight decay the
+    optimiser was last given."""
     parts = (net.module_, net.optimizer_, net.criterion_)
     states = tuple(copy.deepcopy(part.state_dict()) for part in parts)
-    return states + (len(net.history), net.schedules(), net.lr)
+    decay = getattr(net, "optimizer__weight_decay", None)
+    return states + (len(net.history), net.schedules(), net.lr, decay)
 
 
 def _restore_network(net: AutoEncoderNet, state: tuple) -> None:
     """Put ``net`` back as :func:`_network_state` found it."""
-    module, optimizer, criterion, epochs, schedules, lr = state
+    module, optimizer, criterion, epochs, schedules, lr, decay = state
     net.module_.load_state_dict(module)
     net.optimizer_.load_state_dict(optimizer)
     net.criterion_.load_state_dict(criterion)
@@ -360,8 +362,15 @@ def _restore_network(net: AutoEncoderNet, state: tuple) -> None:
         if hasattr(callback, "skae_best_of"):
             del callback.skae_best_of
     net.restore_schedules(schedules)
-    # The rate the net was built with: an lr set since applies again next time.
+    # The rate and decay the optimiser's state holds again (the net's
+    # attributes are what the next call compares lr and weight_decay with): a
+    # set since applies again next time. (A weight_decay set before a failed
+    # partial_fit was never applied after it.)
     net.lr = lr
+    if decay is None:
+        vars(net).pop("optimizer__weight_decay", None)
+    else:
+        net.optimizer__weight_decay = decay
 
 
 def _mark_missing(net: AutoEncoderNet, missing: bool) -> None:

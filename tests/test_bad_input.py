@@ -829,6 +829,19 @@ def test_a_continued_fit_that_fails_in_training_keeps_the_model(method, data):
     )
 
 
+@pytest.mark.parametrize("param, group_key", [("weight_decay", "weight_decay"), ("lr", "lr")])
+def test_a_parameter_set_before_a_failed_partial_fit_applies_to_the_next(param, group_key, data):
+    """The failed call's rollback put the optimiser's old weight decay back
+    but kept the new one on the net, which the next call compared with: the
+    new weight decay was never applied for the rest of the stream."""
+    est = FAST_ESTIMATORS["AutoEncoder"](max_epochs=3, callbacks=[_FailAfter(4)]).fit(data)
+    est.set_params(**{param: 0.5})
+    with pytest.raises(OSError, match="disk full"):
+        est.partial_fit(data)
+    est.set_params(callbacks=None).partial_fit(data)
+    assert [g[group_key] for g in est.net_.optimizer_.param_groups] == [0.5]
+
+
 def test_a_failed_partial_fit_keeps_the_model(data):
     est = FAST_ESTIMATORS["AutoEncoder"]().fit(data)
     codes = est.transform(data)
