@@ -20,7 +20,7 @@ from ._categorical import (
     series_of,
 )
 from ._denoising import DenoisingAutoEncoder
-from ._input import as_pandas
+from ._input import as_pandas, infinite_entries_error
 from ._locking import lock_of, reading
 
 #: Training length of the default estimator: imputation gains from long
@@ -166,12 +166,7 @@ class AutoEncoderImputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         if self._categorical:
             validate_data(self, X, skip_check_array=True)
         else:
-            X = validate_data(
-                self,
-                _object_numbers_as_float(X),
-                dtype=[np.float64, np.float32],
-                ensure_all_finite="allow-nan",
-            )
+            X = self._checked_numbers(X, reset=True)
         if self.estimator is None:
             estimator = DenoisingAutoEncoder(
                 noise="mask",
@@ -202,6 +197,24 @@ class AutoEncoderImputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         return pd.DataFrame(X, columns=names, copy=False)
 
     @reading
+    def _checked_numbers(self, X, *, reset: bool) -> np.ndarray:
+        """A table of numbers ``X`` checked as scikit-learn checks it (a copy
+        out of ``fit``, whose fills go into it), its infinite entries named."""
+        try:
+            return validate_data(
+                self,
+                _object_numbers_as_float(X),
+                reset=reset,
+                dtype=[np.float64, np.float32],
+                ensure_all_finite="allow-nan",
+                copy=not reset,
+            )
+        except ValueError as exc:
+            named = infinite_entries_error(exc, X)
+            if named is None:
+                raise
+            raise named from exc
+
     def transform(self, X) -> np.ndarray:
         """``X`` with its missing entries filled.
 
@@ -236,14 +249,7 @@ class AutoEncoderImputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             return self._transform_frame(X)
         check_no_temporal_columns(X, None, _numeric_columns(X, None))
         levels = {**_numeric_category_levels(X), **getattr(self, "_numeric_levels", {})}
-        X = validate_data(
-            self,
-            _object_numbers_as_float(X),
-            reset=False,
-            dtype=[np.float64, np.float32],
-            ensure_all_finite="allow-nan",
-            copy=True,
-        )
+        X = self._checked_numbers(X, reset=False)
         if not X.flags.writeable:
             # A single nullable pandas column converts to a read-only array,
             # which copy=True does not copy again.

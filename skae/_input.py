@@ -138,6 +138,46 @@ def _non_numeric_columns(X) -> list:
     return [name for name, dtype in dtypes.items() if getattr(dtype, "kind", "O") not in "biufc"]
 
 
+def _infinite_entries(X) -> tuple[list, list]:
+    """The labels of ``X``'s columns holding an infinite number (a
+    DataFrame's names, else positions) and the first few such rows'
+    positions; empty where none can be told (columns not numbers)."""
+    if hasattr(getattr(X, "dtypes", None), "items"):
+        labels, rows = [], np.zeros(len(X), bool)
+        for position, (name, column) in enumerate(X.items()):
+            try:
+                values = column.to_numpy(dtype=np.float64, na_value=np.nan)
+            except (TypeError, ValueError):
+                continue  # strings, categories: nothing infinite
+            infinite = np.isinf(values)
+            if infinite.any():
+                labels.append(name if isinstance(name, str) else position)
+                rows |= infinite
+        return labels, np.flatnonzero(rows)[:5].tolist()
+    try:
+        values = np.asarray(X, dtype=np.float64)
+    except (TypeError, ValueError):
+        return [], []
+    if values.ndim != 2:
+        return [], []
+    infinite = np.isinf(values)
+    columns = np.flatnonzero(infinite.any(axis=0)).tolist()
+    return columns, np.flatnonzero(infinite.any(axis=1))[:5].tolist()
+
+
+def infinite_entries_error(exc: ValueError, X) -> ValueError | None:
+    """scikit-learn's refusal ``exc`` of infinite input ``X``, naming the
+    columns and rows that hold them (it names neither: one cell of a wide
+    table had to be searched for by hand); None for another error."""
+    labels, rows = _infinite_entries(X) if "contains infinity" in str(exc) else ([], [])
+    if not labels:
+        return None
+    return ValueError(
+        f"{exc} The columns {labels} hold infinite values (first rows by position: {rows}); "
+        "a missing entry is NaN, which the estimator accepts."
+    )
+
+
 def _cast_in_batches(X) -> bool:
     """Whether ``X`` is an array of numbers in another dtype than float32 or
     float64 (uint8 images, int16 sensor readings, float16) whose float32 copy
@@ -464,6 +504,18 @@ class InputSide:
         would not fit in scikit-learn's ``working_memory``. ``training``:
         rows that continue a fit, warned of for categories it did not see."""
         X = as_pandas(X)
+        try:
+            return self._validated_table(X, reset=reset, blocks=blocks, training=training)
+        except ValueError as exc:
+            named = infinite_entries_error(exc, X)
+            if named is None:
+                raise
+            raise named from exc
+
+    def _validated_table(
+        self, X, *, reset: bool, blocks: bool, training: bool
+    ) -> np.ndarray | EncodedRows:
+        """:meth:`_validated` of ``X`` as a pandas DataFrame if it was a table."""
         X = self._flatten_images(X, reset=reset)
         if reset:
             if self.categorical_features is not None:

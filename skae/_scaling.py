@@ -269,8 +269,14 @@ def fit_input_scaling(
         constant[columns[varying]] = False
         mean[columns[~varying]] = value[~varying]
     scale[constant] = 1.0
-    if not (np.all(np.isfinite(mean)) and np.all(np.isfinite(scale))):
-        raise ValueError("Input X contains values too large to standardise.")
+    too_large = ~(np.isfinite(mean) & np.isfinite(scale))
+    if too_large.any():
+        columns = np.flatnonzero(too_large)
+        if names is not None:
+            columns = list(dict.fromkeys(np.asarray(names, dtype=object)[columns].tolist()))
+        raise ValueError(
+            f"Input X contains values too large to standardise, in the columns {list(columns)}."
+        )
     gain = None
     if scaling == "auto" and not unit_interval:
         if on_one_scale(X, constant):

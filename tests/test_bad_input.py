@@ -1096,6 +1096,39 @@ def test_a_huge_constant_feature_is_a_constant(constant):
             AutoEncoder(scaling="global", max_epochs=2, random_state=0).fit(X)
 
 
+@pytest.mark.parametrize("table", ["array", "frame", "mixed"])
+def test_an_infinite_entry_is_refused_naming_its_column_and_row(table):
+    """A probe's finding: one infinite cell of a wide table was refused in
+    scikit-learn's words, which name neither the column nor the row."""
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(60, 6))
+    X[17, 4] = -np.inf
+    if table != "array":
+        X = pd.DataFrame(X, columns=[f"s{i}" for i in range(6)])
+        if table == "mixed":
+            X["kind"] = rng.choice(["a", "b"], 60)
+    column = 4 if table == "array" else "s4"
+    expected = rf"contains infinity .*The columns \[{column!r}\] hold infinite values .*\[17\]"
+    with pytest.raises(ValueError, match=expected):
+        AutoEncoder(max_epochs=1).fit(X)
+    clean = pd.DataFrame(X).copy() if table == "array" else X.copy()
+    clean.iloc[17, 4] = 0.0
+    clean = clean.to_numpy() if table == "array" else clean
+    model = AutoEncoder(max_epochs=1, random_state=0).fit(clean)
+    for method in (model.score_samples, model.transform):
+        with pytest.raises(ValueError, match=expected):
+            method(X)
+
+
+def test_values_too_large_to_standardise_name_their_column():
+    X = pd.DataFrame(np.random.RandomState(0).normal(size=(50, 3)), columns=["a", "b", "c"])
+    X.loc[3, "b"] = 1e160
+    with pytest.raises(ValueError, match=r"too large to standardise, in the columns \['b'\]"):
+        AutoEncoder(max_epochs=1).fit(X)
+    with pytest.raises(ValueError, match=r"too large to standardise, in the columns \[1\]"):
+        AutoEncoder(max_epochs=1).fit(X.to_numpy())
+
+
 def test_features_on_one_scale_near_the_float64_limit_keep_a_finite_scale():
     """Found beside a mutation audit: features on one scale (scaling="auto")
     share the root mean square of their spreads, which squared spreads of

@@ -46,10 +46,15 @@ def test_a_refit_refused_for_an_infinite_value_keeps_the_previous_fit():
     estimator, filled = imputer.estimator_, imputer.transform(X)
     bad = X[:, :2].copy()
     bad[0, 1] = np.inf
-    with pytest.raises(ValueError, match="infinity"):
+    named = r"infinity.*The columns \[1\] hold infinite values \(first rows by position: \[0\]\)"
+    with pytest.raises(ValueError, match=named):
         imputer.fit(bad)
     assert imputer.estimator_ is estimator and imputer.n_features_in_ == 3
     assert_array_equal(imputer.transform(X), filled)
+    bad = X.copy()
+    bad[0, 1] = np.inf
+    with pytest.raises(ValueError, match=named):
+        imputer.transform(bad)
 
 
 def test_an_ordered_category_in_another_order_than_the_fits_is_refused():
