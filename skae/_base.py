@@ -1169,6 +1169,7 @@ class BaseAutoEncoder(
         # A feature the model reconstructs perfectly must not divide by zero.
         counts = np.maximum(observed.cpu().numpy(), 1)
         self.error_scale_ = np.maximum(error_sum.cpu().numpy() / counts, 1e-6)
+        self._check_finite_error_scale()
         # A feature never observed here has no error to measure: its
         # errors count in the standardised units, not 1e6 times louder.
         self.error_scale_[observed.cpu().numpy() == 0] = 1.0
@@ -1214,6 +1215,28 @@ class BaseAutoEncoder(
             for i in range(0, n_samples, step)
         ]
         return torch.cat(scores).cpu().numpy()
+
+    def _check_finite_error_scale(self) -> None:
+        """Raise a FloatingPointError when the training rows' errors overflow
+        float32: every score and the threshold were then inf or NaN, and
+        nothing was flagged (data of 1e20 with scaling="none", where a
+        Huber loss trains on, but its squared errors overflow)."""
+        overflowed = ~np.isfinite(self.error_scale_)
+        if not overflowed.any():
+            return
+        names = getattr(self, "feature_names_in_", None)
+        columns = np.flatnonzero(overflowed)
+        labels = columns.tolist() if names is None else names[columns].tolist()
+        advice = (
+            "with scaling='none' the network works in the data's own units: let it scale "
+            "them (scaling='auto'), or divide X by a constant"
+            if self.scaling == "none"
+            else "the network diverged: try a lower learning rate"
+        )
+        raise FloatingPointError(
+            f"The reconstruction errors of the training rows overflow float32 in the "
+            f"columns {labels}, so no row could be scored: {advice}."
+        )
 
     def _builtin_score(self) -> bool:
         """Whether :meth:`_score_samples_scaled` is this class's (not a kind's own)."""

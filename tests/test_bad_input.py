@@ -1249,6 +1249,26 @@ def test_a_failed_run_whose_codes_break_the_scores_is_a_floating_point_error():
     assert not hasattr(est, "net_")
 
 
+def test_training_errors_that_overflow_float32_are_a_floating_point_error():
+    """A probe's finding: scaling="none" on data of 1e20 trained on (the Huber
+    loss stayed finite), but the squared errors of the scoring pass overflowed
+    float32: error_scale_ inf, offset_ NaN, and predict flagged no row, not
+    even those scoring -inf. Now the fit fails, naming the columns, and a
+    refit that fails so keeps the model fitted before."""
+    rng = np.random.RandomState(0)
+    X = pd.DataFrame(rng.normal(size=(300, 2)) @ rng.normal(size=(2, 4)), columns=list("abcd"))
+    est = AutoEncoder(scaling="none", max_epochs=3, random_state=0)
+    match = r"overflow float32 in the columns \['a', 'b', 'c', 'd'\].*scaling='auto'"
+    with pytest.raises(FloatingPointError, match=match):
+        est.fit(X * 1e20)
+    assert not hasattr(est, "net_")
+    est.fit(X)
+    offset = est.offset_
+    with pytest.raises(FloatingPointError, match="overflow float32"):
+        est.fit(X * 1e20)
+    assert est.offset_ == offset and np.isfinite(est.decision_function(X)).all()
+
+
 def test_an_inverse_transform_that_overflows_to_inf_is_refused():
     """Mutation audit (m02): output the float32 network cannot represent is
     refused with "inverse_transform overflowed", infinite as well as NaN. These
