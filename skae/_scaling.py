@@ -483,6 +483,18 @@ def as_tensor(X: np.ndarray, device: torch.device) -> torch.Tensor:
     return torch.from_numpy(X).to(device)
 
 
+def _scaled_in_float64(
+    X: np.ndarray, mean: np.ndarray, scale: np.ndarray, device: torch.device
+) -> torch.Tensor:
+    """``(X - mean) / scale`` computed in ``X``'s dtype (float64), as a
+    float32 tensor."""
+    with np.errstate(over="ignore"):
+        # In place after the subtraction: one copy of X, not two.
+        scaled = X - mean.astype(X.dtype)
+        scaled /= scale.astype(X.dtype)
+    return as_tensor(scaled, device)
+
+
 def scaled_tensor(
     X: np.ndarray,
     mean: np.ndarray,
@@ -513,12 +525,14 @@ def scaled_tensor(
             x = torch.sub(x, centre).div_(divisor)
         else:
             x.sub_(centre).div_(divisor)
+        if not torch.isfinite(x.sum()) and torch.isinf(x).any():
+            # float32's own arithmetic overflowed: -3.3e38 less a mean of
+            # 2e37 is beyond its range, though both are within it, and the
+            # standardised value (-6.6) is not. Then in float64, as float64
+            # rows are (float32 rows near its limit were refused, a probe).
+            x = _scaled_in_float64(X.astype(np.float64), mean, scale, device)
     else:
-        with np.errstate(over="ignore"):
-            # In place after the subtraction: one copy of X, not two.
-            scaled = X - mean.astype(X.dtype)
-            scaled /= scale.astype(X.dtype)
-        x = as_tensor(scaled, device)
+        x = _scaled_in_float64(X, mean, scale, device)
     # A sum is far cheaper than an elementwise test, and is finite whenever
     # every value is; only when it is not (a huge value, or the sum itself
     # overflowing) are the values tested one by one.

@@ -1120,6 +1120,24 @@ def test_an_infinite_entry_is_refused_naming_its_column_and_row(table):
             method(X)
 
 
+@pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")  # sklearn's sum
+def test_float32_rows_near_its_limit_are_standardised_as_float64_rows_are():
+    """A probe's finding: float32 rows of -3.3e38 beside a mean of 2e37 were
+    refused as too large for float32 once standardised (their difference
+    overflowed in float32 arithmetic), where the float64 copy fitted with
+    standardised values of -6.6, and so did the float64 model's transform
+    of the float32 copy."""
+    rng = np.random.RandomState(0)
+    X64 = rng.normal(size=(300, 4)) * 5e37 + 2e37
+    X64[0, 0] = -3.3e38
+    X32 = X64.astype(np.float32)
+    model = AutoEncoder(max_epochs=2, random_state=0).fit(X64)
+    codes = model.transform(X32)
+    assert np.isfinite(codes).all()
+    assert_allclose(codes, model.transform(X32.astype(np.float64)), rtol=1e-5, atol=1e-6)
+    assert np.isfinite(AutoEncoder(max_epochs=2, random_state=0).fit(X32).transform(X32)).all()
+
+
 def test_values_too_large_to_standardise_name_their_column():
     X = pd.DataFrame(np.random.RandomState(0).normal(size=(50, 3)), columns=["a", "b", "c"])
     X.loc[3, "b"] = 1e160
