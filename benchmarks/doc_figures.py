@@ -42,6 +42,9 @@ down in the section's function docstring (data are drawn with fixed seeds):
 20. outlier_detection.rst, the two parts of the score on a rare digit
     class, and on points in the gaps between blobs.
 21. introduction.rst, skewed positive columns: raw against their log.
+22. introduction.rst and outlier_detection.rst, kind by kind on a mixed table: an impossible
+    pair of categories among new rows, and ``explain`` of outliers that
+    were among the training rows (a probe's table).
 
 Run: ``python benchmarks/doc_figures.py [--only 1 2 ...]`` (a few minutes on
 one thread).
@@ -1292,6 +1295,98 @@ def figure_21(seeds: list[int]) -> None:
     print()
 
 
+# 22 --------------------------------------------------------------------------
+
+
+def operations_table(n: int, seed: int) -> pd.DataFrame:
+    """A probe's mixed table: a region, a sales channel that follows from it
+    (east and west sell by phone or partner, north and south online or in
+    store), a quantity, a revenue in the tens of thousands that grows with
+    it, a margin and a temperature."""
+    rng = np.random.RandomState(seed)
+    region = rng.choice(["north", "south", "east", "west"], n)
+    west_east = np.isin(region, ["east", "west"])
+    channel = np.where(
+        west_east, rng.choice(["phone", "partner"], n), rng.choice(["online", "store"], n)
+    )
+    quantity = rng.poisson(5, n) + 1.0
+    return pd.DataFrame(
+        {
+            "region": pd.Categorical(region),
+            "channel": pd.Categorical(channel),
+            "quantity": quantity,
+            "revenue": quantity * rng.lognormal(3, 0.3, n) * 1e4,
+            "margin": 0.2 + 0.05 * rng.normal(size=n),
+            "temperature": 20 + 5 * rng.normal(size=n),
+        }
+    )
+
+
+def figure_22(seeds: list[int]) -> None:
+    """introduction.rst (a) and outlier_detection.rst (b), kind by kind on
+    :func:`operations_table`.
+    (a) Trained on 3,000 clean rows; 1,000 new rows of which 20 are set to
+    north and phone, a pair never seen: ROC-AUC of those 20 against the
+    rest, and the share of them and of the others that ``predict`` flags,
+    for the plain and the variational kinds on the DataFrame and for the
+    variational kind after a OneHotEncoder. (b) 10 of the 3,000 training
+    rows get 100 times their revenue: their mean rank among the training
+    scores (1 the lowest), and which term of ``explain`` less its training
+    medians is the lowest for them, fitted with them among the rows and
+    without (the clean rows' fit explaining the same 10 rows)."""
+    from sklearn.compose import make_column_transformer
+    from sklearn.preprocessing import OneHotEncoder
+
+    print("## 22. introduction.rst, outlier_detection.rst: kinds on a mixed table\n")
+    print("(a) an impossible pair of categories among new rows\n")
+    print("| seed | detector | ROC-AUC | pairs flagged | others flagged |")
+    print("|---:|---|---:|---:|---:|")
+    for seed in seeds:
+        train = operations_table(3000, seed)
+        test = operations_table(1000, seed + 100)
+        odd = np.arange(20)
+        test.loc[odd, "region"], test.loc[odd, "channel"] = "north", "phone"
+        y = np.isin(np.arange(len(test)), odd)
+        onehot = make_column_transformer(
+            (OneHotEncoder(sparse_output=False), ["region", "channel"]), remainder="passthrough"
+        )
+        detectors = {
+            "AutoEncoder": AutoEncoder(random_state=seed),
+            "VariationalAutoEncoder": VariationalAutoEncoder(random_state=seed),
+            "OneHotEncoder + VariationalAutoEncoder": make_pipeline(
+                onehot, VariationalAutoEncoder(random_state=seed)
+            ),
+        }
+        for name, detector in detectors.items():
+            fit_quietly(detector, train)
+            scores, flagged = detector.score_samples(test), detector.predict(test) == -1
+            print(
+                f"| {seed} | {name} | {roc_auc_score(y, -scores):.3f} | "
+                f"{flagged[y].mean():.0%} | {flagged[~y].mean():.1%} |",
+                flush=True,
+            )
+    print("\n(b) explain of 10 training rows with 100 times their revenue\n")
+    print("| seed | detector | fitted | mean rank of the 10 | lowest term |")
+    print("|---:|---|---|---:|---|")
+    for seed in seeds:
+        clean = operations_table(3000, seed)
+        planted = clean.copy()
+        moved = np.random.RandomState(seed + 1).choice(len(clean), 10, replace=False)
+        planted.loc[moved, "revenue"] *= 100
+        for kind in (AutoEncoder, VariationalAutoEncoder):
+            for fitted, rows in (("with them", planted), ("without them", clean)):
+                model = fit_quietly(kind(random_state=seed), rows)
+                ranks = pd.Series(model.score_samples(planted)).rank().to_numpy()[moved]
+                unusual = model.explain(planted) - model.explain(rows).median()
+                named = unusual.iloc[moved].idxmin(axis=1).value_counts()
+                terms = ", ".join(f"{term} {count}" for term, count in named.items())
+                print(
+                    f"| {seed} | {kind.__name__} | {fitted} | {ranks.mean():.1f} | {terms} |",
+                    flush=True,
+                )
+    print()
+
+
 FIGURES = {
     "1": (figure_1, [0, 1]),
     "2": (figure_2, [0, 1, 2, 3]),
@@ -1315,6 +1410,7 @@ FIGURES = {
     "19": (figure_19, [0, 1, 2, 3]),
     "20": (figure_20, [0, 1, 2, 3]),
     "21": (figure_21, [0, 1, 2, 3]),
+    "22": (figure_22, [0, 1, 2]),
 }
 
 
