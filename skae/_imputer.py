@@ -196,7 +196,6 @@ class AutoEncoderImputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
 
         return pd.DataFrame(X, columns=names, copy=False)
 
-    @reading
     def _checked_numbers(self, X, *, reset: bool) -> np.ndarray:
         """A table of numbers ``X`` checked as scikit-learn checks it (a copy
         out of ``fit``, whose fills go into it), its infinite entries named."""
@@ -215,6 +214,7 @@ class AutoEncoderImputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
                 raise
             raise named from exc
 
+    @reading
     def transform(self, X) -> np.ndarray:
         """``X`` with its missing entries filled.
 

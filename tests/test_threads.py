@@ -456,16 +456,25 @@ def test_the_end_of_a_read_wakes_every_waiting_thread():
         _finish(*holders)
 
 
-def test_a_prediction_takes_the_lock_to_read():
+@pytest.mark.parametrize("imputer", [False, True])
+def test_a_prediction_takes_the_lock_to_read(imputer):
     """Mutation audit: a prediction takes its estimator's lock, and to read:
     it runs beside another thread's read, and waits for a write (a fit). The
     mutant's prediction took the lock to write: two threads predicting with
     one model took turns, and one predicting while another held a read
-    waited for it."""
-    from skae import _locking
+    waited for it. The imputer's transform once took no lock (a refit in
+    another thread mixed the new fit's columns with the old estimator)."""
+    import pandas as pd
+
+    from skae import AutoEncoderImputer, _locking
 
     X = np.random.RandomState(0).standard_normal((64, 5))
     model = AutoEncoder(n_components=2, hidden_layer_sizes=(8,), max_epochs=1, random_state=0)
+    if imputer:
+        # A table with a categorical column, whose path took no lock at all.
+        X = pd.DataFrame(X, columns=list("abcde")).assign(k=pd.Categorical(["u", "v"] * 32))
+        X.iloc[::3, 1] = np.nan
+        model = AutoEncoderImputer(model)
     model.fit(X)
     expected = model.transform(X)
     lock = _watched_lock()
@@ -491,7 +500,10 @@ def test_a_prediction_takes_the_lock_to_read():
                     assert not predicting.is_alive(), "the prediction waited for a read"
             predicting.join(10)
             assert not predicting.is_alive()
-            np.testing.assert_array_equal(results[0], expected)
+            if imputer:
+                pd.testing.assert_frame_equal(results[0], expected)
+            else:
+                np.testing.assert_array_equal(results[0], expected)
     finally:
         del _locking._LOCKS[model]
 
