@@ -484,9 +484,13 @@ def _in_dtype(values, dtype, fitted_levels: np.ndarray | None = None) -> np.ndar
         levels = np.asarray(dtype.categories)
         if fitted_levels is not None and len(fitted_levels):
             own = dtype.categories.dtype
-            levels = np.asarray(fitted_levels).astype(
-                own if pd.api.types.is_numeric_dtype(own) else np.float64
-            )
+            levels = np.asarray(fitted_levels, dtype=np.float64)
+            if pd.api.types.is_numeric_dtype(own):
+                # In the batch's dtype only where it holds them: a batch
+                # listing the integers 1 and 4 turned the level 2.5 into 2.
+                cast = levels.astype(own)
+                if np.array_equal(cast.astype(np.float64), levels):
+                    levels = cast
         if len(levels) and pd.api.types.is_numeric_dtype(levels.dtype):
             numbers = values.to_numpy(dtype=np.float64)
             nearest = np.abs(numbers[:, None] - levels[None, :].astype(np.float64)).argmin(axis=1)

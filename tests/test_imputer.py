@@ -191,6 +191,29 @@ def test_a_category_of_numbers_is_filled_with_the_fit_s_levels(tmp_path, with_te
     assert_array_equal(np.asarray(again["c"] if with_text else again[:, 1], dtype=float), column)
 
 
+def test_a_fit_s_level_that_the_batch_s_dtype_cannot_hold_is_filled_as_it_is():
+    """A probe's finding: the fit's levels 1.0, 2.5 and 4.0 were cast to a
+    batch's category dtype of integers (it listed 1 and 4), so a fill
+    nearest 2.5 became 2, a value never seen, added as a new category."""
+    rng = np.random.RandomState(0)
+    a = rng.normal(size=300)
+    levels = np.select([a < -0.5, a < 0.5], [1.0, 2.5], 4.0)
+    frame = pd.DataFrame({"a": a, "lv": pd.Categorical(levels), "s": np.where(a > 0, "p", "q")})
+    imputer = AutoEncoderImputer(
+        AutoEncoder(max_epochs=20, random_state=0, categorical_features=["s"])
+    ).fit(frame)
+    batch = pd.DataFrame(
+        {"a": [0.0, -0.1, 0.1], "lv": pd.Categorical([1, 4, np.nan]), "s": ["p", "q", "p"]}
+    )
+    assert batch["lv"].cat.categories.dtype == np.int64
+    model = imputer.estimator_
+    raw = float(model.inverse_transform(model.transform(batch))["lv"].iloc[2])
+    expected = [1.0, 2.5, 4.0][int(np.abs(raw - np.array([1.0, 2.5, 4.0])).argmin())]
+    filled = imputer.transform(batch)["lv"]
+    assert filled.iloc[2] == expected
+    assert set(filled.cat.categories) <= {1.0, 2.5, 4.0}
+
+
 def test_an_ordered_pyarrow_dictionary_takes_a_filled_value_in_the_fit_s_order():
     """Found by a mutation audit: an ordered pyarrow dictionary gained the
     filled category after its own values (S < L < M where the fit had
