@@ -552,7 +552,10 @@ class BaseAutoEncoder(
         n_features)``: the encoder maps the standardised rows to what the
         latent component splits (``n_components`` values, twice that for a
         variational one), the decoder maps the codes back, and its ``forward``
-        returns the dict the losses read (``"z"``, ``"x_hat"``); it adds the
+        returns the dict the losses read (``"z"``, ``"x_hat"``, and
+        ``"missing"``, the entries of its input that it filled as missing,
+        when it looked for them: always outside training, and in training
+        when the rows miss entries or a corruption hides some); it adds the
         input side's clipping, gain and filling of missing entries. Inference
         runs as many rows at a time as scikit-learn's ``working_memory``
         holds, counting each linear layer's outputs and each convolution's
@@ -573,7 +576,9 @@ class BaseAutoEncoder(
         ``skae._reconstruction.PerFeatureLoss`` that defines
         ``per_feature(out, x)`` (each entry's loss, of shape
         ``(n_samples, n_features)``, from the module's output dict and the
-        clean standardised input) and ``reconstruct(out)`` (the
+        clean standardised input; in training with a masking corruption,
+        the entries it hid are ``out["missing"] & ~torch.isnan(x)``, on
+        which a masked autoencoder's loss dwells) and ``reconstruct(out)`` (the
         reconstruction, in the standardised units of ``x``). The estimator
         also calls what the base class provides: ``score_terms(out, x)``
         (each entry's error in the outlier score: the loss's own unless
@@ -595,9 +600,8 @@ class BaseAutoEncoder(
         with early stopping); the names "reconstruction", "loss", "loss_best",
         "batch_count" and "n" are taken. ``x_in`` is the network's input: in
         training, the corrupted batch when the kind has a corruption (the
-        criterion gets the clean one; a loss that needs both, such as a
-        masked autoencoder's loss on the hidden entries alone, cannot be
-        written with these hooks). The fitted net keeps the penalties, so
+        criterion gets the clean one, and the entries a masking corruption
+        hid through ``out["missing"]``). The fitted net keeps the penalties, so
         they must pickle: instances of module-level classes or
         ``functools.partial`` objects, not lambdas or closures;
     ``_make_corruption()``
@@ -2351,6 +2355,15 @@ class BaseAutoEncoder(
         # IsolationForest's strict "<" makes it, whatever the float32 rounding
         # of the batch it is scored in (about 1e-7 relative) does to its score.
         self.offset_ = threshold - TIE_TOLERANCE * (abs(threshold) + (q3 - q1))
+        if not math.isfinite(self.offset_):
+            # A step that blew the network up without a non-finite loss (one
+            # step of lr=1e7 on 30 rows, the variational kind): every score
+            # -inf, offset_ NaN, and predict flagged nothing (a probe).
+            raise FloatingPointError(
+                "Training diverged: the outlier scores of the training rows are not finite "
+                f"(offset_ would be {self.offset_}). Try a lower learning rate than "
+                f"lr={self.net_.lr}."
+            )
 
     def _rows_with_unseen_categories(self, x) -> np.ndarray | None:
         """Which of the (scaled) rows ``x`` hold a category unseen at the

@@ -1287,6 +1287,24 @@ def test_training_errors_that_overflow_float32_are_a_floating_point_error():
     assert est.offset_ == offset and np.isfinite(est.decision_function(X)).all()
 
 
+def test_a_step_that_leaves_no_finite_training_score_is_a_divergence():
+    """A probe's finding: one step of lr=1e7 on a 30-row chunk left the
+    variational kind's weights at 1e7 and its loss finite: every score -inf,
+    offset_ NaN, predict flagging nothing, and no error. Now it fails as a
+    divergence, and the model stays as it was."""
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(4000, 3)) @ rng.normal(size=(3, 8)) + 0.3 * rng.normal(size=(4000, 8))
+    model = VariationalAutoEncoder(random_state=0, max_epochs=2).fit(X[:600])
+    offset, scores = model.offset_, model.score_samples(X[1000:1100])
+    model.set_params(lr=1e7)
+    with pytest.raises(FloatingPointError, match="scores of the training rows are not finite"):
+        model.partial_fit(X[600:630])
+    assert model.offset_ == offset
+    assert_array_equal(model.score_samples(X[1000:1100]), scores)
+    model.set_params(lr="auto").partial_fit(X[630:660])
+    assert np.isfinite(model.offset_)
+
+
 def test_an_inverse_transform_that_overflows_to_inf_is_refused():
     """Mutation audit (m02): output the float32 network cannot represent is
     refused with "inverse_transform overflowed", infinite as well as NaN. These
