@@ -71,10 +71,17 @@ class _Inference(nn.Module):
     the arithmetic of the estimator's methods.
     """
 
-    def __init__(self, estimator: BaseAutoEncoder, *, mode: str) -> None:
+    def __init__(
+        self, estimator: BaseAutoEncoder, *, mode: str, levels: dict | None = None
+    ) -> None:
         super().__init__()
         self.estimator = estimator
         self.mode = mode
+        #: ``"impute"``: each column of a category of numbers read as numbers,
+        #: with the levels the imputer's fit saw, which its fills snap to.
+        self.levels = sorted((levels or {}).items())
+        for j, known in self.levels:
+            self.register_buffer(f"levels{j}", torch.as_tensor(known, dtype=torch.float32))
         self.network = estimator.net_.module_
         self.criterion = estimator.net_.criterion_
         # The float32 arithmetic of ``scaled_tensor`` on float32 rows.
@@ -121,6 +128,18 @@ class _Inference(nn.Module):
             decoded = torch.stack(values, dim=1)
         return decoded.float()
 
+    def _snapped(self, values: torch.Tensor) -> torch.Tensor:
+        """``values`` with each column of :attr:`levels` at its nearest level,
+        as the imputer's ``transform`` fills it (the raw reconstruction, 5.02
+        where it gave 5, was exported)."""
+        if not self.levels:
+            return values
+        columns = list(values.unbind(dim=1))
+        for j, _ in self.levels:
+            known = getattr(self, f"levels{j}")
+            columns[j] = known[(columns[j].unsqueeze(1) - known).abs().argmin(dim=1)]
+        return torch.stack(columns, dim=1)
+
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, ...]:
         if self.mode == "decoder":
             # As inverse_transform: a missing code is the training codes' mean.
@@ -129,7 +148,7 @@ class _Inference(nn.Module):
         scaled = (x - self.mean32) / self.scale32
         codes = self.network.encode(scaled)
         if self.mode == "impute":
-            return (torch.where(torch.isnan(x), self.reconstruct(codes), x),)
+            return (torch.where(torch.isnan(x), self._snapped(self.reconstruct(codes)), x),)
         score = self.estimator._scores_scaled(self.network, scaled)
         # As score_samples: a NaN is an overflow inside the network.
         score = torch.where(torch.isnan(score), -math.inf, score)
@@ -308,7 +327,7 @@ def _export(estimator, decoder: bool, opset: int | None):
 
     from ._imputer import AutoEncoderImputer
 
-    mode = "decoder" if decoder else "rows"
+    mode, levels = ("decoder" if decoder else "rows"), None
     if isinstance(estimator, AutoEncoderImputer):
         if decoder:
             raise ValueError("An AutoEncoderImputer has no decoder to export: decoder=False.")
@@ -317,6 +336,7 @@ def _export(estimator, decoder: bool, opset: int | None):
                 "An AutoEncoderImputer fitted with categorical columns does not export yet: "
                 "it fills them in a DataFrame. Export its estimator_ instead."
             )
+        levels = getattr(estimator, "_numeric_levels", None)
         estimator, mode = estimator.estimator_, "impute"
     opset = DEFAULT_OPSET if opset is None else opset
     if not (
@@ -330,7 +350,7 @@ def _export(estimator, decoder: bool, opset: int | None):
     opset = int(opset)
     _check_float32_units(estimator)
     estimator = _on_cpu(estimator)
-    graph = _Inference(estimator, mode=mode).eval()
+    graph = _Inference(estimator, mode=mode, levels=levels).eval()
     width = estimator.n_components_ if mode == "decoder" else estimator._n_inputs()
     example = torch.zeros(2, width, dtype=torch.float32)
     if mode != "decoder":

@@ -582,6 +582,30 @@ def test_imputer_exports_and_converts_in_a_pipeline(convert, data):
         to_onnx(AutoEncoderImputer(AutoEncoder(max_epochs=2, random_state=0)).fit(table))
 
 
+def test_an_imputer_s_category_of_numbers_is_filled_with_its_levels_in_the_graph():
+    """A probe's finding: the exported imputer filled a category of numbers
+    read as numbers with its raw reconstruction (5.02, 4.85) where the
+    imputer's transform gives the nearest level it was fitted with (5)."""
+    rng = np.random.RandomState(0)
+    a = rng.normal(size=300)
+    frame = pd.DataFrame(
+        {
+            "a": a,
+            "b": a + 0.3 * rng.normal(size=300),
+            "level": pd.Categorical(np.round(np.clip(2 * a + 5, 0, 10))),
+        }
+    )
+    frame.loc[::7, "level"] = np.nan
+    frame.loc[::5, "a"] = np.nan
+    estimator = AutoEncoder(max_epochs=5, random_state=0, categorical_features=None)
+    imputer = AutoEncoderImputer(estimator).fit(frame)
+    rows = frame.astype({"level": float}).to_numpy(np.float32)
+    (filled,) = _session(to_onnx(imputer)).run(None, {"X": rows})
+    expected = imputer.transform(frame)
+    assert set(np.unique(filled[::7, 2])) <= set(frame["level"].cat.categories)
+    _close(filled, expected)
+
+
 def test_export_leaves_the_estimator_as_it_was(data):
     X, X_new = data
     est = VariationalAutoEncoder(max_epochs=3, random_state=0).fit(X)
