@@ -1375,6 +1375,15 @@ class BaseAutoEncoder(
             device = self.accelerator.device
         else:
             device = _resolve_device(self.device)
+            if partial and not first and device.type != self.device_.type:
+                # The network stays where it was fitted, and the chunk went
+                # to the new device: torch's own mismatch error, mid-training.
+                raise ValueError(
+                    f"device={self.device!r} places training on {device.type}, but the "
+                    f"fitted model is on {self.device_.type} (device_): partial_fit continues "
+                    "the model where it is. Set device back, refit, or save the model and "
+                    "load it with skae.load(path, device=...)."
+                )
         # Nothing observed: nothing to fit, and a partial_fit epoch on it
         # would still move the weights (the optimiser's momentum).
         check_some_observed(X)

@@ -329,7 +329,9 @@ PARAMETERS = """\
         Outputs are always numpy arrays. Read by :meth:`fit` (and by
         ``skae.load``'s own ``device``): set after fitting, it changes
         nothing until the next fit, as any parameter; ``device_`` is where
-        the fitted model runs.
+        the fitted model runs. ``partial_fit`` continues a fitted model
+        where it is, and refuses a ``device`` that is not ``device_``'s
+        (``skae.load(path, device=...)`` moves a saved model).
     random_state : int, RandomState instance or None, default=None
         Seeds every random draw of a fit (initial weights, shuffling, the
         held-out split). Fitting leaves numpy's and torch's global random

@@ -842,6 +842,21 @@ def test_a_parameter_set_before_a_failed_partial_fit_applies_to_the_next(param, 
     assert [g[group_key] for g in est.net_.optimizer_.param_groups] == [0.5]
 
 
+def test_partial_fit_refuses_a_device_other_than_the_fitted_models(data):
+    """A probe: the docs said a device set after fitting changes nothing
+    until the next fit, and partial_fit moved the chunk to it while the
+    network stayed where it was (torch's device mismatch, mid-training, on
+    a machine with both). The CPU stands in for the other device here."""
+    est = FAST_ESTIMATORS["AutoEncoder"]().fit(data)
+    scores, epochs = est.score_samples(data), est.n_iter_
+    est.device_ = torch.device("cuda")  # as if fitted there
+    with pytest.raises(ValueError, match=r"device='cpu' places training on cpu, but the fitted"):
+        est.partial_fit(data)
+    est.device_ = torch.device("cpu")
+    assert est.n_iter_ == epochs
+    assert_array_equal(est.score_samples(data), scores)
+
+
 def test_a_failed_partial_fit_keeps_the_model(data):
     est = FAST_ESTIMATORS["AutoEncoder"]().fit(data)
     codes = est.transform(data)
