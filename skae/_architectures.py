@@ -186,6 +186,12 @@ class AutoEncoderModule(nn.Module):
     def encoder_output(self, x: torch.Tensor) -> torch.Tensor:
         """The encoder's raw output for ``x`` (clipped outside training), before
         the latent component reads it (a VAE's mean and log-variance)."""
+        return self._filled_encoder_output(x)[0]
+
+    def _filled_encoder_output(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """:meth:`encoder_output`, and which entries of ``x`` were missing and
+        filled (None where none were looked for: training on complete rows)."""
+        missing = None
         if self.fill_missing or not self.training:
             # A missing entry (NaN) is filled with the feature's training
             # mean (``input_fill``, 0 once standardised); the loss leaves it
@@ -205,7 +211,7 @@ class AutoEncoderModule(nn.Module):
                 # Outside no_grad: the codes stay differentiable in the
                 # observed entries (the contractive penalty's Jacobian).
                 x = torch.where(missing & rows, refill, x)
-        return self._encoded(x)
+        return self._encoded(x), missing
 
     def _inference_output(self, h: torch.Tensor) -> dict[str, torch.Tensor]:
         """The output :meth:`forward` gives outside training for the encoder's
@@ -249,8 +255,13 @@ class AutoEncoderModule(nn.Module):
         return self._rows(self.decoder, z)
 
     def forward(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
-        out = self.latent(self.encoder_output(x))
+        h, missing = self._filled_encoder_output(x)
+        out = self.latent(h)
         out["x_hat"] = self._rows(self.decoder, out["z"])
+        if missing is not None:
+            # What a loss on the entries a masking corruption hid reads (those
+            # missing here but observed in the clean rows the loss gets).
+            out["missing"] = missing
         return out
 
 

@@ -424,7 +424,11 @@ class MixedTypeLoss(PerFeatureLoss):
         return torch.where(self._unseen(target), self.unseen_nats, nll)
 
     def _numeric_out(self, out: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
-        return {**out, "x_hat": out["x_hat"][:, self.numeric_at]}
+        """``out`` as the numeric columns' loss sees it: their entries alone."""
+        numeric = {**out, "x_hat": out["x_hat"][:, self.numeric_at]}
+        if "missing" in out:
+            numeric["missing"] = out["missing"][:, self.numeric_at]
+        return numeric
 
     def per_feature(self, out: dict[str, torch.Tensor], x: torch.Tensor) -> torch.Tensor:
         numeric = self.numeric.per_feature(self._numeric_out(out), x[:, self.numeric_at])

@@ -1,11 +1,12 @@
 """A new kind written from the hooks that ``skae._base`` documents."""
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 from sklearn.utils.estimator_checks import check_outliers_fit_predict, check_outliers_train
 
-from skae import AutoEncoder, BaseAutoEncoder
+from skae import AutoEncoder, BaseAutoEncoder, DenoisingAutoEncoder
 from skae._architectures import AutoEncoderModule
 from skae._reconstruction import PerFeatureLoss, SquaredError, WrappedLoss
 
@@ -327,3 +328,52 @@ def test_a_nan_gradient_under_a_finite_loss_is_named():
 
     with pytest.raises(FloatingPointError, match="gradient can be NaN where its value is finite"):
         NaNGradientKind(**FAST).fit(X)
+
+
+class HiddenEntriesLoss(WrappedLoss):
+    """A masked autoencoder's loss: the entries the masking hid weigh fully,
+    the others ``visible_weight`` (1 is the parent's loss)."""
+
+    visible_weight = 0.0
+    hidden_shares: list
+
+    def per_feature(self, out, x):
+        terms = super().per_feature(out, x)
+        if not self.training:
+            return terms
+        hidden = out["missing"] & ~torch.isnan(x)
+        type(self).hidden_shares.append((hidden.float().mean().item(), out["missing"].shape))
+        return torch.where(hidden, terms, self.visible_weight * terms)
+
+
+class MaskedKind(DenoisingAutoEncoder):
+    def _make_criterion(self, n_features):
+        return HiddenEntriesLoss(super()._make_criterion(n_features))
+
+
+@pytest.mark.parametrize("table", ["numbers", "mixed"])
+def test_a_loss_on_the_entries_a_masking_hid_reads_them_from_the_output(table):
+    """A probe found a masked autoencoder's loss (on the hidden entries alone)
+    could not be written with the hooks: the criterion got the clean rows,
+    a penalty the corrupted ones, neither both. The module's output now
+    holds the entries it filled as missing. Weighing every entry fully, the
+    kind is its parent; on the hidden entries alone, it trains on them."""
+    data = X
+    if table == "mixed":
+        data = pd.DataFrame(X, columns=list("abcdef"))
+        data["kind"] = pd.Categorical(np.where(X[:, 0] > 0, "up", "down"))
+    fast = {**FAST, "noise": "mask", "mask_rate": 0.3}
+    HiddenEntriesLoss.hidden_shares = []
+    HiddenEntriesLoss.visible_weight = 1.0
+    same = MaskedKind(**fast).fit(data)
+    parent = DenoisingAutoEncoder(**fast).fit(data)
+    np.testing.assert_array_equal(same.transform(data), parent.transform(data))
+    shares = [share for share, _ in HiddenEntriesLoss.hidden_shares]
+    assert 0.25 < np.mean(shares) < 0.35
+    # The numeric columns' loss sees their entries alone.
+    assert {shape[1] for _, shape in HiddenEntriesLoss.hidden_shares} == {6}
+    HiddenEntriesLoss.visible_weight = 0.0
+    hidden_only = MaskedKind(**{**fast, "max_epochs": 20}).fit(data)
+    losses = hidden_only.net_.history[:, "train_loss"]
+    assert losses[-1] < 0.7 * losses[0]
+    assert not np.allclose(hidden_only.transform(data), parent.transform(data))
