@@ -80,6 +80,7 @@ _PRIVATE_STATE = {
     "_recent_screened",
     "_screened_share",
     "_recent_fit_rows",
+    "_refill_missing",
 }
 
 
@@ -675,15 +676,22 @@ def _rebuild_imputer(saved: dict, estimator: Any, path: str | os.PathLike) -> An
         imputer.feature_names_in_ = np.asarray(names, dtype=object)
     output = fitted.get("output")
     if output is not None:
-        if (
-            not isinstance(output, dict)
-            or set(output) - {"transform"}
-            or output.get("transform") not in ("default", "pandas", "polars")
-        ):
-            raise ValueError(f"{path}: the imputer's output configuration is malformed.")
+        _check_output_config(output, f"{path}: the imputer's")
         imputer.set_output(transform=output.get("transform"))
     imputer.estimator_ = estimator
     return imputer
+
+
+def _check_output_config(output: Any, whose: str) -> None:
+    """The container a file's ``set_output`` chose: a dict of ``"transform"``
+    to one scikit-learn knows (an edited one loaded, and every transform
+    failed with scikit-learn's message, which names no file)."""
+    if (
+        not isinstance(output, dict)
+        or set(output) - {"transform"}
+        or output.get("transform") not in ("default", "pandas", "polars")
+    ):
+        raise ValueError(f"{whose} output configuration is malformed.")
 
 
 def _checked_levels(levels: Any, imputer: Any, path: str | os.PathLike) -> dict:
@@ -767,6 +775,8 @@ def _check_categorical(estimator: Any, path: str | os.PathLike) -> None:
     encoded rows differently, silently)."""
     import pandas as pd
 
+    from ._categorical import series_of
+
     mask = getattr(estimator, "is_categorical_", None)
     if mask is None:
         return
@@ -803,7 +813,16 @@ def _check_categorical(estimator: Any, path: str | os.PathLike) -> None:
             unique, missing = False, True
         if not unique or missing:
             raise ValueError(f"{where}: its categories must be distinct values, none missing.")
-        _rebuilt_dtype(kind, where, values)
+        dtype = _rebuilt_dtype(kind, where, values)
+        if dtype is not None:
+            try:
+                # What inverse_transform and sample build: an edited kind
+                # ("int64" for strings) loaded, and they failed in pandas.
+                series_of(values, dtype, values)
+            except (TypeError, ValueError, ArithmeticError) as exc:
+                raise ValueError(
+                    f"{where}: its categories are not values of its dtype {kind[:80]!r}: {exc}"
+                ) from exc
     _check_numeric_kinds(estimator, path, n_features - n_categorical)
 
 
@@ -896,6 +915,11 @@ def _check_scalars(estimator: Any, path: str | os.PathLike) -> None:
         count = getattr(estimator, name, 0)
         if not isinstance(count, int) or isinstance(count, bool) or count < 0:
             raise ValueError(f"{path}: {name} must be a non-negative integer, got {count!r}.")
+    output = getattr(estimator, "_sklearn_output_config", None)
+    if output is not None:
+        _check_output_config(output, f"{path}: the estimator's")
+    if not isinstance(getattr(estimator, "_refill_missing", True), bool):
+        raise ValueError(f"{path}: _refill_missing must be true or false.")
     unseen = getattr(estimator, "_unseen_nats", 1.0)
     if not _is_number(unseen) or not 0 < unseen <= MAX_UNSEEN_NATS:
         # An unseen category's loss, log(n_samples + 1): every score of a row

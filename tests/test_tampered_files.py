@@ -192,6 +192,58 @@ def test_an_imputer_s_output_configuration_is_checked(imputer_file, tmp_path):
         load(_rewrite(imputer_file, tmp_path / "b.skae", metadata=edit))
 
 
+@pytest.mark.parametrize("output", [{"transform": "bogus"}, {"fit": "pandas"}, "pandas"])
+def test_an_estimator_s_output_configuration_is_checked(saved, tmp_path, output):
+    """A probe: the imputer's part of a file had its output checked, the
+    estimator's not: an edited one loaded, and every transform failed."""
+    bad = _rewrite(
+        saved, tmp_path / "o.skae", metadata=lambda m: _forged(m, _sklearn_output_config=output)
+    )
+    with pytest.raises(ValueError, match="the estimator's output configuration is malformed"):
+        load(bad)
+
+
+def test_categories_that_are_not_values_of_their_dtype_are_refused(tmp_path):
+    """A probe: a string column's dtype edited to "int64" loaded and scored,
+    and inverse_transform and sample failed inside pandas."""
+    import pandas as pd
+
+    rng = np.random.RandomState(0)
+    frame = pd.DataFrame({"c": rng.choice(["a", "b", "c"], 100), "x": rng.normal(size=100)})
+    path = tmp_path / "good.skae"
+    AutoEncoder(max_epochs=1, random_state=0).fit(frame).save(path)
+    bad = _rewrite(
+        path, tmp_path / "k.skae", metadata=lambda m: _forged(m, _categorical_kinds=["int64"])
+    )
+    with pytest.raises(
+        ValueError, match="categorical column 0: its categories are not values of its dtype 'int64'"
+    ):
+        load(bad)
+
+
+def test_an_estimator_saved_from_an_imputer_trains_on_as_the_imputer_s(tmp_path):
+    """A probe: the imputer's estimator_ saved on its own lost the flag that
+    it does not refill missing entries from its reconstructions in training,
+    so the loaded one's partial_fit went another way than in memory."""
+    from skae import AutoEncoderImputer
+
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(200, 4)) @ rng.normal(size=(4, 4))
+    X[rng.rand(*X.shape) < 0.2] = np.nan
+    estimator = AutoEncoderImputer(AutoEncoder(max_epochs=2, random_state=0)).fit(X).estimator_
+    estimator.save(tmp_path / "e.skae")
+    loaded = load(tmp_path / "e.skae")
+    assert loaded._refill_missing is False
+    np.testing.assert_array_equal(
+        loaded.partial_fit(X[:50]).transform(X), estimator.partial_fit(X[:50]).transform(X)
+    )
+    bad = _rewrite(
+        tmp_path / "e.skae", tmp_path / "r.skae", metadata=lambda m: _forged(m, _refill_missing=1)
+    )
+    with pytest.raises(ValueError, match="_refill_missing must be true or false"):
+        load(bad)
+
+
 def test_a_module_buffer_holding_nan_is_refused(saved, tmp_path):
     t = _tensors(saved)
     t["module"]["input_low"] = t["module"]["input_low"].clone()
