@@ -35,7 +35,9 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParse
         help='write a PNG figure of the codes and reconstructions (needs "skae[plot]")',
     )
     demo.add_argument(
-        "--quick", action="store_true", help="train for fewer epochs (for tests; less accurate)"
+        "--quick",
+        action="store_true",
+        help="train the reduction models for fewer epochs (for tests; less accurate)",
     )
     demo.set_defaults(handler=_demo)
     return parser, {"demo": demo}

@@ -408,8 +408,9 @@ def run_demo(
         Where to write a PNG figure of the 2-D codes of the digits and of a
         few reconstructions; None draws nothing. Needs matplotlib.
     quick : bool, default=False
-        Train the autoencoders for ``QUICK_EPOCHS`` epochs instead of
-        ``EPOCHS``, for tests.
+        Train the dimensionality-reduction autoencoders for ``QUICK_EPOCHS``
+        epochs instead of ``EPOCHS``, for tests (the outlier detectors keep
+        their defaults either way).
     out : file-like or None, default=None
         Where progress and tables are printed; None means ``sys.stdout``.
 
