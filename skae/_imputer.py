@@ -486,10 +486,12 @@ def _in_dtype(values, dtype, fitted_levels: np.ndarray | None = None) -> np.ndar
             own = dtype.categories.dtype
             levels = np.asarray(fitted_levels, dtype=np.float64)
             if pd.api.types.is_numeric_dtype(own):
-                # In the batch's dtype only where it holds them: a batch
-                # listing the integers 1 and 4 turned the level 2.5 into 2.
+                # In the batch's dtype, whose categories a fill must match or
+                # join: floats round to their nearest, but integers only where
+                # they hold the levels (a batch listing the integers 1 and 4
+                # turned the level 2.5 into 2).
                 cast = levels.astype(own)
-                if np.array_equal(cast.astype(np.float64), levels):
+                if own.kind == "f" or np.array_equal(cast.astype(np.float64), levels):
                     levels = cast
         if len(levels) and pd.api.types.is_numeric_dtype(levels.dtype):
             numbers = values.to_numpy(dtype=np.float64)

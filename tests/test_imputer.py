@@ -214,6 +214,26 @@ def test_a_fit_s_level_that_the_batch_s_dtype_cannot_hold_is_filled_as_it_is():
     assert set(filled.cat.categories) <= {1.0, 2.5, 4.0}
 
 
+def test_a_fit_s_level_is_filled_as_a_float32_batch_s_own_category():
+    """A review of the fix above: levels of 0.1, 0.2 and 0.3 kept in float64
+    beside a batch of float32 categories made a fill no category matched,
+    and pandas refused to set it."""
+    rng = np.random.RandomState(0)
+    a = rng.normal(size=300)
+    levels = np.select([a < -0.5, a < 0.5], [0.1, 0.2], 0.3)
+    frame = pd.DataFrame({"a": a, "lv": pd.Categorical(levels), "s": np.where(a > 0, "p", "q")})
+    imputer = AutoEncoderImputer(
+        AutoEncoder(max_epochs=20, random_state=0, categorical_features=["s"])
+    ).fit(frame)
+    own = np.array([0.1, 0.2, 0.3, np.nan, np.nan, np.nan], dtype=np.float32)
+    batch = pd.DataFrame(
+        {"a": [-2.0, 0.0, 2.0, -2.0, 0.0, 2.0], "lv": pd.Categorical(own), "s": list("qqpqqp")}
+    )
+    filled = imputer.transform(batch)["lv"]
+    assert_array_equal(filled.cat.categories, batch["lv"].cat.categories)
+    assert filled.notna().all()
+
+
 def test_an_ordered_pyarrow_dictionary_takes_a_filled_value_in_the_fit_s_order():
     """Found by a mutation audit: an ordered pyarrow dictionary gained the
     filled category after its own values (S < L < M where the fit had
