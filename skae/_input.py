@@ -140,29 +140,37 @@ def _non_numeric_columns(X) -> list:
 
 def _infinite_entries(X) -> tuple[list, list]:
     """The labels of ``X``'s columns holding an infinite number (a
-    DataFrame's names, else positions) and the first few such rows'
-    positions; empty where none can be told (columns not numbers)."""
+    DataFrame's names, an array's positions) and the first few such rows'
+    positions; empty where none can be told."""
     if hasattr(getattr(X, "dtypes", None), "items"):
-        labels, rows = [], np.zeros(len(X), bool)
-        for position, (name, column) in enumerate(X.items()):
-            try:
-                values = column.to_numpy(dtype=np.float64, na_value=np.nan)
-            except (TypeError, ValueError):
-                continue  # strings, categories: nothing infinite
-            infinite = np.isinf(values)
-            if infinite.any():
-                labels.append(name if isinstance(name, str) else position)
-                rows |= infinite
-        return labels, np.flatnonzero(rows)[:5].tolist()
+        columns = [(name, column.to_numpy()) for name, column in X.items()]
+    else:
+        X = np.asarray(X) if isinstance(X, list | tuple | np.ndarray) else None
+        if X is None or X.ndim != 2:
+            return [], []
+        columns = list(enumerate(X.T))
+    labels, rows = [], np.zeros(len(columns[0][1]) if columns else 0, bool)
+    for label, values in columns:
+        try:
+            numbers = np.asarray(values, dtype=np.float64)
+        except (TypeError, ValueError):
+            # Strings and categories (an object array's categorical column
+            # too): nothing infinite, or a column of numbers as objects
+            # with one, which the test of each entry below finds.
+            numbers = np.array([_as_number(value) for value in values])
+        infinite = np.isinf(numbers)
+        if infinite.any():
+            labels.append(label)
+            rows |= infinite
+    return labels, np.flatnonzero(rows)[:5].tolist()
+
+
+def _as_number(value: object) -> float:
+    """``value`` as a float, or NaN where it is none."""
     try:
-        values = np.asarray(X, dtype=np.float64)
+        return float(value)
     except (TypeError, ValueError):
-        return [], []
-    if values.ndim != 2:
-        return [], []
-    infinite = np.isinf(values)
-    columns = np.flatnonzero(infinite.any(axis=0)).tolist()
-    return columns, np.flatnonzero(infinite.any(axis=1))[:5].tolist()
+        return np.nan
 
 
 def infinite_entries_error(exc: ValueError, X) -> ValueError | None:
@@ -172,8 +180,10 @@ def infinite_entries_error(exc: ValueError, X) -> ValueError | None:
     labels, rows = _infinite_entries(X) if "contains infinity" in str(exc) else ([], [])
     if not labels:
         return None
+    named = hasattr(getattr(X, "dtypes", None), "items")
+    columns = f"columns {labels}" if named else f"columns at positions {labels}"
     return ValueError(
-        f"{exc} The columns {labels} hold infinite values (first rows by position: {rows}); "
+        f"{exc} The {columns} hold infinite values (first rows by position: {rows}); "
         "a missing entry is NaN, which the estimator accepts."
     )
 

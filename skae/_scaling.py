@@ -271,11 +271,14 @@ def fit_input_scaling(
     scale[constant] = 1.0
     too_large = ~(np.isfinite(mean) & np.isfinite(scale))
     if too_large.any():
-        columns = np.flatnonzero(too_large)
+        columns = np.flatnonzero(too_large).tolist()
         if names is not None:
             columns = list(dict.fromkeys(np.asarray(names, dtype=object)[columns].tolist()))
+        # Names are strings (a DataFrame's); otherwise positions, said so:
+        # columns named 1, 2, 3 are at positions 0, 1, 2.
+        where = "" if all(isinstance(c, str) for c in columns) else "at positions "
         raise ValueError(
-            f"Input X contains values too large to standardise, in the columns {list(columns)}."
+            f"Input X contains values too large to standardise, in the columns {where}{columns}."
         )
     gain = None
     if scaling == "auto" and not unit_interval:

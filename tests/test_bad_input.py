@@ -8,6 +8,7 @@ and values either give finite output of the right shape and dtype, or one of
 the documented errors.
 """
 
+import re
 import warnings
 
 import numpy as np
@@ -1122,8 +1123,8 @@ def test_an_infinite_entry_is_refused_naming_its_column_and_row(table):
         X = pd.DataFrame(X, columns=[f"s{i}" for i in range(6)])
         if table == "mixed":
             X["kind"] = rng.choice(["a", "b"], 60)
-    column = 4 if table == "array" else "s4"
-    expected = rf"contains infinity .*The columns \[{column!r}\] hold infinite values .*\[17\]"
+    column = "at positions [4]" if table == "array" else "['s4']"
+    expected = rf"contains infinity .*The columns {re.escape(column)} hold infinite values .*\[17\]"
     with pytest.raises(ValueError, match=expected):
         AutoEncoder(max_epochs=1).fit(X)
     clean = pd.DataFrame(X).copy() if table == "array" else X.copy()
@@ -1158,8 +1159,29 @@ def test_values_too_large_to_standardise_name_their_column():
     X.loc[3, "b"] = 1e160
     with pytest.raises(ValueError, match=r"too large to standardise, in the columns \['b'\]"):
         AutoEncoder(max_epochs=1).fit(X)
-    with pytest.raises(ValueError, match=r"too large to standardise, in the columns \[1\]"):
+    positions = r"too large to standardise, in the columns at positions \[1\]"
+    with pytest.raises(ValueError, match=positions):
         AutoEncoder(max_epochs=1).fit(X.to_numpy())
+    # Columns named by integers are told by position, and said so; an
+    # infinite entry is told by the column's own name, 2 (a review).
+    X.columns = [1, 2, 3]
+    with pytest.raises(ValueError, match=positions):
+        AutoEncoder(max_epochs=1).fit(X)
+    X.loc[3, 2] = np.inf
+    with pytest.raises(ValueError, match=r"The columns \[2\] hold infinite values"):
+        AutoEncoder(max_epochs=1).fit(X)
+
+
+def test_an_infinite_entry_of_an_object_array_with_categories_is_named():
+    """A review: an object array with a categorical column could not be
+    read as numbers whole, and the refusal named nothing."""
+    rng = np.random.RandomState(0)
+    X = np.empty((40, 4), dtype=object)
+    X[:, :3] = rng.normal(size=(40, 3))
+    X[:, 3] = rng.choice(["u", "v"], 40)
+    X[7, 2] = np.inf
+    with pytest.raises(ValueError, match=r"columns at positions \[2\] hold .*: \[7\]\)"):
+        AutoEncoder(max_epochs=1, categorical_features=[3]).fit(X)
 
 
 def test_features_on_one_scale_near_the_float64_limit_keep_a_finite_scale():

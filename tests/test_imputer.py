@@ -46,7 +46,7 @@ def test_a_refit_refused_for_an_infinite_value_keeps_the_previous_fit():
     estimator, filled = imputer.estimator_, imputer.transform(X)
     bad = X[:, :2].copy()
     bad[0, 1] = np.inf
-    named = r"infinity.*The columns \[1\] hold infinite values \(first rows by position: \[0\]\)"
+    named = r"infinity.*columns at positions \[1\] hold infinite values \(first rows .*: \[0\]\)"
     with pytest.raises(ValueError, match=named):
         imputer.fit(bad)
     assert imputer.estimator_ is estimator and imputer.n_features_in_ == 3
