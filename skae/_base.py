@@ -1513,6 +1513,10 @@ class BaseAutoEncoder(
                 if not (failed and yields_to_failure):
                     warn_caller(message, category)
 
+        # Out of training, the loss as scoring and the checks read it: a
+        # kind's loss may weigh entries otherwise in training (a masked
+        # autoencoder's, on the entries its corruption hid).
+        criterion.eval()
         # The clipping range of the encoder's input covers every row trained on.
         module.extend_input_range(x, reset=first)
         self.net_ = net
@@ -2368,10 +2372,18 @@ class BaseAutoEncoder(
             # A step that blew the network up without a non-finite loss (one
             # step of lr=1e7 on 30 rows, the variational kind): every score
             # -inf, offset_ NaN, and predict flagged nothing (a probe).
+            advice = f"Try a lower learning rate than lr={self.net_.lr}."
+            if self.scaling == "none":
+                # partial_fit caps each row's errors, so data too large for
+                # float32 in their own units end here, not in the error scales.
+                advice = (
+                    "With scaling='none' the network works in the data's own units, which "
+                    "may be too large for float32: let it scale them (scaling='auto'), or "
+                    f"divide X by a constant. Or {advice[0].lower()}{advice[1:]}"
+                )
             raise FloatingPointError(
                 "Training diverged: the outlier scores of the training rows are not finite "
-                f"(offset_ would be {self.offset_}). Try a lower learning rate than "
-                f"lr={self.net_.lr}."
+                f"(offset_ would be {self.offset_}). {advice}"
             )
 
     def _rows_with_unseen_categories(self, x) -> np.ndarray | None:

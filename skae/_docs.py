@@ -221,9 +221,10 @@ PARAMETERS = """\
         one-row chunks at the rate of 64 rows took every step with far more
         noise (400 such rows raised a digits model's held-out error by 70%).
         A rate a learning-rate schedule moved stays when the schedule is
-        removed (``callbacks=None``, as a loaded model has them) until ``lr``
-        is set to another value than it holds, from which a continued fit
-        then trains.
+        removed (``callbacks=None``, as a loaded model has them) until the
+        rate ``lr`` gives changes: ``lr`` set to another value, or with
+        ``lr="auto"`` a :meth:`partial_fit` chunk whose rows give another
+        rate; a continued fit then trains from that rate.
     weight_decay : float, default=0.0
         L2 penalty (Adam's ``weight_decay``). A penalty keeps the network from
         fitting a small group of near-identical training rows exactly, so that

@@ -66,8 +66,9 @@ def reconstruction_error(
     reconstruction's (0 for a criterion without ``uninformed``), and how flat
     the reconstructions are (:func:`flatness`)."""
     rows = x[:DIVERGENCE_ROWS]
-    was_training = module.training
+    was_training = module.training, criterion.training
     module.eval()
+    criterion.eval()  # a loss may weigh entries otherwise in training
     with torch.inference_mode():
         out = module(rows)
         residual = (criterion.reconstruct(out) - rows).double()
@@ -76,7 +77,8 @@ def reconstruction_error(
             terms = (criterion.per_feature(out, rows) - criterion.floor(rows)).double()
             excess = torch.nanmean(terms).item()
         how_flat = flatness(rows, out["x_hat"])
-    module.train(was_training)
+    module.train(was_training[0])
+    criterion.train(was_training[1])
     observed = ~torch.isnan(residual)
     if not observed.any():
         return 0.0, 0.0, 0.0, how_flat

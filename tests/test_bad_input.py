@@ -1322,6 +1322,11 @@ def test_training_errors_that_overflow_float32_are_a_floating_point_error():
     with pytest.raises(FloatingPointError, match="overflow float32"):
         est.fit(X * 1e20)
     assert est.offset_ == offset and np.isfinite(est.decision_function(X)).all()
+    # partial_fit caps each row's errors, and fails on the threshold: the
+    # advice names the units too, not only the rate (a review).
+    with pytest.raises(FloatingPointError, match=r"not finite.*scaling='auto'.*lower learning"):
+        est.partial_fit(X * 1e20)
+    assert est.offset_ == offset
 
 
 def test_a_step_that_leaves_no_finite_training_score_is_a_divergence():

@@ -374,6 +374,9 @@ def test_a_loss_on_the_entries_a_masking_hid_reads_them_from_the_output(table):
     assert {shape[1] for _, shape in HiddenEntriesLoss.hidden_shares} == {6}
     HiddenEntriesLoss.visible_weight = 0.0
     hidden_only = MaskedKind(**{**fast, "max_epochs": 20}).fit(data)
+    # Out of training the loss is in eval mode, as scoring and the training
+    # checks read it (it stayed in training mode after a fit, a review).
+    assert not hidden_only.net_.criterion_.training
     losses = hidden_only.net_.history[:, "train_loss"]
     assert losses[-1] < 0.7 * losses[0]
     assert not np.allclose(hidden_only.transform(data), parent.transform(data))
