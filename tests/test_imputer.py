@@ -191,17 +191,22 @@ def test_a_category_of_numbers_is_filled_with_the_fit_s_levels(tmp_path, with_te
     assert_array_equal(np.asarray(again["c"] if with_text else again[:, 1], dtype=float), column)
 
 
+def _imputer_of_three_levels(values: list[float]) -> AutoEncoderImputer:
+    """An imputer fitted on a category of numbers read as numbers, ``lv``
+    (the three ``values`` as ``a`` rises), beside a number and a category."""
+    rng = np.random.RandomState(0)
+    a = rng.normal(size=300)
+    levels = np.select([a < -0.5, a < 0.5], values[:2], values[2])
+    frame = pd.DataFrame({"a": a, "lv": pd.Categorical(levels), "s": np.where(a > 0, "p", "q")})
+    estimator = AutoEncoder(max_epochs=20, random_state=0, categorical_features=["s"])
+    return AutoEncoderImputer(estimator).fit(frame)
+
+
 def test_a_fit_s_level_that_the_batch_s_dtype_cannot_hold_is_filled_as_it_is():
     """A probe's finding: the fit's levels 1.0, 2.5 and 4.0 were cast to a
     batch's category dtype of integers (it listed 1 and 4), so a fill
     nearest 2.5 became 2, a value never seen, added as a new category."""
-    rng = np.random.RandomState(0)
-    a = rng.normal(size=300)
-    levels = np.select([a < -0.5, a < 0.5], [1.0, 2.5], 4.0)
-    frame = pd.DataFrame({"a": a, "lv": pd.Categorical(levels), "s": np.where(a > 0, "p", "q")})
-    imputer = AutoEncoderImputer(
-        AutoEncoder(max_epochs=20, random_state=0, categorical_features=["s"])
-    ).fit(frame)
+    imputer = _imputer_of_three_levels([1.0, 2.5, 4.0])
     batch = pd.DataFrame(
         {"a": [0.0, -0.1, 0.1], "lv": pd.Categorical([1, 4, np.nan]), "s": ["p", "q", "p"]}
     )
@@ -218,13 +223,7 @@ def test_a_fit_s_level_is_filled_as_a_float32_batch_s_own_category():
     """A review of the fix above: levels of 0.1, 0.2 and 0.3 kept in float64
     beside a batch of float32 categories made a fill no category matched,
     and pandas refused to set it."""
-    rng = np.random.RandomState(0)
-    a = rng.normal(size=300)
-    levels = np.select([a < -0.5, a < 0.5], [0.1, 0.2], 0.3)
-    frame = pd.DataFrame({"a": a, "lv": pd.Categorical(levels), "s": np.where(a > 0, "p", "q")})
-    imputer = AutoEncoderImputer(
-        AutoEncoder(max_epochs=20, random_state=0, categorical_features=["s"])
-    ).fit(frame)
+    imputer = _imputer_of_three_levels([0.1, 0.2, 0.3])
     own = np.array([0.1, 0.2, 0.3, np.nan, np.nan, np.nan], dtype=np.float32)
     batch = pd.DataFrame(
         {"a": [-2.0, 0.0, 2.0, -2.0, 0.0, 2.0], "lv": pd.Categorical(own), "s": list("qqpqqp")}
