@@ -1231,15 +1231,21 @@ class BaseAutoEncoder(
         names = getattr(self, "feature_names_in_", None)
         columns = np.flatnonzero(overflowed)
         labels = columns.tolist() if names is None else names[columns].tolist()
-        advice = (
-            "with scaling='none' the network works in the data's own units: let it scale "
-            "them (scaling='auto'), or divide X by a constant"
-            if self.scaling == "none"
-            else "the network diverged: try a lower learning rate"
-        )
+        advice = self._own_units_advice() or "The network diverged: try a lower learning rate."
         raise FloatingPointError(
             f"The reconstruction errors of the training rows overflow float32 in the "
-            f"columns {labels}, so no row could be scored: {advice}."
+            f"columns {labels}, so no row could be scored. {advice}"
+        )
+
+    def _own_units_advice(self) -> str:
+        """With ``scaling="none"``, the advice for numbers beyond float32 (the
+        network then works in the data's own units); "" otherwise."""
+        if self.scaling != "none":
+            return ""
+        return (
+            "With scaling='none' the network works in the data's own units, which may be "
+            "too large for float32: let it scale them (scaling='auto'), or divide X by a "
+            "constant."
         )
 
     def _builtin_score(self) -> bool:
@@ -2372,18 +2378,13 @@ class BaseAutoEncoder(
             # A step that blew the network up without a non-finite loss (one
             # step of lr=1e7 on 30 rows, the variational kind): every score
             # -inf, offset_ NaN, and predict flagged nothing (a probe).
-            advice = f"Try a lower learning rate than lr={self.net_.lr}."
-            if self.scaling == "none":
-                # partial_fit caps each row's errors, so data too large for
-                # float32 in their own units end here, not in the error scales.
-                advice = (
-                    "With scaling='none' the network works in the data's own units, which "
-                    "may be too large for float32: let it scale them (scaling='auto'), or "
-                    f"divide X by a constant. Or {advice[0].lower()}{advice[1:]}"
-                )
+            # partial_fit caps each row's errors, so data too large for float32
+            # in their own units end here, not in the error scales.
+            units = self._own_units_advice()
             raise FloatingPointError(
                 "Training diverged: the outlier scores of the training rows are not finite "
-                f"(offset_ would be {self.offset_}). {advice}"
+                f"(offset_ would be {self.offset_}). {units + ' Or t' if units else 'T'}ry a "
+                f"lower learning rate than lr={self.net_.lr}."
             )
 
     def _rows_with_unseen_categories(self, x) -> np.ndarray | None:

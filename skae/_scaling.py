@@ -512,6 +512,8 @@ def scaled_tensor(
     ``overflow``, where such a value is infinite (for scores: the row is as
     abnormal as a row can be).
     """
+    # Whether every value is finite, where a step below has summed them.
+    finite = None
     if np.all(mean == 0.0) and np.all(scale == 1.0):
         # ``scaling="none"`` (or binary cross-entropy): no arithmetic, no copy
         # beyond the cast to float32.
@@ -528,12 +530,14 @@ def scaled_tensor(
             x = torch.sub(x, centre).div_(divisor)
         else:
             x.sub_(centre).div_(divisor)
-        if not torch.isfinite(x.sum()) and torch.isinf(x).any():
+        finite = bool(torch.isfinite(x.sum()))
+        if not finite and torch.isinf(x).any():
             # float32's own arithmetic overflowed: -3.3e38 less a mean of
             # 2e37 is beyond its range, though both are within it, and the
             # standardised value (-6.6) is not. Then in float64, as float64
             # rows are (float32 rows near its limit were refused, a probe).
             x = _scaled_in_float64(X.astype(np.float64), mean, scale, device)
+            finite = None
     else:
         x = _scaled_in_float64(X, mean, scale, device)
     # A sum is far cheaper than an elementwise test, and is finite whenever
@@ -541,7 +545,9 @@ def scaled_tensor(
     # overflowing) are the values tested one by one.
     # Missing entries stay NaN (the network fills them); only an infinity is
     # an error.
-    if not overflow and not torch.isfinite(x.sum()) and torch.isinf(x).any():
+    if overflow or finite:
+        return x
+    if not torch.isfinite(x.sum()) and torch.isinf(x).any():
         raise ValueError(
             "Input X contains values too large for float32 once standardised with the "
             "scaling learned at fit."
