@@ -131,6 +131,27 @@ class AutoEncoderModule(nn.Module):
         self._register_load_state_dict_pre_hook(_defaults_if_missing, with_module=True)
 
     @torch.no_grad()
+    def size_input(self, n_features: int) -> None:
+        """Give the input side's buffers one entry per feature: a module built
+        without ``n_features`` has them 0-d, which no feature's range fits.
+
+        Raises
+        ------
+        ValueError
+            If the module was built for another number of features.
+        """
+        shape = tuple(self.input_low.shape)
+        if shape == (n_features,):
+            return
+        if shape:
+            raise ValueError(
+                f"The AutoEncoderModule was built with n_features={shape[0]}, "
+                f"but the data have {n_features} features (encoded columns)."
+            )
+        for name in ("input_low", "input_high", "input_gain", "input_fill"):
+            self.register_buffer(name, getattr(self, name).expand(n_features).clone())
+
+    @torch.no_grad()
     def extend_input_range(self, x: torch.Tensor, *, reset: bool) -> None:
         """Widen the clipping range to cover the rows of ``x`` (or set it to
         theirs, with ``reset``)."""

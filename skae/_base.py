@@ -2234,7 +2234,8 @@ class BaseAutoEncoder(
 
     def _checked_module(self, n_features: int) -> AutoEncoderModule:
         """:meth:`_make_module`'s network, refused by name if it is not an
-        ``AutoEncoderModule`` (whose input side the estimator sets)."""
+        ``AutoEncoderModule`` (whose input side the estimator sets), with
+        its input side sized to ``n_features``."""
         module = self._make_module(n_features)
         if not isinstance(module, AutoEncoderModule):
             raise TypeError(
@@ -2243,6 +2244,8 @@ class BaseAutoEncoder(
                 "component and a decoder; see BaseAutoEncoder's Notes); got "
                 f"{type(module).__name__}."
             )
+        # n_features is optional to the module, never to its buffers.
+        module.size_input(n_features)
         return module
 
     def _checked_criterion(self, n_features: int) -> PerFeatureLoss:

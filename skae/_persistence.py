@@ -1118,7 +1118,7 @@ def _check_shapes(estimator: Any, weights: dict, path: str | os.PathLike) -> Non
             )
     # On the meta device, modules hold shapes but no memory.
     with torch.device("meta"):
-        declared = estimator._make_module(estimator._n_inputs()).state_dict()
+        declared = estimator._checked_module(estimator._n_inputs()).state_dict()
     # A name the file lacks is left to load_state_dict, which knows the
     # buffers that older files did not have (the clipping range: both ends).
     ends = [name for name in ("input_low", "input_high") if name in weights]

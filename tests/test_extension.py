@@ -6,7 +6,7 @@ import pytest
 import torch
 from sklearn.utils.estimator_checks import check_outliers_fit_predict, check_outliers_train
 
-from skae import AutoEncoder, BaseAutoEncoder, DenoisingAutoEncoder
+from skae import AutoEncoder, BaseAutoEncoder, DenoisingAutoEncoder, load
 from skae._architectures import AutoEncoderModule
 from skae._reconstruction import PerFeatureLoss, SquaredError, WrappedLoss
 
@@ -134,6 +134,40 @@ def test_a_module_that_is_not_an_autoencoder_module_is_refused_by_name():
 
     model = Wrapped(**FAST).fit(X)
     assert model.transform(X).shape == (len(X), 2)
+
+
+class LinearKind(BaseAutoEncoder):
+    """A kind whose module is built with ``n_features_given`` (None: omitted)."""
+
+    n_features_given = None
+
+    def _make_module(self, n_features):
+        encoder = torch.nn.Linear(n_features, self.n_components)
+        decoder = torch.nn.Linear(self.n_components, n_features)
+        if self.n_features_given is None:
+            return AutoEncoderModule(encoder, decoder)
+        return AutoEncoderModule(encoder, decoder, n_features=self.n_features_given)
+
+
+def test_a_module_built_without_n_features_fits_saves_and_loads(tmp_path):
+    """Probe finding: n_features is optional to AutoEncoderModule, but a
+    module built without it trained every epoch and then failed with a bare
+    torch error (its input range 0-d); its input side is now sized at fit."""
+    model = LinearKind(**FAST).fit(X)
+    # The clipping range is each feature's training range, in scaled units.
+    scaled = (X - model.mean_) / model.scale_
+    np.testing.assert_allclose(model.net_.module_.input_low.numpy(), scaled.min(axis=0), rtol=1e-5)
+    assert np.isfinite(model.score_samples(X)).all()
+    model.save(tmp_path / "linear.skae")
+    np.testing.assert_array_equal(load(tmp_path / "linear.skae").transform(X), model.transform(X))
+
+
+def test_a_module_built_for_another_number_of_features_is_refused_before_training():
+    class FiveFeatures(LinearKind):
+        n_features_given = 5
+
+    with pytest.raises(ValueError, match="built with n_features=5, but the data have 6"):
+        FiveFeatures(**FAST).fit(X)
 
 
 def test_a_score_of_its_own_sets_the_threshold():
