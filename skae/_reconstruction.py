@@ -324,6 +324,9 @@ class MixedTypeLoss(PerFeatureLoss):
         super().__init__()
         self.numeric = numeric
         self.averages = numeric.averages
+        # The divergence check reads it: without it, a blown-up network on a
+        # table of 0/1 numbers beside a category was kept (a review).
+        self.uninformed = numeric.uninformed
         self.unseen_nats = float(unseen_nats)
         self.categorical_blocks = [b for b, c in zip(blocks, is_categorical, strict=True) if c]
         numeric_at = [start for (start, _), c in zip(blocks, is_categorical, strict=True) if not c]

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 from conftest import DENSE_KINDS
 from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.exceptions import ConvergenceWarning
 
 import skae
 from skae import (
@@ -2204,3 +2205,23 @@ def test_integer_and_boolean_columns_with_nulls_keep_their_type(library):
     assert back["k"].dtype == "Int64"
     twin = AutoEncoder(max_epochs=2, random_state=0).fit(frame)
     assert_allclose(model.score_samples(table), twin.score_samples(frame))
+
+
+def test_a_blown_up_cross_entropy_fit_beside_a_category_is_refused_as_diverged():
+    """Review finding: the check of a bounded loss's level (binary
+    cross-entropy: ten times above its start and above log 2 is a divergence)
+    never ran on a table with a categorical column, whose loss did not carry
+    the numbers' ``uninformed`` level: lr=10 ended 9e5 nats per entry and the
+    model was kept. The same table at the default rate trains."""
+    from sklearn.datasets import load_digits
+
+    pixels, digit = load_digits(return_X_y=True)
+    table = pd.DataFrame((pixels[:400] > 8).astype(float), columns=[f"p{i}" for i in range(64)])
+    table["group"] = pd.Categorical(np.where(digit[:400] < 5, "low", "high"))
+    params = {"n_components": 4, "max_epochs": 5, "loss": "binary_crossentropy", "random_state": 0}
+    # The collapse it also leaves is warned of first.
+    with pytest.raises(FloatingPointError, match="nats per entry"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        AutoEncoder(lr=10.0, **params).fit(table)
+    model = AutoEncoder(**params).fit(table)
+    assert model.net_.history[-1]["train_loss"] < model.net_.history[0]["train_loss"]
