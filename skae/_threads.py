@@ -86,7 +86,10 @@ def one_thread(device: torch.device | str, small: bool = True) -> Iterator[None]
 
 def _flushing_denormals() -> bool:
     """Whether torch flushes denormal floats now (torch has no getter)."""
-    return bool((torch.tensor(1e-39) * 1.0).item() == 0.0)
+    # In float32, where 1e-39 is denormal: in the default dtype, float64
+    # there, the probe said "not flushing" and the exit turned the caller's
+    # flushing off (a review).
+    return bool((torch.tensor(1e-39, dtype=torch.float32) * 1.0).item() == 0.0)
 
 
 @contextmanager

@@ -156,6 +156,22 @@ def test_training_flushes_denormals_and_restores_the_setting():
         torch.set_flush_denormal(False)
 
 
+def test_a_users_flushing_survives_a_fit_under_a_float64_default_dtype():
+    """Review finding: the probe of the setting ran in the default dtype, in
+    which 1e-39 is not denormal under float64: it read "not flushing", and
+    the fit turned the caller's flushing off on exit."""
+    X = np.random.RandomState(0).standard_normal((100, 4))
+    dtype = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float64)
+    torch.set_flush_denormal(True)
+    try:
+        AutoEncoder(max_epochs=1, random_state=0).fit(X)
+        assert torch.tensor(1e-39, dtype=torch.float32).item() == 0.0
+    finally:
+        torch.set_flush_denormal(False)
+        torch.set_default_dtype(dtype)
+
+
 def _silenced_feature_run(flush, monkeypatch):
     """A model whose first input falls silent: one partial_fit with it, then
     nine epochs of 100 steps where it sits exactly at its training mean, so
