@@ -2176,7 +2176,10 @@ class BaseAutoEncoder(
         if n_samples is None:
             return True
         if n_features is None:
-            n_features = self.n_features_in_
+            # The network's inputs, as its auto widths count them: 30
+            # categorical columns of 10 categories make a (256, 128) network,
+            # held out as wide (it counted 30 columns; a review).
+            n_features = self._n_inputs()
         return auto_early_stopping(
             n_samples, n_features, self.validation_fraction, self._auto_early_stopping_features
         )

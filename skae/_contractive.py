@@ -43,8 +43,11 @@ class ContractiveAutoEncoder(BaseAutoEncoder):
     %(parameters)s
     contraction_weight : float, default=0.1
         Weight :math:`\\lambda` of the penalty. The Jacobian is taken with
-        respect to the standardised input, except with
-        ``loss="binary_crossentropy"``, whose input is the data as it is
+        respect to the scaled input (``(X - mean_) / scale_``): standardised
+        by default, so that the weight does not depend on the data's units;
+        with ``scaling="none"`` it does (and with ``scaling="global"``, or
+        ``"auto"`` on data on one scale, it depends on that scale). With
+        ``loss="binary_crossentropy"`` the input is the data as it is
         (in [0, 1], often with a spread of 0.3 or less): there the same
         weight contracts about ten times harder, and 0.1 left 8 codes of 500
         digits / 16 barely better than the pixels' means (held-out

@@ -56,7 +56,7 @@ class DenoisingAutoEncoder(BaseAutoEncoder):
         (``benchmarks/results/detection_ablation_4.md``). Match it to the
         noise the model will meet. With ``loss="binary_crossentropy"`` the
         data are not scaled (``scale_`` is 1), so the noise is in the data's
-        own units: 0.3 of the [0, 1] range, about 3.4 times the noise of the
+        own units: 0.3 of the [0, 1] range, about 3.6 times the noise of the
         default loss on digits / 16 (whose pixels share a scale of 0.28);
         take about 0.1 there. 0 trains the plain autoencoder of the same
         loss, exactly.

@@ -41,7 +41,8 @@ PARAMETERS = """\
         With ``architecture="conv"``, ``"auto"`` is (16, 32) channels.
     activation : {"relu", "tanh", "logistic", "identity", "gelu"}, default="relu"
         Activation of the hidden layers. The code layer and the output layer
-        are linear.
+        are linear, except the sparse kind's codes (ReLU, or sigmoid with
+        ``sparsity="kl"``).
     architecture : {"dense", "conv"}, default="dense"
         ``"dense"``: fully connected layers of ``hidden_layer_sizes`` units.
         ``"conv"``: strided 3x3 convolutions with ``hidden_layer_sizes``
@@ -243,7 +244,8 @@ PARAMETERS = """\
         training rows at the default fraction, not 199 whose tenth rounds to
         20; rows with every entry missing do not count), the
         training rows at most 200,000, and the table
-        has 91 columns or more (any number for
+        has 91 columns or more, a categorical column counting one per
+        category as in ``hidden_layer_sizes`` (any number for
         :class:`VariationalAutoEncoder`, whose up to 200 epochs can memorise
         a narrow table too). A wide table gets a wide network (see
         ``hidden_layer_sizes``), which scores the rows it trained on far

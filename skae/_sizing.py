@@ -232,7 +232,8 @@ def auto_early_stopping(
     ``n_samples`` rows of ``n_features`` columns: from ``MIN_VALIDATION_ROWS``
     held-out rows (unrounded: from 200 rows at the default tenth, not 195)
     up to ``LARGE_TABLE_ROWS``, on tables of ``min_features`` columns or more
-    (the kind's; ``WIDE_FEATURES`` but for the variational kind)."""
+    (the kind's; ``WIDE_FEATURES`` but for the variational kind), counted as
+    the network's inputs (a categorical column one per category)."""
     return (
         validation_fraction * n_samples >= MIN_VALIDATION_ROWS
         and n_samples <= LARGE_TABLE_ROWS

@@ -252,7 +252,7 @@ class SparseAutoEncoder(BaseAutoEncoder):
 
     See Also
     --------
-    AutoEncoder : The same model without the penalty.
+    AutoEncoder : Linear codes and no penalty.
     sklearn.decomposition.DictionaryLearning : Linear sparse coding.
 
     Examples

@@ -164,11 +164,12 @@ def check_trained(
     x, before: tuple[float, float, float, float], after: float, steps: int, lr: float
 ) -> bool:
     """Warn when a first fit of at least ``MIN_STEPS_TO_JUDGE`` optimiser
-    steps left the reconstruction error of the training rows within
-    ``UNTRAINED_SHARE`` of where it started, either way: the network is as it was
-    initialised (lr=1e-9 returned a random network, silently). Training that
-    moves the weights at all gains more than that, on data with structure or
-    none. Returns whether it warned."""
+    steps on at least ``MIN_ROWS_FOR_FAILURE`` rows left the reconstruction
+    error of the training rows within ``UNTRAINED_SHARE`` of where it
+    started, either way: the network is as it was initialised (lr=1e-9
+    returned a random network, silently). Training that moves the weights at
+    all gains more than that, on data with structure or none. Returns
+    whether it warned."""
     start = before[0]
     if steps < MIN_STEPS_TO_JUDGE or not start > 0.0 or len(x) < MIN_ROWS_FOR_FAILURE:
         return False

@@ -2,6 +2,7 @@
 code term of the score, and what they must guarantee with default parameters."""
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 from conftest import DENSE_KINDS, KINDS
@@ -891,6 +892,22 @@ def test_auto_early_stopping_holds_out_a_tenth_of_wide_tables_from_200_to_200000
     assert ("valid_loss" in on_narrow.net_.history[-1]) is variational
     with pytest.raises(InvalidParameterError, match="early_stopping"):
         kind(early_stopping="sometimes").fit(narrow)
+
+
+def test_auto_early_stopping_counts_a_categorical_column_once_per_category():
+    """Review finding: the rule counted columns where its reason, the auto
+    widths, count the network's inputs: 30 categorical columns of 10
+    categories get a (256, 128) network and held no rows out."""
+    rng = np.random.RandomState(0)
+    levels = np.array(list("abcdefghij"))
+    table = pd.DataFrame(
+        {f"c{j}": pd.Categorical(levels[rng.randint(10, size=250)]) for j in range(30)}
+    )
+    fitted = AutoEncoder(max_epochs=2, random_state=0).fit(table)
+    assert fitted.hidden_layer_sizes_ == (256, 128)
+    assert "valid_loss" in fitted.net_.history[-1]
+    numbers = AutoEncoder(max_epochs=2, random_state=0).fit(rng.normal(size=(250, 30)))
+    assert "valid_loss" not in numbers.net_.history[-1]
 
 
 @pytest.mark.parametrize("kind", DENSE_KINDS)
