@@ -904,6 +904,10 @@ class CategoricalEncoding:
     def n_encoded(self) -> int:
         return sum(self.widths)
 
+    def entry_columns(self) -> np.ndarray:
+        """The input column of each encoded entry."""
+        return np.repeat(np.arange(len(self.widths)), self.widths)
+
     def blocks(self) -> list[tuple[int, int]]:
         """``(start, stop)`` of each input column in the encoded input."""
         stops = np.cumsum(self.widths)

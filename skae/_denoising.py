@@ -61,8 +61,9 @@ class DenoisingAutoEncoder(BaseAutoEncoder):
         take about 0.1 there. 0 trains the plain autoencoder of the same
         loss, exactly.
     mask_rate : float in [0, 1), default=0.25
-        Probability of masking each entry (``noise="mask"``); 0 trains the
-        plain autoencoder of the same loss, exactly.
+        Probability of masking each entry (``noise="mask"``), a categorical
+        column's one-hot entries together, as a missing category is; 0
+        trains the plain autoencoder of the same loss, exactly.
 
     Attributes
     ----------
@@ -180,5 +181,7 @@ class DenoisingAutoEncoder(BaseAutoEncoder):
         if self._regulariser_off() is not None:
             return None
         if self.noise == "mask":
-            return MaskingNoise(self.mask_rate)
+            encoding = self._encoding()
+            columns = None if encoding is None else encoding.entry_columns()
+            return MaskingNoise(self.mask_rate, columns)
         return GaussianNoise(self.noise_std)

@@ -61,10 +61,10 @@ class AutoEncoderImputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         The autoencoder to fit (cloned), any kind. None uses
         ``DenoisingAutoEncoder(noise="mask", n_components=max(2, n_features
         // 2), max_epochs=100, early_stopping=False)``. Masking sets random
-        entries to the value missing ones are filled with, so training
-        practises exactly what imputation asks, reconstructing entries from
-        the rest of their row; every row trains, as an imputer places no
-        threshold.
+        entries to the value missing ones are filled with (a categorical
+        column's whole, as a missing category is), so training practises
+        exactly what imputation asks, reconstructing entries from the rest
+        of their row; every row trains, as an imputer places no threshold.
         Imputation wants the best reconstructions, so the code is wider and
         the training longer than a detector's defaults (which stop early so
         as not to learn the outliers): on the 21 ADBench tables, digits and

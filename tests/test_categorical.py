@@ -8,6 +8,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 from conftest import DENSE_KINDS
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.exceptions import ConvergenceWarning
@@ -2225,3 +2226,21 @@ def test_a_blown_up_cross_entropy_fit_beside_a_category_is_refused_as_diverged()
         AutoEncoder(lr=10.0, **params).fit(table)
     model = AutoEncoder(**params).fit(table)
     assert model.net_.history[-1]["train_loss"] < model.net_.history[0]["train_loss"]
+
+
+def test_masking_hides_a_categorical_column_whole(table):
+    """Review finding: masking hid one-hot entries one at a time, and the
+    entries left gave the category away (a column of two categories was
+    wholly hidden, as a missing category reaches the network, in 7% of the
+    rows at mask_rate=0.25). Now each column is hidden whole, at the rate."""
+    model = DenoisingAutoEncoder(noise="mask", mask_rate=0.25, max_epochs=2, random_state=0)
+    model.fit(table)
+    # size, colour (3 categories), weight, blue (2): 7 encoded entries.
+    torch.manual_seed(0)
+    hidden = torch.isnan(model.net_.corruption(torch.ones(20_000, 7))).numpy()
+    for start, stop in model._encoding().blocks():
+        block = hidden[:, start:stop]
+        assert (block.all(axis=1) == block.any(axis=1)).all()
+        assert abs(block[:, 0].mean() - 0.25) < 0.015
+    # Columns are hidden independently of each other.
+    assert abs((hidden[:, 0] & hidden[:, 1]).mean() - 0.25**2) < 0.01
