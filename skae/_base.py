@@ -1392,7 +1392,7 @@ class BaseAutoEncoder(
                 )
         # Nothing observed: nothing to fit, and a partial_fit epoch on it
         # would still move the weights (the optimiser's momentum).
-        check_some_observed(X)
+        check_some_observed(X, None if first else self._observed_columns())
         if first:
             self._validate_architecture(X.shape[1])
             if len(X) < MIN_SCALING_ROWS and self.scaling != "none":
@@ -1429,7 +1429,7 @@ class BaseAutoEncoder(
         # statistics. Kept, each was a row of zero loss in the batch means:
         # 300 of them beside 300 rows halved the training loss (and its
         # gradient), which the held-out loss then seemed to overfit (a probe).
-        empty = empty_rows(X)
+        empty = empty_rows(X, self._observed_columns())
         kept = None if empty is None else ~empty
         if left_out is not None:
             screened = rows_for_training(
@@ -2689,8 +2689,10 @@ class BaseAutoEncoder(
             or with a value too large for float32 once standardised (which
             :meth:`fit` and :meth:`transform` refuse), scores ``-inf``: it
             is as abnormal as a sample can be. A sample
-            with no observed value (every entry NaN) scores ``offset_``, the
-            threshold, with a warning: nothing tells either way. The score
+            with no observed value (every entry NaN, or NaN but in features
+            the fit saw no value of, whose values are read as missing)
+            scores ``offset_``, the threshold, with a warning: nothing tells
+            either way. The score
             of a row with missing entries is made of means over its observed
             entries, then calibrated for their number (``missing_shift_``,
             ``missing_scale_``): fewer terms spread more, and one threshold
@@ -2711,6 +2713,13 @@ class BaseAutoEncoder(
             scores[empty] = self.offset_
         return scores
 
+    def _observed_columns(self) -> np.ndarray | None:
+        """The network's inputs whose values count (booleans), or None for
+        all: a column the scaling saw no value of reads every later value as
+        missing (:meth:`_centre`)."""
+        never = getattr(self, "_never_observed", None)
+        return None if never is None or not never.any() else ~never
+
     def _rows_without_values(
         self,
         X: np.ndarray | EncodedRows,
@@ -2727,11 +2736,17 @@ class BaseAutoEncoder(
         leaves them out.
         """
         if empty is None:
-            empty = empty_rows(X)
+            empty = empty_rows(X, self._observed_columns())
         if empty is None:
             return None
+        unseen = (
+            " or in a column the fit saw no value of"
+            if self._observed_columns() is not None
+            else ""
+        )
         warn_caller(
-            f"{int(empty.sum())} row(s) of X have no observed value (every entry is NaN): {what}."
+            f"{int(empty.sum())} row(s) of X have no observed value (every entry is NaN"
+            f"{unseen}): {what}."
         )
         return empty
 
@@ -2967,11 +2982,18 @@ class BaseAutoEncoder(
             hook = functools.partial(self._likelihood_terms, factors=factors)
         else:
             hook = self._log_likelihood_checked
-        empty = empty_rows(X)
+        empty = empty_rows(X, self._observed_columns())
         if empty is not None and empty.all():
             # Refused before the warning that they are left out of the mean
             # (both came, a probe).
-            raise ValueError("X has no observed value: every entry is NaN.")
+            raise ValueError(
+                "X has no observed value: every entry is NaN"
+                + (
+                    ", or in a column the fit saw no value of."
+                    if self._observed_columns() is not None
+                    else "."
+                )
+            )
         rows = self._apply(X, hook, scale_input=True, dtype=np.float64)
         if empty is not None:
             self._rows_without_values(X, "they are left out of the mean", empty=empty)

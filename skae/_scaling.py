@@ -78,9 +78,18 @@ SCALE_FLOOR = 0.3
 SHARED_BOUNDS = 0.5
 
 
-def check_some_observed(X: np.ndarray) -> None:
-    """Refuse data with no observed value at all (every entry NaN): there is
-    nothing to fit, and its statistics would come from the empty rows."""
+def check_some_observed(X: np.ndarray, columns: np.ndarray | None = None) -> None:
+    """Refuse data with no observed value at all (every entry NaN, or every
+    entry of the ``columns`` that count, where given): there is nothing to
+    fit, and its statistics would come from the empty rows."""
+    if columns is not None:
+        empty = empty_rows(X, columns)
+        if len(X) and empty is not None and empty.all():
+            raise ValueError(
+                "X has no observed value: every entry is NaN, or in a column that the "
+                "first fit saw no value of (whose values are read as missing)."
+            )
+        return
     blocks = range(0, len(X), BLOCK_ROWS)
     if len(X) and not any((~np.isnan(X[i : i + BLOCK_ROWS])).any() for i in blocks):
         raise ValueError("X has no observed value: every entry is NaN.")
@@ -632,9 +641,25 @@ def rows_for_training(
     return ScaledRows(X, mean, scale, device)
 
 
-def empty_rows(X: np.ndarray) -> np.ndarray | None:
+def empty_rows(X: np.ndarray, columns: np.ndarray | None = None) -> np.ndarray | None:
     """Which rows of ``X`` have no observed entry (every one NaN); None when
-    none is empty. A block of rows at a time: no mask the size of ``X``."""
+    none is empty. A block of rows at a time: no mask the size of ``X``.
+
+    ``columns`` (booleans), where given, are the columns that count: a
+    column the fit saw no value of reads every later value as missing, and
+    a row whose only value lies there scored on its code alone, among the
+    most normal rows (a review).
+    """
+    if columns is not None:
+        if not isinstance(X, np.ndarray):  # rows encoded a block at a time
+            return X.columns(np.flatnonzero(columns)).empty_rows()
+        if not len(X):
+            return None
+        blocks = range(0, len(X), BLOCK_ROWS)
+        empty = np.concatenate(
+            [np.isnan(X[i : i + BLOCK_ROWS][:, columns]).all(axis=1) for i in blocks]
+        )
+        return empty if empty.any() else None
     if not isinstance(X, np.ndarray):  # rows encoded a block at a time
         return X.empty_rows()
     # A NaN anywhere makes the sum NaN (finite input: an overflow gives inf,

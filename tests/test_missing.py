@@ -95,6 +95,32 @@ def test_values_of_a_column_never_observed_at_fit_are_read_as_missing(kind, tmp_
     assert_array_equal(model.score_samples(reporting), twin.score_samples(train[:20]))
 
 
+@pytest.mark.parametrize("kind", [AutoEncoder, VariationalAutoEncoder])
+def test_a_row_whose_only_value_lies_in_a_column_never_observed_has_no_value(kind):
+    """Review finding: such a row, every value of it read as missing, went
+    through the network with nothing observed and scored on its code alone,
+    among the most normal rows (the variational kind above every training
+    row), and score() counted it as a log-likelihood of about 0. It is now a
+    row with no observed value: offset_ with a warning, left out of score,
+    refused as a partial_fit chunk of nothing else."""
+    rng = np.random.RandomState(0)
+    train = rng.normal(size=(300, 4)) @ rng.normal(size=(4, 4))
+    train[:, 3] = np.nan
+    with pytest.warns(UserWarning, match="no observed value"):
+        model = kind(n_components=2, max_epochs=5, random_state=0).fit(train)
+    lone = np.array([[np.nan, np.nan, np.nan, 5.0]])
+    with pytest.warns(UserWarning, match="1 row.* no observed value .*saw no value of"):
+        assert_array_equal(model.score_samples(lone), [model.offset_])
+    with pytest.warns(UserWarning, match="no observed value"):
+        assert_allclose(model.explain(lone).sum(axis=1), [model.offset_])
+    with pytest.warns(UserWarning, match="left out of the mean"):
+        assert model.score(np.vstack([train[:5], lone])) == pytest.approx(model.score(train[:5]))
+    with pytest.raises(ValueError, match="no observed value.*saw no value of"):
+        model.score(np.vstack([lone, lone]))
+    with pytest.raises(ValueError, match="no observed value.*saw no value of"):
+        model.partial_fit(np.vstack([lone, lone]))
+
+
 def test_the_imputer_names_a_never_observed_column_of_a_dataframe():
     """Its estimator was fitted on the validated array: the warning named the
     column by position ([1]) where the user's table calls it 'b'."""
