@@ -2573,7 +2573,9 @@ class BaseAutoEncoder(
             categories as categories, numbers in their own dtype (integer
             columns rounded, within the dtype's range; a pyarrow decimal
             column rounded to its digits, within its precision; an object
-            column of numbers as float64).
+            column of numbers, or a bool column that ``categorical_features``
+            leaves numeric, as float64: its reconstructions lie between 0
+            and 1).
         """
         check_is_fitted(self)
         Z = self._check_codes(X)
@@ -2802,9 +2804,10 @@ class BaseAutoEncoder(
         log-density alone.
 
         The terms are not measured from a typical row: the code term holds
-        the log-density's normaliser (about -3 for a typical row of two
-        codes) and each feature's term its typical loss, so on a row that is
-        only mildly unusual the lowest term is often the code's. To ask
+        the log-density's normaliser (per code: about -1.4 for codes of unit
+        spread, higher, even positive, where they spread less) and each
+        feature's term its typical loss, so on a row that is only mildly
+        unusual the lowest term is often the code's. To ask
         which entries are unusual *for this row*, subtract each term's median
         over the training rows, ``explain(X) - explain(X_train).median()``
         with pandas: on tables with a legitimate rare flag (true in 5% or

@@ -132,7 +132,8 @@ PARAMETERS = """\
         the most probable category in each categorical column (a sample's is
         drawn from the decoder's probabilities), each column in its dtype
         (numbers as :meth:`inverse_transform` describes: integer columns
-        rounded, an object column of numbers as float64). A
+        rounded, an object column of numbers, or a bool column read as a
+        number, as float64). A
         category not seen at fit is encoded as no category, as
         :class:`~sklearn.preprocessing.OneHotEncoder` does with
         ``handle_unknown="ignore"``, and scored as a category of probability
