@@ -1909,6 +1909,10 @@ class BaseAutoEncoder(
                 sizes = self._hidden_layer_sizes(self._n_inputs())
                 return tuple(sizes) == tuple(self.hidden_layer_sizes_)
             if name == "image_shape":
+                if self._fitted_architecture() == "dense" == self.architecture:
+                    # A dense network does not use it (a probe: a changed
+                    # image_shape was refused by partial_fit and save).
+                    return True
                 fitted = getattr(self, "image_shape_", None)
                 asked = self.image_shape
                 return (

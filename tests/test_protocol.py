@@ -1256,6 +1256,21 @@ def test_partial_fit_refuses_a_changed_network(make_estimator, blobs):
     assert est.n_iter_ == 2
 
 
+def test_a_dense_network_ignores_a_changed_image_shape(blobs, tmp_path):
+    """Probe finding: a dense network does not use image_shape (documented),
+    yet a changed one was refused by partial_fit and save. A convolutional
+    network, which does, still refuses it."""
+    est = AutoEncoder(max_epochs=2, random_state=0).fit(blobs)
+    est.set_params(image_shape=(1, 1, 5)).partial_fit(blobs)
+    est.save(tmp_path / "dense.skae")
+    assert_array_equal(load(tmp_path / "dense.skae").transform(blobs), est.transform(blobs))
+    images = np.random.RandomState(0).rand(64, 16)
+    conv = AutoEncoder(architecture="conv", image_shape=(1, 4, 4), max_epochs=1, random_state=0)
+    conv.fit(images)
+    with pytest.raises(ValueError, match="partial_fit continues the fitted network.*image_shape"):
+        conv.set_params(image_shape=(1, 2, 8)).partial_fit(images)
+
+
 def test_a_parameter_written_otherwise_for_the_same_network_is_accepted(blobs, tmp_path):
     """The number "auto" gave, the widths it gave, the same categorical
     columns as a mask or names: the fitted network, not a change."""
