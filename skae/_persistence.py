@@ -959,6 +959,9 @@ def _check_arrays(estimator: Any, path: str | os.PathLike) -> None:
             code_mean_=(k,), code_covariance_=(k, k), error_scale_=(estimator.n_features_in_,)
         )
     _check_scalars(estimator, path)
+    # JSON gives a float; the fit sets a numpy float64, as scikit-learn's
+    # detectors do (a probe: the types differed after a load).
+    estimator.offset_ = np.float64(estimator.offset_)
     if hasattr(estimator, "missing_shift_"):
         calibration = (estimator.n_features_in_ + 1,)
         expected.update(missing_shift_=calibration, missing_scale_=calibration)

@@ -53,6 +53,12 @@ def test_round_trip_gives_identical_outputs(make_estimator, frame, tmp_path):
     assert loaded.get_params() == model.get_params()
     assert_array_equal(loaded.feature_names_in_, model.feature_names_in_)
     assert loaded.offset_ == model.offset_
+    # Each fitted attribute comes back in its type (offset_ came back a
+    # Python float, a numpy float64 at fit; a probe).
+    for name, value in vars(model).items():
+        if name.endswith("_") and not name.startswith("_") and name != "net_":
+            assert type(getattr(loaded, name)) is type(value), name
+            assert getattr(getattr(loaded, name), "dtype", None) == getattr(value, "dtype", None)
     assert loaded.n_iter_ == model.n_iter_ == 3
     assert len(loaded.net_.history) == 3
     expected, got = _outputs(model, frame), _outputs(loaded, frame)
