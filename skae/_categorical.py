@@ -617,9 +617,18 @@ def resolve_categorical(X, categorical_features) -> np.ndarray | None:
 
 
 def _column(X, j: int) -> np.ndarray:
+    """Column ``j`` of ``X`` as objects. The column alone: the whole array
+    converted for each column cost O(n_samples * n_features**2) (a probe:
+    4.9 s where the same DataFrame took 0.17 s, at 150 columns)."""
     if hasattr(X, "iloc"):
         return X.iloc[:, j].to_numpy(dtype=object)
-    return np.asarray(X, dtype=object)[:, j]
+    return _array_or_frame(X)[:, j].astype(object)
+
+
+def _array_or_frame(X):
+    """``X`` itself if a DataFrame or an array, else its rows as one object
+    array, converted once for all its columns."""
+    return X if hasattr(X, "iloc") or isinstance(X, np.ndarray) else np.asarray(X, dtype=object)
 
 
 def _is_missing(values: np.ndarray) -> np.ndarray:
@@ -831,6 +840,7 @@ class CategoricalEncoding:
 
     @classmethod
     def fit(cls, X, mask: np.ndarray) -> CategoricalEncoding:
+        X = _array_or_frame(X)
         categories, kinds = [], []
         for j in np.flatnonzero(mask):
             name = _label(X.columns[j]) if hasattr(X, "columns") else int(j)
@@ -979,6 +989,7 @@ class CategoricalEncoding:
         value)."""
         import pandas as pd
 
+        X = _array_or_frame(X)
         cats = iter(self.categories)
         names = list(X.columns) if hasattr(X, "columns") else None
         for j, (block, categorical) in enumerate(
