@@ -469,13 +469,16 @@ def input_gain(scale: np.ndarray, constant: np.ndarray) -> np.ndarray | None:
     ``min(1, scale / floor)`` with ``floor = SCALE_FLOOR * median(scale)``
     over the non-constant features, so that no feature's deviation, in its
     own units, reaches the encoder divided by less than ``floor``. None when no
-    feature needs attenuating. (A constant feature's scale, 1 here, becomes
-    the median scale afterwards, which needs no attenuation.)
+    feature needs attenuating. A constant feature's gain is 1: its scale, 1
+    here, becomes the median scale afterwards, which needs no attenuation
+    (read as 1, it was attenuated in data of large units: a gain of 0.027
+    for X * 128 where X gave 1, a review).
     """
     if constant.all():
         return None
     floor = SCALE_FLOOR * np.median(scale[~constant])
     gain = np.minimum(1.0, scale / floor)
+    gain[constant] = 1.0
     # A spread at the floor up to rounding is at it: no gain (else a feature
     # a hair below would make the encoder's input an attenuated copy).
     gain[gain > 1.0 - 1e-6] = 1.0

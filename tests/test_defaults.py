@@ -15,6 +15,7 @@ from sklearn.preprocessing import MinMaxScaler, StandardScaler
 
 from skae import (
     AutoEncoder,
+    DenoisingAutoEncoder,
     VariationalAutoEncoder,
 )
 from skae._base import INFERENCE_BATCH_SIZE
@@ -211,15 +212,32 @@ def test_input_gain_divides_a_constant_feature_by_at_least_the_floor():
     constant = np.array([False, False, False, True])
     gain = input_gain(scale, constant)
     floor = SCALE_FLOOR * 0.02
-    # A constant feature is centred only (scale 1): its raw deviation times
-    # the gain is divided by max(1, floor).
-    np.testing.assert_allclose(gain, [1e-4 / floor, 1.0, 1.0, min(1.0, 1.0 / floor)])
+    np.testing.assert_allclose(gain, [1e-4 / floor, 1.0, 1.0, 1.0])
+    # A constant feature's scale (1, a placeholder) becomes the median
+    # scale: it needs no attenuation, whatever the units. Read as 1 beside
+    # scales of 20 and 30, it was attenuated 6-fold (a review).
+    large = input_gain(np.array([0.1, 20.0, 30.0, 1.0]), constant)
+    np.testing.assert_allclose(large, [0.1 / (SCALE_FLOOR * 20.0), 1.0, 1.0, 1.0])
     assert input_gain(scale, np.ones(4, bool)) is None
     # The floor is 0.3 of the median scale (mutation audit: the tests above
     # follow the constant): 0.4 of it is not attenuated, 0.2 is, to 2/3.
     varying = np.zeros(4, bool)
     assert input_gain(np.array([1.0, 1.0, 1.0, 0.4]), varying) is None
     np.testing.assert_allclose(input_gain(np.array([1.0, 1.0, 1.0, 0.2]), varying)[3], 2 / 3)
+
+
+def test_a_denoiser_with_a_constant_feature_does_not_depend_on_the_units():
+    """Review finding: the constant feature's gain was read from its
+    placeholder scale, so X * 128 (exact in floating point) attenuated its
+    noised entries 38-fold where X did not, and trained another denoiser."""
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(400, 5))
+    X[:, 0] *= 0.1  # attenuated: the gain is not None
+    X[:, 4] = 3.0
+    a = DenoisingAutoEncoder(max_epochs=3, random_state=0).fit(X)
+    b = DenoisingAutoEncoder(max_epochs=3, random_state=0).fit(X * 128.0)
+    assert_array_equal(b.scale_, a.scale_ * 128.0)
+    assert_array_equal(a.score_samples(X), b.score_samples(X * 128.0))
 
 
 def test_a_constant_feature_is_divided_by_the_median_scale():
