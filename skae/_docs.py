@@ -66,7 +66,8 @@ PARAMETERS = """\
         :class:`~sklearn.preprocessing.StandardScaler` does: right for tabular
         data in mixed units. ``"auto"`` first asks whether the features are
         measured on one fixed scale: more than half of the varying features
-        reach the smallest value of the data, more than half the largest,
+        reach the smallest value among the varying features, more than half
+        the largest (a constant column does not count),
         and every one at least one of the two (pixel intensities, 0/1
         indicators, columns already min-max scaled; a rate of 0.05 +- 0.01
         among indicators reaches neither, and makes the units mixed).

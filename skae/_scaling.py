@@ -15,8 +15,9 @@ tell such a feature from one measured in small units, and a floor under the
 scales would make the second weigh less in the loss.
 
 The default, ``scaling="auto"``, first looks at the data's bounds. When more
-than half of the varying features reach the smallest value of the data, more
-than half its largest, and none reaches neither (:func:`on_one_scale`), the
+than half of the varying features reach the smallest value of the varying
+features, more than half their largest, and none reaches neither
+(:func:`on_one_scale`; a constant column does not count), the
 features are measured on one fixed scale: pixel intensities, 0/1 indicators,
 columns already min-max scaled. There a quiet feature (a border pixel) is
 quiet because little happens in it, not because of its units, so every
@@ -74,7 +75,7 @@ BLOCK_ROWS = 4096
 SCALE_FLOOR = 0.3
 #: ``scaling="auto"``: features are taken to be on one fixed scale when more
 #: than this fraction of the non-constant ones reach the smallest value of
-#: the data, and more than this fraction the largest.
+#: the non-constant ones, and more than this fraction the largest.
 SHARED_BOUNDS = 0.5
 
 
@@ -428,8 +429,9 @@ def _observed_value(X: np.ndarray, columns: np.ndarray, fallback: np.ndarray) ->
 def on_one_scale(X: np.ndarray, constant: np.ndarray) -> bool:
     """Whether the non-constant features of X are measured on one fixed
     scale: more than ``SHARED_BOUNDS`` (half) of them reach the smallest value
-    of all the entries, more than half the largest, and every one of them at
-    least one of the two (missing entries left out).
+    of their entries, more than half the largest, and every one of them at
+    least one of the two (missing entries and constant features left out: a
+    constant column of 7 beside 0/1 indicators is a one-scale table).
 
     Pixel intensities, 0/1 indicators and columns already min-max scaled
     pass. Continuous measurements in their own units do not: there each
