@@ -898,8 +898,12 @@ class CategoricalEncoding:
             else:
                 kinds.append(_dtype_name(dtype))
         unseen = float(np.log(len(X) + 1.0))
+        # An array's numbers come back in its dtype, as a DataFrame's columns
+        # in theirs (a uint8 array gave its numbers back as float64 beside
+        # its categories as uint8; a review).
+        array = getattr(X, "dtype", np.dtype(object))
         numeric = [
-            numeric_kind(X.dtypes.iloc[j]) if hasattr(X, "dtypes") else "float64"
+            numeric_kind(X.dtypes.iloc[j] if hasattr(X, "dtypes") else array)
             for j in np.flatnonzero(~np.asarray(mask, dtype=bool))
         ]
         return cls(np.asarray(mask, dtype=bool), categories, kinds, unseen, numeric)
