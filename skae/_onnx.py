@@ -152,8 +152,10 @@ class _Inference(nn.Module):
         score = self.estimator._scores_scaled(self.network, scaled)
         # As score_samples: a NaN is an overflow inside the network.
         score = torch.where(torch.isnan(score), -math.inf, score)
-        # As score_samples: a row with no observed value scores offset_.
-        empty = (~torch.isnan(x)).sum(dim=1) == 0
+        # As score_samples: a row with no observed value scores offset_. In
+        # the scaled row: a value in a column the fit saw no value of is NaN
+        # there, as it is missing to score_samples (a review).
+        empty = (~torch.isnan(scaled)).sum(dim=1) == 0
         offset = torch.full_like(score, self.estimator.offset_)
         score = torch.where(empty, offset, score)
         decision = score - self.estimator.offset_

@@ -130,7 +130,11 @@ def test_a_column_never_observed_at_fit_is_read_as_missing_in_the_graph(params):
     with pytest.warns(UserWarning, match="no observed value"):
         est = AutoEncoder(max_epochs=3, random_state=0, **params).fit(X)
     X_new = rng.uniform(size=(40, 6)).astype(np.float32)  # column 4 now reports
+    # A row whose only value is there has no observed value: offset_ (the
+    # graph tested the raw row, and scored it on its code alone; a review).
+    X_new[0, [0, 1, 2, 3, 5]] = np.nan
     out = _run(_session(to_onnx(est)), {"X": X_new})
+    assert out["score_samples"][0] == pytest.approx(est.offset_)
     _close(out["transform"], est.transform(X_new))
     _close(out["score_samples"], est.score_samples(X_new))
     np.testing.assert_array_equal(out["predict"], est.predict(X_new))
