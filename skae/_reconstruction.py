@@ -324,9 +324,14 @@ class MixedTypeLoss(PerFeatureLoss):
         super().__init__()
         self.numeric = numeric
         self.averages = numeric.averages
-        # The divergence check reads it: without it, a blown-up network on a
-        # table of 0/1 numbers beside a category was kept (a review).
-        self.uninformed = numeric.uninformed
+        # The divergence check reads it. A category's probabilities are
+        # bounded whatever the numbers' loss, so a blown-up network shows in
+        # its cross-entropy, not in how far its reconstructions are: where
+        # the numbers' loss has no level of its own, the least an output that
+        # knows nothing costs a column of two categories, log 2. Without it,
+        # fits blown up to 9e5 (binary cross-entropy) and 8e6 (the default
+        # loss, 13 categorical columns) were kept (reviews).
+        self.uninformed = numeric.uninformed if numeric.uninformed is not None else math.log(2.0)
         self.unseen_nats = float(unseen_nats)
         self.categorical_blocks = [b for b, c in zip(blocks, is_categorical, strict=True) if c]
         numeric_at = [start for (start, _), c in zip(blocks, is_categorical, strict=True) if not c]
