@@ -3,7 +3,7 @@
 ``AutoEncoderImputer``'s default estimator is ``DenoisingAutoEncoder(
 noise="mask")``. A missing category reaches the network as its whole one-hot
 block missing; masking one entry at a time rarely hid a whole block (at a
-rate of 0.25, 7% of the rows for two categories) and the entries left gave
+rate of 0.25, 6% of the rows for two categories) and the entries left gave
 the category away. This script fills entries removed completely at random
 (10%, 20% and 30% of every column) with the imputer as it is (each column
 masked whole) and with the same estimator masking one entry at a time, and

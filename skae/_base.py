@@ -1295,7 +1295,8 @@ class BaseAutoEncoder(
         outlier). From small chunks, the density used by :meth:`sample` and
         the calibration of rows with missing entries (most of such a call's
         cost) are refitted once 64 rows are new since they were, the rest at
-        every call. Rows with no observed value (every entry NaN) count in
+        every call. Rows with no observed value (every entry NaN, or NaN but
+        in features the first fit saw no value of) count in
         none of these numbers and set none of the statistics. In these refits
         no row counts for more than ``ROW_BOUND`` (100) times a feature's
         typical reconstruction error before the call, nor its code for more
@@ -2578,8 +2579,8 @@ class BaseAutoEncoder(
             columns rounded, within the dtype's range; a pyarrow decimal
             column rounded to its digits, within its precision; an object
             column of numbers, or a bool column that ``categorical_features``
-            leaves numeric, as float64: its reconstructions lie between 0
-            and 1).
+            leaves numeric, as float64: its reconstructions, near 0 and 1,
+            are not rounded).
         """
         check_is_fitted(self)
         Z = self._check_codes(X)

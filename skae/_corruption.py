@@ -36,8 +36,8 @@ class MaskingNoise:
     column's one-hot entries are hidden together, as a missing category
     reaches the network. Hidden one at a time, the entries left gave the
     category away: at a rate of 0.25 a column of two categories was wholly
-    hidden in 7% of the rows, and the imputer learned little of filling a
-    missing category (per-column masking raised the share of hidden
+    hidden in 6% of the rows (0.25 squared), and the imputer learned little
+    of filling a missing category (per-column masking raised the share of hidden
     categories it filled right on two mixed tables at 10%, 20% and 30%
     missing, ``benchmarks/results/categorical_masking.md``).
     """

@@ -2255,7 +2255,7 @@ def test_a_blown_up_fit_of_categories_under_the_default_loss_is_refused_as_diver
 def test_masking_hides_a_categorical_column_whole(table):
     """Review finding: masking hid one-hot entries one at a time, and the
     entries left gave the category away (a column of two categories was
-    wholly hidden, as a missing category reaches the network, in 7% of the
+    wholly hidden, as a missing category reaches the network, in 6% of the
     rows at mask_rate=0.25). Now each column is hidden whole, at the rate."""
     model = DenoisingAutoEncoder(noise="mask", mask_rate=0.25, max_epochs=2, random_state=0)
     model.fit(table)
