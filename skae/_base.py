@@ -87,6 +87,7 @@ from ._scaling import (
     check_unit_interval,
     empty_rows,
     has_missing,
+    no_value,
     rows_for_training,
     rows_with_values,
 )
@@ -2746,14 +2747,9 @@ class BaseAutoEncoder(
             empty = empty_rows(X, self._observed_columns())
         if empty is None:
             return None
-        unseen = (
-            " or in a column the fit saw no value of"
-            if self._observed_columns() is not None
-            else ""
-        )
         warn_caller(
-            f"{int(empty.sum())} row(s) of X have no observed value (every entry is NaN"
-            f"{unseen}): {what}."
+            f"{int(empty.sum())} row(s) of X have no observed value "
+            f"({no_value(self._observed_columns())}): {what}."
         )
         return empty
 
@@ -2994,14 +2990,7 @@ class BaseAutoEncoder(
         if empty is not None and empty.all():
             # Refused before the warning that they are left out of the mean
             # (both came, a probe).
-            raise ValueError(
-                "X has no observed value: every entry is NaN"
-                + (
-                    ", or in a column the fit saw no value of."
-                    if self._observed_columns() is not None
-                    else "."
-                )
-            )
+            raise ValueError(f"X has no observed value: {no_value(self._observed_columns())}.")
         rows = self._apply(X, hook, scale_input=True, dtype=np.float64)
         if empty is not None:
             self._rows_without_values(X, "they are left out of the mean", empty=empty)

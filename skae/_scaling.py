@@ -86,14 +86,19 @@ def check_some_observed(X: np.ndarray, columns: np.ndarray | None = None) -> Non
     if columns is not None:
         empty = empty_rows(X, columns)
         if len(X) and empty is not None and empty.all():
-            raise ValueError(
-                "X has no observed value: every entry is NaN, or in a column that the "
-                "first fit saw no value of (whose values are read as missing)."
-            )
+            raise ValueError(f"X has no observed value: {no_value(columns)}.")
         return
     blocks = range(0, len(X), BLOCK_ROWS)
     if len(X) and not any((~np.isnan(X[i : i + BLOCK_ROWS])).any() for i in blocks):
-        raise ValueError("X has no observed value: every entry is NaN.")
+        raise ValueError(f"X has no observed value: {no_value(None)}.")
+
+
+def no_value(columns: np.ndarray | None) -> str:
+    """What a row with no observed value is, where only ``columns`` count
+    (None: every column)."""
+    if columns is None:
+        return "every entry is NaN"
+    return "every entry is NaN, or in a column the first fit saw no value of"
 
 
 def mean_and_std(
