@@ -47,12 +47,15 @@ class MaskingNoise:
     def __init__(self, rate: float, columns: np.ndarray | None = None) -> None:
         self.rate = rate
         self.columns = None if columns is None else torch.as_tensor(columns, dtype=torch.long)
+        # Counted once: read from a tensor on a GPU, each batch would wait on it.
+        self.n_columns = 0 if columns is None else int(np.max(columns)) + 1
 
     def __call__(self, x: torch.Tensor) -> torch.Tensor:
         if self.columns is None:
             hide = torch.rand_like(x) < self.rate
         else:
-            n_columns = int(self.columns[-1]) + 1
-            draws = torch.rand((len(x), n_columns), dtype=x.dtype, device=x.device)
-            hide = (draws < self.rate)[:, self.columns.to(x.device)]
+            if self.columns.device != x.device:  # moved once, not every batch
+                self.columns = self.columns.to(x.device)
+            draws = torch.rand((len(x), self.n_columns), dtype=x.dtype, device=x.device)
+            hide = (draws < self.rate)[:, self.columns]
         return x.masked_fill(hide, float("nan"))
