@@ -1167,7 +1167,7 @@ class BaseAutoEncoder(
             return out["z"]
 
         # The codes stay on the device: the mixture is fitted there.
-        codes = self._apply(x, codes_and_errors, on_device=True)
+        codes = self._apply(x, codes_and_errors, on_device=True, draws=False)
         fitted_codes = codes
         if bounded and hasattr(self, "code_mean_"):
             fitted_codes = bound_codes(codes, self.code_covariance_, ROW_BOUND)
@@ -1816,8 +1816,9 @@ class BaseAutoEncoder(
         # Callbacks and verbose output set since (a loaded model has none):
         # rebuilt then only, so that a scheduler's state carries over calls.
         built_from = getattr(net, "skae_callbacks_from", None)
+        source = self._callbacks_source()
         if built_from is not None and (
-            built_from[0] is not self.callbacks or built_from[1] != self.verbose
+            built_from[0] is not source[0] or built_from[1:] != source[1:]
         ):
             progress = {"callbacks": self._training_callbacks(holdout=False)}
             progress["verbose"] = int(bool(self.verbose))
@@ -1829,7 +1830,19 @@ class BaseAutoEncoder(
             net.set_params(**progress)
             net.initialize_callbacks()  # set_params leaves the old ones running
             net.skae_schedules = schedules
-        net.skae_callbacks_from = (self.callbacks, self.verbose)
+        net.skae_callbacks_from = source
+
+    def _callbacks_source(self) -> tuple:
+        """What the net's callbacks are built from: the user's ``callbacks``
+        (compared by identity), ``verbose`` and the kind's own parameters,
+        which its checks read (a check of ``beta=50`` kept after
+        ``set_params(beta=0)`` warned of a beta no longer set)."""
+        own = {
+            name: value
+            for name, value in self.get_params(deep=False).items()
+            if name not in BaseAutoEncoder._parameter_constraints
+        }
+        return (self.callbacks, self.verbose, own)
 
     def _network_parameters(self) -> dict[str, str]:
         """The parameters the network is built from, each as a JSON string
@@ -2169,7 +2182,7 @@ class BaseAutoEncoder(
             **placement,
         )
         # What partial_fit compares with, to rebuild the callbacks if set since.
-        net.skae_callbacks_from = (self.callbacks, self.verbose)
+        net.skae_callbacks_from = self._callbacks_source()
         return net
 
     def _early_stopping_on(self, n_samples: int | None, n_features: int | None = None) -> bool:
@@ -2412,7 +2425,7 @@ class BaseAutoEncoder(
                 return torch.zeros((len(xb), 1), dtype=torch.float64, device=xb.device)
             return unseen.any(dim=1, keepdim=True).double()
 
-        return self._apply(x, flags, dtype=np.float64)[:, 0] > 0
+        return self._apply(x, flags, dtype=np.float64, draws=False)[:, 0] > 0
 
     def _calibrated(self, x, scores: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
         """The raw scores of the (scaled) rows ``x`` mapped by their number of
@@ -2427,6 +2440,7 @@ class BaseAutoEncoder(
             x,
             lambda _, rows: (~self.net_.criterion_.column_missing(rows)).sum(dim=1),
             dtype=int,
+            draws=False,
         )[:, 0]
         return self.missing_shift_[counts] + self.missing_scale_[counts] * scores, counts
 
@@ -2445,6 +2459,7 @@ class BaseAutoEncoder(
         dtype=np.float32,
         on_device: bool = False,
         overflow: bool = False,
+        draws: bool = True,
     ) -> np.ndarray | torch.Tensor:
         """Run ``fn(module, batch)`` over ``x`` in batches, in eval mode.
 
@@ -2453,12 +2468,14 @@ class BaseAutoEncoder(
         float32 once scaled is infinite, else refused). Only one batch of
         activations is alive at a time; the results land in one preallocated
         numpy array of ``dtype``, or, with ``on_device``, in one tensor on
-        the model's device (no host round trip per batch).
+        the model's device (no host round trip per batch). Without
+        ``draws``, ``fn`` runs one code per row (encoding, decoding, counts),
+        not the kind's scoring draws (:meth:`_inference_rows`).
         """
         module = self.net_.module_
         module.eval()
         out = None
-        step = self._inference_rows()
+        step = self._inference_rows(draws)
         # A few rows (a partial_fit chunk's statistics, one row to predict)
         # are too few to split over threads, as a small training step is.
         rows = min(len(x), step)
@@ -2484,11 +2501,11 @@ class BaseAutoEncoder(
             raise ValueError("Found array with 0 sample(s) while a minimum of 1 is required.")
         return out
 
-    def _inference_rows(self) -> int:
+    def _inference_rows(self, draws: bool = True) -> int:
         """Rows per batch of :meth:`_apply`: as many as scikit-learn's
         ``working_memory`` holds the activations of, from 1 to
         ``INFERENCE_BATCH_SIZE``; a kind that decodes many codes per row
-        scores fewer at a time.
+        scores fewer at a time (with ``draws``: only its scores decode them).
 
         4,096 rows whatever the width held 328 MB per float32 copy of a
         batch at 20,000 features, and a score holds several at once; a
@@ -2555,7 +2572,8 @@ class BaseAutoEncoder(
         def encode(module: torch.nn.Module, xb: torch.Tensor) -> torch.Tensor:
             return module.encode(xb)
 
-        return _finite(self._apply(X, encode, scale_input=True, dtype=X.dtype), "transform")
+        encoded = self._apply(X, encode, scale_input=True, dtype=X.dtype, draws=False)
+        return _finite(encoded, "transform")
 
     @reading
     def inverse_transform(self, X) -> np.ndarray:
@@ -2655,7 +2673,7 @@ class BaseAutoEncoder(
         def decode(module: torch.nn.Module, z: torch.Tensor) -> torch.Tensor:
             return criterion.reconstruct({"x_hat": module.decode(z)})
 
-        decoded = _finite(self._apply(Z, decode, dtype=np.float64), method)
+        decoded = _finite(self._apply(Z, decode, dtype=np.float64, draws=False), method)
         # In place: 50,000 rows of 512 features are 200 MB a copy.
         scale, shift = self._output_map()
         decoded *= scale

@@ -387,7 +387,10 @@ class VariationalAutoEncoder(BaseAutoEncoder):
             caller_name=type(self).__name__,
         )
 
-    def _inference_rows(self) -> int:
+    def _inference_rows(self, draws: bool = True) -> int:
+        if not draws:
+            # Encoding and decoding take one code per row, whatever K.
+            return super()._inference_rows(draws)
         self._check_importance_samples()
         # K importance draws per row hold K codes and decodes per row: as many
         # rows per batch as the ELBO's draws hold (scoring 4,096 rows of 32
@@ -614,5 +617,6 @@ class VariationalAutoEncoder(BaseAutoEncoder):
             mu, logvar = module.latent.split(module.encoder_output(x))
             return torch.cat([mu, logvar.exp()], dim=1)
 
-        stats = _finite(self._apply(X, both, scale_input=True, dtype=X.dtype), "posterior")
+        stats = self._apply(X, both, scale_input=True, dtype=X.dtype, draws=False)
+        stats = _finite(stats, "posterior")
         return stats[:, : self.n_components_], stats[:, self.n_components_ :]

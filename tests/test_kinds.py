@@ -1380,6 +1380,57 @@ def test_importance_weighted_scores_take_fewer_rows_at_a_time(monkeypatch):
     assert_allclose(vae.score_samples(X), batched, rtol=1e-5)
 
 
+def test_importance_draws_do_not_shrink_the_batches_of_one_code_per_row(monkeypatch):
+    """transform, posterior, inverse_transform and sample take one code per
+    row: at K=10**6 they ran one row per batch (1.1 s to transform 6,000 rows
+    instead of 0.003 s; a probe) and refused an invalid K they do not use."""
+    from skae import _base
+
+    X = np.random.RandomState(0).normal(size=(300, 6))
+    vae = VariationalAutoEncoder(max_epochs=2, random_state=0).fit(X)
+    monkeypatch.setattr(_base, "INFERENCE_BATCH_SIZE", 64)
+    codes, decoded = vae.transform(X), vae.inverse_transform(vae.transform(X))
+    sizes = []
+    apply = vae._apply
+    monkeypatch.setattr(
+        vae,
+        "_apply",
+        lambda x, fn, **kw: (
+            sizes.append(vae._inference_rows(kw.get("draws", True))) or apply(x, fn, **kw)
+        ),
+    )
+    for value in (10**6, 0):  # 0: invalid, and unused here
+        vae.set_params(n_importance_samples=value)
+        sizes.clear()
+        assert_allclose(vae.transform(X), codes)
+        assert_allclose(vae.inverse_transform(codes), decoded)
+        assert vae.posterior(X)[0].shape == codes.shape
+        assert vae.sample(5, random_state=0).shape == (5, 6)
+        assert sizes and set(sizes) == {64}
+
+
+def test_partial_fit_checks_the_kl_term_at_the_beta_set_since():
+    """The check that the KL term won is the kind's callback, built from
+    beta: partial_fit after set_params(beta=...) ran the check of the first
+    fit's beta (a warning naming beta=50 at beta=0, none at a new beta=50)."""
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(300, 2)) @ rng.normal(size=(2, 6)) + 0.05 * rng.normal(size=(300, 6))
+    params = dict(n_components=2, max_epochs=10, early_stopping=False, random_state=0)
+    with pytest.warns(UserWarning, match="beta=50"):
+        vae = VariationalAutoEncoder(beta=50.0, **params).fit(X)
+    vae.set_params(beta=0.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        vae.partial_fit(X)
+    assert "kl_won_check" not in dict(vae.net_.callbacks_)
+    vae = VariationalAutoEncoder(beta=1.0, **params).fit(X)
+    vae.set_params(beta=50.0)
+    assert "kl_won_check" not in dict(vae.net_.callbacks_)
+    with pytest.warns(UserWarning, match="beta=50"):
+        for _ in range(10):
+            vae.partial_fit(X)
+
+
 def test_many_importance_draws_are_decoded_in_groups(monkeypatch):
     """K draws score K / 8 times fewer rows per batch; decoded one draw at a
     time, every call had a handful of rows and the time grew as K squared
