@@ -2381,8 +2381,17 @@ class BaseAutoEncoder(
             # MNIST, 95% of 400 rows of 768 features).
             raw = self._apply(held_out, self._checked_score, dtype=np.float64)[:, 0]
             calibrated, counts = self._calibrated(held_out, raw)
+            keep = np.ones(len(calibrated), dtype=bool)
             if counts is not None:
-                calibrated = calibrated[counts > 0]  # no observed value: no score
+                keep &= counts > 0  # no observed value: no score
+            unseen = self._rows_with_unseen_categories(held_out)
+            if unseen is not None:
+                # As for the training rows: far out by design (a warm start on
+                # 30% rows of a new category drew this fence at -36 where the
+                # training rows' was -4, and flagged 0.2% of rows shifted 1.5
+                # standard deviations; a probe).
+                keep &= ~unseen
+            calibrated = calibrated[keep]
             if len(calibrated) >= MIN_VALIDATION_ROWS:
                 h1, h3 = np.percentile(calibrated, [25.0, 75.0])
                 held_out_fence = float(h1 - AUTO_FENCE * (h3 - h1))
@@ -2474,6 +2483,9 @@ class BaseAutoEncoder(
         """
         module = self.net_.module_
         module.eval()
+        # A kind's loss may weigh entries otherwise in training, and a call
+        # that raised mid-epoch left it in training mode (a probe).
+        self.net_.criterion_.eval()
         out = None
         step = self._inference_rows(draws)
         # A few rows (a partial_fit chunk's statistics, one row to predict)

@@ -50,7 +50,8 @@ def step_multiply_adds(module: nn.Module, batch_size: int) -> int | None:
     layers; None for a network with convolutions (whose work this count would
     miss)."""
     layers = list(module.modules())
-    if any(isinstance(m, (nn.Conv2d, nn.ConvTranspose2d)) for m in layers):
+    # Any convolution (a kind of its own may use Conv1d or Conv3d).
+    if any(isinstance(m, nn.modules.conv._ConvNd) for m in layers):
         return None
     dense = [m for m in layers if isinstance(m, nn.Linear)]
     # In Python integers: a numpy int8 batch_size would overflow.

@@ -326,6 +326,56 @@ def test_a_wrapped_loss_keeps_everything_of_the_parents_it_does_not_change():
         WrappedLoss(torch.nn.MSELoss())
 
 
+class TrainingWeightedLoss(WrappedLoss):
+    """The parent's terms, feature 0's doubled in training only."""
+
+    def per_feature(self, out, x):
+        terms = super().per_feature(out, x)
+        return terms * torch.tensor([2.0] + [1.0] * (x.shape[1] - 1)) if self.training else terms
+
+    def score_terms(self, out, x):
+        return self.per_feature(out, x)
+
+
+class TrainingWeightedKind(AutoEncoder):
+    def _make_criterion(self, n_features):
+        return TrainingWeightedLoss(super()._make_criterion(n_features))
+
+
+def test_a_failed_partial_fit_scores_with_the_loss_in_eval_mode():
+    """A probe: a partial_fit that raised mid-epoch left the loss in
+    training mode (skorch switches it; the restore put back its state, not
+    its mode), and a kind whose loss weighs entries otherwise in training
+    scored differently after the failed call (9 of 300 predictions moved)."""
+    from skorch.callbacks import Callback
+
+    class Boom(Callback):
+        armed = False
+
+        def on_epoch_end(self, net, **kwargs):
+            if self.armed:
+                raise RuntimeError("boom")
+
+    model = TrainingWeightedKind(loss="squared_error", callbacks=[Boom()], **FAST).fit(X)
+    before = model.score_samples(X)
+    Boom.armed = True  # on the class: the net holds a copy of the callback
+    with pytest.raises(RuntimeError, match="boom"):
+        model.partial_fit(X[:50])
+    np.testing.assert_array_equal(model.score_samples(X), before)
+
+
+def test_a_convolution_of_any_dimension_is_not_counted_as_dense_work():
+    """The thread rule counts a step's multiply-adds over the dense layers
+    and gives up on convolutions: a network of Conv1d layers was counted by
+    its small linear layers alone and trained on one thread (a probe)."""
+    from skae._threads import step_multiply_adds
+
+    for conv in (torch.nn.Conv1d, torch.nn.Conv2d, torch.nn.Conv3d, torch.nn.ConvTranspose1d):
+        network = torch.nn.Sequential(conv(4, 256, 3), torch.nn.Flatten(), torch.nn.Linear(8, 2))
+        assert step_multiply_adds(network, 64) is None
+    assert step_multiply_adds(torch.nn.Sequential(torch.nn.Linear(8, 2)), 64) == 64 * 16
+
+
 def test_a_penalty_named_as_a_history_column_of_skorch_is_refused():
     """A penalty "loss_best" recorded as train_loss_best, which skorch's own
     column overwrote: its values never reached the history (a probe)."""
