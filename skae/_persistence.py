@@ -620,7 +620,11 @@ def _imputer_as_json(imputer: Any) -> dict:
     attributes (its ``estimator_`` is the model of the file)."""
     template = imputer.estimator
     if template is not None:
+        output = getattr(template, "_sklearn_output_config", None)
         template = {"class": _class_name(type(template)), "params": _params_as_json(template)}
+        if output:
+            # clone carries it into estimator_ at each refit.
+            template["output"] = {str(k): str(v) for k, v in output.items()}
     random_state = _storable_seed(imputer.random_state, "imputer")
     fitted = {"n_features_in_": imputer.n_features_in_, "categorical": imputer._categorical}
     levels = getattr(imputer, "_numeric_levels", {})
@@ -645,7 +649,11 @@ def _rebuild_imputer(saved: dict, estimator: Any, path: str | os.PathLike) -> An
     template = saved["estimator"]
     if template is not None:
         cls = _estimator_class(template["class"], path)
+        output = template.get("output")
         template = cls(**{k: _from_json(v) for k, v in template["params"].items()})
+        if output is not None:
+            _check_output_config(output, f"{path}: the imputer's estimator's")
+            template.set_output(transform=output.get("transform"))
     imputer = AutoEncoderImputer(template, random_state=saved["random_state"])
     try:
         imputer._validate_params()
@@ -1141,27 +1149,29 @@ def _check_shapes(estimator: Any, weights: dict, path: str | os.PathLike) -> Non
 
 # --- reading --------------------------------------------------------------------
 def _read(path: str | os.PathLike) -> tuple[dict, dict]:
-    try:
-        with zipfile.ZipFile(path) as archive:
-            for member in (METADATA, TENSORS):
-                _check_expansion(archive.getinfo(member), path)
-            text = archive.read(METADATA)
-            raw = archive.read(TENSORS)
-    except (FileNotFoundError, PermissionError, IsADirectoryError):
-        raise  # the path, not the file's contents: as open() says it
-    except (
-        zipfile.BadZipFile,
-        zlib.error,
-        KeyError,
-        EOFError,
-        OSError,
-        # zipfile's for a damaged header (an "encrypted" flag; its
-        # NotImplementedError for an unknown compression method or version).
-        RuntimeError,
-    ) as exc:
-        raise ValueError(
-            f"{path} is not a readable skae model file (truncated or corrupted?): {exc}"
-        ) from exc
+    # Opened first: an error of the path (none there, a folder, no
+    # permission, a file where a folder should be, a loop of links, a name
+    # too long) is open()'s, not a damaged file's.
+    with open(path, "rb") as handle:
+        try:
+            with zipfile.ZipFile(handle) as archive:
+                for member in (METADATA, TENSORS):
+                    _check_expansion(archive.getinfo(member), path)
+                text = archive.read(METADATA)
+                raw = archive.read(TENSORS)
+        except (
+            zipfile.BadZipFile,
+            zlib.error,
+            KeyError,
+            EOFError,
+            OSError,
+            # zipfile's for a damaged header (an "encrypted" flag; its
+            # NotImplementedError for an unknown compression method or version).
+            RuntimeError,
+        ) as exc:
+            raise ValueError(
+                f"{path} is not a readable skae model file (truncated or corrupted?): {exc}"
+            ) from exc
     try:
         metadata = json.loads(text)
     except (ValueError, RecursionError) as exc:
@@ -1333,7 +1343,9 @@ def _to_json(value: Any, name: str) -> Any:
         return value
     if isinstance(value, tuple):
         return {"__tuple__": [_to_json(v, name) for v in value]}
-    if isinstance(value, list):
+    if isinstance(value, list | range):
+        # A range comes back as a list, as a pandas Index does (fit takes
+        # either for categorical_features or hidden_layer_sizes).
         return [_to_json(v, name) for v in value]
     if isinstance(value, np.ndarray) and value.dtype.kind in "OUS":
         return {"__object_array__": [_to_json(v, name) for v in value.tolist()]}
@@ -1347,11 +1359,15 @@ def _to_json(value: Any, name: str) -> Any:
         return {"__array__": numbers.tolist(), "__dtype__": value.dtype.str}
     if isinstance(value, dict):
         return {str(k): _to_json(v, name) for k, v in value.items()}
+    hint = (
+        " A categorical column of other values (intervals of pd.cut, timestamps) can be "
+        "converted before fit, for example with .astype(str);"
+        if "categor" in name
+        else ""
+    )
     raise TypeError(
         f"Cannot save {name}: {type(value).__name__} is not JSON (the file stores numbers, "
-        "strings, booleans and lists of them). A categorical column of other values "
-        "(intervals of pd.cut, timestamps) can be converted before fit, for example with "
-        ".astype(str); or pickle the model."
+        f"strings, booleans and lists of them).{hint} Or pickle the model."
     )
 
 

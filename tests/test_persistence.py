@@ -268,6 +268,35 @@ def test_a_path_that_cannot_be_read_says_why(tmp_path):
     # As open() says it, not as a corrupted file.
     with pytest.raises(IsADirectoryError):
         load(tmp_path)
+    # A probe: these were "not a readable skae model file (corrupted?)".
+    (tmp_path / "file.txt").write_text("x")
+    with pytest.raises(NotADirectoryError):
+        load(tmp_path / "file.txt" / "model.skae")
+    os.symlink(tmp_path / "loop", tmp_path / "loop")
+    with pytest.raises(OSError, match="symbolic links") as error:
+        load(tmp_path / "loop")
+    assert not isinstance(error.value, ValueError)
+    with pytest.raises(OSError, match="too long"):
+        load(tmp_path / ("a" * 300 + ".skae"))
+
+
+def test_parameters_given_as_a_range_are_saved(frame, tmp_path):
+    """fit takes a range for categorical_features or hidden_layer_sizes; save
+    refused it (a TypeError about categorical values). It comes back as a
+    list, as a pandas Index does."""
+    table = frame.copy()
+    table["k"] = np.where(table.iloc[:, 0] > 0, "p", "q").astype(object)
+    last = table.shape[1] - 1
+    model = AutoEncoder(
+        hidden_layer_sizes=range(8, 9),
+        categorical_features=range(last, last + 1),
+        max_epochs=2,
+        random_state=0,
+    ).fit(table)
+    model.save(tmp_path / "m.skae")
+    loaded = load(tmp_path / "m.skae")
+    assert loaded.hidden_layer_sizes == [8] and loaded.categorical_features == [last]
+    assert_array_equal(loaded.score_samples(table), model.score_samples(table))
 
 
 def test_not_a_model_file(tmp_path):
@@ -723,6 +752,21 @@ def test_a_loaded_imputer_continues_training_as_the_imputer_trains(blobs, tmp_pa
         tmp_path / "detector.skae"
     )
     assert load(tmp_path / "detector.skae").net_.module_.output_map is not None
+
+
+def test_the_imputer_keeps_its_estimators_output_container(blobs, tmp_path):
+    """clone carries the template's set_output into estimator_ at each
+    refit: a loaded imputer's template had lost it (a probe), and a refit
+    made an estimator_ whose transform returned arrays, not frames."""
+    from skae import AutoEncoderImputer
+
+    holes = blobs.copy()
+    holes[::5, 1] = np.nan
+    template = AutoEncoder(max_epochs=2, random_state=0).set_output(transform="pandas")
+    AutoEncoderImputer(template, random_state=0).fit(holes).save(tmp_path / "imputer.skae")
+    loaded = load(tmp_path / "imputer.skae")
+    assert loaded.estimator._sklearn_output_config == {"transform": "pandas"}
+    assert isinstance(loaded.fit(holes).estimator_.transform(holes), pd.DataFrame)
 
 
 def test_the_imputer_of_a_frame_with_categories_saves_and_loads(tmp_path):

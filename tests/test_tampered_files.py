@@ -315,10 +315,13 @@ def test_a_file_of_another_format_is_refused(saved, tmp_path):
 
 
 def test_a_file_that_cannot_be_read_is_not_called_corrupted(saved, monkeypatch):
+    from skae import _persistence
+
     def refuse(*args, **kwargs):
         raise PermissionError(13, "Permission denied", str(saved))
 
-    monkeypatch.setattr(zipfile, "ZipFile", refuse)
+    # The module's open(): root reads a file of mode 000.
+    monkeypatch.setattr(_persistence, "open", refuse, raising=False)
     with pytest.raises(PermissionError):
         load(saved)
 
