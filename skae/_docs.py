@@ -32,7 +32,7 @@ PARAMETERS = """\
         empty tuple gives a linear autoencoder. ``"auto"`` sizes the network
         from its input width ``n_features`` (a categorical column counts one
         input per category): two layers, the first the power of two nearest
-        to ``n_features`` within [64, 512], the second half as wide (at least
+        to ``n_features`` in ratio (128 from 91) within [64, 512], the second half as wide (at least
         32): (64, 32) up to 90 inputs, (512, 256) from 363 (MNIST). More
         codes than ``n_components="auto"`` gives widen it: the second layer
         has about 16 units per code (the power of two nearest to 16 per

@@ -107,7 +107,8 @@ Early stopping
     holding a tenth out cost a tenth of the steps: a small table's
     reconstructions got 3-13% worse.
 Network width
-    The first hidden layer has the power of two nearest to ``n_features``,
+    The first hidden layer has the power of two nearest to ``n_features`` in
+    ratio (on a log scale: 91 features give 128),
     within [``MIN_WIDTH``, ``MAX_WIDTH``]; the second half as many, at
     least ``MIN_WIDTH // 2``. Narrow tables keep a 64-32 network; wide data
     (images, embeddings) get one wide enough to carry them. The narrowest
