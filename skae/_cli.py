@@ -47,6 +47,10 @@ def _plot_problem(plot: str) -> str | None:
     """Why ``--plot`` cannot be written, checked before the minutes of training."""
     if not plot:
         return "--plot needs a file name"
+    if plot.endswith(tuple(sep for sep in (os.sep, os.altsep) if sep)):
+        # A folder, there or not: resolve() drops the slash, and a folder
+        # not there yet was written as a file of its name (a probe).
+        return f"--plot {plot} is a directory, not a file"
     path = Path(plot).resolve()
     if path.is_dir():
         return f"--plot {plot} is a directory, not a file"
@@ -100,11 +104,16 @@ def main(argv: list[str] | None = None) -> int:
         when interrupted.
     """
     parser, commands = _parser()
+    words = sys.argv[1:] if argv is None else list(argv)
     try:
-        args, extras = parser.parse_known_args(argv)
+        args, extras = parser.parse_known_args(words)
         if extras:
-            # The command's own usage, which names its options, not the top one.
-            where = commands.get(args.command, parser)
+            # The command's own usage, which names its options, not the top
+            # one; but an option before the command is the top level's (the
+            # command's usage listed --quick above "unrecognized: --quick").
+            command = words.index(args.command) if args.command in words else len(words)
+            first = min((words.index(w) for w in extras if w in words), default=len(words))
+            where = commands[args.command] if first > command else parser
             where.error(f"unrecognized arguments: {' '.join(extras)}")
     except SystemExit as exc:
         # --help, --version and usage errors: argparse has printed its message.

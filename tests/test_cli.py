@@ -103,6 +103,10 @@ def test_usage_errors_return_2(capsys, tmp_path):
     assert "needs a file name" in capsys.readouterr().err
     assert main(["demo", "--plot", str(tmp_path)]) == 2
     assert "is a directory" in capsys.readouterr().err
+    # A probe: a folder not there yet was written as a file of its name.
+    assert main(["demo", "--plot", str(tmp_path / "figures") + os.sep]) == 2
+    assert "is a directory" in capsys.readouterr().err
+    assert not (tmp_path / "figures").exists()
     if os.path.isdir("/proc"):  # where permissions say yes even to root
         assert main(["demo", "--plot", "/proc/skae-demo.png"]) == 2
         assert "cannot write" in capsys.readouterr().err
@@ -171,6 +175,12 @@ def test_a_command_usage_error_shows_the_command_usage(capsys):
     assert "usage: skae demo" in err and "--bogus" in err
     assert main(["demo", "extra"]) == 2
     assert "usage: skae demo" in capsys.readouterr().err
+    # An option before the command is the top level's: the command's usage
+    # listed --quick above "unrecognized arguments: --quick" (a probe).
+    for words in (["--quick", "demo"], ["--bogus"], ["--bogus", "demo", "--quick"]):
+        assert main(words) == 2
+        err = capsys.readouterr().err
+        assert "usage: skae [-h]" in err and "skae: error: unrecognized" in err
 
 
 class _SwallowsInterrupts:
