@@ -49,13 +49,23 @@ class MaskingNoise:
         self.columns = None if columns is None else torch.as_tensor(columns, dtype=torch.long)
         # Counted once: read from a tensor on a GPU, each batch would wait on it.
         self.n_columns = 0 if columns is None else int(np.max(columns)) + 1
+        self._on_device = self.columns
 
     def __call__(self, x: torch.Tensor) -> torch.Tensor:
         if self.columns is None:
             hide = torch.rand_like(x) < self.rate
         else:
-            if self.columns.device != x.device:  # moved once, not every batch
-                self.columns = self.columns.to(x.device)
+            if self._on_device.device != x.device:  # moved once, not every batch
+                self._on_device = self.columns.to(x.device)
             draws = torch.rand((len(x), self.n_columns), dtype=x.dtype, device=x.device)
-            hide = (draws < self.rate)[:, self.columns]
+            hide = (draws < self.rate)[:, self._on_device]
         return x.masked_fill(hide, float("nan"))
+
+    def __getstate__(self) -> dict:
+        # The copy on the training device stays behind: a model pickled after
+        # a GPU fit held a CUDA tensor that skorch's device mapping does not
+        # reach (the corruption is no module), and a CPU machine could not
+        # load it (a probe).
+        state = dict(vars(self))
+        state["_on_device"] = self.columns
+        return state

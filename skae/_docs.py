@@ -227,7 +227,10 @@ PARAMETERS = """\
         removed (``callbacks=None``, as a loaded model has them) until the
         rate ``lr`` gives changes: ``lr`` set to another value, or with
         ``lr="auto"`` a :meth:`partial_fit` chunk whose rows give another
-        rate; a continued fit then trains from that rate.
+        rate; a continued fit then trains from that rate. A schedule starts
+        again from each new rate too, so with ``lr="auto"`` a stream of
+        chunks of varying sizes below a batch restarts it at each change of
+        size: give ``lr`` a number to let a schedule run across such chunks.
     weight_decay : float, default=0.0
         L2 penalty (Adam's ``weight_decay``). A penalty keeps the network from
         fitting a small group of near-identical training rows exactly, so that

@@ -1,8 +1,11 @@
 """Per-sample reconstruction losses, used as the skorch criterion.
 
 Each criterion maps the module's output dict and the clean input to one loss
-per sample. Training takes the batch mean; ``score_samples`` uses the same
-per-sample values, so what the model is trained on and what it scores agree.
+per sample; training takes the batch mean. ``score_samples`` reads each
+criterion's ``score_terms``, which may differ from the training loss: the
+Huber loss scores squared errors, the binary cross-entropy scores its excess
+over the entropy floor, and a categorical column trains on cross-entropy and
+scores a standardised squared error.
 """
 
 from __future__ import annotations

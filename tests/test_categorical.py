@@ -2294,3 +2294,20 @@ def test_masking_hides_a_categorical_column_whole(table):
         assert abs(block[:, 0].mean() - 0.25) < 0.015
     # Columns are hidden independently of each other.
     assert abs((hidden[:, 0] & hidden[:, 1]).mean() - 0.25**2) < 0.01
+
+
+def test_masking_keeps_its_device_copy_out_of_a_pickle(table):
+    """A probe: the masking moved its column map to the training device and
+    kept it on itself, an attribute skorch's device mapping does not reach,
+    so a model pickled after a GPU fit held a CUDA tensor a CPU machine
+    cannot load. The copy stays behind (the meta device stands for a GPU)."""
+    model = DenoisingAutoEncoder(noise="mask", max_epochs=2, random_state=0).fit(table)
+    corruption = model.net_.corruption
+    corruption(torch.ones(4, 7, device="meta"))
+    assert corruption._on_device.device.type == "meta"
+    copy = pickle.loads(pickle.dumps(corruption))
+    assert {v.device.type for v in vars(copy).values() if torch.is_tensor(v)} == {"cpu"}
+    torch.manual_seed(0)
+    hidden = copy(torch.ones(1000, 7))
+    torch.manual_seed(0)
+    assert_array_equal(torch.isnan(hidden).numpy(), torch.isnan(corruption(torch.ones(1000, 7))))
