@@ -1375,8 +1375,9 @@ class BaseAutoEncoder(
             self._check_same_network(network, "partial_fit" if partial else "warm_start=True")
         X = self._validated(X, reset=first, training=True)
         if not first and self.loss == "binary_crossentropy":
-            # The first fit checks it with the scaling; a continued one must too.
-            check_unit_interval(X)
+            # The first fit checks it with the scaling; a continued one must
+            # too, in the columns whose values count.
+            check_unit_interval(X, self._observed_columns())
         # An accelerator places the model itself (one device per process).
         self._check_accelerator(continuing=partial and not first)
         if self.accelerator is not None:

@@ -328,9 +328,13 @@ CONSTANT_ULPS = 64
 UNIT_TOLERANCE = 1e-6
 
 
-def check_unit_interval(X: np.ndarray) -> None:
+def check_unit_interval(X: np.ndarray, columns: np.ndarray | None = None) -> None:
     """Raise a ValueError if X (missing entries left out) leaves [0, 1] by
-    more than ``UNIT_TOLERANCE``, as binary cross-entropy cannot train on it."""
+    more than ``UNIT_TOLERANCE``, as binary cross-entropy cannot train on it.
+    ``columns`` (booleans), where given, are the columns that count: values
+    in a column the fit saw no value of are read as missing."""
+    if columns is not None:
+        X = _Columns(X, columns)
     blocks = range(0, len(X), BLOCK_ROWS)
     # fmin / fmax leave missing entries out, within a block and across them:
     # Python's min kept a first block of missing entries' NaN, every
@@ -348,6 +352,19 @@ def check_unit_interval(X: np.ndarray) -> None:
             f"[{float(low)!r}, {float(high)!r}]. Scale X (e.g. MinMaxScaler) or use "
             "loss='squared_error'."
         )
+
+
+class _Columns:
+    """The ``columns`` of ``X``, a block of rows at a time (no copy of ``X``)."""
+
+    def __init__(self, X: np.ndarray, columns: np.ndarray) -> None:
+        self.X, self.columns = X, columns
+
+    def __len__(self) -> int:
+        return len(self.X)
+
+    def __getitem__(self, rows: slice) -> np.ndarray:
+        return self.X[rows][:, self.columns]
 
 
 def per_feature_scaling(scaling: str, unit_interval: bool) -> bool:
@@ -600,6 +617,13 @@ class ScaledRows:
             lows.append(np.fmin.reduce(block, axis=0))
             highs.append(np.fmax.reduce(block, axis=0))
             self.missing = self.missing or bool(np.isnan(block).any())
+        # A column the fit saw no value of is centred on NaN: every scaled
+        # row holds NaN there, as the one tensor of the in-memory path does
+        # (counted from the raw rows alone, its later values reached the loss
+        # as numbers, and a fit in batches diverged where one in memory
+        # trained; a probe).
+        self.never_observed = np.isnan(mean)
+        self.missing = self.missing or bool(self.never_observed.any())
         low, high = np.fmin.reduce(lows)[None], np.fmax.reduce(highs)[None]
         self._low = scaled_tensor(low, mean, scale, device)[0]
         self._high = scaled_tensor(high, mean, scale, device)[0]
@@ -687,7 +711,8 @@ def rows_with_values(x: torch.Tensor | ScaledRows) -> np.ndarray | None:
     if not has_missing(x):
         return None
     if isinstance(x, ScaledRows):
-        empty = empty_rows(x.X)
+        never = x.never_observed
+        empty = empty_rows(x.X, ~never) if never.any() else empty_rows(x.X)
         return None if empty is None else ~empty
     observed = (~torch.isnan(x).all(dim=1)).cpu().numpy()
     return None if observed.all() else observed

@@ -121,6 +121,54 @@ def test_a_row_whose_only_value_lies_in_a_column_never_observed_has_no_value(kin
         model.partial_fit(np.vstack([lone, lone]))
 
 
+@pytest.mark.parametrize("kind", [AutoEncoder, VariationalAutoEncoder])
+def test_a_never_observed_column_reads_as_missing_when_rows_are_scaled_in_batches(kind):
+    """A probe: rows larger than working_memory are scaled batch by batch,
+    and whether they hold a missing entry was read off the raw rows; a
+    column the first fit saw no value of, reporting in a later chunk, reached
+    the loss as numbers (NaN) and partial_fit failed as diverged where the
+    same chunk in memory trained. Both paths train the same model."""
+    import sklearn
+
+    rng = np.random.RandomState(0)
+    a = rng.normal(size=400)
+    X = np.column_stack([a, a + 0.3 * rng.normal(size=400), 3 - 5 * a, rng.normal(size=400)])
+    first = X.copy()
+    first[:, 3] = np.nan
+    X[0, :3] = np.nan  # its only value lies in the column never observed
+    fitted = []
+    for memory in (1024, 0.001):
+        with pytest.warns(UserWarning, match="no observed value"):
+            model = kind(n_components=2, max_epochs=3, random_state=0).partial_fit(first)
+        with sklearn.config_context(working_memory=memory), warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            model.partial_fit(X)
+        fitted.append(model)
+    in_memory, in_batches = fitted
+    assert_allclose(in_batches.transform(X[1:]), in_memory.transform(X[1:]), rtol=1e-4, atol=1e-5)
+    assert in_batches.offset_ == pytest.approx(in_memory.offset_, rel=1e-4)
+
+
+def test_binary_cross_entropy_checks_only_the_columns_whose_values_count():
+    """A probe: a continued fit checked every column for [0, 1], and refused
+    values in a column the first fit saw no value of, which it reads as
+    missing (as the scores do). Values outside [0, 1] elsewhere still are."""
+    rng = np.random.RandomState(0)
+    X = rng.uniform(size=(200, 4))
+    first = X.copy()
+    first[:, 3] = np.nan
+    with pytest.warns(UserWarning, match="no observed value"):
+        model = AutoEncoder(loss="binary_crossentropy", max_epochs=2, random_state=0).fit(first)
+    later = X.copy()
+    later[:, 3] = 50 * rng.normal(size=200)
+    assert_array_equal(model.score_samples(later), model.score_samples(first))
+    model.partial_fit(later)
+    model.set_params(warm_start=True).fit(later)
+    later[0, 0] = 2.0
+    with pytest.raises(ValueError, match=r"needs X in \[0, 1\].*2\.0"):
+        model.partial_fit(later)
+
+
 def test_the_imputer_names_a_never_observed_column_of_a_dataframe():
     """Its estimator was fitted on the validated array: the warning named the
     column by position ([1]) where the user's table calls it 'b'."""
