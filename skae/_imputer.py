@@ -163,6 +163,7 @@ class AutoEncoderImputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         # a batch's dtype may list only the levels it holds (astype("category")
         # on a few rows), and its fills snapped to those (2.0 became 0.0).
         self._numeric_levels = _numeric_category_levels(X, mask)
+        labels = getattr(X, "columns", None)
         if self._categorical:
             validate_data(self, X, skip_check_array=True)
         else:
@@ -183,18 +184,20 @@ class AutoEncoderImputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         # a detector does, so that complete rows look familiar) raised the
         # RMSE on the ADBench tables from 0.656 to 0.661 at 10% missing.
         estimator._refill_missing = False
-        self.estimator_ = estimator.fit(self._named(X))
+        self.estimator_ = estimator.fit(self._named(X, labels))
         return self
 
-    def _named(self, X):
+    def _named(self, X, labels=None):
         """Numeric rows as the estimator sees them: under the fitted column
-        names, when there are some, so that its messages name the columns."""
+        names, when there are some, so that its messages name the columns; at
+        fit, under the table's other labels (integers, tuples), which the
+        estimator then checks as it checks its own input."""
         names = getattr(self, "feature_names_in_", None)
-        if self._categorical or names is None:
+        if self._categorical or (names is None and labels is None):
             return X
         import pandas as pd
 
-        return pd.DataFrame(X, columns=names, copy=False)
+        return pd.DataFrame(X, columns=labels if names is None else names, copy=False)
 
     def _checked_numbers(self, X, *, reset: bool) -> np.ndarray:
         """A table of numbers ``X`` checked as scikit-learn checks it (a copy
@@ -249,6 +252,11 @@ class AutoEncoderImputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             return self._transform_frame(X)
         check_no_temporal_columns(X, None, _numeric_columns(X, None))
         levels = {**_numeric_category_levels(X), **getattr(self, "_numeric_levels", {})}
+        if hasattr(X, "columns"):
+            # Labels other than strings, which scikit-learn does not check:
+            # columns in another order were filled from the wrong ones (a
+            # probe: -2978 for -2.5), where the estimators refuse them.
+            self.estimator_._check_column_labels(X)
         X = self._checked_numbers(X, reset=False)
         if not X.flags.writeable:
             # A single nullable pandas column converts to a read-only array,

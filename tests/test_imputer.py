@@ -307,3 +307,25 @@ def test_a_category_dtype_with_no_category_is_filled_as_a_number():
     assert not np.isnan(out).any()
     assert_array_equal(out[:, 3], 0.0)
     assert_array_equal(out[1::4, 0], X["a"].to_numpy()[1::4])
+
+
+def test_columns_labelled_other_than_by_strings_are_checked():
+    """A probe: scikit-learn checks string names only, and a numeric table
+    with integer (or tuple) labels in another order was filled from the
+    wrong columns (-2978 for a value of -3.3), where every estimator refuses
+    it. The imputer refuses it too; the fit's order is filled as before."""
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(200, 2)) @ rng.normal(size=(2, 4)) * [1, 10, 100, 1000]
+    for labels in ([0, 1, 2, 3], pd.MultiIndex.from_product([["a", "b"], [1, 2]])):
+        imputer = AutoEncoderImputer(AutoEncoder(max_epochs=2, random_state=0)).fit(
+            pd.DataFrame(X, columns=labels)
+        )
+        rows = pd.DataFrame(X[:5].copy(), columns=labels)
+        rows.iloc[0, 0] = np.nan
+        filled = imputer.transform(rows)
+        assert_array_equal(filled[1:], X[1:5])
+        assert_array_equal(imputer.transform(rows.to_numpy()), filled)
+        with pytest.raises(ValueError, match="same but in another order"):
+            imputer.transform(rows[rows.columns[::-1]])
+    with pytest.raises(ValueError, match="unseen at fit"):
+        imputer.transform(pd.DataFrame(X[:5], columns=[10, 11, 12, 13]))
