@@ -2995,7 +2995,11 @@ class BaseAutoEncoder(
         likelihood of the observed entries as it is (``score_samples`` scales
         it to a whole row and calibrates it for the number observed, to rank
         rows; so does it for complete rows of a model fitted on incomplete
-        ones).
+        ones). A row whose value overflows the float32 network once scaled
+        (1e30 on a table of unit scale) has likelihood 0 there, as its
+        :meth:`score_samples` is ``-inf``: a batch holding one scores
+        ``-inf``, where the deterministic kinds' Gaussian on the error stays
+        finite.
 
         Parameters
         ----------
