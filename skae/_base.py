@@ -433,10 +433,10 @@ if hasattr(os, "register_at_fork"):  # not on Windows, which does not fork
 
 def _shown(text: str) -> str:
     """A parameter as the network's record holds it (JSON text), as the user
-    set it: a JSON list is a tuple (a ``hidden_layer_sizes`` of ``(8,)``
-    read ``[8]``)."""
+    set it, in Python: a JSON list is a tuple (a ``hidden_layer_sizes`` of
+    ``(8,)`` read ``[8]``), null None (a probe), a string quoted as repr does."""
     value = json.loads(text)
-    return repr(tuple(value)) if isinstance(value, list) else text
+    return repr(tuple(value)) if isinstance(value, list) else repr(value)
 
 
 #: The names of the callbacks skorch gives every net (its epoch timer, loss

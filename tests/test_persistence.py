@@ -817,6 +817,17 @@ def _density_params(metadata: dict, **params) -> dict:
     return _forged(metadata, latent_density_=edited)
 
 
+def test_a_changed_network_parameter_is_shown_as_python_writes_it(blobs, tmp_path):
+    """A probe: the message read "image_shape (1, 1, 5) -> null"."""
+    from skae import ConvolutionalAutoEncoder
+
+    model = ConvolutionalAutoEncoder(image_shape=(1, 1, 5), max_epochs=1, random_state=0)
+    model.fit(blobs).set_params(image_shape=None)
+    for call in (model.partial_fit, lambda X: model.save(tmp_path / "m.skae")):
+        with pytest.raises(ValueError, match=r"image_shape \(1, 1, 5\) -> None\b"):
+            call(blobs)
+
+
 def _with_params(metadata: dict, **params) -> dict:
     return {**metadata, "params": {**metadata["params"], **params}}
 
@@ -831,9 +842,9 @@ def _with_params(metadata: dict, **params) -> dict:
         (lambda m: _forged(m, _base_seed="x"), "_base_seed must be an integer >= 0"),
         (lambda m: _forged(m, _base_seed=-1), "_base_seed must be an integer >= 0"),
         # Settings that contradict the network the file records.
-        (lambda m: _with_params(m, activation="tanh"), 'activation "relu" -> "tanh"'),
-        (lambda m: _with_params(m, loss="binary_crossentropy"), 'loss "huber" -> "binary'),
-        (lambda m: {**m, "class": "SparseAutoEncoder"}, 'kind "AutoEncoder" -> "Sparse'),
+        (lambda m: _with_params(m, activation="tanh"), "activation 'relu' -> 'tanh'"),
+        (lambda m: _with_params(m, loss="binary_crossentropy"), "loss 'huber' -> 'binary"),
+        (lambda m: {**m, "class": "SparseAutoEncoder"}, "kind 'AutoEncoder' -> 'Sparse"),
         (lambda m: _forged(m, offset_=float("nan")), "offset_ must be a finite"),
         (lambda m: _forged(m, noise_variance_=-1.0), "noise_variance_ must be a finite positive"),
         (lambda m: _forged(m, noise_variance_=0.0), "noise_variance_ must be a finite positive"),
