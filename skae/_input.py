@@ -595,7 +595,7 @@ class InputSide:
 
         rows = encoding.coded(X)
         if training and not reset:
-            self._warn_unseen_in_training(rows.codes)
+            self._warn_unseen_in_training(rows.codes, encoding, absent)
         large = X.shape[0] * encoding.n_encoded * 4 > get_config()["working_memory"] * 2**20
         if blocks or large:
             # Checked once here, not batch by batch: the batches are then
@@ -610,10 +610,22 @@ class InputSide:
         encoded = encoding.expand(rows)
         return finish(check_array(encoded, dtype=np.float64, ensure_all_finite="allow-nan"))
 
-    def _warn_unseen_in_training(self, codes: np.ndarray) -> None:
+    def _warn_unseen_in_training(
+        self, codes: np.ndarray, encoding: CategoricalEncoding, absent: np.ndarray | None
+    ) -> None:
         """Warn that rows continuing a fit hold categories the first fit did
-        not see: its categories stay, so these train and score as unseen."""
+        not see: its categories stay, so these train and score as unseen.
+        Those of a column's dtype that no row of the first fit held (``absent``
+        encoded positions) count too: they are encoded as none as well, and
+        a stream of them was never learned, without a word (a probe)."""
         unseen = (codes == -1).sum(axis=0)
+        if absent is not None and absent.any():
+            pairs = zip(encoding.blocks(), encoding.is_categorical, strict=True)
+            starts = [start for (start, _), categorical in pairs if categorical]
+            for k, start in enumerate(starts):
+                column = codes[:, k]
+                held = column >= 0
+                unseen[k] += int(absent[start + column[held].astype(np.intp)].sum())
         if not unseen.any():
             return
         names = getattr(self, "feature_names_in_", np.arange(self.n_features_in_))

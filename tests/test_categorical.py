@@ -2311,3 +2311,25 @@ def test_masking_keeps_its_device_copy_out_of_a_pickle(table):
     hidden = copy(torch.ones(1000, 7))
     torch.manual_seed(0)
     assert_array_equal(torch.isnan(hidden).numpy(), torch.isnan(corruption(torch.ones(1000, 7))))
+
+
+def test_a_category_the_dtype_lists_but_the_first_fit_never_held_is_warned_of():
+    """A probe: such a category is encoded as none (never learned, never
+    predicted), as one unseen at the first fit is, but a stream of them in
+    partial_fit was taken without the warning an object column's gets."""
+    rng = np.random.RandomState(0)
+    dtype = pd.CategoricalDtype(["a", "b", "c", "d"])
+
+    def rows(categories, n=200):
+        return pd.DataFrame(
+            {"x": rng.normal(size=n), "c": pd.Series(rng.choice(categories, n), dtype=dtype)}
+        )
+
+    model = AutoEncoder(max_epochs=2, random_state=0).fit(rows(["a", "b", "c"]))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model.partial_fit(rows(["a", "b", "c"]))
+    chunk = rows(["a", "d"])
+    held = int((chunk["c"] == "d").sum())
+    with pytest.warns(UserWarning, match=rf"{held} categorical entries .* first fit did not see"):
+        model.partial_fit(chunk)

@@ -363,7 +363,7 @@ def test_weights_that_do_not_fit_the_model(saved, tmp_path):
 
     # The parameters contradict the network the file records...
     with pytest.raises(
-        ValueError, match='not those its network was built with: n_components "auto" -> 3'
+        ValueError, match="not those its network was built with: n_components 'auto' -> 3"
     ):
         load(_rewrite(saved, tmp_path / "w.skae", metadata=wider))
 
@@ -478,7 +478,7 @@ def test_a_file_whose_sizes_disagree_with_its_parameters_is_refused(saved, tmp_p
         meta["params"]["hidden_layer_sizes"] = [10**7, 10**7]
         return meta
 
-    with pytest.raises(ValueError, match=r'hidden_layer_sizes "auto" -> \(10000000, 10000000\)'):
+    with pytest.raises(ValueError, match=r"hidden_layer_sizes 'auto' -> \(10000000, 10000000\)"):
         load(_rewrite(saved, tmp_path / "lie.skae", metadata=lie))
 
     def consistent_lie(meta):
