@@ -349,6 +349,21 @@ def _network_state(net: AutoEncoderNet) -> tuple:
     return states + (len(net.history), net.schedules(), net.lr, decay)
 
 
+def _random_rows(x, rng: np.random.RandomState) -> torch.Tensor:
+    """A random ``MIN_REFRESH_ROWS`` of the rows ``x`` (all of fewer), in
+    random order, on the CPU: a chunk after them pushes the first out, and
+    in table order a table sorted anomalies first lost every anomaly from
+    them to a chunk of 20 rows, and the threshold ``partial_fit`` drew on
+    them moved into the normal rows (1% to 7% of new normal rows flagged; a
+    probe). The same draws as ``rng.choice``; read in table order."""
+    order = rng.permutation(len(x))[:MIN_REFRESH_ROWS]
+    kept = np.sort(order)
+    rows = x[torch.as_tensor(kept, device=x.device)]
+    place = torch.as_tensor(np.searchsorted(kept, order), device=rows.device)
+    # A copy: a view would keep the whole of x (in pickles and files too).
+    return rows[place].detach().to("cpu", copy=True)
+
+
 def _restore_network(net: AutoEncoderNet, state: tuple) -> None:
     """Put ``net`` back as :func:`_network_state` found it."""
     module, optimizer, criterion, epochs, schedules, lr, decay = state
@@ -904,7 +919,7 @@ class BaseAutoEncoder(
         filled = filled_copy(
             rows,
             self.net_.criterion_,
-            lambda batch, fn: self._apply(batch, fn, on_device=True),
+            lambda batch, fn: self._apply(batch, fn, on_device=True, draws=False),
             rng,
         )
         if filled is not None:
@@ -1656,22 +1671,16 @@ class BaseAutoEncoder(
         # (a chunk of 300 rows, 290 of them empty, refits offset_ on its 10).
         if not partial:
             rng = np.random.RandomState(seed % 2**32)
-            # In random order: a chunk pushes the first of them out, and in
-            # table order a table sorted anomalies first lost every anomaly
-            # from them to a chunk of 20 rows (the threshold then moved into
-            # the normal rows: 1% to 7% of new normal rows flagged; a probe).
-            # (The same draws as a choice of them; read in table order.)
-            order = rng.permutation(len(x))[:MIN_REFRESH_ROWS]
-            kept = np.sort(order)
-            rows = x[torch.as_tensor(kept, device=x.device)]
-            place = torch.as_tensor(np.searchsorted(kept, order), device=rows.device)
-            self._recent_rows = rows[place].detach().cpu()
+            self._recent_rows = _random_rows(x, rng)
             self._keep_screened_sample(screened, len(x), rng)
             self._statistics_rows = len(x)
             self._rows_since_density = 0
             return x, True
         self._slide_screened_window(0 if first else len(getattr(self, "_recent_rows", ())), len(x))
-        tail = x[-MIN_REFRESH_ROWS:]
+        # A chunk's rows as a fit's: a random MIN_REFRESH_ROWS, in random
+        # order (its last ones, in table order, left a chunk sorted anomalies
+        # first without any; a review).
+        tail = _random_rows(x, np.random.RandomState(seed % 2**32))
         previous = None if first else getattr(self, "_recent_rows", None)
         if previous is None and not first:
             # The rows the statistics came from are not kept (a file or pickle
@@ -2494,7 +2503,9 @@ class BaseAutoEncoder(
         # that raised mid-epoch left it in training mode (a probe).
         self.net_.criterion_.eval()
         out = None
-        step = self._inference_rows(draws)
+        step = self._inference_rows()
+        if draws:
+            step = self._scoring_rows(step)
         # A few rows (a partial_fit chunk's statistics, one row to predict)
         # are too few to split over threads, as a small training step is.
         rows = min(len(x), step)
@@ -2520,11 +2531,17 @@ class BaseAutoEncoder(
             raise ValueError("Found array with 0 sample(s) while a minimum of 1 is required.")
         return out
 
-    def _inference_rows(self, draws: bool = True) -> int:
+    def _scoring_rows(self, rows: int) -> int:
+        """Rows per batch of a scoring pass of :meth:`_apply`, where a pass
+        of one code per row takes ``rows``: a kind that decodes many codes
+        per row to score it (the variational kind's importance draws) scores
+        fewer at a time."""
+        return rows
+
+    def _inference_rows(self) -> int:
         """Rows per batch of :meth:`_apply`: as many as scikit-learn's
         ``working_memory`` holds the activations of, from 1 to
-        ``INFERENCE_BATCH_SIZE``; a kind that decodes many codes per row
-        scores fewer at a time (with ``draws``: only its scores decode them).
+        ``INFERENCE_BATCH_SIZE`` (scoring passes: :meth:`_scoring_rows`).
 
         4,096 rows whatever the width held 328 MB per float32 copy of a
         batch at 20,000 features, and a score holds several at once; a

@@ -47,7 +47,9 @@ def _plot_problem(plot: str) -> str | None:
     """Why ``--plot`` cannot be written, checked before the minutes of training."""
     if not plot:
         return "--plot needs a file name"
-    if plot.endswith(tuple(sep for sep in (os.sep, os.altsep) if sep)):
+    if plot.endswith(tuple(sep for sep in (os.sep, os.altsep) if sep)) or os.path.basename(
+        plot
+    ) in (".", ".."):
         # A folder, there or not: resolve() drops the slash, and a folder
         # not there yet was written as a file of its name (a probe).
         return f"--plot {plot} is a directory, not a file"
@@ -112,8 +114,8 @@ def main(argv: list[str] | None = None) -> int:
             # one; but an option before the command is the top level's (the
             # command's usage listed --quick above "unrecognized: --quick").
             command = words.index(args.command) if args.command in words else len(words)
-            first = min((words.index(w) for w in extras if w in words), default=len(words))
-            where = commands[args.command] if first > command else parser
+            before = any(word in words[:command] for word in extras)
+            where = parser if before or args.command is None else commands[args.command]
             where.error(f"unrecognized arguments: {' '.join(extras)}")
     except SystemExit as exc:
         # --help, --version and usage errors: argparse has printed its message.

@@ -387,17 +387,16 @@ class VariationalAutoEncoder(BaseAutoEncoder):
             caller_name=type(self).__name__,
         )
 
-    def _inference_rows(self, draws: bool = True) -> int:
-        if not draws:
-            # Encoding and decoding take one code per row, whatever K.
-            return super()._inference_rows(draws)
+    def _scoring_rows(self, rows: int) -> int:
+        # Only the scores decode K codes a row: encoding and decoding take
+        # one, whatever K (they ran one row per batch at K=10**6).
         self._check_importance_samples()
         # K importance draws per row hold K codes and decodes per row: as many
         # rows per batch as the ELBO's draws hold (scoring 4,096 rows of 32
         # codes peaked at 1.3 GB with K=300, 0.3 GB with the ELBO).
         # (The ELBO's draws, 2k for score, are decoded one at a time.)
         draws = max(ELBO_DRAWS, int(self.n_importance_samples))
-        return max(1, super()._inference_rows() * ELBO_DRAWS // draws)
+        return max(1, rows * ELBO_DRAWS // draws)
 
     def _draws(
         self, module: nn.Module, x: torch.Tensor, *, every_axis: bool = False, codes: bool = True
@@ -465,7 +464,7 @@ class VariationalAutoEncoder(BaseAutoEncoder):
         draws decoded together.
 
         K importance draws score ``K / ELBO_DRAWS`` times fewer rows per batch
-        (:meth:`_inference_rows`); decoded one draw at a time, each call then
+        (:meth:`_scoring_rows`); decoded one draw at a time, each call then
         had a handful of rows, and scoring took time growing as K squared
         (200 rows: 0.9 s at K=500, 61 s at K=5,000). A group decodes about
         as many rows as one batch of the other kinds."""

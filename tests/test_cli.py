@@ -104,9 +104,11 @@ def test_usage_errors_return_2(capsys, tmp_path):
     assert main(["demo", "--plot", str(tmp_path)]) == 2
     assert "is a directory" in capsys.readouterr().err
     # A probe: a folder not there yet was written as a file of its name.
-    assert main(["demo", "--plot", str(tmp_path / "figures") + os.sep]) == 2
-    assert "is a directory" in capsys.readouterr().err
-    assert not (tmp_path / "figures").exists()
+    for name in ("figures" + os.sep, os.path.join("figures", ".")):
+        # Joined as text: pathlib drops a trailing "/." (and "/").
+        assert main(["demo", "--plot", str(tmp_path) + os.sep + name]) == 2
+        assert "is a directory" in capsys.readouterr().err
+        assert not (tmp_path / "figures").exists()
     if os.path.isdir("/proc"):  # where permissions say yes even to root
         assert main(["demo", "--plot", "/proc/skae-demo.png"]) == 2
         assert "cannot write" in capsys.readouterr().err
@@ -181,6 +183,10 @@ def test_a_command_usage_error_shows_the_command_usage(capsys):
         assert main(words) == 2
         err = capsys.readouterr().err
         assert "usage: skae [-h]" in err and "skae: error: unrecognized" in err
+    # A review: an extra word spelt as the command is the command's.
+    for words in (["demo", "demo"], ["demo", "--quick", "demo"]):
+        assert main(words) == 2
+        assert "usage: skae demo" in capsys.readouterr().err
 
 
 class _SwallowsInterrupts:

@@ -364,6 +364,21 @@ def test_a_failed_partial_fit_scores_with_the_loss_in_eval_mode():
     np.testing.assert_array_equal(model.score_samples(X), before)
 
 
+def test_a_kind_that_overrides_inference_rows_as_documented_fits_and_scores():
+    """The base documents overriding _inference_rows() to run fewer rows at
+    a time; a review found a session's change calling it with an argument,
+    and such a kind failed in fit."""
+
+    class FewRowsAtATime(AutoEncoder):
+        def _inference_rows(self):
+            return 7
+
+    model = FewRowsAtATime(**FAST).fit(X)
+    parent = AutoEncoder(**FAST).fit(X)
+    np.testing.assert_allclose(model.transform(X), parent.transform(X), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(model.score_samples(X), parent.score_samples(X), rtol=1e-5)
+
+
 def test_a_convolution_of_any_dimension_is_not_counted_as_dense_work():
     """The thread rule counts a step's multiply-adds over the dense layers
     and gives up on convolutions: a network of Conv1d layers was counted by

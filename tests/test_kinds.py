@@ -1372,9 +1372,9 @@ def test_importance_weighted_scores_take_fewer_rows_at_a_time(monkeypatch):
     X = np.random.RandomState(0).normal(size=(300, 6))
     vae = VariationalAutoEncoder(max_epochs=2, random_state=0).fit(X)
     monkeypatch.setattr(_base, "INFERENCE_BATCH_SIZE", 64)
-    assert vae._inference_rows() == 64
+    assert vae._scoring_rows(vae._inference_rows()) == 64
     vae.set_params(n_importance_samples=32)
-    assert vae._inference_rows() == 16
+    assert vae._inference_rows() == 64 and vae._scoring_rows(64) == 16
     batched = vae.score_samples(X)
     monkeypatch.setattr(_base, "INFERENCE_BATCH_SIZE", 4096)
     assert_allclose(vae.score_samples(X), batched, rtol=1e-5)
@@ -1390,23 +1390,17 @@ def test_importance_draws_do_not_shrink_the_batches_of_one_code_per_row(monkeypa
     vae = VariationalAutoEncoder(max_epochs=2, random_state=0).fit(X)
     monkeypatch.setattr(_base, "INFERENCE_BATCH_SIZE", 64)
     codes, decoded = vae.transform(X), vae.inverse_transform(vae.transform(X))
-    sizes = []
-    apply = vae._apply
-    monkeypatch.setattr(
-        vae,
-        "_apply",
-        lambda x, fn, **kw: (
-            sizes.append(vae._inference_rows(kw.get("draws", True))) or apply(x, fn, **kw)
-        ),
-    )
+    shrunk = []
+    monkeypatch.setattr(vae, "_scoring_rows", lambda rows: shrunk.append(rows) or 1)
     for value in (10**6, 0):  # 0: invalid, and unused here
         vae.set_params(n_importance_samples=value)
-        sizes.clear()
         assert_allclose(vae.transform(X), codes)
         assert_allclose(vae.inverse_transform(codes), decoded)
         assert vae.posterior(X)[0].shape == codes.shape
         assert vae.sample(5, random_state=0).shape == (5, 6)
-        assert sizes and set(sizes) == {64}
+        assert shrunk == []
+    vae.set_params(n_importance_samples=32).score_samples(X)
+    assert shrunk == [64]
 
 
 def test_partial_fit_checks_the_kl_term_at_the_beta_set_since():
