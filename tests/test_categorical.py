@@ -2178,6 +2178,14 @@ def test_a_column_of_numbers_with_a_few_bools_is_warned_of():
     with pytest.warns(UserWarning, match=r"'amount' \(180 of 200; also \['True'\]\)"):
         model = AutoEncoder(max_epochs=1, random_state=0).fit(X)
     assert model.is_categorical_[1]
+    # A mutation audit: counts that hold 0 and 1 among larger whole numbers
+    # are not flags either (a rule reading True as a number where any
+    # number was 0 or 1 passed the amounts above and warned of nothing).
+    counts = pd.Series(rng.randint(0, 20, size=200), dtype=object)
+    counts[::10] = True
+    X = pd.DataFrame({"x": rng.normal(size=200), "amount": counts})
+    with pytest.warns(UserWarning, match=r"'amount' \(180 of 200; also \['True'\]\)"):
+        AutoEncoder(max_epochs=1, random_state=0).fit(X)
     many = pd.Series(rng.normal(size=400).round(3), dtype=object)
     many[::10] = False
     with pytest.raises(ValueError, match="numbers but for a few others"):
