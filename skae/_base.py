@@ -351,7 +351,7 @@ def _network_state(net: AutoEncoderNet) -> tuple:
 
 def _random_rows(x, rng: np.random.RandomState) -> torch.Tensor:
     """A random ``MIN_REFRESH_ROWS`` of the rows ``x`` (all of fewer), in
-    random order, on the CPU: a chunk after them pushes the first out, and
+    random order, on the rows' device: a chunk after them pushes the first out, and
     in table order a table sorted anomalies first lost every anomaly from
     them to a chunk of 20 rows, and the threshold ``partial_fit`` drew on
     them moved into the normal rows (1% to 7% of new normal rows flagged; a
@@ -360,8 +360,7 @@ def _random_rows(x, rng: np.random.RandomState) -> torch.Tensor:
     kept = np.sort(order)
     rows = x[torch.as_tensor(kept, device=x.device)]
     place = torch.as_tensor(np.searchsorted(kept, order), device=rows.device)
-    # A copy: a view would keep the whole of x (in pickles and files too).
-    return rows[place].detach().to("cpu", copy=True)
+    return rows[place]
 
 
 def _restore_network(net: AutoEncoderNet, state: tuple) -> None:
@@ -1671,7 +1670,7 @@ class BaseAutoEncoder(
         # (a chunk of 300 rows, 290 of them empty, refits offset_ on its 10).
         if not partial:
             rng = np.random.RandomState(seed % 2**32)
-            self._recent_rows = _random_rows(x, rng)
+            self._recent_rows = _random_rows(x, rng).detach().to("cpu", copy=True)
             self._keep_screened_sample(screened, len(x), rng)
             self._statistics_rows = len(x)
             self._rows_since_density = 0
@@ -2495,7 +2494,7 @@ class BaseAutoEncoder(
         numpy array of ``dtype``, or, with ``on_device``, in one tensor on
         the model's device (no host round trip per batch). Without
         ``draws``, ``fn`` runs one code per row (encoding, decoding, counts),
-        not the kind's scoring draws (:meth:`_inference_rows`).
+        not the kind's scoring draws (:meth:`_scoring_rows`).
         """
         module = self.net_.module_
         module.eval()
