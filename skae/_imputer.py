@@ -20,7 +20,7 @@ from ._categorical import (
     series_of,
 )
 from ._denoising import DenoisingAutoEncoder
-from ._input import as_pandas, infinite_entries_error
+from ._input import as_pandas, infinite_entries_error, rows_of_one_length
 from ._locking import lock_of, reading
 
 #: Training length of the default estimator: imputation gains from long
@@ -151,6 +151,7 @@ class AutoEncoderImputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     def _fit(self, X) -> AutoEncoderImputer:
         X = as_pandas(X)  # a pyarrow Table: its columns and dtypes as a DataFrame's
         _refuse_one_dimensional(X)
+        rows_of_one_length(X)  # named as the estimators name it
         # Categorical columns as the estimator finds them: it encodes them itself.
         if self.estimator is None:
             spec = "from_dtype"  # the default estimator's
@@ -246,6 +247,7 @@ class AutoEncoderImputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         check_is_fitted(self)
         X = as_pandas(X)
         _refuse_one_dimensional(X)
+        rows_of_one_length(X)
         if getattr(self, "_categorical", False):
             if not hasattr(X, "iloc"):
                 return self._transform_rows(X)

@@ -262,6 +262,26 @@ class EncodedRows:
         )
 
 
+def rows_of_one_length(X):
+    """A list of rows as an object array (no category turned into a number,
+    nor a number into a string), refused when its rows differ in length;
+    any other ``X`` as it is."""
+    if hasattr(X, "shape") or hasattr(X, "iloc"):
+        return X
+    X = np.asarray(X, dtype=object)
+    rows = X if X.ndim == 1 else ()  # a scalar (0-d) is check_array's to refuse
+    lengths = {np.size(row) for row in rows if isinstance(row, (list, tuple, np.ndarray))}
+    if len(lengths) > 1:
+        # Rows of different lengths: an object array of lists, which
+        # check_array called 1-D data to reshape (and printed whole), and
+        # numpy an "inhomogeneous shape".
+        raise ValueError(
+            f"X is a list of rows of different lengths ({min(lengths)} to "
+            f"{max(lengths)} entries): every row needs one entry per column."
+        )
+    return X
+
+
 class InputSide:
     """Checking, encoding and scaling ``X`` for the network (a mixin of
     :class:`~skae._base.BaseAutoEncoder`, whose parameters it reads)."""
@@ -672,17 +692,7 @@ class InputSide:
                     f"is required by {type(self).__name__}."
                 )
             return X
-        if not hasattr(X, "shape") and not hasattr(X, "iloc"):  # a list of rows
-            X = np.asarray(X, dtype=object)
-            rows = X if X.ndim == 1 else ()  # a scalar (0-d) is check_array's to refuse
-            lengths = {np.size(row) for row in rows if isinstance(row, (list, tuple, np.ndarray))}
-            if len(lengths) > 1:
-                # Rows of different lengths: an object array of lists, which
-                # check_array called 1-D data to reshape (and printed whole).
-                raise ValueError(
-                    f"X is a list of rows of different lengths ({min(lengths)} to "
-                    f"{max(lengths)} entries): every row needs one entry per column."
-                )
+        X = rows_of_one_length(X)
         return check_array(X, dtype=None, ensure_all_finite=False, estimator=self, input_name="X")
 
     def _absent_categories(self) -> np.ndarray | None:

@@ -516,6 +516,16 @@ def test_a_list_of_rows_of_different_lengths_is_named():
     assert len(str(info.value)) < 200
     model = AutoEncoder(max_epochs=1, random_state=0).fit([[1.0, 2.0, 3.0], [3.0, 1.0, 2.0]] * 50)
     assert model.n_features_in_ == 3
+    # The imputer names it alike (a probe: numpy's "inhomogeneous shape").
+    from skae import AutoEncoderImputer
+
+    with pytest.raises(ValueError, match=r"different lengths \(2 to 3 entries\)"):
+        AutoEncoderImputer(AutoEncoder(max_epochs=1)).fit(rows)
+    imputer = AutoEncoderImputer(AutoEncoder(max_epochs=1, random_state=0))
+    imputer.fit([[1.0, np.nan, 3.0], [3.0, 1.0, 2.0]] * 50)
+    assert imputer.transform([[1.0, np.nan, 3.0]]).shape == (1, 3)
+    with pytest.raises(ValueError, match=r"different lengths \(2 to 3 entries\)"):
+        imputer.transform(rows)
     # Not a table at all: scikit-learn's error, not "iteration over a 0-d array".
     for nothing in (5, None, "abc"):
         with pytest.raises(ValueError, match="Expected 2D array"):
