@@ -684,23 +684,20 @@ def empty_rows(X: np.ndarray, columns: np.ndarray | None = None) -> np.ndarray |
     a row whose only value lies there scored on its code alone, among the
     most normal rows (a review).
     """
-    if columns is not None:
-        if not isinstance(X, np.ndarray):  # rows encoded a block at a time
-            return X.columns(np.flatnonzero(columns)).empty_rows()
-        if not len(X):
-            return None
-        blocks = range(0, len(X), BLOCK_ROWS)
-        empty = np.concatenate(
-            [np.isnan(X[i : i + BLOCK_ROWS][:, columns]).all(axis=1) for i in blocks]
-        )
-        return empty if empty.any() else None
     if not isinstance(X, np.ndarray):  # rows encoded a block at a time
-        return X.empty_rows()
-    # A NaN anywhere makes the sum NaN (finite input: an overflow gives inf,
-    # or NaN as inf - inf, which the exact test below settles; no warning).
-    with np.errstate(over="ignore", invalid="ignore"):
-        if not np.isnan(np.sum(X, dtype=np.float64)):
-            return None
+        return (
+            X.empty_rows() if columns is None else X.columns(np.flatnonzero(columns)).empty_rows()
+        )
+    if columns is not None:
+        X = _Columns(X, columns)
+    else:
+        # A NaN anywhere makes the sum NaN (finite input: an overflow gives
+        # inf, or NaN as inf - inf, which the exact test below settles).
+        with np.errstate(over="ignore", invalid="ignore"):
+            if not np.isnan(np.sum(X, dtype=np.float64)):
+                return None
+    if not len(X):
+        return None
     blocks = range(0, len(X), BLOCK_ROWS)
     empty = np.concatenate([np.isnan(X[i : i + BLOCK_ROWS]).all(axis=1) for i in blocks])
     return empty if empty.any() else None
@@ -712,7 +709,7 @@ def rows_with_values(x: torch.Tensor | ScaledRows) -> np.ndarray | None:
         return None
     if isinstance(x, ScaledRows):
         never = x.never_observed
-        empty = empty_rows(x.X, ~never) if never.any() else empty_rows(x.X)
+        empty = empty_rows(x.X, ~never if never.any() else None)
         return None if empty is None else ~empty
     observed = (~torch.isnan(x).all(dim=1)).cpu().numpy()
     return None if observed.all() else observed
