@@ -269,14 +269,19 @@ def report(results: pd.DataFrame, datasets: list[str], detectors: list[str]) -> 
     auc, ap = auc.loc[order, columns], ap.loc[order, columns]
     auc.index.name = ap.index.name = "dataset"
 
+    # The summary's means and ranks are over the datasets where every detector
+    # has a result (a failed fit is skipped): a detector that failed on the
+    # hard datasets would otherwise be averaged over the easy ones only.
     complete = auc.dropna()
     ranks = complete.rank(axis=1, ascending=False).mean()
     totals = results.groupby("detector")[["fit_seconds", "score_seconds"]].sum()
+    runs = results.groupby("detector").size()
     summary = pd.DataFrame(
         {
-            "mean ROC-AUC": auc.mean(),
-            "mean AP": ap.mean(),
+            "mean ROC-AUC": complete.mean(),
+            "mean AP": ap.loc[complete.index].mean(),
             "mean rank": ranks,
+            "runs": runs.reindex(columns).map(lambda n: f"{n:.0f}"),
             "fit s": totals["fit_seconds"],
             "score s": totals["score_seconds"],
         }
@@ -293,8 +298,17 @@ def report(results: pd.DataFrame, datasets: list[str], detectors: list[str]) -> 
     ]
     if len(complete) < len(auc):
         parts.append(
-            f"Mean rank over the {len(complete)} of {len(auc)} datasets where every "
+            f"Means and rank over the {len(complete)} of {len(auc)} datasets where every "
             "detector has a result."
+        )
+    seeds_per_cell = results.groupby(["dataset", "detector"])["seed"].nunique()
+    short = seeds_per_cell[seeds_per_cell < len(seeds)]
+    if len(short):
+        parts.append(
+            "Cells over fewer seeds (failed fits): "
+            + ", ".join(f"{d} / {m} ({n})" for (d, m), n in short.items())
+            + ". The runs column counts each detector's (dataset, seed) results, "
+            "over which its fit and score seconds are summed."
         )
     return "\n\n".join(parts) + "\n"
 

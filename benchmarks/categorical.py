@@ -330,6 +330,7 @@ def main() -> None:
         + " ".join(map(str, args.seeds))
         + (" --codes " + " ".join(map(str, args.codes)) if args.codes else "")
         + (" --losses " + " ".join(args.losses) if args.losses else "")
+        + (" --batch-sizes " + " ".join(map(str, args.batch_sizes)) if args.batch_sizes else "")
         + "`",
         "",
         f"torch {torch.__version__}, one thread",

@@ -132,7 +132,9 @@ def main() -> None:
         for dataset in datasets(view):
             with np.load(dump(view, dataset, args.cache)) as d:
                 for name, score in variants(d).items():
-                    score = np.nan_to_num(score, nan=0.0, posinf=1e300)
+                    if np.isnan(score).any():
+                        raise ValueError(f"{name} gave NaN scores on {view}/{dataset}")
+                    score = np.nan_to_num(score, posinf=1e300)
                     results.setdefault(name, []).append(roc_auc_score(d["y"], score))
         if names is None:
             names = list(results)
