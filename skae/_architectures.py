@@ -12,7 +12,6 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 
-import numpy as np
 import torch
 from torch import nn
 
@@ -364,5 +363,5 @@ def conv_autoencoder(
             decoder.append(ACTIVATIONS[activation]())
     decoder.append(nn.Flatten())
     return AutoEncoderModule(
-        nn.Sequential(*encoder), nn.Sequential(*decoder), latent, int(np.prod(image_shape))
+        nn.Sequential(*encoder), nn.Sequential(*decoder), latent, math.prod(image_shape)
     )

@@ -2077,7 +2077,7 @@ class BaseAutoEncoder(
             side = int(round(np.sqrt(n_features)))
             return (1, side, side) if side * side == n_features else (1, 1, n_features)
         shape = tuple(int(v) for v in np.ravel(self.image_shape))
-        if len(shape) != 3 or min(shape) < 1 or int(np.prod(shape)) != n_features:
+        if len(shape) != 3 or min(shape) < 1 or math.prod(shape) != n_features:
             raise ValueError(
                 f"image_shape={tuple(self.image_shape)!r} does not match X: it must be "
                 f"(channels, height, width) with channels * height * width == n_features "

@@ -1210,6 +1210,10 @@ def test_convolutional_rejects_wrong_image_shape():
     X = np.random.RandomState(0).rand(10, 64)
     with pytest.raises(ValueError, match="image_shape=.* does not match X"):
         ConvolutionalAutoEncoder(image_shape=(1, 7, 7), max_epochs=1).fit(X)
+    # A product past int64 is compared exactly: numpy's wraps to 64 here
+    # ((2**62 + 1) * 64 mod 2**64), which torch then failed to allocate.
+    with pytest.raises(ValueError, match="image_shape=.* does not match X"):
+        ConvolutionalAutoEncoder(image_shape=(1, 2**62 + 1, 64), max_epochs=1).fit(X)
     conv = ConvolutionalAutoEncoder(max_epochs=1, random_state=0).fit(X)
     assert conv.image_shape_ == (1, 8, 8)
     with pytest.raises(ValueError, match="images of shape"):
