@@ -221,6 +221,12 @@ MIN_NOISE_VARIANCE = 1e-6
 AUTO_FENCE = 1.5
 
 
+def _channels_last(shape: tuple[int, int, int]) -> bool:
+    """Whether an image shape read as (C, H, W) looks like (H, W, C): its last
+    axis has 1, 3 or 4 entries and its first does not."""
+    return shape[2] in IMAGE_CHANNELS and shape[0] not in IMAGE_CHANNELS
+
+
 def _resolve_device(device: str) -> torch.device:
     if device == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
@@ -2059,14 +2065,13 @@ class BaseAutoEncoder(
     def _resolve_image_shape(self, n_features: int) -> tuple[int, int, int]:
         images = self.__dict__.pop("_input_image_shape", None)
         if self.image_shape is None and images is not None:
-            channels, _, width = images
-            if width in IMAGE_CHANNELS and channels not in IMAGE_CHANNELS:
+            if _channels_last(images):
                 # Many image libraries give (n, H, W, C); read as (n, C, H, W)
                 # they train without error on images of H channels.
                 warn_caller(
                     f"X has the shape (n_samples, {', '.join(map(str, images))}), read as "
-                    f"(n_samples, channels, height, width): {channels} channels of "
-                    f"{images[1]} x {width} pixels. If the images are channels-last "
+                    f"(n_samples, channels, height, width): {images[0]} channels of "
+                    f"{images[1]} x {images[2]} pixels. If the images are channels-last "
                     "(n_samples, height, width, channels), move the axis first: "
                     "np.moveaxis(X, -1, 1).",
                     UserWarning,
@@ -2082,6 +2087,16 @@ class BaseAutoEncoder(
                 f"image_shape={tuple(self.image_shape)!r} does not match X: it must be "
                 f"(channels, height, width) with channels * height * width == n_features "
                 f"({n_features})."
+            )
+        if _channels_last(shape):
+            # (28, 28, 1) is how image libraries name a grey digit's shape.
+            channels, height, width = shape
+            warn_caller(
+                f"image_shape={shape} is read as (channels, height, width): {channels} "
+                f"channels of {height} x {width} pixels. If it is (height, width, "
+                f"channels), pass image_shape={(width, channels, height)} with each row's "
+                "pixels channel by channel (np.moveaxis(images, -1, 1) before flattening).",
+                UserWarning,
             )
         return shape
 

@@ -1412,8 +1412,10 @@ def test_a_complex_column_of_a_frame_is_refused_as_complex_not_as_text():
 
 def test_a_channels_last_image_array_warns():
     """A probe: (n, H, W, C) images trained, silently, as H channels of
-    W x C pixels. fit says how it reads them; channels-first arrays and an
-    explicit image_shape say nothing."""
+    W x C pixels. fit says how it reads them; channels-first arrays say
+    nothing. So does an image_shape given in that order (Keras names a grey
+    digit's input (28, 28, 1)), for rows of pixels as for such an array (a
+    probe: rows trained silently as 8 channels of 8 x 1 pixels)."""
     rng = np.random.RandomState(0)
     model = ConvolutionalAutoEncoder(n_components=2, max_epochs=1, random_state=0)
     with pytest.warns(UserWarning, match=r"8 channels of 8 x 3 pixels.*np.moveaxis\(X, -1, 1\)"):
@@ -1422,7 +1424,16 @@ def test_a_channels_last_image_array_warns():
         warnings.simplefilter("error", UserWarning)
         model.fit(rng.rand(30, 3, 8, 8))
         model.fit(rng.rand(30, 1, 8, 8))
+        model.set_params(image_shape=(3, 8, 8)).fit(rng.rand(30, 192))
+        model.set_params(image_shape=(1, 1, 64)).fit(rng.rand(30, 64))
+    message = (
+        r"image_shape=\(8, 8, 1\) is read .* 8 channels of 8 x 1 pixels.* image_shape=\(1, 8, 8\)"
+    )
+    with pytest.warns(UserWarning, match=message):
+        model.set_params(image_shape=(8, 8, 1)).fit(rng.rand(30, 64))
+    with pytest.warns(UserWarning, match=r"image_shape=\(8, 8, 3\) .*image_shape=\(3, 8, 8\)"):
         model.set_params(image_shape=(8, 8, 3)).fit(rng.rand(30, 8, 8, 3))
+    assert model.image_shape_ == (8, 8, 3)
 
 
 @pytest.mark.parametrize("kind", [AutoEncoder, ConvolutionalAutoEncoder])
