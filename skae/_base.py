@@ -439,6 +439,15 @@ class _SeededTorch:
         finally:
             self._held.release()
 
+    @classmethod
+    def turn(cls) -> threading.RLock:
+        """A fit's turn without the seeding, for its statistics pass: that
+        pass sets torch's process-wide thread count (one thread for the small
+        passes and the code mixture), and a convolutional network's training
+        in another thread meanwhile, whose results depend on the count, came
+        out other than alone (4 of 8 fits at two threads, a probe)."""
+        return cls._lock
+
 
 def _new_generator_lock() -> None:
     """A fork copies the lock as it is: held by a fit in another thread, which
@@ -1575,40 +1584,44 @@ class BaseAutoEncoder(
             self._held_out_rows = (
                 split.take_held_out_index() if isinstance(split, HoldOutSplit) else None
             )
-        rows, whole = self._rows_for_statistics(x, partial, first, seed, screened)
-        if partial and rows is not None:
-            screened = self._screened_in_window(rows.device)
-        if rows is not None:
-            # Scales from fewer rows (a stream's first small chunks) are
-            # expected to move a lot: compared from MIN_REFRESH_ROWS rows on.
-            settled = getattr(self, "_statistics_rows", MIN_REFRESH_ROWS) >= MIN_REFRESH_ROWS
-            scale_before = (
-                getattr(self, "error_scale_", None) if partial and not first and settled else None
-            )
-            # Bounded by the statistics being replaced, settled or not: one
-            # row 1e10 standard deviations out in a chunk after a fit on 200
-            # rows made the codes' Gaussian or mixture fail.
-            try:
-                self._fit_detector_and_density(
-                    rows,
-                    seed,
-                    whole=whole,
-                    held_out=held_out,
-                    bounded=partial and not first,
-                    screened=screened,
+        # The statistics pass takes its turn too (see _SeededTorch.turn).
+        with _SeededTorch.turn():
+            rows, whole = self._rows_for_statistics(x, partial, first, seed, screened)
+            if partial and rows is not None:
+                screened = self._screened_in_window(rows.device)
+            if rows is not None:
+                # Scales from fewer rows (a stream's first small chunks) are
+                # expected to move a lot: compared from MIN_REFRESH_ROWS rows on.
+                settled = getattr(self, "_statistics_rows", MIN_REFRESH_ROWS) >= MIN_REFRESH_ROWS
+                scale_before = (
+                    getattr(self, "error_scale_", None)
+                    if partial and not first and settled
+                    else None
                 )
-            except ValueError as exc:
-                if not failed:
-                    raise
-                # The mixture on the codes of a run that blew up fails (a
-                # covariance that is not positive definite): the cause is the
-                # training, which n_components, as that error advises, is not.
-                raise FloatingPointError(
-                    "Training failed (see the ConvergenceWarning above) and left codes "
-                    "that the scores cannot be fitted on (the error this one was raised "
-                    f"from). Try a lower learning rate than lr={net.lr}."
-                ) from exc
-            self._warn_if_error_scales_jumped(scale_before)
+                # Bounded by the statistics being replaced, settled or not: one
+                # row 1e10 standard deviations out in a chunk after a fit on 200
+                # rows made the codes' Gaussian or mixture fail.
+                try:
+                    self._fit_detector_and_density(
+                        rows,
+                        seed,
+                        whole=whole,
+                        held_out=held_out,
+                        bounded=partial and not first,
+                        screened=screened,
+                    )
+                except ValueError as exc:
+                    if not failed:
+                        raise
+                    # The mixture on the codes of a run that blew up fails (a
+                    # covariance that is not positive definite): the cause is the
+                    # training, which n_components, as that error advises, is not.
+                    raise FloatingPointError(
+                        "Training failed (see the ConvergenceWarning above) and left codes "
+                        "that the scores cannot be fitted on (the error this one was raised "
+                        f"from). Try a lower learning rate than lr={net.lr}."
+                    ) from exc
+                self._warn_if_error_scales_jumped(scale_before)
         return self
 
     def _screened_rows(self, X) -> np.ndarray | None:
@@ -3202,16 +3215,20 @@ class BaseAutoEncoder(
     def __getstate__(self) -> dict:
         # Under the lock, as save and the predictions: a pickle (or deepcopy)
         # taken while another thread fitted held the new fit's scaling with
-        # the old or a half-trained network.
+        # the old or a half-trained network. Pickle walks the state after
+        # this returns, and the state is the live attributes (the network's
+        # weights trained in place), so it is copied whole while the lock is
+        # held (a probe: the old offset_ with a network trained since).
         with lock_of(self).read():
-            state = super().__getstate__()
-        # skorch maps net_'s tensors to the CPU when unpickled without a GPU;
-        # a tensor of the estimator's own on a GPU would fail to unpickle
-        # there, so any is stored from the CPU.
-        return {
-            name: value.cpu() if isinstance(value, torch.Tensor) else value
-            for name, value in state.items()
-        }
+            # skorch maps net_'s tensors to the CPU when unpickled without a
+            # GPU; a tensor of the estimator's own on a GPU would fail to
+            # unpickle there, so any is stored from the CPU.
+            return copy.deepcopy(
+                {
+                    name: value.cpu() if isinstance(value, torch.Tensor) else value
+                    for name, value in super().__getstate__().items()
+                }
+            )
 
     def __setstate__(self, state: dict) -> None:
         super().__setstate__(state)

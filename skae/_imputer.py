@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import warnings
 
 import numpy as np
@@ -379,9 +380,12 @@ class AutoEncoderImputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
 
     def __getstate__(self) -> dict:
         # Under the lock, as save and transform: a pickle taken while another
-        # thread refitted held the new columns with the old estimator_.
+        # thread refitted held the new columns with the old estimator_. The
+        # state is the live attributes, which pickle walks after this returns,
+        # so it is copied whole under the lock (a probe: a fit during the
+        # pickle changed the dictionary being pickled).
         with lock_of(self).read():
-            return super().__getstate__()
+            return copy.deepcopy(super().__getstate__())
 
     def __sklearn_is_fitted__(self) -> bool:
         # The estimator is the last thing a fit sets: a transform called
