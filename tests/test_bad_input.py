@@ -1137,6 +1137,12 @@ def test_an_infinite_entry_is_refused_naming_its_column_and_row(table):
     expected = rf"contains infinity .*The columns {re.escape(column)} hold infinite values .*\[17\]"
     with pytest.raises(ValueError, match=expected):
         AutoEncoder(max_epochs=1).fit(X)
+    # Five rows are named, the first (mutation audit: four).
+    many = pd.DataFrame(X).copy()
+    many.iloc[[3, 7, 11, 20, 30, 40], 4] = np.inf
+    many = many.to_numpy() if table == "array" else many
+    with pytest.raises(ValueError, match=r"\[3, 7, 11, 17, 20\]\)"):
+        AutoEncoder(max_epochs=1).fit(many)
     clean = pd.DataFrame(X).copy() if table == "array" else X.copy()
     clean.iloc[17, 4] = 0.0
     clean = clean.to_numpy() if table == "array" else clean

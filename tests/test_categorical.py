@@ -1176,6 +1176,45 @@ def test_float32_numbers_give_float32_codes_with_categories():
     assert AutoEncoder(max_epochs=2, random_state=0).fit(frame).transform(frame).dtype == (
         np.float32
     )
+    # Float32 only where every number is: a float64 column beside them keeps
+    # its precision (mutation audit: float32 as soon as any column was).
+    mixed = frame.assign(b=rng.normal(size=200) * 1e-9 + 1.0)
+    assert AutoEncoder(max_epochs=2, random_state=0).fit(mixed).transform(mixed).dtype == (
+        np.float64
+    )
+
+
+def test_numbers_centred_at_zero_are_not_taken_for_absent_categories():
+    """Mutation audit: a category that no row held is encoded as none; with
+    loss="binary_crossentropy" numbers are not centred (mean_ 0), and a rule
+    reading every entry of mean_ 0 as such a category encoded every number
+    as 0 once a categorical column was there: a changed number changed no
+    score and no code."""
+    rng = np.random.RandomState(0)
+    X = pd.DataFrame(
+        {"p": rng.uniform(size=300), "q": rng.uniform(size=300), "c": rng.choice(["x", "y"], 300)}
+    )
+    model = AutoEncoder(
+        n_components=2, max_epochs=5, loss="binary_crossentropy", random_state=0
+    ).fit(X)
+    assert_array_equal(model.mean_[:2], 0.0)
+    rows = X.iloc[:2]
+    changed = rows.assign(p=1.0 - rows["p"])
+    assert np.all(np.abs(model.score_samples(rows) - model.score_samples(changed)) > 1e-3)
+    assert np.all(np.abs(model.transform(rows) - model.transform(changed)).max(axis=1) > 1e-4)
+
+
+def test_a_text_column_with_one_complex_number_is_categorical():
+    """Mutation audit: only a column of numbers, a complex one among them, is
+    refused as complex (test_an_object_column_of_complex_numbers_is_refused_by_name);
+    text holding one complex value is text, whose values are categories."""
+    rng = np.random.RandomState(0)
+    values = rng.choice(["a", "b", "c"], 60).astype(object)
+    values[5] = 1 + 2j
+    X = pd.DataFrame({"z": values, "x": rng.normal(size=60)})
+    model = AutoEncoder(max_epochs=1, random_state=0).fit(X)
+    assert list(model.is_categorical_) == [True, False]
+    assert 1 + 2j in list(model.categories_[0])
 
 
 def test_binary_crossentropy_with_categories_scores_rows_in_range():

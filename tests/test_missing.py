@@ -1296,3 +1296,31 @@ def test_a_warning_points_at_a_users_own_function_named_wrapper():
     with pytest.warns(UserWarning, match="no observed value") as record:
         wrapper(est, rows)
     assert [(w.filename, w.lineno) for w in record] == [(__file__, line)]
+
+
+def test_the_variational_score_counts_the_units_of_observed_entries_only():
+    """Mutation audit: a column's units (its scale_) enter a row's likelihood
+    through the change of variables, for its observed entries only; counted
+    for a missing entry too, a row missing a column measured in units 1000
+    times smaller lost log(1000) nats (the test above is blind to it: both
+    sides of its equation move)."""
+    from skae import VariationalAutoEncoder
+
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(300, 2)) @ rng.normal(size=(2, 5)) + 0.1 * rng.normal(size=(300, 5))
+    Y = X.copy()
+    Y[:, 0] *= 1000.0
+    params = dict(
+        n_components=2,
+        hidden_layer_sizes=(16,),
+        max_epochs=10,
+        batch_size=32,
+        scaling="feature",
+        random_state=0,
+    )
+    a = VariationalAutoEncoder(**params).fit(X)
+    b = VariationalAutoEncoder(**params).fit(Y)
+    assert np.isclose(a.score(X[:50]) - b.score(Y[:50]), np.log(1000.0), atol=1e-4)
+    hx, hy = X[:50].copy(), Y[:50].copy()
+    hx[:, 0] = hy[:, 0] = np.nan
+    assert np.isclose(a.score(hx), b.score(hy), rtol=0, atol=1e-4)
