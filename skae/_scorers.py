@@ -208,11 +208,22 @@ def _numeric_rows(estimator, X, scorer: str) -> np.ndarray:
             names = names or [
                 str(c) for c, numeric in zip(X.columns, kinds, strict=True) if not numeric
             ]
+    # The way out is a criterion for the same job: score is one for a
+    # reduction, not for detection (docs: choosing.rst).
+    if scorer == "mass_volume_scorer":
+        instead = (
+            "With a few labelled outliers, search with scoring='roc_auc' (y: 1 for "
+            "inliers, 0 for outliers); without, keep the defaults, chosen for detection."
+        )
+    else:
+        instead = (
+            "Use the estimator's own score (GridSearchCV's default), which scores "
+            "categories by their likelihood."
+        )
     if names:
         raise ValueError(
             f"{scorer} measures distances between numbers, but X has categorical "
-            f"columns: {names}. Use the estimator's own score (GridSearchCV's "
-            "default), which scores categories by their likelihood."
+            f"columns: {names}. {instead}"
         )
     try:
         return check_array(X, allow_nd=True, dtype=np.float64, ensure_all_finite="allow-nan")
@@ -221,7 +232,7 @@ def _numeric_rows(estimator, X, scorer: str) -> np.ndarray:
             raise
         raise ValueError(
             f"{scorer} measures distances between numbers, but X holds values that are "
-            f"not numbers ({exc}). Use the estimator's own score (GridSearchCV's default)."
+            f"not numbers ({exc}). {instead}"
         ) from exc
 
 

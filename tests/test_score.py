@@ -306,9 +306,16 @@ def test_the_scorers_keep_a_dataframe_and_name_categorical_columns(blobs):
         assert np.isfinite(reconstruction_error_scorer(est, frame))
     mixed = frame.assign(kind=pd.Categorical(np.where(blobs[:, 0] > 0, "a", "b")))
     fitted = AutoEncoder(max_epochs=3, random_state=0).fit(mixed)
-    for scorer in (reconstruction_error_scorer, mass_volume_scorer):
-        with pytest.raises(ValueError, match="categorical columns: \\['kind'\\]"):
+    # Each points to a criterion for its own job: score is one for a
+    # reduction, not for detection (a probe: mass_volume_scorer pointed to it).
+    for scorer, instead in (
+        (reconstruction_error_scorer, "estimator's own score"),
+        (mass_volume_scorer, "scoring='roc_auc'"),
+    ):
+        with pytest.raises(ValueError, match="categorical columns: \\['kind'\\]") as caught:
             scorer(fitted, mixed)
+        assert instead in str(caught.value)
+    assert "own score" not in str(caught.value)
 
 
 def test_the_scorers_refuse_columns_of_numbers_declared_categorical(blobs):
