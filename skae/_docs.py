@@ -25,7 +25,8 @@ PARAMETERS = """\
         ``X``, so its reconstruction errors say little), without the
         warning an explicit ``n_components`` that large gives (to the plain
         kinds, and to the others with their corruption or penalty at 0): set
-        ``n_components=1`` there for a reduction. Set it to the dimension
+        ``n_components=1`` on 2 features for a reduction (1 feature cannot be
+        reduced). Set it to the dimension
         wanted for a reduction; the fitted value is ``n_components_``.
     hidden_layer_sizes : "auto", int or array-like of int, default="auto"
         Widths of the encoder's hidden layers; the decoder mirrors them. An
@@ -146,7 +147,9 @@ PARAMETERS = """\
         category observed (every entry missing, whatever categories its
         dtype lists) is refused with a ValueError naming it, as there is
         nothing to learn it from (drop the column; an all-missing numeric
-        column is accepted with a warning). A categorical column of more than 255
+        column is accepted with a warning, and so is an ``object`` column
+        holding nothing but None or NaN, which ``"from_dtype"`` reads as
+        numeric, as it holds no text). A categorical column of more than 255
         categories is refused with a ValueError naming it, as
         :class:`~sklearn.ensemble.HistGradientBoostingRegressor` refuses it
         (an identifier, most likely: group its rare values first, or leave it
@@ -298,7 +301,7 @@ PARAMETERS = """\
         column's empirical distribution in ``X``, divided by ``1 + log 2``
         (the mean of a column of distinct values), so that a typical row's
         term is about 1 (less on columns of many ties: on digits' pixels the
-        median row's is 0.56 and the largest 0.85, so that 2 leaves none
+        median row's is 0.55 and the largest 0.94, so that 2 leaves none
         out); a row whose term is above ``tail_screen`` is left
         out, at most a tenth of the rows (the farthest out), none from fewer
         than 50 rows (rows with no such entry are kept, and count towards
@@ -423,8 +426,11 @@ ATTRIBUTES = """\
         What the internal scaling divides each feature by: its standard
         deviation, or one scale shared by every feature (``scaling="global"``,
         or ``"auto"`` on data on one fixed scale). A constant feature (one
-        whose spread is rounding next to its mean, as
-        :class:`~sklearn.preprocessing.StandardScaler` decides) is divided by
+        whose spread is at most 1,000 float64 epsilons times its mean, and
+        whose root mean square distance from a value it takes at most 64
+        epsilons times that value: close to
+        :class:`~sklearn.preprocessing.StandardScaler`'s test, not the same)
+        is divided by
         the median scale of the other features (1 when every feature is
         constant), so that a deviation from it scores alike in any units of
         ``X``; :meth:`inverse_transform` and :meth:`sample` give it back as
@@ -465,7 +471,8 @@ ATTRIBUTES = """\
         Gaussian whose log-density is the code term of :meth:`score_samples`.
         Not set by the variational kind.
     code_covariance_ : ndarray of shape (`n_components_`, `n_components_`)
-        Covariance of the training codes (plus 1e-6 on the diagonal);
+        Covariance of the training codes (plus 1e-6 on the diagonal, and
+        each code's float32 resolution, 1e-10 times its mean square);
         with fewer than 10 training rows per code, Ledoit and Wolf's shrunk
         estimate (``sklearn.covariance.ledoit_wolf``), as the sample
         covariance of so few codes has directions of almost no variance.
