@@ -72,6 +72,7 @@ from ._net import (
     Corruption,
     HoldOutEarlyStopping,
     HoldOutSplit,
+    NetSnapshot,
     Penalty,
     TimeLeft,
 )
@@ -3223,12 +3224,13 @@ class BaseAutoEncoder(
             # skorch maps net_'s tensors to the CPU when unpickled without a
             # GPU; a tensor of the estimator's own on a GPU would fail to
             # unpickle there, so any is stored from the CPU.
-            return copy.deepcopy(
-                {
-                    name: value.cpu() if isinstance(value, torch.Tensor) else value
-                    for name, value in super().__getstate__().items()
-                }
-            )
+            state = {
+                name: value.cpu() if isinstance(value, torch.Tensor) else value
+                for name, value in super().__getstate__().items()
+            }
+            if "net_" in state:
+                state["net_"] = NetSnapshot(state["net_"])
+            return state
 
     def __setstate__(self, state: dict) -> None:
         super().__setstate__(state)

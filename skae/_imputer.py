@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import warnings
 
 import numpy as np
@@ -385,7 +384,7 @@ class AutoEncoderImputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         # so it is copied whole under the lock (a probe: a fit during the
         # pickle changed the dictionary being pickled).
         with lock_of(self).read():
-            return copy.deepcopy(super().__getstate__())
+            return dict(super().__getstate__())
 
     def __sklearn_is_fitted__(self) -> bool:
         # The estimator is the last thing a fit sets: a transform called

@@ -772,6 +772,30 @@ class AutoEncoderNet(NeuralNet):
         self.module, self.criterion = self.module_, self.criterion_
 
 
+class NetSnapshot:
+    """A network as pickle would store it, taken now: its weights, optimiser
+    and loss serialised (skorch's ``__getstate__``) and its history copied,
+    so that training after this moment does not reach the pickle (see the
+    estimators' ``__getstate__``). It unpickles, or deep-copies, as the
+    network. The live tensors are serialised, not copies of them: a tensor's
+    pickle names its storage by address, and copies pickled the same model
+    to other bytes each time (Dask hashes a function's pickle to name it)."""
+
+    def __init__(self, net: NeuralNet) -> None:
+        self.net_class = type(net)
+        self.state = net.__getstate__()
+        self.state["history_"] = deepcopy(self.state["history_"])
+
+    def __reduce__(self) -> tuple:
+        return _net_from_state, (self.net_class, self.state)
+
+
+def _net_from_state(net_class: type, state: dict) -> NeuralNet:
+    net = net_class.__new__(net_class)
+    net.__setstate__(state)
+    return net
+
+
 def _restart_phase(step: int, first: int, factor: int) -> tuple[int, int]:
     """Where ``step`` falls in CosineAnnealingWarmRestarts' cycles of
     ``first``, ``first * factor``, ... steps: the steps into its cycle, and
