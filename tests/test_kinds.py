@@ -1528,3 +1528,35 @@ def test_a_decoder_dead_from_a_one_unit_layer_is_reported_with_the_width_to_chan
         model.set_params(random_state=0).fit(X)
     back = model.inverse_transform(model.transform(X))
     assert_allclose(back, np.broadcast_to(back[0], back.shape))
+
+
+def test_flatness_is_the_largest_spread_of_any_feature():
+    """Mutation audit: reconstructions are flat when flat in every feature;
+    the smallest ratio called a model flat that reconstructed two features
+    and left a third (noise, say) at its mean, and its fit warned."""
+    from skae._training_checks import flatness
+
+    rows = torch.randn(200, 3, generator=torch.Generator().manual_seed(0))
+    x_hat = rows.clone()
+    x_hat[:, 2] = 0.0
+    assert flatness(rows, x_hat) == pytest.approx(1.0)
+    assert flatness(rows, torch.zeros_like(rows)) == 0.0
+
+
+def test_a_collapsed_variational_posterior_is_judged_by_its_means():
+    """Mutation audit: the collapse check runs the network as transform does
+    (evaluation mode, the posterior means); in training mode a variational
+    encoder whose means all collapsed to one point drew codes that vary, and
+    the collapse went unreported."""
+    from skae._training_checks import collapsed_codes
+
+    X = np.random.RandomState(0).normal(size=(200, 5)).astype(np.float32)
+    vae = VariationalAutoEncoder(n_components=2, max_epochs=1, random_state=0).fit(X)
+    module = vae.net_.module_
+    last = [m for m in module.encoder.modules() if isinstance(m, torch.nn.Linear)][-1]
+    with torch.no_grad():
+        last.weight.zero_()
+        last.bias.zero_()
+    module.train()
+    assert collapsed_codes(module, torch.as_tensor(X))[0] == 2
+    assert module.training

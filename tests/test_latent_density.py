@@ -324,3 +324,26 @@ def test_codes_are_bounded_in_the_mahalanobis_distance_of_the_covariance():
     offset = out[0] - codes.median(dim=0).values
     assert float(offset @ precision @ offset) == pytest.approx(200.0)
     torch.testing.assert_close(out[1:], codes[1:], rtol=0, atol=1e-12)
+
+
+def test_the_code_gaussian_is_shrunk_below_ten_rows_per_code():
+    """Mutation audit: only 30 rows of 32 codes were tested, which any
+    threshold shrinks; at 100 rows of 32 codes of rank 4 the sample
+    covariance has directions of variance 1e-6 (the regularisation alone),
+    Ledoit and Wolf's estimate none, and from 10 rows per code the sample
+    covariance is kept."""
+    from sklearn.covariance import ledoit_wolf
+
+    from skae._latent_density import ROWS_PER_CODE, fit_code_gaussian
+
+    rng = np.random.RandomState(0)
+    basis = rng.randn(4, 32)
+    codes = rng.randn(100, 4) @ basis
+    _, covariance = fit_code_gaussian(torch.as_tensor(codes))
+    shrunk, _ = ledoit_wolf(codes - codes.mean(axis=0), assume_centered=True)
+    assert_allclose(covariance, shrunk, atol=1e-4)
+    assert np.linalg.eigvalsh(covariance).min() > 1e-3
+    codes = rng.randn(ROWS_PER_CODE * 32, 4) @ basis
+    _, covariance = fit_code_gaussian(torch.as_tensor(codes))
+    centred = codes - codes.mean(axis=0)
+    assert_allclose(covariance, centred.T @ centred / len(codes), atol=1e-4)

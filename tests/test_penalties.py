@@ -517,3 +517,46 @@ def test_flattened_at_its_share():
     standardised = (rows - rows.mean(dim=0)) / rows.std(dim=0, correction=0)
     for share, expected in ((0.015, True), (0.03, False)):
         assert flattened(_stub_net(), rows, {"x_hat": share * standardised}) is expected
+
+
+def test_the_l1_penalty_sums_over_the_codes_and_averages_over_the_rows():
+    """Mutation audit: the value was untested; a mean over the codes too
+    divided sparsity_weight by their number, silently."""
+    from skae._penalties import L1Sparsity
+
+    z = torch.tensor([[1.0, -2.0, 0.0, 3.0], [0.0, 0.0, 1.0, 1.0]])
+    assert float(L1Sparsity(0.5)(None, None, {"z": z})) == pytest.approx(0.5 * (6 + 2) / 2)
+
+
+def test_the_floor_of_the_loss_is_averaged_as_training_averages_it():
+    """Mutation audit: the binary cross-entropy averages over a row's entries,
+    the Gaussian likelihood sums them; the floor swapped between the two was
+    8 log 2 for rows of 0.5 under the first, so the rule that a penalty must
+    be a share of the loss above it held for every penalty."""
+    from skae._penalties import _mean_floor
+    from skae._reconstruction import BinaryCrossEntropy, GaussianNLL
+
+    rows = torch.full((10, 8), 0.5)
+    assert _mean_floor(BinaryCrossEntropy(), rows) == pytest.approx(np.log(2), rel=1e-5)
+    assert _mean_floor(GaussianNLL(8), rows) == pytest.approx(8 * 0.5 * np.log(2 * np.pi), rel=1e-5)
+
+
+def test_no_better_than_the_means_is_judged_on_the_median_row():
+    """Mutation audit: every row of the test above had the same ratio, so a
+    pooled judgement passed it; one far row reconstructed exactly swamps the
+    pooled error of 100 rows each reconstructed worse than by the means."""
+    from types import SimpleNamespace
+
+    from skae._penalties import no_better_than_means
+
+    class Identity:
+        def reconstruct(self, out):
+            return out["x_hat"]
+
+    net = SimpleNamespace(unwrapped=lambda part: part, criterion_=Identity())
+    rows = torch.from_numpy(np.random.RandomState(0).normal(size=(101, 3)))
+    rows[0] = 1e3
+    centre = rows.mean(dim=0)
+    x_hat = centre - 0.1 * (rows - centre)
+    x_hat[0] = rows[0]
+    assert no_better_than_means(net, rows, {"x_hat": x_hat}) is True
