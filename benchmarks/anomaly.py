@@ -23,8 +23,9 @@ Protocol (fixed; change it only with a new name for the results):
    PCA reconstruction error with the components explaining 90% of the variance; PyOD's
    ``AutoEncoder`` and ``VAE`` with their defaults (skipped when PyOD is not installed).
 7. Report: per-dataset tables of the mean ROC-AUC and mean average precision over the
-   seeds, and a summary per detector: mean ROC-AUC and AP over datasets, mean rank of
-   the ROC-AUC over datasets (1 = best), total fit and score seconds.
+   seeds, and a summary per detector: mean ROC-AUC and AP and mean rank of the ROC-AUC
+   (1 = best) over the datasets where every detector finished (a failed fit is left
+   out), the number of (dataset, seed) results, total fit and score seconds.
 
 Torch and BLAS run on ``--threads`` threads (default 1: on a small, busy machine more
 threads make torch training far slower). Results go to ``--out`` as ``anomaly.csv`` (one

@@ -224,8 +224,9 @@ AUTO_FENCE = 1.5
 
 def _channels_last(shape: tuple[int, int, int]) -> bool:
     """Whether an image shape read as (C, H, W) looks like (H, W, C): its last
-    axis has 1, 3 or 4 entries and its first does not."""
-    return shape[2] in IMAGE_CHANNELS and shape[0] not in IMAGE_CHANNELS
+    axis has 1, 3 or 4 entries and its first does not, and it is an image, not
+    a 1-D signal (H = 1: (2, 1, 4) is two channels of 4 samples)."""
+    return shape[2] in IMAGE_CHANNELS and shape[0] not in IMAGE_CHANNELS and shape[1] != 1
 
 
 def _resolve_device(device: str) -> torch.device:
@@ -442,11 +443,12 @@ class _SeededTorch:
 
     @classmethod
     def turn(cls) -> threading.RLock:
-        """A fit's turn without the seeding, for its statistics pass: that
-        pass sets torch's process-wide thread count (one thread for the small
-        passes and the code mixture), and a convolutional network's training
-        in another thread meanwhile, whose results depend on the count, came
-        out other than alone (4 of 8 fits at two threads, a probe)."""
+        """A fit's turn without the seeding, for its statistics pass and for
+        the moment a fit's thread takes its own torch thread count: that pass
+        lowers the process's count to one (small passes, the code mixture), and
+        a thread whose first torch operation fell in that moment kept one
+        thread, so a convolutional network it trained came out other than
+        alone (4 of 8 fits at two threads, a probe)."""
         return cls._lock
 
 
@@ -1356,6 +1358,14 @@ class BaseAutoEncoder(
         return self._fit(X, partial=True)
 
     def _fit(self, X, *, partial: bool) -> BaseAutoEncoder:
+        # Torch sets a thread's own thread count from the process's at the
+        # thread's first parallel operation, for good. A worker thread whose
+        # first fit began while another fit's small pass had the count at one
+        # trained on one thread ever after (other last bits for a
+        # convolutional network, and slower): it is set here, in the fits'
+        # turn, before any other operation of the fit (a review).
+        with _SeededTorch.turn():
+            torch.get_num_threads()
         # Alone: not beside a prediction in another thread (:mod:`skae._locking`).
         with lock_of(self).write():
             return self._fit_alone(X, partial=partial)
@@ -3233,6 +3243,9 @@ class BaseAutoEncoder(
             return state
 
     def __setstate__(self, state: dict) -> None:
+        if isinstance(state.get("net_"), NetSnapshot):
+            # copy.copy passes __getstate__'s state on without pickling it.
+            state = {**state, "net_": state["net_"].restore()}
         super().__setstate__(state)
         if "tail_screen" not in state:
             # Pickled before the parameter: it trained on every row.

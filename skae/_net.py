@@ -774,20 +774,28 @@ class AutoEncoderNet(NeuralNet):
 
 class NetSnapshot:
     """A network as pickle would store it, taken now: its weights, optimiser
-    and loss serialised (skorch's ``__getstate__``) and its history copied,
-    so that training after this moment does not reach the pickle (see the
-    estimators' ``__getstate__``). It unpickles, or deep-copies, as the
-    network. The live tensors are serialised, not copies of them: a tensor's
-    pickle names its storage by address, and copies pickled the same model
-    to other bytes each time (Dask hashes a function's pickle to name it)."""
+    and loss serialised (skorch's ``__getstate__``), its history and
+    callbacks copied, so that training after this moment does not reach the
+    pickle (see the estimators' ``__getstate__``). It unpickles, or
+    deep-copies, as the network. The live tensors are serialised, not copies
+    of them: a tensor's pickle names its storage by address, and copies
+    pickled the same model to other bytes each time (Dask hashes a
+    function's pickle to name it)."""
 
     def __init__(self, net: NeuralNet) -> None:
         self.net_class = type(net)
         self.state = net.__getstate__()
-        self.state["history_"] = deepcopy(self.state["history_"])
+        # Both are changed in place by training (a schedule's step count).
+        for name in ("history_", "callbacks_"):
+            if name in self.state:
+                self.state[name] = deepcopy(self.state[name])
 
     def __reduce__(self) -> tuple:
         return _net_from_state, (self.net_class, self.state)
+
+    def restore(self) -> NeuralNet:
+        """The network (skorch's ``__setstate__`` consumes its state: a copy)."""
+        return _net_from_state(self.net_class, dict(self.state))
 
 
 def _net_from_state(net_class: type, state: dict) -> NeuralNet:

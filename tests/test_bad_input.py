@@ -1432,6 +1432,8 @@ def test_a_channels_last_image_array_warns():
         model.fit(rng.rand(30, 1, 8, 8))
         model.set_params(image_shape=(3, 8, 8)).fit(rng.rand(30, 192))
         model.set_params(image_shape=(1, 1, 64)).fit(rng.rand(30, 64))
+        # Two channels of a 1-D signal of 4 samples (a review: warned).
+        model.set_params(image_shape=(2, 1, 4)).fit(rng.rand(30, 8))
     message = (
         r"image_shape=\(8, 8, 1\) is read .* 8 channels of 8 x 1 pixels.* image_shape=\(1, 8, 8\)"
     )

@@ -728,9 +728,75 @@ def test_a_copy_holds_the_lock_until_the_whole_state_is_copied(how):
     assert not thread.is_alive()
     after = output(model)
     assert not np.array_equal(before, after)
-    # The copy is the model before the update: the update waited for it.
+    # The copy is the model before the update, whose training after the copy
+    # began does not reach it.
     np.testing.assert_array_equal(output(snapshot), before)
+    if how != "imputer":
+        # copy.copy hands the state on without pickling it (a review: the
+        # network's snapshot was set as the network).
+        np.testing.assert_array_equal(output(copy.copy(model)), after)
     # And a model pickles to the same bytes each time (Dask names a task by
     # them): a copy of the state taken with new tensors did not, as a
     # tensor's pickle names its storage by address.
     assert pickle.dumps(model) == pickle.dumps(model)
+
+
+class _CountingLock:
+    """A reentrant lock that counts the threads waiting for it."""
+
+    def __init__(self):
+        self._lock = threading.RLock()
+        self._guard = threading.Lock()
+        self.waiting = 0
+
+    def acquire(self):
+        if self._lock.acquire(blocking=False):
+            return True
+        with self._guard:
+            self.waiting += 1
+        try:
+            return self._lock.acquire()
+        finally:
+            with self._guard:
+                self.waiting -= 1
+
+    def release(self):
+        self._lock.release()
+
+    def __enter__(self):
+        self.acquire()
+        return self
+
+    def __exit__(self, *exc):
+        self.release()
+
+
+def test_a_fit_takes_its_thread_count_in_the_fits_turn(two_threads, monkeypatch):
+    """A review: torch sets a thread's own thread count from the process's at
+    the thread's first parallel operation, for good. A worker whose first fit
+    prepared its rows while another fit's statistics pass had the count at
+    one trained on one thread from then on (other last bits for a
+    convolutional network, and slower). A fit now takes its count in the
+    fits' turn, before any other operation."""
+    from skae import _base
+
+    lock = _CountingLock()
+    monkeypatch.setattr(_base._SeededTorch, "_lock", lock)
+    X = np.random.RandomState(0).standard_normal((6000, 16))
+    seen = []
+
+    def work():
+        AutoEncoder(hidden_layer_sizes=(8,), max_epochs=1, random_state=0).fit(X)
+        seen.append(torch.get_num_threads())
+
+    with lock:  # another fit's statistics pass, on one thread
+        torch.set_num_threads(1)
+        worker = threading.Thread(target=work, daemon=True)
+        worker.start()
+        deadline = time.monotonic() + 60
+        while not lock.waiting:
+            assert time.monotonic() < deadline, "the fit did not wait for its turn"
+            time.sleep(0.001)
+        torch.set_num_threads(2)
+    worker.join(120)
+    assert seen == [2]
