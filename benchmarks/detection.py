@@ -84,12 +84,16 @@ DETECTORS: dict[str, Callable[[int], Any]] = {
 def _mixture(name: str) -> Any:
     """The dataset's synthetic-view mixture, fitted once and kept in ``CACHE``.
 
-    The file name holds a digest of the data file and of the recipe's settings,
-    so that a changed dataset or recipe fits a new mixture instead of reading a
-    stale one."""
+    The file name holds a digest of the data file, of the recipe's settings and
+    of the numerical libraries' versions, so that a changed dataset, recipe or
+    build fits a new mixture instead of reading a stale one."""
+    import scipy
+    import sklearn
+
     source = views.adbench_datasets()[name]
     digest = hashlib.sha256(Path(source).read_bytes())
     digest.update(repr(views.MIXTURE_RECIPE).encode())
+    digest.update(f"{np.__version__} {scipy.__version__} {sklearn.__version__}".encode())
     path = CACHE / f"mixture-{name}-{digest.hexdigest()[:16]}.pkl"
     if path.exists():
         with path.open("rb") as f:
