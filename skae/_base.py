@@ -3227,9 +3227,10 @@ class BaseAutoEncoder(
         # Under the lock, as save and the predictions: a pickle (or deepcopy)
         # taken while another thread fitted held the new fit's scaling with
         # the old or a half-trained network. Pickle walks the state after
-        # this returns, and the state is the live attributes (the network's
-        # weights trained in place), so it is copied whole while the lock is
-        # held (a probe: the old offset_ with a network trained since).
+        # this returns, and the state is the live attributes, so it is copied
+        # while the lock is held (a probe: the old offset_ with a network
+        # trained since): shallowly, as a fit rebinds the attributes, but for
+        # the network, which training changes in place (NetSnapshot).
         with lock_of(self).read():
             # skorch maps net_'s tensors to the CPU when unpickled without a
             # GPU; a tensor of the estimator's own on a GPU would fail to

@@ -381,8 +381,9 @@ class AutoEncoderImputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         # Under the lock, as save and transform: a pickle taken while another
         # thread refitted held the new columns with the old estimator_. The
         # state is the live attributes, which pickle walks after this returns,
-        # so it is copied whole under the lock (a probe: a fit during the
-        # pickle changed the dictionary being pickled).
+        # so it is copied under the lock (a probe: a fit during the pickle
+        # changed the dictionary being pickled); shallowly, as a fit rebinds
+        # them (estimator_ pickles itself under its own lock).
         with lock_of(self).read():
             return dict(super().__getstate__())
 
