@@ -786,9 +786,17 @@ class NetSnapshot:
         self.net_class = type(net)
         self.state = net.__getstate__()
         # Both are changed in place by training (a schedule's step count).
+        # What they refer to of the network's serialised parts (a schedule's
+        # optimiser) is kept as it is, not copied: a copy's new tensors gave
+        # the pickle other bytes each time.
+        serialised = {
+            id(value): value
+            for name, value in vars(net).items()
+            if any(name.startswith(prefix) for prefix in net.cuda_dependent_attributes_)
+        }
         for name in ("history_", "callbacks_"):
             if name in self.state:
-                self.state[name] = deepcopy(self.state[name])
+                self.state[name] = deepcopy(self.state[name], dict(serialised))
 
     def __reduce__(self) -> tuple:
         return _net_from_state, (self.net_class, self.state)

@@ -703,7 +703,12 @@ def test_a_copy_holds_the_lock_until_the_whole_state_is_copied(how):
     X = np.random.RandomState(0).standard_normal((400, 6))
     if how == "imputer":
         X[::4, 1] = np.nan
-    network = AutoEncoder(max_epochs=2, random_state=0, callbacks=[_StartsAnUpdate()])
+    # A schedule refers to the optimiser, which the copy must not copy anew
+    # (its tensors' new addresses pickled to other bytes each time).
+    from skorch.callbacks import LRScheduler
+
+    schedule = LRScheduler(policy="StepLR", step_size=1)
+    network = AutoEncoder(max_epochs=2, random_state=0, callbacks=[_StartsAnUpdate(), schedule])
     model = AutoEncoderImputer(network, random_state=0) if how == "imputer" else network
     model.fit(X[:200])
 
