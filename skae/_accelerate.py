@@ -118,16 +118,40 @@ class AcceleratedAutoEncoderNet(AccelerateMixin, AutoEncoderNet):
                 )
         return pairs
 
+    def partial_fit(self, X: object, y: object = None, classes: object = None, **fit_params):
+        try:
+            return super().partial_fit(X, y, classes=classes, **fit_params)
+        except Exception:
+            # skorch's partial_fit skips on_train_end when training raises (a
+            # diverging loss, a failing callback): the module stayed wrapped,
+            # in DistributedDataParallel, whose weights' names the estimator's
+            # rollback could not load the last call's into (the model was
+            # left unusable), and the accelerator kept this net's module and
+            # optimiser. No wait for the other processes: they fail at the
+            # same epoch, the losses being averaged, or not at all.
+            wrappers = [getattr(self, name + "_") for name in self._modules + self._criteria]
+            self._unwrap_accelerator()
+            self._release(wrappers)
+            raise
+
     def on_train_end(self, net: AutoEncoderNet, X: object = None, y: object = None, **kwargs):
         wrappers = [getattr(self, name + "_") for name in self._modules + self._criteria]
         super().on_train_end(net, X=X, y=y, **kwargs)
+        self._release(wrappers)
+
+    def _release(self, wrappers: list) -> None:
+        """Take this net's prepared ``wrappers``, optimisers and schedulers off
+        the accelerator's lists, and record its device."""
         # The accelerator keeps a reference to every model it prepared, and
         # each ``partial_fit`` prepares the modules anew: without this, every
         # chunk of a stream would leave a DistributedDataParallel wrapper (and
-        # its gradient buckets) alive.
+        # its gradient buckets) alive. It lists the module as prepared (one
+        # process) or the module inside the wrapper (several; a probe found
+        # each call of two processes leaving one behind): both are let go.
+        mine = wrappers + [getattr(self, name + "_") for name in self._modules + self._criteria]
         prepared = getattr(self.accelerator, "_models", None)
         if prepared is not None:
-            prepared[:] = [m for m in prepared if not any(m is w for w in wrappers)]
+            prepared[:] = [m for m in prepared if not any(m is w for w in mine)]
         # Its optimiser and schedulers too: each fit prepares new ones, and the
         # user's accelerator (a parameter) listed every earlier fit's, with the
         # weights they hold.

@@ -391,12 +391,11 @@ PARAMETERS = """\
         of every epoch's batches and the gradients are averaged, so
         ``batch_size`` stays the size of one step's batch over all processes.
         The accelerator places the model, so ``device`` is not used. Not
-        saved by ``save``. See the "Scaling out" page. Each ``fit``
-        registers its network and optimiser with the accelerator, which
-        keeps them (Accelerate's own advice is one ``Accelerator`` per
-        training run): give each fit its own, e.g. ``set_params(
-        accelerator=Accelerator(...))`` before refitting, or a refit keeps
-        the earlier fits' weights in memory. An ``Accelerator`` belongs to
+        saved by ``save``. See the "Scaling out" page. The accelerator
+        lists the network and its optimiser while they train; each ``fit``
+        or ``partial_fit`` takes them off its lists at the end, also when
+        it fails, so one ``Accelerator`` serves any number of fits without
+        holding their weights. An ``Accelerator`` belongs to
         the process that made it: in a search in worker processes
         (``GridSearchCV(n_jobs=2)`` with joblib's default backend) the first
         fit in each worker fails, and its candidate scores NaN with a

@@ -2,8 +2,9 @@
 
 Started by ``torchrun --standalone --nproc-per-node 2``: every process fits the
 same estimators on the same data through an ``Accelerator`` (one continued
-with ``partial_fit``, one with early stopping, a denoising one), and writes
-what it ended with to ``OUT/rank<k>.npz``.
+with ``partial_fit``, then given a chunk that diverges, one with early
+stopping, a denoising one), and writes what it ended with to
+``OUT/rank<k>.npz``.
 """
 
 import sys
@@ -44,7 +45,17 @@ if __name__ == "__main__":
     X = data()
     model = AutoEncoder(**PARAMS, accelerator=accelerator).fit(X)
     model.partial_fit(X)
+    diverging = X.copy()
+    diverging[:, 0] = 1e30
+    try:
+        model.partial_fit(diverging)
+    except FloatingPointError:
+        pass
+    else:
+        raise AssertionError("a chunk of 1e30 trained")
     arrays = fitted_arrays(model, X)
+    # Nothing of the failed call stays listed on the accelerator.
+    arrays["still_prepared"] = np.array(len(accelerator._models) + len(accelerator._optimizers))
     stopped = AutoEncoder(**EARLY_STOPPING, accelerator=accelerator).fit(X)
     arrays.update({f"early/{k}": v for k, v in fitted_arrays(stopped, X).items()})
     noisy = DenoisingAutoEncoder(**PARAMS, accelerator=accelerator).fit(X)

@@ -129,6 +129,16 @@ def test_refits_leave_no_optimisers_on_the_accelerator():
     model.partial_fit(X)
     assert accelerator._optimizers == [] and accelerator._schedulers == []
     assert listed == [1] * 7
+    # Probe finding: a call that fails while training (skorch skips
+    # on_train_end) left its module and optimiser listed, and the net marked
+    # as wrapped.
+    diverging = X.copy()
+    diverging[:, 0] = 1e30
+    for call in (model.partial_fit, AutoEncoder(**PARAMS, accelerator=accelerator, lr=1e30).fit):
+        with pytest.raises(FloatingPointError):
+            call(diverging if call == model.partial_fit else X)
+        assert accelerator._models == [] and accelerator._optimizers == []
+    assert not model.net_._wrapped_with_accelerator
 
 
 def test_an_accelerator_that_would_train_wrongly_is_refused():
@@ -249,7 +259,11 @@ def test_two_processes_train_one_model(tmp_path):
     halves of equal size their average is the whole batch's gradient. So both
     processes end with the weights that one process gets from the whole
     batches, up to float rounding, and with the same history; early stopping
-    stops them at the same epoch and restores the same best weights.
+    stops them at the same epoch and restores the same best weights. A chunk
+    that diverges leaves the model as it was (probe finding: skorch skipped
+    the unwrapping, and the rollback failed to load the weights into the
+    DistributedDataParallel wrapper, leaving a model that could not
+    transform).
     """
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     command = [sys.executable, "-m", "torch.distributed.run", "--standalone"]
@@ -258,6 +272,7 @@ def test_two_processes_train_one_model(tmp_path):
     assert run.returncode == 0, run.stderr[-3000:]
     ranks = [dict(np.load(tmp_path / f"rank{k}.npz")) for k in range(2)]
     assert int(ranks[0]["n_processes"]) == 2
+    assert int(ranks[0]["still_prepared"]) == int(ranks[1]["still_prepared"]) == 0
 
     X = data()
     single = AutoEncoder(**PARAMS).fit(X)
