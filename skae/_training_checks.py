@@ -56,16 +56,29 @@ FLAT_SHARE = 1e-3
 FLATTENED = 4.0
 
 
+def judged_rows(x):
+    """The ``DIVERGENCE_ROWS`` rows of ``x`` the checks judge the network on
+    (all of fewer): spread evenly over the table. The first ones judged a
+    table sorted with hundreds of like rows first by those alone (a probe:
+    300 identical rows first hid a collapse at lr=0.3, and 300 near-identical
+    ones warned a healthy fit of collapsed codes; shuffled, both right)."""
+    if len(x) <= DIVERGENCE_ROWS:
+        return x[: len(x)]
+    spread = torch.linspace(0, len(x) - 1, DIVERGENCE_ROWS, dtype=torch.float64)
+    return x[spread.round().long()]
+
+
 def reconstruction_error(
     module: torch.nn.Module, criterion: torch.nn.Module, x
 ) -> tuple[float, float, float, float]:
-    """On the first ``DIVERGENCE_ROWS`` rows of the scaled ``x`` (observed
-    entries): the mean squared error of their reconstructions, the mean
+    """On :func:`judged_rows` of the scaled ``x`` (observed entries): the
+    mean squared error (inf when a reconstruction of an observed entry is
+    not finite) of their reconstructions, the mean
     variance of their features (the error of reconstructing every row as the
     features' means), the criterion's mean loss above a perfect
     reconstruction's (0 for a criterion without ``uninformed``), and how flat
     the reconstructions are (:func:`flatness`)."""
-    rows = x[:DIVERGENCE_ROWS]
+    rows = judged_rows(x)
     was_training = module.training, criterion.training
     module.eval()
     criterion.eval()  # a loss may weigh entries otherwise in training
@@ -79,10 +92,15 @@ def reconstruction_error(
         how_flat = flatness(rows, out["x_hat"])
     module.train(was_training[0])
     criterion.train(was_training[1])
-    observed = ~torch.isnan(residual)
+    # The inputs say which entries are observed: a residual's NaN may be a
+    # reconstruction's, which training that blew up gives every entry (a
+    # probe: lr=1e20 measured an error of 0 and passed this check).
+    observed = ~torch.isnan(rows)
     if not observed.any():
         return 0.0, 0.0, 0.0, how_flat
     error = residual[observed].square().mean().item()
+    if not math.isfinite(error):
+        error = math.inf
     rows = rows.double()
     centred = rows - torch.nanmean(rows, dim=0)
     variance = centred[observed].square().mean().item()
@@ -112,8 +130,8 @@ def flatness(rows: torch.Tensor, x_hat: torch.Tensor) -> float:
 
 
 def collapsed_codes(module: torch.nn.Module, x) -> tuple[int, int, bool]:
-    """How far the network collapsed on the first ``DIVERGENCE_ROWS`` rows of
-    the scaled ``x``: the number of codes when every code takes one value
+    """How far the network collapsed on :func:`judged_rows` of the scaled
+    ``x``: the number of codes when every code takes one value
     (within float32 rounding) on all of them, else 0; the number of distinct
     codes when they are at most ``FEW_CODES`` for rows that hold at least
     ``FEW_CODES_ROWS`` distinct inputs, else 0; and whether the
@@ -129,7 +147,7 @@ def collapsed_codes(module: torch.nn.Module, x) -> tuple[int, int, bool]:
     for 200 rows, where a held-out row then scored far below a far outlier),
     or a penalty flatten the reconstructions to a thousandth of the data's
     spread; independent probes found each without a warning."""
-    rows = x[:DIVERGENCE_ROWS]
+    rows = judged_rows(x)
     was_training = module.training
     module.eval()  # the codes of transform (a VAE's posterior mean)
     with torch.inference_mode():
@@ -222,7 +240,12 @@ def check_not_diverged(
     reconstructions worse than the means)."""
     after, variance, excess, how_flat = after_training
     reference = max(before[0], variance)
-    if not math.isfinite(after) or after > DIVERGED_RATIO * reference > 0.0:
+    if not math.isfinite(after):
+        raise FloatingPointError(
+            "Training diverged: the reconstructions of the training rows are not finite "
+            f"(NaN or infinite) at the end of training. Try a lower learning rate than lr={lr}."
+        )
+    if after > DIVERGED_RATIO * reference > 0.0:
         raise FloatingPointError(
             f"Training diverged: the reconstructions of the training rows ended "
             f"{after / reference:.3g} times further from them (mean squared error in the "
@@ -259,9 +282,10 @@ def check_not_diverged(
         )
     elif points:
         warn_caller(
-            f"The codes take only {points} distinct values on the first training rows "
-            "at the end of training (the network collapsed to a few points): transform "
-            "maps different rows to the same code, and the scores of new rows are "
+            f"The codes take only {points} distinct values on the training rows checked "
+            f"({DIVERGENCE_ROWS} at most, spread over the table) at the end of training "
+            "(the network collapsed to a few points): transform maps different rows "
+            "to the same code, and the scores of new rows are "
             f"unreliable. Try a lower learning rate than lr={lr}{smaller}.",
             ConvergenceWarning,
         )

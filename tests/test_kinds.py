@@ -541,6 +541,41 @@ def test_a_network_that_collapsed_to_a_constant_is_reported(cls):
         cls(max_epochs=2, random_state=0, **image).fit(np.ones((100, X.shape[1])))
 
 
+def test_the_checks_judge_rows_spread_over_the_table():
+    """Probe finding: the checks after training judged the first 256 rows
+    alone. A table sorted with 300 like rows first hid a collapse (their
+    spread is 0, which skips the checks) and warned a healthy fit of
+    collapsed codes (rows 1e-7 apart, on a few codes); in either order now
+    the same verdict."""
+    rng = np.random.RandomState(0)
+    varied = rng.normal(size=(400, 3)) @ rng.normal(size=(3, 6))
+    alike = np.repeat(varied[:1], 300, axis=0)
+    sorted_rows = np.vstack([alike, varied])
+    shuffled = sorted_rows[rng.permutation(len(sorted_rows))]
+    collapse = [("collapse", _Collapse())]
+    for X in (sorted_rows, shuffled):
+        with pytest.warns(ConvergenceWarning, match="Every one of the 2 codes takes one value"):
+            AutoEncoder(max_epochs=2, callbacks=collapse, random_state=0).fit(X)
+    near = np.vstack([alike + 1e-7 * rng.normal(size=alike.shape), varied])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        for X in (near, near[rng.permutation(len(near))]):
+            assert AutoEncoder(max_epochs=5, random_state=0).fit(X).n_iter_ == 5
+
+
+def test_a_network_whose_reconstructions_are_not_finite_diverged():
+    """Probe finding: reconstructions that training left NaN were read as
+    missing entries, an error of 0: the check passed them, and the fit
+    failed later, on the scores, with advice on the units rather than the
+    learning rate."""
+    X = np.random.RandomState(0).normal(size=(200, 5))
+    model = AutoEncoder(max_epochs=1, batch_size=256, lr=1e20, random_state=0)
+    match = r"not finite \(NaN or infinite\) at the end.*lr=1e\+20"
+    with pytest.raises(FloatingPointError, match=match):
+        model.fit(X)
+    assert not hasattr(model, "net_")
+
+
 class _DeadDecoder(Callback):
     """Kills the decoder's last layer at the end of training: the codes
     still vary, but every row is reconstructed as its bias."""
