@@ -303,6 +303,10 @@ def test_the_level_and_the_bounds_are_exact():
     # Ties at the cap: the first rows, reproducibly.
     out = screened_rows(np.r_[np.ones(80), np.full(20, 3.0)], 2.0)
     np.testing.assert_array_equal(np.flatnonzero(out), np.arange(80, 90))
+    # Also past the sizes a default sort keeps in order (mutation audit: an
+    # unstable sort chose other tied rows of 1,000).
+    out = screened_rows(np.r_[np.ones(800), np.full(200, 3.0)], 2.0)
+    np.testing.assert_array_equal(np.flatnonzero(out), np.arange(800, 900))
     # The cap rounds down: 59 rows leave out 5.
     assert screened_rows(np.r_[np.ones(51), np.full(8, 3.0)], 2.0).sum() == 5
     X, _ = _clustered()

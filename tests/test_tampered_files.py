@@ -12,7 +12,13 @@ import torch
 from test_persistence import _forged, _rewrite, _with_tensor
 
 from skae import AutoEncoder, load
-from skae._persistence import FORMAT_VERSION, METADATA, TENSORS
+from skae._persistence import (
+    FORMAT_VERSION,
+    MAX_EXPANDED_BYTES,
+    METADATA,
+    TENSORS,
+    _check_expansion,
+)
 
 
 @pytest.fixture
@@ -56,6 +62,19 @@ def test_a_member_expanding_under_the_floor_loads(saved, tmp_path):
         archive.writestr(METADATA, text + b" " * (4 * 2**20))
         archive.writestr(TENSORS, raw)
     load(padded)
+
+
+def test_a_large_member_that_compresses_little_loads():
+    """Mutation audit: past the floor, a member is refused for its ratio to
+    its compressed size, not its size: the weights of a large model (70 MiB,
+    65 MiB compressed, 2,000 features and 1,500 units) loaded."""
+    size = MAX_EXPANDED_BYTES + 6 * 2**20
+    large = zipfile.ZipInfo(TENSORS)
+    large.file_size, large.compress_size = size, size - 5 * 2**20
+    _check_expansion(large, "model.skae")
+    large.compress_size = 2**19  # 140 times
+    with pytest.raises(ValueError, match="would expand from 524,288 to"):
+        _check_expansion(large, "model.skae")
 
 
 def test_a_tensors_member_that_would_expand_far_is_refused(saved, tmp_path):
@@ -503,6 +522,9 @@ def _screened_forgery(case, rows):
         return {"_recent_fit_rows": True}, {}, ()
     if case == "share_0":
         return {"_screened_share": 0.0}, {}, ()
+    if case == "too_many_rows":
+        # More rows than partial_fit keeps (n_screened_ raised to match).
+        return {"n_screened_": 300}, {"_recent_screened": bad[np.arange(300) % len(bad)]}, ()
     assert case == "no_recent_rows"
     return {}, {}, ("recent_rows",)
 
@@ -517,6 +539,7 @@ def _screened_forgery(case, rows):
         "no_rows",
         "bool_count",
         "share_0",
+        "too_many_rows",
         "no_recent_rows",
     ],
 )
@@ -525,7 +548,8 @@ def test_a_forged_screened_sample_is_refused(screened_file, tmp_path, case):
     (the rows partial_fit draws its threshold on with the rows kept) is
     needed: rows of another width, an infinite entry, a row with no observed
     entry, float64 rows, no rows, a count of fit rows that is a boolean, a
-    share of 0, and a count of fit rows with no recent rows to count them in
+    share of 0, more rows than partial_fit keeps (the next chunk's threshold
+    was drawn on them), and a count of fit rows with no recent rows to count them in
     each loaded while its own clause was missing."""
     path, rows = screened_file
     fitted, arrays, dropped = _screened_forgery(case, rows)
