@@ -207,10 +207,14 @@ def test_export_refuses_what_it_cannot_carry(data):
     wide = X.astype(np.float64)
     # Mutation audit: a feature centred on 0 whose spread float32 cannot hold.
     spread = np.where(np.arange(len(X)) % 2, 1.0, -1.0)[:, None] * 1e39
+    # A mean of -1e39 as of 1e39, and a feature whose scale is subnormal in
+    # float32 (units of 1e-43: the graph's scores were 6e-3 off).
     for units in (
         wide * 1e-165,
         np.hstack([wide, np.full((len(X), 1), 1e39)]),
+        np.hstack([wide, np.full((len(X), 1), -1e39)]),
         np.hstack([wide, spread]),
+        np.hstack([wide, wide[:, :1] * 1e-43]),
     ):
         tiny = AutoEncoder(max_epochs=2, random_state=0).fit(units)
         with pytest.raises(ValueError, match="float32 cannot hold"):
@@ -515,6 +519,13 @@ def test_whole_number_categories_are_found_however_they_are_written():
 
     assert _other_spellings(0) == ["0.0", "-0.0"]
     assert _other_spellings(False) == ["0", "0.0", "-0.0"]
+    # Mutation audit: only the spellings of the same number. A fraction is
+    # no integer, 1/3 no float32 value, 2**53 + 1 no float.
+    assert _other_spellings(3) == ["3.0"] and _other_spellings(3.0) == ["3"]
+    assert _other_spellings(float(np.float32(0.1))) == ["0.1"]
+    assert _other_spellings(0.1) == [] and _other_spellings(2.5) == []
+    assert _other_spellings(1 / 3) == []
+    assert _other_spellings(2**53 + 1) == []
 
 
 def test_categorical_model_converts_from_a_dataframe(convert, table):
@@ -557,6 +568,58 @@ def test_bool_and_integer_categorical_columns_convert_as_skl2onnx_types_them(con
     np.testing.assert_array_equal(label, est.predict(new)[:, None])
     _close(score_samples[:, 0], est.score_samples(new))
     assert (est.score_samples(new[:10]) < est.score_samples(frame[:10])).all()
+    # int32 too (mutation audit: it was refused as "give it as strings").
+    narrow = new.astype({"k": np.int32})
+    model = convert(est, narrow[:1], options={AutoEncoder: {"score_samples": True}})
+    feeds = {name: narrow[[name]].to_numpy() for name in narrow.columns}
+    assert feeds["k"].dtype == np.int32
+    _close(_session(model).run(None, feeds)[2][:, 0], est.score_samples(new))
+
+
+def test_numbers_declared_as_strings_are_parsed_in_the_graph(convert):
+    """Mutation audit: a numeric column that skl2onnx is told holds strings
+    is cast to float32 in the graph (an identity made a graph onnxruntime
+    refuses)."""
+    rng = np.random.RandomState(0)
+    frame = pd.DataFrame({"x": rng.normal(size=300), "c": rng.choice(["a", "b"], 300)})
+    est = AutoEncoder(max_epochs=3, random_state=0).fit(frame)
+    strings = skl2onnx.common.data_types.StringTensorType([None, 1])
+    model = convert(est, initial_types=[("x", strings), ("c", strings)])
+    rows = frame.iloc[:20]
+    written = rows[["x"]].astype(np.float32).astype(str)
+    feeds = {"x": written.to_numpy(), "c": rows[["c"]].to_numpy()}
+    _close(_session(model).run(None, feeds)[1][:, 0], est.decision_function(rows))
+
+
+def test_nullable_and_legacy_numeric_columns_decode_as_inverse_transform_does():
+    """Mutation audit: a nullable ``Int64`` column exports (its range read
+    from its numpy dtype) and comes back rounded as inverse_transform gives
+    it; a model from before the numeric dtypes were kept decodes its numbers
+    as float64, unrounded."""
+    rng = np.random.RandomState(0)
+    frame = pd.DataFrame(
+        {
+            "x": rng.normal(size=300),
+            "n": pd.array(rng.randint(0, 9, 300), dtype="Int64"),
+            "c": rng.choice(["a", "b"], 300),
+        }
+    )
+    frame.loc[::10, "n"] = pd.NA
+    est = AutoEncoder(max_epochs=3, random_state=0).fit(frame)
+    rows = frame.iloc[1:9]
+    feeds = {
+        "x": rows[["x"]].to_numpy(np.float32),
+        "n": rows[["n"]].astype("float32").to_numpy(np.float32),
+        "c": rows[["c"]].to_numpy(object),
+    }
+    expected = est.inverse_transform(est.transform(rows))
+    out = _run(_session(to_onnx(est)), feeds)["inverse_transform"]
+    np.testing.assert_array_equal(out[:, 1], expected["n"].to_numpy(np.float32))
+    _close(out[:, 0], expected["x"])
+    del est._numeric_kinds  # as a model saved by an older skae
+    out = _run(_session(to_onnx(est)), feeds)["inverse_transform"]
+    assert (out[:, 1] != np.round(out[:, 1])).any()
+    _close(out[:, :2], est.inverse_transform(est.transform(rows))[["x", "n"]].to_numpy(float))
 
 
 def test_imputer_exports_and_converts_in_a_pipeline(convert, data):
@@ -572,6 +635,10 @@ def test_imputer_exports_and_converts_in_a_pipeline(convert, data):
     # The observed entries pass through unchanged.
     observed = ~np.isnan(X_new)
     np.testing.assert_array_equal(filled[observed], X_new[observed])
+
+    # skl2onnx types its output with every column (mutation audit: one).
+    dims = convert(imputer, X[:1]).graph.output[0].type.tensor_type.shape.dim
+    assert dims[1].dim_value == X.shape[1]
 
     y = (X[:, 0] > np.median(X[:, 0])).astype(int)
     pipe = make_pipeline(
