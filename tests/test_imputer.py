@@ -329,3 +329,23 @@ def test_columns_labelled_other_than_by_strings_are_checked():
             imputer.transform(rows[rows.columns[::-1]])
     with pytest.raises(ValueError, match="unseen at fit"):
         imputer.transform(pd.DataFrame(X[:5], columns=[10, 11, 12, 13]))
+
+
+def test_transform_leaves_the_caller_s_array_and_frame_as_they_were():
+    """Mutation audit: transform fills a copy. Writing into the caller's
+    array, or its DataFrame, was only caught by other checks by chance."""
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(200, 2)) @ rng.normal(size=(2, 4))
+    X[rng.uniform(size=X.shape) < 0.2] = np.nan
+    imputer = AutoEncoderImputer(AutoEncoder(max_epochs=2, random_state=0)).fit(X)
+    before = X.copy()
+    assert not np.isnan(imputer.transform(X)).any()
+    assert_array_equal(X, before, strict=True)
+    frame = pd.DataFrame(X, columns=list("abcd")).assign(
+        kind=pd.Categorical(np.where(rng.uniform(size=200) < 0.5, "x", "y"))
+    )
+    frame.loc[::7, "kind"] = np.nan
+    imputer = AutoEncoderImputer(AutoEncoder(max_epochs=2, random_state=0)).fit(frame)
+    before = frame.copy()
+    assert not imputer.transform(frame).isna().any().any()
+    pd.testing.assert_frame_equal(frame, before)
