@@ -377,6 +377,11 @@ def _restore_network(net: AutoEncoderNet, state: tuple) -> None:
     net.module_.load_state_dict(module)
     net.optimizer_.load_state_dict(optimizer)
     net.criterion_.load_state_dict(criterion)
+    # Out of training, as a fit leaves them: an epoch that raised left both
+    # in training mode (a mutation audit), where a kind's loss weighs
+    # entries otherwise, for whatever reads them without setting it.
+    net.module_.eval()
+    net.criterion_.eval()
     del net.history[epochs:]
     for _, callback in getattr(net, "callbacks_", []):
         # Their best scores may come from the epochs just removed: taken

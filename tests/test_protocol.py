@@ -1909,3 +1909,25 @@ def test_a_warm_start_that_keeps_its_first_epoch_warns_too():
         with pytest.warns(ConvergenceWarning, match="kept the model of the first of 6 epochs"):
             est.fit(X)
     assert len(est.net_.history) == 12
+
+
+def test_a_partial_fit_that_fails_in_an_epoch_leaves_the_network_out_of_training():
+    """Mutation audit: an epoch that raised left the module and the loss in
+    training mode, where the masking kind's loss weighs the entries its
+    corruption hid (the scores were right only because scoring sets the
+    mode each time)."""
+
+    class Fail(Callback):
+        def on_batch_end(self, net, **kwargs):
+            if net.skae_chunk:
+                raise RuntimeError("a failing callback")
+
+    X = np.random.RandomState(0).normal(size=(300, 6))
+    model = DenoisingAutoEncoder(max_epochs=2, random_state=0, callbacks=[("fail", Fail())])
+    model.fit(X)
+    assert not model.net_.module_.training and not model.net_.criterion_.training
+    scores = model.score_samples(X[:20])
+    with pytest.raises(RuntimeError, match="a failing callback"):
+        model.partial_fit(X)
+    assert not model.net_.module_.training and not model.net_.criterion_.training
+    assert_array_equal(model.score_samples(X[:20]), scores)
