@@ -76,6 +76,10 @@ def test_em_reaches_scikit_learns_likelihood():
     # The parameters are consistent: covariances are the precisions' inverses.
     assert_allclose(np.linalg.inv(ours.precisions_), ours.covariances_, rtol=1e-8, atol=1e-12)
     assert_allclose(ours.weights_.sum(), 1.0)
+    # The stopping rule reads the mean log-likelihood per code, as
+    # scikit-learn's does (a mutation audit: on its sum, 2,000 times stricter,
+    # the fit ran 62 iterations where 17 do, and lower_bound_ was -10,508).
+    assert ours.lower_bound_ == pytest.approx(ours.score(codes), abs=0.05)
 
 
 def test_fewer_distinct_codes_than_components():
@@ -165,6 +169,25 @@ def test_duplicated_codes_never_get_two_components():
     order, truth = np.argsort(gmm.means_[:, 0]), np.argsort(base[:, 0])
     assert_allclose(gmm.means_[order], base[truth], rtol=1e-9)
     assert_allclose(gmm.weights_[order], np.bincount(which, minlength=5)[truth] / 600, atol=1e-9)
+
+
+def test_each_candidate_s_bic_is_scikit_learns_and_the_lowest_is_kept(monkeypatch):
+    """A mutation audit: with the parameters' penalty halved, 1,000 uniform
+    codes got 10 components (scikit-learn's BIC 598.1) where 4 have the
+    lowest (586.9)."""
+    fits = []
+    fit_mixture = _latent_density._fit_mixture
+
+    def recording(z, n_components, generator):
+        fits.append((fit_mixture(z, n_components, generator), z.numpy().copy()))
+        return fits[-1][0]
+
+    monkeypatch.setattr(_latent_density, "_fit_mixture", recording)
+    codes = np.random.RandomState(0).uniform(size=(1000, 2))
+    gmm = fit_code_density(codes, random_state=0)
+    bics = [fit.as_gaussian_mixture().bic(z) for fit, z in fits]
+    assert_allclose([fit.bic for fit, _ in fits], bics, rtol=1e-6)
+    assert gmm.n_components == fits[int(np.argmin(bics))][0].n_components
 
 
 @pytest.mark.parametrize(("n_dims", "tried"), [(2, [1, 2, 4, 10]), (32, [1, 2])])
