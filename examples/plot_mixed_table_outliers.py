@@ -93,11 +93,12 @@ print(pd.DataFrame({"score": scores[lowest], "planted in": truth[lowest]}, index
 # pair of values that do not go together, and either, set right, makes the row
 # normal: the blame goes to the flag or to the channel. Unplanted rows are
 # among the lowest too: online payments at night, at the edge of what the
-# table holds, and ordinary payments whose channel or card flag is missing.
-# Those two columns go together, and with one of them missing the model's
-# guess at the row can go wrong; its terms then fall on observed values that
-# are normal (the user guide's section on missing values says what their
-# calibration does not model: which columns are missing).
+# table holds, and payments whose card flag is missing. The flag goes with the
+# channel, and with it missing the model's guess at the row can still go
+# wrong, though less than when the missing entry was read as its mean; its
+# terms then fall on observed values that are normal (the user guide's
+# section on missing values says what their calibration does not model:
+# which columns are missing).
 terms = detector.explain(table.iloc[lowest])
 named = terms.drop(columns="code").idxmin(axis=1) == truth[lowest]
 n_planted = int((truth[lowest] != "").sum())

@@ -84,7 +84,7 @@ class AutoEncoderModule(nn.Module):
     :meth:`set_input_gain` sets it; :func:`skae._scaling.input_gain`), which
     attenuates near-constant features, in training too.
 
-    A missing entry (NaN) reaches the encoder as its feature's training mean.
+    A missing entry (NaN) is first filled with its feature's training mean.
     In training, half the rows of each batch (:data:`REFILL_SHARE`, drawn
     afresh) have their missing entries filled instead with the network's
     reconstruction of the row at its means (one pass without gradients), so
@@ -92,9 +92,19 @@ class AutoEncoderModule(nn.Module):
     mean-filled rows only, the encoder of a table missing 30% of its entries
     had never seen a complete row: on 50 and 100 correlated columns, new
     complete rows were flagged at 14% and 73% with ``contamination=0.05``
-    (``benchmarks/results/complete_rows.md``). Filling every row so, in
-    scoring too, lost detection on the incomplete ADBench tables (0.716 to
-    0.711 at 30% missing); half the rows in training only did not.
+    (``benchmarks/results/complete_rows.md``). Filling every training row so
+    lost detection on the incomplete ADBench tables (0.716 to 0.711 at 30%
+    missing); half the rows did not.
+
+    Outside training every row with a missing entry is read so, filled with
+    the reconstruction at its means (``refill_inference``, a buffer, so that
+    a model saved before it scores as it did). Read at the means, a row whose
+    missing entry goes with an observed one (a payment's channel and whether
+    the card was present) was reconstructed as a blend of both channels, and
+    its observed flag counted against it: normal payments missing their
+    channel or flag were flagged 3 times as often as complete ones, 1.6
+    times with the refill (2.3 for the variational kind); the ADBench
+    tables' detection did not move (``benchmarks/results/missing_refill.md``).
     :meth:`set_output_map` gives the map from the decoder's output to the
     input's units (the loss's ``reconstruct``); without one, none is filled so.
     """
@@ -120,6 +130,10 @@ class AutoEncoderModule(nn.Module):
         #: What a missing entry is filled with: the feature's training mean in
         #: the scaled units (0 when the scaling centres each feature).
         self.register_buffer("input_fill", torch.zeros(shape))
+        #: Whether inference fills missing entries with the reconstruction
+        #: at the means, as training does half the rows (off in a model saved
+        #: before it: its missing-entry calibration was fitted without).
+        self.register_buffer("refill_inference", torch.tensor(True))
         #: Whether ``input_gain`` differs from 1 (spares the multiplication).
         self.attenuate = False
         #: The map from the module's output to the input's units that fills
@@ -224,14 +238,35 @@ class AutoEncoderModule(nn.Module):
             else:
                 x = torch.where(missing, fill, x)
             output_map = getattr(self, "output_map", None)  # None if pickled before it
-            if self.training and output_map is not None and bool(missing.any()):
+            # None if pickled before it: scored as it was then.
+            refill_inference = bool(self._buffers.get("refill_inference", False))
+            if (
+                output_map is not None
+                and (self.training or refill_inference)
+                and bool(missing.any())
+            ):
                 with torch.no_grad():
                     refill = output_map(self._inference_output(self._encoded(x)))
-                rows = torch.rand(len(x), 1, device=x.device) < REFILL_SHARE
+                if self.training:
+                    rows = torch.rand(len(x), 1, device=x.device) < REFILL_SHARE
+                    missing_refilled = missing & rows
+                else:
+                    missing_refilled = missing
                 # Outside no_grad: the codes stay differentiable in the
                 # observed entries (the contractive penalty's Jacobian).
-                x = torch.where(missing & rows, refill, x)
+                x = torch.where(missing_refilled, refill, x)
         return self._encoded(x), missing
+
+    def output_at_means(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
+        """The output outside training for ``x``, each missing entry read as
+        its feature's training mean only (not refilled): from what
+        ``explain`` predicts a column it masks. (Refilled there too, its hit
+        rates moved by -0.02 to +0.08 over the tables of
+        ``benchmarks/explain.py``, for a third more passes.)"""
+        fill = self._buffers.get("input_fill")  # None if pickled before it
+        missing = torch.isnan(x)
+        x = x.masked_fill(missing, 0.0) if fill is None else torch.where(missing, fill, x)
+        return self._inference_output(self._encoded(x))
 
     def _inference_output(self, h: torch.Tensor) -> dict[str, torch.Tensor]:
         """The output :meth:`forward` gives outside training for the encoder's
@@ -289,6 +324,9 @@ def _defaults_if_missing(module, state_dict, prefix, *args) -> None:
     for name in ("input_low", "input_high", "input_gain", "input_fill"):
         if prefix + name not in state_dict:
             state_dict[prefix + name] = getattr(module, name).clone()
+    if prefix + "refill_inference" not in state_dict:
+        # Saved before inference refilled: it scores as it did.
+        state_dict[prefix + "refill_inference"] = torch.tensor(False)
     # The flag is not in the state: a gain other than one switches it on.
     module.attenuate = bool(torch.any(state_dict[prefix + "input_gain"] != 1.0))
 

@@ -1045,7 +1045,7 @@ class BaseAutoEncoder(
             blocks, is_categorical = encoding.blocks(), list(encoding.is_categorical)
         gains = repair_gains(
             lambda rows: self._repaired_score(module, rows),
-            lambda rows: criterion.reconstruct(module(rows)),
+            lambda rows: criterion.reconstruct(module.output_at_means(rows)),
             x,
             terms,
             blocks,
@@ -2267,6 +2267,12 @@ class BaseAutoEncoder(
         ``holdout``), the progress that ``verbose`` asks for, the kind's own
         and the user's ``callbacks``."""
         callbacks: list = []
+        # The progress first: the epoch at which early stopping ends the fit
+        # has its time left and its bar closed too.
+        if self.verbose:
+            callbacks.append(("time_left", TimeLeft()))
+        if self.verbose and self.verbose >= 2:
+            callbacks.append(("progress_bar", ProgressBar()))
         if holdout:
             callbacks.append(
                 (
@@ -2279,10 +2285,6 @@ class BaseAutoEncoder(
                     ),
                 )
             )
-        if self.verbose:
-            callbacks.append(("time_left", TimeLeft()))
-        if self.verbose and self.verbose >= 2:
-            callbacks.append(("progress_bar", ProgressBar()))
         callbacks.extend(self._make_callbacks())
         users = _checked_callbacks(self.callbacks, validated=holdout)
         # skorch's message for a clash said the user had set the name twice.

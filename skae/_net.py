@@ -255,13 +255,32 @@ class HoldOutEarlyStopping(EarlyStopping):
                 # Counted back below: an epoch without improvement leaves
                 # the misses as they were, so the fit cannot stop here.
                 self.misses_ -= 1
+        self._held_messages: list[tuple[str, object]] | None = []
         try:
             super().on_epoch_end(net, **kwargs)
+        except KeyboardInterrupt:
+            # skorch runs its table (PrintLog) after every other callback,
+            # so the epoch that stopped the fit was left out of it (a probe:
+            # 16 lines printed for 17 epochs): its line, then the message.
+            print_log = dict(net.callbacks_).get("print_log")
+            if print_log is not None:
+                print_log.on_epoch_end(net, **kwargs)
+            raise
         finally:
+            held, self._held_messages = self._held_messages, None
+            for text, verbose in held:
+                super()._sink(text, verbose)
             # The criterion learns too (the variational kind's noise scales):
             # the best epoch's is kept with the best module.
             if self.load_best and self.best_epoch_ != best:
                 self.best_criterion_weights_ = deepcopy(net.criterion_.state_dict())
+
+    def _sink(self, text: str, verbose: object) -> None:
+        held = getattr(self, "_held_messages", None)  # None if pickled before it
+        if held is None:
+            super()._sink(text, verbose)
+        else:
+            held.append((text, verbose))
 
     def on_train_end(self, net: NeuralNet, **kwargs: object) -> None:
         # In data-parallel training the best weights were copied from the

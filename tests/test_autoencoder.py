@@ -116,6 +116,23 @@ def test_verbose_1_prints_no_progress_bar_and_verbose_2_does(capsys):
     assert "%|" in err
 
 
+def test_the_epoch_table_has_the_epoch_at_which_early_stopping_ends_the_fit(capsys):
+    """skorch prints its table after every other callback, so the epoch whose
+    held-out loss ran out the patience was missing from it (a probe: 16 lines
+    for 17 epochs); its line comes now, then the message, and its time left."""
+    X = np.random.RandomState(0).normal(size=(400, 6))
+    model = AutoEncoder(
+        max_epochs=50, early_stopping=True, patience=2, verbose=1, random_state=0
+    ).fit(X)
+    assert model.n_iter_ < 50  # stopped early
+    lines = capsys.readouterr().out.splitlines()
+    epochs = [int(line.split()[0]) for line in lines if line.strip()[:1].isdigit()]
+    assert epochs == list(range(1, model.n_iter_ + 1))
+    stop = next(i for i, line in enumerate(lines) if line.startswith("Stopping since"))
+    assert lines[stop - 1].split()[0] == str(model.n_iter_)
+    assert model.net_.history[-1, "time_left"] >= 0
+
+
 def test_a_fit_on_fewer_than_min_rows_for_failure_rows_gives_no_convergence_warning():
     """Mutation audit (m16): the "learned nothing usable" ConvergenceWarning
     needs MIN_ROWS_FOR_FAILURE (64) rows or more: the spread of fewer rows says

@@ -733,10 +733,13 @@ def test_a_missing_code_is_decoded_as_the_mean_code(incomplete):
 def test_a_missing_entry_is_its_features_mean_whatever_the_scaling(params):
     """Filled with 0 in the scaled units, a missing entry was the raw value 0
     where the scaling does not centre each feature (binary cross-entropy,
-    "none", "global"): outside every value the feature took."""
+    "none", "global"): outside every value the feature took. (The first
+    fill, which the reconstruction at the means then replaces: read without
+    that step here.)"""
     rng = np.random.RandomState(0)
     X = 0.25 + 0.5 * rng.uniform(size=(300, 4)) + np.array([0.0, 0.1, 0.2, -0.2])
     model = AutoEncoder(max_epochs=2, random_state=0, **params).fit(X)
+    model.net_.module_.refill_inference.fill_(False)
     holed, filled = X[:5].copy(), X[:5].copy()
     holed[:, 1] = np.nan
     filled[:, 1] = X[:, 1].mean()
@@ -768,7 +771,8 @@ def test_complete_rows_after_incomplete_training_are_not_all_outliers():
 def test_training_fills_half_the_rows_missing_entries_with_their_reconstruction():
     """In training, each row's missing entries reach the encoder as the means
     or, for half the rows (drawn from torch's generator), as the network's
-    reconstruction of the row at the means; in scoring, as the means."""
+    reconstruction of the row at the means; in scoring, every row's as that
+    reconstruction."""
     from skae._architectures import REFILL_SHARE
 
     X = np.random.RandomState(0).normal(size=(200, 6))
@@ -794,15 +798,55 @@ def test_training_fills_half_the_rows_missing_entries_with_their_reconstruction(
         # Without the map (a model pickled before it), the means only.
         module.set_output_map(None)
         assert torch.equal(module.encoder_output(holed), module._encoded(at_means))
+        module.set_output_map(model.net_.criterion_.reconstruct)
         module.eval()
+        bounded = at_means.clamp(module.input_low, module.input_high)
+        first = module.decoder(module.latent.mean(module._encoded(bounded)))
+        refilled = torch.where(torch.isnan(holed), first, at_means)
         assert_allclose(
             model.transform(X[:100] * np.where(np.arange(6) == 2, np.nan, 1)),
-            module.latent.mean(
-                module._encoded(at_means.clamp(module.input_low, module.input_high))
-            ).numpy(),
+            module.latent.mean(module._encoded(refilled)).numpy(),
             rtol=1e-5,
             atol=1e-6,
         )
+
+
+def _payments(seed, n):
+    """Card payments: the channel sets whether the card was present (never
+    online) and how the hours spread; amounts follow the items bought."""
+    rng = np.random.RandomState(seed)
+    online = rng.uniform(size=n) < 0.4
+    items = rng.randint(1, 7, n)
+    return pd.DataFrame(
+        {
+            "amount": items * rng.lognormal(3, 0.2, n),
+            "items": items.astype(float),
+            "hour": np.where(online, rng.uniform(0, 24, n), rng.normal(14, 2.5, n)),
+            "channel": pd.Categorical(np.where(online, "online", "store")),
+            "country": pd.Categorical(rng.choice(["FR", "DE", "ES"], n)),
+            "card_present": pd.Categorical(np.where(online, "no", "yes")),
+        }
+    )
+
+
+def test_rows_missing_an_entry_tied_to_an_observed_one_are_not_flagged_more():
+    """Read at the means, a payment missing its channel was reconstructed as
+    a blend of both channels, and its observed card flag counted against it:
+    normal rows missing the channel or the flag were flagged 13.7% and 18.5%
+    of the time here, complete ones 5.5% (7.7%, 8.0% and 6.0% now; more
+    tables in ``benchmarks/missing_refill.py``). Scoring fills them with the
+    reconstruction at the means, as training does half the rows."""
+    train = _payments(0, 2000)
+    train = train.mask(np.random.RandomState(1).uniform(size=train.shape) < 0.05)
+    model = AutoEncoder(contamination=0.05, random_state=0).fit(train)
+    test = _payments(1, 3000)
+    complete = np.mean(model.predict(test) == -1)
+    tied = []
+    for column in ("channel", "card_present"):
+        holed = test.copy()
+        holed[column] = np.nan
+        tied.append(np.mean(model.predict(holed) == -1))
+    assert np.mean(tied) < 1.6 * complete, (tied, complete)
 
 
 def test_the_imputer_trains_on_rows_filled_with_the_means_only():
@@ -879,12 +923,14 @@ def test_transforming_in_another_thread_sees_one_imputer_during_a_refit():
 def test_a_missing_entry_is_the_mean_of_its_observed_entries(params):
     """Mutation audit: with half of a feature missing at fit, a missing entry
     is filled with the mean of its observed entries (not their sum over all
-    rows, half of it), where the scaling does not centre each feature."""
+    rows, half of it), where the scaling does not centre each feature. (The
+    first fill, read here without the reconstruction that replaces it.)"""
     rng = np.random.RandomState(0)
     X = 0.25 + 0.5 * rng.uniform(size=(300, 4)) + np.array([0.0, 0.1, 0.2, -0.2])
     train = X.copy()
     train[::2, 1] = np.nan
     model = AutoEncoder(max_epochs=2, random_state=0, **params).fit(train)
+    model.net_.module_.refill_inference.fill_(False)
     holed, filled, halved = X[:5].copy(), X[:5].copy(), X[:5].copy()
     holed[:, 1] = np.nan
     filled[:, 1] = np.nanmean(train[:, 1])

@@ -240,6 +240,36 @@ def test_categories_that_are_not_values_of_their_dtype_are_refused(tmp_path):
         load(bad)
 
 
+def test_a_model_saved_or_pickled_before_the_inference_refill_scores_as_it_did(tmp_path):
+    """Scoring fills a missing entry with the reconstruction at the means
+    now; a model saved before has its missing-entry calibration fitted on
+    scores without that step, and keeps scoring so (its file has no
+    ``refill_inference``, its pickle no such buffer)."""
+    import pickle
+
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(300, 3)) @ rng.normal(size=(3, 6))
+    X[rng.rand(*X.shape) < 0.1] = np.nan
+    model = AutoEncoder(max_epochs=3, random_state=0).fit(X)
+    holed = X[:50].copy()
+    holed[:, 2] = np.nan
+    refilled = model.score_samples(holed)
+    model.net_.module_.refill_inference.fill_(False)
+    at_means = model.score_samples(holed)
+    model.net_.module_.refill_inference.fill_(True)
+    assert np.abs(refilled - at_means).max() > 1e-3
+    model.save(tmp_path / "new.skae")
+    tensors = _tensors(tmp_path / "new.skae")
+    del tensors["module"]["refill_inference"]
+    older = load(_resave(tmp_path / "new.skae", tmp_path / "old.skae", tensors))
+    np.testing.assert_array_equal(older.score_samples(holed), at_means)
+    np.testing.assert_array_equal(load(tmp_path / "new.skae").score_samples(holed), refilled)
+    pickled = pickle.loads(pickle.dumps(model))
+    np.testing.assert_array_equal(pickled.score_samples(holed), refilled)
+    del pickled.net_.module_._buffers["refill_inference"]
+    np.testing.assert_array_equal(pickled.score_samples(holed), at_means)
+
+
 def test_an_estimator_saved_from_an_imputer_trains_on_as_the_imputer_s(tmp_path):
     """A probe: the imputer's estimator_ saved on its own lost the flag that
     it does not refill missing entries from its reconstructions in training,
