@@ -2191,6 +2191,51 @@ def test_the_numbers_hint_takes_ninety_percent_of_the_categories():
         assert ("text of numbers" in message) is expected
 
 
+def test_the_hint_of_numbers_but_for_a_few_others_takes_ninety_percent():
+    """Mutation audit: the same boundary for a column of numbers (not text):
+    270 floats and 30 words among 300 categories get the hint."""
+    for numbers, expected in ((270, True), (267, False)):
+        values = [k + 0.5 for k in range(numbers)] + [f"w{k}" for k in range(300 - numbers)]
+        message = _refusal_of_a_column_of_many_categories(pd.Series(values * 2, dtype=object))
+        assert "has 300 categories" in message
+        assert ("numbers but for a few others" in message) is expected
+
+
+def test_text_of_numbers_in_a_column_the_user_names_is_not_warned_of():
+    """Mutation audit: the warning that numbers written as text are taken as
+    categories is for "from_dtype"; a column named in categorical_features
+    is categorical by the user's choice."""
+    rng = np.random.RandomState(0)
+    frame = pd.DataFrame(
+        {"x": rng.normal(size=200), "grade": rng.choice(["1.5", "2.5", "3.0", "1e3"], 200)}
+    )
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        AutoEncoder(max_epochs=1, categorical_features=["grade"], random_state=0).fit(frame)
+    assert not [w for w in caught if "taken as categor" in str(w.message)]
+    with pytest.warns(UserWarning, match="taken as categor"):
+        AutoEncoder(max_epochs=1, random_state=0).fit(frame)
+
+
+def test_a_pyarrow_dictionary_with_a_null_or_a_repeated_value_has_each_category_once():
+    """Mutation audit: a null in the dictionary is no category (kept, it
+    made a fourth input and inverse_transform failed in pyarrow), and a
+    value the dictionary repeats is one category (kept twice, fit failed)."""
+    pa = pytest.importorskip("pyarrow")
+    rng = np.random.RandomState(0)
+    for dictionary, held in ((["a", None, "b"], [0, 2]), (["a", "b", "a"], [0, 1, 2])):
+        codes = rng.choice(held, 120)
+        column = pa.DictionaryArray.from_arrays(pa.array(codes, pa.int8()), pa.array(dictionary))
+        frame = pd.DataFrame(
+            {"x": rng.normal(size=120), "c": pd.arrays.ArrowExtensionArray(column)}
+        )
+        model = AutoEncoder(max_epochs=2, random_state=0).fit(frame)
+        assert [list(c) for c in model.categories_] == [["a", "b"]]
+        assert np.isfinite(model.score_samples(frame)).all()
+        back = model.inverse_transform(model.transform(frame.head(5)))
+        assert back["c"].dtype == frame["c"].dtype
+
+
 def test_a_column_of_numbers_and_a_stray_word_is_not_said_to_be_text_of_numbers():
     """Mutation audit: the hint is for text, a column read as strings: an
     object column of 599 integers (numbers already) and one "?" is refused
