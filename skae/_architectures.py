@@ -231,18 +231,13 @@ class AutoEncoderModule(nn.Module):
             # mean (``input_fill``, 0 once standardised); the loss leaves it
             # out. (Not nan_to_num: no infinity gets here, and an exported
             # graph then tests each entry once, not three times.)
-            missing = torch.isnan(x)
-            fill = self._buffers.get("input_fill")  # None if pickled before it
-            if fill is None:
-                x = x.masked_fill(missing, 0.0)
-            else:
-                x = torch.where(missing, fill, x)
+            x, missing = self._mean_filled(x)
             output_map = getattr(self, "output_map", None)  # None if pickled before it
-            # None if pickled before it: scored as it was then.
-            refill_inference = bool(self._buffers.get("refill_inference", False))
+            # Cheapest test first: reading a buffer or ``missing.any()`` on a
+            # GPU waits for the device.
             if (
                 output_map is not None
-                and (self.training or refill_inference)
+                and (self.training or self._refills_inference())
                 and bool(missing.any())
             ):
                 with torch.no_grad():
@@ -263,10 +258,21 @@ class AutoEncoderModule(nn.Module):
         ``explain`` predicts a column it masks. (Refilled there too, its hit
         rates moved by -0.02 to +0.08 over the tables of
         ``benchmarks/explain.py``, for a third more passes.)"""
-        fill = self._buffers.get("input_fill")  # None if pickled before it
+        return self._inference_output(self._encoded(self._mean_filled(x)[0]))
+
+    def _mean_filled(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """``x`` with each missing entry (NaN) set to its feature's training
+        mean, and the mask of those entries."""
         missing = torch.isnan(x)
-        x = x.masked_fill(missing, 0.0) if fill is None else torch.where(missing, fill, x)
-        return self._inference_output(self._encoded(x))
+        fill = self._buffers.get("input_fill")  # None if pickled before it
+        if fill is None:
+            return x.masked_fill(missing, 0.0), missing
+        return torch.where(missing, fill, x), missing
+
+    def _refills_inference(self) -> bool:
+        """Whether inference refills missing entries (False for a model
+        pickled before the buffer existed: it scores as it did then)."""
+        return bool(self._buffers.get("refill_inference", False))
 
     def _inference_output(self, h: torch.Tensor) -> dict[str, torch.Tensor]:
         """The output :meth:`forward` gives outside training for the encoder's
