@@ -1930,6 +1930,31 @@ def test_a_rare_category_is_scaled_by_its_own_spread():
     assert model.scale_[rare] == pytest.approx(np.sqrt(0.02 * 0.98), rel=1e-12)
     common = [1 + j for j in range(3) if j != rare - 1]
     assert_allclose(model.scale_[common], np.sqrt(0.49 * 0.51), rtol=1e-12)
+    # Mutation audit (M30): one row in 1,000 (a spread of 0.032) is scaled
+    # too; a threshold of 0.05 left it at 1, 32 times quieter at the encoder.
+    once = pd.DataFrame(
+        {"x": rng.normal(size=1000), "c": pd.Categorical(["r"] + ["a"] * 500 + ["b"] * 499)}
+    )
+    model = AutoEncoder(max_epochs=1, random_state=0).fit(once)
+    rare = 1 + list(model.categories_[0]).index("r")
+    assert model.scale_[rare] == pytest.approx(np.sqrt(0.001 * 0.999), rel=1e-12)
+
+
+def test_a_quiet_number_beside_a_category_is_attenuated_at_the_encoder():
+    """Mutation audit (M17): the encoder's input gain of the numeric columns
+    is the one a numbers-only table gets, with a categorical column beside
+    them too. Left at 1, noise on a feature of spread 1e-3 moved the other
+    reconstructions 180 times as much."""
+    rng = np.random.RandomState(0)
+    numbers = pd.DataFrame(rng.normal(size=(200, 3)), columns=["a", "b", "c"])
+    numbers["quiet"] = rng.normal(0, 1e-3, 200)
+    mixed = numbers.assign(kind=pd.Categorical(rng.choice(["x", "y", "z"], 200)))
+    alone = AutoEncoder(max_epochs=1, random_state=0).fit(numbers)
+    beside = AutoEncoder(max_epochs=1, random_state=0).fit(mixed)
+    gain = alone.net_.module_.input_gain.numpy()
+    assert gain[3] < 0.01 and np.all(gain[:3] == 1.0)
+    assert_array_equal(beside.net_.module_.input_gain.numpy()[:4], gain)
+    assert np.all(beside.net_.module_.input_gain.numpy()[4:] == 1.0)
 
 
 def test_a_row_missing_a_category_with_a_listed_unseen_first_category_stays_missing():

@@ -63,6 +63,20 @@ def test_feature_scaling_is_standard_scaling_in_mixed_units():
     np.testing.assert_allclose(scale, reference.scale_)
 
 
+def test_features_centred_at_zero_are_still_divided_by_their_scale():
+    """Mutation audit (M38): the network reads ``(X - mean_) / scale_`` when
+    every mean is exactly 0 too (readings symmetric around 0). Skipping the
+    arithmetic whenever the means were 0 fed values of 576 where 2.9 was
+    meant, and the reconstructions were 170 times the data."""
+    rng = np.random.RandomState(0)
+    A = np.round(rng.normal(size=(100, 2)) @ rng.normal(size=(2, 6)) * 100.0)
+    X = np.vstack([A, -A])
+    model = AutoEncoder(max_epochs=1, random_state=0).fit(X)
+    assert np.all(model.mean_ == 0.0) and np.all(model.scale_ > 10.0)
+    scaled = model._scaled_tensor(X, torch.device("cpu")).numpy()
+    assert_allclose(scaled, (X / model.scale_).astype(np.float32), rtol=1e-6)
+
+
 def test_auto_scaling_standardises_and_attenuates_the_encoder_input():
     """ "auto" standardises exactly as "feature"; only the encoder's input gain
     attenuates the features quieter than SCALE_FLOOR times the median."""
