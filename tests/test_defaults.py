@@ -702,6 +702,29 @@ def test_a_large_table_trains_in_larger_batches_at_a_larger_rate(monkeypatch, tm
     assert explicit.net_.history[0, "train_batch_count"] == 8  # 800 rows / 100
 
 
+def test_batches_counted_are_the_batches_given():
+    """Mutation audit of ``TensorBatches`` (m01, m04): ``len`` is the number
+    of batches an epoch yields, and every shard takes as many steps, for any
+    count of processes. A subset larger than the rows (early stopping's
+    held-out tenth below ``ROWS_PER_EPOCH``) counted 10 batches where 4 came;
+    padding by ``len % processes`` instead of ``-len % processes`` (the same
+    for 2) gave 3 shards 3, 3 and 2 steps, and a data-parallel step waits for
+    every process."""
+    from skae._net import TensorBatches
+
+    batches = TensorBatches(torch.zeros(100, 1), 32, shuffle=True, rows=300)
+    assert len(batches) == len(list(batches)) == 4
+    X = torch.arange(7.0)[:, None]
+    steps = []
+    for rank in range(3):
+        torch.manual_seed(0)
+        batches = TensorBatches(X, 3, shuffle=True, shard=(rank, 3))
+        sizes = [len(batch) for batch in batches]
+        assert len(sizes) == len(batches)
+        steps.append(len(sizes))
+    assert steps == [len(batches)] * 3
+
+
 def test_each_subset_epoch_draws_other_rows():
     from skae._net import TensorBatches
 

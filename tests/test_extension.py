@@ -429,6 +429,26 @@ def test_a_nan_gradient_under_a_finite_loss_is_named():
         NaNGradientKind(**FAST).fit(X)
 
 
+def test_an_optimiser_state_with_an_inf_is_not_read_as_a_nan_gradient():
+    """Mutation audit (m38): NaN beside an inf in the optimiser's running
+    averages is an overflow (reported as a gradient beyond float32's range),
+    not the NaN gradient of a finite loss; only NaN without an inf is."""
+    import types
+
+    from skae._net import AutoEncoderNet
+
+    def state(*values):
+        optimizer = types.SimpleNamespace(state={0: {"exp_avg": torch.tensor(values)}})
+        net = types.SimpleNamespace(optimizer_=optimizer)
+        net._optimizer_state = types.MethodType(AutoEncoderNet._optimizer_state, net)
+        return AutoEncoderNet._optimizer_state_nan(net)
+
+    assert state(float("nan"), 1.0)
+    assert not state(float("nan"), float("inf"))
+    assert not state(1.0, float("inf"))
+    assert not state(1.0, 2.0)
+
+
 class HiddenEntriesLoss(WrappedLoss):
     """A masked autoencoder's loss: the entries the masking hid weigh fully,
     the others ``visible_weight`` (1 is the parent's loss)."""

@@ -82,6 +82,25 @@ def test_every_kind_takes_every_core_parameter(kind):
 # --- denoising ------------------------------------------------------------------------
 
 
+def test_denoising_learns_the_clean_rows_where_it_could_copy_its_input():
+    """Mutation audit (m31): the loss compares the reconstruction with the
+    clean rows, not the corrupted input. With as many codes as features a
+    network trained on the corrupted input learns to copy it: the mutant's
+    reconstructions of noisy rows were as far from the clean ones as the
+    noise (0.50), the denoiser's 0.09 (here 0.99 and 0.20 of the noise)."""
+    rng = np.random.RandomState(0)
+    clean = rng.normal(size=(1200, 2)) @ rng.normal(size=(2, 10))
+    train, test = clean[:1000], clean[1000:]
+    # Enough steps for the copy to be learnt (after 10 epochs of 500 rows
+    # the mutant's error was still a quarter of the noise's).
+    dae = DenoisingAutoEncoder(noise_std=0.5, n_components=10, max_epochs=20, random_state=0)
+    dae.fit(train)
+    noisy = test + 0.5 * dae.scale_ * rng.normal(size=test.shape)
+    cleaned = dae.inverse_transform(dae.transform(noisy))
+    noise = np.mean((noisy - test) ** 2)
+    assert np.mean((cleaned - test) ** 2) < 0.4 * noise
+
+
 def test_denoising_cleans_noisy_digits_better_than_ae_and_pca(split):
     X_train, X_test = split
     noisy = X_test + np.random.RandomState(0).normal(scale=4.0, size=X_test.shape)

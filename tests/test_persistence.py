@@ -1767,3 +1767,19 @@ def test_a_screened_sample_no_fit_gives_is_refused(tmp_path):
         bad = _rewrite(tmp_path / "screened.skae", tmp_path / "bad.skae", metadata=forge)
         with pytest.raises(ValueError, match=message):
             load(bad)
+
+
+def test_a_copy_keeps_its_own_epoch_history():
+    """Mutation audit (m33): a copy's history is its own. Shared with the
+    original, two later ``partial_fit`` calls on the original gave the copy 5
+    epochs where it was fitted with 3."""
+    import copy
+
+    X = np.random.RandomState(0).normal(size=(200, 4))
+    model = AutoEncoder(max_epochs=3, random_state=0).fit(X)
+    copied = copy.copy(model)
+    model.partial_fit(X)
+    model.partial_fit(X)
+    assert len(model.net_.history) == 5
+    assert len(copied.net_.history) == 3
+    assert copied.net_.history is not model.net_.history
