@@ -499,3 +499,39 @@ def test_a_loss_on_the_entries_a_masking_hid_reads_them_from_the_output(table):
     losses = hidden_only.net_.history[:, "train_loss"]
     assert losses[-1] < 0.7 * losses[0]
     assert not np.allclose(hidden_only.transform(data), parent.transform(data))
+
+
+def test_the_losses_per_row_values_and_what_a_wrapper_keeps():
+    """Mutation audit of ``skae/_reconstruction.py`` (M2, M5, M6, M8, M9)."""
+    import math
+
+    from skae._reconstruction import BinaryCrossEntropy, GaussianNLL, HuberError
+
+    ones, out = torch.ones(2, 4), {"x_hat": torch.zeros(2, 4)}
+    # A complete row's loss is the mean over its features, not the sum (4
+    # times the loss, the learning rate's and the penalties' scale moved).
+    assert SquaredError()(out, ones).tolist() == [1.0, 1.0]
+    assert HuberError()(out, ones).tolist() == [1.0, 1.0]
+    # A wrapper keeps what its inner loss is: a summed likelihood stays
+    # summed (averaged, it was a quarter of the inner loss here), and the
+    # cross-entropy's uninformed level (log 2) reaches the divergence check.
+    likelihood = GaussianNLL(4)
+    wrapped = WrappedLoss(likelihood)
+    assert wrapped.averages is False
+    assert torch.equal(wrapped(out, ones), likelihood(out, ones))
+    assert WrappedLoss(BinaryCrossEntropy()).uninformed == pytest.approx(math.log(2))
+    # A binary feature constant at 1 or 0 is pinned 1e-3 inside the unit
+    # interval: its term is -log(1 - 1e-3) (at 1e-6 it was 1e-6; ONNX and
+    # torch differ there in float32).
+    bce = BinaryCrossEntropy()
+    pinned = bce.pinned(torch.zeros(1, 2), torch.tensor([True, True]), torch.tensor([1.0, 0.0]))
+    assert pinned[0].tolist() == pytest.approx([math.log(999), -math.log(999)], rel=1e-5)
+    terms = bce.score_terms({"x_hat": pinned}, torch.tensor([[1.0, 0.0]]))
+    assert terms[0].tolist() == pytest.approx([-math.log(1 - 1e-3)] * 2, rel=1e-3)
+    # A Gaussian decoder's log sigma is bounded below at -5: a near-constant
+    # feature cannot drive the likelihood up without bound.
+    gaussian = GaussianNLL(2)
+    with torch.no_grad():
+        gaussian.log_scale[:] = -8.0
+    floor = gaussian.floor(torch.zeros(1, 2))
+    assert floor[0].tolist() == pytest.approx([-5.0 + 0.5 * math.log(2 * math.pi)] * 2, rel=1e-6)
