@@ -103,7 +103,8 @@ class AutoEncoderModule(nn.Module):
     the card was present) was reconstructed as a blend of both channels, and
     its observed flag counted against it: normal payments missing their
     channel or flag were flagged 3 times as often as complete ones, 1.6
-    times with the refill (2.3 for the variational kind); the ADBench
+    times with the refill (2.3 for the variational kind, 1.25 once its score
+    added the missing columns' typical terms: ``missing_terms_``); the ADBench
     tables' detection did not move (``benchmarks/results/missing_refill.md``).
     :meth:`set_output_map` gives the map from the decoder's output to the
     input's units (the loss's ``reconstruct``); without one, none is filled so.

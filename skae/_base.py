@@ -3060,8 +3060,9 @@ class BaseAutoEncoder(
         expectation is taken on 2k points of every axis where
         :meth:`score_samples` takes 8: see ``n_importance_samples``); on
         rows with missing entries, the
-        likelihood of the observed entries as it is (``score_samples`` scales
-        it to a whole row and calibrates it for the number observed, to rank
+        likelihood of the observed entries as it is (``score_samples`` adds
+        the missing columns' typical terms and calibrates it for the number
+        observed, to rank
         rows; so does it for complete rows of a model fitted on incomplete
         ones). A row whose value overflows the float32 network once scaled
         (1e30 on a table of unit scale) has likelihood 0 there, as its

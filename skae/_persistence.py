@@ -973,6 +973,9 @@ def _check_arrays(estimator: Any, path: str | os.PathLike) -> None:
     if hasattr(estimator, "missing_shift_"):
         calibration = (estimator.n_features_in_ + 1,)
         expected.update(missing_shift_=calibration, missing_scale_=calibration)
+    if getattr(estimator, "missing_terms_", None) is not None:
+        # The variational kind's (files saved before it lack it: scored as then).
+        expected.update(missing_terms_=(estimator.n_features_in_,))
     density = getattr(estimator, "latent_density_", None)
     if density is not None:
         expected.update(_mixture_shapes(density, k, path))

@@ -602,3 +602,37 @@ def test_a_forged_screened_sample_is_refused(screened_file, tmp_path, case):
         message = "_recent_screened, _screened_share and _recent_fit_rows must come together"
     with pytest.raises(ValueError, match=message):
         load(bad)
+
+
+def test_a_variational_model_from_before_the_typical_terms_scores_as_it_did(tmp_path):
+    """The variational kind scores a row with missing entries as the observed
+    entries' likelihood plus each missing column's typical term
+    (``missing_terms_``); a model saved or pickled before has its
+    calibration fitted on the observed terms scaled to a whole row, and keeps
+    scoring so. A file whose typical terms do not fit the columns is refused."""
+    import pickle
+
+    from skae import VariationalAutoEncoder
+
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(200, 3)) @ rng.normal(size=(3, 5))
+    model = VariationalAutoEncoder(max_epochs=2, random_state=0).fit(X)
+    assert model.missing_terms_.shape == (5,) and np.isfinite(model.missing_terms_).all()
+    holed = X[:40].copy()
+    holed[:, 1] = np.nan
+    typical = model.score_samples(holed)
+    pickled = pickle.loads(pickle.dumps(model))
+    del pickled.missing_terms_
+    scaled = pickled.score_samples(holed)
+    assert np.abs(typical - scaled).max() > 1e-3
+    np.testing.assert_array_equal(pickled.score_samples(X[:40]), model.score_samples(X[:40]))
+    model.save(tmp_path / "new.skae")
+    tensors = _tensors(tmp_path / "new.skae")
+    del tensors["array/missing_terms_"]
+    older = load(_resave(tmp_path / "new.skae", tmp_path / "old.skae", tensors))
+    np.testing.assert_array_equal(older.score_samples(holed), scaled)
+    np.testing.assert_array_equal(load(tmp_path / "new.skae").score_samples(holed), typical)
+    tensors["array/missing_terms_"] = torch.zeros(4, dtype=torch.float64)
+    bad = _resave(tmp_path / "new.skae", tmp_path / "bad.skae", tensors)
+    with pytest.raises(ValueError, match=r"'missing_terms_' has shape \(4,\)"):
+        load(bad)
