@@ -81,6 +81,14 @@ def run(table: str, rate: float, kind: str, variant: str, seed: int) -> tuple[fl
     return complete, holed
 
 
+def ratio_cells(cells: np.ndarray) -> str:
+    """The table's last four cells from ``(complete, holed)`` per seed: their
+    means, the ratio of the means, and each seed's ratio."""
+    complete, holed = cells.mean(axis=0)
+    per_seed = ", ".join(f"{h / c:.2f}" for c, h in cells)
+    return f"{complete:.3f} | {holed:.3f} | {holed / complete:.2f} | {per_seed} |"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
@@ -106,11 +114,8 @@ def main() -> None:
             for kind in KINDS:
                 for variant in missing_refill.VARIANTS:
                     cells = np.array([run(table, rate, kind, variant, s) for s in args.seeds])
-                    complete, holed = cells.mean(axis=0)
-                    per_seed = ", ".join(f"{h / c:.2f}" for c, h in cells)
                     lines.append(
-                        f"| {table} | {rate:.0%} | {kind} | {variant} | {complete:.3f} | "
-                        f"{holed:.3f} | {holed / complete:.2f} | {per_seed} |"
+                        f"| {table} | {rate:.0%} | {kind} | {variant} | {ratio_cells(cells)}"
                     )
                     print(lines[-1], flush=True)
     args.out.write_text("\n".join(lines) + "\n")

@@ -106,11 +106,8 @@ def main() -> None:
                 cells = np.array(
                     [missing_mixed.run(table, rate, kind, "refill", s) for s in args.seeds]
                 )
-                complete, holed = cells.mean(axis=0)
-                per_seed = ", ".join(f"{h / c:.2f}" for c, h in cells)
                 lines.append(
-                    f"| {table} | {rate:.0%} | {variant} | {complete:.3f} | {holed:.3f} | "
-                    f"{holed / complete:.2f} | {per_seed} |"
+                    f"| {table} | {rate:.0%} | {variant} | {missing_mixed.ratio_cells(cells)}"
                 )
                 print(lines[-1], flush=True)
     args.out.write_text("\n".join(lines) + "\n")

@@ -371,6 +371,16 @@ def _random_rows(x, rng: np.random.RandomState) -> torch.Tensor:
     return rows[place]
 
 
+def _subset_rows(x, n_rows: int, rng: np.random.RandomState):
+    """Up to ``n_rows`` rows of ``x``, in their order, drawn with ``rng`` when
+    there are more: the same rows whether ``x`` is in memory or scaled batch
+    by batch (a memmap, a large table with categorical columns)."""
+    if len(x) <= n_rows:
+        return x[:n_rows]
+    chosen = torch.as_tensor(np.sort(rng.choice(len(x), n_rows, replace=False)))
+    return x[chosen.to(x.device) if isinstance(x, torch.Tensor) else chosen]
+
+
 def _restore_network(net: AutoEncoderNet, state: tuple) -> None:
     """Put ``net`` back as :func:`_network_state` found it."""
     module, optimizer, criterion, epochs, schedules, lr, decay = state
@@ -924,14 +934,7 @@ class BaseAutoEncoder(
         re-scored with holes, and with their missing entries filled
         (:mod:`skae._calibration`)."""
         rng = np.random.RandomState(seed % 2**32)
-        n_rows = calibration_rows(len(x), x.shape[1])
-        if len(x) > n_rows:
-            # The same rows whether x is in memory or scaled batch by batch
-            # (a memmap, a large table with categorical columns).
-            chosen = torch.as_tensor(np.sort(rng.choice(len(x), n_rows, replace=False)))
-            rows = x[chosen.to(x.device) if isinstance(x, torch.Tensor) else chosen]
-        else:
-            rows = x[:n_rows]
+        rows = _subset_rows(x, calibration_rows(len(x), x.shape[1]), rng)
         encoding = self._encoding()
         if encoding is None:
             blocks = [(j, j + 1) for j in range(rows.shape[1])]

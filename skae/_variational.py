@@ -14,7 +14,7 @@ from sklearn.utils._param_validation import Interval, StrOptions, validate_param
 from skorch.callbacks import Callback
 from torch import nn
 
-from ._base import BaseAutoEncoder, _finite
+from ._base import BaseAutoEncoder, _finite, _subset_rows
 from ._docs import fill_doc
 from ._latent import GaussianLatent
 from ._locking import reading
@@ -536,10 +536,7 @@ class VariationalAutoEncoder(BaseAutoEncoder):
         term over up to ``MISSING_TERM_ROWS`` training rows where it is
         observed, decoded from the posterior mean, in the original units.
         A column observed in none of them gets the median of the others."""
-        if len(x) > MISSING_TERM_ROWS:
-            rng = np.random.RandomState(seed % 2**32)
-            chosen = torch.as_tensor(np.sort(rng.choice(len(x), MISSING_TERM_ROWS, replace=False)))
-            x = x[chosen.to(x.device) if isinstance(x, torch.Tensor) else chosen]
+        x = _subset_rows(x, MISSING_TERM_ROWS, np.random.RandomState(seed % 2**32))
 
         def terms(module: nn.Module, rows: torch.Tensor) -> torch.Tensor:
             out = {"x_hat": module.decode(module.encode(rows))}
