@@ -20,6 +20,15 @@ from ._latent import DeterministicLatent
 #: The share of a training batch's rows whose missing entries the encoder
 #: reads as the network's reconstruction of them (the others: as the means).
 REFILL_SHARE = 0.5
+#: How many fills inference tries for a row's missing entries: the network's
+#: reconstruction of the row at its means, then of the row so filled, and so
+#: on; each row keeps the one whose reconstruction is nearest its observed
+#: entries (:meth:`AutoEncoderModule._refilled`). One pass left a missing
+#: payment channel partly at its mean, and the observed card flag that goes
+#: with it reconstructed from that blend; repeated blindly, a fill could
+#: drift from what is observed instead. Measured in
+#: ``benchmarks/results/refill_passes.md``.
+INFERENCE_REFILL_PASSES = 3
 #: Rows the encoder and the decoder compute at least, outside training: fewer
 #: are padded with copies of the last one. For a few rows the BLAS picks other
 #: kernels (rows 1-3 on one thread, up to 11 on two, measured on float32
@@ -106,6 +115,9 @@ class AutoEncoderModule(nn.Module):
     times with the refill (2.3 for the variational kind, 1.25 once its score
     added the missing columns' typical terms: ``missing_terms_``); the ADBench
     tables' detection did not move (``benchmarks/results/missing_refill.md``).
+    The refill is repeated, each pass from the last one's fill, and each row
+    keeps the fill whose reconstruction is nearest its observed entries
+    (``refill_passes``, :data:`INFERENCE_REFILL_PASSES`; :meth:`_refilled`).
     :meth:`set_output_map` gives the map from the decoder's output to the
     input's units (the loss's ``reconstruct``); without one, none is filled so.
     """
@@ -135,6 +147,9 @@ class AutoEncoderModule(nn.Module):
         #: at the means, as training does half the rows (off in a model saved
         #: before it: its missing-entry calibration was fitted without).
         self.register_buffer("refill_inference", torch.tensor(True))
+        #: How many fills it tries (``INFERENCE_REFILL_PASSES``; 1 in a model
+        #: saved before they were repeated: its calibration was fitted so).
+        self.register_buffer("refill_passes", torch.tensor(INFERENCE_REFILL_PASSES))
         #: Whether ``input_gain`` differs from 1 (spares the multiplication).
         self.attenuate = False
         #: The map from the module's output to the input's units that fills
@@ -241,12 +256,13 @@ class AutoEncoderModule(nn.Module):
                 and (self.training or self._refills_inference())
                 and bool(missing.any())
             ):
-                with torch.no_grad():
-                    refill = output_map(self._inference_output(self._encoded(x)))
                 if self.training:
+                    with torch.no_grad():
+                        refill = output_map(self._inference_output(self._encoded(x)))
                     rows = torch.rand(len(x), 1, device=x.device) < REFILL_SHARE
                     missing_refilled = missing & rows
                 else:
+                    refill = self._refilled(x, missing, output_map)
                     missing_refilled = missing
                 # Outside no_grad: the codes stay differentiable in the
                 # observed entries (the contractive penalty's Jacobian).
@@ -269,6 +285,40 @@ class AutoEncoderModule(nn.Module):
         if fill is None:
             return x.masked_fill(missing, 0.0), missing
         return torch.where(missing, fill, x), missing
+
+    def _refilled(
+        self,
+        x: torch.Tensor,
+        missing: torch.Tensor,
+        output_map: Callable[[dict[str, torch.Tensor]], torch.Tensor],
+    ) -> torch.Tensor:
+        """What fills the missing entries of ``x`` (read at the means): the
+        network's reconstruction of the row, then of the row so filled, and
+        so on, ``refill_passes`` fills in all (:data:`INFERENCE_REFILL_PASSES`);
+        per row, the one whose own reconstruction is nearest the observed
+        entries. The first fill is kept unless a later one explains them
+        better: repeated blindly, a fill can drift from them (a payment's
+        missing card flag drifted to "present", and its observed channel,
+        online, was then reconstructed as a store's)."""
+        passes = self._buffers.get("refill_passes")  # None if pickled before it
+        passes = 1 if passes is None else int(passes)
+        with torch.no_grad():
+            refill = output_map(self._inference_output(self._encoded(x)))
+            if passes <= 1:
+                return refill
+            best, best_error = refill, None
+            for _ in range(passes):
+                filled = torch.where(missing, refill, x)
+                again = output_map(self._inference_output(self._encoded(filled)))
+                error = (again - x).masked_fill(missing, 0.0).square().sum(dim=1)
+                if best_error is None:
+                    best_error = error
+                else:
+                    better = error < best_error
+                    best = torch.where(better[:, None], refill, best)
+                    best_error = torch.where(better, error, best_error)
+                refill = again
+        return best
 
     def _refills_inference(self) -> bool:
         """Whether inference refills missing entries (False for a model
@@ -334,6 +384,9 @@ def _defaults_if_missing(module, state_dict, prefix, *args) -> None:
     if prefix + "refill_inference" not in state_dict:
         # Saved before inference refilled: it scores as it did.
         state_dict[prefix + "refill_inference"] = torch.tensor(False)
+    if prefix + "refill_passes" not in state_dict:
+        # Saved before the fills were repeated: one, as then.
+        state_dict[prefix + "refill_passes"] = torch.tensor(1)
     # The flag is not in the state: a gain other than one switches it on.
     module.attenuate = bool(torch.any(state_dict[prefix + "input_gain"] != 1.0))
 

@@ -270,6 +270,36 @@ def test_a_model_saved_or_pickled_before_the_inference_refill_scores_as_it_did(t
     np.testing.assert_array_equal(pickled.score_samples(holed), at_means)
 
 
+def test_a_model_saved_or_pickled_before_the_repeated_refill_refills_once(tmp_path):
+    """Scoring now refills a missing entry several times, each pass from the
+    last one's fill; a model saved before has its missing-entry calibration
+    fitted on one pass, and keeps refilling once (its file has no
+    ``refill_passes``, its pickle no such buffer)."""
+    import pickle
+
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(300, 3)) @ rng.normal(size=(3, 6))
+    X[rng.rand(*X.shape) < 0.1] = np.nan
+    model = AutoEncoder(max_epochs=3, random_state=0).fit(X)
+    holed = X[:50].copy()
+    holed[:, 2] = np.nan
+    repeated = model.score_samples(holed)
+    model.net_.module_.refill_passes.fill_(1)
+    once = model.score_samples(holed)
+    model.net_.module_.refill_passes.fill_(3)
+    assert np.abs(repeated - once).max() > 1e-4
+    model.save(tmp_path / "new.skae")
+    tensors = _tensors(tmp_path / "new.skae")
+    del tensors["module"]["refill_passes"]
+    older = load(_resave(tmp_path / "new.skae", tmp_path / "old.skae", tensors))
+    np.testing.assert_array_equal(older.score_samples(holed), once)
+    np.testing.assert_array_equal(load(tmp_path / "new.skae").score_samples(holed), repeated)
+    pickled = pickle.loads(pickle.dumps(model))
+    np.testing.assert_array_equal(pickled.score_samples(holed), repeated)
+    del pickled.net_.module_._buffers["refill_passes"]
+    np.testing.assert_array_equal(pickled.score_samples(holed), once)
+
+
 def test_an_estimator_saved_from_an_imputer_trains_on_as_the_imputer_s(tmp_path):
     """A probe: the imputer's estimator_ saved on its own lost the flag that
     it does not refill missing entries from its reconstructions in training,
