@@ -1508,3 +1508,62 @@ def test_a_variational_row_missing_a_column_scores_as_complete_rows_do():
         holed[:, j] = np.nan
         assert abs(np.median(model.score_samples(holed)) - complete) < 0.6, j
         assert 0.02 < np.mean(model.predict(holed) == -1) < 0.1, j
+
+
+def test_a_refit_calibrates_missing_entries_as_the_first_fit_did():
+    """Mutation audit: the calibration is fitted on the uncalibrated scores.
+    Fitted on the calibrated ones, a second fit read them through the first
+    fit's calibration, still set: the same data and random_state gave shifts
+    up to 0.58 apart and another offset_."""
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(400, 2)) @ rng.normal(size=(2, 6)) + 0.3 * rng.normal(size=(400, 6))
+    X[rng.uniform(size=X.shape) < 0.3] = np.nan
+    model = AutoEncoder(max_epochs=3, random_state=0, contamination=0.05).fit(X)
+    first = model.missing_shift_.copy(), model.missing_scale_.copy(), model.offset_
+    model.fit(X)
+    assert_array_equal(model.missing_shift_, first[0])
+    assert_array_equal(model.missing_scale_, first[1])
+    assert model.offset_ == first[2]
+
+
+def test_the_calibration_counts_a_categorical_column_once_and_draws_filled_rows(monkeypatch):
+    """Mutation audit: a row's count of observed entries, which picks its
+    calibration, counts input columns (a one-hot block once), as the fit's
+    calibration does; counting encoded entries, rows missing a number beside
+    an observed 4-category column were calibrated as complete ones. And the
+    fit measures the training rows with their missing entries filled
+    (``drawn``), not only the holed copies."""
+    import skae._base
+
+    calls = []
+
+    def spy(*args, **kwargs):
+        calls.append(kwargs)
+        return fit_calibration(*args, **kwargs)
+
+    from skae._calibration import fit_calibration
+
+    monkeypatch.setattr(skae._base, "fit_calibration", spy)
+    rng = np.random.RandomState(0)
+    colour = rng.choice(["red", "green", "blue", "black"], size=600)
+    frame = pd.DataFrame(
+        {
+            "colour": pd.Categorical(colour),
+            "size": np.where(colour == "red", 1.0, -1.0) + 0.3 * rng.normal(size=600),
+            "weight": rng.normal(size=600),
+            "w2": rng.normal(size=600),
+        }
+    )
+    frame.loc[rng.uniform(size=600) < 0.3, "colour"] = np.nan
+    frame.loc[rng.uniform(size=600) < 0.3, "size"] = np.nan
+    model = AutoEncoder(max_epochs=5, random_state=0, contamination=0.05).fit(frame)
+    assert len(calls) == 1 and calls[0]["drawn"].any()
+    rows = frame.iloc[:40]
+    scores = model.score_samples(rows)
+    shift, scale = model.missing_shift_, model.missing_scale_
+    model.missing_shift_ = None  # the scores before calibration
+    raw = model.score_samples(rows)
+    model.missing_shift_ = shift
+    observed = rows.notna().sum(axis=1).to_numpy()
+    assert set(observed) == {2, 3, 4}
+    assert_allclose(scores, shift[observed] + scale[observed] * raw, rtol=1e-10)
