@@ -147,6 +147,21 @@ def run(variant: str, table: str, kind: str, seed: int) -> dict:
     }
 
 
+def mean_cells(runs: list[dict]) -> str:
+    """The last cells of a table row from :func:`run`'s results over seeds:
+    the means of ``complete``, of each column's rate, of ``worst`` and of
+    ``deviation``, then the mean / least share of spiked rows found."""
+    rates = [np.mean([r["rates"][c] for r in runs]) for c in runs[0]["rates"]]
+    return (
+        f"{np.mean([r['complete'] for r in runs]):.3f} | "
+        + " | ".join(f"{v:.3f}" for v in rates)
+        + f" | {np.mean([r['worst'] for r in runs]):.3f}"
+        f" | {np.mean([r['deviation'] for r in runs]):.3f}"
+        f" | {np.mean([r['spiked'][0] for r in runs]):.3f}"
+        f" / {np.min([r['spiked'][1] for r in runs]):.3f} |"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=VARIANTS)

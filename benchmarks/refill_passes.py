@@ -125,16 +125,8 @@ def main() -> None:
                         header = "| table | kind | passes | complete | " + " | ".join(columns)
                         lines += ["", header + " | worst | mean abs dev | spiked |"]
                         lines.append("|---|---|---:|" + "---:|" * (len(columns) + 4))
-                    rates = [np.mean([r["rates"][c] for r in runs]) for c in columns]
-                    lines.append(
-                        f"| {table} | {kind} | {passes} | "
-                        f"{np.mean([r['complete'] for r in runs]):.3f} | "
-                        + " | ".join(f"{v:.3f}" for v in rates)
-                        + f" | {np.mean([r['worst'] for r in runs]):.3f}"
-                        f" | {np.mean([r['deviation'] for r in runs]):.3f}"
-                        f" | {np.mean([r['spiked'][0] for r in runs]):.3f}"
-                        f" / {np.min([r['spiked'][1] for r in runs]):.3f} |"
-                    )
+                    cells = missing_refill.mean_cells(runs)
+                    lines.append(f"| {table} | {kind} | {passes} | {cells}")
                     print(lines[-1], flush=True)
     if "mixed" in args.sections:
         lines += [

@@ -82,15 +82,7 @@ def main() -> None:
                 header = "| table | variant | complete | " + " | ".join(columns)
                 lines += ["", header + " | worst | mean abs dev | spiked |"]
                 lines.append("|---|---|" + "---:|" * (len(columns) + 4))
-            rates = [np.mean([r["rates"][c] for r in runs]) for c in columns]
-            lines.append(
-                f"| {table} | {variant} | {np.mean([r['complete'] for r in runs]):.3f} | "
-                + " | ".join(f"{v:.3f}" for v in rates)
-                + f" | {np.mean([r['worst'] for r in runs]):.3f}"
-                f" | {np.mean([r['deviation'] for r in runs]):.3f}"
-                f" | {np.mean([r['spiked'][0] for r in runs]):.3f}"
-                f" / {np.min([r['spiked'][1] for r in runs]):.3f} |"
-            )
+            lines.append(f"| {table} | {variant} | {missing_refill.mean_cells(runs)}")
             print(lines[-1], flush=True)
     lines += [
         "",

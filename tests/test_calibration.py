@@ -11,7 +11,6 @@ from skae._calibration import (
     SMOOTHING_ROWS,
     _smooth,
     calibration_rows,
-    filled_copy,
     fit_calibration,
     holed_copies,
 )
@@ -174,44 +173,3 @@ def test_calibration_rows_in_literal_numbers():
     assert calibration_rows(100_000, 10) == 2048
     assert calibration_rows(100_000, 256) == 512
     assert calibration_rows(100_000, 20_000) == 256
-
-
-def test_the_filled_copy_is_the_same_whatever_the_batches():
-    """Mutation audit: each batch of the draws reads its own rows' noise, so
-    the filled copy (and the calibration fitted on it) does not depend on the
-    batches ``apply`` runs (scikit-learn's working_memory). Reading the first
-    batch's noise again, row 10's filled entries came out 0.0 and -1.22 in
-    batches of 10 where one batch gave 2.92 and -4.12."""
-
-    class Reconstruction(torch.nn.Module):
-        def forward(self, batch):
-            return torch.zeros_like(batch)
-
-    class Criterion:
-        def reconstruct(self, out):
-            return out
-
-        def column_missing(self, rows):
-            return torch.isnan(rows)
-
-        def draw(self, out, noise, uniform):
-            return out + noise
-
-    def apply_in(size):
-        def apply(rows, fn):
-            batches = [fn(Reconstruction(), rows[i : i + size]) for i in range(0, len(rows), size)]
-            return torch.cat(batches).numpy()
-
-        return apply
-
-    rng = np.random.RandomState(0)
-    table = np.where(rng.uniform(size=(40, 3)) < 0.5, -2.0, 2.0)
-    table[np.arange(40), rng.randint(0, 3, 40)] = np.nan
-    x = torch.as_tensor(table)
-    whole = filled_copy(x, Criterion(), apply_in(1000), np.random.RandomState(1)).numpy()
-    batched = filled_copy(x, Criterion(), apply_in(10), np.random.RandomState(1)).numpy()
-    assert_array_equal(batched, whole)
-    filled = whole[np.isnan(table)]
-    # Each filled entry its own draw: no two rows share one.
-    assert len(np.unique(filled)) == len(filled)
-    assert_array_equal(whole[~np.isnan(table)], table[~np.isnan(table)])

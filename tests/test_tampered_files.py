@@ -240,11 +240,17 @@ def test_categories_that_are_not_values_of_their_dtype_are_refused(tmp_path):
         load(bad)
 
 
-def test_a_model_saved_or_pickled_before_the_inference_refill_scores_as_it_did(tmp_path):
+@pytest.mark.parametrize(
+    "buffer, before",
+    [("refill_inference", False), ("refill_passes", 1)],
+    ids=["refill", "repeated"],
+)
+def test_a_model_saved_or_pickled_before_a_refill_rule_scores_as_it_did(tmp_path, buffer, before):
     """Scoring fills a missing entry with the reconstruction at the means
-    now; a model saved before has its missing-entry calibration fitted on
-    scores without that step, and keeps scoring so (its file has no
-    ``refill_inference``, its pickle no such buffer)."""
+    (``refill_inference``), and tries three such fills, each from the last
+    (``refill_passes``). A model saved before either has its missing-entry
+    calibration fitted on scores without it, and keeps scoring so: its file
+    has no such tensor, its pickle no such buffer."""
     import pickle
 
     rng = np.random.RandomState(0)
@@ -253,51 +259,23 @@ def test_a_model_saved_or_pickled_before_the_inference_refill_scores_as_it_did(t
     model = AutoEncoder(max_epochs=3, random_state=0).fit(X)
     holed = X[:50].copy()
     holed[:, 2] = np.nan
-    refilled = model.score_samples(holed)
-    model.net_.module_.refill_inference.fill_(False)
-    at_means = model.score_samples(holed)
-    model.net_.module_.refill_inference.fill_(True)
-    assert np.abs(refilled - at_means).max() > 1e-3
+    now = model.score_samples(holed)
+    state = getattr(model.net_.module_, buffer)
+    current = state.clone()
+    state.fill_(before)
+    then = model.score_samples(holed)
+    state.copy_(current)
+    assert np.abs(now - then).max() > 1e-4
     model.save(tmp_path / "new.skae")
     tensors = _tensors(tmp_path / "new.skae")
-    del tensors["module"]["refill_inference"]
+    del tensors["module"][buffer]
     older = load(_resave(tmp_path / "new.skae", tmp_path / "old.skae", tensors))
-    np.testing.assert_array_equal(older.score_samples(holed), at_means)
-    np.testing.assert_array_equal(load(tmp_path / "new.skae").score_samples(holed), refilled)
+    np.testing.assert_array_equal(older.score_samples(holed), then)
+    np.testing.assert_array_equal(load(tmp_path / "new.skae").score_samples(holed), now)
     pickled = pickle.loads(pickle.dumps(model))
-    np.testing.assert_array_equal(pickled.score_samples(holed), refilled)
-    del pickled.net_.module_._buffers["refill_inference"]
-    np.testing.assert_array_equal(pickled.score_samples(holed), at_means)
-
-
-def test_a_model_saved_or_pickled_before_the_repeated_refill_refills_once(tmp_path):
-    """Scoring now refills a missing entry several times, each pass from the
-    last one's fill; a model saved before has its missing-entry calibration
-    fitted on one pass, and keeps refilling once (its file has no
-    ``refill_passes``, its pickle no such buffer)."""
-    import pickle
-
-    rng = np.random.RandomState(0)
-    X = rng.normal(size=(300, 3)) @ rng.normal(size=(3, 6))
-    X[rng.rand(*X.shape) < 0.1] = np.nan
-    model = AutoEncoder(max_epochs=3, random_state=0).fit(X)
-    holed = X[:50].copy()
-    holed[:, 2] = np.nan
-    repeated = model.score_samples(holed)
-    model.net_.module_.refill_passes.fill_(1)
-    once = model.score_samples(holed)
-    model.net_.module_.refill_passes.fill_(3)
-    assert np.abs(repeated - once).max() > 1e-4
-    model.save(tmp_path / "new.skae")
-    tensors = _tensors(tmp_path / "new.skae")
-    del tensors["module"]["refill_passes"]
-    older = load(_resave(tmp_path / "new.skae", tmp_path / "old.skae", tensors))
-    np.testing.assert_array_equal(older.score_samples(holed), once)
-    np.testing.assert_array_equal(load(tmp_path / "new.skae").score_samples(holed), repeated)
-    pickled = pickle.loads(pickle.dumps(model))
-    np.testing.assert_array_equal(pickled.score_samples(holed), repeated)
-    del pickled.net_.module_._buffers["refill_passes"]
-    np.testing.assert_array_equal(pickled.score_samples(holed), once)
+    np.testing.assert_array_equal(pickled.score_samples(holed), now)
+    del pickled.net_.module_._buffers[buffer]
+    np.testing.assert_array_equal(pickled.score_samples(holed), then)
 
 
 def test_an_estimator_saved_from_an_imputer_trains_on_as_the_imputer_s(tmp_path):
