@@ -56,7 +56,7 @@ from ._calibration import (
     holed_copies,
 )
 from ._docs import fill_doc
-from ._input import EncodedRows, InputSide, as_pandas
+from ._input import EncodedRows, InputSide, as_pandas, check_no_temporal_columns
 from ._latent import DeterministicLatent
 from ._latent_density import (
     bound_codes,
@@ -2710,6 +2710,8 @@ class BaseAutoEncoder(
         return decoded
 
     def _check_codes(self, Z) -> np.ndarray:
+        # Dates read as numbers were nanosecond counts, decoded as codes.
+        check_no_temporal_columns(Z, None)
         Z = check_array(
             Z, dtype=[np.float64, np.float32], input_name="X", ensure_all_finite="allow-nan"
         )

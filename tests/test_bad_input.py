@@ -931,6 +931,10 @@ def test_an_array_of_dates_is_refused_as_their_columns_are(kind):
     fitted = AutoEncoder(max_epochs=1, random_state=0).fit(days.astype(float))
     with pytest.raises(ValueError, match=match):
         fitted.score_samples(X)
+    # As codes (2 of them here): inverse_transform decoded the day counts.
+    assert fitted.n_components_ == 2
+    with pytest.raises(ValueError, match=match):
+        fitted.inverse_transform(X)
 
 
 def test_a_category_or_dictionary_of_dates_is_refused_where_numbers_are_expected():
