@@ -8,7 +8,7 @@ from conftest import DENSE_KINDS, FAST_ESTIMATORS
 from numpy.testing import assert_allclose, assert_array_equal
 
 from skae import AutoEncoder, VariationalAutoEncoder
-from skae._attribution import repair_gains, share_by_gain
+from skae._attribution import REPAIR_BUDGET, repair_gains, share_by_gain
 from skae._reconstruction import BernoulliNLL, GaussianNLL, SquaredError
 
 #: The kinds that take categorical columns.
@@ -470,6 +470,29 @@ def test_the_numbers_with_the_largest_errors_are_repaired_the_others_keep_their_
     assert_allclose(gains[0], [1.0, 4.0, 8.0, 15.0, 24.0, 35.0, 48.0, 63.0, 80.0, 99.0])
 
 
+@pytest.mark.parametrize("n, width", [(1, 1), (3000, 200)], ids=["one column", "in groups"])
+def test_every_chosen_number_is_repaired_however_the_repairs_are_grouped(n, width):
+    """Mutation audit: a single numeric column, and a batch so large that
+    the repairs run a few columns at a time (REPAIR_BUDGET), repair every
+    chosen column (a group one column short left one per group with minus
+    its own term). The toy model of the test above: a repair of x gains
+    x^2 - 1."""
+    assert n == 1 or REPAIR_BUDGET // (n * width) < 8
+    x = torch.arange(1.0, width + 1.0).repeat(n, 1)
+    gains = repair_gains(
+        lambda rows: -rows.nan_to_num(0.0).square().sum(dim=1),
+        torch.ones_like,
+        x,
+        -x.square(),
+        [(j, j + 1) for j in range(width)],
+        [False] * width,
+        torch.zeros(width),
+        torch.ones(width),
+    )
+    top = x[:, -min(8, width) :]
+    assert_allclose(gains[:, -min(8, width) :], top.square() - 1.0)
+
+
 def test_the_categories_with_the_largest_errors_are_repaired_the_others_keep_their_terms():
     """Of 10 categorical columns each row repairs the 8 with the lowest own
     terms (repairing all of them made the cost grow with the square of their
@@ -487,8 +510,10 @@ def test_the_categories_with_the_largest_errors_are_repaired_the_others_keep_the
     def reconstruct(rows):  # category 0 the more probable, in every column
         return torch.tensor([0.9, 0.1]).repeat(10).expand_as(rows)
 
-    # Row 0's lowest own terms are those of columns 2-9, row 1's of columns 0-7.
-    own = torch.stack([-weight, -weight.flip(0)])
+    # Row 0's lowest own terms are those of columns 2-9, row 1's of columns
+    # 0-7. Row 1's add up to twice row 0's (a mutation audit: columns 0 and 1,
+    # repaired by row 1 alone, were measured from row 0's sum).
+    own = torch.stack([-weight, -2.0 * weight.flip(0)])
     gains = repair_gains(
         score,
         reconstruct,
@@ -500,9 +525,36 @@ def test_the_categories_with_the_largest_errors_are_repaired_the_others_keep_the
         torch.ones(20),
     )
     assert_allclose(gains[0], [1.0, 2.0] + [2.0 * w for w in range(3, 11)])
-    assert_allclose(gains[1], [2.0 * w for w in range(1, 9)] + [2.0, 1.0])
+    # A repair gains its score less the sum of the row's own terms (-110).
+    assert_allclose(gains[1], [55.0 + 2.0 * w for w in range(1, 9)] + [4.0, 2.0])
     # Two candidate categories for each of the 16 repairs, not each of 20.
     assert sum(scored) == 16 * 2
+
+
+def test_a_category_is_repaired_as_the_other_columns_predict_it():
+    """Mutation audit: the repair of a categorical column predicts it with its
+    own block masked. A toy model echoes a category it sees and otherwise
+    predicts category 1 (0.6 of 6), the one that restores the score; read
+    with the block visible, the repair tried the row's own category 5 and
+    gained 0."""
+    prior = torch.tensor([0.02, 0.6, 0.15, 0.1, 0.08, 0.05], dtype=torch.float64)
+
+    def reconstruct(rows):
+        masked = torch.isnan(rows[:, :1])
+        return torch.where(masked, prior.expand(len(rows), 6), rows.nan_to_num(0.0))
+
+    x = torch.nn.functional.one_hot(torch.tensor([5]), 6).double()
+    gains = repair_gains(
+        lambda rows: rows[:, 1] - 1.0,
+        reconstruct,
+        x,
+        torch.tensor([[-1.0]]),
+        [(0, 6)],
+        [True],
+        torch.zeros(6, dtype=torch.float64),
+        torch.ones(6, dtype=torch.float64),
+    )
+    assert_allclose(gains, [[1.0]])
 
 
 def test_explain_takes_a_value_too_large_for_float32_as_score_samples_does():
