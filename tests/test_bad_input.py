@@ -482,7 +482,8 @@ def test_image_shape_must_match_the_features(data):
 
 
 @pytest.mark.parametrize(
-    "shape", [(1, -4, -4), (-1, -4, 4), (1.0, 4, 4), (1, 16), (0, 4, 4), [[1, 4, 4]]]
+    "shape",
+    [(1, -4, -4), (-1, -4, 4), (1.0, 4, 4), (1, 16), (0, 4, 4), [[1, 4, 4]], (True, 4, 4)],
 )
 @pytest.mark.parametrize("architecture", ["conv", "dense"])
 def test_image_shape_must_be_three_positive_integers(data, shape, architecture):
@@ -1439,6 +1440,10 @@ def test_a_channels_last_image_array_warns():
         model.set_params(image_shape=(1, 1, 64)).fit(rng.rand(30, 64))
         # Two channels of a 1-D signal of 4 samples (a review: warned).
         model.set_params(image_shape=(2, 1, 4)).fit(rng.rand(30, 8))
+        # A first axis of channels says so, whatever the last (a mutation
+        # audit: warned when the last axis could be channels too).
+        model.set_params(image_shape=None).fit(rng.rand(30, 1, 16, 3))
+        model.set_params(image_shape=(3, 16, 4)).fit(rng.rand(30, 192))
     message = (
         r"image_shape=\(8, 8, 1\) is read .* 8 channels of 8 x 1 pixels.* image_shape=\(1, 8, 8\)"
     )

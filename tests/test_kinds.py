@@ -1202,6 +1202,12 @@ def test_convolutional_handles_any_image_size(image_shape):
     )
     codes = conv.fit(images.reshape(20, -1)).transform(images.reshape(20, -1))
     assert codes.shape == (20, 3)
+    # Each convolution of the encoder is followed by the activation (a
+    # mutation audit: without them the encoder was affine, and passed).
+    layers = list(conv.net_.module_.encoder)
+    convolutions = [i for i, layer in enumerate(layers) if isinstance(layer, torch.nn.Conv2d)]
+    assert len(convolutions) == 2
+    assert all(isinstance(layers[i + 1], torch.nn.ReLU) for i in convolutions)
     # 4-D input works as well, and gives the same codes.
     assert_array_equal(conv.transform(images), codes)
     assert conv.inverse_transform(codes).shape == (20, int(np.prod(image_shape)))
@@ -1337,6 +1343,12 @@ def test_warm_start_refuses_a_changed_image_shape():
     with pytest.raises(ValueError, match=r"warm_start.*image_shape \(3, 5, 7\) -> \(1, 15, 7\)"):
         conv.set_params(image_shape=(1, 15, 7)).fit(X)
     assert conv.image_shape_ == (3, 5, 7)
+    # None reads rows as a 1-D signal, (1, 1, 105), not the fitted shape (a
+    # mutation audit: continued silently with (3, 5, 7)).
+    with pytest.raises(ValueError, match=r"warm_start.*image_shape \(3, 5, 7\) -> None"):
+        conv.set_params(image_shape=None).fit(X)
+    fresh = ConvolutionalAutoEncoder(n_components=2, max_epochs=1, random_state=0).fit(X)
+    assert fresh.image_shape_ == (1, 1, 105)
 
 
 @pytest.mark.parametrize(
