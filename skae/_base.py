@@ -49,11 +49,12 @@ from ._architectures import (
 )
 from ._attribution import repair_gains, share_by_gain
 from ._calibration import (
-    calibrate,
     calibration_rows,
     filled_copy,
     fit_calibration,
+    fit_column_scale,
     holed_copies,
+    one_hole_copies,
 )
 from ._docs import fill_doc
 from ._input import EncodedRows, InputSide, as_pandas, check_no_temporal_columns
@@ -906,28 +907,39 @@ class BaseAutoEncoder(
         """:meth:`_score_samples_scaled`, calibrated for the rows' missing
         entries (:mod:`skae._calibration`): what :meth:`score_samples` gives."""
         scores = self._score_samples_scaled(module, x)
-        table = self._calibration_table(x)
+        table = self._row_calibration(x)
         if table is not None:
-            counts, shift, scale = table
-            scores = calibrate(scores.double(), counts, shift, scale)
+            shift, scale = table
+            scores = shift + scale * scores.double()
         outside = self._outside_unit_interval(x)
         if outside is not None:
             # A likelihood of 0: as abnormal as a row can be (ONNX too).
             scores = torch.where(outside.any(dim=1), -math.inf, scores)
         return scores
 
-    def _calibration_table(self, x: torch.Tensor):
-        """Each row's number of observed input columns, and the calibration's
-        shift and scale as float64 tensors; None for a model without them (fitted
-        by an earlier version)."""
+    def _row_calibration(self, x: torch.Tensor):
+        """Per row, the calibration's shift and scale for its missing entries
+        (float64 tensors of shape (n_samples,); a calibrated score is ``shift +
+        scale * score``); None for a model without them (fitted by an earlier
+        version). The shift and scale of the row's number of observed input
+        columns, then its distance from ``missing_centre_`` times the
+        geometric mean of ``missing_column_scale_`` over its missing columns
+        (none in a model saved before them)."""
         shift = getattr(self, "missing_shift_", None)
         if shift is None:
             return None
-        counts = (~self.net_.criterion_.column_missing(x)).sum(dim=1)
+        missing = self.net_.criterion_.column_missing(x)
+        counts = (~missing).sum(dim=1)
         # Copies (small): a read-only array (joblib's mmap_mode) made torch warn.
-        shift = torch.tensor(shift, dtype=torch.float64, device=x.device)
-        scale = torch.tensor(self.missing_scale_, dtype=torch.float64, device=x.device)
-        return counts, shift, scale
+        shift = torch.tensor(shift, dtype=torch.float64, device=x.device)[counts]
+        scale = torch.tensor(self.missing_scale_, dtype=torch.float64, device=x.device)[counts]
+        column_scale = getattr(self, "missing_column_scale_", None)
+        if column_scale is None:
+            return shift, scale
+        log_scale = torch.log(torch.tensor(column_scale, dtype=torch.float64, device=x.device))
+        factor = torch.exp((missing.double() @ log_scale) / (missing.sum(dim=1).clamp(min=1)))
+        centre = float(self.missing_centre_)
+        return centre + factor * (shift - centre), factor * scale
 
     def _fit_missing_calibration(self, x, seed: int) -> None:
         """Fit ``missing_shift_`` and ``missing_scale_`` on training rows
@@ -950,19 +962,41 @@ class BaseAutoEncoder(
         if filled is not None:
             # Level -1: rows not as the training rows were (the reference is level 0).
             copies = itertools.chain(copies, [(-1, filled)])
+
+        def rescore(rescored: torch.Tensor) -> tuple[np.ndarray, np.ndarray]:
+            raw = self._apply(rescored, self._score_samples_scaled, dtype=np.float64)[:, 0]
+            missing = self.net_.criterion_.column_missing(rescored)
+            return raw, (~missing).sum(dim=1).cpu().numpy()
+
         scores, counts, levels = [], [], []
         for level, rescored in copies:
-            scores.append(self._apply(rescored, self._score_samples_scaled, dtype=np.float64)[:, 0])
-            missing = self.net_.criterion_.column_missing(rescored)
-            counts.append((~missing).sum(dim=1).cpu().numpy())
+            raw, count = rescore(rescored)
+            scores.append(raw)
+            counts.append(count)
             levels.append(np.full(len(rescored), level))
-        self.missing_shift_, self.missing_scale_ = fit_calibration(
+        shift, scale = fit_calibration(
             np.concatenate(scores),
             np.concatenate(counts),
             np.concatenate(levels) == 0,
-            missing.shape[1],
+            len(blocks),
             drawn=np.concatenate(levels) == -1,
         )
+        # The training rows' own (level 0), calibrated: every count's median.
+        natural = shift[counts[0]] + scale[counts[0]] * scores[0]
+        natural = natural[np.isfinite(natural)]
+        centre = float(np.median(natural)) if len(natural) else 0.0
+        calibrated, removed = [], []
+        for lost, rescored in one_hole_copies(rows, blocks, rng):
+            raw, count = rescore(rescored)
+            calibrated.append(shift[count] + scale[count] * raw)
+            removed.append(lost)
+        column_scale = np.ones(len(blocks))
+        if calibrated:
+            column_scale = fit_column_scale(
+                np.concatenate(calibrated), np.concatenate(removed), centre, len(blocks)
+            )
+        self.missing_shift_, self.missing_scale_ = shift, scale
+        self.missing_centre_, self.missing_column_scale_ = centre, column_scale
 
     def _constant_error_scale(self, observed, numeric, numeric_columns) -> None:
         """Give each numeric column that is constant in the training rows
@@ -1057,14 +1091,14 @@ class BaseAutoEncoder(
             torch.tensor(self.scale_, dtype=x.dtype, device=x.device),
         )
         contributions = torch.cat([share_by_gain(terms, gains), code[:, None]], dim=1)
-        table = self._calibration_table(x)
+        table = self._row_calibration(x)
         if table is None:
             return contributions
         # The calibration of a row with missing entries scales every term and
         # moves the code term, so that the terms still add up to the score.
-        counts, shift, scale = table
-        contributions = contributions * scale[counts, None]
-        contributions[:, -1] += shift[counts]
+        shift, scale = table
+        contributions = contributions * scale[:, None]
+        contributions[:, -1] += shift
         return contributions
 
     def _repaired_score(self, module: torch.nn.Module, x: torch.Tensor) -> torch.Tensor:
@@ -2509,13 +2543,14 @@ class BaseAutoEncoder(
             return self.missing_shift_[last] + self.missing_scale_[last] * scores, None
         # A pass for the counts only where they vary (a large table read
         # from disk would be read once more).
-        counts = self._apply(
-            x,
-            lambda _, rows: (~self.net_.criterion_.column_missing(rows)).sum(dim=1),
-            dtype=int,
-            draws=False,
-        )[:, 0]
-        return self.missing_shift_[counts] + self.missing_scale_[counts] * scores, counts
+
+        def table(_, rows: torch.Tensor) -> torch.Tensor:
+            shift, scale = self._row_calibration(rows)
+            counts = (~self.net_.criterion_.column_missing(rows)).sum(dim=1)
+            return torch.stack([shift, scale, counts.double()], dim=1)
+
+        shift, scale, counts = self._apply(x, table, dtype=np.float64, draws=False).T
+        return shift + scale * scores, counts.astype(int)
 
     # ------------------------------------------------------------------
     # Scaling
@@ -2808,7 +2843,9 @@ class BaseAutoEncoder(
             of a row with missing entries is made of means over its observed
             entries, then calibrated for their number (``missing_shift_``,
             ``missing_scale_``): fewer terms spread more, and one threshold
-            flagged a third of normal rows missing 9 of 10 entries.
+            flagged a third of normal rows missing 9 of 10 entries; and for
+            which columns are missing (``missing_column_scale_``): a missing
+            column tied to an observed one leaves it poorly reconstructed.
         """
         X = self._check_input(X, blocks=True)
         # A value too large for float32 once standardised (1e300 among

@@ -491,6 +491,18 @@ ATTRIBUTES = """\
         rows when the training rows were complete.
     missing_scale_ : ndarray of shape (`n_features_in_` + 1,)
         See ``missing_shift_``.
+    missing_centre_ : float
+        The median of the training rows' calibrated scores, around which
+        ``missing_column_scale_`` scales a row's score.
+    missing_column_scale_ : ndarray of shape (`n_features_in_`,)
+        Per input column, the factor on the distance from
+        ``missing_centre_`` of the calibrated score of a row missing it: a
+        row missing columns ``J`` scores ``missing_centre_ + g * (c -
+        missing_centre_)``, ``c`` its score calibrated for its count and
+        ``g`` the geometric mean of the factors of ``J``. It gives the rows
+        missing each column the lower tail of all rows missing one (fitted
+        on training rows with one column removed); below 1 for a column
+        whose absence leaves others poorly reconstructed.
     n_iter_ : int
         Number of epochs the network has trained, over the first fit and
         every continuation since (``warm_start`` fits and ``partial_fit``

@@ -43,7 +43,13 @@ from ._warnings import warn_caller
 
 FORMAT = "skae-model"
 #: Fitted arrays whose entries divide or multiply a score: positive.
-POSITIVE_ARRAYS = {"scale_", "error_scale_", "missing_scale_", "density/weights_"}
+POSITIVE_ARRAYS = {
+    "scale_",
+    "error_scale_",
+    "missing_scale_",
+    "missing_column_scale_",
+    "density/weights_",
+}
 #: What ``load``'s ``device`` takes.
 DEVICES = (None, "cpu", "cuda", "auto")
 #: Bumped whenever a change makes older readers misread new files.
@@ -759,7 +765,11 @@ _REQUIRED = (
 
 
 #: Fitted attributes that go together.
-_PAIRS = (("code_mean_", "code_covariance_"), ("missing_shift_", "missing_scale_"))
+_PAIRS = (
+    ("code_mean_", "code_covariance_"),
+    ("missing_shift_", "missing_scale_"),
+    ("missing_centre_", "missing_column_scale_"),
+)
 
 
 def _check_complete(estimator: Any, path: str | os.PathLike) -> None:
@@ -919,6 +929,10 @@ def _check_scalars(estimator: Any, path: str | os.PathLike) -> None:
         # The rows a warm start holds out again (HoldOutSplit).
         raise ValueError(f"{path}: _held_out_rows must be row indices (non-negative integers).")
     _check_screened_sample(estimator, path)
+    centre = getattr(estimator, "missing_centre_", 0.0)
+    if not _is_number(centre) or not math.isfinite(centre):
+        # Every score of a row with missing entries would be NaN.
+        raise ValueError(f"{path}: missing_centre_ must be a finite number, got {centre!r}.")
     for name in ("n_iter_", "n_screened_"):
         count = getattr(estimator, name, 0)
         if not isinstance(count, int) or isinstance(count, bool) or count < 0:
@@ -973,6 +987,8 @@ def _check_arrays(estimator: Any, path: str | os.PathLike) -> None:
     if hasattr(estimator, "missing_shift_"):
         calibration = (estimator.n_features_in_ + 1,)
         expected.update(missing_shift_=calibration, missing_scale_=calibration)
+    if hasattr(estimator, "missing_column_scale_"):
+        expected.update(missing_column_scale_=(estimator.n_features_in_,))
     if getattr(estimator, "missing_terms_", None) is not None:
         # The variational kind's (files saved before it lack it: scored as then).
         expected.update(missing_terms_=(estimator.n_features_in_,))

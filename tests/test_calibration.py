@@ -6,13 +6,17 @@ import torch
 from numpy.testing import assert_allclose, assert_array_equal
 
 from skae._calibration import (
+    COLUMN_COPIES,
     MAX_GROUPS,
     MIN_GROUP,
     SMOOTHING_ROWS,
+    TAIL,
     _smooth,
     calibration_rows,
     fit_calibration,
+    fit_column_scale,
     holed_copies,
+    one_hole_copies,
 )
 
 
@@ -173,3 +177,60 @@ def test_calibration_rows_in_literal_numbers():
     assert calibration_rows(100_000, 10) == 2048
     assert calibration_rows(100_000, 256) == 512
     assert calibration_rows(100_000, 20_000) == 256
+
+
+def test_a_column_whose_rows_spread_more_gets_a_factor_below_one():
+    """Each column's factor gives its rows the lower tail of all rows missing
+    one column, pulled towards 1 by its number of rows; a column with fewer
+    than MIN_GROUP rows, or no spread, keeps 1; an overflow is left out."""
+    rng = np.random.RandomState(0)
+    n = 4000
+    removed = np.repeat([0, 1, 2], n)
+    spread = np.repeat([2.0, 1.0, 1.0], n)
+    scores = -np.abs(rng.normal(size=3 * n)) * spread
+    scores = np.r_[scores, -np.inf, np.zeros(MIN_GROUP - 1)]
+    removed = np.r_[removed, 1, np.full(MIN_GROUP - 1, 3)]
+    factor = fit_column_scale(scores, removed, 0.0, 5)
+    # Every finite score counts in the pooled tail, the small column's too.
+    pooled = -np.percentile(scores[np.isfinite(scores)], 100 * TAIL)
+    weight = n / (n + SMOOTHING_ROWS)
+    for j in range(3):
+        own = -np.percentile(scores[: 3 * n][removed[: 3 * n] == j], 100 * TAIL)
+        assert_allclose(factor[j], (pooled / own) ** weight)
+    assert factor[0] < 0.8 < 1.1 < factor[1]
+    # Column 3: too few rows; column 4: none.
+    assert_array_equal(factor[3:], [1.0, 1.0])
+    flat = fit_column_scale(np.zeros(100), np.zeros(100, dtype=int), 0.0, 2)
+    assert_array_equal(flat, [1.0, 1.0])
+
+
+def test_each_one_hole_copy_removes_one_observed_column_per_row():
+    """A copy per column on narrow data (every row that has the column and
+    another observed), COLUMN_COPIES copies of random observed columns on
+    wide data; a categorical column's block goes whole."""
+    x = torch.arange(1.0, 25.0).reshape(4, 6)
+    x[0, 0] = float("nan")  # column 0 missing already
+    x[1, 2:] = float("nan")  # one observed column (0..1 is one block)
+    blocks = [(0, 1), (1, 2), (2, 4), (4, 6)]
+    x[1, 1] = float("nan")
+    copies = list(one_hole_copies(x, blocks, np.random.RandomState(0)))
+    assert [list(removed) for removed, _ in copies] == [[0, 0], [1, 1, 1], [2, 2, 2], [3, 3, 3]]
+    for removed, copy in copies:
+        j = removed[0]
+        start, stop = blocks[j]
+        assert torch.isnan(copy[:, start:stop]).all()
+        rows = [i for i in range(4) if i != 1 and (j != 0 or i != 0)]
+        others = [k for k in range(6) if not start <= k < stop]
+        assert torch.equal(copy[:, others].nan_to_num(-1), x[rows][:, others].nan_to_num(-1))
+    wide = torch.randn(50, 3 * COLUMN_COPIES)
+    wide[:, 0] = float("nan")
+    copies = list(
+        one_hole_copies(wide, [(j, j + 1) for j in range(wide.shape[1])], np.random.RandomState(0))
+    )
+    assert len(copies) == COLUMN_COPIES
+    for removed, copy in copies:
+        assert len(copy) == 50 and (removed > 0).all()
+        assert_array_equal(torch.isnan(copy).sum(dim=1).numpy(), 2)
+        assert torch.isnan(copy[np.arange(50), removed]).all()
+    # Random columns, not the same one each time.
+    assert len(np.unique(np.concatenate([removed for removed, _ in copies]))) > COLUMN_COPIES

@@ -914,6 +914,7 @@ def test_a_file_without_its_error_scales_is_refused(saved, tmp_path):
     [
         ("array/code_mean_", r"lacks \['code_mean_'\]"),
         ("array/missing_shift_", r"lacks \['missing_shift_'\]"),
+        ("array/missing_column_scale_", r"lacks \['missing_column_scale_'\]"),
         ("module/input_low", "'input_high' without the other end"),
         ("module/input_high", "'input_low' without the other end"),
     ],
@@ -1260,10 +1261,45 @@ def test_fitted_arrays_of_another_dtype_or_not_finite_are_refused(saved, tmp_pat
         ("array/missing_shift_", torch.zeros(6, dtype=torch.complex128), "finite real numbers"),
         ("array/scale_", torch.full((5,), float("nan"), dtype=torch.float64), "NaN or inf"),
         ("array/missing_scale_", -torch.ones(6, dtype=torch.float64), "must be positive"),
+        ("array/missing_column_scale_", -torch.ones(5, dtype=torch.float64), "must be positive"),
+        ("array/missing_column_scale_", torch.ones(6, dtype=torch.float64), "shape"),
     ]:
         bad = _with_tensor(saved, tmp_path / "bad.skae", name, value)
         with pytest.raises(ValueError, match=match):
             load(bad)
+
+
+def test_the_columns_calibration_is_checked_and_an_older_file_scores_by_count(saved, tmp_path):
+    """A NaN centre made every score of a row with missing entries NaN; a
+    file saved before the columns' factors (neither part) loads and
+    calibrates a row by its count of observed entries alone."""
+
+    def centre(value):
+        def edit(meta):
+            meta["fitted"]["missing_centre_"] = value
+            return meta
+
+        return edit
+
+    with pytest.raises(ValueError, match="missing_centre_ must be a finite number"):
+        load(_rewrite(saved, tmp_path / "nan.skae", metadata=centre(float("nan"))))
+    with zipfile.ZipFile(saved) as archive:
+        tensors = torch.load(io.BytesIO(archive.read(TENSORS)), weights_only=True)
+    del tensors["array/missing_column_scale_"]
+    buffer = io.BytesIO()
+    torch.save(tensors, buffer)
+
+    def drop(meta):
+        del meta["fitted"]["missing_centre_"]
+        return meta
+
+    older = load(_rewrite(saved, tmp_path / "old.skae", metadata=drop, tensors=buffer.getvalue()))
+    model = load(saved)
+    assert not hasattr(older, "missing_column_scale_")
+    rows = np.random.RandomState(0).normal(size=(20, 5))
+    rows[:, 1] = np.nan
+    model.missing_column_scale_ = np.ones(5)
+    assert_allclose(older.score_samples(rows), model.score_samples(rows), rtol=1e-12)
 
 
 def test_a_file_whose_error_scales_are_not_positive_is_refused(saved, tmp_path):
