@@ -93,12 +93,13 @@ print(pd.DataFrame({"score": scores[lowest], "planted in": truth[lowest]}, index
 # pair of values that do not go together, and either, set right, makes the row
 # normal: the blame goes to the flag or to the channel. Unplanted rows are
 # among the lowest too: online payments at night, at the edge of what the
-# table holds, and payments whose card flag is missing. The flag goes with the
-# channel, and with it missing the model's guess at the row can still go
+# table holds, and a payment whose card flag is missing. The flag goes with
+# the channel, and with it missing the model's guess at the row can still go
 # wrong, though less than when the missing entry was read as its mean; its
-# terms then fall on observed values that are normal (the user guide's
-# section on missing values says what their calibration does not model:
-# which columns are missing).
+# terms then fall on observed values that are normal. The calibration of
+# such rows' scores allows for which column is missing (the user guide's
+# section on missing values), which lifts such a row, but not above every
+# planted one.
 terms = detector.explain(table.iloc[lowest])
 named = terms.drop(columns="code").idxmin(axis=1) == truth[lowest]
 n_planted = int((truth[lowest] != "").sum())
@@ -128,7 +129,7 @@ for row, row_terms in terms.drop(columns="code").iterrows():
 # %%
 # Where every planted row ranks among the 2,000 (0 is the lowest score), and
 # the column ``explain`` names for it. The night-time store payments score
-# lower than most rows, but only one of them among the 30 lowest (their hour
+# lower than most rows, but none of them among the 30 lowest (their hour
 # is common for online payments); two of them lost the planted hour to the
 # removed entries and are as normal as any row. A planted row that does not stand out is not
 # named reliably either.
