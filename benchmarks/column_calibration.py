@@ -27,6 +27,7 @@ thread); writes ``--out`` (default ``benchmarks/results/column_calibration.md``)
 from __future__ import annotations
 
 import argparse
+import functools
 import sys
 import warnings
 from pathlib import Path
@@ -72,6 +73,7 @@ def main() -> None:
         "",
         f"command: `{' '.join(['python benchmarks/column_calibration.py', *sys.argv[1:]])}`",
     ]
+    variants = {name: functools.partial(use, name) for name in args.variants}
     if "columns" in args.sections:
         lines += [
             "",
@@ -80,42 +82,9 @@ def main() -> None:
             "Share of new normal rows flagged, complete and with each column missing; worst "
             "and mean distance from complete over the columns; spiked rows found (mean / least).",
         ]
-        for table in missing_refill.TABLES:
-            for kind in args.kinds:
-                header = None
-                for variant in args.variants:
-                    use(variant)
-                    runs = [missing_refill.run("refill", table, kind, seed) for seed in args.seeds]
-                    columns = list(runs[0]["rates"])
-                    if header is None:
-                        header = "| table | kind | variant | complete | " + " | ".join(columns)
-                        lines += ["", header + " | worst | mean abs dev | spiked |"]
-                        lines.append("|---|---|---|" + "---:|" * (len(columns) + 4))
-                    cells = missing_refill.mean_cells(runs)
-                    lines.append(f"| {table} | {kind} | {variant} | {cells}")
-                    print(lines[-1], flush=True)
+        lines += missing_refill.variant_tables("variant", variants, args.kinds, args.seeds)
     if "mixed" in args.sections:
-        lines += [
-            "",
-            "## Two of six entries missing (`missing_mixed.py`'s protocol)",
-            "",
-            "| table | kind | trained missing | variant | complete | 2 of 6 missing | ratio "
-            "| per seed |",
-            "|---|---|---:|---|---:|---:|---:|---|",
-        ]
-        for table, rates in missing_mixed.TABLES.items():
-            for kind in args.kinds:
-                for rate in rates:
-                    for variant in args.variants:
-                        use(variant)
-                        cells = np.array(
-                            [missing_mixed.run(table, rate, kind, "refill", s) for s in args.seeds]
-                        )
-                        lines.append(
-                            f"| {table} | {kind} | {rate:.0%} | {variant} | "
-                            f"{missing_mixed.ratio_cells(cells)}"
-                        )
-                        print(lines[-1], flush=True)
+        lines += missing_mixed.variant_ratios("variant", variants, args.kinds, args.seeds)
     if "counts" in args.sections:
         lines += [
             "",

@@ -162,6 +162,27 @@ def mean_cells(runs: list[dict]) -> str:
     )
 
 
+def variant_tables(label: str, variants: dict, kinds, seeds) -> list[str]:
+    """A section comparing ``variants`` (name: what sets it up, called before
+    its runs) on this protocol: per table and kind, one row per variant of
+    :func:`mean_cells` over ``seeds``, the ``label`` column naming it."""
+    lines = []
+    for table in TABLES:
+        for kind in kinds:
+            header = None
+            for name, setup in variants.items():
+                setup()
+                runs = [run("refill", table, kind, seed) for seed in seeds]
+                if header is None:
+                    columns = list(runs[0]["rates"])
+                    header = f"| table | kind | {label} | complete | " + " | ".join(columns)
+                    lines += ["", header + " | worst | mean abs dev | spiked |"]
+                    lines.append("|---|---|---|" + "---:|" * (len(columns) + 4))
+                lines.append(f"| {table} | {kind} | {name} | {mean_cells(runs)}")
+                print(lines[-1], flush=True)
+    return lines
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=VARIANTS)

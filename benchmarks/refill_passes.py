@@ -32,6 +32,7 @@ thread); writes ``--out`` (default ``benchmarks/results/refill_passes.md``).
 from __future__ import annotations
 
 import argparse
+import functools
 import sys
 import time
 import warnings
@@ -114,42 +115,11 @@ def main() -> None:
         "mean distance from complete over the columns; spiked rows found (mean / least).",
     ]
     if "columns" in args.sections:
-        for table in missing_refill.TABLES:
-            for kind in args.kinds:
-                header = None
-                for passes in args.passes:
-                    use(passes)
-                    runs = [missing_refill.run("refill", table, kind, seed) for seed in args.seeds]
-                    columns = list(runs[0]["rates"])
-                    if header is None:
-                        header = "| table | kind | passes | complete | " + " | ".join(columns)
-                        lines += ["", header + " | worst | mean abs dev | spiked |"]
-                        lines.append("|---|---|---:|" + "---:|" * (len(columns) + 4))
-                    cells = missing_refill.mean_cells(runs)
-                    lines.append(f"| {table} | {kind} | {passes} | {cells}")
-                    print(lines[-1], flush=True)
+        passes = {str(count): functools.partial(use, count) for count in args.passes}
+        lines += missing_refill.variant_tables("passes", passes, args.kinds, args.seeds)
     if "mixed" in args.sections:
-        lines += [
-            "",
-            "## Two of six entries missing (`missing_mixed.py`'s protocol)",
-            "",
-            "| table | kind | trained missing | passes | complete | 2 of 6 missing | ratio "
-            "| per seed |",
-            "|---|---|---:|---:|---:|---:|---:|---|",
-        ]
-        for table, rates in missing_mixed.TABLES.items():
-            for kind in args.kinds:
-                for rate in rates:
-                    for passes in args.mixed_passes:
-                        use(passes)
-                        cells = np.array(
-                            [missing_mixed.run(table, rate, kind, "refill", s) for s in args.seeds]
-                        )
-                        lines.append(
-                            f"| {table} | {kind} | {rate:.0%} | {passes} | "
-                            f"{missing_mixed.ratio_cells(cells)}"
-                        )
-                        print(lines[-1], flush=True)
+        passes = {str(count): functools.partial(use, count) for count in args.mixed_passes}
+        lines += missing_mixed.variant_ratios("passes", passes, args.kinds, args.seeds)
     if "cost" in args.sections:
         lines += cost(args.passes)
     args.out.write_text("\n".join(lines) + "\n")
