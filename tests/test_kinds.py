@@ -1208,10 +1208,31 @@ def test_convolutional_handles_any_image_size(image_shape):
     convolutions = [i for i, layer in enumerate(layers) if isinstance(layer, torch.nn.Conv2d)]
     assert len(convolutions) == 2
     assert all(isinstance(layers[i + 1], torch.nn.ReLU) for i in convolutions)
+    # Rows are read as (C, H, W), and the decoder's output is linear: its last
+    # layer before the flattening is a transposed convolution, no activation.
+    # Every layer with weights has a bias.
+    assert layers[0].unflattened_size == image_shape
+    decoder = list(conv.net_.module_.decoder)
+    assert isinstance(decoder[-1], torch.nn.Flatten)
+    assert isinstance(decoder[-2], torch.nn.ConvTranspose2d)
+    weighted = [m for m in conv.net_.module_.modules() if hasattr(m, "weight")]
+    assert weighted and all(m.bias is not None for m in weighted)
     # 4-D input works as well, and gives the same codes.
     assert_array_equal(conv.transform(images), codes)
     assert conv.inverse_transform(codes).shape == (20, int(np.prod(image_shape)))
     assert conv.sample(2, random_state=0).shape == (2, int(np.prod(image_shape)))
+
+
+def test_a_convolutional_row_scores_alike_alone_and_in_a_batch():
+    """Mutation audit: the convolutions count as row-wise layers, so a batch of
+    one row is padded as a dense network's is, and a row's codes and score do
+    not depend on the rows beside it (unpadded, they moved by 1e-7)."""
+    X = np.random.RandomState(0).rand(64, 1, 28, 28)
+    model = ConvolutionalAutoEncoder(n_components=8, max_epochs=1, random_state=0).fit(X)
+    codes, scores = model.transform(X), model.score_samples(X)
+    for i in range(0, 64, 13):
+        assert_array_equal(model.transform(X[i : i + 1]), codes[i : i + 1])
+        assert_allclose(model.score_samples(X[i : i + 1]), scores[i : i + 1], rtol=1e-12)
 
 
 def test_the_convolutional_kinds_auto_sizes_follow_the_architecture():
@@ -1264,6 +1285,10 @@ def test_a_dense_refit_of_a_conv_fit_drops_its_image_shape():
     assert model.image_shape_ == (1, 8, 8)
     model.set_params(architecture="dense").fit(rng.rand(100, 10))
     assert not hasattr(model, "image_shape_")
+    # Its "auto" widths are a dense network's, not the convolutions' channels
+    # (a mutation audit: read from the last fit's architecture, they were).
+    fresh = SparseAutoEncoder(architecture="dense", max_epochs=1, random_state=0)
+    assert model.hidden_layer_sizes_ == fresh.fit(rng.rand(100, 10)).hidden_layer_sizes_
     # A refit refused keeps the fitted model whole, its image shape too.
     model.set_params(architecture="conv").fit(rng.rand(100, 64))
     with pytest.raises(ValueError):
