@@ -942,9 +942,11 @@ class BaseAutoEncoder(
         return centre + factor * (shift - centre), factor * scale
 
     def _fit_missing_calibration(self, x, seed: int) -> None:
-        """Fit ``missing_shift_`` and ``missing_scale_`` on training rows
-        re-scored with holes, and with their missing entries filled
-        (:mod:`skae._calibration`)."""
+        """Fit ``missing_shift_`` and ``missing_scale_`` (by count of observed
+        columns) on training rows re-scored with holes, and with their missing
+        entries filled; then ``missing_centre_`` and ``missing_column_scale_``
+        (by which columns are missing) on the same rows with one column
+        removed (:mod:`skae._calibration`)."""
         rng = np.random.RandomState(seed % 2**32)
         rows = _subset_rows(x, calibration_rows(len(x), x.shape[1]), rng)
         encoding = self._encoding()
